@@ -1,0 +1,337 @@
+#include "ir/graph.h"
+
+#include <algorithm>
+#include <stdexcept>
+#include <unordered_set>
+
+#include <fmt/format.h>
+
+namespace convopt::ir {
+
+bool ValueType::hasStaticShape() const {
+  return shape && std::all_of(shape->begin(), shape->end(), [](const Dim& d) { return d.isStatic(); });
+}
+
+std::vector<int64_t> ValueType::staticShape() const {
+  std::vector<int64_t> dims;
+  for (const Dim& d : shape.value()) dims.push_back(d.value);
+  return dims;
+}
+
+ValueType ValueType::tensor(DType dtype, const std::vector<int64_t>& dims) {
+  ValueType t;
+  t.dtype = dtype;
+  t.shape.emplace();
+  for (int64_t d : dims) t.shape->push_back(Dim{d, {}});
+  return t;
+}
+
+// ---- Node ----
+
+namespace {
+void removeUse(Value* value, Node* user, size_t index, std::vector<Use>& uses) {
+  auto it = std::find_if(uses.begin(), uses.end(),
+                         [&](const Use& u) { return u.user == user && u.inputIndex == index; });
+  if (it == uses.end()) throw std::logic_error("use list of '" + value->name() + "' is stale");
+  uses.erase(it);
+}
+}  // namespace
+
+void Node::setInput(size_t i, Value* value) {
+  if (i >= inputs_.size()) inputs_.resize(i + 1, nullptr);
+  if (Value* old = inputs_[i]) removeUse(old, this, i, old->uses_);
+  inputs_[i] = value;
+  if (value) value->uses_.push_back({this, i});
+}
+
+void Node::addInput(Value* value) { setInput(inputs_.size(), value); }
+
+void Node::removeTrailingInputs(size_t keep) {
+  for (size_t i = keep; i < inputs_.size(); ++i) setInput(i, nullptr);
+  if (inputs_.size() > keep) inputs_.resize(keep);
+}
+
+void Node::addImplicitInput(Value* value) {
+  if (std::find(implicitInputs_.begin(), implicitInputs_.end(), value) != implicitInputs_.end()) return;
+  implicitInputs_.push_back(value);
+  value->uses_.push_back({this, Use::kImplicit});
+}
+
+const Attribute* Node::findAttribute(std::string_view attrName) const {
+  for (const Attribute& a : attributes)
+    if (a.name == attrName) return &a;
+  return nullptr;
+}
+
+int64_t Node::getInt(std::string_view attrName, int64_t fallback) const {
+  const Attribute* a = findAttribute(attrName);
+  return a && a->kind == AttrKind::Int ? a->i : fallback;
+}
+
+float Node::getFloat(std::string_view attrName, float fallback) const {
+  const Attribute* a = findAttribute(attrName);
+  return a && a->kind == AttrKind::Float ? a->f : fallback;
+}
+
+std::string Node::getString(std::string_view attrName, std::string fallback) const {
+  const Attribute* a = findAttribute(attrName);
+  return a && a->kind == AttrKind::String ? a->s : fallback;
+}
+
+std::vector<int64_t> Node::getInts(std::string_view attrName, std::vector<int64_t> fallback) const {
+  const Attribute* a = findAttribute(attrName);
+  return a && a->kind == AttrKind::Ints ? a->ints : fallback;
+}
+
+void Node::setAttribute(Attribute attribute) {
+  for (Attribute& a : attributes)
+    if (a.name == attribute.name) {
+      a = std::move(attribute);
+      return;
+    }
+  attributes.push_back(std::move(attribute));
+}
+
+void Node::removeAttribute(std::string_view attrName) {
+  std::erase_if(attributes, [&](const Attribute& a) { return a.name == attrName; });
+}
+
+std::string Node::label() const {
+  if (!name.empty()) return name;
+  std::string first = outputs_.empty() || !outputs_[0] ? "" : outputs_[0]->name();
+  return fmt::format("{}({})", opType, first);
+}
+
+// ---- Graph ----
+
+std::vector<Node*> Graph::nodes() const {
+  std::vector<Node*> out;
+  out.reserve(nodes_.size());
+  for (const auto& n : nodes_) out.push_back(n.get());
+  return out;
+}
+
+std::vector<Value*> Graph::values() const {
+  std::vector<Value*> out;
+  out.reserve(values_.size());
+  for (const auto& v : values_) out.push_back(v.get());
+  return out;
+}
+
+Value* Graph::findValue(std::string_view valueName) const {
+  auto it = valuesByName_.find(std::string(valueName));
+  return it == valuesByName_.end() ? nullptr : it->second;
+}
+
+std::string Graph::uniqueName(std::string_view base) const {
+  std::string candidate(base);
+  for (int suffix = 1; findValue(candidate); ++suffix) candidate = fmt::format("{}_{}", base, suffix);
+  return candidate;
+}
+
+Value* Graph::createValue(const std::string& valueName) {
+  if (valueName.empty()) throw std::invalid_argument("a value needs a name");
+  if (findValue(valueName)) throw std::invalid_argument("value '" + valueName + "' is defined twice");
+  auto value = std::make_unique<Value>();
+  value->name_ = valueName;
+  Value* raw = value.get();
+  values_.push_back(std::move(value));
+  valuesByName_[valueName] = raw;
+  return raw;
+}
+
+Value* Graph::addInput(const std::string& valueName, ValueType type) {
+  Value* v = findValue(valueName);
+  if (!v) v = createValue(valueName);
+  v->type = std::move(type);
+  v->isGraphInput_ = true;
+  inputs_.push_back(v);
+  return v;
+}
+
+Value* Graph::addInitializer(Tensor tensor) {
+  Value* v = findValue(tensor.name);
+  if (!v) v = createValue(tensor.name);
+  setInitializer(v, std::move(tensor));
+  return v;
+}
+
+void Graph::setInitializer(Value* value, Tensor tensor) {
+  tensor.name = value->name();
+  value->type.dtype = tensor.dtype();
+  value->type.shape.emplace();
+  for (int64_t d : tensor.dims()) value->type.shape->push_back(Dim{d, {}});
+  if (!value->initializer_) initializers_.push_back(value);
+  value->initializer_ = std::make_unique<Tensor>(std::move(tensor));
+}
+
+void Graph::markOutput(Value* value) {
+  value->isGraphOutput_ = true;
+  outputs_.push_back(value);
+}
+
+void Graph::setOutputs(std::vector<Value*> outputs) {
+  for (Value* v : outputs_) v->isGraphOutput_ = false;
+  outputs_ = std::move(outputs);
+  for (Value* v : outputs_) v->isGraphOutput_ = true;
+}
+
+Node* Graph::createNode(std::string opType, const std::vector<Value*>& inputs,
+                        const std::vector<std::string>& outputNames, Node* before) {
+  auto node = std::make_unique<Node>();
+  node->graph_ = this;
+  node->opType = std::move(opType);
+  for (Value* in : inputs) node->addInput(in);
+  for (const std::string& outName : outputNames) {
+    Value* out = outName.empty() ? nullptr : createValue(outName);
+    if (out) out->producer_ = node.get();
+    node->outputs_.push_back(out);
+  }
+  Node* raw = node.get();
+  auto pos = nodes_.end();
+  if (before)
+    pos = std::find_if(nodes_.begin(), nodes_.end(), [&](const auto& n) { return n.get() == before; });
+  nodes_.insert(pos, std::move(node));
+  return raw;
+}
+
+void Graph::replaceAllUsesWith(Value* from, Value* to) {
+  std::vector<Use> uses = from->uses_;
+  for (const Use& use : uses) {
+    if (use.inputIndex == Use::kImplicit) {
+      auto& implicit = use.user->implicitInputs_;
+      std::replace(implicit.begin(), implicit.end(), from, to);
+      to->uses_.push_back(use);
+      removeUse(from, use.user, use.inputIndex, from->uses_);
+    } else {
+      use.user->setInput(use.inputIndex, to);
+    }
+  }
+  if (from->isGraphOutput_) {
+    std::replace(outputs_.begin(), outputs_.end(), from, to);
+    from->isGraphOutput_ = false;
+    to->isGraphOutput_ = true;
+  }
+}
+
+void Graph::eraseNode(Node* node) {
+  for (Value* out : node->outputs_)
+    if (out && (out->hasUses() || out->isGraphOutput_))
+      throw std::logic_error("erasing node " + node->label() + " whose output '" + out->name() +
+                             "' is still used");
+  node->removeTrailingInputs(0);
+  for (Value* v : node->implicitInputs_) removeUse(v, node, Use::kImplicit, v->uses_);
+  node->implicitInputs_.clear();
+  for (Value* out : node->outputs_)
+    if (out) {
+      out->producer_ = nullptr;
+      eraseValue(out);
+    }
+  std::erase_if(nodes_, [&](const auto& n) { return n.get() == node; });
+}
+
+void Graph::eraseValue(Value* value) {
+  if (value->producer_ || value->hasUses() || value->isGraphInput_ || value->isGraphOutput_)
+    throw std::logic_error("erasing value '" + value->name() + "' that is still defined or used");
+  std::erase(initializers_, value);
+  valuesByName_.erase(value->name_);
+  std::erase_if(values_, [&](const auto& v) { return v.get() == value; });
+}
+
+bool Graph::topologicalSort(Node** cycleNode) {
+  // Kahn's algorithm, stable: among ready nodes, the earlier one in the current order first.
+  std::unordered_map<const Node*, size_t> pending;
+  std::unordered_map<const Node*, size_t> position;
+  for (size_t i = 0; i < nodes_.size(); ++i) position[nodes_[i].get()] = i;
+  auto countProducers = [&](const Node* n) {
+    size_t count = 0;
+    auto visit = [&](const Value* v) {
+      if (v && v->producer_ && v->producer_ != n) ++count;
+    };
+    for (const Value* v : n->inputs_) visit(v);
+    for (const Value* v : n->implicitInputs_) visit(v);
+    return count;
+  };
+  std::vector<size_t> ready;
+  for (size_t i = 0; i < nodes_.size(); ++i) {
+    pending[nodes_[i].get()] = countProducers(nodes_[i].get());
+    if (pending[nodes_[i].get()] == 0) ready.push_back(i);
+  }
+  std::vector<size_t> order;
+  auto byPosition = [](size_t a, size_t b) { return a > b; };  // min-heap on position
+  std::make_heap(ready.begin(), ready.end(), byPosition);
+  while (!ready.empty()) {
+    std::pop_heap(ready.begin(), ready.end(), byPosition);
+    size_t i = ready.back();
+    ready.pop_back();
+    order.push_back(i);
+    for (const Value* out : nodes_[i]->outputs_) {
+      if (!out) continue;
+      for (const Use& use : out->uses_) {
+        if (use.user == nodes_[i].get()) continue;
+        if (--pending[use.user] == 0) {
+          ready.push_back(position[use.user]);
+          std::push_heap(ready.begin(), ready.end(), byPosition);
+        }
+      }
+    }
+  }
+  if (order.size() != nodes_.size()) {
+    if (cycleNode)
+      for (const auto& n : nodes_)
+        if (pending[n.get()] > 0) {
+          *cycleNode = n.get();
+          break;
+        }
+    return false;
+  }
+  std::vector<std::unique_ptr<Node>> sorted;
+  sorted.reserve(nodes_.size());
+  for (size_t i : order) sorted.push_back(std::move(nodes_[i]));
+  nodes_ = std::move(sorted);
+  return true;
+}
+
+std::unique_ptr<Graph> Graph::clone() const {
+  auto copy = std::make_unique<Graph>();
+  copy->name = name;
+  copy->docString = docString;
+  for (const auto& v : values_) {
+    Value* c = copy->createValue(v->name_);
+    c->type = v->type;
+    c->docString = v->docString;
+    c->hasValueInfo = v->hasValueInfo;
+    if (v->initializer_) copy->setInitializer(c, *v->initializer_);
+  }
+  copy->initializers_.clear();
+  for (const Value* v : initializers_) copy->initializers_.push_back(copy->findValue(v->name_));
+  for (const Value* v : inputs_) copy->addInput(v->name_, v->type);
+  auto map = [&](const Value* v) { return v ? copy->findValue(v->name_) : nullptr; };
+  for (const auto& n : nodes_) {
+    auto node = std::make_unique<Node>();
+    node->graph_ = copy.get();
+    node->name = n->name;
+    node->opType = n->opType;
+    node->domain = n->domain;
+    node->docString = n->docString;
+    node->attributes = n->attributes;
+    for (const Value* in : n->inputs_) node->addInput(map(in));
+    for (const Value* in : n->implicitInputs_) node->addImplicitInput(map(in));
+    for (const Value* out : n->outputs_) {
+      Value* c = map(out);
+      if (c) c->producer_ = node.get();
+      node->outputs_.push_back(c);
+    }
+    copy->nodes_.push_back(std::move(node));
+  }
+  for (const Value* v : outputs_) copy->markOutput(map(v));
+  return copy;
+}
+
+int64_t Model::defaultOpset() const {
+  for (const OpsetImport& o : opsets)
+    if (o.domain.empty() || o.domain == "ai.onnx") return o.version;
+  return 0;
+}
+
+}  // namespace convopt::ir

@@ -1,0 +1,197 @@
+// The graph IR: Values (SSA edges, with use lists), Nodes (ops) and the Graph
+// that owns both. Use-def chains are kept up to date by every mutator, so a
+// pass can replace uses and erase nodes without re-scanning the graph.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "ir/attribute.h"
+#include "ir/tensor.h"
+
+namespace convopt::ir {
+
+class Node;
+class Graph;
+
+// One dimension: a known size, or a symbolic name, or unknown (value -1, no name).
+struct Dim {
+  int64_t value = -1;
+  std::string param;
+  bool isStatic() const { return value >= 0; }
+  bool operator==(const Dim&) const = default;
+};
+
+// Type of a tensor value. `shape` is empty when even the rank is unknown.
+// Non-tensor types (sequences, maps, optionals) keep their serialized TypeProto.
+struct ValueType {
+  DType dtype = DType::Undefined;
+  std::optional<std::vector<Dim>> shape;
+  std::string opaqueTypeProto;
+
+  bool hasStaticShape() const;
+  std::vector<int64_t> staticShape() const;  // requires hasStaticShape()
+  static ValueType tensor(DType dtype, const std::vector<int64_t>& dims);
+  bool operator==(const ValueType&) const = default;
+};
+
+struct Use {
+  static constexpr size_t kImplicit = SIZE_MAX;  // captured by a subgraph
+  Node* user;
+  size_t inputIndex;
+};
+
+class Value {
+ public:
+  const std::string& name() const { return name_; }
+  Node* producer() const { return producer_; }
+  const std::vector<Use>& uses() const { return uses_; }
+  bool hasUses() const { return !uses_.empty(); }
+
+  const Tensor* initializer() const { return initializer_.get(); }
+  Tensor* mutableInitializer() { return initializer_.get(); }
+  bool isInitializer() const { return initializer_ != nullptr; }
+  bool isGraphInput() const { return isGraphInput_; }
+  bool isGraphOutput() const { return isGraphOutput_; }
+
+  ValueType type;
+  std::string docString;
+  bool hasValueInfo = false;  // listed in the model's value_info
+
+ private:
+  friend class Graph;
+  friend class Node;
+  std::string name_;
+  Node* producer_ = nullptr;
+  std::vector<Use> uses_;
+  std::unique_ptr<Tensor> initializer_;
+  bool isGraphInput_ = false;
+  bool isGraphOutput_ = false;
+};
+
+class Node {
+ public:
+  std::string name;
+  std::string opType;
+  std::string domain;  // "" is the default ONNX domain
+  std::string docString;
+  std::vector<Attribute> attributes;
+
+  Graph& graph() const { return *graph_; }
+  // Inputs; an omitted optional input is nullptr.
+  const std::vector<Value*>& inputs() const { return inputs_; }
+  const std::vector<Value*>& outputs() const { return outputs_; }
+  Value* input(size_t i) const { return i < inputs_.size() ? inputs_[i] : nullptr; }
+  Value* output(size_t i) const { return outputs_.at(i); }
+  // Outer-scope values read by subgraph attributes (If/Loop/Scan bodies).
+  const std::vector<Value*>& implicitInputs() const { return implicitInputs_; }
+
+  void setInput(size_t i, Value* value);
+  void addInput(Value* value);
+  void removeTrailingInputs(size_t keep);
+  void addImplicitInput(Value* value);
+
+  const Attribute* findAttribute(std::string_view name) const;
+  int64_t getInt(std::string_view name, int64_t fallback) const;
+  float getFloat(std::string_view name, float fallback) const;
+  std::string getString(std::string_view name, std::string fallback) const;
+  std::vector<int64_t> getInts(std::string_view name, std::vector<int64_t> fallback) const;
+  void setAttribute(Attribute attribute);  // replaces one of the same name
+  void removeAttribute(std::string_view name);
+
+  // "name" if the node has one, else "op_type(first output)": for messages.
+  std::string label() const;
+
+ private:
+  friend class Graph;
+  Graph* graph_ = nullptr;
+  std::vector<Value*> inputs_;
+  std::vector<Value*> outputs_;
+  std::vector<Value*> implicitInputs_;
+};
+
+class Graph {
+ public:
+  Graph() = default;
+  Graph(const Graph&) = delete;
+  Graph& operator=(const Graph&) = delete;
+  std::unique_ptr<Graph> clone() const;
+
+  std::string name;
+  std::string docString;
+
+  // Nodes in program order (topological once verified or sorted).
+  std::vector<Node*> nodes() const;
+  size_t numNodes() const { return nodes_.size(); }
+  const std::vector<Value*>& inputs() const { return inputs_; }
+  const std::vector<Value*>& outputs() const { return outputs_; }
+  const std::vector<Value*>& initializers() const { return initializers_; }
+  // Every value the graph owns, in creation order.
+  std::vector<Value*> values() const;
+
+  Value* findValue(std::string_view name) const;
+  // A name no value of this graph has yet, derived from `base`.
+  std::string uniqueName(std::string_view base) const;
+
+  // Creates a value with exactly this name; throws if the name is taken.
+  Value* createValue(const std::string& name);
+  Value* addInput(const std::string& name, ValueType type);
+  Value* addInitializer(Tensor tensor);  // tensor.name names the value
+  void markOutput(Value* value);
+  void setOutputs(std::vector<Value*> outputs);
+  // Makes the value a constant/not a constant (keeping its name and uses).
+  void setInitializer(Value* value, Tensor tensor);
+
+  // Appends a node (or inserts it before `before`). Output values are created
+  // with the given names, which must be new.
+  Node* createNode(std::string opType, const std::vector<Value*>& inputs,
+                   const std::vector<std::string>& outputNames, Node* before = nullptr);
+
+  // Every use of `from` (node inputs, implicit inputs, graph outputs) now reads `to`.
+  void replaceAllUsesWith(Value* from, Value* to);
+  // Removes a node whose outputs have no uses (graph outputs count as uses).
+  void eraseNode(Node* node);
+  // Removes a value that has no producer, no uses and is not a graph input/output.
+  void eraseValue(Value* value);
+
+  // Orders nodes so every input is defined before use. Returns false (order
+  // unchanged) if the graph has a cycle; `cycleNode` then names a node on it.
+  bool topologicalSort(Node** cycleNode = nullptr);
+
+ private:
+  std::vector<std::unique_ptr<Node>> nodes_;
+  std::vector<std::unique_ptr<Value>> values_;
+  std::unordered_map<std::string, Value*> valuesByName_;
+  std::vector<Value*> inputs_;
+  std::vector<Value*> outputs_;
+  std::vector<Value*> initializers_;
+};
+
+// A whole model: the main graph plus what ONNX keeps around it.
+struct OpsetImport {
+  std::string domain;
+  int64_t version = 0;
+  bool operator==(const OpsetImport&) const = default;
+};
+
+struct Model {
+  std::unique_ptr<Graph> graph = std::make_unique<Graph>();
+  std::vector<OpsetImport> opsets;
+  int64_t irVersion = 0;
+  std::string producerName;
+  std::string producerVersion;
+  std::vector<std::pair<std::string, std::string>> metadata;
+  // Serialized ModelProto / GraphProto holding only the fields the IR does not
+  // model (functions, training info, sparse initializers, ...): merged back on export.
+  std::string modelResidue;
+  std::string graphResidue;
+
+  // Version of the default ("" / "ai.onnx") domain; 0 if not imported.
+  int64_t defaultOpset() const;
+};
+
+}  // namespace convopt::ir

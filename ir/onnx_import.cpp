@@ -1,0 +1,214 @@
+// ONNX protobuf -> IR.
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include <onnx/defs/parser.h>
+#include <onnx/onnx_pb.h>
+
+#include "ir/error.h"
+#include "ir/onnx_io.h"
+#include "ir/tensor_proto.h"
+
+namespace convopt::ir {
+namespace {
+
+namespace fs = std::filesystem;
+
+ValueType typeFromProto(const onnx::TypeProto& proto) {
+  ValueType type;
+  if (proto.value_case() != onnx::TypeProto::kTensorType) {
+    type.opaqueTypeProto = proto.SerializeAsString();
+    return type;
+  }
+  const auto& tensor = proto.tensor_type();
+  type.dtype = static_cast<DType>(tensor.elem_type());
+  if (tensor.has_shape()) {
+    type.shape.emplace();
+    for (const auto& d : tensor.shape().dim())
+      type.shape->push_back(d.has_dim_value() ? Dim{d.dim_value(), {}} : Dim{-1, d.dim_param()});
+  }
+  return type;
+}
+
+Attribute attributeFromProto(const onnx::AttributeProto& p, const fs::path& baseDir) {
+  Attribute a;
+  a.name = p.name();
+  a.docString = p.doc_string();
+  using AP = onnx::AttributeProto;
+  if (!p.ref_attr_name().empty()) {
+    a.kind = AttrKind::Opaque;
+    a.opaqueProto = p.SerializeAsString();
+    return a;
+  }
+  switch (p.type()) {
+    case AP::FLOAT: a.kind = AttrKind::Float; a.f = p.f(); break;
+    case AP::INT: a.kind = AttrKind::Int; a.i = p.i(); break;
+    case AP::STRING: a.kind = AttrKind::String; a.s = p.s(); break;
+    case AP::TENSOR: a.kind = AttrKind::Tensor; a.t = tensorFromProto(p.t(), baseDir); break;
+    case AP::FLOATS: a.kind = AttrKind::Floats; a.floats.assign(p.floats().begin(), p.floats().end()); break;
+    case AP::INTS: a.kind = AttrKind::Ints; a.ints.assign(p.ints().begin(), p.ints().end()); break;
+    case AP::STRINGS: a.kind = AttrKind::Strings; a.strings.assign(p.strings().begin(), p.strings().end()); break;
+    case AP::TENSORS:
+      a.kind = AttrKind::Tensors;
+      for (const auto& t : p.tensors()) a.tensors.push_back(tensorFromProto(t, baseDir));
+      break;
+    default:
+      a.kind = AttrKind::Opaque;
+      a.opaqueProto = p.SerializeAsString();
+  }
+  return a;
+}
+
+// Names a subgraph (and its nested subgraphs) reads from the enclosing graph.
+// ONNX forbids shadowing, so any input name that the enclosing graph defines
+// is a capture.
+void collectCapturedNames(const onnx::GraphProto& g, const std::set<std::string>& outer,
+                          std::set<std::string>& captured) {
+  for (const auto& n : g.node()) {
+    for (const auto& in : n.input())
+      if (outer.count(in)) captured.insert(in);
+    for (const auto& attr : n.attribute()) {
+      if (attr.has_g()) collectCapturedNames(attr.g(), outer, captured);
+      for (const auto& sub : attr.graphs()) collectCapturedNames(sub, outer, captured);
+    }
+  }
+}
+
+class GraphImporter {
+ public:
+  GraphImporter(Graph& graph, const fs::path& baseDir) : graph_(graph), baseDir_(baseDir) {}
+
+  void run(const onnx::GraphProto& g) {
+    graph_.name = g.name();
+    graph_.docString = g.doc_string();
+    for (const auto& vi : g.input()) {
+      if (graph_.findValue(vi.name())) throwInputError("graph input '{}' is listed twice", vi.name());
+      graph_.addInput(vi.name(), typeFromProto(vi.type()))->docString = vi.doc_string();
+    }
+    for (const auto& t : g.initializer()) {
+      Value* existing = graph_.findValue(t.name());
+      if (existing && existing->isInitializer()) throwInputError("initializer '{}' is defined twice", t.name());
+      graph_.addInitializer(tensorFromProto(t, baseDir_));
+    }
+    createNodes(g);
+    for (const auto& vi : g.output()) {
+      Value* v = graph_.findValue(vi.name());
+      if (!v) throwInputError("graph output '{}' is not produced by any node, input or initializer", vi.name());
+      graph_.markOutput(v);
+      if (vi.has_type()) v->type = typeFromProto(vi.type());
+      v->docString = vi.doc_string();
+    }
+    for (const auto& vi : g.value_info()) {
+      Value* v = graph_.findValue(vi.name());
+      if (!v) v = graph_.createValue(vi.name());
+      v->type = typeFromProto(vi.type());
+      v->docString = vi.doc_string();
+      v->hasValueInfo = true;
+    }
+  }
+
+ private:
+  void createNodes(const onnx::GraphProto& g) {
+    // Outputs first, so that inputs may refer to values defined later in the
+    // file (unsorted graphs); the verifier then checks order and cycles.
+    std::vector<Node*> nodes;
+    for (const auto& np : g.node()) {
+      for (const auto& out : np.output())
+        if (!out.empty() && graph_.findValue(out))
+          throwInputError("node {}: output '{}' is already defined elsewhere", describe(np), out);
+      std::vector<std::string> outs(np.output().begin(), np.output().end());
+      Node* n = graph_.createNode(np.op_type(), {}, outs);
+      n->name = np.name();
+      n->domain = np.domain();
+      n->docString = np.doc_string();
+      for (const auto& ap : np.attribute()) n->attributes.push_back(attributeFromProto(ap, baseDir_));
+      nodes.push_back(n);
+    }
+    std::set<std::string> visible;
+    for (Value* v : graph_.values()) visible.insert(v->name());
+    for (int i = 0; i < g.node_size(); ++i) {
+      const auto& np = g.node(i);
+      for (const auto& in : np.input()) {
+        Value* v = in.empty() ? nullptr : graph_.findValue(in);
+        if (!in.empty() && !v) throwInputError("node {}: input '{}' is not defined", describe(np), in);
+        nodes[i]->addInput(v);
+      }
+      std::set<std::string> captured;
+      for (const auto& ap : np.attribute()) {
+        if (ap.has_g()) collectCapturedNames(ap.g(), visible, captured);
+        for (const auto& sub : ap.graphs()) collectCapturedNames(sub, visible, captured);
+      }
+      for (const std::string& name : captured) nodes[i]->addImplicitInput(graph_.findValue(name));
+    }
+  }
+
+  static std::string describe(const onnx::NodeProto& np) {
+    if (!np.name().empty()) return "'" + np.name() + "'";
+    return np.op_type() + "(" + (np.output_size() ? np.output(0) : std::string()) + ")";
+  }
+
+  Graph& graph_;
+  const fs::path& baseDir_;
+};
+
+}  // namespace
+
+Model importModel(const onnx::ModelProto& proto, const fs::path& baseDir) {
+  if (!proto.has_graph()) throwInputError("the model has no graph");
+  Model model;
+  model.irVersion = proto.ir_version();
+  model.producerName = proto.producer_name();
+  model.producerVersion = proto.producer_version();
+  for (const auto& o : proto.opset_import()) model.opsets.push_back({o.domain(), o.version()});
+  for (const auto& kv : proto.metadata_props()) model.metadata.emplace_back(kv.key(), kv.value());
+  GraphImporter(*model.graph, baseDir).run(proto.graph());
+
+  onnx::ModelProto residue = proto;
+  residue.clear_graph();
+  residue.clear_opset_import();
+  residue.clear_metadata_props();
+  residue.clear_ir_version();
+  residue.clear_producer_name();
+  residue.clear_producer_version();
+  model.modelResidue = residue.SerializeAsString();
+  onnx::GraphProto graphResidue = proto.graph();
+  graphResidue.clear_node();
+  graphResidue.clear_initializer();
+  graphResidue.clear_input();
+  graphResidue.clear_output();
+  graphResidue.clear_value_info();
+  graphResidue.clear_name();
+  graphResidue.clear_doc_string();
+  model.graphResidue = graphResidue.SerializeAsString();
+  return model;
+}
+
+Model loadModel(const fs::path& path) {
+  std::error_code ec;
+  if (!fs::is_regular_file(path, ec)) throwInputError("{}: no such file", path.string());
+  std::ifstream in(path, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (!in.good() && !in.eof()) throwInputError("{}: cannot read the file", path.string());
+  if (bytes.empty()) throwInputError("{}: the file is empty", path.string());
+  onnx::ModelProto proto;
+  if (!proto.ParseFromString(bytes))
+    throwInputError("{}: not an ONNX model (the protobuf does not parse; truncated or another format)",
+                    path.string());
+  if (!proto.has_graph())
+    throwInputError("{}: not an ONNX model, or a model without a graph", path.string());
+  try {
+    return importModel(proto, path.parent_path());
+  } catch (const InputError& e) {
+    throw InputError(path.string() + ": " + e.what());
+  }
+}
+
+Model parseModelText(const std::string& text) {
+  onnx::ModelProto proto;
+  auto status = onnx::OnnxParser::Parse(proto, text.c_str());
+  if (!status.IsOK()) throwInputError("ONNX text does not parse: {}", status.ErrorMessage());
+  return importModel(proto, fs::current_path());
+}
+
+}  // namespace convopt::ir

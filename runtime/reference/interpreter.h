@@ -1,0 +1,28 @@
+// The reference interpreter: plain loops over plain indexing, the oracle every
+// rewrite and every generated kernel is checked against.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "ir/graph.h"
+
+namespace convopt::runtime {
+
+using TensorMap = std::map<std::string, ir::Tensor>;
+
+// Runs the whole graph. `inputs` holds a tensor per graph input that is not an
+// initializer; returns every graph output by name. Throws InputError naming
+// the node for unsupported ops or mismatched shapes.
+TensorMap runReference(const ir::Graph& graph, const TensorMap& inputs);
+
+// Runs one node on the given input tensors (nullptr for omitted optional
+// inputs); returns its outputs in order. Used by engines to fall back per node.
+std::vector<ir::Tensor> runNodeReference(const ir::Node& node, std::span<const ir::Tensor* const> inputs);
+
+// True if the interpreter implements this op (default domain).
+bool referenceSupports(const std::string& domain, const std::string& opType);
+
+}  // namespace convopt::runtime

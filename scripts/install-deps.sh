@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs convopt's build and test dependencies from Debian's packages (and the
+# onnxruntime peer from npm). Idempotent: apt-get runs only when a package is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(
+  build-essential cmake ninja-build ccache pkg-config
+  libonnx-dev libprotobuf-dev protobuf-compiler
+  llvm-19-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  libcli11-dev libfmt-dev nlohmann-json3-dev libeigen3-dev
+  libonnx-testdata
+)
+# Node.js runs the onnxruntime peer; use the machine's own when it has one.
+command -v npm >/dev/null || packages+=(nodejs npm)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "install-deps: installing ${missing[*]}"
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# onnxruntime 1.30 CPU: the peer for golden checks and benchmarks. Its install script
+# downloads binaries and fails offline; the CPU library ships inside the package.
+if [ ! -f third_party_npm/node_modules/onnxruntime-node/package.json ]; then
+  echo "install-deps: installing onnxruntime-node@1.30.0 (npm)"
+  mkdir -p third_party_npm
+  (cd third_party_npm && npm install --silent --no-audit --no-fund --ignore-scripts onnxruntime-node@1.30.0 >/dev/null)
+fi
+echo "install-deps: all dependencies present"

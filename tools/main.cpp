@@ -1,0 +1,29 @@
+// convopt: ONNX convolution optimizer and compiler.
+#include <fmt/format.h>
+
+#include "ir/error.h"
+#include "tools/commands.h"
+
+int main(int argc, char** argv) {
+  using namespace convopt;
+  CLI::App app{"convopt: rewrites ONNX convolutions into grouped / depthwise form and compiles them"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "convopt 0.1");
+  for (auto registerCommand : {tools::registerInspectCommand, tools::registerOptimizeCommand})
+    registerCommand(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? kExitOk : kExitInputError;
+  } catch (const tools::ExitWith& e) {
+    return e.code;
+  } catch (const InputError& e) {
+    fmt::print(stderr, "convopt: error: {}\n", e.what());
+    return kExitInputError;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "convopt: internal error: {}\n", e.what());
+    return kExitInternalError;
+  }
+  return kExitOk;
+}
