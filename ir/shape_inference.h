@@ -2,6 +2,8 @@
 // project's rules for the ops passes and codegen rely on, so that models with
 // opsets newer than libonnx knows still get shapes.
 #pragma once
+#include <string_view>
+
 #include "ir/graph.h"
 
 namespace convopt::ir {
@@ -10,5 +12,10 @@ namespace convopt::ir {
 // when shapes contradict the op (e.g. a Conv weight that does not fit its input
 // channels and group).
 void inferShapes(Model& model);
+
+// Fixes a graph input's dims from "NAME=1x3x48x192" (run before inferShapes),
+// for models with dynamic input dims. InputError on a malformed spec, an
+// unknown input, a rank mismatch or a dim that contradicts a static one.
+void applyInputShape(Model& model, std::string_view spec);
 
 }  // namespace convopt::ir
