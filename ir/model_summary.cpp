@@ -152,7 +152,7 @@ std::string summaryToText(const ModelSummary& s) {
   std::vector<std::string> counts;
   for (auto [kind, count] : s.convCounts) counts.push_back(fmt::format("{} {}", convKindName(kind), count));
   out += fmt::format("convs:   {} ({})\n", s.convs.size(), fmt::join(counts, ", "));
-  if (!s.convs.empty()) out += "\n" + convTable(s);
+  if (!s.convs.empty()) out += fmt::format("\n{}", convTable(s));
   return out;
 }
 

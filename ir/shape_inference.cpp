@@ -112,12 +112,12 @@ void applyInputShape(Model& model, std::string_view spec) {
   type = ValueType::tensor(type.dtype, dims);
 }
 
-void inferShapes(Model& model) {
+void inferShapes(Model& model, ShapeEngines engines) {
   Graph& graph = *model.graph;
   Node* onCycle = nullptr;
   if (!graph.topologicalSort(&onCycle))
     throwInputError("node {}: is part of a cycle (the graph is not a DAG)", onCycle->label());
-  inferWithOnnx(model);
+  if (engines == ShapeEngines::OnnxThenRules) inferWithOnnx(model);
   inferWithRules(graph);
 }
 

@@ -1,5 +1,5 @@
 // Shape rules for data-movement ops: Reshape, Flatten, Transpose, Concat,
-// Split, Slice, Squeeze, Unsqueeze, Resize, Shape. Attributes that moved to
+// Split, Slice, Squeeze, Unsqueeze, Resize, Shape, Constant. Attributes that moved to
 // inputs in later opsets are read from whichever the node has.
 #include <algorithm>
 
@@ -220,6 +220,18 @@ std::vector<ValueType> shapeRule(const Node& node) {
   return {makeType(DType::Int64, Shape{staticDim(std::max<int64_t>(end - start, 0))})};
 }
 
+// Constant: the tensor's own type; the scalar/list forms of later opsets too.
+std::vector<ValueType> constantRule(const Node& node) {
+  for (const Attribute& a : node.attributes) {
+    if (a.name == "value" && a.kind == AttrKind::Tensor) return {ValueType::tensor(a.t.dtype(), a.t.dims())};
+    if (a.name == "value_float") return {ValueType::tensor(DType::Float, {})};
+    if (a.name == "value_int") return {ValueType::tensor(DType::Int64, {})};
+    if (a.name == "value_floats") return {ValueType::tensor(DType::Float, {static_cast<int64_t>(a.floats.size())})};
+    if (a.name == "value_ints") return {ValueType::tensor(DType::Int64, {static_cast<int64_t>(a.ints.size())})};
+  }
+  return {};
+}
+
 }  // namespace
 
 void addLayoutShapeRules(ShapeRuleTable& table) {
@@ -234,6 +246,7 @@ void addLayoutShapeRules(ShapeRuleTable& table) {
   table["Resize"] = resizeRule;
   table["Upsample"] = resizeRule;
   table["Shape"] = shapeRule;
+  table["Constant"] = constantRule;
 }
 
 }  // namespace convopt::ir
