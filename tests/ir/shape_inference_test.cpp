@@ -2,6 +2,8 @@
 // (RulesOnly) for opsets libonnx does not know.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include "ir/error.h"
 #include "ir/onnx_io.h"
 #include "ir/printer.h"
@@ -172,6 +174,36 @@ TEST(ShapeRules, AgreeWithOnnxOnSharedModels) {
     }
     EXPECT_GT(compared, 0);
   }
+}
+
+// ONNX's backend test models are valid: neither engine may reject one, and
+// wherever both know an output's shape they agree.
+TEST(ShapeRules, AcceptAndAgreeOnBackendTestModels) {
+  std::filesystem::path root = "/usr/share/libonnx-testdata/data";
+  if (!std::filesystem::exists(root)) GTEST_SKIP() << "libonnx-testdata is not installed";
+  int models = 0;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(root)) {
+    if (entry.path().filename() != "model.onnx") continue;
+    SCOPED_TRACE(entry.path().string());
+    try {
+      Model withOnnx = loadModel(entry.path());
+      Model rulesOnly = loadModel(entry.path());
+      inferShapes(withOnnx);
+      inferShapes(rulesOnly, ShapeEngines::RulesOnly);
+      for (const Node* n : rulesOnly.graph->nodes())
+        for (const Value* mine : n->outputs()) {
+          if (!mine) continue;  // an omitted optional output
+          const Value* onnx = withOnnx.graph->findValue(mine->name());
+          if (mine->type.hasStaticShape() && onnx->type.hasStaticShape()) {
+            EXPECT_EQ(mine->type.staticShape(), onnx->type.staticShape()) << n->label() << " " << mine->name();
+          }
+        }
+      ++models;
+    } catch (const std::exception& e) {
+      ADD_FAILURE() << e.what();
+    }
+  }
+  EXPECT_GT(models, 1000);
 }
 
 }  // namespace
