@@ -13,7 +13,8 @@ enum class Activation { Relu, Clip, HardSigmoid, HardSwish, Sigmoid, SiLU, Leaky
 struct EpilogueStep {
   enum class Kind { Activate, AddResidual } kind = Kind::Activate;
   Activation activation = Activation::Relu;
-  // Clip: [alpha, beta] = [min, max]; HardSigmoid: alpha*x+beta; LeakyRelu: alpha.
+  // Clip: [alpha, beta] = [min, max]; HardSigmoid: clip(alpha*x+beta, 0, 1);
+  // HardSwish: x*HardSigmoid(x) (ONNX: alpha 1/6, beta 0.5); LeakyRelu: alpha.
   float alpha = 0;
   float beta = 0;
 

@@ -45,7 +45,7 @@ llvm::Value* emitActivation(KernelBuilder& kb, const EpilogueStep& step, llvm::V
     case Activation::HardSigmoid:
       return clamp(kb, kb.fma(x, kb.splat(step.alpha), kb.splat(step.beta)), 0.0f, 1.0f);
     case Activation::HardSwish:
-      return ir.CreateFMul(x, clamp(kb, kb.fma(x, kb.splat(1.0f / 6.0f), kb.splat(0.5f)), 0.0f, 1.0f));
+      return ir.CreateFMul(x, clamp(kb, kb.fma(x, kb.splat(step.alpha), kb.splat(step.beta)), 0.0f, 1.0f));
     case Activation::Sigmoid: return sigmoid(kb, x);
     case Activation::SiLU: return ir.CreateFMul(x, sigmoid(kb, x));
     case Activation::LeakyRelu:

@@ -100,7 +100,7 @@ TEST_P(ConvKernels, EveryEpilogue) {
       {{EpilogueStep::activate(A::Relu)}},
       {{EpilogueStep::activate(A::Clip, 0, 6)}},
       {{EpilogueStep::activate(A::HardSigmoid, 0.2f, 0.5f)}},
-      {{EpilogueStep::activate(A::HardSwish)}},
+      {{EpilogueStep::activate(A::HardSwish, 1.0f / 6, 0.5f)}},
       {{EpilogueStep::activate(A::Sigmoid)}},
       {{EpilogueStep::activate(A::SiLU)}},
       {{EpilogueStep::activate(A::LeakyRelu, 0.1f)}},

@@ -13,7 +13,7 @@ float activate(const EpilogueStep& step, float x) {
     case Activation::Relu: return std::max(x, 0.0f);
     case Activation::Clip: return std::clamp(x, step.alpha, step.beta);
     case Activation::HardSigmoid: return std::clamp(step.alpha * x + step.beta, 0.0f, 1.0f);
-    case Activation::HardSwish: return x * std::clamp(x / 6 + 0.5f, 0.0f, 1.0f);
+    case Activation::HardSwish: return x * std::clamp(step.alpha * x + step.beta, 0.0f, 1.0f);
     case Activation::Sigmoid: return sigmoid(x);
     case Activation::SiLU: return x * sigmoid(x);
     case Activation::LeakyRelu: return x < 0 ? step.alpha * x : x;
