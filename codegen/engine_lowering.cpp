@@ -139,7 +139,7 @@ void Lowering::fallback(const ir::Node& node, const std::string& reason) {
   program_.steps.push_back(std::move(step));
   program_.explanation.push_back(fmt::format("{}: {} -> FALLBACK to the reference interpreter ({})", node.label(),
                                              node.opType, reason));
-  program_.fallbacks.push_back(node.label());
+  program_.fallbacks.push_back({node.opType, node.label(), reason});
 }
 
 int Lowering::newSlot(size_t bytes) {
@@ -220,6 +220,8 @@ void Lowering::addKernel(const std::string& name, int64_t units, std::vector<Ker
   for (const KernelArg& arg : step.args)
     if (arg.kind == KernelArg::Kind::Slot) touch(arg.index);
   program_.steps.push_back(std::move(step));
+  program_.kernelsByNode.insert({node.label(), name});
+  if (!node.name.empty() && node.name != node.label()) program_.kernelsByNode.insert({node.name, name});
   program_.explanation.push_back(fmt::format("{}: {} -> kernel {} ({})", node.label(), node.opType, name, what));
   for (const ir::Node* fused : pendingFused_)
     program_.explanation.push_back(fmt::format("{}: {} -> fused into {}", fused->label(), fused->opType, name));

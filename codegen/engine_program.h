@@ -3,10 +3,12 @@
 #pragma once
 #include <climits>
 #include <deque>
+#include <map>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
+#include "codegen/jit_engine.h"
 #include "codegen/kernel_abi.h"
 #include "ir/graph.h"
 #include "runtime/blocked_layout.h"
@@ -55,7 +57,8 @@ struct Program {
   std::deque<ir::Tensor> foldedConstants;     // Constant nodes and folded subgraphs
   std::unordered_map<const ir::Value*, Storage> storage;
   std::vector<std::string> explanation;
-  std::vector<std::string> fallbacks;
+  std::vector<FallbackNode> fallbacks;
+  std::multimap<std::string, std::string> kernelsByNode;  // node name and label -> kernel names
 };
 
 }  // namespace convopt::codegen

@@ -3,6 +3,9 @@
 #include <fmt/format.h>
 
 #include <cstring>
+#include <set>
+
+#include <llvm/IR/Module.h>
 
 #include "codegen/engine_lowering.h"
 #include "codegen/jit.h"
@@ -14,11 +17,11 @@
 namespace convopt::codegen {
 
 struct JitEngine::Impl {
-  explicit Impl(int threads) : pool(threads) {}
+  explicit Impl(int threads) : pool(std::make_unique<runtime::ThreadPool>(threads)) {}
   ir::Model model;
   Program program;
   std::unique_ptr<Jit> jit;
-  runtime::ThreadPool pool;
+  std::unique_ptr<runtime::ThreadPool> pool;
   size_t arenaBytes = 0;
   std::unique_ptr<float[]> arenaStorage;  // floats: 4-byte aligned; offsets are 64-byte multiples
   std::byte* arena = nullptr;
@@ -42,17 +45,24 @@ ir::Model cloneModel(const ir::Model& source) {
 
 }  // namespace
 
-void JitEngine::Impl::compile(const ir::Model& source, const std::map<std::string, std::vector<int64_t>>& shapes,
-                              const Target& target) {
-  model = cloneModel(source);
+// The model specialised to `shapes`, lowered: kernels in `module`, steps in `program`.
+static ir::Model lowerModel(const ir::Model& source, const std::map<std::string, std::vector<int64_t>>& shapes,
+                     const Target& target, Program& program, KernelModule& module) {
+  ir::Model model = cloneModel(source);
   for (const auto& [name, dims] : shapes) {
     ir::Value* input = model.graph->findValue(name);
     if (!input || !input->isGraphInput()) throwInputError("input '{}' is not a graph input", name);
     input->type = ir::ValueType::tensor(input->type.dtype, dims);
   }
   ir::inferShapes(model);
-  KernelModule module;
   Lowering(program, module, target).lower(*model.graph);
+  return model;
+}
+
+void JitEngine::Impl::compile(const ir::Model& source, const std::map<std::string, std::vector<int64_t>>& shapes,
+                              const Target& target) {
+  KernelModule module;
+  model = lowerModel(source, shapes, target, program, module);
   jit = std::make_unique<Jit>(target);
   jit->add(std::move(module));
   for (Step& step : program.steps)
@@ -131,7 +141,7 @@ runtime::TensorMap JitEngine::Impl::run(const runtime::TensorMap& inputs) {
                                                               : program.constants[arg.index].data());
         KernelFunction function = step.function;
         float* const* args = buffers.data();
-        pool.parallelFor(step.units, [&](int64_t begin, int64_t end) { function(args, begin, end); });
+        pool->parallelFor(step.units, [&](int64_t begin, int64_t end) { function(args, begin, end); });
         break;
       }
       case Step::Kind::ToBlocked:
@@ -170,9 +180,30 @@ std::string JitEngine::explain() const {
   return text;
 }
 
-std::vector<std::string> JitEngine::fallbackNodes() const { return impl_->program.fallbacks; }
+std::vector<FallbackNode> JitEngine::fallbackNodes() const { return impl_->program.fallbacks; }
 size_t JitEngine::arenaBytes() const { return impl_->arenaBytes; }
-int JitEngine::threads() const { return impl_->pool.threads(); }
+int JitEngine::threads() const { return impl_->pool->threads(); }
+void JitEngine::setThreads(int threads) { impl_->pool = std::make_unique<runtime::ThreadPool>(threads); }
+
+std::string emitKernels(const ir::Model& source, const std::map<std::string, std::vector<int64_t>>& shapes,
+                        const EngineOptions& options, const std::string& node, bool assembly) {
+  Target target = selectTarget(options.cpu);
+  Program program;
+  KernelModule module;
+  ir::Model model = lowerModel(source, shapes, target, program, module);
+  if (!node.empty()) {
+    auto [first, last] = program.kernelsByNode.equal_range(node);
+    if (first == last) throwInputError("--node {}: no generated kernel for a node of that name", node);
+    std::set<std::string> keep;
+    for (auto it = first; it != last; ++it) keep.insert(it->second);
+    std::vector<llvm::Function*> drop;
+    for (llvm::Function& function : *module.module)
+      if (!function.isDeclaration() && !keep.count(function.getName().str())) drop.push_back(&function);
+    for (llvm::Function* function : drop) function->eraseFromParent();
+  }
+  optimizeModule(*module.module, target);
+  return assembly ? moduleAssembly(*module.module, target) : moduleText(*module.module);
+}
 
 std::map<std::string, std::vector<int64_t>> shapesOf(const runtime::TensorMap& inputs) {
   std::map<std::string, std::vector<int64_t>> shapes;

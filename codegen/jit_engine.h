@@ -13,6 +13,10 @@
 
 namespace convopt::codegen {
 
+struct FallbackNode {
+  std::string opType, label, reason;
+};
+
 struct EngineOptions {
   std::string cpu;   // "" / "host", or an LLVM CPU name such as x86-64-v3
   int threads = 0;   // 0: one per hardware thread
@@ -30,15 +34,21 @@ class JitEngine {
   runtime::TensorMap run(const runtime::TensorMap& inputs);
   // One line per node: the kernel it runs as, what it was fused into, or why it falls back.
   std::string explain() const;
-  std::vector<std::string> fallbackNodes() const;
+  std::vector<FallbackNode> fallbackNodes() const;
   size_t arenaBytes() const;
   int threads() const;
+  void setThreads(int threads);  // 0: one per hardware thread
 
   struct Impl;
 
  private:
   std::unique_ptr<Impl> impl_;
 };
+
+// The optimised LLVM IR (or assembly) of the kernels generated for `model`, or
+// only of those of node `node` (its name or label) when not empty.
+std::string emitKernels(const ir::Model& model, const std::map<std::string, std::vector<int64_t>>& inputShapes,
+                        const EngineOptions& options, const std::string& node, bool assembly);
 
 // Shapes of `inputs`, for the constructor.
 std::map<std::string, std::vector<int64_t>> shapesOf(const runtime::TensorMap& inputs);
