@@ -121,4 +121,13 @@ void inferShapes(Model& model, ShapeEngines engines) {
   inferWithRules(graph);
 }
 
+void checkShapes(const Model& model) {
+  Model copy;
+  copy.graph = model.graph->clone();
+  copy.opsets = model.opsets;
+  copy.irVersion = model.irVersion;
+  copy.modelResidue = model.modelResidue;  // model-local functions
+  inferShapes(copy);
+}
+
 }  // namespace convopt::ir
