@@ -1,16 +1,12 @@
 // Bad input to `convopt inspect` and `convopt optimize`: one clear error line
 // naming the node/tensor, exit code 2, no output file, input untouched.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
-
-#include <fstream>
 #include <functional>
-#include <sstream>
 
 #include <fmt/format.h>
-#include <onnx/defs/parser.h>
 #include <onnx/onnx_pb.h>
 
+#include "tests/support/cli_helpers.h"
 #include "tests/support/ir_temp_dir.h"
 
 namespace convopt {
@@ -18,36 +14,11 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string readFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-void writeFile(const fs::path& path, const std::string& bytes) {
-  std::ofstream(path, std::ios::binary) << bytes;
-}
+using testing::readFile;
+using testing::textModelBytes;
+using testing::writeFile;
 
 std::string protoBytes(const onnx::ModelProto& proto) { return proto.SerializeAsString(); }
-
-std::string textModelBytes(const std::string& text) {
-  onnx::ModelProto proto;
-  auto status = onnx::OnnxParser::Parse(proto, text.c_str());
-  EXPECT_TRUE(status.IsOK()) << status.ErrorMessage();
-  return protoBytes(proto);
-}
-
-struct RunResult {
-  int exitCode;
-  std::string stderrText;
-};
-
-RunResult runConvopt(const std::string& args, const fs::path& errFile) {
-  std::string command = fmt::format("'{}' {} >/dev/null 2>'{}'", CONVOPT_BINARY, args, errFile.string());
-  int status = std::system(command.c_str());
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, readFile(errFile)};
-}
 
 // Runs both commands on `bytes` written as model.onnx (plus side files the
 // case sets up) and checks the contract; `expected` must appear in the message.
@@ -63,7 +34,7 @@ void expectRejected(const std::string& bytes, const std::string& expected,
     fs::path out = dir / "out.onnx";
     std::string args = fmt::format("{} '{}'", command, model.string());
     if (std::string(command) == "optimize") args += fmt::format(" -o '{}'", out.string());
-    RunResult r = runConvopt(args, dir / "stderr.txt");
+    testing::RunResult r = testing::runConvopt(args, dir.path());
     EXPECT_EQ(r.exitCode, 2);
     EXPECT_TRUE(r.stderrText.starts_with("convopt: error: ")) << r.stderrText;
     EXPECT_EQ(std::count(r.stderrText.begin(), r.stderrText.end(), '\n'), 1) << r.stderrText;
