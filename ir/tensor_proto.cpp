@@ -101,7 +101,7 @@ Tensor tensorFromProto(const onnx::TensorProto& p, const fs::path& baseDir) {
     bytes.assign(p.raw_data().begin(), p.raw_data().end());
   else
     bytes = typedFieldBytes(p, dtype);
-  if (count > static_cast<int64_t>(SIZE_MAX / elem) || bytes.size() != static_cast<size_t>(count) * elem)
+  if (static_cast<uint64_t>(count) > SIZE_MAX / elem || bytes.size() != static_cast<size_t>(count) * elem)
     throwInputError("{}: data holds {} bytes but shape [{}] of {} needs {}", what, bytes.size(),
                     fmt::join(dims, ","), dtypeName(dtype), static_cast<unsigned long long>(count) * elem);
   t.assign(dtype, std::move(dims), std::move(bytes));
