@@ -49,8 +49,14 @@ std::vector<Tensor> clip(const KernelContext& ctx) {
 
 std::vector<Tensor> prelu(const KernelContext& ctx) {
   const Tensor& x = ctx.input(0);
-  const Tensor& slope = ctx.input(1);
+  Tensor slope = ctx.input(1);
   requireSameType(ctx, x, slope);
+  // Before opset 7 a 1-D slope of C values applies per channel (dim 1).
+  if (ctx.opset < 7 && slope.rank() == 1 && x.rank() > 2 && slope.dims()[0] == x.dims()[1] && slope.dims()[0] != 1) {
+    std::vector<int64_t> dims(x.rank() - 1, 1);
+    dims[0] = slope.dims()[0];
+    slope.reshape(dims);
+  }
   return {dispatchNumeric(ctx, x.dtype(), [&](auto tag) {
     using T = decltype(tag);
     return broadcastBinary<T>(ctx, x, slope, x.dtype(), [](T v, T s) { return v < T(0) ? T(v * s) : v; });

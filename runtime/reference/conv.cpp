@@ -150,8 +150,8 @@ WindowGeometry transposedWindow(const KernelContext& ctx, const ConvOperands& op
     int64_t full = g.strides[i] * (g.input[i] - 1) + outputPadding[i] + (g.kernel[i] - 1) * g.dilations[i] + 1;
     if (!outputShape.empty() || same) {
       g.output[i] = outputShape.empty() ? g.input[i] * g.strides[i] : outputShape[i];
-      int64_t total = full - g.output[i];
-      g.padBegin[i] = autoPad == "SAME_UPPER" ? total / 2 : total - total / 2;
+      int64_t total = full - g.output[i];  // negative when output_shape asks for more
+      g.padBegin[i] = autoPad == "SAME_UPPER" ? floorDiv(total, 2) : total - floorDiv(total, 2);
       g.padEnd[i] = total - g.padBegin[i];
     } else {
       if (autoPad != "NOTSET" && autoPad != "VALID") ctx.fail("unknown auto_pad '{}'", autoPad);

@@ -7,28 +7,50 @@
 namespace convopt::runtime::reference {
 namespace {
 
-// y = (x - mean) * scale / sqrt(var + eps) + bias per channel (dim 1).
+// y = (x - mean) * scale / sqrt(var + eps) + bias per channel (dim 1). In
+// training mode mean and var are the batch's (population variance) and the
+// running statistics are updated with `momentum`.
 std::vector<Tensor> batchNorm(const KernelContext& ctx) {
   const Tensor& x = ctx.input(0);
   requireFloat(ctx, x, "X");
-  if (ctx.getInt("training_mode", 0) != 0) ctx.fail("training_mode=1 is not supported");
-  const float eps = ctx.getFloat("epsilon", 1e-5f);
+  const bool training = ctx.getInt("training_mode", 0) != 0;
+  const float eps = ctx.getFloat("epsilon", 1e-5f), momentum = ctx.getFloat("momentum", 0.9f);
   const int64_t channels = x.rank() > 1 ? x.dims()[1] : 1;
   for (size_t i = 1; i <= 4; ++i) {
     requireFloat(ctx, ctx.input(i), "parameter");
     if (ctx.input(i).numel() != channels) ctx.fail("input {} has {} values for {} channels", i, ctx.input(i).numel(), channels);
   }
   auto scale = ctx.input(1).data<float>(), bias = ctx.input(2).data<float>();
-  auto mean = ctx.input(3).data<float>(), var = ctx.input(4).data<float>();
   const int64_t plane = x.rank() > 2 ? product(std::span(x.dims()).subspan(2)) : 1;
-  Tensor y(DType::Float, x.dims());
   auto in = x.data<float>();
-  auto out = y.data<float>();
+  std::vector<double> mean(ctx.input(3).data<float>().begin(), ctx.input(3).data<float>().end());
+  std::vector<double> var(ctx.input(4).data<float>().begin(), ctx.input(4).data<float>().end());
+  std::vector<Tensor> outs{Tensor(DType::Float, x.dims())};
+  if (training) {
+    std::vector<double> sum(channels, 0), sumSq(channels, 0);
+    for (int64_t i = 0; i < x.numel(); ++i) sum[(i / plane) % channels] += in[i];
+    const double count = double(x.numel()) / double(channels);
+    for (int64_t c = 0; c < channels; ++c) sum[c] /= count;
+    for (int64_t i = 0; i < x.numel(); ++i) {
+      double d = in[i] - sum[(i / plane) % channels];
+      sumSq[(i / plane) % channels] += d * d;
+    }
+    outs.push_back(Tensor(DType::Float, {channels}));
+    outs.push_back(Tensor(DType::Float, {channels}));
+    for (int64_t c = 0; c < channels; ++c) {
+      sumSq[c] /= count;
+      outs[1].data<float>()[c] = float(mean[c] * momentum + sum[c] * (1 - momentum));
+      outs[2].data<float>()[c] = float(var[c] * momentum + sumSq[c] * (1 - momentum));
+    }
+    mean = sum, var = sumSq;
+  }
+  auto out = outs[0].data<float>();
   for (int64_t i = 0; i < x.numel(); ++i) {
     int64_t c = (i / plane) % channels;
-    out[i] = (in[i] - mean[c]) * (scale[c] / std::sqrt(var[c] + eps)) + bias[c];
+    out[i] = float((in[i] - mean[c]) * (scale[c] / std::sqrt(var[c] + eps)) + bias[c]);
   }
-  return {std::move(y)};
+  outs.resize(std::min(outs.size(), ctx.numOutputs()));
+  return outs;
 }
 
 // Normalizes each contiguous block of `len` elements; scale/bias apply per

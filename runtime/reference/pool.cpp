@@ -15,12 +15,14 @@ struct PoolResult {
   Tensor indices;  // MaxPool only
 };
 
-PoolResult pool(const KernelContext& ctx, PoolKind kind, const WindowGeometry& g) {
+// T is the element type: any numeric type for MaxPool, float otherwise.
+template <typename T>
+PoolResult poolAs(const KernelContext& ctx, PoolKind kind, const WindowGeometry& g) {
   const Tensor& x = ctx.input(0);
   const int64_t channels = x.dims()[0] * x.dims()[1];
   std::vector<int64_t> outDims = {x.dims()[0], x.dims()[1]};
   outDims.insert(outDims.end(), g.output.begin(), g.output.end());
-  PoolResult r{Tensor(DType::Float, outDims), Tensor(DType::Int64, outDims)};
+  PoolResult r{Tensor(x.dtype(), outDims), Tensor(DType::Int64, outDims)};
   const bool includePad = ctx.getInt("count_include_pad", 0) != 0;
   const double p = static_cast<double>(ctx.getInt("p", 2));
   const bool columnMajor = ctx.getInt("storage_order", 0) != 0;
@@ -30,12 +32,12 @@ PoolResult pool(const KernelContext& ctx, PoolKind kind, const WindowGeometry& g
   if (columnMajor)
     for (size_t d = 0, s = 1; d < rank; s *= g.input[d], ++d) indexStrides[d] = static_cast<int64_t>(s);
   const int64_t inPlane = product(g.input), outPlane = product(g.output);
-  auto xs = x.data<float>();
-  auto ys = r.values.data<float>();
+  auto xs = x.data<T>();
+  auto ys = r.values.data<T>();
   auto is = r.indices.data<int64_t>();
   std::vector<int64_t> pos(rank);
   for (int64_t c = 0; c < channels; ++c) {
-    const float* plane = xs.data() + c * inPlane;
+    const T* plane = xs.data() + c * inPlane;
     int64_t o = c * outPlane;
     forEachIndex(g.output, [&](const std::vector<int64_t>& out) {
       double acc = kind == PoolKind::Max ? -std::numeric_limits<double>::infinity() : 0.0;
@@ -62,16 +64,21 @@ PoolResult pool(const KernelContext& ctx, PoolKind kind, const WindowGeometry& g
       });
       if (kind == PoolKind::Average) acc /= static_cast<double>(includePad ? padded : count);
       if (kind == PoolKind::Lp) acc = std::pow(acc, 1.0 / p);
-      ys[o] = static_cast<float>(acc);
+      ys[o] = static_cast<T>(acc);
       is[o++] = best;
     });
   }
   return r;
 }
 
+PoolResult pool(const KernelContext& ctx, PoolKind kind, const WindowGeometry& g) {
+  const Tensor& x = ctx.input(0);
+  if (kind != PoolKind::Max) requireFloat(ctx, x, "X");
+  return dispatchNumeric(ctx, x.dtype(), [&](auto tag) { return poolAs<decltype(tag)>(ctx, kind, g); });
+}
+
 std::vector<int64_t> spatialOf(const KernelContext& ctx) {
   const Tensor& x = ctx.input(0);
-  requireFloat(ctx, x, "X");
   if (x.rank() < 3) ctx.fail("input has rank {}; pooling needs N, C and a spatial dim", x.rank());
   return {x.dims().begin() + 2, x.dims().end()};
 }

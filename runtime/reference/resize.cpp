@@ -27,21 +27,22 @@ struct Taps {
   bool outside = false;  // tf_crop_and_resize outside the image: extrapolation value
 };
 
-double sourceCoordinate(const ResizeParams& p, double x, double scale, int64_t inLen, int64_t outLen, double roiStart,
-                        double roiEnd) {
+// `resized` is the output length before flooring (input length x scale), which
+// ONNX uses in the length-based modes; `outLen` the integer output length.
+double sourceCoordinate(const ResizeParams& p, double x, double scale, int64_t inLen, int64_t outLen, double resized,
+                        double roiStart, double roiEnd) {
   const std::string& t = p.transform;
   if (t == "half_pixel") return (x + 0.5) / scale - 0.5;
-  if (t == "pytorch_half_pixel") return outLen > 1 ? (x + 0.5) / scale - 0.5 : 0.0;
-  if (t == "align_corners") return outLen == 1 ? 0.0 : x * double(inLen - 1) / double(outLen - 1);
+  if (t == "pytorch_half_pixel") return resized > 1 ? (x + 0.5) / scale - 0.5 : 0.0;
+  if (t == "align_corners") return resized == 1 ? 0.0 : x * double(inLen - 1) / (resized - 1);
   if (t == "asymmetric") return x / scale;
   if (t == "tf_half_pixel_for_nn") return (x + 0.5) / scale;
   if (t == "half_pixel_symmetric") {
-    double adjustment = double(outLen) / (scale * double(inLen));
-    double offset = double(inLen) / 2 * (1 - adjustment);
+    double offset = double(inLen) / 2 * (1 - double(outLen) / resized);
     return offset + (x + 0.5) / scale - 0.5;
   }
   // tf_crop_and_resize
-  if (outLen > 1) return roiStart * (inLen - 1) + x * (roiEnd - roiStart) * (inLen - 1) / double(outLen - 1);
+  if (resized > 1) return roiStart * (inLen - 1) + x * (roiEnd - roiStart) * (inLen - 1) / (resized - 1);
   return 0.5 * (roiStart + roiEnd) * (inLen - 1);
 }
 
@@ -93,8 +94,8 @@ Taps tapsFor(const ResizeParams& p, double x, double scale, int64_t inLen) {
 }
 
 // Resizes one axis of a float tensor: [outer, inLen, inner] -> [outer, outLen, inner].
-Tensor resizeAxis(const ResizeParams& p, const Tensor& in, size_t axis, int64_t outLen, double scale, double roiStart,
-                  double roiEnd) {
+Tensor resizeAxis(const ResizeParams& p, const Tensor& in, size_t axis, int64_t outLen, double scale, double resized,
+                  double roiStart, double roiEnd) {
   std::vector<int64_t> dims = in.dims();
   const int64_t inLen = dims[axis];
   dims[axis] = outLen;
@@ -103,7 +104,7 @@ Tensor resizeAxis(const ResizeParams& p, const Tensor& in, size_t axis, int64_t 
   auto src = in.data<float>();
   auto dst = out.data<float>();
   for (int64_t x = 0; x < outLen; ++x) {
-    Taps t = tapsFor(p, sourceCoordinate(p, double(x), scale, inLen, outLen, roiStart, roiEnd), scale, inLen);
+    Taps t = tapsFor(p, sourceCoordinate(p, double(x), scale, inLen, outLen, resized, roiStart, roiEnd), scale, inLen);
     for (int64_t o = 0; o < outer; ++o)
       for (int64_t i = 0; i < inner; ++i) {
         double acc = t.outside ? p.extrapolation : 0.0;
@@ -119,10 +120,20 @@ std::vector<double> doubles(const Tensor& t) {
   return {f.begin(), f.end()};
 }
 
+struct Target {
+  std::vector<int64_t> dims;     // output shape
+  std::vector<double> scales;    // per axis
+  std::vector<double> resized;   // per axis: unfloored output length
+  std::vector<double> roi;       // [starts..., ends...] over all axes
+};
+
 // Target sizes and scales along every axis from scales or sizes (+ axes,
 // keep_aspect_ratio_policy).
-void targetShape(const KernelContext& ctx, const Tensor& x, const Tensor* scalesIn, const Tensor* sizesIn,
-                 std::vector<double>& roi, std::vector<int64_t>& outDims, std::vector<double>& scales) {
+Target targetShape(const KernelContext& ctx, const Tensor& x, const Tensor* scalesIn, const Tensor* sizesIn,
+                   const std::vector<double>& roi) {
+  Target target;
+  std::vector<int64_t>& outDims = target.dims;
+  std::vector<double>& scales = target.scales;
   const int64_t rank = x.rank();
   std::vector<int64_t> axes = ctx.getInts("axes");
   if (axes.empty())
@@ -136,7 +147,8 @@ void targetShape(const KernelContext& ctx, const Tensor& x, const Tensor* scales
     if (roi.size() != 2 * axes.size()) ctx.fail("roi has {} values for {} axes", roi.size(), axes.size());
     for (size_t i = 0; i < axes.size(); ++i) fullRoi[axes[i]] = roi[i], fullRoi[rank + axes[i]] = roi[axes.size() + i];
   }
-  roi = fullRoi;
+  target.roi = fullRoi;
+  target.resized.assign(x.dims().begin(), x.dims().end());
   if (sizesIn && sizesIn->numel() > 0) {
     std::vector<int64_t> sizes = sizesIn->toInt64Vector();
     if (sizes.size() != axes.size()) ctx.fail("sizes has {} values for {} axes", sizes.size(), axes.size());
@@ -155,8 +167,9 @@ void targetShape(const KernelContext& ctx, const Tensor& x, const Tensor* scales
         outDims[axes[i]] = static_cast<int64_t>(std::round(common * double(len)));
         scales[axes[i]] = common;
       }
+      target.resized[axes[i]] = double(outDims[axes[i]]);
     }
-    return;
+    return target;
   }
   if (!scalesIn) ctx.fail("neither scales nor sizes is given");
   std::vector<double> given = doubles(*scalesIn);
@@ -166,8 +179,10 @@ void targetShape(const KernelContext& ctx, const Tensor& x, const Tensor* scales
     if (given[i] <= 0) ctx.fail("scale {} must be positive", given[i]);
     scales[a] = given[i];
     double extent = ctx.getString("coordinate_transformation_mode", "") == "tf_crop_and_resize" ? fullRoi[rank + a] - fullRoi[a] : 1.0;
-    outDims[a] = static_cast<int64_t>(std::floor(double(x.dims()[a]) * extent * given[i]));
+    target.resized[a] = double(x.dims()[a]) * given[i];
+    outDims[a] = static_cast<int64_t>(std::floor(target.resized[a] * extent));
   }
+  return target;
 }
 
 std::vector<Tensor> resize(const KernelContext& ctx) {
@@ -200,12 +215,11 @@ std::vector<Tensor> resize(const KernelContext& ctx) {
     scales = ctx.hasInput(2) && ctx.input(2).numel() > 0 ? &ctx.input(2) : nullptr;
     sizes = ctx.optionalInput(3);
   }
-  std::vector<int64_t> outDims;
-  std::vector<double> scaleOf;
-  targetShape(ctx, x, scales, sizes, roi, outDims, scaleOf);
+  Target t = targetShape(ctx, x, scales, sizes, roi);
+  const size_t rank = t.dims.size();
   Tensor current = x;
-  for (size_t a = 0; a < outDims.size(); ++a)
-    current = resizeAxis(p, current, a, outDims[a], scaleOf[a], roi[a], roi[outDims.size() + a]);
+  for (size_t a = 0; a < rank; ++a)
+    current = resizeAxis(p, current, a, t.dims[a], t.scales[a], t.resized[a], t.roi[a], t.roi[rank + a]);
   return {std::move(current)};
 }
 

@@ -222,8 +222,13 @@ std::vector<Tensor> gather(const KernelContext& ctx) {
   return {std::move(out)};
 }
 
-// Identity in inference: Dropout passes X through (mask all true).
+// Identity in inference: Dropout passes X through (mask all true). Training
+// mode drops random elements, which no reference can reproduce: an error
+// unless the ratio is 0.
 std::vector<Tensor> dropout(const KernelContext& ctx) {
+  bool training = ctx.hasInput(2) && ctx.input(2).toInt64Vector().at(0) != 0;
+  float ratio = ctx.hasInput(1) ? ctx.input(1).toFloatVector().at(0) : ctx.getFloat("ratio", 0.5f);
+  if (training && ratio != 0) ctx.fail("training_mode=true with ratio {} is random; not supported", ratio);
   std::vector<Tensor> outs{ctx.input(0)};
   if (ctx.numOutputs() > 1) {
     Tensor mask(DType::Bool, ctx.input(0).dims());
