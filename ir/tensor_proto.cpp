@@ -1,5 +1,6 @@
 #include "ir/tensor_proto.h"
 
+#include <charconv>
 #include <fstream>
 
 #include <onnx/onnx_pb.h>
@@ -42,13 +43,21 @@ std::vector<uint8_t> typedFieldBytes(const onnx::TensorProto& p, DType dtype) {
   }
 }
 
+int64_t parseExternalNumber(const onnx::TensorProto& p, const std::string& key, const std::string& text) {
+  int64_t value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size())
+    throwInputError("tensor '{}': external data {} '{}' is not a number", p.name(), key, text);
+  return value;
+}
+
 std::vector<uint8_t> readExternalData(const onnx::TensorProto& p, const fs::path& baseDir) {
   std::string location;
   int64_t offset = 0, length = -1;
   for (const auto& entry : p.external_data()) {
     if (entry.key() == "location") location = entry.value();
-    if (entry.key() == "offset") offset = std::stoll(entry.value());
-    if (entry.key() == "length") length = std::stoll(entry.value());
+    if (entry.key() == "offset") offset = parseExternalNumber(p, "offset", entry.value());
+    if (entry.key() == "length") length = parseExternalNumber(p, "length", entry.value());
   }
   if (location.empty()) throwInputError("tensor '{}': external data without a location", p.name());
   fs::path relative(location);
