@@ -1,5 +1,6 @@
 // convopt optimize IN -o OUT: rewrites a model and writes it atomically.
 #include "ir/onnx_io.h"
+#include "ir/shape_inference.h"
 #include "ir/verifier.h"
 #include "tools/commands.h"
 
@@ -20,6 +21,7 @@ void registerOptimizeCommand(CLI::App& app) {
   cmd->callback([options] {
     ir::Model model = ir::loadModel(options->input);
     ir::verifyGraph(*model.graph);
+    ir::checkShapes(model);
     ir::saveModel(model, options->output, {options->externalThreshold});
   });
 }
