@@ -45,8 +45,8 @@ size_t byteSize(const ir::Value* value) {
 
 }  // namespace
 
-Lowering::Lowering(Program& program, KernelModule& module, const Target& target)
-    : program_(program), module_(module), target_(target) {
+Lowering::Lowering(Program& program, KernelModule& module, const Target& target, int64_t opset)
+    : program_(program), module_(module), target_(target), opset_(opset) {
   program_.vectorWidth = target.vectorWidth;
 }
 
@@ -67,7 +67,13 @@ void Lowering::lower(const ir::Graph& graph) {
       storage.dynamic = true;
   }
   for (const ir::Node* node : graph.nodes()) {
-    if (fused_.count(node) || tryFold(*node)) continue;
+    if (fused_.count(node)) continue;
+    if (node->domain.empty() && node->opType == "Constant") {
+      std::vector<ir::Tensor> value = runtime::runNodeReference(*node, {}, opset_);
+      program_.foldedConstants.push_back(std::move(value.at(0)));
+      program_.storage[node->output(0)].constant = &program_.foldedConstants.back();
+      continue;
+    }
     if (node->domain.empty() && (node->opType == "Identity" || node->opType == "Dropout") &&
         node->outputs().size() == 1 && program_.storage.count(node->input(0))) {
       program_.storage[node->output(0)] = program_.storage[node->input(0)];
@@ -84,35 +90,6 @@ void Lowering::lower(const ir::Graph& graph) {
     int slot = plainSlot(output);
     program_.slots[slot].last = INT_MAX;
   }
-}
-
-// Nodes whose inputs are all constants (and Shape of a static shape) are
-// evaluated once, here.
-bool Lowering::tryFold(const ir::Node& node) {
-  if (!node.domain.empty() || !runtime::referenceSupports(node.domain, node.opType)) return false;
-  std::vector<ir::Tensor> shapeInput;
-  std::vector<const ir::Tensor*> inputs;
-  if (node.opType == "Shape" && node.input(0) && node.input(0)->type.hasStaticShape() && !node.findAttribute("start") &&
-      !node.findAttribute("end")) {
-    std::vector<int64_t> dims = node.input(0)->type.staticShape();
-    program_.foldedConstants.push_back(
-        ir::Tensor::fromVector<int64_t>(ir::DType::Int64, {int64_t(dims.size())}, dims));
-    program_.storage[node.output(0)].constant = &program_.foldedConstants.back();
-    program_.explanation.push_back(fmt::format("{}: Shape -> folded to a constant", node.label()));
-    return true;
-  }
-  for (const ir::Value* input : node.inputs()) {
-    const ir::Tensor* constant = input ? constantOf(input) : nullptr;
-    if (input && !constant) return false;
-    inputs.push_back(constant);
-  }
-  std::vector<ir::Tensor> outputs = runtime::runNodeReference(node, inputs);
-  for (size_t i = 0; i < outputs.size() && i < node.outputs().size(); ++i) {
-    program_.foldedConstants.push_back(std::move(outputs[i]));
-    program_.storage[node.output(i)].constant = &program_.foldedConstants.back();
-  }
-  program_.explanation.push_back(fmt::format("{}: {} -> folded to a constant", node.label(), node.opType));
-  return true;
 }
 
 void Lowering::fallback(const ir::Node& node, const std::string& reason) {
@@ -139,7 +116,8 @@ void Lowering::fallback(const ir::Node& node, const std::string& reason) {
   program_.steps.push_back(std::move(step));
   program_.explanation.push_back(fmt::format("{}: {} -> FALLBACK to the reference interpreter ({})", node.label(),
                                              node.opType, reason));
-  program_.fallbacks.push_back({node.opType, node.label(), reason});
+  const ir::ValueType& type = node.output(0)->type;
+  program_.fallbacks.push_back({node.opType, node.label(), reason, type.shape ? int(type.shape->size()) : -1});
 }
 
 int Lowering::newSlot(size_t bytes) {

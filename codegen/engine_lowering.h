@@ -17,7 +17,7 @@ namespace convopt::codegen {
 
 class Lowering {
  public:
-  Lowering(Program& program, KernelModule& module, const Target& target);
+  Lowering(Program& program, KernelModule& module, const Target& target, int64_t opset);
   void lower(const ir::Graph& graph);
 
   // --- for the op handlers ---
@@ -35,7 +35,6 @@ class Lowering {
   friend struct FusionAccess;
   int vectorWidth() const { return target_.vectorWidth; }
   const ir::Tensor* constantOf(const ir::Value* value) const;
-  bool tryFold(const ir::Node& node);
   void fallback(const ir::Node& node, const std::string& reason);
   int newSlot(size_t bytes);
   void touch(int slot);
@@ -62,6 +61,7 @@ class Lowering {
   std::set<const ir::Node*> fused_;
   std::vector<const ir::Node*> pendingFused_;  // fused since the last kernel, for explain()
   int kernelCount_ = 0;
+  int64_t opset_;
 };
 
 // A 4-D float value with a static shape: what generated kernels accept.

@@ -51,6 +51,7 @@ struct Storage {
 
 struct Program {
   int vectorWidth = 8;
+  int64_t opset = 0;  // of the default domain, for the reference fallbacks
   std::vector<Step> steps;
   std::vector<Slot> slots;
   std::vector<std::vector<float>> constants;  // packed kernel operands

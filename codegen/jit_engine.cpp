@@ -10,7 +10,7 @@
 #include "codegen/engine_lowering.h"
 #include "codegen/jit.h"
 #include "ir/error.h"
-#include "ir/shape_inference.h"
+#include "codegen/constant_folding.h"
 #include "runtime/arena_plan.h"
 #include "runtime/thread_pool.h"
 
@@ -54,8 +54,9 @@ static ir::Model lowerModel(const ir::Model& source, const std::map<std::string,
     if (!input || !input->isGraphInput()) throwInputError("input '{}' is not a graph input", name);
     input->type = ir::ValueType::tensor(input->type.dtype, dims);
   }
-  ir::inferShapes(model);
-  Lowering(program, module, target).lower(*model.graph);
+  foldConstantsAndInferShapes(model);
+  program.opset = model.defaultOpset();
+  Lowering(program, module, target, program.opset).lower(*model.graph);
   return model;
 }
 
@@ -101,7 +102,7 @@ void JitEngine::Impl::runFallback(const Step& step, std::map<const ir::Value*, i
       inputs.push_back(&copies.back());
     }
   }
-  std::vector<ir::Tensor> outputs = runtime::runNodeReference(*step.node, inputs);
+  std::vector<ir::Tensor> outputs = runtime::runNodeReference(*step.node, inputs, program.opset);
   for (size_t i = 0; i < outputs.size() && i < step.node->outputs().size(); ++i) {
     const ir::Value* value = step.node->output(i);
     const Storage& storage = program.storage.at(value);

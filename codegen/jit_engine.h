@@ -15,6 +15,7 @@ namespace convopt::codegen {
 
 struct FallbackNode {
   std::string opType, label, reason;
+  int outputRank = -1;  // of its first output, -1 if unknown
 };
 
 struct EngineOptions {
