@@ -173,28 +173,23 @@ class ConvEmitter {
     for (size_t k = 0; k < values.size(); ++k) ir_.CreateStore(values[k], accumulators_[k]);
   }
 
+  // One runtime loop over the group's input channels j (a constant-trip loop
+  // rather than unrolled code: kernels stay small and compile fast; each
+  // iteration does blocks x pixels FMAs).
   void emitBroadcastTap(Value* kh, int64_t kw, Value* ih, const std::vector<Value*>& iws, const std::vector<int>& pixels) {
     size_t count = iws.size();
-    auto chunk = [&](Value* chunkIndex, int lanes) {
-      Value* block = ir_.CreateAdd(blockShift_, chunkIndex);
-      Value* firstJ = ir_.CreateMul(chunkIndex, kb_.i64(width_));
-      std::vector<Value*> pixelBase(count);
-      for (int p : pixels) pixelBase[p] = inputOffset(block, ih, iws[p]);
+    kb_.forLoop(kb_.i64(0), kb_.i64(s_.inPerGroup()), 1, [&](Value* j) {
+      Value* block = ir_.CreateAdd(blockShift_, ir_.CreateUDiv(j, kb_.i64(width_)));
+      Value* lane = ir_.CreateURem(j, kb_.i64(width_));
       updateAccumulators([&](std::vector<Value*>& acc) {
-        for (int lane = 0; lane < lanes; ++lane) {
-          Value* j = ir_.CreateAdd(firstJ, kb_.i64(lane));
-          std::vector<Value*> w;
-          for (Value* ob : blocks_) w.push_back(kb_.loadVector(weights_, weightOffset(ob, kh, kw, j)));
-          for (int p : pixels) {
-            Value* x = kb_.loadBroadcast(input_, ir_.CreateAdd(pixelBase[p], kb_.i64(lane)));
-            for (size_t i = 0; i < w.size(); ++i) acc[i * count + p] = kb_.fma(x, w[i], acc[i * count + p]);
-          }
+        std::vector<Value*> w;
+        for (Value* ob : blocks_) w.push_back(kb_.loadVector(weights_, weightOffset(ob, kh, kw, j)));
+        for (int p : pixels) {
+          Value* x = kb_.loadBroadcast(input_, ir_.CreateAdd(inputOffset(block, ih, iws[p]), lane));
+          for (size_t i = 0; i < w.size(); ++i) acc[i * count + p] = kb_.fma(x, w[i], acc[i * count + p]);
         }
       });
-    };
-    int64_t fullChunks = s_.inPerGroup() / width_, rest = s_.inPerGroup() % width_;
-    if (fullChunks > 0) kb_.forLoop(kb_.i64(0), kb_.i64(fullChunks), 1, [&](Value* c) { chunk(c, width_); });
-    if (rest > 0) chunk(kb_.i64(fullChunks), int(rest));
+    });
   }
 
   // Input channel read by `lane` of the tile's block `i` in step j; -1 for padded lanes.

@@ -2,6 +2,8 @@
 
 #include <benchmark/benchmark.h>
 
+#include <fmt/format.h>
+
 #include <cstdlib>
 #include <fstream>
 #include <memory>
@@ -62,7 +64,7 @@ void runLayer(benchmark::State& state, const Layer& layer) {
   codegen::ConvSpec spec = specOf(layer);
   codegen::ConvPlanResult result = codegen::planConv(spec, f.target);
   if (!result.plan || result.plan->family != layer.family) {
-    state.SkipWithError(("not planned as " + layer.family + ": " + result.reason).c_str());
+    state.SkipWithError(fmt::format("not planned as {}: {}", layer.family, result.reason).c_str());
     return;
   }
   int width = f.target.vectorWidth;

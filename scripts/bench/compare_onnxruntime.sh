@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Runs the single-Conv layers of bench/layers.json and the shared models in
+# onnxruntime 1.30 (node, opt level 'all') and convopt side by side, at 1 and
+# 2 threads, and prints the ratio table (ratio = onnxruntime ms / convopt ms:
+# above 1 means convopt is faster).
+#   Layers: kernel time vs kernel time (onnxruntime's profiler per-node times
+#   without its reorders; convopt's generated kernel on blocked data).
+#   Models: whole inference vs whole inference (convopt bench).
+# Usage: scripts/bench/compare_onnxruntime.sh [RUNS] (build first: scripts/build.sh)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+runs=${1:-20}
+models=${CONVOPT_SHARED_MODELS:-../shared/models}
+export NODE_PATH=$PWD/third_party_npm/node_modules
+[ -d "$NODE_PATH/onnxruntime-node" ] || { echo "run scripts/install-deps.sh first (onnxruntime-node)" >&2; exit 2; }
+work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
+build/bench/write_layer_models "$work/layers"
+
+layer_specs=()
+for f in "$work"/layers/*.onnx; do
+  name=$(basename "$f" .onnx)
+  shape=$(python3 -c "import json,sys;l=[x for x in json.load(open('bench/layers.json')) if x['name']=='$name'][0];print(f\"1x{l['in']}x{l['size']}x{l['size']}\")")
+  layer_specs+=("$name=$f=$shape")
+done
+model_specs=()
+for dir in "$models"/*/; do
+  name=$(basename "$dir")
+  shape=$(python3 -c "import json;m=[x for x in json.load(open('$models/manifest.json')) if x['name']=='$name'];print('x'.join(map(str,m[0]['input'])) if m else '')")
+  [ -n "$shape" ] && model_specs+=("$name=$dir/model.onnx=$shape")
+done
+
+for threads in 1 2; do
+  ort_layers=$(node scripts/bench/ort_bench.js "$threads" "$runs" kernel "${layer_specs[@]}")
+  ort_models=$(node scripts/bench/ort_bench.js "$threads" "$runs" model "${model_specs[@]}")
+  ours_layers="{}"
+  for family in dense grouped depthwise pointwise; do
+    json=$(CONVOPT_BENCH_THREADS=$threads build/bench/${family}_bench --benchmark_format=json \
+             --benchmark_min_time=0.5 2>/dev/null)
+    ours_layers=$(python3 -c "import json,sys;a=json.loads(sys.argv[1]);b=json.loads(sys.argv[2]);
+a.update({x['name'].split('/')[0]:x['real_time'] for x in b['benchmarks']});print(json.dumps(a))" "$ours_layers" "$json")
+  done
+  ours_models="{}"
+  for spec in "${model_specs[@]}"; do
+    IFS== read -r name path shape <<<"$spec"
+    ms=$(build/tools/convopt bench "$path" --threads "$threads" --runs "$runs" --json \
+           --shape "$(build/tools/convopt inspect --json "$path" | python3 -c "import json,sys;print(json.load(sys.stdin)['inputs'][0]['name'])")=$shape" \
+         | python3 -c "import json,sys;print(json.load(sys.stdin)['median_ms'])")
+    ours_models=$(python3 -c "import json,sys;a=json.loads(sys.argv[1]);a[sys.argv[2]]=float(sys.argv[3]);print(json.dumps(a))" "$ours_models" "$name" "$ms")
+  done
+  python3 - "$threads" "$ort_layers" "$ours_layers" "$ort_models" "$ours_models" <<'PY'
+import json, sys
+threads = sys.argv[1]
+for title, ort, ours in (("layer (kernel time)", sys.argv[2], sys.argv[3]), ("model (whole inference)", sys.argv[4], sys.argv[5])):
+    ort, ours = json.loads(ort), json.loads(ours)
+    print(f"\n| {title}, {threads} thread(s) | onnxruntime ms | convopt ms | ratio |\n|---|---:|---:|---:|")
+    for name in ort:
+        if name in ours:
+            print(f"| {name} | {ort[name]:.3f} | {ours[name]:.3f} | {ort[name] / ours[name]:.2f} |")
+PY
+done
