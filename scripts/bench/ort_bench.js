@@ -8,7 +8,8 @@ const fs = require('fs');
 
 async function timeModel(path, dims, threads, runs, mode) {
   const options = {graphOptimizationLevel: 'all', intraOpNumThreads: threads, interOpNumThreads: 1,
-                   executionMode: 'sequential', enableProfiling: mode === 'kernel'};
+                   executionMode: 'sequential', enableProfiling: mode === 'kernel',
+                   profileFilePrefix: require('os').tmpdir() + '/convopt_ort_profile'};
   const session = await ort.InferenceSession.create(path, options);
   const size = dims.reduce((a, b) => a * b, 1);
   const data = Float32Array.from({length: size}, (_, i) => Math.sin(i));
@@ -21,7 +22,11 @@ async function timeModel(path, dims, threads, runs, mode) {
     times.push(Number(process.hrtime.bigint() - start) / 1e6);
   }
   if (mode === 'kernel') {
-    const file = session.endProfiling();
+    session.endProfiling();
+    // The binding does not return the file name: take the newest profile file.
+    const dir = require('os').tmpdir();
+    const file = fs.readdirSync(dir).filter(f => f.startsWith('convopt_ort_profile'))
+                     .map(f => dir + '/' + f).sort((a, b) => fs.statSync(b).mtimeMs - fs.statSync(a).mtimeMs)[0];
     const events = JSON.parse(fs.readFileSync(file, 'utf8'));
     fs.unlinkSync(file);
     // Kernel events of each run, in order; a run starts at each model_run event.

@@ -1,4 +1,4 @@
-// Every conv family against the oracle, on both vector widths, over shape
+// Every conv family against the reference interpreter, on both vector widths, over shape
 // sweeps that hit the tile edges: channels below / equal to / not a multiple
 // of the vector width, odd sizes, asymmetric pads, stride 2, dilation 2, depth
 // multiplier 2, every epilogue.
@@ -7,7 +7,7 @@
 #include <cmath>
 
 #include "conv_harness.h"
-#include "naive_conv.h"
+#include "reference_conv.h"
 
 namespace convopt::codegen::testing {
 namespace {
@@ -42,7 +42,7 @@ class ConvKernels : public ::testing::TestWithParam<const char*> {
     ASSERT_TRUE(result.plan) << spec.describe() << ": " << result.reason;
     EXPECT_EQ(result.plan->family, family) << spec.describe();
     ConvData data = randomConvData(spec, rng_);
-    std::vector<float> expected = naiveConv(spec, data);
+    std::vector<float> expected = referenceConv(spec, data);
     std::vector<float> actual = runGeneratedConv(spec, *result.plan, target_, data);
     ASSERT_EQ(actual.size(), expected.size());
     int mismatches = 0;
