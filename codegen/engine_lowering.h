@@ -32,7 +32,6 @@ class Lowering {
   std::string lowerSplit(const ir::Node& node);
 
  private:
-  friend struct FusionAccess;
   int vectorWidth() const { return target_.vectorWidth; }
   const ir::Tensor* constantOf(const ir::Value* value) const;
   void fallback(const ir::Node& node, const std::string& reason);
@@ -49,9 +48,9 @@ class Lowering {
   void addKernel(const std::string& name, int64_t units, std::vector<KernelArg> args, const std::string& what,
                  const ir::Node& node);
 
-  // Fusion of the nodes that follow `node`'s output into its epilogue: returns
+  // Fusion of the nodes that follow a kernel's `output` into its epilogue: returns
   // the value the kernel finally writes; appends steps and residual operands.
-  const ir::Value* fuseEpilogue(const ir::Node& node, const ir::Value* output, Epilogue& epilogue,
+  const ir::Value* fuseEpilogue(const ir::Value* output, Epilogue& epilogue,
                                 std::vector<const ir::Value*>& residuals);
   std::optional<EpilogueStep> activationStep(const ir::Node& node) const;
 

@@ -59,9 +59,8 @@ std::optional<EpilogueStep> Lowering::activationStep(const ir::Node& node) const
   return std::nullopt;
 }
 
-const ir::Value* Lowering::fuseEpilogue(const ir::Node& node, const ir::Value* output, Epilogue& epilogue,
+const ir::Value* Lowering::fuseEpilogue(const ir::Value* output, Epilogue& epilogue,
                                         std::vector<const ir::Value*>& residuals) {
-  (void)node;
   for (;;) {
     if (const ir::Node* gate = gatedBy(output)) {
       std::optional<EpilogueStep> step = activationStep(*gate);

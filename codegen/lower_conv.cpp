@@ -23,7 +23,7 @@ std::string Lowering::lowerConv(const ir::Node& node) {
   }
   std::vector<const ir::Value*> residuals;
   Epilogue epilogue;
-  const ir::Value* output = fuseEpilogue(node, node.output(0), epilogue, residuals);
+  const ir::Value* output = fuseEpilogue(node.output(0), epilogue, residuals);
   spec.epilogue = epilogue;
   ConvPlanResult result = planConv(spec, target_);
   if (!result.plan) {
@@ -33,7 +33,6 @@ std::string Lowering::lowerConv(const ir::Node& node) {
     return result.reason;
   }
   int width = vectorWidth();
-  std::vector<float> noBias;
   std::vector<KernelArg> args = {
       {KernelArg::Kind::Slot, blockedSlot(node.input(0))},
       {KernelArg::Kind::Constant, addConstant(packConvWeights(spec, width, weights->data<float>()))},

@@ -46,7 +46,7 @@ std::string Lowering::lowerActivation(const ir::Node& node) {
   spec.operands = {OperandKind::Full};
   spec.epilogue.steps.push_back(*step);
   std::vector<const ir::Value*> residuals;
-  const ir::Value* output = fuseEpilogue(node, node.output(0), spec.epilogue, residuals);
+  const ir::Value* output = fuseEpilogue(node.output(0), spec.epilogue, residuals);
   std::vector<KernelArg> args = {{KernelArg::Kind::Slot, blockedSlot(node.input(0))}};
   appendOutputArgs(args, output, residuals);
   std::string name = kernelName("elementwise");
@@ -89,7 +89,7 @@ std::string Lowering::lowerBinary(const ir::Node& node) {
   ElementwiseSpec spec = specFor(out, op);
   spec.operands = {lhs->kind, rhs->kind};
   std::vector<const ir::Value*> residuals;
-  const ir::Value* output = fuseEpilogue(node, out, spec.epilogue, residuals);
+  const ir::Value* output = fuseEpilogue(out, spec.epilogue, residuals);
   std::vector<KernelArg> args = {lhs->arg, rhs->arg};
   for (size_t k = 0; k < 2; ++k)
     if (args[k].kind == KernelArg::Kind::Slot) args[k].index = blockedSlot(node.input(k));
@@ -120,7 +120,7 @@ std::string Lowering::lowerBatchNorm(const ir::Node& node) {
   ElementwiseSpec spec = specFor(node.output(0), ElementwiseOp::MulAdd);
   spec.operands = {OperandKind::Full, OperandKind::Channel, OperandKind::Channel};
   std::vector<const ir::Value*> residuals;
-  const ir::Value* output = fuseEpilogue(node, node.output(0), spec.epilogue, residuals);
+  const ir::Value* output = fuseEpilogue(node.output(0), spec.epilogue, residuals);
   int width = vectorWidth();
   std::vector<KernelArg> args = {{KernelArg::Kind::Slot, blockedSlot(node.input(0))},
                                  {KernelArg::Kind::Constant, addConstant(packPerChannel(scale, 1, channels, width, 0))},

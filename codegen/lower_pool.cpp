@@ -31,7 +31,7 @@ std::string Lowering::lowerPool(const ir::Node& node) {
     spec.countIncludePad = node.getInt("count_include_pad", 0) != 0;
   }
   std::vector<const ir::Value*> residuals;
-  const ir::Value* output = fuseEpilogue(node, node.output(0), spec.epilogue, residuals);
+  const ir::Value* output = fuseEpilogue(node.output(0), spec.epilogue, residuals);
   std::vector<KernelArg> args = {{KernelArg::Kind::Slot, blockedSlot(in)}};
   appendOutputArgs(args, output, residuals);
   std::string name = kernelName("pool");

@@ -30,7 +30,7 @@ struct RunOptions {
   std::string outputDir;
   std::string checkDir;
   runtime::Tolerance tolerance;
-  std::string engine = "reference";
+  std::string engine = "jit";  // every shared model passes --check with it
   int threads = 0;
   std::string cpu;
   bool explain = false;
