@@ -21,7 +21,7 @@ ConvTile broadcastTile(const Target& target, int64_t blocksPerGroup, bool mustDi
 
 ConvTile gatherTile(const Target& target, int period, int64_t rowLength) {
   // Registers: accumulators + the gathered input + the weight vector per block.
-  int pixels = (target.vectorRegisters - kReservedRegisters - 2 * period) / period;
+  int pixels = (target.vectorRegisters / kGatherRegisterShare - 2 * period) / period;
   pixels = static_cast<int>(std::clamp<int64_t>(std::min<int64_t>(pixels, rowLength), 1, 64));
   return {period, pixels};
 }

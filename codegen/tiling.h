@@ -30,6 +30,11 @@ inline constexpr int kReservedRegisters = 1;
 // not straddle groups, and pixels never exceed the row.
 ConvTile broadcastTile(const Target& target, int64_t blocksPerGroup, bool mustDivide, int64_t rowLength);
 
+// Gather tiles use only this fraction of the register file for their own
+// vectors, leaving the rest to the compiler (shuffled loads, the epilogue's
+// temporaries): filling it made LLVM spill accumulators (2.5x slower depthwise).
+inline constexpr int kGatherRegisterShare = 2;  // 1/2
+
 // Gather kernels (depthwise, narrow groups): each output block reads its own
 // input vector, so blocks share nothing; the tile is the channel-mapping period
 // (in blocks) times as many pixels as the registers hold, reusing each weight
