@@ -24,18 +24,36 @@ void ThreadPool::runSlice(int index) {
   if (begin < end) (*body_)(begin, end);
 }
 
+namespace {
+
+// Spins until `ready()` or the budget runs out; true if ready.
+template <typename Ready>
+bool spinUntil(Ready ready) {
+  constexpr int kSpins = 20000;
+  for (int i = 0; i < kSpins; ++i) {
+    if (ready()) return true;
+    __builtin_ia32_pause();
+  }
+  return ready();
+}
+
+}  // namespace
+
 void ThreadPool::workerLoop(int index) {
   uint64_t seen = 0;
   for (;;) {
-    {
+    auto ready = [&] { return stopping_.load() || generation_.load(std::memory_order_acquire) != seen; };
+    if (!spinUntil(ready)) {
       std::unique_lock lock(mutex_);
-      wake_.wait(lock, [&] { return stopping_ || generation_ != seen; });
-      if (stopping_) return;
-      seen = generation_;
+      wake_.wait(lock, ready);
     }
+    if (stopping_) return;
+    seen = generation_.load(std::memory_order_acquire);
     runSlice(index);
-    std::lock_guard lock(mutex_);
-    if (--pending_ == 0) done_.notify_one();
+    if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+      std::lock_guard lock(mutex_);
+      done_.notify_one();
+    }
   }
 }
 
@@ -49,13 +67,16 @@ void ThreadPool::parallelFor(int64_t units, const std::function<void(int64_t, in
   {
     std::lock_guard lock(mutex_);
     body_ = &body, units_ = units, slices_ = slices;
-    pending_ = int(workers_.size());
-    ++generation_;
+    pending_.store(int(workers_.size()));
+    generation_.fetch_add(1, std::memory_order_release);
   }
   wake_.notify_all();
   runSlice(0);
-  std::unique_lock lock(mutex_);
-  done_.wait(lock, [&] { return pending_ == 0; });
+  auto done = [&] { return pending_.load(std::memory_order_acquire) == 0; };
+  if (!spinUntil(done)) {
+    std::unique_lock lock(mutex_);
+    done_.wait(lock, done);
+  }
 }
 
 }  // namespace convopt::runtime

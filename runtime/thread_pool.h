@@ -2,6 +2,7 @@
 // of work units, and parallelFor hands each thread (the caller included) one
 // contiguous slice of it.
 #pragma once
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -33,9 +34,11 @@ class ThreadPool {
   const std::function<void(int64_t, int64_t)>* body_ = nullptr;
   int64_t units_ = 0;
   int slices_ = 0;
-  int pending_ = 0;
-  uint64_t generation_ = 0;
-  bool stopping_ = false;
+  // Kernels are short (a model runs ~100 of them in milliseconds): threads
+  // spin briefly on these before sleeping on the condition variables.
+  std::atomic<int> pending_ = 0;
+  std::atomic<uint64_t> generation_ = 0;
+  std::atomic<bool> stopping_ = false;
 };
 
 }  // namespace convopt::runtime
