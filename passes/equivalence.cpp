@@ -54,8 +54,8 @@ EquivalenceResult compareModels(const ir::Graph& before, const ir::Graph& after,
   runtime::TensorMap inputs;
   for (const ir::Value* in : before.inputs())
     if (!in->isInitializer()) inputs[in->name()] = randomInput(*in, options, rng);
-  runtime::TensorMap expected = runReference(before, inputs);
-  runtime::TensorMap actual = runReference(after, inputs);
+  runtime::TensorMap expected = runtime::runReference(before, inputs);
+  runtime::TensorMap actual = runtime::runReference(after, inputs);
   EquivalenceResult result;
   for (const ir::Value* out : before.outputs()) {
     OutputDifference d;
