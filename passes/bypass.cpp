@@ -20,6 +20,9 @@ void bypassNode(ir::Graph& graph, ir::Node* node, ir::Value* value) {
   }
   // Recreate the producer under the output's name: its old result is read only by `node`.
   std::string outName = out->name();
+  ir::ValueType outType = out->type.dtype == ir::DType::Undefined ? value->type : out->type;
+  std::string outDoc = out->docString;
+  bool outHasValueInfo = out->hasValueInfo;
   ir::Node* producer = value->producer();
   graph.replaceAllUsesWith(out, value);
   graph.eraseNode(node);
@@ -28,7 +31,9 @@ void bypassNode(ir::Graph& graph, ir::Node* node, ir::Value* value) {
   copy->domain = producer->domain;
   copy->docString = producer->docString;
   copy->attributes = producer->attributes;
-  copy->output(0)->type = value->type;
+  copy->output(0)->type = outType;
+  copy->output(0)->docString = outDoc;
+  copy->output(0)->hasValueInfo = outHasValueInfo;
   graph.replaceAllUsesWith(value, copy->output(0));
   graph.eraseNode(producer);
 }

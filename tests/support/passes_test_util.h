@@ -1,0 +1,37 @@
+// Helpers for pass tests: run passes on an ONNX-text model, compare IR dumps,
+// check numerics against the reference interpreter.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "ir/graph.h"
+#include "passes/pass.h"
+
+namespace convopt::passes::testing {
+
+struct PassRun {
+  ir::Model before;
+  ir::Model after;
+  PassStatistics stats;  // of the last pass
+  std::string afterText;  // printModel(after)
+};
+
+// Parses `text`, runs the comma-separated passes, verifies the result.
+PassRun runPasses(const std::string& passes, const std::string& text, const PassOptions& options = {});
+
+// The reason recorded for `node` by the last pass ("" if none).
+std::string rejectionFor(const PassStatistics& stats, const std::string& node);
+
+// printModel of the parsed text (what "unchanged" looks like).
+std::string printedText(const std::string& text);
+
+// Before and after agree on seeded random inputs (reference interpreter).
+::testing::AssertionResult numericallyEquivalent(const PassRun& run, uint64_t seed = 7);
+
+// True if the reference interpreter is linked in (it lands from another branch).
+bool referenceAvailable();
+
+}  // namespace convopt::passes::testing
