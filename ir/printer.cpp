@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 namespace convopt::ir {
-namespace {
 
 std::string typeText(const ValueType& type) {
   if (!type.opaqueTypeProto.empty()) return "opaque";
@@ -13,6 +12,8 @@ std::string typeText(const ValueType& type) {
   for (const Dim& d : *type.shape) dims.push_back(d.isStatic() ? std::to_string(d.value) : d.param.empty() ? "?" : d.param);
   return fmt::format("{}[{}]", text, fmt::join(dims, ","));
 }
+
+namespace {
 
 std::string tensorValuesText(const Tensor& t) {
   if (t.dtype() == DType::String) {

@@ -14,6 +14,8 @@ struct PrintOptions {
   int64_t maxInlineElements = 64;
 };
 
+// "float[1,3,N,?]": dtype and dims (symbolic by name, unknown as '?').
+std::string typeText(const ValueType& type);
 std::string printModel(const Model& model, const PrintOptions& options = {});
 std::string printGraph(const Graph& graph, const PrintOptions& options = {});
 

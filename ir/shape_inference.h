@@ -2,13 +2,26 @@
 // project's rules for the ops passes and codegen rely on, so that models with
 // opsets newer than libonnx knows still get shapes.
 #pragma once
+#include <string_view>
+
 #include "ir/graph.h"
 
 namespace convopt::ir {
 
-// Fills Value::type for every value it can. Throws InputError naming the node
+enum class ShapeEngines {
+  OnnxThenRules,  // the normal mode
+  RulesOnly,      // the project's rules alone: what a model of an unknown opset gets
+};
+
+// Fills Value::type for every value it can (never marking it as value_info, so
+// export is unchanged). Throws InputError naming the node
 // when shapes contradict the op (e.g. a Conv weight that does not fit its input
 // channels and group).
-void inferShapes(Model& model);
+void inferShapes(Model& model, ShapeEngines engines = ShapeEngines::OnnxThenRules);
+
+// Fixes a graph input's dims from "NAME=1x3x48x192" (run before inferShapes),
+// for models with dynamic input dims. InputError on a malformed spec, an
+// unknown input, a rank mismatch or a dim that contradicts a static one.
+void applyInputShape(Model& model, std::string_view spec);
 
 }  // namespace convopt::ir

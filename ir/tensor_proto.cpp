@@ -1,5 +1,6 @@
 #include "ir/tensor_proto.h"
 
+#include <charconv>
 #include <fstream>
 
 #include <onnx/onnx_pb.h>
@@ -42,13 +43,21 @@ std::vector<uint8_t> typedFieldBytes(const onnx::TensorProto& p, DType dtype) {
   }
 }
 
+int64_t parseExternalNumber(const onnx::TensorProto& p, const std::string& key, const std::string& text) {
+  int64_t value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size())
+    throwInputError("tensor '{}': external data {} '{}' is not a number", p.name(), key, text);
+  return value;
+}
+
 std::vector<uint8_t> readExternalData(const onnx::TensorProto& p, const fs::path& baseDir) {
   std::string location;
   int64_t offset = 0, length = -1;
   for (const auto& entry : p.external_data()) {
     if (entry.key() == "location") location = entry.value();
-    if (entry.key() == "offset") offset = std::stoll(entry.value());
-    if (entry.key() == "length") length = std::stoll(entry.value());
+    if (entry.key() == "offset") offset = parseExternalNumber(p, "offset", entry.value());
+    if (entry.key() == "length") length = parseExternalNumber(p, "length", entry.value());
   }
   if (location.empty()) throwInputError("tensor '{}': external data without a location", p.name());
   fs::path relative(location);
@@ -101,7 +110,7 @@ Tensor tensorFromProto(const onnx::TensorProto& p, const fs::path& baseDir) {
     bytes.assign(p.raw_data().begin(), p.raw_data().end());
   else
     bytes = typedFieldBytes(p, dtype);
-  if (count > static_cast<int64_t>(SIZE_MAX / elem) || bytes.size() != static_cast<size_t>(count) * elem)
+  if (static_cast<uint64_t>(count) > SIZE_MAX / elem || bytes.size() != static_cast<size_t>(count) * elem)
     throwInputError("{}: data holds {} bytes but shape [{}] of {} needs {}", what, bytes.size(),
                     fmt::join(dims, ","), dtypeName(dtype), static_cast<unsigned long long>(count) * elem);
   t.assign(dtype, std::move(dims), std::move(bytes));

@@ -5,5 +5,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 bash scripts/build.sh
-model=${1:-../shared/models/regnet_x_400mf_lite_dense/model.onnx}
+model=${1:-models/demo.onnx}
 ./build/tools/convopt inspect "$model"

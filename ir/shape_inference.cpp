@@ -1,0 +1,124 @@
+// Shape inference in two layers: libonnx first (it knows every op up to its
+// opset, including data propagation through Shape/Gather/Concat chains), then
+// the project's rules (shape_rules*.cpp) for every node they cover, which fill
+// what ONNX left unknown and validate what passes rely on. Inferred types never
+// set Value::hasValueInfo, so export stays lossless.
+#include "ir/shape_inference.h"
+
+#include <charconv>
+
+#include <onnx/onnx_pb.h>
+#include <onnx/shape_inference/implementation.h>
+
+#include "ir/error.h"
+#include "ir/onnx_io.h"
+#include "ir/shape_rules.h"
+
+namespace convopt::ir {
+namespace {
+
+std::optional<Shape> shapeFromProto(const onnx::TypeProto_Tensor& tensor) {
+  if (!tensor.has_shape()) return std::nullopt;
+  Shape shape;
+  for (const auto& d : tensor.shape().dim())
+    shape.push_back(d.has_dim_value() ? Dim{d.dim_value(), {}} : Dim{-1, d.dim_param()});
+  return shape;
+}
+
+// Adds what `inferred` knows and `known` does not; never overrides a known
+// static dim, and keeps the existing shape when ranks disagree.
+void mergeType(Value& value, const ValueType& inferred) {
+  ValueType& known = value.type;
+  if (!known.opaqueTypeProto.empty() || value.isGraphInput()) return;
+  if (known.dtype == DType::Undefined) known.dtype = inferred.dtype;
+  if (!inferred.shape) return;
+  if (!known.shape) {
+    known.shape = inferred.shape;
+    return;
+  }
+  if (known.shape->size() != inferred.shape->size()) return;
+  for (size_t i = 0; i < known.shape->size(); ++i) {
+    Dim& d = (*known.shape)[i];
+    const Dim& n = (*inferred.shape)[i];
+    if (!d.isStatic() && (n.isStatic() || d.param.empty())) d = n;
+  }
+}
+
+// libonnx's inference on the exported proto. Node-level failures are not
+// fatal (error_mode 0), and anything it cannot handle (an opset newer than it
+// knows, an op it has no schema for) leaves the rest to the project's rules.
+void inferWithOnnx(Model& model) {
+  onnx::ModelProto proto = exportModel(model);
+  try {
+    onnx::ShapeInferenceOptions options(/*check_type=*/false, /*error_mode=*/0, /*data_propagation=*/true);
+    onnx::shape_inference::InferShapes(proto, onnx::OpSchemaRegistry::Instance(), options);
+  } catch (const std::exception&) {
+    return;
+  }
+  Graph& graph = *model.graph;
+  auto copyBack = [&](const onnx::ValueInfoProto& vi) {
+    Value* v = graph.findValue(vi.name());
+    if (!v || !vi.type().has_tensor_type()) return;
+    const auto& tensor = vi.type().tensor_type();
+    mergeType(*v, makeType(static_cast<DType>(tensor.elem_type()), shapeFromProto(tensor)));
+  };
+  for (const auto& vi : proto.graph().value_info()) copyBack(vi);
+  for (const auto& vi : proto.graph().output()) copyBack(vi);
+}
+
+void inferWithRules(Graph& graph) {
+  for (Node* node : graph.nodes()) {
+    ShapeRule rule = findShapeRule(*node);
+    if (!rule) continue;
+    std::vector<ValueType> types = rule(*node);
+    for (size_t i = 0; i < types.size() && i < node->outputs().size(); ++i)
+      if (Value* out = node->output(i)) mergeType(*out, types[i]);
+  }
+}
+
+std::vector<int64_t> parseDims(std::string_view text, std::string_view spec) {
+  std::vector<int64_t> dims;
+  while (true) {
+    size_t x = text.find('x');
+    std::string_view part = text.substr(0, x);
+    int64_t d = -1;
+    auto [end, ec] = std::from_chars(part.data(), part.data() + part.size(), d);
+    if (ec != std::errc() || end != part.data() + part.size() || d < 0)
+      throwInputError("--input-shape '{}': expected NAME=DxDx... with non-negative integers", spec);
+    dims.push_back(d);
+    if (x == std::string_view::npos) return dims;
+    text.remove_prefix(x + 1);
+  }
+}
+
+}  // namespace
+
+void applyInputShape(Model& model, std::string_view spec) {
+  size_t eq = spec.rfind('=');
+  if (eq == std::string_view::npos || eq == 0)
+    throwInputError("--input-shape '{}': expected NAME=DxDx... (e.g. x=1x3x224x224)", spec);
+  std::string name(spec.substr(0, eq));
+  std::vector<int64_t> dims = parseDims(spec.substr(eq + 1), spec);
+  Value* input = model.graph->findValue(name);
+  if (!input || !input->isGraphInput() || input->isInitializer())
+    throwInputError("--input-shape: the model has no graph input '{}'", name);
+  ValueType& type = input->type;
+  if (type.shape && type.shape->size() != dims.size())
+    throwInputError("--input-shape: input '{}' has rank {}, not {}", name, type.shape->size(), dims.size());
+  for (size_t i = 0; type.shape && i < dims.size(); ++i)
+    if ((*type.shape)[i].isStatic() && (*type.shape)[i].value != dims[i])
+      throwInputError("--input-shape: input '{}' has dim {} fixed to {}, not {}", name, i, (*type.shape)[i].value,
+                      dims[i]);
+  type = ValueType::tensor(type.dtype, dims);
+}
+
+void inferShapes(Model& model, ShapeEngines engines) {
+  Graph& graph = *model.graph;
+  Node* onCycle = nullptr;
+  if (!graph.topologicalSort(&onCycle))
+    throwInputError("node {}: is part of a cycle (the graph is not a DAG)", onCycle->label());
+  if (engines == ShapeEngines::OnnxThenRules) inferWithOnnx(model);
+  inferWithRules(graph);
+}
+
+}  // namespace convopt::ir

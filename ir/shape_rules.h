@@ -1,0 +1,46 @@
+// The project's own shape rules: op name -> function computing the types of a
+// node's outputs from its inputs' types (and constant inputs). They back up
+// ONNX's inference for opsets libonnx does not know and validate what the
+// passes rely on (e.g. a Conv weight fitting its input channels and group).
+// One file per op family (shape_rules_*.cpp) adds its rules to the table.
+#pragma once
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "ir/graph.h"
+
+namespace convopt::ir {
+
+using Shape = std::vector<Dim>;
+// Returns one type per output; a type with Undefined dtype and no shape means
+// "nothing known". Throws InputError naming the node on contradictory shapes.
+using ShapeRule = std::vector<ValueType> (*)(const Node& node);
+using ShapeRuleTable = std::unordered_map<std::string, ShapeRule>;
+
+// The rule for an op of the default domain, or nullptr.
+ShapeRule findShapeRule(const Node& node);
+
+void addConvShapeRules(ShapeRuleTable& table);
+void addElementwiseShapeRules(ShapeRuleTable& table);
+void addLinearShapeRules(ShapeRuleTable& table);
+void addLayoutShapeRules(ShapeRuleTable& table);
+
+// ---- helpers shared by the rule files ----
+
+// Input i's shape if its rank is known.
+std::optional<Shape> inputShape(const Node& node, size_t i);
+DType inputDType(const Node& node, size_t i);
+// Values of input i when it is an initializer or a Constant's output.
+std::optional<std::vector<int64_t>> constantInts(const Node& node, size_t i);
+std::optional<std::vector<float>> constantFloats(const Node& node, size_t i);
+ValueType makeType(DType dtype, std::optional<Shape> shape);
+// Axis in [-rank, rank) -> [0, rank); InputError naming the node otherwise.
+int64_t normalizeAxis(const Node& node, int64_t axis, int64_t rank);
+// Numpy-style broadcast of two shapes; InputError naming the node on a mismatch.
+Shape broadcastShapes(const Node& node, const Shape& a, const Shape& b);
+Dim staticDim(int64_t value);
+
+}  // namespace convopt::ir

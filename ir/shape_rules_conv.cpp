@@ -1,0 +1,116 @@
+// Shape rules for Conv and pooling: NC + spatial dims, ONNX's pads/strides/
+// dilations/auto_pad/ceil_mode arithmetic.
+#include "ir/error.h"
+#include "ir/shape_rules.h"
+
+namespace convopt::ir {
+namespace {
+
+struct Window {
+  std::vector<int64_t> kernel, strides, dilations, pads;  // pads: begins then ends
+  std::string autoPad;
+  bool ceilMode = false;
+};
+
+Window readWindow(const Node& node, std::vector<int64_t> kernel) {
+  size_t n = kernel.size();
+  Window w;
+  w.kernel = node.getInts("kernel_shape", kernel);
+  w.strides = node.getInts("strides", std::vector<int64_t>(n, 1));
+  w.dilations = node.getInts("dilations", std::vector<int64_t>(n, 1));
+  w.pads = node.getInts("pads", std::vector<int64_t>(2 * n, 0));
+  w.autoPad = node.getString("auto_pad", "NOTSET");
+  w.ceilMode = node.getInt("ceil_mode", 0) != 0;
+  if (w.kernel.size() != n || w.strides.size() != n || w.dilations.size() != n || w.pads.size() != 2 * n)
+    throwInputError("node {}: kernel_shape/strides/dilations/pads do not match its {} spatial dimensions",
+                    node.label(), n);
+  for (size_t i = 0; i < n; ++i)
+    if (w.kernel[i] < 1 || w.strides[i] < 1 || w.dilations[i] < 1)
+      throwInputError("node {}: kernel, strides and dilations must be positive", node.label());
+  return w;
+}
+
+Dim outputExtent(const Node& node, const Window& w, size_t i, const Dim& in) {
+  if (!in.isStatic()) return Dim{};
+  int64_t stride = w.strides[i];
+  if (w.autoPad == "SAME_UPPER" || w.autoPad == "SAME_LOWER") return staticDim((in.value + stride - 1) / stride);
+  int64_t pads = w.autoPad == "VALID" ? 0 : w.pads[i] + w.pads[i + w.kernel.size()];
+  int64_t span = w.dilations[i] * (w.kernel[i] - 1) + 1;
+  int64_t room = in.value + pads - span;
+  if (room < 0)
+    throwInputError("node {}: window of {} does not fit input extent {} (+{} padding) in spatial dim {}",
+                    node.label(), span, in.value, pads, i);
+  return staticDim((w.ceilMode ? (room + stride - 1) / stride : room / stride) + 1);
+}
+
+// Input channels must equal weight channels x group; output channels must split into groups.
+void checkConvChannels(const Node& node, const Shape& x, const Shape& weight, int64_t group) {
+  if (group < 1) throwInputError("node {}: group must be positive, got {}", node.label(), group);
+  const Dim& cout = weight[0];
+  if (cout.isStatic() && cout.value % group != 0)
+    throwInputError("node {}: weight '{}' has {} output channels, not divisible by group {}", node.label(),
+                    node.input(1)->name(), cout.value, group);
+  const Dim& cin = x[1];
+  const Dim& cinPerGroup = weight[1];
+  if (cin.isStatic() && cinPerGroup.isStatic() && cin.value != cinPerGroup.value * group)
+    throwInputError("node {}: weight '{}' expects {} input channels ({} per group x group {}) but input '{}' has {}",
+                    node.label(), node.input(1)->name(), cinPerGroup.value * group, cinPerGroup.value, group,
+                    node.input(0)->name(), cin.value);
+}
+
+std::vector<ValueType> convRule(const Node& node) {
+  auto x = inputShape(node, 0);
+  auto weight = inputShape(node, 1);
+  DType dtype = inputDType(node, 0);
+  if (!x || !weight) return {makeType(dtype, std::nullopt)};
+  if (x->size() < 3 || weight->size() != x->size())
+    throwInputError("node {}: input '{}' has rank {} and weight '{}' rank {}; both must be the same, at least 3",
+                    node.label(), node.input(0)->name(), x->size(), node.input(1)->name(), weight->size());
+  checkConvChannels(node, *x, *weight, node.getInt("group", 1));
+  std::vector<int64_t> kernel;
+  for (size_t i = 2; i < weight->size(); ++i) kernel.push_back(weight->at(i).value);
+  Window w = readWindow(node, kernel);
+  for (size_t i = 0; i < kernel.size(); ++i)
+    if (kernel[i] >= 0 && kernel[i] != w.kernel[i])
+      throwInputError("node {}: kernel_shape {} does not match weight '{}' spatial size {} in dim {}", node.label(),
+                      w.kernel[i], node.input(1)->name(), kernel[i], i);
+  Shape out{(*x)[0], (*weight)[0]};
+  for (size_t i = 0; i < kernel.size(); ++i) out.push_back(outputExtent(node, w, i, (*x)[i + 2]));
+  return {makeType(dtype, out)};
+}
+
+std::vector<ValueType> poolRule(const Node& node) {
+  auto x = inputShape(node, 0);
+  DType dtype = inputDType(node, 0);
+  if (!x) return {makeType(dtype, std::nullopt)};
+  if (x->size() < 3) throwInputError("node {}: input must have rank at least 3", node.label());
+  const Attribute* kernelAttr = node.findAttribute("kernel_shape");
+  if (!kernelAttr) throwInputError("node {}: kernel_shape is required", node.label());
+  Window w = readWindow(node, kernelAttr->ints);
+  if (w.kernel.size() != x->size() - 2)
+    throwInputError("node {}: kernel_shape has {} dims for {} spatial dims", node.label(), w.kernel.size(),
+                    x->size() - 2);
+  Shape out{(*x)[0], (*x)[1]};
+  for (size_t i = 0; i < w.kernel.size(); ++i) out.push_back(outputExtent(node, w, i, (*x)[i + 2]));
+  // MaxPool's optional second output (indices) has the same shape.
+  return {makeType(dtype, out), makeType(DType::Int64, out)};
+}
+
+std::vector<ValueType> globalPoolRule(const Node& node) {
+  auto x = inputShape(node, 0);
+  DType dtype = inputDType(node, 0);
+  if (!x) return {makeType(dtype, std::nullopt)};
+  Shape out = *x;
+  for (size_t i = 2; i < out.size(); ++i) out[i] = staticDim(1);
+  return {makeType(dtype, out)};
+}
+
+}  // namespace
+
+void addConvShapeRules(ShapeRuleTable& table) {
+  table["Conv"] = convRule;
+  for (const char* op : {"MaxPool", "AveragePool", "LpPool"}) table[op] = poolRule;
+  for (const char* op : {"GlobalAveragePool", "GlobalMaxPool", "GlobalLpPool"}) table[op] = globalPoolRule;
+}
+
+}  // namespace convopt::ir

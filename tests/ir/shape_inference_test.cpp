@@ -1,0 +1,210 @@
+// Shape inference: libonnx plus the project's rules, which must stand alone
+// (RulesOnly) for opsets libonnx does not know.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "ir/error.h"
+#include "ir/onnx_io.h"
+#include "ir/printer.h"
+#include "ir/shape_inference.h"
+#include "tests/support/ir_shared_models.h"
+
+namespace convopt::ir {
+namespace {
+
+// "value: type" for every node output, in node order.
+std::string inferredTypes(const std::string& text, ShapeEngines engines) {
+  Model model = parseModelText(text);
+  inferShapes(model, engines);
+  std::string out;
+  for (const Node* n : model.graph->nodes())
+    for (const Value* v : n->outputs()) out += v->name() + ": " + typeText(v->type) + "\n";
+  return out;
+}
+
+std::string inputErrorOf(const std::string& text) {
+  try {
+    Model model = parseModelText(text);
+    inferShapes(model);
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+TEST(ShapeRules, ConvAndPooling) {
+  const char* model = R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,3,10,10] x, float[4,3,3,3] w, float[6,2,1,1] w2) => (float[1,6,A,B] z)
+{
+  a = Conv <strides = [2, 2], pads = [1, 1, 1, 1]> (x, w)
+  b = Conv <group = 2, dilations = [2, 2]> (a, w2)
+  c = MaxPool <kernel_shape = [2, 2], strides = [2, 2], ceil_mode = 1> (b)
+  d = AveragePool <kernel_shape = [3, 3], auto_pad = "SAME_UPPER"> (c)
+  z = GlobalAveragePool (d)
+}
+)";
+  const char* expected = R"(a: float[1,4,5,5]
+b: float[1,6,5,5]
+c: float[1,6,3,3]
+d: float[1,6,3,3]
+z: float[1,6,1,1]
+)";
+  EXPECT_EQ(inferredTypes(model, ShapeEngines::RulesOnly), expected);
+  EXPECT_EQ(inferredTypes(model, ShapeEngines::OnnxThenRules), expected);
+}
+
+TEST(ShapeRules, SymbolicDimsStaySymbolicThroughElementwiseBroadcast) {
+  const char* model = R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[N,3,H,W] x, float[8,3,1,1] w, float[1,8,1,1] s) => (float[N,8,H,W] z)
+{
+  y = Conv (x, w)
+  r = Relu (y)
+  m = Mul (r, s)
+  z = HardSigmoid (m)
+}
+)";
+  EXPECT_EQ(inferredTypes(model, ShapeEngines::RulesOnly), R"(y: float[N,8,?,?]
+r: float[N,8,?,?]
+m: float[N,8,?,?]
+z: float[N,8,H,W]
+)");
+}
+
+TEST(ShapeRules, LinearAndLayoutOps) {
+  const char* model = R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[2,3,4,6] x, float[10,72] wg, float[2,1,6,5] wm) => (float[2,10] z)
+<int64[3] shape = {0, -1, 6}, int64[1] starts = {1}, int64[1] ends = {100}, int64[1] axes = {1}, int64[2] split = {1, 2}>
+{
+  r = Reshape (x, shape)
+  f = Flatten (x)
+  t = Transpose <perm = [0, 2, 3, 1]> (x)
+  c = Concat <axis = 1> (x, x)
+  s1, s2 = Split <axis = 1> (x, split)
+  sl = Slice (x, starts, ends, axes)
+  mm = MatMul (x, wm)
+  z = Gemm <transB = 1> (f, wg)
+}
+)";
+  const char* expected = R"(r: float[2,12,6]
+f: float[2,72]
+t: float[2,4,6,3]
+c: float[2,6,4,6]
+s1: float[2,1,4,6]
+s2: float[2,2,4,6]
+sl: float[2,2,4,6]
+mm: float[2,3,4,5]
+z: float[2,10]
+)";
+  EXPECT_EQ(inferredTypes(model, ShapeEngines::RulesOnly), expected);
+  EXPECT_EQ(inferredTypes(model, ShapeEngines::OnnxThenRules), expected);
+}
+
+TEST(ShapeRules, ResizeBySizesAndByScales) {
+  const char* model = R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,2,4,4] x) => (float[1,2,8,8] a, float[1,2,3,5] b)
+<float[0] roi = {}, float[4] scales = {1, 1, 2, 2}, int64[4] sizes = {1, 2, 3, 5}>
+{
+  a = Resize <mode = "nearest"> (x, roi, scales)
+  b = Resize (x, roi, , sizes)
+}
+)";
+  EXPECT_EQ(inferredTypes(model, ShapeEngines::RulesOnly), "a: float[1,2,8,8]\nb: float[1,2,3,5]\n");
+}
+
+TEST(ShapeRules, ConvWeightThatDoesNotFitIsNamed) {
+  EXPECT_EQ(inputErrorOf(R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,8,4,4] x, float[6,3,1,1] w) => (float[1,6,4,4] y)
+{
+  y = Conv <group = 2> (x, w)
+}
+)"),
+            "node Conv(y): weight 'w' expects 6 input channels (3 per group x group 2) but input 'x' has 8");
+  EXPECT_EQ(inputErrorOf(R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,8,4,4] x, float[6,2,1,1] w) => (float[1,6,4,4] y)
+{
+  y = Conv <group = 4> (x, w)
+}
+)"),
+            "node Conv(y): weight 'w' has 6 output channels, not divisible by group 4");
+}
+
+TEST(ShapeRules, BroadcastMismatchIsNamed) {
+  EXPECT_EQ(inputErrorOf(R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[2,3] a, float[2,4] b) => (float[2,3] c)
+{
+  c = Add (a, b)
+}
+)"),
+            "node Add(c): shapes do not broadcast (dimension 1 is 3 in one input and 4 in the other)");
+}
+
+TEST(ShapeRules, InputShapeOverrideFixesDynamicDims) {
+  Model model = parseModelText(R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[N,3,H,W] x, float[8,3,3,3] w) => (float[N,8,H,W] y)
+{
+  y = Conv <pads = [1, 1, 1, 1]> (x, w)
+}
+)");
+  applyInputShape(model, "x=1x3x48x192");
+  inferShapes(model);
+  EXPECT_EQ(typeText(model.graph->findValue("y")->type), "float[1,8,48,192]");
+  EXPECT_THROW(applyInputShape(model, "x=1x4x48x192"), InputError);  // C is fixed to 3
+  EXPECT_THROW(applyInputShape(model, "nope=1x3x4x4"), InputError);
+  EXPECT_THROW(applyInputShape(model, "x=1x3x4"), InputError);
+  EXPECT_THROW(applyInputShape(model, "x=1xAx4x4"), InputError);
+}
+
+// The rules alone must agree with libonnx on every shared model wherever both
+// know a dim: they are what models of newer opsets get.
+TEST(ShapeRules, AgreeWithOnnxOnSharedModels) {
+  for (const auto& shared : testing::sharedModels()) {
+    SCOPED_TRACE(shared.name);
+    Model withOnnx = testing::loadSharedModelWithInputShape(shared);
+    Model rulesOnly = testing::loadSharedModelWithInputShape(shared);
+    inferShapes(withOnnx);
+    inferShapes(rulesOnly, ShapeEngines::RulesOnly);
+    int compared = 0;
+    for (const Node* n : rulesOnly.graph->nodes()) {
+      const Value* mine = n->output(0);
+      const Value* onnx = withOnnx.graph->findValue(mine->name());
+      if (!mine->type.hasStaticShape() || !onnx->type.hasStaticShape()) continue;
+      EXPECT_EQ(mine->type.staticShape(), onnx->type.staticShape()) << n->label();
+      ++compared;
+    }
+    EXPECT_GT(compared, 0);
+  }
+}
+
+// ONNX's backend test models are valid: neither engine may reject one, and
+// wherever both know an output's shape they agree.
+TEST(ShapeRules, AcceptAndAgreeOnBackendTestModels) {
+  std::filesystem::path root = "/usr/share/libonnx-testdata/data";
+  if (!std::filesystem::exists(root)) GTEST_SKIP() << "libonnx-testdata is not installed";
+  int models = 0;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(root)) {
+    if (entry.path().filename() != "model.onnx") continue;
+    SCOPED_TRACE(entry.path().string());
+    try {
+      Model withOnnx = loadModel(entry.path());
+      Model rulesOnly = loadModel(entry.path());
+      inferShapes(withOnnx);
+      inferShapes(rulesOnly, ShapeEngines::RulesOnly);
+      for (const Node* n : rulesOnly.graph->nodes())
+        for (const Value* mine : n->outputs()) {
+          if (!mine) continue;  // an omitted optional output
+          const Value* onnx = withOnnx.graph->findValue(mine->name());
+          if (mine->type.hasStaticShape() && onnx->type.hasStaticShape()) {
+            EXPECT_EQ(mine->type.staticShape(), onnx->type.staticShape()) << n->label() << " " << mine->name();
+          }
+        }
+      ++models;
+    } catch (const std::exception& e) {
+      ADD_FAILURE() << e.what();
+    }
+  }
+  EXPECT_GT(models, 1000);
+}
+
+}  // namespace
+}  // namespace convopt::ir
