@@ -78,7 +78,7 @@ ConvFigures figuresOf(const std::vector<ConvGeometry>& convs, double extraSecond
   ConvFigures f;
   std::vector<std::string> kinds;
   for (const ConvGeometry& g : convs) {
-    kinds.emplace_back(convKindName(g.kind()));
+    kinds.emplace_back(ir::convKindName(g.kind()));
     f.params += g.params();
     f.macs += g.macs();
     f.seconds += estimateConvSeconds(g);

@@ -14,8 +14,8 @@ const CostParameters& defaultCostParameters() {
       .vectorLanes = 16,          // AVX-512 fp32 lanes
       .efficiency =
           {
-              0.80,  // dense1x1: a GEMM, best register reuse
-              0.70,  // densekxk: im2col-free direct conv, some edge overhead
+              0.70,  // dense (kxk): direct conv, some edge overhead
+              0.80,  // pointwise (dense 1x1): a GEMM, best register reuse
               0.70,  // grouped: per group the same direct conv (narrow groups pay through lane utilisation)
               0.30,  // depthwise: no reduction over channels, low arithmetic intensity
           },
@@ -34,8 +34,8 @@ int64_t ConvGeometry::bytesMoved() const {
 }
 
 double estimateConvSeconds(const ConvGeometry& conv, const CostParameters& params) {
-  ConvKind kind = conv.kind();
-  int64_t vectorised = kind == ConvKind::Depthwise ? conv.inChannels : conv.outChannels / conv.group;
+  ir::ConvKind kind = conv.kind();
+  int64_t vectorised = kind == ir::ConvKind::Depthwise ? conv.inChannels : conv.outChannels / conv.group;
   double lanes = std::min(1.0, static_cast<double>(vectorised) / static_cast<double>(params.vectorLanes));
   double compute = static_cast<double>(conv.macs()) /
                    (params.peakMacsPerSecond * params.efficiency[static_cast<int>(kind)] * lanes);

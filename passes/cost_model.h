@@ -14,7 +14,7 @@
 #pragma once
 #include <cstdint>
 
-#include "passes/conv_kind.h"
+#include "ir/conv_info.h"
 
 namespace convopt::passes {
 
@@ -30,7 +30,7 @@ struct ConvGeometry {
   int64_t elementBytes = 4;
   bool hasBias = false;
 
-  ConvKind kind() const { return classifyConv(inChannels, group, kernelElements); }
+  ir::ConvKind kind() const { return ir::classifyConv(inChannels, group, {kernelElements}); }
   int64_t params() const;
   int64_t macs() const;
   int64_t bytesMoved() const;
@@ -41,7 +41,7 @@ struct CostParameters {
   double bytesPerSecond;
   double perNodeSeconds;
   int64_t vectorLanes;
-  double efficiency[4];  // indexed by ConvKind
+  double efficiency[4];  // indexed by ir::ConvKind
 };
 
 // The defaults, one named table (see cost_model.cpp for why each value).

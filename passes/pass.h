@@ -35,7 +35,7 @@ struct Rejection {
 
 // Weight and compute size of one convolution (a rewrite records before/after).
 struct ConvFigures {
-  std::string kind;  // ConvKind name: dense1x1, densekxk, grouped, depthwise
+  std::string kind;  // ir::convKindName: dense, pointwise, grouped, depthwise (joined when several)
   int64_t params = 0;
   int64_t macs = 0;  // per inference, 0 when the output shape is unknown
   double seconds = 0;  // cost model estimate

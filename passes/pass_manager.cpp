@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "ir/error.h"
+#include "ir/shape_inference.h"
 #include "ir/verifier.h"
 #include "passes/pass_registry.h"
 
@@ -13,6 +14,8 @@ namespace convopt::passes {
 
 std::vector<PassStatistics> runPipeline(ir::Model& model, const std::vector<std::string>& passNames,
                                         const PassManagerOptions& options) {
+  ir::verifyGraph(*model.graph);
+  ir::inferShapes(model);
   std::vector<PassStatistics> all;
   for (const std::string& name : passNames) {
     std::unique_ptr<Pass> pass = createPass(name);
@@ -24,6 +27,7 @@ std::vector<PassStatistics> runPipeline(ir::Model& model, const std::vector<std:
     stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     try {
       ir::verifyGraph(*model.graph);
+      if (stats.rewritten > 0) ir::inferShapes(model);  // types for the values the pass created
     } catch (const InputError& e) {
       throw std::logic_error(fmt::format("pass {} left an invalid graph: {}", name, e.what()));
     }

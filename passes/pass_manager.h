@@ -16,7 +16,8 @@ struct PassManagerOptions {
   std::function<void(std::string_view passName, const ir::Model&)> afterPass;
 };
 
-// Runs the named passes in order. A pass that leaves a graph the verifier
+// Verifies the model and infers shapes, then runs the named passes in order,
+// re-inferring shapes after a pass that changed the graph. A pass that leaves a graph the verifier
 // rejects is an internal error (std::logic_error naming the pass).
 std::vector<PassStatistics> runPipeline(ir::Model& model, const std::vector<std::string>& passNames,
                                         const PassManagerOptions& options = {});

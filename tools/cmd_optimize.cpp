@@ -8,6 +8,7 @@
 #include "ir/error.h"
 #include "ir/onnx_io.h"
 #include "ir/printer.h"
+#include "ir/shape_inference.h"
 #include "ir/verifier.h"
 #include "passes/equivalence.h"
 #include "passes/pass_manager.h"
@@ -24,6 +25,7 @@ struct OptimizeOptions {
   std::string output;
   std::string passes;
   std::string report;
+  std::vector<std::string> inputShapes;
   size_t externalThreshold = 0;
   bool printAfterAll = false;
   bool explain = false;
@@ -50,6 +52,7 @@ void writeReport(const std::string& path, nlohmann::json report) {
 void optimize(const OptimizeOptions& o) {
   ir::Model model = ir::loadModel(o.input);
   ir::verifyGraph(*model.graph);
+  for (const std::string& spec : o.inputShapes) ir::applyInputShape(model, spec);
   std::unique_ptr<ir::Graph> original = o.verify ? model.graph->clone() : nullptr;
   std::vector<std::string> pipeline =
       o.passes.empty() ? passes::defaultPipelineNames() : passes::parsePipeline(o.passes);
@@ -95,6 +98,8 @@ void registerOptimizeCommand(CLI::App& app) {
   cmd->add_flag("--force", o->pass.force, "Apply exact structural rewrites even when the cost model says no");
   cmd->add_option("--rank-tolerance", o->pass.rankTolerance,
                   "Singular values below this fraction of the largest count as zero (default 1e-6)");
+  cmd->add_option("--input-shape", o->inputShapes,
+                  "Fix a dynamic input's dims, NAME=1x3x224x224 (repeatable); used by the cost model and --verify");
   cmd->add_option("--report", o->report, "Write the rewrite report as JSON to this file");
   cmd->add_flag("--verify,!--no-verify", o->verify,
                 "Compare outputs before/after on the reference interpreter and refuse to write on a mismatch "
