@@ -9,7 +9,7 @@
 //   - the Concat is on the channel axis (1, or -R+1) and has n >= 2 inputs;
 //   - input b is produced by a Conv with constant float weight, read only by the Concat;
 //   - every branch Conv has identical attributes, weight shape and bias presence;
-//   - branch b's data input is output b of one Split on axis 1 with exactly n
+//   - branch b's data input is output b of one Split on the channel axis with exactly n
 //     outputs (each read only by its branch), or a Slice of one common x on
 //     axis 1, step 1, covering [b*w, (b+1)*w) with x's channel dim known to be n*w;
 //     w = the branches' input channels, so the split sizes are equal;
@@ -59,7 +59,8 @@ std::optional<std::string> matchBranches(const ir::Node& concat, Match& m) {
 
 std::optional<std::string> matchSplit(ir::Node& split, Match& m) {
   size_t n = m.branches.size();
-  if (split.getInt("axis", 0) != 1) return "Split is not on axis 1";
+  int64_t axis = split.getInt("axis", 0), rank = m.branches[0].weight->rank();
+  if (axis != 1 && axis != 1 - rank) return "Split is not on the channel axis";
   if (split.outputs().size() != n) return fmt::format("Split has {} outputs, Concat {} inputs", split.outputs().size(), n);
   for (size_t b = 0; b < n; ++b) {
     ir::Value* part = m.branches[b].node->input(0);

@@ -17,7 +17,7 @@ PassRun runPasses(const std::string& passes, const std::string& text, const Pass
   ir::verifyGraph(*run.before.graph);
   ir::verifyGraph(*run.after.graph);
   std::vector<PassStatistics> stats = runPipeline(run.after, parsePipeline(passes), {options, {}});
-  run.stats = stats.back();
+  run.stats = stats.front();
   run.afterText = ir::printModel(run.after);
   return run;
 }

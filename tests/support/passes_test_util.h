@@ -15,14 +15,14 @@ namespace convopt::passes::testing {
 struct PassRun {
   ir::Model before;
   ir::Model after;
-  PassStatistics stats;  // of the last pass
+  PassStatistics stats;  // of the first pass (the one under test; later ones clean up)
   std::string afterText;  // printModel(after)
 };
 
 // Parses `text`, runs the comma-separated passes, verifies the result.
 PassRun runPasses(const std::string& passes, const std::string& text, const PassOptions& options = {});
 
-// The reason recorded for `node` by the last pass ("" if none).
+// The reason recorded for `node` by the pass ("" if none).
 std::string rejectionFor(const PassStatistics& stats, const std::string& node);
 
 // printModel of the parsed text (what "unchanged" looks like).
