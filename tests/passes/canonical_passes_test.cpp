@@ -7,7 +7,6 @@ namespace convopt::passes {
 namespace {
 
 using testing::numericallyEquivalent;
-using testing::printedText;
 using testing::rejectionFor;
 using testing::runPasses;
 
@@ -42,7 +41,7 @@ g (float[2] x) => (float[2] z, float[2] y)
 }
 )";
   auto run = runPasses("dce", text);
-  EXPECT_EQ(run.afterText, printedText(text));
+  EXPECT_EQ(run.afterText, run.beforeText);
   EXPECT_EQ(run.stats.rewritten, 0);
 }
 
@@ -91,7 +90,7 @@ g (float[2] x) => (float[2] z)
 }
 )";
   auto run = runPasses("eliminate-identity", text);
-  EXPECT_EQ(run.afterText, printedText(text));
+  EXPECT_EQ(run.afterText, run.beforeText);
   EXPECT_EQ(rejectionFor(run.stats, "Identity(z)"),
             "output is a graph output and its input is not a single-use single-output node result, so removing "
             "the node would rename the output");
@@ -106,7 +105,7 @@ g (float[2] x) => (float[2] z, bool[2] m)
 }
 )";
   auto run = runPasses("eliminate-identity", text);
-  EXPECT_EQ(run.afterText, printedText(text));
+  EXPECT_EQ(run.afterText, run.beforeText);
   EXPECT_EQ(rejectionFor(run.stats, "Dropout(d)"), "Dropout mask output is used");
 }
 
@@ -120,7 +119,7 @@ g (float[2] x, bool training) => (float[2] z)
 }
 )";
   auto run = runPasses("eliminate-identity", text);
-  EXPECT_EQ(run.afterText, printedText(text));
+  EXPECT_EQ(run.afterText, run.beforeText);
   EXPECT_EQ(rejectionFor(run.stats, "Dropout(d)"), "Dropout training_mode is not a constant");
 }
 
@@ -151,7 +150,7 @@ g (float[N,2] x) => (int64[2] s)
 }
 )";
   auto run = runPasses("fold-constants", text);
-  EXPECT_EQ(run.afterText, printedText(text));
+  EXPECT_EQ(run.afterText, run.beforeText);
   EXPECT_EQ(rejectionFor(run.stats, "Shape(s)"), "input shape is not static");
 }
 
@@ -190,7 +189,7 @@ class FoldPadRejects : public ::testing::TestWithParam<PadRejection> {};
 TEST_P(FoldPadRejects, LeavesTheModelUnchanged) {
   const PadRejection& c = GetParam();
   std::string text = std::string(R"(<ir_version: 8, opset_import: ["" : 13]>
-g (float[1,1,3,3] x) => (float[1,1,5,4] y)
+g (float[1,1,3,3] x) => (float[N,1,5,4] y)
 <int64[8] pads = )") + c.pads + R"(, float[1,1,1,1] w = {2}, float value = {1}>
 {
   p = )" + c.padNode + R"(
@@ -198,7 +197,7 @@ g (float[1,1,3,3] x) => (float[1,1,5,4] y)
 }
 )";
   auto run = runPasses("fold-pad", text);
-  EXPECT_EQ(run.afterText, printedText(text));
+  EXPECT_EQ(run.afterText, run.beforeText);
   EXPECT_EQ(rejectionFor(run.stats, "Pad(p)"), c.reason);
 }
 
@@ -209,7 +208,7 @@ INSTANTIATE_TEST_SUITE_P(
                      "mode is not constant"},
         PadRejection{"NonzeroValue", "{0, 0, 1, 0, 0, 0, 1, 1}", "Pad (x, pads, value)", "Conv (p, w)",
                      "pad value is not 0"},
-        PadRejection{"ChannelPad", "{0, 1, 1, 0, 0, 0, 1, 1}", "Pad (x, pads)", "Conv (p, w)",
+        PadRejection{"BatchPad", "{1, 0, 1, 0, 0, 0, 1, 1}", "Pad (x, pads)", "Conv (p, w)",
                      "pads the batch or channel dim"},
         PadRejection{"Negative", "{0, 0, -1, 0, 0, 0, 1, 1}", "Pad (x, pads)", "Conv (p, w)",
                      "pads are negative (cropping)"},

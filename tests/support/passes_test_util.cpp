@@ -4,6 +4,7 @@
 
 #include "ir/onnx_io.h"
 #include "ir/printer.h"
+#include "ir/shape_inference.h"
 #include "ir/verifier.h"
 #include "passes/equivalence.h"
 #include "passes/pass_manager.h"
@@ -13,9 +14,10 @@
 namespace convopt::passes::testing {
 
 PassRun runPasses(const std::string& passes, const std::string& text, const PassOptions& options) {
-  PassRun run{ir::parseModelText(text), ir::parseModelText(text), {}, {}};
+  PassRun run{ir::parseModelText(text), ir::parseModelText(text), {}, {}, {}};
   ir::verifyGraph(*run.before.graph);
-  ir::verifyGraph(*run.after.graph);
+  ir::inferShapes(run.before);
+  run.beforeText = ir::printModel(run.before);
   std::vector<PassStatistics> stats = runPipeline(run.after, parsePipeline(passes), {options, {}});
   run.stats = stats.front();
   run.afterText = ir::printModel(run.after);
@@ -28,11 +30,7 @@ std::string rejectionFor(const PassStatistics& stats, const std::string& node) {
   return "";
 }
 
-std::string printedText(const std::string& text) {
-  ir::Model model = ir::parseModelText(text);
-  ir::verifyGraph(*model.graph);
-  return ir::printModel(model);
-}
+std::string printedStructure(const ir::Model& model) { return ir::printModel(model, {.maxInlineElements = 0}); }
 
 ::testing::AssertionResult numericallyEquivalent(const PassRun& run, uint64_t seed) {
   EquivalenceResult result = compareModels(*run.before.graph, *run.after.graph, {.seed = seed, .tolerance = 1e-5});

@@ -13,20 +13,23 @@
 namespace convopt::passes::testing {
 
 struct PassRun {
-  ir::Model before;
+  ir::Model before;  // as parsed, shapes inferred
   ir::Model after;
+  std::string beforeText;  // printModel(before): what "unchanged" looks like
   PassStatistics stats;  // of the first pass (the one under test; later ones clean up)
   std::string afterText;  // printModel(after)
 };
 
-// Parses `text`, runs the comma-separated passes, verifies the result.
+// Parses `text`, infers shapes, runs the comma-separated passes (the pass
+// manager verifies after each).
 PassRun runPasses(const std::string& passes, const std::string& text, const PassOptions& options = {});
 
 // The reason recorded for `node` by the pass ("" if none).
 std::string rejectionFor(const PassStatistics& stats, const std::string& node);
 
-// printModel of the parsed text (what "unchanged" looks like).
-std::string printedText(const std::string& text);
+// printModel with every initializer summarised as a comment (for rewrites whose
+// weights come out of an SVD: numerics check their values).
+std::string printedStructure(const ir::Model& model);
 
 // Before and after agree on seeded random inputs (reference interpreter).
 ::testing::AssertionResult numericallyEquivalent(const PassRun& run, uint64_t seed = 7);
