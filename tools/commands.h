@@ -16,5 +16,6 @@ struct ExitWith : std::exception {
 
 void registerInspectCommand(CLI::App& app);
 void registerOptimizeCommand(CLI::App& app);
+void registerRunCommand(CLI::App& app);
 
 }  // namespace convopt::tools

@@ -13,14 +13,26 @@ namespace convopt::runtime {
 
 using TensorMap = std::map<std::string, ir::Tensor>;
 
+// Opset assumed by the overloads that get no opset: the newest this
+// interpreter implements. Ops whose semantics changed across opsets (Softmax's
+// axis, ...) need the real one: prefer the Model or explicit-opset overloads.
+inline constexpr int64_t kReferenceDefaultOpset = 21;
+
 // Runs the whole graph. `inputs` holds a tensor per graph input that is not an
-// initializer; returns every graph output by name. Throws InputError naming
-// the node for unsupported ops or mismatched shapes.
+// initializer (an initializer that is also a graph input may be overridden);
+// returns every graph output by name. Throws InputError naming the node for
+// unsupported ops or mismatched shapes, naming the input for missing or
+// mistyped inputs.
 TensorMap runReference(const ir::Graph& graph, const TensorMap& inputs);
+TensorMap runReference(const ir::Graph& graph, const TensorMap& inputs, int64_t opset);
+// Uses the model's default-domain opset.
+TensorMap runReference(const ir::Model& model, const TensorMap& inputs);
 
 // Runs one node on the given input tensors (nullptr for omitted optional
 // inputs); returns its outputs in order. Used by engines to fall back per node.
 std::vector<ir::Tensor> runNodeReference(const ir::Node& node, std::span<const ir::Tensor* const> inputs);
+std::vector<ir::Tensor> runNodeReference(const ir::Node& node, std::span<const ir::Tensor* const> inputs,
+                                         int64_t opset);
 
 // True if the interpreter implements this op (default domain).
 bool referenceSupports(const std::string& domain, const std::string& opType);

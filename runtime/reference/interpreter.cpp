@@ -1,0 +1,123 @@
+// Graph execution: binds inputs and initializers, runs the nodes in order
+// through the kernel registry and frees each intermediate after its last use.
+#include "runtime/reference/interpreter.h"
+
+#include <unordered_map>
+
+#include <fmt/ranges.h>
+
+#include "ir/error.h"
+#include "runtime/reference/kernel.h"
+
+namespace convopt::runtime {
+
+using reference::KernelContext;
+using reference::kernelRegistry;
+
+bool referenceSupports(const std::string& domain, const std::string& opType) {
+  return kernelRegistry().find(domain, opType) != nullptr;
+}
+
+std::vector<ir::Tensor> runNodeReference(const ir::Node& node, std::span<const ir::Tensor* const> inputs,
+                                         int64_t opset) {
+  const reference::Kernel* kernel = kernelRegistry().find(node.domain, node.opType);
+  if (!kernel)
+    throwInputError("node '{}': op {}{}{} is not supported by the reference interpreter", node.label(),
+                    node.domain, node.domain.empty() ? "" : "::", node.opType);
+  for (const ir::Tensor* in : inputs)
+    if (in && ir::elementSize(in->dtype()) == 0)
+      throwInputError("node '{}' ({}): element type {} is not supported by the reference interpreter", node.label(),
+                      node.opType, ir::dtypeName(in->dtype()));
+  std::vector<ir::Tensor> outputs = (*kernel)(KernelContext(node, inputs, opset));
+  if (outputs.size() < node.outputs().size())
+    throw std::logic_error(fmt::format("reference kernel for {} returned {} outputs, node '{}' has {}", node.opType,
+                                       outputs.size(), node.label(), node.outputs().size()));
+  return outputs;
+}
+
+std::vector<ir::Tensor> runNodeReference(const ir::Node& node, std::span<const ir::Tensor* const> inputs) {
+  return runNodeReference(node, inputs, kReferenceDefaultOpset);
+}
+
+namespace {
+
+void checkInput(const ir::Value& value, const ir::Tensor& tensor) {
+  if (value.type.dtype != ir::DType::Undefined && value.type.dtype != tensor.dtype())
+    throwInputError("input '{}' has element type {}, the graph expects {}", value.name(),
+                    ir::dtypeName(tensor.dtype()), ir::dtypeName(value.type.dtype));
+  if (!value.type.shape) return;
+  const auto& dims = *value.type.shape;
+  bool fits = dims.size() == tensor.dims().size();
+  for (size_t i = 0; fits && i < dims.size(); ++i) fits = !dims[i].isStatic() || dims[i].value == tensor.dims()[i];
+  if (!fits) {
+    std::string expected;
+    for (const ir::Dim& d : dims) expected += (expected.empty() ? "" : ",") + (d.isStatic() ? std::to_string(d.value) : (d.param.empty() ? "?" : d.param));
+    throwInputError("input '{}' has shape [{}], the graph expects [{}]", value.name(),
+                    fmt::join(tensor.dims(), ","), expected);
+  }
+}
+
+}  // namespace
+
+TensorMap runReference(const ir::Graph& graph, const TensorMap& inputs, int64_t opset) {
+  std::unordered_map<const ir::Value*, const ir::Tensor*> available;
+  std::unordered_map<const ir::Value*, ir::Tensor> computed;
+  std::unordered_map<const ir::Value*, size_t> pendingUses;
+  for (const ir::Value* init : graph.initializers()) available[init] = init->initializer();
+  for (const ir::Value* input : graph.inputs()) {
+    auto it = inputs.find(input->name());
+    if (it == inputs.end()) {
+      if (!input->isInitializer()) throwInputError("no tensor given for graph input '{}'", input->name());
+      continue;
+    }
+    checkInput(*input, it->second);
+    available[input] = &it->second;
+  }
+  for (const auto& [name, tensor] : inputs) {
+    const ir::Value* v = graph.findValue(name);
+    if (!v || !v->isGraphInput()) throwInputError("'{}' is not an input of the graph", name);
+  }
+  for (const ir::Value* v : graph.values()) pendingUses[v] = v->uses().size() + (v->isGraphOutput() ? 1 : 0);
+
+  for (const ir::Node* node : graph.nodes()) {
+    std::vector<const ir::Tensor*> args;
+    for (const ir::Value* in : node->inputs()) {
+      if (!in) { args.push_back(nullptr); continue; }
+      auto it = available.find(in);
+      if (it == available.end())
+        throwInputError("node '{}' reads '{}' before it is computed (graph not in topological order?)",
+                        node->label(), in->name());
+      args.push_back(it->second);
+    }
+    std::vector<ir::Tensor> results = runNodeReference(*node, args, opset);
+    for (size_t i = 0; i < node->outputs().size() && i < results.size(); ++i) {
+      const ir::Value* out = node->outputs()[i];
+      if (out->name().empty()) continue;  // omitted optional output
+      available[out] = &(computed[out] = std::move(results[i]));
+    }
+    for (const ir::Value* in : node->inputs()) {
+      if (in && --pendingUses[in] == 0 && computed.count(in)) {
+        available.erase(in);
+        computed.erase(in);
+      }
+    }
+  }
+  TensorMap outputs;
+  for (const ir::Value* out : graph.outputs()) {
+    auto it = available.find(out);
+    if (it == available.end()) throwInputError("graph output '{}' is never computed", out->name());
+    outputs[out->name()] = *it->second;
+  }
+  return outputs;
+}
+
+TensorMap runReference(const ir::Graph& graph, const TensorMap& inputs) {
+  return runReference(graph, inputs, kReferenceDefaultOpset);
+}
+
+TensorMap runReference(const ir::Model& model, const TensorMap& inputs) {
+  int64_t opset = model.defaultOpset();
+  return runReference(*model.graph, inputs, opset > 0 ? opset : kReferenceDefaultOpset);
+}
+
+}  // namespace convopt::runtime

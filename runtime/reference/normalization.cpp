@@ -1,0 +1,122 @@
+// Normalizations in inference form: BatchNormalization, InstanceNormalization,
+// LayerNormalization.
+#include <cmath>
+
+#include "runtime/reference/broadcast.h"
+
+namespace convopt::runtime::reference {
+namespace {
+
+// y = (x - mean) * scale / sqrt(var + eps) + bias per channel (dim 1). In
+// training mode mean and var are the batch's (population variance) and the
+// running statistics are updated with `momentum`.
+std::vector<Tensor> batchNorm(const KernelContext& ctx) {
+  const Tensor& x = ctx.input(0);
+  requireFloat(ctx, x, "X");
+  const bool training = ctx.getInt("training_mode", 0) != 0;
+  const float eps = ctx.getFloat("epsilon", 1e-5f), momentum = ctx.getFloat("momentum", 0.9f);
+  const int64_t channels = x.rank() > 1 ? x.dims()[1] : 1;
+  for (size_t i = 1; i <= 4; ++i) {
+    requireFloat(ctx, ctx.input(i), "parameter");
+    if (ctx.input(i).numel() != channels) ctx.fail("input {} has {} values for {} channels", i, ctx.input(i).numel(), channels);
+  }
+  auto scale = ctx.input(1).data<float>(), bias = ctx.input(2).data<float>();
+  const int64_t plane = x.rank() > 2 ? product(std::span(x.dims()).subspan(2)) : 1;
+  auto in = x.data<float>();
+  std::vector<double> mean(ctx.input(3).data<float>().begin(), ctx.input(3).data<float>().end());
+  std::vector<double> var(ctx.input(4).data<float>().begin(), ctx.input(4).data<float>().end());
+  std::vector<Tensor> outs{Tensor(DType::Float, x.dims())};
+  if (training) {
+    std::vector<double> sum(channels, 0), sumSq(channels, 0);
+    for (int64_t i = 0; i < x.numel(); ++i) sum[(i / plane) % channels] += in[i];
+    const double count = double(x.numel()) / double(channels);
+    for (int64_t c = 0; c < channels; ++c) sum[c] /= count;
+    for (int64_t i = 0; i < x.numel(); ++i) {
+      double d = in[i] - sum[(i / plane) % channels];
+      sumSq[(i / plane) % channels] += d * d;
+    }
+    outs.push_back(Tensor(DType::Float, {channels}));
+    outs.push_back(Tensor(DType::Float, {channels}));
+    for (int64_t c = 0; c < channels; ++c) {
+      sumSq[c] /= count;
+      outs[1].data<float>()[c] = float(mean[c] * momentum + sum[c] * (1 - momentum));
+      outs[2].data<float>()[c] = float(var[c] * momentum + sumSq[c] * (1 - momentum));
+    }
+    mean = sum, var = sumSq;
+  }
+  auto out = outs[0].data<float>();
+  for (int64_t i = 0; i < x.numel(); ++i) {
+    int64_t c = (i / plane) % channels;
+    out[i] = float((in[i] - mean[c]) * (scale[c] / std::sqrt(var[c] + eps)) + bias[c]);
+  }
+  outs.resize(std::min(outs.size(), ctx.numOutputs()));
+  return outs;
+}
+
+// Normalizes each contiguous block of `len` elements; scale/bias apply per
+// element of the block (broadcast from their own shape).
+void normalizeBlocks(const float* in, float* out, int64_t blocks, int64_t len, float eps, const float* scale,
+                     int64_t scaleStride, const float* bias, int64_t biasStride, float* meanOut, float* invStdOut) {
+  for (int64_t b = 0; b < blocks; ++b) {
+    const float* xi = in + b * len;
+    double mean = 0, var = 0;
+    for (int64_t i = 0; i < len; ++i) mean += xi[i];
+    mean /= static_cast<double>(len);
+    for (int64_t i = 0; i < len; ++i) var += (xi[i] - mean) * (xi[i] - mean);
+    var /= static_cast<double>(len);
+    double invStd = 1.0 / std::sqrt(var + eps);
+    if (meanOut) meanOut[b] = float(mean), invStdOut[b] = float(invStd);
+    for (int64_t i = 0; i < len; ++i) {
+      double v = (xi[i] - mean) * invStd * scale[i * scaleStride];
+      out[b * len + i] = float(bias ? v + bias[i * biasStride] : v);
+    }
+  }
+}
+
+std::vector<Tensor> instanceNorm(const KernelContext& ctx) {
+  const Tensor& x = ctx.input(0);
+  requireFloat(ctx, x, "X");
+  const int64_t n = x.dims()[0], c = x.dims()[1], plane = x.numel() / std::max<int64_t>(1, n * c);
+  Tensor y(DType::Float, x.dims());
+  auto scale = ctx.input(1).data<float>(), bias = ctx.input(2).data<float>();
+  if (int64_t(scale.size()) != c || int64_t(bias.size()) != c) ctx.fail("scale and B need {} values", c);
+  for (int64_t i = 0; i < n * c; ++i)
+    normalizeBlocks(x.data<float>().data() + i * plane, y.data<float>().data() + i * plane, 1, plane,
+                    ctx.getFloat("epsilon", 1e-5f), &scale[i % c], 0, &bias[i % c], 0, nullptr, nullptr);
+  return {std::move(y)};
+}
+
+std::vector<Tensor> layerNorm(const KernelContext& ctx) {
+  const Tensor& x = ctx.input(0);
+  requireFloat(ctx, x, "X");
+  int64_t axis = ctx.normalizeAxis(ctx.getInt("axis", -1), x.rank());
+  const int64_t blocks = product(std::span(x.dims()).first(axis)), len = x.numel() / std::max<int64_t>(1, blocks);
+  std::vector<int64_t> normDims(x.dims().begin() + axis, x.dims().end());
+  // Scale and bias broadcast onto the normalized dims; materialize them.
+  auto expand = [&](const Tensor& t) {
+    if (broadcastShape(ctx, {t.dims(), normDims}) != normDims) ctx.fail("scale/bias do not broadcast to the normalized dims");
+    std::vector<float> full(len);
+    const std::vector<int64_t> strides[1] = {broadcastStrides(t.dims(), normDims)};
+    forEachBroadcast(normDims, strides, [&](int64_t i, const int64_t* off) { full[i] = t.data<float>()[off[0]]; });
+    return full;
+  };
+  std::vector<float> scale = expand(ctx.input(1));
+  std::vector<float> bias = ctx.hasInput(2) ? expand(ctx.input(2)) : std::vector<float>(len, 0.f);
+  std::vector<int64_t> statDims(x.dims().begin(), x.dims().begin() + axis);
+  statDims.resize(x.rank(), 1);
+  std::vector<Tensor> outs{Tensor(DType::Float, x.dims()), Tensor(DType::Float, statDims), Tensor(DType::Float, statDims)};
+  normalizeBlocks(x.data<float>().data(), outs[0].data<float>().data(), blocks, len, ctx.getFloat("epsilon", 1e-5f),
+                  scale.data(), 1, bias.data(), 1, outs[1].data<float>().data(), outs[2].data<float>().data());
+  outs.resize(ctx.numOutputs());
+  return outs;
+}
+
+}  // namespace
+
+void registerNormalizationKernels(KernelRegistry& r) {
+  r.add("BatchNormalization", batchNorm);
+  r.add("InstanceNormalization", instanceNorm);
+  r.add("LayerNormalization", layerNorm);
+}
+
+}  // namespace convopt::runtime::reference

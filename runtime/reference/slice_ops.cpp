@@ -1,0 +1,119 @@
+// Slice and Pad: the ops whose parameters are per-axis index ranges. Both
+// moved from attributes to inputs (Slice at opset 10, Pad at 11).
+#include <algorithm>
+#include <cstring>
+
+#include <fmt/ranges.h>
+
+#include "runtime/reference/elementwise.h"
+#include "runtime/reference/spatial.h"
+
+namespace convopt::runtime::reference {
+namespace {
+
+std::vector<int64_t> intsFrom(const KernelContext& ctx, bool fromInputs, const char* name, size_t input) {
+  if (!fromInputs) return ctx.getInts(name);
+  return ctx.hasInput(input) ? ctx.input(input).toInt64Vector() : std::vector<int64_t>{};
+}
+
+std::vector<Tensor> slice(const KernelContext& ctx) {
+  const Tensor& x = ctx.input(0);
+  const bool fromInputs = ctx.opset >= 10;
+  std::vector<int64_t> starts = intsFrom(ctx, fromInputs, "starts", 1);
+  std::vector<int64_t> ends = intsFrom(ctx, fromInputs, "ends", 2);
+  std::vector<int64_t> axes = intsFrom(ctx, fromInputs, "axes", 3);
+  std::vector<int64_t> steps = fromInputs ? intsFrom(ctx, true, "steps", 4) : std::vector<int64_t>{};
+  if (axes.empty())
+    for (size_t i = 0; i < starts.size(); ++i) axes.push_back(static_cast<int64_t>(i));
+  if (steps.empty()) steps.assign(starts.size(), 1);
+  if (ends.size() != starts.size() || axes.size() != starts.size() || steps.size() != starts.size())
+    ctx.fail("starts, ends, axes and steps have different lengths");
+  std::vector<int64_t> dims = x.dims(), inStrides = stridesOf(x.dims()), strides = inStrides;
+  int64_t base = 0;
+  std::vector<bool> seen(x.rank(), false);
+  for (size_t i = 0; i < starts.size(); ++i) {
+    int64_t axis = ctx.normalizeAxis(axes[i], x.rank());
+    if (seen[axis]) ctx.fail("axis {} is repeated", axis);
+    seen[axis] = true;
+    const int64_t len = x.dims()[axis], step = steps[i];
+    if (step == 0) ctx.fail("step is 0 along axis {}", axis);
+    int64_t start = starts[i] < 0 ? starts[i] + len : starts[i];
+    int64_t end = ends[i] < 0 ? ends[i] + len : ends[i];
+    start = step > 0 ? std::clamp<int64_t>(start, 0, len) : std::clamp<int64_t>(start, 0, len - 1);
+    end = step > 0 ? std::clamp<int64_t>(end, 0, len) : std::clamp<int64_t>(end, -1, len - 1);
+    int64_t count = step > 0 ? (end - start + step - 1) / step : (start - end - step - 1) / -step;
+    dims[axis] = std::max<int64_t>(0, count);
+    if (dims[axis] > 0) base += start * inStrides[axis];
+    strides[axis] = step * inStrides[axis];
+  }
+  return {stridedCopy(x, dims, strides, product(dims) > 0 ? base : 0)};
+}
+
+// Index into an input dim of length n for output position i - padBegin.
+int64_t padSource(int64_t i, int64_t n, const std::string& mode) {
+  if (i >= 0 && i < n) return i;
+  if (mode == "edge") return std::clamp<int64_t>(i, 0, n - 1);
+  if (mode == "wrap") return ((i % n) + n) % n;
+  if (mode == "reflect") {
+    if (n == 1) return 0;
+    int64_t period = 2 * (n - 1);
+    i = ((i % period) + period) % period;
+    return i < n ? i : period - i;
+  }
+  return -1;  // constant
+}
+
+std::vector<Tensor> pad(const KernelContext& ctx) {
+  const Tensor& x = ctx.input(0);
+  const bool fromInputs = ctx.opset >= 11;
+  const std::string mode = ctx.getString("mode", "constant");
+  if (mode != "constant" && mode != "reflect" && mode != "edge" && mode != "wrap") ctx.fail("unknown mode '{}'", mode);
+  std::vector<int64_t> given = intsFrom(ctx, fromInputs, ctx.opset < 2 ? "paddings" : "pads", 1);
+  std::vector<int64_t> axes = fromInputs ? intsFrom(ctx, true, "axes", 3) : std::vector<int64_t>{};
+  if (axes.empty())
+    for (int64_t i = 0; i < x.rank(); ++i) axes.push_back(i);
+  if (given.size() != 2 * axes.size()) ctx.fail("pads has {} values for {} axes", given.size(), axes.size());
+  std::vector<int64_t> begin(x.rank(), 0), end(x.rank(), 0);
+  for (size_t i = 0; i < axes.size(); ++i) {
+    int64_t axis = ctx.normalizeAxis(axes[i], x.rank());
+    begin[axis] = given[i];
+    end[axis] = given[axes.size() + i];
+  }
+  std::vector<int64_t> dims(x.rank());
+  for (int64_t d = 0; d < x.rank(); ++d) {
+    dims[d] = x.dims()[d] + begin[d] + end[d];
+    if (dims[d] < 0) ctx.fail("pads [{}] remove more than axis {} holds", fmt::join(given, ","), d);
+    if (mode != "constant" && x.dims()[d] == 0 && dims[d] > 0) ctx.fail("cannot {}-pad an empty axis", mode);
+  }
+  // The fill value, converted to x's type through a one-element tensor.
+  Tensor fill(x.dtype(), {});
+  if (fromInputs && ctx.hasInput(2)) {
+    if (ctx.input(2).dtype() != x.dtype()) ctx.fail("constant_value has a different type than the data");
+    fill = ctx.input(2);
+  } else if (!fromInputs) {
+    fill = castTensor(ctx, Tensor::fromVector<float>(DType::Float, {}, {ctx.getFloat("value", 0.f)}), x.dtype());
+  }
+  Tensor out(x.dtype(), dims);
+  const size_t size = ir::elementSize(x.dtype());
+  const std::vector<int64_t> inStrides = stridesOf(x.dims());
+  uint8_t* dst = out.mutableBytes().data();
+  forEachIndex(dims, [&](const std::vector<int64_t>& idx) {
+    int64_t offset = 0;
+    for (int64_t d = 0; d < x.rank() && offset >= 0; ++d) {
+      int64_t src = padSource(idx[d] - begin[d], x.dims()[d], mode);
+      offset = src < 0 ? -1 : offset + src * inStrides[d];
+    }
+    std::memcpy(dst, offset < 0 ? fill.bytes().data() : x.bytes().data() + offset * size, size);
+    dst += size;
+  });
+  return {std::move(out)};
+}
+
+}  // namespace
+
+void registerSliceKernels(KernelRegistry& r) {
+  r.add("Slice", slice);
+  r.add("Pad", pad);
+}
+
+}  // namespace convopt::runtime::reference

@@ -1,0 +1,108 @@
+#include "runtime/tensor_file.h"
+
+#include <cstring>
+#include <fstream>
+#include <regex>
+
+#include <onnx/onnx_pb.h>
+
+#include "ir/error.h"
+#include "ir/tensor_proto.h"
+
+namespace convopt::runtime {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string readFile(const fs::path& path) {
+  std::error_code ec;
+  if (!fs::is_regular_file(path, ec)) throwInputError("{}: no such file", path.string());
+  std::ifstream in(path, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (!in.good() && !in.eof()) throwInputError("{}: cannot read the file", path.string());
+  return bytes;
+}
+
+ir::DType npyType(const std::string& descr, const fs::path& path) {
+  static const std::pair<const char*, ir::DType> kTypes[] = {
+      {"<f4", ir::DType::Float}, {"<f8", ir::DType::Double}, {"<i8", ir::DType::Int64}, {"<i4", ir::DType::Int32},
+      {"<i2", ir::DType::Int16}, {"|i1", ir::DType::Int8},   {"|u1", ir::DType::Uint8}, {"|b1", ir::DType::Bool},
+      {"<u2", ir::DType::Uint16}, {"<u4", ir::DType::Uint32}, {"<u8", ir::DType::Uint64}};
+  for (auto [name, type] : kTypes)
+    if (descr == name) return type;
+  throwInputError("{}: .npy element type '{}' is not supported", path.string(), descr);
+}
+
+// NumPy format 1.0-3.0: magic, version, header length, a Python dict literal.
+ir::Tensor parseNpy(const std::string& bytes, const fs::path& path) {
+  if (bytes.size() < 10 || bytes.compare(0, 6, "\x93NUMPY") != 0) throwInputError("{}: not a .npy file", path.string());
+  const bool v1 = bytes[6] == 1;
+  const size_t lenBytes = v1 ? 2 : 4, start = 8 + lenBytes;
+  size_t headerLen = 0;
+  for (size_t i = 0; i < lenBytes; ++i) headerLen |= size_t(uint8_t(bytes[8 + i])) << (8 * i);
+  if (bytes.size() < start + headerLen) throwInputError("{}: truncated .npy header", path.string());
+  std::string header = bytes.substr(start, headerLen);
+  std::smatch descr, fortran, shape;
+  if (!std::regex_search(header, descr, std::regex("'descr':\\s*'([^']*)'")) ||
+      !std::regex_search(header, shape, std::regex("'shape':\\s*\\(([^)]*)\\)")))
+    throwInputError("{}: malformed .npy header", path.string());
+  if (std::regex_search(header, fortran, std::regex("'fortran_order':\\s*True")))
+    throwInputError("{}: Fortran-order .npy arrays are not supported", path.string());
+  std::vector<int64_t> dims;
+  std::string dimList = shape[1];
+  const std::regex number("\\d+");
+  for (std::sregex_iterator it(dimList.begin(), dimList.end(), number), end; it != end; ++it)
+    dims.push_back(std::stoll(it->str()));
+  ir::Tensor t(npyType(descr[1], path), dims);
+  if (bytes.size() - start - headerLen != t.byteSize())
+    throwInputError("{}: .npy data has {} bytes, shape needs {}", path.string(), bytes.size() - start - headerLen, t.byteSize());
+  std::memcpy(t.mutableBytes().data(), bytes.data() + start + headerLen, t.byteSize());
+  return t;
+}
+
+}  // namespace
+
+ir::Tensor loadTensorFile(const fs::path& path) {
+  std::string bytes = readFile(path);
+  if (path.extension() == ".npy") return parseNpy(bytes, path);
+  onnx::TensorProto proto;
+  if (bytes.empty() || !proto.ParseFromString(bytes)) throwInputError("{}: not a TensorProto file", path.string());
+  try {
+    return ir::tensorFromProto(proto, path.parent_path());
+  } catch (const InputError& e) {
+    throw InputError(path.string() + ": " + e.what());
+  }
+}
+
+void saveTensorFile(const ir::Tensor& tensor, const fs::path& path) {
+  onnx::TensorProto proto;
+  ir::tensorToProto(tensor, proto);
+  fs::path temp = path;
+  temp += ".tmp";
+  {
+    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
+    if (!out || !proto.SerializeToOstream(&out)) throwInputError("{}: cannot write", temp.string());
+  }
+  std::error_code ec;
+  fs::rename(temp, path, ec);
+  if (ec) {
+    fs::remove(temp, ec);
+    throwInputError("{}: cannot write ({})", path.string(), ec.message());
+  }
+}
+
+TestDataSet loadTestDataSet(const fs::path& dir) {
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) throwInputError("{}: not a directory", dir.string());
+  TestDataSet set;
+  for (auto [prefix, list] : {std::pair{"input_", &set.inputs}, std::pair{"output_", &set.outputs}})
+    for (size_t i = 0;; ++i) {
+      fs::path file = dir / fmt::format("{}{}.pb", prefix, i);
+      if (!fs::exists(file, ec)) break;
+      list->push_back(loadTensorFile(file));
+    }
+  if (set.outputs.empty()) throwInputError("{}: no output_0.pb", dir.string());
+  return set;
+}
+
+}  // namespace convopt::runtime

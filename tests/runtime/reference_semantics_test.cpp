@@ -1,0 +1,205 @@
+// The reference interpreter on the semantics that are easy to get wrong,
+// each a small ONNX-text model with hand-computed expected values.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "ir/error.h"
+#include "ir/onnx_io.h"
+#include "runtime/reference/interpreter.h"
+
+namespace convopt::runtime {
+namespace {
+
+using testing::ElementsAre;
+
+ir::Tensor floats(std::vector<int64_t> dims, std::vector<float> values) {
+  return ir::Tensor::fromVector(ir::DType::Float, std::move(dims), values);
+}
+
+std::vector<float> valuesOf(const ir::Tensor& t) { return t.toFloatVector(); }
+
+// Runs a model given as ONNX text (opset taken from the model) on `inputs`.
+TensorMap run(const std::string& text, const TensorMap& inputs) {
+  ir::Model model = ir::parseModelText(text);
+  return runReference(model, inputs);
+}
+
+TEST(ReferenceConv, AsymmetricPadsPadTopAndRightOnly) {
+  // pads = [top, left, bottom, right] = [1, 0, 0, 1]; 2x2 box filter.
+  TensorMap out = run(R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,1,3,3] x) => (float[1,1,3,3] y)
+<float[1,1,2,2] w = {1, 1, 1, 1}>
+{ y = Conv <pads = [1, 0, 0, 1]> (x, w) })",
+                      {{"x", floats({1, 1, 3, 3}, {1, 2, 3, 4, 5, 6, 7, 8, 9})}});
+  EXPECT_THAT(out["y"].dims(), ElementsAre(1, 1, 3, 3));
+  EXPECT_THAT(valuesOf(out["y"]), ElementsAre(3, 5, 3, 12, 16, 9, 24, 28, 15));
+}
+
+// Stride 2, kernel 3 over 4 elements: output 2, total padding 1. SAME_UPPER
+// pads at the end, SAME_LOWER at the beginning.
+std::string sameConv(const char* autoPad) {
+  return fmt::format(R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,1,4] x) => (float[1,1,2] y)
+<float[1,1,3] w = {{1, 10, 100}}>
+{{ y = Conv <auto_pad = "{}", strides = [2]> (x, w) }})",
+                     autoPad);
+}
+
+TEST(ReferenceConv, SameUpperPadsAtTheEnd) {
+  TensorMap out = run(sameConv("SAME_UPPER"), {{"x", floats({1, 1, 4}, {1, 2, 3, 4})}});
+  EXPECT_THAT(valuesOf(out["y"]), ElementsAre(321, 43));  // [1 2 3 4 0]
+}
+
+TEST(ReferenceConv, SameLowerPadsAtTheBeginning) {
+  TensorMap out = run(sameConv("SAME_LOWER"), {{"x", floats({1, 1, 4}, {1, 2, 3, 4})}});
+  EXPECT_THAT(valuesOf(out["y"]), ElementsAre(210, 432));  // [0 1 2 3 4]
+}
+
+TEST(ReferenceConv, GroupConvWithDepthMultiplierTwo) {
+  // group = 2 = input channels, 4 output channels: each input channel feeds two.
+  TensorMap out = run(R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,2,1,2] x) => (float[1,4,1,2] y)
+<float[4,1,1,1] w = {1, 2, 3, 4}, float[4] b = {0, 0, 0, 1}>
+{ y = Conv <group = 2> (x, w, b) })",
+                      {{"x", floats({1, 2, 1, 2}, {1, 2, 3, 4})}});
+  EXPECT_THAT(out["y"].dims(), ElementsAre(1, 4, 1, 2));
+  EXPECT_THAT(valuesOf(out["y"]), ElementsAre(1, 2, 2, 4, 9, 12, 13, 17));
+}
+
+TEST(ReferenceConv, TransposeStrideTwoScattersKernel) {
+  // Each input element stamps w at 2*i: [1 2] * [1 10 100] -> [1 10 102 20 200].
+  TensorMap out = run(R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,1,2] x) => (float[1,1,5] y)
+<float[1,1,3] w = {1, 10, 100}>
+{ y = ConvTranspose <strides = [2]> (x, w) })",
+                      {{"x", floats({1, 1, 2}, {1, 2})}});
+  EXPECT_THAT(valuesOf(out["y"]), ElementsAre(1, 10, 102, 20, 200));
+}
+
+std::string pool1x5(const char* op, int ceilMode) {
+  return fmt::format(R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,1,1,5] x) => (float[1,1,1,?] y)
+{{ y = {} <kernel_shape = [1, 2], strides = [1, 2], ceil_mode = {}> (x) }})",
+                     op, ceilMode);
+}
+
+TEST(ReferencePool, CeilModeKeepsThePartialLastWindow) {
+  TensorMap in{{"x", floats({1, 1, 1, 5}, {1, 2, 3, 4, 5})}};
+  EXPECT_THAT(valuesOf(run(pool1x5("MaxPool", 0), in)["y"]), ElementsAre(2, 4));
+  EXPECT_THAT(valuesOf(run(pool1x5("MaxPool", 1), in)["y"]), ElementsAre(2, 4, 5));
+  // The partial window averages only its one real element.
+  EXPECT_THAT(valuesOf(run(pool1x5("AveragePool", 1), in)["y"]), ElementsAre(1.5, 3.5, 5));
+}
+
+TEST(ReferencePool, CeilModeDropsAWindowStartingInTheEndPadding) {
+  // 4 elements + 1 end pad, kernel 2, stride 2: a third window would start at
+  // index 4, inside the padding, so it is dropped.
+  TensorMap out = run(R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,1,1,4] x) => (float[1,1,1,?] y)
+{ y = MaxPool <kernel_shape = [1, 2], strides = [1, 2], pads = [0, 0, 0, 1], ceil_mode = 1> (x) })",
+                      {{"x", floats({1, 1, 1, 4}, {1, 2, 3, 4})}});
+  EXPECT_THAT(valuesOf(out["y"]), ElementsAre(2, 4));
+}
+
+std::string averageWithLeftPad(int countIncludePad) {
+  return fmt::format(R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,1,1,2] x) => (float[1,1,1,2] y)
+{{ y = AveragePool <kernel_shape = [1, 2], pads = [0, 1, 0, 0], count_include_pad = {}> (x) }})",
+                     countIncludePad);
+}
+
+TEST(ReferencePool, AveragePoolCountIncludePad) {
+  // Windows: [pad, 4] and [4, 8].
+  TensorMap in{{"x", floats({1, 1, 1, 2}, {4, 8})}};
+  EXPECT_THAT(valuesOf(run(averageWithLeftPad(0), in)["y"]), ElementsAre(4, 6));
+  EXPECT_THAT(valuesOf(run(averageWithLeftPad(1), in)["y"]), ElementsAre(2, 6));
+}
+
+TEST(ReferenceBroadcast, RankOneAgainstRankFourAlignsOnTheLastAxis) {
+  std::vector<float> x(12);
+  for (int i = 0; i < 12; ++i) x[i] = float(i);
+  TensorMap out = run(R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,2,2,3] x, float[3] b) => (float[1,2,2,3] y)
+{ y = Add (x, b) })",
+                      {{"x", floats({1, 2, 2, 3}, x)}, {"b", floats({3}, {10, 20, 30})}});
+  EXPECT_THAT(valuesOf(out["y"]), ElementsAre(10, 21, 32, 13, 24, 35, 16, 27, 38, 19, 30, 41));
+}
+
+TEST(ReferenceBroadcast, BothSidesStretch) {
+  TensorMap out = run(R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[2,1,1,1] x, float[3] b) => (float[2,1,1,3] y)
+{ y = Mul (x, b) })",
+                      {{"x", floats({2, 1, 1, 1}, {1, 2})}, {"b", floats({3}, {1, 2, 3})}});
+  EXPECT_THAT(out["y"].dims(), ElementsAre(2, 1, 1, 3));
+  EXPECT_THAT(valuesOf(out["y"]), ElementsAre(1, 2, 3, 2, 4, 6));
+}
+
+TEST(ReferenceBroadcast, IncompatibleShapesNameTheNode) {
+  EXPECT_THROW(run(R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[2,3] x, float[2] b) => (float[2,3] y)
+{ y = Add (x, b) })",
+                   {{"x", floats({2, 3}, {1, 2, 3, 4, 5, 6})}, {"b", floats({2}, {1, 2})}}),
+               InputError);
+}
+
+TEST(ReferenceOpset, SoftmaxBefore13NormalizesTheFlattenedTrailingBlock) {
+  // axis = 1 on [1, 2, 2]: opset 11 normalizes all 4 values together, opset 13 each pair along dim 1.
+  const char* body = R"(
+g (float[1,2,2] x) => (float[1,2,2] y)
+{ y = Softmax <axis = 1> (x) })";
+  TensorMap in{{"x", floats({1, 2, 2}, {0, 0, 0, 0})}};
+  auto old = run(std::string(R"(<ir_version: 6, opset_import: ["" : 11]>)") + body, in);
+  auto now = run(std::string(R"(<ir_version: 8, opset_import: ["" : 13]>)") + body, in);
+  EXPECT_THAT(valuesOf(old["y"]), ElementsAre(0.25, 0.25, 0.25, 0.25));
+  EXPECT_THAT(valuesOf(now["y"]), ElementsAre(0.5, 0.5, 0.5, 0.5));
+}
+
+TEST(ReferenceOpset, SliceAttributesBefore10InputsAfter) {
+  TensorMap in{{"x", floats({5}, {0, 1, 2, 3, 4})}};
+  auto old = run(R"(<ir_version: 4, opset_import: ["" : 9]>
+g (float[5] x) => (float[2] y)
+{ y = Slice <starts = [1], ends = [3]> (x) })",
+                 in);
+  auto now = run(R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[5] x) => (float[2] y)
+<int64[1] s = {-1}, int64[1] e = {-10}, int64[1] a = {0}, int64[1] st = {-2}>
+{ y = Slice (x, s, e, a, st) })",
+                 in);
+  EXPECT_THAT(valuesOf(old["y"]), ElementsAre(1, 2));
+  EXPECT_THAT(valuesOf(now["y"]), ElementsAre(4, 2, 0));
+}
+
+TEST(ReferenceResize, NearestAsymmetricFloorUpsamples) {
+  TensorMap out = run(R"(<ir_version: 7, opset_import: ["" : 11]>
+g (float[1,1,1,2] x) => (float[1,1,2,4] y)
+<float[0] roi = {}, float[4] scales = {1, 1, 2, 2}>
+{ y = Resize <mode = "nearest", coordinate_transformation_mode = "asymmetric", nearest_mode = "floor"> (x, roi, scales) })",
+                      {{"x", floats({1, 1, 1, 2}, {1, 2})}});
+  EXPECT_THAT(out["y"].dims(), ElementsAre(1, 1, 2, 4));
+  EXPECT_THAT(valuesOf(out["y"]), ElementsAre(1, 1, 2, 2, 1, 1, 2, 2));
+}
+
+TEST(ReferenceErrors, UnsupportedOpNamesOpAndNode) {
+  try {
+    run(R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[2] x) => (float[2] y)
+{ y = Unique (x) })",
+        {{"x", floats({2}, {1, 2})}});
+    FAIL() << "expected an InputError";
+  } catch (const InputError& e) {
+    EXPECT_THAT(e.what(), testing::HasSubstr("Unique"));
+    EXPECT_THAT(e.what(), testing::HasSubstr("not supported"));
+  }
+}
+
+TEST(ReferenceErrors, MissingAndMistypedInputsAreNamed) {
+  const char* model = R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[2] x) => (float[2] y)
+{ y = Relu (x) })";
+  EXPECT_THROW(run(model, {}), InputError);
+  EXPECT_THROW(run(model, {{"x", floats({3}, {1, 2, 3})}}), InputError);
+  EXPECT_THROW(run(model, {{"x", ir::Tensor::fromVector<int64_t>(ir::DType::Int64, {2}, {1, 2})}}), InputError);
+}
+
+}  // namespace
+}  // namespace convopt::runtime

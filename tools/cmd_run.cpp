@@ -1,0 +1,154 @@
+// convopt run MODEL: executes a model on given or seeded random inputs,
+// prints output statistics, optionally writes the outputs and checks them
+// against an ONNX backend-test data set (exit 3 when outside tolerance).
+#include <filesystem>
+#include <iostream>
+
+#include <fmt/ranges.h>
+
+#include "ir/error.h"
+#include "ir/onnx_io.h"
+#include "ir/verifier.h"
+#include "runtime/compare.h"
+#include "runtime/random_inputs.h"
+#include "runtime/reference/interpreter.h"
+#include "runtime/tensor_file.h"
+#include "tools/commands.h"
+
+namespace convopt::tools {
+namespace {
+
+namespace fs = std::filesystem;
+constexpr int kExitCheckFailed = 3;
+
+struct RunOptions {
+  std::string model;
+  std::vector<std::string> inputs;  // NAME=FILE
+  std::vector<std::string> shapes;  // NAME=D0,D1,...
+  uint64_t seed = 0;
+  std::string outputDir;
+  std::string checkDir;
+  runtime::Tolerance tolerance;
+  std::string engine = "reference";
+};
+
+std::pair<std::string, std::string> splitAssignment(const std::string& text, const char* option) {
+  size_t eq = text.find('=');
+  if (eq == std::string::npos || eq == 0) throwInputError("{} expects NAME=VALUE, got '{}'", option, text);
+  return {text.substr(0, eq), text.substr(eq + 1)};
+}
+
+std::vector<const ir::Value*> runtimeInputs(const ir::Graph& graph) {
+  std::vector<const ir::Value*> inputs;
+  for (const ir::Value* v : graph.inputs())
+    if (!v->isInitializer()) inputs.push_back(v);
+  return inputs;
+}
+
+// Inputs from --check DIR (by name when the file's name matches an input,
+// else by position), --input files, or seeded random tensors.
+runtime::TensorMap gatherInputs(const RunOptions& o, const ir::Graph& graph, const runtime::TestDataSet* data) {
+  std::vector<const ir::Value*> declared = runtimeInputs(graph);
+  runtime::TensorMap inputs;
+  if (data) {
+    if (data->inputs.size() > declared.size())
+      throwInputError("{} has {} inputs, the model takes {}", o.checkDir, data->inputs.size(), declared.size());
+    for (size_t i = 0; i < data->inputs.size(); ++i) {
+      const ir::Tensor& t = data->inputs[i];
+      bool named = graph.findValue(t.name) && graph.findValue(t.name)->isGraphInput();
+      inputs[named ? t.name : declared[i]->name()] = t;
+    }
+  }
+  for (const std::string& spec : o.inputs) {
+    auto [name, file] = splitAssignment(spec, "--input");
+    const ir::Value* v = graph.findValue(name);
+    if (!v || !v->isGraphInput()) throwInputError("--input {}: the model has no input '{}'", spec, name);
+    inputs[name] = runtime::loadTensorFile(file);
+  }
+  runtime::RandomInputOptions random{o.seed, {}, {}};
+  for (const std::string& spec : o.shapes) {
+    auto [name, dims] = splitAssignment(spec, "--shape");
+    std::vector<int64_t>& shape = random.shapes[name];
+    for (size_t pos = 0; pos < dims.size();) {
+      size_t comma = dims.find(',', pos);
+      std::string d = dims.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+      try {
+        shape.push_back(std::stoll(d));
+      } catch (const std::exception&) {
+        throwInputError("--shape {}: '{}' is not a dimension", spec, d);
+      }
+      pos = comma == std::string::npos ? dims.size() : comma + 1;
+    }
+  }
+  runtime::TensorMap generated = runtime::randomInputs(graph, random);
+  for (auto& [name, tensor] : generated) inputs.try_emplace(name, std::move(tensor));
+  return inputs;
+}
+
+void printStatistics(const std::string& name, const ir::Tensor& t) {
+  std::vector<float> v = t.dtype() == ir::DType::String ? std::vector<float>{} : t.toFloatVector();
+  double sum = 0;
+  float lo = v.empty() ? 0 : v[0], hi = lo;
+  for (float x : v) sum += x, lo = std::min(lo, x), hi = std::max(hi, x);
+  fmt::print("{}: {}[{}] min {:.6g} max {:.6g} mean {:.6g}\n", name, ir::dtypeName(t.dtype()), fmt::join(t.dims(), ","),
+             lo, hi, v.empty() ? 0.0 : sum / double(v.size()));
+}
+
+// Compares outputs in graph order with the data set's output_N.pb.
+bool checkOutputs(const RunOptions& o, const ir::Graph& graph, const runtime::TensorMap& outputs,
+                  const runtime::TestDataSet& data) {
+  if (data.outputs.size() != graph.outputs().size())
+    throwInputError("{} has {} outputs, the model produces {}", o.checkDir, data.outputs.size(), graph.outputs().size());
+  bool allOk = true;
+  for (size_t i = 0; i < data.outputs.size(); ++i) {
+    const std::string& name = graph.outputs()[i]->name();
+    runtime::Comparison c = runtime::compareTensors(outputs.at(name), data.outputs[i], o.tolerance);
+    allOk = allOk && c.ok;
+    if (!c.mismatch.empty())
+      fmt::print("check {}: FAIL, {}\n", name, c.mismatch);
+    else
+      fmt::print("check {}: {} max abs error {:.3g}, max rel error {:.3g} ({} elements outside rtol {:g} atol {:g})\n",
+                 name, c.ok ? "ok," : "FAIL,", c.maxAbsError, c.maxRelError, c.failures, o.tolerance.rtol,
+                 o.tolerance.atol);
+  }
+  return allOk;
+}
+
+void run(const RunOptions& o) {
+  ir::Model model = ir::loadModel(o.model);
+  ir::verifyGraph(*model.graph);
+  std::optional<runtime::TestDataSet> data;
+  if (!o.checkDir.empty()) data = runtime::loadTestDataSet(o.checkDir);
+  runtime::TensorMap inputs = gatherInputs(o, *model.graph, data ? &*data : nullptr);
+  runtime::TensorMap outputs = runtime::runReference(model, inputs);
+  for (const ir::Value* out : model.graph->outputs()) printStatistics(out->name(), outputs.at(out->name()));
+  if (!o.outputDir.empty()) {
+    fs::create_directories(o.outputDir);
+    for (size_t i = 0; i < model.graph->outputs().size(); ++i) {
+      ir::Tensor t = outputs.at(model.graph->outputs()[i]->name());
+      t.name = model.graph->outputs()[i]->name();
+      runtime::saveTensorFile(t, fs::path(o.outputDir) / fmt::format("output_{}.pb", i));
+    }
+  }
+  if (data && !checkOutputs(o, *model.graph, outputs, *data)) throw ExitWith(kExitCheckFailed);
+}
+
+}  // namespace
+
+void registerRunCommand(CLI::App& app) {
+  auto o = std::make_shared<RunOptions>();
+  CLI::App* cmd = app.add_subcommand("run", "Run a model and print (or check) its outputs");
+  cmd->add_option("model", o->model, "ONNX model file")->required();
+  cmd->add_option("--input", o->inputs, "NAME=FILE: input tensor from a TensorProto .pb or a .npy file (repeatable)");
+  cmd->add_option("--shape", o->shapes, "NAME=D0,D1,...: shape of a random input with dynamic dims (others: 1)");
+  cmd->add_option("--seed", o->seed, "Seed of the random inputs for inputs not given otherwise")->capture_default_str();
+  cmd->add_option("--output-dir", o->outputDir, "Write the outputs there as output_N.pb");
+  cmd->add_option("--check", o->checkDir,
+                  "ONNX test data set folder: read input_N.pb, compare with output_N.pb; exit 3 if outside tolerance");
+  cmd->add_option("--rtol", o->tolerance.rtol, "Relative tolerance of --check")->capture_default_str();
+  cmd->add_option("--atol", o->tolerance.atol, "Absolute tolerance of --check")->capture_default_str();
+  cmd->add_option("--engine", o->engine, "Execution engine")->check(CLI::IsMember({"reference"}))->capture_default_str();
+  cmd->callback([o] { run(*o); });
+}
+
+}  // namespace convopt::tools
