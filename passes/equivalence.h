@@ -10,12 +10,13 @@
 
 namespace convopt::passes {
 
+// Inputs get their static shapes; dynamic dims are 1 (fix them first with
+// ir::applyInputShape).
 struct EquivalenceOptions {
   uint64_t seed = 1;
-  // Outputs agree when max |before - after| <= tolerance * max(max |before|, 1).
+  // Outputs agree elementwise: |after - before| <= tolerance * (|before| + max(max |before|, 1)),
+  // i.e. allclose with rtol = tolerance and atol scaled to the output's magnitude.
   double tolerance = 1e-4;
-  // Size used for a symbolic or unknown input dim.
-  int64_t unknownDim = 1;
 };
 
 struct OutputDifference {
@@ -33,6 +34,9 @@ struct EquivalenceResult {
 
 // Throws InputError when an input's dtype cannot be generated or the
 // interpreter rejects a graph.
-EquivalenceResult compareModels(const ir::Graph& before, const ir::Graph& after, const EquivalenceOptions& options = {});
+// `opset` is the model's default-domain opset (ops such as ReduceMean changed
+// their signature across opsets).
+EquivalenceResult compareModels(const ir::Graph& before, const ir::Graph& after, int64_t opset,
+                                const EquivalenceOptions& options = {});
 
 }  // namespace convopt::passes

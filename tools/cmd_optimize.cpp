@@ -65,7 +65,7 @@ void optimize(const OptimizeOptions& o) {
   std::cout << passes::formatStatistics(stats, o.explain) << "\n" << passes::formatRewriteTable(stats);
   nlohmann::json report = passes::rewriteReportJson(stats);
   if (o.verify) {
-    passes::EquivalenceResult result = passes::compareModels(*original, *model.graph, o.equivalence);
+    passes::EquivalenceResult result = passes::compareModels(*original, *model.graph, model.defaultOpset(), o.equivalence);
     std::cout << fmt::format("verify (seed {}, tolerance {:g}):\n", o.equivalence.seed, o.equivalence.tolerance)
               << result.summary();
     report["verify"] = {{"seed", o.equivalence.seed},

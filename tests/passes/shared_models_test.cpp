@@ -2,21 +2,20 @@
 // reach the MANIFEST's "after ideal rewrite" conv counts, all others keep
 // theirs; every optimized model still matches its golden output on the
 // reference interpreter.
-#include <cmath>
 #include <fstream>
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
-#include <onnx/onnx_pb.h>
 
 #include "ir/model_summary.h"
 #include "ir/onnx_io.h"
 #include "ir/shape_inference.h"
-#include "ir/tensor_proto.h"
 #include "passes/pass_manager.h"
 #include "passes/pipeline.h"
+#include "runtime/compare.h"
 #include "runtime/reference/interpreter.h"
+#include "runtime/tensor_file.h"
 
 namespace convopt::passes {
 namespace {
@@ -33,13 +32,6 @@ std::vector<std::string> modelNames() {
   if (!std::filesystem::exists(kModels / "manifest.json")) return names;
   for (const auto& entry : manifest()) names.push_back(entry["name"]);
   return names;
-}
-
-ir::Tensor readTensor(const std::filesystem::path& path) {
-  onnx::TensorProto proto;
-  std::ifstream in(path, std::ios::binary);
-  EXPECT_TRUE(proto.ParseFromIstream(&in)) << path;
-  return ir::tensorFromProto(proto, path.parent_path());
 }
 
 // MANIFEST kind names for the IR's kinds.
@@ -63,8 +55,8 @@ TEST_P(SharedModel, DefaultPipelineReachesTheIdealCountsAndKeepsTheGoldenOutput)
     if (e["name"] == GetParam()) entry = e;
   std::filesystem::path dir = kModels / GetParam();
   ir::Model model = ir::loadModel(dir / "model.onnx");
-  ir::Tensor input = readTensor(dir / "test_data_set_0" / "input_0.pb");
-  ir::Tensor golden = readTensor(dir / "test_data_set_0" / "output_0.pb");
+  runtime::TestDataSet data = runtime::loadTestDataSet(dir / "test_data_set_0");
+  const ir::Tensor& input = data.inputs.at(0);
   std::string inputName = model.graph->inputs()[0]->name();
   ir::applyInputShape(model, fmt::format("{}={}", inputName, fmt::join(input.dims(), "x")));
 
@@ -75,16 +67,12 @@ TEST_P(SharedModel, DefaultPipelineReachesTheIdealCountsAndKeepsTheGoldenOutput)
     if (count.get<int64_t>() > 0) expected[kind] = count;
   EXPECT_EQ(manifestCounts(ir::summarizeModel(model)), expected);
 
-  runtime::TensorMap outputs = runtime::runReference(*model.graph, {{inputName, input}});
-  std::vector<float> actual = outputs.at(model.graph->outputs()[0]->name()).toFloatVector();
-  std::vector<float> reference = golden.toFloatVector();
-  ASSERT_EQ(actual.size(), reference.size());
-  double scale = 1, diff = 0;
-  for (size_t i = 0; i < actual.size(); ++i) {
-    scale = std::max(scale, static_cast<double>(std::abs(reference[i])));
-    diff = std::max(diff, static_cast<double>(std::abs(actual[i] - reference[i])));
-  }
-  EXPECT_LE(diff, 1e-3 * scale) << "max |optimized - golden| " << diff << ", max |golden| " << scale;
+  runtime::TensorMap outputs = runtime::runReference(model, {{inputName, input}});
+  // The golden outputs come from onnxruntime; the tolerance is the one `convopt run --check` uses.
+  runtime::Comparison c = runtime::compareTensors(outputs.at(model.graph->outputs()[0]->name()), data.outputs.at(0),
+                                                  runtime::Tolerance{});
+  EXPECT_TRUE(c.ok) << c.mismatch << " max abs error " << c.maxAbsError << ", max rel error " << c.maxRelError
+                    << ", " << c.failures << " elements beyond tolerance";
 }
 
 INSTANTIATE_TEST_SUITE_P(Manifest, SharedModel, ::testing::ValuesIn(modelNames()),
