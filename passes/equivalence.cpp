@@ -27,6 +27,14 @@ EquivalenceResult compareModels(const ir::Graph& before, const ir::Graph& after,
                                 const EquivalenceOptions& options) {
   runtime::RandomInputOptions random;
   random.seed = options.seed;
+  for (const ir::Value* in : before.inputs()) {
+    if (in->isInitializer() || !in->type.shape) continue;
+    std::vector<int64_t>& dims = random.shapes[in->name()];
+    for (size_t d = 0; d < in->type.shape->size(); ++d) {
+      const ir::Dim& dim = (*in->type.shape)[d];
+      dims.push_back(dim.isStatic() ? dim.value : d == 0 ? 1 : options.dynamicDim);
+    }
+  }
   runtime::TensorMap inputs = runtime::randomInputs(before, random);
   runtime::TensorMap expected = runtime::runReference(before, inputs, opset);
   runtime::TensorMap actual = runtime::runReference(after, inputs, opset);

@@ -3,6 +3,7 @@
 // `convopt optimize --verify` and the numeric half of every pass test.
 #pragma once
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -10,13 +11,14 @@
 
 namespace convopt::passes {
 
-// Inputs get their static shapes; dynamic dims are 1 (fix them first with
-// ir::applyInputShape).
 struct EquivalenceOptions {
   uint64_t seed = 1;
   // Outputs agree elementwise: |after - before| <= tolerance * (|before| + max(max |before|, 1)),
   // i.e. allclose with rtol = tolerance and atol scaled to the output's magnitude.
   double tolerance = 1e-4;
+  // Dims for a dynamic graph input's random data: dim 0 (batch) becomes 1, every
+  // other dynamic dim this size (1 would not fit most pooling windows).
+  int64_t dynamicDim = 64;
 };
 
 struct OutputDifference {

@@ -107,6 +107,9 @@ void registerOptimizeCommand(CLI::App& app) {
   cmd->add_option("--seed", o->equivalence.seed, "Seed of the random inputs --verify uses (default 1)");
   cmd->add_option("--tolerance", o->equivalence.tolerance,
                   "--verify accepts max|diff| <= tolerance * max(max|output|, 1) (default 1e-4)");
+  cmd->add_option("--verify-dim", o->equivalence.dynamicDim,
+                  "--verify gives dynamic input dims other than the batch (1) this size (default 64); "
+                  "--input-shape fixes them instead");
   cmd->add_option("--external-data", o->externalThreshold,
                   "Write tensors of at least this many bytes to OUTPUT.data (0: all inline)");
   cmd->callback([o] { optimize(*o); });
