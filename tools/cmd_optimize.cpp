@@ -1,5 +1,6 @@
 // convopt optimize IN -o OUT: runs a pass pipeline, checks the result against
 // the original on the reference interpreter, and writes it atomically.
+#include <chrono>
 #include <fstream>
 #include <iostream>
 
@@ -43,6 +44,10 @@ std::string passListHelp() {
   return help;
 }
 
+double secondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
 void writeReport(const std::string& path, nlohmann::json report) {
   std::ofstream out(path);
   if (!out) throwInputError("cannot write report '{}'", path);
@@ -61,14 +66,23 @@ void optimize(const OptimizeOptions& o) {
     managerOptions.afterPass = [](std::string_view pass, const ir::Model& m) {
       std::cerr << fmt::format("// ----- IR after {} -----\n", pass) << ir::printModel(m, {.maxInlineElements = 16});
     };
+  auto start = std::chrono::steady_clock::now();
   std::vector<passes::PassStatistics> stats = passes::runPipeline(model, pipeline, managerOptions);
-  std::cout << passes::formatStatistics(stats, o.explain) << "\n" << passes::formatRewriteTable(stats);
+  double pipelineSeconds = secondsSince(start);
+  std::cout << passes::formatStatistics(stats, o.explain) << "\n" << passes::formatRewriteTable(stats)
+            << fmt::format("pipeline: {:.1f} ms (passes, verifier and shape inference)\n", pipelineSeconds * 1e3);
   nlohmann::json report = passes::rewriteReportJson(stats);
+  report["pipeline_seconds"] = pipelineSeconds;
   if (o.verify) {
-    passes::EquivalenceResult result = passes::compareModels(*original, *model.graph, model.defaultOpset(), o.equivalence);
-    std::cout << fmt::format("verify (seed {}, tolerance {:g}):\n", o.equivalence.seed, o.equivalence.tolerance)
+    start = std::chrono::steady_clock::now();
+    passes::EquivalenceResult result =
+        passes::compareModels(*original, *model.graph, model.defaultOpset(), o.equivalence);
+    double verifySeconds = secondsSince(start);
+    std::cout << fmt::format("verify (seed {}, tolerance {:g}): {:.1f} ms\n", o.equivalence.seed,
+                             o.equivalence.tolerance, verifySeconds * 1e3)
               << result.summary();
-    report["verify"] = {{"seed", o.equivalence.seed},
+    report["verify"] = {{"seconds", verifySeconds},
+                        {"seed", o.equivalence.seed},
                         {"tolerance", o.equivalence.tolerance},
                         {"equivalent", result.equivalent()}};
     if (!result.equivalent()) {
