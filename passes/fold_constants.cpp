@@ -3,15 +3,27 @@
 //   Before: w = Constant<value = float[2] {1, 2}>(); y = Mul(x, w)
 //   After:  <float[2] w = {1, 2}>  y = Mul(x, w)
 //   Before: s = Shape(x) with x: float[1,8,4,4]     After: <int64[4] s = {1, 8, 4, 4}>
+//   Before: g = Gather(s, i); u = Unsqueeze(g, a); c = Concat(u, k); y = Reshape(x, c)
+//   After:  <int64[2] c = {...}>  y = Reshape(x, c)     (once s is constant, in one sweep)
 //
 // Legality (each failing condition is a rejection reason):
 //   - Constant: the value is a tensor, value_float(s) or value_int(s)
 //     (sparse and string values stay);
 //   - Shape: the input's shape is fully static (after shape inference);
+//   - any other default-domain node whose inputs are all constants: the reference
+//     interpreter implements it, it is deterministic (no Random*, Bernoulli,
+//     Multinomial), has no subgraph, and its outputs hold at most
+//     max(kMaxGrowth elements, the inputs' element count), so folding never
+//     bloats the model (an Expand of a scalar stays an Expand).
+// Nodes are visited in topological order, so whole chains fold in one run.
 // The folded value keeps its name, so graph outputs and readers are unaffected.
 #include <algorithm>
+#include <set>
+
+#include <fmt/format.h>
 
 #include "passes/conv_utils.h"
+#include "runtime/reference/interpreter.h"
 
 namespace convopt::passes {
 namespace {
@@ -42,17 +54,58 @@ std::optional<std::string> shapeValue(const ir::Node& node, ir::Tensor& out) {
   return std::nullopt;
 }
 
-// Makes `value` (output 0 of its producer) an initializer under the same name.
-void replaceWithConstant(ir::Graph& graph, ir::Value* value, ir::Tensor tensor) {
-  std::string name = value->name();
-  ir::Node* producer = value->producer();
-  ir::Value* placeholder = graph.createValue(graph.uniqueName(name + "_folding"));
-  graph.replaceAllUsesWith(value, placeholder);
-  graph.eraseNode(producer);
-  tensor.name = name;
-  ir::Value* folded = graph.addInitializer(std::move(tensor));
-  graph.replaceAllUsesWith(placeholder, folded);
-  graph.eraseValue(placeholder);
+constexpr int64_t kMaxGrowth = 4096;
+
+bool hasConstantInputs(const ir::Node& node) {
+  bool any = false;
+  for (const ir::Value* in : node.inputs()) {
+    if (in && !constantTensor(in)) return false;
+    any = any || in;
+  }
+  return any && node.implicitInputs().empty();
+}
+
+std::optional<std::string> evaluated(const ir::Node& node, int64_t opset, std::vector<ir::Tensor>& outputs) {
+  static const std::set<std::string> nondeterministic = {"RandomNormal", "RandomNormalLike", "RandomUniform",
+                                                         "RandomUniformLike", "Bernoulli", "Multinomial"};
+  if (nondeterministic.count(node.opType)) return "op is not deterministic";
+  for (const ir::Attribute& a : node.attributes)
+    if (a.kind == ir::AttrKind::Opaque) return "op has a subgraph attribute";
+  if (!runtime::referenceSupports(node.domain, node.opType)) return "the reference interpreter does not implement it";
+  std::vector<const ir::Tensor*> inputs;
+  int64_t inputElements = 0;
+  for (const ir::Value* in : node.inputs()) {
+    inputs.push_back(in ? in->initializer() : nullptr);
+    if (in) inputElements += in->initializer()->numel();
+  }
+  outputs = runtime::runNodeReference(node, inputs, opset);
+  for (const ir::Tensor& t : outputs)
+    if (t.numel() > std::max(kMaxGrowth, inputElements))
+      return fmt::format("output of {} elements would grow the model", t.numel());
+  return std::nullopt;
+}
+
+// Makes the node's outputs initializers under the same names (omitted outputs
+// stay omitted): readers move to placeholders while the node is erased.
+void replaceWithConstants(ir::Graph& graph, ir::Node* node, std::vector<ir::Tensor> tensors) {
+  std::vector<std::pair<ir::Value*, std::string>> placeholders;
+  for (ir::Value* out : node->outputs()) {
+    if (!out) {
+      placeholders.emplace_back(nullptr, "");
+      continue;
+    }
+    ir::Value* placeholder = graph.createValue(graph.uniqueName(out->name() + "_folding"));
+    graph.replaceAllUsesWith(out, placeholder);
+    placeholders.emplace_back(placeholder, out->name());
+  }
+  graph.eraseNode(node);
+  for (size_t i = 0; i < placeholders.size(); ++i) {
+    auto [placeholder, name] = placeholders[i];
+    if (!placeholder) continue;
+    tensors[i].name = name;
+    graph.replaceAllUsesWith(placeholder, graph.addInitializer(std::move(tensors[i])));
+    graph.eraseValue(placeholder);
+  }
 }
 
 class FoldConstantsPass final : public Pass {
@@ -61,15 +114,19 @@ class FoldConstantsPass final : public Pass {
 
   void run(ir::Graph& graph, PassContext& context) override {
     for (ir::Node* node : graph.nodes()) {
-      if (!node->domain.empty() || (node->opType != "Constant" && node->opType != "Shape")) continue;
-      ir::Tensor value;
-      auto reason = node->opType == "Constant" ? constantValue(*node, value) : shapeValue(*node, value);
+      if (!node->domain.empty()) continue;
+      std::vector<ir::Tensor> values(1);
+      std::optional<std::string> reason;
+      if (node->opType == "Constant") reason = constantValue(*node, values[0]);
+      else if (node->opType == "Shape") reason = shapeValue(*node, values[0]);
+      else if (hasConstantInputs(*node)) reason = evaluated(*node, context.model.defaultOpset(), values);
+      else continue;  // not a candidate
       if (reason) {
         context.reject(*node, *reason);
         continue;
       }
       context.matched();
-      replaceWithConstant(graph, node->output(0), std::move(value));
+      replaceWithConstants(graph, node, std::move(values));
       context.rewritten();
     }
   }

@@ -154,6 +154,58 @@ g (float[N,2] x) => (int64[2] s)
   EXPECT_EQ(rejectionFor(run.stats, "Shape(s)"), "input shape is not static");
 }
 
+TEST(FoldConstants, ShapeArithmeticChainFoldsIntoAReshapeTarget) {
+  auto run = runPasses("fold-constants,dce", R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,8,4,4] x) => (float[1,8,16] y)
+<int64 i = {1}, int64[1] axis0 = {0}, int64[1] rest = {-1}>
+{
+  s = Shape (x)
+  c = Gather <axis = 0> (s, i)
+  u = Unsqueeze (c, axis0)
+  n = Constant <value = int64[1] {1}> ()
+  target = Concat <axis = 0> (n, u, rest)
+  y = Reshape (x, target)
+}
+)");
+  EXPECT_EQ(run.afterText, R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,8,4,4] x) => (float[1,8,16] y)
+<int64[3] target = {1, 8, -1}>
+{
+  y = Reshape (x, target)
+}
+)");
+  EXPECT_EQ(run.stats.rewritten, 5);
+  EXPECT_TRUE(numericallyEquivalent(run));
+}
+
+TEST(FoldConstants, RejectsFoldingThatWouldGrowTheModel) {
+  const char* text = R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,8,64,64] x) => (float[1,8,64,64] y)
+<float one = {1}, int64[4] shape = {1, 8, 64, 64}>
+{
+  big = Expand (one, shape)
+  y = Add (x, big)
+}
+)";
+  auto run = runPasses("fold-constants", text);
+  EXPECT_EQ(run.afterText, run.beforeText);
+  EXPECT_EQ(rejectionFor(run.stats, "Expand(big)"), "output of 32768 elements would grow the model");
+}
+
+TEST(FoldConstants, RejectsNondeterministicOps) {
+  const char* text = R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[2] x) => (float[2] y)
+<float[2] like = {0, 0}>
+{
+  r = RandomNormalLike (like)
+  y = Add (x, r)
+}
+)";
+  auto run = runPasses("fold-constants", text);
+  EXPECT_EQ(run.afterText, run.beforeText);
+  EXPECT_EQ(rejectionFor(run.stats, "RandomNormalLike(r)"), "op is not deterministic");
+}
+
 constexpr const char* kPadConv = R"(<ir_version: 8, opset_import: ["" : 13]>
 g (float[1,1,3,3] x) => (float[1,1,5,4] y)
 <int64[8] pads = {0, 0, 1, 0, 0, 0, 1, 1}, float[1,1,1,1] w = {2}>
