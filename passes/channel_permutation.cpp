@@ -18,7 +18,8 @@ bool isPermutableConv(ir::Node& node, ConstantConv& conv) {
 
 // Reorders weight dim `axis` (0: output channels, 1: input channels) and, for
 // axis 0, the bias: new[j] = old[order[j]].
-void reorderConvChannels(ir::Graph& graph, const ConstantConv& conv, int axis, const std::vector<int64_t>& order) {
+void reorderConvChannels(ir::Graph& graph, const ConstantConv& conv, int axis, const std::vector<int64_t>& order,
+                         std::string_view passName) {
   std::span<const float> w = conv.weight->data<float>();
   const std::vector<int64_t>& dims = conv.weight->dims();
   int64_t inner = conv.kernelElements * (axis == 0 ? dims[1] : 1);
@@ -37,7 +38,9 @@ void reorderConvChannels(ir::Graph& graph, const ConstantConv& conv, int axis, c
     for (int64_t j = 0; j < n; ++j) bias[j] = b[order[j]];
     node.setInput(2, addFloatInitializer(graph, base + "_B_permuted", {n}, bias));
   }
-  noteRewrite(node, "dense-to-grouped", "channels reordered for a neighbouring grouped conv");
+  noteRewrite(node, passName,
+              axis == 0 ? "output channels reordered for the grouped conv it feeds"
+                        : "input channels reordered for the grouped conv that feeds it");
 }
 
 ir::Value* indexConstant(ir::Graph& graph, const std::string& base, const std::vector<int64_t>& order) {
@@ -77,13 +80,13 @@ std::optional<std::string> planPermutation(const ConstantConv& conv, const std::
 }
 
 void applyPermutation(ir::Graph& graph, const ConstantConv& conv, const std::vector<int64_t>& inOrder,
-                      const std::vector<int64_t>& outOrder, const PermutationPlan& plan) {
+                      const std::vector<int64_t>& outOrder, const PermutationPlan& plan, std::string_view passName) {
   ir::Node& node = *conv.node;
   std::string base = node.name.empty() ? node.output(0)->name() : node.name;
   ConstantConv neighbour;
   if (plan.permuteInput && plan.foldInput) {
     isPermutableConv(*node.input(0)->producer(), neighbour);
-    reorderConvChannels(graph, neighbour, 0, inOrder);
+    reorderConvChannels(graph, neighbour, 0, inOrder, passName);
   } else if (plan.permuteInput) {
     ir::Node* gather = graph.createNode("Gather", {node.input(0), indexConstant(graph, base + "_in_order", inOrder)},
                                         {graph.uniqueName(base + "_in_permuted")}, &node);
@@ -98,7 +101,7 @@ void applyPermutation(ir::Graph& graph, const ConstantConv& conv, const std::vec
     // Reader column j must now take original channel outOrder[j].
     for (const ir::Use& use : uses) {
       isPermutableConv(*use.user, neighbour);
-      reorderConvChannels(graph, neighbour, 1, outOrder);
+      reorderConvChannels(graph, neighbour, 1, outOrder, passName);
     }
     return;
   }

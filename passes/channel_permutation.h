@@ -30,8 +30,9 @@ struct PermutationPlan {
 std::optional<std::string> planPermutation(const ConstantConv& conv, const std::vector<int64_t>& inOrder,
                                            const std::vector<int64_t>& outOrder, const ConvGeometry& geometry,
                                            PermutationPlan& plan);
-// Applies the plan around the (not yet rewritten) conv.
+// Applies the plan around the (not yet rewritten) conv; `passName` goes into
+// the doc_string of neighbours whose weights were reordered.
 void applyPermutation(ir::Graph& graph, const ConstantConv& conv, const std::vector<int64_t>& inOrder,
-                      const std::vector<int64_t>& outOrder, const PermutationPlan& plan);
+                      const std::vector<int64_t>& outOrder, const PermutationPlan& plan, std::string_view passName);
 
 }  // namespace convopt::passes

@@ -106,9 +106,20 @@ ir::Value* addFloatInitializer(ir::Graph& graph, const std::string& base, std::v
   return graph.addInitializer(std::move(t));
 }
 
-void noteRewrite(ir::Node& node, const std::string& passName, const std::string& what) {
+void noteRewrite(ir::Node& node, std::string_view passName, const std::string& what) {
   if (!node.docString.empty()) node.docString += "\n";
   node.docString += fmt::format("convopt {}: {}", passName, what);
+}
+
+}  // namespace convopt::passes
+
+namespace convopt::passes {
+
+std::string structuralNote(const RewriteRecord& record, const PassOptions& options) {
+  bool pays = rewritePays(record.before.seconds, record.after.seconds, options.minGain);
+  return fmt::format("was {} ({} params); {}; reconstruction error {:.2g}; estimated {:.3g} us -> {:.3g} us{}",
+                     record.before.kind, record.before.params, record.description, record.reconstructionError,
+                     record.before.seconds * 1e6, record.after.seconds * 1e6, pays ? "" : " (applied by --force)");
 }
 
 }  // namespace convopt::passes

@@ -49,6 +49,10 @@ ir::Value* addFloatInitializer(ir::Graph& graph, const std::string& base, std::v
                                const std::vector<float>& values);
 
 // Appends a line to the node's doc_string saying what it was rewritten from.
-void noteRewrite(ir::Node& node, const std::string& passName, const std::string& what);
+void noteRewrite(ir::Node& node, std::string_view passName, const std::string& what);
+// What a structural rewrite's doc_string says: the original kind, the structure
+// found, the reconstruction error and the cost model's estimate (and whether
+// only --force made it apply).
+std::string structuralNote(const RewriteRecord& record, const PassOptions& options);
 
 }  // namespace convopt::passes

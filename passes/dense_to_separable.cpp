@@ -185,9 +185,7 @@ void applySeparable(ir::Graph& graph, const ConstantConv& conv, const Factorizat
                        fmt::format("per-{}-channel rank {} weight, {} first", dwFirst ? "input" : "output", r,
                                    dwFirst ? "depthwise" : "pointwise"),
                        figuresOf({geometryOf(conv)}), figuresOf({f.firstGeometry, f.secondGeometry}), f.error};
-  std::string note = fmt::format("was a dense {} Conv; {}; reconstruction error {:.2g}; estimated {:.3g} us -> {:.3g} us",
-                                 record.before.kind, record.description, f.error, record.before.seconds * 1e6,
-                                 record.after.seconds * 1e6);
+  std::string note = structuralNote(record, context.options);
   noteRewrite(*first, "dense-to-separable", note);
   noteRewrite(node, "dense-to-separable", note);
   context.recordRewrite(std::move(record));

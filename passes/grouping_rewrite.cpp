@@ -55,7 +55,7 @@ void applyGrouping(ir::Graph& graph, const Plan& plan, PassContext& context, std
   std::string base = node.name.empty() ? node.output(0)->name() : node.name;
   std::vector<int64_t> dims = plan.conv.weight->dims();
   dims[1] /= plan.blocks.groups;
-  applyPermutation(graph, plan.conv, plan.blocks.inOrder, plan.blocks.outOrder, plan.permutation);
+  applyPermutation(graph, plan.conv, plan.blocks.inOrder, plan.blocks.outOrder, plan.permutation, passName);
   if (plan.conv.bias && plan.permutation.permuteOutput) {
     std::span<const float> b = plan.conv.bias->data<float>();
     std::vector<float> bias;
@@ -67,9 +67,7 @@ void applyGrouping(ir::Graph& graph, const Plan& plan, PassContext& context, std
   RewriteRecord record{node.label(), describe(plan), figuresOf({plan.before}),
                        figuresOf({plan.after}, plan.permutation.gatherSeconds),
                        error};
-  noteRewrite(node, std::string(passName),
-              fmt::format("was a dense {} Conv; {}; estimated {:.3g} us -> {:.3g} us", record.before.kind,
-                          record.description, record.before.seconds * 1e6, record.after.seconds * 1e6));
+  noteRewrite(node, passName, structuralNote(record, context.options));
   context.recordRewrite(std::move(record));
 }
 

@@ -163,8 +163,7 @@ void rewrite(ir::Graph& graph, ir::Node& concat, const Match& m, PassContext& co
   for (ir::Node* s : m.splitters) graph.eraseNode(s);
   RewriteRecord record{concat.label(), fmt::format("Split -> {} Convs -> Concat", n),
                        figuresOf(estimate.branches, estimate.copySeconds), figuresOf({estimate.grouped}), 0.0};
-  noteRewrite(concat, "splitconcat-to-grouped",
-              fmt::format("was {} {} branch Convs between a channel split and a Concat", n, record.before.kind));
+  noteRewrite(concat, "splitconcat-to-grouped", structuralNote(record, context.options));
   context.recordRewrite(std::move(record));
 }
 
