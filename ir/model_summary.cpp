@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "ir/error.h"
 #include "ir/printer.h"
 
 namespace convopt::ir {
@@ -20,7 +21,9 @@ std::optional<int64_t> matMulMacs(const Node& node) {
   bool transA = node.opType == "Gemm" && node.getInt("transA", 0) != 0;
   int64_t k = transA ? aDims.front() : aDims.back();
   int64_t macs = k;
-  for (int64_t d : out->type.staticShape()) macs *= d;
+  for (int64_t d : out->type.staticShape())
+    if (__builtin_mul_overflow(macs, d, &macs))
+      throwInputError("node {}: its MAC count overflows 64 bits", node.label());
   return macs;
 }
 

@@ -19,7 +19,7 @@ Dim product(const Shape& s, size_t from, size_t to) {
   int64_t p = 1;
   for (size_t i = from; i < to; ++i) {
     if (!s[i].isStatic()) return Dim{};
-    p *= s[i].value;
+    if (__builtin_mul_overflow(p, s[i].value, &p)) return Dim{};
   }
   return staticDim(p);
 }

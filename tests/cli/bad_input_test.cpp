@@ -133,6 +133,16 @@ TEST(BadInput, DimsOverflowing64Bits) {
                  "tensor 'w': element count of its shape overflows 64 bits");
 }
 
+TEST(BadInput, DeclaredInputDimsOverflowing64Bits) {
+  expectRejected(textModelBytes(R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[4294967296,4294967296,4] x) => (float[4294967296,4294967296,4] y)
+{
+  y = Relu (x)
+}
+)"),
+                 "value 'x': element count of its shape overflows 64 bits");
+}
+
 TEST(BadInput, ExternalDataOutsideTheModelsFolder) {
   expectRejected(externalModelBytes("../secret.bin", 0, 16), "tensor 'w': external data location '../secret.bin' is outside",
                  [](const testing::TempDir& dir) { writeFile(dir / "secret.bin", std::string(16, 'x')); });
