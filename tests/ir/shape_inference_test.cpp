@@ -152,6 +152,20 @@ z: float[1,8,5,5]
   EXPECT_EQ(inferredTypes(model, ShapeEngines::RulesOnly), expected);
 }
 
+// An opset libonnx 1.12 has never heard of (and an op it has no schema for)
+// must not abort inference: the rules carry on.
+TEST(ShapeRules, UnknownOpsetAndOpStillGetShapes) {
+  const char* model = R"(<ir_version: 10, opset_import: ["" : 99]>
+g (float[1,3,8,8] x, float[4,3,3,3] w) => (float[1,4,6,6] z)
+{
+  y = Conv (x, w)
+  f = FutureActivation (y)
+  z = Relu (y)
+}
+)";
+  EXPECT_EQ(inferredTypes(model, ShapeEngines::OnnxThenRules), "y: float[1,4,6,6]\nf: undefined\nz: float[1,4,6,6]\n");
+}
+
 TEST(ShapeRules, ConvWeightThatDoesNotFitIsNamed) {
   EXPECT_EQ(inputErrorOf(R"(<ir_version: 8, opset_import: ["" : 13]>
 g (float[1,8,4,4] x, float[6,3,1,1] w) => (float[1,6,4,4] y)
