@@ -74,8 +74,8 @@ z: float[N,8,H,W]
 TEST(ShapeRules, LinearAndLayoutOps) {
   const char* model = R"(<ir_version: 8, opset_import: ["" : 13]>
 g (float[2,3,4,6] x, float[10,72] wg, float[2,1,6,5] wm) => (float[2,10] z)
-<int64[3] shape = {0, -1, 6}, int64[1] starts = {1}, int64[1] ends = {100}, int64[1] axes = {1}, int64[2] split = {1, 2},
- int64[2,2] idx = {0, 1, 1, 0}>
+<int64[3] shape = {0, -1, 6}, int64[1] starts = {1}, int64[1] ends = {100}, int64[1] axes = {1},
+ int64[2] split = {1, 2}, int64[2,2] idx = {0, 1, 1, 0}>
 {
   r = Reshape (x, shape)
   f = Flatten (x)
