@@ -123,6 +123,33 @@ g (float[2] x, bool training) => (float[2] z)
   EXPECT_EQ(rejectionFor(run.stats, "Dropout(d)"), "Dropout training_mode is not a constant");
 }
 
+TEST(EliminateIdentity, RejectsDropoutWithConstantTrueTrainingMode) {
+  const char* text = R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[2] x) => (float[2] z)
+<float ratio = {0.5}, bool training = {1}>
+{
+  d = Dropout (x, ratio, training)
+  z = Relu (d)
+}
+)";
+  auto run = runPasses("eliminate-identity", text);
+  EXPECT_EQ(run.afterText, run.beforeText);
+  EXPECT_EQ(rejectionFor(run.stats, "Dropout(d)"), "Dropout training_mode is true");
+}
+
+TEST(EliminateIdentity, RejectsOldDropoutWithoutIsTest) {
+  const char* text = R"(<ir_version: 3, opset_import: ["" : 6]>
+g (float[2] x) => (float[2] z)
+{
+  d = Dropout (x)
+  z = Relu (d)
+}
+)";
+  auto run = runPasses("eliminate-identity", text);
+  EXPECT_EQ(run.afterText, run.beforeText);
+  EXPECT_EQ(rejectionFor(run.stats, "Dropout(d)"), "Dropout is_test = 0 (training mode, opset < 7)");
+}
+
 TEST(FoldConstants, ConstantNodesAndStaticShapesBecomeInitializers) {
   auto run = runPasses("fold-constants", R"(<ir_version: 8, opset_import: ["" : 13]>
 g (float[1,2,3] x) => (float[1,2,3] z, int64[3] s)
@@ -241,7 +268,7 @@ class FoldPadRejects : public ::testing::TestWithParam<PadRejection> {};
 TEST_P(FoldPadRejects, LeavesTheModelUnchanged) {
   const PadRejection& c = GetParam();
   std::string text = std::string(R"(<ir_version: 8, opset_import: ["" : 13]>
-g (float[1,1,3,3] x) => (float[N,1,5,4] y)
+g (float[1,1,3,3] x, int64[8] shape) => (float[N,1,5,4] y)
 <int64[8] pads = )") + c.pads + R"(, float[1,1,1,1] w = {2}, float value = {1}>
 {
   p = )" + c.padNode + R"(
@@ -262,6 +289,8 @@ INSTANTIATE_TEST_SUITE_P(
                      "pad value is not 0"},
         PadRejection{"BatchPad", "{1, 0, 1, 0, 0, 0, 1, 1}", "Pad (x, pads)", "Conv (p, w)",
                      "pads the batch or channel dim"},
+        PadRejection{"PadsNotConstant", "{0, 0, 1, 0, 0, 0, 1, 1}", "Pad (x, shape)", "Conv (p, w)",
+                     "pads are not a constant"},
         PadRejection{"Negative", "{0, 0, -1, 0, 0, 0, 1, 1}", "Pad (x, pads)", "Conv (p, w)",
                      "pads are negative (cropping)"},
         PadRejection{"ReaderNotConv", "{0, 0, 1, 0, 0, 0, 1, 1}", "Pad (x, pads)", "Relu (p)",
