@@ -12,9 +12,9 @@
 //   - Shape: the input's shape is fully static (after shape inference);
 //   - any other default-domain node whose inputs are all constants: the reference
 //     interpreter implements it, it is deterministic (no Random*, Bernoulli,
-//     Multinomial), has no subgraph, and its outputs hold at most
-//     max(kMaxGrowth elements, the inputs' element count), so folding never
-//     bloats the model (an Expand of a scalar stays an Expand).
+//     Multinomial), has no subgraph, and its outputs take at most
+//     max(kMaxGrowthBytes, the inputs' bytes), so folding never bloats the model
+//     (an Expand of a scalar stays an Expand, int8 weights stay quantized).
 // Nodes are visited in topological order, so whole chains fold in one run.
 // The folded value keeps its name, so graph outputs and readers are unaffected.
 #include <algorithm>
@@ -54,7 +54,7 @@ std::optional<std::string> shapeValue(const ir::Node& node, ir::Tensor& out) {
   return std::nullopt;
 }
 
-constexpr int64_t kMaxGrowth = 4096;
+constexpr size_t kMaxGrowthBytes = 16384;
 
 bool hasConstantInputs(const ir::Node& node) {
   bool any = false;
@@ -73,15 +73,15 @@ std::optional<std::string> evaluated(const ir::Node& node, int64_t opset, std::v
     if (a.kind == ir::AttrKind::Opaque) return "op has a subgraph attribute";
   if (!runtime::referenceSupports(node.domain, node.opType)) return "the reference interpreter does not implement it";
   std::vector<const ir::Tensor*> inputs;
-  int64_t inputElements = 0;
+  size_t inputBytes = 0;
   for (const ir::Value* in : node.inputs()) {
     inputs.push_back(in ? in->initializer() : nullptr);
-    if (in) inputElements += in->initializer()->numel();
+    if (in) inputBytes += in->initializer()->byteSize();
   }
   outputs = runtime::runNodeReference(node, inputs, opset);
   for (const ir::Tensor& t : outputs)
-    if (t.numel() > std::max(kMaxGrowth, inputElements))
-      return fmt::format("output of {} elements would grow the model", t.numel());
+    if (t.byteSize() > std::max(kMaxGrowthBytes, inputBytes))
+      return fmt::format("output of {} bytes would grow the model", t.byteSize());
   return std::nullopt;
 }
 

@@ -216,7 +216,7 @@ g (float[1,8,64,64] x) => (float[1,8,64,64] y)
 )";
   auto run = runPasses("fold-constants", text);
   EXPECT_EQ(run.afterText, run.beforeText);
-  EXPECT_EQ(rejectionFor(run.stats, "Expand(big)"), "output of 32768 elements would grow the model");
+  EXPECT_EQ(rejectionFor(run.stats, "Expand(big)"), "output of 131072 bytes would grow the model");
 }
 
 TEST(FoldConstants, RejectsNondeterministicOps) {
