@@ -75,8 +75,14 @@ void optimize(const OptimizeOptions& o) {
   report["pipeline_seconds"] = pipelineSeconds;
   if (o.verify) {
     start = std::chrono::steady_clock::now();
-    passes::EquivalenceResult result =
-        passes::compareModels(*original, *model.graph, model.defaultOpset(), o.equivalence);
+    passes::EquivalenceResult result;
+    try {
+      result = passes::compareModels(*original, *model.graph, model.defaultOpset(), o.equivalence);
+    } catch (const InputError& e) {
+      throwInputError("--verify could not run the model on seeded random inputs ({}); fix dynamic dims with "
+                      "--input-shape, or skip the check with --no-verify",
+                      e.what());
+    }
     double verifySeconds = secondsSince(start);
     std::cout << fmt::format("verify (seed {}, tolerance {:g}): {:.1f} ms\n", o.equivalence.seed,
                              o.equivalence.tolerance, verifySeconds * 1e3)
