@@ -12,9 +12,7 @@ bool isIdentity(const std::vector<int64_t>& order) {
   return true;
 }
 
-bool isPermutableConv(ir::Node& node, ConstantConv& conv) {
-  return !matchConstantConv(node, conv) && conv.group == 1;
-}
+bool isPermutableConv(ir::Node& node, ConstantConv& conv) { return !matchConstantConv(node, conv) && conv.group == 1; }
 
 // Reorders weight dim `axis` (0: output channels, 1: input channels) and, for
 // axis 0, the bias: new[j] = old[order[j]].

@@ -1,9 +1,9 @@
 #include "passes/conv_utils.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
-
-#include <fmt/format.h>
 
 namespace convopt::passes {
 

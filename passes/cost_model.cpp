@@ -37,8 +37,8 @@ double estimateConvSeconds(const ConvGeometry& conv, const CostParameters& param
   ir::ConvKind kind = conv.kind();
   int64_t vectorised = kind == ir::ConvKind::Depthwise ? conv.inChannels : conv.outChannels / conv.group;
   double lanes = std::min(1.0, static_cast<double>(vectorised) / static_cast<double>(params.vectorLanes));
-  double compute = static_cast<double>(conv.macs()) /
-                   (params.peakMacsPerSecond * params.efficiency[static_cast<int>(kind)] * lanes);
+  double compute =
+      static_cast<double>(conv.macs()) / (params.peakMacsPerSecond * params.efficiency[static_cast<int>(kind)] * lanes);
   double memory = static_cast<double>(conv.bytesMoved()) / params.bytesPerSecond;
   return std::max(compute, memory) + params.perNodeSeconds;
 }

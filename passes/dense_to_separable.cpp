@@ -21,8 +21,9 @@
 //   - some order's rank r is below min(slice rows, K) (else any weight factors);
 //   - the factors rebuild W within kMaxReconstructionError (relative max);
 //   - the cost model's estimate drops by --min-gain (unless --force).
-#include <Eigen/SVD>
 #include <fmt/format.h>
+
+#include <Eigen/SVD>
 
 #include "passes/conv_utils.h"
 
@@ -79,7 +80,8 @@ Factorization factorize(const ConstantConv& conv, Order order, double tolerance)
   for (int64_t s = 0; s < slices; ++s) {
     const auto& svd = svds[s];
     for (int64_t j = 0; j < r; ++j) {
-      for (int64_t e = 0; e < k; ++e) kernel[(s * r + j) * k + e] = float(svd.singularValues()(j) * svd.matrixV()(e, j));
+      for (int64_t e = 0; e < k; ++e)
+        kernel[(s * r + j) * k + e] = float(svd.singularValues()(j) * svd.matrixV()(e, j));
       for (int64_t row = 0; row < rows; ++row) {
         size_t at = order == Order::DepthwiseFirst ? row * slices * r + s * r + j : (s * r + j) * rows + row;
         pointwise[at] = float(svd.matrixU()(row, j));
@@ -92,7 +94,8 @@ Factorization factorize(const ConstantConv& conv, Order order, double tolerance)
     for (int64_t i = 0; i < cin; ++i)
       for (int64_t j = 0; j < r; ++j) {
         int64_t s = order == Order::DepthwiseFirst ? i : o;
-        double p = order == Order::DepthwiseFirst ? pointwise[o * cin * r + i * r + j] : pointwise[(o * r + j) * cin + i];
+        double p =
+            order == Order::DepthwiseFirst ? pointwise[o * cin * r + i * r + j] : pointwise[(o * r + j) * cin + i];
         for (int64_t e = 0; e < k; ++e) rebuilt[(o * cin + i) * k + e] += p * kernel[(s * r + j) * k + e];
       }
   f.error = relativeMaxError(std::vector<double>(w.begin(), w.end()), rebuilt);
@@ -169,18 +172,24 @@ void applySeparable(ir::Graph& graph, const ConstantConv& conv, const Factorizat
     firstDims.push_back(dwFirst ? kernelDims[d] : 1);
     secondDims.push_back(dwFirst ? 1 : kernelDims[d]);
   }
-  ir::Value* firstWeight = addFloatInitializer(graph, base + (dwFirst ? "_W_depthwise" : "_W_pointwise"), firstDims, f.first);
+  ir::Value* firstWeight =
+      addFloatInitializer(graph, base + (dwFirst ? "_W_depthwise" : "_W_pointwise"), firstDims, f.first);
   ir::Node* first = graph.createNode("Conv", {node.input(0), firstWeight},
                                      {graph.uniqueName(base + (dwFirst ? "_depthwise" : "_pointwise"))}, &node);
   first->name = base + (dwFirst ? "_depthwise" : "_pointwise");
   first->attributes = node.attributes;
-  if (dwFirst) first->setAttribute(ir::Attribute::makeInt("group", cin));
-  else makePointwise(*first, spatialRank);
-  ir::Value* secondWeight = addFloatInitializer(graph, base + (dwFirst ? "_W_pointwise" : "_W_depthwise"), secondDims, f.second);
+  if (dwFirst)
+    first->setAttribute(ir::Attribute::makeInt("group", cin));
+  else
+    makePointwise(*first, spatialRank);
+  ir::Value* secondWeight =
+      addFloatInitializer(graph, base + (dwFirst ? "_W_pointwise" : "_W_depthwise"), secondDims, f.second);
   node.setInput(0, first->output(0));
   node.setInput(1, secondWeight);
-  if (dwFirst) makePointwise(node, spatialRank);
-  else node.setAttribute(ir::Attribute::makeInt("group", cout));
+  if (dwFirst)
+    makePointwise(node, spatialRank);
+  else
+    node.setAttribute(ir::Attribute::makeInt("group", cout));
   RewriteRecord record{node.label(),
                        fmt::format("per-{}-channel rank {} weight, {} first", dwFirst ? "input" : "output", r,
                                    dwFirst ? "depthwise" : "pointwise"),

@@ -1,9 +1,9 @@
 #include "passes/equivalence.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
-
-#include <fmt/format.h>
 
 #include "runtime/compare.h"
 #include "runtime/random_inputs.h"

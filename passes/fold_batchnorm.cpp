@@ -12,9 +12,9 @@
 //     (opset < 9: spatial = 1; opset < 7: is_test = 1);
 //   - scale, B, mean and var are constant float vectors of C_out elements;
 //   - removing the BN renames no graph output (see bypass.h).
-#include <cmath>
-
 #include <fmt/format.h>
+
+#include <cmath>
 
 #include "passes/bypass.h"
 #include "passes/conv_affine.h"

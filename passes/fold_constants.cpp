@@ -17,10 +17,10 @@
 //     (an Expand of a scalar stays an Expand, int8 weights stay quantized).
 // Nodes are visited in topological order, so whole chains fold in one run.
 // The folded value keeps its name, so graph outputs and readers are unaffected.
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <set>
-
-#include <fmt/format.h>
 
 #include "passes/conv_utils.h"
 #include "runtime/reference/interpreter.h"
@@ -31,14 +31,18 @@ namespace {
 std::optional<std::string> constantValue(const ir::Node& node, ir::Tensor& out) {
   if (node.attributes.size() != 1) return "Constant without exactly one value attribute";
   const ir::Attribute& a = node.attributes[0];
-  if (a.name == "value" && a.kind == ir::AttrKind::Tensor) out = a.t;
-  else if (a.name == "value_float") out = ir::Tensor::fromVector(ir::DType::Float, {}, std::vector<float>{a.f});
+  if (a.name == "value" && a.kind == ir::AttrKind::Tensor)
+    out = a.t;
+  else if (a.name == "value_float")
+    out = ir::Tensor::fromVector(ir::DType::Float, {}, std::vector<float>{a.f});
   else if (a.name == "value_floats")
     out = ir::Tensor::fromVector(ir::DType::Float, {static_cast<int64_t>(a.floats.size())}, a.floats);
-  else if (a.name == "value_int") out = ir::Tensor::scalarInt64(a.i);
+  else if (a.name == "value_int")
+    out = ir::Tensor::scalarInt64(a.i);
   else if (a.name == "value_ints")
     out = ir::Tensor::fromVector(ir::DType::Int64, {static_cast<int64_t>(a.ints.size())}, a.ints);
-  else return "Constant value '" + a.name + "' is not folded (sparse or string)";
+  else
+    return "Constant value '" + a.name + "' is not folded (sparse or string)";
   return std::nullopt;
 }
 
@@ -66,8 +70,8 @@ bool hasConstantInputs(const ir::Node& node) {
 }
 
 std::optional<std::string> evaluated(const ir::Node& node, int64_t opset, std::vector<ir::Tensor>& outputs) {
-  static const std::set<std::string> nondeterministic = {"RandomNormal", "RandomNormalLike", "RandomUniform",
-                                                         "RandomUniformLike", "Bernoulli", "Multinomial"};
+  static const std::set<std::string> nondeterministic = {"RandomNormal",      "RandomNormalLike", "RandomUniform",
+                                                         "RandomUniformLike", "Bernoulli",        "Multinomial"};
   if (nondeterministic.count(node.opType)) return "op is not deterministic";
   for (const ir::Attribute& a : node.attributes)
     if (a.kind == ir::AttrKind::Opaque) return "op has a subgraph attribute";
@@ -117,10 +121,14 @@ class FoldConstantsPass final : public Pass {
       if (!node->domain.empty()) continue;
       std::vector<ir::Tensor> values(1);
       std::optional<std::string> reason;
-      if (node->opType == "Constant") reason = constantValue(*node, values[0]);
-      else if (node->opType == "Shape") reason = shapeValue(*node, values[0]);
-      else if (hasConstantInputs(*node)) reason = evaluated(*node, context.model.defaultOpset(), values);
-      else continue;  // not a candidate
+      if (node->opType == "Constant")
+        reason = constantValue(*node, values[0]);
+      else if (node->opType == "Shape")
+        reason = shapeValue(*node, values[0]);
+      else if (hasConstantInputs(*node))
+        reason = evaluated(*node, context.model.defaultOpset(), values);
+      else
+        continue;  // not a candidate
       if (reason) {
         context.reject(*node, *reason);
         continue;

@@ -37,8 +37,7 @@ std::optional<std::string> readPads(const ir::Node& pad, int64_t opset, std::vec
   size_t rank = pads.size() / 2;
   for (int64_t p : pads)
     if (p < 0) return "pads are negative (cropping)";
-  if (pads[0] != 0 || pads[1] != 0 || pads[rank] != 0 || pads[rank + 1] != 0)
-    return "pads the batch or channel dim";
+  if (pads[0] != 0 || pads[1] != 0 || pads[rank] != 0 || pads[rank + 1] != 0) return "pads the batch or channel dim";
   return std::nullopt;
 }
 

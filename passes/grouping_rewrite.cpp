@@ -13,8 +13,7 @@ struct Plan {
   ConvGeometry after;
 };
 
-std::optional<std::string> planGrouping(ir::Node& node, GroupingTarget target, const PassOptions& options,
-                                        Plan& plan) {
+std::optional<std::string> planGrouping(ir::Node& node, GroupingTarget target, const PassOptions& options, Plan& plan) {
   if (auto reason = matchConstantConv(node, plan.conv)) return reason;
   if (plan.conv.group != 1) return "already grouped (group > 1)";
   plan.blocks = findBlockStructure(plan.conv);
@@ -22,13 +21,12 @@ std::optional<std::string> planGrouping(ir::Node& node, GroupingTarget target, c
   if (g == 1) return "weight has no block-diagonal zero structure (even up to channel permutation)";
   if (target == GroupingTarget::Depthwise && g != cin)
     return fmt::format("weight is block-diagonal with {} groups, not channel-diagonal ({} input channels)", g, cin);
-  if (target == GroupingTarget::Grouped && g == cin)
-    return "weight is channel-diagonal: left to dense-to-depthwise";
+  if (target == GroupingTarget::Grouped && g == cin) return "weight is channel-diagonal: left to dense-to-depthwise";
   plan.before = geometryOf(plan.conv);
-  plan.after = withStructure(plan.before, cin, plan.conv.outChannels, g, plan.conv.kernelElements,
-                             plan.conv.bias != nullptr);
-  if (auto reason = planPermutation(plan.conv, plan.blocks.inOrder, plan.blocks.outOrder, plan.before,
-                                    plan.permutation))
+  plan.after =
+      withStructure(plan.before, cin, plan.conv.outChannels, g, plan.conv.kernelElements, plan.conv.bias != nullptr);
+  if (auto reason =
+          planPermutation(plan.conv, plan.blocks.inOrder, plan.blocks.outOrder, plan.before, plan.permutation))
     return reason;
   double beforeSeconds = estimateConvSeconds(plan.before);
   double afterSeconds = estimateConvSeconds(plan.after) + plan.permutation.gatherSeconds;
@@ -42,8 +40,12 @@ std::string describe(const Plan& plan) {
   std::string layout = plan.blocks.contiguous ? "contiguous" : "permuted";
   if (!plan.blocks.contiguous)
     layout += fmt::format(" (input order {}, output order {})",
-                          !plan.permutation.permuteInput ? "kept" : plan.permutation.foldInput ? "folded into producer" : "by Gather",
-                          !plan.permutation.permuteOutput ? "kept" : plan.permutation.foldOutput ? "folded into readers" : "by Gather");
+                          !plan.permutation.permuteInput ? "kept"
+                          : plan.permutation.foldInput   ? "folded into producer"
+                                                         : "by Gather",
+                          !plan.permutation.permuteOutput ? "kept"
+                          : plan.permutation.foldOutput   ? "folded into readers"
+                                                          : "by Gather");
   return fmt::format("block-diagonal weight, {} {} blocks of {} in x {} out channels", plan.blocks.groups, layout,
                      plan.conv.inChannels() / plan.blocks.groups, plan.conv.outChannels / plan.blocks.groups);
 }
@@ -65,8 +67,7 @@ void applyGrouping(ir::Graph& graph, const Plan& plan, PassContext& context, std
   node.setInput(1, addFloatInitializer(graph, base + "_W_grouped", dims, weight));
   node.setAttribute(ir::Attribute::makeInt("group", plan.blocks.groups));
   RewriteRecord record{node.label(), describe(plan), figuresOf({plan.before}),
-                       figuresOf({plan.after}, plan.permutation.gatherSeconds),
-                       error};
+                       figuresOf({plan.after}, plan.permutation.gatherSeconds), error};
   noteRewrite(node, passName, structuralNote(record, context.options));
   context.recordRewrite(std::move(record));
 }

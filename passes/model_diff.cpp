@@ -1,8 +1,8 @@
 #include "passes/model_diff.h"
 
-#include <map>
-
 #include <fmt/format.h>
+
+#include <map>
 #include <nlohmann/json.hpp>
 
 namespace convopt::passes {
@@ -10,11 +10,16 @@ namespace {
 
 std::string attributeText(const ir::Attribute& a) {
   switch (a.kind) {
-    case ir::AttrKind::Int: return fmt::format("{} = {}", a.name, a.i);
-    case ir::AttrKind::Float: return fmt::format("{} = {}", a.name, a.f);
-    case ir::AttrKind::String: return fmt::format("{} = \"{}\"", a.name, a.s);
-    case ir::AttrKind::Ints: return fmt::format("{} = [{}]", a.name, fmt::join(a.ints, ", "));
-    default: return a.name;
+    case ir::AttrKind::Int:
+      return fmt::format("{} = {}", a.name, a.i);
+    case ir::AttrKind::Float:
+      return fmt::format("{} = {}", a.name, a.f);
+    case ir::AttrKind::String:
+      return fmt::format("{} = \"{}\"", a.name, a.s);
+    case ir::AttrKind::Ints:
+      return fmt::format("{} = [{}]", a.name, fmt::join(a.ints, ", "));
+    default:
+      return a.name;
   }
 }
 
@@ -46,7 +51,8 @@ std::vector<std::string> differences(const ir::Node& a, const ir::Node& b) {
   for (const ir::Attribute& x : a.attributes) attrsA[x.name] = attributeText(x);
   for (const ir::Attribute& x : b.attributes) attrsB[x.name] = attributeText(x);
   for (const auto& [name, text] : attrsA)
-    if (attrsB[name] != text) details.push_back(fmt::format("{} -> {}", text, attrsB[name].empty() ? "(absent)" : attrsB[name]));
+    if (attrsB[name] != text)
+      details.push_back(fmt::format("{} -> {}", text, attrsB[name].empty() ? "(absent)" : attrsB[name]));
   for (const auto& [name, text] : attrsB)
     if (!attrsA.count(name)) details.push_back(fmt::format("(absent) -> {}", text));
   size_t inputs = std::max(a.inputs().size(), b.inputs().size());
@@ -121,10 +127,11 @@ nlohmann::json modelDiffToJson(const ModelDiff& diff) {
     for (const auto& [kind, count] : s.convCounts) t[std::string(ir::convKindName(kind))] = count;
     return t;
   };
-  return {{"removed", changes(diff.removed)},
-          {"added", changes(diff.added)},
-          {"changed", changes(diff.changed)},
-          {"totals", {{"before", totals(diff.before, diff.nodesBefore)}, {"after", totals(diff.after, diff.nodesAfter)}}}};
+  return {
+      {"removed", changes(diff.removed)},
+      {"added", changes(diff.added)},
+      {"changed", changes(diff.changed)},
+      {"totals", {{"before", totals(diff.before, diff.nodesBefore)}, {"after", totals(diff.after, diff.nodesAfter)}}}};
 }
 
 }  // namespace convopt::passes

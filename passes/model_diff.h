@@ -2,19 +2,18 @@
 // between two versions of a model, and how the totals moved. Nodes are matched
 // by the name of their first output (passes keep output names stable).
 #pragma once
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json_fwd.hpp>
 
 #include "ir/model_summary.h"
 
 namespace convopt::passes {
 
 struct NodeChange {
-  std::string output;  // first output name: the node's identity
-  std::string before;  // "Conv(x, w) <group = 1>"-style one-liners; empty when added
-  std::string after;   // empty when removed
+  std::string output;                // first output name: the node's identity
+  std::string before;                // "Conv(x, w) <group = 1>"-style one-liners; empty when added
+  std::string after;                 // empty when removed
   std::vector<std::string> details;  // for changed nodes: what differs
 };
 

@@ -37,7 +37,7 @@ struct Rejection {
 struct ConvFigures {
   std::string kind;  // ir::convKindName: dense, pointwise, grouped, depthwise (joined when several)
   int64_t params = 0;
-  int64_t macs = 0;  // per inference, 0 when the output shape is unknown
+  int64_t macs = 0;    // per inference, 0 when the output shape is unknown
   double seconds = 0;  // cost model estimate
 };
 

@@ -1,9 +1,9 @@
 #include "passes/pass_manager.h"
 
+#include <fmt/format.h>
+
 #include <chrono>
 #include <stdexcept>
-
-#include <fmt/format.h>
 
 #include "ir/error.h"
 #include "ir/shape_inference.h"

@@ -15,7 +15,8 @@ const std::vector<PipelineEntry>& defaultPipeline() {
       // channels keeps zero patterns and slice ranks), and re-rounding the weights moved
       // ppocr_v4_det's output from 3.4e-5 to 5.0e-5 max abs error against onnxruntime, past
       // the golden-check tolerance. Run it with --passes when the op count matters more.
-      {"splitconcat-to-grouped", "merges branch convs first: they are dense and would otherwise be analysed one by one"},
+      {"splitconcat-to-grouped",
+       "merges branch convs first: they are dense and would otherwise be analysed one by one"},
       {"dense-to-depthwise", "a channel-diagonal weight is also block-diagonal; depthwise is its finest form"},
       {"dense-to-grouped", "remaining block-diagonal weights"},
       {"dense-to-separable", "last structural pass: only weights without zero blocks are worth an SVD"},

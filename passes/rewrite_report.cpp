@@ -1,8 +1,8 @@
 #include "passes/rewrite_report.h"
 
-#include <algorithm>
-
 #include <fmt/format.h>
+
+#include <algorithm>
 
 namespace convopt::passes {
 namespace {
@@ -40,11 +40,10 @@ std::string formatRewriteTable(const std::vector<PassStatistics>& stats) {
   for (const PassStatistics& s : stats)
     for (const RewriteRecord& r : s.rewrites)
       out += fmt::format("{:<22} {:<40} {:<34} {:>21} {:>25} {:>9.2g}\n", s.pass, r.node,
-                         r.before.kind + " -> " + r.after.kind,
-                         fmt::format("{}->{}", r.before.params, r.after.params),
+                         r.before.kind + " -> " + r.after.kind, fmt::format("{}->{}", r.before.params, r.after.params),
                          fmt::format("{}->{}", r.before.macs, r.after.macs), r.reconstructionError);
-  out += fmt::format("{:<22} {:<40} {:<34} {:>21} {:>25} {:>9.2g}\n", "total", fmt::format("{} rewrites", t.rewrites), "",
-                     fmt::format("{}->{}", t.paramsBefore, t.paramsAfter),
+  out += fmt::format("{:<22} {:<40} {:<34} {:>21} {:>25} {:>9.2g}\n", "total", fmt::format("{} rewrites", t.rewrites),
+                     "", fmt::format("{}->{}", t.paramsBefore, t.paramsAfter),
                      fmt::format("{}->{}", t.macsBefore, t.macsAfter), t.maxError);
   return out;
 }
@@ -68,9 +67,9 @@ nlohmann::json rewriteReportJson(const std::vector<PassStatistics>& stats) {
                           {"reconstruction_error", r.reconstructionError}});
   }
   Totals t = totalsOf(stats);
-  nlohmann::json totals = {{"rewrites", t.rewrites},         {"params_before", t.paramsBefore},
-                           {"params_after", t.paramsAfter},  {"macs_before", t.macsBefore},
-                           {"macs_after", t.macsAfter},      {"max_reconstruction_error", t.maxError}};
+  nlohmann::json totals = {{"rewrites", t.rewrites},        {"params_before", t.paramsBefore},
+                           {"params_after", t.paramsAfter}, {"macs_before", t.macsBefore},
+                           {"macs_after", t.macsAfter},     {"max_reconstruction_error", t.maxError}};
   return {{"passes", passes}, {"rewrites", rewrites}, {"totals", totals}};
 }
 

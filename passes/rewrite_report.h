@@ -1,10 +1,9 @@
 // What `convopt optimize` reports about the rewrites a pipeline made: a table
 // for people and the same content as JSON (`--report FILE.json`).
 #pragma once
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "passes/pass.h"
 

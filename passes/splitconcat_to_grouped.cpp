@@ -61,7 +61,8 @@ std::optional<std::string> matchSplit(ir::Node& split, Match& m) {
   size_t n = m.branches.size();
   int64_t axis = split.getInt("axis", 0), rank = m.branches[0].weight->rank();
   if (axis != 1 && axis != 1 - rank) return "Split is not on the channel axis";
-  if (split.outputs().size() != n) return fmt::format("Split has {} outputs, Concat {} inputs", split.outputs().size(), n);
+  if (split.outputs().size() != n)
+    return fmt::format("Split has {} outputs, Concat {} inputs", split.outputs().size(), n);
   for (size_t b = 0; b < n; ++b) {
     ir::Value* part = m.branches[b].node->input(0);
     if (part != split.output(b)) return fmt::format("branch {} does not read Split output {}", b, b);
@@ -77,15 +78,18 @@ std::optional<std::string> matchSlices(Match& m) {
   for (size_t b = 0; b < m.branches.size(); ++b) {
     ir::Value* part = m.branches[b].node->input(0);
     ir::Node* slice = part->producer();
-    if (!slice || slice->opType != "Slice" || !hasSingleUse(part)) return fmt::format("branch {} does not read a single-use Slice", b);
+    if (!slice || slice->opType != "Slice" || !hasSingleUse(part))
+      return fmt::format("branch {} does not read a single-use Slice", b);
     if (b > 0 && slice->input(0) != m.source) return fmt::format("branch {} slices another tensor", b);
     m.source = slice->input(0);
     const ir::Tensor* starts = constantTensor(slice->input(1));
     const ir::Tensor* ends = constantTensor(slice->input(2));
     const ir::Tensor* axes = constantTensor(slice->input(3));
     const ir::Tensor* steps = slice->input(4) ? constantTensor(slice->input(4)) : nullptr;
-    if (!starts || !ends || !axes || (slice->input(4) && !steps)) return fmt::format("branch {} Slice is not constant", b);
-    if (axes->toInt64Vector() != std::vector<int64_t>{1} || (steps && steps->toInt64Vector() != std::vector<int64_t>{1}))
+    if (!starts || !ends || !axes || (slice->input(4) && !steps))
+      return fmt::format("branch {} Slice is not constant", b);
+    if (axes->toInt64Vector() != std::vector<int64_t>{1} ||
+        (steps && steps->toInt64Vector() != std::vector<int64_t>{1}))
       return fmt::format("branch {} Slice is not a step-1 slice of axis 1 alone", b);
     int64_t begin = static_cast<int64_t>(b) * width;
     if (starts->toInt64Vector()[0] != begin || ends->toInt64Vector()[0] != begin + width)
@@ -149,7 +153,8 @@ void rewrite(ir::Graph& graph, ir::Node& concat, const Match& m, PassContext& co
   std::vector<int64_t> dims = first.weight->dims();
   dims[0] *= n;
   ir::Value* weight = addFloatInitializer(graph, base + "_W_grouped", dims, concatenated(m.branches, false));
-  ir::Value* bias = first.bias ? addFloatInitializer(graph, base + "_B_grouped", {dims[0]}, concatenated(m.branches, true)) : nullptr;
+  ir::Value* bias =
+      first.bias ? addFloatInitializer(graph, base + "_B_grouped", {dims[0]}, concatenated(m.branches, true)) : nullptr;
   Estimate estimate = estimateRewrite(m);
   // The Concat becomes the grouped Conv, so its output keeps its name.
   concat.opType = "Conv";

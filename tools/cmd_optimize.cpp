@@ -1,10 +1,10 @@
 // convopt optimize IN -o OUT: runs a pass pipeline, checks the result against
 // the original on the reference interpreter, and writes it atomically.
+#include <fmt/format.h>
+
 #include <chrono>
 #include <fstream>
 #include <iostream>
-
-#include <fmt/format.h>
 
 #include "ir/error.h"
 #include "ir/onnx_io.h"
@@ -39,8 +39,7 @@ std::string passListHelp() {
   std::string help = "Comma-separated pass pipeline (default:";
   for (const auto& entry : passes::defaultPipeline()) help += " " + std::string(entry.pass);
   help += "). Passes:";
-  for (const auto& info : passes::registeredPasses())
-    help += fmt::format("\n  {:<24} {}", info.name, info.description);
+  for (const auto& info : passes::registeredPasses()) help += fmt::format("\n  {:<24} {}", info.name, info.description);
   return help;
 }
 
@@ -69,7 +68,8 @@ void optimize(const OptimizeOptions& o) {
   auto start = std::chrono::steady_clock::now();
   std::vector<passes::PassStatistics> stats = passes::runPipeline(model, pipeline, managerOptions);
   double pipelineSeconds = secondsSince(start);
-  std::cout << passes::formatStatistics(stats, o.explain) << "\n" << passes::formatRewriteTable(stats)
+  std::cout << passes::formatStatistics(stats, o.explain) << "\n"
+            << passes::formatRewriteTable(stats)
             << fmt::format("pipeline: {:.1f} ms (passes, verifier and shape inference)\n", pipelineSeconds * 1e3);
   nlohmann::json report = passes::rewriteReportJson(stats);
   report["pipeline_seconds"] = pipelineSeconds;
@@ -79,9 +79,10 @@ void optimize(const OptimizeOptions& o) {
     try {
       result = passes::compareModels(*original, *model.graph, model.defaultOpset(), o.equivalence);
     } catch (const InputError& e) {
-      throwInputError("--verify could not run the model on seeded random inputs ({}); fix dynamic dims with "
-                      "--input-shape, or skip the check with --no-verify",
-                      e.what());
+      throwInputError(
+          "--verify could not run the model on seeded random inputs ({}); fix dynamic dims with "
+          "--input-shape, or skip the check with --no-verify",
+          e.what());
     }
     double verifySeconds = secondsSince(start);
     std::cout << fmt::format("verify (seed {}, tolerance {:g}): {:.1f} ms\n", o.equivalence.seed,
@@ -93,7 +94,8 @@ void optimize(const OptimizeOptions& o) {
                         {"equivalent", result.equivalent()}};
     if (!result.equivalent()) {
       if (!o.report.empty()) writeReport(o.report, report);
-      fmt::print(stderr, "convopt: error: the optimized model differs from the original beyond tolerance; '{}' not written\n",
+      fmt::print(stderr,
+                 "convopt: error: the optimized model differs from the original beyond tolerance; '{}' not written\n",
                  o.output);
       throw ExitWith(kExitInternalError);
     }

@@ -269,9 +269,11 @@ TEST_P(FoldPadRejects, LeavesTheModelUnchanged) {
   const PadRejection& c = GetParam();
   std::string text = std::string(R"(<ir_version: 8, opset_import: ["" : 13]>
 g (float[1,1,3,3] x, int64[8] shape) => (float[N,1,5,4] y)
-<int64[8] pads = )") + c.pads + R"(, float[1,1,1,1] w = {2}, float value = {1}>
+<int64[8] pads = )") +
+                     c.pads + R"(, float[1,1,1,1] w = {2}, float value = {1}>
 {
-  p = )" + c.padNode + R"(
+  p = )" + c.padNode +
+                     R"(
   y = )" + c.reader + R"(
 }
 )";
@@ -282,21 +284,20 @@ g (float[1,1,3,3] x, int64[8] shape) => (float[N,1,5,4] y)
 
 INSTANTIATE_TEST_SUITE_P(
     Conditions, FoldPadRejects,
-    ::testing::Values(
-        PadRejection{"Reflect", "{0, 0, 1, 0, 0, 0, 1, 1}", R"(Pad <mode = "reflect"> (x, pads))", "Conv (p, w)",
-                     "mode is not constant"},
-        PadRejection{"NonzeroValue", "{0, 0, 1, 0, 0, 0, 1, 1}", "Pad (x, pads, value)", "Conv (p, w)",
-                     "pad value is not 0"},
-        PadRejection{"BatchPad", "{1, 0, 1, 0, 0, 0, 1, 1}", "Pad (x, pads)", "Conv (p, w)",
-                     "pads the batch or channel dim"},
-        PadRejection{"PadsNotConstant", "{0, 0, 1, 0, 0, 0, 1, 1}", "Pad (x, shape)", "Conv (p, w)",
-                     "pads are not a constant"},
-        PadRejection{"Negative", "{0, 0, -1, 0, 0, 0, 1, 1}", "Pad (x, pads)", "Conv (p, w)",
-                     "pads are negative (cropping)"},
-        PadRejection{"ReaderNotConv", "{0, 0, 1, 0, 0, 0, 1, 1}", "Pad (x, pads)", "Relu (p)",
-                     "output is read by Relu(y) which is not a Conv's data input"},
-        PadRejection{"AutoPad", "{0, 0, 1, 0, 0, 0, 1, 1}", "Pad (x, pads)", R"(Conv <auto_pad = "SAME_UPPER"> (p, w))",
-                     "Conv(y) uses auto_pad"}),
+    ::testing::Values(PadRejection{"Reflect", "{0, 0, 1, 0, 0, 0, 1, 1}", R"(Pad <mode = "reflect"> (x, pads))",
+                                   "Conv (p, w)", "mode is not constant"},
+                      PadRejection{"NonzeroValue", "{0, 0, 1, 0, 0, 0, 1, 1}", "Pad (x, pads, value)", "Conv (p, w)",
+                                   "pad value is not 0"},
+                      PadRejection{"BatchPad", "{1, 0, 1, 0, 0, 0, 1, 1}", "Pad (x, pads)", "Conv (p, w)",
+                                   "pads the batch or channel dim"},
+                      PadRejection{"PadsNotConstant", "{0, 0, 1, 0, 0, 0, 1, 1}", "Pad (x, shape)", "Conv (p, w)",
+                                   "pads are not a constant"},
+                      PadRejection{"Negative", "{0, 0, -1, 0, 0, 0, 1, 1}", "Pad (x, pads)", "Conv (p, w)",
+                                   "pads are negative (cropping)"},
+                      PadRejection{"ReaderNotConv", "{0, 0, 1, 0, 0, 0, 1, 1}", "Pad (x, pads)", "Relu (p)",
+                                   "output is read by Relu(y) which is not a Conv's data input"},
+                      PadRejection{"AutoPad", "{0, 0, 1, 0, 0, 0, 1, 1}", "Pad (x, pads)",
+                                   R"(Conv <auto_pad = "SAME_UPPER"> (p, w))", "Conv(y) uses auto_pad"}),
     [](const auto& info) { return std::string(info.param.name); });
 
 }  // namespace

@@ -1,7 +1,7 @@
 // The cost model: figures, the roofline, lane utilisation and the gain rule.
-#include <gtest/gtest.h>
-
 #include "passes/cost_model.h"
+
+#include <gtest/gtest.h>
 
 namespace convopt::passes {
 namespace {

@@ -188,7 +188,8 @@ TEST(DenseToGrouped, CostModelDecides) {
     for (int i = 0; i < 64; ++i) weights += (weights.empty() ? "" : ", ") + std::string(o / 16 == i / 16 ? "0.5" : "0");
   std::string large = R"(<ir_version: 8, opset_import: ["" : 13]>
 g (float[1,64,32,32] x) => (float[1,64,32,32] y)
-<float[64,64,1,1] w = {)" + weights + R"(}>
+<float[64,64,1,1] w = {)" +
+                      weights + R"(}>
 {
   y = Conv (x, w)
 }

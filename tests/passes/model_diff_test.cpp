@@ -1,10 +1,12 @@
 // inspect --diff: removed / added / changed nodes and totals between two models.
+#include "passes/model_diff.h"
+
 #include <gtest/gtest.h>
+
 #include <nlohmann/json.hpp>
 
 #include "ir/onnx_io.h"
 #include "ir/shape_inference.h"
-#include "passes/model_diff.h"
 
 namespace convopt::passes {
 namespace {

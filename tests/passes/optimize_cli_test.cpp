@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
 #include <nlohmann/json.hpp>
 
 #include "ir/onnx_io.h"
@@ -56,7 +57,8 @@ TEST(OptimizeCommand, RewritesReportsAndDocumentsTheRewrite) {
   for (const ir::Node* n : written.graph->nodes()) {
     EXPECT_EQ(n->opType, "Conv");
     EXPECT_THAT(n->docString, HasSubstr("(applied by --force)"));
-    EXPECT_THAT(n->docString, StartsWith("convopt dense-to-separable: was dense (24 params); per-input-channel rank 1 weight, depthwise first; reconstruction error "));
+    EXPECT_THAT(n->docString, StartsWith("convopt dense-to-separable: was dense (24 params); per-input-channel rank 1 "
+                                         "weight, depthwise first; reconstruction error "));
   }
 }
 

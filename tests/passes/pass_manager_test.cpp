@@ -1,10 +1,11 @@
 // The registry, pipeline text, default pipeline and pass manager.
+#include "passes/pass_manager.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "ir/error.h"
 #include "ir/onnx_io.h"
-#include "passes/pass_manager.h"
 #include "passes/pass_registry.h"
 #include "passes/pipeline.h"
 

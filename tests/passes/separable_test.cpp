@@ -92,36 +92,36 @@ TEST_P(SeparableRejects, LeavesTheModelUnchanged) {
   EXPECT_EQ(rejectionFor(run.stats, "Conv(y)"), c.reason);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Conditions, SeparableRejects,
-    ::testing::Values(
-        // kRankOnePerInput with W[1,0,1,1] = 8.001 instead of 8: nearly, not exactly, low rank.
-        SeparableRejection{"NearlyLowRank", R"(<ir_version: 8, opset_import: ["" : 13]>
+INSTANTIATE_TEST_SUITE_P(Conditions, SeparableRejects,
+                         ::testing::Values(
+                             // kRankOnePerInput with W[1,0,1,1] = 8.001 instead of 8: nearly, not exactly, low rank.
+                             SeparableRejection{
+                                 "NearlyLowRank", R"(<ir_version: 8, opset_import: ["" : 13]>
 g (float[1,2,5,5] x) => (float[1,2,5,5] y)
 <float[2,2,2,2] w = {1, 2, 3, 4, 2, 0, -2, 4, 2, 4, 6, 8.001, -1, 0, 1, -2}, float[2] b = {1, -1}>
 {
   y = Conv <pads = [1, 1, 0, 0]> (x, w, b)
 }
 )",
-                           "weight is not per-channel low-rank: input-channel slices have rank 2 (full); "
-                           "output-channel slices have rank 2 (full)"},
-        SeparableRejection{"PointwiseKernel", R"(<ir_version: 8, opset_import: ["" : 13]>
+                                 "weight is not per-channel low-rank: input-channel slices have rank 2 (full); "
+                                 "output-channel slices have rank 2 (full)"},
+                             SeparableRejection{"PointwiseKernel", R"(<ir_version: 8, opset_import: ["" : 13]>
 g (float[1,2,5,5] x) => (float[1,2,5,5] y)
 <float[2,2,1,1] w = {1, 2, 2, 4}>
 {
   y = Conv (x, w)
 }
 )",
-                           "1x1 kernel: nothing to separate"},
-        SeparableRejection{"AlreadyGrouped", R"(<ir_version: 8, opset_import: ["" : 13]>
+                                                "1x1 kernel: nothing to separate"},
+                             SeparableRejection{"AlreadyGrouped", R"(<ir_version: 8, opset_import: ["" : 13]>
 g (float[1,2,5,5] x) => (float[1,2,4,4] y)
 <float[2,1,2,2] w = {1, 2, 3, 4, 2, 4, 6, 8}>
 {
   y = Conv <group = 2> (x, w)
 }
 )",
-                           "already grouped (group > 1)"}),
-    [](const auto& info) { return std::string(info.param.name); });
+                                                "already grouped (group > 1)"}),
+                         [](const auto& info) { return std::string(info.param.name); });
 
 TEST(DenseToSeparable, CostModelRejectsWhereFactorsDoNotPay) {
   auto run = runPasses("dense-to-separable", kRankOnePerInput);

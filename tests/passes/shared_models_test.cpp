@@ -2,10 +2,10 @@
 // reach the MANIFEST's "after ideal rewrite" conv counts, all others keep
 // theirs; every optimized model still matches its golden output on the
 // reference interpreter.
-#include <fstream>
-
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+
+#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "ir/model_summary.h"
@@ -69,10 +69,10 @@ TEST_P(SharedModel, DefaultPipelineReachesTheIdealCountsAndKeepsTheGoldenOutput)
 
   runtime::TensorMap outputs = runtime::runReference(model, {{inputName, input}});
   // The golden outputs come from onnxruntime; the tolerance is the one `convopt run --check` uses.
-  runtime::Comparison c = runtime::compareTensors(outputs.at(model.graph->outputs()[0]->name()), data.outputs.at(0),
-                                                  runtime::Tolerance{});
-  EXPECT_TRUE(c.ok) << c.mismatch << " max abs error " << c.maxAbsError << ", max rel error " << c.maxRelError
-                    << ", " << c.failures << " elements beyond tolerance";
+  runtime::Comparison c =
+      runtime::compareTensors(outputs.at(model.graph->outputs()[0]->name()), data.outputs.at(0), runtime::Tolerance{});
+  EXPECT_TRUE(c.ok) << c.mismatch << " max abs error " << c.maxAbsError << ", max rel error " << c.maxRelError << ", "
+                    << c.failures << " elements beyond tolerance";
 }
 
 INSTANTIATE_TEST_SUITE_P(Manifest, SharedModel, ::testing::ValuesIn(modelNames()),

@@ -84,16 +84,16 @@ TEST_P(SplitConcatRejects, LeavesTheModelUnchanged) {
 
 INSTANTIATE_TEST_SUITE_P(
     Conditions, SplitConcatRejects,
-    ::testing::Values(
-        SplitRejection{"OtherAttributes", "y1 = Conv <pads = [0, 0, 0, 0]>", "y1 = Conv <pads = [0, 0, 0, 0], strides = [1, 1]>",
-                       "branch 1 has other Conv attributes"},
-        SplitRejection{"MissingBias", "(x1, w1, b1)", "(x1, w1)", "branch 1 differs in having a bias"},
-        SplitRejection{"SwappedOrder", "Concat <axis = 1> (y0, y1)", "Concat <axis = 1> (y1, y0)",
-                       "branch 0 does not read Split output 0"},
-        SplitRejection{"NotChannelAxis", "Concat <axis = 1> (y0, y1)", "Concat <axis = 2> (y0, y1)",
-                       "not concatenated on the channel axis"},
-        SplitRejection{"BranchNotAConv", "y1 = Conv <pads = [0, 0, 0, 0]> (x1, w1, b1)", "y1 = Relu (x1)",
-                       "input 1: not a Conv"}),
+    ::testing::Values(SplitRejection{"OtherAttributes", "y1 = Conv <pads = [0, 0, 0, 0]>",
+                                     "y1 = Conv <pads = [0, 0, 0, 0], strides = [1, 1]>",
+                                     "branch 1 has other Conv attributes"},
+                      SplitRejection{"MissingBias", "(x1, w1, b1)", "(x1, w1)", "branch 1 differs in having a bias"},
+                      SplitRejection{"SwappedOrder", "Concat <axis = 1> (y0, y1)", "Concat <axis = 1> (y1, y0)",
+                                     "branch 0 does not read Split output 0"},
+                      SplitRejection{"NotChannelAxis", "Concat <axis = 1> (y0, y1)", "Concat <axis = 2> (y0, y1)",
+                                     "not concatenated on the channel axis"},
+                      SplitRejection{"BranchNotAConv", "y1 = Conv <pads = [0, 0, 0, 0]> (x1, w1, b1)", "y1 = Relu (x1)",
+                                     "input 1: not a Conv"}),
     [](const auto& info) { return std::string(info.param.name); });
 
 TEST(SplitConcatToGrouped, NegativeSplitAxisIsTheChannelAxis) {

@@ -1,11 +1,11 @@
 // Helpers for pass tests: run passes on an ONNX-text model, compare IR dumps,
 // check numerics against the reference interpreter.
 #pragma once
+#include <gtest/gtest.h>
+
 #include <cstdint>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "ir/graph.h"
 #include "passes/pass.h"
@@ -16,8 +16,8 @@ struct PassRun {
   ir::Model before;  // as parsed, shapes inferred
   ir::Model after;
   std::string beforeText;  // printModel(before): what "unchanged" looks like
-  PassStatistics stats;  // of the first pass (the one under test; later ones clean up)
-  std::string afterText;  // printModel(after)
+  PassStatistics stats;    // of the first pass (the one under test; later ones clean up)
+  std::string afterText;   // printModel(after)
 };
 
 // Parses `text`, infers shapes, runs the comma-separated passes (the pass
