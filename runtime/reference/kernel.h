@@ -80,6 +80,7 @@ void registerSliceKernels(KernelRegistry& registry);
 void registerResizeKernels(KernelRegistry& registry);
 void registerReduceKernels(KernelRegistry& registry);
 void registerGeneratorKernels(KernelRegistry& registry);
+void registerIndexKernels(KernelRegistry& registry);
 
 // Row-major strides of `dims`.
 std::vector<int64_t> stridesOf(const std::vector<int64_t>& dims);

@@ -27,7 +27,7 @@ const KernelRegistry& kernelRegistry() {
     for (auto registerFamily :
          {registerConvKernels, registerPoolKernels, registerElementwiseKernels, registerActivationKernels,
           registerNormalizationKernels, registerMatmulKernels, registerShapeKernels, registerSliceKernels,
-          registerResizeKernels, registerReduceKernels, registerGeneratorKernels})
+          registerResizeKernels, registerReduceKernels, registerGeneratorKernels, registerIndexKernels})
       registerFamily(r);
     return r;
   }();
