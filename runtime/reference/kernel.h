@@ -81,6 +81,7 @@ void registerResizeKernels(KernelRegistry& registry);
 void registerReduceKernels(KernelRegistry& registry);
 void registerGeneratorKernels(KernelRegistry& registry);
 void registerIndexKernels(KernelRegistry& registry);
+void registerDetectionKernels(KernelRegistry& registry);
 
 // Row-major strides of `dims`.
 std::vector<int64_t> stridesOf(const std::vector<int64_t>& dims);

@@ -27,7 +27,8 @@ const KernelRegistry& kernelRegistry() {
     for (auto registerFamily :
          {registerConvKernels, registerPoolKernels, registerElementwiseKernels, registerActivationKernels,
           registerNormalizationKernels, registerMatmulKernels, registerShapeKernels, registerSliceKernels,
-          registerResizeKernels, registerReduceKernels, registerGeneratorKernels, registerIndexKernels})
+          registerResizeKernels, registerReduceKernels, registerGeneratorKernels, registerIndexKernels,
+          registerDetectionKernels})
       registerFamily(r);
     return r;
   }();
