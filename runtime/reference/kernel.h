@@ -82,6 +82,7 @@ void registerReduceKernels(KernelRegistry& registry);
 void registerGeneratorKernels(KernelRegistry& registry);
 void registerIndexKernels(KernelRegistry& registry);
 void registerDetectionKernels(KernelRegistry& registry);
+void registerLossKernels(KernelRegistry& registry);
 
 // Row-major strides of `dims`.
 std::vector<int64_t> stridesOf(const std::vector<int64_t>& dims);

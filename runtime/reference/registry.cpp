@@ -28,7 +28,7 @@ const KernelRegistry& kernelRegistry() {
          {registerConvKernels, registerPoolKernels, registerElementwiseKernels, registerActivationKernels,
           registerNormalizationKernels, registerMatmulKernels, registerShapeKernels, registerSliceKernels,
           registerResizeKernels, registerReduceKernels, registerGeneratorKernels, registerIndexKernels,
-          registerDetectionKernels})
+          registerDetectionKernels, registerLossKernels})
       registerFamily(r);
     return r;
   }();
