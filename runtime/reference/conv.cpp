@@ -141,6 +141,8 @@ WindowGeometry transposedWindow(const KernelContext& ctx, const ConvOperands& op
   if (g.strides.size() != rank || g.dilations.size() != rank || pads.size() != 2 * rank ||
       outputPadding.size() != rank || (!outputShape.empty() && outputShape.size() < rank))
     ctx.fail("strides/dilations/pads/output_padding/output_shape do not match {} spatial dims", rank);
+  for (size_t i = 0; i < rank; ++i)
+    if (g.strides[i] < 1 || g.dilations[i] < 1) ctx.fail("strides and dilations must be positive");
   if (!outputShape.empty()) outputShape.erase(outputShape.begin(), outputShape.end() - rank);
   bool same = autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER";
   g.output.resize(rank);

@@ -147,6 +147,7 @@ std::vector<Tensor> where(const KernelContext& ctx) {
   const Tensor& x = ctx.input(1);
   const Tensor& y = ctx.input(2);
   requireSameType(ctx, x, y);
+  if (cond.dtype() != DType::Bool) ctx.fail("condition must be bool");
   std::vector<int64_t> dims = broadcastShape(ctx, {cond.dims(), x.dims(), y.dims()});
   const std::vector<int64_t> strides[3] = {broadcastStrides(cond.dims(), dims), broadcastStrides(x.dims(), dims),
                                            broadcastStrides(y.dims(), dims)};

@@ -76,6 +76,7 @@ void normalizeBlocks(const float* in, float* out, int64_t blocks, int64_t len, f
 std::vector<Tensor> instanceNorm(const KernelContext& ctx) {
   const Tensor& x = ctx.input(0);
   requireFloat(ctx, x, "X");
+  if (x.rank() < 2) ctx.fail("input must have rank >= 2");
   const int64_t n = x.dims()[0], c = x.dims()[1], plane = x.numel() / std::max<int64_t>(1, n * c);
   Tensor y(DType::Float, x.dims());
   auto scale = ctx.input(1).data<float>(), bias = ctx.input(2).data<float>();
@@ -116,7 +117,7 @@ std::vector<Tensor> lrn(const KernelContext& ctx) {
   const Tensor& x = ctx.input(0);
   requireFloat(ctx, x, "X");
   const int64_t size = ctx.getInt("size", 0);
-  if (size <= 0) ctx.fail("size must be positive");
+  if (size <= 0 || x.rank() < 2) ctx.fail("size must be positive and the input at least 2-D");
   const double alpha = ctx.getFloat("alpha", 1e-4f), beta = ctx.getFloat("beta", 0.75f), bias = ctx.getFloat("bias", 1.f);
   const int64_t channels = x.dims()[1], plane = product(std::span(x.dims()).subspan(2));
   const int64_t before = (size - 1) / 2, after = size - 1 - before;

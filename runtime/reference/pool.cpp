@@ -88,6 +88,8 @@ Kernel windowPool(PoolKind kind) {
     std::vector<int64_t> spatial = spatialOf(ctx);
     std::vector<int64_t> kernel = ctx.getInts("kernel_shape");
     if (kernel.size() != spatial.size()) ctx.fail("kernel_shape has {} dims for {} spatial dims", kernel.size(), spatial.size());
+    for (int64_t k : kernel)
+      if (k < 1) ctx.fail("kernel_shape must be positive");
     WindowGeometry g = slidingWindow(ctx, spatial, kernel, ctx.getInt("ceil_mode", 0) != 0);
     PoolResult r = pool(ctx, kind, g);
     std::vector<Tensor> outs;

@@ -85,6 +85,7 @@ Kernel argExtreme(bool max) {
     const bool last = ctx.getInt("select_last_index", 0) != 0;
     ReducedShape shape = reducedShape(ctx, x, {axis}, false);
     const int64_t len = x.dims()[axis], inner = product(std::span(x.dims()).subspan(axis + 1));
+    if (len == 0) ctx.fail("cannot take the arg-extreme of an empty axis");
     Tensor out(DType::Int64, shape.outDims);
     auto o = out.data<int64_t>();
     dispatchNumeric(ctx, x.dtype(), [&](auto tag) {

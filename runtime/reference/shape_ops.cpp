@@ -113,8 +113,9 @@ std::vector<Tensor> transpose(const KernelContext& ctx) {
   perm = ctx.getInts("perm", perm);
   std::vector<int64_t> sorted = perm;
   std::sort(sorted.begin(), sorted.end());
-  for (int64_t i = 0; i < x.rank(); ++i)
-    if (int64_t(sorted.size()) != x.rank() || sorted[i] != i) ctx.fail("perm [{}] is not a permutation of rank {}", fmt::join(perm, ","), x.rank());
+  bool valid = int64_t(sorted.size()) == x.rank();
+  for (int64_t i = 0; valid && i < x.rank(); ++i) valid = sorted[i] == i;
+  if (!valid) ctx.fail("perm [{}] is not a permutation of rank {}", fmt::join(perm, ","), x.rank());
   std::vector<int64_t> inStrides = stridesOf(x.dims()), dims, strides;
   for (int64_t p : perm) dims.push_back(x.dims()[p]), strides.push_back(inStrides[p]);
   return {stridedCopy(x, dims, strides)};
