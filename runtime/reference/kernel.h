@@ -83,6 +83,7 @@ void registerGeneratorKernels(KernelRegistry& registry);
 void registerIndexKernels(KernelRegistry& registry);
 void registerDetectionKernels(KernelRegistry& registry);
 void registerLossKernels(KernelRegistry& registry);
+void registerQuantizationKernels(KernelRegistry& registry);
 
 // Row-major strides of `dims`.
 std::vector<int64_t> stridesOf(const std::vector<int64_t>& dims);

@@ -28,7 +28,7 @@ const KernelRegistry& kernelRegistry() {
          {registerConvKernels, registerPoolKernels, registerElementwiseKernels, registerActivationKernels,
           registerNormalizationKernels, registerMatmulKernels, registerShapeKernels, registerSliceKernels,
           registerResizeKernels, registerReduceKernels, registerGeneratorKernels, registerIndexKernels,
-          registerDetectionKernels, registerLossKernels})
+          registerDetectionKernels, registerLossKernels, registerQuantizationKernels})
       registerFamily(r);
     return r;
   }();
