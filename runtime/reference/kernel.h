@@ -84,6 +84,7 @@ void registerIndexKernels(KernelRegistry& registry);
 void registerDetectionKernels(KernelRegistry& registry);
 void registerLossKernels(KernelRegistry& registry);
 void registerQuantizationKernels(KernelRegistry& registry);
+void registerGridSampleKernels(KernelRegistry& registry);
 
 // Row-major strides of `dims`.
 std::vector<int64_t> stridesOf(const std::vector<int64_t>& dims);

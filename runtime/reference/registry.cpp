@@ -28,7 +28,8 @@ const KernelRegistry& kernelRegistry() {
          {registerConvKernels, registerPoolKernels, registerElementwiseKernels, registerActivationKernels,
           registerNormalizationKernels, registerMatmulKernels, registerShapeKernels, registerSliceKernels,
           registerResizeKernels, registerReduceKernels, registerGeneratorKernels, registerIndexKernels,
-          registerDetectionKernels, registerLossKernels, registerQuantizationKernels})
+          registerDetectionKernels, registerLossKernels, registerQuantizationKernels,
+          registerGridSampleKernels})
       registerFamily(r);
     return r;
   }();
