@@ -1,5 +1,7 @@
-// Detection post-processing: NonMaxSuppression.
+// Detection heads and post-processing: NonMaxSuppression, RoiAlign.
 #include <algorithm>
+#include <array>
+#include <cmath>
 #include <numeric>
 
 #include "runtime/reference/kernel.h"
@@ -61,8 +63,74 @@ std::vector<Tensor> nonMaxSuppression(const KernelContext& ctx) {
   return {Tensor::fromVector(DType::Int64, {int64_t(selected.size() / 3), 3}, selected)};
 }
 
+// Bilinear sample of a plane at (y, x) as RoiAlign defines it: 0 beyond one
+// pixel outside, edges clamped. Returns the four weighted corner terms.
+std::array<double, 4> roiSample(const float* plane, int64_t h, int64_t w, double y, double x) {
+  if (y < -1 || y > double(h) || x < -1 || x > double(w)) return {0, 0, 0, 0};
+  y = std::max(y, 0.0), x = std::max(x, 0.0);
+  int64_t y0 = int64_t(y), x0 = int64_t(x), y1 = y0 + 1, x1 = x0 + 1;
+  if (y0 >= h - 1) y0 = y1 = h - 1, y = double(y0);
+  if (x0 >= w - 1) x0 = x1 = w - 1, x = double(x0);
+  const double ly = y - double(y0), lx = x - double(x0), hy = 1 - ly, hx = 1 - lx;
+  return {hy * hx * plane[y0 * w + x0], hy * lx * plane[y0 * w + x1], ly * hx * plane[y1 * w + x0],
+          ly * lx * plane[y1 * w + x1]};
+}
+
+// RoiAlign: each output bin averages (or maxes, per corner term as ONNX's
+// reference does) a grid of bilinear samples inside the scaled box.
+std::vector<Tensor> roiAlign(const KernelContext& ctx) {
+  const Tensor& x = ctx.input(0);
+  const Tensor& rois = ctx.input(1);
+  requireFloat(ctx, x, "X");
+  requireFloat(ctx, rois, "rois");
+  const std::vector<int64_t> batchOf = ctx.input(2).toInt64Vector();
+  if (x.rank() != 4 || rois.rank() != 2 || rois.dims()[1] != 4 || int64_t(batchOf.size()) != rois.dims()[0])
+    ctx.fail("expected X [N,C,H,W], rois [R,4], batch_indices [R]");
+  const int64_t outH = ctx.getInt("output_height", 1), outW = ctx.getInt("output_width", 1);
+  const int64_t ratio = ctx.getInt("sampling_ratio", 0);
+  const double scale = ctx.getFloat("spatial_scale", 1.f);
+  const bool halfPixel = ctx.getString("coordinate_transformation_mode", "half_pixel") == "half_pixel";
+  const bool maxMode = ctx.getString("mode", "avg") == "max";
+  const int64_t channels = x.dims()[1], h = x.dims()[2], w = x.dims()[3], count = rois.dims()[0];
+  Tensor y(DType::Float, {count, channels, outH, outW});
+  for (int64_t r = 0; r < count; ++r) {
+    if (batchOf[r] < 0 || batchOf[r] >= x.dims()[0]) ctx.fail("batch index {} is out of range", batchOf[r]);
+    const float* box = rois.data<float>().data() + r * 4;
+    const double offset = halfPixel ? 0.5 : 0;
+    const double x0 = box[0] * scale - offset, y0 = box[1] * scale - offset;
+    double roiW = box[2] * scale - offset - x0, roiH = box[3] * scale - offset - y0;
+    if (!halfPixel) roiW = std::max(roiW, 1.0), roiH = std::max(roiH, 1.0);
+    const double binH = roiH / double(outH), binW = roiW / double(outW);
+    const int64_t gridH = ratio > 0 ? ratio : int64_t(std::ceil(roiH / double(outH)));
+    const int64_t gridW = ratio > 0 ? ratio : int64_t(std::ceil(roiW / double(outW)));
+    const double samples = double(std::max<int64_t>(gridH * gridW, 1));
+    for (int64_t c = 0; c < channels; ++c) {
+      const float* plane = x.data<float>().data() + (batchOf[r] * channels + c) * h * w;
+      for (int64_t ph = 0; ph < outH; ++ph)
+        for (int64_t pw = 0; pw < outW; ++pw) {
+          double acc = 0;
+          bool first = true;
+          for (int64_t iy = 0; iy < gridH; ++iy)
+            for (int64_t ix = 0; ix < gridW; ++ix) {
+              const double sy = y0 + double(ph) * binH + (double(iy) + 0.5) * binH / double(gridH);
+              const double sx = x0 + double(pw) * binW + (double(ix) + 0.5) * binW / double(gridW);
+              std::array<double, 4> t = roiSample(plane, h, w, sy, sx);
+              if (!maxMode) acc += t[0] + t[1] + t[2] + t[3];
+              else acc = first ? *std::max_element(t.begin(), t.end()) : std::max(acc, *std::max_element(t.begin(), t.end()));
+              first = false;
+            }
+          y.data<float>()[((r * channels + c) * outH + ph) * outW + pw] = float(maxMode ? acc : acc / samples);
+        }
+    }
+  }
+  return {std::move(y)};
+}
+
 }  // namespace
 
-void registerDetectionKernels(KernelRegistry& r) { r.add("NonMaxSuppression", nonMaxSuppression); }
+void registerDetectionKernels(KernelRegistry& r) {
+  r.add("NonMaxSuppression", nonMaxSuppression);
+  r.add("RoiAlign", roiAlign);
+}
 
 }  // namespace convopt::runtime::reference

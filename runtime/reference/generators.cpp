@@ -1,5 +1,5 @@
 // Ops that make tensors from attributes or scalars: Constant,
-// ConstantOfShape, Range, Trilu, EyeLike.
+// ConstantOfShape, Range, Trilu, EyeLike, Hann/Hamming/BlackmanWindow.
 #include <cmath>
 #include <cstring>
 
@@ -77,6 +77,23 @@ std::vector<Tensor> eyeLike(const KernelContext& ctx) {
   return {std::move(out)};
 }
 
+// Hann / Hamming / Blackman windows: a0 - a1 cos(2 pi k / N') + a2 cos(4 pi k / N'),
+// N' = size (periodic) or size - 1 (symmetric).
+Kernel window(double a0, double a1, double a2) {
+  return [a0, a1, a2](const KernelContext& ctx) {
+    const int64_t size = ctx.input(0).toInt64Vector().at(0);
+    if (size < 0) ctx.fail("size is negative");
+    const double denom = double(ctx.getInt("periodic", 1) != 0 ? size : size - 1);
+    std::vector<double> v(size);
+    for (int64_t k = 0; k < size; ++k) {
+      double phase = denom > 0 ? 2 * M_PI * double(k) / denom : 0;
+      v[k] = a0 - a1 * std::cos(phase) + a2 * std::cos(2 * phase);
+    }
+    return std::vector<Tensor>{castTensor(ctx, Tensor::fromVector(DType::Double, {size}, v),
+                                          static_cast<DType>(ctx.getInt("output_datatype", 1)))};
+  };
+}
+
 }  // namespace
 
 void registerGeneratorKernels(KernelRegistry& r) {
@@ -85,6 +102,9 @@ void registerGeneratorKernels(KernelRegistry& r) {
   r.add("Range", range);
   r.add("Trilu", trilu);
   r.add("EyeLike", eyeLike);
+  r.add("HannWindow", window(0.5, 0.5, 0));
+  r.add("HammingWindow", window(25.0 / 46, 21.0 / 46, 0));
+  r.add("BlackmanWindow", window(0.42, 0.5, 0.08));
 }
 
 }  // namespace convopt::runtime::reference
