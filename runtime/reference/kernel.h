@@ -85,6 +85,7 @@ void registerDetectionKernels(KernelRegistry& registry);
 void registerLossKernels(KernelRegistry& registry);
 void registerQuantizationKernels(KernelRegistry& registry);
 void registerGridSampleKernels(KernelRegistry& registry);
+void registerRecurrentKernels(KernelRegistry& registry);
 
 // Row-major strides of `dims`.
 std::vector<int64_t> stridesOf(const std::vector<int64_t>& dims);
