@@ -86,6 +86,7 @@ void registerLossKernels(KernelRegistry& registry);
 void registerQuantizationKernels(KernelRegistry& registry);
 void registerGridSampleKernels(KernelRegistry& registry);
 void registerRecurrentKernels(KernelRegistry& registry);
+void registerEinsumKernels(KernelRegistry& registry);
 
 // Row-major strides of `dims`.
 std::vector<int64_t> stridesOf(const std::vector<int64_t>& dims);

@@ -29,7 +29,7 @@ const KernelRegistry& kernelRegistry() {
           registerNormalizationKernels, registerMatmulKernels, registerShapeKernels, registerSliceKernels,
           registerResizeKernels, registerReduceKernels, registerGeneratorKernels, registerIndexKernels,
           registerDetectionKernels, registerLossKernels, registerQuantizationKernels,
-          registerGridSampleKernels, registerRecurrentKernels})
+          registerGridSampleKernels, registerRecurrentKernels, registerEinsumKernels})
       registerFamily(r);
     return r;
   }();

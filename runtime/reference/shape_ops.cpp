@@ -1,6 +1,6 @@
 // Shape and layout ops: Shape, Size, Reshape, Flatten, Squeeze, Unsqueeze,
 // Transpose, Expand, Tile, Concat, Split, Gather, Identity, Dropout,
-// DepthToSpace, SpaceToDepth.
+// DepthToSpace, SpaceToDepth, ReverseSequence.
 // They move elements without computing on them, so they work on any
 // fixed-size element type.
 #include <algorithm>
@@ -243,6 +243,30 @@ std::vector<Tensor> blockRearrange(const KernelContext& ctx, bool toSpace) {
   return {withDims(stridedCopy(x, outDims, strides), dims)};
 }
 
+// Reverses the first sequence_lens[b] steps of each batch entry.
+std::vector<Tensor> reverseSequence(const KernelContext& ctx) {
+  const Tensor& x = ctx.input(0);
+  const std::vector<int64_t> lens = ctx.input(1).toInt64Vector();
+  const int64_t timeAxis = ctx.getInt("time_axis", 0), batchAxis = ctx.getInt("batch_axis", 1);
+  if (x.rank() < 2 || timeAxis == batchAxis || timeAxis < 0 || batchAxis < 0 || timeAxis > 1 || batchAxis > 1)
+    ctx.fail("time_axis and batch_axis must be 0 and 1 in some order");
+  const int64_t steps = x.dims()[timeAxis], batch = x.dims()[batchAxis];
+  if (int64_t(lens.size()) != batch) ctx.fail("sequence_lens has {} values for batch {}", lens.size(), batch);
+  const std::vector<int64_t> strides = stridesOf(x.dims());
+  const int64_t inner = product(std::span(x.dims()).subspan(2));
+  const size_t size = ir::elementSize(x.dtype());
+  Tensor out = x;
+  for (int64_t b = 0; b < batch; ++b) {
+    if (lens[b] < 0 || lens[b] > steps) ctx.fail("sequence length {} is outside [0, {}]", lens[b], steps);
+    for (int64_t t = 0; t < lens[b]; ++t) {
+      int64_t to = t * strides[timeAxis] + b * strides[batchAxis];
+      int64_t from = (lens[b] - 1 - t) * strides[timeAxis] + b * strides[batchAxis];
+      std::memcpy(out.mutableBytes().data() + to * size, x.bytes().data() + from * size, inner * size);
+    }
+  }
+  return {std::move(out)};
+}
+
 // Identity in inference: Dropout passes X through (mask all true). Training
 // mode drops random elements, which no reference can reproduce: an error
 // unless the ratio is 0.
@@ -276,6 +300,7 @@ void registerShapeKernels(KernelRegistry& r) {
   r.add("Gather", gather);
   r.add("Identity", [](const KernelContext& ctx) { return std::vector<Tensor>{ctx.input(0)}; });
   r.add("Dropout", dropout);
+  r.add("ReverseSequence", reverseSequence);
   r.add("DepthToSpace", [](const KernelContext& ctx) { return blockRearrange(ctx, true); });
   r.add("SpaceToDepth", [](const KernelContext& ctx) { return blockRearrange(ctx, false); });
 }
