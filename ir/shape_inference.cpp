@@ -44,18 +44,27 @@ void mergeType(Value& value, const ValueType& inferred) {
   }
 }
 
-// libonnx's inference on the exported proto. Node-level failures are not
-// fatal (error_mode 0), and anything it cannot handle (an opset newer than it
-// knows, an op it has no schema for) leaves the rest to the project's rules.
+// libonnx's inference on the exported proto, with every type known so far
+// exported as value_info so that it continues from what the rules found.
+// Node-level failures are not fatal (error_mode 0), and anything it cannot
+// handle (an opset newer than it knows, an op it has no schema for) leaves the
+// rest to the project's rules.
 void inferWithOnnx(Model& model) {
+  Graph& graph = *model.graph;
+  std::vector<Value*> exposed;
+  for (Value* v : graph.values())
+    if (!v->hasValueInfo && v->type.dtype != DType::Undefined && v->producer() && !v->isGraphOutput()) {
+      v->hasValueInfo = true;
+      exposed.push_back(v);
+    }
   onnx::ModelProto proto = exportModel(model);
+  for (Value* v : exposed) v->hasValueInfo = false;
   try {
     onnx::ShapeInferenceOptions options(/*check_type=*/false, /*error_mode=*/0, /*data_propagation=*/true);
     onnx::shape_inference::InferShapes(proto, onnx::OpSchemaRegistry::Instance(), options);
   } catch (const std::exception&) {
     return;
   }
-  Graph& graph = *model.graph;
   auto copyBack = [&](const onnx::ValueInfoProto& vi) {
     Value* v = graph.findValue(vi.name());
     if (!v || !vi.type().has_tensor_type()) return;
@@ -66,13 +75,26 @@ void inferWithOnnx(Model& model) {
   for (const auto& vi : proto.graph().output()) copyBack(vi);
 }
 
+// How much is known: a measure that grows with every dim or rank learned.
+size_t knowledge(const Graph& graph) {
+  size_t known = 0;
+  for (const Value* v : graph.values()) {
+    if (!v->type.shape) continue;
+    known += 1;
+    for (const Dim& d : *v->type.shape) known += d.isStatic() ? 2 : !d.param.empty();
+  }
+  return known;
+}
+
 void inferWithRules(Graph& graph) {
+  KnownValues known;
   for (Node* node : graph.nodes()) {
-    ShapeRule rule = findShapeRule(*node);
-    if (!rule) continue;
-    std::vector<ValueType> types = rule(*node);
-    for (size_t i = 0; i < types.size() && i < node->outputs().size(); ++i)
-      if (Value* out = node->output(i)) mergeType(*out, types[i]);
+    if (ShapeRule rule = findShapeRule(*node)) {
+      std::vector<ValueType> types = rule(*node, known);
+      for (size_t i = 0; i < types.size() && i < node->outputs().size(); ++i)
+        if (Value* out = node->output(i)) mergeType(*out, types[i]);
+    }
+    propagateKnownValues(*node, known);
   }
 }
 
@@ -117,8 +139,30 @@ void inferShapes(Model& model, ShapeEngines engines) {
   Node* onCycle = nullptr;
   if (!graph.topologicalSort(&onCycle))
     throwInputError("node {}: is part of a cycle (the graph is not a DAG)", onCycle->label());
-  if (engines == ShapeEngines::OnnxThenRules) inferWithOnnx(model);
-  inferWithRules(graph);
+  if (engines == ShapeEngines::RulesOnly) {
+    inferWithRules(graph);
+    return;
+  }
+  // Each engine can unblock the other (ONNX cannot follow opset-9 shape
+  // arithmetic, the rules do not cover every op), so alternate while it helps.
+  constexpr int kMaxRounds = 4;
+  size_t before = knowledge(graph);
+  for (int round = 0; round < kMaxRounds; ++round) {
+    inferWithOnnx(model);
+    inferWithRules(graph);
+    size_t after = knowledge(graph);
+    if (after == before) break;
+    before = after;
+  }
+}
+
+void checkShapes(const Model& model) {
+  Model copy;
+  copy.graph = model.graph->clone();
+  copy.opsets = model.opsets;
+  copy.irVersion = model.irVersion;
+  copy.modelResidue = model.modelResidue;  // model-local functions
+  inferShapes(copy);
 }
 
 }  // namespace convopt::ir

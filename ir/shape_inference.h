@@ -19,6 +19,10 @@ enum class ShapeEngines {
 // channels and group).
 void inferShapes(Model& model, ShapeEngines engines = ShapeEngines::OnnxThenRules);
 
+// Runs inference on a copy, only for its checks (InputError naming the node):
+// for commands that must reject contradictory shapes but write the model as is.
+void checkShapes(const Model& model);
+
 // Fixes a graph input's dims from "NAME=1x3x48x192" (run before inferShapes),
 // for models with dynamic input dims. InputError on a malformed spec, an
 // unknown input, a rank mismatch or a dim that contradicts a static one.

@@ -12,13 +12,13 @@ const ShapeRuleTable& ruleTable() {
     addElementwiseShapeRules(t);
     addLinearShapeRules(t);
     addLayoutShapeRules(t);
+    addReduceShapeRules(t);
     return t;
   }();
   return table;
 }
 
-const Tensor* constantTensor(const Node& node, size_t i) {
-  const Value* v = node.input(i);
+const Tensor* constantTensor(const Value* v) {
   if (!v) return nullptr;
   if (v->initializer()) return v->initializer();
   const Node* producer = v->producer();
@@ -46,15 +46,18 @@ DType inputDType(const Node& node, size_t i) {
   return v ? v->type.dtype : DType::Undefined;
 }
 
-std::optional<std::vector<int64_t>> constantInts(const Node& node, size_t i) {
-  const Tensor* t = constantTensor(node, i);
-  if (!t || t->dtype() == DType::Float || t->dtype() == DType::Double || t->dtype() == DType::String)
+std::optional<std::vector<int64_t>> KnownValues::ints(const Value* value) const {
+  if (!value) return std::nullopt;
+  if (auto it = values_.find(value); it != values_.end()) return it->second;
+  const Tensor* t = constantTensor(value);
+  if (!t || t->dtype() == DType::Float || t->dtype() == DType::Double || t->dtype() == DType::String ||
+      elementSize(t->dtype()) == 0)
     return std::nullopt;
   return t->toInt64Vector();
 }
 
 std::optional<std::vector<float>> constantFloats(const Node& node, size_t i) {
-  const Tensor* t = constantTensor(node, i);
+  const Tensor* t = constantTensor(node.input(i));
   if (!t || (t->dtype() != DType::Float && t->dtype() != DType::Double)) return std::nullopt;
   return t->toFloatVector();
 }

@@ -58,7 +58,7 @@ void checkConvChannels(const Node& node, const Shape& x, const Shape& weight, in
                     node.input(0)->name(), cin.value);
 }
 
-std::vector<ValueType> convRule(const Node& node) {
+std::vector<ValueType> convRule(const Node& node, const KnownValues&) {
   auto x = inputShape(node, 0);
   auto weight = inputShape(node, 1);
   DType dtype = inputDType(node, 0);
@@ -79,7 +79,7 @@ std::vector<ValueType> convRule(const Node& node) {
   return {makeType(dtype, out)};
 }
 
-std::vector<ValueType> poolRule(const Node& node) {
+std::vector<ValueType> poolRule(const Node& node, const KnownValues&) {
   auto x = inputShape(node, 0);
   DType dtype = inputDType(node, 0);
   if (!x) return {makeType(dtype, std::nullopt)};
@@ -96,7 +96,7 @@ std::vector<ValueType> poolRule(const Node& node) {
   return {makeType(dtype, out), makeType(DType::Int64, out)};
 }
 
-std::vector<ValueType> globalPoolRule(const Node& node) {
+std::vector<ValueType> globalPoolRule(const Node& node, const KnownValues&) {
   auto x = inputShape(node, 0);
   DType dtype = inputDType(node, 0);
   if (!x) return {makeType(dtype, std::nullopt)};

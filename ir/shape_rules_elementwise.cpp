@@ -6,7 +6,7 @@ namespace convopt::ir {
 namespace {
 
 // Output = input 0's type (unary activations, normalisations, Dropout, ...).
-std::vector<ValueType> sameAsInputRule(const Node& node) {
+std::vector<ValueType> sameAsInputRule(const Node& node, const KnownValues&) {
   const Value* x = node.input(0);
   if (!x) return {};
   return {makeType(x->type.dtype, x->type.shape)};
@@ -23,20 +23,20 @@ std::optional<Shape> broadcastInputs(const Node& node, size_t first) {
   return out;
 }
 
-std::vector<ValueType> broadcastRule(const Node& node) {
+std::vector<ValueType> broadcastRule(const Node& node, const KnownValues&) {
   return {makeType(inputDType(node, 0), broadcastInputs(node, 0))};
 }
 
-std::vector<ValueType> compareRule(const Node& node) {
+std::vector<ValueType> compareRule(const Node& node, const KnownValues&) {
   return {makeType(DType::Bool, broadcastInputs(node, 0))};
 }
 
 // Where(cond, x, y): x's dtype, all three broadcast.
-std::vector<ValueType> whereRule(const Node& node) {
+std::vector<ValueType> whereRule(const Node& node, const KnownValues&) {
   return {makeType(inputDType(node, 1), broadcastInputs(node, 0))};
 }
 
-std::vector<ValueType> castRule(const Node& node) {
+std::vector<ValueType> castRule(const Node& node, const KnownValues&) {
   return {makeType(static_cast<DType>(node.getInt("to", 0)), inputShape(node, 0))};
 }
 

@@ -1,5 +1,5 @@
 // Shape rules for data-movement ops: Reshape, Flatten, Transpose, Concat,
-// Split, Slice, Squeeze, Unsqueeze, Resize, Shape, Constant. Attributes that moved to
+// Split, Slice, Squeeze, Unsqueeze, Gather, Resize, Shape, Constant. Attributes that moved to
 // inputs in later opsets are read from whichever the node has.
 #include <algorithm>
 
@@ -9,23 +9,24 @@
 namespace convopt::ir {
 namespace {
 
-std::optional<std::vector<int64_t>> intsFromAttrOrInput(const Node& node, const char* attr, size_t input) {
+std::optional<std::vector<int64_t>> intsFromAttrOrInput(const KnownValues& known, const Node& node, const char* attr,
+                                                        size_t input) {
   if (const Attribute* a = node.findAttribute(attr); a && a->kind == AttrKind::Ints) return a->ints;
-  return constantInts(node, input);
+  return known.ints(node.input(input));
 }
 
 Dim product(const Shape& s, size_t from, size_t to) {
   int64_t p = 1;
   for (size_t i = from; i < to; ++i) {
     if (!s[i].isStatic()) return Dim{};
-    p *= s[i].value;
+    if (__builtin_mul_overflow(p, s[i].value, &p)) return Dim{};
   }
   return staticDim(p);
 }
 
-std::vector<ValueType> reshapeRule(const Node& node) {
+std::vector<ValueType> reshapeRule(const Node& node, const KnownValues& known) {
   auto x = inputShape(node, 0);
-  auto target = constantInts(node, 1);
+  auto target = known.ints(node.input(1));
   DType dtype = inputDType(node, 0);
   if (!target) return {makeType(dtype, std::nullopt)};
   bool allowZero = node.getInt("allowzero", 0) != 0;
@@ -40,17 +41,17 @@ std::vector<ValueType> reshapeRule(const Node& node) {
   if (!inferred || !x) return {makeType(dtype, out)};
   Shape others = out;
   others.erase(others.begin() + static_cast<std::ptrdiff_t>(*inferred));
-  Dim total = product(*x, 0, x->size()), known = product(others, 0, others.size());
-  if (total.isStatic() && known.isStatic() && known.value > 0) {
-    if (total.value % known.value != 0)
+  Dim total = product(*x, 0, x->size()), rest = product(others, 0, others.size());
+  if (total.isStatic() && rest.isStatic() && rest.value > 0) {
+    if (total.value % rest.value != 0)
       throwInputError("node {}: cannot reshape {} elements into shape [{}]", node.label(), total.value,
                       fmt::join(*target, ","));
-    out[*inferred] = staticDim(total.value / known.value);
+    out[*inferred] = staticDim(total.value / rest.value);
   }
   return {makeType(dtype, out)};
 }
 
-std::vector<ValueType> flattenRule(const Node& node) {
+std::vector<ValueType> flattenRule(const Node& node, const KnownValues&) {
   auto x = inputShape(node, 0);
   DType dtype = inputDType(node, 0);
   if (!x) return {makeType(dtype, std::nullopt)};
@@ -60,20 +61,21 @@ std::vector<ValueType> flattenRule(const Node& node) {
   return {makeType(dtype, Shape{product(*x, 0, axis), product(*x, axis, rank)})};
 }
 
-std::vector<ValueType> transposeRule(const Node& node) {
+std::vector<ValueType> transposeRule(const Node& node, const KnownValues&) {
   auto x = inputShape(node, 0);
   DType dtype = inputDType(node, 0);
   if (!x) return {makeType(dtype, std::nullopt)};
   std::vector<int64_t> perm(x->size());
   for (size_t i = 0; i < perm.size(); ++i) perm[i] = static_cast<int64_t>(perm.size() - 1 - i);
   perm = node.getInts("perm", perm);
-  if (perm.size() != x->size()) throwInputError("node {}: perm has {} entries for rank {}", node.label(), perm.size(), x->size());
+  if (perm.size() != x->size())
+    throwInputError("node {}: perm has {} entries for rank {}", node.label(), perm.size(), x->size());
   Shape out;
   for (int64_t p : perm) out.push_back((*x)[normalizeAxis(node, p, static_cast<int64_t>(x->size()))]);
   return {makeType(dtype, out)};
 }
 
-std::vector<ValueType> concatRule(const Node& node) {
+std::vector<ValueType> concatRule(const Node& node, const KnownValues&) {
   DType dtype = inputDType(node, 0);
   std::optional<Shape> out;
   for (size_t i = 0; i < node.inputs().size(); ++i) {
@@ -91,14 +93,14 @@ std::vector<ValueType> concatRule(const Node& node) {
   return {makeType(dtype, out)};
 }
 
-std::vector<ValueType> splitRule(const Node& node) {
+std::vector<ValueType> splitRule(const Node& node, const KnownValues& known) {
   auto x = inputShape(node, 0);
   DType dtype = inputDType(node, 0);
   size_t n = node.outputs().size();
   std::vector<ValueType> outs(n, makeType(dtype, std::nullopt));
   if (!x) return outs;
   int64_t axis = normalizeAxis(node, node.getInt("axis", 0), static_cast<int64_t>(x->size()));
-  auto sizes = intsFromAttrOrInput(node, "split", 1);
+  auto sizes = intsFromAttrOrInput(known, node, "split", 1);
   const Dim& total = (*x)[axis];
   if (!sizes && total.isStatic()) {
     // Equal parts; the last one smaller when it does not divide (opset 18).
@@ -116,19 +118,20 @@ std::vector<ValueType> splitRule(const Node& node) {
   return outs;
 }
 
-std::vector<ValueType> sliceRule(const Node& node) {
+std::vector<ValueType> sliceRule(const Node& node, const KnownValues& known) {
   auto x = inputShape(node, 0);
   DType dtype = inputDType(node, 0);
-  auto starts = intsFromAttrOrInput(node, "starts", 1);
-  auto ends = intsFromAttrOrInput(node, "ends", 2);
+  auto starts = intsFromAttrOrInput(known, node, "starts", 1);
+  auto ends = intsFromAttrOrInput(known, node, "ends", 2);
   if (!x || !starts || !ends) return {makeType(dtype, x ? std::optional<Shape>(Shape(x->size())) : std::nullopt)};
   auto rank = static_cast<int64_t>(x->size());
   std::vector<int64_t> defaultAxes(starts->size());
   for (size_t i = 0; i < defaultAxes.size(); ++i) defaultAxes[i] = static_cast<int64_t>(i);
-  auto axes = intsFromAttrOrInput(node, "axes", 3);
+  auto axes = intsFromAttrOrInput(known, node, "axes", 3);
   if (!axes && !node.input(3)) axes = defaultAxes;
-  auto steps = node.input(4) ? constantInts(node, 4) : std::optional(std::vector<int64_t>(starts->size(), 1));
-  if (!axes || !steps || axes->size() != starts->size() || ends->size() != starts->size() || steps->size() != starts->size())
+  auto steps = node.input(4) ? known.ints(node.input(4)) : std::optional(std::vector<int64_t>(starts->size(), 1));
+  size_t n = starts->size();
+  if (!axes || !steps || axes->size() != n || ends->size() != n || steps->size() != n)
     return {makeType(dtype, Shape(x->size()))};
   Shape out = *x;
   for (size_t i = 0; i < axes->size(); ++i) {
@@ -153,11 +156,11 @@ std::vector<ValueType> sliceRule(const Node& node) {
   return {makeType(dtype, out)};
 }
 
-std::vector<ValueType> squeezeRule(const Node& node) {
+std::vector<ValueType> squeezeRule(const Node& node, const KnownValues& known) {
   auto x = inputShape(node, 0);
   DType dtype = inputDType(node, 0);
   if (!x) return {makeType(dtype, std::nullopt)};
-  auto axes = intsFromAttrOrInput(node, "axes", 1);
+  auto axes = intsFromAttrOrInput(known, node, "axes", 1);
   if (!axes && node.input(1)) return {makeType(dtype, std::nullopt)};
   Shape out;
   auto rank = static_cast<int64_t>(x->size());
@@ -175,10 +178,10 @@ std::vector<ValueType> squeezeRule(const Node& node) {
   return {makeType(dtype, out)};
 }
 
-std::vector<ValueType> unsqueezeRule(const Node& node) {
+std::vector<ValueType> unsqueezeRule(const Node& node, const KnownValues& known) {
   auto x = inputShape(node, 0);
   DType dtype = inputDType(node, 0);
-  auto axes = intsFromAttrOrInput(node, "axes", 1);
+  auto axes = intsFromAttrOrInput(known, node, "axes", 1);
   if (!x || !axes) return {makeType(dtype, std::nullopt)};
   auto rank = static_cast<int64_t>(x->size() + axes->size());
   std::vector<bool> inserted(rank, false);
@@ -191,12 +194,13 @@ std::vector<ValueType> unsqueezeRule(const Node& node) {
 
 // Resize/Upsample: output = sizes, or floor(input * scales). Resize-10 and
 // Upsample take scales as input 1; Resize-11+ as input 2 (roi is input 1).
-std::vector<ValueType> resizeRule(const Node& node) {
+std::vector<ValueType> resizeRule(const Node& node, const KnownValues& known) {
   auto x = inputShape(node, 0);
   DType dtype = inputDType(node, 0);
   if (!x) return {makeType(dtype, std::nullopt)};
   Shape out(x->size());
-  if (auto sizes = node.inputs().size() > 3 ? constantInts(node, 3) : std::nullopt; sizes && sizes->size() == x->size()) {
+  auto sizes = known.ints(node.input(3));
+  if (sizes && sizes->size() == x->size()) {
     for (size_t i = 0; i < out.size(); ++i) out[i] = staticDim((*sizes)[i]);
     return {makeType(dtype, out)};
   }
@@ -210,7 +214,7 @@ std::vector<ValueType> resizeRule(const Node& node) {
   return {makeType(dtype, out)};
 }
 
-std::vector<ValueType> shapeRule(const Node& node) {
+std::vector<ValueType> shapeRule(const Node& node, const KnownValues&) {
   auto x = inputShape(node, 0);
   if (!x) return {makeType(DType::Int64, std::nullopt)};
   auto rank = static_cast<int64_t>(x->size());
@@ -220,8 +224,21 @@ std::vector<ValueType> shapeRule(const Node& node) {
   return {makeType(DType::Int64, Shape{staticDim(std::max<int64_t>(end - start, 0))})};
 }
 
+// Gather: data dims before axis, then the indices' dims, then the rest.
+std::vector<ValueType> gatherRule(const Node& node, const KnownValues&) {
+  auto data = inputShape(node, 0);
+  auto indices = inputShape(node, 1);
+  DType dtype = inputDType(node, 0);
+  if (!data || !indices) return {makeType(dtype, std::nullopt)};
+  int64_t axis = normalizeAxis(node, node.getInt("axis", 0), static_cast<int64_t>(data->size()));
+  Shape out(data->begin(), data->begin() + axis);
+  out.insert(out.end(), indices->begin(), indices->end());
+  out.insert(out.end(), data->begin() + axis + 1, data->end());
+  return {makeType(dtype, out)};
+}
+
 // Constant: the tensor's own type; the scalar/list forms of later opsets too.
-std::vector<ValueType> constantRule(const Node& node) {
+std::vector<ValueType> constantRule(const Node& node, const KnownValues&) {
   for (const Attribute& a : node.attributes) {
     if (a.name == "value" && a.kind == AttrKind::Tensor) return {ValueType::tensor(a.t.dtype(), a.t.dims())};
     if (a.name == "value_float") return {ValueType::tensor(DType::Float, {})};
@@ -247,6 +264,7 @@ void addLayoutShapeRules(ShapeRuleTable& table) {
   table["Upsample"] = resizeRule;
   table["Shape"] = shapeRule;
   table["Constant"] = constantRule;
+  table["Gather"] = gatherRule;
 }
 
 }  // namespace convopt::ir

@@ -10,7 +10,7 @@ void checkInner(const Node& node, const Dim& k1, const Dim& k2) {
     throwInputError("node {}: inner dimensions differ ({} vs {})", node.label(), k1.value, k2.value);
 }
 
-std::vector<ValueType> gemmRule(const Node& node) {
+std::vector<ValueType> gemmRule(const Node& node, const KnownValues&) {
   auto a = inputShape(node, 0);
   auto b = inputShape(node, 1);
   DType dtype = inputDType(node, 0);
@@ -23,7 +23,7 @@ std::vector<ValueType> gemmRule(const Node& node) {
   return {makeType(dtype, Shape{m, n})};
 }
 
-std::vector<ValueType> matMulRule(const Node& node) {
+std::vector<ValueType> matMulRule(const Node& node, const KnownValues&) {
   auto a = inputShape(node, 0);
   auto b = inputShape(node, 1);
   DType dtype = inputDType(node, 0);

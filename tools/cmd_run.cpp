@@ -6,6 +6,7 @@
 
 #include <fmt/ranges.h>
 
+#include "codegen/jit_engine.h"
 #include "ir/error.h"
 #include "ir/onnx_io.h"
 #include "ir/verifier.h"
@@ -30,6 +31,9 @@ struct RunOptions {
   std::string checkDir;
   runtime::Tolerance tolerance;
   std::string engine = "reference";
+  int threads = 0;
+  std::string cpu;
+  bool explain = false;
 };
 
 std::pair<std::string, std::string> splitAssignment(const std::string& text, const char* option) {
@@ -120,7 +124,14 @@ void run(const RunOptions& o) {
   std::optional<runtime::TestDataSet> data;
   if (!o.checkDir.empty()) data = runtime::loadTestDataSet(o.checkDir);
   runtime::TensorMap inputs = gatherInputs(o, *model.graph, data ? &*data : nullptr);
-  runtime::TensorMap outputs = runtime::runReference(model, inputs);
+  runtime::TensorMap outputs;
+  if (o.engine == "jit") {
+    codegen::JitEngine engine(model, codegen::shapesOf(inputs), {o.cpu, o.threads});
+    if (o.explain) std::cout << engine.explain();
+    outputs = engine.run(inputs);
+  } else {
+    outputs = runtime::runReference(model, inputs);
+  }
   for (const ir::Value* out : model.graph->outputs()) printStatistics(out->name(), outputs.at(out->name()));
   if (!o.outputDir.empty()) {
     fs::create_directories(o.outputDir);
@@ -147,7 +158,10 @@ void registerRunCommand(CLI::App& app) {
                   "ONNX test data set folder: read input_N.pb, compare with output_N.pb; exit 3 if outside tolerance");
   cmd->add_option("--rtol", o->tolerance.rtol, "Relative tolerance of --check")->capture_default_str();
   cmd->add_option("--atol", o->tolerance.atol, "Absolute tolerance of --check")->capture_default_str();
-  cmd->add_option("--engine", o->engine, "Execution engine")->check(CLI::IsMember({"reference"}))->capture_default_str();
+  cmd->add_option("--engine", o->engine, "Execution engine")->check(CLI::IsMember({"reference", "jit"}))->capture_default_str();
+  cmd->add_option("--threads", o->threads, "JIT engine threads (0: all cores)")->capture_default_str();
+  cmd->add_option("--cpu", o->cpu, "JIT target CPU: host (default), x86-64-v3 (AVX2), x86-64-v4 (AVX-512), ...");
+  cmd->add_flag("--explain", o->explain, "JIT: list what each node runs as (kernel, fused, or reference fallback)");
   cmd->callback([o] { run(*o); });
 }
 

@@ -17,5 +17,7 @@ struct ExitWith : std::exception {
 void registerInspectCommand(CLI::App& app);
 void registerOptimizeCommand(CLI::App& app);
 void registerRunCommand(CLI::App& app);
+void registerBenchCommand(CLI::App& app);
+void registerCompileCommand(CLI::App& app);
 
 }  // namespace convopt::tools

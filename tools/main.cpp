@@ -9,7 +9,8 @@ int main(int argc, char** argv) {
   CLI::App app{"convopt: rewrites ONNX convolutions into grouped / depthwise form and compiles them"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "convopt 0.1");
-  for (auto registerCommand : {tools::registerInspectCommand, tools::registerOptimizeCommand, tools::registerRunCommand})
+  for (auto registerCommand : {tools::registerInspectCommand, tools::registerOptimizeCommand, tools::registerRunCommand,
+                               tools::registerCompileCommand, tools::registerBenchCommand})
     registerCommand(app);
   try {
     app.parse(argc, argv);

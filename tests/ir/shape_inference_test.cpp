@@ -74,7 +74,8 @@ z: float[N,8,H,W]
 TEST(ShapeRules, LinearAndLayoutOps) {
   const char* model = R"(<ir_version: 8, opset_import: ["" : 13]>
 g (float[2,3,4,6] x, float[10,72] wg, float[2,1,6,5] wm) => (float[2,10] z)
-<int64[3] shape = {0, -1, 6}, int64[1] starts = {1}, int64[1] ends = {100}, int64[1] axes = {1}, int64[2] split = {1, 2}>
+<int64[3] shape = {0, -1, 6}, int64[1] starts = {1}, int64[1] ends = {100}, int64[1] axes = {1},
+ int64[2] split = {1, 2}, int64[2,2] idx = {0, 1, 1, 0}>
 {
   r = Reshape (x, shape)
   f = Flatten (x)
@@ -83,6 +84,10 @@ g (float[2,3,4,6] x, float[10,72] wg, float[2,1,6,5] wm) => (float[2,10] z)
   s1, s2 = Split <axis = 1> (x, split)
   sl = Slice (x, starts, ends, axes)
   mm = MatMul (x, wm)
+  ga = Gather <axis = 1> (x, idx)
+  rm = ReduceMean <axes = [2, 3]> (x)
+  rs = ReduceSum <keepdims = 0> (x, axes)
+  am = ArgMax <axis = -1> (x)
   z = Gemm <transB = 1> (f, wg)
 }
 )";
@@ -94,6 +99,10 @@ s1: float[2,1,4,6]
 s2: float[2,2,4,6]
 sl: float[2,2,4,6]
 mm: float[2,3,4,5]
+ga: float[2,2,2,4,6]
+rm: float[2,3,1,1]
+rs: float[2,4,6]
+am: int64[2,3,4,1]
 z: float[2,10]
 )";
   EXPECT_EQ(inferredTypes(model, ShapeEngines::RulesOnly), expected);
@@ -110,6 +119,51 @@ g (float[1,2,4,4] x) => (float[1,2,8,8] a, float[1,2,3,5] b)
 }
 )";
   EXPECT_EQ(inferredTypes(model, ShapeEngines::RulesOnly), "a: float[1,2,8,8]\nb: float[1,2,3,5]\n");
+}
+
+// Channel shuffle as exporters write it: the Reshape target is computed from
+// the input's shape, so it is known once the input's dims are.
+TEST(ShapeRules, ShapeArithmeticFeedsReshape) {
+  const char* model = R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,8,5,5] x) => (float[1,8,5,5] z)
+<int64[1] zero = {0}, int64[1] one = {1}, int64[1] two = {2}, int64[1] groups = {2}, int64[2] hw = {5, 5}>
+{
+  s = Shape (x)
+  n = Gather <axis = 0> (s, zero)
+  c = Gather <axis = 0> (s, one)
+  cpg = Div (c, groups)
+  target = Concat <axis = 0> (n, groups, cpg, hw)
+  r = Reshape (x, target)
+  t = Transpose <perm = [0, 2, 1, 3, 4]> (r)
+  back = Slice (s, zero, two)
+  z = Reshape (t, s)
+}
+)";
+  const char* expected = R"(s: int64[4]
+n: int64[1]
+c: int64[1]
+cpg: int64[1]
+target: int64[5]
+r: float[1,2,4,5,5]
+t: float[1,4,2,5,5]
+back: int64[2]
+z: float[1,8,5,5]
+)";
+  EXPECT_EQ(inferredTypes(model, ShapeEngines::RulesOnly), expected);
+}
+
+// An opset libonnx 1.12 has never heard of (and an op it has no schema for)
+// must not abort inference: the rules carry on.
+TEST(ShapeRules, UnknownOpsetAndOpStillGetShapes) {
+  const char* model = R"(<ir_version: 10, opset_import: ["" : 99]>
+g (float[1,3,8,8] x, float[4,3,3,3] w) => (float[1,4,6,6] z)
+{
+  y = Conv (x, w)
+  f = FutureActivation (y)
+  z = Relu (y)
+}
+)";
+  EXPECT_EQ(inferredTypes(model, ShapeEngines::OnnxThenRules), "y: float[1,4,6,6]\nf: undefined\nz: float[1,4,6,6]\n");
 }
 
 TEST(ShapeRules, ConvWeightThatDoesNotFitIsNamed) {

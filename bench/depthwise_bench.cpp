@@ -1,0 +1,11 @@
+// Google Benchmark of the depthwise conv kernels on the depthwise layers of bench/layers.json.
+#include <benchmark/benchmark.h>
+
+#include "bench/support/conv_bench.h"
+
+int main(int argc, char** argv) {
+  convopt::bench::registerConvBenchmarks("depthwise");
+  benchmark::Initialize(&argc, argv);
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+}

@@ -1,0 +1,11 @@
+// Google Benchmark of the pointwise conv kernels on the pointwise layers of bench/layers.json.
+#include <benchmark/benchmark.h>
+
+#include "bench/support/conv_bench.h"
+
+int main(int argc, char** argv) {
+  convopt::bench::registerConvBenchmarks("pointwise");
+  benchmark::Initialize(&argc, argv);
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+}

@@ -1,0 +1,103 @@
+#include "bench/support/conv_bench.h"
+
+#include <benchmark/benchmark.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <random>
+
+#include "codegen/conv_emitter.h"
+#include "codegen/conv_plan.h"
+#include "codegen/conv_weights.h"
+#include "codegen/fma_peak.h"
+#include "codegen/jit.h"
+#include "runtime/blocked_layout.h"
+#include "runtime/thread_pool.h"
+
+namespace convopt::bench {
+
+std::vector<Layer> loadLayers() {
+  std::ifstream in(std::string(CONVOPT_SOURCE_DIR) + "/bench/layers.json");
+  nlohmann::json table = nlohmann::json::parse(in);
+  std::vector<Layer> layers;
+  for (const auto& l : table)
+    layers.push_back({l["name"], l["family"], l["in"], l["out"], l["size"], l["kernel"], l["stride"], l["group"]});
+  return layers;
+}
+
+codegen::ConvSpec specOf(const Layer& l) {
+  codegen::ConvSpec s;
+  s.inChannels = l.in, s.outChannels = l.out, s.group = l.group;
+  s.inHeight = s.inWidth = l.size;
+  s.kernelH = s.kernelW = l.kernel;
+  s.strideH = s.strideW = l.stride;
+  s.padTop = s.padLeft = s.padBottom = s.padRight = l.kernel / 2;
+  s.outHeight = s.outWidth = (l.size + 2 * (l.kernel / 2) - l.kernel) / l.stride + 1;
+  return s;
+}
+
+namespace {
+
+std::string environment(const char* name, const char* fallback) {
+  const char* value = std::getenv(name);
+  return value ? value : fallback;
+}
+
+struct Fixture {
+  codegen::Target target = codegen::selectTarget(environment("CONVOPT_BENCH_CPU", ""));
+  int threads = std::stoi(environment("CONVOPT_BENCH_THREADS", "1"));
+  double peakGflops = codegen::measureFmaPeakGflops(target) * threads;
+  runtime::ThreadPool pool{threads};
+};
+
+Fixture& fixture() {
+  static Fixture instance;
+  return instance;
+}
+
+void runLayer(benchmark::State& state, const Layer& layer) {
+  Fixture& f = fixture();
+  codegen::ConvSpec spec = specOf(layer);
+  codegen::ConvPlanResult result = codegen::planConv(spec, f.target);
+  if (!result.plan || result.plan->family != layer.family) {
+    state.SkipWithError(("not planned as " + layer.family + ": " + result.reason).c_str());
+    return;
+  }
+  int width = f.target.vectorWidth;
+  codegen::Jit jit(f.target);
+  codegen::KernelModule module;
+  codegen::emitConvKernel(*module.module, "conv", *result.plan, width);
+  jit.add(std::move(module));
+  codegen::KernelFunction kernel = jit.lookup("conv");
+  std::mt19937 rng(1);
+  std::uniform_real_distribution<float> uniform(-1, 1);
+  std::vector<float> weights(spec.outChannels * spec.inPerGroup() * spec.kernelH * spec.kernelW);
+  for (float& w : weights) w = uniform(rng);
+  auto in = runtime::BlockedShape::of({1, spec.inChannels, spec.inHeight, spec.inWidth}, width);
+  auto out = runtime::BlockedShape::of({1, spec.outChannels, spec.outHeight, spec.outWidth}, width);
+  std::vector<float> input(in.elements(), 0.5f), output(out.elements());
+  std::vector<float> packed = codegen::packConvWeights(spec, width, weights);
+  std::vector<float> bias = codegen::packConvBias(spec, width, {});
+  float* buffers[] = {input.data(), packed.data(), bias.data(), output.data()};
+  int64_t units = codegen::convWorkUnits(*result.plan, width);
+  for (auto _ : state) f.pool.parallelFor(units, [&](int64_t b, int64_t e) { kernel(buffers, b, e); });
+  double flops = 2.0 * double(spec.multiplyAdds());
+  state.counters["GFLOPS"] = benchmark::Counter(flops / 1e9, benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["peak_pct"] = benchmark::Counter(flops / 1e9 / f.peakGflops * 100, benchmark::Counter::kIsIterationInvariantRate);
+  state.SetLabel(fmt::format("{} tile {}x{} V{} threads {}", result.plan->family, result.plan->tile.outBlocks,
+                             result.plan->tile.pixels, width, f.threads));
+}
+
+}  // namespace
+
+void registerConvBenchmarks(const std::string& family) {
+  for (const Layer& layer : loadLayers())
+    if (layer.family == family)
+      benchmark::RegisterBenchmark(layer.name.c_str(), [layer](benchmark::State& state) { runLayer(state, layer); })
+          ->Unit(benchmark::kMillisecond)
+          ->UseRealTime();
+}
+
+}  // namespace convopt::bench

@@ -1,0 +1,15 @@
+// Dense family: direct k x k convolution with one group, including the 3-channel
+// stem. Register tile of output blocks x pixels; each input scalar is broadcast
+// once per tile and multiplied into every output block's weight vector.
+#include "codegen/conv_plan.h"
+
+namespace convopt::codegen {
+
+ConvPlanResult planDense(const ConvSpec& spec, const Target& target) {
+  if (spec.group != 1) return {std::nullopt, "dense: grouped"};
+  int64_t outBlocks = (spec.outChannels + target.vectorWidth - 1) / target.vectorWidth;
+  ConvTile tile = broadcastTile(target, outBlocks, false, spec.outWidth);
+  return {ConvPlan{"dense", ChannelMapping::Broadcast, tile, spec}, ""};
+}
+
+}  // namespace convopt::codegen

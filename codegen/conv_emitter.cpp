@@ -1,0 +1,276 @@
+#include "codegen/conv_emitter.h"
+
+#include <algorithm>
+#include <map>
+
+#include "codegen/epilogue_emitter.h"
+#include "codegen/kernel_builder.h"
+
+namespace convopt::codegen {
+namespace {
+
+using llvm::Value;
+
+int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+// Output blocks are processed in tiles of plan.tile.outBlocks; the full tiles
+// share one code path (runtime tile index), the remainder is its own path.
+struct TileCounts {
+  int64_t full, tailBlocks;
+  int64_t total() const { return full + (tailBlocks > 0); }
+};
+
+TileCounts tileCounts(const ConvPlan& plan, int width) {
+  const ConvSpec& s = plan.view;
+  int64_t outBlocks = ceilDiv(s.outChannels, width), perTile = plan.tile.outBlocks;
+  // A gather tile's lane mapping is only shared by tiles without padded lanes.
+  int64_t full = plan.mapping == ChannelMapping::Gather ? s.outChannels / (perTile * width) : outBlocks / perTile;
+  return {full, outBlocks - full * perTile};
+}
+
+struct Tile {
+  Value* index;        // runtime or constant tile index
+  int64_t constIndex;  // -1 for the shared full-tile path
+  int blocks;
+};
+
+class ConvEmitter {
+ public:
+  ConvEmitter(KernelBuilder& kb, const ConvPlan& plan)
+      : kb_(kb), ir_(kb.ir()), plan_(plan), s_(plan.view), width_(kb.vectorWidth()),
+        inBlocks_(ceilDiv(s_.inChannels, width_)), outBlocks_(ceilDiv(s_.outChannels, width_)),
+        tiles_(tileCounts(plan, width_)) {}
+
+  void emit() {
+    input_ = kb_.buffer(0), weights_ = kb_.buffer(1), bias_ = kb_.buffer(2), output_ = kb_.buffer(3);
+    for (int k = 0; k < s_.epilogue.residualCount(); ++k) residuals_.push_back(kb_.buffer(4 + k));
+    kb_.forLoop(kb_.begin(), kb_.end(), 1, [&](Value* unit) {
+      oh_ = ir_.CreateSRem(unit, kb_.i64(s_.outHeight));
+      Value* rest = ir_.CreateSDiv(unit, kb_.i64(s_.outHeight));
+      Value* tile = ir_.CreateSRem(rest, kb_.i64(tiles_.total()));
+      n_ = ir_.CreateSDiv(rest, kb_.i64(tiles_.total()));
+      Value* isFull = ir_.CreateICmpSLT(tile, kb_.i64(tiles_.full));
+      if (tiles_.full > 0) kb_.ifThen(isFull, [&] { emitRow({tile, -1, plan_.tile.outBlocks}); });
+      if (tiles_.tailBlocks > 0)
+        kb_.ifThen(ir_.CreateNot(isFull),
+                   [&] { emitRow({kb_.i64(tiles_.full), tiles_.full, int(tiles_.tailBlocks)}); });
+    });
+  }
+
+ private:
+  // Output columns split at compile time: borders (some taps in the padding,
+  // one pixel at a time with the valid taps known) and the interior (tiles of
+  // plan.tile.pixels with every tap valid).
+  void emitRow(const Tile& tile) {
+    tile_ = tile;
+    Value* firstBlock = ir_.CreateMul(tile.index, kb_.i64(plan_.tile.outBlocks));
+    blocks_.clear();
+    for (int i = 0; i < tile.blocks; ++i) blocks_.push_back(ir_.CreateAdd(firstBlock, kb_.i64(i)));
+    setInputBase(tile);
+    int64_t lo = std::min(s_.outWidth, ceilDiv(s_.padLeft, s_.strideW));
+    int64_t lastInterior = s_.inWidth - 1 - (s_.kernelW - 1) * s_.dilationW + s_.padLeft;
+    int64_t hi = lastInterior < 0 ? 0 : std::min(s_.outWidth, lastInterior / s_.strideW + 1);
+    hi = std::max(hi, lo);
+    int pixels = plan_.tile.pixels;
+    int64_t fullTiles = (hi - lo) / pixels, rest = (hi - lo) % pixels;
+    for (int64_t ow = 0; ow < lo; ++ow) emitPixels(kb_.i64(ow), 1, false);
+    if (fullTiles > 0)
+      kb_.forLoop(kb_.i64(lo), kb_.i64(lo + fullTiles * pixels), pixels,
+                  [&](Value* ow) { emitPixels(ow, pixels, true); });
+    if (rest > 0) emitPixels(kb_.i64(lo + fullTiles * pixels), int(rest), true);
+    for (int64_t ow = hi; ow < s_.outWidth; ++ow) emitPixels(kb_.i64(ow), 1, false);
+  }
+
+  void setInputBase(const Tile& tile) {
+    if (plan_.mapping == ChannelMapping::Gather) {
+      blockShift_ = tile.constIndex >= 0 ? kb_.i64(0) : ir_.CreateMul(tile.index, kb_.i64(plan_.periodShiftBlocks));
+      return;
+    }
+    if (s_.group == 1) {
+      blockShift_ = kb_.i64(0);
+      return;
+    }
+    // Wide groups: a tile never straddles groups; its group's first input block.
+    Value* firstBlock = ir_.CreateMul(tile.index, kb_.i64(plan_.tile.outBlocks));
+    Value* group = ir_.CreateSDiv(firstBlock, kb_.i64(s_.outPerGroup() / width_));
+    blockShift_ = ir_.CreateMul(group, kb_.i64(s_.inPerGroup() / width_));
+  }
+
+  Value* inputOffset(Value* block, Value* ih, Value* iw) {
+    Value* plane = ir_.CreateAdd(ir_.CreateMul(n_, kb_.i64(inBlocks_)), block);
+    Value* row = ir_.CreateAdd(ir_.CreateMul(plane, kb_.i64(s_.inHeight)), ih);
+    return ir_.CreateMul(ir_.CreateAdd(ir_.CreateMul(row, kb_.i64(s_.inWidth)), iw), kb_.i64(width_));
+  }
+
+  Value* outputOffset(Value* block, Value* ow) {
+    Value* plane = ir_.CreateAdd(ir_.CreateMul(n_, kb_.i64(outBlocks_)), block);
+    Value* row = ir_.CreateAdd(ir_.CreateMul(plane, kb_.i64(s_.outHeight)), oh_);
+    return ir_.CreateMul(ir_.CreateAdd(ir_.CreateMul(row, kb_.i64(s_.outWidth)), ow), kb_.i64(width_));
+  }
+
+  Value* weightOffset(Value* block, Value* kh, int64_t kw, Value* j) {
+    Value* tap = ir_.CreateAdd(ir_.CreateMul(ir_.CreateAdd(ir_.CreateMul(block, kb_.i64(s_.kernelH)), kh),
+                                             kb_.i64(s_.kernelW)),
+                               kb_.i64(kw));
+    return ir_.CreateMul(ir_.CreateAdd(ir_.CreateMul(tap, kb_.i64(s_.inPerGroup())), j), kb_.i64(width_));
+  }
+
+  bool rowsAlwaysValid() const {
+    return s_.padTop == 0 && (s_.outHeight - 1) * s_.strideH + (s_.kernelH - 1) * s_.dilationH <= s_.inHeight - 1;
+  }
+
+  // One register tile: blocks x `count` pixels starting at output column ow0.
+  void emitPixels(Value* ow0, int count, bool interior) {
+    accumulators_.assign(blocks_.size() * count, nullptr);
+    for (auto& slot : accumulators_) slot = kb_.vectorVariable(kb_.zero());
+    std::vector<Value*> ows;
+    for (int p = 0; p < count; ++p) ows.push_back(ir_.CreateAdd(ow0, kb_.i64(p)));
+    kb_.forLoop(kb_.i64(0), kb_.i64(s_.kernelH), 1, [&](Value* kh) {
+      Value* ih = ir_.CreateAdd(ir_.CreateMul(oh_, kb_.i64(s_.strideH)),
+                                ir_.CreateSub(ir_.CreateMul(kh, kb_.i64(s_.dilationH)), kb_.i64(s_.padTop)));
+      auto taps = [&] {
+        for (int64_t kw = 0; kw < s_.kernelW; ++kw) emitTap(kh, kw, ih, ows, interior);
+      };
+      if (rowsAlwaysValid())
+        taps();
+      else
+        kb_.ifThen(ir_.CreateICmpULT(ih, kb_.i64(s_.inHeight)), taps);
+    });
+    for (size_t i = 0; i < blocks_.size(); ++i)
+      for (int p = 0; p < count; ++p) {
+        Value* offset = outputOffset(blocks_[i], ows[p]);
+        Value* x = ir_.CreateFAdd(ir_.CreateLoad(accumulators_[i]->getAllocatedType(), accumulators_[i * count + p]),
+                                  kb_.loadVector(bias_, ir_.CreateMul(blocks_[i], kb_.i64(width_))));
+        x = emitEpilogue(kb_, s_.epilogue, x, [&](int k) { return kb_.loadVector(residuals_[k], offset); });
+        kb_.storeVector(output_, offset, x);
+      }
+  }
+
+  // Accumulates one filter tap (kh, kw) into the tile, for the pixels whose
+  // input column is inside the image.
+  void emitTap(Value* kh, int64_t kw, Value* ih, const std::vector<Value*>& ows, bool interior) {
+    std::vector<int> pixels;
+    std::vector<Value*> iws(ows.size());
+    for (size_t p = 0; p < ows.size(); ++p) {
+      iws[p] = ir_.CreateAdd(ir_.CreateMul(ows[p], kb_.i64(s_.strideW)), kb_.i64(kw * s_.dilationW - s_.padLeft));
+      bool valid = interior;
+      if (auto* c = llvm::dyn_cast<llvm::ConstantInt>(iws[p])) valid = c->getSExtValue() >= 0 && c->getSExtValue() < s_.inWidth;
+      if (valid) pixels.push_back(int(p));
+    }
+    if (pixels.empty()) return;
+    if (plan_.mapping == ChannelMapping::Broadcast)
+      emitBroadcastTap(kh, kw, ih, iws, pixels);
+    else
+      emitGatherTap(kh, kw, ih, iws, pixels);
+  }
+
+  // Loads the tile's accumulators, runs `update` on them in registers, stores them back.
+  void updateAccumulators(const std::function<void(std::vector<Value*>&)>& update) {
+    std::vector<Value*> values(accumulators_.size());
+    for (size_t k = 0; k < values.size(); ++k)
+      values[k] = ir_.CreateLoad(accumulators_[k]->getAllocatedType(), accumulators_[k]);
+    update(values);
+    for (size_t k = 0; k < values.size(); ++k) ir_.CreateStore(values[k], accumulators_[k]);
+  }
+
+  void emitBroadcastTap(Value* kh, int64_t kw, Value* ih, const std::vector<Value*>& iws, const std::vector<int>& pixels) {
+    size_t count = iws.size();
+    auto chunk = [&](Value* chunkIndex, int lanes) {
+      Value* block = ir_.CreateAdd(blockShift_, chunkIndex);
+      Value* firstJ = ir_.CreateMul(chunkIndex, kb_.i64(width_));
+      std::vector<Value*> pixelBase(count);
+      for (int p : pixels) pixelBase[p] = inputOffset(block, ih, iws[p]);
+      updateAccumulators([&](std::vector<Value*>& acc) {
+        for (int lane = 0; lane < lanes; ++lane) {
+          Value* j = ir_.CreateAdd(firstJ, kb_.i64(lane));
+          std::vector<Value*> w;
+          for (Value* ob : blocks_) w.push_back(kb_.loadVector(weights_, weightOffset(ob, kh, kw, j)));
+          for (int p : pixels) {
+            Value* x = kb_.loadBroadcast(input_, ir_.CreateAdd(pixelBase[p], kb_.i64(lane)));
+            for (size_t i = 0; i < w.size(); ++i) acc[i * count + p] = kb_.fma(x, w[i], acc[i * count + p]);
+          }
+        }
+      });
+    };
+    int64_t fullChunks = s_.inPerGroup() / width_, rest = s_.inPerGroup() % width_;
+    if (fullChunks > 0) kb_.forLoop(kb_.i64(0), kb_.i64(fullChunks), 1, [&](Value* c) { chunk(c, width_); });
+    if (rest > 0) chunk(kb_.i64(fullChunks), int(rest));
+  }
+
+  // Input channel read by `lane` of the tile's block `i` in step j; -1 for padded lanes.
+  int64_t gatherChannel(int i, int lane, int64_t j) const {
+    int64_t tile = tile_.constIndex >= 0 ? tile_.constIndex : 0;
+    int64_t o = (tile * plan_.tile.outBlocks + i) * width_ + lane;
+    if (o >= s_.outChannels) return -1;
+    return o / s_.outPerGroup() * s_.inPerGroup() + j;
+  }
+
+  void emitGatherTap(Value* kh, int64_t kw, Value* ih, const std::vector<Value*>& iws, const std::vector<int>& pixels) {
+    size_t count = iws.size();
+    std::map<std::pair<int64_t, int>, Value*> loaded;  // (input block, pixel) -> vector
+    auto load = [&](int64_t block, int p) {
+      Value*& vector = loaded[{block, p}];
+      if (!vector) vector = kb_.loadVector(input_, inputOffset(ir_.CreateAdd(blockShift_, kb_.i64(block)), ih, iws[p]));
+      return vector;
+    };
+    updateAccumulators([&](std::vector<Value*>& acc) {
+      for (int64_t j = 0; j < s_.inPerGroup(); ++j)
+        for (size_t i = 0; i < blocks_.size(); ++i) {
+          Value* w = kb_.loadVector(weights_, weightOffset(blocks_[i], kh, kw, kb_.i64(j)));
+          for (int p : pixels) acc[i * count + p] = kb_.fma(gather(int(i), j, p, load), w, acc[i * count + p]);
+        }
+    });
+  }
+
+  // The vector whose lanes hold the channels gatherChannel names, built from
+  // the input blocks they live in with constant shuffles.
+  Value* gather(int i, int64_t j, int p, const std::function<Value*(int64_t, int)>& load) {
+    std::vector<int64_t> channels(width_);
+    std::vector<int64_t> blocks;
+    for (int lane = 0; lane < width_; ++lane) {
+      channels[lane] = gatherChannel(i, lane, j);
+      if (channels[lane] >= 0) blocks.push_back(channels[lane] / width_);
+    }
+    std::sort(blocks.begin(), blocks.end());
+    blocks.erase(std::unique(blocks.begin(), blocks.end()), blocks.end());
+    Value* result = nullptr;
+    std::vector<int> mask(width_, llvm::PoisonMaskElem);
+    for (int64_t block : blocks) {
+      for (int lane = 0; lane < width_; ++lane) {
+        if (mask[lane] != llvm::PoisonMaskElem) mask[lane] = lane;  // keep what earlier blocks placed
+        if (channels[lane] >= 0 && channels[lane] / width_ == block)
+          mask[lane] = int(channels[lane] % width_) + (result ? width_ : 0);
+      }
+      Value* vector = load(block, p);
+      result = result ? ir_.CreateShuffleVector(result, vector, mask) : ir_.CreateShuffleVector(vector, mask);
+    }
+    return result ? result : kb_.zero();
+  }
+
+  KernelBuilder& kb_;
+  llvm::IRBuilder<>& ir_;
+  const ConvPlan& plan_;
+  const ConvSpec& s_;
+  int width_;
+  int64_t inBlocks_, outBlocks_;
+  TileCounts tiles_;
+  Value *input_ = nullptr, *weights_ = nullptr, *bias_ = nullptr, *output_ = nullptr;
+  std::vector<Value*> residuals_;
+  Value *n_ = nullptr, *oh_ = nullptr, *blockShift_ = nullptr;
+  Tile tile_{};
+  std::vector<Value*> blocks_;
+  std::vector<llvm::AllocaInst*> accumulators_;
+};
+
+}  // namespace
+
+void emitConvKernel(llvm::Module& module, const std::string& name, const ConvPlan& plan, int vectorWidth) {
+  KernelBuilder kb(module, name, vectorWidth);
+  ConvEmitter(kb, plan).emit();
+}
+
+int64_t convWorkUnits(const ConvPlan& plan, int vectorWidth) {
+  return plan.view.batch * tileCounts(plan, vectorWidth).total() * plan.view.outHeight;
+}
+
+}  // namespace convopt::codegen

@@ -1,0 +1,25 @@
+#include "codegen/conv_plan.h"
+
+namespace convopt::codegen {
+
+std::optional<GatherPeriod> gatherPeriod(const ConvSpec& spec, int vectorWidth) {
+  for (int period = 1; period <= kMaxGatherPeriod; ++period) {
+    int64_t lanes = int64_t(period) * vectorWidth;
+    if (lanes % spec.outPerGroup()) continue;
+    int64_t shift = lanes / spec.outPerGroup() * spec.inPerGroup();
+    if (shift % vectorWidth == 0) return GatherPeriod{period, shift / vectorWidth};
+  }
+  return std::nullopt;
+}
+
+ConvPlanResult planConv(const ConvSpec& spec, const Target& target) {
+  std::string reasons;
+  for (auto plan : {planPointwise, planDepthwise, planGrouped, planDense}) {
+    ConvPlanResult result = plan(spec, target);
+    if (result.plan) return result;
+    reasons += (reasons.empty() ? "" : "; ") + result.reason;
+  }
+  return {std::nullopt, reasons};
+}
+
+}  // namespace convopt::codegen

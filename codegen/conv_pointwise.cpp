@@ -1,0 +1,22 @@
+// Pointwise family: 1x1, stride 1, unpadded, one group — a GEMM per image,
+// (OC x C) times (C x H*W), run as a register-blocked broadcast microkernel
+// over H*W pixels seen as rows of W*k pixels.
+#include "codegen/conv_plan.h"
+
+namespace convopt::codegen {
+
+ConvPlanResult planPointwise(const ConvSpec& spec, const Target& target) {
+  if (!spec.isPointwise()) return {std::nullopt, "pointwise: not a 1x1 stride-1 unpadded conv"};
+  if (spec.group != 1) return {std::nullopt, "pointwise: grouped"};
+  int64_t outBlocks = (spec.outChannels + target.vectorWidth - 1) / target.vectorWidth;
+  int64_t pixels = spec.outHeight * spec.outWidth;
+  ConvTile tile = broadcastTile(target, outBlocks, false, pixels);
+  int64_t rowLength = pointwiseRowLength(spec.outHeight, spec.outWidth, tile.pixels);
+  tile = broadcastTile(target, outBlocks, false, rowLength);
+  ConvPlan plan{"pointwise", ChannelMapping::Broadcast, tile, spec};
+  plan.view.inHeight = plan.view.outHeight = pixels / rowLength;
+  plan.view.inWidth = plan.view.outWidth = rowLength;
+  return {plan, ""};
+}
+
+}  // namespace convopt::codegen

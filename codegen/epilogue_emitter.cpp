@@ -1,0 +1,69 @@
+#include "codegen/epilogue_emitter.h"
+
+#include <llvm/IR/Intrinsics.h>
+
+namespace convopt::codegen {
+
+llvm::Value* emitExp(KernelBuilder& kb, llvm::Value* x) {
+  llvm::IRBuilder<>& ir = kb.ir();
+  // Clamped so that 2^n stays a normal float: n in [-126, 127].
+  x = kb.min(kb.max(x, kb.splat(-87.3f)), kb.splat(88.0f));
+  llvm::Value* n = ir.CreateUnaryIntrinsic(llvm::Intrinsic::floor,
+                                           kb.fma(x, kb.splat(1.44269504088896341f), kb.splat(0.5f)));
+  // r = x - n*ln2, with ln2 split in two for precision.
+  llvm::Value* r = kb.fma(n, kb.splat(-0.693359375f), x);
+  r = kb.fma(n, kb.splat(2.12194440e-4f), r);
+  llvm::Value* p = kb.splat(1.9875691500e-4f);
+  for (float c : {1.3981999507e-3f, 8.3334519073e-3f, 4.1665795894e-2f, 1.6666665459e-1f, 5.0000001201e-1f})
+    p = kb.fma(p, r, kb.splat(c));
+  p = kb.fma(p, ir.CreateFMul(r, r), ir.CreateFAdd(r, kb.splat(1.0f)));
+  auto* intVector = llvm::FixedVectorType::get(ir.getInt32Ty(), kb.vectorWidth());
+  llvm::Value* exponent = ir.CreateAdd(ir.CreateFPToSI(n, intVector), ir.CreateVectorSplat(kb.vectorWidth(), ir.getInt32(127)));
+  llvm::Value* scale = ir.CreateBitCast(ir.CreateShl(exponent, 23), p->getType());
+  return ir.CreateFMul(p, scale);
+}
+
+namespace {
+
+llvm::Value* sigmoid(KernelBuilder& kb, llvm::Value* x) {
+  llvm::IRBuilder<>& ir = kb.ir();
+  llvm::Value* e = emitExp(kb, ir.CreateFNeg(x));
+  return ir.CreateFDiv(kb.splat(1.0f), ir.CreateFAdd(kb.splat(1.0f), e));
+}
+
+llvm::Value* clamp(KernelBuilder& kb, llvm::Value* x, float lo, float hi) {
+  return kb.min(kb.max(x, kb.splat(lo)), kb.splat(hi));
+}
+
+}  // namespace
+
+llvm::Value* emitActivation(KernelBuilder& kb, const EpilogueStep& step, llvm::Value* x) {
+  llvm::IRBuilder<>& ir = kb.ir();
+  switch (step.activation) {
+    case Activation::Relu: return kb.max(x, kb.zero());
+    case Activation::Clip: return clamp(kb, x, step.alpha, step.beta);
+    case Activation::HardSigmoid:
+      return clamp(kb, kb.fma(x, kb.splat(step.alpha), kb.splat(step.beta)), 0.0f, 1.0f);
+    case Activation::HardSwish:
+      return ir.CreateFMul(x, clamp(kb, kb.fma(x, kb.splat(step.alpha), kb.splat(step.beta)), 0.0f, 1.0f));
+    case Activation::Sigmoid: return sigmoid(kb, x);
+    case Activation::SiLU: return ir.CreateFMul(x, sigmoid(kb, x));
+    case Activation::LeakyRelu:
+      return ir.CreateSelect(ir.CreateFCmpOLT(x, kb.zero()), ir.CreateFMul(x, kb.splat(step.alpha)), x);
+  }
+  return x;
+}
+
+llvm::Value* emitEpilogue(KernelBuilder& kb, const Epilogue& epilogue, llvm::Value* x,
+                          const std::function<llvm::Value*(int)>& residual) {
+  int residualIndex = 0;
+  for (const EpilogueStep& step : epilogue.steps) {
+    if (step.kind == EpilogueStep::Kind::AddResidual)
+      x = kb.ir().CreateFAdd(x, residual(residualIndex++));
+    else
+      x = emitActivation(kb, step, x);
+  }
+  return x;
+}
+
+}  // namespace convopt::codegen

@@ -1,0 +1,215 @@
+#include "codegen/jit_engine.h"
+
+#include <fmt/format.h>
+
+#include <cstring>
+#include <set>
+
+#include <llvm/IR/Module.h>
+
+#include "codegen/engine_lowering.h"
+#include "codegen/jit.h"
+#include "ir/error.h"
+#include "codegen/constant_folding.h"
+#include "runtime/arena_plan.h"
+#include "runtime/thread_pool.h"
+
+namespace convopt::codegen {
+
+struct JitEngine::Impl {
+  explicit Impl(int threads) : pool(std::make_unique<runtime::ThreadPool>(threads)) {}
+  ir::Model model;
+  Program program;
+  std::unique_ptr<Jit> jit;
+  std::unique_ptr<runtime::ThreadPool> pool;
+  size_t arenaBytes = 0;
+  std::unique_ptr<float[]> arenaStorage;  // floats: 4-byte aligned; offsets are 64-byte multiples
+  std::byte* arena = nullptr;
+
+  void compile(const ir::Model& source, const std::map<std::string, std::vector<int64_t>>& shapes, const Target& target);
+  runtime::TensorMap run(const runtime::TensorMap& inputs);
+  void* slotAddress(int slot) { return arena + program.slots[slot].offset; }
+  void runFallback(const Step& step, std::map<const ir::Value*, ir::Tensor>& dynamic);
+  ir::Tensor tensorOf(const ir::Value* value, std::map<const ir::Value*, ir::Tensor>& dynamic);
+};
+
+namespace {
+
+ir::Model cloneModel(const ir::Model& source) {
+  ir::Model model;
+  model.graph = source.graph->clone();
+  model.opsets = source.opsets;
+  model.irVersion = source.irVersion;
+  return model;
+}
+
+}  // namespace
+
+// The model specialised to `shapes`, lowered: kernels in `module`, steps in `program`.
+static ir::Model lowerModel(const ir::Model& source, const std::map<std::string, std::vector<int64_t>>& shapes,
+                     const Target& target, Program& program, KernelModule& module) {
+  ir::Model model = cloneModel(source);
+  for (const auto& [name, dims] : shapes) {
+    ir::Value* input = model.graph->findValue(name);
+    if (!input || !input->isGraphInput()) throwInputError("input '{}' is not a graph input", name);
+    input->type = ir::ValueType::tensor(input->type.dtype, dims);
+  }
+  foldConstantsAndInferShapes(model);
+  program.opset = model.defaultOpset();
+  Lowering(program, module, target, program.opset).lower(*model.graph);
+  return model;
+}
+
+void JitEngine::Impl::compile(const ir::Model& source, const std::map<std::string, std::vector<int64_t>>& shapes,
+                              const Target& target) {
+  KernelModule module;
+  model = lowerModel(source, shapes, target, program, module);
+  jit = std::make_unique<Jit>(target);
+  jit->add(std::move(module));
+  for (Step& step : program.steps)
+    if (step.kind == Step::Kind::Kernel) step.function = jit->lookup(step.kernelName);
+  std::vector<runtime::BufferLifetime> lifetimes;
+  for (const Slot& slot : program.slots) lifetimes.push_back({slot.bytes, slot.first, slot.last});
+  runtime::ArenaPlan plan = runtime::planArena(lifetimes);
+  for (size_t i = 0; i < program.slots.size(); ++i) program.slots[i].offset = plan.offsets[i];
+  arenaBytes = plan.bytes;
+  arenaStorage.reset(new float[(plan.bytes + runtime::kArenaAlignment) / sizeof(float) + 1]);
+  auto base = reinterpret_cast<uintptr_t>(arenaStorage.get());
+  arena = reinterpret_cast<std::byte*>((base + runtime::kArenaAlignment - 1) / runtime::kArenaAlignment *
+                                       runtime::kArenaAlignment);
+}
+
+ir::Tensor JitEngine::Impl::tensorOf(const ir::Value* value, std::map<const ir::Value*, ir::Tensor>& dynamic) {
+  const Storage& storage = program.storage.at(value);
+  if (storage.constant) return *storage.constant;
+  if (storage.dynamic) return dynamic.at(value);
+  ir::Tensor tensor(value->type.dtype, value->type.staticShape());
+  std::memcpy(tensor.mutableBytes().data(), slotAddress(storage.plain), tensor.byteSize());
+  return tensor;
+}
+
+void JitEngine::Impl::runFallback(const Step& step, std::map<const ir::Value*, ir::Tensor>& dynamic) {
+  std::vector<ir::Tensor> copies;
+  copies.reserve(step.node->inputs().size());
+  std::vector<const ir::Tensor*> inputs;
+  for (const ir::Value* input : step.node->inputs()) {
+    if (!input) {
+      inputs.push_back(nullptr);
+    } else if (input->initializer()) {
+      inputs.push_back(input->initializer());
+    } else {
+      copies.push_back(tensorOf(input, dynamic));
+      inputs.push_back(&copies.back());
+    }
+  }
+  std::vector<ir::Tensor> outputs = runtime::runNodeReference(*step.node, inputs, program.opset);
+  for (size_t i = 0; i < outputs.size() && i < step.node->outputs().size(); ++i) {
+    const ir::Value* value = step.node->output(i);
+    const Storage& storage = program.storage.at(value);
+    if (storage.dynamic) {
+      dynamic[value] = std::move(outputs[i]);
+      continue;
+    }
+    if (outputs[i].byteSize() != program.slots[storage.plain].bytes)
+      throw std::runtime_error(fmt::format("node {}: output '{}' does not have its inferred size", step.node->label(),
+                                           value->name()));
+    std::memcpy(slotAddress(storage.plain), outputs[i].bytes().data(), outputs[i].byteSize());
+  }
+}
+
+runtime::TensorMap JitEngine::Impl::run(const runtime::TensorMap& inputs) {
+  std::map<const ir::Value*, ir::Tensor> dynamic;
+  for (const ir::Value* input : model.graph->inputs()) {
+    if (input->isInitializer()) continue;
+    auto it = inputs.find(input->name());
+    if (it == inputs.end()) throwInputError("missing input '{}'", input->name());
+    const Storage& storage = program.storage.at(input);
+    if (storage.dynamic) {
+      dynamic[input] = it->second;
+      continue;
+    }
+    if (it->second.dims() != input->type.staticShape() || it->second.dtype() != input->type.dtype)
+      throwInputError("input '{}' does not have the shape and type the engine was compiled for", input->name());
+    std::memcpy(slotAddress(storage.plain), it->second.bytes().data(), it->second.byteSize());
+  }
+  std::vector<float*> buffers;
+  for (const Step& step : program.steps) {
+    switch (step.kind) {
+      case Step::Kind::Kernel: {
+        buffers.clear();
+        for (const KernelArg& arg : step.args)
+          buffers.push_back(arg.kind == KernelArg::Kind::Slot ? static_cast<float*>(slotAddress(arg.index))
+                                                              : program.constants[arg.index].data());
+        KernelFunction function = step.function;
+        float* const* args = buffers.data();
+        pool->parallelFor(step.units, [&](int64_t begin, int64_t end) { function(args, begin, end); });
+        break;
+      }
+      case Step::Kind::ToBlocked:
+        runtime::toBlocked(static_cast<float*>(slotAddress(step.from)), static_cast<float*>(slotAddress(step.to)), step.shape);
+        break;
+      case Step::Kind::FromBlocked:
+        runtime::fromBlocked(static_cast<float*>(slotAddress(step.from)), static_cast<float*>(slotAddress(step.to)), step.shape);
+        break;
+      case Step::Kind::Fallback: runFallback(step, dynamic); break;
+    }
+  }
+  runtime::TensorMap outputs;
+  for (const ir::Value* output : model.graph->outputs()) {
+    ir::Tensor tensor = output->initializer() ? *output->initializer() : tensorOf(output, dynamic);
+    tensor.name = output->name();
+    outputs[output->name()] = std::move(tensor);
+  }
+  return outputs;
+}
+
+JitEngine::JitEngine(const ir::Model& model, const std::map<std::string, std::vector<int64_t>>& inputShapes,
+                     const EngineOptions& options)
+    : impl_(std::make_unique<Impl>(options.threads)) {
+  impl_->compile(model, inputShapes, selectTarget(options.cpu));
+}
+
+JitEngine::~JitEngine() = default;
+
+runtime::TensorMap JitEngine::run(const runtime::TensorMap& inputs) { return impl_->run(inputs); }
+
+std::string JitEngine::explain() const {
+  std::string text;
+  for (const std::string& line : impl_->program.explanation) text += line + "\n";
+  text += fmt::format("{} fallback node(s); arena {:.2f} MiB; {} thread(s)\n", impl_->program.fallbacks.size(),
+                      impl_->arenaBytes / 1048576.0, threads());
+  return text;
+}
+
+std::vector<FallbackNode> JitEngine::fallbackNodes() const { return impl_->program.fallbacks; }
+size_t JitEngine::arenaBytes() const { return impl_->arenaBytes; }
+int JitEngine::threads() const { return impl_->pool->threads(); }
+void JitEngine::setThreads(int threads) { impl_->pool = std::make_unique<runtime::ThreadPool>(threads); }
+
+std::string emitKernels(const ir::Model& source, const std::map<std::string, std::vector<int64_t>>& shapes,
+                        const EngineOptions& options, const std::string& node, bool assembly) {
+  Target target = selectTarget(options.cpu);
+  Program program;
+  KernelModule module;
+  ir::Model model = lowerModel(source, shapes, target, program, module);
+  if (!node.empty()) {
+    auto [first, last] = program.kernelsByNode.equal_range(node);
+    if (first == last) throwInputError("--node {}: no generated kernel for a node of that name", node);
+    std::set<std::string> keep;
+    for (auto it = first; it != last; ++it) keep.insert(it->second);
+    std::vector<llvm::Function*> drop;
+    for (llvm::Function& function : *module.module)
+      if (!function.isDeclaration() && !keep.count(function.getName().str())) drop.push_back(&function);
+    for (llvm::Function* function : drop) function->eraseFromParent();
+  }
+  optimizeModule(*module.module, target);
+  return assembly ? moduleAssembly(*module.module, target) : moduleText(*module.module);
+}
+
+std::map<std::string, std::vector<int64_t>> shapesOf(const runtime::TensorMap& inputs) {
+  std::map<std::string, std::vector<int64_t>> shapes;
+  for (const auto& [name, tensor] : inputs) shapes[name] = tensor.dims();
+  return shapes;
+}
+
+}  // namespace convopt::codegen

@@ -1,0 +1,57 @@
+// The compiled engine: a whole model specialised to its input shapes, every
+// supported node run as a generated kernel (blocked layout inside, reorders at
+// the boundaries), the others through the reference interpreter node by node.
+// No LLVM types here: runtime users include this header only.
+#pragma once
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "ir/graph.h"
+#include "runtime/reference/interpreter.h"
+
+namespace convopt::codegen {
+
+struct FallbackNode {
+  std::string opType, label, reason;
+  int outputRank = -1;  // of its first output, -1 if unknown
+};
+
+struct EngineOptions {
+  std::string cpu;   // "" / "host", or an LLVM CPU name such as x86-64-v3
+  int threads = 0;   // 0: one per hardware thread
+};
+
+class JitEngine {
+ public:
+  // Compiles `model` for `inputShapes` (by graph input name; inputs not listed
+  // keep their declared static shapes). Throws InputError for bad models.
+  JitEngine(const ir::Model& model, const std::map<std::string, std::vector<int64_t>>& inputShapes,
+            const EngineOptions& options);
+  ~JitEngine();
+
+  // Inputs by name (every non-initializer graph input); returns every graph output.
+  runtime::TensorMap run(const runtime::TensorMap& inputs);
+  // One line per node: the kernel it runs as, what it was fused into, or why it falls back.
+  std::string explain() const;
+  std::vector<FallbackNode> fallbackNodes() const;
+  size_t arenaBytes() const;
+  int threads() const;
+  void setThreads(int threads);  // 0: one per hardware thread
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+// The optimised LLVM IR (or assembly) of the kernels generated for `model`, or
+// only of those of node `node` (its name or label) when not empty.
+std::string emitKernels(const ir::Model& model, const std::map<std::string, std::vector<int64_t>>& inputShapes,
+                        const EngineOptions& options, const std::string& node, bool assembly);
+
+// Shapes of `inputs`, for the constructor.
+std::map<std::string, std::vector<int64_t>> shapesOf(const runtime::TensorMap& inputs);
+
+}  // namespace convopt::codegen

@@ -1,0 +1,109 @@
+#include "codegen/kernel_builder.h"
+
+#include <llvm/IR/Intrinsics.h>
+
+namespace convopt::codegen {
+
+KernelBuilder::KernelBuilder(llvm::Module& module, const std::string& name, int vectorWidth)
+    : builder_(module.getContext()), vectorWidth_(vectorWidth) {
+  llvm::LLVMContext& context = module.getContext();
+  auto* ptr = llvm::PointerType::getUnqual(context);
+  auto* i64 = llvm::Type::getInt64Ty(context);
+  auto* type = llvm::FunctionType::get(llvm::Type::getVoidTy(context), {ptr, i64, i64}, false);
+  function_ = llvm::Function::Create(type, llvm::Function::ExternalLinkage, name, module);
+  function_->addFnAttr(llvm::Attribute::NoUnwind);
+  function_->addParamAttr(0, llvm::Attribute::NoAlias);
+  function_->addParamAttr(0, llvm::Attribute::ReadOnly);
+  buffers_ = function_->getArg(0);
+  begin_ = function_->getArg(1);
+  end_ = function_->getArg(2);
+  buffers_->setName("buffers");
+  begin_->setName("begin");
+  end_->setName("end");
+  entry_ = llvm::BasicBlock::Create(context, "entry", function_);
+  builder_.SetInsertPoint(entry_);
+  vectorType_ = llvm::FixedVectorType::get(builder_.getFloatTy(), vectorWidth);
+}
+
+KernelBuilder::~KernelBuilder() { builder_.CreateRetVoid(); }
+
+llvm::Value* KernelBuilder::buffer(int index) {
+  llvm::IRBuilder<> atEntry(entry_, entry_->getFirstInsertionPt());
+  llvm::Value* slot = atEntry.CreateConstInBoundsGEP1_64(atEntry.getPtrTy(), buffers_, index);
+  return atEntry.CreateLoad(atEntry.getPtrTy(), slot, "buffer" + std::to_string(index));
+}
+
+llvm::Value* KernelBuilder::i64(int64_t value) { return builder_.getInt64(value); }
+
+llvm::Value* KernelBuilder::splat(float value) {
+  return llvm::ConstantFP::get(vectorType_, value);
+}
+
+llvm::Value* KernelBuilder::splat(llvm::Value* scalar) { return builder_.CreateVectorSplat(vectorWidth_, scalar); }
+
+llvm::Value* KernelBuilder::loadVector(llvm::Value* base, llvm::Value* offset) {
+  llvm::Value* address = builder_.CreateInBoundsGEP(builder_.getFloatTy(), base, offset);
+  return builder_.CreateAlignedLoad(vectorType_, address, llvm::Align(4));
+}
+
+llvm::Value* KernelBuilder::loadBroadcast(llvm::Value* base, llvm::Value* offset) {
+  llvm::Value* address = builder_.CreateInBoundsGEP(builder_.getFloatTy(), base, offset);
+  return splat(builder_.CreateAlignedLoad(builder_.getFloatTy(), address, llvm::Align(4)));
+}
+
+void KernelBuilder::storeVector(llvm::Value* base, llvm::Value* offset, llvm::Value* vector) {
+  llvm::Value* address = builder_.CreateInBoundsGEP(builder_.getFloatTy(), base, offset);
+  builder_.CreateAlignedStore(vector, address, llvm::Align(4));
+}
+
+llvm::Value* KernelBuilder::fma(llvm::Value* a, llvm::Value* b, llvm::Value* accumulator) {
+  return builder_.CreateIntrinsic(llvm::Intrinsic::fmuladd, {vectorType_}, {a, b, accumulator});
+}
+
+// Compare+select rather than llvm.maxnum: it maps to one vmaxps.
+llvm::Value* KernelBuilder::max(llvm::Value* a, llvm::Value* b) {
+  return builder_.CreateSelect(builder_.CreateFCmpOGT(a, b), a, b);
+}
+
+llvm::Value* KernelBuilder::min(llvm::Value* a, llvm::Value* b) {
+  return builder_.CreateSelect(builder_.CreateFCmpOLT(a, b), a, b);
+}
+
+llvm::AllocaInst* KernelBuilder::vectorVariable(llvm::Value* initial) {
+  llvm::IRBuilder<> atEntry(entry_, entry_->getFirstInsertionPt());
+  llvm::AllocaInst* slot = atEntry.CreateAlloca(vectorType_);
+  builder_.CreateStore(initial, slot);
+  return slot;
+}
+
+void KernelBuilder::forLoop(llvm::Value* first, llvm::Value* last, int64_t step,
+                            const std::function<void(llvm::Value*)>& body) {
+  llvm::LLVMContext& context = builder_.getContext();
+  llvm::BasicBlock* before = builder_.GetInsertBlock();
+  auto* header = llvm::BasicBlock::Create(context, "loop", function_);
+  auto* bodyBlock = llvm::BasicBlock::Create(context, "body", function_);
+  auto* exit = llvm::BasicBlock::Create(context, "exit", function_);
+  builder_.CreateBr(header);
+  builder_.SetInsertPoint(header);
+  llvm::PHINode* index = builder_.CreatePHI(builder_.getInt64Ty(), 2, "i");
+  index->addIncoming(first, before);
+  builder_.CreateCondBr(builder_.CreateICmpSLT(index, last), bodyBlock, exit);
+  builder_.SetInsertPoint(bodyBlock);
+  body(index);
+  index->addIncoming(builder_.CreateAdd(index, i64(step)), builder_.GetInsertBlock());
+  builder_.CreateBr(header);
+  builder_.SetInsertPoint(exit);
+}
+
+void KernelBuilder::ifThen(llvm::Value* condition, const std::function<void()>& body) {
+  llvm::LLVMContext& context = builder_.getContext();
+  auto* then = llvm::BasicBlock::Create(context, "then", function_);
+  auto* join = llvm::BasicBlock::Create(context, "join", function_);
+  builder_.CreateCondBr(condition, then, join);
+  builder_.SetInsertPoint(then);
+  body();
+  builder_.CreateBr(join);
+  builder_.SetInsertPoint(join);
+}
+
+}  // namespace convopt::codegen

@@ -1,0 +1,61 @@
+// IRBuilder plus the handful of constructs every kernel generator needs:
+// the kernel ABI, vectors of the target's width, loops, FMA.
+//
+// Kernel ABI: void name(float* const* buffers, int64_t begin, int64_t end) —
+// `buffers` are the kernel's tensors in the order its generator documents;
+// [begin, end) is the range of work units this call computes, so a thread pool
+// can split any kernel.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include <llvm/IR/IRBuilder.h>
+#include <llvm/IR/Module.h>
+
+namespace convopt::codegen {
+
+class KernelBuilder {
+ public:
+  KernelBuilder(llvm::Module& module, const std::string& name, int vectorWidth);
+  ~KernelBuilder();  // emits the return
+
+  llvm::IRBuilder<>& ir() { return builder_; }
+  int vectorWidth() const { return vectorWidth_; }
+  llvm::Function* function() const { return function_; }
+
+  llvm::Value* buffer(int index);  // buffers[index], loaded once in the entry block
+  llvm::Value* begin() const { return begin_; }
+  llvm::Value* end() const { return end_; }
+
+  llvm::Value* i64(int64_t value);
+  llvm::Value* splat(float value);
+  llvm::Value* splat(llvm::Value* scalar);
+  llvm::Value* zero() { return splat(0.0f); }
+  // `base` is a float*; offsets count floats.
+  llvm::Value* loadVector(llvm::Value* base, llvm::Value* offset);
+  llvm::Value* loadBroadcast(llvm::Value* base, llvm::Value* offset);
+  void storeVector(llvm::Value* base, llvm::Value* offset, llvm::Value* vector);
+  llvm::Value* fma(llvm::Value* a, llvm::Value* b, llvm::Value* accumulator);
+  llvm::Value* max(llvm::Value* a, llvm::Value* b);
+  llvm::Value* min(llvm::Value* a, llvm::Value* b);
+
+  // A vector variable (entry-block alloca; promoted to a register by mem2reg).
+  llvm::AllocaInst* vectorVariable(llvm::Value* initial);
+
+  // for (i = first; i < last; i += step) body(i)
+  void forLoop(llvm::Value* first, llvm::Value* last, int64_t step, const std::function<void(llvm::Value*)>& body);
+  void ifThen(llvm::Value* condition, const std::function<void()>& body);
+
+ private:
+  llvm::IRBuilder<> builder_;
+  llvm::Function* function_;
+  llvm::BasicBlock* entry_;
+  llvm::Value* buffers_;
+  llvm::Value* begin_;
+  llvm::Value* end_;
+  int vectorWidth_;
+  llvm::Type* vectorType_;
+};
+
+}  // namespace convopt::codegen

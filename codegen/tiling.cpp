@@ -1,0 +1,35 @@
+#include "codegen/tiling.h"
+
+#include <algorithm>
+
+namespace convopt::codegen {
+
+ConvTile broadcastTile(const Target& target, int64_t blocksPerGroup, bool mustDivide, int64_t rowLength) {
+  ConvTile best;
+  double bestScore = -1;
+  for (int blocks = 1; blocks <= std::min<int64_t>(kMaxBroadcastOutBlocks, blocksPerGroup); ++blocks) {
+    if (mustDivide && blocksPerGroup % blocks) continue;
+    // Registers: accumulators + one weight vector per block + the broadcast input.
+    int pixels = (target.vectorRegisters - kReservedRegisters - blocks) / blocks;
+    pixels = static_cast<int>(std::min<int64_t>(pixels, rowLength));
+    if (pixels < 1) continue;
+    double score = double(blocks) * pixels / (blocks + pixels);
+    if (score > bestScore) bestScore = score, best = {blocks, pixels};
+  }
+  return best;
+}
+
+ConvTile gatherTile(const Target& target, int period, int64_t rowLength) {
+  // Registers: accumulators + the gathered input + the weight vector per block.
+  int pixels = (target.vectorRegisters - kReservedRegisters - 2 * period) / period;
+  pixels = static_cast<int>(std::clamp<int64_t>(std::min<int64_t>(pixels, rowLength), 1, 64));
+  return {period, pixels};
+}
+
+int64_t pointwiseRowLength(int64_t height, int64_t width, int pixelsPerTile) {
+  for (int64_t rows = 1; rows <= height; ++rows)
+    if (height % rows == 0 && width * rows >= int64_t(kPointwiseRowPixelTiles) * pixelsPerTile) return width * rows;
+  return width * height;
+}
+
+}  // namespace convopt::codegen

@@ -1,0 +1,45 @@
+// Register-blocking heuristics of the convolution kernels, in one place so they
+// can be unit-tested and benchmarked instead of buried in the emitters.
+//
+// A tile accumulates `outBlocks` output-channel vectors for `pixels` output
+// pixels of one row in registers: outBlocks*pixels accumulators, plus the
+// vectors loaded per reduction step.
+#pragma once
+#include <cstdint>
+
+#include "codegen/target.h"
+
+namespace convopt::codegen {
+
+struct ConvTile {
+  int outBlocks = 1;
+  int pixels = 1;
+  bool operator==(const ConvTile&) const = default;
+};
+
+// Most output blocks one broadcast input value is reused across: beyond this the
+// weight loads per step outnumber the saved broadcasts.
+inline constexpr int kMaxBroadcastOutBlocks = 4;
+// Registers kept free for the loaded operands of one reduction step and temporaries.
+inline constexpr int kReservedRegisters = 1;
+
+// Broadcast kernels (dense, pointwise, wide groups): one input scalar is
+// broadcast and multiplied with `outBlocks` weight vectors. Picks the tile that
+// maximises FMAs per loaded vector, outBlocks*pixels / (outBlocks+pixels),
+// within the register file; `outBlocks` divides `blocksPerGroup` when tiles must
+// not straddle groups, and pixels never exceed the row.
+ConvTile broadcastTile(const Target& target, int64_t blocksPerGroup, bool mustDivide, int64_t rowLength);
+
+// Gather kernels (depthwise, narrow groups): each output block reads its own
+// input vector, so blocks share nothing; the tile is the channel-mapping period
+// (in blocks) times as many pixels as the registers hold, reusing each weight
+// vector across the pixels.
+ConvTile gatherTile(const Target& target, int period, int64_t rowLength);
+
+// A 1x1 stride-1 unpadded convolution sees H*W pixels as one long row; it is cut
+// into rows of W*k pixels (k divides H) of at least kPointwiseRowPixelTiles
+// tiles so that threads still get many rows.
+inline constexpr int kPointwiseRowPixelTiles = 4;
+int64_t pointwiseRowLength(int64_t height, int64_t width, int pixelsPerTile);
+
+}  // namespace convopt::codegen

@@ -1,0 +1,23 @@
+// The blocked channel layout used inside compiled regions: a 4-D tensor
+// N, C, H, W is stored as N, ceil(C/V), H, W, V (NCHWc), channel c at block
+// c / V, lane c % V. Lanes past C are padding: kernels never let them reach a
+// real channel. Reorders happen only where a region meets plain NCHW tensors.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+namespace convopt::runtime {
+
+struct BlockedShape {
+  int64_t batch, channels, height, width;
+  int vectorWidth;
+  int64_t blocks() const { return (channels + vectorWidth - 1) / vectorWidth; }
+  int64_t elements() const { return batch * blocks() * height * width * vectorWidth; }
+  static BlockedShape of(const std::vector<int64_t>& nchw, int vectorWidth);
+};
+
+// NCHW -> NCHWc (padding lanes set to 0) and back.
+void toBlocked(const float* plain, float* blocked, const BlockedShape& shape);
+void fromBlocked(const float* blocked, float* plain, const BlockedShape& shape);
+
+}  // namespace convopt::runtime

@@ -1,0 +1,170 @@
+// Bad input to `convopt inspect` and `convopt optimize`: one clear error line
+// naming the node/tensor, exit code 2, no output file, input untouched.
+#include <gtest/gtest.h>
+#include <functional>
+
+#include <fmt/format.h>
+#include <onnx/onnx_pb.h>
+
+#include "tests/support/cli_helpers.h"
+#include "tests/support/ir_temp_dir.h"
+
+namespace convopt {
+namespace {
+
+namespace fs = std::filesystem;
+
+using testing::readFile;
+using testing::textModelBytes;
+using testing::writeFile;
+
+std::string protoBytes(const onnx::ModelProto& proto) { return proto.SerializeAsString(); }
+
+// Runs both commands on `bytes` written as model.onnx (plus side files the
+// case sets up) and checks the contract; `expected` must appear in the message.
+void expectRejected(const std::string& bytes, const std::string& expected,
+                    const std::function<void(const testing::TempDir&)>& setUp = {}) {
+  testing::TempDir dir;
+  fs::create_directory(dir / "in");
+  fs::path model = dir / "in" / "model.onnx";
+  writeFile(model, bytes);
+  if (setUp) setUp(dir);
+  for (const char* command : {"inspect", "inspect --json", "optimize"}) {
+    SCOPED_TRACE(command);
+    fs::path out = dir / "out.onnx";
+    std::string args = fmt::format("{} '{}'", command, model.string());
+    if (std::string(command) == "optimize") args += fmt::format(" -o '{}'", out.string());
+    testing::RunResult r = testing::runConvopt(args, dir.path());
+    EXPECT_EQ(r.exitCode, 2);
+    EXPECT_TRUE(r.stderrText.starts_with("convopt: error: ")) << r.stderrText;
+    EXPECT_EQ(std::count(r.stderrText.begin(), r.stderrText.end(), '\n'), 1) << r.stderrText;
+    EXPECT_NE(r.stderrText.find(expected), std::string::npos) << r.stderrText;
+    EXPECT_EQ(readFile(model), bytes);
+    // No output, no external data file, no temp file beside them.
+    for (const auto& entry : fs::directory_iterator(dir.path()))
+      EXPECT_EQ(entry.path().filename().string().find("out.onnx"), std::string::npos) << entry.path();
+  }
+}
+
+// A model whose only initializer 'w' (float[4]) is stored externally.
+std::string externalModelBytes(const std::string& location, int64_t offset, int64_t length) {
+  onnx::ModelProto proto;
+  proto.set_ir_version(8);
+  proto.add_opset_import()->set_version(13);
+  auto* g = proto.mutable_graph();
+  g->set_name("g");
+  auto* t = g->add_initializer();
+  t->set_name("w");
+  t->set_data_type(onnx::TensorProto::FLOAT);
+  t->add_dims(4);
+  t->set_data_location(onnx::TensorProto::EXTERNAL);
+  for (auto [key, value] : {std::pair<std::string, std::string>{"location", location},
+                            {"offset", std::to_string(offset)},
+                            {"length", std::to_string(length)}}) {
+    auto* e = t->add_external_data();
+    e->set_key(key);
+    e->set_value(value);
+  }
+  g->add_output()->set_name("w");
+  return protoBytes(proto);
+}
+
+// One float initializer 'w' with the given dims and raw bytes.
+std::string initializerModelBytes(const std::vector<int64_t>& dims, size_t rawBytes) {
+  onnx::ModelProto proto;
+  proto.set_ir_version(8);
+  proto.add_opset_import()->set_version(13);
+  auto* g = proto.mutable_graph();
+  g->set_name("g");
+  auto* t = g->add_initializer();
+  t->set_name("w");
+  t->set_data_type(onnx::TensorProto::FLOAT);
+  for (int64_t d : dims) t->add_dims(d);
+  t->set_raw_data(std::string(rawBytes, '\0'));
+  g->add_output()->set_name("w");
+  return protoBytes(proto);
+}
+
+const fs::path kSharedModel = fs::path(CONVOPT_SHARED_MODELS) / "sepnet" / "model.onnx";
+
+TEST(BadInput, EmptyFile) { expectRejected("", "the file is empty"); }
+
+TEST(BadInput, TruncatedFile) {
+  std::string bytes = readFile(kSharedModel);
+  expectRejected(bytes.substr(0, bytes.size() / 2), "not an ONNX model");
+}
+
+TEST(BadInput, NotAnOnnxFile) { expectRejected("\x89PNG\r\n\x1a\n not a model at all", "not an ONNX model"); }
+
+TEST(BadInput, ModelWithoutGraph) {
+  onnx::ModelProto proto;
+  proto.set_ir_version(8);
+  expectRejected(protoBytes(proto), "a model without a graph");
+}
+
+TEST(BadInput, UndefinedInput) {
+  expectRejected(textModelBytes(R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[2] x) => (float[2] z)
+{
+  z = Add (x, missing)
+}
+)"),
+                 "node Add(z): input 'missing' is not defined");
+}
+
+TEST(BadInput, Cycle) {
+  expectRejected(textModelBytes(R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[2] x) => (float[2] z)
+{
+  a = Add (x, b)
+  b = Relu (a)
+  z = Neg (b)
+}
+)"),
+                 "node Add(a): is part of a cycle");
+}
+
+TEST(BadInput, InitializerDataNotMatchingShape) {
+  expectRejected(initializerModelBytes({2, 3}, 20),
+                 "tensor 'w': data holds 20 bytes but shape [2,3] of float needs 24");
+}
+
+TEST(BadInput, DimsOverflowing64Bits) {
+  expectRejected(initializerModelBytes({int64_t{1} << 40, int64_t{1} << 40}, 4),
+                 "tensor 'w': element count of its shape overflows 64 bits");
+}
+
+TEST(BadInput, DeclaredInputDimsOverflowing64Bits) {
+  expectRejected(textModelBytes(R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[4294967296,4294967296,4] x) => (float[4294967296,4294967296,4] y)
+{
+  y = Relu (x)
+}
+)"),
+                 "value 'x': element count of its shape overflows 64 bits");
+}
+
+TEST(BadInput, ExternalDataOutsideTheModelsFolder) {
+  expectRejected(externalModelBytes("../secret.bin", 0, 16),
+                 "tensor 'w': external data location '../secret.bin' is outside",
+                 [](const testing::TempDir& dir) { writeFile(dir / "secret.bin", std::string(16, 'x')); });
+}
+
+TEST(BadInput, ExternalDataPastTheEndOfItsFile) {
+  expectRejected(externalModelBytes("w.bin", 8, 16),
+                 "tensor 'w': external data (offset 8, length 16) runs past the end",
+                 [](const testing::TempDir& dir) { writeFile(dir / "in" / "w.bin", std::string(20, 'x')); });
+}
+
+TEST(BadInput, ConvWeightNotFittingChannelsAndGroup) {
+  expectRejected(textModelBytes(R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,8,4,4] x, float[6,3,1,1] w) => (float[1,6,4,4] y)
+{
+  y = Conv <group = 2> (x, w)
+}
+)"),
+                 "node Conv(y): weight 'w' expects 6 input channels (3 per group x group 2) but input 'x' has 8");
+}
+
+}  // namespace
+}  // namespace convopt

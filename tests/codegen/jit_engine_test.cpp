@@ -1,0 +1,157 @@
+// The compiled engine against the reference interpreter on small models
+// written as ONNX text: which nodes become kernels, which fuse, which fall
+// back, and that the numbers agree.
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "codegen/jit_engine.h"
+#include "ir/onnx_io.h"
+#include "runtime/reference/interpreter.h"
+
+namespace convopt::codegen {
+namespace {
+
+ir::Tensor randomTensor(const std::vector<int64_t>& dims, std::mt19937& rng, bool positive) {
+  std::uniform_real_distribution<float> uniform(positive ? 0.5f : -1.0f, positive ? 1.5f : 1.0f);
+  ir::Tensor t(ir::DType::Float, dims);
+  for (float& v : t.data<float>()) v = uniform(rng);
+  return t;
+}
+
+// The first graph input is the model's input; the other float inputs are its
+// weights and become random initializers (ONNX text cannot spell them out);
+// variances and divisors are kept positive.
+runtime::TensorMap randomizeModel(ir::Model& model, unsigned seed) {
+  std::mt19937 rng(seed);
+  runtime::TensorMap inputs;
+  std::vector<ir::Value*> declared = model.graph->inputs();
+  for (size_t i = 0; i < declared.size(); ++i) {
+    ir::Value* input = declared[i];
+    if (input->isInitializer()) continue;
+    bool positive = input->name() == "var" || input->name() == "divisor";
+    ir::Tensor t = randomTensor(input->type.staticShape(), rng, positive);
+    t.name = input->name();
+    if (i == 0)
+      inputs[input->name()] = t;
+    else
+      model.graph->setInitializer(input, t);
+  }
+  return inputs;
+}
+
+// Runs the model both ways on random inputs; returns the engine's explanation.
+std::string expectSameAsReference(const std::string& text, const char* cpu, int threads = 2) {
+  ir::Model model = ir::parseModelText(text);
+  runtime::TensorMap inputs = randomizeModel(model, 7);
+  runtime::TensorMap expected = runtime::runReference(*model.graph, inputs);
+  JitEngine engine(model, shapesOf(inputs), {cpu, threads});
+  runtime::TensorMap actual = engine.run(inputs);
+  for (const auto& [name, want] : expected) {
+    const ir::Tensor& got = actual.at(name);
+    EXPECT_EQ(got.dims(), want.dims()) << name;
+    auto a = got.data<float>(), e = want.data<float>();
+    for (size_t i = 0; i < e.size(); ++i)
+      if (!(std::abs(a[i] - e[i]) <= 1e-4f * (1 + std::abs(e[i])))) {
+        ADD_FAILURE() << name << "[" << i << "]: " << a[i] << " vs " << e[i] << "\n" << engine.explain();
+        break;
+      }
+  }
+  return engine.explain();
+}
+
+class Engine : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(Engine, ResidualBlockFusesIntoConvKernels) {
+  std::string explain = expectSameAsReference(R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,24,9,9] x, float[24, 1, 3, 3] wd, float[24] bd, float[24, 24, 1, 1] wp) => (float[1,24,9,9] z)
+<float lo = {0.0}, float hi = {6.0}>
+{
+  d = Conv <group = 24, pads = [1,1,1,1]> (x, wd, bd)
+  r = Clip (d, lo, hi)
+  p = Conv (r, wp)
+  s = Add (p, x)
+  z = Relu (s)
+}
+)", GetParam());
+  EXPECT_NE(explain.find("depthwise"), std::string::npos) << explain;
+  EXPECT_NE(explain.find("Clip(r): Clip -> fused into"), std::string::npos) << explain;
+  EXPECT_NE(explain.find("pointwise conv1x1_s1_d1_g1_c24x9x9_o24 tile"), std::string::npos) << explain;
+  EXPECT_NE(explain.find("add+relu"), std::string::npos) << explain;
+  EXPECT_NE(explain.find("0 fallback node(s)"), std::string::npos) << explain;
+}
+
+TEST_P(Engine, SqueezeExcitationAndSiLU) {
+  std::string explain = expectSameAsReference(R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,20,7,7] x, float[20, 20, 3, 3] w, float[20] b, float[8, 20, 1, 1] w1, float[8] b1, float[20, 8, 1, 1] w2, float[20] b2) => (float[1,20,7,7] z)
+{
+  c = Conv <pads = [1,1,1,1]> (x, w, b)
+  sg = Sigmoid (c)
+  a = Mul (c, sg)
+  g = GlobalAveragePool (a)
+  h = Conv (g, w1, b1)
+  hs = Sigmoid (h)
+  hm = Mul (h, hs)
+  e = Conv (hm, w2, b2)
+  es = Sigmoid (e)
+  z = Mul (a, es)
+}
+)", GetParam());
+  EXPECT_NE(explain.find("dense conv3x3_s1_d1_g1_c20x7x7_o20 tile"), std::string::npos) << explain;
+  EXPECT_NE(explain.find("+ silu"), std::string::npos) << explain;
+  EXPECT_NE(explain.find("avgpool7x7"), std::string::npos) << explain;
+  EXPECT_NE(explain.find("0 fallback node(s)"), std::string::npos) << explain;
+}
+
+TEST_P(Engine, PoolsConcatSplitBatchNormAndBroadcasts) {
+  std::string explain = expectSameAsReference(R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[2,6,11,11] x, float[6] s, float[6] bb, float[6] m, float[6] var, float[1] divisor, float[4, 6, 1, 1] w, float[16, 1, 1] cst) => (float[2,16,6,6] z, float[2,16,6,6] q)
+<int64[2] splits = {3, 13}>
+{
+  n = BatchNormalization <epsilon = 0.001> (x, s, bb, m, var)
+  mp = MaxPool <kernel_shape = [3,3], strides = [2,2], pads = [1,0,1,2]> (n)
+  ap = AveragePool <kernel_shape = [3,3], strides = [2,2], pads = [1,1,1,1], count_include_pad = 1> (x)
+  ap2 = AveragePool <kernel_shape = [3,3], strides = [2,2], pads = [0,1,2,1]> (x)
+  aps = Add (ap, ap2)
+  k = Conv <strides = [2,2]> (x, w)
+  ct = Concat <axis = 1> (mp, k, aps)
+  dv = Div (ct, divisor)
+  hs = HardSigmoid <alpha = 0.3, beta = 0.4> (dv)
+  z = Mul (hs, cst)
+  a, b = Split <axis = 1> (z, splits)
+  q = Concat <axis = 1> (b, a)
+}
+)", GetParam());
+  EXPECT_NE(explain.find("0 fallback node(s)"), std::string::npos) << explain;
+}
+
+TEST_P(Engine, UnsupportedNodesFallBackWithReorders) {
+  std::string explain = expectSameAsReference(R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,8,6,6] x, float[8, 8, 3, 3] w, float[288, 8] fc) => (float[1,8] z)
+<int64[2] shape = {1, 288}>
+{
+  c = Conv <pads = [1,1,1,1]> (x, w)
+  t = Tanh (c)
+  r = Relu (t)
+  f = Reshape (r, shape)
+  z = MatMul (f, fc)
+}
+)", GetParam());
+  EXPECT_NE(explain.find("Tanh(t): Tanh -> FALLBACK"), std::string::npos) << explain;
+  EXPECT_NE(explain.find("3 fallback node(s)"), std::string::npos) << explain;
+}
+
+TEST_P(Engine, SingleThreadMatchesToo) {
+  expectSameAsReference(R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,64,10,10] x, float[64, 4, 3, 3] w) => (float[1,64,10,10] z)
+{
+  z = Conv <group = 16, pads = [1,1,1,1]> (x, w)
+}
+)", GetParam(), 1);
+}
+
+INSTANTIATE_TEST_SUITE_P(Targets, Engine, ::testing::Values("x86-64-v3", "x86-64-v4"),
+                         [](const auto& info) { return std::string(info.param) == "x86-64-v3" ? "AVX2" : "AVX512"; });
+
+}  // namespace
+}  // namespace convopt::codegen

@@ -1,0 +1,56 @@
+// The register-blocking heuristics, as specified in codegen/tiling.h.
+#include <gtest/gtest.h>
+
+#include "codegen/conv_plan.h"
+#include "codegen/tiling.h"
+
+namespace convopt::codegen {
+namespace {
+
+Target avx512() { return {"", "", "", 16, 32, true}; }
+Target avx2() { return {"", "", "", 8, 16, true}; }
+
+TEST(Tiling, BroadcastTileFillsTheRegisterFile) {
+  // 32 registers: 4 blocks x 6 pixels (24 accumulators + 4 weights + 1 input).
+  EXPECT_EQ(broadcastTile(avx512(), 4, false, 56), (ConvTile{4, 6}));
+  // 16 registers: 3 blocks x 4 pixels beats 2x6 (12/7 > 12/8 FMAs per load).
+  EXPECT_EQ(broadcastTile(avx2(), 8, false, 56), (ConvTile{3, 4}));
+  // One block per group: all registers go to pixels.
+  EXPECT_EQ(broadcastTile(avx512(), 1, true, 56), (ConvTile{1, 30}));
+  // Blocks must divide the group's blocks: 3 does not divide 4.
+  EXPECT_EQ(broadcastTile(avx2(), 4, true, 56), (ConvTile{2, 6}));
+  // A short row caps the pixels.
+  EXPECT_EQ(broadcastTile(avx512(), 1, false, 7), (ConvTile{1, 7}));
+}
+
+TEST(Tiling, GatherTileSharesRegistersAmongThePeriod) {
+  EXPECT_EQ(gatherTile(avx512(), 1, 56), (ConvTile{1, 29}));
+  EXPECT_EQ(gatherTile(avx512(), 2, 56), (ConvTile{2, 13}));
+  EXPECT_EQ(gatherTile(avx2(), 1, 56), (ConvTile{1, 13}));
+  EXPECT_EQ(gatherTile(avx2(), 1, 5), (ConvTile{1, 5}));
+}
+
+TEST(Tiling, PointwiseRowsHoldSeveralTiles) {
+  EXPECT_EQ(pointwiseRowLength(56, 56, 6), 56);
+  EXPECT_EQ(pointwiseRowLength(14, 14, 6), 28);   // 2 rows of 14
+  EXPECT_EQ(pointwiseRowLength(7, 7, 6), 49);     // 7 does not split
+}
+
+TEST(Tiling, GatherPeriodFollowsGroupsAcrossVectors) {
+  ConvSpec depthwise;
+  depthwise.inChannels = depthwise.outChannels = depthwise.group = 32;
+  EXPECT_EQ(gatherPeriod(depthwise, 16)->period, 1);
+  depthwise.outChannels = 64;  // multiplier 2: a vector covers 8 input channels
+  EXPECT_EQ(gatherPeriod(depthwise, 16)->period, 2);
+  EXPECT_EQ(gatherPeriod(depthwise, 16)->shiftBlocks, 1);
+  ConvSpec resnext;
+  resnext.inChannels = resnext.outChannels = 128, resnext.group = 32;  // 4 per group
+  EXPECT_EQ(gatherPeriod(resnext, 16)->period, 1);
+  EXPECT_EQ(gatherPeriod(resnext, 16)->shiftBlocks, 1);
+  ConvSpec odd;
+  odd.inChannels = odd.outChannels = 7 * 5, odd.group = 5;  // 7 per group: 7 vectors repeat
+  EXPECT_EQ(gatherPeriod(odd, 16)->period, 7);
+}
+
+}  // namespace
+}  // namespace convopt::codegen
