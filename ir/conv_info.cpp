@@ -1,8 +1,6 @@
 #include "ir/conv_info.h"
 
 #include <algorithm>
-#include <functional>
-#include <numeric>
 
 #include "ir/error.h"
 
@@ -16,8 +14,8 @@ std::optional<std::vector<int64_t>> staticShapeOf(const Value* v) {
   return v->type.staticShape();
 }
 
-int64_t product(const std::vector<int64_t>& dims) {
-  return std::accumulate(dims.begin(), dims.end(), int64_t{1}, std::multiplies<>());
+int64_t product(const std::vector<int64_t>& dims, const Node& conv) {
+  return checkedElementCount(dims, "node " + conv.label());
 }
 
 std::optional<int64_t> convMacs(const ConvInfo& info, const Value* output) {
@@ -26,8 +24,8 @@ std::optional<int64_t> convMacs(const ConvInfo& info, const Value* output) {
   if (!batch.isStatic() || info.outputSpatial.empty() ||
       std::any_of(info.outputSpatial.begin(), info.outputSpatial.end(), [](int64_t d) { return d < 0; }))
     return std::nullopt;
-  std::vector<int64_t> factors{batch.value, info.outChannels, product(info.outputSpatial),
-                               info.inChannels / info.group, product(info.kernelShape)};
+  std::vector<int64_t> factors{batch.value, info.outChannels, product(info.outputSpatial, *info.node),
+                               info.inChannels / info.group, product(info.kernelShape, *info.node)};
   int64_t macs = 1;
   for (int64_t f : factors)
     if (__builtin_mul_overflow(macs, f, &macs))
@@ -74,8 +72,8 @@ ConvInfo analyzeConv(const Node& conv) {
   info.dilations = conv.getInts("dilations", std::vector<int64_t>(spatial, 1));
   info.pads = conv.getInts("pads", std::vector<int64_t>(2 * spatial, 0));
   info.kind = classifyConv(info.inChannels, info.group, info.kernelShape);
-  info.weightParams = product(*weight);
-  if (auto bias = staticShapeOf(conv.input(2))) info.biasParams = product(*bias);
+  info.weightParams = product(*weight, conv);
+  if (auto bias = staticShapeOf(conv.input(2))) info.biasParams = product(*bias, conv);
   const Value* out = conv.output(0);
   if (out && out->type.shape && out->type.shape->size() == spatial + 2)
     for (size_t i = 2; i < out->type.shape->size(); ++i) info.outputSpatial.push_back((*out->type.shape)[i].value);

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "ir/error.h"
 #include "ir/printer.h"
 
 namespace convopt::ir {
@@ -20,7 +21,9 @@ std::optional<int64_t> matMulMacs(const Node& node) {
   bool transA = node.opType == "Gemm" && node.getInt("transA", 0) != 0;
   int64_t k = transA ? aDims.front() : aDims.back();
   int64_t macs = k;
-  for (int64_t d : out->type.staticShape()) macs *= d;
+  for (int64_t d : out->type.staticShape())
+    if (__builtin_mul_overflow(macs, d, &macs))
+      throwInputError("node {}: its MAC count overflows 64 bits", node.label());
   return macs;
 }
 
@@ -35,19 +38,31 @@ nlohmann::json valueJson(const Value& v) {
   if (v.type.shape) {
     shape = nlohmann::json::array();
     for (const Dim& d : *v.type.shape)
-      shape.push_back(d.isStatic() ? nlohmann::json(d.value) : d.param.empty() ? nlohmann::json(nullptr) : nlohmann::json(d.param));
+      shape.push_back(d.isStatic()        ? nlohmann::json(d.value)
+                      : d.param.empty()   ? nlohmann::json(nullptr)
+                                          : nlohmann::json(d.param));
   }
   return {{"name", v.name()}, {"dtype", dtypeName(v.type.dtype)}, {"shape", shape}};
 }
 
-nlohmann::json optionalJson(const std::optional<int64_t>& v) { return v ? nlohmann::json(*v) : nlohmann::json(nullptr); }
+nlohmann::json optionalJson(const std::optional<int64_t>& v) {
+  return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
+}
 
 nlohmann::json convJson(const ConvInfo& c) {
-  return {{"name", c.node->label()},     {"kind", convKindName(c.kind)},     {"in_channels", c.inChannels},
-          {"out_channels", c.outChannels}, {"group", c.group},                 {"kernel_shape", c.kernelShape},
-          {"strides", c.strides},          {"dilations", c.dilations},         {"pads", c.pads},
-          {"output_shape", dimsJson(c.outputSpatial)}, {"weight_params", c.weightParams},
-          {"bias_params", c.biasParams},   {"macs", optionalJson(c.macs)}};
+  return {{"name", c.node->label()},
+          {"kind", convKindName(c.kind)},
+          {"in_channels", c.inChannels},
+          {"out_channels", c.outChannels},
+          {"group", c.group},
+          {"kernel_shape", c.kernelShape},
+          {"strides", c.strides},
+          {"dilations", c.dilations},
+          {"pads", c.pads},
+          {"output_shape", dimsJson(c.outputSpatial)},
+          {"weight_params", c.weightParams},
+          {"bias_params", c.biasParams},
+          {"macs", optionalJson(c.macs)}};
 }
 
 std::string dimsText(const std::vector<int64_t>& dims, const char* separator) {
@@ -139,7 +154,8 @@ nlohmann::json summaryToJson(const ModelSummary& s) {
 std::string summaryToText(const ModelSummary& s) {
   std::string out;
   std::vector<std::string> opsets;
-  for (const OpsetImport& o : s.opsets) opsets.push_back(fmt::format("{} {}", o.domain.empty() ? "ai.onnx" : o.domain, o.version));
+  for (const OpsetImport& o : s.opsets)
+    opsets.push_back(fmt::format("{} {}", o.domain.empty() ? "ai.onnx" : o.domain, o.version));
   out += fmt::format("opsets:  {}\n", fmt::join(opsets, ", "));
   for (const Value* v : s.inputs) out += fmt::format("input:   {} {}\n", v->name(), typeText(v->type));
   for (const Value* v : s.outputs) out += fmt::format("output:  {} {}\n", v->name(), typeText(v->type));
@@ -147,8 +163,9 @@ std::string summaryToText(const ModelSummary& s) {
   for (const auto& [op, count] : s.opHistogram) ops.push_back(fmt::format("{} {}", op, count));
   out += fmt::format("ops:     {}\n", fmt::join(ops, ", "));
   out += fmt::format("params:  {}\n", s.params);
-  out += fmt::format("MACs:    {}\n", s.macs ? std::to_string(*s.macs) + " (Conv, Gemm, MatMul)"
-                                             : "unknown (dims are dynamic; fix them with --input-shape NAME=1x3x224x224)");
+  std::string macs = s.macs ? std::to_string(*s.macs) + " (Conv, Gemm, MatMul)"
+                            : "unknown (dims are dynamic; fix them with --input-shape NAME=1x3x224x224)";
+  out += fmt::format("MACs:    {}\n", macs);
   std::vector<std::string> counts;
   for (auto [kind, count] : s.convCounts) counts.push_back(fmt::format("{} {}", convKindName(kind), count));
   out += fmt::format("convs:   {} ({})\n", s.convs.size(), fmt::join(counts, ", "));

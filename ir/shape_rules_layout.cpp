@@ -19,7 +19,7 @@ Dim product(const Shape& s, size_t from, size_t to) {
   int64_t p = 1;
   for (size_t i = from; i < to; ++i) {
     if (!s[i].isStatic()) return Dim{};
-    p *= s[i].value;
+    if (__builtin_mul_overflow(p, s[i].value, &p)) return Dim{};
   }
   return staticDim(p);
 }
@@ -68,7 +68,8 @@ std::vector<ValueType> transposeRule(const Node& node, const KnownValues&) {
   std::vector<int64_t> perm(x->size());
   for (size_t i = 0; i < perm.size(); ++i) perm[i] = static_cast<int64_t>(perm.size() - 1 - i);
   perm = node.getInts("perm", perm);
-  if (perm.size() != x->size()) throwInputError("node {}: perm has {} entries for rank {}", node.label(), perm.size(), x->size());
+  if (perm.size() != x->size())
+    throwInputError("node {}: perm has {} entries for rank {}", node.label(), perm.size(), x->size());
   Shape out;
   for (int64_t p : perm) out.push_back((*x)[normalizeAxis(node, p, static_cast<int64_t>(x->size()))]);
   return {makeType(dtype, out)};
@@ -129,7 +130,8 @@ std::vector<ValueType> sliceRule(const Node& node, const KnownValues& known) {
   auto axes = intsFromAttrOrInput(known, node, "axes", 3);
   if (!axes && !node.input(3)) axes = defaultAxes;
   auto steps = node.input(4) ? known.ints(node.input(4)) : std::optional(std::vector<int64_t>(starts->size(), 1));
-  if (!axes || !steps || axes->size() != starts->size() || ends->size() != starts->size() || steps->size() != starts->size())
+  size_t n = starts->size();
+  if (!axes || !steps || axes->size() != n || ends->size() != n || steps->size() != n)
     return {makeType(dtype, Shape(x->size()))};
   Shape out = *x;
   for (size_t i = 0; i < axes->size(); ++i) {
@@ -197,7 +199,8 @@ std::vector<ValueType> resizeRule(const Node& node, const KnownValues& known) {
   DType dtype = inputDType(node, 0);
   if (!x) return {makeType(dtype, std::nullopt)};
   Shape out(x->size());
-  if (auto sizes = node.inputs().size() > 3 ? known.ints(node.input(3)) : std::nullopt; sizes && sizes->size() == x->size()) {
+  auto sizes = known.ints(node.input(3));
+  if (sizes && sizes->size() == x->size()) {
     for (size_t i = 0; i < out.size(); ++i) out[i] = staticDim((*sizes)[i]);
     return {makeType(dtype, out)};
   }

@@ -3,8 +3,8 @@
 // chains; when the dims involved are static, so are the results. Only small
 // integer tensors are tracked.
 #include <algorithm>
+#include <cstdint>
 #include <functional>
-#include <numeric>
 
 #include "ir/shape_rules.h"
 
@@ -29,7 +29,10 @@ std::optional<Ints> shapeValue(const Node& node, const KnownValues&) {
 std::optional<Ints> sizeValue(const Node& node, const KnownValues& known) {
   auto dims = shapeValue(node, known);
   if (!dims) return std::nullopt;
-  return Ints{std::accumulate(dims->begin(), dims->end(), int64_t{1}, std::multiplies<>())};
+  int64_t size = 1;
+  for (int64_t d : *dims)
+    if (__builtin_mul_overflow(size, d, &size)) return std::nullopt;
+  return Ints{size};
 }
 
 std::optional<Ints> passThroughValue(const Node& node, const KnownValues& known) {
@@ -94,7 +97,10 @@ std::optional<Ints> arithmeticValue(const Node& node, const KnownValues& known) 
   for (size_t i = 0; i < n; ++i) {
     int64_t x = (*a)[a->size() == 1 ? 0 : i], y = (*b)[b->size() == 1 ? 0 : i];
     if (std::is_same_v<Op, std::divides<>> && y == 0) return std::nullopt;
-    out[i] = Op()(x, y);
+    // Computed wide so that overflow (and INT64_MIN / -1) is detected, not UB.
+    __int128 wide = Op()(static_cast<__int128>(x), static_cast<__int128>(y));
+    if (wide < INT64_MIN || wide > INT64_MAX) return std::nullopt;
+    out[i] = static_cast<int64_t>(wide);
   }
   return out;
 }

@@ -13,6 +13,10 @@ void verifyGraph(Graph& graph) {
       throwInputError("initializer '{}': data holds {} bytes but its shape needs {}", v->name(), t.byteSize(),
                       expected);
   }
+  // Declared shapes (inputs, outputs, value_info) must describe a countable tensor.
+  for (const Value* v : graph.values())
+    if (v->type.hasStaticShape() && !v->isInitializer())
+      checkedElementCount(v->type.staticShape(), "value '" + v->name() + "'");
   for (const Node* n : graph.nodes()) {
     for (const Value* in : n->inputs())
       if (in && !in->producer() && !in->isGraphInput() && !in->isInitializer())

@@ -1,4 +1,5 @@
-// convopt inspect MODEL [--json] [--ir] [--input-shape NAME=1x3xHxW]: what a model contains.
+// convopt inspect MODEL [--json] [--ir] [--input-shape NAME=1x3xHxW] [--diff OTHER]:
+// what a model contains, or what changed between it and OTHER.
 #include <iostream>
 
 #include <nlohmann/json.hpp>
@@ -8,6 +9,7 @@
 #include "ir/printer.h"
 #include "ir/shape_inference.h"
 #include "ir/verifier.h"
+#include "passes/model_diff.h"
 #include "tools/commands.h"
 
 namespace convopt::tools {
@@ -18,6 +20,7 @@ void registerInspectCommand(CLI::App& app) {
     bool ir = false;
     bool json = false;
     std::vector<std::string> inputShapes;
+    std::string diffWith;
   };
   auto options = std::make_shared<Options>();
   CLI::App* cmd = app.add_subcommand("inspect", "Summarise a model: opsets, inputs, ops, convolutions");
@@ -26,15 +29,28 @@ void registerInspectCommand(CLI::App& app) {
   cmd->add_flag("--json", options->json, "Print the summary as JSON");
   cmd->add_option("--input-shape", options->inputShapes,
                   "Fix a dynamic input's dims for shape inference and MACs, e.g. x=1x3x48x192 (repeatable)");
-  cmd->callback([options] {
-    ir::Model model = ir::loadModel(options->model);
+  cmd->add_option("--diff", options->diffWith,
+                  "Compare MODEL (before) with this model (after): nodes removed, added, changed; totals");
+  auto loadAnalyzed = [options](const std::string& path) {
+    ir::Model model = ir::loadModel(path);
     ir::verifyGraph(*model.graph);
+    for (const std::string& spec : options->inputShapes) ir::applyInputShape(model, spec);
+    ir::inferShapes(model);
+    return model;
+  };
+  cmd->callback([options, loadAnalyzed] {
     if (options->ir) {
+      ir::Model model = ir::loadModel(options->model);
+      ir::verifyGraph(*model.graph);
       std::cout << ir::printModel(model);
       return;
     }
-    for (const std::string& spec : options->inputShapes) ir::applyInputShape(model, spec);
-    ir::inferShapes(model);
+    ir::Model model = loadAnalyzed(options->model);
+    if (!options->diffWith.empty()) {
+      passes::ModelDiff diff = passes::diffModels(model, loadAnalyzed(options->diffWith));
+      std::cout << (options->json ? passes::modelDiffToJson(diff).dump(2) + "\n" : passes::modelDiffToText(diff));
+      return;
+    }
     ir::ModelSummary summary = ir::summarizeModel(model);
     if (options->json)
       std::cout << ir::summaryToJson(summary).dump(2) << "\n";

@@ -1,29 +1,140 @@
-// convopt optimize IN -o OUT: rewrites a model and writes it atomically.
+// convopt optimize IN -o OUT: runs a pass pipeline, checks the result against
+// the original on the reference interpreter, and writes it atomically.
+#include <fmt/format.h>
+
+#include <chrono>
+#include <fstream>
+#include <iostream>
+
+#include "ir/error.h"
 #include "ir/onnx_io.h"
+#include "ir/printer.h"
 #include "ir/shape_inference.h"
 #include "ir/verifier.h"
+#include "passes/equivalence.h"
+#include "passes/pass_manager.h"
+#include "passes/pass_registry.h"
+#include "passes/pipeline.h"
+#include "passes/rewrite_report.h"
 #include "tools/commands.h"
 
 namespace convopt::tools {
+namespace {
+
+struct OptimizeOptions {
+  std::string input;
+  std::string output;
+  std::string passes;
+  std::string report;
+  std::vector<std::string> inputShapes;
+  size_t externalThreshold = 0;
+  bool printAfterAll = false;
+  bool explain = false;
+  bool verify = true;
+  passes::PassOptions pass;
+  passes::EquivalenceOptions equivalence;
+};
+
+std::string passListHelp() {
+  std::string help = "Comma-separated pass pipeline (default:";
+  for (const auto& entry : passes::defaultPipeline()) help += " " + std::string(entry.pass);
+  help += "). Passes:";
+  for (const auto& info : passes::registeredPasses()) help += fmt::format("\n  {:<24} {}", info.name, info.description);
+  return help;
+}
+
+double secondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+void writeReport(const std::string& path, nlohmann::json report) {
+  std::ofstream out(path);
+  if (!out) throwInputError("cannot write report '{}'", path);
+  out << report.dump(2) << "\n";
+}
+
+void optimize(const OptimizeOptions& o) {
+  ir::Model model = ir::loadModel(o.input);
+  ir::verifyGraph(*model.graph);
+  for (const std::string& spec : o.inputShapes) ir::applyInputShape(model, spec);
+  std::unique_ptr<ir::Graph> original = o.verify ? model.graph->clone() : nullptr;
+  std::vector<std::string> pipeline =
+      o.passes.empty() ? passes::defaultPipelineNames() : passes::parsePipeline(o.passes);
+  passes::PassManagerOptions managerOptions{o.pass, {}};
+  if (o.printAfterAll)
+    managerOptions.afterPass = [](std::string_view pass, const ir::Model& m) {
+      std::cerr << fmt::format("// ----- IR after {} -----\n", pass) << ir::printModel(m, {.maxInlineElements = 16});
+    };
+  auto start = std::chrono::steady_clock::now();
+  std::vector<passes::PassStatistics> stats = passes::runPipeline(model, pipeline, managerOptions);
+  double pipelineSeconds = secondsSince(start);
+  std::cout << passes::formatStatistics(stats, o.explain) << "\n"
+            << passes::formatRewriteTable(stats)
+            << fmt::format("pipeline: {:.1f} ms (passes, verifier and shape inference)\n", pipelineSeconds * 1e3);
+  nlohmann::json report = passes::rewriteReportJson(stats);
+  report["pipeline_seconds"] = pipelineSeconds;
+  if (o.verify) {
+    start = std::chrono::steady_clock::now();
+    passes::EquivalenceResult result;
+    try {
+      result = passes::compareModels(*original, *model.graph, model.defaultOpset(), o.equivalence);
+    } catch (const InputError& e) {
+      throwInputError(
+          "--verify could not run the model on seeded random inputs ({}); fix dynamic dims with "
+          "--input-shape, or skip the check with --no-verify",
+          e.what());
+    }
+    double verifySeconds = secondsSince(start);
+    std::cout << fmt::format("verify (seed {}, tolerance {:g}): {:.1f} ms\n", o.equivalence.seed,
+                             o.equivalence.tolerance, verifySeconds * 1e3)
+              << result.summary();
+    report["verify"] = {{"seconds", verifySeconds},
+                        {"seed", o.equivalence.seed},
+                        {"tolerance", o.equivalence.tolerance},
+                        {"equivalent", result.equivalent()}};
+    if (!result.equivalent()) {
+      if (!o.report.empty()) writeReport(o.report, report);
+      fmt::print(stderr,
+                 "convopt: error: the optimized model differs from the original beyond tolerance; '{}' not written\n",
+                 o.output);
+      throw ExitWith(kExitInternalError);
+    }
+  }
+  ir::saveModel(model, o.output, {o.externalThreshold});
+  if (!o.report.empty()) writeReport(o.report, report);
+}
+
+}  // namespace
 
 void registerOptimizeCommand(CLI::App& app) {
-  struct Options {
-    std::string input;
-    std::string output;
-    size_t externalThreshold = 0;
-  };
-  auto options = std::make_shared<Options>();
+  auto o = std::make_shared<OptimizeOptions>();
   CLI::App* cmd = app.add_subcommand("optimize", "Rewrite convolutions and write the optimized model");
-  cmd->add_option("input", options->input, "ONNX model to read (never modified)")->required();
-  cmd->add_option("-o,--output", options->output, "Where to write the optimized model")->required();
-  cmd->add_option("--external-data", options->externalThreshold,
+  cmd->add_option("input", o->input, "ONNX model to read (never modified)")->required();
+  cmd->add_option("-o,--output", o->output, "Where to write the optimized model (atomically)")->required();
+  cmd->add_option("--passes", o->passes, passListHelp());
+  cmd->add_flag("--print-after-all", o->printAfterAll, "Print the IR after every pass (to stderr)");
+  cmd->add_flag("--explain", o->explain, "Print every rejected candidate with its reason, per pass");
+  cmd->add_option("--min-gain", o->pass.minGain,
+                  "A structural rewrite must cut the estimated time by this fraction (default 0.10)")
+      ->check(CLI::Range(0.0, 1.0));
+  cmd->add_flag("--force", o->pass.force, "Apply exact structural rewrites even when the cost model says no");
+  cmd->add_option("--rank-tolerance", o->pass.rankTolerance,
+                  "Singular values below this fraction of the largest count as zero (default 1e-6)");
+  cmd->add_option("--input-shape", o->inputShapes,
+                  "Fix a dynamic input's dims, NAME=1x3x224x224 (repeatable); used by the cost model and --verify");
+  cmd->add_option("--report", o->report, "Write the rewrite report as JSON to this file");
+  cmd->add_flag("--verify,!--no-verify", o->verify,
+                "Compare outputs before/after on the reference interpreter and refuse to write on a mismatch "
+                "(default on)");
+  cmd->add_option("--seed", o->equivalence.seed, "Seed of the random inputs --verify uses (default 1)");
+  cmd->add_option("--tolerance", o->equivalence.tolerance,
+                  "--verify accepts max|diff| <= tolerance * max(max|output|, 1) (default 1e-4)");
+  cmd->add_option("--verify-dim", o->equivalence.dynamicDim,
+                  "--verify gives dynamic input dims other than the batch (1) this size (default 64); "
+                  "--input-shape fixes them instead");
+  cmd->add_option("--external-data", o->externalThreshold,
                   "Write tensors of at least this many bytes to OUTPUT.data (0: all inline)");
-  cmd->callback([options] {
-    ir::Model model = ir::loadModel(options->input);
-    ir::verifyGraph(*model.graph);
-    ir::checkShapes(model);
-    ir::saveModel(model, options->output, {options->externalThreshold});
-  });
+  cmd->callback([o] { optimize(*o); });
 }
 
 }  // namespace convopt::tools

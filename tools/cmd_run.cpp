@@ -98,6 +98,25 @@ void printStatistics(const std::string& name, const ir::Tensor& t) {
              lo, hi, v.empty() ? 0.0 : sum / double(v.size()));
 }
 
+// Writes input_N.pb and output_N.pb in graph order: an ONNX backend-test data
+// set that `run --check` (e.g. with another engine or an optimized model) replays.
+void writeTestDataSet(const fs::path& dir, const ir::Graph& graph, const runtime::TensorMap& inputs,
+                      const runtime::TensorMap& outputs) {
+  fs::create_directories(dir);
+  auto write = [&](const std::vector<ir::Value*>& values, const runtime::TensorMap& tensors, const char* prefix) {
+    size_t index = 0;
+    for (const ir::Value* v : values) {
+      auto it = tensors.find(v->name());
+      if (it == tensors.end()) continue;  // an input that is also an initializer, not overridden
+      ir::Tensor t = it->second;
+      t.name = v->name();
+      runtime::saveTensorFile(t, dir / fmt::format("{}_{}.pb", prefix, index++));
+    }
+  };
+  write(graph.inputs(), inputs, "input");
+  write(graph.outputs(), outputs, "output");
+}
+
 // Compares outputs in graph order with the data set's output_N.pb.
 bool checkOutputs(const RunOptions& o, const ir::Graph& graph, const runtime::TensorMap& outputs,
                   const runtime::TestDataSet& data) {
@@ -133,14 +152,7 @@ void run(const RunOptions& o) {
     outputs = runtime::runReference(model, inputs);
   }
   for (const ir::Value* out : model.graph->outputs()) printStatistics(out->name(), outputs.at(out->name()));
-  if (!o.outputDir.empty()) {
-    fs::create_directories(o.outputDir);
-    for (size_t i = 0; i < model.graph->outputs().size(); ++i) {
-      ir::Tensor t = outputs.at(model.graph->outputs()[i]->name());
-      t.name = model.graph->outputs()[i]->name();
-      runtime::saveTensorFile(t, fs::path(o.outputDir) / fmt::format("output_{}.pb", i));
-    }
-  }
+  if (!o.outputDir.empty()) writeTestDataSet(o.outputDir, *model.graph, inputs, outputs);
   if (data && !checkOutputs(o, *model.graph, outputs, *data)) throw ExitWith(kExitCheckFailed);
 }
 
@@ -153,7 +165,7 @@ void registerRunCommand(CLI::App& app) {
   cmd->add_option("--input", o->inputs, "NAME=FILE: input tensor from a TensorProto .pb or a .npy file (repeatable)");
   cmd->add_option("--shape", o->shapes, "NAME=D0,D1,...: shape of a random input with dynamic dims (others: 1)");
   cmd->add_option("--seed", o->seed, "Seed of the random inputs for inputs not given otherwise")->capture_default_str();
-  cmd->add_option("--output-dir", o->outputDir, "Write the outputs there as output_N.pb");
+  cmd->add_option("--output-dir", o->outputDir, "Write inputs and outputs there as input_N.pb / output_N.pb (a test data set for --check)");
   cmd->add_option("--check", o->checkDir,
                   "ONNX test data set folder: read input_N.pb, compare with output_N.pb; exit 3 if outside tolerance");
   cmd->add_option("--rtol", o->tolerance.rtol, "Relative tolerance of --check")->capture_default_str();

@@ -148,6 +148,11 @@ void registerActivationKernels(KernelRegistry& r) {
   }));
   r.add("Softplus", floatActivation([](const KernelContext&) { return [](float v) { return std::log1p(std::exp(v)); }; }));
   r.add("Softsign", floatActivation([](const KernelContext&) { return [](float v) { return v / (1 + std::fabs(v)); }; }));
+  r.add("Shrink", floatActivation([](const KernelContext& ctx) {
+    return [bias = ctx.getFloat("bias", 0.f), lambd = ctx.getFloat("lambd", 0.5f)](float v) {
+      return v < -lambd ? v + bias : v > lambd ? v - bias : 0.f;
+    };
+  }));
   r.add("Mish", floatActivation([](const KernelContext&) {
     return [](float v) { return v * std::tanh(std::log1p(std::exp(v))); };
   }));

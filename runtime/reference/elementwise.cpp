@@ -125,11 +125,29 @@ std::vector<Tensor> mod(const KernelContext& ctx) {
   })(ctx);
 }
 
+std::vector<Tensor> bitShift(const KernelContext& ctx) {
+  const std::string direction = ctx.getString("direction", "");
+  if (direction != "LEFT" && direction != "RIGHT") ctx.fail("direction must be LEFT or RIGHT");
+  DType t = ctx.input(0).dtype();
+  if (t != DType::Uint8 && t != DType::Uint16 && t != DType::Uint32 && t != DType::Uint64)
+    ctx.fail("BitShift needs unsigned integers");
+  return arithmetic([left = direction == "LEFT"](auto a, auto b) {
+    using T = decltype(a);
+    if constexpr (std::is_integral_v<T>) {
+      if (b >= T(sizeof(T) * 8)) return T(0);
+      return T(left ? a << b : a >> b);
+    } else {
+      return a;  // unreachable: rejected above
+    }
+  })(ctx);
+}
+
 std::vector<Tensor> where(const KernelContext& ctx) {
   const Tensor& cond = ctx.input(0);
   const Tensor& x = ctx.input(1);
   const Tensor& y = ctx.input(2);
   requireSameType(ctx, x, y);
+  if (cond.dtype() != DType::Bool) ctx.fail("condition must be bool");
   std::vector<int64_t> dims = broadcastShape(ctx, {cond.dims(), x.dims(), y.dims()});
   const std::vector<int64_t> strides[3] = {broadcastStrides(cond.dims(), dims), broadcastStrides(x.dims(), dims),
                                            broadcastStrides(y.dims(), dims)};
@@ -176,6 +194,7 @@ void registerElementwiseKernels(KernelRegistry& r) {
   }));
   r.add("Pow", pow);
   r.add("Mod", mod);
+  r.add("BitShift", bitShift);
   r.add("Sum", variadic([](auto a, auto b) { return a + b; }));
   r.add("Mean", variadic([](auto a, auto b) { return a + b; }, true));
   r.add("Max", variadic([](auto a, auto b) { return (a != a || a > b) ? a : b; }));

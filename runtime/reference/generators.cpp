@@ -1,5 +1,5 @@
 // Ops that make tensors from attributes or scalars: Constant,
-// ConstantOfShape, Range.
+// ConstantOfShape, Range, Trilu, EyeLike, Hann/Hamming/BlackmanWindow.
 #include <cmath>
 #include <cstring>
 
@@ -47,12 +47,64 @@ std::vector<Tensor> range(const KernelContext& ctx) {
   })};
 }
 
+// Keeps the upper (j - i >= k) or lower (j - i <= k) triangle of the last two dims.
+std::vector<Tensor> trilu(const KernelContext& ctx) {
+  const Tensor& x = ctx.input(0);
+  if (x.rank() < 2) ctx.fail("input must have rank >= 2");
+  const int64_t k = ctx.hasInput(1) ? ctx.input(1).toInt64Vector().at(0) : 0;
+  const bool upper = ctx.getInt("upper", 1) != 0;
+  const int64_t rows = x.dims()[x.rank() - 2], cols = x.dims().back();
+  Tensor out = x;
+  const size_t size = ir::elementSize(x.dtype());
+  for (int64_t e = 0; e < x.numel(); ++e) {
+    int64_t i = (e / cols) % rows, j = e % cols;
+    if (upper ? j - i < k : j - i > k) std::memset(out.mutableBytes().data() + e * size, 0, size);
+  }
+  return {std::move(out)};
+}
+
+std::vector<Tensor> eyeLike(const KernelContext& ctx) {
+  const Tensor& x = ctx.input(0);
+  if (x.rank() != 2) ctx.fail("input must be 2-D");
+  const DType type = ctx.hasAttribute("dtype") ? static_cast<DType>(ctx.getInt("dtype", 1)) : x.dtype();
+  const int64_t k = ctx.getInt("k", 0);
+  Tensor ones = castTensor(ctx, Tensor::fromVector<float>(DType::Float, {}, {1.f}), type);
+  Tensor out(type, x.dims());
+  const size_t size = ir::elementSize(type);
+  for (int64_t i = 0; i < x.dims()[0]; ++i)
+    if (i + k >= 0 && i + k < x.dims()[1])
+      std::memcpy(out.mutableBytes().data() + (i * x.dims()[1] + i + k) * size, ones.bytes().data(), size);
+  return {std::move(out)};
+}
+
+// Hann / Hamming / Blackman windows: a0 - a1 cos(2 pi k / N') + a2 cos(4 pi k / N'),
+// N' = size (periodic) or size - 1 (symmetric).
+Kernel window(double a0, double a1, double a2) {
+  return [a0, a1, a2](const KernelContext& ctx) {
+    const int64_t size = ctx.input(0).toInt64Vector().at(0);
+    if (size < 0) ctx.fail("size is negative");
+    const double denom = double(ctx.getInt("periodic", 1) != 0 ? size : size - 1);
+    std::vector<double> v(size);
+    for (int64_t k = 0; k < size; ++k) {
+      double phase = denom > 0 ? 2 * M_PI * double(k) / denom : 0;
+      v[k] = a0 - a1 * std::cos(phase) + a2 * std::cos(2 * phase);
+    }
+    return std::vector<Tensor>{castTensor(ctx, Tensor::fromVector(DType::Double, {size}, v),
+                                          static_cast<DType>(ctx.getInt("output_datatype", 1)))};
+  };
+}
+
 }  // namespace
 
 void registerGeneratorKernels(KernelRegistry& r) {
   r.add("Constant", constant);
   r.add("ConstantOfShape", constantOfShape);
   r.add("Range", range);
+  r.add("Trilu", trilu);
+  r.add("EyeLike", eyeLike);
+  r.add("HannWindow", window(0.5, 0.5, 0));
+  r.add("HammingWindow", window(25.0 / 46, 21.0 / 46, 0));
+  r.add("BlackmanWindow", window(0.42, 0.5, 0.08));
 }
 
 }  // namespace convopt::runtime::reference

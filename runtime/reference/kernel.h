@@ -80,6 +80,13 @@ void registerSliceKernels(KernelRegistry& registry);
 void registerResizeKernels(KernelRegistry& registry);
 void registerReduceKernels(KernelRegistry& registry);
 void registerGeneratorKernels(KernelRegistry& registry);
+void registerIndexKernels(KernelRegistry& registry);
+void registerDetectionKernels(KernelRegistry& registry);
+void registerLossKernels(KernelRegistry& registry);
+void registerQuantizationKernels(KernelRegistry& registry);
+void registerGridSampleKernels(KernelRegistry& registry);
+void registerRecurrentKernels(KernelRegistry& registry);
+void registerEinsumKernels(KernelRegistry& registry);
 
 // Row-major strides of `dims`.
 std::vector<int64_t> stridesOf(const std::vector<int64_t>& dims);

@@ -2,6 +2,7 @@
 #include <fmt/ranges.h>
 
 #include "runtime/reference/broadcast.h"
+#include "runtime/reference/linear.h"
 
 namespace convopt::runtime::reference {
 namespace {
@@ -19,9 +20,9 @@ void gemmAccumulate(const T* a, int64_t aRow, int64_t aCol, const T* b, int64_t 
     }
 }
 
-std::vector<Tensor> matmul(const KernelContext& ctx) {
-  const Tensor& a = ctx.input(0);
-  const Tensor& b = ctx.input(1);
+}  // namespace
+
+Tensor matrixProduct(const KernelContext& ctx, const Tensor& a, const Tensor& b) {
   if (a.dtype() != b.dtype()) ctx.fail("A and B have different element types");
   if (a.rank() == 0 || b.rank() == 0) ctx.fail("MatMul inputs must have rank >= 1");
   std::vector<int64_t> ad = a.dims(), bd = b.dims();
@@ -35,7 +36,7 @@ std::vector<Tensor> matmul(const KernelContext& ctx) {
   std::vector<int64_t> outDims = batch;
   if (a.rank() > 1) outDims.push_back(m);
   if (b.rank() > 1) outDims.push_back(n);
-  return {dispatchNumeric(ctx, a.dtype(), [&](auto tag) {
+  return dispatchNumeric(ctx, a.dtype(), [&](auto tag) {
     using T = decltype(tag);
     Tensor out(a.dtype(), outDims);
     const T* pa = a.data<T>().data();
@@ -45,8 +46,12 @@ std::vector<Tensor> matmul(const KernelContext& ctx) {
       gemmAccumulate<T>(pa + off[0] * m * k, k, 1, pb + off[1] * k * n, n, 1, po + i * m * n, m, k, n, T(1));
     });
     return out;
-  })};
+  });
 }
+
+namespace {
+
+std::vector<Tensor> matmul(const KernelContext& ctx) { return {matrixProduct(ctx, ctx.input(0), ctx.input(1))}; }
 
 std::vector<Tensor> gemm(const KernelContext& ctx) {
   const Tensor& a = ctx.input(0);

@@ -1,5 +1,5 @@
 // Normalizations in inference form: BatchNormalization, InstanceNormalization,
-// LayerNormalization.
+// LayerNormalization, LRN, MeanVarianceNormalization.
 #include <cmath>
 
 #include "runtime/reference/broadcast.h"
@@ -76,6 +76,7 @@ void normalizeBlocks(const float* in, float* out, int64_t blocks, int64_t len, f
 std::vector<Tensor> instanceNorm(const KernelContext& ctx) {
   const Tensor& x = ctx.input(0);
   requireFloat(ctx, x, "X");
+  if (x.rank() < 2) ctx.fail("input must have rank >= 2");
   const int64_t n = x.dims()[0], c = x.dims()[1], plane = x.numel() / std::max<int64_t>(1, n * c);
   Tensor y(DType::Float, x.dims());
   auto scale = ctx.input(1).data<float>(), bias = ctx.input(2).data<float>();
@@ -111,12 +112,59 @@ std::vector<Tensor> layerNorm(const KernelContext& ctx) {
   return outs;
 }
 
+// Local response normalization across channels (dim 1).
+std::vector<Tensor> lrn(const KernelContext& ctx) {
+  const Tensor& x = ctx.input(0);
+  requireFloat(ctx, x, "X");
+  const int64_t size = ctx.getInt("size", 0);
+  if (size <= 0 || x.rank() < 2) ctx.fail("size must be positive and the input at least 2-D");
+  const double alpha = ctx.getFloat("alpha", 1e-4f), beta = ctx.getFloat("beta", 0.75f), bias = ctx.getFloat("bias", 1.f);
+  const int64_t channels = x.dims()[1], plane = product(std::span(x.dims()).subspan(2));
+  const int64_t before = (size - 1) / 2, after = size - 1 - before;
+  Tensor y(DType::Float, x.dims());
+  auto in = x.data<float>();
+  auto out = y.data<float>();
+  for (int64_t i = 0; i < x.numel(); ++i) {
+    const int64_t c = (i / plane) % channels, base = i - c * plane;
+    double sum = 0;
+    for (int64_t j = std::max<int64_t>(0, c - before); j <= std::min(channels - 1, c + after); ++j)
+      sum += double(in[base + j * plane]) * in[base + j * plane];
+    out[i] = float(in[i] / std::pow(bias + alpha / double(size) * sum, beta));
+  }
+  return {std::move(y)};
+}
+
+// (x - mean) / (sqrt(var) + 1e-9) over `axes` (default N, H, W), as ONNX's function body.
+std::vector<Tensor> meanVarianceNorm(const KernelContext& ctx) {
+  const Tensor& x = ctx.input(0);
+  requireFloat(ctx, x, "X");
+  std::vector<int64_t> keptDims = x.dims();
+  for (int64_t a : ctx.getInts("axes", {0, 2, 3})) keptDims[ctx.normalizeAxis(a, x.rank())] = 1;
+  const std::vector<int64_t> strides[1] = {broadcastStrides(keptDims, x.dims())};
+  const double count = double(x.numel()) / double(std::max<int64_t>(1, product(keptDims)));
+  std::vector<double> mean(product(keptDims), 0), meanSq(mean.size(), 0);
+  auto in = x.data<float>();
+  forEachBroadcast(x.dims(), strides, [&](int64_t i, const int64_t* off) {
+    mean[off[0]] += in[i] / count;
+    meanSq[off[0]] += double(in[i]) * in[i] / count;
+  });
+  Tensor y(DType::Float, x.dims());
+  auto out = y.data<float>();
+  forEachBroadcast(x.dims(), strides, [&](int64_t i, const int64_t* off) {
+    double var = std::max(0.0, meanSq[off[0]] - mean[off[0]] * mean[off[0]]);
+    out[i] = float((in[i] - mean[off[0]]) / (std::sqrt(var) + 1e-9));
+  });
+  return {std::move(y)};
+}
+
 }  // namespace
 
 void registerNormalizationKernels(KernelRegistry& r) {
   r.add("BatchNormalization", batchNorm);
   r.add("InstanceNormalization", instanceNorm);
   r.add("LayerNormalization", layerNorm);
+  r.add("LRN", lrn);
+  r.add("MeanVarianceNormalization", meanVarianceNorm);
 }
 
 }  // namespace convopt::runtime::reference

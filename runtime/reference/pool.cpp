@@ -1,5 +1,6 @@
 // Pooling: MaxPool (with optional Indices), AveragePool (count_include_pad),
-// LpPool, and their Global forms, any spatial rank, ceil_mode, dilations.
+// LpPool, and their Global forms, any spatial rank, ceil_mode, dilations;
+// MaxUnpool.
 #include <cmath>
 #include <limits>
 
@@ -88,6 +89,8 @@ Kernel windowPool(PoolKind kind) {
     std::vector<int64_t> spatial = spatialOf(ctx);
     std::vector<int64_t> kernel = ctx.getInts("kernel_shape");
     if (kernel.size() != spatial.size()) ctx.fail("kernel_shape has {} dims for {} spatial dims", kernel.size(), spatial.size());
+    for (int64_t k : kernel)
+      if (k < 1) ctx.fail("kernel_shape must be positive");
     WindowGeometry g = slidingWindow(ctx, spatial, kernel, ctx.getInt("ceil_mode", 0) != 0);
     PoolResult r = pool(ctx, kind, g);
     std::vector<Tensor> outs;
@@ -108,6 +111,40 @@ Kernel globalPool(PoolKind kind) {
   };
 }
 
+// Scatters X into a zero tensor at MaxPool's flat Indices. Indices address the
+// shape the pooling geometry inverts to; an output_shape input only places
+// those coordinates in a larger tensor.
+std::vector<Tensor> maxUnpool(const KernelContext& ctx) {
+  const Tensor& x = ctx.input(0);
+  requireFloat(ctx, x, "X");
+  const Tensor& indices = ctx.input(1);
+  if (indices.dims() != x.dims() || x.rank() < 3) ctx.fail("I must have X's shape, of rank >= 3");
+  const size_t rank = size_t(x.rank() - 2);
+  const std::vector<int64_t> kernel = ctx.getInts("kernel_shape");
+  const std::vector<int64_t> strides = ctx.getInts("strides", std::vector<int64_t>(rank, 1));
+  const std::vector<int64_t> pads = ctx.getInts("pads", std::vector<int64_t>(2 * rank, 0));
+  if (kernel.size() != rank || strides.size() != rank || pads.size() != 2 * rank) ctx.fail("kernel_shape/strides/pads do not match the input");
+  std::vector<int64_t> inferred = {x.dims()[0], x.dims()[1]};
+  for (size_t i = 0; i < rank; ++i) inferred.push_back((x.dims()[i + 2] - 1) * strides[i] + kernel[i] - pads[i] - pads[rank + i]);
+  std::vector<int64_t> dims = ctx.hasInput(2) ? ctx.input(2).toInt64Vector() : inferred;
+  if (dims.size() != inferred.size()) ctx.fail("output_shape has rank {}, expected {}", dims.size(), inferred.size());
+  Tensor y(DType::Float, dims);
+  const std::vector<int64_t> from = stridesOf(inferred), to = stridesOf(dims);
+  const std::vector<int64_t> at = indices.toInt64Vector();
+  const int64_t inferredCount = product(inferred);
+  for (size_t i = 0; i < at.size(); ++i) {
+    if (at[i] < 0 || at[i] >= inferredCount) ctx.fail("index {} is outside the unpooled shape", at[i]);
+    int64_t offset = 0;
+    for (size_t d = 0; d < dims.size(); ++d) {
+      int64_t coordinate = (at[i] / from[d]) % inferred[d];
+      if (coordinate >= dims[d]) ctx.fail("index {} does not fit output_shape", at[i]);
+      offset += coordinate * to[d];
+    }
+    y.data<float>()[offset] = x.data<float>()[i];
+  }
+  return {std::move(y)};
+}
+
 }  // namespace
 
 void registerPoolKernels(KernelRegistry& r) {
@@ -117,6 +154,7 @@ void registerPoolKernels(KernelRegistry& r) {
   r.add("GlobalMaxPool", globalPool(PoolKind::Max));
   r.add("GlobalAveragePool", globalPool(PoolKind::Average));
   r.add("GlobalLpPool", globalPool(PoolKind::Lp));
+  r.add("MaxUnpool", maxUnpool);
 }
 
 }  // namespace convopt::runtime::reference

@@ -1,5 +1,5 @@
 // Reductions (ReduceSum/Mean/Max/Min/Prod/L1/L2/LogSum/LogSumExp/SumSquare)
-// and ArgMax/ArgMin. Axes are an attribute before opset 13 (ReduceSum) or 18
+// ArgMax/ArgMin and CumSum. Axes are an attribute before opset 13 (ReduceSum) or 18
 // (the others) and an optional input after.
 #include <cmath>
 #include <limits>
@@ -85,6 +85,7 @@ Kernel argExtreme(bool max) {
     const bool last = ctx.getInt("select_last_index", 0) != 0;
     ReducedShape shape = reducedShape(ctx, x, {axis}, false);
     const int64_t len = x.dims()[axis], inner = product(std::span(x.dims()).subspan(axis + 1));
+    if (len == 0) ctx.fail("cannot take the arg-extreme of an empty axis");
     Tensor out(DType::Int64, shape.outDims);
     auto o = out.data<int64_t>();
     dispatchNumeric(ctx, x.dtype(), [&](auto tag) {
@@ -104,6 +105,33 @@ Kernel argExtreme(bool max) {
   };
 }
 
+// Running sums along `axis` (exclusive: without the element itself; reverse:
+// from the end).
+std::vector<Tensor> cumSum(const KernelContext& ctx) {
+  const Tensor& x = ctx.input(0);
+  const int64_t axis = ctx.normalizeAxis(ctx.input(1).toInt64Vector().at(0), x.rank());
+  const bool exclusive = ctx.getInt("exclusive", 0) != 0, reverse = ctx.getInt("reverse", 0) != 0;
+  const int64_t len = x.dims()[axis], inner = product(std::span(x.dims()).subspan(axis + 1));
+  const int64_t outer = product(std::span(x.dims()).first(axis));
+  return {dispatchNumeric(ctx, x.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    Tensor out(x.dtype(), x.dims());
+    auto in = x.data<T>();
+    auto o = out.data<T>();
+    for (int64_t a = 0; a < outer; ++a)
+      for (int64_t i = 0; i < inner; ++i) {
+        T sum = 0;
+        for (int64_t s = 0; s < len; ++s) {
+          int64_t at = (a * len + (reverse ? len - 1 - s : s)) * inner + i;
+          if (!exclusive) sum = static_cast<T>(sum + in[at]);
+          o[at] = sum;
+          if (exclusive) sum = static_cast<T>(sum + in[at]);
+        }
+      }
+    return out;
+  })};
+}
+
 }  // namespace
 
 void registerReduceKernels(KernelRegistry& r) {
@@ -119,6 +147,7 @@ void registerReduceKernels(KernelRegistry& r) {
   r.add("ReduceSumSquare", reduce(Reduction::SumSquare, 18));
   r.add("ArgMax", argExtreme(true));
   r.add("ArgMin", argExtreme(false));
+  r.add("CumSum", cumSum);
 }
 
 }  // namespace convopt::runtime::reference

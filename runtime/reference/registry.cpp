@@ -27,7 +27,9 @@ const KernelRegistry& kernelRegistry() {
     for (auto registerFamily :
          {registerConvKernels, registerPoolKernels, registerElementwiseKernels, registerActivationKernels,
           registerNormalizationKernels, registerMatmulKernels, registerShapeKernels, registerSliceKernels,
-          registerResizeKernels, registerReduceKernels, registerGeneratorKernels})
+          registerResizeKernels, registerReduceKernels, registerGeneratorKernels, registerIndexKernels,
+          registerDetectionKernels, registerLossKernels, registerQuantizationKernels,
+          registerGridSampleKernels, registerRecurrentKernels, registerEinsumKernels})
       registerFamily(r);
     return r;
   }();

@@ -204,9 +204,9 @@ std::vector<Tensor> resize(const KernelContext& ctx) {
   const Tensor* sizes = nullptr;
   Tensor attrScales;
   if (legacy && !ctx.hasInput(1)) {
-    attrScales = Tensor::fromVector(DType::Float, {x.rank()}, ctx.node.findAttribute("scales")
-                                                                  ? ctx.node.findAttribute("scales")->floats
-                                                                  : std::vector<float>{});
+    const ir::Attribute* attr = ctx.node.findAttribute("scales");
+    if (!attr || int64_t(attr->floats.size()) != x.rank()) ctx.fail("scales needs one value per input dim");
+    attrScales = Tensor::fromVector(DType::Float, {x.rank()}, attr->floats);
     scales = &attrScales;
   } else if (legacy) {
     scales = &ctx.input(1);

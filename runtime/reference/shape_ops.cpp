@@ -1,5 +1,6 @@
 // Shape and layout ops: Shape, Size, Reshape, Flatten, Squeeze, Unsqueeze,
-// Transpose, Expand, Tile, Concat, Split, Gather, Identity, Dropout.
+// Transpose, Expand, Tile, Concat, Split, Gather, Identity, Dropout,
+// DepthToSpace, SpaceToDepth, ReverseSequence.
 // They move elements without computing on them, so they work on any
 // fixed-size element type.
 #include <algorithm>
@@ -112,8 +113,9 @@ std::vector<Tensor> transpose(const KernelContext& ctx) {
   perm = ctx.getInts("perm", perm);
   std::vector<int64_t> sorted = perm;
   std::sort(sorted.begin(), sorted.end());
-  for (int64_t i = 0; i < x.rank(); ++i)
-    if (int64_t(sorted.size()) != x.rank() || sorted[i] != i) ctx.fail("perm [{}] is not a permutation of rank {}", fmt::join(perm, ","), x.rank());
+  bool valid = int64_t(sorted.size()) == x.rank();
+  for (int64_t i = 0; valid && i < x.rank(); ++i) valid = sorted[i] == i;
+  if (!valid) ctx.fail("perm [{}] is not a permutation of rank {}", fmt::join(perm, ","), x.rank());
   std::vector<int64_t> inStrides = stridesOf(x.dims()), dims, strides;
   for (int64_t p : perm) dims.push_back(x.dims()[p]), strides.push_back(inStrides[p]);
   return {stridedCopy(x, dims, strides)};
@@ -142,7 +144,7 @@ std::vector<Tensor> tile(const KernelContext& ctx) {
 
 std::vector<Tensor> concat(const KernelContext& ctx) {
   const Tensor& first = ctx.input(0);
-  const int64_t axis = ctx.normalizeAxis(ctx.getInt("axis", 0), first.rank());
+  const int64_t axis = ctx.normalizeAxis(ctx.getInt("axis", ctx.opset < 4 ? 1 : 0), first.rank());
   std::vector<int64_t> dims = first.dims();
   dims[axis] = 0;
   for (size_t i = 0; i < ctx.numInputs(); ++i) {
@@ -222,6 +224,49 @@ std::vector<Tensor> gather(const KernelContext& ctx) {
   return {std::move(out)};
 }
 
+// DepthToSpace / SpaceToDepth: a reshape to 6-D, a transpose, a reshape.
+std::vector<Tensor> blockRearrange(const KernelContext& ctx, bool toSpace) {
+  const Tensor& x = ctx.input(0);
+  if (x.rank() != 4) ctx.fail("input must be 4-D (N, C, H, W)");
+  const int64_t b = ctx.getInt("blocksize", 0), n = x.dims()[0], c = x.dims()[1], h = x.dims()[2], w = x.dims()[3];
+  if (b <= 0 || (toSpace ? c % (b * b) : h % b + w % b) != 0) ctx.fail("blocksize {} does not divide the input", b);
+  std::vector<int64_t> view, perm, dims;
+  if (!toSpace) {
+    view = {n, c, h / b, b, w / b, b}, perm = {0, 3, 5, 1, 2, 4}, dims = {n, c * b * b, h / b, w / b};
+  } else if (ctx.getString("mode", "DCR") == "DCR") {
+    view = {n, b, b, c / (b * b), h, w}, perm = {0, 3, 4, 1, 5, 2}, dims = {n, c / (b * b), h * b, w * b};
+  } else {
+    view = {n, c / (b * b), b, b, h, w}, perm = {0, 1, 4, 2, 5, 3}, dims = {n, c / (b * b), h * b, w * b};
+  }
+  std::vector<int64_t> viewStrides = stridesOf(view), outDims, strides;
+  for (int64_t p : perm) outDims.push_back(view[p]), strides.push_back(viewStrides[p]);
+  return {withDims(stridedCopy(x, outDims, strides), dims)};
+}
+
+// Reverses the first sequence_lens[b] steps of each batch entry.
+std::vector<Tensor> reverseSequence(const KernelContext& ctx) {
+  const Tensor& x = ctx.input(0);
+  const std::vector<int64_t> lens = ctx.input(1).toInt64Vector();
+  const int64_t timeAxis = ctx.getInt("time_axis", 0), batchAxis = ctx.getInt("batch_axis", 1);
+  if (x.rank() < 2 || timeAxis == batchAxis || timeAxis < 0 || batchAxis < 0 || timeAxis > 1 || batchAxis > 1)
+    ctx.fail("time_axis and batch_axis must be 0 and 1 in some order");
+  const int64_t steps = x.dims()[timeAxis], batch = x.dims()[batchAxis];
+  if (int64_t(lens.size()) != batch) ctx.fail("sequence_lens has {} values for batch {}", lens.size(), batch);
+  const std::vector<int64_t> strides = stridesOf(x.dims());
+  const int64_t inner = product(std::span(x.dims()).subspan(2));
+  const size_t size = ir::elementSize(x.dtype());
+  Tensor out = x;
+  for (int64_t b = 0; b < batch; ++b) {
+    if (lens[b] < 0 || lens[b] > steps) ctx.fail("sequence length {} is outside [0, {}]", lens[b], steps);
+    for (int64_t t = 0; t < lens[b]; ++t) {
+      int64_t to = t * strides[timeAxis] + b * strides[batchAxis];
+      int64_t from = (lens[b] - 1 - t) * strides[timeAxis] + b * strides[batchAxis];
+      std::memcpy(out.mutableBytes().data() + to * size, x.bytes().data() + from * size, inner * size);
+    }
+  }
+  return {std::move(out)};
+}
+
 // Identity in inference: Dropout passes X through (mask all true). Training
 // mode drops random elements, which no reference can reproduce: an error
 // unless the ratio is 0.
@@ -255,6 +300,9 @@ void registerShapeKernels(KernelRegistry& r) {
   r.add("Gather", gather);
   r.add("Identity", [](const KernelContext& ctx) { return std::vector<Tensor>{ctx.input(0)}; });
   r.add("Dropout", dropout);
+  r.add("ReverseSequence", reverseSequence);
+  r.add("DepthToSpace", [](const KernelContext& ctx) { return blockRearrange(ctx, true); });
+  r.add("SpaceToDepth", [](const KernelContext& ctx) { return blockRearrange(ctx, false); });
 }
 
 }  // namespace convopt::runtime::reference

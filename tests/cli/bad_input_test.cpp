@@ -125,7 +125,8 @@ g (float[2] x) => (float[2] z)
 }
 
 TEST(BadInput, InitializerDataNotMatchingShape) {
-  expectRejected(initializerModelBytes({2, 3}, 20), "tensor 'w': data holds 20 bytes but shape [2,3] of float needs 24");
+  expectRejected(initializerModelBytes({2, 3}, 20),
+                 "tensor 'w': data holds 20 bytes but shape [2,3] of float needs 24");
 }
 
 TEST(BadInput, DimsOverflowing64Bits) {
@@ -133,13 +134,25 @@ TEST(BadInput, DimsOverflowing64Bits) {
                  "tensor 'w': element count of its shape overflows 64 bits");
 }
 
+TEST(BadInput, DeclaredInputDimsOverflowing64Bits) {
+  expectRejected(textModelBytes(R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[4294967296,4294967296,4] x) => (float[4294967296,4294967296,4] y)
+{
+  y = Relu (x)
+}
+)"),
+                 "value 'x': element count of its shape overflows 64 bits");
+}
+
 TEST(BadInput, ExternalDataOutsideTheModelsFolder) {
-  expectRejected(externalModelBytes("../secret.bin", 0, 16), "tensor 'w': external data location '../secret.bin' is outside",
+  expectRejected(externalModelBytes("../secret.bin", 0, 16),
+                 "tensor 'w': external data location '../secret.bin' is outside",
                  [](const testing::TempDir& dir) { writeFile(dir / "secret.bin", std::string(16, 'x')); });
 }
 
 TEST(BadInput, ExternalDataPastTheEndOfItsFile) {
-  expectRejected(externalModelBytes("w.bin", 8, 16), "tensor 'w': external data (offset 8, length 16) runs past the end",
+  expectRejected(externalModelBytes("w.bin", 8, 16),
+                 "tensor 'w': external data (offset 8, length 16) runs past the end",
                  [](const testing::TempDir& dir) { writeFile(dir / "in" / "w.bin", std::string(20, 'x')); });
 }
 

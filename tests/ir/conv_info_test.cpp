@@ -91,8 +91,8 @@ g (float[1,8,4,4] x) => (float[1,6,4,4] y)
   EXPECT_EQ(j["convs"][0], nlohmann::json::parse(R"J({"name": "Conv(y)", "kind": "grouped", "in_channels": 8,
     "out_channels": 6, "group": 2, "kernel_shape": [1, 1], "strides": [1, 1], "dilations": [1, 1],
     "pads": [0, 0, 0, 0], "output_shape": [4, 4], "weight_params": 24, "bias_params": 6, "macs": 384})J"));
-  EXPECT_EQ(j["totals"], nlohmann::json::parse(
-                             R"({"params": 30, "macs": 384, "dense": 0, "pointwise": 0, "grouped": 1, "depthwise": 0})"));
+  EXPECT_EQ(j["totals"], nlohmann::json::parse(R"({"params": 30, "macs": 384,
+    "dense": 0, "pointwise": 0, "grouped": 1, "depthwise": 0})"));
   EXPECT_EQ(j["inputs"][0], nlohmann::json::parse(R"({"name": "x", "dtype": "float", "shape": [1, 8, 4, 4]})"));
   EXPECT_EQ(j["op_histogram"], nlohmann::json::parse(R"({"Conv": 1})"));
 }

@@ -74,8 +74,8 @@ z: float[N,8,H,W]
 TEST(ShapeRules, LinearAndLayoutOps) {
   const char* model = R"(<ir_version: 8, opset_import: ["" : 13]>
 g (float[2,3,4,6] x, float[10,72] wg, float[2,1,6,5] wm) => (float[2,10] z)
-<int64[3] shape = {0, -1, 6}, int64[1] starts = {1}, int64[1] ends = {100}, int64[1] axes = {1}, int64[2] split = {1, 2},
- int64[2,2] idx = {0, 1, 1, 0}>
+<int64[3] shape = {0, -1, 6}, int64[1] starts = {1}, int64[1] ends = {100}, int64[1] axes = {1},
+ int64[2] split = {1, 2}, int64[2,2] idx = {0, 1, 1, 0}>
 {
   r = Reshape (x, shape)
   f = Flatten (x)
@@ -150,6 +150,20 @@ back: int64[2]
 z: float[1,8,5,5]
 )";
   EXPECT_EQ(inferredTypes(model, ShapeEngines::RulesOnly), expected);
+}
+
+// An opset libonnx 1.12 has never heard of (and an op it has no schema for)
+// must not abort inference: the rules carry on.
+TEST(ShapeRules, UnknownOpsetAndOpStillGetShapes) {
+  const char* model = R"(<ir_version: 10, opset_import: ["" : 99]>
+g (float[1,3,8,8] x, float[4,3,3,3] w) => (float[1,4,6,6] z)
+{
+  y = Conv (x, w)
+  f = FutureActivation (y)
+  z = Relu (y)
+}
+)";
+  EXPECT_EQ(inferredTypes(model, ShapeEngines::OnnxThenRules), "y: float[1,4,6,6]\nf: undefined\nz: float[1,4,6,6]\n");
 }
 
 TEST(ShapeRules, ConvWeightThatDoesNotFitIsNamed) {

@@ -179,6 +179,19 @@ g (float[1,1,1,2] x) => (float[1,1,2,4] y)
   EXPECT_THAT(valuesOf(out["y"]), ElementsAre(1, 1, 2, 2, 1, 1, 2, 2));
 }
 
+TEST(ReferenceOutputs, OmittedOptionalOutputsAreSkipped) {
+  // MaxPool's Indices omitted in the middle, Dropout's mask omitted at the end.
+  TensorMap out = run(R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,1,1,2] x) => (float[1,1,1,1] y, float[1,1,1,2] z)
+{
+  y, = MaxPool <kernel_shape = [1, 2]> (x)
+  z, = Dropout (x)
+})",
+                      {{"x", floats({1, 1, 1, 2}, {3, 7})}});
+  EXPECT_THAT(valuesOf(out["y"]), ElementsAre(7));
+  EXPECT_THAT(valuesOf(out["z"]), ElementsAre(3, 7));
+}
+
 TEST(ReferenceErrors, UnsupportedOpNamesOpAndNode) {
   try {
     run(R"(<ir_version: 8, opset_import: ["" : 13]>

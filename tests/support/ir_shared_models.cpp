@@ -21,6 +21,7 @@ std::vector<SharedModel> sharedModels() {
     m.dir = root / m.name;
     m.input = entry.at("input").get<std::vector<int64_t>>();
     m.convsBefore = entry.at("census").at("before").get<std::map<std::string, int64_t>>();
+    m.convGmac = entry.at("census").at("conv_gmac").get<double>();
     models.push_back(std::move(m));
   }
   return models;

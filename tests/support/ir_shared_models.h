@@ -15,6 +15,7 @@ struct SharedModel {
   std::vector<int64_t> input;  // the shape its golden data uses
   // "convs before" census: dense1x1 / densekxk / grouped / depthwise counts.
   std::map<std::string, int64_t> convsBefore;
+  double convGmac = 0;  // the manifest's conv GMAC before rewriting
   std::filesystem::path modelPath() const { return dir / "model.onnx"; }
 };
 

@@ -95,13 +95,13 @@ class DemoBuilder {
 
 Model buildDemoModel() {
   DemoBuilder b;
-  const int64_t c = 16;
+  const int64_t c = 32;
   Value* x = b.input("image", {1, 3, 64, 64});
   auto dense = [&](int64_t, int64_t, int64_t) { return b.noise(0.2f); };
   x = b.op("Relu", "stem_relu", {b.batchNorm("stem_bn", b.conv("stem", x, 3, c, 3, 2, dense), c)});
 
-  // Contiguous blocks of 4 channels: a grouped conv (g=4) stored densely.
-  auto blocks = [&](int64_t o, int64_t i, int64_t) { return o / 4 == i / 4 ? b.noise(0.2f) : 0.0f; };
+  // Contiguous blocks of 16 channels: a grouped conv (g=2) stored densely.
+  auto blocks = [&](int64_t o, int64_t i, int64_t) { return o / 16 == i / 16 ? b.noise(0.2f) : 0.0f; };
   x = b.op("Relu", "blockdiag_relu", {b.conv("blockdiag", x, c, c, 3, 1, blocks)});
   // Two groups interleaved by channel parity: block-diagonal after a permutation.
   auto parity = [&](int64_t o, int64_t i, int64_t) { return o % 2 == i % 2 ? b.noise(0.2f) : 0.0f; };
@@ -109,14 +109,14 @@ Model buildDemoModel() {
   // A depthwise 3x3 stored as a dense conv.
   auto diagonal = [&](int64_t o, int64_t i, int64_t) { return o == i ? b.noise(0.3f) : 0.0f; };
   x = b.op("Relu", "diagonal_relu", {b.conv("diagonal", x, c, c, 3, 1, diagonal)});
-  // A depthwise 3x3 (D) followed by a pointwise 16->32 (P), merged: W[o,i] = P[o,i] * D[i].
+  // A depthwise 3x3 (D) followed by a pointwise 32->64 (P), merged: W[o,i] = P[o,i] * D[i].
   std::vector<float> depthwise = b.random(c * 9, 0.3f), pointwise = b.random(2 * c * c, 0.3f);
   auto merged = [&](int64_t o, int64_t i, int64_t s) { return pointwise[o * c + i] * depthwise[i * 9 + s]; };
   x = b.op("Relu", "merged_relu", {b.batchNorm("merged_bn", b.conv("merged", x, c, 2 * c, 3, 2, merged), 2 * c)});
 
   // Split -> 4 convs -> Concat: one grouped conv (g=4) written out by hand.
   Value* sizes = b.graph().addInitializer([] {
-    Tensor t = Tensor::fromVector<int64_t>(DType::Int64, {4}, {8, 8, 8, 8});
+    Tensor t = Tensor::fromVector<int64_t>(DType::Int64, {4}, {16, 16, 16, 16});
     t.name = "split.sizes";
     return t;
   }());
@@ -124,7 +124,7 @@ Model buildDemoModel() {
   split->setAttribute(Attribute::makeInt("axis", 1));
   std::vector<Value*> branches;
   for (int g = 0; g < 4; ++g)
-    branches.push_back(b.conv(fmt::format("branch{}", g), split->output(g), 8, 8, 3, 1, dense));
+    branches.push_back(b.conv(fmt::format("branch{}", g), split->output(g), 16, 16, 3, 1, dense));
   Node* concat = b.node("Concat", "concat", branches, {"concat.out"});
   concat->setAttribute(Attribute::makeInt("axis", 1));
   x = b.op("Relu", "concat_relu", {concat->output(0)});

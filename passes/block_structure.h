@@ -1,0 +1,41 @@
+// Discovering group structure in a dense Conv weight from its exact zeros.
+//
+// Think of W[C_out, C_in, k...] as a bipartite graph: output channel o and input
+// channel i are joined when some W[o, i, :] is nonzero. The conv is exactly a
+// grouped conv with g groups when the channels split into g blocks of C_in/g
+// inputs and C_out/g outputs with no edge between blocks.
+//   - contiguous: block b holds inputs [b*C_in/g, (b+1)*C_in/g) and outputs
+//     [b*C_out/g, ...); the largest such g is found by testing every common
+//     divisor of C_in and C_out;
+//   - permuted: otherwise the blocks are the connected components of the graph,
+//     usable when all components have the same input and output counts; the
+//     channels must then be reordered (inOrder / outOrder).
+// Only exact zeros count: a nearly-zero block is an edge, so nothing inexact is
+// ever rewritten.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "passes/conv_utils.h"
+
+namespace convopt::passes {
+
+struct BlockStructure {
+  int64_t groups = 1;
+  // Original channel at each position of the grouped conv's channel order:
+  // block b is positions [b*n/g, (b+1)*n/g). Identity when contiguous.
+  std::vector<int64_t> inOrder;
+  std::vector<int64_t> outOrder;
+  bool contiguous = true;
+};
+
+// For a group-1 conv. groups == 1 when there is no usable structure.
+BlockStructure findBlockStructure(const ConstantConv& conv);
+
+// The grouped weight [C_out, C_in/g, k...] for the structure (outputs in outOrder).
+std::vector<float> groupedWeight(const ConstantConv& conv, const BlockStructure& blocks);
+// Max relative error of the dense weight rebuilt from the grouped one.
+double groupedReconstructionError(const ConstantConv& conv, const BlockStructure& blocks,
+                                  const std::vector<float>& grouped);
+
+}  // namespace convopt::passes

@@ -1,0 +1,42 @@
+#include "passes/bypass.h"
+
+namespace convopt::passes {
+
+std::optional<std::string> whyNotBypassable(const ir::Node& node, const ir::Value* value) {
+  if (!node.output(0)->isGraphOutput()) return std::nullopt;
+  const ir::Node* producer = value->producer();
+  if (!producer || producer->outputs().size() != 1 || !producer->implicitInputs().empty() ||
+      value->uses().size() != 1 || value->isGraphOutput())
+    return "output is a graph output and its input is not a single-use single-output node result, so removing "
+           "the node would rename the output";  // (a producer with a subgraph is not recreated either)
+  return std::nullopt;
+}
+
+void bypassNode(ir::Graph& graph, ir::Node* node, ir::Value* value) {
+  ir::Value* out = node->output(0);
+  if (!out->isGraphOutput()) {
+    graph.replaceAllUsesWith(out, value);
+    graph.eraseNode(node);
+    return;
+  }
+  // Recreate the producer under the output's name: its old result is read only by `node`.
+  std::string outName = out->name();
+  ir::ValueType outType = out->type.dtype == ir::DType::Undefined ? value->type : out->type;
+  std::string outDoc = out->docString;
+  bool outHasValueInfo = out->hasValueInfo;
+  ir::Node* producer = value->producer();
+  graph.replaceAllUsesWith(out, value);
+  graph.eraseNode(node);
+  ir::Node* copy = graph.createNode(producer->opType, producer->inputs(), {outName}, producer);
+  copy->name = producer->name;
+  copy->domain = producer->domain;
+  copy->docString = producer->docString;
+  copy->attributes = producer->attributes;
+  copy->output(0)->type = outType;
+  copy->output(0)->docString = outDoc;
+  copy->output(0)->hasValueInfo = outHasValueInfo;
+  graph.replaceAllUsesWith(value, copy->output(0));
+  graph.eraseNode(producer);
+}
+
+}  // namespace convopt::passes

@@ -1,0 +1,20 @@
+// Removing a node whose output equals one of its inputs, without renaming
+// anything the outside sees. Plain replaceAllUsesWith would rename a graph
+// output to the input's name; instead the input's producer is recreated under
+// the removed node's output name when that matters.
+#pragma once
+#include <optional>
+#include <string>
+
+#include "ir/graph.h"
+
+namespace convopt::passes {
+
+// Why `node` cannot be bypassed so that `value` takes the place of its output(0)
+// (nullopt when it can): only a problem when output(0) is a graph output.
+std::optional<std::string> whyNotBypassable(const ir::Node& node, const ir::Value* value);
+// Erases `node` (every output but output(0) must be unused); readers of its
+// output(0) read `value` instead, under output(0)'s name when that is a graph output.
+void bypassNode(ir::Graph& graph, ir::Node* node, ir::Value* value);
+
+}  // namespace convopt::passes

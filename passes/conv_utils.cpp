@@ -1,0 +1,125 @@
+#include "passes/conv_utils.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+namespace convopt::passes {
+
+const ir::Tensor* constantTensor(const ir::Value* value) {
+  if (!value || !value->isInitializer() || value->isGraphInput()) return nullptr;
+  return value->initializer();
+}
+
+bool hasSingleUse(const ir::Value* value) {
+  return value->uses().size() == 1 && !value->isGraphOutput() && value->uses()[0].inputIndex != ir::Use::kImplicit;
+}
+
+std::optional<std::string> matchConstantConv(ir::Node& node, ConstantConv& conv) {
+  if (node.opType != "Conv" || !node.domain.empty()) return "not a Conv";
+  const ir::Tensor* weight = constantTensor(node.input(1));
+  if (!weight) return "weight is not a constant";
+  if (weight->dtype() != ir::DType::Float) return "weight is not float32";
+  if (weight->rank() < 3) return "weight rank below 3";
+  const ir::Tensor* bias = nullptr;
+  if (node.input(2)) {
+    bias = constantTensor(node.input(2));
+    if (!bias) return "bias is not a constant";
+    if (bias->dtype() != ir::DType::Float) return "bias is not float32";
+  }
+  conv.node = &node;
+  conv.weight = weight;
+  conv.bias = bias;
+  conv.outChannels = weight->dims()[0];
+  conv.inPerGroup = weight->dims()[1];
+  conv.group = node.getInt("group", 1);
+  conv.kernelElements = 1;
+  for (size_t d = 2; d < weight->dims().size(); ++d) conv.kernelElements *= weight->dims()[d];
+  if (conv.group < 1 || conv.outChannels % conv.group != 0) return "group does not divide the output channels";
+  return std::nullopt;
+}
+
+namespace {
+int64_t spatialPixels(const ir::Value* value) {
+  if (!value || !value->type.hasStaticShape()) return 1;
+  std::vector<int64_t> dims = value->type.staticShape();
+  int64_t pixels = 1;
+  for (size_t d = 2; d < dims.size(); ++d) pixels *= dims[d];
+  return pixels;
+}
+}  // namespace
+
+ConvGeometry geometryOf(const ConstantConv& conv) {
+  ConvGeometry g;
+  const ir::Value* in = conv.node->input(0);
+  if (in->type.hasStaticShape() && !in->type.staticShape().empty()) g.batch = in->type.staticShape()[0];
+  g.inChannels = conv.inChannels();
+  g.outChannels = conv.outChannels;
+  g.group = conv.group;
+  g.kernelElements = conv.kernelElements;
+  g.inPixels = spatialPixels(in);
+  g.outPixels = spatialPixels(conv.node->output(0));
+  g.hasBias = conv.bias != nullptr;
+  return g;
+}
+
+ConvGeometry withStructure(ConvGeometry g, int64_t inChannels, int64_t outChannels, int64_t group,
+                           int64_t kernelElements, bool hasBias) {
+  g.inChannels = inChannels;
+  g.outChannels = outChannels;
+  g.group = group;
+  g.kernelElements = kernelElements;
+  g.hasBias = hasBias;
+  return g;
+}
+
+ConvFigures figuresOf(const std::vector<ConvGeometry>& convs, double extraSeconds) {
+  ConvFigures f;
+  std::vector<std::string> kinds;
+  for (const ConvGeometry& g : convs) {
+    kinds.emplace_back(ir::convKindName(g.kind()));
+    f.params += g.params();
+    f.macs += g.macs();
+    f.seconds += estimateConvSeconds(g);
+  }
+  bool allSame = std::all_of(kinds.begin(), kinds.end(), [&](const std::string& k) { return k == kinds[0]; });
+  f.kind = allSame && kinds.size() > 1 ? fmt::format("{}x {}", kinds.size(), kinds[0])
+                                       : fmt::format("{}", fmt::join(kinds, "+"));
+  f.seconds += extraSeconds;
+  return f;
+}
+
+double relativeMaxError(const std::vector<double>& original, const std::vector<double>& rebuilt) {
+  double scale = 0, error = 0;
+  for (size_t i = 0; i < original.size(); ++i) {
+    scale = std::max(scale, std::abs(original[i]));
+    error = std::max(error, std::abs(original[i] - rebuilt[i]));
+  }
+  return scale == 0 ? error : error / scale;
+}
+
+ir::Value* addFloatInitializer(ir::Graph& graph, const std::string& base, std::vector<int64_t> dims,
+                               const std::vector<float>& values) {
+  ir::Tensor t = ir::Tensor::fromVector(ir::DType::Float, std::move(dims), values);
+  t.name = graph.uniqueName(base);
+  return graph.addInitializer(std::move(t));
+}
+
+void noteRewrite(ir::Node& node, std::string_view passName, const std::string& what) {
+  if (!node.docString.empty()) node.docString += "\n";
+  node.docString += fmt::format("convopt {}: {}", passName, what);
+}
+
+}  // namespace convopt::passes
+
+namespace convopt::passes {
+
+std::string structuralNote(const RewriteRecord& record, const PassOptions& options) {
+  bool pays = rewritePays(record.before.seconds, record.after.seconds, options.minGain);
+  return fmt::format("was {} ({} params); {}; reconstruction error {:.2g}; estimated {:.3g} us -> {:.3g} us{}",
+                     record.before.kind, record.before.params, record.description, record.reconstructionError,
+                     record.before.seconds * 1e6, record.after.seconds * 1e6, pays ? "" : " (applied by --force)");
+}
+
+}  // namespace convopt::passes

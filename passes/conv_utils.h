@@ -1,0 +1,58 @@
+// What the convolution passes share: reading a Conv whose weight is a
+// constant, its geometry for the cost model, and small graph predicates.
+#pragma once
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ir/graph.h"
+#include "passes/cost_model.h"
+#include "passes/pass.h"
+
+namespace convopt::passes {
+
+// The constant behind a value: an initializer that is not also a graph input
+// (a graph input's initializer is only a default the caller may override).
+const ir::Tensor* constantTensor(const ir::Value* value);
+// Exactly one node reads the value and it is not a graph output.
+bool hasSingleUse(const ir::Value* value);
+
+// A Conv (default domain) with a constant float weight and optional constant bias.
+struct ConstantConv {
+  ir::Node* node = nullptr;
+  const ir::Tensor* weight = nullptr;
+  const ir::Tensor* bias = nullptr;  // nullptr when absent
+  int64_t outChannels = 0;
+  int64_t inPerGroup = 0;  // weight dim 1
+  int64_t group = 1;
+  int64_t kernelElements = 1;
+
+  int64_t inChannels() const { return inPerGroup * group; }
+};
+
+// Fills `conv` and returns nullopt, or returns why the node is not a Conv with
+// constant float weights (the rejection reason).
+std::optional<std::string> matchConstantConv(ir::Node& node, ConstantConv& conv);
+
+// Geometry for the cost model; spatial sizes from the value shapes when static.
+ConvGeometry geometryOf(const ConstantConv& conv);
+// The same conv with another channel structure (the rewrite's replacement).
+ConvGeometry withStructure(ConvGeometry g, int64_t inChannels, int64_t outChannels, int64_t group,
+                           int64_t kernelElements, bool hasBias);
+ConvFigures figuresOf(const std::vector<ConvGeometry>& convs, double extraSeconds = 0);
+
+// Largest |a - b| over max |a| (0 for an all-zero a): the reconstruction error.
+double relativeMaxError(const std::vector<double>& original, const std::vector<double>& rebuilt);
+
+// A new float initializer named after `base`.
+ir::Value* addFloatInitializer(ir::Graph& graph, const std::string& base, std::vector<int64_t> dims,
+                               const std::vector<float>& values);
+
+// Appends a line to the node's doc_string saying what it was rewritten from.
+void noteRewrite(ir::Node& node, std::string_view passName, const std::string& what);
+// What a structural rewrite's doc_string says: the original kind, the structure
+// found, the reconstruction error and the cost model's estimate (and whether
+// only --force made it apply).
+std::string structuralNote(const RewriteRecord& record, const PassOptions& options);
+
+}  // namespace convopt::passes

@@ -1,0 +1,52 @@
+// dce: dead-node and unused-initializer elimination.
+//
+//   Before: y = Relu(x); z = Neg(x)   (graph output z; y read by nobody)
+//   After:  z = Neg(x)
+//
+// Legality: a node is dead when none of its outputs is read by a node, a
+// subgraph or the graph outputs (ONNX ops have no side effects). An initializer
+// is dead when nothing reads it and it is neither a graph input nor output.
+#include "passes/pass.h"
+
+namespace convopt::passes {
+namespace {
+
+bool isDead(const ir::Node& node) {
+  for (const ir::Value* out : node.outputs())
+    if (out && (out->hasUses() || out->isGraphOutput())) return false;
+  return true;
+}
+
+class DeadCodeEliminationPass final : public Pass {
+ public:
+  std::string_view name() const override { return "dce"; }
+
+  void run(ir::Graph& graph, PassContext& context) override {
+    // Reverse program order: erasing a user can make its producers dead too.
+    bool changed = true;
+    while (changed) {
+      changed = false;
+      std::vector<ir::Node*> nodes = graph.nodes();
+      for (auto it = nodes.rbegin(); it != nodes.rend(); ++it) {
+        if (!isDead(**it)) continue;
+        context.matched();
+        graph.eraseNode(*it);
+        context.rewritten();
+        changed = true;
+      }
+    }
+    std::vector<ir::Value*> initializers = graph.initializers();
+    for (ir::Value* v : initializers) {
+      if (v->hasUses() || v->isGraphInput() || v->isGraphOutput()) continue;
+      context.matched();
+      graph.eraseValue(v);
+      context.rewritten();
+    }
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Pass> createDeadCodeEliminationPass() { return std::make_unique<DeadCodeEliminationPass>(); }
+
+}  // namespace convopt::passes

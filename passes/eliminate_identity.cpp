@@ -1,0 +1,56 @@
+// eliminate-identity: Identity and inference-mode Dropout forward their input.
+//
+//   Before: y = Identity(x); z = Relu(y)        Before: y = Dropout(x); z = Relu(y)
+//   After:  z = Relu(x)                          After:  z = Relu(x)
+//
+// Legality:
+//   - if the output is a graph output, the input is the only-used result of a
+//     single-output node (which then takes the output's name; see bypass.h);
+//   - Dropout: its mask output (if any) is unused, and training_mode (opset 12+
+//     input 2) is absent or a constant false; before opset 7, is_test = 1.
+#include "ir/tensor.h"
+#include "passes/bypass.h"
+#include "passes/conv_utils.h"
+
+namespace convopt::passes {
+namespace {
+
+std::optional<std::string> whyNotForwarding(const ir::Node& node, int64_t opset) {
+  if (node.outputs().empty() || !node.output(0)) return "has no output";
+  if (!node.input(0)) return "has no input";
+  if (auto reason = whyNotBypassable(node, node.input(0))) return reason;
+  if (node.opType == "Identity") return std::nullopt;
+  if (node.outputs().size() > 1 && node.output(1) && (node.output(1)->hasUses() || node.output(1)->isGraphOutput()))
+    return "Dropout mask output is used";
+  if (opset < 7 && node.getInt("is_test", 0) == 0) return "Dropout is_test = 0 (training mode, opset < 7)";
+  if (const ir::Value* training = node.input(2)) {
+    const ir::Tensor* flag = constantTensor(training);
+    if (!flag) return "Dropout training_mode is not a constant";
+    if (flag->toInt64Vector().at(0) != 0) return "Dropout training_mode is true";
+  }
+  return std::nullopt;
+}
+
+class EliminateIdentityPass final : public Pass {
+ public:
+  std::string_view name() const override { return "eliminate-identity"; }
+
+  void run(ir::Graph& graph, PassContext& context) override {
+    for (ir::Node* node : graph.nodes()) {
+      if (!node->domain.empty() || (node->opType != "Identity" && node->opType != "Dropout")) continue;
+      if (auto reason = whyNotForwarding(*node, context.model.defaultOpset())) {
+        context.reject(*node, *reason);
+        continue;
+      }
+      context.matched();
+      bypassNode(graph, node, node->input(0));
+      context.rewritten();
+    }
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Pass> createEliminateIdentityPass() { return std::make_unique<EliminateIdentityPass>(); }
+
+}  // namespace convopt::passes

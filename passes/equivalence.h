@@ -1,0 +1,44 @@
+// Numerical equivalence of two versions of a model: both run through the
+// reference interpreter on the same seeded random inputs. This is
+// `convopt optimize --verify` and the numeric half of every pass test.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "ir/graph.h"
+
+namespace convopt::passes {
+
+struct EquivalenceOptions {
+  uint64_t seed = 1;
+  // Outputs agree elementwise: |after - before| <= tolerance * (|before| + max(max |before|, 1)),
+  // i.e. allclose with rtol = tolerance and atol scaled to the output's magnitude.
+  double tolerance = 1e-4;
+  // Dims for a dynamic graph input's random data: dim 0 (batch) becomes 1, every
+  // other dynamic dim this size (1 would not fit most pooling windows).
+  int64_t dynamicDim = 64;
+};
+
+struct OutputDifference {
+  std::string output;
+  double maxAbsDiff = 0;
+  double scale = 0;  // max |before|
+  bool withinTolerance = true;
+};
+
+struct EquivalenceResult {
+  std::vector<OutputDifference> outputs;
+  bool equivalent() const;
+  std::string summary() const;  // one line per output
+};
+
+// Throws InputError when an input's dtype cannot be generated or the
+// interpreter rejects a graph.
+// `opset` is the model's default-domain opset (ops such as ReduceMean changed
+// their signature across opsets).
+EquivalenceResult compareModels(const ir::Graph& before, const ir::Graph& after, int64_t opset,
+                                const EquivalenceOptions& options = {});
+
+}  // namespace convopt::passes

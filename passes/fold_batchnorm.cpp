@@ -1,0 +1,86 @@
+// fold-batchnorm: an inference BatchNormalization after a Conv becomes part of
+// the Conv's weight and bias.
+//
+//   Before: c = Conv(x, W, b); y = BatchNormalization(c, scale, B, mean, var)
+//   After:  y = Conv(x, W', b')   s = scale / sqrt(var + epsilon)
+//           W'[o] = s[o] * W[o],  b'[o] = s[o] * (b[o] - mean[o]) + B[o]
+//
+// Legality:
+//   - the BN input is a Conv with constant float weight (and bias, if any);
+//   - the Conv output is read by the BN only and is not a graph output;
+//   - BN is in inference mode: training_mode = 0 and only output 0 is used
+//     (opset < 9: spatial = 1; opset < 7: is_test = 1);
+//   - scale, B, mean and var are constant float vectors of C_out elements;
+//   - removing the BN renames no graph output (see bypass.h).
+#include <fmt/format.h>
+
+#include <cmath>
+
+#include "passes/bypass.h"
+#include "passes/conv_affine.h"
+
+namespace convopt::passes {
+namespace {
+
+struct Match {
+  ConstantConv conv;
+  std::vector<float> scale;
+  std::vector<float> shift;
+};
+
+std::optional<std::string> matchBatchNorm(ir::Node& bn, int64_t opset, Match& m) {
+  ir::Value* in = bn.input(0);
+  if (!in || !in->producer()) return "input is not produced by a node";
+  if (auto reason = matchConstantConv(*in->producer(), m.conv)) return "input producer: " + *reason;
+  if (!hasSingleUse(in)) return "Conv output has other readers";
+  if (bn.getInt("training_mode", 0) != 0) return "training_mode = 1";
+  if (opset < 9 && bn.getInt("spatial", 1) != 1) return "spatial = 0 (per-activation statistics)";
+  if (opset < 7 && bn.getInt("is_test", 0) == 0) return "is_test = 0 (training mode)";
+  for (size_t i = 1; i < bn.outputs().size(); ++i)
+    if (bn.output(i) && (bn.output(i)->hasUses() || bn.output(i)->isGraphOutput()))
+      return "running statistics output is used";
+  std::vector<float> params[4];
+  for (size_t i = 0; i < 4; ++i) {
+    const ir::Tensor* t = constantTensor(bn.input(i + 1));
+    if (!t || t->dtype() != ir::DType::Float) return fmt::format("parameter {} is not a constant float tensor", i + 1);
+    if (t->numel() != m.conv.outChannels)
+      return fmt::format("parameter {} has {} elements, Conv has {} output channels", i + 1, t->numel(),
+                         m.conv.outChannels);
+    params[i] = t->toFloatVector();
+  }
+  if (auto reason = whyNotBypassable(bn, in)) return reason;
+  float epsilon = bn.getFloat("epsilon", 1e-5f);
+  for (int64_t o = 0; o < m.conv.outChannels; ++o) {
+    float s = params[0][o] / std::sqrt(params[3][o] + epsilon);
+    m.scale.push_back(s);
+    m.shift.push_back(params[1][o] - params[2][o] * s);
+  }
+  return std::nullopt;
+}
+
+class FoldBatchNormPass final : public Pass {
+ public:
+  std::string_view name() const override { return "fold-batchnorm"; }
+
+  void run(ir::Graph& graph, PassContext& context) override {
+    for (ir::Node* node : graph.nodes()) {
+      if (node->opType != "BatchNormalization" || !node->domain.empty()) continue;
+      Match m;
+      if (auto reason = matchBatchNorm(*node, context.model.defaultOpset(), m)) {
+        context.reject(*node, *reason);
+        continue;
+      }
+      context.matched();
+      foldAffineIntoConv(graph, m.conv, m.scale, m.shift);
+      noteRewrite(*m.conv.node, "fold-batchnorm", "folded BatchNormalization " + node->label() + " into the weights");
+      bypassNode(graph, node, node->input(0));
+      context.rewritten();
+    }
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Pass> createFoldBatchNormPass() { return std::make_unique<FoldBatchNormPass>(); }
+
+}  // namespace convopt::passes

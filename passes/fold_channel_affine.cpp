@@ -1,0 +1,99 @@
+// fold-channel-affine: a per-output-channel Mul or Add after a Conv becomes part
+// of the Conv's weight and bias.
+//
+//   Before: c = Conv(x, W, b); y = Mul(c, s)      Before: c = Conv(x, W, b); y = Add(c, t)
+//   After:  y = Conv(x, s * W, s * b)             After:  y = Conv(x, W, b + t)
+//
+// Legality:
+//   - one operand is a Conv with constant float weight (and bias), read by the
+//     Mul/Add only and not a graph output;
+//   - the other operand is a constant float tensor that is per channel: after
+//     right-aligning it with the Conv output (rank R), it has rank <= R and every
+//     dim is 1 except the channel dim (index 1), which is 1 or C_out;
+//   - removing the Mul/Add renames no graph output (see bypass.h).
+#include <fmt/format.h>
+
+#include "passes/bypass.h"
+#include "passes/conv_affine.h"
+
+namespace convopt::passes {
+namespace {
+
+// The constant's value per output channel, or why it is not per channel.
+std::optional<std::string> perChannelValues(const ir::Tensor& t, const ConstantConv& conv, std::vector<float>& out) {
+  if (t.dtype() != ir::DType::Float) return "the constant operand is not float32";
+  int64_t outRank = conv.weight->rank();
+  if (t.rank() > outRank) return "the constant operand has a higher rank than the Conv output";
+  int64_t channels = 1;
+  for (int64_t j = 0; j < t.rank(); ++j) {
+    int64_t axis = outRank - t.rank() + j;
+    int64_t dim = t.dims()[j];
+    if (axis == 1 && (dim == conv.outChannels || dim == 1)) {
+      channels = dim;
+    } else if (dim != 1) {
+      return fmt::format("the constant operand's dim {} (size {}) is not per channel", j, dim);
+    }
+  }
+  std::vector<float> values = t.toFloatVector();
+  out.resize(static_cast<size_t>(conv.outChannels));
+  for (int64_t o = 0; o < conv.outChannels; ++o) out[o] = values[channels == 1 ? 0 : o];
+  return std::nullopt;
+}
+
+bool readsConvOutput(const ir::Node& node) {
+  for (const ir::Value* in : node.inputs())
+    if (in && in->producer() && in->producer()->opType == "Conv") return true;
+  return false;
+}
+
+struct Match {
+  ConstantConv conv;
+  ir::Value* convOutput = nullptr;
+  std::vector<float> scale;
+  std::vector<float> shift;
+};
+
+std::optional<std::string> matchAffine(ir::Node& node, Match& m) {
+  if (node.inputs().size() != 2 || !node.input(0) || !node.input(1)) return "does not have two operands";
+  size_t convSide = node.input(0)->producer() && node.input(0)->producer()->opType == "Conv" ? 0 : 1;
+  m.convOutput = node.input(convSide);
+  const ir::Tensor* constant = constantTensor(node.input(1 - convSide));
+  if (auto reason = matchConstantConv(*m.convOutput->producer(), m.conv)) return "operand producer: " + *reason;
+  if (!constant) return "the other operand is not a constant";
+  if (!hasSingleUse(m.convOutput)) return "Conv output has other readers";
+  std::vector<float> values;
+  if (auto reason = perChannelValues(*constant, m.conv, values)) return reason;
+  if (auto reason = whyNotBypassable(node, m.convOutput)) return reason;
+  bool isMul = node.opType == "Mul";
+  m.scale = isMul ? values : std::vector<float>(values.size(), 1.0f);
+  m.shift = isMul ? std::vector<float>(values.size(), 0.0f) : values;
+  return std::nullopt;
+}
+
+class FoldChannelAffinePass final : public Pass {
+ public:
+  std::string_view name() const override { return "fold-channel-affine"; }
+
+  void run(ir::Graph& graph, PassContext& context) override {
+    for (ir::Node* node : graph.nodes()) {
+      if ((node->opType != "Mul" && node->opType != "Add") || !node->domain.empty()) continue;
+      if (!readsConvOutput(*node)) continue;  // not a candidate at all
+      Match m;
+      if (auto reason = matchAffine(*node, m)) {
+        context.reject(*node, *reason);
+        continue;
+      }
+      context.matched();
+      foldAffineIntoConv(graph, m.conv, m.scale, m.shift);
+      noteRewrite(*m.conv.node, "fold-channel-affine", "folded per-channel " + node->opType + " " + node->label());
+      bypassNode(graph, node, m.convOutput);
+      context.rewritten();
+    }
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Pass> createFoldChannelAffinePass() { return std::make_unique<FoldChannelAffinePass>(); }
+
+}  // namespace convopt::passes

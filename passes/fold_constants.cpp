@@ -1,0 +1,147 @@
+// fold-constants: values that do not depend on the graph inputs become initializers.
+//
+//   Before: w = Constant<value = float[2] {1, 2}>(); y = Mul(x, w)
+//   After:  <float[2] w = {1, 2}>  y = Mul(x, w)
+//   Before: s = Shape(x) with x: float[1,8,4,4]     After: <int64[4] s = {1, 8, 4, 4}>
+//   Before: g = Gather(s, i); u = Unsqueeze(g, a); c = Concat(u, k); y = Reshape(x, c)
+//   After:  <int64[2] c = {...}>  y = Reshape(x, c)     (once s is constant, in one sweep)
+//
+// Legality (each failing condition is a rejection reason):
+//   - Constant: the value is a tensor, value_float(s) or value_int(s)
+//     (sparse and string values stay);
+//   - Shape: the input's shape is fully static (after shape inference);
+//   - any other default-domain node whose inputs are all constants: the reference
+//     interpreter implements it, it is deterministic (no Random*, Bernoulli,
+//     Multinomial), has no subgraph, and its outputs take at most
+//     max(kMaxGrowthBytes, the inputs' bytes), so folding never bloats the model
+//     (an Expand of a scalar stays an Expand, int8 weights stay quantized).
+// Nodes are visited in topological order, so whole chains fold in one run.
+// The folded value keeps its name, so graph outputs and readers are unaffected.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <set>
+
+#include "passes/conv_utils.h"
+#include "runtime/reference/interpreter.h"
+
+namespace convopt::passes {
+namespace {
+
+std::optional<std::string> constantValue(const ir::Node& node, ir::Tensor& out) {
+  if (node.attributes.size() != 1) return "Constant without exactly one value attribute";
+  const ir::Attribute& a = node.attributes[0];
+  if (a.name == "value" && a.kind == ir::AttrKind::Tensor)
+    out = a.t;
+  else if (a.name == "value_float")
+    out = ir::Tensor::fromVector(ir::DType::Float, {}, std::vector<float>{a.f});
+  else if (a.name == "value_floats")
+    out = ir::Tensor::fromVector(ir::DType::Float, {static_cast<int64_t>(a.floats.size())}, a.floats);
+  else if (a.name == "value_int")
+    out = ir::Tensor::scalarInt64(a.i);
+  else if (a.name == "value_ints")
+    out = ir::Tensor::fromVector(ir::DType::Int64, {static_cast<int64_t>(a.ints.size())}, a.ints);
+  else
+    return "Constant value '" + a.name + "' is not folded (sparse or string)";
+  return std::nullopt;
+}
+
+std::optional<std::string> shapeValue(const ir::Node& node, ir::Tensor& out) {
+  const ir::Value* in = node.input(0);
+  if (!in || !in->type.hasStaticShape()) return "input shape is not static";
+  std::vector<int64_t> dims = in->type.staticShape();
+  auto rank = static_cast<int64_t>(dims.size());
+  auto clampAxis = [&](int64_t axis) { return std::clamp(axis < 0 ? axis + rank : axis, int64_t{0}, rank); };
+  int64_t start = clampAxis(node.getInt("start", 0)), end = clampAxis(node.getInt("end", rank));
+  std::vector<int64_t> kept(dims.begin() + start, dims.begin() + std::max(start, end));
+  out = ir::Tensor::fromVector(ir::DType::Int64, {static_cast<int64_t>(kept.size())}, kept);
+  return std::nullopt;
+}
+
+constexpr size_t kMaxGrowthBytes = 16384;
+
+bool hasConstantInputs(const ir::Node& node) {
+  bool any = false;
+  for (const ir::Value* in : node.inputs()) {
+    if (in && !constantTensor(in)) return false;
+    any = any || in;
+  }
+  return any && node.implicitInputs().empty();
+}
+
+std::optional<std::string> evaluated(const ir::Node& node, int64_t opset, std::vector<ir::Tensor>& outputs) {
+  static const std::set<std::string> nondeterministic = {"RandomNormal",      "RandomNormalLike", "RandomUniform",
+                                                         "RandomUniformLike", "Bernoulli",        "Multinomial"};
+  if (nondeterministic.count(node.opType)) return "op is not deterministic";
+  for (const ir::Attribute& a : node.attributes)
+    if (a.kind == ir::AttrKind::Opaque) return "op has a subgraph attribute";
+  if (!runtime::referenceSupports(node.domain, node.opType)) return "the reference interpreter does not implement it";
+  std::vector<const ir::Tensor*> inputs;
+  size_t inputBytes = 0;
+  for (const ir::Value* in : node.inputs()) {
+    inputs.push_back(in ? in->initializer() : nullptr);
+    if (in) inputBytes += in->initializer()->byteSize();
+  }
+  outputs = runtime::runNodeReference(node, inputs, opset);
+  for (const ir::Tensor& t : outputs)
+    if (t.byteSize() > std::max(kMaxGrowthBytes, inputBytes))
+      return fmt::format("output of {} bytes would grow the model", t.byteSize());
+  return std::nullopt;
+}
+
+// Makes the node's outputs initializers under the same names (omitted outputs
+// stay omitted): readers move to placeholders while the node is erased.
+void replaceWithConstants(ir::Graph& graph, ir::Node* node, std::vector<ir::Tensor> tensors) {
+  std::vector<std::pair<ir::Value*, std::string>> placeholders;
+  for (ir::Value* out : node->outputs()) {
+    if (!out) {
+      placeholders.emplace_back(nullptr, "");
+      continue;
+    }
+    ir::Value* placeholder = graph.createValue(graph.uniqueName(out->name() + "_folding"));
+    graph.replaceAllUsesWith(out, placeholder);
+    placeholders.emplace_back(placeholder, out->name());
+  }
+  graph.eraseNode(node);
+  for (size_t i = 0; i < placeholders.size(); ++i) {
+    auto [placeholder, name] = placeholders[i];
+    if (!placeholder) continue;
+    tensors[i].name = name;
+    graph.replaceAllUsesWith(placeholder, graph.addInitializer(std::move(tensors[i])));
+    graph.eraseValue(placeholder);
+  }
+}
+
+class FoldConstantsPass final : public Pass {
+ public:
+  std::string_view name() const override { return "fold-constants"; }
+
+  void run(ir::Graph& graph, PassContext& context) override {
+    for (ir::Node* node : graph.nodes()) {
+      if (!node->domain.empty()) continue;
+      std::vector<ir::Tensor> values(1);
+      std::optional<std::string> reason;
+      if (node->opType == "Constant")
+        reason = constantValue(*node, values[0]);
+      else if (node->opType == "Shape")
+        reason = shapeValue(*node, values[0]);
+      else if (hasConstantInputs(*node))
+        reason = evaluated(*node, context.model.defaultOpset(), values);
+      else
+        continue;  // not a candidate
+      if (reason) {
+        context.reject(*node, *reason);
+        continue;
+      }
+      context.matched();
+      replaceWithConstants(graph, node, std::move(values));
+      context.rewritten();
+    }
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Pass> createFoldConstantsPass() { return std::make_unique<FoldConstantsPass>(); }
+
+}  // namespace convopt::passes

@@ -1,0 +1,32 @@
+// `convopt inspect --diff A B`: which nodes were removed, added or changed
+// between two versions of a model, and how the totals moved. Nodes are matched
+// by the name of their first output (passes keep output names stable).
+#pragma once
+#include <nlohmann/json_fwd.hpp>
+#include <string>
+#include <vector>
+
+#include "ir/model_summary.h"
+
+namespace convopt::passes {
+
+struct NodeChange {
+  std::string output;                // first output name: the node's identity
+  std::string before;                // "Conv(x, w) <group = 1>"-style one-liners; empty when added
+  std::string after;                 // empty when removed
+  std::vector<std::string> details;  // for changed nodes: what differs
+};
+
+struct ModelDiff {
+  std::vector<NodeChange> removed, added, changed;
+  ir::ModelSummary before, after;
+  int64_t nodesBefore = 0, nodesAfter = 0;
+};
+
+// Run inferShapes on both first for MAC totals. The diff points into both
+// models, which must outlive it.
+ModelDiff diffModels(const ir::Model& before, const ir::Model& after);
+std::string modelDiffToText(const ModelDiff& diff);
+nlohmann::json modelDiffToJson(const ModelDiff& diff);
+
+}  // namespace convopt::passes

@@ -1,0 +1,51 @@
+#include "passes/pass_manager.h"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <stdexcept>
+
+#include "ir/error.h"
+#include "ir/shape_inference.h"
+#include "ir/verifier.h"
+#include "passes/pass_registry.h"
+
+namespace convopt::passes {
+
+std::vector<PassStatistics> runPipeline(ir::Model& model, const std::vector<std::string>& passNames,
+                                        const PassManagerOptions& options) {
+  ir::verifyGraph(*model.graph);
+  ir::inferShapes(model);
+  std::vector<PassStatistics> all;
+  for (const std::string& name : passNames) {
+    std::unique_ptr<Pass> pass = createPass(name);
+    PassStatistics stats;
+    stats.pass = name;
+    PassContext context(model, options.pass, stats);
+    auto start = std::chrono::steady_clock::now();
+    pass->run(*model.graph, context);
+    stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    try {
+      ir::verifyGraph(*model.graph);
+      if (stats.rewritten > 0) ir::inferShapes(model);  // types for the values the pass created
+    } catch (const InputError& e) {
+      throw std::logic_error(fmt::format("pass {} left an invalid graph: {}", name, e.what()));
+    }
+    if (options.afterPass) options.afterPass(name, model);
+    all.push_back(std::move(stats));
+  }
+  return all;
+}
+
+std::string formatStatistics(const std::vector<PassStatistics>& stats, bool explain) {
+  std::string out = fmt::format("{:<24} {:>8} {:>10} {:>9} {:>9}\n", "pass", "matched", "rewritten", "rejected", "ms");
+  for (const PassStatistics& s : stats) {
+    out += fmt::format("{:<24} {:>8} {:>10} {:>9} {:>9.2f}\n", s.pass, s.matched, s.rewritten, s.rejections.size(),
+                       s.seconds * 1e3);
+    if (!explain) continue;
+    for (const Rejection& r : s.rejections) out += fmt::format("    rejected {}: {}\n", r.node, r.reason);
+  }
+  return out;
+}
+
+}  // namespace convopt::passes

@@ -1,0 +1,198 @@
+// splitconcat-to-grouped: channel branches that are really one grouped Conv.
+//
+//   Before: x_0..x_{n-1} = Split<axis=1>(x)            (or x_b = Slice(x, [b*w], [(b+1)*w], axes=[1]))
+//           y_b = Conv<a>(x_b, W_b, B_b)   for b = 0..n-1
+//           y = Concat<axis=1>(y_0, ..., y_{n-1})
+//   After:  y = Conv<a, group = n*g>(x, Concat_0(W_b), Concat_0(B_b))    (g: the branches' group)
+//
+// Legality (each failing condition is a rejection reason, reported on the Concat):
+//   - the Concat is on the channel axis (1, or -R+1) and has n >= 2 inputs;
+//   - input b is produced by a Conv with constant float weight, read only by the Concat;
+//   - every branch Conv has identical attributes, weight shape and bias presence;
+//   - branch b's data input is output b of one Split on the channel axis with exactly n
+//     outputs (each read only by its branch), or a Slice of one common x on
+//     axis 1, step 1, covering [b*w, (b+1)*w) with x's channel dim known to be n*w;
+//     w = the branches' input channels, so the split sizes are equal;
+//   - the cost model's estimate (branches + split and concat copies -> one
+//     grouped Conv) drops by --min-gain (unless --force).
+#include <fmt/format.h>
+
+#include "passes/conv_utils.h"
+
+namespace convopt::passes {
+namespace {
+
+struct Match {
+  std::vector<ConstantConv> branches;
+  std::vector<ir::Node*> splitters;  // the Split, or one Slice per branch
+  ir::Value* source = nullptr;
+};
+
+bool sameAttributes(const ir::Node& a, const ir::Node& b) {
+  if (a.attributes.size() != b.attributes.size()) return false;
+  for (const ir::Attribute& x : a.attributes) {
+    const ir::Attribute* y = b.findAttribute(x.name);
+    if (!y || y->kind != x.kind || y->i != x.i || y->ints != x.ints || y->s != x.s || y->f != x.f) return false;
+  }
+  return true;
+}
+
+std::optional<std::string> matchBranches(const ir::Node& concat, Match& m) {
+  size_t n = concat.inputs().size();
+  if (n < 2) return "fewer than two inputs";
+  for (size_t b = 0; b < n; ++b) {
+    ir::Value* in = concat.input(b);
+    ConstantConv conv;
+    if (!in || !in->producer()) return fmt::format("input {} is not produced by a node", b);
+    if (auto reason = matchConstantConv(*in->producer(), conv)) return fmt::format("input {}: {}", b, *reason);
+    if (!hasSingleUse(in)) return fmt::format("input {} has other readers", b);
+    const ConstantConv& first = b == 0 ? conv : m.branches[0];
+    if (!sameAttributes(*conv.node, *first.node)) return fmt::format("branch {} has other Conv attributes", b);
+    if (conv.weight->dims() != first.weight->dims()) return fmt::format("branch {} has another weight shape", b);
+    if ((conv.bias == nullptr) != (first.bias == nullptr)) return fmt::format("branch {} differs in having a bias", b);
+    m.branches.push_back(conv);
+  }
+  int64_t axis = concat.getInt("axis", 0), rank = m.branches[0].weight->rank();
+  if (axis != 1 && axis != 1 - rank) return "not concatenated on the channel axis";
+  return std::nullopt;
+}
+
+std::optional<std::string> matchSplit(ir::Node& split, Match& m) {
+  size_t n = m.branches.size();
+  int64_t axis = split.getInt("axis", 0), rank = m.branches[0].weight->rank();
+  if (axis != 1 && axis != 1 - rank) return "Split is not on the channel axis";
+  if (split.outputs().size() != n)
+    return fmt::format("Split has {} outputs, Concat {} inputs", split.outputs().size(), n);
+  for (size_t b = 0; b < n; ++b) {
+    ir::Value* part = m.branches[b].node->input(0);
+    if (part != split.output(b)) return fmt::format("branch {} does not read Split output {}", b, b);
+    if (!hasSingleUse(part)) return fmt::format("Split output {} has other readers", b);
+  }
+  m.splitters = {&split};
+  m.source = split.input(0);
+  return std::nullopt;  // outputs of one Split partition x; equal sizes follow from equal weights
+}
+
+std::optional<std::string> matchSlices(Match& m) {
+  int64_t width = m.branches[0].inChannels();
+  for (size_t b = 0; b < m.branches.size(); ++b) {
+    ir::Value* part = m.branches[b].node->input(0);
+    ir::Node* slice = part->producer();
+    if (!slice || slice->opType != "Slice" || !hasSingleUse(part))
+      return fmt::format("branch {} does not read a single-use Slice", b);
+    if (b > 0 && slice->input(0) != m.source) return fmt::format("branch {} slices another tensor", b);
+    m.source = slice->input(0);
+    const ir::Tensor* starts = constantTensor(slice->input(1));
+    const ir::Tensor* ends = constantTensor(slice->input(2));
+    const ir::Tensor* axes = constantTensor(slice->input(3));
+    const ir::Tensor* steps = slice->input(4) ? constantTensor(slice->input(4)) : nullptr;
+    if (!starts || !ends || !axes || (slice->input(4) && !steps))
+      return fmt::format("branch {} Slice is not constant", b);
+    if (axes->toInt64Vector() != std::vector<int64_t>{1} ||
+        (steps && steps->toInt64Vector() != std::vector<int64_t>{1}))
+      return fmt::format("branch {} Slice is not a step-1 slice of axis 1 alone", b);
+    int64_t begin = static_cast<int64_t>(b) * width;
+    if (starts->toInt64Vector()[0] != begin || ends->toInt64Vector()[0] != begin + width)
+      return fmt::format("branch {} Slice is not channels [{}, {})", b, begin, begin + width);
+    m.splitters.push_back(slice);
+  }
+  const ir::ValueType& type = m.source->type;
+  int64_t total = width * static_cast<int64_t>(m.branches.size());
+  if (!type.shape || type.shape->size() < 2 || (*type.shape)[1].value != total)
+    return fmt::format("source channel count is not known to be {}", total);
+  return std::nullopt;
+}
+
+// The grouped conv's geometry and the estimate for before (branches, split and
+// concat copies) and after.
+struct Estimate {
+  std::vector<ConvGeometry> branches;
+  ConvGeometry grouped;
+  double copySeconds = 0;
+};
+
+Estimate estimateRewrite(const Match& m) {
+  Estimate e;
+  for (const ConstantConv& c : m.branches) e.branches.push_back(geometryOf(c));
+  const ConstantConv& first = m.branches[0];
+  int64_t n = static_cast<int64_t>(m.branches.size());
+  const ConvGeometry& g = e.branches[0];
+  e.grouped = withStructure(g, first.inChannels() * n, first.outChannels * n, first.group * n, first.kernelElements,
+                            first.bias != nullptr);
+  e.copySeconds = estimateCopySeconds(g.batch * g.inPixels * g.inChannels * n * g.elementBytes) +
+                  estimateCopySeconds(g.batch * g.outPixels * g.outChannels * n * g.elementBytes);
+  return e;
+}
+
+std::optional<std::string> matchSplitConcat(ir::Node& concat, const PassOptions& options, Match& m) {
+  if (auto reason = matchBranches(concat, m)) return reason;
+  ir::Node* split = m.branches[0].node->input(0)->producer();
+  auto reason = split && split->opType == "Split" && split->domain.empty() ? matchSplit(*split, m) : matchSlices(m);
+  if (reason) return reason;
+  Estimate e = estimateRewrite(m);
+  double before = figuresOf(e.branches, e.copySeconds).seconds, after = estimateConvSeconds(e.grouped);
+  if (!options.force && !rewritePays(before, after, options.minGain))
+    return fmt::format("cost model: {:.3g} us -> {:.3g} us does not gain {:.0f}%", before * 1e6, after * 1e6,
+                       options.minGain * 100);
+  return std::nullopt;
+}
+
+std::vector<float> concatenated(const std::vector<ConstantConv>& branches, bool bias) {
+  std::vector<float> all;
+  for (const ConstantConv& c : branches) {
+    std::span<const float> d = (bias ? c.bias : c.weight)->data<float>();
+    all.insert(all.end(), d.begin(), d.end());
+  }
+  return all;
+}
+
+void rewrite(ir::Graph& graph, ir::Node& concat, const Match& m, PassContext& context) {
+  const ConstantConv& first = m.branches[0];
+  int64_t n = static_cast<int64_t>(m.branches.size());
+  std::string base = concat.name.empty() ? concat.output(0)->name() : concat.name;
+  std::vector<int64_t> dims = first.weight->dims();
+  dims[0] *= n;
+  ir::Value* weight = addFloatInitializer(graph, base + "_W_grouped", dims, concatenated(m.branches, false));
+  ir::Value* bias =
+      first.bias ? addFloatInitializer(graph, base + "_B_grouped", {dims[0]}, concatenated(m.branches, true)) : nullptr;
+  Estimate estimate = estimateRewrite(m);
+  // The Concat becomes the grouped Conv, so its output keeps its name.
+  concat.opType = "Conv";
+  concat.attributes = first.node->attributes;
+  concat.setAttribute(ir::Attribute::makeInt("group", first.group * n));
+  concat.removeTrailingInputs(0);
+  concat.addInput(m.source);
+  concat.addInput(weight);
+  if (bias) concat.addInput(bias);
+  for (const ConstantConv& c : m.branches) graph.eraseNode(c.node);
+  for (ir::Node* s : m.splitters) graph.eraseNode(s);
+  RewriteRecord record{concat.label(), fmt::format("Split -> {} Convs -> Concat", n),
+                       figuresOf(estimate.branches, estimate.copySeconds), figuresOf({estimate.grouped}), 0.0};
+  noteRewrite(concat, "splitconcat-to-grouped", structuralNote(record, context.options));
+  context.recordRewrite(std::move(record));
+}
+
+class SplitConcatToGroupedPass final : public Pass {
+ public:
+  std::string_view name() const override { return "splitconcat-to-grouped"; }
+
+  void run(ir::Graph& graph, PassContext& context) override {
+    for (ir::Node* node : graph.nodes()) {
+      if (node->opType != "Concat" || !node->domain.empty()) continue;
+      Match m;
+      if (auto reason = matchSplitConcat(*node, context.options, m)) {
+        context.reject(*node, *reason);
+        continue;
+      }
+      context.matched();
+      rewrite(graph, *node, m, context);
+      context.rewritten();
+    }
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Pass> createSplitConcatToGroupedPass() { return std::make_unique<SplitConcatToGroupedPass>(); }
+
+}  // namespace convopt::passes

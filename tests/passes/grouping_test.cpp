@@ -1,0 +1,205 @@
+// dense-to-grouped and dense-to-depthwise: group structure found in the exact
+// zeros of a dense weight. The rewrites are shown with --force so that the dumps
+// stay small; the cost model's decisions are tested separately below.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "tests/support/passes_test_util.h"
+
+namespace convopt::passes {
+namespace {
+
+using testing::numericallyEquivalent;
+using testing::rejectionFor;
+using testing::runPasses;
+
+PassOptions forced() {
+  PassOptions options;
+  options.force = true;
+  return options;
+}
+
+// W[o, i] != 0 only when o/2 == i/2: two contiguous 2x2 blocks.
+constexpr const char* kBlockDiagonal = R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,4,3,3] x) => (float[1,4,3,3] y)
+<float[4,4,1,1] w = {1, 2, 0, 0, 3, 4, 0, 0, 0, 0, 5, 6, 0, 0, 7, 8}, float[4] b = {1, 2, 3, 4}>
+{
+  y = Conv (x, w, b)
+}
+)";
+
+TEST(DenseToGrouped, ContiguousBlocksBecomeGroups) {
+  auto run = runPasses("dense-to-grouped,dce", kBlockDiagonal, forced());
+  EXPECT_EQ(run.afterText, R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,4,3,3] x) => (float[1,4,3,3] y)
+<float[4] b = {1, 2, 3, 4}, float[4,2,1,1] y_W_grouped = {1, 2, 3, 4, 5, 6, 7, 8}>
+{
+  y = Conv <group = 2> (x, y_W_grouped, b)
+}
+)");
+  ASSERT_EQ(run.stats.rewrites.size(), 1u);
+  const RewriteRecord& r = run.stats.rewrites[0];
+  EXPECT_EQ(r.before.kind, "pointwise");
+  EXPECT_EQ(r.after.kind, "grouped");
+  EXPECT_EQ(r.before.macs, 4 * 4 * 9);
+  EXPECT_EQ(r.after.macs, 4 * 2 * 9);
+  EXPECT_EQ(r.reconstructionError, 0.0);
+  EXPECT_TRUE(numericallyEquivalent(run));
+}
+
+// W[o, i] != 0 only when o%2 == i%2: blocks {0,2} and {1,3}, interleaved.
+// The input order is folded into the producing conv p, the output order into the reader z.
+TEST(DenseToGrouped, PermutedBlocksFoldTheOrderIntoNeighbourConvs) {
+  auto run = runPasses("dense-to-grouped,dce", R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,1,3,3] x) => (float[1,1,3,3] z)
+<float[4,1,1,1] wp = {1, 2, 3, 4}, float[4] bp = {0.1, 0.2, 0.3, 0.4},
+ float[4,4,1,1] w = {1, 0, 2, 0, 0, 3, 0, 4, 5, 0, 6, 0, 0, 7, 0, 8}, float[1,4,1,1] wz = {1, 2, 3, 4}>
+{
+  p = Conv (x, wp, bp)
+  y = Conv (p, w)
+  z = Conv (y, wz)
+}
+)",
+                       forced());
+  EXPECT_EQ(run.afterText, R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,1,3,3] x) => (float[1,1,3,3] z)
+<float[4,1,1,1] p_W_permuted = {1, 3, 2, 4}, float[4] p_B_permuted = {0.1, 0.3, 0.2, 0.4}, float[1,4,1,1] z_W_permuted = {1, 3, 2, 4}, float[4,2,1,1] y_W_grouped = {1, 2, 5, 6, 3, 4, 7, 8}>
+{
+  p = Conv (x, p_W_permuted, p_B_permuted)
+  y = Conv <group = 2> (p, y_W_grouped)
+  z = Conv (y, z_W_permuted)
+}
+)");
+  EXPECT_TRUE(numericallyEquivalent(run));
+}
+
+TEST(DenseToGrouped, PermutedBlocksWithoutFoldableNeighboursUseGathers) {
+  auto run = runPasses("dense-to-grouped,dce", R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,4,3,3] x) => (float[1,4,3,3] z)
+<float[4,4,1,1] w = {1, 0, 2, 0, 0, 3, 0, 4, 5, 0, 6, 0, 0, 7, 0, 8}>
+{
+  y = Conv (x, w)
+  z = Relu (y)
+}
+)",
+                       forced());
+  EXPECT_EQ(run.afterText, R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,4,3,3] x) => (float[1,4,3,3] z)
+<int64[4] y_in_order = {0, 2, 1, 3}, int64[4] y_out_order = {0, 2, 1, 3}, float[4,2,1,1] y_W_grouped = {1, 2, 5, 6, 3, 4, 7, 8}>
+{
+  y_in_permuted = Gather <axis = 1> (x, y_in_order)
+  y = Conv <group = 2> (y_in_permuted, y_W_grouped)
+  y_out_restored = Gather <axis = 1> (y, y_out_order)
+  z = Relu (y_out_restored)
+}
+)");
+  EXPECT_TRUE(numericallyEquivalent(run));
+}
+
+// A channel-diagonal weight with depth multiplier 2: W[o, i] != 0 only when i == o/2.
+constexpr const char* kChannelDiagonal = R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,2,4,4] x) => (float[1,4,4,4] y)
+<float[4,2,1,2] w = {1, 2, 0, 0, 3, 4, 0, 0, 0, 0, 5, 6, 0, 0, 7, 8}>
+{
+  y = Conv <pads = [0, 0, 0, 1]> (x, w)
+}
+)";
+
+TEST(DenseToDepthwise, ChannelDiagonalWeightWithMultiplierBecomesDepthwise) {
+  auto run = runPasses("dense-to-depthwise,dce", kChannelDiagonal, forced());
+  EXPECT_EQ(run.afterText, R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,2,4,4] x) => (float[1,4,4,4] y)
+<float[4,1,1,2] y_W_grouped = {1, 2, 3, 4, 5, 6, 7, 8}>
+{
+  y = Conv <pads = [0, 0, 0, 1], group = 2> (x, y_W_grouped)
+}
+)");
+  ASSERT_EQ(run.stats.rewrites.size(), 1u);
+  EXPECT_EQ(run.stats.rewrites[0].after.kind, "depthwise");
+  EXPECT_TRUE(numericallyEquivalent(run));
+}
+
+struct GroupingRejection {
+  const char* name;
+  const char* pass;
+  const char* text;
+  const char* reason;
+};
+
+class GroupingRejects : public ::testing::TestWithParam<GroupingRejection> {};
+
+TEST_P(GroupingRejects, LeavesTheModelUnchanged) {
+  const GroupingRejection& c = GetParam();
+  auto run = runPasses(c.pass, c.text, forced());
+  EXPECT_EQ(run.afterText, run.beforeText);
+  EXPECT_EQ(rejectionFor(run.stats, "Conv(y)"), c.reason);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Conditions, GroupingRejects,
+    ::testing::Values(
+        // Nearly block-diagonal: one "zero" is 1e-7. Rewriting would change the output.
+        GroupingRejection{"NearlyBlockDiagonal", "dense-to-grouped", R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,4,3,3] x) => (float[1,4,3,3] y)
+<float[4,4,1,1] w = {1, 2, 0, 0, 3, 4, 0, 0, 0, 0, 5, 6, 0, 1e-7, 7, 8}>
+{
+  y = Conv (x, w)
+}
+)",
+                          "weight has no block-diagonal zero structure (even up to channel permutation)"},
+        GroupingRejection{"AlreadyGrouped", "dense-to-grouped", R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,4,3,3] x) => (float[1,4,3,3] y)
+<float[4,2,1,1] w = {1, 2, 0, 0, 3, 4, 0, 0}>
+{
+  y = Conv <group = 2> (x, w)
+}
+)",
+                          "already grouped (group > 1)"},
+        GroupingRejection{"WeightNotConstant", "dense-to-grouped", R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,4,3,3] x, float[4,4,1,1] w) => (float[1,4,3,3] y)
+{
+  y = Conv (x, w)
+}
+)",
+                          "weight is not a constant"},
+        GroupingRejection{"DiagonalLeftToDepthwise", "dense-to-grouped", kChannelDiagonal,
+                          "weight is channel-diagonal: left to dense-to-depthwise"},
+        GroupingRejection{"BlocksAreNotDiagonal", "dense-to-depthwise", kBlockDiagonal,
+                          "weight is block-diagonal with 2 groups, not channel-diagonal (4 input channels)"},
+        GroupingRejection{"PermutedOutputIsGraphOutput", "dense-to-grouped", R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,4,3,3] x) => (float[1,4,3,3] y)
+<float[4,4,1,1] w = {1, 0, 2, 0, 0, 3, 0, 4, 5, 0, 6, 0, 0, 7, 0, 8}>
+{
+  y = Conv (x, w)
+}
+)",
+                          "permuted blocks and the output is a graph output"}),
+    [](const auto& info) { return std::string(info.param.name); });
+
+// The cost model: 64 channels in 4 blocks of 16 on a 32x32 image pays; two
+// blocks of a 4-channel 1x1 conv on 3x3 pixels do not (per-node overhead dominates).
+TEST(DenseToGrouped, CostModelDecides) {
+  auto small = runPasses("dense-to-grouped", kBlockDiagonal);
+  EXPECT_EQ(small.stats.rewritten, 0);
+  EXPECT_THAT(rejectionFor(small.stats, "Conv(y)"), ::testing::StartsWith("cost model: "));
+
+  std::string weights;
+  for (int o = 0; o < 64; ++o)
+    for (int i = 0; i < 64; ++i) weights += (weights.empty() ? "" : ", ") + std::string(o / 16 == i / 16 ? "0.5" : "0");
+  std::string large = R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,64,32,32] x) => (float[1,64,32,32] y)
+<float[64,64,1,1] w = {)" +
+                      weights + R"(}>
+{
+  y = Conv (x, w)
+}
+)";
+  auto run = runPasses("dense-to-grouped", large);
+  EXPECT_EQ(run.stats.rewritten, 1);
+  ASSERT_EQ(run.stats.rewrites.size(), 1u);
+  EXPECT_EQ(run.stats.rewrites[0].description, "block-diagonal weight, 4 contiguous blocks of 16 in x 16 out channels");
+  EXPECT_LT(run.stats.rewrites[0].after.seconds, 0.9 * run.stats.rewrites[0].before.seconds);
+}
+
+}  // namespace
+}  // namespace convopt::passes

@@ -1,0 +1,100 @@
+// `convopt optimize` end to end through the binary: table, report, doc_string,
+// opsets, --verify refusing to write, --print-after-all, bad pass names.
+#include <fmt/format.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "ir/onnx_io.h"
+#include "tests/support/cli_helpers.h"
+#include "tests/support/ir_temp_dir.h"
+
+namespace convopt::passes {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+// Every input-channel slice of W has rank 1 (W[o, i] = P[o, i] * D_i).
+constexpr const char* kSeparable = R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,2,8,8] x) => (float[1,3,8,8] y)
+<float[3,2,2,2] w = {0.1, 0.2, 0.3, 0.4, 0.2, 0, -0.2, 0.4, 0.2, 0.4, 0.6, 0.8, -0.1, 0, 0.1, -0.2,
+                     0.05, 0.1, 0.15, 0.2, 0.1, 0, -0.1, 0.2}>
+{
+  y = Conv <pads = [1, 1, 0, 0]> (x, w)
+}
+)";
+
+struct Fixture {
+  convopt::testing::TempDir dir;
+  std::string in = (dir / "in.onnx").string();
+  std::string out = (dir / "out.onnx").string();
+  Fixture() { convopt::testing::writeFile(in, convopt::testing::textModelBytes(kSeparable)); }
+  convopt::testing::RunResult optimize(const std::string& flags) {
+    return convopt::testing::runConvopt(fmt::format("optimize '{}' -o '{}' {}", in, out, flags), dir.path());
+  }
+};
+
+TEST(OptimizeCommand, RewritesReportsAndDocumentsTheRewrite) {
+  Fixture f;
+  std::string report = (f.dir / "report.json").string();
+  auto r = f.optimize("--force --report '" + report + "'");
+  ASSERT_EQ(r.exitCode, 0) << r.stderrText;
+  EXPECT_THAT(r.stdoutText, HasSubstr("dense-to-separable     Conv(y)"));
+  EXPECT_THAT(r.stdoutText, HasSubstr("dense -> depthwise+pointwise"));
+  EXPECT_THAT(r.stdoutText, HasSubstr("  output y: max |diff| "));
+
+  nlohmann::json json = nlohmann::json::parse(convopt::testing::readFile(report));
+  EXPECT_EQ(json["totals"]["rewrites"], 1);
+  EXPECT_EQ(json["totals"]["params_before"], 24);
+  EXPECT_EQ(json["totals"]["params_after"], 2 * 4 + 3 * 2);
+  EXPECT_EQ(json["verify"]["equivalent"], true);
+
+  ir::Model written = ir::loadModel(f.out);
+  EXPECT_EQ(written.defaultOpset(), 13);
+  ASSERT_EQ(written.graph->numNodes(), 2u);
+  for (const ir::Node* n : written.graph->nodes()) {
+    EXPECT_EQ(n->opType, "Conv");
+    EXPECT_THAT(n->docString, HasSubstr("(applied by --force)"));
+    EXPECT_THAT(n->docString, StartsWith("convopt dense-to-separable: was dense (24 params); per-input-channel rank 1 "
+                                         "weight, depthwise first; reconstruction error "));
+  }
+}
+
+TEST(OptimizeCommand, VerifyRefusesToWriteBeyondTolerance) {
+  Fixture f;
+  // Tolerance 0: the factorised conv's different rounding is already a mismatch.
+  auto r = f.optimize("--force --tolerance 0");
+  EXPECT_EQ(r.exitCode, 1);
+  EXPECT_THAT(r.stdoutText, HasSubstr("BEYOND TOLERANCE"));
+  EXPECT_THAT(r.stderrText, HasSubstr("differs from the original beyond tolerance"));
+  EXPECT_FALSE(std::filesystem::exists(f.out));
+}
+
+TEST(OptimizeCommand, PrintAfterAllDumpsTheIrAfterEachPass) {
+  Fixture f;
+  auto r = f.optimize("--passes dense-to-separable,dce --force --print-after-all --no-verify");
+  ASSERT_EQ(r.exitCode, 0) << r.stderrText;
+  EXPECT_THAT(r.stderrText, HasSubstr("// ----- IR after dense-to-separable -----"));
+  EXPECT_THAT(r.stderrText, HasSubstr("// ----- IR after dce -----"));
+}
+
+TEST(OptimizeCommand, UnknownPassIsABadInput) {
+  Fixture f;
+  auto r = f.optimize("--passes fold-pad,nonsense");
+  EXPECT_EQ(r.exitCode, 2);
+  EXPECT_THAT(r.stderrText, HasSubstr("unknown pass 'nonsense'"));
+  EXPECT_FALSE(std::filesystem::exists(f.out));
+}
+
+TEST(OptimizeCommand, ExplainNamesTheCostModelDecision) {
+  Fixture f;
+  auto r = f.optimize("--explain --no-verify");
+  ASSERT_EQ(r.exitCode, 0) << r.stderrText;
+  EXPECT_THAT(r.stdoutText, HasSubstr("    rejected Conv(y): cost model: rank 1 factors take "));
+  EXPECT_THAT(r.stdoutText, HasSubstr("no convolution was rewritten"));
+}
+
+}  // namespace
+}  // namespace convopt::passes
