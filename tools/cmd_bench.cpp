@@ -67,7 +67,7 @@ void registerBenchCommand(CLI::App& app) {
   cmd->add_option("--warmup", o->warmup, "Untimed runs first")->capture_default_str();
   cmd->add_flag("--json", o->json, "Print {median_ms, min_ms, p90_ms, runs, threads}");
   cmd->add_option("--cpu", o->cpu, "Target CPU: host (default), x86-64-v3 (AVX2), x86-64-v4 (AVX-512), ...");
-  cmd->add_option("--shape", o->shapes, "NAME=1x3x224x224: dims of an input with dynamic dims (repeatable)");
+  cmd->add_option("--input-shape,--shape", o->shapes, "NAME=1x3x224x224: dims of an input with dynamic dims (repeatable)");
   cmd->callback([o] { bench(*o); });
 }
 

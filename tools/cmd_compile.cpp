@@ -56,7 +56,7 @@ void registerCompileCommand(CLI::App& app) {
   cmd->add_option("--emit-asm", o->emitAsm, "Write the assembly there ('-': stdout)");
   cmd->add_option("--node", o->node, "Only the kernels of this node (name, or label such as Conv(y))");
   cmd->add_option("--cpu", o->cpu, "Target CPU: host (default), x86-64-v3 (AVX2), x86-64-v4 (AVX-512), ...");
-  cmd->add_option("--shape", o->shapes, "NAME=1x3x224x224: dims of an input with dynamic dims (repeatable)");
+  cmd->add_option("--input-shape,--shape", o->shapes, "NAME=1x3x224x224: dims of an input with dynamic dims (repeatable)");
   cmd->callback([o] { compile(*o); });
 }
 

@@ -9,6 +9,7 @@
 #include "codegen/jit_engine.h"
 #include "ir/error.h"
 #include "ir/onnx_io.h"
+#include "ir/shape_inference.h"
 #include "ir/verifier.h"
 #include "runtime/compare.h"
 #include "runtime/random_inputs.h"
@@ -69,21 +70,8 @@ runtime::TensorMap gatherInputs(const RunOptions& o, const ir::Graph& graph, con
     if (!v || !v->isGraphInput()) throwInputError("--input {}: the model has no input '{}'", spec, name);
     inputs[name] = runtime::loadTensorFile(file);
   }
+  // --input-shape specs were applied to the model: its inputs carry their dims.
   runtime::RandomInputOptions random{o.seed, {}, {}};
-  for (const std::string& spec : o.shapes) {
-    auto [name, dims] = splitAssignment(spec, "--shape");
-    std::vector<int64_t>& shape = random.shapes[name];
-    for (size_t pos = 0; pos < dims.size();) {
-      size_t comma = dims.find(',', pos);
-      std::string d = dims.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
-      try {
-        shape.push_back(std::stoll(d));
-      } catch (const std::exception&) {
-        throwInputError("--shape {}: '{}' is not a dimension", spec, d);
-      }
-      pos = comma == std::string::npos ? dims.size() : comma + 1;
-    }
-  }
   runtime::TensorMap generated = runtime::randomInputs(graph, random);
   for (auto& [name, tensor] : generated) inputs.try_emplace(name, std::move(tensor));
   return inputs;
@@ -140,6 +128,7 @@ bool checkOutputs(const RunOptions& o, const ir::Graph& graph, const runtime::Te
 void run(const RunOptions& o) {
   ir::Model model = ir::loadModel(o.model);
   ir::verifyGraph(*model.graph);
+  for (const std::string& spec : o.shapes) ir::applyInputShape(model, spec);
   std::optional<runtime::TestDataSet> data;
   if (!o.checkDir.empty()) data = runtime::loadTestDataSet(o.checkDir);
   runtime::TensorMap inputs = gatherInputs(o, *model.graph, data ? &*data : nullptr);
@@ -163,7 +152,8 @@ void registerRunCommand(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("run", "Run a model and print (or check) its outputs");
   cmd->add_option("model", o->model, "ONNX model file")->required();
   cmd->add_option("--input", o->inputs, "NAME=FILE: input tensor from a TensorProto .pb or a .npy file (repeatable)");
-  cmd->add_option("--shape", o->shapes, "NAME=D0,D1,...: shape of a random input with dynamic dims (others: 1)");
+  cmd->add_option("--input-shape,--shape", o->shapes,
+                  "NAME=1x3x48x192: dims of a random input with dynamic dims (unnamed dynamic dims: 1; repeatable)");
   cmd->add_option("--seed", o->seed, "Seed of the random inputs for inputs not given otherwise")->capture_default_str();
   cmd->add_option("--output-dir", o->outputDir, "Write inputs and outputs there as input_N.pb / output_N.pb (a test data set for --check)");
   cmd->add_option("--check", o->checkDir,

@@ -43,7 +43,7 @@ a.update({x['name'].split('/')[0]:x['real_time'] for x in b['benchmarks']});prin
   for spec in "${model_specs[@]}"; do
     IFS== read -r name path shape <<<"$spec"
     ms=$(build/tools/convopt bench "$path" --threads "$threads" --runs "$runs" --json \
-           --shape "$(build/tools/convopt inspect --json "$path" | python3 -c "import json,sys;print(json.load(sys.stdin)['inputs'][0]['name'])")=$shape" \
+           --input-shape "$(build/tools/convopt inspect --json "$path" | python3 -c "import json,sys;print(json.load(sys.stdin)['inputs'][0]['name'])")=$shape" \
          | python3 -c "import json,sys;print(json.load(sys.stdin)['median_ms'])")
     ours_models=$(python3 -c "import json,sys;a=json.loads(sys.argv[1]);a[sys.argv[2]]=float(sys.argv[3]);print(json.dumps(a))" "$ours_models" "$name" "$ms")
   done
