@@ -7,6 +7,7 @@
 #include <onnx/onnx_pb.h>
 
 #include "tests/support/cli_helpers.h"
+#include "tests/support/ir_external_model.h"
 #include "tests/support/ir_temp_dir.h"
 
 namespace convopt {
@@ -14,6 +15,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
+using testing::externalDataModelBytes;
 using testing::readFile;
 using testing::textModelBytes;
 using testing::writeFile;
@@ -44,29 +46,6 @@ void expectRejected(const std::string& bytes, const std::string& expected,
     for (const auto& entry : fs::directory_iterator(dir.path()))
       EXPECT_EQ(entry.path().filename().string().find("out.onnx"), std::string::npos) << entry.path();
   }
-}
-
-// A model whose only initializer 'w' (float[4]) is stored externally.
-std::string externalModelBytes(const std::string& location, int64_t offset, int64_t length) {
-  onnx::ModelProto proto;
-  proto.set_ir_version(8);
-  proto.add_opset_import()->set_version(13);
-  auto* g = proto.mutable_graph();
-  g->set_name("g");
-  auto* t = g->add_initializer();
-  t->set_name("w");
-  t->set_data_type(onnx::TensorProto::FLOAT);
-  t->add_dims(4);
-  t->set_data_location(onnx::TensorProto::EXTERNAL);
-  for (auto [key, value] : {std::pair<std::string, std::string>{"location", location},
-                            {"offset", std::to_string(offset)},
-                            {"length", std::to_string(length)}}) {
-    auto* e = t->add_external_data();
-    e->set_key(key);
-    e->set_value(value);
-  }
-  g->add_output()->set_name("w");
-  return protoBytes(proto);
 }
 
 // One float initializer 'w' with the given dims and raw bytes.
@@ -145,13 +124,13 @@ g (float[4294967296,4294967296,4] x) => (float[4294967296,4294967296,4] y)
 }
 
 TEST(BadInput, ExternalDataOutsideTheModelsFolder) {
-  expectRejected(externalModelBytes("../secret.bin", 0, 16),
+  expectRejected(externalDataModelBytes("../secret.bin", 0, 16),
                  "tensor 'w': external data location '../secret.bin' is outside",
                  [](const testing::TempDir& dir) { writeFile(dir / "secret.bin", std::string(16, 'x')); });
 }
 
 TEST(BadInput, ExternalDataPastTheEndOfItsFile) {
-  expectRejected(externalModelBytes("w.bin", 8, 16),
+  expectRejected(externalDataModelBytes("w.bin", 8, 16),
                  "tensor 'w': external data (offset 8, length 16) runs past the end",
                  [](const testing::TempDir& dir) { writeFile(dir / "in" / "w.bin", std::string(20, 'x')); });
 }

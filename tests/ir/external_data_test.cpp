@@ -8,6 +8,7 @@
 
 #include "ir/error.h"
 #include "ir/onnx_io.h"
+#include "tests/support/ir_external_model.h"
 #include "tests/support/ir_shared_models.h"
 #include "tests/support/ir_temp_dir.h"
 
@@ -35,30 +36,9 @@ TEST(ExternalData, WrittenAndReadBackByteEqual) {
   EXPECT_EQ(std::distance(fs::directory_iterator(dir.path()), fs::directory_iterator()), 2);
 }
 
-// A model with one float[4] initializer 'w' stored externally at `location`.
+// Writes the test model whose initializer 'w' is stored externally at `location`.
 void writeExternalModel(const fs::path& modelPath, const std::string& location, int64_t offset, int64_t length) {
-  onnx::ModelProto proto;
-  proto.set_ir_version(8);
-  proto.add_opset_import()->set_version(13);
-  auto* g = proto.mutable_graph();
-  g->set_name("g");
-  auto* t = g->add_initializer();
-  t->set_name("w");
-  t->set_data_type(onnx::TensorProto::FLOAT);
-  t->add_dims(4);
-  t->set_data_location(onnx::TensorProto::EXTERNAL);
-  auto add = [&](const char* key, const std::string& value) {
-    auto* e = t->add_external_data();
-    e->set_key(key);
-    e->set_value(value);
-  };
-  add("location", location);
-  add("offset", std::to_string(offset));
-  add("length", std::to_string(length));
-  auto* out = g->add_output();
-  out->set_name("w");
-  std::ofstream file(modelPath, std::ios::binary);
-  proto.SerializeToOstream(&file);
+  std::ofstream(modelPath, std::ios::binary) << testing::externalDataModelBytes(location, offset, length);
 }
 
 void writeBytes(const fs::path& path, size_t count) {

@@ -9,15 +9,10 @@
 namespace convopt::passes {
 namespace {
 
+using testing::forcedOptions;
 using testing::numericallyEquivalent;
 using testing::rejectionFor;
 using testing::runPasses;
-
-PassOptions forced() {
-  PassOptions options;
-  options.force = true;
-  return options;
-}
 
 // W[o, i] != 0 only when o/2 == i/2: two contiguous 2x2 blocks.
 constexpr const char* kBlockDiagonal = R"(<ir_version: 8, opset_import: ["" : 13]>
@@ -29,7 +24,7 @@ g (float[1,4,3,3] x) => (float[1,4,3,3] y)
 )";
 
 TEST(DenseToGrouped, ContiguousBlocksBecomeGroups) {
-  auto run = runPasses("dense-to-grouped,dce", kBlockDiagonal, forced());
+  auto run = runPasses("dense-to-grouped,dce", kBlockDiagonal, forcedOptions());
   EXPECT_EQ(run.afterText, R"(<ir_version: 8, opset_import: ["" : 13]>
 g (float[1,4,3,3] x) => (float[1,4,3,3] y)
 <float[4] b = {1, 2, 3, 4}, float[4,2,1,1] y_W_grouped = {1, 2, 3, 4, 5, 6, 7, 8}>
@@ -60,7 +55,7 @@ g (float[1,1,3,3] x) => (float[1,1,3,3] z)
   z = Conv (y, wz)
 }
 )",
-                       forced());
+                       forcedOptions());
   EXPECT_EQ(run.afterText, R"(<ir_version: 8, opset_import: ["" : 13]>
 g (float[1,1,3,3] x) => (float[1,1,3,3] z)
 <float[4,1,1,1] p_W_permuted = {1, 3, 2, 4}, float[4] p_B_permuted = {0.1, 0.3, 0.2, 0.4}, float[1,4,1,1] z_W_permuted = {1, 3, 2, 4}, float[4,2,1,1] y_W_grouped = {1, 2, 5, 6, 3, 4, 7, 8}>
@@ -82,7 +77,7 @@ g (float[1,4,3,3] x) => (float[1,4,3,3] z)
   z = Relu (y)
 }
 )",
-                       forced());
+                       forcedOptions());
   EXPECT_EQ(run.afterText, R"(<ir_version: 8, opset_import: ["" : 13]>
 g (float[1,4,3,3] x) => (float[1,4,3,3] z)
 <int64[4] y_in_order = {0, 2, 1, 3}, int64[4] y_out_order = {0, 2, 1, 3}, float[4,2,1,1] y_W_grouped = {1, 2, 5, 6, 3, 4, 7, 8}>
@@ -106,7 +101,7 @@ g (float[1,2,4,4] x) => (float[1,4,4,4] y)
 )";
 
 TEST(DenseToDepthwise, ChannelDiagonalWeightWithMultiplierBecomesDepthwise) {
-  auto run = runPasses("dense-to-depthwise,dce", kChannelDiagonal, forced());
+  auto run = runPasses("dense-to-depthwise,dce", kChannelDiagonal, forcedOptions());
   EXPECT_EQ(run.afterText, R"(<ir_version: 8, opset_import: ["" : 13]>
 g (float[1,2,4,4] x) => (float[1,4,4,4] y)
 <float[4,1,1,2] y_W_grouped = {1, 2, 3, 4, 5, 6, 7, 8}>
@@ -130,7 +125,7 @@ class GroupingRejects : public ::testing::TestWithParam<GroupingRejection> {};
 
 TEST_P(GroupingRejects, LeavesTheModelUnchanged) {
   const GroupingRejection& c = GetParam();
-  auto run = runPasses(c.pass, c.text, forced());
+  auto run = runPasses(c.pass, c.text, forcedOptions());
   EXPECT_EQ(run.afterText, run.beforeText);
   EXPECT_EQ(rejectionFor(run.stats, "Conv(y)"), c.reason);
 }

@@ -9,16 +9,11 @@
 namespace convopt::passes {
 namespace {
 
+using testing::forcedOptions;
 using testing::numericallyEquivalent;
 using testing::printedStructure;
 using testing::rejectionFor;
 using testing::runPasses;
-
-PassOptions forced() {
-  PassOptions options;
-  options.force = true;
-  return options;
-}
 
 // W[o, i] = P[o, i] * D_i with D_0 = {1, 2, 3, 4}, D_1 = {1, 0, -1, 2}, P = [[1, 2], [2, -1]]:
 // every input-channel slice has rank 1.
@@ -31,7 +26,7 @@ g (float[1,2,5,5] x) => (float[1,2,5,5] y)
 )";
 
 TEST(DenseToSeparable, RankOneInputSlicesBecomeDepthwiseThenPointwise) {
-  auto run = runPasses("dense-to-separable,dce", kRankOnePerInput, forced());
+  auto run = runPasses("dense-to-separable,dce", kRankOnePerInput, forcedOptions());
   EXPECT_EQ(printedStructure(run.after), R"(<ir_version: 8, opset_import: ["" : 13]>
 g (float[1,2,5,5] x) => (float[1,2,5,5] y)
 # float[2] b = <2 elements>
@@ -61,7 +56,7 @@ g (float[1,3,5,5] x) => (float[1,2,2,2] y)
   y = Conv <strides = [2, 2]> (x, w, b)
 }
 )",
-                       forced());
+                       forcedOptions());
   EXPECT_EQ(printedStructure(run.after), R"(<ir_version: 8, opset_import: ["" : 13]>
 g (float[1,3,5,5] x) => (float[1,2,2,2] y)
 # float[2] b = <2 elements>
@@ -87,7 +82,7 @@ class SeparableRejects : public ::testing::TestWithParam<SeparableRejection> {};
 
 TEST_P(SeparableRejects, LeavesTheModelUnchanged) {
   const SeparableRejection& c = GetParam();
-  auto run = runPasses("dense-to-separable", c.text, forced());
+  auto run = runPasses("dense-to-separable", c.text, forcedOptions());
   EXPECT_EQ(run.afterText, run.beforeText);
   EXPECT_EQ(rejectionFor(run.stats, "Conv(y)"), c.reason);
 }

@@ -42,4 +42,10 @@ std::string printedStructure(const ir::Model& model) { return ir::printModel(mod
 
 bool referenceAvailable() { return runtime::referenceSupports("", "Conv"); }
 
+PassOptions forcedOptions() {
+  PassOptions options;
+  options.force = true;
+  return options;
+}
+
 }  // namespace convopt::passes::testing

@@ -24,6 +24,9 @@ struct PassRun {
 // manager verifies after each).
 PassRun runPasses(const std::string& passes, const std::string& text, const PassOptions& options = {});
 
+// Options with --force: the rewrite applies whatever the cost model says.
+PassOptions forcedOptions();
+
 // The reason recorded for `node` by the pass ("" if none).
 std::string rejectionFor(const PassStatistics& stats, const std::string& node);
 
