@@ -5,7 +5,8 @@
 # above 1 means convopt is faster).
 #   Layers: kernel time vs kernel time (onnxruntime's profiler per-node times
 #   without its reorders; convopt's generated kernel on blocked data).
-#   Models: whole inference vs whole inference (convopt bench).
+#   Models: whole inference vs whole inference (convopt bench), convopt both on
+#   the model as given and after `convopt optimize` (what a user deploys).
 # Usage: scripts/bench/compare_onnxruntime.sh [RUNS] (build first: scripts/build.sh)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -29,6 +30,20 @@ for dir in "$models"/*/; do
   [ -n "$shape" ] && model_specs+=("$name=$dir/model.onnx=$shape")
 done
 
+input_name() { build/tools/convopt inspect --json "$1" | python3 -c "import json,sys;print(json.load(sys.stdin)['inputs'][0]['name'])"; }
+# add_median JSON NAME MODEL THREADS SHAPE: JSON with NAME set to convopt's median ms on MODEL.
+add_median() {
+  local ms
+  ms=$(build/tools/convopt bench "$3" --threads "$4" --runs "$runs" --json --input-shape "$(input_name "$3")=$5" \
+       | python3 -c "import json,sys;print(json.load(sys.stdin)['median_ms'])")
+  python3 -c "import json,sys;a=json.loads(sys.argv[1]);a[sys.argv[2]]=float(sys.argv[3]);print(json.dumps(a))" "$1" "$2" "$ms"
+}
+for spec in "${model_specs[@]}"; do
+  IFS== read -r name path shape <<<"$spec"
+  build/tools/convopt optimize "$path" -o "$work/$name.optimized.onnx" --no-verify \
+    --input-shape "$(input_name "$path")=$shape" >/dev/null
+done
+
 for threads in 1 2; do
   ort_layers=$(node scripts/bench/ort_bench.js "$threads" "$runs" kernel "${layer_specs[@]}")
   ort_models=$(node scripts/bench/ort_bench.js "$threads" "$runs" model "${model_specs[@]}")
@@ -40,21 +55,26 @@ for threads in 1 2; do
 a.update({x['name'].split('/')[0]:x['real_time'] for x in b['benchmarks']});print(json.dumps(a))" "$ours_layers" "$json")
   done
   ours_models="{}"
+  ours_optimized="{}"
   for spec in "${model_specs[@]}"; do
     IFS== read -r name path shape <<<"$spec"
-    ms=$(build/tools/convopt bench "$path" --threads "$threads" --runs "$runs" --json \
-           --input-shape "$(build/tools/convopt inspect --json "$path" | python3 -c "import json,sys;print(json.load(sys.stdin)['inputs'][0]['name'])")=$shape" \
-         | python3 -c "import json,sys;print(json.load(sys.stdin)['median_ms'])")
-    ours_models=$(python3 -c "import json,sys;a=json.loads(sys.argv[1]);a[sys.argv[2]]=float(sys.argv[3]);print(json.dumps(a))" "$ours_models" "$name" "$ms")
+    ours_models=$(add_median "$ours_models" "$name" "$path" "$threads" "$shape")
+    ours_optimized=$(add_median "$ours_optimized" "$name" "$work/$name.optimized.onnx" "$threads" "$shape")
   done
-  python3 - "$threads" "$ort_layers" "$ours_layers" "$ort_models" "$ours_models" <<'PY'
+  python3 - "$threads" "$ort_layers" "$ours_layers" "$ort_models" "$ours_models" "$ours_optimized" <<'PY'
 import json, sys
 threads = sys.argv[1]
-for title, ort, ours in (("layer (kernel time)", sys.argv[2], sys.argv[3]), ("model (whole inference)", sys.argv[4], sys.argv[5])):
-    ort, ours = json.loads(ort), json.loads(ours)
-    print(f"\n| {title}, {threads} thread(s) | onnxruntime ms | convopt ms | ratio |\n|---|---:|---:|---:|")
-    for name in ort:
-        if name in ours:
-            print(f"| {name} | {ort[name]:.3f} | {ours[name]:.3f} | {ort[name] / ours[name]:.2f} |")
+ort, ours = json.loads(sys.argv[2]), json.loads(sys.argv[3])
+print(f"\n| layer (kernel time), {threads} thread(s) | onnxruntime ms | convopt ms | ratio |\n|---|---:|---:|---:|")
+for name in ort:
+    if name in ours:
+        print(f"| {name} | {ort[name]:.3f} | {ours[name]:.3f} | {ort[name] / ours[name]:.2f} |")
+ort, ours, opt = json.loads(sys.argv[4]), json.loads(sys.argv[5]), json.loads(sys.argv[6])
+print(f"\n| model (whole inference), {threads} thread(s) | onnxruntime ms | convopt ms | ratio "
+      f"| convopt after optimize ms | ratio |\n|---|---:|---:|---:|---:|---:|")
+for name in ort:
+    if name in ours and name in opt:
+        print(f"| {name} | {ort[name]:.3f} | {ours[name]:.3f} | {ort[name] / ours[name]:.2f} "
+              f"| {opt[name]:.3f} | {ort[name] / opt[name]:.2f} |")
 PY
 done
