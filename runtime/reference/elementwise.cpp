@@ -27,31 +27,31 @@ void requireSameType(const KernelContext& ctx, const Tensor& a, const Tensor& b)
 
 namespace {
 
-// Registers a same-type binary op: fn(T a, T b) -> T.
-template <typename Fn>
-Kernel arithmetic(Fn fn) {
+// A binary op over two inputs of the same numeric type: fn(T a, T b) gives the
+// result, of that type (arithmetic) or bool (comparison, when kBoolResult).
+template <bool kBoolResult, typename Fn>
+Kernel sameTypeBinary(Fn fn) {
   return [fn](const KernelContext& ctx) {
     const Tensor& a = ctx.input(0);
     const Tensor& b = ctx.input(1);
     requireSameType(ctx, a, b);
     return std::vector<Tensor>{dispatchNumeric(ctx, a.dtype(), [&](auto tag) {
       using T = decltype(tag);
-      return broadcastBinary<T>(ctx, a, b, a.dtype(), [&](T x, T y) { return fn(x, y); });
+      using Out = std::conditional_t<kBoolResult, uint8_t, T>;
+      DType outType = kBoolResult ? DType::Bool : a.dtype();
+      return broadcastBinary<T, Out>(ctx, a, b, outType, [&](T x, T y) { return fn(x, y); });
     })};
   };
 }
 
 template <typename Fn>
+Kernel arithmetic(Fn fn) {
+  return sameTypeBinary<false>(fn);
+}
+
+template <typename Fn>
 Kernel comparison(Fn fn) {
-  return [fn](const KernelContext& ctx) {
-    const Tensor& a = ctx.input(0);
-    const Tensor& b = ctx.input(1);
-    requireSameType(ctx, a, b);
-    return std::vector<Tensor>{dispatchNumeric(ctx, a.dtype(), [&](auto tag) {
-      using T = decltype(tag);
-      return broadcastBinary<T, uint8_t>(ctx, a, b, DType::Bool, [&](T x, T y) { return fn(x, y); });
-    })};
-  };
+  return sameTypeBinary<true>(fn);
 }
 
 // Folds Sum/Max/Min/Mean's inputs pairwise (broadcasting as it goes).

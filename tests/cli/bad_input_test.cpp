@@ -50,17 +50,8 @@ void expectRejected(const std::string& bytes, const std::string& expected,
 
 // One float initializer 'w' with the given dims and raw bytes.
 std::string initializerModelBytes(const std::vector<int64_t>& dims, size_t rawBytes) {
-  onnx::ModelProto proto;
-  proto.set_ir_version(8);
-  proto.add_opset_import()->set_version(13);
-  auto* g = proto.mutable_graph();
-  g->set_name("g");
-  auto* t = g->add_initializer();
-  t->set_name("w");
-  t->set_data_type(onnx::TensorProto::FLOAT);
-  for (int64_t d : dims) t->add_dims(d);
-  t->set_raw_data(std::string(rawBytes, '\0'));
-  g->add_output()->set_name("w");
+  onnx::ModelProto proto = testing::singleInitializerModel(dims);
+  proto.mutable_graph()->mutable_initializer(0)->set_raw_data(std::string(rawBytes, '\0'));
   return protoBytes(proto);
 }
 

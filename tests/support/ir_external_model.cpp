@@ -1,10 +1,8 @@
 #include "tests/support/ir_external_model.h"
 
-#include <onnx/onnx_pb.h>
-
 namespace convopt::testing {
 
-std::string externalDataModelBytes(const std::string& location, int64_t offset, int64_t length) {
+onnx::ModelProto singleInitializerModel(const std::vector<int64_t>& dims) {
   onnx::ModelProto proto;
   proto.set_ir_version(8);
   proto.add_opset_import()->set_version(13);
@@ -13,7 +11,14 @@ std::string externalDataModelBytes(const std::string& location, int64_t offset, 
   auto* t = g->add_initializer();
   t->set_name("w");
   t->set_data_type(onnx::TensorProto::FLOAT);
-  t->add_dims(4);
+  for (int64_t d : dims) t->add_dims(d);
+  g->add_output()->set_name("w");
+  return proto;
+}
+
+std::string externalDataModelBytes(const std::string& location, int64_t offset, int64_t length) {
+  onnx::ModelProto proto = singleInitializerModel({4});
+  auto* t = proto.mutable_graph()->mutable_initializer(0);
   t->set_data_location(onnx::TensorProto::EXTERNAL);
   for (const auto& [key, value] : {std::pair<std::string, std::string>{"location", location},
                                    {"offset", std::to_string(offset)},
@@ -22,7 +27,6 @@ std::string externalDataModelBytes(const std::string& location, int64_t offset, 
     e->set_key(key);
     e->set_value(value);
   }
-  g->add_output()->set_name("w");
   return proto.SerializeAsString();
 }
 
