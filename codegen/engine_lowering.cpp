@@ -96,6 +96,7 @@ void Lowering::fallback(const ir::Node& node, const std::string& reason) {
   Step step;
   step.kind = Step::Kind::Fallback;
   step.node = &node;
+  step.category = "fallback " + node.opType, step.label = node.label();
   for (const ir::Value* input : node.inputs())
     if (input && !constantOf(input)) {
       const Storage& storage = program_.storage[input];
@@ -139,6 +140,7 @@ int Lowering::plainSlot(const ir::Value* value) {
   storage.plain = newSlot(byteSize(value));
   Step step;
   step.kind = Step::Kind::FromBlocked;
+  step.category = "reorder from blocked", step.label = value->name();
   step.shape = runtime::BlockedShape::of(value->type.staticShape(), vectorWidth());
   step.from = storage.blocked, step.to = storage.plain;
   touch(step.from), touch(step.to);
@@ -159,6 +161,7 @@ int Lowering::blockedSlot(const ir::Value* value) {
   }
   Step step;
   step.kind = Step::Kind::ToBlocked;
+  step.category = "reorder to blocked", step.label = value->name();
   step.shape = shape;
   step.from = plainSlot(value), step.to = storage.blocked;
   touch(step.from), touch(step.to);
@@ -188,13 +191,16 @@ void Lowering::appendOutputArgs(std::vector<KernelArg>& args, const ir::Value* o
   args.insert(args.end(), residualArgs.begin(), residualArgs.end());
 }
 
-std::string Lowering::kernelName(const std::string& what) { return fmt::format("k{}_{}", kernelCount_++, what); }
+std::string Lowering::kernelName(const std::string& family) {
+  return fmt::format("k{}_{}", kernelCount_++, family);
+}
 
 void Lowering::addKernel(const std::string& name, int64_t units, std::vector<KernelArg> args, const std::string& what,
                          const ir::Node& node) {
   Step step;
   step.kind = Step::Kind::Kernel;
   step.kernelName = name, step.units = units, step.args = std::move(args);
+  step.category = name.substr(name.find('_') + 1), step.label = node.label();
   for (const KernelArg& arg : step.args)
     if (arg.kind == KernelArg::Kind::Slot) touch(arg.index);
   program_.steps.push_back(std::move(step));

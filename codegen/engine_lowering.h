@@ -44,7 +44,7 @@ class Lowering {
   // The kernel's output slot, then its residual operands (the buffer order of every generator).
   void appendOutputArgs(std::vector<KernelArg>& args, const ir::Value* output,
                         const std::vector<const ir::Value*>& residuals);
-  std::string kernelName(const std::string& what);
+  std::string kernelName(const std::string& family);  // unique; the family after the first '_'
   void addKernel(const std::string& name, int64_t units, std::vector<KernelArg> args, const std::string& what,
                  const ir::Node& node);
 

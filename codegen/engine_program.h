@@ -22,6 +22,9 @@ struct KernelArg {
 
 struct Step {
   enum class Kind { Kernel, ToBlocked, FromBlocked, Fallback } kind = Kind::Kernel;
+  // For profiles: what runs (kernel family, "reorder ...", "fallback <op>") and for what
+  // (the node's label, or the reordered value's name).
+  std::string category, label;
   // Kernel
   std::string kernelName;
   KernelFunction function = nullptr;

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
 #include <cstring>
 #include <set>
 
@@ -25,6 +26,9 @@ struct JitEngine::Impl {
   size_t arenaBytes = 0;
   std::unique_ptr<float[]> arenaStorage;  // floats: 4-byte aligned; offsets are 64-byte multiples
   std::byte* arena = nullptr;
+  bool profiling = false;
+  std::vector<double> stepMs;  // per step, summed over profiledRuns
+  int profiledRuns = 0;
 
   void compile(const ir::Model& source, const std::map<std::string, std::vector<int64_t>>& shapes, const Target& target);
   runtime::TensorMap run(const runtime::TensorMap& inputs);
@@ -133,7 +137,10 @@ runtime::TensorMap JitEngine::Impl::run(const runtime::TensorMap& inputs) {
     std::memcpy(slotAddress(storage.plain), it->second.bytes().data(), it->second.byteSize());
   }
   std::vector<float*> buffers;
-  for (const Step& step : program.steps) {
+  if (profiling && stepMs.size() != program.steps.size()) stepMs.assign(program.steps.size(), 0.0);
+  for (size_t index = 0; index < program.steps.size(); ++index) {
+    const Step& step = program.steps[index];
+    auto start = profiling ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point();
     switch (step.kind) {
       case Step::Kind::Kernel: {
         buffers.clear();
@@ -153,7 +160,10 @@ runtime::TensorMap JitEngine::Impl::run(const runtime::TensorMap& inputs) {
         break;
       case Step::Kind::Fallback: runFallback(step, dynamic); break;
     }
+    if (profiling)
+      stepMs[index] += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   }
+  profiledRuns += profiling;
   runtime::TensorMap outputs;
   for (const ir::Value* output : model.graph->outputs()) {
     ir::Tensor tensor = output->initializer() ? *output->initializer() : tensorOf(output, dynamic);
@@ -183,6 +193,22 @@ std::string JitEngine::explain() const {
 
 std::vector<FallbackNode> JitEngine::fallbackNodes() const { return impl_->program.fallbacks; }
 size_t JitEngine::arenaBytes() const { return impl_->arenaBytes; }
+void JitEngine::setProfiling(bool on) {
+  impl_->profiling = on;
+  impl_->stepMs.assign(impl_->program.steps.size(), 0.0);
+  impl_->profiledRuns = 0;
+}
+
+std::vector<StepProfile> JitEngine::profile(int* runs) const {
+  if (runs) *runs = impl_->profiledRuns;
+  std::vector<StepProfile> result;
+  for (size_t i = 0; i < impl_->program.steps.size(); ++i) {
+    const Step& step = impl_->program.steps[i];
+    result.push_back({step.category, step.label, i < impl_->stepMs.size() ? impl_->stepMs[i] : 0.0});
+  }
+  return result;
+}
+
 int JitEngine::threads() const { return impl_->pool->threads(); }
 void JitEngine::setThreads(int threads) { impl_->pool = std::make_unique<runtime::ThreadPool>(threads); }
 

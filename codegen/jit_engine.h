@@ -18,6 +18,13 @@ struct FallbackNode {
   int outputRank = -1;  // of its first output, -1 if unknown
 };
 
+// Time spent in one step of the compiled program, summed over the profiled runs.
+struct StepProfile {
+  std::string category;  // kernel family ("pointwise", "elementwise", ...), "reorder ...", "fallback <op>"
+  std::string label;     // the node, or the reordered value
+  double totalMs = 0;
+};
+
 struct EngineOptions {
   std::string cpu;   // "" / "host", or an LLVM CPU name such as x86-64-v3
   int threads = 0;   // 0: one per hardware thread
@@ -39,6 +46,10 @@ class JitEngine {
   size_t arenaBytes() const;
   int threads() const;
   void setThreads(int threads);  // 0: one per hardware thread
+  // Profiling times every step of the following runs (a clock read per step);
+  // profile() returns the sums, in program order, and how many runs they cover.
+  void setProfiling(bool on);
+  std::vector<StepProfile> profile(int* runs = nullptr) const;
 
   struct Impl;
 

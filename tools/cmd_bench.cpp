@@ -1,9 +1,11 @@
 // convopt bench MODEL [--threads N] [--runs R] [--json]: compiles the model once
 // with the JIT engine, warms up, times whole inferences, prints min / median /
-// p90 latency in milliseconds.
+// p90 latency in milliseconds. --profile then times every step over as many
+// more runs and prints where the time goes, by kernel family and by step.
 #include <algorithm>
 #include <chrono>
 #include <iostream>
+#include <map>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -25,9 +27,61 @@ struct BenchOptions {
   int runs = 20;
   int warmup = 3;
   bool json = false;
+  bool profile = false;
+  int top = 15;
   std::string cpu;
   std::vector<std::string> shapes;
 };
+
+struct CategoryTime {
+  std::string category;
+  double ms = 0;
+  int steps = 0;
+};
+
+// Per-run milliseconds by category, largest first.
+std::vector<CategoryTime> byCategory(const std::vector<codegen::StepProfile>& steps, int runs) {
+  std::map<std::string, CategoryTime> sums;
+  for (const codegen::StepProfile& step : steps) {
+    CategoryTime& sum = sums[step.category];
+    sum.category = step.category, sum.ms += step.totalMs / runs, ++sum.steps;
+  }
+  std::vector<CategoryTime> result;
+  for (auto& [name, sum] : sums) result.push_back(sum);
+  std::sort(result.begin(), result.end(), [](const auto& a, const auto& b) { return a.ms > b.ms; });
+  return result;
+}
+
+std::vector<codegen::StepProfile> profileRuns(codegen::JitEngine& engine, const runtime::TensorMap& inputs, int runs) {
+  engine.setProfiling(true);
+  for (int i = 0; i < runs; ++i) engine.run(inputs);
+  std::vector<codegen::StepProfile> steps = engine.profile();
+  engine.setProfiling(false);
+  for (codegen::StepProfile& step : steps) step.totalMs /= runs;  // per run from here on
+  return steps;
+}
+
+nlohmann::json profileJson(const std::vector<codegen::StepProfile>& steps) {
+  nlohmann::json categories = nlohmann::json::array(), list = nlohmann::json::array();
+  for (const CategoryTime& c : byCategory(steps, 1))
+    categories.push_back({{"category", c.category}, {"ms", c.ms}, {"steps", c.steps}});
+  for (const codegen::StepProfile& step : steps)
+    list.push_back({{"category", step.category}, {"label", step.label}, {"ms", step.totalMs}});
+  return {{"categories", categories}, {"steps", list}};
+}
+
+void printProfile(std::vector<codegen::StepProfile> steps, int top) {
+  double total = 0;
+  for (const codegen::StepProfile& step : steps) total += step.totalMs;
+  fmt::print("\n{:<28} {:>10} {:>7} {:>6}\n", "time by category", "ms/run", "share", "steps");
+  for (const CategoryTime& c : byCategory(steps, 1))
+    fmt::print("{:<28} {:>10.3f} {:>6.1f}% {:>6}\n", c.category, c.ms, 100 * c.ms / total, c.steps);
+  std::stable_sort(steps.begin(), steps.end(), [](const auto& a, const auto& b) { return a.totalMs > b.totalMs; });
+  fmt::print("\n{:<28} {:<44} {:>10} {:>7}\n", fmt::format("top {} steps", top), "node / value", "ms/run", "share");
+  for (size_t i = 0; i < steps.size() && int(i) < top; ++i)
+    fmt::print("{:<28} {:<44} {:>10.3f} {:>6.1f}%\n", steps[i].category, steps[i].label, steps[i].totalMs,
+               100 * steps[i].totalMs / total);
+}
 
 void bench(const BenchOptions& o) {
   if (o.runs < 1 || o.warmup < 0 || o.threads < 0) throwInputError("--runs must be >= 1, --warmup and --threads >= 0");
@@ -49,10 +103,12 @@ void bench(const BenchOptions& o) {
   if (o.json) {
     nlohmann::json result = {{"median_ms", median}, {"min_ms", ms.front()}, {"p90_ms", quantile(0.9)},
                              {"runs", o.runs},      {"threads", engine.threads()}};
+    if (o.profile) result["profile"] = profileJson(profileRuns(engine, inputs, o.runs));
     std::cout << result.dump() << "\n";
   } else {
     fmt::print("{}: {} runs, {} thread(s): min {:.3f} ms, median {:.3f} ms, p90 {:.3f} ms\n", o.model, o.runs,
                engine.threads(), ms.front(), median, quantile(0.9));
+    if (o.profile) printProfile(profileRuns(engine, inputs, o.runs), o.top);
   }
 }
 
@@ -65,7 +121,9 @@ void registerBenchCommand(CLI::App& app) {
   cmd->add_option("--threads", o->threads, "Threads (0: all cores)")->capture_default_str();
   cmd->add_option("--runs", o->runs, "Timed runs")->capture_default_str();
   cmd->add_option("--warmup", o->warmup, "Untimed runs first")->capture_default_str();
-  cmd->add_flag("--json", o->json, "Print {median_ms, min_ms, p90_ms, runs, threads}");
+  cmd->add_flag("--json", o->json, "Print {median_ms, min_ms, p90_ms, runs, threads[, profile]}");
+  cmd->add_flag("--profile", o->profile, "Then time every step over --runs more runs: ms per kernel family and per step");
+  cmd->add_option("--top", o->top, "Steps listed by --profile")->capture_default_str();
   cmd->add_option("--cpu", o->cpu, "Target CPU: host (default), x86-64-v3 (AVX2), x86-64-v4 (AVX-512), ...");
   cmd->add_option("--input-shape,--shape", o->shapes, "NAME=1x3x224x224: dims of an input with dynamic dims (repeatable)");
   cmd->callback([o] { bench(*o); });

@@ -1,0 +1,78 @@
+// `convopt bench` end to end: the timing summary and the per-step profile.
+#include <gtest/gtest.h>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "tests/support/cli_helpers.h"
+#include "tests/support/ir_temp_dir.h"
+
+namespace convopt {
+namespace {
+
+using testing::runConvopt;
+
+// A generated conv + fused Relu, then a Tanh that falls back (with reorders around it).
+constexpr const char* kConvThenTanh = R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,2,4,4] x) => (float[1,2,4,4] y)
+<float[2,2,1,1] w = {1.0, 2.0, 3.0, 4.0}>
+{
+  c = Conv (x, w)
+  r = Relu (c)
+  y = Tanh (r)
+}
+)";
+
+struct Bench : ::testing::Test {
+  testing::TempDir dir;
+  std::string model() {
+    testing::writeFile(dir / "m.onnx", testing::textModelBytes(kConvThenTanh));
+    return (dir / "m.onnx").string();
+  }
+};
+
+TEST_F(Bench, JsonHasTheLatencySummary) {
+  auto r = runConvopt(fmt::format("bench '{}' --runs 3 --threads 1 --json", model()), dir.path());
+  ASSERT_EQ(r.exitCode, 0) << r.stderrText;
+  auto json = nlohmann::json::parse(r.stdoutText);
+  EXPECT_EQ(json["runs"], 3);
+  EXPECT_EQ(json["threads"], 1);
+  EXPECT_LE(json["min_ms"].get<double>(), json["median_ms"].get<double>());
+  EXPECT_LE(json["median_ms"].get<double>(), json["p90_ms"].get<double>());
+  EXPECT_FALSE(json.contains("profile"));
+}
+
+TEST_F(Bench, ProfileListsEveryStepByCategory) {
+  auto r = runConvopt(fmt::format("bench '{}' --runs 2 --threads 1 --json --profile", model()), dir.path());
+  ASSERT_EQ(r.exitCode, 0) << r.stderrText;
+  auto profile = nlohmann::json::parse(r.stdoutText)["profile"];
+  std::vector<std::string> steps;
+  for (const auto& step : profile["steps"])
+    steps.push_back(step["category"].get<std::string>() + " " + step["label"].get<std::string>());
+  // Program order: the conv kernel (Relu fused), back to plain layout, the Tanh fallback.
+  EXPECT_EQ(steps, (std::vector<std::string>{"reorder to blocked x", "pointwise Conv(c)", "reorder from blocked r",
+                                             "fallback Tanh Tanh(y)"}));
+  int counted = 0;
+  for (const auto& category : profile["categories"]) {
+    counted += category["steps"].get<int>();
+    EXPECT_GE(category["ms"].get<double>(), 0.0);
+  }
+  EXPECT_EQ(counted, 4);
+}
+
+TEST_F(Bench, HumanProfileHasBothTables) {
+  auto r = runConvopt(fmt::format("bench '{}' --runs 2 --profile --top 2", model()), dir.path());
+  ASSERT_EQ(r.exitCode, 0) << r.stderrText;
+  EXPECT_NE(r.stdoutText.find("time by category"), std::string::npos) << r.stdoutText;
+  EXPECT_NE(r.stdoutText.find("top 2 steps"), std::string::npos) << r.stdoutText;
+  EXPECT_NE(r.stdoutText.find("fallback Tanh"), std::string::npos) << r.stdoutText;
+}
+
+TEST_F(Bench, RejectsZeroRuns) {
+  auto r = runConvopt(fmt::format("bench '{}' --runs 0", model()), dir.path());
+  EXPECT_EQ(r.exitCode, 2);
+  EXPECT_NE(r.stderrText.find("--runs"), std::string::npos) << r.stderrText;
+}
+
+}  // namespace
+}  // namespace convopt
