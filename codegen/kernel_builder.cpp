@@ -41,6 +41,10 @@ llvm::Value* KernelBuilder::splat(float value) {
 
 llvm::Value* KernelBuilder::splat(llvm::Value* scalar) { return builder_.CreateVectorSplat(vectorWidth_, scalar); }
 
+llvm::Value* KernelBuilder::pointer(llvm::Value* base, llvm::Value* offset) {
+  return builder_.CreateGEP(builder_.getFloatTy(), base, offset);
+}
+
 llvm::Value* KernelBuilder::loadVector(llvm::Value* base, llvm::Value* offset) {
   llvm::Value* address = builder_.CreateInBoundsGEP(builder_.getFloatTy(), base, offset);
   return builder_.CreateAlignedLoad(vectorType_, address, llvm::Align(4));

@@ -32,7 +32,9 @@ class KernelBuilder {
   llvm::Value* splat(float value);
   llvm::Value* splat(llvm::Value* scalar);
   llvm::Value* zero() { return splat(0.0f); }
-  // `base` is a float*; offsets count floats.
+  // `base` is a float*; offsets count floats. pointer() may point outside the
+  // buffer (a row's base before its first valid pixel): it is not `inbounds`.
+  llvm::Value* pointer(llvm::Value* base, llvm::Value* offset);
   llvm::Value* loadVector(llvm::Value* base, llvm::Value* offset);
   llvm::Value* loadBroadcast(llvm::Value* base, llvm::Value* offset);
   void storeVector(llvm::Value* base, llvm::Value* offset, llvm::Value* vector);
