@@ -140,12 +140,15 @@ class ConvEmitter {
     kb_.forLoop(kb_.i64(0), kb_.i64(s_.kernelH), 1, [&](Value* kh) {
       Value* ih = ir_.CreateAdd(ir_.CreateMul(oh_, kb_.i64(s_.strideH)),
                                 ir_.CreateSub(ir_.CreateMul(kh, kb_.i64(s_.dilationH)), kb_.i64(s_.padTop)));
-      // Narrow-group gather tiles run the interior's taps as a loop: unrolled, LLVM
-      // keeps the shuffled input vectors neighbouring taps share live and spills
-      // them. Depthwise tiles (one channel per group) gain from that sharing.
+      // The interior's taps stay a loop: unrolled, LLVM keeps the broadcasts or
+      // shuffled vectors that neighbouring taps share live and spills them (once
+      // it also unrolls a short channel loop). Depthwise tiles (one channel per
+      // group, plain vector loads) do gain from that sharing.
       auto taps = [&] {
-        if (interior && plan_.mapping == ChannelMapping::Gather && s_.inPerGroup() > 1)
-          kb_.forLoop(kb_.i64(0), kb_.i64(s_.kernelW), 1, [&](Value* kw) { emitTap(kh, kw, ih, ows, interior); });
+        bool depthwise = plan_.mapping == ChannelMapping::Gather && s_.inPerGroup() == 1;
+        if (interior && !depthwise)
+          kb_.forLoop(kb_.i64(0), kb_.i64(s_.kernelW), 1, [&](Value* kw) { emitTap(kh, kw, ih, ows, interior); },
+                      KernelBuilder::Unroll::Never);
         else
           for (int64_t kw = 0; kw < s_.kernelW; ++kw) emitTap(kh, kb_.i64(kw), ih, ows, interior);
       };

@@ -45,8 +45,11 @@ class KernelBuilder {
   // A vector variable (entry-block alloca; promoted to a register by mem2reg).
   llvm::AllocaInst* vectorVariable(llvm::Value* initial);
 
-  // for (i = first; i < last; i += step) body(i)
-  void forLoop(llvm::Value* first, llvm::Value* last, int64_t step, const std::function<void(llvm::Value*)>& body);
+  // for (i = first; i < last; i += step) body(i). Unroll::Never keeps it a loop
+  // even when LLVM would unroll a short constant trip count.
+  enum class Unroll { Allowed, Never };
+  void forLoop(llvm::Value* first, llvm::Value* last, int64_t step, const std::function<void(llvm::Value*)>& body,
+               Unroll unroll = Unroll::Allowed);
   void ifThen(llvm::Value* condition, const std::function<void()>& body);
 
  private:
