@@ -1,6 +1,6 @@
 #include "runtime/blocked_layout.h"
 
-#include <cstring>
+#include <algorithm>
 
 namespace convopt::runtime {
 
@@ -10,27 +10,35 @@ BlockedShape BlockedShape::of(const std::vector<int64_t>& nchw, int vectorWidth)
 
 namespace {
 
-// Calls visit(plainIndex, blockedIndex) for every real element.
-template <typename Visit>
-void forEachElement(const BlockedShape& s, Visit visit) {
+// Moves planes [first, last) between the layouts, pixel by pixel: the blocked
+// side is walked sequentially, the plain side as V sequential channel streams.
+template <bool kToBlocked>
+void reorderPlanes(float* plainData, float* blockedData, const BlockedShape& s, int64_t first, int64_t last) {
   int64_t pixels = s.height * s.width, v = s.vectorWidth;
-  for (int64_t n = 0; n < s.batch; ++n)
-    for (int64_t c = 0; c < s.channels; ++c) {
-      int64_t plain = (n * s.channels + c) * pixels;
-      int64_t blocked = (n * s.blocks() + c / v) * pixels * v + c % v;
-      for (int64_t p = 0; p < pixels; ++p) visit(plain + p, blocked + p * v);
-    }
+  if (last < 0) last = s.planes();
+  for (int64_t plane = first; plane < last; ++plane) {
+    int64_t n = plane / s.blocks(), firstChannel = plane % s.blocks() * v;
+    int64_t lanes = std::min<int64_t>(v, s.channels - firstChannel);
+    float* plain = plainData + (n * s.channels + firstChannel) * pixels;
+    float* blocked = blockedData + plane * pixels * v;
+    for (int64_t p = 0; p < pixels; ++p, blocked += v)
+      for (int64_t lane = 0; lane < v; ++lane) {
+        if constexpr (kToBlocked)
+          blocked[lane] = lane < lanes ? plain[lane * pixels + p] : 0.0f;
+        else if (lane < lanes)
+          plain[lane * pixels + p] = blocked[lane];
+      }
+  }
 }
 
 }  // namespace
 
-void toBlocked(const float* plain, float* blocked, const BlockedShape& shape) {
-  if (shape.channels % shape.vectorWidth) std::memset(blocked, 0, shape.elements() * sizeof(float));
-  forEachElement(shape, [&](int64_t p, int64_t b) { blocked[b] = plain[p]; });
+void toBlocked(const float* plain, float* blocked, const BlockedShape& shape, int64_t first, int64_t last) {
+  reorderPlanes<true>(const_cast<float*>(plain), blocked, shape, first, last);
 }
 
-void fromBlocked(const float* blocked, float* plain, const BlockedShape& shape) {
-  forEachElement(shape, [&](int64_t p, int64_t b) { plain[p] = blocked[b]; });
+void fromBlocked(const float* blocked, float* plain, const BlockedShape& shape, int64_t first, int64_t last) {
+  reorderPlanes<false>(plain, const_cast<float*>(blocked), shape, first, last);
 }
 
 }  // namespace convopt::runtime
