@@ -10,35 +10,52 @@ BlockedShape BlockedShape::of(const std::vector<int64_t>& nchw, int vectorWidth)
 
 namespace {
 
-// Moves planes [first, last) between the layouts, pixel by pixel: the blocked
-// side is walked sequentially, the plain side as V sequential channel streams.
-template <bool kToBlocked>
-void reorderPlanes(float* plainData, float* blockedData, const BlockedShape& s, int64_t first, int64_t last) {
+// Each plane's V channels are contiguous runs on the plain side and one
+// interleaved run on the blocked side. Blocking walks channel by channel
+// (sequential reads, strided stores); unblocking goes in tiles of
+// kTilePixels pixels, so each channel's run stays contiguous and the tile's
+// blocked rows stay in L1 (the fastest orders measured for each direction).
+constexpr int64_t kTilePixels = 64;
+
+void toBlockedPlane(const float* plain, float* blocked, int64_t pixels, int64_t lanes, int64_t v) {
+  if (lanes < v) std::fill(blocked, blocked + pixels * v, 0.0f);  // padding lanes
+  for (int64_t lane = 0; lane < lanes; ++lane)
+    for (int64_t p = 0; p < pixels; ++p) blocked[p * v + lane] = plain[lane * pixels + p];
+}
+
+void fromBlockedPlane(const float* blocked, float* plain, int64_t pixels, int64_t lanes, int64_t v) {
+  for (int64_t tile = 0; tile < pixels; tile += kTilePixels) {
+    int64_t end = std::min(pixels, tile + kTilePixels);
+    for (int64_t lane = 0; lane < lanes; ++lane)
+      for (int64_t p = tile; p < end; ++p) plain[lane * pixels + p] = blocked[p * v + lane];
+  }
+}
+
+// Calls reorder(plain plane, blocked plane, lanes) for planes [first, last).
+template <typename Reorder>
+void forEachPlane(const BlockedShape& s, int64_t first, int64_t last, Reorder reorder) {
   int64_t pixels = s.height * s.width, v = s.vectorWidth;
   if (last < 0) last = s.planes();
   for (int64_t plane = first; plane < last; ++plane) {
     int64_t n = plane / s.blocks(), firstChannel = plane % s.blocks() * v;
-    int64_t lanes = std::min<int64_t>(v, s.channels - firstChannel);
-    float* plain = plainData + (n * s.channels + firstChannel) * pixels;
-    float* blocked = blockedData + plane * pixels * v;
-    for (int64_t p = 0; p < pixels; ++p, blocked += v)
-      for (int64_t lane = 0; lane < v; ++lane) {
-        if constexpr (kToBlocked)
-          blocked[lane] = lane < lanes ? plain[lane * pixels + p] : 0.0f;
-        else if (lane < lanes)
-          plain[lane * pixels + p] = blocked[lane];
-      }
+    reorder((n * s.channels + firstChannel) * pixels, plane * pixels * v, std::min(v, s.channels - firstChannel));
   }
 }
 
 }  // namespace
 
 void toBlocked(const float* plain, float* blocked, const BlockedShape& shape, int64_t first, int64_t last) {
-  reorderPlanes<true>(const_cast<float*>(plain), blocked, shape, first, last);
+  int64_t pixels = shape.height * shape.width;
+  forEachPlane(shape, first, last, [&](int64_t p, int64_t b, int64_t lanes) {
+    toBlockedPlane(plain + p, blocked + b, pixels, lanes, shape.vectorWidth);
+  });
 }
 
 void fromBlocked(const float* blocked, float* plain, const BlockedShape& shape, int64_t first, int64_t last) {
-  reorderPlanes<false>(plain, const_cast<float*>(blocked), shape, first, last);
+  int64_t pixels = shape.height * shape.width;
+  forEachPlane(shape, first, last, [&](int64_t p, int64_t b, int64_t lanes) {
+    fromBlockedPlane(blocked + b, plain + p, pixels, lanes, shape.vectorWidth);
+  });
 }
 
 }  // namespace convopt::runtime
