@@ -33,8 +33,14 @@ const std::unordered_map<std::string, Lowering::Handler>& handlers() {
       {"MaxPool", &Lowering::lowerPool},
       {"AveragePool", &Lowering::lowerPool},
       {"GlobalAveragePool", &Lowering::lowerPool},
-      {"Concat", &Lowering::lowerConcat},
-      {"Split", &Lowering::lowerSplit},
+      {"ReduceMean", &Lowering::lowerPool},
+      {"Concat", &Lowering::lowerChannelGather},
+      {"Split", &Lowering::lowerChannelGather},
+      {"Slice", &Lowering::lowerChannelGather},
+      {"Reshape", &Lowering::lowerReshape},
+      {"Flatten", &Lowering::lowerReshape},
+      {"Squeeze", &Lowering::lowerReshape},
+      {"Unsqueeze", &Lowering::lowerReshape},
   };
   return table;
 }

@@ -15,6 +15,9 @@
 
 namespace convopt::codegen {
 
+struct ChannelGather;
+struct ChannelGatherMatch;
+
 class Lowering {
  public:
   Lowering(Program& program, KernelModule& module, const Target& target, int64_t opset);
@@ -28,8 +31,8 @@ class Lowering {
   std::string lowerBinary(const ir::Node& node);
   std::string lowerBatchNorm(const ir::Node& node);
   std::string lowerPool(const ir::Node& node);
-  std::string lowerConcat(const ir::Node& node);
-  std::string lowerSplit(const ir::Node& node);
+  std::string lowerChannelGather(const ir::Node& node);  // Concat, Split, Slice, channel shuffles
+  std::string lowerReshape(const ir::Node& node);        // Reshape, Flatten, Squeeze, Unsqueeze
 
  private:
   int vectorWidth() const { return target_.vectorWidth; }
@@ -53,6 +56,14 @@ class Lowering {
   const ir::Value* fuseEpilogue(const ir::Value* output, Epilogue& epilogue,
                                 std::vector<const ir::Value*>& residuals);
   std::optional<EpilogueStep> activationStep(const ir::Node& node) const;
+
+  // Channel gathers (lower_channels.cpp).
+  std::function<const ir::Tensor*(const ir::Value*)> constantLookup() const {
+    return [this](const ir::Value* value) { return constantOf(value); };
+  }
+  void absorb(const ir::Node& node);  // fused into the next kernel
+  bool gatherFollowers(const ir::Value* value, std::vector<std::pair<const ir::Node*, ChannelGatherMatch>>& followers);
+  void lowerGather(const ChannelGather& gather, const ir::Node& node, const std::string& what);
 
   Program& program_;
   KernelModule& module_;

@@ -1,14 +1,36 @@
-// MaxPool / AveragePool / GlobalAveragePool -> pooling kernels.
+// MaxPool / AveragePool / GlobalAveragePool -> pooling kernels; ReduceMean over
+// the two spatial axes keeping dims is GlobalAveragePool.
 #include <fmt/format.h>
+
+#include <algorithm>
 
 #include "codegen/engine_lowering.h"
 #include "codegen/pool_kernel.h"
 
 namespace convopt::codegen {
 
+namespace {
+
+// Why a ReduceMean of a 4-D tensor is not a GlobalAveragePool, or "".
+std::string notGlobalMean(const ir::Node& node, const ir::Tensor* axesInput, int64_t opset) {
+  if (node.getInt("keepdims", 1) != 1) return "keepdims=0: the [N,C] result is not a 4-D pool output";
+  if (node.input(1) && !axesInput) return "axes is not a constant";
+  std::vector<int64_t> axes = opset >= 18 ? (axesInput ? axesInput->toInt64Vector() : std::vector<int64_t>{})
+                                          : node.getInts("axes", {});
+  for (int64_t& axis : axes) axis = axis < 0 ? axis + 4 : axis;
+  std::sort(axes.begin(), axes.end());
+  if (axes != std::vector<int64_t>{2, 3}) return "not a mean over the spatial axes (2, 3)";
+  return "";
+}
+
+}  // namespace
+
 std::string Lowering::lowerPool(const ir::Node& node) {
   if (node.outputs().size() != 1) return "MaxPool indices output";
   const ir::Value* in = node.input(0);
+  bool global = node.opType == "GlobalAveragePool" || node.opType == "ReduceMean";
+  if (node.opType == "ReduceMean" && isStatic4dFloat(in))
+    if (std::string reason = notGlobalMean(node, constantOf(node.input(1)), opset_); !reason.empty()) return reason;
   if (!isStatic4dFloat(in) || !isStatic4dFloat(node.output(0))) return "not a static 4-D float tensor";
   std::string autoPad = node.getString("auto_pad", "NOTSET");
   if (autoPad != "NOTSET" && autoPad != "VALID") return "auto_pad " + autoPad;
@@ -17,7 +39,7 @@ std::string Lowering::lowerPool(const ir::Node& node) {
   spec.kind = node.opType == "MaxPool" ? PoolSpec::Kind::Max : PoolSpec::Kind::Average;
   spec.batch = inDims[0], spec.channels = inDims[1], spec.inHeight = inDims[2], spec.inWidth = inDims[3];
   spec.outHeight = outDims[2], spec.outWidth = outDims[3];
-  if (node.opType == "GlobalAveragePool") {
+  if (global) {
     spec.kernelH = spec.inHeight, spec.kernelW = spec.inWidth;
   } else {
     std::vector<int64_t> kernel = node.getInts("kernel_shape", {});
