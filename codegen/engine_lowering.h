@@ -63,7 +63,9 @@ class Lowering {
   }
   void absorb(const ir::Node& node);  // fused into the next kernel
   bool gatherFollowers(const ir::Value* value, std::vector<std::pair<const ir::Node*, ChannelGatherMatch>>& followers);
-  void lowerGather(const ChannelGather& gather, const ir::Node& node, const std::string& what);
+  // `node` computes `gather`, with `absorbed` (a shuffle's Transpose and last reshape).
+  void lowerGather(const ChannelGather& gather, const ir::Node& node, const std::vector<const ir::Node*>& absorbed,
+                   const std::string& what);
 
   Program& program_;
   KernelModule& module_;

@@ -17,8 +17,7 @@ std::string Lowering::lowerChannelGather(const ir::Node& node) {
   ChannelGatherMatch match;
   std::string reason = matchChannelGather(node, constantLookup(), opset_, match);
   if (!reason.empty()) return reason;
-  for (const ir::Node* absorbed : match.absorbed) absorb(*absorbed);
-  for (const ChannelGather& gather : match.outputs) lowerGather(gather, node, match.what);
+  for (const ChannelGather& gather : match.outputs) lowerGather(gather, node, match.absorbed, match.what);
   return "";
 }
 
@@ -43,15 +42,17 @@ bool Lowering::gatherFollowers(const ir::Value* value, std::vector<std::pair<con
   return true;
 }
 
-void Lowering::lowerGather(const ChannelGather& gather, const ir::Node& node, const std::string& what) {
+void Lowering::lowerGather(const ChannelGather& gather, const ir::Node& node,
+                           const std::vector<const ir::Node*>& absorbed, const std::string& what) {
   std::vector<std::pair<const ir::Node*, ChannelGatherMatch>> followers;
-  if (gatherFollowers(gather.output, followers)) {
-    absorb(node);
+  bool composed = gatherFollowers(gather.output, followers);
+  if (composed) absorb(node);
+  for (const ir::Node* other : absorbed) absorb(*other);
+  if (composed) {
     for (const auto& [follower, match] : followers) {
       fused_.insert(follower);  // lowered here, not when the walk reaches it
-      for (const ir::Node* absorbed : match.absorbed) absorb(*absorbed);
       for (const ChannelGather& outer : match.outputs)
-        lowerGather(composeGathers(gather, outer), *follower, what + " > " + match.what);
+        lowerGather(composeGathers(gather, outer), *follower, match.absorbed, what + " > " + match.what);
     }
     return;
   }
