@@ -41,6 +41,7 @@ class Lowering {
   int newSlot(size_t bytes);
   void touch(int slot);
   int plainSlot(const ir::Value* value);    // the value in ONNX layout (adds a reorder if needed)
+  int fromBlockedSlot(int blocked, const std::vector<int64_t>& nchw, const std::string& label);  // a plain copy
   int blockedSlot(const ir::Value* value);  // the value blocked (adds a reorder if needed)
   int defineBlocked(const ir::Value* value);
   int addConstant(std::vector<float> data);

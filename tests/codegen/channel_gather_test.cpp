@@ -211,17 +211,19 @@ g (float[2,19,5,6] x) => (float[2,19] f, float[2,19,1,1] k, float[2,1,5,6] c)
   EXPECT_EQ(has(explain, "1 fallback node(s)"), "");
 }
 
-TEST_P(ChannelGather, ReduceMeanAxesInputFromOpset18) {
+TEST_P(ChannelGather, ReduceMeanAxesInputFromOpset18WithAndWithoutKeepdims) {
   std::string explain = expectSameAsReference(R"(<ir_version: 8, opset_import: ["" : 18]>
 g (float[1,10,3,4] x) => (float[1,10,1,1] y, float[1,10] z)
 <int64[2] axes = {2, 3}>
 {
   y = ReduceMean (x, axes)
-  z = ReduceMean <keepdims = 0> (x, axes)
+  m = ReduceMean <keepdims = 0> (x, axes)
+  z = Relu (m)
 }
 )", GetParam());
   EXPECT_EQ(has(explain, "ReduceMean(y): ReduceMean -> kernel k0_pool"), "");
-  EXPECT_EQ(has(explain, "ReduceMean(z): ReduceMean -> FALLBACK to the reference interpreter (keepdims=0"), "");
+  EXPECT_EQ(has(explain, "ReduceMean(m): ReduceMean -> kernel k1_pool (avgpool3x4_s1 + relu)"), "");
+  EXPECT_EQ(has(explain, "0 fallback node(s)"), "");
 }
 
 TEST_P(ChannelGather, ReshapesAfterPoolingAreAliases) {
