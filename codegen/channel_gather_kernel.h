@@ -21,7 +21,6 @@ struct ChannelGatherSpec {
   struct Channel {
     int source;
     int64_t channel;
-    bool operator==(const Channel&) const = default;
   };
   std::vector<Channel> outputChannels;  // where each output channel comes from
 };

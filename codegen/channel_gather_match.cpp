@@ -95,9 +95,11 @@ std::string matchSlice(const ir::Node& node, const ConstantLookup& constantOf, i
     return "starts, ends, axes and steps have different lengths";
   std::vector<int64_t> dims = node.input(0)->type.staticShape();
   ChannelGather gather{node.output(0), {node.input(0)}, range(0, 0, dims[1])};
+  std::vector<bool> seen(4, false);
   for (size_t i = 0; i < starts.size(); ++i) {
     int64_t axis = axes[i] < 0 ? axes[i] + 4 : axes[i], step = steps[i];
-    if (axis < 0 || axis > 3 || step == 0) return "invalid axis or step";
+    if (axis < 0 || axis > 3 || seen[axis] || step == 0) return "invalid or repeated axis, or step 0";
+    seen[axis] = true;
     const int64_t len = dims[axis];
     int64_t start = starts[i] < 0 ? starts[i] + len : starts[i], end = ends[i] < 0 ? ends[i] + len : ends[i];
     start = step > 0 ? std::clamp<int64_t>(start, 0, len) : std::clamp<int64_t>(start, 0, len - 1);
@@ -171,11 +173,11 @@ std::string matchShuffle(const ir::Node& first, const ConstantLookup& constantOf
   std::vector<int64_t> dims = split->type.staticShape(), perm(dims.size());
   for (size_t i = 0; i < perm.size(); ++i) perm[i] = int64_t(perm.size() - 1 - i);
   perm = transpose->getInts("perm", perm);
-  std::vector<int64_t> permuted;
-  for (int64_t axis : perm) {
-    if (axis < 0 || axis >= int64_t(dims.size())) return "invalid perm";
-    permuted.push_back(dims[axis]);
-  }
+  std::vector<int64_t> sorted = perm, permuted;
+  std::sort(sorted.begin(), sorted.end());
+  for (size_t i = 0; i < sorted.size(); ++i)
+    if (sorted[i] != int64_t(i)) return "perm is not a permutation";
+  for (int64_t axis : perm) permuted.push_back(dims[axis]);
   if (permuted != transposed->type.staticShape()) return "inferred Transpose shape disagrees with perm";
   std::vector<int64_t> channels;
   if (std::string reason = channelPermutation(x->type.staticShape(), dims, perm, channels); !reason.empty())

@@ -121,6 +121,26 @@ g (float[2,9,4,4] x, float[9, 9, 1, 1] w) => (float[2,6,4,4] a, float[2,12,4,4] 
   EXPECT_EQ(has(explain, "0 fallback node(s)"), "");
 }
 
+TEST_P(ChannelGather, GraphOutputsAreMaterializedAndUnreadSourcesDropped) {
+  std::string explain = expectSameAsReference(R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,12,3,3] x, float[6, 6, 1, 1] w) => (float[1,12,3,3] c, float[1,4,3,3] a, float[1,5,3,3] b)
+<int64[1] one = {1}, int64[1] five = {5}, int64[1] six = {6}, int64[1] axis = {1}>
+{
+  x1, x2 = Split <axis = 1> (x)
+  p = Conv (x2, w)
+  c = Concat <axis = 1> (x1, p)
+  a = Slice (c, one, five, axis)
+  d = Concat <axis = 1> (x, p)
+  b = Slice (d, one, six, axis)
+}
+)", GetParam());
+  EXPECT_EQ(has(explain, "Concat(c): Concat -> kernel k3_gather (channel concat: 12 channel(s) from 2 source(s))"), "");
+  EXPECT_EQ(has(explain, "Slice(a): Slice -> kernel k4_gather (channel slice: 4 channel(s) from 1 source(s))"), "");
+  EXPECT_EQ(has(explain, "Slice(b): Slice -> kernel k5_gather (channel concat > slice: 5 channel(s) from 1 source(s))"), "");
+  EXPECT_EQ(has(explain, "Concat(d): Concat -> fused into k5_gather"), "");
+  EXPECT_EQ(has(explain, "0 fallback node(s)"), "");
+}
+
 TEST_P(ChannelGather, IntermediateUsedElsewhereFallsBack) {
   std::string explain = expectSameAsReference(R"(<ir_version: 8, opset_import: ["" : 13]>
 g (float[1,12,5,7] x) => (float[1,12,5,7] y, float[1,2,6,5,7] r)
