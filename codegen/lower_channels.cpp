@@ -1,8 +1,11 @@
 // Channel gathers (channel_gather_match.h): Concat, Split, Slice on channels and
-// channel shuffles -> channel-gather kernels. A gather whose output only feeds
-// further single-source gathers is not materialized: those read its sources
-// directly (Concat -> shuffle -> Split becomes one kernel per Split output, each
-// reading the Concat's inputs), and the nodes in between are fused into them.
+// channel shuffles -> channel-gather kernels.
+// Chains are composed:
+//   Before: c = Concat(a, b); s = shuffle(c); x, y = Split(s)  (three gathers)
+//   After:  x = gather(a, b); y = gather(a, b)                 (two kernels)
+// when the intermediate (c, s) is not a graph output and every use of it is a
+// gather reading only it, as its data input; the nodes in between are fused
+// into the kernels that replace them.
 #include <fmt/format.h>
 
 #include <algorithm>
