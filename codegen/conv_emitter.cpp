@@ -72,13 +72,25 @@ class ConvEmitter {
     int64_t hi = lastInterior < 0 ? 0 : std::min(s_.outWidth, lastInterior / s_.strideW + 1);
     hi = std::max(hi, lo);
     int pixels = plan_.tile.pixels;
+    // Border pixels run as tiles at constant columns, which taps each pixel
+    // takes known at compile time (one at a time, a pixel's FMAs would wait on
+    // each other through its single accumulator); a row no wider than a tile is
+    // one such tile.
+    auto constantTiles = [&](int64_t first, int64_t last) {
+      for (int64_t ow = first; ow < last; ow += pixels)
+        emitPixels(kb_.i64(ow), int(std::min<int64_t>(pixels, last - ow)), false);
+    };
+    if (s_.outWidth <= pixels) {
+      constantTiles(0, s_.outWidth);
+      return;
+    }
     int64_t fullTiles = (hi - lo) / pixels, rest = (hi - lo) % pixels;
-    for (int64_t ow = 0; ow < lo; ++ow) emitPixels(kb_.i64(ow), 1, false);
+    constantTiles(0, lo);
     if (fullTiles > 0)
       kb_.forLoop(kb_.i64(lo), kb_.i64(lo + fullTiles * pixels), pixels,
                   [&](Value* ow) { emitPixels(ow, pixels, true); });
     if (rest > 0) emitPixels(kb_.i64(lo + fullTiles * pixels), int(rest), true);
-    for (int64_t ow = hi; ow < s_.outWidth; ++ow) emitPixels(kb_.i64(ow), 1, false);
+    constantTiles(hi, s_.outWidth);
   }
 
   void setInputBase(const Tile& tile) {
