@@ -33,8 +33,14 @@ const std::unordered_map<std::string, Lowering::Handler>& handlers() {
       {"MaxPool", &Lowering::lowerPool},
       {"AveragePool", &Lowering::lowerPool},
       {"GlobalAveragePool", &Lowering::lowerPool},
-      {"Concat", &Lowering::lowerConcat},
-      {"Split", &Lowering::lowerSplit},
+      {"ReduceMean", &Lowering::lowerPool},
+      {"Concat", &Lowering::lowerChannelGather},
+      {"Split", &Lowering::lowerChannelGather},
+      {"Slice", &Lowering::lowerChannelGather},
+      {"Reshape", &Lowering::lowerReshape},
+      {"Flatten", &Lowering::lowerReshape},
+      {"Squeeze", &Lowering::lowerReshape},
+      {"Unsqueeze", &Lowering::lowerReshape},
   };
   return table;
 }
@@ -137,15 +143,20 @@ int Lowering::plainSlot(const ir::Value* value) {
   Storage& storage = program_.storage[value];
   if (storage.plain >= 0) return storage.plain;
   if (storage.blocked < 0) throw std::runtime_error("engine: value '" + value->name() + "' has no storage");
-  storage.plain = newSlot(byteSize(value));
+  storage.plain = fromBlockedSlot(storage.blocked, value->type.staticShape(), value->name());
+  return storage.plain;
+}
+
+int Lowering::fromBlockedSlot(int blocked, const std::vector<int64_t>& nchw, const std::string& label) {
   Step step;
   step.kind = Step::Kind::FromBlocked;
-  step.category = "reorder from blocked", step.label = value->name();
-  step.shape = runtime::BlockedShape::of(value->type.staticShape(), vectorWidth());
-  step.from = storage.blocked, step.to = storage.plain;
+  step.category = "reorder from blocked", step.label = label;
+  step.shape = runtime::BlockedShape::of(nchw, vectorWidth());
+  step.from = blocked, step.to = newSlot(size_t(step.shape.batch * step.shape.channels * step.shape.height *
+                                                step.shape.width) * sizeof(float));
   touch(step.from), touch(step.to);
   program_.steps.push_back(step);
-  return storage.plain;
+  return step.to;
 }
 
 int Lowering::blockedSlot(const ir::Value* value) {

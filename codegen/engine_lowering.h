@@ -15,6 +15,9 @@
 
 namespace convopt::codegen {
 
+struct ChannelGather;
+struct ChannelGatherMatch;
+
 class Lowering {
  public:
   Lowering(Program& program, KernelModule& module, const Target& target, int64_t opset);
@@ -28,8 +31,8 @@ class Lowering {
   std::string lowerBinary(const ir::Node& node);
   std::string lowerBatchNorm(const ir::Node& node);
   std::string lowerPool(const ir::Node& node);
-  std::string lowerConcat(const ir::Node& node);
-  std::string lowerSplit(const ir::Node& node);
+  std::string lowerChannelGather(const ir::Node& node);  // Concat, Split, Slice, channel shuffles
+  std::string lowerReshape(const ir::Node& node);        // Reshape, Flatten, Squeeze, Unsqueeze
 
  private:
   int vectorWidth() const { return target_.vectorWidth; }
@@ -38,6 +41,7 @@ class Lowering {
   int newSlot(size_t bytes);
   void touch(int slot);
   int plainSlot(const ir::Value* value);    // the value in ONNX layout (adds a reorder if needed)
+  int fromBlockedSlot(int blocked, const std::vector<int64_t>& nchw, const std::string& label);  // a plain copy
   int blockedSlot(const ir::Value* value);  // the value blocked (adds a reorder if needed)
   int defineBlocked(const ir::Value* value);
   int addConstant(std::vector<float> data);
@@ -53,6 +57,16 @@ class Lowering {
   const ir::Value* fuseEpilogue(const ir::Value* output, Epilogue& epilogue,
                                 std::vector<const ir::Value*>& residuals);
   std::optional<EpilogueStep> activationStep(const ir::Node& node) const;
+
+  // Channel gathers (lower_channels.cpp).
+  std::function<const ir::Tensor*(const ir::Value*)> constantLookup() const {
+    return [this](const ir::Value* value) { return constantOf(value); };
+  }
+  void absorb(const ir::Node& node);  // fused into the next kernel
+  bool gatherFollowers(const ir::Value* value, std::vector<std::pair<const ir::Node*, ChannelGatherMatch>>& followers);
+  // `node` computes `gather`, with `absorbed` (a shuffle's Transpose and last reshape).
+  void lowerGather(const ChannelGather& gather, const ir::Node& node, const std::vector<const ir::Node*>& absorbed,
+                   const std::string& what);
 
   Program& program_;
   KernelModule& module_;
