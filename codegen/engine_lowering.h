@@ -15,6 +15,9 @@
 
 namespace convopt::codegen {
 
+struct ElementwiseContext;
+struct ElementwiseProgramBuilder;
+
 class Lowering {
  public:
   Lowering(Program& program, KernelModule& module, const Target& target, int64_t opset);
@@ -24,9 +27,7 @@ class Lowering {
   // Returns "" when the node was lowered to kernels, else why not.
   using Handler = std::string (Lowering::*)(const ir::Node&);
   std::string lowerConv(const ir::Node& node);
-  std::string lowerActivation(const ir::Node& node);
-  std::string lowerBinary(const ir::Node& node);
-  std::string lowerBatchNorm(const ir::Node& node);
+  std::string lowerElementwise(const ir::Node& node);  // the group grown from the node: codegen/elementwise_group.h
   std::string lowerPool(const ir::Node& node);
   std::string lowerConcat(const ir::Node& node);
   std::string lowerSplit(const ir::Node& node);
@@ -53,6 +54,12 @@ class Lowering {
   const ir::Value* fuseEpilogue(const ir::Value* output, Epilogue& epilogue,
                                 std::vector<const ir::Value*>& residuals);
   std::optional<EpilogueStep> activationStep(const ir::Node& node) const;
+
+  // Elementwise groups -> ElementwisePrograms (lower_elementwise.cpp).
+  ElementwiseContext elementwiseContext() const;
+  int elementwiseRegister(ElementwiseProgramBuilder& builder, const ir::Value* value);
+  int elementwiseConstantRegister(ElementwiseProgramBuilder& builder, std::vector<float> perChannel);
+  int emitElementwiseNode(ElementwiseProgramBuilder& builder, const ir::Node& node);
 
   Program& program_;
   KernelModule& module_;
