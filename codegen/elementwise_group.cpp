@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "codegen/epilogue_patterns.h"
+
 namespace convopt::codegen {
 
 namespace {
@@ -55,11 +57,11 @@ std::optional<std::vector<size_t>> elementwiseDataInputs(const ir::Node& node, c
     return std::vector<size_t>{0};
   }
   if (op == "BatchNormalization") {
-    if (node.getInt("training_mode", 0) != 0 || node.inputs().size() != 5) return why = "training mode", std::nullopt;
-    for (size_t i = 1; i < 5; ++i) {
-      const ir::Tensor* t = context.constantOf(node.input(i));
-      if (!t || t->dtype() != ir::DType::Float) return why = "parameters are not float constants", std::nullopt;
-    }
+    std::optional<EpilogueStep> affine = batchNormStep(node, context.constantOf);
+    const ir::Value* x = node.input(0);
+    if (!affine || !x || !x->type.hasStaticShape() || x->type.shape->size() != 4 ||
+        affine->scale.size() != size_t(x->type.staticShape()[1]))
+      return why = "not an inference BatchNormalization of a 4-D tensor with constant parameters", std::nullopt;
     return std::vector<size_t>{0};
   }
   if (context.activationStep(node)) return std::vector<size_t>{0};

@@ -5,6 +5,7 @@
 //   y = K(...); s = Sigmoid(y); z = Mul(y, s)    -> K with SiLU     (s used once)
 //   y = K(...); h = HardSigmoid(y); z = Mul(y, h) -> K with HardSwish(alpha, beta)
 //   y = K(...); z = Mul/Add/Sub/Div(y, c)        -> K with Affine   (c per-channel / scalar constant)
+//   y = K(...); z = BatchNormalization(y, ...)   -> K with Affine   (inference, constant parameters)
 //   y = K(...); z = y * clip(y + 3, 0, 6) / 6    -> K with HardSwish (codegen/epilogue_patterns.h)
 // and repeated on z. A graph output is never fused through (it must exist).
 #include "codegen/engine_lowering.h"
@@ -89,6 +90,9 @@ const ir::Value* Lowering::fuseEpilogue(const ir::Value* output, Epilogue& epilo
     if (std::optional<EpilogueStep> step = activationStep(*user)) {
       epilogue.steps.push_back(*step);
     } else if (std::optional<EpilogueStep> affine = affineStep(*user, output, constants)) {
+      appendAffine(epilogue, *affine);
+    } else if (std::optional<EpilogueStep> affine = batchNormStep(*user, constants);
+               affine && isStatic4dFloat(output) && affine->scale.size() == size_t(output->type.staticShape()[1])) {
       appendAffine(epilogue, *affine);
     } else if (isDefaultOp(user, "Add") && user->inputs().size() == 2) {
       const ir::Value* other = user->input(0) == output ? user->input(1) : user->input(0);

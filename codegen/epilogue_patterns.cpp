@@ -1,6 +1,7 @@
 #include "codegen/epilogue_patterns.h"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 #include <tuple>
 
@@ -82,6 +83,29 @@ std::optional<EpilogueStep> affineStep(const ir::Node& user, const ir::Value* y,
   if (op == "Sub") return yFirst ? EpilogueStep::affine({1}, map(*c, negate)) : EpilogueStep::affine({-1}, *c);
   if (yFirst) return EpilogueStep::affine(map(*c, reciprocal), {0});
   return std::nullopt;
+}
+
+std::optional<EpilogueStep> batchNormStep(const ir::Node& node, const ConstantLookup& constantOf) {
+  if (!isOp(&node, "BatchNormalization") || node.inputs().size() != 5 || node.outputs().size() != 1 ||
+      node.getInt("training_mode", 0) != 0)
+    return std::nullopt;
+  std::vector<std::span<const float>> p;
+  for (size_t i = 1; i < 5; ++i) {
+    const ir::Tensor* t = constantOf(node.input(i));
+    if (!t || t->dtype() != ir::DType::Float || t->rank() != 1) return std::nullopt;
+    p.push_back(t->data<float>());
+  }
+  size_t channels = p[0].size();
+  for (const auto& values : p)
+    if (values.size() != channels) return std::nullopt;
+  // y = (x - mean) / sqrt(var + eps) * scale + bias = x * a + b
+  float epsilon = node.getFloat("epsilon", 1e-5f);
+  std::vector<float> a(channels), b(channels);
+  for (size_t c = 0; c < channels; ++c) {
+    a[c] = p[0][c] / std::sqrt(p[3][c] + epsilon);
+    b[c] = p[1][c] - p[2][c] * a[c];
+  }
+  return EpilogueStep::affine(std::move(a), std::move(b));
 }
 
 void appendAffine(Epilogue& epilogue, EpilogueStep step) {

@@ -3,6 +3,8 @@
 //   z = Mul(y, c) / Add(y, c) / Sub(y, c) / Sub(c, y) / Div(y, c)
 //        c a float constant, one per channel ([C,1,1], [1,C,1,1]) or a scalar
 //     -> Affine step x * scale + shift (consecutive ones merge into one)
+//   z = BatchNormalization(y, scale, bias, mean, var), inference, constant parameters
+//     -> Affine step with scale / sqrt(var + eps) and bias - mean * that
 //   z = Mul(y, g(y)), g a chain of scalar affine steps and one Clip(lo = 0):
 //        g(y) = s * clip(a*y + b, 0, hi)   (e.g. y * clip(y + 3, 0, 6) / 6)
 //     -> HardSwish(alpha = a/hi, beta = b/hi), then Affine(s * hi) unless that is 1
@@ -21,6 +23,9 @@ using ConstantLookup = std::function<const ir::Tensor*(const ir::Value*)>;
 
 // `user` applied to the 4-D value `y` as an Affine step.
 std::optional<EpilogueStep> affineStep(const ir::Node& user, const ir::Value* y, const ConstantLookup& constantOf);
+
+// An inference BatchNormalization with constant parameters as an Affine step.
+std::optional<EpilogueStep> batchNormStep(const ir::Node& node, const ConstantLookup& constantOf);
 
 // Appends an Affine step, composed with a trailing Affine step if there is one
 // (dropped when the composition is the identity).

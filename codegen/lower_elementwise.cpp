@@ -2,11 +2,11 @@
 // grown from each (codegen/elementwise_group.h) becomes one ElementwiseProgram.
 #include <fmt/format.h>
 
-#include <cmath>
 #include <map>
 
 #include "codegen/elementwise_group.h"
 #include "codegen/engine_lowering.h"
+#include "codegen/epilogue_patterns.h"
 
 namespace convopt::codegen {
 
@@ -21,19 +21,6 @@ std::vector<float> packPerChannel(std::span<const float> values, int64_t images,
   for (int64_t n = 0; n < images; ++n)
     for (int64_t c = 0; c < channels; ++c) packed[(n * blocks + c / width) * width + c % width] = values[n * channels + c];
   return packed;
-}
-
-// y = (x - mean) / sqrt(var + eps) * scale + bias = x * a + b.
-std::pair<std::vector<float>, std::vector<float>> batchNormAffine(const ir::Node& node,
-                                                                  const std::vector<const ir::Tensor*>& params) {
-  size_t channels = params[0]->numel();
-  float epsilon = node.getFloat("epsilon", 1e-5f);
-  std::vector<float> scale(channels), shift(channels);
-  for (size_t c = 0; c < channels; ++c) {
-    scale[c] = params[0]->data<float>()[c] / std::sqrt(params[3]->data<float>()[c] + epsilon);
-    shift[c] = params[1]->data<float>()[c] - params[2]->data<float>()[c] * scale[c];
-  }
-  return {scale, shift};
 }
 
 }  // namespace
@@ -125,10 +112,9 @@ int Lowering::emitElementwiseNode(ElementwiseProgramBuilder& b, const ir::Node& 
     return exponent == 2.0f ? spec.addInstr(ElementwiseOp::Mul, {x, x}) : spec.addInstr(ElementwiseOp::Sqrt, {x});
   }
   if (node.opType == "BatchNormalization") {
-    std::vector<const ir::Tensor*> params;
-    for (size_t i = 1; i < 5; ++i) params.push_back(constantOf(node.input(i)));
-    auto [scale, shift] = batchNormAffine(node, params);
-    int a = elementwiseConstantRegister(b, std::move(scale)), c = elementwiseConstantRegister(b, std::move(shift));
+    EpilogueStep affine = *batchNormStep(node, [this](const ir::Value* v) { return constantOf(v); });
+    int a = elementwiseConstantRegister(b, std::move(affine.scale));
+    int c = elementwiseConstantRegister(b, std::move(affine.shift));
     return spec.addInstr(ElementwiseOp::MulAdd, {x, a, c});
   }
   auto op = ops.find(node.opType);
