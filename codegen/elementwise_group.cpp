@@ -10,6 +10,8 @@ namespace {
 
 // Bounds the size of one generated kernel (registers and compile time).
 constexpr size_t kMaxGroupNodes = 64;
+// How far back a joining node may pull in producers of its other operands.
+constexpr int kMaxPullDepth = 4;
 
 bool isFloatStatic(const ir::Value* value) {
   return value && value->type.dtype == ir::DType::Float && value->type.hasStaticShape();
@@ -94,14 +96,27 @@ class GroupMatcher {
   bool inGroup(const ir::Node* node) const { return std::find(g_.nodes.begin(), g_.nodes.end(), node) != g_.nodes.end(); }
   bool producedInGroup(const ir::Value* value) const { return value && inGroup(value->producer()); }
 
-  // Every operand either computed in the group or entering as a kernel operand.
-  bool canJoin(const ir::Node& node) const {
+  bool pending(const ir::Node* node, const std::vector<const ir::Node*>& adds) const {
+    return inGroup(node) || std::find(adds.begin(), adds.end(), node) != adds.end();
+  }
+
+  // Whether `node` can join, every operand computed in the group, entering as a
+  // kernel operand, or computed by an elementwise producer not lowered yet that
+  // joins first (x -> Neg -> Exp -> Mul(t, .) pulls in Neg and Exp). Appends
+  // the nodes that join, producers first.
+  bool collectJoin(const ir::Node& node, std::vector<const ir::Node*>& adds, int depth) const {
     std::string why;
     std::optional<std::vector<size_t>> inputs = elementwiseDataInputs(node, c_, why);
     if (!inputs || !isFloatStatic(node.output(0)) || node.output(0)->type.staticShape() != g_.dims) return false;
     if (g_.layout == ElementwiseLayout::Plain && node.opType == "BatchNormalization") return false;
-    for (size_t i : *inputs)
-      if (!producedInGroup(node.input(i)) && !classifyOperand(node.input(i), g_.layout, g_.dims, c_)) return false;
+    for (size_t i : *inputs) {
+      const ir::Value* value = node.input(i);
+      const ir::Node* producer = value ? value->producer() : nullptr;
+      if ((producer && pending(producer, adds)) || classifyOperand(value, g_.layout, g_.dims, c_)) continue;
+      if (!producer || depth >= kMaxPullDepth || c_.taken->count(producer) || !collectJoin(*producer, adds, depth + 1))
+        return false;
+    }
+    if (!pending(&node, adds)) adds.push_back(&node);
     return true;
   }
 
@@ -111,8 +126,11 @@ class GroupMatcher {
       for (size_t n = 0; n < g_.nodes.size() && g_.nodes.size() < kMaxGroupNodes; ++n)
         for (const ir::Use& use : g_.nodes[n]->output(0)->uses()) {
           const ir::Node* user = use.user;
-          if (use.inputIndex == ir::Use::kImplicit || inGroup(user) || c_.taken->count(user) || !canJoin(*user)) continue;
-          g_.nodes.push_back(user);
+          std::vector<const ir::Node*> adds;
+          if (use.inputIndex == ir::Use::kImplicit || inGroup(user) || c_.taken->count(user) ||
+              !collectJoin(*user, adds, 0))
+            continue;
+          g_.nodes.insert(g_.nodes.end(), adds.begin(), adds.end());
           changed = true;
         }
     }

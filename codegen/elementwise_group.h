@@ -8,7 +8,8 @@
 //   - an elementwise op the program can express (Add/Sub/Mul/Div, activations,
 //     Neg/Abs/Sqrt/Exp, Pow by a constant 0.5/1/2, inference BatchNormalization
 //     on blocked tensors), one float output of the group's static shape;
-//   - every other input is a constant or a value computed before the seed, that
+//   - every other input is computed in the group (producers not lowered yet may
+//     join for that), or is a constant or a value computed before the seed that
 //     broadcasts in a form the layout supports (blocked: full / per channel /
 //     scalar; plain: numpy-style, every dim 1 or the output's);
 // and per value inside the group: if it is a graph output or has a user outside
