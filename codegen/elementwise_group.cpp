@@ -47,7 +47,7 @@ std::optional<std::vector<size_t>> elementwiseDataInputs(const ir::Node& node, c
                                                          std::string& why) {
   const std::string& op = node.opType;
   if (!node.domain.empty() || node.outputs().size() != 1) return why = "not a single-output ONNX op", std::nullopt;
-  if (op == "Add" || op == "Sub" || op == "Mul" || op == "Div") {
+  if (op == "Add" || op == "Sub" || op == "Mul" || op == "Div" || op == "Max" || op == "Min") {
     if (node.inputs().size() != 2) return why = "not two operands", std::nullopt;
     return std::vector<size_t>{0, 1};
   }

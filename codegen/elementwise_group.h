@@ -5,9 +5,10 @@
 //     -> one kernel: load x once, y = x * clip(x + 3, 0, 6) / 6 in registers, store y
 //
 // Legality, per node joining the group:
-//   - an elementwise op the program can express (Add/Sub/Mul/Div, activations,
-//     Neg/Abs/Sqrt/Exp, Pow by a constant 0.5/1/2, inference BatchNormalization
-//     on blocked tensors), one float output of the group's static shape;
+//   - an elementwise op the program can express (Add/Sub/Mul/Div, two-input
+//     Max/Min, activations, Neg/Abs/Sqrt/Exp, Pow by a constant 0.5/1/2,
+//     inference BatchNormalization on blocked tensors), one float output of the
+//     group's static shape;
 //   - every other input is computed in the group (producers not lowered yet may
 //     join for that), or is a constant or a value computed before the seed that
 //     broadcasts in a form the layout supports (blocked: full / per channel /

@@ -30,6 +30,8 @@ const std::unordered_map<std::string, Lowering::Handler>& handlers() {
       {"Mul", &Lowering::lowerElementwise},
       {"Div", &Lowering::lowerElementwise},
       {"BatchNormalization", &Lowering::lowerElementwise},
+      {"Max", &Lowering::lowerElementwise},
+      {"Min", &Lowering::lowerElementwise},
       {"Neg", &Lowering::lowerElementwise},
       {"Abs", &Lowering::lowerElementwise},
       {"Sqrt", &Lowering::lowerElementwise},
@@ -179,6 +181,13 @@ int Lowering::defineBlocked(const ir::Value* value) {
   runtime::BlockedShape shape = runtime::BlockedShape::of(value->type.staticShape(), vectorWidth());
   int slot = newSlot(shape.elements() * sizeof(float));
   program_.storage[value].blocked = slot;
+  touch(slot);
+  return slot;
+}
+
+int Lowering::definePlain(const ir::Value* value) {
+  int slot = newSlot(byteSize(value));
+  program_.storage[value].plain = slot;
   touch(slot);
   return slot;
 }

@@ -41,6 +41,7 @@ class Lowering {
   int plainSlot(const ir::Value* value);    // the value in ONNX layout (adds a reorder if needed)
   int blockedSlot(const ir::Value* value);  // the value blocked (adds a reorder if needed)
   int defineBlocked(const ir::Value* value);
+  int definePlain(const ir::Value* value);  // a kernel's output in ONNX layout
   int addConstant(std::vector<float> data);
   // The kernel's output slot, then its residual operands (the buffer order of every generator).
   void appendOutputArgs(std::vector<KernelArg>& args, const ir::Value* output,

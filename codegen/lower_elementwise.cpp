@@ -50,15 +50,9 @@ std::string Lowering::lowerElementwise(const ir::Node& node) {
   ElementwiseProgramBuilder builder;
   builder.spec.layout = group.layout, builder.spec.dims = group.dims;
   for (const ir::Node* member : group.nodes) builder.registers[member->output(0)] = emitElementwiseNode(builder, *member);
-  for (const ir::Value* output : group.outputs) builder.spec.results.push_back(builder.registers.at(output));
   for (const ir::Value* output : group.outputs) {
-    if (group.layout == ElementwiseLayout::Blocked) {
-      builder.args.push_back({KernelArg::Kind::Slot, defineBlocked(output)});
-      continue;
-    }
-    int slot = newSlot(size_t(ir::checkedElementCount(group.dims, output->name())) * sizeof(float));
-    program_.storage[output].plain = slot;
-    touch(slot);
+    builder.spec.results.push_back(builder.registers.at(output));
+    int slot = group.layout == ElementwiseLayout::Blocked ? defineBlocked(output) : definePlain(output);
     builder.args.push_back({KernelArg::Kind::Slot, slot});
   }
   for (size_t k = 1; k < group.nodes.size(); ++k) fused_.insert(group.nodes[k]), pendingFused_.push_back(group.nodes[k]);
@@ -102,7 +96,7 @@ int Lowering::elementwiseConstantRegister(ElementwiseProgramBuilder& b, std::vec
 int Lowering::emitElementwiseNode(ElementwiseProgramBuilder& b, const ir::Node& node) {
   static const std::map<std::string, ElementwiseOp> ops = {
       {"Add", ElementwiseOp::Add}, {"Sub", ElementwiseOp::Sub}, {"Mul", ElementwiseOp::Mul},
-      {"Div", ElementwiseOp::Div}, {"Neg", ElementwiseOp::Neg}, {"Abs", ElementwiseOp::Abs},
+      {"Div", ElementwiseOp::Div}, {"Max", ElementwiseOp::Max}, {"Min", ElementwiseOp::Min}, {"Neg", ElementwiseOp::Neg}, {"Abs", ElementwiseOp::Abs},
       {"Sqrt", ElementwiseOp::Sqrt}, {"Exp", ElementwiseOp::Exp}};
   ElementwiseSpec& spec = b.spec;
   int x = elementwiseRegister(b, node.input(0));

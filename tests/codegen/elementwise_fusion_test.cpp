@@ -42,6 +42,20 @@ g (float[2,20,7,9] x, float[20,1,1] s, float[20,1,1] t, float[1,20,1,1] divisor)
   EXPECT_NE(explain.find("0 fallback node(s)"), std::string::npos) << explain;
 }
 
+TEST_P(ElementwiseFusion, TwoInputMaxAndMin) {
+  std::string explain = expectSameAsReference(R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,9,4,3] x, float[9,1,1] s) => (float[1,9,4,3] z)
+<float lo = {-0.25}>
+{
+  a = Max (x, s)
+  b = Min (a, x)
+  c = Neg (b)
+  z = Max (c, lo)
+}
+)", GetParam());
+  EXPECT_NE(explain.find("Max(a): Max -> kernel k0_elementwise (max+min+neg+max)"), std::string::npos) << explain;
+}
+
 TEST_P(ElementwiseFusion, IntermediateUsedOutsideTheGroupIsStoredAndItsUsersNotFused) {
   std::string explain = expectSameAsReference(R"(<ir_version: 8, opset_import: ["" : 13]>
 g (float[1,13,6,5] x, float[13,1,1] s) => (float[1,13,6,5] z)
