@@ -128,11 +128,44 @@ PlainShape collapse(const ElementwiseSpec& spec) {
 // Rows are cut into chunks so that a large tensor of one row still spreads over threads.
 int64_t chunkLength(int64_t inner, int width) { return std::min(ceilDiv(inner, width), int64_t(256)) * width; }
 
+// Each operand's offset of `row` (all dims but the innermost, flattened): the
+// row's index per dim times the operand's stride there (0 where it broadcasts).
+std::vector<Value*> rowOffsets(KernelBuilder& kb, const PlainShape& shape, Value* row) {
+  llvm::IRBuilder<>& ir = kb.ir();
+  size_t count = shape.operands.size();
+  std::vector<Value*> offsets(count, kb.i64(0));
+  std::vector<int64_t> stride(count);
+  for (size_t k = 0; k < count; ++k) stride[k] = shape.operands[k].back();
+  for (size_t d = shape.dims.size() - 1; d-- > 0;) {
+    Value* index = ir.CreateSRem(row, kb.i64(shape.dims[d]));
+    row = ir.CreateSDiv(row, kb.i64(shape.dims[d]));
+    for (size_t k = 0; k < count; ++k) {
+      if (shape.operands[k][d] != 1) offsets[k] = ir.CreateAdd(offsets[k], ir.CreateMul(index, kb.i64(stride[k])));
+      stride[k] *= shape.operands[k][d];
+    }
+  }
+  return offsets;
+}
+
+// Loads / stores a vector at base + offset, only the lanes of `mask` when there is one.
+Value* loadLanes(KernelBuilder& kb, Value* base, Value* offset, Value* mask) {
+  if (!mask) return kb.loadVector(base, offset);
+  llvm::IRBuilder<>& ir = kb.ir();
+  auto* type = llvm::FixedVectorType::get(ir.getFloatTy(), kb.vectorWidth());
+  return ir.CreateMaskedLoad(type, ir.CreateInBoundsGEP(ir.getFloatTy(), base, offset), llvm::Align(4), mask, kb.zero());
+}
+
+void storeLanes(KernelBuilder& kb, Value* base, Value* offset, Value* vector, Value* mask) {
+  if (!mask) return kb.storeVector(base, offset, vector);
+  llvm::IRBuilder<>& ir = kb.ir();
+  ir.CreateMaskedStore(vector, ir.CreateInBoundsGEP(ir.getFloatTy(), base, offset), llvm::Align(4), mask);
+}
+
 void emitPlain(KernelBuilder& kb, const ElementwiseSpec& spec) {
   llvm::IRBuilder<>& ir = kb.ir();
   int width = kb.vectorWidth();
   PlainShape shape = collapse(spec);
-  size_t rank = shape.dims.size(), count = spec.operands.size();
+  size_t count = spec.operands.size();
   int64_t inner = shape.dims.back(), chunk = chunkLength(inner, width), chunks = ceilDiv(inner, chunk);
   int64_t fullEnd = inner / width * width, tail = inner % width;
   std::vector<Value*> operands, outputs;
@@ -141,38 +174,17 @@ void emitPlain(KernelBuilder& kb, const ElementwiseSpec& spec) {
   kb.forLoop(kb.begin(), kb.end(), 1, [&](Value* unit) {
     Value* row = ir.CreateSDiv(unit, kb.i64(chunks));
     Value* first = ir.CreateMul(ir.CreateSRem(unit, kb.i64(chunks)), kb.i64(chunk));
-    // Each operand's offset of this row: the row's index per dim times the operand's stride (0 where it broadcasts).
-    std::vector<Value*> rowOffset(count, kb.i64(0));
-    std::vector<int64_t> stride(count, 1);
-    for (size_t k = 0; k < count; ++k) stride[k] = shape.operands[k].back();
-    Value* rest = row;
-    for (size_t d = rank - 1; d-- > 0;) {
-      Value* index = ir.CreateSRem(rest, kb.i64(shape.dims[d]));
-      rest = ir.CreateSDiv(rest, kb.i64(shape.dims[d]));
-      for (size_t k = 0; k < count; ++k) {
-        if (shape.operands[k][d] != 1) rowOffset[k] = ir.CreateAdd(rowOffset[k], ir.CreateMul(index, kb.i64(stride[k])));
-        stride[k] *= shape.operands[k][d];
-      }
-    }
-    std::vector<Value*> invariant(count, nullptr);
+    std::vector<Value*> rowOffset = rowOffsets(kb, shape, row);
+    std::vector<Value*> invariant(count, nullptr);  // operands with one value per row
     for (size_t k = 0; k < count; ++k)
       if (shape.operands[k].back() == 1) invariant[k] = kb.loadBroadcast(operands[k], rowOffset[k]);
     Value* outRow = ir.CreateMul(row, kb.i64(inner));
-    auto vectorAt = [&](Value* j, llvm::Value* mask) {
-      std::vector<Value*> r = evaluate(kb, spec, [&](int k) -> Value* {
-        if (invariant[k]) return invariant[k];
-        Value* address = ir.CreateInBoundsGEP(ir.getFloatTy(), operands[k], ir.CreateAdd(rowOffset[k], j));
-        auto* type = llvm::FixedVectorType::get(ir.getFloatTy(), width);
-        if (mask) return ir.CreateMaskedLoad(type, address, llvm::Align(4), mask, kb.zero());
-        return ir.CreateAlignedLoad(type, address, llvm::Align(4));
+    auto vectorAt = [&](Value* j, Value* mask) {
+      std::vector<Value*> r = evaluate(kb, spec, [&](int k) {
+        return invariant[k] ? invariant[k] : loadLanes(kb, operands[k], ir.CreateAdd(rowOffset[k], j), mask);
       });
-      for (size_t k = 0; k < outputs.size(); ++k) {
-        Value* address = ir.CreateInBoundsGEP(ir.getFloatTy(), outputs[k], ir.CreateAdd(outRow, j));
-        if (mask)
-          ir.CreateMaskedStore(r[spec.results[k]], address, llvm::Align(4), mask);
-        else
-          ir.CreateAlignedStore(r[spec.results[k]], address, llvm::Align(4));
-      }
+      for (size_t k = 0; k < outputs.size(); ++k)
+        storeLanes(kb, outputs[k], ir.CreateAdd(outRow, j), r[spec.results[k]], mask);
     };
     Value* end = ir.CreateAdd(first, kb.i64(chunk));
     end = ir.CreateSelect(ir.CreateICmpSLT(end, kb.i64(fullEnd)), end, kb.i64(fullEnd));
