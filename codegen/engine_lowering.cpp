@@ -19,17 +19,24 @@ namespace {
 const std::unordered_map<std::string, Lowering::Handler>& handlers() {
   static const std::unordered_map<std::string, Lowering::Handler> table = {
       {"Conv", &Lowering::lowerConv},
-      {"Relu", &Lowering::lowerActivation},
-      {"Clip", &Lowering::lowerActivation},
-      {"Sigmoid", &Lowering::lowerActivation},
-      {"HardSigmoid", &Lowering::lowerActivation},
-      {"HardSwish", &Lowering::lowerActivation},
-      {"LeakyRelu", &Lowering::lowerActivation},
-      {"Add", &Lowering::lowerBinary},
-      {"Sub", &Lowering::lowerBinary},
-      {"Mul", &Lowering::lowerBinary},
-      {"Div", &Lowering::lowerBinary},
-      {"BatchNormalization", &Lowering::lowerBatchNorm},
+      {"Relu", &Lowering::lowerElementwise},
+      {"Clip", &Lowering::lowerElementwise},
+      {"Sigmoid", &Lowering::lowerElementwise},
+      {"HardSigmoid", &Lowering::lowerElementwise},
+      {"HardSwish", &Lowering::lowerElementwise},
+      {"LeakyRelu", &Lowering::lowerElementwise},
+      {"Add", &Lowering::lowerElementwise},
+      {"Sub", &Lowering::lowerElementwise},
+      {"Mul", &Lowering::lowerElementwise},
+      {"Div", &Lowering::lowerElementwise},
+      {"BatchNormalization", &Lowering::lowerElementwise},
+      {"Max", &Lowering::lowerElementwise},
+      {"Min", &Lowering::lowerElementwise},
+      {"Neg", &Lowering::lowerElementwise},
+      {"Abs", &Lowering::lowerElementwise},
+      {"Sqrt", &Lowering::lowerElementwise},
+      {"Exp", &Lowering::lowerElementwise},
+      {"Pow", &Lowering::lowerElementwise},
       {"MaxPool", &Lowering::lowerPool},
       {"AveragePool", &Lowering::lowerPool},
       {"GlobalAveragePool", &Lowering::lowerPool},
@@ -185,6 +192,13 @@ int Lowering::defineBlocked(const ir::Value* value) {
   runtime::BlockedShape shape = runtime::BlockedShape::of(value->type.staticShape(), vectorWidth());
   int slot = newSlot(shape.elements() * sizeof(float));
   program_.storage[value].blocked = slot;
+  touch(slot);
+  return slot;
+}
+
+int Lowering::definePlain(const ir::Value* value) {
+  int slot = newSlot(byteSize(value));
+  program_.storage[value].plain = slot;
   touch(slot);
   return slot;
 }

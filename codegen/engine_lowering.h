@@ -17,6 +17,8 @@ namespace convopt::codegen {
 
 struct ChannelGather;
 struct ChannelGatherMatch;
+struct ElementwiseContext;
+struct ElementwiseProgramBuilder;
 
 class Lowering {
  public:
@@ -27,9 +29,7 @@ class Lowering {
   // Returns "" when the node was lowered to kernels, else why not.
   using Handler = std::string (Lowering::*)(const ir::Node&);
   std::string lowerConv(const ir::Node& node);
-  std::string lowerActivation(const ir::Node& node);
-  std::string lowerBinary(const ir::Node& node);
-  std::string lowerBatchNorm(const ir::Node& node);
+  std::string lowerElementwise(const ir::Node& node);  // the group grown from the node: codegen/elementwise_group.h
   std::string lowerPool(const ir::Node& node);
   std::string lowerChannelGather(const ir::Node& node);  // Concat, Split, Slice, channel shuffles
   std::string lowerReshape(const ir::Node& node);        // Reshape, Flatten, Squeeze, Unsqueeze
@@ -44,6 +44,7 @@ class Lowering {
   int fromBlockedSlot(int blocked, const std::vector<int64_t>& nchw, const std::string& label);  // a plain copy
   int blockedSlot(const ir::Value* value);  // the value blocked (adds a reorder if needed)
   int defineBlocked(const ir::Value* value);
+  int definePlain(const ir::Value* value);  // a kernel's output in ONNX layout
   int addConstant(std::vector<float> data);
   // The kernel's output slot, then its residual operands (the buffer order of every generator).
   void appendOutputArgs(std::vector<KernelArg>& args, const ir::Value* output,
@@ -67,6 +68,11 @@ class Lowering {
   // `node` computes `gather`, with `absorbed` (a shuffle's Transpose and last reshape).
   void lowerGather(const ChannelGather& gather, const ir::Node& node, const std::vector<const ir::Node*>& absorbed,
                    const std::string& what);
+  // Elementwise groups -> ElementwisePrograms (lower_elementwise.cpp).
+  ElementwiseContext elementwiseContext() const;
+  int elementwiseRegister(ElementwiseProgramBuilder& builder, const ir::Value* value);
+  int elementwiseConstantRegister(ElementwiseProgramBuilder& builder, std::vector<float> perChannel);
+  int emitElementwiseNode(ElementwiseProgramBuilder& builder, const ir::Node& node);
 
   Program& program_;
   KernelModule& module_;

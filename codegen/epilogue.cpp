@@ -29,6 +29,8 @@ std::string Epilogue::describe() const {
     if (!text.empty()) text += "+";
     if (step.kind == EpilogueStep::Kind::AddResidual) {
       text += "add";
+    } else if (step.kind == EpilogueStep::Kind::Affine) {
+      text += step.perChannel() ? "affine" : fmt::format("affine[{},{}]", step.scale[0], step.shift[0]);
     } else {
       text += activationName(step.activation);
       if (step.activation == Activation::Clip) text += fmt::format("[{},{}]", step.alpha, step.beta);

@@ -3,6 +3,7 @@
 // family and by the standalone elementwise kernels, so a fused Conv+Relu and a
 // lone Relu compute bit-identical values.
 #pragma once
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -11,17 +12,24 @@ namespace convopt::codegen {
 enum class Activation { Relu, Clip, HardSigmoid, HardSwish, Sigmoid, SiLU, LeakyRelu };
 
 struct EpilogueStep {
-  enum class Kind { Activate, AddResidual } kind = Kind::Activate;
+  // Affine: x * scale + shift, each one value per channel or a single scalar
+  // (decomposed BatchNorm / learnable affine layers: Mul, Add, Sub, Div by constants).
+  enum class Kind { Activate, AddResidual, Affine } kind = Kind::Activate;
   Activation activation = Activation::Relu;
   // Clip: [alpha, beta] = [min, max]; HardSigmoid: clip(alpha*x+beta, 0, 1);
   // HardSwish: x*HardSigmoid(x) (ONNX: alpha 1/6, beta 0.5); LeakyRelu: alpha.
   float alpha = 0;
   float beta = 0;
+  std::vector<float> scale, shift;
 
   static EpilogueStep activate(Activation activation, float alpha = 0, float beta = 0) {
-    return {Kind::Activate, activation, alpha, beta};
+    return {Kind::Activate, activation, alpha, beta, {}, {}};
   }
-  static EpilogueStep addResidual() { return {Kind::AddResidual, Activation::Relu, 0, 0}; }
+  static EpilogueStep addResidual() { return {Kind::AddResidual, Activation::Relu, 0, 0, {}, {}}; }
+  static EpilogueStep affine(std::vector<float> scale, std::vector<float> shift) {
+    return {Kind::Affine, Activation::Relu, 0, 0, std::move(scale), std::move(shift)};
+  }
+  bool perChannel() const { return scale.size() > 1 || shift.size() > 1; }
 };
 
 struct Epilogue {

@@ -54,6 +54,19 @@ llvm::Value* clamp(KernelBuilder& kb, llvm::Value* x, float lo, float hi) {
   return kb.min(kb.max(x, kb.splat(lo)), kb.splat(hi));
 }
 
+// One value per channel, or a scalar, as a vector for the channels at `channelOffset`.
+llvm::Value* perChannel(KernelBuilder& kb, const std::vector<float>& values, float padding, llvm::Value* channelOffset) {
+  if (values.size() == 1) return kb.splat(values[0]);
+  if (!channelOffset) throw std::logic_error("epilogue: a per-channel step in a kernel without channel offsets");
+  int width = kb.vectorWidth();
+  std::vector<float> padded(values);
+  padded.resize((values.size() + width - 1) / width * width, padding);
+  llvm::Module& module = *kb.function()->getParent();
+  llvm::Constant* data = llvm::ConstantDataArray::get(module.getContext(), padded);
+  auto* global = new llvm::GlobalVariable(module, data->getType(), true, llvm::GlobalValue::PrivateLinkage, data);
+  return kb.loadVector(global, channelOffset);
+}
+
 }  // namespace
 
 llvm::Value* emitActivation(KernelBuilder& kb, const EpilogueStep& step, llvm::Value* x) {
@@ -74,11 +87,13 @@ llvm::Value* emitActivation(KernelBuilder& kb, const EpilogueStep& step, llvm::V
 }
 
 llvm::Value* emitEpilogue(KernelBuilder& kb, const Epilogue& epilogue, llvm::Value* x,
-                          const std::function<llvm::Value*(int)>& residual) {
+                          const std::function<llvm::Value*(int)>& residual, llvm::Value* channelOffset) {
   int residualIndex = 0;
   for (const EpilogueStep& step : epilogue.steps) {
     if (step.kind == EpilogueStep::Kind::AddResidual)
       x = kb.ir().CreateFAdd(x, residual(residualIndex++));
+    else if (step.kind == EpilogueStep::Kind::Affine)
+      x = kb.fma(x, perChannel(kb, step.scale, 1, channelOffset), perChannel(kb, step.shift, 0, channelOffset));
     else
       x = emitActivation(kb, step, x);
   }

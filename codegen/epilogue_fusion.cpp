@@ -4,8 +4,12 @@
 //   y = K(...); z = Add(y, r) / Add(r, y)        -> K with +r       (r same shape, already computed)
 //   y = K(...); s = Sigmoid(y); z = Mul(y, s)    -> K with SiLU     (s used once)
 //   y = K(...); h = HardSigmoid(y); z = Mul(y, h) -> K with HardSwish(alpha, beta)
+//   y = K(...); z = Mul/Add/Sub/Div(y, c)        -> K with Affine   (c per-channel / scalar constant)
+//   y = K(...); z = BatchNormalization(y, ...)   -> K with Affine   (inference, constant parameters)
+//   y = K(...); z = y * clip(y + 3, 0, 6) / 6    -> K with HardSwish (codegen/epilogue_patterns.h)
 // and repeated on z. A graph output is never fused through (it must exist).
 #include "codegen/engine_lowering.h"
+#include "codegen/epilogue_patterns.h"
 
 namespace convopt::codegen {
 
@@ -73,10 +77,23 @@ const ir::Value* Lowering::fuseEpilogue(const ir::Value* output, Epilogue& epilo
       output = mul->output(0);
       continue;
     }
+    ConstantLookup constants = [this](const ir::Value* v) { return constantOf(v); };
+    if (std::optional<GatedPattern> gated = decomposedHardSwish(output, constants)) {
+      for (EpilogueStep& step : gated->steps)
+        step.kind == EpilogueStep::Kind::Affine ? appendAffine(epilogue, step) : epilogue.steps.push_back(step);
+      for (const ir::Node* node : gated->nodes) fused_.insert(node), pendingFused_.push_back(node);
+      output = gated->output;
+      continue;
+    }
     const ir::Node* user = onlyUser(output);
     if (!user) return output;
     if (std::optional<EpilogueStep> step = activationStep(*user)) {
       epilogue.steps.push_back(*step);
+    } else if (std::optional<EpilogueStep> affine = affineStep(*user, output, constants)) {
+      appendAffine(epilogue, *affine);
+    } else if (std::optional<EpilogueStep> affine = batchNormStep(*user, constants);
+               affine && isStatic4dFloat(output) && affine->scale.size() == size_t(output->type.staticShape()[1])) {
+      appendAffine(epilogue, *affine);
     } else if (isDefaultOp(user, "Add") && user->inputs().size() == 2) {
       const ir::Value* other = user->input(0) == output ? user->input(1) : user->input(0);
       bool ready = other != output && isStatic4dFloat(other) && !constantOf(other) &&

@@ -11,7 +11,7 @@
 
 #include <string>
 
-#include "tests/support/codegen_engine_check.h"
+#include "tests/support/codegen_reference_check.h"
 
 namespace convopt::codegen {
 namespace {

@@ -3,7 +3,7 @@
 // back, and that the numbers agree.
 #include <gtest/gtest.h>
 
-#include "tests/support/codegen_engine_check.h"
+#include "tests/support/codegen_reference_check.h"
 
 namespace convopt::codegen {
 namespace {

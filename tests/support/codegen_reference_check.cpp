@@ -1,13 +1,14 @@
-#include "tests/support/codegen_engine_check.h"
+#include "tests/support/codegen_reference_check.h"
 
 #include <gtest/gtest.h>
 
-#include <cmath>
 #include <random>
 
 #include "codegen/jit_engine.h"
+#include "ir/onnx_io.h"
+#include "runtime/reference/interpreter.h"
 
-namespace convopt::testing {
+namespace convopt::codegen::testing {
 
 namespace {
 
@@ -18,8 +19,9 @@ ir::Tensor randomTensor(const std::vector<int64_t>& dims, std::mt19937& rng, boo
   return t;
 }
 
-}  // namespace
-
+// The first graph input is the model's input; the other float inputs are its
+// weights and become random initializers (ONNX text cannot spell them out);
+// variances and divisors are kept positive.
 runtime::TensorMap randomizeModel(ir::Model& model, unsigned seed) {
   std::mt19937 rng(seed);
   runtime::TensorMap inputs;
@@ -38,11 +40,13 @@ runtime::TensorMap randomizeModel(ir::Model& model, unsigned seed) {
   return inputs;
 }
 
+}  // namespace
+
 std::string expectSameAsReference(const std::string& text, const char* cpu, int threads) {
   ir::Model model = ir::parseModelText(text);
   runtime::TensorMap inputs = randomizeModel(model, 7);
   runtime::TensorMap expected = runtime::runReference(model, inputs);
-  codegen::JitEngine engine(model, codegen::shapesOf(inputs), {cpu, threads});
+  JitEngine engine(model, shapesOf(inputs), {cpu, threads});
   runtime::TensorMap actual = engine.run(inputs);
   for (const auto& [name, want] : expected) {
     const ir::Tensor& got = actual.at(name);
@@ -57,4 +61,4 @@ std::string expectSameAsReference(const std::string& text, const char* cpu, int 
   return engine.explain();
 }
 
-}  // namespace convopt::testing
+}  // namespace convopt::codegen::testing
