@@ -14,6 +14,10 @@ bool isStatic4dFloat(const ir::Value* value) {
          value->type.shape->size() == 4;
 }
 
+bool isStaticFloat(const ir::Value* value) {
+  return value && value->type.dtype == ir::DType::Float && value->type.hasStaticShape();
+}
+
 namespace {
 
 const std::unordered_map<std::string, Lowering::Handler>& handlers() {
@@ -35,6 +39,9 @@ const std::unordered_map<std::string, Lowering::Handler>& handlers() {
       {"GlobalAveragePool", &Lowering::lowerPool},
       {"Concat", &Lowering::lowerConcat},
       {"Split", &Lowering::lowerSplit},
+      {"MatMul", &Lowering::lowerMatMul},
+      {"Gemm", &Lowering::lowerGemm},
+      {"Softmax", &Lowering::lowerSoftmax},
   };
   return table;
 }
@@ -174,6 +181,13 @@ int Lowering::defineBlocked(const ir::Value* value) {
   runtime::BlockedShape shape = runtime::BlockedShape::of(value->type.staticShape(), vectorWidth());
   int slot = newSlot(shape.elements() * sizeof(float));
   program_.storage[value].blocked = slot;
+  touch(slot);
+  return slot;
+}
+
+int Lowering::definePlain(const ir::Value* value) {
+  int slot = newSlot(byteSize(value));
+  program_.storage[value].plain = slot;
   touch(slot);
   return slot;
 }

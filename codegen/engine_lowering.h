@@ -15,6 +15,8 @@
 
 namespace convopt::codegen {
 
+struct MatrixProduct;  // lower_matmul.cpp
+
 class Lowering {
  public:
   Lowering(Program& program, KernelModule& module, const Target& target, int64_t opset);
@@ -30,6 +32,9 @@ class Lowering {
   std::string lowerPool(const ir::Node& node);
   std::string lowerConcat(const ir::Node& node);
   std::string lowerSplit(const ir::Node& node);
+  std::string lowerMatMul(const ir::Node& node);
+  std::string lowerGemm(const ir::Node& node);
+  std::string lowerSoftmax(const ir::Node& node);
 
  private:
   int vectorWidth() const { return target_.vectorWidth; }
@@ -40,6 +45,7 @@ class Lowering {
   int plainSlot(const ir::Value* value);    // the value in ONNX layout (adds a reorder if needed)
   int blockedSlot(const ir::Value* value);  // the value blocked (adds a reorder if needed)
   int defineBlocked(const ir::Value* value);
+  int definePlain(const ir::Value* value);  // the plain slot a kernel writes the value to
   int addConstant(std::vector<float> data);
   // The kernel's output slot, then its residual operands (the buffer order of every generator).
   void appendOutputArgs(std::vector<KernelArg>& args, const ir::Value* output,
@@ -53,6 +59,7 @@ class Lowering {
   const ir::Value* fuseEpilogue(const ir::Value* output, Epilogue& epilogue,
                                 std::vector<const ir::Value*>& residuals);
   std::optional<EpilogueStep> activationStep(const ir::Node& node) const;
+  std::string lowerMatrixProduct(const ir::Node& node, MatrixProduct& product);
 
   Program& program_;
   KernelModule& module_;
@@ -65,5 +72,7 @@ class Lowering {
 
 // A 4-D float value with a static shape: what generated kernels accept.
 bool isStatic4dFloat(const ir::Value* value);
+// A float value of any rank with a static shape: what plain-layout kernels accept.
+bool isStaticFloat(const ir::Value* value);
 
 }  // namespace convopt::codegen

@@ -32,4 +32,9 @@ int64_t pointwiseRowLength(int64_t height, int64_t width, int pixelsPerTile) {
   return width * height;
 }
 
+MatMulTile matmulTile(const Target& target, int64_t m, int64_t n) {
+  ConvTile tile = broadcastTile(target, (n + target.vectorWidth - 1) / target.vectorWidth, false, m);
+  return {tile.pixels, tile.outBlocks};
+}
+
 }  // namespace convopt::codegen
