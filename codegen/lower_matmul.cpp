@@ -174,6 +174,7 @@ std::string Lowering::lowerMatrixProduct(const ir::Node& node, MatrixProduct& pr
       for (float& x : product.bias->data) x *= product.beta;
     }
   }
+  foldBatchIntoRows(spec);
   spec.tile = matmulTile(target_, spec.m, spec.n);
   std::vector<const ir::Value*> residuals;
   const ir::Value* output = fuseEpilogue(product.output, spec.epilogue, residuals);

@@ -174,6 +174,24 @@ std::string MatMulSpec::describe() const {
   return text;
 }
 
+void foldBatchIntoRows(MatMulSpec& spec) {
+  // An operand with `rowStride` continues across matrices when batch dim d
+  // steps over exactly the rows of the dims inside it.
+  auto continuesRows = [&](const std::vector<int64_t>& strides, int64_t rowStride) {
+    int64_t rows = spec.m;
+    for (size_t d = spec.batchDims.size(); d-- > 0;) {
+      if (spec.batchDims[d] > 1 && strides[d] != rows * rowStride) return false;
+      rows *= spec.batchDims[d];
+    }
+    return true;
+  };
+  if (spec.batchDims.empty() || !continuesRows(spec.bBatchStrides, 0) || !continuesRows(spec.aBatchStrides, spec.k))
+    return;
+  if (spec.bias.present && !continuesRows(spec.bias.batchStrides, spec.bias.rowStride)) return;
+  spec.m *= spec.batchCount();
+  spec.batchDims.clear(), spec.aBatchStrides.clear(), spec.bBatchStrides.clear(), spec.bias.batchStrides.clear();
+}
+
 std::vector<float> packMatMulB(std::span<const float> b, int64_t batches, int64_t k, int64_t n, int vectorWidth,
                                float scale) {
   int64_t blocks = ceilDiv(n, vectorWidth);

@@ -53,6 +53,11 @@ struct MatMulSpec {
   std::string describe() const;  // for --explain: "40x120x6625 tile 6x4 + relu"
 };
 
+// When every batch matrix shares B and A (and the bias) continue row by row
+// from one matrix to the next, the batch is just more rows: M *= batch, no
+// batch dims (fuller row tiles). Otherwise leaves `spec` unchanged.
+void foldBatchIntoRows(MatMulSpec& spec);
+
 // B [batches][K][N] -> [batches][ceil(N/V)][K][V], columns past N zero, times `scale`.
 std::vector<float> packMatMulB(std::span<const float> b, int64_t batches, int64_t k, int64_t n, int vectorWidth,
                                float scale);

@@ -77,7 +77,7 @@ TEST_P(MatMulKernels, BatchDimsBroadcastNumpyStyle) {
   EXPECT_EQ(count(explain, "-> kernel"), 5u) << explain;
   EXPECT_NE(explain.find("[2,3] 7x5x17"), std::string::npos) << explain;
   EXPECT_NE(explain.find("[2,3] 1x5x17"), std::string::npos) << explain;  // 1-D A
-  EXPECT_NE(explain.find("[2,1] 7x5x1"), std::string::npos) << explain;   // 1-D B
+  EXPECT_NE(explain.find("14x5x1"), std::string::npos) << explain;        // 1-D B, shared: more rows
 }
 
 TEST_P(MatMulKernels, ConstantBWithBatchDimsIsPackedPerMatrix) {
@@ -85,6 +85,16 @@ TEST_P(MatMulKernels, ConstantBWithBatchDimsIsPackedPerMatrix) {
       model({"float[2,1,7,5] x", "float[3,5,9] w"}, {"float[2,3,7,9] y"}, "  y = MatMul (x, w)\n"), GetParam());
   EXPECT_NE(explain.find("[2,3] 7x5x9 tile"), std::string::npos) << explain;
   EXPECT_NE(explain.find("packed B"), std::string::npos) << explain;
+}
+
+TEST_P(MatMulKernels, BatchSharingBIsFoldedIntoRowsUnlessTheBiasVariesPerMatrix) {
+  std::string explain = expectSameAsReference(
+      model({"float[4,7,19] x", "float[19,33] w", "float[33] bias", "float[4,1,33] perMatrix"},
+            {"float[4,7,33] y", "float[4,7,33] z"},
+            "  p = MatMul (x, w)\n  y = Add (p, bias)\n  q = MatMul (x, w)\n  z = Add (q, perMatrix)\n"),
+      GetParam());
+  EXPECT_NE(explain.find("kernel k0_matmul (28x19x33 tile"), std::string::npos) << explain;
+  EXPECT_NE(explain.find("kernel k1_matmul ([4] 7x19x33 tile"), std::string::npos) << explain;
 }
 
 TEST_P(MatMulKernels, ConstantAWithActivationB) {

@@ -51,6 +51,11 @@ TEST_P(SoftmaxKernels, OlderOpsetsFlattenFromTheAxis) {
   }
 }
 
+TEST_P(SoftmaxKernels, SmallInputsAreAccurateToAMillionthRelative) {
+  // |x - max| <= 1: the tolerance is 1.06e-6, almost all of it for the vector exp.
+  EXPECT_NE(check(13, "4,40", -1, 0.5f).find("4 rows of 40"), std::string::npos);
+}
+
 TEST_P(SoftmaxKernels, LargeMagnitudesStayFinite) {
   // exp(1000) overflows unless the row's max is subtracted first.
   std::string explain = check(13, "5,33", -1, 1000);
