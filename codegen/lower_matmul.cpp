@@ -65,9 +65,61 @@ bool broadcastsTo(const std::vector<int64_t>& dims, const std::vector<int64_t>& 
   return true;
 }
 
+// Dims of (or broadcasting to) a MatMul's ONNX output as dims of its promoted
+// output [batch.., M, N]: the M or N that a 1-D operand drops comes back as 1.
+std::vector<int64_t> promoted(std::vector<int64_t> dims, size_t outputRank, bool aVector, bool bVector) {
+  dims.insert(dims.begin(), outputRank - dims.size(), 1);
+  if (aVector) dims.insert(dims.end() - (bVector ? 0 : 1), 1);
+  if (bVector) dims.push_back(1);
+  return dims;
+}
+
+bool isEmpty(const MatrixProduct& product) {
+  int64_t elements = product.a.dims.back();
+  for (int64_t d : product.outputDims) elements *= d;
+  return elements == 0;
+}
+
 std::vector<int64_t> scaled(std::vector<int64_t> strides, int64_t factor) {
   for (int64_t& stride : strides) stride *= factor;
   return strides;
+}
+
+// The kernel's spec; prepares the constant operands (packs B, folds alpha and beta in).
+MatMulSpec specOf(MatrixProduct& product, int width) {
+  MatrixOperand &a = product.a, &b = product.b;
+  MatMulSpec spec;
+  spec.m = a.dims.end()[-2], spec.k = a.dims.back(), spec.n = b.dims.back();
+  spec.batchDims.assign(product.outputDims.begin(), product.outputDims.end() - 2);
+  std::vector<int64_t> aBatch(a.dims.begin(), a.dims.end() - 2), bBatch(b.dims.begin(), b.dims.end() - 2);
+  spec.aBatchStrides = scaled(runtime::reference::broadcastStrides(aBatch, spec.batchDims), spec.m * spec.k);
+  spec.bBatchStrides = runtime::reference::broadcastStrides(bBatch, spec.batchDims);
+  spec.alpha = product.alpha;
+  if (!b.value) {
+    int64_t matrices = int64_t(b.data.size()) / (spec.k * spec.n);
+    b.data = packMatMulB(b.data, matrices, spec.k, spec.n, width, spec.alpha), spec.alpha = 1;
+    spec.packedB = true;
+    spec.bBatchStrides = scaled(spec.bBatchStrides, (spec.n + width - 1) / width * spec.k * width);
+  } else {
+    spec.bBatchStrides = scaled(spec.bBatchStrides, spec.k * spec.n);
+    if (!a.value) {
+      for (float& x : a.data) x *= spec.alpha;
+      spec.alpha = 1;
+    }
+  }
+  if (product.bias) {
+    std::vector<int64_t> strides = runtime::reference::broadcastStrides(product.bias->dims, product.outputDims);
+    spec.bias.present = true;
+    spec.bias.batchStrides.assign(strides.begin(), strides.end() - 2);
+    spec.bias.rowStride = strides.end()[-2], spec.bias.columnStride = strides.back();
+    if (product.bias->value) {
+      spec.bias.scale = product.beta;
+    } else {
+      for (float& x : product.bias->data) x *= product.beta;
+    }
+  }
+  foldBatchIntoRows(spec);
+  return spec;
 }
 
 }  // namespace
@@ -84,10 +136,9 @@ std::string Lowering::lowerMatMul(const ir::Node& node) {
   MatrixProduct product;
   product.a = std::move(*a), product.b = std::move(*b);
   std::vector<int64_t> dims = output->type.staticShape();
-  product.outputDims = dims;
-  if (aVector) product.outputDims.insert(product.outputDims.end() - (bVector ? 0 : 1), 1);
-  if (bVector) product.outputDims.push_back(1);
+  product.outputDims = promoted(dims, dims.size(), aVector, bVector);
   product.output = output;
+  if (isEmpty(product)) return "empty matrix";
   // Add(product, constant) whose result keeps the product's shape: the bias.
   const ir::Node* add = output->isGraphOutput() || output->uses().size() != 1 ? nullptr : output->uses()[0].user;
   if (add && add->domain.empty() && add->opType == "Add" && add->inputs().size() == 2 &&
@@ -95,10 +146,7 @@ std::string Lowering::lowerMatMul(const ir::Node& node) {
     const ir::Value* other = add->input(0) == output ? add->input(1) : add->input(0);
     std::optional<MatrixOperand> bias = constantOf(other) ? operandOf(other, constantOf(other)) : std::nullopt;
     if (other != output && bias && broadcastsTo(bias->dims, dims)) {
-      // As dims of the promoted output [batch.., M, N].
-      bias->dims.insert(bias->dims.begin(), dims.size() - bias->dims.size(), 1);
-      if (aVector) bias->dims.insert(bias->dims.end() - (bVector ? 0 : 1), 1);
-      if (bVector) bias->dims.push_back(1);
+      bias->dims = promoted(bias->dims, dims.size(), aVector, bVector);
       product.bias = std::move(bias);
       product.output = add->output(0);
       fused_.insert(add);
@@ -124,6 +172,7 @@ std::string Lowering::lowerGemm(const ir::Node& node) {
   product.alpha = node.getFloat("alpha", 1.0f), product.beta = node.getFloat("beta", 1.0f);
   product.outputDims = output->type.staticShape();
   product.output = output;
+  if (isEmpty(product)) return "empty matrix";
   if (node.inputs().size() > 2 && node.input(2)) {
     product.bias = operandOf(node.input(2), constantOf(node.input(2)));
     if (!product.bias || !broadcastsTo(product.bias->dims, product.outputDims))
@@ -134,47 +183,8 @@ std::string Lowering::lowerGemm(const ir::Node& node) {
 }
 
 std::string Lowering::lowerMatrixProduct(const ir::Node& node, MatrixProduct& product) {
-  MatrixOperand &a = product.a, &b = product.b;
   int width = vectorWidth();
-  MatMulSpec spec;
-  spec.m = a.dims.end()[-2], spec.k = a.dims.back(), spec.n = b.dims.back();
-  spec.batchDims.assign(product.outputDims.begin(), product.outputDims.end() - 2);
-  if (spec.m * spec.n * spec.k * spec.batchCount() == 0) {
-    // Undo the bias fusion: the Add is lowered on its own.
-    for (const ir::Node* fused : pendingFused_) fused_.erase(fused);
-    pendingFused_.clear();
-    return "empty matrix";
-  }
-  std::vector<int64_t> aBatch(a.dims.begin(), a.dims.end() - 2), bBatch(b.dims.begin(), b.dims.end() - 2);
-  spec.aBatchStrides = scaled(runtime::reference::broadcastStrides(aBatch, spec.batchDims), spec.m * spec.k);
-  spec.bBatchStrides = runtime::reference::broadcastStrides(bBatch, spec.batchDims);
-  // alpha goes into a constant operand when there is one.
-  float alpha = product.alpha;
-  if (!b.value) {
-    int64_t matrices = b.data.size() / (spec.k * spec.n);
-    b.data = packMatMulB(b.data, matrices, spec.k, spec.n, width, alpha), alpha = 1;
-    spec.packedB = true;
-    spec.bBatchStrides = scaled(spec.bBatchStrides, (spec.n + width - 1) / width * spec.k * width);
-  } else {
-    spec.bBatchStrides = scaled(spec.bBatchStrides, spec.k * spec.n);
-    if (!a.value) {
-      for (float& x : a.data) x *= alpha;
-      alpha = 1;
-    }
-  }
-  spec.alpha = alpha;
-  if (product.bias) {
-    std::vector<int64_t> strides = runtime::reference::broadcastStrides(product.bias->dims, product.outputDims);
-    spec.bias.present = true;
-    spec.bias.batchStrides.assign(strides.begin(), strides.end() - 2);
-    spec.bias.rowStride = strides.end()[-2], spec.bias.columnStride = strides.back();
-    if (product.bias->value) {
-      spec.bias.scale = product.beta;
-    } else {
-      for (float& x : product.bias->data) x *= product.beta;
-    }
-  }
-  foldBatchIntoRows(spec);
+  MatMulSpec spec = specOf(product, width);
   spec.tile = matmulTile(target_, spec.m, spec.n);
   std::vector<const ir::Value*> residuals;
   const ir::Value* output = fuseEpilogue(product.output, spec.epilogue, residuals);
@@ -182,7 +192,7 @@ std::string Lowering::lowerMatrixProduct(const ir::Node& node, MatrixProduct& pr
     return operand.value ? KernelArg{KernelArg::Kind::Slot, plainSlot(operand.value)}
                          : KernelArg{KernelArg::Kind::Constant, addConstant(std::move(operand.data))};
   };
-  std::vector<KernelArg> args = {argOf(a), argOf(b)};
+  std::vector<KernelArg> args = {argOf(product.a), argOf(product.b)};
   if (product.bias) args.push_back(argOf(*product.bias));
   std::vector<KernelArg> residualArgs;
   for (const ir::Value* residual : residuals) residualArgs.push_back({KernelArg::Kind::Slot, plainSlot(residual)});

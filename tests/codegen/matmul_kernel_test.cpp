@@ -189,6 +189,21 @@ TEST_P(MatMulKernels, ActivationsReadTransposedFallBack) {
       << explain;
 }
 
+TEST_P(MatMulKernels, IntegerAndEmptyProductsFallBack) {
+  std::string explain = expectSameAsReference(
+      model({"float[7,5] x", "float[0,5] e", "float[5,3] w"}, {"float[7,3] y", "float[0,3] z"},
+            "  xi = Cast <to = 6> (x)\n  wi = Cast <to = 6> (w)\n  p = MatMul (xi, wi)\n  y = Cast <to = 1> (p)\n"
+            "  z = MatMul (e, w)\n"),
+      GetParam(), runtimeInputs(2));
+  EXPECT_NE(explain.find("MatMul(p): MatMul -> FALLBACK to the reference interpreter (operands are not float tensors "
+                         "of static shape)"),
+            std::string::npos)
+      << explain;
+  EXPECT_NE(explain.find("MatMul(z): MatMul -> FALLBACK to the reference interpreter (empty matrix)"),
+            std::string::npos)
+      << explain;
+}
+
 TEST_P(MatMulKernels, OneAndTwoThreadsAgree) {
   for (int threads : {1, 2})
     expectSameAsReference(model({"float[7,19] x", "float[19,33] w"}, {"float[7,33] y"}, "  y = MatMul (x, w)\n"),
