@@ -168,12 +168,14 @@ TEST_P(MatMulKernels, GemmEveryTransAlphaBetaCombination) {
   EXPECT_NE(explain.find("0 fallback node(s)"), std::string::npos) << explain;
 }
 
-TEST_P(MatMulKernels, GemmWithoutCAndWithBothOperandsActivations) {
+TEST_P(MatMulKernels, GemmWithoutCOrWithActivationsForEveryOperand) {
   std::string explain = expectSameAsReference(
-      model({"float[1,33] a", "float[33,5] b", "float[10,33] w"}, {"float[1,5] y", "float[1,10] z"},
-            "  y = Gemm <alpha = 0.25> (a, b)\n  z = Gemm <transB = 1, beta = 3.0> (a, w)\n"),
-      GetParam(), runtimeInputs(2));
-  EXPECT_EQ(count(explain, "-> kernel"), 2u) << explain;
+      model({"float[3,33] a", "float[33,5] b", "float[5] row", "float[3,1] column", "float[10,33] w"},
+            {"float[3,5] y", "float[3,10] z", "float[3,5] u", "float[3,5] v"},
+            "  y = Gemm <alpha = 0.25> (a, b)\n  z = Gemm <transB = 1, beta = 3.0> (a, w)\n"
+            "  u = Gemm <beta = 0.5> (a, b, row)\n  v = Gemm <alpha = 2.0> (a, b, column)\n"),
+      GetParam(), runtimeInputs(4));
+  EXPECT_EQ(count(explain, "-> kernel"), 4u) << explain;
 }
 
 TEST_P(MatMulKernels, ActivationsReadTransposedFallBack) {
