@@ -50,7 +50,7 @@ struct MatMulSpec {
   Epilogue epilogue;
   MatMulTile tile;
   int64_t batchCount() const;
-  std::string describe() const;  // for --explain: "40x120x6625 tile 6x4 + relu"
+  std::string describe() const;  // for --explain: "[batch] MxKxN tile rowsxblocks packed B + relu"
 };
 
 // When every batch matrix shares B and A (and the bias) continue row by row
