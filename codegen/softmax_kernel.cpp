@@ -36,9 +36,11 @@ void emitSoftmaxKernel(llvm::Module& module, const std::string& name, const Soft
   kb.forLoop(kb.begin(), kb.end(), 1, [&](Value* row) {
     Value* base = ir.CreateMul(row, kb.i64(spec.length));
     // body(offset, lanes) over the row's vectors: the full ones in a loop, then the masked tail.
+    // Kept loops: unrolled, the exp's constants and temporaries of several vectors spill on AVX2.
     auto overRow = [&](const std::function<void(Value*, int)>& body) {
       if (full > 0)
-        kb.forLoop(kb.i64(0), kb.i64(full), vectorWidth, [&](Value* i) { body(ir.CreateAdd(base, i), vectorWidth); });
+        kb.forLoop(kb.i64(0), kb.i64(full), vectorWidth, [&](Value* i) { body(ir.CreateAdd(base, i), vectorWidth); },
+                   KernelBuilder::Unroll::Never);
       if (tail > 0) body(ir.CreateAdd(base, kb.i64(full)), tail);
     };
     llvm::AllocaInst* maximum = kb.vectorVariable(kb.splat(lowest));
