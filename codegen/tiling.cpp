@@ -33,8 +33,15 @@ int64_t pointwiseRowLength(int64_t height, int64_t width, int pixelsPerTile) {
 }
 
 MatMulTile matmulTile(const Target& target, int64_t m, int64_t n) {
-  ConvTile tile = broadcastTile(target, (n + target.vectorWidth - 1) / target.vectorWidth, false, m);
-  return {tile.pixels, tile.outBlocks};
+  int64_t blocks = (n + target.vectorWidth - 1) / target.vectorWidth;
+  ConvTile broadcast = broadcastTile(target, blocks, false, m);
+  MatMulTile tile{broadcast.pixels, broadcast.outBlocks};
+  auto tiles = [&] { return (m + tile.rows - 1) / tile.rows * ((blocks + tile.blocks - 1) / tile.blocks); };
+  while (tiles() < kMinMatMulTiles && (tile.rows > 1 || tile.blocks > 1)) {
+    int& halved = tile.rows > 1 ? tile.rows : tile.blocks;
+    halved = (halved + 1) / 2;
+  }
+  return tile;
 }
 
 }  // namespace convopt::codegen

@@ -9,6 +9,7 @@
 
 #include <climits>
 
+#include "codegen/matmul_kernel.h"
 #include "codegen/tiling.h"
 #include "engine_harness.h"
 
@@ -222,7 +223,26 @@ TEST(MatMulTiling, RowsOfABroadcastIntoNVectors) {
   EXPECT_EQ(matmulTile(avx512(), 40, 6625), (MatMulTile{6, 4}));
   EXPECT_EQ(matmulTile(avx2(), 40, 6625), (MatMulTile{4, 3}));
   EXPECT_EQ(matmulTile(avx512(), 1, 1000), (MatMulTile{1, 4}));  // a classifier: one row
-  EXPECT_EQ(matmulTile(avx2(), 7, 5), (MatMulTile{7, 1}));       // one N-vector: rows take the registers
+  EXPECT_EQ(matmulTile(avx2(), 40, 5), (MatMulTile{14, 1}));      // one N-vector: rows take the registers
+  // One tile would hold the whole matrix: halved, rows first, for two threads.
+  EXPECT_EQ(matmulTile(avx2(), 7, 5), (MatMulTile{4, 1}));
+  EXPECT_EQ(matmulTile(avx512(), 7, 33), (MatMulTile{4, 3}));
+  EXPECT_EQ(matmulTile(avx512(), 1, 20), (MatMulTile{1, 1}));
+  EXPECT_EQ(matmulTile(avx512(), 1, 10), (MatMulTile{1, 1}));  // nothing left to split
+}
+
+TEST(MatMulTiling, WorkUnitsAreRowTilesTimesColumnTilesTimesMatrices) {
+  for (const Target& target : {avx2(), avx512()}) {
+    MatMulSpec spec;
+    spec.m = 7, spec.k = 19, spec.n = 33;
+    spec.tile = matmulTile(target, spec.m, spec.n);
+    int64_t rowTiles = (7 + spec.tile.rows - 1) / spec.tile.rows;
+    int64_t columnTiles = ((33 + target.vectorWidth - 1) / target.vectorWidth + spec.tile.blocks - 1) / spec.tile.blocks;
+    EXPECT_EQ(matmulWorkUnits(spec, target.vectorWidth), rowTiles * columnTiles);
+    EXPECT_GE(matmulWorkUnits(spec, target.vectorWidth), 2);  // two threads have work
+    spec.batchDims = {2, 3};
+    EXPECT_EQ(matmulWorkUnits(spec, target.vectorWidth), 6 * rowTiles * columnTiles);
+  }
 }
 
 }  // namespace
