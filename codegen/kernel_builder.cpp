@@ -1,5 +1,7 @@
 #include "codegen/kernel_builder.h"
 
+#include <vector>
+
 #include <llvm/IR/Intrinsics.h>
 
 namespace convopt::codegen {
@@ -58,6 +60,24 @@ llvm::Value* KernelBuilder::loadBroadcast(llvm::Value* base, llvm::Value* offset
 void KernelBuilder::storeVector(llvm::Value* base, llvm::Value* offset, llvm::Value* vector) {
   llvm::Value* address = builder_.CreateInBoundsGEP(builder_.getFloatTy(), base, offset);
   builder_.CreateAlignedStore(vector, address, llvm::Align(4));
+}
+
+llvm::Value* KernelBuilder::laneMask(int lanes) {
+  std::vector<llvm::Constant*> bits;
+  for (int lane = 0; lane < vectorWidth_; ++lane) bits.push_back(builder_.getInt1(lane < lanes));
+  return llvm::ConstantVector::get(bits);
+}
+
+llvm::Value* KernelBuilder::loadLanes(llvm::Value* base, llvm::Value* offset, int lanes, float fill) {
+  if (lanes >= vectorWidth_) return loadVector(base, offset);
+  llvm::Value* address = builder_.CreateInBoundsGEP(builder_.getFloatTy(), base, offset);
+  return builder_.CreateMaskedLoad(vectorType_, address, llvm::Align(4), laneMask(lanes), splat(fill));
+}
+
+void KernelBuilder::storeLanes(llvm::Value* base, llvm::Value* offset, llvm::Value* vector, int lanes) {
+  if (lanes >= vectorWidth_) return storeVector(base, offset, vector);
+  llvm::Value* address = builder_.CreateInBoundsGEP(builder_.getFloatTy(), base, offset);
+  builder_.CreateMaskedStore(vector, address, llvm::Align(4), laneMask(lanes));
 }
 
 llvm::Value* KernelBuilder::fma(llvm::Value* a, llvm::Value* b, llvm::Value* accumulator) {

@@ -38,6 +38,12 @@ class KernelBuilder {
   llvm::Value* loadVector(llvm::Value* base, llvm::Value* offset);
   llvm::Value* loadBroadcast(llvm::Value* base, llvm::Value* offset);
   void storeVector(llvm::Value* base, llvm::Value* offset, llvm::Value* vector);
+  // The first `lanes` lanes only (masked load/store; lanes == V is a plain
+  // access): tails of rows that are not a multiple of V. Loaded lanes past
+  // `lanes` hold `fill`.
+  llvm::Value* loadLanes(llvm::Value* base, llvm::Value* offset, int lanes, float fill = 0.0f);
+  void storeLanes(llvm::Value* base, llvm::Value* offset, llvm::Value* vector, int lanes);
+  llvm::Value* laneMask(int lanes);  // <V x i1>: the first `lanes` set
   llvm::Value* fma(llvm::Value* a, llvm::Value* b, llvm::Value* accumulator);
   llvm::Value* max(llvm::Value* a, llvm::Value* b);
   llvm::Value* min(llvm::Value* a, llvm::Value* b);
