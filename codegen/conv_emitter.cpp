@@ -59,7 +59,7 @@ class ConvEmitter {
 
  private:
   // Output columns split at compile time: borders (some taps in the padding,
-  // one pixel at a time with the valid taps known) and the interior (tiles of
+  // the valid taps known per pixel) and the interior (tiles of
   // plan.tile.pixels with every tap valid).
   void emitRow(const Tile& tile) {
     tile_ = tile;
@@ -74,14 +74,17 @@ class ConvEmitter {
     int pixels = plan_.tile.pixels;
     // Border pixels run as tiles at constant columns, which taps each pixel
     // takes known at compile time (one at a time, a pixel's FMAs would wait on
-    // each other through its single accumulator); a row no wider than a tile is
-    // one such tile.
+    // each other through its single accumulator); a short row is cut into
+    // equal such tiles.
     auto constantTiles = [&](int64_t first, int64_t last) {
       for (int64_t ow = first; ow < last; ow += pixels)
         emitPixels(kb_.i64(ow), int(std::min<int64_t>(pixels, last - ow)), false);
     };
-    if (s_.outWidth <= pixels) {
-      constantTiles(0, s_.outWidth);
+    if (int64_t tiles = evenRowTiles(pixels, s_.outWidth)) {
+      for (int64_t t = 0; t < tiles; ++t) {
+        int64_t first = s_.outWidth * t / tiles, last = s_.outWidth * (t + 1) / tiles;
+        emitPixels(kb_.i64(first), int(last - first), false);
+      }
       return;
     }
     int64_t fullTiles = (hi - lo) / pixels, rest = (hi - lo) % pixels;
@@ -208,9 +211,9 @@ class ConvEmitter {
     for (size_t k = 0; k < values.size(); ++k) ir_.CreateStore(values[k], accumulators_[k]);
   }
 
-  // One runtime loop over the group's input channels j (a constant-trip loop
-  // rather than unrolled code: kernels stay small and compile fast; each
-  // iteration does blocks x pixels FMAs).
+  // One runtime loop over the group's input channels j, never unrolled: each
+  // iteration does blocks x pixels FMAs, kernels stay small, and the unrolled
+  // taps of a border tile cannot share (and spill) broadcasts across taps.
   void emitBroadcastTap(Value* kh, Value* kw, Value* ih, const std::vector<Value*>& iws, const std::vector<int>& pixels) {
     size_t count = iws.size();
     kb_.forLoop(kb_.i64(0), kb_.i64(s_.inPerGroup()), 1, [&](Value* j) {
@@ -225,7 +228,7 @@ class ConvEmitter {
           for (size_t i = 0; i < w.size(); ++i) acc[i * count + p] = kb_.fma(x, w[i], acc[i * count + p]);
         }
       });
-    });
+    }, KernelBuilder::Unroll::Never);
   }
 
   // Input channel read by `lane` of the tile's block `i` in step j; -1 for padded lanes.

@@ -13,10 +13,16 @@ ConvTile broadcastTile(const Target& target, int64_t blocksPerGroup, bool mustDi
     int pixels = (target.vectorRegisters - kReservedRegisters - blocks) / blocks;
     pixels = static_cast<int>(std::min<int64_t>(pixels, rowLength));
     if (pixels < 1) continue;
-    double score = double(blocks) * pixels / (blocks + pixels);
+    double average = double(rowLength) / double((rowLength + pixels - 1) / pixels);
+    double score = double(blocks) * average / (blocks + average);
     if (score > bestScore) bestScore = score, best = {blocks, pixels};
   }
   return best;
+}
+
+int64_t evenRowTiles(int pixelsPerTile, int64_t rowLength) {
+  int64_t tiles = (rowLength + pixelsPerTile - 1) / pixelsPerTile;
+  return tiles <= kMaxEvenRowTiles ? tiles : 0;
 }
 
 ConvTile gatherTile(const Target& target, int period, int64_t rowLength) {

@@ -25,10 +25,18 @@ inline constexpr int kReservedRegisters = 1;
 
 // Broadcast kernels (dense, pointwise, wide groups): one input scalar is
 // broadcast and multiplied with `outBlocks` weight vectors. Picks the tile that
-// maximises FMAs per loaded vector, outBlocks*pixels / (outBlocks+pixels),
-// within the register file; `outBlocks` divides `blocksPerGroup` when tiles must
-// not straddle groups, and pixels never exceed the row.
+// maximises FMAs per loaded vector, outBlocks*p / (outBlocks+p), within the
+// register file, p being the pixels a tile gets on average once the row is cut
+// into tiles (a 7-pixel row: 3 blocks x 7 beats 4 x 6, which leaves a 1-pixel
+// tile); `outBlocks` divides `blocksPerGroup` when tiles must not straddle
+// groups, and pixels never exceed the row.
 ConvTile broadcastTile(const Target& target, int64_t blocksPerGroup, bool mustDivide, int64_t rowLength);
+
+// Rows of at most this many tiles are cut into equal tiles at compile-time
+// columns (borders included) instead of border pixels, interior tiles and a rest.
+inline constexpr int kMaxEvenRowTiles = 3;
+// How many equal tiles a row of `rowLength` is cut into, 0 for a long row.
+int64_t evenRowTiles(int pixelsPerTile, int64_t rowLength);
 
 // Gather tiles use only this fraction of the register file for their own
 // vectors, leaving the rest to the compiler (shuffled loads, the epilogue's

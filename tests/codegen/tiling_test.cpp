@@ -21,6 +21,15 @@ TEST(Tiling, BroadcastTileFillsTheRegisterFile) {
   EXPECT_EQ(broadcastTile(avx2(), 4, true, 56), (ConvTile{2, 6}));
   // A short row caps the pixels.
   EXPECT_EQ(broadcastTile(avx512(), 1, false, 7), (ConvTile{1, 7}));
+  // A 7-pixel row: 3 blocks x 7 pixels in one tile beats 4 x 6 plus a 1-pixel tile.
+  EXPECT_EQ(broadcastTile(avx512(), 8, false, 7), (ConvTile{3, 7}));
+}
+
+TEST(Tiling, ShortRowsAreCutIntoEqualTiles) {
+  EXPECT_EQ(evenRowTiles(7, 7), 1);
+  EXPECT_EQ(evenRowTiles(6, 14), 3);   // 5 + 4 + 5 pixels
+  EXPECT_EQ(evenRowTiles(6, 18), 3);
+  EXPECT_EQ(evenRowTiles(6, 19), 0);   // long row: borders, interior tiles, rest
 }
 
 TEST(Tiling, GatherTileSharesRegistersAmongThePeriod) {
