@@ -35,6 +35,9 @@ const std::unordered_map<std::string, Lowering::Handler>& handlers() {
       {"GlobalAveragePool", &Lowering::lowerPool},
       {"Concat", &Lowering::lowerConcat},
       {"Split", &Lowering::lowerSplit},
+      {"Resize", &Lowering::lowerResize},
+      {"Upsample", &Lowering::lowerResize},
+      {"ConvTranspose", &Lowering::lowerConvTranspose},
   };
   return table;
 }

@@ -30,6 +30,8 @@ class Lowering {
   std::string lowerPool(const ir::Node& node);
   std::string lowerConcat(const ir::Node& node);
   std::string lowerSplit(const ir::Node& node);
+  std::string lowerResize(const ir::Node& node);
+  std::string lowerConvTranspose(const ir::Node& node);
 
  private:
   int vectorWidth() const { return target_.vectorWidth; }
@@ -53,6 +55,8 @@ class Lowering {
   const ir::Value* fuseEpilogue(const ir::Value* output, Epilogue& epilogue,
                                 std::vector<const ir::Value*>& residuals);
   std::optional<EpilogueStep> activationStep(const ir::Node& node) const;
+  // Undoes the fusion since the last kernel (its generator gave up): the followers are lowered on their own.
+  void unfuse();
 
   Program& program_;
   KernelModule& module_;

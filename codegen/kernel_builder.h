@@ -8,6 +8,7 @@
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <span>
 #include <string>
 
 #include <llvm/IR/IRBuilder.h>
@@ -36,6 +37,11 @@ class KernelBuilder {
   llvm::Value* loadVector(llvm::Value* base, llvm::Value* offset);
   llvm::Value* loadBroadcast(llvm::Value* base, llvm::Value* offset);
   void storeVector(llvm::Value* base, llvm::Value* offset, llvm::Value* vector);
+  // A read-only table baked into the module (precomputed indices or weights);
+  // read with loadIndex / loadBroadcast, offsets counting elements.
+  llvm::Value* constantTable(std::span<const int64_t> values);
+  llvm::Value* constantTable(std::span<const float> values);
+  llvm::Value* loadIndex(llvm::Value* table, llvm::Value* offset);
   llvm::Value* fma(llvm::Value* a, llvm::Value* b, llvm::Value* accumulator);
   llvm::Value* max(llvm::Value* a, llvm::Value* b);
   llvm::Value* min(llvm::Value* a, llvm::Value* b);

@@ -3,62 +3,12 @@
 // back, and that the numbers agree.
 #include <gtest/gtest.h>
 
-#include <random>
-
-#include "codegen/jit_engine.h"
-#include "ir/onnx_io.h"
-#include "runtime/reference/interpreter.h"
+#include "engine_harness.h"
 
 namespace convopt::codegen {
 namespace {
 
-ir::Tensor randomTensor(const std::vector<int64_t>& dims, std::mt19937& rng, bool positive) {
-  std::uniform_real_distribution<float> uniform(positive ? 0.5f : -1.0f, positive ? 1.5f : 1.0f);
-  ir::Tensor t(ir::DType::Float, dims);
-  for (float& v : t.data<float>()) v = uniform(rng);
-  return t;
-}
-
-// The first graph input is the model's input; the other float inputs are its
-// weights and become random initializers (ONNX text cannot spell them out);
-// variances and divisors are kept positive.
-runtime::TensorMap randomizeModel(ir::Model& model, unsigned seed) {
-  std::mt19937 rng(seed);
-  runtime::TensorMap inputs;
-  std::vector<ir::Value*> declared = model.graph->inputs();
-  for (size_t i = 0; i < declared.size(); ++i) {
-    ir::Value* input = declared[i];
-    if (input->isInitializer()) continue;
-    bool positive = input->name() == "var" || input->name() == "divisor";
-    ir::Tensor t = randomTensor(input->type.staticShape(), rng, positive);
-    t.name = input->name();
-    if (i == 0)
-      inputs[input->name()] = t;
-    else
-      model.graph->setInitializer(input, t);
-  }
-  return inputs;
-}
-
-// Runs the model both ways on random inputs; returns the engine's explanation.
-std::string expectSameAsReference(const std::string& text, const char* cpu, int threads = 2) {
-  ir::Model model = ir::parseModelText(text);
-  runtime::TensorMap inputs = randomizeModel(model, 7);
-  runtime::TensorMap expected = runtime::runReference(*model.graph, inputs);
-  JitEngine engine(model, shapesOf(inputs), {cpu, threads});
-  runtime::TensorMap actual = engine.run(inputs);
-  for (const auto& [name, want] : expected) {
-    const ir::Tensor& got = actual.at(name);
-    EXPECT_EQ(got.dims(), want.dims()) << name;
-    auto a = got.data<float>(), e = want.data<float>();
-    for (size_t i = 0; i < e.size(); ++i)
-      if (!(std::abs(a[i] - e[i]) <= 1e-4f * (1 + std::abs(e[i])))) {
-        ADD_FAILURE() << name << "[" << i << "]: " << a[i] << " vs " << e[i] << "\n" << engine.explain();
-        break;
-      }
-  }
-  return engine.explain();
-}
+using testing::expectSameAsReference;
 
 class Engine : public ::testing::TestWithParam<const char*> {};
 
