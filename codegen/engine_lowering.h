@@ -55,6 +55,10 @@ class Lowering {
   const ir::Value* fuseEpilogue(const ir::Value* output, Epilogue& epilogue,
                                 std::vector<const ir::Value*>& residuals);
   std::optional<EpilogueStep> activationStep(const ir::Node& node) const;
+  // Folding of constant per-channel followers of a linear kernel's `output` (bias
+  // Add/Sub, Mul/Div, BatchNormalization) into `affine`: returns the value the
+  // kernel then computes (before fuseEpilogue).
+  const ir::Value* absorbChannelAffine(const ir::Value* output, ChannelAffine& affine);
   // Undoes the fusion since the last kernel (its generator gave up): the followers are lowered on their own.
   void unfuse();
 

@@ -37,4 +37,15 @@ std::string Epilogue::describe() const {
   return text;
 }
 
+void ChannelAffine::applyToWeights(std::vector<float>& weights) const {
+  const size_t perChannel = weights.size() / scale.size();
+  for (size_t i = 0; i < weights.size(); ++i) weights[i] *= scale[i / perChannel];
+}
+
+std::vector<float> ChannelAffine::applyToBias(std::span<const float> bias) const {
+  std::vector<float> folded(shift);
+  for (size_t c = 0; c < folded.size(); ++c) folded[c] += (bias.empty() ? 0.0f : bias[c]) * scale[c];
+  return folded;
+}
+
 }  // namespace convopt::codegen

@@ -3,6 +3,8 @@
 // family and by the standalone elementwise kernels, so a fused Conv+Relu and a
 // lone Relu compute bit-identical values.
 #pragma once
+#include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -32,5 +34,16 @@ struct Epilogue {
 };
 
 std::string activationName(Activation activation);
+
+// z = y * scale[c] + shift[c] per output channel c: constant followers of a
+// linear kernel (bias Add, Mul, BatchNormalization) folded into its weights and
+// bias at compile time.
+struct ChannelAffine {
+  std::vector<float> scale, shift;
+  explicit ChannelAffine(int64_t channels) : scale(channels, 1.0f), shift(channels, 0.0f) {}
+  // Weights with the output channel outermost ([Cout][...]) and bias, folded.
+  void applyToWeights(std::vector<float>& weights) const;
+  std::vector<float> applyToBias(std::span<const float> bias) const;  // empty bias: zeros
+};
 
 }  // namespace convopt::codegen

@@ -122,6 +122,43 @@ g (float[1,8,5,5] x, float[8,12,2,2] w, float[12] b, float[8,12,4,4] w2) => (flo
   EXPECT_NE(explain.find("+ silu+add"), std::string::npos) << explain;
 }
 
+TEST_P(ConvTransposeEngine, ConstantPerChannelFollowersFoldIntoWeightsAndBias) {
+  // Paddle's export: bias as a separate Add, then BatchNormalization, then Relu;
+  // and Sub / Mul / Div by per-channel constants, a scalar, reversed operands.
+  std::string explain = expectSameAsReference(R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,8,5,5] x, float[8,12,2,2] w, float[1,12,1,1] b, float[12] gamma, float[12] beta, float[12] mean,
+   float[12] var, float[12,1,1] c, float[1] k, float[1,12,1,1] divisor) => (float[1,12,10,10] z)
+{
+  y = ConvTranspose <strides = [2, 2]> (x, w)
+  a = Add (y, b)
+  n = BatchNormalization <epsilon = 0.001> (a, gamma, beta, mean, var)
+  s = Sub (c, n)
+  m = Mul (k, s)
+  d = Div (m, divisor)
+  z = Relu (d)
+}
+)", GetParam());
+  for (const char* node : {"Add(a)", "BatchNormalization(n)", "Sub(s)", "Mul(m)", "Div(d)", "Relu(z)"})
+    EXPECT_NE(explain.find(std::string(node) + ": " + std::string(node).substr(0, std::string(node).find('(')) +
+                           " -> fused into k"),
+              std::string::npos)
+        << node << "\n" << explain;
+}
+
+TEST_P(ConvTransposeEngine, FollowersNotPerChannelStayNodesOfTheirOwn) {
+  // [1, 1, 1, 10] varies along W; 1-D [10] too (aligned right, it is the W axis).
+  std::string explain = expectSameAsReference(R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,8,5,5] x, float[8,10,2,2] w, float[1,1,1,10] row, float[10] c) => (float[1,10,10,10] z)
+{
+  y = ConvTranspose <strides = [2, 2]> (x, w)
+  a = Add (y, row)
+  z = Mul (a, c)
+}
+)", GetParam());
+  EXPECT_EQ(explain.find("Add(a): Add -> fused"), std::string::npos) << explain;
+  EXPECT_EQ(explain.find("Mul(z): Mul -> fused"), std::string::npos) << explain;
+}
+
 TEST_P(ConvTransposeEngine, EachUnsupportedCaseFallsBackWithItsReason) {
   // Weights computed at run time.
   std::string explain = explainEngine(R"(<ir_version: 8, opset_import: ["" : 13]>

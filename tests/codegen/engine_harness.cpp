@@ -41,7 +41,7 @@ runtime::TensorMap randomizeModel(ir::Model& model, unsigned seed) {
 std::string expectSameAsReference(const std::string& text, const char* cpu, int threads) {
   ir::Model model = ir::parseModelText(text);
   runtime::TensorMap inputs = randomizeModel(model, 7);
-  runtime::TensorMap expected = runtime::runReference(*model.graph, inputs);
+  runtime::TensorMap expected = runtime::runReference(model, inputs);
   JitEngine engine(model, shapesOf(inputs), {cpu, threads});
   runtime::TensorMap actual = engine.run(inputs);
   for (const auto& [name, want] : expected) {

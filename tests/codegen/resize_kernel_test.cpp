@@ -105,9 +105,9 @@ TEST_P(ResizeEngine, ResidualAddAndReluFuseIntoTheKernel) {
 g (float[1,24,4,5] x, float[24,24,1,1] w) => (float[1,24,8,10] z)
 <float[0] roi = {}, float[4] scales = {1, 1, 2, 2}>
 {
-  f = Resize <mode = "nearest", coordinate_transformation_mode = "asymmetric", nearest_mode = "floor"> (x, roi, scales)
   c = Resize <mode = "linear"> (x, roi, scales)
   p = Conv (c, w)
+  f = Resize <mode = "nearest", coordinate_transformation_mode = "asymmetric", nearest_mode = "floor"> (x, roi, scales)
   s = Add (f, p)
   z = Relu (s)
 }
