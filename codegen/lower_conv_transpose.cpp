@@ -41,6 +41,16 @@ ConvTransposeSpec transposeSpec(const ir::Node& node, const std::vector<int64_t>
   return spec;
 }
 
+// "dense 1x1 tile 2x14 x4": equal neighbours counted once.
+std::string describePhases(const std::vector<std::string>& phases) {
+  std::string text;
+  for (size_t i = 0, j; i < phases.size(); i = j) {
+    for (j = i; j < phases.size() && phases[j] == phases[i];) ++j;
+    text += (text.empty() ? "" : ", ") + phases[i] + (j - i > 1 ? fmt::format(" x{}", j - i) : "");
+  }
+  return text;
+}
+
 }  // namespace
 
 std::string Lowering::lowerConvTranspose(const ir::Node& node) {
@@ -60,7 +70,7 @@ std::string Lowering::lowerConvTranspose(const ir::Node& node) {
   int width = vectorWidth();
   std::vector<ConvPart> parts;
   std::vector<float> packed;
-  std::string families;
+  std::vector<std::string> families;  // per phase, for explain()
   for (const ConvTransposePhase& phase : convTransposePhases(spec)) {
     ConvPlanResult result = planConv(phase.view, target_);
     if (!result.plan) {
@@ -72,8 +82,8 @@ std::string Lowering::lowerConvTranspose(const ir::Node& node) {
     affine.applyToWeights(convWeights);
     std::vector<float> phaseW = packConvWeights(phase.view, width, convWeights);
     packed.insert(packed.end(), phaseW.begin(), phaseW.end());
-    families += fmt::format("{}{} {}x{} tile {}x{}", families.empty() ? "" : ", ", result.plan->family,
-                            phase.view.kernelH, phase.view.kernelW, result.plan->tile.outBlocks, result.plan->tile.pixels);
+    families.push_back(fmt::format("{} {}x{} tile {}x{}", result.plan->family, phase.view.kernelH,
+                                   phase.view.kernelW, result.plan->tile.outBlocks, result.plan->tile.pixels));
   }
   std::vector<KernelArg> args = {
       {KernelArg::Kind::Slot, blockedSlot(node.input(0))},
@@ -85,8 +95,8 @@ std::string Lowering::lowerConvTranspose(const ir::Node& node) {
   appendOutputArgs(args, output, residuals);
   std::string name = kernelName("convtranspose");
   emitConvKernel(*module_.module, name, parts, width);
-  std::string what = fmt::format("{} phases [{}]{}{}", spec.describe(), families, spec.epilogue.steps.empty() ? "" : " + ",
-                                 spec.epilogue.describe());
+  std::string what = fmt::format("{} {} phases [{}]{}{}", spec.describe(), parts.size(), describePhases(families),
+                                 spec.epilogue.steps.empty() ? "" : " + ", spec.epilogue.describe());
   addKernel(name, convWorkUnits(parts, width), std::move(args), what, node);
   return "";
 }
