@@ -186,8 +186,11 @@ class ConvEmitter {
       updateAccumulators([&](std::vector<Value*>& acc) {
         std::vector<Value*> w;
         for (Value* ob : blocks_) w.push_back(kb_.loadVector(weights_, weightOffset(ob, kh, kw, j)));
+        // The tile's pixels are strideW input columns apart: constant offsets from
+        // the first, which fold into the load's address (no per-pixel index math).
+        Value* first = ir_.CreateAdd(inputOffset(block, ih, iws[pixels[0]]), lane);
         for (int p : pixels) {
-          Value* x = kb_.loadBroadcast(input_, ir_.CreateAdd(inputOffset(block, ih, iws[p]), lane));
+          Value* x = kb_.loadBroadcast(input_, ir_.CreateAdd(first, kb_.i64((p - pixels[0]) * s_.strideW * width_)));
           for (size_t i = 0; i < w.size(); ++i) acc[i * count + p] = kb_.fma(x, w[i], acc[i * count + p]);
         }
       });
