@@ -159,6 +159,24 @@ g (float[1,8,5,5] x, float[8,10,2,2] w, float[1,1,1,10] row, float[10] c) => (fl
   EXPECT_EQ(explain.find("Mul(z): Mul -> fused"), std::string::npos) << explain;
 }
 
+TEST_P(ConvTransposeEngine, FollowersFoldOnlyWhenSoleUseAndLinear) {
+  // y feeds two nodes: neither folds. c / y2 is not linear in y2.
+  std::string explain = expectSameAsReference(R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,8,5,5] x, float[8,12,2,2] w, float[1,12,1,1] b, float[1,12,1,1] divisor)
+  => (float[1,12,10,10] r, float[1,12,10,10] m, float[1,12,10,10] d)
+{
+  y = ConvTranspose <strides = [2, 2]> (x, w)
+  r = Add (y, b)
+  m = Mul (y, b)
+  y2 = ConvTranspose <strides = [2, 2]> (x, w)
+  d = Div (divisor, y2)
+}
+)", GetParam());
+  for (const char* node : {"Add(r)", "Mul(m)", "Div(d)"})
+    EXPECT_EQ(explain.find(std::string(node) + ": " + std::string(node).substr(0, 3) + " -> fused"), std::string::npos)
+        << node << "\n" << explain;
+}
+
 TEST_P(ConvTransposeEngine, EachUnsupportedCaseFallsBackWithItsReason) {
   // Weights computed at run time.
   std::string explain = explainEngine(R"(<ir_version: 8, opset_import: ["" : 13]>
