@@ -71,13 +71,25 @@ class ConvEmitter {
     int64_t hi = lastInterior < 0 ? 0 : std::min(s_.outWidth, lastInterior / s_.strideW + 1);
     hi = std::max(hi, lo);
     int pixels = plan_.tile.pixels;
+    // Border pixels run as tiles at constant columns, which taps each pixel
+    // takes known at compile time (one at a time, a pixel's FMAs would wait on
+    // each other through its single accumulator); a row no wider than a tile is
+    // one such tile.
+    auto constantTiles = [&](int64_t first, int64_t last) {
+      for (int64_t ow = first; ow < last; ow += pixels)
+        emitPixels(kb_.i64(ow), int(std::min<int64_t>(pixels, last - ow)), false);
+    };
+    if (s_.outWidth <= pixels) {
+      constantTiles(0, s_.outWidth);
+      return;
+    }
     int64_t fullTiles = (hi - lo) / pixels, rest = (hi - lo) % pixels;
-    for (int64_t ow = 0; ow < lo; ++ow) emitPixels(kb_.i64(ow), 1, false);
+    constantTiles(0, lo);
     if (fullTiles > 0)
       kb_.forLoop(kb_.i64(lo), kb_.i64(lo + fullTiles * pixels), pixels,
                   [&](Value* ow) { emitPixels(ow, pixels, true); });
     if (rest > 0) emitPixels(kb_.i64(lo + fullTiles * pixels), int(rest), true);
-    for (int64_t ow = hi; ow < s_.outWidth; ++ow) emitPixels(kb_.i64(ow), 1, false);
+    constantTiles(hi, s_.outWidth);
   }
 
   void setInputBase(const Tile& tile) {
@@ -101,6 +113,18 @@ class ConvEmitter {
     return ir_.CreateMul(ir_.CreateAdd(ir_.CreateMul(row, kb_.i64(s_.inWidth)), iw), kb_.i64(width_));
   }
 
+  // Address of input channel j of the tile's group at (ih, iw).
+  Value* broadcastRow(Value* j, Value* ih, Value* iw) {
+    if (plan_.plainInput) {  // one group
+      Value* plane = ir_.CreateAdd(ir_.CreateMul(n_, kb_.i64(s_.inChannels)), j);
+      Value* row = ir_.CreateAdd(ir_.CreateMul(plane, kb_.i64(s_.inHeight)), ih);
+      return kb_.pointer(input_, ir_.CreateAdd(ir_.CreateMul(row, kb_.i64(s_.inWidth)), iw));
+    }
+    Value* block = ir_.CreateAdd(blockShift_, ir_.CreateUDiv(j, kb_.i64(width_)));
+    Value* lane = ir_.CreateURem(j, kb_.i64(width_));
+    return kb_.pointer(input_, ir_.CreateAdd(inputOffset(block, ih, iw), lane));
+  }
+
   Value* outputOffset(Value* block, Value* ow) {
     const OutputPlacement& at = s_.placement;
     Value* plane = ir_.CreateAdd(ir_.CreateMul(n_, kb_.i64(outBlocks_)), block);
@@ -110,10 +134,10 @@ class ConvEmitter {
     return ir_.CreateMul(ir_.CreateAdd(ir_.CreateMul(row, kb_.i64(s_.storedWidth())), ow), kb_.i64(width_));
   }
 
-  Value* weightOffset(Value* block, Value* kh, int64_t kw, Value* j) {
+  Value* weightOffset(Value* block, Value* kh, Value* kw, Value* j) {
     Value* tap = ir_.CreateAdd(ir_.CreateMul(ir_.CreateAdd(ir_.CreateMul(block, kb_.i64(s_.kernelH)), kh),
                                              kb_.i64(s_.kernelW)),
-                               kb_.i64(kw));
+                               kw);
     return ir_.CreateMul(ir_.CreateAdd(ir_.CreateMul(tap, kb_.i64(s_.inPerGroup())), j), kb_.i64(width_));
   }
 
@@ -130,8 +154,17 @@ class ConvEmitter {
     kb_.forLoop(kb_.i64(0), kb_.i64(s_.kernelH), 1, [&](Value* kh) {
       Value* ih = ir_.CreateAdd(ir_.CreateMul(oh_, kb_.i64(s_.strideH)),
                                 ir_.CreateSub(ir_.CreateMul(kh, kb_.i64(s_.dilationH)), kb_.i64(s_.padTop)));
+      // The interior's taps stay a loop: unrolled, LLVM keeps the broadcasts or
+      // shuffled vectors that neighbouring taps share live and spills them (once
+      // it also unrolls a short channel loop). Depthwise tiles (one channel per
+      // group, plain vector loads) do gain from that sharing.
       auto taps = [&] {
-        for (int64_t kw = 0; kw < s_.kernelW; ++kw) emitTap(kh, kw, ih, ows, interior);
+        bool depthwise = plan_.mapping == ChannelMapping::Gather && s_.inPerGroup() == 1;
+        if (interior && !depthwise)
+          kb_.forLoop(kb_.i64(0), kb_.i64(s_.kernelW), 1, [&](Value* kw) { emitTap(kh, kw, ih, ows, interior); },
+                      KernelBuilder::Unroll::Never);
+        else
+          for (int64_t kw = 0; kw < s_.kernelW; ++kw) emitTap(kh, kb_.i64(kw), ih, ows, interior);
       };
       if (rowsAlwaysValid())
         taps();
@@ -150,11 +183,12 @@ class ConvEmitter {
 
   // Accumulates one filter tap (kh, kw) into the tile, for the pixels whose
   // input column is inside the image.
-  void emitTap(Value* kh, int64_t kw, Value* ih, const std::vector<Value*>& ows, bool interior) {
+  void emitTap(Value* kh, Value* kw, Value* ih, const std::vector<Value*>& ows, bool interior) {
     std::vector<int> pixels;
     std::vector<Value*> iws(ows.size());
+    Value* shift = ir_.CreateSub(ir_.CreateMul(kw, kb_.i64(s_.dilationW)), kb_.i64(s_.padLeft));
     for (size_t p = 0; p < ows.size(); ++p) {
-      iws[p] = ir_.CreateAdd(ir_.CreateMul(ows[p], kb_.i64(s_.strideW)), kb_.i64(kw * s_.dilationW - s_.padLeft));
+      iws[p] = ir_.CreateAdd(ir_.CreateMul(ows[p], kb_.i64(s_.strideW)), shift);
       bool valid = interior;
       if (auto* c = llvm::dyn_cast<llvm::ConstantInt>(iws[p])) valid = c->getSExtValue() >= 0 && c->getSExtValue() < s_.inWidth;
       if (valid) pixels.push_back(int(p));
@@ -178,19 +212,17 @@ class ConvEmitter {
   // One runtime loop over the group's input channels j (a constant-trip loop
   // rather than unrolled code: kernels stay small and compile fast; each
   // iteration does blocks x pixels FMAs).
-  void emitBroadcastTap(Value* kh, int64_t kw, Value* ih, const std::vector<Value*>& iws, const std::vector<int>& pixels) {
+  void emitBroadcastTap(Value* kh, Value* kw, Value* ih, const std::vector<Value*>& iws, const std::vector<int>& pixels) {
     size_t count = iws.size();
     kb_.forLoop(kb_.i64(0), kb_.i64(s_.inPerGroup()), 1, [&](Value* j) {
-      Value* block = ir_.CreateAdd(blockShift_, ir_.CreateUDiv(j, kb_.i64(width_)));
-      Value* lane = ir_.CreateURem(j, kb_.i64(width_));
+      // One base address per step; the pixels are constant offsets from it.
+      Value* row = broadcastRow(j, ih, iws[0]);
+      int64_t pixelStride = s_.strideW * (plan_.plainInput ? 1 : width_);
       updateAccumulators([&](std::vector<Value*>& acc) {
         std::vector<Value*> w;
         for (Value* ob : blocks_) w.push_back(kb_.loadVector(weights_, weightOffset(ob, kh, kw, j)));
-        // The tile's pixels are strideW input columns apart: constant offsets from
-        // the first, which fold into the load's address (no per-pixel index math).
-        Value* first = ir_.CreateAdd(inputOffset(block, ih, iws[pixels[0]]), lane);
         for (int p : pixels) {
-          Value* x = kb_.loadBroadcast(input_, ir_.CreateAdd(first, kb_.i64((p - pixels[0]) * s_.strideW * width_)));
+          Value* x = kb_.loadBroadcast(row, kb_.i64(p * pixelStride));
           for (size_t i = 0; i < w.size(); ++i) acc[i * count + p] = kb_.fma(x, w[i], acc[i * count + p]);
         }
       });
@@ -205,20 +237,26 @@ class ConvEmitter {
     return o / s_.outPerGroup() * s_.inPerGroup() + j;
   }
 
-  void emitGatherTap(Value* kh, int64_t kw, Value* ih, const std::vector<Value*>& iws, const std::vector<int>& pixels) {
+  void emitGatherTap(Value* kh, Value* kw, Value* ih, const std::vector<Value*>& iws, const std::vector<int>& pixels) {
     size_t count = iws.size();
     std::map<std::pair<int64_t, int>, Value*> loaded;  // (input block, pixel) -> vector
+    Value* row = kb_.pointer(input_, inputOffset(blockShift_, ih, iws[0]));
+    int64_t blockStride = s_.inHeight * s_.inWidth * width_;
     auto load = [&](int64_t block, int p) {
       Value*& vector = loaded[{block, p}];
-      if (!vector) vector = kb_.loadVector(input_, inputOffset(ir_.CreateAdd(blockShift_, kb_.i64(block)), ih, iws[p]));
+      if (!vector) vector = kb_.loadVector(row, kb_.i64(block * blockStride + p * s_.strideW * width_));
       return vector;
     };
+    // Pixel by pixel, so only one pixel's input vectors are live next to the
+    // accumulators and the tap's weights (reduction steps x blocks vectors).
     updateAccumulators([&](std::vector<Value*>& acc) {
+      std::vector<Value*> w;
       for (int64_t j = 0; j < s_.inPerGroup(); ++j)
-        for (size_t i = 0; i < blocks_.size(); ++i) {
-          Value* w = kb_.loadVector(weights_, weightOffset(blocks_[i], kh, kw, kb_.i64(j)));
-          for (int p : pixels) acc[i * count + p] = kb_.fma(gather(int(i), j, p, load), w, acc[i * count + p]);
-        }
+        for (Value* block : blocks_) w.push_back(kb_.loadVector(weights_, weightOffset(block, kh, kw, kb_.i64(j))));
+      for (int p : pixels)
+        for (int64_t j = 0; j < s_.inPerGroup(); ++j)
+          for (size_t i = 0; i < blocks_.size(); ++i)
+            acc[i * count + p] = kb_.fma(gather(int(i), j, p, load), w[j * blocks_.size() + i], acc[i * count + p]);
     });
   }
 

@@ -12,6 +12,10 @@ std::optional<GatherPeriod> gatherPeriod(const ConvSpec& spec, int vectorWidth) 
   return std::nullopt;
 }
 
+bool canReadPlainInput(const ConvPlan& plan, int vectorWidth) {
+  return plan.mapping == ChannelMapping::Broadcast && plan.view.group == 1 && plan.view.inChannels < vectorWidth;
+}
+
 ConvPlanResult planConv(const ConvSpec& spec, const Target& target) {
   std::string reasons;
   for (auto plan : {planPointwise, planDepthwise, planGrouped, planDense}) {

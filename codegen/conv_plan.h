@@ -30,7 +30,14 @@ struct ConvPlan {
   ConvSpec view;        // the spec the emitter iterates (pointwise: rows of H*W)
   int period = 1;
   int64_t periodShiftBlocks = 0;
+  // The input is read in ONNX layout (NCHW) instead of blocked: broadcast
+  // mappings of one group only, worth it when C_in < V (a stem's 3 channels
+  // would otherwise fill 3 of V lanes of every cache line it touches).
+  bool plainInput = false;
 };
+
+// Whether a conv of this plan may read its input in plain layout (ConvPlan::plainInput).
+bool canReadPlainInput(const ConvPlan& plan, int vectorWidth);
 
 struct ConvPlanResult {
   std::optional<ConvPlan> plan;

@@ -153,11 +153,18 @@ runtime::TensorMap JitEngine::Impl::run(const runtime::TensorMap& inputs) {
         break;
       }
       case Step::Kind::ToBlocked:
-        runtime::toBlocked(static_cast<float*>(slotAddress(step.from)), static_cast<float*>(slotAddress(step.to)), step.shape);
+      case Step::Kind::FromBlocked: {
+        auto* from = static_cast<float*>(slotAddress(step.from));
+        auto* to = static_cast<float*>(slotAddress(step.to));
+        bool blocking = step.kind == Step::Kind::ToBlocked;
+        pool->parallelFor(step.shape.planes(), [&](int64_t begin, int64_t end) {
+          if (blocking)
+            runtime::toBlocked(from, to, step.shape, begin, end);
+          else
+            runtime::fromBlocked(from, to, step.shape, begin, end);
+        });
         break;
-      case Step::Kind::FromBlocked:
-        runtime::fromBlocked(static_cast<float*>(slotAddress(step.from)), static_cast<float*>(slotAddress(step.to)), step.shape);
-        break;
+      }
       case Step::Kind::Fallback: runFallback(step, dynamic); break;
     }
     if (profiling)

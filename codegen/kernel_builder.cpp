@@ -43,6 +43,10 @@ llvm::Value* KernelBuilder::splat(float value) {
 
 llvm::Value* KernelBuilder::splat(llvm::Value* scalar) { return builder_.CreateVectorSplat(vectorWidth_, scalar); }
 
+llvm::Value* KernelBuilder::pointer(llvm::Value* base, llvm::Value* offset) {
+  return builder_.CreateGEP(builder_.getFloatTy(), base, offset);
+}
+
 llvm::Value* KernelBuilder::loadVector(llvm::Value* base, llvm::Value* offset) {
   llvm::Value* address = builder_.CreateInBoundsGEP(builder_.getFloatTy(), base, offset);
   return builder_.CreateAlignedLoad(vectorType_, address, llvm::Align(4));
@@ -101,7 +105,7 @@ llvm::AllocaInst* KernelBuilder::vectorVariable(llvm::Value* initial) {
 }
 
 void KernelBuilder::forLoop(llvm::Value* first, llvm::Value* last, int64_t step,
-                            const std::function<void(llvm::Value*)>& body) {
+                            const std::function<void(llvm::Value*)>& body, Unroll unroll) {
   llvm::LLVMContext& context = builder_.getContext();
   llvm::BasicBlock* before = builder_.GetInsertBlock();
   auto* header = llvm::BasicBlock::Create(context, "loop", function_);
@@ -115,7 +119,14 @@ void KernelBuilder::forLoop(llvm::Value* first, llvm::Value* last, int64_t step,
   builder_.SetInsertPoint(bodyBlock);
   body(index);
   index->addIncoming(builder_.CreateAdd(index, i64(step)), builder_.GetInsertBlock());
-  builder_.CreateBr(header);
+  llvm::BranchInst* latch = builder_.CreateBr(header);
+  if (unroll == Unroll::Never) {
+    // A distinct self-referencing loop ID carrying llvm.loop.unroll.disable.
+    llvm::MDNode* disable = llvm::MDNode::get(context, llvm::MDString::get(context, "llvm.loop.unroll.disable"));
+    llvm::MDNode* id = llvm::MDNode::getDistinct(context, {nullptr, disable});
+    id->replaceOperandWith(0, id);
+    latch->setMetadata(llvm::LLVMContext::MD_loop, id);
+  }
   builder_.SetInsertPoint(exit);
 }
 

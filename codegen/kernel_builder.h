@@ -33,7 +33,9 @@ class KernelBuilder {
   llvm::Value* splat(float value);
   llvm::Value* splat(llvm::Value* scalar);
   llvm::Value* zero() { return splat(0.0f); }
-  // `base` is a float*; offsets count floats.
+  // `base` is a float*; offsets count floats. pointer() may point outside the
+  // buffer (a row's base before its first valid pixel): it is not `inbounds`.
+  llvm::Value* pointer(llvm::Value* base, llvm::Value* offset);
   llvm::Value* loadVector(llvm::Value* base, llvm::Value* offset);
   llvm::Value* loadBroadcast(llvm::Value* base, llvm::Value* offset);
   void storeVector(llvm::Value* base, llvm::Value* offset, llvm::Value* vector);
@@ -49,8 +51,11 @@ class KernelBuilder {
   // A vector variable (entry-block alloca; promoted to a register by mem2reg).
   llvm::AllocaInst* vectorVariable(llvm::Value* initial);
 
-  // for (i = first; i < last; i += step) body(i)
-  void forLoop(llvm::Value* first, llvm::Value* last, int64_t step, const std::function<void(llvm::Value*)>& body);
+  // for (i = first; i < last; i += step) body(i). Unroll::Never keeps it a loop
+  // even when LLVM would unroll a short constant trip count.
+  enum class Unroll { Allowed, Never };
+  void forLoop(llvm::Value* first, llvm::Value* last, int64_t step, const std::function<void(llvm::Value*)>& body,
+               Unroll unroll = Unroll::Allowed);
   void ifThen(llvm::Value* condition, const std::function<void()>& body);
 
  private:

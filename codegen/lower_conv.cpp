@@ -31,18 +31,23 @@ std::string Lowering::lowerConv(const ir::Node& node) {
     return result.reason;
   }
   int width = vectorWidth();
+  ConvPlan& plan = *result.plan;
+  // Read a few-channel input in place when it exists only in ONNX layout (a
+  // model's image input): no reorder, and no padded lanes in the cache lines.
+  const Storage& input = program_.storage[node.input(0)];
+  plan.plainInput = canReadPlainInput(plan, width) && input.plain >= 0 && input.blocked < 0;
   std::vector<KernelArg> args = {
-      {KernelArg::Kind::Slot, blockedSlot(node.input(0))},
+      {KernelArg::Kind::Slot, plan.plainInput ? plainSlot(node.input(0)) : blockedSlot(node.input(0))},
       {KernelArg::Kind::Constant, addConstant(packConvWeights(spec, width, weights->data<float>()))},
       {KernelArg::Kind::Constant,
        addConstant(packConvBias(spec, width, bias ? bias->data<float>() : std::span<const float>()))},
   };
   appendOutputArgs(args, output, residuals);
-  const ConvPlan& plan = *result.plan;
   std::string name = kernelName(plan.family);
   emitConvKernel(*module_.module, name, plan, width);
-  std::string what = fmt::format("{} {} tile {}x{}{}{}", plan.family, spec.describe(), plan.tile.outBlocks,
-                                 plan.tile.pixels, epilogue.steps.empty() ? "" : " + ", epilogue.describe());
+  std::string what = fmt::format("{} {} tile {}x{}{}{}{}", plan.family, spec.describe(), plan.tile.outBlocks,
+                                 plan.tile.pixels, plan.plainInput ? " plain input" : "",
+                                 epilogue.steps.empty() ? "" : " + ", epilogue.describe());
   addKernel(name, convWorkUnits(plan, width), std::move(args), what, node);
   return "";
 }

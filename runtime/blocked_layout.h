@@ -13,11 +13,13 @@ struct BlockedShape {
   int vectorWidth;
   int64_t blocks() const { return (channels + vectorWidth - 1) / vectorWidth; }
   int64_t elements() const { return batch * blocks() * height * width * vectorWidth; }
+  int64_t planes() const { return batch * blocks(); }  // units of the reorders: one channel block of one image
   static BlockedShape of(const std::vector<int64_t>& nchw, int vectorWidth);
 };
 
-// NCHW -> NCHWc (padding lanes set to 0) and back.
-void toBlocked(const float* plain, float* blocked, const BlockedShape& shape);
-void fromBlocked(const float* blocked, float* plain, const BlockedShape& shape);
+// NCHW -> NCHWc (padding lanes set to 0) and back, for planes [first, last)
+// (all by default), so a thread pool can split a reorder.
+void toBlocked(const float* plain, float* blocked, const BlockedShape& shape, int64_t first = 0, int64_t last = -1);
+void fromBlocked(const float* blocked, float* plain, const BlockedShape& shape, int64_t first = 0, int64_t last = -1);
 
 }  // namespace convopt::runtime

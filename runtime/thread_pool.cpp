@@ -1,12 +1,13 @@
 #include "runtime/thread_pool.h"
 
 #include <algorithm>
+#include <chrono>
 
 namespace convopt::runtime {
 
 ThreadPool::ThreadPool(int threads) {
   if (threads <= 0) threads = int(std::max(1u, std::thread::hardware_concurrency()));
-  for (int i = 1; i < threads; ++i) workers_.emplace_back([this, i] { workerLoop(i); });
+  for (int i = 1; i < threads; ++i) workers_.emplace_back([this] { workerLoop(); });
 }
 
 ThreadPool::~ThreadPool() {
@@ -18,28 +19,39 @@ ThreadPool::~ThreadPool() {
   for (std::thread& worker : workers_) worker.join();
 }
 
-void ThreadPool::runSlice(int index) {
-  if (index >= slices_) return;
-  int64_t begin = units_ * index / slices_, end = units_ * (index + 1) / slices_;
-  if (begin < end) (*body_)(begin, end);
+void ThreadPool::runChunks() {
+  for (;;) {
+    int64_t begin = next_.fetch_add(chunk_, std::memory_order_relaxed);
+    if (begin >= units_) return;
+    (*body_)(begin, std::min(units_, begin + chunk_));
+  }
 }
 
 namespace {
 
-// Spins until `ready()` or the budget runs out; true if ready.
+// Spins until `ready()` or kSpinTime passes; true if ready. Long enough to
+// bridge the gap between two kernels of one inference (a sleeping worker
+// takes tens of microseconds to wake), short enough not to burn a core
+// between inferences. Yields between bursts: when the machine is
+// oversubscribed, the thread we wait for may need this core.
+constexpr auto kSpinTime = std::chrono::microseconds(500);
+
 template <typename Ready>
 bool spinUntil(Ready ready) {
-  constexpr int kSpins = 20000;
-  for (int i = 0; i < kSpins; ++i) {
-    if (ready()) return true;
-    __builtin_ia32_pause();
+  auto deadline = std::chrono::steady_clock::now() + kSpinTime;
+  for (;;) {
+    for (int i = 0; i < 64; ++i) {
+      if (ready()) return true;
+      __builtin_ia32_pause();
+    }
+    if (std::chrono::steady_clock::now() > deadline) return ready();
+    std::this_thread::yield();
   }
-  return ready();
 }
 
 }  // namespace
 
-void ThreadPool::workerLoop(int index) {
+void ThreadPool::workerLoop() {
   uint64_t seen = 0;
   for (;;) {
     auto ready = [&] { return stopping_.load() || generation_.load(std::memory_order_acquire) != seen; };
@@ -49,7 +61,7 @@ void ThreadPool::workerLoop(int index) {
     }
     if (stopping_) return;
     seen = generation_.load(std::memory_order_acquire);
-    runSlice(index);
+    runChunks();
     if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
       std::lock_guard lock(mutex_);
       done_.notify_one();
@@ -59,19 +71,20 @@ void ThreadPool::workerLoop(int index) {
 
 void ThreadPool::parallelFor(int64_t units, const std::function<void(int64_t, int64_t)>& body) {
   if (units <= 0) return;
-  int slices = int(std::min<int64_t>(units, threads()));
-  if (slices == 1) {
+  if (units == 1 || workers_.empty()) {
     body(0, units);
     return;
   }
   {
     std::lock_guard lock(mutex_);
-    body_ = &body, units_ = units, slices_ = slices;
+    body_ = &body, units_ = units;
+    chunk_ = std::max<int64_t>(1, units / (threads() * kChunksPerThread));
+    next_.store(0, std::memory_order_relaxed);
     pending_.store(int(workers_.size()));
     generation_.fetch_add(1, std::memory_order_release);
   }
   wake_.notify_all();
-  runSlice(0);
+  runChunks();
   auto done = [&] { return pending_.load(std::memory_order_acquire) == 0; };
   if (!spinUntil(done)) {
     std::unique_lock lock(mutex_);

@@ -1,6 +1,7 @@
 // A small fixed thread pool for the compiled engine: every kernel takes a range
-// of work units, and parallelFor hands each thread (the caller included) one
-// contiguous slice of it.
+// of work units, and parallelFor lets each thread (the caller included) take
+// contiguous chunks of it until none are left, so uneven units (a kernel's
+// tail tile, border rows) do not leave a thread idle at the end.
 #pragma once
 #include <atomic>
 #include <condition_variable>
@@ -21,21 +22,24 @@ class ThreadPool {
   ThreadPool& operator=(const ThreadPool&) = delete;
 
   int threads() const { return int(workers_.size()) + 1; }
-  // Runs body(begin, end) over [0, units) split evenly; returns when all slices are done.
+  // Runs body(begin, end) over disjoint ranges covering [0, units); returns when all are done.
   void parallelFor(int64_t units, const std::function<void(int64_t, int64_t)>& body);
 
+  // Chunks per thread a range is cut into: more balance the load, each costs an atomic add.
+  static constexpr int64_t kChunksPerThread = 4;
+
  private:
-  void workerLoop(int index);
-  void runSlice(int index);
+  void workerLoop();
+  void runChunks();
 
   std::vector<std::thread> workers_;
   std::mutex mutex_;
   std::condition_variable wake_, done_;
   const std::function<void(int64_t, int64_t)>* body_ = nullptr;
-  int64_t units_ = 0;
-  int slices_ = 0;
+  int64_t units_ = 0, chunk_ = 1;
+  std::atomic<int64_t> next_ = 0;
   // Kernels are short (a model runs ~100 of them in milliseconds): threads
-  // spin briefly on these before sleeping on the condition variables.
+  // spin on these for a while before sleeping on the condition variables.
   std::atomic<int> pending_ = 0;
   std::atomic<uint64_t> generation_ = 0;
   std::atomic<bool> stopping_ = false;

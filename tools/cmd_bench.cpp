@@ -14,6 +14,7 @@
 #include "ir/error.h"
 #include "ir/onnx_io.h"
 #include "ir/verifier.h"
+#include "runtime/random_inputs.h"
 #include "tools/commands.h"
 #include "tools/engine_inputs.h"
 
@@ -88,7 +89,7 @@ void bench(const BenchOptions& o) {
   ir::Model model = ir::loadModel(o.model);
   ir::verifyGraph(*model.graph);
   auto shapes = engineInputShapes(model, o.shapes);
-  runtime::TensorMap inputs = randomEngineInputs(model, shapes, 0);
+  runtime::TensorMap inputs = runtime::randomInputs(*model.graph, {0, shapes, {}});
   codegen::JitEngine engine(model, shapes, {o.cpu, o.threads});
   for (int i = 0; i < o.warmup; ++i) engine.run(inputs);
   std::vector<double> ms;

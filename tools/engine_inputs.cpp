@@ -1,7 +1,5 @@
 #include "tools/engine_inputs.h"
 
-#include <random>
-
 #include "ir/error.h"
 #include "ir/shape_inference.h"
 
@@ -17,21 +15,6 @@ std::map<std::string, std::vector<int64_t>> engineInputShapes(ir::Model& model, 
     shapes[input->name()] = input->type.staticShape();
   }
   return shapes;
-}
-
-runtime::TensorMap randomEngineInputs(const ir::Model& model, const std::map<std::string, std::vector<int64_t>>& shapes,
-                                      uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
-  runtime::TensorMap inputs;
-  for (const auto& [name, dims] : shapes) {
-    ir::Tensor tensor(model.graph->findValue(name)->type.dtype, dims);
-    if (tensor.dtype() == ir::DType::Float)
-      for (float& v : tensor.data<float>()) v = uniform(rng);
-    tensor.name = name;
-    inputs[name] = std::move(tensor);
-  }
-  return inputs;
 }
 
 }  // namespace convopt::tools

@@ -44,7 +44,8 @@ std::vector<float> runGeneratedConv(const ConvSpec& s, const ConvPlan& plan, con
   std::vector<float> weights = packConvWeights(s, width, data.weights);
   std::vector<float> bias = packConvBias(s, width, data.bias);
   std::vector<std::vector<float>> residuals;
-  std::vector<float*> buffers = {input.data(), weights.data(), bias.data(), output.data()};
+  const float* source = plan.plainInput ? data.input.data() : input.data();
+  std::vector<float*> buffers = {const_cast<float*>(source), weights.data(), bias.data(), output.data()};
   for (const auto& plain : data.residuals) {
     residuals.emplace_back(out.elements());
     runtime::toBlocked(plain.data(), residuals.back().data(), out);

@@ -1,5 +1,6 @@
 // Test harness for the conv kernels: generate one layer's kernel for a target,
-// run it on NCHW data (reordered to and from the blocked layout) splitting its
+// run it on NCHW data (reordered to and from the blocked layout, the input only
+// unless the plan reads it plain) splitting its
 // work range in two calls, and return the NCHW output.
 #pragma once
 #include <random>

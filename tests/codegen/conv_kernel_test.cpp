@@ -36,11 +36,16 @@ ConvSpec specOf(const Layer& l, Epilogue epilogue = {}) {
 class ConvKernels : public ::testing::TestWithParam<const char*> {
  protected:
   // Plans with the family's own planner, checks the family took it, compares with the oracle.
-  void expectMatches(const Layer& layer, const std::string& family, Epilogue epilogue = {}) {
+  // With `plainInput` the kernel reads the input in NCHW (ConvPlan::plainInput).
+  void expectMatches(const Layer& layer, const std::string& family, Epilogue epilogue = {}, bool plainInput = false) {
     ConvSpec spec = specOf(layer, std::move(epilogue));
     ConvPlanResult result = planConv(spec, target_);
     ASSERT_TRUE(result.plan) << spec.describe() << ": " << result.reason;
     EXPECT_EQ(result.plan->family, family) << spec.describe();
+    if (plainInput) {
+      ASSERT_TRUE(canReadPlainInput(*result.plan, target_.vectorWidth)) << spec.describe();
+      result.plan->plainInput = true;
+    }
     ConvData data = randomConvData(spec, rng_);
     std::vector<float> expected = referenceConv(spec, data);
     std::vector<float> actual = runGeneratedConv(spec, *result.plan, target_, data);
@@ -71,6 +76,25 @@ TEST_P(ConvKernels, Dense) {
   expectMatches({17, 33, 10, 3, 1, 2, 1, {2, 2, 2, 2}}, "dense");  // dilation 2
   expectMatches({32, 64, 7, 3, 2, 1, 1, {1, 1, 1, 1}}, "dense");
   expectMatches({16, 16, 6, 1, 2}, "dense");  // strided 1x1
+}
+
+TEST_P(ConvKernels, FewChannelInputReadInPlainLayout) {
+  Epilogue relu;
+  relu.steps.push_back(EpilogueStep::activate(Activation::Relu));
+  expectMatches({3, 16, 11, 3, 2, 1, 1, {1, 1, 1, 1}}, "dense", relu, true);  // stem
+  expectMatches({3, 20, 15, 7, 2, 1, 1, {3, 2, 3, 1}}, "dense", {}, true);
+  expectMatches({5, 8, 9, 3, 1, 2, 1, {2, 2, 2, 2}, 10}, "dense", {}, true);  // dilation 2, 9x10
+  expectMatches({7, 33, 6, 1}, "pointwise", {}, true);
+  expectMatches({3, 40, 7, 1, 1, 1, 1, {0, 0, 0, 0}, 9}, "pointwise", {}, true);
+}
+
+TEST_P(ConvKernels, PlainInputOnlyForFewChannelsAndOneGroup) {
+  int width = target_.vectorWidth;
+  auto plan = [&](const Layer& layer) { return *planConv(specOf(layer), target_).plan; };
+  EXPECT_FALSE(canReadPlainInput(plan({width, 16, 5, 3, 1, 1, 1, {1, 1, 1, 1}}), width));     // C_in = V
+  EXPECT_FALSE(canReadPlainInput(plan({4, 4, 5, 3, 1, 1, 2, {1, 1, 1, 1}}), width));          // two groups
+  EXPECT_FALSE(canReadPlainInput(plan({6, 6, 5, 3, 1, 1, 6, {1, 1, 1, 1}}), width));          // depthwise
+  EXPECT_TRUE(canReadPlainInput(plan({width - 1, 16, 5, 3, 1, 1, 1, {1, 1, 1, 1}}), width));
 }
 
 TEST_P(ConvKernels, Depthwise) {

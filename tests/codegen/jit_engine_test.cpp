@@ -31,6 +31,20 @@ g (float[1,24,9,9] x, float[24, 1, 3, 3] wd, float[24] bd, float[24, 24, 1, 1] w
   EXPECT_NE(explain.find("0 fallback node(s)"), std::string::npos) << explain;
 }
 
+TEST_P(Engine, ImageStemReadsTheModelInputInPlace) {
+  std::string explain = expectSameAsReference(R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[2,3,17,17] x, float[20, 3, 3, 3] w, float[20] b, float[12, 20, 1, 1] wp) => (float[2,12,9,9] z)
+{
+  c = Conv <pads = [1,1,1,1], strides = [2,2]> (x, w, b)
+  r = Relu (c)
+  z = Conv (r, wp)
+}
+)", GetParam());
+  EXPECT_NE(explain.find("dense conv3x3_s2_d1_g1_c3x17x17_o20 tile"), std::string::npos) << explain;
+  EXPECT_NE(explain.find("plain input + relu"), std::string::npos) << explain;
+  EXPECT_EQ(explain.find("plain input"), explain.rfind("plain input")) << explain;  // the pointwise reads r blocked
+}
+
 TEST_P(Engine, SqueezeExcitationAndSiLU) {
   std::string explain = expectSameAsReference(R"(<ir_version: 8, opset_import: ["" : 13]>
 g (float[1,20,7,7] x, float[20, 20, 3, 3] w, float[20] b, float[8, 20, 1, 1] w1, float[8] b1, float[20, 8, 1, 1] w2, float[20] b2) => (float[1,20,7,7] z)

@@ -1,0 +1,46 @@
+// The thread pool's contract: every unit of a range runs exactly once, in
+// disjoint contiguous ranges, whatever the unit and thread counts, call after call.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <mutex>
+#include <vector>
+
+#include "runtime/thread_pool.h"
+
+namespace convopt::runtime {
+namespace {
+
+TEST(ThreadPool, EveryUnitRunsExactlyOnce) {
+  for (int threads : {1, 2, 3}) {
+    ThreadPool pool(threads);
+    EXPECT_EQ(pool.threads(), threads);
+    for (int64_t units : {0, 1, 2, 3, 7, 64, 1001}) {
+      std::vector<std::atomic<int>> visits(units);
+      std::atomic<int64_t> calls = 0;
+      pool.parallelFor(units, [&](int64_t begin, int64_t end) {
+        ASSERT_LT(begin, end);
+        for (int64_t u = begin; u < end; ++u) visits[u].fetch_add(1);
+        calls.fetch_add(1);
+      });
+      for (int64_t u = 0; u < units; ++u) ASSERT_EQ(visits[u].load(), 1) << "unit " << u << " of " << units;
+      // Chunks: at most kChunksPerThread per thread, plus the remainder's.
+      EXPECT_LE(calls.load(), std::max<int64_t>(1, std::min<int64_t>(units, threads * ThreadPool::kChunksPerThread + 1)));
+    }
+  }
+}
+
+TEST(ThreadPool, ManyShortCallsInARow) {
+  ThreadPool pool(2);
+  int64_t total = 0;
+  std::mutex mutex;
+  for (int call = 0; call < 2000; ++call)
+    pool.parallelFor(5, [&](int64_t begin, int64_t end) {
+      std::lock_guard lock(mutex);
+      total += end - begin;
+    });
+  EXPECT_EQ(total, 2000 * 5);
+}
+
+}  // namespace
+}  // namespace convopt::runtime
