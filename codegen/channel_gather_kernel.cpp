@@ -6,7 +6,7 @@
 
 namespace convopt::codegen {
 
-int64_t channelGatherWorkUnits(const ChannelGatherSpec& spec) { return spec.batch; }
+int64_t channelGatherWorkUnits(const ChannelGatherSpec& spec) { return spec.batch * spec.height; }
 
 void emitChannelGatherKernel(llvm::Module& module, const std::string& name, const ChannelGatherSpec& spec,
                              int vectorWidth) {
@@ -19,7 +19,10 @@ void emitChannelGatherKernel(llvm::Module& module, const std::string& name, cons
   int64_t pixels = spec.height * spec.width, width = vectorWidth;
   int64_t outBlocks = (int64_t(spec.outputChannels.size()) + width - 1) / width;
   auto blocksOf = [&](int64_t channels) { return (channels + width - 1) / width; };
-  kb.forLoop(kb.begin(), kb.end(), 1, [&](llvm::Value* image) {
+  kb.forLoop(kb.begin(), kb.end(), 1, [&](llvm::Value* unit) {
+    llvm::Value* image = ir.CreateSDiv(unit, kb.i64(spec.height));
+    llvm::Value* firstPixel = ir.CreateMul(ir.CreateSRem(unit, kb.i64(spec.height)), kb.i64(spec.width));
+    llvm::Value* endPixel = ir.CreateAdd(firstPixel, kb.i64(spec.width));
     for (int64_t block = 0; block < outBlocks; ++block) {
       // Which (source, source block) vectors this output block's lanes come from.
       std::map<std::pair<int, int64_t>, std::vector<std::pair<int, int>>> parts;  // -> (out lane, source lane)
@@ -27,7 +30,7 @@ void emitChannelGatherKernel(llvm::Module& module, const std::string& name, cons
         auto [s, c] = spec.outputChannels[block * width + lane];
         parts[{s, c / width}].push_back({lane, int(c % width)});
       }
-      kb.forLoop(kb.i64(0), kb.i64(pixels), 1, [&](llvm::Value* pixel) {
+      kb.forLoop(firstPixel, endPixel, 1, [&](llvm::Value* pixel) {
         llvm::Value* result = nullptr;
         std::vector<int> mask(width, llvm::PoisonMaskElem);
         for (const auto& [where, lanes] : parts) {

@@ -1,9 +1,10 @@
-// Channel gathers on blocked 4-D tensors: Concat, Split and Slice along the
-// channel axis. Each output channel copies one channel of one source; lanes
-// move between blocks with constant shuffles, so channel counts need not be
-// multiples of the vector width.
+// Channel gathers on blocked 4-D tensors: Concat, Split, Slice along the
+// channel axis, channel shuffles, and chains of those. Each output channel
+// copies one channel of one source; lanes move between blocks with constant
+// shuffles, so channel counts need not be multiples of the vector width.
 //
-// Buffers: the sources, then the output. Work unit: one image.
+// Buffers: the sources, then the output. Work unit: one row of one image
+// (all output channel blocks), so a single image still splits over threads.
 #pragma once
 #include <string>
 #include <vector>

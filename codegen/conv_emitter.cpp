@@ -176,7 +176,8 @@ class ConvEmitter {
         Value* offset = outputOffset(blocks_[i], ows[p]);
         Value* x = ir_.CreateFAdd(ir_.CreateLoad(accumulators_[i]->getAllocatedType(), accumulators_[i * count + p]),
                                   kb_.loadVector(bias_, ir_.CreateMul(blocks_[i], kb_.i64(width_))));
-        x = emitEpilogue(kb_, s_.epilogue, x, [&](int k) { return kb_.loadVector(residuals_[k], offset); });
+        x = emitEpilogue(kb_, s_.epilogue, x, [&](int k) { return kb_.loadVector(residuals_[k], offset); },
+                         ir_.CreateMul(blocks_[i], kb_.i64(width_)));
         kb_.storeVector(output_, offset, x);
       }
   }

@@ -1,69 +1,220 @@
 #include "codegen/elementwise_kernel.h"
 
 #include <fmt/format.h>
+#include <llvm/IR/Intrinsics.h>
+
+#include <algorithm>
+#include <functional>
 
 #include "codegen/epilogue_emitter.h"
 #include "codegen/kernel_builder.h"
 
 namespace convopt::codegen {
 
-int operandCount(ElementwiseOp op) {
-  switch (op) {
-    case ElementwiseOp::Identity: return 1;
-    case ElementwiseOp::MulAdd: return 3;
-    default: return 2;
-  }
+int ElementwiseSpec::addInstr(ElementwiseOp op, std::vector<int> args, int operand, EpilogueStep activation) {
+  program.push_back({op, std::move(args), operand, activation});
+  return int(program.size()) - 1;
 }
 
 std::string ElementwiseSpec::describe() const {
-  static const char* names[] = {"identity", "add", "sub", "mul", "div", "muladd"};
-  return epilogue.steps.empty() ? std::string(names[int(op)]) : fmt::format("{}+{}", names[int(op)], epilogue.describe());
+  static const char* names[] = {"load", "add", "sub", "mul", "div", "max", "min", "muladd",
+                                "neg", "abs", "sqrt", "exp", "activate"};
+  std::string text;
+  for (const ElementwiseInstr& instr : program) {
+    if (instr.op == ElementwiseOp::Operand) continue;
+    if (!text.empty()) text += "+";
+    text += instr.op == ElementwiseOp::Activate ? Epilogue{{instr.activation}}.describe() : names[int(instr.op)];
+  }
+  return text.empty() ? "copy" : text;
 }
 
+namespace {
+
+using llvm::Value;
+
+int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+// The program's registers for one output vector; `operand(k)` loads operand k.
+std::vector<Value*> evaluate(KernelBuilder& kb, const ElementwiseSpec& spec, const std::function<Value*(int)>& operand) {
+  llvm::IRBuilder<>& ir = kb.ir();
+  std::vector<Value*> r;
+  for (const ElementwiseInstr& instr : spec.program) {
+    auto arg = [&](size_t i) { return r[instr.args[i]]; };
+    auto unary = [&](llvm::Intrinsic::ID id) { return ir.CreateUnaryIntrinsic(id, arg(0)); };
+    switch (instr.op) {
+      case ElementwiseOp::Operand: r.push_back(operand(instr.operand)); break;
+      case ElementwiseOp::Add: r.push_back(ir.CreateFAdd(arg(0), arg(1))); break;
+      case ElementwiseOp::Sub: r.push_back(ir.CreateFSub(arg(0), arg(1))); break;
+      case ElementwiseOp::Mul: r.push_back(ir.CreateFMul(arg(0), arg(1))); break;
+      case ElementwiseOp::Div: r.push_back(ir.CreateFDiv(arg(0), arg(1))); break;
+      case ElementwiseOp::Max: r.push_back(kb.max(arg(0), arg(1))); break;
+      case ElementwiseOp::Min: r.push_back(kb.min(arg(0), arg(1))); break;
+      case ElementwiseOp::MulAdd: r.push_back(kb.fma(arg(0), arg(1), arg(2))); break;
+      case ElementwiseOp::Neg: r.push_back(ir.CreateFNeg(arg(0))); break;
+      case ElementwiseOp::Abs: r.push_back(unary(llvm::Intrinsic::fabs)); break;
+      case ElementwiseOp::Sqrt: r.push_back(unary(llvm::Intrinsic::sqrt)); break;
+      case ElementwiseOp::Exp: r.push_back(emitExp(kb, arg(0))); break;
+      case ElementwiseOp::Activate: r.push_back(emitActivation(kb, instr.activation, arg(0))); break;
+    }
+  }
+  return r;
+}
+
+void emitBlocked(KernelBuilder& kb, const ElementwiseSpec& spec) {
+  llvm::IRBuilder<>& ir = kb.ir();
+  int width = kb.vectorWidth();
+  size_t count = spec.operands.size();
+  std::vector<Value*> operands, outputs;
+  for (size_t k = 0; k < count; ++k) operands.push_back(kb.buffer(int(k)));
+  for (size_t k = 0; k < spec.results.size(); ++k) outputs.push_back(kb.buffer(int(count + k)));
+  int64_t blocks = ceilDiv(spec.dims[1], width), pixels = spec.dims[2] * spec.dims[3];
+  kb.forLoop(kb.begin(), kb.end(), 1, [&](Value* unit) {
+    Value* block = ir.CreateSRem(unit, kb.i64(blocks));
+    Value* planeBase = ir.CreateMul(unit, kb.i64(pixels * width));
+    // Loop-invariant operands are loaded once per unit.
+    std::vector<Value*> invariant(count, nullptr);
+    for (size_t k = 0; k < count; ++k) {
+      OperandKind kind = spec.operands[k].kind;
+      if (kind == OperandKind::Scalar) invariant[k] = kb.loadBroadcast(operands[k], kb.i64(0));
+      if (kind == OperandKind::Channel) invariant[k] = kb.loadVector(operands[k], ir.CreateMul(block, kb.i64(width)));
+      if (kind == OperandKind::ImageChannel) invariant[k] = kb.loadVector(operands[k], ir.CreateMul(unit, kb.i64(width)));
+    }
+    kb.forLoop(kb.i64(0), kb.i64(pixels), 1, [&](Value* pixel) {
+      Value* offset = ir.CreateAdd(planeBase, ir.CreateMul(pixel, kb.i64(width)));
+      std::vector<Value*> r = evaluate(kb, spec, [&](int k) {
+        return invariant[k] ? invariant[k] : kb.loadVector(operands[k], offset);
+      });
+      for (size_t k = 0; k < outputs.size(); ++k) kb.storeVector(outputs[k], offset, r[spec.results[k]]);
+    });
+  });
+}
+
+// Plain layout with output dims of size 1 dropped and neighbouring dims merged
+// where every operand broadcasts both or neither: [1,T,C] + [1,T,1] -> [T,C] + [T,1].
+struct PlainShape {
+  std::vector<int64_t> dims;                   // >= 1 dim
+  std::vector<std::vector<int64_t>> operands;  // same rank as dims
+};
+
+PlainShape collapse(const ElementwiseSpec& spec) {
+  size_t rank = spec.dims.size();
+  auto operandDim = [&](size_t k, size_t d) {
+    const std::vector<int64_t>& o = spec.operands[k].dims;
+    size_t shift = rank - o.size();
+    return d < shift ? int64_t(1) : o[d - shift];
+  };
+  PlainShape shape;
+  shape.operands.resize(spec.operands.size());
+  for (size_t d = 0; d < rank; ++d) {
+    if (spec.dims[d] == 1) continue;
+    bool merge = !shape.dims.empty();
+    for (size_t k = 0; k < spec.operands.size() && merge; ++k)
+      merge = (operandDim(k, d) == 1) == (shape.operands[k].back() == 1);
+    if (merge) {
+      shape.dims.back() *= spec.dims[d];
+      for (size_t k = 0; k < spec.operands.size(); ++k) shape.operands[k].back() *= operandDim(k, d);
+    } else {
+      shape.dims.push_back(spec.dims[d]);
+      for (size_t k = 0; k < spec.operands.size(); ++k) shape.operands[k].push_back(operandDim(k, d));
+    }
+  }
+  if (shape.dims.empty()) {
+    shape.dims = {1};
+    for (auto& o : shape.operands) o = {1};
+  }
+  return shape;
+}
+
+// Rows are cut into chunks so that a large tensor of one row still spreads over threads.
+int64_t chunkLength(int64_t inner, int width) { return std::min(ceilDiv(inner, width), int64_t(256)) * width; }
+
+// Each operand's offset of `row` (all dims but the innermost, flattened): the
+// row's index per dim times the operand's stride there (0 where it broadcasts).
+std::vector<Value*> rowOffsets(KernelBuilder& kb, const PlainShape& shape, Value* row) {
+  llvm::IRBuilder<>& ir = kb.ir();
+  size_t count = shape.operands.size();
+  std::vector<Value*> offsets(count, kb.i64(0));
+  std::vector<int64_t> stride(count);
+  for (size_t k = 0; k < count; ++k) stride[k] = shape.operands[k].back();
+  for (size_t d = shape.dims.size() - 1; d-- > 0;) {
+    Value* index = ir.CreateSRem(row, kb.i64(shape.dims[d]));
+    row = ir.CreateSDiv(row, kb.i64(shape.dims[d]));
+    for (size_t k = 0; k < count; ++k) {
+      if (shape.operands[k][d] != 1) offsets[k] = ir.CreateAdd(offsets[k], ir.CreateMul(index, kb.i64(stride[k])));
+      stride[k] *= shape.operands[k][d];
+    }
+  }
+  return offsets;
+}
+
+// Loads / stores a vector at base + offset, only the lanes of `mask` when there is one.
+Value* loadLanes(KernelBuilder& kb, Value* base, Value* offset, Value* mask) {
+  if (!mask) return kb.loadVector(base, offset);
+  llvm::IRBuilder<>& ir = kb.ir();
+  auto* type = llvm::FixedVectorType::get(ir.getFloatTy(), kb.vectorWidth());
+  return ir.CreateMaskedLoad(type, ir.CreateInBoundsGEP(ir.getFloatTy(), base, offset), llvm::Align(4), mask, kb.zero());
+}
+
+void storeLanes(KernelBuilder& kb, Value* base, Value* offset, Value* vector, Value* mask) {
+  if (!mask) return kb.storeVector(base, offset, vector);
+  llvm::IRBuilder<>& ir = kb.ir();
+  ir.CreateMaskedStore(vector, ir.CreateInBoundsGEP(ir.getFloatTy(), base, offset), llvm::Align(4), mask);
+}
+
+void emitPlain(KernelBuilder& kb, const ElementwiseSpec& spec) {
+  llvm::IRBuilder<>& ir = kb.ir();
+  int width = kb.vectorWidth();
+  PlainShape shape = collapse(spec);
+  size_t count = spec.operands.size();
+  int64_t inner = shape.dims.back(), chunk = chunkLength(inner, width), chunks = ceilDiv(inner, chunk);
+  int64_t fullEnd = inner / width * width, tail = inner % width;
+  std::vector<Value*> operands, outputs;
+  for (size_t k = 0; k < count; ++k) operands.push_back(kb.buffer(int(k)));
+  for (size_t k = 0; k < spec.results.size(); ++k) outputs.push_back(kb.buffer(int(count + k)));
+  kb.forLoop(kb.begin(), kb.end(), 1, [&](Value* unit) {
+    Value* row = ir.CreateSDiv(unit, kb.i64(chunks));
+    Value* first = ir.CreateMul(ir.CreateSRem(unit, kb.i64(chunks)), kb.i64(chunk));
+    std::vector<Value*> rowOffset = rowOffsets(kb, shape, row);
+    std::vector<Value*> invariant(count, nullptr);  // operands with one value per row
+    for (size_t k = 0; k < count; ++k)
+      if (shape.operands[k].back() == 1) invariant[k] = kb.loadBroadcast(operands[k], rowOffset[k]);
+    Value* outRow = ir.CreateMul(row, kb.i64(inner));
+    auto vectorAt = [&](Value* j, Value* mask) {
+      std::vector<Value*> r = evaluate(kb, spec, [&](int k) {
+        return invariant[k] ? invariant[k] : loadLanes(kb, operands[k], ir.CreateAdd(rowOffset[k], j), mask);
+      });
+      for (size_t k = 0; k < outputs.size(); ++k)
+        storeLanes(kb, outputs[k], ir.CreateAdd(outRow, j), r[spec.results[k]], mask);
+    };
+    Value* end = ir.CreateAdd(first, kb.i64(chunk));
+    end = ir.CreateSelect(ir.CreateICmpSLT(end, kb.i64(fullEnd)), end, kb.i64(fullEnd));
+    kb.forLoop(first, end, width, [&](Value* j) { vectorAt(j, nullptr); });
+    if (tail > 0) {
+      std::vector<llvm::Constant*> lanes;
+      for (int lane = 0; lane < width; ++lane) lanes.push_back(ir.getInt1(lane < tail));
+      Value* mask = llvm::ConstantVector::get(lanes);
+      kb.ifThen(ir.CreateICmpEQ(first, kb.i64((chunks - 1) * chunk)), [&] { vectorAt(kb.i64(fullEnd), mask); });
+    }
+  });
+}
+
+}  // namespace
+
 int64_t elementwiseWorkUnits(const ElementwiseSpec& spec, int vectorWidth) {
-  return spec.batch * ((spec.channels + vectorWidth - 1) / vectorWidth);
+  if (spec.layout == ElementwiseLayout::Blocked) return spec.dims[0] * ceilDiv(spec.dims[1], vectorWidth);
+  PlainShape shape = collapse(spec);
+  int64_t inner = shape.dims.back(), rows = 1;
+  for (size_t d = 0; d + 1 < shape.dims.size(); ++d) rows *= shape.dims[d];
+  return rows * ceilDiv(inner, chunkLength(inner, vectorWidth));
 }
 
 void emitElementwiseKernel(llvm::Module& module, const std::string& name, const ElementwiseSpec& spec,
                            int vectorWidth) {
   KernelBuilder kb(module, name, vectorWidth);
-  llvm::IRBuilder<>& ir = kb.ir();
-  int count = operandCount(spec.op);
-  std::vector<llvm::Value*> operands;
-  for (int k = 0; k < count; ++k) operands.push_back(kb.buffer(k));
-  llvm::Value* output = kb.buffer(count);
-  std::vector<llvm::Value*> residuals;
-  for (int k = 0; k < spec.epilogue.residualCount(); ++k) residuals.push_back(kb.buffer(count + 1 + k));
-  int64_t blocks = (spec.channels + vectorWidth - 1) / vectorWidth, pixels = spec.height * spec.width;
-  kb.forLoop(kb.begin(), kb.end(), 1, [&](llvm::Value* unit) {
-    llvm::Value* block = ir.CreateSRem(unit, kb.i64(blocks));
-    llvm::Value* planeBase = ir.CreateMul(unit, kb.i64(pixels * vectorWidth));
-    // Loop-invariant operands are loaded once per unit.
-    std::vector<llvm::Value*> invariant(count, nullptr);
-    for (int k = 0; k < count; ++k) {
-      if (spec.operands[k] == OperandKind::Scalar) invariant[k] = kb.loadBroadcast(operands[k], kb.i64(0));
-      if (spec.operands[k] == OperandKind::Channel)
-        invariant[k] = kb.loadVector(operands[k], ir.CreateMul(block, kb.i64(vectorWidth)));
-      if (spec.operands[k] == OperandKind::ImageChannel)
-        invariant[k] = kb.loadVector(operands[k], ir.CreateMul(unit, kb.i64(vectorWidth)));
-    }
-    kb.forLoop(kb.i64(0), kb.i64(pixels), 1, [&](llvm::Value* pixel) {
-      llvm::Value* offset = ir.CreateAdd(planeBase, ir.CreateMul(pixel, kb.i64(vectorWidth)));
-      std::vector<llvm::Value*> x(count);
-      for (int k = 0; k < count; ++k) x[k] = invariant[k] ? invariant[k] : kb.loadVector(operands[k], offset);
-      llvm::Value* result = x[0];
-      switch (spec.op) {
-        case ElementwiseOp::Identity: break;
-        case ElementwiseOp::Add: result = ir.CreateFAdd(x[0], x[1]); break;
-        case ElementwiseOp::Sub: result = ir.CreateFSub(x[0], x[1]); break;
-        case ElementwiseOp::Mul: result = ir.CreateFMul(x[0], x[1]); break;
-        case ElementwiseOp::Div: result = ir.CreateFDiv(x[0], x[1]); break;
-        case ElementwiseOp::MulAdd: result = kb.fma(x[0], x[1], x[2]); break;
-      }
-      result = emitEpilogue(kb, spec.epilogue, result, [&](int k) { return kb.loadVector(residuals[k], offset); });
-      kb.storeVector(output, offset, result);
-    });
-  });
+  if (spec.layout == ElementwiseLayout::Blocked)
+    emitBlocked(kb, spec);
+  else
+    emitPlain(kb, spec);
 }
 
 }  // namespace convopt::codegen

@@ -1,11 +1,18 @@
-// Elementwise kernels on blocked 4-D tensors: a unary/binary/ternary op whose
-// operands are each the output's full shape, one value per channel
-// ([N or 1, C, 1, 1]) or one scalar, followed by an Epilogue (activations).
-//
-// Buffers: operands in order (blocked; per-channel operands as [N|1, ceil(C/V), 1, 1, V];
-// scalars as one float), then the output, then residuals. Work unit: one
-// channel block of one image.
+// Elementwise kernels: one ElementwiseProgram — a DAG of operations over
+// vector registers — evaluated once per output vector, so a fused chain of
+// elementwise nodes loads each operand once and keeps every intermediate in
+// registers. Two layouts:
+//  - Blocked 4-D (NCHWc): operands are the output's full shape, one value per
+//    channel ([1, C, 1, 1] or [N, C, 1, 1]) or a scalar. Work unit: one channel
+//    block of one image.
+//  - Plain (row-major, any rank): operands broadcast numpy-style (each dim 1 or
+//    the output's). Vectorized over the innermost dim with a masked tail. Work
+//    unit: one chunk of one row (see plainWorkUnits).
+// Buffers: operands in order (blocked: per-channel operands as
+// [N|1, ceil(C/V), 1, 1, V], scalars as one float; plain: their own dims),
+// then one output per result.
 #pragma once
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -17,23 +24,41 @@ class Module;
 
 namespace convopt::codegen {
 
-enum class OperandKind { Full, Channel, ImageChannel, Scalar };  // ImageChannel: [N, C, 1, 1]
+enum class ElementwiseLayout { Blocked, Plain };
+
+enum class OperandKind { Full, Channel, ImageChannel, Scalar };  // blocked; ImageChannel: [N, C, 1, 1]
+
+struct ElementwiseOperand {
+  OperandKind kind = OperandKind::Full;  // blocked layout
+  std::vector<int64_t> dims;             // plain layout: right-aligned to the output's rank, 1 = broadcast
+};
 
 enum class ElementwiseOp {
-  Identity,  // x (the epilogue does the work: Relu, Sigmoid, ...)
-  Add, Sub, Mul, Div,
-  MulAdd,    // x * a + b (inference BatchNormalization)
+  Operand,  // load operand `operand`
+  Add, Sub, Mul, Div, Max, Min,
+  MulAdd,   // a * b + c
+  Neg, Abs, Sqrt, Exp,
+  Activate,  // `activation` (an Activate epilogue step) on a
+};
+
+struct ElementwiseInstr {
+  ElementwiseOp op = ElementwiseOp::Operand;
+  std::vector<int> args;  // registers = indices of earlier instructions
+  int operand = -1;
+  EpilogueStep activation{};
 };
 
 struct ElementwiseSpec {
-  int64_t batch = 1, channels = 0, height = 1, width = 1;
-  ElementwiseOp op = ElementwiseOp::Identity;
-  std::vector<OperandKind> operands;  // operands[0] is the full-shape input unless it broadcasts too
-  Epilogue epilogue;
-  std::string describe() const;
+  ElementwiseLayout layout = ElementwiseLayout::Blocked;
+  std::vector<int64_t> dims;  // the output's; blocked: N, C, H, W
+  std::vector<ElementwiseOperand> operands;
+  std::vector<ElementwiseInstr> program;
+  std::vector<int> results;  // registers stored to the outputs, in order
+
+  int addInstr(ElementwiseOp op, std::vector<int> args, int operand = -1, EpilogueStep activation = {});
+  std::string describe() const;  // the program's operations: "mul+add+clip[0,6]+div"
 };
 
-int operandCount(ElementwiseOp op);
 void emitElementwiseKernel(llvm::Module& module, const std::string& name, const ElementwiseSpec& spec, int vectorWidth);
 int64_t elementwiseWorkUnits(const ElementwiseSpec& spec, int vectorWidth);
 

@@ -19,22 +19,35 @@ namespace {
 const std::unordered_map<std::string, Lowering::Handler>& handlers() {
   static const std::unordered_map<std::string, Lowering::Handler> table = {
       {"Conv", &Lowering::lowerConv},
-      {"Relu", &Lowering::lowerActivation},
-      {"Clip", &Lowering::lowerActivation},
-      {"Sigmoid", &Lowering::lowerActivation},
-      {"HardSigmoid", &Lowering::lowerActivation},
-      {"HardSwish", &Lowering::lowerActivation},
-      {"LeakyRelu", &Lowering::lowerActivation},
-      {"Add", &Lowering::lowerBinary},
-      {"Sub", &Lowering::lowerBinary},
-      {"Mul", &Lowering::lowerBinary},
-      {"Div", &Lowering::lowerBinary},
-      {"BatchNormalization", &Lowering::lowerBatchNorm},
+      {"Relu", &Lowering::lowerElementwise},
+      {"Clip", &Lowering::lowerElementwise},
+      {"Sigmoid", &Lowering::lowerElementwise},
+      {"HardSigmoid", &Lowering::lowerElementwise},
+      {"HardSwish", &Lowering::lowerElementwise},
+      {"LeakyRelu", &Lowering::lowerElementwise},
+      {"Add", &Lowering::lowerElementwise},
+      {"Sub", &Lowering::lowerElementwise},
+      {"Mul", &Lowering::lowerElementwise},
+      {"Div", &Lowering::lowerElementwise},
+      {"BatchNormalization", &Lowering::lowerElementwise},
+      {"Max", &Lowering::lowerElementwise},
+      {"Min", &Lowering::lowerElementwise},
+      {"Neg", &Lowering::lowerElementwise},
+      {"Abs", &Lowering::lowerElementwise},
+      {"Sqrt", &Lowering::lowerElementwise},
+      {"Exp", &Lowering::lowerElementwise},
+      {"Pow", &Lowering::lowerElementwise},
       {"MaxPool", &Lowering::lowerPool},
       {"AveragePool", &Lowering::lowerPool},
       {"GlobalAveragePool", &Lowering::lowerPool},
-      {"Concat", &Lowering::lowerConcat},
-      {"Split", &Lowering::lowerSplit},
+      {"ReduceMean", &Lowering::lowerPool},
+      {"Concat", &Lowering::lowerChannelGather},
+      {"Split", &Lowering::lowerChannelGather},
+      {"Slice", &Lowering::lowerChannelGather},
+      {"Reshape", &Lowering::lowerReshape},
+      {"Flatten", &Lowering::lowerReshape},
+      {"Squeeze", &Lowering::lowerReshape},
+      {"Unsqueeze", &Lowering::lowerReshape},
       {"Resize", &Lowering::lowerResize},
       {"Upsample", &Lowering::lowerResize},
       {"ConvTranspose", &Lowering::lowerConvTranspose},
@@ -140,15 +153,20 @@ int Lowering::plainSlot(const ir::Value* value) {
   Storage& storage = program_.storage[value];
   if (storage.plain >= 0) return storage.plain;
   if (storage.blocked < 0) throw std::runtime_error("engine: value '" + value->name() + "' has no storage");
-  storage.plain = newSlot(byteSize(value));
+  storage.plain = fromBlockedSlot(storage.blocked, value->type.staticShape(), value->name());
+  return storage.plain;
+}
+
+int Lowering::fromBlockedSlot(int blocked, const std::vector<int64_t>& nchw, const std::string& label) {
   Step step;
   step.kind = Step::Kind::FromBlocked;
-  step.category = "reorder from blocked", step.label = value->name();
-  step.shape = runtime::BlockedShape::of(value->type.staticShape(), vectorWidth());
-  step.from = storage.blocked, step.to = storage.plain;
+  step.category = "reorder from blocked", step.label = label;
+  step.shape = runtime::BlockedShape::of(nchw, vectorWidth());
+  step.from = blocked, step.to = newSlot(size_t(step.shape.batch * step.shape.channels * step.shape.height *
+                                                step.shape.width) * sizeof(float));
   touch(step.from), touch(step.to);
   program_.steps.push_back(step);
-  return storage.plain;
+  return step.to;
 }
 
 int Lowering::blockedSlot(const ir::Value* value) {
@@ -177,6 +195,13 @@ int Lowering::defineBlocked(const ir::Value* value) {
   runtime::BlockedShape shape = runtime::BlockedShape::of(value->type.staticShape(), vectorWidth());
   int slot = newSlot(shape.elements() * sizeof(float));
   program_.storage[value].blocked = slot;
+  touch(slot);
+  return slot;
+}
+
+int Lowering::definePlain(const ir::Value* value) {
+  int slot = newSlot(byteSize(value));
+  program_.storage[value].plain = slot;
   touch(slot);
   return slot;
 }

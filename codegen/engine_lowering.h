@@ -15,6 +15,11 @@
 
 namespace convopt::codegen {
 
+struct ChannelGather;
+struct ChannelGatherMatch;
+struct ElementwiseContext;
+struct ElementwiseProgramBuilder;
+
 class Lowering {
  public:
   Lowering(Program& program, KernelModule& module, const Target& target, int64_t opset);
@@ -24,12 +29,10 @@ class Lowering {
   // Returns "" when the node was lowered to kernels, else why not.
   using Handler = std::string (Lowering::*)(const ir::Node&);
   std::string lowerConv(const ir::Node& node);
-  std::string lowerActivation(const ir::Node& node);
-  std::string lowerBinary(const ir::Node& node);
-  std::string lowerBatchNorm(const ir::Node& node);
+  std::string lowerElementwise(const ir::Node& node);  // the group grown from the node: codegen/elementwise_group.h
   std::string lowerPool(const ir::Node& node);
-  std::string lowerConcat(const ir::Node& node);
-  std::string lowerSplit(const ir::Node& node);
+  std::string lowerChannelGather(const ir::Node& node);  // Concat, Split, Slice, channel shuffles
+  std::string lowerReshape(const ir::Node& node);        // Reshape, Flatten, Squeeze, Unsqueeze
   std::string lowerResize(const ir::Node& node);
   std::string lowerConvTranspose(const ir::Node& node);
 
@@ -40,8 +43,10 @@ class Lowering {
   int newSlot(size_t bytes);
   void touch(int slot);
   int plainSlot(const ir::Value* value);    // the value in ONNX layout (adds a reorder if needed)
+  int fromBlockedSlot(int blocked, const std::vector<int64_t>& nchw, const std::string& label);  // a plain copy
   int blockedSlot(const ir::Value* value);  // the value blocked (adds a reorder if needed)
   int defineBlocked(const ir::Value* value);
+  int definePlain(const ir::Value* value);  // a kernel's output in ONNX layout
   int addConstant(std::vector<float> data);
   // The kernel's output slot, then its residual operands (the buffer order of every generator).
   void appendOutputArgs(std::vector<KernelArg>& args, const ir::Value* output,
@@ -55,12 +60,23 @@ class Lowering {
   const ir::Value* fuseEpilogue(const ir::Value* output, Epilogue& epilogue,
                                 std::vector<const ir::Value*>& residuals);
   std::optional<EpilogueStep> activationStep(const ir::Node& node) const;
-  // Folding of constant per-channel followers of a linear kernel's `output` (bias
-  // Add/Sub, Mul/Div, BatchNormalization) into `affine`: returns the value the
-  // kernel then computes (before fuseEpilogue).
-  const ir::Value* absorbChannelAffine(const ir::Value* output, ChannelAffine& affine);
   // Undoes the fusion since the last kernel (its generator gave up): the followers are lowered on their own.
   void unfuse();
+
+  // Channel gathers (lower_channels.cpp).
+  std::function<const ir::Tensor*(const ir::Value*)> constantLookup() const {
+    return [this](const ir::Value* value) { return constantOf(value); };
+  }
+  void absorb(const ir::Node& node);  // fused into the next kernel
+  bool gatherFollowers(const ir::Value* value, std::vector<std::pair<const ir::Node*, ChannelGatherMatch>>& followers);
+  // `node` computes `gather`, with `absorbed` (a shuffle's Transpose and last reshape).
+  void lowerGather(const ChannelGather& gather, const ir::Node& node, const std::vector<const ir::Node*>& absorbed,
+                   const std::string& what);
+  // Elementwise groups -> ElementwisePrograms (lower_elementwise.cpp).
+  ElementwiseContext elementwiseContext() const;
+  int elementwiseRegister(ElementwiseProgramBuilder& builder, const ir::Value* value);
+  int elementwiseConstantRegister(ElementwiseProgramBuilder& builder, std::vector<float> perChannel);
+  int emitElementwiseNode(ElementwiseProgramBuilder& builder, const ir::Node& node);
 
   Program& program_;
   KernelModule& module_;

@@ -29,23 +29,14 @@ std::string Epilogue::describe() const {
     if (!text.empty()) text += "+";
     if (step.kind == EpilogueStep::Kind::AddResidual) {
       text += "add";
+    } else if (step.kind == EpilogueStep::Kind::Affine) {
+      text += step.perChannel() ? "affine" : fmt::format("affine[{},{}]", step.scale[0], step.shift[0]);
     } else {
       text += activationName(step.activation);
       if (step.activation == Activation::Clip) text += fmt::format("[{},{}]", step.alpha, step.beta);
     }
   }
   return text;
-}
-
-void ChannelAffine::applyToWeights(std::vector<float>& weights) const {
-  const size_t perChannel = weights.size() / scale.size();
-  for (size_t i = 0; i < weights.size(); ++i) weights[i] *= scale[i / perChannel];
-}
-
-std::vector<float> ChannelAffine::applyToBias(std::span<const float> bias) const {
-  std::vector<float> folded(shift);
-  for (size_t c = 0; c < folded.size(); ++c) folded[c] += (bias.empty() ? 0.0f : bias[c]) * scale[c];
-  return folded;
 }
 
 }  // namespace convopt::codegen

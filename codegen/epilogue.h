@@ -4,7 +4,6 @@
 // lone Relu compute bit-identical values.
 #pragma once
 #include <cstdint>
-#include <span>
 #include <string>
 #include <vector>
 
@@ -13,17 +12,24 @@ namespace convopt::codegen {
 enum class Activation { Relu, Clip, HardSigmoid, HardSwish, Sigmoid, SiLU, LeakyRelu };
 
 struct EpilogueStep {
-  enum class Kind { Activate, AddResidual } kind = Kind::Activate;
+  // Affine: x * scale + shift, each one value per channel or a single scalar
+  // (decomposed BatchNorm / learnable affine layers: Mul, Add, Sub, Div by constants).
+  enum class Kind { Activate, AddResidual, Affine } kind = Kind::Activate;
   Activation activation = Activation::Relu;
   // Clip: [alpha, beta] = [min, max]; HardSigmoid: clip(alpha*x+beta, 0, 1);
   // HardSwish: x*HardSigmoid(x) (ONNX: alpha 1/6, beta 0.5); LeakyRelu: alpha.
   float alpha = 0;
   float beta = 0;
+  std::vector<float> scale, shift;
 
   static EpilogueStep activate(Activation activation, float alpha = 0, float beta = 0) {
-    return {Kind::Activate, activation, alpha, beta};
+    return {Kind::Activate, activation, alpha, beta, {}, {}};
   }
-  static EpilogueStep addResidual() { return {Kind::AddResidual, Activation::Relu, 0, 0}; }
+  static EpilogueStep addResidual() { return {Kind::AddResidual, Activation::Relu, 0, 0, {}, {}}; }
+  static EpilogueStep affine(std::vector<float> scale, std::vector<float> shift) {
+    return {Kind::Affine, Activation::Relu, 0, 0, std::move(scale), std::move(shift)};
+  }
+  bool perChannel() const { return scale.size() > 1 || shift.size() > 1; }
 };
 
 struct Epilogue {
@@ -34,16 +40,5 @@ struct Epilogue {
 };
 
 std::string activationName(Activation activation);
-
-// z = y * scale[c] + shift[c] per output channel c: constant followers of a
-// linear kernel (bias Add, Mul, BatchNormalization) folded into its weights and
-// bias at compile time.
-struct ChannelAffine {
-  std::vector<float> scale, shift;
-  explicit ChannelAffine(int64_t channels) : scale(channels, 1.0f), shift(channels, 0.0f) {}
-  // Weights with the output channel outermost ([Cout][...]) and bias, folded.
-  void applyToWeights(std::vector<float>& weights) const;
-  std::vector<float> applyToBias(std::span<const float> bias) const;  // empty bias: zeros
-};
 
 }  // namespace convopt::codegen

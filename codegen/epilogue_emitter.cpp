@@ -1,6 +1,7 @@
 #include "codegen/epilogue_emitter.h"
 
 #include <llvm/IR/Intrinsics.h>
+#include <llvm/IR/IntrinsicsX86.h>
 
 namespace convopt::codegen {
 
@@ -25,14 +26,45 @@ llvm::Value* emitExp(KernelBuilder& kb, llvm::Value* x) {
 
 namespace {
 
+// 1/d from the target's reciprocal estimate (12 or 14 bits) refined by one
+// Newton step to about float precision: a vector division costs several times
+// an FMA's throughput, and sigmoids run once per output element.
+llvm::Value* reciprocal(KernelBuilder& kb, llvm::Value* d) {
+  llvm::IRBuilder<>& ir = kb.ir();
+  llvm::Value* estimate;
+  switch (kb.vectorWidth()) {
+    case 16:
+      estimate = ir.CreateIntrinsic(llvm::Intrinsic::x86_avx512_rcp14_ps_512, {},
+                                    {d, kb.zero(), ir.getInt16(0xFFFF)});
+      break;
+    case 8: estimate = ir.CreateIntrinsic(llvm::Intrinsic::x86_avx_rcp_ps_256, {}, {d}); break;
+    default: return ir.CreateFDiv(kb.splat(1.0f), d);
+  }
+  // r' = r * (2 - d*r)
+  return ir.CreateFMul(estimate, kb.fma(ir.CreateFNeg(d), estimate, kb.splat(2.0f)));
+}
+
 llvm::Value* sigmoid(KernelBuilder& kb, llvm::Value* x) {
   llvm::IRBuilder<>& ir = kb.ir();
-  llvm::Value* e = emitExp(kb, ir.CreateFNeg(x));
-  return ir.CreateFDiv(kb.splat(1.0f), ir.CreateFAdd(kb.splat(1.0f), e));
+  llvm::Value* e = emitExp(kb, ir.CreateFNeg(x));  // clamped: 1 + e stays finite
+  return reciprocal(kb, ir.CreateFAdd(kb.splat(1.0f), e));
 }
 
 llvm::Value* clamp(KernelBuilder& kb, llvm::Value* x, float lo, float hi) {
   return kb.min(kb.max(x, kb.splat(lo)), kb.splat(hi));
+}
+
+// One value per channel, or a scalar, as a vector for the channels at `channelOffset`.
+llvm::Value* perChannel(KernelBuilder& kb, const std::vector<float>& values, float padding, llvm::Value* channelOffset) {
+  if (values.size() == 1) return kb.splat(values[0]);
+  if (!channelOffset) throw std::logic_error("epilogue: a per-channel step in a kernel without channel offsets");
+  int width = kb.vectorWidth();
+  std::vector<float> padded(values);
+  padded.resize((values.size() + width - 1) / width * width, padding);
+  llvm::Module& module = *kb.function()->getParent();
+  llvm::Constant* data = llvm::ConstantDataArray::get(module.getContext(), padded);
+  auto* global = new llvm::GlobalVariable(module, data->getType(), true, llvm::GlobalValue::PrivateLinkage, data);
+  return kb.loadVector(global, channelOffset);
 }
 
 }  // namespace
@@ -55,11 +87,13 @@ llvm::Value* emitActivation(KernelBuilder& kb, const EpilogueStep& step, llvm::V
 }
 
 llvm::Value* emitEpilogue(KernelBuilder& kb, const Epilogue& epilogue, llvm::Value* x,
-                          const std::function<llvm::Value*(int)>& residual) {
+                          const std::function<llvm::Value*(int)>& residual, llvm::Value* channelOffset) {
   int residualIndex = 0;
   for (const EpilogueStep& step : epilogue.steps) {
     if (step.kind == EpilogueStep::Kind::AddResidual)
       x = kb.ir().CreateFAdd(x, residual(residualIndex++));
+    else if (step.kind == EpilogueStep::Kind::Affine)
+      x = kb.fma(x, perChannel(kb, step.scale, 1, channelOffset), perChannel(kb, step.shift, 0, channelOffset));
     else
       x = emitActivation(kb, step, x);
   }

@@ -8,9 +8,11 @@
 
 namespace convopt::codegen {
 
-// `residual(k)` emits the load of the k-th residual operand for this vector.
+// `residual(k)` emits the load of the k-th residual operand for this vector;
+// `channelOffset` is the first channel of this vector (block * V), needed by
+// per-channel Affine steps, whose values are compiled into the module.
 llvm::Value* emitEpilogue(KernelBuilder& kb, const Epilogue& epilogue, llvm::Value* x,
-                          const std::function<llvm::Value*(int)>& residual);
+                          const std::function<llvm::Value*(int)>& residual, llvm::Value* channelOffset = nullptr);
 
 llvm::Value* emitActivation(KernelBuilder& kb, const EpilogueStep& step, llvm::Value* x);
 

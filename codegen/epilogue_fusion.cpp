@@ -4,14 +4,12 @@
 //   y = K(...); z = Add(y, r) / Add(r, y)        -> K with +r       (r same shape, already computed)
 //   y = K(...); s = Sigmoid(y); z = Mul(y, s)    -> K with SiLU     (s used once)
 //   y = K(...); h = HardSigmoid(y); z = Mul(y, h) -> K with HardSwish(alpha, beta)
+//   y = K(...); z = Mul/Add/Sub/Div(y, c)        -> K with Affine   (c per-channel / scalar constant)
+//   y = K(...); z = BatchNormalization(y, ...)   -> K with Affine   (inference, constant parameters)
+//   y = K(...); z = y * clip(y + 3, 0, 6) / 6    -> K with HardSwish (codegen/epilogue_patterns.h)
 // and repeated on z. A graph output is never fused through (it must exist).
-// Before that, linear kernels (ConvTranspose) fold constant per-channel
-// followers into their weights and bias (absorbChannelAffine):
-//   y = K(...); z = Add/Sub/Mul/Div(y, c)        -> K with W*s, b*s+t   (c constant, one value per channel)
-//   y = K(...); z = BatchNormalization(y, ...)   -> K with W*s, b*s+t   (inference form, constant parameters)
-#include <cmath>
-
 #include "codegen/engine_lowering.h"
+#include "codegen/epilogue_patterns.h"
 
 namespace convopt::codegen {
 
@@ -41,75 +39,7 @@ const ir::Node* gatedBy(const ir::Value* y) {
   return nullptr;
 }
 
-// One value per channel of a constant that broadcasts along the channel axis
-// only (aligned right against N, C, H, W: scalar, [C, 1, 1], [1, C, 1, 1]); empty otherwise.
-std::vector<float> channelValues(const ir::Tensor* t, int64_t channels) {
-  if (!t || t->dtype() != ir::DType::Float || t->rank() > 4) return {};
-  const std::vector<int64_t>& dims = t->dims();
-  for (size_t i = 0; i < dims.size(); ++i)
-    if (dims[i] != 1 && !(dims.size() - i == 3 && dims[i] == channels)) return {};
-  std::vector<float> values = t->toFloatVector();
-  if (values.size() == 1) values.assign(channels, values[0]);
-  return values;
-}
-
-// z = y*scale + shift for the follower `user` of y, or nullopt.
-std::optional<ChannelAffine> followerAffine(const ir::Node& user, const ir::Value* y, int64_t channels,
-                                            const std::function<const ir::Tensor*(const ir::Value*)>& constantOf) {
-  ChannelAffine a(channels);
-  const std::string& op = user.opType;
-  if (isDefaultOp(&user, "BatchNormalization")) {
-    if (user.inputs().size() != 5 || user.input(0) != y || user.getInt("training_mode", 0) != 0) return std::nullopt;
-    std::vector<std::vector<float>> p;  // gamma, beta, mean, var
-    for (size_t i = 1; i < 5; ++i) {
-      const ir::Tensor* t = constantOf(user.input(i));
-      if (!t || t->dtype() != ir::DType::Float || t->numel() != channels) return std::nullopt;
-      p.push_back(t->toFloatVector());
-    }
-    float epsilon = user.getFloat("epsilon", 1e-5f);
-    for (int64_t c = 0; c < channels; ++c) {
-      a.scale[c] = p[0][c] / std::sqrt(p[3][c] + epsilon);
-      a.shift[c] = p[1][c] - p[2][c] * a.scale[c];
-    }
-    return a;
-  }
-  bool arithmetic = op == "Add" || op == "Sub" || op == "Mul" || op == "Div";
-  if (!user.domain.empty() || !arithmetic || user.inputs().size() != 2 || user.input(0) == user.input(1))
-    return std::nullopt;
-  bool yFirst = user.input(0) == y;
-  std::vector<float> c = channelValues(constantOf(user.input(yFirst ? 1 : 0)), channels);
-  if (c.empty()) return std::nullopt;
-  for (int64_t i = 0; i < channels; ++i) {
-    if (op == "Add") a.shift[i] = c[i];
-    else if (op == "Mul") a.scale[i] = c[i];
-    else if (op == "Sub") a.scale[i] = yFirst ? 1.0f : -1.0f, a.shift[i] = yFirst ? -c[i] : c[i];
-    else if (yFirst && c[i] != 0) a.scale[i] = 1.0f / c[i];
-    else return std::nullopt;  // c / y, or division by zero
-  }
-  return a;
-}
-
 }  // namespace
-
-const ir::Value* Lowering::absorbChannelAffine(const ir::Value* output, ChannelAffine& affine) {
-  const int64_t channels = int64_t(affine.scale.size());
-  auto constant = [this](const ir::Value* v) { return constantOf(v); };
-  for (;;) {
-    const ir::Node* user = onlyUser(output);
-    if (!user || user->outputs().size() != 1 || !isStatic4dFloat(user->output(0)) ||
-        user->output(0)->type.staticShape() != output->type.staticShape())
-      return output;
-    std::optional<ChannelAffine> next = followerAffine(*user, output, channels, constant);
-    if (!next) return output;
-    for (int64_t c = 0; c < channels; ++c) {
-      affine.scale[c] *= next->scale[c];
-      affine.shift[c] = affine.shift[c] * next->scale[c] + next->shift[c];
-    }
-    fused_.insert(user);
-    pendingFused_.push_back(user);
-    output = user->output(0);
-  }
-}
 
 std::optional<EpilogueStep> Lowering::activationStep(const ir::Node& node) const {
   const std::string& op = node.opType;
@@ -147,10 +77,23 @@ const ir::Value* Lowering::fuseEpilogue(const ir::Value* output, Epilogue& epilo
       output = mul->output(0);
       continue;
     }
+    ConstantLookup constants = [this](const ir::Value* v) { return constantOf(v); };
+    if (std::optional<GatedPattern> gated = decomposedHardSwish(output, constants)) {
+      for (EpilogueStep& step : gated->steps)
+        step.kind == EpilogueStep::Kind::Affine ? appendAffine(epilogue, step) : epilogue.steps.push_back(step);
+      for (const ir::Node* node : gated->nodes) fused_.insert(node), pendingFused_.push_back(node);
+      output = gated->output;
+      continue;
+    }
     const ir::Node* user = onlyUser(output);
     if (!user) return output;
     if (std::optional<EpilogueStep> step = activationStep(*user)) {
       epilogue.steps.push_back(*step);
+    } else if (std::optional<EpilogueStep> affine = affineStep(*user, output, constants)) {
+      appendAffine(epilogue, *affine);
+    } else if (std::optional<EpilogueStep> affine = batchNormStep(*user, constants);
+               affine && isStatic4dFloat(output) && affine->scale.size() == size_t(output->type.staticShape()[1])) {
+      appendAffine(epilogue, *affine);
     } else if (isDefaultOp(user, "Add") && user->inputs().size() == 2) {
       const ir::Value* other = user->input(0) == output ? user->input(1) : user->input(0);
       bool ready = other != output && isStatic4dFloat(other) && !constantOf(other) &&

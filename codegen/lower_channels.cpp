@@ -1,64 +1,83 @@
-// Concat and Split along channels -> channel-gather kernels.
+// Channel gathers (channel_gather_match.h): Concat, Split, Slice on channels and
+// channel shuffles -> channel-gather kernels.
+// Chains are composed:
+//   Before: c = Concat(a, b); s = shuffle(c); x, y = Split(s)  (three gathers)
+//   After:  x = gather(a, b); y = gather(a, b)                 (two kernels)
+// when the intermediate (c, s) is not a graph output and every use of it is a
+// gather reading only it, as its data input; the nodes in between are fused
+// into the kernels that replace them.
 #include <fmt/format.h>
 
-#include "codegen/channel_gather_kernel.h"
+#include <algorithm>
+#include <map>
+
+#include "codegen/channel_gather_match.h"
 #include "codegen/engine_lowering.h"
 
 namespace convopt::codegen {
 
-namespace {
-
-bool isChannelAxis(const ir::Node& node) {
-  int64_t axis = node.getInt("axis", 0);
-  return axis == 1 || axis == -3;
+std::string Lowering::lowerChannelGather(const ir::Node& node) {
+  ChannelGatherMatch match;
+  std::string reason = matchChannelGather(node, constantLookup(), opset_, match);
+  if (!reason.empty()) return reason;
+  for (const ChannelGather& gather : match.outputs) lowerGather(gather, node, match.absorbed, match.what);
+  return "";
 }
 
-bool allActivations(const std::vector<ir::Value*>& values) {
-  for (const ir::Value* v : values)
-    if (!isStatic4dFloat(v)) return false;
+void Lowering::absorb(const ir::Node& node) {
+  fused_.insert(&node);
+  if (std::find(pendingFused_.begin(), pendingFused_.end(), &node) == pendingFused_.end())
+    pendingFused_.push_back(&node);
+}
+
+// The gather nodes reading `value`, when every use of it is one that reads nothing else.
+bool Lowering::gatherFollowers(const ir::Value* value, std::vector<std::pair<const ir::Node*, ChannelGatherMatch>>& followers) {
+  if (value->isGraphOutput() || value->uses().empty()) return false;
+  for (const ir::Use& use : value->uses()) {
+    ChannelGatherMatch match;
+    if (use.inputIndex != 0 || fused_.count(use.user) ||
+        !matchChannelGather(*use.user, constantLookup(), opset_, match).empty())
+      return false;
+    for (const ChannelGather& gather : match.outputs)
+      if (gather.sources != std::vector<const ir::Value*>{value}) return false;
+    followers.push_back({use.user, std::move(match)});
+  }
   return true;
 }
 
-}  // namespace
-
-std::string Lowering::lowerConcat(const ir::Node& node) {
-  if (!isChannelAxis(node) || !allActivations(node.inputs()) || !isStatic4dFloat(node.output(0)))
-    return "not a channel concat of static 4-D float tensors";
-  for (const ir::Value* input : node.inputs())
-    if (constantOf(input)) return "constant operand";
-  std::vector<int64_t> dims = node.output(0)->type.staticShape();
+void Lowering::lowerGather(const ChannelGather& gather, const ir::Node& node,
+                           const std::vector<const ir::Node*>& absorbed, const std::string& what) {
+  std::vector<std::pair<const ir::Node*, ChannelGatherMatch>> followers;
+  bool composed = gatherFollowers(gather.output, followers);
+  if (composed) absorb(node);
+  for (const ir::Node* other : absorbed) absorb(*other);
+  if (composed) {
+    for (const auto& [follower, match] : followers) {
+      fused_.insert(follower);  // lowered here, not when the walk reaches it
+      for (const ChannelGather& outer : match.outputs)
+        lowerGather(composeGathers(gather, outer), *follower, match.absorbed, what + " > " + match.what);
+    }
+    return;
+  }
+  std::vector<int64_t> dims = gather.output->type.staticShape();
   ChannelGatherSpec spec{dims[0], dims[2], dims[3], {}, {}};
   std::vector<KernelArg> args;
-  for (size_t k = 0; k < node.inputs().size(); ++k) {
-    int64_t channels = node.input(k)->type.staticShape()[1];
-    spec.sourceChannels.push_back(channels);
-    for (int64_t c = 0; c < channels; ++c) spec.outputChannels.push_back({int(k), c});
-    args.push_back({KernelArg::Kind::Slot, blockedSlot(node.input(k))});
+  std::map<const ir::Value*, int> sourceIndex;  // only the sources this output reads, once each
+  for (const ChannelGatherSpec::Channel& channel : gather.channels) {
+    const ir::Value* source = gather.sources[channel.source];
+    auto [it, added] = sourceIndex.insert({source, int(spec.sourceChannels.size())});
+    if (added) {
+      spec.sourceChannels.push_back(source->type.staticShape()[1]);
+      args.push_back({KernelArg::Kind::Slot, blockedSlot(source)});
+    }
+    spec.outputChannels.push_back({it->second, channel.channel});
   }
-  args.push_back({KernelArg::Kind::Slot, defineBlocked(node.output(0))});
-  std::string name = kernelName("concat");
+  args.push_back({KernelArg::Kind::Slot, defineBlocked(gather.output)});
+  std::string name = kernelName("gather");
   emitChannelGatherKernel(*module_.module, name, spec, vectorWidth());
-  addKernel(name, channelGatherWorkUnits(spec), std::move(args), "channel concat", node);
-  return "";
-}
-
-std::string Lowering::lowerSplit(const ir::Node& node) {
-  if (!isChannelAxis(node) || !isStatic4dFloat(node.input(0)) || !allActivations(node.outputs()))
-    return "not a channel split of a static 4-D float tensor";
-  std::vector<int64_t> dims = node.input(0)->type.staticShape();
-  int64_t first = 0;
-  for (const ir::Value* output : node.outputs()) {
-    int64_t channels = output->type.staticShape()[1];
-    ChannelGatherSpec spec{dims[0], dims[2], dims[3], {dims[1]}, {}};
-    for (int64_t c = 0; c < channels; ++c) spec.outputChannels.push_back({0, first + c});
-    first += channels;
-    std::vector<KernelArg> args = {{KernelArg::Kind::Slot, blockedSlot(node.input(0))},
-                                   {KernelArg::Kind::Slot, defineBlocked(output)}};
-    std::string name = kernelName("split");
-    emitChannelGatherKernel(*module_.module, name, spec, vectorWidth());
-    addKernel(name, channelGatherWorkUnits(spec), std::move(args), "channel split", node);
-  }
-  return "";
+  std::string description = fmt::format("channel {}: {} channel(s) from {} source(s)", what,
+                                        spec.outputChannels.size(), spec.sourceChannels.size());
+  addKernel(name, channelGatherWorkUnits(spec), std::move(args), description, node);
 }
 
 }  // namespace convopt::codegen

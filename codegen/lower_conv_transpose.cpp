@@ -2,8 +2,7 @@
 // emitted by the shared conv emitter. Generated when: X and Y are static 4-D
 // floats, W and B are float constants, and every phase has a conv family
 // (conv_plan.h). The geometry (pads from pads / output_shape / auto_pad) is the
-// reference interpreter's own. Constant per-channel followers (the bias Add of
-// exporters that keep it apart, BatchNormalization) fold into W and B.
+// reference interpreter's own.
 #include <fmt/format.h>
 
 #include "codegen/conv_emitter.h"
@@ -65,8 +64,7 @@ std::string Lowering::lowerConvTranspose(const ir::Node& node) {
   if (!reason.empty()) return reason;
   if (bias && bias->numel() != spec.outChannels) return "bias size differs from the output channels";
   std::vector<const ir::Value*> residuals;
-  ChannelAffine affine(spec.outChannels);
-  const ir::Value* output = fuseEpilogue(absorbChannelAffine(node.output(0), affine), spec.epilogue, residuals);
+  const ir::Value* output = fuseEpilogue(node.output(0), spec.epilogue, residuals);
   int width = vectorWidth();
   std::vector<ConvPart> parts;
   std::vector<float> packed;
@@ -78,9 +76,7 @@ std::string Lowering::lowerConvTranspose(const ir::Node& node) {
       return "phase " + phase.view.describe() + ": " + result.reason;
     }
     parts.push_back({*result.plan, int64_t(packed.size())});
-    std::vector<float> convWeights = phaseWeights(spec, phase, weights->data<float>());
-    affine.applyToWeights(convWeights);
-    std::vector<float> phaseW = packConvWeights(phase.view, width, convWeights);
+    std::vector<float> phaseW = packConvWeights(phase.view, width, phaseWeights(spec, phase, weights->data<float>()));
     packed.insert(packed.end(), phaseW.begin(), phaseW.end());
     families.push_back(fmt::format("{} {}x{} tile {}x{}", result.plan->family, phase.view.kernelH,
                                    phase.view.kernelW, result.plan->tile.outBlocks, result.plan->tile.pixels));
@@ -89,8 +85,7 @@ std::string Lowering::lowerConvTranspose(const ir::Node& node) {
       {KernelArg::Kind::Slot, blockedSlot(node.input(0))},
       {KernelArg::Kind::Constant, addConstant(std::move(packed))},
       {KernelArg::Kind::Constant,
-       addConstant(packConvBias(parts[0].plan.view, width,
-                                affine.applyToBias(bias ? bias->data<float>() : std::span<const float>())))},
+       addConstant(packConvBias(parts[0].plan.view, width, bias ? bias->data<float>() : std::span<const float>()))},
   };
   appendOutputArgs(args, output, residuals);
   std::string name = kernelName("convtranspose");

@@ -1,23 +1,47 @@
-// MaxPool / AveragePool / GlobalAveragePool -> pooling kernels.
+// MaxPool / AveragePool / GlobalAveragePool -> pooling kernels. ReduceMean over
+// the two spatial axes is GlobalAveragePool; without keepdims its [N,C] result
+// is pooled as [N,C,1,1] and handed on in plain layout (the same bytes).
 #include <fmt/format.h>
+
+#include <algorithm>
 
 #include "codegen/engine_lowering.h"
 #include "codegen/pool_kernel.h"
 
 namespace convopt::codegen {
 
+namespace {
+
+// Why a ReduceMean of a 4-D tensor is not a GlobalAveragePool, or "".
+std::string notGlobalMean(const ir::Node& node, const ir::Tensor* axesInput, int64_t opset) {
+  if (node.input(1) && !axesInput) return "axes is not a constant";
+  std::vector<int64_t> axes = opset >= 18 ? (axesInput ? axesInput->toInt64Vector() : std::vector<int64_t>{})
+                                          : node.getInts("axes", {});
+  for (int64_t& axis : axes) axis = axis < 0 ? axis + 4 : axis;
+  std::sort(axes.begin(), axes.end());
+  if (axes != std::vector<int64_t>{2, 3}) return "not a mean over the spatial axes (2, 3)";
+  return "";
+}
+
+}  // namespace
+
 std::string Lowering::lowerPool(const ir::Node& node) {
   if (node.outputs().size() != 1) return "MaxPool indices output";
   const ir::Value* in = node.input(0);
-  if (!isStatic4dFloat(in) || !isStatic4dFloat(node.output(0))) return "not a static 4-D float tensor";
+  bool global = node.opType == "GlobalAveragePool" || node.opType == "ReduceMean";
+  if (node.opType == "ReduceMean" && isStatic4dFloat(in))
+    if (std::string reason = notGlobalMean(node, constantOf(node.input(1)), opset_); !reason.empty()) return reason;
+  bool squeezed = node.opType == "ReduceMean" && node.getInt("keepdims", 1) == 0;
+  if (!isStatic4dFloat(in) || (!squeezed && !isStatic4dFloat(node.output(0)))) return "not a static 4-D float tensor";
   std::string autoPad = node.getString("auto_pad", "NOTSET");
   if (autoPad != "NOTSET" && autoPad != "VALID") return "auto_pad " + autoPad;
-  std::vector<int64_t> inDims = in->type.staticShape(), outDims = node.output(0)->type.staticShape();
+  std::vector<int64_t> inDims = in->type.staticShape();
+  std::vector<int64_t> outDims = squeezed ? std::vector<int64_t>{inDims[0], inDims[1], 1, 1} : node.output(0)->type.staticShape();
   PoolSpec spec;
   spec.kind = node.opType == "MaxPool" ? PoolSpec::Kind::Max : PoolSpec::Kind::Average;
   spec.batch = inDims[0], spec.channels = inDims[1], spec.inHeight = inDims[2], spec.inWidth = inDims[3];
   spec.outHeight = outDims[2], spec.outWidth = outDims[3];
-  if (node.opType == "GlobalAveragePool") {
+  if (global) {
     spec.kernelH = spec.inHeight, spec.kernelW = spec.inWidth;
   } else {
     std::vector<int64_t> kernel = node.getInts("kernel_shape", {});
@@ -33,11 +57,16 @@ std::string Lowering::lowerPool(const ir::Node& node) {
   std::vector<const ir::Value*> residuals;
   const ir::Value* output = fuseEpilogue(node.output(0), spec.epilogue, residuals);
   std::vector<KernelArg> args = {{KernelArg::Kind::Slot, blockedSlot(in)}};
-  appendOutputArgs(args, output, residuals);
+  int pooled = squeezed ? newSlot(runtime::BlockedShape::of(outDims, vectorWidth()).elements() * sizeof(float)) : -1;
+  if (squeezed)
+    args.push_back({KernelArg::Kind::Slot, pooled});  // no residuals: an Add fuses only on 4-D operands
+  else
+    appendOutputArgs(args, output, residuals);
   std::string name = kernelName("pool");
   emitPoolKernel(*module_.module, name, spec, vectorWidth());
   std::string what = spec.describe() + (spec.epilogue.steps.empty() ? "" : " + " + spec.epilogue.describe());
   addKernel(name, poolWorkUnits(spec, vectorWidth()), std::move(args), what, node);
+  if (squeezed) program_.storage[output].plain = fromBlockedSlot(pooled, outDims, output->name());
   return "";
 }
 

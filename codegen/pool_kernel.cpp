@@ -77,7 +77,9 @@ void emitPoolKernel(llvm::Module& module, const std::string& name, const PoolSpe
       llvm::Value* offset = ir.CreateMul(
           ir.CreateAdd(ir.CreateMul(ir.CreateAdd(ir.CreateMul(plane, kb.i64(s.outHeight)), oh), kb.i64(s.outWidth)), ow),
           kb.i64(vectorWidth));
-      result = emitEpilogue(kb, s.epilogue, result, [&](int k) { return kb.loadVector(residuals[k], offset); });
+      llvm::Value* block = ir.CreateSRem(plane, kb.i64((s.channels + vectorWidth - 1) / vectorWidth));
+      result = emitEpilogue(kb, s.epilogue, result, [&](int k) { return kb.loadVector(residuals[k], offset); },
+                            ir.CreateMul(block, kb.i64(vectorWidth)));
       kb.storeVector(output, offset, result);
     });
   });

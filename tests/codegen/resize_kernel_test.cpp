@@ -7,7 +7,7 @@
 
 #include <fmt/format.h>
 
-#include "engine_harness.h"
+#include "tests/support/codegen_reference_check.h"
 
 namespace convopt::codegen {
 namespace {

@@ -1,4 +1,4 @@
-#include "engine_harness.h"
+#include "tests/support/codegen_reference_check.h"
 
 #include <gtest/gtest.h>
 
@@ -9,6 +9,7 @@
 #include "runtime/reference/interpreter.h"
 
 namespace convopt::codegen::testing {
+
 namespace {
 
 ir::Tensor randomTensor(const std::vector<int64_t>& dims, std::mt19937& rng, bool positive) {
@@ -18,6 +19,9 @@ ir::Tensor randomTensor(const std::vector<int64_t>& dims, std::mt19937& rng, boo
   return t;
 }
 
+// The first graph input is the model's input; the other float inputs are its
+// weights and become random initializers (ONNX text cannot spell them out);
+// variances and divisors are kept positive.
 runtime::TensorMap randomizeModel(ir::Model& model, unsigned seed) {
   std::mt19937 rng(seed);
   runtime::TensorMap inputs;
