@@ -147,20 +147,6 @@ std::vector<Value*> rowOffsets(KernelBuilder& kb, const PlainShape& shape, Value
   return offsets;
 }
 
-// Loads / stores a vector at base + offset, only the lanes of `mask` when there is one.
-Value* loadLanes(KernelBuilder& kb, Value* base, Value* offset, Value* mask) {
-  if (!mask) return kb.loadVector(base, offset);
-  llvm::IRBuilder<>& ir = kb.ir();
-  auto* type = llvm::FixedVectorType::get(ir.getFloatTy(), kb.vectorWidth());
-  return ir.CreateMaskedLoad(type, ir.CreateInBoundsGEP(ir.getFloatTy(), base, offset), llvm::Align(4), mask, kb.zero());
-}
-
-void storeLanes(KernelBuilder& kb, Value* base, Value* offset, Value* vector, Value* mask) {
-  if (!mask) return kb.storeVector(base, offset, vector);
-  llvm::IRBuilder<>& ir = kb.ir();
-  ir.CreateMaskedStore(vector, ir.CreateInBoundsGEP(ir.getFloatTy(), base, offset), llvm::Align(4), mask);
-}
-
 void emitPlain(KernelBuilder& kb, const ElementwiseSpec& spec) {
   llvm::IRBuilder<>& ir = kb.ir();
   int width = kb.vectorWidth();
@@ -179,22 +165,18 @@ void emitPlain(KernelBuilder& kb, const ElementwiseSpec& spec) {
     for (size_t k = 0; k < count; ++k)
       if (shape.operands[k].back() == 1) invariant[k] = kb.loadBroadcast(operands[k], rowOffset[k]);
     Value* outRow = ir.CreateMul(row, kb.i64(inner));
-    auto vectorAt = [&](Value* j, Value* mask) {
+    auto vectorAt = [&](Value* j, int lanes) {  // lanes < V: the row's masked tail
       std::vector<Value*> r = evaluate(kb, spec, [&](int k) {
-        return invariant[k] ? invariant[k] : loadLanes(kb, operands[k], ir.CreateAdd(rowOffset[k], j), mask);
+        return invariant[k] ? invariant[k] : kb.loadLanes(operands[k], ir.CreateAdd(rowOffset[k], j), lanes);
       });
       for (size_t k = 0; k < outputs.size(); ++k)
-        storeLanes(kb, outputs[k], ir.CreateAdd(outRow, j), r[spec.results[k]], mask);
+        kb.storeLanes(outputs[k], ir.CreateAdd(outRow, j), r[spec.results[k]], lanes);
     };
     Value* end = ir.CreateAdd(first, kb.i64(chunk));
     end = ir.CreateSelect(ir.CreateICmpSLT(end, kb.i64(fullEnd)), end, kb.i64(fullEnd));
-    kb.forLoop(first, end, width, [&](Value* j) { vectorAt(j, nullptr); });
-    if (tail > 0) {
-      std::vector<llvm::Constant*> lanes;
-      for (int lane = 0; lane < width; ++lane) lanes.push_back(ir.getInt1(lane < tail));
-      Value* mask = llvm::ConstantVector::get(lanes);
-      kb.ifThen(ir.CreateICmpEQ(first, kb.i64((chunks - 1) * chunk)), [&] { vectorAt(kb.i64(fullEnd), mask); });
-    }
+    kb.forLoop(first, end, width, [&](Value* j) { vectorAt(j, width); });
+    if (tail > 0)
+      kb.ifThen(ir.CreateICmpEQ(first, kb.i64((chunks - 1) * chunk)), [&] { vectorAt(kb.i64(fullEnd), int(tail)); });
   });
 }
 

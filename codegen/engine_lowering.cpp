@@ -14,6 +14,10 @@ bool isStatic4dFloat(const ir::Value* value) {
          value->type.shape->size() == 4;
 }
 
+bool isStaticFloat(const ir::Value* value) {
+  return value && value->type.dtype == ir::DType::Float && value->type.hasStaticShape();
+}
+
 namespace {
 
 const std::unordered_map<std::string, Lowering::Handler>& handlers() {
@@ -48,6 +52,9 @@ const std::unordered_map<std::string, Lowering::Handler>& handlers() {
       {"Flatten", &Lowering::lowerReshape},
       {"Squeeze", &Lowering::lowerReshape},
       {"Unsqueeze", &Lowering::lowerReshape},
+      {"MatMul", &Lowering::lowerMatMul},
+      {"Gemm", &Lowering::lowerGemm},
+      {"Softmax", &Lowering::lowerSoftmax},
       {"Resize", &Lowering::lowerResize},
       {"Upsample", &Lowering::lowerResize},
       {"ConvTranspose", &Lowering::lowerConvTranspose},

@@ -19,6 +19,7 @@ struct ChannelGather;
 struct ChannelGatherMatch;
 struct ElementwiseContext;
 struct ElementwiseProgramBuilder;
+struct MatrixProduct;  // lower_matmul.cpp
 
 class Lowering {
  public:
@@ -33,6 +34,9 @@ class Lowering {
   std::string lowerPool(const ir::Node& node);
   std::string lowerChannelGather(const ir::Node& node);  // Concat, Split, Slice, channel shuffles
   std::string lowerReshape(const ir::Node& node);        // Reshape, Flatten, Squeeze, Unsqueeze
+  std::string lowerMatMul(const ir::Node& node);
+  std::string lowerGemm(const ir::Node& node);
+  std::string lowerSoftmax(const ir::Node& node);
   std::string lowerResize(const ir::Node& node);
   std::string lowerConvTranspose(const ir::Node& node);
 
@@ -60,6 +64,7 @@ class Lowering {
   const ir::Value* fuseEpilogue(const ir::Value* output, Epilogue& epilogue,
                                 std::vector<const ir::Value*>& residuals);
   std::optional<EpilogueStep> activationStep(const ir::Node& node) const;
+  std::string lowerMatrixProduct(const ir::Node& node, MatrixProduct& product);
   // Undoes the fusion since the last kernel (its generator gave up): the followers are lowered on their own.
   void unfuse();
 
@@ -89,5 +94,7 @@ class Lowering {
 
 // A 4-D float value with a static shape: what generated kernels accept.
 bool isStatic4dFloat(const ir::Value* value);
+// A float value of any rank with a static shape: what plain-layout kernels accept.
+bool isStaticFloat(const ir::Value* value);
 
 }  // namespace convopt::codegen

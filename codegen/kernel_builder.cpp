@@ -62,6 +62,24 @@ void KernelBuilder::storeVector(llvm::Value* base, llvm::Value* offset, llvm::Va
   builder_.CreateAlignedStore(vector, address, llvm::Align(4));
 }
 
+llvm::Value* KernelBuilder::laneMask(int lanes) {
+  std::vector<llvm::Constant*> bits;
+  for (int lane = 0; lane < vectorWidth_; ++lane) bits.push_back(builder_.getInt1(lane < lanes));
+  return llvm::ConstantVector::get(bits);
+}
+
+llvm::Value* KernelBuilder::loadLanes(llvm::Value* base, llvm::Value* offset, int lanes, float fill) {
+  if (lanes >= vectorWidth_) return loadVector(base, offset);
+  llvm::Value* address = builder_.CreateInBoundsGEP(builder_.getFloatTy(), base, offset);
+  return builder_.CreateMaskedLoad(vectorType_, address, llvm::Align(4), laneMask(lanes), splat(fill));
+}
+
+void KernelBuilder::storeLanes(llvm::Value* base, llvm::Value* offset, llvm::Value* vector, int lanes) {
+  if (lanes >= vectorWidth_) return storeVector(base, offset, vector);
+  llvm::Value* address = builder_.CreateInBoundsGEP(builder_.getFloatTy(), base, offset);
+  builder_.CreateMaskedStore(vector, address, llvm::Align(4), laneMask(lanes));
+}
+
 namespace {
 
 llvm::Value* globalTable(llvm::Function* function, llvm::Constant* data) {

@@ -39,6 +39,12 @@ class KernelBuilder {
   llvm::Value* loadVector(llvm::Value* base, llvm::Value* offset);
   llvm::Value* loadBroadcast(llvm::Value* base, llvm::Value* offset);
   void storeVector(llvm::Value* base, llvm::Value* offset, llvm::Value* vector);
+  // The first `lanes` lanes only (masked load/store; lanes == V is a plain
+  // access): tails of rows that are not a multiple of V. Loaded lanes past
+  // `lanes` hold `fill`.
+  llvm::Value* loadLanes(llvm::Value* base, llvm::Value* offset, int lanes, float fill = 0.0f);
+  void storeLanes(llvm::Value* base, llvm::Value* offset, llvm::Value* vector, int lanes);
+  llvm::Value* laneMask(int lanes);  // <V x i1>: the first `lanes` set
   // A read-only table baked into the module (precomputed indices or weights);
   // read with loadIndex / loadBroadcast, offsets counting elements.
   llvm::Value* constantTable(std::span<const int64_t> values);

@@ -32,4 +32,16 @@ int64_t pointwiseRowLength(int64_t height, int64_t width, int pixelsPerTile) {
   return width * height;
 }
 
+MatMulTile matmulTile(const Target& target, int64_t m, int64_t n) {
+  int64_t blocks = (n + target.vectorWidth - 1) / target.vectorWidth;
+  ConvTile broadcast = broadcastTile(target, blocks, false, m);
+  MatMulTile tile{broadcast.pixels, broadcast.outBlocks};
+  auto tiles = [&] { return (m + tile.rows - 1) / tile.rows * ((blocks + tile.blocks - 1) / tile.blocks); };
+  while (tiles() < kMinMatMulTiles && (tile.rows > 1 || tile.blocks > 1)) {
+    int& halved = tile.rows > 1 ? tile.rows : tile.blocks;
+    halved = (halved + 1) / 2;
+  }
+  return tile;
+}
+
 }  // namespace convopt::codegen

@@ -47,4 +47,17 @@ ConvTile gatherTile(const Target& target, int period, int64_t rowLength);
 inline constexpr int kPointwiseRowPixelTiles = 4;
 int64_t pointwiseRowLength(int64_t height, int64_t width, int pixelsPerTile);
 
+// GEMM tiles (matmul_kernel.h): `rows` rows of A, each element broadcast into
+// `blocks` N-vectors of B — the broadcast tile above, with A's rows as pixels
+// and N's vectors as output blocks — halved (rows first) while one matrix would
+// have fewer than kMinMatMulTiles tiles, so that a small product still splits
+// over two threads.
+inline constexpr int kMinMatMulTiles = 2;
+struct MatMulTile {
+  int rows = 1;
+  int blocks = 1;
+  bool operator==(const MatMulTile&) const = default;
+};
+MatMulTile matmulTile(const Target& target, int64_t m, int64_t n);
+
 }  // namespace convopt::codegen

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <random>
 
 #include "codegen/jit_engine.h"
@@ -9,20 +10,17 @@
 #include "runtime/reference/interpreter.h"
 
 namespace convopt::codegen::testing {
-
 namespace {
 
-ir::Tensor randomTensor(const std::vector<int64_t>& dims, std::mt19937& rng, bool positive) {
-  std::uniform_real_distribution<float> uniform(positive ? 0.5f : -1.0f, positive ? 1.5f : 1.0f);
+ir::Tensor randomTensor(const std::vector<int64_t>& dims, std::mt19937& rng, bool positive, float magnitude) {
+  std::uniform_real_distribution<float> uniform(positive ? 0.5f * magnitude : -magnitude,
+                                                positive ? 1.5f * magnitude : magnitude);
   ir::Tensor t(ir::DType::Float, dims);
   for (float& v : t.data<float>()) v = uniform(rng);
   return t;
 }
 
-// The first graph input is the model's input; the other float inputs are its
-// weights and become random initializers (ONNX text cannot spell them out);
-// variances and divisors are kept positive.
-runtime::TensorMap randomizeModel(ir::Model& model, unsigned seed) {
+runtime::TensorMap randomizeModel(ir::Model& model, const ReferenceCheck& check, unsigned seed) {
   std::mt19937 rng(seed);
   runtime::TensorMap inputs;
   std::vector<ir::Value*> declared = model.graph->inputs();
@@ -30,9 +28,9 @@ runtime::TensorMap randomizeModel(ir::Model& model, unsigned seed) {
     ir::Value* input = declared[i];
     if (input->isInitializer()) continue;
     bool positive = input->name() == "var" || input->name() == "divisor";
-    ir::Tensor t = randomTensor(input->type.staticShape(), rng, positive);
+    ir::Tensor t = randomTensor(input->type.staticShape(), rng, positive, check.magnitude);
     t.name = input->name();
-    if (i == 0)
+    if (int(i) < check.runtimeInputs)
       inputs[input->name()] = t;
     else
       model.graph->setInitializer(input, t);
@@ -42,23 +40,29 @@ runtime::TensorMap randomizeModel(ir::Model& model, unsigned seed) {
 
 }  // namespace
 
-std::string expectSameAsReference(const std::string& text, const char* cpu, int threads) {
+std::string expectSameAsReference(const std::string& text, const char* cpu, const ReferenceCheck& check) {
   ir::Model model = ir::parseModelText(text);
-  runtime::TensorMap inputs = randomizeModel(model, 7);
-  runtime::TensorMap expected = runtime::runReference(model, inputs);
-  JitEngine engine(model, shapesOf(inputs), {cpu, threads});
+  runtime::TensorMap inputs = randomizeModel(model, check, 7);
+  runtime::TensorMap expected = runtime::runReference(model, inputs);  // at the model's opset
+  JitEngine engine(model, shapesOf(inputs), {cpu, check.threads});
   runtime::TensorMap actual = engine.run(inputs);
   for (const auto& [name, want] : expected) {
     const ir::Tensor& got = actual.at(name);
     EXPECT_EQ(got.dims(), want.dims()) << name;
     auto a = got.data<float>(), e = want.data<float>();
     for (size_t i = 0; i < e.size(); ++i)
-      if (!(std::abs(a[i] - e[i]) <= 1e-4f * (1 + std::abs(e[i])))) {
+      if (!(std::abs(a[i] - e[i]) <= check.tolerance * (check.absolute + std::abs(e[i])))) {
         ADD_FAILURE() << name << "[" << i << "]: " << a[i] << " vs " << e[i] << "\n" << engine.explain();
         break;
       }
   }
   return engine.explain();
+}
+
+std::string expectSameAsReference(const std::string& text, const char* cpu, int threads) {
+  ReferenceCheck check;
+  check.threads = threads;
+  return expectSameAsReference(text, cpu, check);
 }
 
 std::string explainEngine(const std::string& text, const char* cpu) {

@@ -1,15 +1,25 @@
-// Compiled engine vs reference interpreter on small ONNX-text models, for the
-// codegen tests.
+// The oracle of the engine tests: a model written as ONNX text, compiled by
+// the JIT engine and run by the reference interpreter on the same random
+// inputs; every output must agree.
 #pragma once
 #include <string>
 
 namespace convopt::codegen::testing {
 
-// Parses `text`; the first graph input is the model's input, the other float
-// inputs become random initializers (ONNX text cannot spell them out; inputs
-// named "var" or "divisor" are kept positive). Runs the model through the JIT
-// engine for `cpu` and through the reference interpreter on the same random
-// input, expects every output to agree, and returns the engine's explanation.
+struct ReferenceCheck {
+  int threads = 2;
+  // The first `runtimeInputs` graph inputs are fed at run time; the other
+  // float inputs are weights and become random initializers (ONNX text cannot
+  // spell them out). Inputs named "var" or "divisor" are kept positive.
+  int runtimeInputs = 1;
+  float magnitude = 1;      // random values in [-magnitude, magnitude]
+  // |got - want| <= tolerance * (absolute + |want|)
+  float tolerance = 1e-4f;
+  float absolute = 1;
+};
+
+// Runs the model both ways; returns the engine's explanation (--explain).
+std::string expectSameAsReference(const std::string& text, const char* cpu, const ReferenceCheck& check);
 std::string expectSameAsReference(const std::string& text, const char* cpu, int threads = 2);
 
 // Compiles the model for its declared input shapes without running it; returns

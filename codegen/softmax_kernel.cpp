@@ -1,0 +1,67 @@
+#include "codegen/softmax_kernel.h"
+
+#include <functional>
+#include <limits>
+
+#include "codegen/epilogue_emitter.h"
+#include "codegen/kernel_builder.h"
+
+namespace convopt::codegen {
+namespace {
+
+using llvm::Value;
+
+// op folded over all lanes, the result in every lane (butterfly of shuffles).
+Value* acrossLanes(KernelBuilder& kb, Value* vector, const std::function<Value*(Value*, Value*)>& op) {
+  int width = kb.vectorWidth();
+  for (int distance = width / 2; distance >= 1; distance /= 2) {
+    std::vector<int> mask(width);
+    for (int lane = 0; lane < width; ++lane) mask[lane] = lane ^ distance;
+    vector = op(vector, kb.ir().CreateShuffleVector(vector, mask));
+  }
+  return vector;
+}
+
+}  // namespace
+
+void emitSoftmaxKernel(llvm::Module& module, const std::string& name, const SoftmaxSpec& spec, int vectorWidth) {
+  KernelBuilder kb(module, name, vectorWidth);
+  llvm::IRBuilder<>& ir = kb.ir();
+  Value* input = kb.buffer(0);
+  Value* output = kb.buffer(1);
+  int64_t full = spec.length / vectorWidth * vectorWidth;
+  int tail = int(spec.length % vectorWidth);
+  const float lowest = -std::numeric_limits<float>::infinity();
+  auto load = [&](llvm::AllocaInst* slot) { return ir.CreateLoad(slot->getAllocatedType(), slot); };
+  kb.forLoop(kb.begin(), kb.end(), 1, [&](Value* row) {
+    Value* base = ir.CreateMul(row, kb.i64(spec.length));
+    // body(offset, lanes) over the row's vectors: the full ones in a loop, then the masked tail.
+    // Kept loops: unrolled, the exp's constants and temporaries of several vectors spill on AVX2.
+    auto overRow = [&](const std::function<void(Value*, int)>& body) {
+      if (full > 0)
+        kb.forLoop(kb.i64(0), kb.i64(full), vectorWidth, [&](Value* i) { body(ir.CreateAdd(base, i), vectorWidth); },
+                   KernelBuilder::Unroll::Never);
+      if (tail > 0) body(ir.CreateAdd(base, kb.i64(full)), tail);
+    };
+    llvm::AllocaInst* maximum = kb.vectorVariable(kb.splat(lowest));
+    overRow([&](Value* offset, int lanes) {
+      ir.CreateStore(kb.max(load(maximum), kb.loadLanes(input, offset, lanes, lowest)), maximum);
+    });
+    Value* rowMax = acrossLanes(kb, load(maximum), [&](Value* x, Value* y) { return kb.max(x, y); });
+    llvm::AllocaInst* sum = kb.vectorVariable(kb.zero());
+    overRow([&](Value* offset, int lanes) {
+      Value* e = emitExp(kb, ir.CreateFSub(kb.loadLanes(input, offset, lanes), rowMax));
+      kb.storeLanes(output, offset, e, lanes);
+      if (lanes < vectorWidth) e = ir.CreateSelect(kb.laneMask(lanes), e, kb.zero());
+      ir.CreateStore(ir.CreateFAdd(load(sum), e), sum);
+    });
+    Value* scale = ir.CreateFDiv(kb.splat(1.0f), acrossLanes(kb, load(sum), [&](Value* x, Value* y) {
+                                   return ir.CreateFAdd(x, y);
+                                 }));
+    overRow([&](Value* offset, int lanes) {
+      kb.storeLanes(output, offset, ir.CreateFMul(kb.loadLanes(output, offset, lanes), scale), lanes);
+    });
+  });
+}
+
+}  // namespace convopt::codegen
