@@ -36,25 +36,24 @@ struct Tile {
 
 class ConvEmitter {
  public:
-  ConvEmitter(KernelBuilder& kb, const ConvPlan& plan)
-      : kb_(kb), ir_(kb.ir()), plan_(plan), s_(plan.view), width_(kb.vectorWidth()),
+  ConvEmitter(KernelBuilder& kb, const ConvPart& part)
+      : kb_(kb), ir_(kb.ir()), plan_(part.plan), s_(part.plan.view), width_(kb.vectorWidth()),
         inBlocks_(ceilDiv(s_.inChannels, width_)), outBlocks_(ceilDiv(s_.outChannels, width_)),
-        tiles_(tileCounts(plan, width_)) {}
+        tiles_(tileCounts(part.plan, width_)), weightOffset_(part.weightOffset) {}
 
-  void emit() {
-    input_ = kb_.buffer(0), weights_ = kb_.buffer(1), bias_ = kb_.buffer(2), output_ = kb_.buffer(3);
+  // The computation of one work unit (of this convolution's own numbering).
+  void emitUnit(Value* unit) {
+    input_ = kb_.buffer(0), bias_ = kb_.buffer(2), output_ = kb_.buffer(3);
+    weights_ = ir_.CreateInBoundsGEP(ir_.getFloatTy(), kb_.buffer(1), kb_.i64(weightOffset_));
     for (int k = 0; k < s_.epilogue.residualCount(); ++k) residuals_.push_back(kb_.buffer(4 + k));
-    kb_.forLoop(kb_.begin(), kb_.end(), 1, [&](Value* unit) {
-      oh_ = ir_.CreateSRem(unit, kb_.i64(s_.outHeight));
-      Value* rest = ir_.CreateSDiv(unit, kb_.i64(s_.outHeight));
-      Value* tile = ir_.CreateSRem(rest, kb_.i64(tiles_.total()));
-      n_ = ir_.CreateSDiv(rest, kb_.i64(tiles_.total()));
-      Value* isFull = ir_.CreateICmpSLT(tile, kb_.i64(tiles_.full));
-      if (tiles_.full > 0) kb_.ifThen(isFull, [&] { emitRow({tile, -1, plan_.tile.outBlocks}); });
-      if (tiles_.tailBlocks > 0)
-        kb_.ifThen(ir_.CreateNot(isFull),
-                   [&] { emitRow({kb_.i64(tiles_.full), tiles_.full, int(tiles_.tailBlocks)}); });
-    });
+    oh_ = ir_.CreateSRem(unit, kb_.i64(s_.outHeight));
+    Value* rest = ir_.CreateSDiv(unit, kb_.i64(s_.outHeight));
+    Value* tile = ir_.CreateSRem(rest, kb_.i64(tiles_.total()));
+    n_ = ir_.CreateSDiv(rest, kb_.i64(tiles_.total()));
+    Value* isFull = ir_.CreateICmpSLT(tile, kb_.i64(tiles_.full));
+    if (tiles_.full > 0) kb_.ifThen(isFull, [&] { emitRow({tile, -1, plan_.tile.outBlocks}); });
+    if (tiles_.tailBlocks > 0)
+      kb_.ifThen(ir_.CreateNot(isFull), [&] { emitRow({kb_.i64(tiles_.full), tiles_.full, int(tiles_.tailBlocks)}); });
   }
 
  private:
@@ -67,7 +66,7 @@ class ConvEmitter {
     blocks_.clear();
     for (int i = 0; i < tile.blocks; ++i) blocks_.push_back(ir_.CreateAdd(firstBlock, kb_.i64(i)));
     setInputBase(tile);
-    int64_t lo = std::min(s_.outWidth, ceilDiv(s_.padLeft, s_.strideW));
+    int64_t lo = std::min(s_.outWidth, ceilDiv(std::max<int64_t>(s_.padLeft, 0), s_.strideW));
     int64_t lastInterior = s_.inWidth - 1 - (s_.kernelW - 1) * s_.dilationW + s_.padLeft;
     int64_t hi = lastInterior < 0 ? 0 : std::min(s_.outWidth, lastInterior / s_.strideW + 1);
     hi = std::max(hi, lo);
@@ -130,9 +129,12 @@ class ConvEmitter {
   }
 
   Value* outputOffset(Value* block, Value* ow) {
+    const OutputPlacement& at = s_.placement;
     Value* plane = ir_.CreateAdd(ir_.CreateMul(n_, kb_.i64(outBlocks_)), block);
-    Value* row = ir_.CreateAdd(ir_.CreateMul(plane, kb_.i64(s_.outHeight)), oh_);
-    return ir_.CreateMul(ir_.CreateAdd(ir_.CreateMul(row, kb_.i64(s_.outWidth)), ow), kb_.i64(width_));
+    Value* oh = at.isDense() ? oh_ : ir_.CreateAdd(ir_.CreateMul(oh_, kb_.i64(at.rowStep)), kb_.i64(at.rowOffset));
+    if (!at.isDense()) ow = ir_.CreateAdd(ir_.CreateMul(ow, kb_.i64(at.colStep)), kb_.i64(at.colOffset));
+    Value* row = ir_.CreateAdd(ir_.CreateMul(plane, kb_.i64(s_.storedHeight())), oh);
+    return ir_.CreateMul(ir_.CreateAdd(ir_.CreateMul(row, kb_.i64(s_.storedWidth())), ow), kb_.i64(width_));
   }
 
   Value* weightOffset(Value* block, Value* kh, Value* kw, Value* j) {
@@ -294,6 +296,7 @@ class ConvEmitter {
   int width_;
   int64_t inBlocks_, outBlocks_;
   TileCounts tiles_;
+  int64_t weightOffset_;
   Value *input_ = nullptr, *weights_ = nullptr, *bias_ = nullptr, *output_ = nullptr;
   std::vector<Value*> residuals_;
   Value *n_ = nullptr, *oh_ = nullptr, *blockShift_ = nullptr;
@@ -304,13 +307,34 @@ class ConvEmitter {
 
 }  // namespace
 
-void emitConvKernel(llvm::Module& module, const std::string& name, const ConvPlan& plan, int vectorWidth) {
+void emitConvKernel(llvm::Module& module, const std::string& name, const std::vector<ConvPart>& parts,
+                    int vectorWidth) {
   KernelBuilder kb(module, name, vectorWidth);
-  ConvEmitter(kb, plan).emit();
+  kb.forLoop(kb.begin(), kb.end(), 1, [&](Value* unit) {
+    if (parts.size() == 1) return ConvEmitter(kb, parts[0]).emitUnit(unit);
+    int64_t first = 0;
+    for (const ConvPart& part : parts) {
+      int64_t last = first + convWorkUnits(part.plan, vectorWidth);
+      llvm::IRBuilder<>& ir = kb.ir();
+      Value* mine = ir.CreateAnd(ir.CreateICmpSGE(unit, kb.i64(first)), ir.CreateICmpSLT(unit, kb.i64(last)));
+      kb.ifThen(mine, [&] { ConvEmitter(kb, part).emitUnit(ir.CreateSub(unit, kb.i64(first))); });
+      first = last;
+    }
+  });
+}
+
+void emitConvKernel(llvm::Module& module, const std::string& name, const ConvPlan& plan, int vectorWidth) {
+  emitConvKernel(module, name, std::vector<ConvPart>{{plan, 0}}, vectorWidth);
 }
 
 int64_t convWorkUnits(const ConvPlan& plan, int vectorWidth) {
   return plan.view.batch * tileCounts(plan, vectorWidth).total() * plan.view.outHeight;
+}
+
+int64_t convWorkUnits(const std::vector<ConvPart>& parts, int vectorWidth) {
+  int64_t units = 0;
+  for (const ConvPart& part : parts) units += convWorkUnits(part.plan, vectorWidth);
+  return units;
 }
 
 }  // namespace convopt::codegen

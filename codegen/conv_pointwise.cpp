@@ -8,6 +8,7 @@ namespace convopt::codegen {
 ConvPlanResult planPointwise(const ConvSpec& spec, const Target& target) {
   if (!spec.isPointwise()) return {std::nullopt, "pointwise: not a 1x1 stride-1 unpadded conv"};
   if (spec.group != 1) return {std::nullopt, "pointwise: grouped"};
+  if (!spec.placement.isDense()) return {std::nullopt, "pointwise: output not stored densely"};
   int64_t outBlocks = (spec.outChannels + target.vectorWidth - 1) / target.vectorWidth;
   int64_t pixels = spec.outHeight * spec.outWidth;
   ConvTile tile = broadcastTile(target, outBlocks, false, pixels);

@@ -55,6 +55,9 @@ const std::unordered_map<std::string, Lowering::Handler>& handlers() {
       {"MatMul", &Lowering::lowerMatMul},
       {"Gemm", &Lowering::lowerGemm},
       {"Softmax", &Lowering::lowerSoftmax},
+      {"Resize", &Lowering::lowerResize},
+      {"Upsample", &Lowering::lowerResize},
+      {"ConvTranspose", &Lowering::lowerConvTranspose},
   };
   return table;
 }

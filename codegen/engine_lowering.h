@@ -37,6 +37,8 @@ class Lowering {
   std::string lowerMatMul(const ir::Node& node);
   std::string lowerGemm(const ir::Node& node);
   std::string lowerSoftmax(const ir::Node& node);
+  std::string lowerResize(const ir::Node& node);
+  std::string lowerConvTranspose(const ir::Node& node);
 
  private:
   int vectorWidth() const { return target_.vectorWidth; }
@@ -63,6 +65,8 @@ class Lowering {
                                 std::vector<const ir::Value*>& residuals);
   std::optional<EpilogueStep> activationStep(const ir::Node& node) const;
   std::string lowerMatrixProduct(const ir::Node& node, MatrixProduct& product);
+  // Undoes the fusion since the last kernel (its generator gave up): the followers are lowered on their own.
+  void unfuse();
 
   // Channel gathers (lower_channels.cpp).
   std::function<const ir::Tensor*(const ir::Value*)> constantLookup() const {

@@ -113,4 +113,9 @@ const ir::Value* Lowering::fuseEpilogue(const ir::Value* output, Epilogue& epilo
   }
 }
 
+void Lowering::unfuse() {
+  for (const ir::Node* fused : pendingFused_) fused_.erase(fused);
+  pendingFused_.clear();
+}
+
 }  // namespace convopt::codegen

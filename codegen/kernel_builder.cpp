@@ -1,7 +1,7 @@
 #include "codegen/kernel_builder.h"
 
-#include <vector>
-
+#include <llvm/IR/Constants.h>
+#include <llvm/IR/GlobalVariable.h>
 #include <llvm/IR/Intrinsics.h>
 
 namespace convopt::codegen {
@@ -78,6 +78,28 @@ void KernelBuilder::storeLanes(llvm::Value* base, llvm::Value* offset, llvm::Val
   if (lanes >= vectorWidth_) return storeVector(base, offset, vector);
   llvm::Value* address = builder_.CreateInBoundsGEP(builder_.getFloatTy(), base, offset);
   builder_.CreateMaskedStore(vector, address, llvm::Align(4), laneMask(lanes));
+}
+
+namespace {
+
+llvm::Value* globalTable(llvm::Function* function, llvm::Constant* data) {
+  return new llvm::GlobalVariable(*function->getParent(), data->getType(), true, llvm::GlobalValue::PrivateLinkage,
+                                  data, function->getName() + ".table");
+}
+
+}  // namespace
+
+llvm::Value* KernelBuilder::constantTable(std::span<const int64_t> values) {
+  return globalTable(function_, llvm::ConstantDataArray::get(builder_.getContext(), llvm::ArrayRef(values.data(), values.size())));
+}
+
+llvm::Value* KernelBuilder::constantTable(std::span<const float> values) {
+  return globalTable(function_, llvm::ConstantDataArray::get(builder_.getContext(), llvm::ArrayRef(values.data(), values.size())));
+}
+
+llvm::Value* KernelBuilder::loadIndex(llvm::Value* table, llvm::Value* offset) {
+  llvm::Value* address = builder_.CreateInBoundsGEP(builder_.getInt64Ty(), table, offset);
+  return builder_.CreateLoad(builder_.getInt64Ty(), address);
 }
 
 llvm::Value* KernelBuilder::fma(llvm::Value* a, llvm::Value* b, llvm::Value* accumulator) {

@@ -8,6 +8,7 @@
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <span>
 #include <string>
 
 #include <llvm/IR/IRBuilder.h>
@@ -44,6 +45,11 @@ class KernelBuilder {
   llvm::Value* loadLanes(llvm::Value* base, llvm::Value* offset, int lanes, float fill = 0.0f);
   void storeLanes(llvm::Value* base, llvm::Value* offset, llvm::Value* vector, int lanes);
   llvm::Value* laneMask(int lanes);  // <V x i1>: the first `lanes` set
+  // A read-only table baked into the module (precomputed indices or weights);
+  // read with loadIndex / loadBroadcast, offsets counting elements.
+  llvm::Value* constantTable(std::span<const int64_t> values);
+  llvm::Value* constantTable(std::span<const float> values);
+  llvm::Value* loadIndex(llvm::Value* table, llvm::Value* offset);
   llvm::Value* fma(llvm::Value* a, llvm::Value* b, llvm::Value* accumulator);
   llvm::Value* max(llvm::Value* a, llvm::Value* b);
   llvm::Value* min(llvm::Value* a, llvm::Value* b);

@@ -27,9 +27,7 @@ std::string Lowering::lowerConv(const ir::Node& node) {
   spec.epilogue = epilogue;
   ConvPlanResult result = planConv(spec, target_);
   if (!result.plan) {
-    // Undo the fusion: the followers are lowered on their own.
-    for (const ir::Node* fused : pendingFused_) fused_.erase(fused);
-    pendingFused_.clear();
+    unfuse();
     return result.reason;
   }
   int width = vectorWidth();

@@ -11,8 +11,6 @@
 namespace convopt::runtime::reference {
 namespace {
 
-int64_t floorDiv(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
-
 // One kernel offset `kpos` pairs position p of the strided side with position
 // p*stride + kpos*dilation - padBegin of the dense side (Conv: output is the
 // strided side, input the dense one; ConvTranspose: the other way round).
@@ -149,48 +147,6 @@ std::vector<Tensor> conv(const KernelContext& ctx) {
   return {convolution(ctx, ops)};
 }
 
-// ConvTranspose's geometry: explicit pads, or pads derived from output_shape /
-// auto_pad (ONNX: SAME_UPPER puts the smaller half of the padding first).
-WindowGeometry transposedWindow(const KernelContext& ctx, const ConvOperands& ops) {
-  const size_t rank = ops.kernel.size();
-  WindowGeometry g;
-  g.input = spatialOf(ops.x);
-  g.kernel = ops.kernel;
-  g.strides = ctx.getInts("strides", std::vector<int64_t>(rank, 1));
-  g.dilations = ctx.getInts("dilations", std::vector<int64_t>(rank, 1));
-  std::vector<int64_t> pads = ctx.getInts("pads", std::vector<int64_t>(2 * rank, 0));
-  std::vector<int64_t> outputPadding = ctx.getInts("output_padding", std::vector<int64_t>(rank, 0));
-  std::vector<int64_t> outputShape = ctx.getInts("output_shape");
-  std::string autoPad = ctx.getString("auto_pad", "NOTSET");
-  if (g.strides.size() != rank || g.dilations.size() != rank || pads.size() != 2 * rank ||
-      outputPadding.size() != rank || (!outputShape.empty() && outputShape.size() < rank))
-    ctx.fail("strides/dilations/pads/output_padding/output_shape do not match {} spatial dims", rank);
-  for (size_t i = 0; i < rank; ++i)
-    if (g.strides[i] < 1 || g.dilations[i] < 1) ctx.fail("strides and dilations must be positive");
-  if (!outputShape.empty()) outputShape.erase(outputShape.begin(), outputShape.end() - rank);
-  bool same = autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER";
-  g.output.resize(rank);
-  g.padBegin.resize(rank);
-  g.padEnd.resize(rank);
-  for (size_t i = 0; i < rank; ++i) {
-    int64_t full = g.strides[i] * (g.input[i] - 1) + outputPadding[i] + (g.kernel[i] - 1) * g.dilations[i] + 1;
-    if (!outputShape.empty() || same) {
-      g.output[i] = outputShape.empty() ? g.input[i] * g.strides[i] : outputShape[i];
-      int64_t total = full - g.output[i];  // negative when output_shape asks for more
-      g.padBegin[i] = autoPad == "SAME_UPPER" ? floorDiv(total, 2) : total - floorDiv(total, 2);
-      g.padEnd[i] = total - g.padBegin[i];
-    } else {
-      if (autoPad != "NOTSET" && autoPad != "VALID") ctx.fail("unknown auto_pad '{}'", autoPad);
-      bool valid = autoPad == "VALID";
-      g.padBegin[i] = valid ? 0 : pads[i];
-      g.padEnd[i] = valid ? 0 : pads[rank + i];
-      g.output[i] = full - g.padBegin[i] - g.padEnd[i];
-    }
-    if (g.output[i] <= 0) ctx.fail("output spatial dim {} would be {}", i, g.output[i]);
-  }
-  return g;
-}
-
 std::vector<Tensor> convTranspose(const KernelContext& ctx) {
   ConvOperands ops = readOperands(ctx, 1);
   requireFloat(ctx, ops.x, "X");
@@ -199,7 +155,7 @@ std::vector<Tensor> convTranspose(const KernelContext& ctx) {
   if (ops.w.dims()[0] != inC || inC % ops.group != 0)
     ctx.fail("W has {} input channels for X's {} (group {})", ops.w.dims()[0], inC, ops.group);
   const int64_t groupIn = inC / ops.group;
-  WindowGeometry g = transposedWindow(ctx, ops);
+  WindowGeometry g = transposedWindow(ctx, spatialOf(ops.x), ops.kernel);
   Tensor y = outputWithBias(ctx, ops, outC, g.output);
   const int64_t inPlane = product(g.input), outPlane = product(g.output), kSize = product(ops.kernel);
   auto xs = ops.x.data<float>();

@@ -22,6 +22,14 @@ struct WindowGeometry {
 WindowGeometry slidingWindow(const KernelContext& ctx, std::vector<int64_t> input, std::vector<int64_t> kernel,
                              bool ceilMode);
 
+// ConvTranspose's geometry over `input` with `kernel`: explicit pads, or pads
+// derived from output_shape / auto_pad (ONNX: SAME_UPPER puts the smaller half
+// of the padding first; pads are negative when output_shape asks for more).
+WindowGeometry transposedWindow(const KernelContext& ctx, std::vector<int64_t> input, std::vector<int64_t> kernel);
+
+// Division rounding toward negative infinity (b > 0).
+inline int64_t floorDiv(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
+
 // Calls fn(index) for every multi-index below `dims` in row-major order.
 template <typename Fn>
 void forEachIndex(const std::vector<int64_t>& dims, Fn&& fn) {

@@ -65,4 +65,8 @@ std::string expectSameAsReference(const std::string& text, const char* cpu, int 
   return expectSameAsReference(text, cpu, check);
 }
 
+std::string explainEngine(const std::string& text, const char* cpu) {
+  return JitEngine(ir::parseModelText(text), {}, {cpu, 1}).explain();
+}
+
 }  // namespace convopt::codegen::testing

@@ -22,4 +22,8 @@ struct ReferenceCheck {
 std::string expectSameAsReference(const std::string& text, const char* cpu, const ReferenceCheck& check);
 std::string expectSameAsReference(const std::string& text, const char* cpu, int threads = 2);
 
+// Compiles the model for its declared input shapes without running it; returns
+// the engine's explanation (for nodes that fall back on purpose).
+std::string explainEngine(const std::string& text, const char* cpu);
+
 }  // namespace convopt::codegen::testing
