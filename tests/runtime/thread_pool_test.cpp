@@ -24,8 +24,10 @@ TEST(ThreadPool, EveryUnitRunsExactlyOnce) {
         calls.fetch_add(1);
       });
       for (int64_t u = 0; u < units; ++u) ASSERT_EQ(visits[u].load(), 1) << "unit " << u << " of " << units;
-      // Chunks: at most kChunksPerThread per thread, plus the remainder's.
-      EXPECT_LE(calls.load(), std::max<int64_t>(1, std::min<int64_t>(units, threads * ThreadPool::kChunksPerThread + 1)));
+      // Chunks of units / (threads * kChunksPerThread) units, rounded down: fewer
+      // than twice that many calls, and never more than one per unit.
+      int64_t chunks = threads * ThreadPool::kChunksPerThread;
+      EXPECT_LE(calls.load(), threads == 1 ? std::min<int64_t>(units, 1) : std::min(units, 2 * chunks));
     }
   }
 }
