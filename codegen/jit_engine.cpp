@@ -137,7 +137,6 @@ runtime::TensorMap JitEngine::Impl::run(const runtime::TensorMap& inputs) {
     std::memcpy(slotAddress(storage.plain), it->second.bytes().data(), it->second.byteSize());
   }
   std::vector<float*> buffers;
-  if (profiling && stepMs.size() != program.steps.size()) stepMs.assign(program.steps.size(), 0.0);
   for (size_t index = 0; index < program.steps.size(); ++index) {
     const Step& step = program.steps[index];
     auto start = profiling ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point();
@@ -206,12 +205,12 @@ void JitEngine::setProfiling(bool on) {
   impl_->profiledRuns = 0;
 }
 
-std::vector<StepProfile> JitEngine::profile(int* runs) const {
-  if (runs) *runs = impl_->profiledRuns;
+std::vector<StepProfile> JitEngine::profile() const {
   std::vector<StepProfile> result;
   for (size_t i = 0; i < impl_->program.steps.size(); ++i) {
     const Step& step = impl_->program.steps[i];
-    result.push_back({step.category, step.label, i < impl_->stepMs.size() ? impl_->stepMs[i] : 0.0});
+    double total = i < impl_->stepMs.size() ? impl_->stepMs[i] : 0.0;  // empty before setProfiling
+    result.push_back({step.category, step.label, impl_->profiledRuns ? total / impl_->profiledRuns : 0.0});
   }
   return result;
 }

@@ -18,11 +18,11 @@ struct FallbackNode {
   int outputRank = -1;  // of its first output, -1 if unknown
 };
 
-// Time spent in one step of the compiled program, summed over the profiled runs.
+// Time spent in one step of the compiled program, averaged over the profiled runs.
 struct StepProfile {
   std::string category;  // kernel family ("pointwise", "elementwise", ...), "reorder ...", "fallback <op>"
   std::string label;     // the node, or the reordered value
-  double totalMs = 0;
+  double ms = 0;
 };
 
 struct EngineOptions {
@@ -47,9 +47,9 @@ class JitEngine {
   int threads() const;
   void setThreads(int threads);  // 0: one per hardware thread
   // Profiling times every step of the following runs (a clock read per step);
-  // profile() returns the sums, in program order, and how many runs they cover.
+  // profile() returns each step's mean time, in program order.
   void setProfiling(bool on);
-  std::vector<StepProfile> profile(int* runs = nullptr) const;
+  std::vector<StepProfile> profile() const;
 
   struct Impl;
 

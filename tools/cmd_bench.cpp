@@ -40,12 +40,12 @@ struct CategoryTime {
   int steps = 0;
 };
 
-// Per-run milliseconds by category, largest first.
-std::vector<CategoryTime> byCategory(const std::vector<codegen::StepProfile>& steps, int runs) {
+// Milliseconds per run by category, largest first.
+std::vector<CategoryTime> byCategory(const std::vector<codegen::StepProfile>& steps) {
   std::map<std::string, CategoryTime> sums;
   for (const codegen::StepProfile& step : steps) {
     CategoryTime& sum = sums[step.category];
-    sum.category = step.category, sum.ms += step.totalMs / runs, ++sum.steps;
+    sum.category = step.category, sum.ms += step.ms, ++sum.steps;
   }
   std::vector<CategoryTime> result;
   for (auto& [name, sum] : sums) result.push_back(sum);
@@ -58,30 +58,29 @@ std::vector<codegen::StepProfile> profileRuns(codegen::JitEngine& engine, const 
   for (int i = 0; i < runs; ++i) engine.run(inputs);
   std::vector<codegen::StepProfile> steps = engine.profile();
   engine.setProfiling(false);
-  for (codegen::StepProfile& step : steps) step.totalMs /= runs;  // per run from here on
   return steps;
 }
 
 nlohmann::json profileJson(const std::vector<codegen::StepProfile>& steps) {
   nlohmann::json categories = nlohmann::json::array(), list = nlohmann::json::array();
-  for (const CategoryTime& c : byCategory(steps, 1))
+  for (const CategoryTime& c : byCategory(steps))
     categories.push_back({{"category", c.category}, {"ms", c.ms}, {"steps", c.steps}});
   for (const codegen::StepProfile& step : steps)
-    list.push_back({{"category", step.category}, {"label", step.label}, {"ms", step.totalMs}});
+    list.push_back({{"category", step.category}, {"label", step.label}, {"ms", step.ms}});
   return {{"categories", categories}, {"steps", list}};
 }
 
 void printProfile(std::vector<codegen::StepProfile> steps, int top) {
   double total = 0;
-  for (const codegen::StepProfile& step : steps) total += step.totalMs;
+  for (const codegen::StepProfile& step : steps) total += step.ms;
   fmt::print("\n{:<28} {:>10} {:>7} {:>6}\n", "time by category", "ms/run", "share", "steps");
-  for (const CategoryTime& c : byCategory(steps, 1))
+  for (const CategoryTime& c : byCategory(steps))
     fmt::print("{:<28} {:>10.3f} {:>6.1f}% {:>6}\n", c.category, c.ms, 100 * c.ms / total, c.steps);
-  std::stable_sort(steps.begin(), steps.end(), [](const auto& a, const auto& b) { return a.totalMs > b.totalMs; });
+  std::stable_sort(steps.begin(), steps.end(), [](const auto& a, const auto& b) { return a.ms > b.ms; });
   fmt::print("\n{:<28} {:<44} {:>10} {:>7}\n", fmt::format("top {} steps", top), "node / value", "ms/run", "share");
   for (size_t i = 0; i < steps.size() && int(i) < top; ++i)
-    fmt::print("{:<28} {:<44} {:>10.3f} {:>6.1f}%\n", steps[i].category, steps[i].label, steps[i].totalMs,
-               100 * steps[i].totalMs / total);
+    fmt::print("{:<28} {:<44} {:>10.3f} {:>6.1f}%\n", steps[i].category, steps[i].label, steps[i].ms,
+               100 * steps[i].ms / total);
 }
 
 void bench(const BenchOptions& o) {
