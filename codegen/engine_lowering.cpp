@@ -9,14 +9,11 @@
 
 namespace convopt::codegen {
 
-bool isStatic4dFloat(const ir::Value* value) {
-  return value && value->type.dtype == ir::DType::Float && value->type.hasStaticShape() &&
-         value->type.shape->size() == 4;
-}
-
 bool isStaticFloat(const ir::Value* value) {
   return value && value->type.dtype == ir::DType::Float && value->type.hasStaticShape();
 }
+
+bool isStatic4dFloat(const ir::Value* value) { return isStaticFloat(value) && value->type.shape->size() == 4; }
 
 namespace {
 
