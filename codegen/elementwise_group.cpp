@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "codegen/engine_lowering.h"
 #include "codegen/epilogue_patterns.h"
 
 namespace convopt::codegen {
@@ -13,23 +14,10 @@ constexpr size_t kMaxGroupNodes = 64;
 // How far back a joining node may pull in producers of its other operands.
 constexpr int kMaxPullDepth = 4;
 
-bool isFloatStatic(const ir::Value* value) {
-  return value && value->type.dtype == ir::DType::Float && value->type.hasStaticShape();
-}
-
 std::optional<float> scalarConstant(const ir::Value* value, const ElementwiseContext& context) {
   const ir::Tensor* t = context.constantOf(value);
   if (!t || t->dtype() != ir::DType::Float || t->numel() != 1) return std::nullopt;
   return t->data<float>()[0];
-}
-
-// dims right-aligned to the output's rank broadcast to it: each is 1 or the output's.
-bool broadcastsTo(std::vector<int64_t> dims, const std::vector<int64_t>& out) {
-  if (dims.size() > out.size()) return false;
-  dims.insert(dims.begin(), out.size() - dims.size(), 1);
-  for (size_t d = 0; d < out.size(); ++d)
-    if (dims[d] != 1 && dims[d] != out[d]) return false;
-  return true;
 }
 
 // A value's shape as a [N|1, C, 1, 1] per-channel operand of a blocked `out`.
@@ -72,7 +60,7 @@ std::optional<std::vector<size_t>> elementwiseDataInputs(const ir::Node& node, c
 
 std::optional<ElementwiseOperand> classifyOperand(const ir::Value* value, ElementwiseLayout layout,
                                                   const std::vector<int64_t>& dims, const ElementwiseContext& context) {
-  if (!isFloatStatic(value)) return std::nullopt;
+  if (!isStaticFloat(value)) return std::nullopt;
   const ir::Tensor* constant = context.constantOf(value);
   if (!constant && !context.isComputed(value)) return std::nullopt;
   std::vector<int64_t> shape = value->type.staticShape();
@@ -107,7 +95,7 @@ class GroupMatcher {
   bool collectJoin(const ir::Node& node, std::vector<const ir::Node*>& adds, int depth) const {
     std::string why;
     std::optional<std::vector<size_t>> inputs = elementwiseDataInputs(node, c_, why);
-    if (!inputs || !isFloatStatic(node.output(0)) || node.output(0)->type.staticShape() != g_.dims) return false;
+    if (!inputs || !isStaticFloat(node.output(0)) || node.output(0)->type.staticShape() != g_.dims) return false;
     if (g_.layout == ElementwiseLayout::Plain && node.opType == "BatchNormalization") return false;
     for (size_t i : *inputs) {
       const ir::Value* value = node.input(i);
@@ -185,7 +173,7 @@ std::variant<ElementwiseGroup, std::string> matchElementwiseGroup(const ir::Node
   std::optional<std::vector<size_t>> inputs = elementwiseDataInputs(seed, context, why);
   if (!inputs) return why;
   const ir::Value* out = seed.output(0);
-  if (!isFloatStatic(out)) return "output is not a statically shaped float tensor";
+  if (!isStaticFloat(out)) return "output is not a statically shaped float tensor";
   ElementwiseGroup group;
   group.dims = out->type.staticShape();
   auto fits = [&](ElementwiseLayout layout) {

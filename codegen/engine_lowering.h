@@ -96,5 +96,7 @@ class Lowering {
 bool isStatic4dFloat(const ir::Value* value);
 // A float value of any rank with a static shape: what plain-layout kernels accept.
 bool isStaticFloat(const ir::Value* value);
+// Whether `dims`, right-aligned to `target`'s rank, broadcasts to `target` without growing it.
+bool broadcastsTo(const std::vector<int64_t>& dims, const std::vector<int64_t>& target);
 
 }  // namespace convopt::codegen

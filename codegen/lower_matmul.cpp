@@ -57,14 +57,6 @@ void transpose2d(MatrixOperand& operand) {
   operand.data = std::move(data), operand.dims = {columns, rows};
 }
 
-// Whether `dims` broadcasts to `target` without growing it.
-bool broadcastsTo(const std::vector<int64_t>& dims, const std::vector<int64_t>& target) {
-  if (dims.size() > target.size()) return false;
-  for (size_t i = 1; i <= dims.size(); ++i)
-    if (dims[dims.size() - i] != 1 && dims[dims.size() - i] != target[target.size() - i]) return false;
-  return true;
-}
-
 // Dims of (or broadcasting to) a MatMul's ONNX output as dims of its promoted
 // output [batch.., M, N]: the M or N that a 1-D operand drops comes back as 1.
 std::vector<int64_t> promoted(std::vector<int64_t> dims, size_t outputRank, bool aVector, bool bVector) {
