@@ -6,6 +6,7 @@
 #include <map>
 
 #include "codegen/engine_lowering.h"
+#include "runtime/reference/slice_range.h"
 
 namespace convopt::codegen {
 
@@ -101,10 +102,7 @@ std::string matchSlice(const ir::Node& node, const ConstantLookup& constantOf, i
     if (axis < 0 || axis > 3 || seen[axis] || step == 0) return "invalid or repeated axis, or step 0";
     seen[axis] = true;
     const int64_t len = dims[axis];
-    int64_t start = starts[i] < 0 ? starts[i] + len : starts[i], end = ends[i] < 0 ? ends[i] + len : ends[i];
-    start = step > 0 ? std::clamp<int64_t>(start, 0, len) : std::clamp<int64_t>(start, 0, len - 1);
-    end = step > 0 ? std::clamp<int64_t>(end, 0, len) : std::clamp<int64_t>(end, -1, len - 1);
-    int64_t count = std::max<int64_t>(0, step > 0 ? (end - start + step - 1) / step : (start - end - step - 1) / -step);
+    auto [start, count] = runtime::reference::sliceRange(starts[i], ends[i], step, len);
     if (axis == 1) {
       if (count == 0) return "empty slice";
       gather.channels = range(0, start, count, step);

@@ -6,6 +6,7 @@
 #include <fmt/ranges.h>
 
 #include "runtime/reference/elementwise.h"
+#include "runtime/reference/slice_range.h"
 #include "runtime/reference/spatial.h"
 
 namespace convopt::runtime::reference {
@@ -37,13 +38,9 @@ std::vector<Tensor> slice(const KernelContext& ctx) {
     seen[axis] = true;
     const int64_t len = x.dims()[axis], step = steps[i];
     if (step == 0) ctx.fail("step is 0 along axis {}", axis);
-    int64_t start = starts[i] < 0 ? starts[i] + len : starts[i];
-    int64_t end = ends[i] < 0 ? ends[i] + len : ends[i];
-    start = step > 0 ? std::clamp<int64_t>(start, 0, len) : std::clamp<int64_t>(start, 0, len - 1);
-    end = step > 0 ? std::clamp<int64_t>(end, 0, len) : std::clamp<int64_t>(end, -1, len - 1);
-    int64_t count = step > 0 ? (end - start + step - 1) / step : (start - end - step - 1) / -step;
-    dims[axis] = std::max<int64_t>(0, count);
-    if (dims[axis] > 0) base += start * inStrides[axis];
+    SliceRange range = sliceRange(starts[i], ends[i], step, len);
+    dims[axis] = range.count;
+    if (dims[axis] > 0) base += range.start * inStrides[axis];
     strides[axis] = step * inStrides[axis];
   }
   return {stridedCopy(x, dims, strides, product(dims) > 0 ? base : 0)};
