@@ -71,28 +71,22 @@ class ConvEmitter {
     int64_t hi = lastInterior < 0 ? 0 : std::min(s_.outWidth, lastInterior / s_.strideW + 1);
     hi = std::max(hi, lo);
     int pixels = plan_.tile.pixels;
-    // Border pixels run as tiles at constant columns, which taps each pixel
-    // takes known at compile time (one at a time, a pixel's FMAs would wait on
-    // each other through its single accumulator); a short row is cut into
-    // equal such tiles.
+    // Border pixels run in tiles at constant columns, which taps each pixel
+    // takes known at compile time (tiling.h: cutRow); a short row is all such tiles.
     auto constantTiles = [&](int64_t first, int64_t last) {
-      for (int64_t ow = first; ow < last; ow += pixels)
-        emitPixels(kb_.i64(ow), int(std::min<int64_t>(pixels, last - ow)), false);
-    };
-    if (int64_t tiles = evenRowTiles(pixels, s_.outWidth)) {
+      int64_t tiles = ceilDiv(last - first, pixels);
       for (int64_t t = 0; t < tiles; ++t) {
-        int64_t first = s_.outWidth * t / tiles, last = s_.outWidth * (t + 1) / tiles;
-        emitPixels(kb_.i64(first), int(last - first), false);
+        int64_t begin = first + (last - first) * t / tiles, end = first + (last - first) * (t + 1) / tiles;
+        emitPixels(kb_.i64(begin), int(end - begin), false);
       }
-      return;
-    }
-    int64_t fullTiles = (hi - lo) / pixels, rest = (hi - lo) % pixels;
-    constantTiles(0, lo);
-    if (fullTiles > 0)
-      kb_.forLoop(kb_.i64(lo), kb_.i64(lo + fullTiles * pixels), pixels,
+    };
+    if (evenRowTiles(pixels, s_.outWidth)) return constantTiles(0, s_.outWidth);
+    RowCut cut = cutRow(pixels, s_.outWidth, lo, hi);
+    constantTiles(0, cut.left);
+    if (cut.interiorTiles > 0)
+      kb_.forLoop(kb_.i64(cut.left), kb_.i64(cut.left + cut.interiorTiles * pixels), pixels,
                   [&](Value* ow) { emitPixels(ow, pixels, true); });
-    if (rest > 0) emitPixels(kb_.i64(lo + fullTiles * pixels), int(rest), true);
-    constantTiles(hi, s_.outWidth);
+    constantTiles(s_.outWidth - cut.right, s_.outWidth);
   }
 
   void setInputBase(const Tile& tile) {

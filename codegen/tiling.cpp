@@ -1,6 +1,7 @@
 #include "codegen/tiling.h"
 
 #include <algorithm>
+#include <cstdint>
 
 namespace convopt::codegen {
 
@@ -23,6 +24,26 @@ ConvTile broadcastTile(const Target& target, int64_t blocksPerGroup, bool mustDi
 int64_t evenRowTiles(int pixelsPerTile, int64_t rowLength) {
   int64_t tiles = (rowLength + pixelsPerTile - 1) / pixelsPerTile;
   return tiles <= kMaxEvenRowTiles ? tiles : 0;
+}
+
+RowCut cutRow(int pixels, int64_t width, int64_t interiorBegin, int64_t interiorEnd) {
+  auto tiles = [&](int64_t columns) { return (columns + pixels - 1) / pixels; };
+  auto smallest = [&](int64_t columns) { return columns ? columns / tiles(columns) : int64_t(pixels); };
+  RowCut best;
+  int64_t bestTiles = INT64_MAX, bestSmallest = 0;
+  int64_t most = (interiorEnd - interiorBegin) / pixels;
+  // Giving up more than two interior tiles never leaves fewer tiles.
+  for (int64_t interior = most; interior >= std::max<int64_t>(0, most - 2); --interior) {
+    int64_t slack = interiorEnd - interiorBegin - interior * pixels;
+    for (int64_t extra = 0; extra <= slack; ++extra) {
+      RowCut cut{interiorBegin + extra, interior, width - interiorEnd + slack - extra};
+      int64_t count = tiles(cut.left) + interior + tiles(cut.right);
+      int64_t least = std::min(smallest(cut.left), smallest(cut.right));
+      if (count < bestTiles || (count == bestTiles && least > bestSmallest))
+        best = cut, bestTiles = count, bestSmallest = least;
+    }
+  }
+  return best;
 }
 
 ConvTile gatherTile(const Target& target, int period, int64_t rowLength) {

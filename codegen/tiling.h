@@ -38,6 +38,19 @@ inline constexpr int kMaxEvenRowTiles = 3;
 // How many equal tiles a row of `rowLength` is cut into, 0 for a long row.
 int64_t evenRowTiles(int pixelsPerTile, int64_t rowLength);
 
+// A long row of output columns [0, width), its interior [interiorBegin,
+// interiorEnd) being the columns whose taps are all inside the image: `left`
+// columns, `interiorTiles` full tiles of `pixels`, then `right` columns. The
+// left and right columns are cut into equal constant-column tiles that take the
+// border pixels (their valid taps known at compile time). Chosen for the fewest
+// tiles, then the largest smallest tile: a border pixel alone in a tile (56 =
+// 1 + 9x6 + 1) leaves its few FMA chains waiting on each other, 4 + 8x6 + 4 does not.
+struct RowCut {
+  int64_t left = 0, interiorTiles = 0, right = 0;
+  bool operator==(const RowCut&) const = default;
+};
+RowCut cutRow(int pixels, int64_t width, int64_t interiorBegin, int64_t interiorEnd);
+
 // Gather tiles use only this fraction of the register file for their own
 // vectors, leaving the rest to the compiler (shuffled loads, the epilogue's
 // temporaries): filling it made LLVM spill accumulators (2.5x slower depthwise).

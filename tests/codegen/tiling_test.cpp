@@ -32,6 +32,24 @@ TEST(Tiling, ShortRowsAreCutIntoEqualTiles) {
   EXPECT_EQ(evenRowTiles(6, 19), 0);   // long row: borders, interior tiles, rest
 }
 
+TEST(Tiling, LongRowsPutBorderPixelsInFullSizedTiles) {
+  // 3x3, pad 1, 56 wide: 4 + 8x6 + 4 (10 tiles), not 1 + 9x6 + 1 (11, two of one pixel).
+  EXPECT_EQ(cutRow(6, 56, 1, 55), (RowCut{4, 8, 4}));
+  // No border: the rest is one tile at the end, or split when that makes it larger.
+  EXPECT_EQ(cutRow(6, 60, 0, 60), (RowCut{0, 10, 0}));
+  EXPECT_EQ(cutRow(6, 56, 0, 56), (RowCut{0, 8, 8}));  // 8x6 + (4, 4) beats 9x6 + 2
+  // 55 = 10 tiles either way; 7x6 + (4, 4, 5) beats 8x6 + (3, 4) and 9x6 + 1.
+  EXPECT_EQ(cutRow(6, 55, 0, 55), (RowCut{0, 7, 13}));
+  // Only a right border (pad 0, 3 taps, 56 wide: interior [0, 54)).
+  EXPECT_EQ(cutRow(6, 56, 0, 54), (RowCut{0, 8, 8}));
+  // A wide border (pad 3 on a 7x7 filter) takes more than one tile per side.
+  RowCut wide = cutRow(4, 40, 9, 31);
+  EXPECT_GE(wide.left, 9);
+  EXPECT_GE(wide.right, 9);
+  EXPECT_EQ(wide.left + wide.interiorTiles * 4 + wide.right, 40);
+  EXPECT_EQ((wide.left + 3) / 4 + wide.interiorTiles + (wide.right + 3) / 4, 10);
+}
+
 TEST(Tiling, GatherTileSharesRegistersAmongThePeriod) {
   // Half the registers: 16 on AVX-512 = 14 accumulators + input + weight.
   EXPECT_EQ(gatherTile(avx512(), 1, 56), (ConvTile{1, 14}));
