@@ -110,17 +110,6 @@ class ConvEmitter {
     return ir_.CreateMul(ir_.CreateAdd(ir_.CreateMul(row, kb_.i64(s_.inWidth)), iw), kb_.i64(width_));
   }
 
-  // Address of input channel j of the tile's group at (ih, iw).
-  Value* broadcastRow(Value* j, Value* ih, Value* iw) {
-    if (plan_.plainInput) {  // one group
-      Value* plane = ir_.CreateAdd(ir_.CreateMul(n_, kb_.i64(s_.inChannels)), j);
-      Value* row = ir_.CreateAdd(ir_.CreateMul(plane, kb_.i64(s_.inHeight)), ih);
-      return kb_.pointer(input_, ir_.CreateAdd(ir_.CreateMul(row, kb_.i64(s_.inWidth)), iw));
-    }
-    Value* block = ir_.CreateAdd(blockShift_, ir_.CreateUDiv(j, kb_.i64(width_)));
-    Value* lane = ir_.CreateURem(j, kb_.i64(width_));
-    return kb_.pointer(input_, ir_.CreateAdd(inputOffset(block, ih, iw), lane));
-  }
 
   Value* outputOffset(Value* block, Value* ow) {
     const OutputPlacement& at = s_.placement;
@@ -207,24 +196,47 @@ class ConvEmitter {
     for (size_t k = 0; k < values.size(); ++k) ir_.CreateStore(values[k], accumulators_[k]);
   }
 
-  // One runtime loop over the group's input channels j, never unrolled: each
+  // Runtime loops over the group's input channels j, never unrolled: each
   // iteration does blocks x pixels FMAs, kernels stay small, and the unrolled
   // taps of a border tile cannot share (and spill) broadcasts across taps.
+  // Blocked input: an outer loop over input blocks and an inner one over their
+  // lanes, so the inner step's address is the block's plus the lane.
   void emitBroadcastTap(Value* kh, Value* kw, Value* ih, const std::vector<Value*>& iws, const std::vector<int>& pixels) {
-    size_t count = iws.size();
-    kb_.forLoop(kb_.i64(0), kb_.i64(s_.inPerGroup()), 1, [&](Value* j) {
-      // One base address per step; the pixels are constant offsets from it.
-      Value* row = broadcastRow(j, ih, iws[0]);
-      int64_t pixelStride = s_.strideW * (plan_.plainInput ? 1 : width_);
-      updateAccumulators([&](std::vector<Value*>& acc) {
-        std::vector<Value*> w;
-        for (Value* ob : blocks_) w.push_back(kb_.loadVector(weights_, weightOffset(ob, kh, kw, j)));
-        for (int p : pixels) {
-          Value* x = kb_.loadBroadcast(row, kb_.i64(p * pixelStride));
-          for (size_t i = 0; i < w.size(); ++i) acc[i * count + p] = kb_.fma(x, w[i], acc[i * count + p]);
-        }
-      });
+    if (plan_.plainInput) {  // one group; channel j is a plane of its own
+      kb_.forLoop(kb_.i64(0), kb_.i64(s_.inPerGroup()), 1, [&](Value* j) {
+        Value* plane = ir_.CreateAdd(ir_.CreateMul(n_, kb_.i64(s_.inChannels)), j);
+        Value* row = ir_.CreateAdd(ir_.CreateMul(plane, kb_.i64(s_.inHeight)), ih);
+        emitBroadcastStep(kh, kw, j, kb_.pointer(input_, ir_.CreateAdd(ir_.CreateMul(row, kb_.i64(s_.inWidth)), iws[0])),
+                          iws.size(), pixels);
+      }, KernelBuilder::Unroll::Never);
+      return;
+    }
+    int64_t lastLanes = s_.inPerGroup() % width_ ? s_.inPerGroup() % width_ : width_;
+    Value* lastBlock = kb_.i64(ceilDiv(s_.inPerGroup(), width_) - 1);
+    kb_.forLoop(kb_.i64(0), kb_.i64(ceilDiv(s_.inPerGroup(), width_)), 1, [&](Value* jb) {
+      Value* block = kb_.pointer(input_, inputOffset(ir_.CreateAdd(blockShift_, jb), ih, iws[0]));
+      Value* lanes = lastLanes == width_ ? kb_.i64(width_)
+                                         : ir_.CreateSelect(ir_.CreateICmpEQ(jb, lastBlock), kb_.i64(lastLanes),
+                                                            kb_.i64(width_));
+      kb_.forLoop(kb_.i64(0), lanes, 1, [&](Value* lane) {
+        Value* j = ir_.CreateAdd(ir_.CreateMul(jb, kb_.i64(width_)), lane);
+        emitBroadcastStep(kh, kw, j, kb_.pointer(block, lane), iws.size(), pixels);
+      }, KernelBuilder::Unroll::Never);
     }, KernelBuilder::Unroll::Never);
+  }
+
+  // Reduction step j: `row` addresses channel j of the tile's first pixel; the
+  // other pixels are constant offsets from it (one base address per step).
+  void emitBroadcastStep(Value* kh, Value* kw, Value* j, Value* row, size_t count, const std::vector<int>& pixels) {
+    int64_t pixelStride = s_.strideW * (plan_.plainInput ? 1 : width_);
+    updateAccumulators([&](std::vector<Value*>& acc) {
+      std::vector<Value*> w;
+      for (Value* ob : blocks_) w.push_back(kb_.loadVector(weights_, weightOffset(ob, kh, kw, j)));
+      for (int p : pixels) {
+        Value* x = kb_.loadBroadcast(row, kb_.i64(p * pixelStride));
+        for (size_t i = 0; i < w.size(); ++i) acc[i * count + p] = kb_.fma(x, w[i], acc[i * count + p]);
+      }
+    });
   }
 
   // Input channel read by `lane` of the tile's block `i` in step j; -1 for padded lanes.
