@@ -213,7 +213,10 @@ std::vector<StepProfile> JitEngine::profile() const {
   for (size_t i = 0; i < impl_->program.steps.size(); ++i) {
     const Step& step = impl_->program.steps[i];
     double total = i < impl_->stepMs.size() ? impl_->stepMs[i] : 0.0;  // empty before setProfiling
-    result.push_back({step.category, step.label, impl_->profiledRuns ? total / impl_->profiledRuns : 0.0});
+    int64_t units = step.kind == Step::Kind::Kernel ? step.units
+                    : step.kind == Step::Kind::Fallback ? 1
+                                                        : step.shape.planes();
+    result.push_back({step.category, step.label, impl_->profiledRuns ? total / impl_->profiledRuns : 0.0, units});
   }
   return result;
 }

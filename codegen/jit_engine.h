@@ -23,6 +23,7 @@ struct StepProfile {
   std::string category;  // kernel family ("pointwise", "elementwise", ...), "reorder ...", "fallback <op>"
   std::string label;     // the node, or the reordered value
   double ms = 0;
+  int64_t units = 1;    // work units the step's range is split into across threads
 };
 
 struct EngineOptions {

@@ -66,7 +66,7 @@ nlohmann::json profileJson(const std::vector<codegen::StepProfile>& steps) {
   for (const CategoryTime& c : byCategory(steps))
     categories.push_back({{"category", c.category}, {"ms", c.ms}, {"steps", c.steps}});
   for (const codegen::StepProfile& step : steps)
-    list.push_back({{"category", step.category}, {"label", step.label}, {"ms", step.ms}});
+    list.push_back({{"category", step.category}, {"label", step.label}, {"ms", step.ms}, {"units", step.units}});
   return {{"categories", categories}, {"steps", list}};
 }
 
@@ -77,10 +77,11 @@ void printProfile(std::vector<codegen::StepProfile> steps, int top) {
   for (const CategoryTime& c : byCategory(steps))
     fmt::print("{:<28} {:>10.3f} {:>6.1f}% {:>6}\n", c.category, c.ms, 100 * c.ms / total, c.steps);
   std::stable_sort(steps.begin(), steps.end(), [](const auto& a, const auto& b) { return a.ms > b.ms; });
-  fmt::print("\n{:<28} {:<44} {:>10} {:>7}\n", fmt::format("top {} steps", top), "node / value", "ms/run", "share");
+  fmt::print("\n{:<28} {:<44} {:>10} {:>7} {:>6}\n", fmt::format("top {} steps", top), "node / value", "ms/run",
+             "share", "units");
   for (size_t i = 0; i < steps.size() && int(i) < top; ++i)
-    fmt::print("{:<28} {:<44} {:>10.3f} {:>6.1f}%\n", steps[i].category, steps[i].label, steps[i].ms,
-               100 * steps[i].ms / total);
+    fmt::print("{:<28} {:<44} {:>10.3f} {:>6.1f}% {:>6}\n", steps[i].category, steps[i].label, steps[i].ms,
+               100 * steps[i].ms / total, steps[i].units);
 }
 
 void bench(const BenchOptions& o) {
