@@ -61,11 +61,11 @@ std::string Lowering::lowerTranspose(const ir::Node& node) {
 std::string Lowering::lowerSlice(const ir::Node& node) {
   std::string notGather = lowerChannelGather(node);
   if (notGather.empty()) return "";
+  SliceParameters params;
+  if (std::string reason = readSliceParameters(node, constantLookup(), opset_, params); !reason.empty()) return reason;
   const ir::Value* input = node.input(0);
   if (!isStaticFloat(input) || !isStaticFloat(node.output(0))) return "not a float tensor of static shape";
   if (constantOf(input)) return "constant input";
-  SliceParameters params;
-  if (std::string reason = readSliceParameters(node, constantLookup(), opset_, params); !reason.empty()) return reason;
   std::vector<int64_t> dims = input->type.staticShape(), strides = rowMajorStrides(dims);
   std::vector<SliceAxis> axes;
   if (std::string reason = params.resolve(dims, axes); !reason.empty()) return reason;
