@@ -49,12 +49,13 @@ std::string Lowering::lowerReduce(const ir::Node& node) {
       {"ReduceSum", ReduceKind::Sum}, {"ReduceMean", ReduceKind::Mean},
       {"ReduceMax", ReduceKind::Max}, {"ReduceMin", ReduceKind::Min}};
   const ir::Value *input = node.input(0), *output = node.output(0);
-  if (!isStaticFloat(input) || !isStaticFloat(output)) return "not a float tensor of static shape";
+  if (!isStaticFloat(input)) return "not a float tensor of static shape";
   if (constantOf(input)) return "constant input";
   ReduceSpec spec{kinds.at(node.opType), input->type.staticShape(), {}};
   if (std::string reason = reducedAxes(node, constantOf(node.input(1)), opset_, spec.dims.size(), spec.reduced);
       !reason.empty())
     return reason;
+  if (!isStaticFloat(output)) return "output is not a float tensor of static shape";
   if (spec.kind == ReduceKind::Mean && spec.reduced == std::vector<bool>{false, false, true, true} && lowerPool(node).empty())
     return "";
   if (output->type.staticShape() != outputDims(spec.dims, spec.reduced, node.getInt("keepdims", 1) != 0))
