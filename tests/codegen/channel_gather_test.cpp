@@ -210,7 +210,7 @@ g (float[1,6,8,8] x) => (float[1,6,3,8] rows, float[1,4,8,8] y)
   y = Slice (x, s, four, one)
 }
 )", GetParam());
-  EXPECT_EQ(has(explain, "Slice(rows): Slice -> kernel k0_copy (slice [6x24] <- strides [64,1])"), "");
+  EXPECT_EQ(has(explain, "Slice(rows): Slice -> kernel k0_copy (slice [6x24] <- strides [64,1], contiguous)"), "");
   EXPECT_EQ(has(explain, "Slice(y): Slice -> FALLBACK to the reference interpreter (starts is not a constant)"), "");
 }
 

@@ -67,9 +67,9 @@ TEST_P(TransposeSlice, TransposesOfRanks2To5AnyPermutation) {
 TEST_P(TransposeSlice, IdentityAndUnitAxesCollapseToOneContiguousCopy) {
   std::string explain = expectSameAsReference(transposesModel({2, 1, 3, 37}, {{0, 1, 2, 3}, {1, 0, 2, 3}, {0, 2, 1, 3}}),
                                               GetParam());
-  EXPECT_EQ(has(explain, "Transpose(t0): Transpose -> kernel k0_copy (transpose [0,1,2,3] [222] <- strides [1])"), "");
-  EXPECT_EQ(has(explain, "Transpose(t1): Transpose -> kernel k1_copy (transpose [1,0,2,3] [222] <- strides [1])"), "");
-  EXPECT_EQ(has(explain, "Transpose(t2): Transpose -> kernel k2_copy (transpose [0,2,1,3] [222] <- strides [1])"), "");
+  EXPECT_EQ(has(explain, "Transpose(t0): Transpose -> kernel k0_copy (transpose [0,1,2,3] [222] <- strides [1], contiguous)"), "");
+  EXPECT_EQ(has(explain, "Transpose(t1): Transpose -> kernel k1_copy (transpose [1,0,2,3] [222] <- strides [1], contiguous)"), "");
+  EXPECT_EQ(has(explain, "Transpose(t2): Transpose -> kernel k2_copy (transpose [0,2,1,3] [222] <- strides [1], contiguous)"), "");
 }
 
 TEST_P(TransposeSlice, DefaultPermReversesTheAxes) {
@@ -79,7 +79,7 @@ g (float[3,5,17] x) => (float[17,5,3] y)
   y = Transpose (x)
 }
 )", GetParam());
-  EXPECT_EQ(has(explain, "Transpose(y): Transpose -> kernel k0_copy (transpose [2,1,0] [17x5x3] <- strides [1,17,85])"), "");
+  EXPECT_EQ(has(explain, "Transpose(y): Transpose -> kernel k0_copy (transpose [2,1,0] [17x5x3] <- strides [1,17,85], tiled)"), "");
 }
 
 TEST_P(TransposeSlice, BlockedConvOutputToNHWCThroughAReorder) {
@@ -90,7 +90,7 @@ g (float[1,3,7,9] x, float[19,3,3,3] w) => (float[1,7,9,19] y)
   y = Transpose <perm = [0, 2, 3, 1]> (c)
 }
 )", GetParam());
-  EXPECT_EQ(has(explain, "Transpose(y): Transpose -> kernel k1_copy (transpose [0,2,3,1] [63x19] <- strides [1,63])"), "");
+  EXPECT_EQ(has(explain, "Transpose(y): Transpose -> kernel k1_copy (transpose [0,2,3,1] [63x19] <- strides [1,63], tiled)"), "");
   EXPECT_EQ(has(explain, "0 fallback node(s)"), "");
 }
 
@@ -121,14 +121,14 @@ g (float[11,37] x2, float[3,9,21] x3, float[2,5,6,19] x4, float[2,3,4,5,17] x5)
   for (const char* node : {"Slice(a)", "Slice(b)", "Slice(c)", "Slice(d)", "Slice(e)", "Slice(f)", "Slice(g)",
                            "Slice(h)", "Slice(i)"})
     EXPECT_EQ(has(explain, fmt::format("{}: Slice -> kernel", node)), "");
-  EXPECT_EQ(has(explain, "Slice(b): Slice -> kernel k1_copy (slice [11x19] <- strides [37,-2])"), "");
-  EXPECT_EQ(has(explain, "Slice(e): Slice -> kernel k4_copy (slice [567] <- strides [1])"), "");
+  EXPECT_EQ(has(explain, "Slice(b): Slice -> kernel k1_copy (slice [11x19] <- strides [37,-2], gather)"), "");
+  EXPECT_EQ(has(explain, "Slice(e): Slice -> kernel k4_copy (slice [567] <- strides [1], contiguous)"), "");
   EXPECT_EQ(has(explain, "0 fallback node(s)"), "");
 }
 
 TEST_P(TransposeSlice, ReversedInnermostAxisWithTails) {
   // Step -1 along the contiguous axis: reversed vector loads, masked tails of 1..V-1 lanes.
-  for (int64_t length : {1, 5, 8, 16, 23, 100}) {
+  for (int64_t length : {2, 5, 8, 16, 23, 100}) {
     std::string explain = expectSameAsReference(fmt::format(R"(<ir_version: 8, opset_import: ["" : 13]>
 g (float[3,{0}] x) => (float[3,{0}] y)
 <int64[1] start = {{-1}}, int64[1] end = {{-9223372036854775807}}, int64[1] axis = {{1}}, int64[1] step = {{-1}}>
@@ -136,7 +136,29 @@ g (float[3,{0}] x) => (float[3,{0}] y)
   y = Slice (x, start, end, axis, step)
 }}
 )", length), GetParam());
-    EXPECT_EQ(has(explain, "Slice(y): Slice -> kernel k0_copy (slice"), "") << length;
+    EXPECT_EQ(has(explain, fmt::format("Slice(y): Slice -> kernel k0_copy (slice [3x{0}] <- strides [{0},-1], reversed)",
+                                       length)),
+              "");
+  }
+}
+
+TEST_P(TransposeSlice, TransposedInnermostAxisIsCopiedInTiles) {
+  // V x V tiles through shuffles; partial row blocks and column tails around V = 8 / 16.
+  for (std::vector<int64_t> dims : std::vector<std::vector<int64_t>>{
+           {3, 5}, {8, 8}, {16, 16}, {17, 9}, {2, 33, 23}, {40, 120}, {2, 3, 19, 20}}) {
+    size_t rank = dims.size();
+    std::vector<int64_t> swap(rank), swapped = dims;
+    for (size_t d = 0; d < rank; ++d) swap[d] = int64_t(d);
+    std::swap(swap[rank - 1], swap[rank - 2]);
+    std::swap(swapped[rank - 1], swapped[rank - 2]);
+    std::string explain = expectSameAsReference(transposesModel(dims, {swap}), GetParam());
+    int64_t outer = 1;
+    for (size_t d = 0; d + 2 < rank; ++d) outer *= dims[d];
+    std::string shape = outer > 1 ? fmt::format("{}x{}x{}", outer, swapped[rank - 2], swapped[rank - 1])
+                                  : fmt::format("{}x{}", swapped[rank - 2], swapped[rank - 1]);
+    std::string strides = outer > 1 ? fmt::format("{},1,{}", dims[rank - 2] * dims[rank - 1], dims[rank - 1])
+                                    : fmt::format("1,{}", dims[rank - 1]);
+    EXPECT_EQ(has(explain, fmt::format("[{}] <- strides [{}], tiled)", shape, strides)), "");
   }
 }
 
@@ -147,7 +169,7 @@ g (float[4,7,30] x) => (float[4,3,27] y)
   y = Slice <starts = [2, -1000, 3], ends = [5, 1000, 1000], axes = [1, 0, -1]> (x)
 }
 )", GetParam());
-  EXPECT_EQ(has(explain, "Slice(y): Slice -> kernel k0_copy (slice [4x3x27] <- strides [210,30,1])"), "");
+  EXPECT_EQ(has(explain, "Slice(y): Slice -> kernel k0_copy (slice [4x3x27] <- strides [210,30,1], contiguous)"), "");
 }
 
 TEST_P(TransposeSlice, RowsOfABlockedTensorAreACopyChannelsStayAGather) {
@@ -160,7 +182,7 @@ g (float[1,5,9,9] x, float[11,5,3,3] w) => (float[1,11,3,9] rows, float[1,3,9,9]
   channels = Slice (c, one, four, one)
 }
 )", GetParam());
-  EXPECT_EQ(has(explain, "Slice(rows): Slice -> kernel k1_copy (slice [11x27] <- strides [81,1])"), "");
+  EXPECT_EQ(has(explain, "Slice(rows): Slice -> kernel k1_copy (slice [11x27] <- strides [81,1], contiguous)"), "");
   EXPECT_EQ(has(explain, "Slice(channels): Slice -> kernel k2_gather (channel slice: 3 channel(s)"), "");
   EXPECT_EQ(has(explain, "0 fallback node(s)"), "");
 }
