@@ -8,9 +8,13 @@
 // contiguously are merged first, so an innermost slice of rows is one copy
 // per row. Along the output's innermost dim the copy is vectorized: plain
 // (masked) vector loads when the input is contiguous there too, reversed
-// loads for a step of -1, gathers otherwise (a transposed innermost axis).
+// loads for a step of -1; when instead an outer output dim is contiguous in the
+// input (a transposed innermost axis), V x V tiles: V vector loads along that
+// dim, transposed with interleaving shuffles; gathers otherwise (a strided
+// slice of the innermost axis). `describe` names the path.
 //
-// Buffers: input, output. Work unit: one chunk of one output row (plain_rows.h).
+// Buffers: input, output. Work unit: one chunk of one output row (plain_rows.h);
+// tiles: V rows along the tiled dim for one index of the other outer dims.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -28,7 +32,7 @@ struct StridedCopySpec {
   int64_t base = 0;              // input offset of output element 0
 
   StridedCopySpec collapsed() const;  // unit dims dropped, contiguous neighbours merged; at least one dim
-  std::string describe() const;       // "[120x40] <- strides [1,120]"
+  std::string describe() const;       // "[120x40] <- strides [1,120], tiled"
 };
 
 void emitStridedCopyKernel(llvm::Module& module, const std::string& name, const StridedCopySpec& spec,
