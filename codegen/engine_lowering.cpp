@@ -97,6 +97,7 @@ void Lowering::lower(const ir::Graph& graph) {
     else
       storage.dynamic = true;
   }
+  concatPlacements_ = planConcatsInPlace(graph, constantLookup(), opset_, vectorWidth());
   for (const ir::Node* node : graph.nodes()) {
     if (fused_.count(node)) continue;
     if (node->domain.empty() && node->opType == "Constant") {
@@ -157,7 +158,14 @@ int Lowering::newSlot(size_t bytes) {
   return int(program_.slots.size()) - 1;
 }
 
+int Lowering::newView(int parent, size_t offset, size_t bytes) {
+  int view = newSlot(bytes);
+  program_.slots[view].parent = parent, program_.slots[view].parentOffset = offset;
+  return view;
+}
+
 void Lowering::touch(int slot) {
+  while (program_.slots[slot].parent >= 0) slot = program_.slots[slot].parent;
   Slot& s = program_.slots[slot];
   int step = int(program_.steps.size());
   s.first = std::min(s.first, step);
@@ -191,7 +199,6 @@ int Lowering::blockedSlot(const ir::Value* value) {
     return storage.blocked;
   }
   runtime::BlockedShape shape = runtime::BlockedShape::of(value->type.staticShape(), vectorWidth());
-  storage.blocked = newSlot(shape.elements() * sizeof(float));
   if (storage.constant || value->initializer()) {
     throw std::runtime_error("engine: constant '" + value->name() + "' used as a blocked activation");
   }
@@ -199,7 +206,7 @@ int Lowering::blockedSlot(const ir::Value* value) {
   step.kind = Step::Kind::ToBlocked;
   step.category = "reorder to blocked", step.label = value->name();
   step.shape = shape;
-  step.from = plainSlot(value), step.to = storage.blocked;
+  step.from = plainSlot(value), step.to = storage.blocked = newBlockedSlot(value);
   touch(step.from), touch(step.to);
   program_.steps.push_back(step);
   touch(storage.blocked);
@@ -207,11 +214,25 @@ int Lowering::blockedSlot(const ir::Value* value) {
 }
 
 int Lowering::defineBlocked(const ir::Value* value) {
-  runtime::BlockedShape shape = runtime::BlockedShape::of(value->type.staticShape(), vectorWidth());
-  int slot = newSlot(shape.elements() * sizeof(float));
+  int slot = newBlockedSlot(value);
   program_.storage[value].blocked = slot;
   touch(slot);
   return slot;
+}
+
+int Lowering::newBlockedSlot(const ir::Value* value) {
+  std::vector<int64_t> dims = value->type.staticShape();
+  size_t bytes = runtime::BlockedShape::of(dims, vectorWidth()).elements() * sizeof(float);
+  auto placement = concatPlacements_.find(value);
+  if (placement == concatPlacements_.end()) return newSlot(bytes);
+  // Batch 1: the input's blocks are one range of the Concat's.
+  size_t offset = size_t(placement->second.channelOffset * dims[2] * dims[3]) * sizeof(float);
+  return newView(concatBuffer(placement->second.whole), offset, bytes);
+}
+
+int Lowering::concatBuffer(const ir::Value* whole) {
+  if (program_.storage[whole].blocked < 0) program_.storage[whole].blocked = newBlockedSlot(whole);
+  return program_.storage[whole].blocked;
 }
 
 int Lowering::definePlain(const ir::Value* value) {

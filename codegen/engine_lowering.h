@@ -9,6 +9,7 @@
 #include <set>
 #include <string>
 
+#include "codegen/concat_in_place.h"
 #include "codegen/engine_program.h"
 #include "codegen/epilogue.h"
 #include "codegen/jit.h"
@@ -49,11 +50,14 @@ class Lowering {
   const ir::Tensor* constantOf(const ir::Value* value) const;
   void fallback(const ir::Node& node, const std::string& reason);
   int newSlot(size_t bytes);
-  void touch(int slot);
+  int newView(int parent, size_t offset, size_t bytes);
+  void touch(int slot);  // a view touches the slot it is part of
   int plainSlot(const ir::Value* value);    // the value in ONNX layout (adds a reorder if needed)
   int fromBlockedSlot(int blocked, const std::vector<int64_t>& nchw, const std::string& label);  // a plain copy
   int blockedSlot(const ir::Value* value);  // the value blocked (adds a reorder if needed)
   int defineBlocked(const ir::Value* value);
+  int newBlockedSlot(const ir::Value* value);  // its own, or a view of the Concat it is written into
+  int concatBuffer(const ir::Value* whole);     // the blocked slot of an in-place Concat's output
   int definePlain(const ir::Value* value);  // a kernel's output in ONNX layout
   int addConstant(std::vector<float> data);
   // The kernel's output slot, then its residual operands (the buffer order of every generator).
@@ -78,6 +82,7 @@ class Lowering {
   std::function<const ir::Tensor*(const ir::Value*)> constantLookup() const {
     return [this](const ir::Value* value) { return constantOf(value); };
   }
+  std::string lowerConcatInPlace(const ir::Node& node);
   void absorb(const ir::Node& node);  // fused into the next kernel
   bool gatherFollowers(const ir::Value* value, std::vector<std::pair<const ir::Node*, ChannelGatherMatch>>& followers);
   // `node` computes `gather`, with `absorbed` (a shuffle's Transpose and last reshape).
@@ -93,6 +98,7 @@ class Lowering {
   KernelModule& module_;
   Target target_;
   std::set<const ir::Node*> fused_;
+  std::unordered_map<const ir::Value*, ConcatPlacement> concatPlacements_;
   std::vector<const ir::Node*> pendingFused_;  // fused since the last kernel, for explain()
   int kernelCount_ = 0;
   int64_t opset_;

@@ -41,6 +41,10 @@ struct Slot {
   size_t bytes = 0;
   int first = INT_MAX, last = -1;  // steps touching it
   size_t offset = 0;               // in the arena, once planned
+  // A view is a range of an earlier slot (a Concat input written in place,
+  // concat_in_place.h): it has no memory or lifetime of its own.
+  int parent = -1;
+  size_t parentOffset = 0;  // bytes
 };
 
 // Where a value lives at run time. A value may have both a plain (ONNX layout)

@@ -73,9 +73,12 @@ void JitEngine::Impl::compile(const ir::Model& source, const std::map<std::strin
   for (Step& step : program.steps)
     if (step.kind == Step::Kind::Kernel) step.function = jit->lookup(step.kernelName);
   std::vector<runtime::BufferLifetime> lifetimes;
-  for (const Slot& slot : program.slots) lifetimes.push_back({slot.bytes, slot.first, slot.last});
+  for (const Slot& slot : program.slots) lifetimes.push_back({slot.parent < 0 ? slot.bytes : 0, slot.first, slot.last});
   runtime::ArenaPlan plan = runtime::planArena(lifetimes);
-  for (size_t i = 0; i < program.slots.size(); ++i) program.slots[i].offset = plan.offsets[i];
+  for (size_t i = 0; i < program.slots.size(); ++i) {
+    Slot& slot = program.slots[i];
+    slot.offset = slot.parent < 0 ? plan.offsets[i] : program.slots[slot.parent].offset + slot.parentOffset;
+  }
   arenaBytes = plan.bytes;
   arenaStorage.reset(new float[(plan.bytes + runtime::kArenaAlignment) / sizeof(float) + 1]);
   auto base = reinterpret_cast<uintptr_t>(arenaStorage.get());

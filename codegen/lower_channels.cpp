@@ -17,10 +17,39 @@
 namespace convopt::codegen {
 
 std::string Lowering::lowerChannelGather(const ir::Node& node) {
+  auto placement = concatPlacements_.find(node.input(0));
+  if (node.opType == "Concat" && placement != concatPlacements_.end() && placement->second.whole == node.output(0))
+    return lowerConcatInPlace(node);
   ChannelGatherMatch match;
   std::string reason = matchChannelGather(node, constantLookup(), opset_, match);
   if (!reason.empty()) return reason;
   for (const ChannelGather& gather : match.outputs) lowerGather(gather, node, match.absorbed, match.what);
+  return "";
+}
+
+// The inputs' producers wrote into the Concat's buffer (concat_in_place.h);
+// an input stored elsewhere (an alias of an earlier value) is copied into place.
+std::string Lowering::lowerConcatInPlace(const ir::Node& node) {
+  int whole = concatBuffer(node.output(0));
+  int copied = 0;
+  for (const ir::Value* input : node.inputs()) {
+    int slot = blockedSlot(input);  // reordered into place when only a plain copy exists
+    int view = newBlockedSlot(input);
+    const Slot &stored = program_.slots[slot], &wanted = program_.slots[view];
+    if (stored.parent == whole && stored.parentOffset == wanted.parentOffset) continue;
+    std::vector<int64_t> dims = input->type.staticShape();
+    ChannelGatherSpec spec{dims[0], dims[2], dims[3], {dims[1]}, {}};
+    for (int64_t c = 0; c < dims[1]; ++c) spec.outputChannels.push_back({0, c});
+    std::string name = kernelName("gather");
+    emitChannelGatherKernel(*module_.module, name, spec, vectorWidth());
+    addKernel(name, channelGatherWorkUnits(spec), {{KernelArg::Kind::Slot, slot}, {KernelArg::Kind::Slot, view}},
+              "copy of " + input->name() + " into the concat", node);
+    ++copied;
+  }
+  touch(whole);
+  program_.explanation.push_back(fmt::format("{}: Concat -> in place: {} of {} input(s) written into its buffer by "
+                                             "their producers", node.label(), node.inputs().size() - copied,
+                                             node.inputs().size()));
   return "";
 }
 

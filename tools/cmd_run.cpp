@@ -51,8 +51,8 @@ std::vector<const ir::Value*> runtimeInputs(const ir::Graph& graph) {
 }
 
 // Inputs from --check DIR (by name when the file's name matches an input,
-// else by position), --input files, or seeded random tensors.
-runtime::TensorMap gatherInputs(const RunOptions& o, const ir::Graph& graph, const runtime::TestDataSet* data) {
+// else by position) and --input files.
+runtime::TensorMap givenInputs(const RunOptions& o, const ir::Graph& graph, const runtime::TestDataSet* data) {
   std::vector<const ir::Value*> declared = runtimeInputs(graph);
   runtime::TensorMap inputs;
   if (data) {
@@ -70,10 +70,6 @@ runtime::TensorMap gatherInputs(const RunOptions& o, const ir::Graph& graph, con
     if (!v || !v->isGraphInput()) throwInputError("--input {}: the model has no input '{}'", spec, name);
     inputs[name] = runtime::loadTensorFile(file);
   }
-  // --input-shape specs were applied to the model: its inputs carry their dims.
-  runtime::RandomInputOptions random{o.seed, {}, {}};
-  runtime::TensorMap generated = runtime::randomInputs(graph, random);
-  for (auto& [name, tensor] : generated) inputs.try_emplace(name, std::move(tensor));
   return inputs;
 }
 
@@ -125,20 +121,39 @@ bool checkOutputs(const RunOptions& o, const ir::Graph& graph, const runtime::Te
   return allOk;
 }
 
+// Names the random inputs whose unnamed dynamic dims became 1: an error the
+// model raises at those sizes should say how to give the real ones.
+std::string defaultedDimsNote(const ir::Graph& graph, const runtime::TensorMap& given) {
+  std::string note;
+  for (const ir::Value* input : runtimeInputs(graph))
+    if (!input->type.hasStaticShape() && !given.count(input->name()))
+      note += fmt::format("\n  note: input '{}' has dynamic dims, set to 1 for random data; give them with "
+                          "--input-shape {}=D0xD1x...", input->name(), input->name());
+  return note;
+}
+
 void run(const RunOptions& o) {
   ir::Model model = ir::loadModel(o.model);
   ir::verifyGraph(*model.graph);
   for (const std::string& spec : o.shapes) ir::applyInputShape(model, spec);
   std::optional<runtime::TestDataSet> data;
   if (!o.checkDir.empty()) data = runtime::loadTestDataSet(o.checkDir);
-  runtime::TensorMap inputs = gatherInputs(o, *model.graph, data ? &*data : nullptr);
+  runtime::TensorMap inputs = givenInputs(o, *model.graph, data ? &*data : nullptr);
+  std::string note = defaultedDimsNote(*model.graph, inputs);
+  // Seeded random tensors for the rest; --input-shape specs were applied to the model.
+  for (auto& [name, tensor] : runtime::randomInputs(*model.graph, {o.seed, {}, {}}))
+    inputs.try_emplace(name, std::move(tensor));
   runtime::TensorMap outputs;
-  if (o.engine == "jit") {
-    codegen::JitEngine engine(model, codegen::shapesOf(inputs), {o.cpu, o.threads});
-    if (o.explain) std::cout << engine.explain();
-    outputs = engine.run(inputs);
-  } else {
-    outputs = runtime::runReference(model, inputs);
+  try {
+    if (o.engine == "jit") {
+      codegen::JitEngine engine(model, codegen::shapesOf(inputs), {o.cpu, o.threads});
+      if (o.explain) std::cout << engine.explain();
+      outputs = engine.run(inputs);
+    } else {
+      outputs = runtime::runReference(model, inputs);
+    }
+  } catch (const InputError& e) {
+    throw InputError(e.what() + note);
   }
   for (const ir::Value* out : model.graph->outputs()) printStatistics(out->name(), outputs.at(out->name()));
   if (!o.outputDir.empty()) writeTestDataSet(o.outputDir, *model.graph, inputs, outputs);

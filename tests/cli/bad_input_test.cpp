@@ -1,4 +1,4 @@
-// Bad input to `convopt inspect` and `convopt optimize`: one clear error line
+// Bad input to `convopt inspect`, `optimize` and `run`: one clear error line
 // naming the node/tensor, exit code 2, no output file, input untouched.
 #include <gtest/gtest.h>
 #include <functional>
@@ -134,6 +134,28 @@ g (float[1,8,4,4] x, float[6,3,1,1] w) => (float[1,6,4,4] y)
 }
 )"),
                  "node Conv(y): weight 'w' expects 6 input channels (3 per group x group 2) but input 'x' has 8");
+}
+
+TEST(BadInput, RunOnDynamicDimsSetToOneSaysHowToGiveThem) {
+  testing::TempDir dir;
+  fs::path model = dir / "model.onnx";
+  writeFile(model, textModelBytes(R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,4,4,W] x) => (float[1,4,2,Wo] y)
+{
+  y = MaxPool <kernel_shape = [2, 2], strides = [2, 2]> (x)
+}
+)"));
+  for (const char* engine : {"jit", "reference"}) {
+    SCOPED_TRACE(engine);
+    testing::RunResult r = testing::runConvopt(fmt::format("run --engine {} '{}'", engine, model.string()), dir.path());
+    EXPECT_EQ(r.exitCode, 2);
+    EXPECT_NE(r.stderrText.find("MaxPool(y)"), std::string::npos) << r.stderrText;
+    EXPECT_NE(r.stderrText.find("note: input 'x' has dynamic dims, set to 1 for random data; give them with "
+                                "--input-shape x=D0xD1x..."), std::string::npos) << r.stderrText;
+    r = testing::runConvopt(fmt::format("run --engine {} '{}' --input-shape x=1x4x4x6", engine, model.string()),
+                            dir.path());
+    EXPECT_EQ(r.exitCode, 0) << r.stderrText;
+  }
 }
 
 }  // namespace
