@@ -6,7 +6,7 @@
 #include <map>
 
 #include "codegen/engine_lowering.h"
-#include "runtime/reference/slice_range.h"
+#include "codegen/slice_axes.h"
 
 namespace convopt::codegen {
 
@@ -67,51 +67,20 @@ std::string matchSplit(const ir::Node& node, const ConstantLookup& constantOf, C
   return "";
 }
 
-// Slice parameters as the reference interpreter reads them, or why they are not constant.
-std::string sliceParameters(const ir::Node& node, const ConstantLookup& constantOf, int64_t opset,
-                            std::vector<std::vector<int64_t>>& params) {
-  const char* names[] = {"starts", "ends", "axes", "steps"};
-  for (size_t i = 0; i < 4; ++i) {
-    if (opset < 10) {
-      params.push_back(i == 3 ? std::vector<int64_t>{} : node.getInts(names[i], {}));
-      continue;
-    }
-    const ir::Value* input = node.input(i + 1);
-    const ir::Tensor* constant = input ? constantOf(input) : nullptr;
-    if (input && !constant) return fmt::format("{} is not a constant", names[i]);
-    params.push_back(constant ? constant->toInt64Vector() : std::vector<int64_t>{});
-  }
-  return "";
-}
-
 std::string matchSlice(const ir::Node& node, const ConstantLookup& constantOf, int64_t opset,
                        ChannelGatherMatch& match) {
-  std::vector<std::vector<int64_t>> p;
-  if (std::string reason = sliceParameters(node, constantOf, opset, p); !reason.empty()) return reason;
+  SliceParameters params;
+  if (std::string reason = readSliceParameters(node, constantOf, opset, params); !reason.empty()) return reason;
   if (std::string reason = checkSources(node, {node.input(0)}, constantOf); !reason.empty()) return reason;
-  std::vector<int64_t>&starts = p[0], &ends = p[1], &axes = p[2], &steps = p[3];
-  for (size_t i = axes.size(); i < starts.size(); ++i) axes.push_back(int64_t(i));
-  steps.resize(starts.size(), 1);
-  if (ends.size() != starts.size() || axes.size() != starts.size() || steps.size() != starts.size())
-    return "starts, ends, axes and steps have different lengths";
   std::vector<int64_t> dims = node.input(0)->type.staticShape();
-  ChannelGather gather{node.output(0), {node.input(0)}, range(0, 0, dims[1])};
-  std::vector<bool> seen(4, false);
-  for (size_t i = 0; i < starts.size(); ++i) {
-    int64_t axis = axes[i] < 0 ? axes[i] + 4 : axes[i], step = steps[i];
-    if (axis < 0 || axis > 3 || seen[axis] || step == 0) return "invalid or repeated axis, or step 0";
-    seen[axis] = true;
-    const int64_t len = dims[axis];
-    auto [start, count] = runtime::reference::sliceRange(starts[i], ends[i], step, len);
-    if (axis == 1) {
-      if (count == 0) return "empty slice";
-      gather.channels = range(0, start, count, step);
-    } else if (start != 0 || step != 1 || count != len) {
-      // A window of rows, columns or images is a strided copy, not a channel gather.
-      return fmt::format("slices axis {}: only channel slices are generated", axis);
-    }
-  }
-  if (node.output(0)->type.staticShape() != std::vector<int64_t>{dims[0], int64_t(gather.channels.size()), dims[2], dims[3]})
+  std::vector<SliceAxis> axes;
+  if (std::string reason = params.resolve(dims, axes); !reason.empty()) return reason;
+  for (size_t axis : {0, 2, 3})
+    if (!axes[axis].whole(dims[axis]))  // a window of rows, columns or images: a strided copy
+      return fmt::format("slices axis {}: not a channel slice", axis);
+  if (axes[1].count == 0) return "empty slice";
+  ChannelGather gather{node.output(0), {node.input(0)}, range(0, axes[1].start, axes[1].count, axes[1].step)};
+  if (node.output(0)->type.staticShape() != std::vector<int64_t>{dims[0], axes[1].count, dims[2], dims[3]})
     return "inferred output shape disagrees with the slice";
   match.outputs.push_back(gather);
   return "";

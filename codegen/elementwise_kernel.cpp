@@ -8,6 +8,7 @@
 
 #include "codegen/epilogue_emitter.h"
 #include "codegen/kernel_builder.h"
+#include "codegen/plain_rows.h"
 
 namespace convopt::codegen {
 
@@ -125,8 +126,11 @@ PlainShape collapse(const ElementwiseSpec& spec) {
   return shape;
 }
 
-// Rows are cut into chunks so that a large tensor of one row still spreads over threads.
-int64_t chunkLength(int64_t inner, int width) { return std::min(ceilDiv(inner, width), int64_t(256)) * width; }
+PlainRows plainRows(const PlainShape& shape, int vectorWidth) {
+  int64_t rows = 1;
+  for (size_t d = 0; d + 1 < shape.dims.size(); ++d) rows *= shape.dims[d];
+  return PlainRows(rows, shape.dims.back(), vectorWidth);
+}
 
 // Each operand's offset of `row` (all dims but the innermost, flattened): the
 // row's index per dim times the operand's stride there (0 where it broadcasts).
@@ -149,45 +153,36 @@ std::vector<Value*> rowOffsets(KernelBuilder& kb, const PlainShape& shape, Value
 
 void emitPlain(KernelBuilder& kb, const ElementwiseSpec& spec) {
   llvm::IRBuilder<>& ir = kb.ir();
-  int width = kb.vectorWidth();
   PlainShape shape = collapse(spec);
   size_t count = spec.operands.size();
-  int64_t inner = shape.dims.back(), chunk = chunkLength(inner, width), chunks = ceilDiv(inner, chunk);
-  int64_t fullEnd = inner / width * width, tail = inner % width;
+  int64_t inner = shape.dims.back();
   std::vector<Value*> operands, outputs;
   for (size_t k = 0; k < count; ++k) operands.push_back(kb.buffer(int(k)));
   for (size_t k = 0; k < spec.results.size(); ++k) outputs.push_back(kb.buffer(int(count + k)));
-  kb.forLoop(kb.begin(), kb.end(), 1, [&](Value* unit) {
-    Value* row = ir.CreateSDiv(unit, kb.i64(chunks));
-    Value* first = ir.CreateMul(ir.CreateSRem(unit, kb.i64(chunks)), kb.i64(chunk));
-    std::vector<Value*> rowOffset = rowOffsets(kb, shape, row);
-    std::vector<Value*> invariant(count, nullptr);  // operands with one value per row
+  std::vector<Value*> rowOffset, invariant;  // invariant: operands with one value per row
+  Value* outRow = nullptr;
+  auto rowStart = [&](Value* row) {
+    rowOffset = rowOffsets(kb, shape, row);
+    invariant.assign(count, nullptr);
     for (size_t k = 0; k < count; ++k)
       if (shape.operands[k].back() == 1) invariant[k] = kb.loadBroadcast(operands[k], rowOffset[k]);
-    Value* outRow = ir.CreateMul(row, kb.i64(inner));
-    auto vectorAt = [&](Value* j, int lanes) {  // lanes < V: the row's masked tail
-      std::vector<Value*> r = evaluate(kb, spec, [&](int k) {
-        return invariant[k] ? invariant[k] : kb.loadLanes(operands[k], ir.CreateAdd(rowOffset[k], j), lanes);
-      });
-      for (size_t k = 0; k < outputs.size(); ++k)
-        kb.storeLanes(outputs[k], ir.CreateAdd(outRow, j), r[spec.results[k]], lanes);
-    };
-    Value* end = ir.CreateAdd(first, kb.i64(chunk));
-    end = ir.CreateSelect(ir.CreateICmpSLT(end, kb.i64(fullEnd)), end, kb.i64(fullEnd));
-    kb.forLoop(first, end, width, [&](Value* j) { vectorAt(j, width); });
-    if (tail > 0)
-      kb.ifThen(ir.CreateICmpEQ(first, kb.i64((chunks - 1) * chunk)), [&] { vectorAt(kb.i64(fullEnd), int(tail)); });
-  });
+    outRow = ir.CreateMul(row, kb.i64(inner));
+  };
+  auto vectorAt = [&](Value* j, int lanes) {  // lanes < V: the row's masked tail
+    std::vector<Value*> r = evaluate(kb, spec, [&](int k) {
+      return invariant[k] ? invariant[k] : kb.loadLanes(operands[k], ir.CreateAdd(rowOffset[k], j), lanes);
+    });
+    for (size_t k = 0; k < outputs.size(); ++k)
+      kb.storeLanes(outputs[k], ir.CreateAdd(outRow, j), r[spec.results[k]], lanes);
+  };
+  forEachRowVector(kb, plainRows(shape, kb.vectorWidth()), rowStart, vectorAt);
 }
 
 }  // namespace
 
 int64_t elementwiseWorkUnits(const ElementwiseSpec& spec, int vectorWidth) {
   if (spec.layout == ElementwiseLayout::Blocked) return spec.dims[0] * ceilDiv(spec.dims[1], vectorWidth);
-  PlainShape shape = collapse(spec);
-  int64_t inner = shape.dims.back(), rows = 1;
-  for (size_t d = 0; d + 1 < shape.dims.size(); ++d) rows *= shape.dims[d];
-  return rows * ceilDiv(inner, chunkLength(inner, vectorWidth));
+  return plainRows(collapse(spec), vectorWidth).units();
 }
 
 void emitElementwiseKernel(llvm::Module& module, const std::string& name, const ElementwiseSpec& spec,

@@ -21,6 +21,7 @@ struct ChannelGatherMatch;
 struct ElementwiseContext;
 struct ElementwiseProgramBuilder;
 struct MatrixProduct;  // lower_matmul.cpp
+struct StridedCopySpec;
 
 class Lowering {
  public:
@@ -40,6 +41,9 @@ class Lowering {
   std::string lowerSoftmax(const ir::Node& node);
   std::string lowerResize(const ir::Node& node);
   std::string lowerConvTranspose(const ir::Node& node);
+  std::string lowerTranspose(const ir::Node& node);  // plain strided copies: lower_strided_copy.cpp
+  std::string lowerSlice(const ir::Node& node);      // a channel gather, else a plain strided copy
+  std::string lowerReduce(const ir::Node& node);     // ReduceMean/Sum/Max/Min: lower_reduce.cpp
 
  private:
   int vectorWidth() const { return target_.vectorWidth; }
@@ -71,6 +75,8 @@ class Lowering {
   std::string lowerMatrixProduct(const ir::Node& node, MatrixProduct& product);
   // Undoes the fusion since the last kernel (its generator gave up): the followers are lowered on their own.
   void unfuse();
+
+  std::string lowerStridedCopy(const ir::Node& node, const StridedCopySpec& spec, const std::string& what);
 
   // Channel gathers (lower_channels.cpp).
   std::function<const ir::Tensor*(const ir::Value*)> constantLookup() const {

@@ -80,6 +80,21 @@ void KernelBuilder::storeLanes(llvm::Value* base, llvm::Value* offset, llvm::Val
   builder_.CreateMaskedStore(vector, address, llvm::Align(4), laneMask(lanes));
 }
 
+llvm::Value* KernelBuilder::loadStrided(llvm::Value* base, llvm::Value* offset, int64_t stride, int lanes) {
+  if (stride == 1) return loadLanes(base, offset, lanes);
+  if (stride == -1) {
+    llvm::Value* ascending = loadLanes(base, builder_.CreateSub(offset, i64(lanes - 1)), lanes);
+    std::vector<int> reverse(vectorWidth_);
+    for (int lane = 0; lane < vectorWidth_; ++lane) reverse[lane] = lane < lanes ? lanes - 1 - lane : lane;
+    return builder_.CreateShuffleVector(ascending, reverse);
+  }
+  std::vector<llvm::Constant*> steps;
+  for (int lane = 0; lane < vectorWidth_; ++lane) steps.push_back(builder_.getInt64(lane * stride));
+  llvm::Value* offsets = builder_.CreateAdd(builder_.CreateVectorSplat(vectorWidth_, offset), llvm::ConstantVector::get(steps));
+  llvm::Value* addresses = builder_.CreateGEP(builder_.getFloatTy(), base, offsets);
+  return builder_.CreateMaskedGather(vectorType_, addresses, llvm::Align(4), laneMask(lanes), zero());
+}
+
 namespace {
 
 llvm::Value* globalTable(llvm::Function* function, llvm::Constant* data) {
@@ -113,6 +128,16 @@ llvm::Value* KernelBuilder::max(llvm::Value* a, llvm::Value* b) {
 
 llvm::Value* KernelBuilder::min(llvm::Value* a, llvm::Value* b) {
   return builder_.CreateSelect(builder_.CreateFCmpOLT(a, b), a, b);
+}
+
+llvm::Value* KernelBuilder::acrossLanes(llvm::Value* vector,
+                                        const std::function<llvm::Value*(llvm::Value*, llvm::Value*)>& op) {
+  for (int distance = vectorWidth_ / 2; distance >= 1; distance /= 2) {
+    std::vector<int> mask(vectorWidth_);
+    for (int lane = 0; lane < vectorWidth_; ++lane) mask[lane] = lane ^ distance;
+    vector = op(vector, builder_.CreateShuffleVector(vector, mask));
+  }
+  return vector;
 }
 
 llvm::AllocaInst* KernelBuilder::vectorVariable(llvm::Value* initial) {

@@ -45,6 +45,9 @@ class KernelBuilder {
   llvm::Value* loadLanes(llvm::Value* base, llvm::Value* offset, int lanes, float fill = 0.0f);
   void storeLanes(llvm::Value* base, llvm::Value* offset, llvm::Value* vector, int lanes);
   llvm::Value* laneMask(int lanes);  // <V x i1>: the first `lanes` set
+  // Lane l (< lanes) = base[offset + l * stride]: a (masked) vector load for
+  // stride 1, the same reversed for -1, a gather otherwise.
+  llvm::Value* loadStrided(llvm::Value* base, llvm::Value* offset, int64_t stride, int lanes);
   // A read-only table baked into the module (precomputed indices or weights);
   // read with loadIndex / loadBroadcast, offsets counting elements.
   llvm::Value* constantTable(std::span<const int64_t> values);
@@ -53,6 +56,8 @@ class KernelBuilder {
   llvm::Value* fma(llvm::Value* a, llvm::Value* b, llvm::Value* accumulator);
   llvm::Value* max(llvm::Value* a, llvm::Value* b);
   llvm::Value* min(llvm::Value* a, llvm::Value* b);
+  // `op` folded over all lanes of `vector`, the result in every lane (a butterfly of shuffles).
+  llvm::Value* acrossLanes(llvm::Value* vector, const std::function<llvm::Value*(llvm::Value*, llvm::Value*)>& op);
 
   // A vector variable (entry-block alloca; promoted to a register by mem2reg).
   llvm::AllocaInst* vectorVariable(llvm::Value* initial);

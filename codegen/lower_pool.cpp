@@ -1,36 +1,18 @@
-// MaxPool / AveragePool / GlobalAveragePool -> pooling kernels. ReduceMean over
-// the two spatial axes is GlobalAveragePool; without keepdims its [N,C] result
-// is pooled as [N,C,1,1] and handed on in plain layout (the same bytes).
+// MaxPool / AveragePool / GlobalAveragePool -> pooling kernels. A ReduceMean
+// that lower_reduce.cpp found to be over the two spatial axes of a 4-D tensor
+// is GlobalAveragePool; without keepdims its [N,C] result is pooled as
+// [N,C,1,1] and handed on in plain layout (the same bytes).
 #include <fmt/format.h>
-
-#include <algorithm>
 
 #include "codegen/engine_lowering.h"
 #include "codegen/pool_kernel.h"
 
 namespace convopt::codegen {
 
-namespace {
-
-// Why a ReduceMean of a 4-D tensor is not a GlobalAveragePool, or "".
-std::string notGlobalMean(const ir::Node& node, const ir::Tensor* axesInput, int64_t opset) {
-  if (node.input(1) && !axesInput) return "axes is not a constant";
-  std::vector<int64_t> axes = opset >= 18 ? (axesInput ? axesInput->toInt64Vector() : std::vector<int64_t>{})
-                                          : node.getInts("axes", {});
-  for (int64_t& axis : axes) axis = axis < 0 ? axis + 4 : axis;
-  std::sort(axes.begin(), axes.end());
-  if (axes != std::vector<int64_t>{2, 3}) return "not a mean over the spatial axes (2, 3)";
-  return "";
-}
-
-}  // namespace
-
 std::string Lowering::lowerPool(const ir::Node& node) {
   if (node.outputs().size() != 1) return "MaxPool indices output";
   const ir::Value* in = node.input(0);
   bool global = node.opType == "GlobalAveragePool" || node.opType == "ReduceMean";
-  if (node.opType == "ReduceMean" && isStatic4dFloat(in))
-    if (std::string reason = notGlobalMean(node, constantOf(node.input(1)), opset_); !reason.empty()) return reason;
   bool squeezed = node.opType == "ReduceMean" && node.getInt("keepdims", 1) == 0;
   if (!isStatic4dFloat(in) || (!squeezed && !isStatic4dFloat(node.output(0)))) return "not a static 4-D float tensor";
   std::string autoPad = node.getString("auto_pad", "NOTSET");

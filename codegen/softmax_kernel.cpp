@@ -7,22 +7,8 @@
 #include "codegen/kernel_builder.h"
 
 namespace convopt::codegen {
-namespace {
 
 using llvm::Value;
-
-// op folded over all lanes, the result in every lane (butterfly of shuffles).
-Value* acrossLanes(KernelBuilder& kb, Value* vector, const std::function<Value*(Value*, Value*)>& op) {
-  int width = kb.vectorWidth();
-  for (int distance = width / 2; distance >= 1; distance /= 2) {
-    std::vector<int> mask(width);
-    for (int lane = 0; lane < width; ++lane) mask[lane] = lane ^ distance;
-    vector = op(vector, kb.ir().CreateShuffleVector(vector, mask));
-  }
-  return vector;
-}
-
-}  // namespace
 
 void emitSoftmaxKernel(llvm::Module& module, const std::string& name, const SoftmaxSpec& spec, int vectorWidth) {
   KernelBuilder kb(module, name, vectorWidth);
@@ -47,7 +33,7 @@ void emitSoftmaxKernel(llvm::Module& module, const std::string& name, const Soft
     overRow([&](Value* offset, int lanes) {
       ir.CreateStore(kb.max(load(maximum), kb.loadLanes(input, offset, lanes, lowest)), maximum);
     });
-    Value* rowMax = acrossLanes(kb, load(maximum), [&](Value* x, Value* y) { return kb.max(x, y); });
+    Value* rowMax = kb.acrossLanes(load(maximum), [&](Value* x, Value* y) { return kb.max(x, y); });
     llvm::AllocaInst* sum = kb.vectorVariable(kb.zero());
     overRow([&](Value* offset, int lanes) {
       Value* e = emitExp(kb, ir.CreateFSub(kb.loadLanes(input, offset, lanes), rowMax));
@@ -55,7 +41,7 @@ void emitSoftmaxKernel(llvm::Module& module, const std::string& name, const Soft
       if (lanes < vectorWidth) e = ir.CreateSelect(kb.laneMask(lanes), e, kb.zero());
       ir.CreateStore(ir.CreateFAdd(load(sum), e), sum);
     });
-    Value* scale = ir.CreateFDiv(kb.splat(1.0f), acrossLanes(kb, load(sum), [&](Value* x, Value* y) {
+    Value* scale = ir.CreateFDiv(kb.splat(1.0f), kb.acrossLanes(load(sum), [&](Value* x, Value* y) {
                                    return ir.CreateFAdd(x, y);
                                  }));
     overRow([&](Value* offset, int lanes) {

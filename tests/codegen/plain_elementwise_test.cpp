@@ -13,7 +13,7 @@ using testing::expectSameAsReference;
 class PlainElementwise : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(PlainElementwise, LayerNormTailOfATransformerIn3D) {
-  // m and v are per-row values ([2,5,1]) computed by fallback ReduceMeans; g and b are last-dim vectors.
+  // m and v are per-row values ([2,5,1]) computed by reduction kernels (reduce_test.cpp); g and b are last-dim vectors.
   std::string explain = expectSameAsReference(R"(<ir_version: 8, opset_import: ["" : 13]>
 g (float[2,5,37] x, float[37] gamma, float[37] beta) => (float[2,5,37] z)
 <float two = {2.0}, float eps = {0.00001}>
@@ -31,12 +31,16 @@ g (float[2,5,37] x, float[37] gamma, float[37] beta) => (float[2,5,37] z)
   z = Mul (y, s)
 }
 )", GetParam());
-  EXPECT_NE(explain.find("Sub(d): Sub -> kernel k0_elementwise (sub, plain)"), std::string::npos) << explain;
-  EXPECT_NE(explain.find("Pow(q): Pow -> kernel k1_elementwise (mul, plain)"), std::string::npos) << explain;
-  EXPECT_NE(explain.find("Add(ve): Add -> kernel k2_elementwise (add+sqrt, plain)"), std::string::npos) << explain;
-  EXPECT_NE(explain.find("Div(n): Div -> kernel k3_elementwise (div+mul+add+sigmoid+mul, plain)"), std::string::npos)
+  EXPECT_NE(explain.find("ReduceMean(m): ReduceMean -> kernel k0_reduce (mean over axes [2] of [2x5x37])"),
+            std::string::npos)
       << explain;
-  EXPECT_NE(explain.find("2 fallback node(s)"), std::string::npos) << explain;
+  EXPECT_NE(explain.find("Sub(d): Sub -> kernel k1_elementwise (sub, plain)"), std::string::npos) << explain;
+  EXPECT_NE(explain.find("Pow(q): Pow -> kernel k2_elementwise (mul, plain)"), std::string::npos) << explain;
+  EXPECT_NE(explain.find("ReduceMean(v): ReduceMean -> kernel k3_reduce"), std::string::npos) << explain;
+  EXPECT_NE(explain.find("Add(ve): Add -> kernel k4_elementwise (add+sqrt, plain)"), std::string::npos) << explain;
+  EXPECT_NE(explain.find("Div(n): Div -> kernel k5_elementwise (div+mul+add+sigmoid+mul, plain)"), std::string::npos)
+      << explain;
+  EXPECT_NE(explain.find("0 fallback node(s)"), std::string::npos) << explain;
 }
 
 TEST_P(PlainElementwise, UnaryOpsIn2DWithTail) {

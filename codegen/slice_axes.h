@@ -1,0 +1,30 @@
+// A Slice node's constant parameters (attributes before opset 10, inputs
+// after) resolved per input axis with the reference interpreter's own clamping
+// rule (runtime/reference/slice_range.h): what the channel-slice gathers and
+// the plain strided-copy Slices both read.
+#pragma once
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "ir/graph.h"
+
+namespace convopt::codegen {
+
+// Along one axis the Slice takes elements start, start+step, ... (count of them).
+struct SliceAxis {
+  int64_t start = 0, count = 0, step = 1;
+  bool whole(int64_t length) const { return start == 0 && step == 1 && count == length; }
+};
+
+struct SliceParameters {
+  std::vector<int64_t> starts, ends, axes, steps;
+  // One SliceAxis per axis of `dims` (the whole axis where not sliced), or why the parameters are invalid.
+  std::string resolve(const std::vector<int64_t>& dims, std::vector<SliceAxis>& result) const;
+};
+
+// Returns "" and fills `params` when every parameter of the Slice is a constant, else which one is not.
+std::string readSliceParameters(const ir::Node& node, const std::function<const ir::Tensor*(const ir::Value*)>& constantOf,
+                                int64_t opset, SliceParameters& params);
+
+}  // namespace convopt::codegen
