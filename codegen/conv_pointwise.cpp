@@ -12,7 +12,8 @@ ConvPlanResult planPointwise(const ConvSpec& spec, const Target& target) {
   int64_t outBlocks = (spec.outChannels + target.vectorWidth - 1) / target.vectorWidth;
   int64_t pixels = spec.outHeight * spec.outWidth;
   ConvTile tile = broadcastTile(target, outBlocks, false, pixels);
-  int64_t rowLength = pointwiseRowLength(spec.outHeight, spec.outWidth, tile.pixels);
+  int64_t rowLength = pointwiseRowLength(spec.outHeight, spec.outWidth, tile.pixels,
+                                         (outBlocks + tile.outBlocks - 1) / tile.outBlocks);
   tile = broadcastTile(target, outBlocks, false, rowLength);
   ConvPlan plan{"pointwise", ChannelMapping::Broadcast, tile, spec};
   plan.view.inHeight = plan.view.outHeight = pixels / rowLength;

@@ -53,10 +53,16 @@ ConvTile gatherTile(const Target& target, int period, int64_t rowLength) {
   return {period, pixels};
 }
 
-int64_t pointwiseRowLength(int64_t height, int64_t width, int pixelsPerTile) {
-  for (int64_t rows = 1; rows <= height; ++rows)
-    if (height % rows == 0 && width * rows >= int64_t(kPointwiseRowPixelTiles) * pixelsPerTile) return width * rows;
-  return width * height;
+int64_t pointwiseRowLength(int64_t height, int64_t width, int pixelsPerTile, int64_t blockTiles) {
+  int64_t pixels = height * width, length = pixels;
+  for (int64_t k = height; k >= 1; --k)  // image rows per row: the fewest that hold enough tiles
+    if (height % k == 0 && width * k >= int64_t(kPointwiseRowPixelTiles) * pixelsPerTile) length = width * k;
+  auto units = [&](int64_t row) { return pixels / row * blockTiles; };
+  if (units(length) >= kMinWorkUnits) return length;
+  int64_t shortest = std::min<int64_t>(pixelsPerTile, pixels);
+  for (int64_t row = length; row >= shortest; --row)
+    if (pixels % row == 0 && units(row) >= kMinWorkUnits) return row;
+  return length;
 }
 
 MatMulTile matmulTile(const Target& target, int64_t m, int64_t n) {

@@ -64,9 +64,13 @@ ConvTile gatherTile(const Target& target, int period, int64_t rowLength);
 
 // A 1x1 stride-1 unpadded convolution sees H*W pixels as one long row; it is cut
 // into rows of W*k pixels (k divides H) of at least kPointwiseRowPixelTiles
-// tiles so that threads still get many rows.
+// tiles. When that leaves fewer than kMinWorkUnits work units (rows x
+// `blockTiles` output-block tiles), rows are shortened to any divisor of H*W of
+// at least one tile, the longest that reaches kMinWorkUnits (13x13: 13 rows of
+// 13, not 1 of 169, which ran on one thread however many there were).
 inline constexpr int kPointwiseRowPixelTiles = 4;
-int64_t pointwiseRowLength(int64_t height, int64_t width, int pixelsPerTile);
+inline constexpr int64_t kMinWorkUnits = 8;
+int64_t pointwiseRowLength(int64_t height, int64_t width, int pixelsPerTile, int64_t blockTiles);
 
 // GEMM tiles (matmul_kernel.h): `rows` rows of A, each element broadcast into
 // `blocks` N-vectors of B — the broadcast tile above, with A's rows as pixels

@@ -60,9 +60,16 @@ TEST(Tiling, GatherTileSharesRegistersAmongThePeriod) {
 }
 
 TEST(Tiling, PointwiseRowsHoldSeveralTiles) {
-  EXPECT_EQ(pointwiseRowLength(56, 56, 6), 56);
-  EXPECT_EQ(pointwiseRowLength(14, 14, 6), 28);   // 2 rows of 14
-  EXPECT_EQ(pointwiseRowLength(7, 7, 6), 49);     // 7 does not split
+  EXPECT_EQ(pointwiseRowLength(56, 56, 6, 1), 56);
+  EXPECT_EQ(pointwiseRowLength(14, 14, 6, 2), 28);   // 2 image rows: 7 rows of 28 pixels
+  EXPECT_EQ(pointwiseRowLength(7, 7, 6, 8), 49);     // 8 block tiles are enough units
+}
+
+TEST(Tiling, PointwiseRowsShortenUntilThreadsGetWork) {
+  EXPECT_EQ(pointwiseRowLength(13, 13, 6, 1), 13);   // 13 units, not 1
+  EXPECT_EQ(pointwiseRowLength(7, 7, 6, 7), 7);      // 49 units, not 7
+  EXPECT_EQ(pointwiseRowLength(14, 14, 6, 1), 14);   // 7 rows of 28 are 7 units: 14 of 14
+  EXPECT_EQ(pointwiseRowLength(2, 3, 6, 1), 6);      // too small to split below one tile
 }
 
 TEST(Tiling, GatherPeriodFollowsGroupsAcrossVectors) {
