@@ -11,9 +11,9 @@ ThreadPool::ThreadPool(int threads) {
 }
 
 ThreadPool::~ThreadPool() {
+  stopping_ = true;
   {
     std::lock_guard lock(mutex_);
-    stopping_ = true;
   }
   wake_.notify_all();
   for (std::thread& worker : workers_) worker.join();
@@ -54,15 +54,17 @@ bool spinUntil(Ready ready) {
 void ThreadPool::workerLoop() {
   uint64_t seen = 0;
   for (;;) {
-    auto ready = [&] { return stopping_.load() || generation_.load(std::memory_order_acquire) != seen; };
+    auto ready = [&] { return stopping_ || generation_.load() != seen; };
     if (!spinUntil(ready)) {
       std::unique_lock lock(mutex_);
+      ++sleepers_;
       wake_.wait(lock, ready);
+      --sleepers_;
     }
     if (stopping_) return;
     seen = generation_.load(std::memory_order_acquire);
     runChunks();
-    if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+    if (pending_.fetch_sub(1) == 1 && callerSleeping_) {
       std::lock_guard lock(mutex_);
       done_.notify_one();
     }
@@ -75,20 +77,22 @@ void ThreadPool::parallelFor(int64_t units, const std::function<void(int64_t, in
     body(0, units);
     return;
   }
-  {
-    std::lock_guard lock(mutex_);
-    body_ = &body, units_ = units;
-    chunk_ = std::max<int64_t>(1, units / (threads() * kChunksPerThread));
-    next_.store(0, std::memory_order_relaxed);
-    pending_.store(int(workers_.size()));
-    generation_.fetch_add(1, std::memory_order_release);
+  body_ = &body, units_ = units;
+  chunk_ = std::max<int64_t>(1, units / (threads() * kChunksPerThread));
+  next_.store(0, std::memory_order_relaxed);
+  pending_.store(int(workers_.size()), std::memory_order_relaxed);
+  generation_.fetch_add(1);  // publishes the job
+  if (sleepers_ > 0) {
+    { std::lock_guard lock(mutex_); }
+    wake_.notify_all();
   }
-  wake_.notify_all();
   runChunks();
-  auto done = [&] { return pending_.load(std::memory_order_acquire) == 0; };
+  auto done = [&] { return pending_.load() == 0; };
   if (!spinUntil(done)) {
     std::unique_lock lock(mutex_);
+    callerSleeping_ = true;
     done_.wait(lock, done);
+    callerSleeping_ = false;
   }
 }
 

@@ -2,6 +2,11 @@
 // of work units, and parallelFor lets each thread (the caller included) take
 // contiguous chunks of it until none are left, so uneven units (a kernel's
 // tail tile, border rows) do not leave a thread idle at the end.
+//
+// A model runs ~100 short kernels per inference, so handing out a range must
+// cost little: threads spin between kernels (sleeping only after a while),
+// the job is published with one atomic store, and the mutex and condition
+// variables are touched only when some thread actually sleeps.
 #pragma once
 #include <atomic>
 #include <condition_variable>
@@ -36,16 +41,22 @@ class ThreadPool {
   void runChunks();
 
   std::vector<std::thread> workers_;
-  std::mutex mutex_;
-  std::condition_variable wake_, done_;
+  // The job: written by the caller before it bumps generation_ (release), read
+  // by the workers after they see the new generation (acquire).
   const std::function<void(int64_t, int64_t)>* body_ = nullptr;
   int64_t units_ = 0, chunk_ = 1;
-  std::atomic<int64_t> next_ = 0;
-  // Kernels are short (a model runs ~100 of them in milliseconds): threads
-  // spin on these for a while before sleeping on the condition variables.
-  std::atomic<int> pending_ = 0;
   std::atomic<uint64_t> generation_ = 0;
   std::atomic<bool> stopping_ = false;
+  // Each on its own cache line: every thread writes them during a job.
+  alignas(64) std::atomic<int64_t> next_ = 0;
+  alignas(64) std::atomic<int> pending_ = 0;  // workers still in the current job
+  // Sleeping. A thread announces itself (sleepers_, callerSleeping_) before it
+  // re-checks under the mutex, and the other side checks the announcement after
+  // its own update (all sequentially consistent), so no wake-up is lost.
+  alignas(64) std::mutex mutex_;
+  std::condition_variable wake_, done_;
+  std::atomic<int> sleepers_ = 0;
+  std::atomic<bool> callerSleeping_ = false;
 };
 
 }  // namespace convopt::runtime

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
+#include <thread>
 #include <mutex>
 #include <vector>
 
@@ -42,6 +44,23 @@ TEST(ThreadPool, ManyShortCallsInARow) {
       total += end - begin;
     });
   EXPECT_EQ(total, 2000 * 5);
+}
+
+// Past the spin time, workers sleep between calls and the caller sleeps while
+// a worker finishes a long unit: no wake-up may be lost either way.
+TEST(ThreadPool, SleepingThreadsWakeForTheNextCallAndTheLastUnit) {
+  ThreadPool pool(3);
+  for (int call = 0; call < 6; ++call) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));  // workers go to sleep
+    std::vector<std::atomic<int>> visits(6);
+    pool.parallelFor(6, [&](int64_t begin, int64_t end) {
+      for (int64_t u = begin; u < end; ++u) {
+        if (call % 2) std::this_thread::sleep_for(std::chrono::milliseconds(1));  // the caller waits asleep
+        visits[u].fetch_add(1);
+      }
+    });
+    for (int64_t u = 0; u < 6; ++u) ASSERT_EQ(visits[u].load(), 1) << "call " << call << " unit " << u;
+  }
 }
 
 }  // namespace
