@@ -7,10 +7,15 @@
 #   without its reorders; convopt's generated kernel on blocked data).
 #   Models: whole inference vs whole inference (convopt bench), convopt both on
 #   the model as given and after `convopt optimize` (what a user deploys).
-# Usage: scripts/bench/compare_onnxruntime.sh [RUNS] (build first: scripts/build.sh)
+#   The host's load moves both peers' times from minute to minute, so the
+#   whole comparison runs ROUNDS times (default 3), each round timing both
+#   peers within a minute of each other; the tables give each peer's median ms
+#   over the rounds and the median and range of the per-round ratios.
+# Usage: [ROUNDS=3] scripts/bench/compare_onnxruntime.sh [RUNS] (build first: scripts/build.sh)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 runs=${1:-20}
+rounds=${ROUNDS:-3}
 models=${CONVOPT_SHARED_MODELS:-../shared/models}
 export NODE_PATH=$PWD/third_party_npm/node_modules
 [ -d "$NODE_PATH/onnxruntime-node" ] || { echo "run scripts/install-deps.sh first (onnxruntime-node)" >&2; exit 2; }
@@ -44,7 +49,9 @@ for spec in "${model_specs[@]}"; do
     --input-shape "$(input_name "$path")=$shape" >/dev/null
 done
 
+for round in $(seq "$rounds"); do
 for threads in 1 2; do
+  echo "round $round/$rounds, $threads thread(s)" >&2
   ort_layers=$(node scripts/bench/ort_bench.js "$threads" "$runs" kernel "${layer_specs[@]}")
   ort_models=$(node scripts/bench/ort_bench.js "$threads" "$runs" model "${model_specs[@]}")
   ours_layers="{}"
@@ -61,20 +68,36 @@ a.update({x['name'].split('/')[0]:x['real_time'] for x in b['benchmarks']});prin
     ours_models=$(add_median "$ours_models" "$name" "$path" "$threads" "$shape")
     ours_optimized=$(add_median "$ours_optimized" "$name" "$work/$name.optimized.onnx" "$threads" "$shape")
   done
-  python3 - "$threads" "$ort_layers" "$ours_layers" "$ort_models" "$ours_models" "$ours_optimized" <<'PY'
-import json, sys
-threads = sys.argv[1]
-ort, ours = json.loads(sys.argv[2]), json.loads(sys.argv[3])
-print(f"\n| layer (kernel time), {threads} thread(s) | onnxruntime ms | convopt ms | ratio |\n|---|---:|---:|---:|")
-for name in ort:
-    if name in ours:
-        print(f"| {name} | {ort[name]:.3f} | {ours[name]:.3f} | {ort[name] / ours[name]:.2f} |")
-ort, ours, opt = json.loads(sys.argv[4]), json.loads(sys.argv[5]), json.loads(sys.argv[6])
-print(f"\n| model (whole inference), {threads} thread(s) | onnxruntime ms | convopt ms | ratio "
-      f"| convopt after optimize ms | ratio |\n|---|---:|---:|---:|---:|---:|")
-for name in ort:
-    if name in ours and name in opt:
-        print(f"| {name} | {ort[name]:.3f} | {ours[name]:.3f} | {ort[name] / ours[name]:.2f} "
-              f"| {opt[name]:.3f} | {ort[name] / opt[name]:.2f} |")
-PY
+  python3 -c "import json,sys;print(json.dumps(dict(zip(['threads','ort_layers','ours_layers','ort_models','ours_models','ours_optimized'],[int(sys.argv[1])]+[json.loads(a) for a in sys.argv[2:]]))))" \
+    "$threads" "$ort_layers" "$ours_layers" "$ort_models" "$ours_models" "$ours_optimized" >>"$work/rounds.jsonl"
 done
+done
+
+python3 - "$work/rounds.jsonl" <<'PY'
+import json, statistics, sys
+rounds = [json.loads(line) for line in open(sys.argv[1])]
+def summary(threads, ort_key, ours_key, name):
+    pairs = [(r[ort_key][name], r[ours_key][name]) for r in rounds
+             if r["threads"] == threads and name in r[ort_key] and name in r[ours_key]]
+    ratios = [o / c for o, c in pairs]
+    return (statistics.median(o for o, _ in pairs), statistics.median(c for _, c in pairs),
+            statistics.median(ratios), min(ratios), max(ratios))
+def cells(s):
+    return f"{s[0]:.3f} | {s[1]:.3f} | {s[2]:.2f} | {s[3]:.2f}–{s[4]:.2f}"
+for threads in (1, 2):
+    first = next(r for r in rounds if r["threads"] == threads)
+    print(f"\n| layer (kernel time), {threads} thread(s) | onnxruntime ms | convopt ms | ratio | range |"
+          "\n|---|---:|---:|---:|---:|")
+    for name in first["ort_layers"]:
+        if name in first["ours_layers"]:
+            print(f"| {name} | {cells(summary(threads, 'ort_layers', 'ours_layers', name))} |")
+    print(f"\n| model (whole inference), {threads} thread(s) | onnxruntime ms | convopt ms | ratio | range "
+          "| convopt after optimize ms | ratio | range |\n|---|---:|---:|---:|---:|---:|---:|---:|")
+    for name in first["ort_models"]:
+        if name in first["ours_models"] and name in first["ours_optimized"]:
+            given = summary(threads, "ort_models", "ours_models", name)
+            optimized = summary(threads, "ort_models", "ours_optimized", name)
+            print(f"| {name} | {cells(given)} | {optimized[1]:.3f} | {optimized[2]:.2f} | "
+                  f"{optimized[3]:.2f}–{optimized[4]:.2f} |")
+print(f"\n{len(rounds) // 2} round(s); ratio = onnxruntime ms / convopt ms, median over the rounds (range: min–max).")
+PY
