@@ -17,12 +17,9 @@ namespace convopt::codegen {
 namespace {
 
 using testing::expectSameAsReference;
+using testing::has;
 
 std::string ints(const std::vector<int64_t>& values) { return fmt::format("{}", fmt::join(values, ", ")); }
-
-std::string has(const std::string& explain, const std::string& line) {
-  return explain.find(line) != std::string::npos ? "" : "missing '" + line + "' in\n" + explain;
-}
 
 // x[n,c,h,w] -> Reshape(split) -> Transpose(perm) -> Reshape back -> y
 std::string shuffleModel(const std::vector<int64_t>& x, const std::vector<int64_t>& split,

@@ -20,10 +20,7 @@ namespace convopt::codegen {
 namespace {
 
 using testing::expectSameAsReference;
-
-std::string has(const std::string& explain, const std::string& line) {
-  return explain.find(line) != std::string::npos ? "" : "missing '" + line + "' in\n" + explain;
-}
+using testing::has;
 
 struct Reduction {
   const char* op;

@@ -19,10 +19,7 @@ namespace convopt::codegen {
 namespace {
 
 using testing::expectSameAsReference;
-
-std::string has(const std::string& explain, const std::string& line) {
-  return explain.find(line) != std::string::npos ? "" : "missing '" + line + "' in\n" + explain;
-}
+using testing::has;
 
 std::string joined(const std::vector<int64_t>& values, const char* separator) {
   return fmt::format("{}", fmt::join(values, separator));

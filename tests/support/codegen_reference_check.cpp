@@ -69,4 +69,8 @@ std::string explainEngine(const std::string& text, const char* cpu) {
   return JitEngine(ir::parseModelText(text), {}, {cpu, 1}).explain();
 }
 
+std::string has(const std::string& explain, const std::string& line) {
+  return explain.find(line) != std::string::npos ? "" : "missing '" + line + "' in\n" + explain;
+}
+
 }  // namespace convopt::codegen::testing

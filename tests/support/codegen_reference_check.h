@@ -22,6 +22,10 @@ struct ReferenceCheck {
 std::string expectSameAsReference(const std::string& text, const char* cpu, const ReferenceCheck& check);
 std::string expectSameAsReference(const std::string& text, const char* cpu, int threads = 2);
 
+// "" when the explanation contains `line`, else a message quoting both, so
+// EXPECT_EQ(has(explain, line), "") shows what the engine did instead.
+std::string has(const std::string& explain, const std::string& line);
+
 // Compiles the model for its declared input shapes without running it; returns
 // the engine's explanation (for nodes that fall back on purpose).
 std::string explainEngine(const std::string& text, const char* cpu);
