@@ -60,6 +60,55 @@ TEST(InitializerInputs, Ir7WeightListedAsInputIsOverridableAndStays) {
   EXPECT_EQ(rejectionFor(run.stats, "Conv(y)"), "weight is not a constant");
 }
 
+// u is read by nobody: below IR 4 it is a dead constant; from IR 4 on it is part of the interface.
+std::string unusedInitializerInput(int irVersion) {
+  return "<ir_version: " + std::to_string(irVersion) + R"(, opset_import: ["" : 8]>
+g (float[2] x, float[2] u) => (float[2] y)
+<float[2] u = {1, 2}>
+{
+  y = Relu (x)
+}
+)";
+}
+
+TEST(InitializerInputs, DceRemovesUnusedIr3InitializerInputs) {
+  auto run = runPasses("dce", unusedInitializerInput(3));
+  EXPECT_EQ(run.afterText, R"(<ir_version: 3, opset_import: ["" : 8]>
+g (float[2] x) => (float[2] y)
+{
+  y = Relu (x)
+}
+)");
+  EXPECT_NO_THROW(onnx::checker::check_model(ir::exportModel(run.after)));
+}
+
+TEST(InitializerInputs, DceKeepsUnusedIr4InitializerInputs) {
+  auto run = runPasses("dce", unusedInitializerInput(4));
+  EXPECT_EQ(run.afterText, run.beforeText);
+}
+
+TEST(InitializerInputs, Ir3ConstantsFold) {
+  auto run = runPasses("fold-constants,dce", R"(<ir_version: 3, opset_import: ["" : 8]>
+g (float[2] x, float[2] a, float[2] b) => (float[2] y)
+<float[2] a = {1, 2}, float[2] b = {3, 4}>
+{
+  c = Mul (a, b)
+  y = Add (x, c)
+}
+)");
+  EXPECT_EQ(run.afterText, R"(<ir_version: 3, opset_import: ["" : 8]>
+g (float[2] x) => (float[2] y)
+<float[2] c = {3, 8}>
+{
+  y = Add (x, c)
+}
+)");
+  EXPECT_TRUE(numericallyEquivalent(run));
+  onnx::ModelProto exported = ir::exportModel(run.after);
+  EXPECT_EQ(inputNames(exported), (std::vector<std::string>{"x", "c"}));
+  EXPECT_NO_THROW(onnx::checker::check_model(exported));
+}
+
 // s = scale / sqrt(var + 1) = {2, 1}; W' = s * W; b' = s * (b - mean) + B = {1, -2}.
 TEST(InitializerInputs, Ir3BatchNormFoldsIntoConv) {
   auto run = runPasses("fold-batchnorm,dce", R"(<ir_version: 3, opset_import: ["" : 8]>
