@@ -8,7 +8,7 @@ namespace convopt::codegen {
 ConvPlanResult planDense(const ConvSpec& spec, const Target& target) {
   if (spec.group != 1) return {std::nullopt, "dense: grouped"};
   int64_t outBlocks = (spec.outChannels + target.vectorWidth - 1) / target.vectorWidth;
-  ConvTile tile = broadcastTile(target, outBlocks, false, spec.outWidth);
+  ConvTile tile = broadcastTile(target, outBlocks, false, spec.outWidth, halfLastBlock(spec, target.vectorWidth));
   return {ConvPlan{"dense", ChannelMapping::Broadcast, tile, spec}, ""};
 }
 

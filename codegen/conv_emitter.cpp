@@ -20,11 +20,19 @@ struct TileCounts {
   int64_t total() const { return full + (tailBlocks > 0); }
 };
 
+// A broadcast kernel's last output block with at most V/2 real channels
+// accumulates two pixels per vector (ConvEmitter::pairedBlock).
+bool pairsLastBlock(const ConvPlan& plan, int width) {
+  return plan.mapping == ChannelMapping::Broadcast && halfLastBlock(plan.view, width);
+}
+
 TileCounts tileCounts(const ConvPlan& plan, int width) {
   const ConvSpec& s = plan.view;
   int64_t outBlocks = ceilDiv(s.outChannels, width), perTile = plan.tile.outBlocks;
-  // A gather tile's lane mapping is only shared by tiles without padded lanes.
-  int64_t full = plan.mapping == ChannelMapping::Gather ? s.outChannels / (perTile * width) : outBlocks / perTile;
+  // A gather tile's lane mapping, and a paired last block, are only known to
+  // tiles at constant indices: tiles with padded lanes are tail tiles.
+  bool padded = plan.mapping == ChannelMapping::Gather || pairsLastBlock(plan, width);
+  int64_t full = padded ? s.outChannels / (perTile * width) : outBlocks / perTile;
   return {full, outBlocks - full * perTile};
 }
 
@@ -132,6 +140,34 @@ class ConvEmitter {
   }
 
   // One register tile: blocks x `count` pixels starting at output column ow0.
+  // The tile's block whose accumulators hold pixel pairs: lanes [0, V/2) for
+  // pixel 2k, [V/2, V) for pixel 2k+1, so a last block with at most V/2 real
+  // channels (C_out = 24 on AVX-512) costs half the FMAs; -1 if none.
+  int pairedBlock() const {
+    bool last = tile_.constIndex >= 0 && tile_.constIndex * plan_.tile.outBlocks + tile_.blocks == outBlocks_;
+    return last && pairsLastBlock(plan_, width_) ? tile_.blocks - 1 : -1;
+  }
+
+  // Accumulator of block i, pixel p of a tile of `count` pixels.
+  size_t accumulator(int i, int p, int count) const {
+    return int(i) == pairedBlock() ? size_t(i * count + p / 2) : size_t(i * count + p);
+  }
+
+  // Two pixels' broadcast inputs in the halves of one vector (zeros for a pixel
+  // without this tap).
+  Value* pairHalves(Value* low, Value* high) {
+    std::vector<int> mask(width_);
+    for (int lane = 0; lane < width_; ++lane) mask[lane] = lane < width_ / 2 ? lane : width_ + lane;
+    return ir_.CreateShuffleVector(low ? low : kb_.zero(), high ? high : kb_.zero(), mask);
+  }
+
+  // Pixel `odd`'s half of a paired accumulator, in the low lanes of a vector (zeros above).
+  Value* pairHalf(Value* pair, bool odd) {
+    std::vector<int> mask(width_);
+    for (int lane = 0; lane < width_; ++lane) mask[lane] = lane < width_ / 2 ? lane + (odd ? width_ / 2 : 0) : width_;
+    return ir_.CreateShuffleVector(pair, kb_.zero(), mask);
+  }
+
   void emitPixels(Value* ow0, int count, bool interior) {
     accumulators_.assign(blocks_.size() * count, nullptr);
     for (auto& slot : accumulators_) slot = kb_.vectorVariable(kb_.zero());
@@ -160,8 +196,10 @@ class ConvEmitter {
     for (size_t i = 0; i < blocks_.size(); ++i)
       for (int p = 0; p < count; ++p) {
         Value* offset = outputOffset(blocks_[i], ows[p]);
-        Value* x = ir_.CreateFAdd(ir_.CreateLoad(accumulators_[i]->getAllocatedType(), accumulators_[i * count + p]),
-                                  kb_.loadVector(bias_, ir_.CreateMul(blocks_[i], kb_.i64(width_))));
+        llvm::AllocaInst* acc = accumulators_[accumulator(int(i), p, count)];
+        Value* sum = ir_.CreateLoad(acc->getAllocatedType(), acc);
+        if (int(i) == pairedBlock()) sum = pairHalf(sum, p % 2);
+        Value* x = ir_.CreateFAdd(sum, kb_.loadVector(bias_, ir_.CreateMul(blocks_[i], kb_.i64(width_))));
         x = emitEpilogue(kb_, s_.epilogue, x, [&](int k) { return kb_.loadVector(residuals_[k], offset); },
                          ir_.CreateMul(blocks_[i], kb_.i64(width_)));
         kb_.storeVector(output_, offset, x);
@@ -229,12 +267,30 @@ class ConvEmitter {
   // other pixels are constant offsets from it (one base address per step).
   void emitBroadcastStep(Value* kh, Value* kw, Value* j, Value* row, size_t count, const std::vector<int>& pixels) {
     int64_t pixelStride = s_.strideW * (plan_.plainInput ? 1 : width_);
+    int paired = pairedBlock();
     updateAccumulators([&](std::vector<Value*>& acc) {
       std::vector<Value*> w;
       for (Value* ob : blocks_) w.push_back(kb_.loadVector(weights_, weightOffset(ob, kh, kw, j)));
-      for (int p : pixels) {
-        Value* x = kb_.loadBroadcast(row, kb_.i64(p * pixelStride));
-        for (size_t i = 0; i < w.size(); ++i) acc[i * count + p] = kb_.fma(x, w[i], acc[i * count + p]);
+      Value* pairedWeight = nullptr;  // its low half in both halves
+      if (paired >= 0) {
+        std::vector<int> lowTwice(width_);
+        for (int lane = 0; lane < width_; ++lane) lowTwice[lane] = lane % (width_ / 2);
+        pairedWeight = ir_.CreateShuffleVector(w[paired], w[paired], lowTwice);
+      }
+      // Pixel by pixel (two at a time for a paired block), so few broadcasts are live.
+      std::vector<Value*> x(count, nullptr);
+      for (size_t k = 0; k < pixels.size(); ++k) {
+        int p = pixels[k];
+        x[p] = kb_.loadBroadcast(row, kb_.i64(p * pixelStride));
+        for (size_t i = 0; i < w.size(); ++i) {
+          size_t a = accumulator(int(i), p, int(count));
+          if (int(i) != paired) acc[a] = kb_.fma(x[p], w[i], acc[a]);
+        }
+        bool pairDone = p % 2 == 1 || k + 1 == pixels.size() || pixels[k + 1] != p + 1;
+        if (paired < 0 || !pairDone) continue;
+        int first = p - p % 2;
+        size_t a = accumulator(paired, first, int(count));
+        acc[a] = kb_.fma(pairHalves(x[first], first + 1 < int(count) ? x[first + 1] : nullptr), pairedWeight, acc[a]);
       }
     });
   }

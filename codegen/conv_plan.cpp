@@ -12,6 +12,11 @@ std::optional<GatherPeriod> gatherPeriod(const ConvSpec& spec, int vectorWidth) 
   return std::nullopt;
 }
 
+bool halfLastBlock(const ConvSpec& spec, int vectorWidth) {
+  int64_t lanes = spec.outChannels % vectorWidth;
+  return lanes > 0 && 2 * lanes <= vectorWidth;
+}
+
 bool canReadPlainInput(const ConvPlan& plan, int vectorWidth) {
   return plan.mapping == ChannelMapping::Broadcast && plan.view.group == 1 && plan.view.inChannels < vectorWidth;
 }

@@ -36,6 +36,10 @@ struct ConvPlan {
   bool plainInput = false;
 };
 
+// Whether the last output block has at most V/2 real channels (broadcast
+// kernels accumulate it as pixel pairs).
+bool halfLastBlock(const ConvSpec& spec, int vectorWidth);
+
 // Whether a conv of this plan may read its input in plain layout (ConvPlan::plainInput).
 bool canReadPlainInput(const ConvPlan& plan, int vectorWidth);
 

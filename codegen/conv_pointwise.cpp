@@ -11,10 +11,10 @@ ConvPlanResult planPointwise(const ConvSpec& spec, const Target& target) {
   if (!spec.placement.isDense()) return {std::nullopt, "pointwise: output not stored densely"};
   int64_t outBlocks = (spec.outChannels + target.vectorWidth - 1) / target.vectorWidth;
   int64_t pixels = spec.outHeight * spec.outWidth;
-  ConvTile tile = broadcastTile(target, outBlocks, false, pixels);
+  ConvTile tile = broadcastTile(target, outBlocks, false, pixels, halfLastBlock(spec, target.vectorWidth));
   int64_t rowLength = pointwiseRowLength(spec.outHeight, spec.outWidth, tile.pixels,
                                          (outBlocks + tile.outBlocks - 1) / tile.outBlocks);
-  tile = broadcastTile(target, outBlocks, false, rowLength);
+  tile = broadcastTile(target, outBlocks, false, rowLength, halfLastBlock(spec, target.vectorWidth));
   ConvPlan plan{"pointwise", ChannelMapping::Broadcast, tile, spec};
   plan.view.inHeight = plan.view.outHeight = pixels / rowLength;
   plan.view.inWidth = plan.view.outWidth = rowLength;

@@ -5,13 +5,17 @@
 
 namespace convopt::codegen {
 
-ConvTile broadcastTile(const Target& target, int64_t blocksPerGroup, bool mustDivide, int64_t rowLength) {
+ConvTile broadcastTile(const Target& target, int64_t blocksPerGroup, bool mustDivide, int64_t rowLength,
+                       bool halfLastBlock) {
   ConvTile best;
   double bestScore = -1;
   for (int blocks = 1; blocks <= std::min<int64_t>(kMaxBroadcastOutBlocks, blocksPerGroup); ++blocks) {
     if (mustDivide && blocksPerGroup % blocks) continue;
-    // Registers: accumulators + one weight vector per block + the broadcast input.
-    int pixels = (target.vectorRegisters - kReservedRegisters - blocks) / blocks;
+    // Registers: accumulators + one weight vector per block + the broadcast input
+    // (+ the paired block's weight and input pair).
+    bool paired = halfLastBlock && !mustDivide && blocks == blocksPerGroup;
+    int free = target.vectorRegisters - kReservedRegisters - blocks - (paired ? 2 : 0);
+    int pixels = paired ? 2 * free / (2 * blocks - 1) : free / blocks;
     pixels = static_cast<int>(std::min<int64_t>(pixels, rowLength));
     if (pixels < 1) continue;
     double average = double(rowLength) / double((rowLength + pixels - 1) / pixels);

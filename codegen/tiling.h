@@ -30,7 +30,11 @@ inline constexpr int kReservedRegisters = 1;
 // into tiles (a 7-pixel row: 3 blocks x 7 beats 4 x 6, which leaves a 1-pixel
 // tile); `outBlocks` divides `blocksPerGroup` when tiles must not straddle
 // groups, and pixels never exceed the row.
-ConvTile broadcastTile(const Target& target, int64_t blocksPerGroup, bool mustDivide, int64_t rowLength);
+// `halfLastBlock`: the last of the blocks has at most V/2 real channels and is
+// accumulated as pixel pairs (conv_emitter.cpp), so a tile holding every block
+// needs only half the accumulators for it (C_out = 24 on AVX-512: 2 x 17, not 2 x 14).
+ConvTile broadcastTile(const Target& target, int64_t blocksPerGroup, bool mustDivide, int64_t rowLength,
+                       bool halfLastBlock = false);
 
 // Rows of at most this many tiles are cut into equal tiles at compile-time
 // columns (borders included) instead of border pixels, interior tiles and a rest.

@@ -118,6 +118,19 @@ TEST_P(ConvKernels, Grouped) {
   expectMatches({16, 16, 6, 1, 1, 1, 2}, "grouped");                  // grouped 1x1
 }
 
+// A last output block with at most V/2 real channels holds two pixels per
+// vector (4, 20, 36 channels on both targets): odd pixel counts, border pixels
+// missing a tap on one side of a pair, stride 2, the epilogue with a residual.
+TEST_P(ConvKernels, HalfFullLastBlockAccumulatesPixelPairs) {
+  Epilogue residualRelu{{EpilogueStep::addResidual(), EpilogueStep::activate(Activation::Relu)}};
+  for (int64_t out : {4, 20, 36}) {
+    expectMatches({16, out, 7, 1, 1, 1, 1, {0, 0, 0, 0}, 9}, "pointwise", residualRelu);
+    expectMatches({10, out, 9, 3, 1, 1, 1, {1, 1, 1, 1}, 13}, "dense", residualRelu);
+    expectMatches({8, out, 11, 3, 2, 1, 1, {1, 0, 0, 1}}, "dense");
+    expectMatches({3, out, 9, 3, 2, 1, 1, {1, 1, 1, 1}}, "dense", {}, true);  // plain input
+  }
+}
+
 TEST_P(ConvKernels, EveryEpilogue) {
   using A = Activation;
   std::vector<Epilogue> epilogues = {

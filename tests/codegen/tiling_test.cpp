@@ -23,6 +23,10 @@ TEST(Tiling, BroadcastTileFillsTheRegisterFile) {
   EXPECT_EQ(broadcastTile(avx512(), 1, false, 7), (ConvTile{1, 7}));
   // A 7-pixel row: 3 blocks x 7 pixels in one tile beats 4 x 6 plus a 1-pixel tile.
   EXPECT_EQ(broadcastTile(avx512(), 8, false, 7), (ConvTile{3, 7}));
+  // 24 channels on AVX-512: the half-full last block takes pixel pairs, 18 + 9
+  // accumulators + 2 weights + the input, its pair and the paired weight.
+  EXPECT_EQ(broadcastTile(avx512(), 2, false, 56), (ConvTile{2, 14}));
+  EXPECT_EQ(broadcastTile(avx512(), 2, false, 56, true), (ConvTile{2, 18}));
 }
 
 TEST(Tiling, ShortRowsAreCutIntoEqualTiles) {
