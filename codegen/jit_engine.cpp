@@ -125,6 +125,12 @@ void JitEngine::Impl::runFallback(const Step& step, std::map<const ir::Value*, i
 }
 
 runtime::TensorMap JitEngine::Impl::run(const runtime::TensorMap& inputs) {
+  for (const auto& [name, tensor] : inputs) {
+    const ir::Value* value = model.graph->findValue(name);
+    if (value && value->isInitializer())
+      throwInputError("'{}' is an initializer, which the engine compiles as a constant: it cannot be fed{}", name,
+                      value->isConstant() ? "" : " (the reference engine takes an override of an initializer input)");
+  }
   std::map<const ir::Value*, ir::Tensor> dynamic;
   for (const ir::Value* input : model.graph->inputs()) {
     if (input->isInitializer()) continue;

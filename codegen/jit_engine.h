@@ -40,6 +40,8 @@ class JitEngine {
   ~JitEngine();
 
   // Inputs by name (every non-initializer graph input); returns every graph output.
+  // Initializers are compiled as constants: feeding one, even an overridable
+  // initializer input of an IR >= 4 model, is an InputError.
   runtime::TensorMap run(const runtime::TensorMap& inputs);
   // One line per node: the kernel it runs as, what it was fused into, or why it falls back.
   std::string explain() const;

@@ -102,6 +102,10 @@ std::string Node::label() const {
   return fmt::format("{}({})", opType, first);
 }
 
+bool Value::isConstant() const {
+  return initializer_ && (!isGraphInput_ || graph_->initializerInputsAreConstant);
+}
+
 // ---- Graph ----
 
 std::vector<Node*> Graph::nodes() const {
@@ -133,6 +137,7 @@ Value* Graph::createValue(const std::string& valueName) {
   if (valueName.empty()) throw std::invalid_argument("a value needs a name");
   if (findValue(valueName)) throw std::invalid_argument("value '" + valueName + "' is defined twice");
   auto value = std::make_unique<Value>();
+  value->graph_ = this;
   value->name_ = valueName;
   Value* raw = value.get();
   values_.push_back(std::move(value));
@@ -147,6 +152,11 @@ Value* Graph::addInput(const std::string& valueName, ValueType type) {
   v->isGraphInput_ = true;
   inputs_.push_back(v);
   return v;
+}
+
+void Graph::removeInput(Value* value) {
+  std::erase(inputs_, value);
+  value->isGraphInput_ = false;
 }
 
 Value* Graph::addInitializer(Tensor tensor) {
@@ -296,6 +306,7 @@ std::unique_ptr<Graph> Graph::clone() const {
   auto copy = std::make_unique<Graph>();
   copy->name = name;
   copy->docString = docString;
+  copy->initializerInputsAreConstant = initializerInputsAreConstant;
   for (const auto& v : values_) {
     Value* c = copy->createValue(v->name_);
     c->type = v->type;

@@ -57,6 +57,9 @@ class Value {
   bool isInitializer() const { return initializer_ != nullptr; }
   bool isGraphInput() const { return isGraphInput_; }
   bool isGraphOutput() const { return isGraphOutput_; }
+  // An initializer no caller can replace: not a graph input, or a graph input
+  // of a graph whose initializer inputs are constants (IR version < 4).
+  bool isConstant() const;
 
   ValueType type;
   std::string docString;
@@ -65,6 +68,7 @@ class Value {
  private:
   friend class Graph;
   friend class Node;
+  Graph* graph_ = nullptr;
   std::string name_;
   Node* producer_ = nullptr;
   std::vector<Use> uses_;
@@ -123,6 +127,11 @@ class Graph {
 
   std::string name;
   std::string docString;
+  // How an initializer that is also a graph input behaves. IR version < 4
+  // required every initializer to be listed as an input, and it is a constant;
+  // from IR 4 on, such an initializer is a default a fed input overrides.
+  // Import sets this from the model's ir_version (as onnxruntime reads it).
+  bool initializerInputsAreConstant = false;
 
   // Nodes in program order (topological once verified or sorted).
   std::vector<Node*> nodes() const;
@@ -140,6 +149,8 @@ class Graph {
   // Creates a value with exactly this name; throws if the name is taken.
   Value* createValue(const std::string& name);
   Value* addInput(const std::string& name, ValueType type);
+  // The value stays (with its uses); it is no longer a graph input.
+  void removeInput(Value* value);
   Value* addInitializer(Tensor tensor);  // tensor.name names the value
   void markOutput(Value* value);
   void setOutputs(std::vector<Value*> outputs);

@@ -69,6 +69,10 @@ void graphToProto(const Model& model, onnx::GraphProto& g) {
   g.set_name(graph.name);
   if (!graph.docString.empty()) g.set_doc_string(graph.docString);
   for (const Value* v : graph.inputs()) valueInfoToProto(*v, *g.add_input());
+  // IR < 4 requires every initializer to be an input too: those passes added are appended.
+  if (graph.initializerInputsAreConstant)
+    for (const Value* v : graph.initializers())
+      if (!v->isGraphInput()) valueInfoToProto(*v, *g.add_input());
   for (const Value* v : graph.initializers()) tensorToProto(*v->initializer(), *g.add_initializer());
   for (const Node* n : graph.nodes()) {
     auto* np = g.add_node();

@@ -162,6 +162,8 @@ Model importModel(const onnx::ModelProto& proto, const fs::path& baseDir) {
   model.producerVersion = proto.producer_version();
   for (const auto& o : proto.opset_import()) model.opsets.push_back({o.domain(), o.version()});
   for (const auto& kv : proto.metadata_props()) model.metadata.emplace_back(kv.key(), kv.value());
+  // IR versions 1-3 list every initializer as a graph input, as a constant.
+  model.graph->initializerInputsAreConstant = model.irVersion >= 1 && model.irVersion < 4;
   GraphImporter(*model.graph, baseDir).run(proto.graph());
 
   onnx::ModelProto residue = proto;

@@ -27,6 +27,8 @@ struct ExportOptions {
   size_t externalDataThreshold = 0;
 };
 
+// A graph whose initializer inputs are constants (IR version < 4) lists every
+// initializer as a graph input, including those passes created.
 onnx::ModelProto exportModel(const Model& model);
 // Writes atomically: temp file + rename in the target folder, so a failure
 // leaves no partial output and never touches an existing file until the end.

@@ -8,7 +8,7 @@
 namespace convopt::passes {
 
 const ir::Tensor* constantTensor(const ir::Value* value) {
-  if (!value || !value->isInitializer() || value->isGraphInput()) return nullptr;
+  if (!value || !value->isConstant()) return nullptr;
   return value->initializer();
 }
 

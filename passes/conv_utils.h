@@ -11,8 +11,9 @@
 
 namespace convopt::passes {
 
-// The constant behind a value: an initializer that is not also a graph input
-// (a graph input's initializer is only a default the caller may override).
+// The constant behind a value: an initializer no caller can override
+// (ir::Value::isConstant: below IR version 4 initializer inputs are constants,
+// from IR 4 on a graph input's initializer is only a default).
 const ir::Tensor* constantTensor(const ir::Value* value);
 // Exactly one node reads the value and it is not a graph output.
 bool hasSingleUse(const ir::Value* value);

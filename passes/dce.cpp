@@ -5,7 +5,9 @@
 //
 // Legality: a node is dead when none of its outputs is read by a node, a
 // subgraph or the graph outputs (ONNX ops have no side effects). An initializer
-// is dead when nothing reads it and it is neither a graph input nor output.
+// is dead when nothing reads it, it is not a graph output, and it is a constant
+// (an overridable input is part of the model's interface; an IR < 4 initializer
+// listed as an input is a constant and leaves the inputs with it).
 #include "passes/pass.h"
 
 namespace convopt::passes {
@@ -37,8 +39,9 @@ class DeadCodeEliminationPass final : public Pass {
     }
     std::vector<ir::Value*> initializers = graph.initializers();
     for (ir::Value* v : initializers) {
-      if (v->hasUses() || v->isGraphInput() || v->isGraphOutput()) continue;
+      if (v->hasUses() || v->isGraphOutput() || !v->isConstant()) continue;
       context.matched();
+      if (v->isGraphInput()) graph.removeInput(v);
       graph.eraseValue(v);
       context.rewritten();
     }

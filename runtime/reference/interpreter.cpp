@@ -78,6 +78,9 @@ TensorMap runReference(const ir::Graph& graph, const TensorMap& inputs, int64_t 
   for (const auto& [name, tensor] : inputs) {
     const ir::Value* v = graph.findValue(name);
     if (!v || !v->isGraphInput()) throwInputError("'{}' is not an input of the graph", name);
+    if (v->isConstant())
+      throwInputError("'{}' is a constant (an initializer listed as an input in an IR version < 4 model), not an input",
+                      name);
   }
   for (const ir::Value* v : graph.values()) pendingUses[v] = v->uses().size() + (v->isGraphOutput() ? 1 : 0);
 

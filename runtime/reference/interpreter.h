@@ -19,7 +19,8 @@ using TensorMap = std::map<std::string, ir::Tensor>;
 inline constexpr int64_t kReferenceDefaultOpset = 21;
 
 // Runs the whole graph. `inputs` holds a tensor per graph input that is not an
-// initializer (an initializer that is also a graph input may be overridden);
+// initializer; an initializer that is also a graph input may be overridden
+// from IR version 4 on, and is a constant below (feeding it is an InputError);
 // returns every graph output by name. Throws InputError naming the node for
 // unsupported ops or mismatched shapes, naming the input for missing or
 // mistyped inputs.

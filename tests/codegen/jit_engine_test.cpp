@@ -1,9 +1,12 @@
 // The compiled engine against the reference interpreter on small models
 // written as ONNX text: which nodes become kernels, which fuse, which fall
 // back, and that the numbers agree.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "codegen/jit_engine.h"
+#include "ir/error.h"
+#include "ir/onnx_io.h"
 #include "tests/support/codegen_reference_check.h"
 
 namespace convopt::codegen {
@@ -115,6 +118,30 @@ g (float[1,64,10,10] x, float[64, 4, 3, 3] w) => (float[1,64,10,10] z)
   z = Conv <group = 16, pads = [1,1,1,1]> (x, w)
 }
 )", GetParam(), 1);
+}
+
+// The engine compiles initializers as constants, so an initializer that is also
+// an input (a constant below IR 4, an overridable default from IR 4 on) runs
+// with its value and cannot be fed: the reference engine takes IR >= 4 overrides.
+TEST(EngineInitializerInputs, RunWithTheirValueAndCannotBeFed) {
+  for (int irVersion : {3, 7}) {
+    SCOPED_TRACE(irVersion);
+    ir::Model model = ir::parseModelText(fmt::format(R"(<ir_version: {}, opset_import: ["" : 8]>
+g (float[2] x, float[2] s) => (float[2] y)
+<float[2] s = {{2, 3}}>
+{{ y = Mul (x, s) }})",
+                                                     irVersion));
+    JitEngine engine(model, {}, {"x86-64-v3", 1});
+    ir::Tensor x = ir::Tensor::fromVector(ir::DType::Float, {2}, std::vector<float>{1, 1});
+    EXPECT_EQ(engine.run({{"x", x}}).at("y").toFloatVector(), (std::vector<float>{2, 3}));
+    try {
+      engine.run({{"x", x}, {"s", x}});
+      FAIL() << "expected an InputError";
+    } catch (const InputError& e) {
+      EXPECT_THAT(e.what(), ::testing::HasSubstr("'s' is an initializer"));
+      EXPECT_EQ(std::string(e.what()).find("reference engine") != std::string::npos, irVersion >= 4) << e.what();
+    }
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Targets, Engine, ::testing::Values("x86-64-v3", "x86-64-v4"),

@@ -214,5 +214,32 @@ g (float[2] x) => (float[2] y)
   EXPECT_THROW(run(model, {{"x", ir::Tensor::fromVector<int64_t>(ir::DType::Int64, {2}, {1, 2})}}), InputError);
 }
 
+// An initializer listed as an input is an overridable default from IR 4 on,
+// and a constant below IR 4 (where every initializer had to be an input).
+std::string scaleModel(int irVersion) {
+  return fmt::format(R"(<ir_version: {}, opset_import: ["" : 8]>
+g (float[2] x, float[2] s) => (float[2] y)
+<float[2] s = {{2, 3}}>
+{{ y = Mul (x, s) }})",
+                     irVersion);
+}
+
+TEST(ReferenceInitializerInputs, FromIr4AFedInputOverridesItsInitializer) {
+  ir::Tensor x = floats({2}, {1, 1});
+  EXPECT_THAT(valuesOf(run(scaleModel(4), {{"x", x}})["y"]), ElementsAre(2, 3));
+  EXPECT_THAT(valuesOf(run(scaleModel(4), {{"x", x}, {"s", floats({2}, {5, 7})}})["y"]), ElementsAre(5, 7));
+}
+
+TEST(ReferenceInitializerInputs, BelowIr4TheInitializerIsAConstantThatCannotBeFed) {
+  ir::Tensor x = floats({2}, {1, 1});
+  EXPECT_THAT(valuesOf(run(scaleModel(3), {{"x", x}})["y"]), ElementsAre(2, 3));
+  try {
+    run(scaleModel(3), {{"x", x}, {"s", floats({2}, {5, 7})}});
+    FAIL() << "expected an InputError";
+  } catch (const InputError& e) {
+    EXPECT_THAT(e.what(), testing::HasSubstr("'s' is a constant"));
+  }
+}
+
 }  // namespace
 }  // namespace convopt::runtime
