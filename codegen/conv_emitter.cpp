@@ -118,7 +118,6 @@ class ConvEmitter {
     return ir_.CreateMul(ir_.CreateAdd(ir_.CreateMul(row, kb_.i64(s_.inWidth)), iw), kb_.i64(width_));
   }
 
-
   Value* outputOffset(Value* block, Value* ow) {
     const OutputPlacement& at = s_.placement;
     Value* plane = ir_.CreateAdd(ir_.CreateMul(n_, kb_.i64(outBlocks_)), block);
@@ -139,7 +138,6 @@ class ConvEmitter {
     return s_.padTop == 0 && (s_.outHeight - 1) * s_.strideH + (s_.kernelH - 1) * s_.dilationH <= s_.inHeight - 1;
   }
 
-  // One register tile: blocks x `count` pixels starting at output column ow0.
   // The tile's block whose accumulators hold pixel pairs: lanes [0, V/2) for
   // pixel 2k, [V/2, V) for pixel 2k+1, so a last block with at most V/2 real
   // channels (C_out = 24 on AVX-512) costs half the FMAs; -1 if none.
@@ -150,7 +148,7 @@ class ConvEmitter {
 
   // Accumulator of block i, pixel p of a tile of `count` pixels.
   size_t accumulator(int i, int p, int count) const {
-    return int(i) == pairedBlock() ? size_t(i * count + p / 2) : size_t(i * count + p);
+    return i == pairedBlock() ? size_t(i * count + p / 2) : size_t(i * count + p);
   }
 
   // Two pixels' broadcast inputs in the halves of one vector (zeros for a pixel
@@ -168,6 +166,7 @@ class ConvEmitter {
     return ir_.CreateShuffleVector(pair, kb_.zero(), mask);
   }
 
+  // One register tile: blocks x `count` pixels starting at output column ow0.
   void emitPixels(Value* ow0, int count, bool interior) {
     accumulators_.assign(blocks_.size() * count, nullptr);
     for (auto& slot : accumulators_) slot = kb_.vectorVariable(kb_.zero());

@@ -98,6 +98,8 @@ void Lowering::lower(const ir::Graph& graph) {
       storage.dynamic = true;
   }
   concatPlacements_ = planConcatsInPlace(graph, constantLookup(), opset_, vectorWidth());
+  scaledInputs_ = planScaledConvInputs(graph, constantLookup());
+  for (const auto& [conv, folded] : scaledInputs_) fused_.insert(folded.mul);
   for (const ir::Node* node : graph.nodes()) {
     if (fused_.count(node)) continue;
     if (node->domain.empty() && node->opType == "Constant") {

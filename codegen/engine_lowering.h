@@ -11,12 +11,14 @@
 
 #include "codegen/concat_in_place.h"
 #include "codegen/engine_program.h"
+#include "codegen/scaled_conv_input.h"
 #include "codegen/epilogue.h"
 #include "codegen/jit.h"
 
 namespace convopt::codegen {
 
 struct ChannelGather;
+struct ConvSpec;
 struct ChannelGatherMatch;
 struct ElementwiseContext;
 struct ElementwiseProgramBuilder;
@@ -73,6 +75,7 @@ class Lowering {
                                 std::vector<const ir::Value*>& residuals);
   std::optional<EpilogueStep> activationStep(const ir::Node& node) const;
   std::string lowerMatrixProduct(const ir::Node& node, MatrixProduct& product);
+  int scaledWeights(const ir::Node& conv, const ConvSpec& spec, int packedWeights);  // lower_conv.cpp
   // Undoes the fusion since the last kernel (its generator gave up): the followers are lowered on their own.
   void unfuse();
 
@@ -99,6 +102,7 @@ class Lowering {
   Target target_;
   std::set<const ir::Node*> fused_;
   std::unordered_map<const ir::Value*, ConcatPlacement> concatPlacements_;
+  std::unordered_map<const ir::Node*, ScaledConvInput> scaledInputs_;  // by Conv; their Muls are in fused_
   std::vector<const ir::Node*> pendingFused_;  // fused since the last kernel, for explain()
   int kernelCount_ = 0;
   int64_t opset_;
