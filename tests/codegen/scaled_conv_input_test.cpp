@@ -39,6 +39,12 @@ g (float[{0}] x, float[8,{1},1,1] w1, float[{1},8,1,1] w2, float[{2}] w) => (flo
   }
 };
 
+SqueezeExcitation shaped(const char* x, const char* w, const char* y, int64_t channels) {
+  SqueezeExcitation model;
+  model.x = x, model.w = w, model.y = y, model.channels = channels;
+  return model;
+}
+
 class ScaledConvInput : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(ScaledConvInput, SqueezeExcitationScaleFoldsIntoTheProjection) {
@@ -49,7 +55,8 @@ TEST_P(ScaledConvInput, SqueezeExcitationScaleFoldsIntoTheProjection) {
 }
 
 TEST_P(ScaledConvInput, ScaleOnEitherSideAndDenseConvsWithPadding) {
-  SqueezeExcitation model{"1,16,9,10", "8,16,3,3", "1,8,9,10", 16, "<pads = [1, 1, 1, 1]>", "s, x"};
+  SqueezeExcitation model = shaped("1,16,9,10", "8,16,3,3", "1,8,9,10", 16);
+  model.convAttributes = "<pads = [1, 1, 1, 1]>", model.mulOperands = "s, x";
   std::string explain = expectSameAsReference(model.text(), GetParam());
   EXPECT_EQ(has(explain, "Mul(m): Mul -> fused into k3_weightscale"), "");
   EXPECT_EQ(has(explain, "Conv(y): Conv -> kernel k4_dense"), "");
@@ -58,11 +65,15 @@ TEST_P(ScaledConvInput, ScaleOnEitherSideAndDenseConvsWithPadding) {
 // Negative cases: the Mul stays a kernel of its own.
 TEST_P(ScaledConvInput, ConditionsNotMetKeepTheMul) {
   struct Case { const char* why; SqueezeExcitation model; };
+  SqueezeExcitation alsoOutput = shaped("1,16,9,9", "8,16,1,1", "1,8,9,9", 16);
+  alsoOutput.extraOutput = "float[1,16,9,9] m";
+  SqueezeExcitation grouped = shaped("1,16,9,9", "8,8,1,1", "1,8,9,9", 16);
+  grouped.convAttributes = "<group = 2>";
   Case cases[] = {
-      {"batch 2: one set of weights per image", {"2,16,9,9", "8,16,1,1", "2,8,9,9", 16}},
-      {"the product is also a graph output", {"1,16,9,9", "8,16,1,1", "1,8,9,9", 16, "", "x, s", "float[1,16,9,9] m"}},
-      {"a grouped conv", {"1,16,9,9", "8,8,1,1", "1,8,9,9", 16, "<group = 2>"}},
-      {"weights (64 x 64) outnumber the activation (64 x 2 x 2)", {"1,64,2,2", "64,64,1,1", "1,64,2,2", 64}},
+      {"batch 2: one set of weights per image", shaped("2,16,9,9", "8,16,1,1", "2,8,9,9", 16)},
+      {"the product is also a graph output", alsoOutput},
+      {"a grouped conv", grouped},
+      {"weights (64 x 64) outnumber the activation (64 x 2 x 2)", shaped("1,64,2,2", "64,64,1,1", "1,64,2,2", 64)},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.why);
