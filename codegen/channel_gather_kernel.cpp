@@ -1,4 +1,5 @@
 #include "codegen/channel_gather_kernel.h"
+#include "ir/int_math.h"
 
 #include <map>
 
@@ -17,8 +18,8 @@ void emitChannelGatherKernel(llvm::Module& module, const std::string& name, cons
   for (int k = 0; k < sources; ++k) source.push_back(kb.buffer(k));
   llvm::Value* output = kb.buffer(sources);
   int64_t pixels = spec.height * spec.width, width = vectorWidth;
-  int64_t outBlocks = (int64_t(spec.outputChannels.size()) + width - 1) / width;
-  auto blocksOf = [&](int64_t channels) { return (channels + width - 1) / width; };
+  int64_t outBlocks = ceilDiv(int64_t(spec.outputChannels.size()), width);
+  auto blocksOf = [&](int64_t channels) { return ceilDiv(channels, width); };
   kb.forLoop(kb.begin(), kb.end(), 1, [&](llvm::Value* unit) {
     llvm::Value* image = ir.CreateSDiv(unit, kb.i64(spec.height));
     llvm::Value* firstPixel = ir.CreateMul(ir.CreateSRem(unit, kb.i64(spec.height)), kb.i64(spec.width));

@@ -1,4 +1,5 @@
 #include "codegen/conv_emitter.h"
+#include "ir/int_math.h"
 
 #include <algorithm>
 #include <map>
@@ -11,7 +12,6 @@ namespace {
 
 using llvm::Value;
 
-int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
 // Output blocks are processed in tiles of plan.tile.outBlocks; the full tiles
 // share one code path (runtime tile index), the remainder is its own path.

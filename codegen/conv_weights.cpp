@@ -1,9 +1,10 @@
 #include "codegen/conv_weights.h"
+#include "ir/int_math.h"
 
 namespace convopt::codegen {
 
 std::vector<float> packConvWeights(const ConvSpec& spec, int vectorWidth, std::span<const float> weights) {
-  int64_t blocks = (spec.outChannels + vectorWidth - 1) / vectorWidth;
+  int64_t blocks = ceilDiv(spec.outChannels, vectorWidth);
   int64_t kh = spec.kernelH, kw = spec.kernelW, cin = spec.inPerGroup();
   std::vector<float> packed(blocks * kh * kw * cin * vectorWidth, 0.0f);
   for (int64_t o = 0; o < spec.outChannels; ++o)
@@ -16,7 +17,7 @@ std::vector<float> packConvWeights(const ConvSpec& spec, int vectorWidth, std::s
 }
 
 std::vector<float> packConvBias(const ConvSpec& spec, int vectorWidth, std::span<const float> bias) {
-  int64_t blocks = (spec.outChannels + vectorWidth - 1) / vectorWidth;
+  int64_t blocks = ceilDiv(spec.outChannels, vectorWidth);
   std::vector<float> packed(blocks * vectorWidth, 0.0f);
   for (size_t o = 0; o < bias.size(); ++o) packed[o] = bias[o];
   return packed;

@@ -1,4 +1,5 @@
 #include "codegen/elementwise_kernel.h"
+#include "ir/int_math.h"
 
 #include <fmt/format.h>
 #include <llvm/IR/Intrinsics.h>
@@ -33,7 +34,6 @@ namespace {
 
 using llvm::Value;
 
-int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
 // The program's registers for one output vector; `operand(k)` loads operand k.
 std::vector<Value*> evaluate(KernelBuilder& kb, const ElementwiseSpec& spec, const std::function<Value*(int)>& operand) {

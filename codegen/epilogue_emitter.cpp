@@ -1,4 +1,5 @@
 #include "codegen/epilogue_emitter.h"
+#include "ir/int_math.h"
 
 #include <llvm/IR/Intrinsics.h>
 #include <llvm/IR/IntrinsicsX86.h>
@@ -60,7 +61,7 @@ llvm::Value* perChannel(KernelBuilder& kb, const std::vector<float>& values, flo
   if (!channelOffset) throw std::logic_error("epilogue: a per-channel step in a kernel without channel offsets");
   int width = kb.vectorWidth();
   std::vector<float> padded(values);
-  padded.resize((values.size() + width - 1) / width * width, padding);
+  padded.resize(size_t(ceilDiv(int64_t(values.size()), width) * width), padding);
   llvm::Module& module = *kb.function()->getParent();
   llvm::Constant* data = llvm::ConstantDataArray::get(module.getContext(), padded);
   auto* global = new llvm::GlobalVariable(module, data->getType(), true, llvm::GlobalValue::PrivateLinkage, data);

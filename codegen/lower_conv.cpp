@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "codegen/conv_emitter.h"
+#include "ir/int_math.h"
 #include "codegen/conv_weights.h"
 #include "codegen/engine_lowering.h"
 #include "codegen/weight_scale_kernel.h"
@@ -16,7 +17,7 @@ namespace convopt::codegen {
 int Lowering::scaledWeights(const ir::Node& node, const ConvSpec& spec, int packedWeights) {
   const ScaledConvInput& folded = scaledInputs_.at(&node);
   int width = vectorWidth();
-  WeightScaleSpec scaleSpec{(spec.outChannels + width - 1) / width, spec.kernelH * spec.kernelW, spec.inChannels};
+  WeightScaleSpec scaleSpec{ceilDiv(spec.outChannels, width), spec.kernelH * spec.kernelW, spec.inChannels};
   int slot = newSlot(program_.constants[packedWeights].size() * sizeof(float));
   std::string name = kernelName("weightscale");
   emitWeightScaleKernel(*module_.module, name, scaleSpec, width);

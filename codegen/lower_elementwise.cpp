@@ -5,6 +5,7 @@
 #include <map>
 
 #include "codegen/elementwise_group.h"
+#include "ir/int_math.h"
 #include "codegen/engine_lowering.h"
 #include "codegen/epilogue_patterns.h"
 
@@ -16,7 +17,7 @@ namespace {
 // `padding` (1, so that divisors stay finite).
 std::vector<float> packPerChannel(std::span<const float> values, int64_t images, int64_t channels, int width,
                                   float padding) {
-  int64_t blocks = (channels + width - 1) / width;
+  int64_t blocks = ceilDiv(channels, width);
   std::vector<float> packed(images * blocks * width, padding);
   for (int64_t n = 0; n < images; ++n)
     for (int64_t c = 0; c < channels; ++c) packed[(n * blocks + c / width) * width + c % width] = values[n * channels + c];

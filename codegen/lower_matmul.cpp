@@ -11,6 +11,7 @@
 #include <optional>
 
 #include "codegen/engine_lowering.h"
+#include "ir/int_math.h"
 #include "codegen/matmul_kernel.h"
 #include "runtime/reference/broadcast.h"
 
@@ -91,7 +92,7 @@ MatMulSpec specOf(MatrixProduct& product, int width) {
     int64_t matrices = int64_t(b.data.size()) / (spec.k * spec.n);
     b.data = packMatMulB(b.data, matrices, spec.k, spec.n, width, spec.alpha), spec.alpha = 1;
     spec.packedB = true;
-    spec.bBatchStrides = scaled(spec.bBatchStrides, (spec.n + width - 1) / width * spec.k * width);
+    spec.bBatchStrides = scaled(spec.bBatchStrides, ceilDiv(spec.n, width) * spec.k * width);
   } else {
     spec.bBatchStrides = scaled(spec.bBatchStrides, spec.k * spec.n);
     if (!a.value) {

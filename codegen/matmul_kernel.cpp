@@ -1,4 +1,5 @@
 #include "codegen/matmul_kernel.h"
+#include "ir/int_math.h"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -13,7 +14,6 @@ namespace {
 
 using llvm::Value;
 
-int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
 // How a dimension splits into tiles: `full` tiles of the plan's size that
 // share one code path (runtime tile index), then possibly one last tile of its

@@ -1,4 +1,5 @@
 #include "codegen/plain_rows.h"
+#include "ir/int_math.h"
 
 #include <algorithm>
 
@@ -7,7 +8,6 @@
 namespace convopt::codegen {
 
 namespace {
-int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 }  // namespace
 
 PlainRows::PlainRows(int64_t rows, int64_t inner, int vectorWidth)

@@ -1,4 +1,5 @@
 #include "codegen/pool_kernel.h"
+#include "ir/int_math.h"
 
 #include <fmt/format.h>
 
@@ -14,7 +15,7 @@ std::string PoolSpec::describe() const {
 }
 
 int64_t poolWorkUnits(const PoolSpec& spec, int vectorWidth) {
-  return spec.batch * ((spec.channels + vectorWidth - 1) / vectorWidth) * spec.outHeight;
+  return spec.batch * (ceilDiv(spec.channels, vectorWidth)) * spec.outHeight;
 }
 
 namespace {
@@ -77,7 +78,7 @@ void emitPoolKernel(llvm::Module& module, const std::string& name, const PoolSpe
       llvm::Value* offset = ir.CreateMul(
           ir.CreateAdd(ir.CreateMul(ir.CreateAdd(ir.CreateMul(plane, kb.i64(s.outHeight)), oh), kb.i64(s.outWidth)), ow),
           kb.i64(vectorWidth));
-      llvm::Value* block = ir.CreateSRem(plane, kb.i64((s.channels + vectorWidth - 1) / vectorWidth));
+      llvm::Value* block = ir.CreateSRem(plane, kb.i64(ceilDiv(s.channels, vectorWidth)));
       result = emitEpilogue(kb, s.epilogue, result, [&](int k) { return kb.loadVector(residuals[k], offset); },
                             ir.CreateMul(block, kb.i64(vectorWidth)));
       kb.storeVector(output, offset, result);

@@ -1,4 +1,5 @@
 #include "codegen/resize_kernel.h"
+#include "ir/int_math.h"
 
 #include <fmt/format.h>
 
@@ -13,7 +14,7 @@ std::string ResizeSpec::describe() const {
 }
 
 int64_t resizeWorkUnits(const ResizeSpec& spec, int vectorWidth) {
-  return spec.batch * ((spec.channels + vectorWidth - 1) / vectorWidth) * spec.outHeight();
+  return spec.batch * (ceilDiv(spec.channels, vectorWidth)) * spec.outHeight();
 }
 
 namespace {

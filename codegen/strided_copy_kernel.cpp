@@ -1,4 +1,5 @@
 #include "codegen/strided_copy_kernel.h"
+#include "ir/int_math.h"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -28,7 +29,6 @@ namespace {
 
 using llvm::Value;
 
-int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
 // When the innermost output dim does not walk the input contiguously but an
 // outer one does (a transposed pair): that dim, copied in V x V tiles; else -1.

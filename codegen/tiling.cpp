@@ -1,4 +1,5 @@
 #include "codegen/tiling.h"
+#include "ir/int_math.h"
 
 #include <algorithm>
 #include <cstdint>
@@ -18,7 +19,7 @@ ConvTile broadcastTile(const Target& target, int64_t blocksPerGroup, bool mustDi
     int pixels = paired ? 2 * free / (2 * blocks - 1) : free / blocks;
     pixels = static_cast<int>(std::min<int64_t>(pixels, rowLength));
     if (pixels < 1) continue;
-    double average = double(rowLength) / double((rowLength + pixels - 1) / pixels);
+    double average = double(rowLength) / double(ceilDiv(rowLength, pixels));
     double score = double(blocks) * average / (blocks + average);
     if (score > bestScore) bestScore = score, best = {blocks, pixels};
   }
@@ -26,12 +27,12 @@ ConvTile broadcastTile(const Target& target, int64_t blocksPerGroup, bool mustDi
 }
 
 int64_t evenRowTiles(int pixelsPerTile, int64_t rowLength) {
-  int64_t tiles = (rowLength + pixelsPerTile - 1) / pixelsPerTile;
+  int64_t tiles = ceilDiv(rowLength, pixelsPerTile);
   return tiles <= kMaxEvenRowTiles ? tiles : 0;
 }
 
 RowCut cutRow(int pixels, int64_t width, int64_t interiorBegin, int64_t interiorEnd) {
-  auto tiles = [&](int64_t columns) { return (columns + pixels - 1) / pixels; };
+  auto tiles = [&](int64_t columns) { return ceilDiv(columns, pixels); };
   auto smallest = [&](int64_t columns) { return columns ? columns / tiles(columns) : int64_t(pixels); };
   RowCut best;
   int64_t bestTiles = INT64_MAX, bestSmallest = 0;
@@ -70,10 +71,10 @@ int64_t pointwiseRowLength(int64_t height, int64_t width, int pixelsPerTile, int
 }
 
 MatMulTile matmulTile(const Target& target, int64_t m, int64_t n) {
-  int64_t blocks = (n + target.vectorWidth - 1) / target.vectorWidth;
+  int64_t blocks = ceilDiv(n, target.vectorWidth);
   ConvTile broadcast = broadcastTile(target, blocks, false, m);
   MatMulTile tile{broadcast.pixels, broadcast.outBlocks};
-  auto tiles = [&] { return (m + tile.rows - 1) / tile.rows * ((blocks + tile.blocks - 1) / tile.blocks); };
+  auto tiles = [&] { return ceilDiv(m, tile.rows) * ceilDiv(blocks, tile.blocks); };
   while (tiles() < kMinMatMulTiles && (tile.rows > 1 || tile.blocks > 1)) {
     int& halved = tile.rows > 1 ? tile.rows : tile.blocks;
     halved = (halved + 1) / 2;

@@ -3,6 +3,7 @@
 // c / V, lane c % V. Lanes past C are padding: kernels never let them reach a
 // real channel. Reorders happen only where a region meets plain NCHW tensors.
 #pragma once
+#include "ir/int_math.h"
 #include <cstdint>
 #include <vector>
 
@@ -11,7 +12,7 @@ namespace convopt::runtime {
 struct BlockedShape {
   int64_t batch, channels, height, width;
   int vectorWidth;
-  int64_t blocks() const { return (channels + vectorWidth - 1) / vectorWidth; }
+  int64_t blocks() const { return ceilDiv(channels, vectorWidth); }
   int64_t elements() const { return batch * blocks() * height * width * vectorWidth; }
   int64_t planes() const { return batch * blocks(); }  // units of the reorders: one channel block of one image
   static BlockedShape of(const std::vector<int64_t>& nchw, int vectorWidth);

@@ -10,6 +10,7 @@
 #include <fmt/ranges.h>
 
 #include "runtime/reference/broadcast.h"
+#include "ir/int_math.h"
 
 namespace convopt::runtime::reference {
 namespace {
@@ -179,7 +180,7 @@ std::vector<int64_t> splitSizes(const KernelContext& ctx, int64_t length) {
   }
   const int64_t parts = static_cast<int64_t>(ctx.numOutputs());
   if (ctx.opset < 18 && length % parts != 0) ctx.fail("length {} does not split evenly into {} outputs", length, parts);
-  const int64_t chunk = (length + parts - 1) / parts;
+  const int64_t chunk = ceilDiv(length, parts);
   std::vector<int64_t> sizes(parts, chunk);
   sizes.back() = length - chunk * (parts - 1);
   if (sizes.back() < 0) ctx.fail("length {} cannot be split into {} outputs", length, parts);

@@ -1,4 +1,5 @@
 #include "runtime/reference/spatial.h"
+#include "ir/int_math.h"
 
 #include <fmt/ranges.h>
 
@@ -13,7 +14,6 @@ std::vector<int64_t> perDimAttribute(const KernelContext& ctx, const char* name,
   return values;
 }
 
-int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
 }  // namespace
 
