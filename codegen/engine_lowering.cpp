@@ -223,13 +223,16 @@ int Lowering::defineBlocked(const ir::Value* value) {
 }
 
 int Lowering::newBlockedSlot(const ir::Value* value) {
-  std::vector<int64_t> dims = value->type.staticShape();
-  size_t bytes = runtime::BlockedShape::of(dims, vectorWidth()).elements() * sizeof(float);
+  size_t bytes = runtime::BlockedShape::of(value->type.staticShape(), vectorWidth()).elements() * sizeof(float);
   auto placement = concatPlacements_.find(value);
   if (placement == concatPlacements_.end()) return newSlot(bytes);
+  return newView(concatBuffer(placement->second.whole), concatOffset(value), bytes);
+}
+
+size_t Lowering::concatOffset(const ir::Value* value) const {
   // Batch 1: the input's blocks are one range of the Concat's.
-  size_t offset = size_t(placement->second.channelOffset * dims[2] * dims[3]) * sizeof(float);
-  return newView(concatBuffer(placement->second.whole), offset, bytes);
+  std::vector<int64_t> dims = value->type.staticShape();
+  return size_t(concatPlacements_.at(value).channelOffset * dims[2] * dims[3]) * sizeof(float);
 }
 
 int Lowering::concatBuffer(const ir::Value* whole) {

@@ -60,6 +60,7 @@ class Lowering {
   int defineBlocked(const ir::Value* value);
   int newBlockedSlot(const ir::Value* value);  // its own, or a view of the Concat it is written into
   int concatBuffer(const ir::Value* whole);     // the blocked slot of an in-place Concat's output
+  size_t concatOffset(const ir::Value* input) const;  // bytes into it of a placed input
   int definePlain(const ir::Value* value);  // a kernel's output in ONNX layout
   int addConstant(std::vector<float> data);
   // The kernel's output slot, then its residual operands (the buffer order of every generator).

@@ -34,9 +34,9 @@ std::string Lowering::lowerConcatInPlace(const ir::Node& node) {
   int copied = 0;
   for (const ir::Value* input : node.inputs()) {
     int slot = blockedSlot(input);  // reordered into place when only a plain copy exists
+    const Slot& stored = program_.slots[slot];
+    if (stored.parent == whole && stored.parentOffset == concatOffset(input)) continue;
     int view = newBlockedSlot(input);
-    const Slot &stored = program_.slots[slot], &wanted = program_.slots[view];
-    if (stored.parent == whole && stored.parentOffset == wanted.parentOffset) continue;
     std::vector<int64_t> dims = input->type.staticShape();
     ChannelGatherSpec spec{dims[0], dims[2], dims[3], {dims[1]}, {}};
     for (int64_t c = 0; c < dims[1]; ++c) spec.outputChannels.push_back({0, c});
