@@ -248,7 +248,7 @@ int Lowering::definePlain(const ir::Value* value) {
 }
 
 int Lowering::addConstant(std::vector<float> data) {
-  program_.constants.push_back(std::move(data));
+  program_.constants.emplace_back(data.begin(), data.end());
   return int(program_.constants.size()) - 1;
 }
 

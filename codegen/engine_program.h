@@ -11,6 +11,7 @@
 #include "codegen/jit_engine.h"
 #include "codegen/kernel_abi.h"
 #include "ir/graph.h"
+#include "runtime/aligned_floats.h"
 #include "runtime/blocked_layout.h"
 
 namespace convopt::codegen {
@@ -61,7 +62,7 @@ struct Program {
   int64_t opset = 0;  // of the default domain, for the reference fallbacks
   std::vector<Step> steps;
   std::vector<Slot> slots;
-  std::vector<std::vector<float>> constants;  // packed kernel operands
+  std::vector<runtime::AlignedFloats> constants;  // packed kernel operands
   std::deque<ir::Tensor> foldedConstants;     // Constant nodes and folded subgraphs
   std::unordered_map<const ir::Value*, Storage> storage;
   std::vector<std::string> explanation;

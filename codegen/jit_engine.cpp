@@ -11,6 +11,7 @@
 #include "codegen/engine_lowering.h"
 #include "codegen/jit.h"
 #include "ir/error.h"
+#include "ir/int_math.h"
 #include "codegen/constant_folding.h"
 #include "runtime/arena_plan.h"
 #include "runtime/thread_pool.h"
@@ -24,7 +25,7 @@ struct JitEngine::Impl {
   std::unique_ptr<Jit> jit;
   std::unique_ptr<runtime::ThreadPool> pool;
   size_t arenaBytes = 0;
-  std::unique_ptr<float[]> arenaStorage;  // floats: 4-byte aligned; offsets are 64-byte multiples
+  runtime::AlignedFloats arenaStorage;  // slot offsets are kArenaAlignment multiples
   std::byte* arena = nullptr;
   bool profiling = false;
   std::vector<double> stepMs;  // per step, summed over profiledRuns
@@ -80,10 +81,8 @@ void JitEngine::Impl::compile(const ir::Model& source, const std::map<std::strin
     slot.offset = slot.parent < 0 ? plan.offsets[i] : program.slots[slot.parent].offset + slot.parentOffset;
   }
   arenaBytes = plan.bytes;
-  arenaStorage.reset(new float[(plan.bytes + runtime::kArenaAlignment) / sizeof(float) + 1]);
-  auto base = reinterpret_cast<uintptr_t>(arenaStorage.get());
-  arena = reinterpret_cast<std::byte*>((base + runtime::kArenaAlignment - 1) / runtime::kArenaAlignment *
-                                       runtime::kArenaAlignment);
+  arenaStorage.assign(size_t(ceilDiv(int64_t(plan.bytes), int64_t(sizeof(float)))), 0.0f);
+  arena = reinterpret_cast<std::byte*>(arenaStorage.data());
 }
 
 ir::Tensor JitEngine::Impl::tensorOf(const ir::Value* value, std::map<const ir::Value*, ir::Tensor>& dynamic) {

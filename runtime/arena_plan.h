@@ -6,6 +6,8 @@
 #include <cstddef>
 #include <vector>
 
+#include "runtime/aligned_floats.h"
+
 namespace convopt::runtime {
 
 struct BufferLifetime {
@@ -18,7 +20,7 @@ struct ArenaPlan {
   size_t bytes = 0;
 };
 
-inline constexpr size_t kArenaAlignment = 64;
+inline constexpr size_t kArenaAlignment = kCacheLineBytes;
 
 // Greedy: largest buffers first, each at the lowest offset not overlapping a
 // placed buffer whose lifetime intersects its own.

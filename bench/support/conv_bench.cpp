@@ -15,6 +15,7 @@
 #include "codegen/conv_weights.h"
 #include "codegen/fma_peak.h"
 #include "codegen/jit.h"
+#include "runtime/aligned_floats.h"
 #include "runtime/blocked_layout.h"
 #include "runtime/thread_pool.h"
 
@@ -79,9 +80,11 @@ void runLayer(benchmark::State& state, const Layer& layer) {
   for (float& w : weights) w = uniform(rng);
   auto in = runtime::BlockedShape::of({1, spec.inChannels, spec.inHeight, spec.inWidth}, width);
   auto out = runtime::BlockedShape::of({1, spec.outChannels, spec.outHeight, spec.outWidth}, width);
-  std::vector<float> input(in.elements(), 0.5f), output(out.elements());
-  std::vector<float> packed = codegen::packConvWeights(spec, width, weights);
-  std::vector<float> bias = codegen::packConvBias(spec, width, {});
+  // Aligned as the engine's arena and constants are (runtime/aligned_floats.h).
+  runtime::AlignedFloats input(in.elements(), 0.5f), output(out.elements());
+  std::vector<float> packedWeights = codegen::packConvWeights(spec, width, weights);
+  std::vector<float> packedBias = codegen::packConvBias(spec, width, {});
+  runtime::AlignedFloats packed(packedWeights.begin(), packedWeights.end()), bias(packedBias.begin(), packedBias.end());
   float* buffers[] = {input.data(), packed.data(), bias.data(), output.data()};
   int64_t units = codegen::convWorkUnits(*result.plan, width);
   for (auto _ : state) f.pool.parallelFor(units, [&](int64_t b, int64_t e) { kernel(buffers, b, e); });
