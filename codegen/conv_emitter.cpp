@@ -168,6 +168,7 @@ class ConvEmitter {
 
   // One register tile: blocks x `count` pixels starting at output column ow0.
   void emitPixels(Value* ow0, int count, bool interior) {
+    pixelTile_ = ir_.CreateSDiv(ow0, kb_.i64(plan_.tile.pixels));  // of the row, for prefetchNextTileWeights
     accumulators_.assign(blocks_.size() * count, nullptr);
     for (auto& slot : accumulators_) slot = kb_.vectorVariable(kb_.zero());
     std::vector<Value*> ows;
@@ -251,6 +252,8 @@ class ConvEmitter {
     int64_t lastLanes = s_.inPerGroup() % width_ ? s_.inPerGroup() % width_ : width_;
     Value* lastBlock = kb_.i64(ceilDiv(s_.inPerGroup(), width_) - 1);
     kb_.forLoop(kb_.i64(0), kb_.i64(ceilDiv(s_.inPerGroup(), width_)), 1, [&](Value* jb) {
+      Value* tap = ir_.CreateAdd(ir_.CreateMul(kh, kb_.i64(s_.kernelW)), kw);
+      prefetchNextTileWeights(ir_.CreateAdd(ir_.CreateMul(tap, kb_.i64(ceilDiv(s_.inPerGroup(), width_))), jb));
       Value* block = kb_.pointer(input_, inputOffset(ir_.CreateAdd(blockShift_, jb), ih, iws[0]));
       Value* lanes = lastLanes == width_ ? kb_.i64(width_)
                                          : ir_.CreateSelect(ir_.CreateICmpEQ(jb, lastBlock), kb_.i64(lastLanes),
@@ -261,6 +264,29 @@ class ConvEmitter {
       }, KernelBuilder::Unroll::Never);
     }, KernelBuilder::Unroll::Never);
   }
+
+  // Unit (tile t, row oh) prefetches slice oh of tile t+1's weights
+  // (tiling.h: weightPrefetchLines); `step` counts the reduction steps of the
+  // unit's pixel tile. Tail tiles have no next tile; the last full tile's
+  // addresses are clamped to the weights.
+  void prefetchNextTileWeights(Value* step) {
+    int64_t blockFloats = s_.kernelH * s_.kernelW * s_.inPerGroup() * width_;
+    int64_t tileFloats = plan_.tile.outBlocks * blockFloats, lastLine = outBlocks_ * blockFloats - kCacheLineFloats;
+    int64_t lines = weightPrefetchLines(outBlocks_ * blockFloats, tileFloats, s_.outHeight, rowTiles(), reductionSteps());
+    if (lines == 0 || tile_.constIndex >= 0) return;
+    Value* rowStep = ir_.CreateAdd(ir_.CreateMul(pixelTile_, kb_.i64(reductionSteps())), step);
+    Value* first = ir_.CreateAdd(ir_.CreateMul(ir_.CreateAdd(tile_.index, kb_.i64(1)), kb_.i64(tileFloats)),
+                                 ir_.CreateMul(oh_, kb_.i64(ceilDiv(tileFloats, s_.outHeight))));
+    first = ir_.CreateAdd(first, ir_.CreateMul(rowStep, kb_.i64(lines * kCacheLineFloats)));
+    for (int64_t l = 0; l < lines; ++l) {
+      Value* at = ir_.CreateAdd(first, kb_.i64(l * kCacheLineFloats));
+      kb_.prefetchToL2(weights_, ir_.CreateSelect(ir_.CreateICmpSLT(at, kb_.i64(lastLine)), at, kb_.i64(lastLine)));
+    }
+  }
+
+  // Reduction steps of a broadcast pixel tile: taps x input blocks of the group.
+  int64_t reductionSteps() const { return s_.kernelH * s_.kernelW * ceilDiv(s_.inPerGroup(), width_); }
+  int64_t rowTiles() const { return ceilDiv(s_.outWidth, plan_.tile.pixels); }
 
   // Reduction step j: `row` addresses channel j of the tile's first pixel; the
   // other pixels are constant offsets from it (one base address per step).
@@ -360,7 +386,7 @@ class ConvEmitter {
   int64_t weightOffset_;
   Value *input_ = nullptr, *weights_ = nullptr, *bias_ = nullptr, *output_ = nullptr;
   std::vector<Value*> residuals_;
-  Value *n_ = nullptr, *oh_ = nullptr, *blockShift_ = nullptr;
+  Value *n_ = nullptr, *oh_ = nullptr, *blockShift_ = nullptr, *pixelTile_ = nullptr;
   Tile tile_{};
   std::vector<Value*> blocks_;
   std::vector<llvm::AllocaInst*> accumulators_;

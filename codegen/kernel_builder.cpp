@@ -117,6 +117,12 @@ llvm::Value* KernelBuilder::loadIndex(llvm::Value* table, llvm::Value* offset) {
   return builder_.CreateLoad(builder_.getInt64Ty(), address);
 }
 
+void KernelBuilder::prefetchToL2(llvm::Value* base, llvm::Value* offset) {
+  // llvm.prefetch(address, rw = read, locality = 2 (prefetcht1: L2), cache = data)
+  builder_.CreateIntrinsic(llvm::Intrinsic::prefetch, {builder_.getPtrTy()},
+                           {pointer(base, offset), builder_.getInt32(0), builder_.getInt32(2), builder_.getInt32(1)});
+}
+
 llvm::Value* KernelBuilder::fma(llvm::Value* a, llvm::Value* b, llvm::Value* accumulator) {
   return builder_.CreateIntrinsic(llvm::Intrinsic::fmuladd, {vectorType_}, {a, b, accumulator});
 }

@@ -53,6 +53,8 @@ class KernelBuilder {
   llvm::Value* constantTable(std::span<const int64_t> values);
   llvm::Value* constantTable(std::span<const float> values);
   llvm::Value* loadIndex(llvm::Value* table, llvm::Value* offset);
+  // A hint to bring the cache line at base + offset (floats) into L2; never faults.
+  void prefetchToL2(llvm::Value* base, llvm::Value* offset);
   llvm::Value* fma(llvm::Value* a, llvm::Value* b, llvm::Value* accumulator);
   llvm::Value* max(llvm::Value* a, llvm::Value* b);
   llvm::Value* min(llvm::Value* a, llvm::Value* b);

@@ -70,6 +70,13 @@ int64_t pointwiseRowLength(int64_t height, int64_t width, int pixelsPerTile, int
   return length;
 }
 
+int64_t weightPrefetchLines(int64_t convWeightFloats, int64_t tileWeightFloats, int64_t rows, int64_t rowTiles,
+                            int64_t steps) {
+  if (convWeightFloats * int64_t(sizeof(float)) < kMinPrefetchWeightBytes) return 0;
+  int64_t sliceLines = ceilDiv(ceilDiv(tileWeightFloats, rows), kCacheLineFloats);
+  return ceilDiv(sliceLines, rowTiles * steps);
+}
+
 MatMulTile matmulTile(const Target& target, int64_t m, int64_t n) {
   int64_t blocks = ceilDiv(n, target.vectorWidth);
   ConvTile broadcast = broadcastTile(target, blocks, false, m);

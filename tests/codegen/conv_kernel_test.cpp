@@ -6,6 +6,8 @@
 
 #include <cmath>
 
+#include "codegen/conv_emitter.h"
+#include "codegen/jit.h"
 #include "conv_harness.h"
 #include "reference_conv.h"
 
@@ -31,6 +33,13 @@ ConvSpec specOf(const Layer& l, Epilogue epilogue = {}) {
   s.outWidth = (s.inWidth + s.padLeft + s.padRight - extent) / l.stride + 1;
   s.epilogue = std::move(epilogue);
   return s;
+}
+
+// Whether the generated kernel of `spec` prefetches weights (tiling.h: weightPrefetchLines).
+bool prefetchesWeights(const ConvSpec& spec, const Target& target) {
+  KernelModule module;
+  emitConvKernel(*module.module, "conv", *planConv(spec, target).plan, target.vectorWidth);
+  return moduleText(*module.module).find("@llvm.prefetch") != std::string::npos;
 }
 
 class ConvKernels : public ::testing::TestWithParam<const char*> {
@@ -67,6 +76,14 @@ TEST_P(ConvKernels, Pointwise) {
   for (int64_t in : {3, 8, 16, 21}) expectMatches({in, 24, 5}, "pointwise");
   expectMatches({32, 40, 7, 1, 1, 1, 1, {0, 0, 0, 0}, 9}, "pointwise");
   expectMatches({16, 16, 1}, "pointwise");
+}
+
+TEST_P(ConvKernels, LargeWeightsArePrefetchedATileAhead) {
+  Layer large{144, 144, 7}, small{64, 64, 7};  // 81 KB and 16 KB of weights
+  EXPECT_TRUE(prefetchesWeights(specOf(large), target_));
+  EXPECT_FALSE(prefetchesWeights(specOf(small), target_));
+  expectMatches(large, "pointwise");
+  expectMatches({64, 64, 6, 3, 1, 1, 1, {1, 1, 1, 1}}, "dense");  // 144 KB; border rows skip taps
 }
 
 TEST_P(ConvKernels, Dense) {

@@ -76,6 +76,18 @@ TEST(Tiling, PointwiseRowsShortenUntilThreadsGetWork) {
   EXPECT_EQ(pointwiseRowLength(2, 3, 6, 1), 6);      // too small to split below one tile
 }
 
+TEST(Tiling, WeightPrefetchSpreadsTheNextTileOverTheSteps) {
+  // regnet_x_400mf's 7x7 pointwise convs, 400 -> 400 on AVX-512: tiles of 3 blocks
+  // (19200 floats), 7 rows of one pixel tile, 25 steps: 172 lines a row, 7 per step.
+  EXPECT_EQ(weightPrefetchLines(400 * 400, 19200, 7, 1, 25), 7);
+  // One row of 9 pixel tiles of 10 steps (160 -> 960): 640 lines over 90 steps.
+  EXPECT_EQ(weightPrefetchLines(160 * 960, 4 * 16 * 160, 1, 9, 10), 8);
+  // Many rows: a line per step at least.
+  EXPECT_EQ(weightPrefetchLines(64 * 64 * 9, 4 * 16 * 64 * 9, 56, 10, 36), 1);
+  // Under kMinPrefetchWeightBytes: none.
+  EXPECT_EQ(weightPrefetchLines(64 * 64, 4 * 16 * 64, 7, 1, 4), 0);
+}
+
 TEST(Tiling, GatherPeriodFollowsGroupsAcrossVectors) {
   ConvSpec depthwise;
   depthwise.inChannels = depthwise.outChannels = depthwise.group = 32;
