@@ -88,13 +88,31 @@ class ConvEmitter {
         emitPixels(kb_.i64(begin), int(end - begin), false);
       }
     };
-    if (evenRowTiles(pixels, s_.outWidth)) return constantTiles(0, s_.outWidth);
-    RowCut cut = cutRow(pixels, s_.outWidth, lo, hi);
-    constantTiles(0, cut.left);
-    if (cut.interiorTiles > 0)
-      kb_.forLoop(kb_.i64(cut.left), kb_.i64(cut.left + cut.interiorTiles * pixels), pixels,
-                  [&](Value* ow) { emitPixels(ow, pixels, true); });
-    constantTiles(s_.outWidth - cut.right, s_.outWidth);
+    auto sweep = [&] {
+      if (evenRowTiles(pixels, s_.outWidth)) return constantTiles(0, s_.outWidth);
+      RowCut cut = cutRow(pixels, s_.outWidth, lo, hi);
+      constantTiles(0, cut.left);
+      if (cut.interiorTiles > 0)
+        kb_.forLoop(kb_.i64(cut.left), kb_.i64(cut.left + cut.interiorTiles * pixels), pixels,
+                    [&](Value* ow) { emitPixels(ow, pixels, true); });
+      constantTiles(s_.outWidth - cut.right, s_.outWidth);
+    };
+    batch_ = nullptr;
+    if (reductionBatches() == 1) return sweep();
+    kb_.forLoop(kb_.i64(0), kb_.i64(reductionBatches()), 1, [&](Value* batch) { batch_ = batch, sweep(); },
+                KernelBuilder::Unroll::Never);
+  }
+
+  // The row is swept once per batch of input blocks (tiling.h:
+  // reductionBatchBlocks), partial sums kept in the output between batches;
+  // gather and paired tiles, and plain inputs, reduce in one sweep.
+  int64_t inBlocksPerGroup() const { return ceilDiv(s_.inPerGroup(), width_); }
+  int64_t batchBlocks() const {
+    return reductionBatchBlocks(plan_.tile.outBlocks, s_.kernelH * s_.kernelW, inBlocksPerGroup(), rowTiles(), width_);
+  }
+  int64_t reductionBatches() const {
+    bool oneSweep = plan_.mapping == ChannelMapping::Gather || plan_.plainInput || pairedBlock() >= 0;
+    return oneSweep ? 1 : ceilDiv(inBlocksPerGroup(), batchBlocks());
   }
 
   void setInputBase(const Tile& tile) {
@@ -173,6 +191,15 @@ class ConvEmitter {
     for (auto& slot : accumulators_) slot = kb_.vectorVariable(kb_.zero());
     std::vector<Value*> ows;
     for (int p = 0; p < count; ++p) ows.push_back(ir_.CreateAdd(ow0, kb_.i64(p)));
+    // Raw partial sums between reduction batches (never a paired tile's).
+    auto eachAccumulator = [&](const std::function<void(llvm::AllocaInst*, Value* offset)>& f) {
+      for (size_t i = 0; i < blocks_.size(); ++i)
+        for (int p = 0; p < count; ++p) f(accumulators_[accumulator(int(i), p, count)], outputOffset(blocks_[i], ows[p]));
+    };
+    if (batch_)  // later batches continue the partial sums
+      kb_.ifThen(ir_.CreateICmpSGT(batch_, kb_.i64(0)), [&] {
+        eachAccumulator([&](llvm::AllocaInst* acc, Value* at) { ir_.CreateStore(kb_.loadVector(output_, at), acc); });
+      });
     kb_.forLoop(kb_.i64(0), kb_.i64(s_.kernelH), 1, [&](Value* kh) {
       Value* ih = ir_.CreateAdd(ir_.CreateMul(oh_, kb_.i64(s_.strideH)),
                                 ir_.CreateSub(ir_.CreateMul(kh, kb_.i64(s_.dilationH)), kb_.i64(s_.padTop)));
@@ -193,17 +220,27 @@ class ConvEmitter {
       else
         kb_.ifThen(ir_.CreateICmpULT(ih, kb_.i64(s_.inHeight)), taps);
     });
-    for (size_t i = 0; i < blocks_.size(); ++i)
-      for (int p = 0; p < count; ++p) {
-        Value* offset = outputOffset(blocks_[i], ows[p]);
-        llvm::AllocaInst* acc = accumulators_[accumulator(int(i), p, count)];
-        Value* sum = ir_.CreateLoad(acc->getAllocatedType(), acc);
-        if (int(i) == pairedBlock()) sum = pairHalf(sum, p % 2);
-        Value* x = ir_.CreateFAdd(sum, kb_.loadVector(bias_, ir_.CreateMul(blocks_[i], kb_.i64(width_))));
-        x = emitEpilogue(kb_, s_.epilogue, x, [&](int k) { return kb_.loadVector(residuals_[k], offset); },
-                         ir_.CreateMul(blocks_[i], kb_.i64(width_)));
-        kb_.storeVector(output_, offset, x);
-      }
+    auto storeResults = [&] {
+      for (size_t i = 0; i < blocks_.size(); ++i)
+        for (int p = 0; p < count; ++p) {
+          Value* offset = outputOffset(blocks_[i], ows[p]);
+          llvm::AllocaInst* acc = accumulators_[accumulator(int(i), p, count)];
+          Value* sum = ir_.CreateLoad(acc->getAllocatedType(), acc);
+          if (int(i) == pairedBlock()) sum = pairHalf(sum, p % 2);
+          Value* x = ir_.CreateFAdd(sum, kb_.loadVector(bias_, ir_.CreateMul(blocks_[i], kb_.i64(width_))));
+          x = emitEpilogue(kb_, s_.epilogue, x, [&](int k) { return kb_.loadVector(residuals_[k], offset); },
+                           ir_.CreateMul(blocks_[i], kb_.i64(width_)));
+          kb_.storeVector(output_, offset, x);
+        }
+    };
+    if (!batch_) return storeResults();
+    Value* last = ir_.CreateICmpEQ(batch_, kb_.i64(reductionBatches() - 1));
+    kb_.ifThen(ir_.CreateNot(last), [&] {
+      eachAccumulator([&](llvm::AllocaInst* acc, Value* at) {
+        kb_.storeVector(output_, at, ir_.CreateLoad(acc->getAllocatedType(), acc));
+      });
+    });
+    kb_.ifThen(last, storeResults);
   }
 
   // Accumulates one filter tap (kh, kw) into the tile, for the pixels whose
@@ -250,10 +287,16 @@ class ConvEmitter {
       return;
     }
     int64_t lastLanes = s_.inPerGroup() % width_ ? s_.inPerGroup() % width_ : width_;
-    Value* lastBlock = kb_.i64(ceilDiv(s_.inPerGroup(), width_) - 1);
-    kb_.forLoop(kb_.i64(0), kb_.i64(ceilDiv(s_.inPerGroup(), width_)), 1, [&](Value* jb) {
+    Value* lastBlock = kb_.i64(inBlocksPerGroup() - 1);
+    Value *firstBlock = kb_.i64(0), *endBlock = kb_.i64(inBlocksPerGroup());
+    if (batch_) {
+      firstBlock = ir_.CreateMul(batch_, kb_.i64(batchBlocks()));
+      Value* batchEnd = ir_.CreateAdd(firstBlock, kb_.i64(batchBlocks()));
+      endBlock = ir_.CreateSelect(ir_.CreateICmpSLT(batchEnd, endBlock), batchEnd, endBlock);
+    }
+    kb_.forLoop(firstBlock, endBlock, 1, [&](Value* jb) {
       Value* tap = ir_.CreateAdd(ir_.CreateMul(kh, kb_.i64(s_.kernelW)), kw);
-      prefetchNextTileWeights(ir_.CreateAdd(ir_.CreateMul(tap, kb_.i64(ceilDiv(s_.inPerGroup(), width_))), jb));
+      prefetchNextTileWeights(ir_.CreateAdd(ir_.CreateMul(tap, kb_.i64(inBlocksPerGroup())), jb));
       Value* block = kb_.pointer(input_, inputOffset(ir_.CreateAdd(blockShift_, jb), ih, iws[0]));
       Value* lanes = lastLanes == width_ ? kb_.i64(width_)
                                          : ir_.CreateSelect(ir_.CreateICmpEQ(jb, lastBlock), kb_.i64(lastLanes),
@@ -285,7 +328,7 @@ class ConvEmitter {
   }
 
   // Reduction steps of a broadcast pixel tile: taps x input blocks of the group.
-  int64_t reductionSteps() const { return s_.kernelH * s_.kernelW * ceilDiv(s_.inPerGroup(), width_); }
+  int64_t reductionSteps() const { return s_.kernelH * s_.kernelW * inBlocksPerGroup(); }
   int64_t rowTiles() const { return ceilDiv(s_.outWidth, plan_.tile.pixels); }
 
   // Reduction step j: `row` addresses channel j of the tile's first pixel; the
@@ -387,6 +430,7 @@ class ConvEmitter {
   Value *input_ = nullptr, *weights_ = nullptr, *bias_ = nullptr, *output_ = nullptr;
   std::vector<Value*> residuals_;
   Value *n_ = nullptr, *oh_ = nullptr, *blockShift_ = nullptr, *pixelTile_ = nullptr;
+  Value* batch_ = nullptr;  // the reduction batch being swept; null: one sweep
   Tile tile_{};
   std::vector<Value*> blocks_;
   std::vector<llvm::AllocaInst*> accumulators_;

@@ -77,6 +77,13 @@ int64_t weightPrefetchLines(int64_t convWeightFloats, int64_t tileWeightFloats, 
   return ceilDiv(sliceLines, rowTiles * steps);
 }
 
+int64_t reductionBatchBlocks(int64_t tileBlocks, int64_t taps, int64_t inBlocks, int64_t rowTiles, int vectorWidth) {
+  int64_t blockBytes = tileBlocks * taps * vectorWidth * vectorWidth * int64_t(sizeof(float));
+  if (rowTiles <= 1 || blockBytes == 0 || blockBytes > kReductionBatchBytes) return inBlocks;
+  int64_t most = kReductionBatchBytes / blockBytes;
+  return inBlocks <= most ? inBlocks : ceilDiv(inBlocks, ceilDiv(inBlocks, most));
+}
+
 MatMulTile matmulTile(const Target& target, int64_t m, int64_t n) {
   int64_t blocks = ceilDiv(n, target.vectorWidth);
   ConvTile broadcast = broadcastTile(target, blocks, false, m);

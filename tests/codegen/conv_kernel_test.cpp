@@ -9,6 +9,7 @@
 #include "codegen/conv_emitter.h"
 #include "codegen/jit.h"
 #include "conv_harness.h"
+#include "ir/int_math.h"
 #include "reference_conv.h"
 
 namespace convopt::codegen::testing {
@@ -145,6 +146,23 @@ TEST_P(ConvKernels, HalfFullLastBlockAccumulatesPixelPairs) {
     expectMatches({10, out, 9, 3, 1, 1, 1, {1, 1, 1, 1}, 13}, "dense", residualRelu);
     expectMatches({8, out, 11, 3, 2, 1, 1, {1, 0, 0, 1}}, "dense");
     expectMatches({3, out, 9, 3, 2, 1, 1, {1, 1, 1, 1}}, "dense", {}, true);  // plain input
+  }
+}
+
+// Rows swept once per batch of input blocks (tiling.h: reductionBatchBlocks):
+// partial sums in the output between batches, the epilogue (residual included)
+// on the last; an uneven last batch, a partial last input block.
+TEST_P(ConvKernels, ReductionBatchesKeepPartialSumsInTheOutput) {
+  Epilogue residualRelu{{EpilogueStep::addResidual(), EpilogueStep::activate(Activation::Relu)}};
+  for (Layer layer : {Layer{397, 72, 14}, Layer{40, 32, 10, 3, 1, 1, 1, {1, 1, 1, 1}, 40}}) {
+    ConvSpec spec = specOf(layer);
+    ConvPlan plan = *planConv(spec, target_).plan;
+    int64_t width = target_.vectorWidth, inBlocks = ceilDiv(spec.inChannels, width);
+    int64_t batch = reductionBatchBlocks(plan.tile.outBlocks, spec.kernelH * spec.kernelW, inBlocks,
+                                         ceilDiv(plan.view.outWidth, plan.tile.pixels), int(width));
+    EXPECT_LT(batch, inBlocks) << spec.describe();
+    expectMatches(layer, layer.kernel == 1 ? "pointwise" : "dense", residualRelu);
+    expectMatches(layer, layer.kernel == 1 ? "pointwise" : "dense");
   }
 }
 

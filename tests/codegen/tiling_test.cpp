@@ -88,6 +88,21 @@ TEST(Tiling, WeightPrefetchSpreadsTheNextTileOverTheSteps) {
   EXPECT_EQ(weightPrefetchLines(64 * 64, 4 * 16 * 64, 7, 1, 4), 0);
 }
 
+TEST(Tiling, ReductionBatchesKeepATilesWeightsInL1) {
+  // Pointwise 480 -> 480 on AVX-512, 4-block tiles: 4 KB per input block, so 30
+  // blocks go in balanced batches of at most 8: 8, 8, 8, 6.
+  EXPECT_EQ(reductionBatchBlocks(4, 1, 30, 5, 16), 8);
+  EXPECT_EQ(reductionBatchBlocks(4, 1, 25, 5, 16), 7);  // 7, 7, 7, 4
+  // All weights fit: one sweep.
+  EXPECT_EQ(reductionBatchBlocks(4, 1, 8, 5, 16), 8);
+  // A row of one pixel tile reuses nothing within the row: one sweep.
+  EXPECT_EQ(reductionBatchBlocks(3, 1, 25, 1, 16), 25);
+  // One block's weights exceed the budget (dense 3x3, 4 blocks: 36 KB): one sweep.
+  EXPECT_EQ(reductionBatchBlocks(4, 9, 4, 10, 16), 4);
+  // AVX2, 3-block tiles: 768 bytes per input block, 42 blocks a batch.
+  EXPECT_EQ(reductionBatchBlocks(3, 1, 60, 5, 8), 30);
+}
+
 TEST(Tiling, GatherPeriodFollowsGroupsAcrossVectors) {
   ConvSpec depthwise;
   depthwise.inChannels = depthwise.outChannels = depthwise.group = 32;
