@@ -54,10 +54,16 @@ class ConvEmitter {
     input_ = kb_.buffer(0), bias_ = kb_.buffer(2), output_ = kb_.buffer(3);
     weights_ = ir_.CreateInBoundsGEP(ir_.getFloatTy(), kb_.buffer(1), kb_.i64(weightOffset_));
     for (int k = 0; k < s_.epilogue.residualCount(); ++k) residuals_.push_back(kb_.buffer(4 + k));
-    oh_ = ir_.CreateSRem(unit, kb_.i64(s_.outHeight));
-    Value* rest = ir_.CreateSDiv(unit, kb_.i64(s_.outHeight));
-    Value* tile = ir_.CreateSRem(rest, kb_.i64(tiles_.total()));
-    n_ = ir_.CreateSDiv(rest, kb_.i64(tiles_.total()));
+    // unit = (n, tile, oh), or (n, oh, tile) row by row (tiling.h: unitsRowByRow)
+    bool rowByRow = unitsRowByRow(blockWeightFloats() * outBlocks_ * int64_t(sizeof(float)),
+                                  plan_.mapping == ChannelMapping::Broadcast);
+    int64_t inner = rowByRow ? tiles_.total() : s_.outHeight, outer = rowByRow ? s_.outHeight : tiles_.total();
+    Value* innerIndex = ir_.CreateSRem(unit, kb_.i64(inner));
+    Value* rest = ir_.CreateSDiv(unit, kb_.i64(inner));
+    Value* outerIndex = ir_.CreateSRem(rest, kb_.i64(outer));
+    n_ = ir_.CreateSDiv(rest, kb_.i64(outer));
+    oh_ = rowByRow ? outerIndex : innerIndex;
+    Value* tile = rowByRow ? innerIndex : outerIndex;
     Value* isFull = ir_.CreateICmpSLT(tile, kb_.i64(tiles_.full));
     if (tiles_.full > 0) kb_.ifThen(isFull, [&] { emitRow({tile, -1, plan_.tile.outBlocks}); });
     if (tiles_.tailBlocks > 0)
@@ -313,7 +319,7 @@ class ConvEmitter {
   // unit's pixel tile. Tail tiles have no next tile; the last full tile's
   // addresses are clamped to the weights.
   void prefetchNextTileWeights(Value* step) {
-    int64_t blockFloats = s_.kernelH * s_.kernelW * s_.inPerGroup() * width_;
+    int64_t blockFloats = blockWeightFloats();
     int64_t tileFloats = plan_.tile.outBlocks * blockFloats, lastLine = outBlocks_ * blockFloats - kCacheLineFloats;
     int64_t lines = weightPrefetchLines(outBlocks_ * blockFloats, tileFloats, s_.outHeight, rowTiles(), reductionSteps());
     if (lines == 0 || tile_.constIndex >= 0) return;
@@ -327,6 +333,7 @@ class ConvEmitter {
     }
   }
 
+  int64_t blockWeightFloats() const { return s_.kernelH * s_.kernelW * s_.inPerGroup() * width_; }
   // Reduction steps of a broadcast pixel tile: taps x input blocks of the group.
   int64_t reductionSteps() const { return s_.kernelH * s_.kernelW * inBlocksPerGroup(); }
   int64_t rowTiles() const { return ceilDiv(s_.outWidth, plan_.tile.pixels); }

@@ -2,7 +2,8 @@
 //
 // Buffers: 0 input (blocked), 1 packed weights (packConvWeights), 2 packed bias
 // (packConvBias), 3 output (blocked), 4+k residual k (blocked, output's shape).
-// Work unit: one output row of one tile of output blocks of one image.
+// Work unit: one output row of one tile of output blocks of one image; a tile's
+// rows are adjacent units, or a row's tiles (tiling.h: unitsRowByRow).
 //
 // One kernel may compute several convolutions of the same input into one output
 // (the phases of a ConvTranspose, conv_transpose.h): their work units follow

@@ -77,6 +77,10 @@ int64_t weightPrefetchLines(int64_t convWeightFloats, int64_t tileWeightFloats, 
   return ceilDiv(sliceLines, rowTiles * steps);
 }
 
+bool unitsRowByRow(int64_t convWeightBytes, bool broadcast) {
+  return broadcast && convWeightBytes < kMinPrefetchWeightBytes;
+}
+
 int64_t reductionBatchBlocks(int64_t tileBlocks, int64_t taps, int64_t inBlocks, int64_t rowTiles, int vectorWidth) {
   int64_t blockBytes = tileBlocks * taps * vectorWidth * vectorWidth * int64_t(sizeof(float));
   if (rowTiles <= 1 || blockBytes == 0 || blockBytes > kReductionBatchBytes) return inBlocks;

@@ -88,6 +88,12 @@ TEST(Tiling, WeightPrefetchSpreadsTheNextTileOverTheSteps) {
   EXPECT_EQ(weightPrefetchLines(64 * 64, 4 * 16 * 64, 7, 1, 4), 0);
 }
 
+TEST(Tiling, SmallWeightsOrderUnitsRowByRow) {
+  EXPECT_TRUE(unitsRowByRow(32 * 192 * 4, true));      // pointwise C32 -> 192: 24 KB
+  EXPECT_FALSE(unitsRowByRow(400 * 400 * 4, true));    // 640 KB: a tile's rows together
+  EXPECT_FALSE(unitsRowByRow(144 * 9 * 4, false));     // gather tiles read different inputs
+}
+
 TEST(Tiling, ReductionBatchesKeepATilesWeightsInL1) {
   // Pointwise 480 -> 480 on AVX-512, 4-block tiles: 4 KB per input block, so 30
   // blocks go in balanced batches of at most 8: 8, 8, 8, 6.
