@@ -277,11 +277,13 @@ class ConvEmitter {
     for (size_t k = 0; k < values.size(); ++k) ir_.CreateStore(values[k], accumulators_[k]);
   }
 
-  // Runtime loops over the group's input channels j, never unrolled: each
-  // iteration does blocks x pixels FMAs, kernels stay small, and the unrolled
-  // taps of a border tile cannot share (and spill) broadcasts across taps.
-  // Blocked input: an outer loop over input blocks and an inner one over their
-  // lanes, so the inner step's address is the block's plus the lane.
+  // Runtime loops over the group's input channels j: each iteration does
+  // blocks x pixels FMAs, kernels stay small, and the unrolled taps of a border
+  // tile cannot share (and spill) broadcasts across taps. Blocked input: an
+  // outer loop over input blocks and an inner one over their lanes, so the inner
+  // step's address is the block's plus the lane; the lane loop runs four steps
+  // per trip (its counter and branch were 3 of 34 instructions a step: dense 3x3
+  // C64 1.36 -> 1.29 ms on a Sapphire Rapids host), the others stay loops.
   void emitBroadcastTap(Value* kh, Value* kw, Value* ih, const std::vector<Value*>& iws, const std::vector<int>& pixels) {
     if (plan_.plainInput) {  // one group; channel j is a plane of its own
       kb_.forLoop(kb_.i64(0), kb_.i64(s_.inPerGroup()), 1, [&](Value* j) {
@@ -310,7 +312,7 @@ class ConvEmitter {
       kb_.forLoop(kb_.i64(0), lanes, 1, [&](Value* lane) {
         Value* j = ir_.CreateAdd(ir_.CreateMul(jb, kb_.i64(width_)), lane);
         emitBroadcastStep(kh, kw, j, kb_.pointer(block, lane), iws.size(), pixels);
-      }, KernelBuilder::Unroll::Never);
+      }, KernelBuilder::Unroll::ByFour);
     }, KernelBuilder::Unroll::Never);
   }
 

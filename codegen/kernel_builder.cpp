@@ -169,10 +169,14 @@ void KernelBuilder::forLoop(llvm::Value* first, llvm::Value* last, int64_t step,
   body(index);
   index->addIncoming(builder_.CreateAdd(index, i64(step)), builder_.GetInsertBlock());
   llvm::BranchInst* latch = builder_.CreateBr(header);
-  if (unroll == Unroll::Never) {
-    // A distinct self-referencing loop ID carrying llvm.loop.unroll.disable.
-    llvm::MDNode* disable = llvm::MDNode::get(context, llvm::MDString::get(context, "llvm.loop.unroll.disable"));
-    llvm::MDNode* id = llvm::MDNode::getDistinct(context, {nullptr, disable});
+  if (unroll != Unroll::Allowed) {
+    // A distinct self-referencing loop ID carrying the unroll hint.
+    llvm::MDNode* hint =
+        unroll == Unroll::Never
+            ? llvm::MDNode::get(context, llvm::MDString::get(context, "llvm.loop.unroll.disable"))
+            : llvm::MDNode::get(context, {llvm::MDString::get(context, "llvm.loop.unroll.count"),
+                                          llvm::ConstantAsMetadata::get(builder_.getInt32(4))});
+    llvm::MDNode* id = llvm::MDNode::getDistinct(context, {nullptr, hint});
     id->replaceOperandWith(0, id);
     latch->setMetadata(llvm::LLVMContext::MD_loop, id);
   }

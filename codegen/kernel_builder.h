@@ -65,8 +65,9 @@ class KernelBuilder {
   llvm::AllocaInst* vectorVariable(llvm::Value* initial);
 
   // for (i = first; i < last; i += step) body(i). Unroll::Never keeps it a loop
-  // even when LLVM would unroll a short constant trip count.
-  enum class Unroll { Allowed, Never };
+  // even when LLVM would unroll a short constant trip count; Unroll::ByFour runs
+  // four iterations per trip (LLVM adds the remainder).
+  enum class Unroll { Allowed, Never, ByFour };
   void forLoop(llvm::Value* first, llvm::Value* last, int64_t step, const std::function<void(llvm::Value*)>& body,
                Unroll unroll = Unroll::Allowed);
   void ifThen(llvm::Value* condition, const std::function<void()>& body);
