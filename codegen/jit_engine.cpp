@@ -14,16 +14,19 @@
 #include "ir/int_math.h"
 #include "codegen/constant_folding.h"
 #include "runtime/arena_plan.h"
+#include "runtime/denormals.h"
 #include "runtime/thread_pool.h"
 
 namespace convopt::codegen {
 
 struct JitEngine::Impl {
-  explicit Impl(int threads) : pool(std::make_unique<runtime::ThreadPool>(threads)) {}
+  explicit Impl(const EngineOptions& options)
+      : pool(std::make_unique<runtime::ThreadPool>(options.threads)), flushDenormals(options.flushDenormals) {}
   ir::Model model;
   Program program;
   std::unique_ptr<Jit> jit;
   std::unique_ptr<runtime::ThreadPool> pool;
+  bool flushDenormals;
   size_t arenaBytes = 0;
   runtime::AlignedFloats arenaStorage;  // slot offsets are kArenaAlignment multiples
   std::byte* arena = nullptr;
@@ -156,7 +159,10 @@ runtime::TensorMap JitEngine::Impl::run(const runtime::TensorMap& inputs) {
                                                               : program.constants[arg.index].data());
         KernelFunction function = step.function;
         float* const* args = buffers.data();
-        pool->parallelFor(step.units, [&](int64_t begin, int64_t end) { function(args, begin, end); });
+        pool->parallelFor(step.units, [&](int64_t begin, int64_t end) {
+          runtime::DenormalsAreZero mode(flushDenormals);
+          function(args, begin, end);
+        });
         break;
       }
       case Step::Kind::ToBlocked:
@@ -189,7 +195,7 @@ runtime::TensorMap JitEngine::Impl::run(const runtime::TensorMap& inputs) {
 
 JitEngine::JitEngine(const ir::Model& model, const std::map<std::string, std::vector<int64_t>>& inputShapes,
                      const EngineOptions& options)
-    : impl_(std::make_unique<Impl>(options.threads)) {
+    : impl_(std::make_unique<Impl>(options)) {
   impl_->compile(model, inputShapes, selectTarget(options.cpu));
 }
 

@@ -29,6 +29,9 @@ struct StepProfile {
 struct EngineOptions {
   std::string cpu;   // "" / "host", or an LLVM CPU name such as x86-64-v3
   int threads = 0;   // 0: one per hardware thread
+  // Generated kernels run with denormals as zero (runtime/denormals.h); false
+  // keeps IEEE denormals, at the cost of slow FMAs on them (Intel cores).
+  bool flushDenormals = true;
 };
 
 class JitEngine {

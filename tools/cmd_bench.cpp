@@ -31,6 +31,7 @@ struct BenchOptions {
   bool profile = false;
   int top = 15;
   std::string cpu;
+  bool keepDenormals = false;
   std::vector<std::string> shapes;
 };
 
@@ -90,7 +91,7 @@ void bench(const BenchOptions& o) {
   ir::verifyGraph(*model.graph);
   auto shapes = engineInputShapes(model, o.shapes);
   runtime::TensorMap inputs = runtime::randomInputs(*model.graph, {0, shapes, {}});
-  codegen::JitEngine engine(model, shapes, {o.cpu, o.threads});
+  codegen::JitEngine engine(model, shapes, {o.cpu, o.threads, !o.keepDenormals});
   for (int i = 0; i < o.warmup; ++i) engine.run(inputs);
   std::vector<double> ms;
   for (int i = 0; i < o.runs; ++i) {
@@ -126,6 +127,8 @@ void registerBenchCommand(CLI::App& app) {
   cmd->add_flag("--profile", o->profile, "Then time every step over --runs more runs: ms per kernel family and per step");
   cmd->add_option("--top", o->top, "Steps listed by --profile")->capture_default_str();
   cmd->add_option("--cpu", o->cpu, "Target CPU: host (default), x86-64-v3 (AVX2), x86-64-v4 (AVX-512), ...");
+  cmd->add_flag("--keep-denormals", o->keepDenormals,
+                "Keep IEEE denormal floats in generated kernels (default: flushed to zero, as FMAs on them are slow)");
   cmd->add_option("--input-shape,--shape", o->shapes, "NAME=1x3x224x224: dims of an input with dynamic dims (repeatable)");
   cmd->callback([o] { bench(*o); });
 }

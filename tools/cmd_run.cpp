@@ -34,6 +34,7 @@ struct RunOptions {
   std::string engine = "jit";  // every shared model passes --check with it
   int threads = 0;
   std::string cpu;
+  bool keepDenormals = false;
   bool explain = false;
 };
 
@@ -146,7 +147,7 @@ void run(const RunOptions& o) {
   runtime::TensorMap outputs;
   try {
     if (o.engine == "jit") {
-      codegen::JitEngine engine(model, codegen::shapesOf(inputs), {o.cpu, o.threads});
+      codegen::JitEngine engine(model, codegen::shapesOf(inputs), {o.cpu, o.threads, !o.keepDenormals});
       if (o.explain) std::cout << engine.explain();
       outputs = engine.run(inputs);
     } else {
@@ -178,6 +179,8 @@ void registerRunCommand(CLI::App& app) {
   cmd->add_option("--engine", o->engine, "Execution engine")->check(CLI::IsMember({"reference", "jit"}))->capture_default_str();
   cmd->add_option("--threads", o->threads, "JIT engine threads (0: all cores)")->capture_default_str();
   cmd->add_option("--cpu", o->cpu, "JIT target CPU: host (default), x86-64-v3 (AVX2), x86-64-v4 (AVX-512), ...");
+  cmd->add_flag("--keep-denormals", o->keepDenormals,
+                "Keep IEEE denormal floats in generated kernels (default: flushed to zero, as FMAs on them are slow)");
   cmd->add_flag("--explain", o->explain, "JIT: list what each node runs as (kernel, fused, or reference fallback)");
   cmd->callback([o] { run(*o); });
 }

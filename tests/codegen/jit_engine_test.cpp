@@ -3,6 +3,7 @@
 // back, and that the numbers agree.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <xmmintrin.h>
 
 #include "codegen/jit_engine.h"
 #include "ir/error.h"
@@ -141,6 +142,24 @@ g (float[2] x, float[2] s) => (float[2] y)
       EXPECT_THAT(e.what(), ::testing::HasSubstr("'s' is an initializer"));
       EXPECT_EQ(std::string(e.what()).find("reference engine") != std::string::npos, irVersion >= 4) << e.what();
     }
+  }
+}
+
+// Generated kernels flush denormals to zero unless asked to keep them, and the
+// calling thread's float control mode is as it was after a run.
+TEST(EngineDenormals, FlushedToZeroUnlessKept) {
+  ir::Model model = ir::parseModelText(R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,1,1,2] x) => (float[1,1,1,2] y)
+<float[1,1,1,1] w = {1.0}>
+{ y = Conv (x, w) })");
+  ir::Tensor x = ir::Tensor::fromVector(ir::DType::Float, {1, 1, 1, 2}, std::vector<float>{1e-39f, 1.0f});
+  for (bool flush : {true, false}) {
+    SCOPED_TRACE(flush);
+    JitEngine engine(model, {}, {"x86-64-v3", 1, flush});
+    unsigned control = ~0x3Fu;  // MXCSR without its sticky exception flags
+    unsigned mode = _mm_getcsr() & control;
+    EXPECT_EQ(engine.run({{"x", x}}).at("y").toFloatVector(), (std::vector<float>{flush ? 0.0f : 1e-39f, 1.0f}));
+    EXPECT_EQ(_mm_getcsr() & control, mode);
   }
 }
 
