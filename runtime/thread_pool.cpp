@@ -7,7 +7,8 @@ namespace convopt::runtime {
 
 ThreadPool::ThreadPool(int threads) {
   if (threads <= 0) threads = int(std::max(1u, std::thread::hardware_concurrency()));
-  for (int i = 1; i < threads; ++i) workers_.emplace_back([this] { workerLoop(); });
+  shares_ = std::make_unique<Share[]>(size_t(threads));
+  for (int i = 1; i < threads; ++i) workers_.emplace_back([this, i] { workerLoop(i); });
 }
 
 ThreadPool::~ThreadPool() {
@@ -19,11 +20,14 @@ ThreadPool::~ThreadPool() {
   for (std::thread& worker : workers_) worker.join();
 }
 
-void ThreadPool::runChunks() {
-  for (;;) {
-    int64_t begin = next_.fetch_add(chunk_, std::memory_order_relaxed);
-    if (begin >= units_) return;
-    (*body_)(begin, std::min(units_, begin + chunk_));
+void ThreadPool::runChunks(int index) {
+  for (int k = 0; k < threads(); ++k) {  // its own share first, then the others'
+    Share& share = shares_[(index + k) % threads()];
+    for (;;) {
+      int64_t begin = share.next.fetch_add(chunk_, std::memory_order_relaxed);
+      if (begin >= share.end) break;
+      (*body_)(begin, std::min(share.end, begin + chunk_));
+    }
   }
 }
 
@@ -51,7 +55,7 @@ bool spinUntil(Ready ready) {
 
 }  // namespace
 
-void ThreadPool::workerLoop() {
+void ThreadPool::workerLoop(int index) {
   uint64_t seen = 0;
   for (;;) {
     auto ready = [&] { return stopping_ || generation_.load() != seen; };
@@ -63,7 +67,7 @@ void ThreadPool::workerLoop() {
     }
     if (stopping_) return;
     seen = generation_.load(std::memory_order_acquire);
-    runChunks();
+    runChunks(index);
     if (pending_.fetch_sub(1) == 1 && callerSleeping_) {
       std::lock_guard lock(mutex_);
       done_.notify_one();
@@ -77,16 +81,19 @@ void ThreadPool::parallelFor(int64_t units, const std::function<void(int64_t, in
     body(0, units);
     return;
   }
-  body_ = &body, units_ = units;
+  body_ = &body;
   chunk_ = std::max<int64_t>(1, units / (threads() * kChunksPerThread));
-  next_.store(0, std::memory_order_relaxed);
+  for (int i = 0; i < threads(); ++i) {
+    shares_[i].next.store(units * i / threads(), std::memory_order_relaxed);
+    shares_[i].end = units * (i + 1) / threads();
+  }
   pending_.store(int(workers_.size()), std::memory_order_relaxed);
   generation_.fetch_add(1);  // publishes the job
   if (sleepers_ > 0) {
     { std::lock_guard lock(mutex_); }
     wake_.notify_all();
   }
-  runChunks();
+  runChunks(0);
   auto done = [&] { return pending_.load() == 0; };
   if (!spinUntil(done)) {
     std::unique_lock lock(mutex_);

@@ -1,5 +1,6 @@
 // The thread pool's contract: every unit of a range runs exactly once, in
-// disjoint contiguous ranges, whatever the unit and thread counts, call after call.
+// disjoint contiguous ranges, whatever the unit and thread counts, call after
+// call; each thread's share is taken over when its owner is busy.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -32,6 +33,23 @@ TEST(ThreadPool, EveryUnitRunsExactlyOnce) {
       EXPECT_LE(calls.load(), threads == 1 ? std::min<int64_t>(units, 1) : std::min(units, 2 * chunks));
     }
   }
+}
+
+// Thread i owns the i-th share of the range; a thread done with its own takes
+// over the chunks of a share whose owner is busy (here: the caller, asleep in
+// its first unit).
+TEST(ThreadPool, FreeThreadsTakeOverABusyThreadsShare) {
+  ThreadPool pool(2);
+  std::vector<std::thread::id> ranOn(8);
+  std::thread::id caller = std::this_thread::get_id();
+  pool.parallelFor(8, [&](int64_t begin, int64_t end) {  // shares [0, 4) and [4, 8), chunks of 1
+    for (int64_t u = begin; u < end; ++u) {
+      if (u == 0) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      ranOn[u] = std::this_thread::get_id();
+    }
+  });
+  EXPECT_EQ(ranOn[0], caller);
+  for (int64_t u = 1; u < 8; ++u) EXPECT_NE(ranOn[u], caller) << "unit " << u;
 }
 
 TEST(ThreadPool, ManyShortCallsInARow) {
