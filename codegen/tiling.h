@@ -8,6 +8,7 @@
 #include <cstdint>
 
 #include "codegen/target.h"
+#include "runtime/aligned_floats.h"
 
 namespace convopt::codegen {
 
@@ -85,7 +86,7 @@ int64_t pointwiseRowLength(int64_t height, int64_t width, int pixelsPerTile, int
 // as they are read). regnet_x_400mf on a Sapphire Rapids host: 1 thread 6.08
 // -> 5.48 ms, 2 threads 3.56 -> 3.48 ms.
 inline constexpr int64_t kMinPrefetchWeightBytes = 64 * 1024;
-inline constexpr int64_t kCacheLineFloats = 16;
+inline constexpr int64_t kCacheLineFloats = int64_t(runtime::kCacheLineBytes / sizeof(float));
 // Cache lines each reduction step prefetches, 0 for none: a conv of `convWeightFloats`
 // weights, `tileWeightFloats` per output tile, over `rows` rows (work units per tile)
 // of `rowTiles` pixel tiles of `steps` reduction steps each.
