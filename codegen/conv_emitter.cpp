@@ -282,8 +282,8 @@ class ConvEmitter {
   // tile cannot share (and spill) broadcasts across taps. Blocked input: an
   // outer loop over input blocks and an inner one over their lanes, so the inner
   // step's address is the block's plus the lane; the lane loop runs four steps
-  // per trip (its counter and branch were 3 of 34 instructions a step: dense 3x3
-  // C64 1.36 -> 1.29 ms on a Sapphire Rapids host), the others stay loops.
+  // per trip where the registers allow (tiling.h: unrollBroadcastSteps), the
+  // others stay loops.
   void emitBroadcastTap(Value* kh, Value* kw, Value* ih, const std::vector<Value*>& iws, const std::vector<int>& pixels) {
     if (plan_.plainInput) {  // one group; channel j is a plane of its own
       kb_.forLoop(kb_.i64(0), kb_.i64(s_.inPerGroup()), 1, [&](Value* j) {
@@ -296,6 +296,7 @@ class ConvEmitter {
     }
     int64_t lastLanes = s_.inPerGroup() % width_ ? s_.inPerGroup() % width_ : width_;
     Value* lastBlock = kb_.i64(inBlocksPerGroup() - 1);
+    bool unrollSteps = unrollBroadcastSteps(plan_.vectorRegisters, int(blocks_.size()), int(iws.size()), pairedBlock() >= 0);
     Value *firstBlock = kb_.i64(0), *endBlock = kb_.i64(inBlocksPerGroup());
     if (batch_) {
       firstBlock = ir_.CreateMul(batch_, kb_.i64(batchBlocks()));
@@ -312,7 +313,7 @@ class ConvEmitter {
       kb_.forLoop(kb_.i64(0), lanes, 1, [&](Value* lane) {
         Value* j = ir_.CreateAdd(ir_.CreateMul(jb, kb_.i64(width_)), lane);
         emitBroadcastStep(kh, kw, j, kb_.pointer(block, lane), iws.size(), pixels);
-      }, KernelBuilder::Unroll::ByFour);
+      }, unrollSteps ? KernelBuilder::Unroll::ByFour : KernelBuilder::Unroll::Never);
     }, KernelBuilder::Unroll::Never);
   }
 

@@ -25,7 +25,10 @@ ConvPlanResult planConv(const ConvSpec& spec, const Target& target) {
   std::string reasons;
   for (auto plan : {planPointwise, planDepthwise, planGrouped, planDense}) {
     ConvPlanResult result = plan(spec, target);
-    if (result.plan) return result;
+    if (result.plan) {
+      result.plan->vectorRegisters = target.vectorRegisters;
+      return result;
+    }
     reasons += (reasons.empty() ? "" : "; ") + result.reason;
   }
   return {std::nullopt, reasons};

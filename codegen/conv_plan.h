@@ -34,6 +34,7 @@ struct ConvPlan {
   // mappings of one group only, worth it when C_in < V (a stem's 3 channels
   // would otherwise fill 3 of V lanes of every cache line it touches).
   bool plainInput = false;
+  int vectorRegisters = 16;  // the target's, for the emitter's register budget (planConv sets it)
 };
 
 // Whether the last output block has at most V/2 real channels (broadcast

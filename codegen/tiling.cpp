@@ -26,6 +26,12 @@ ConvTile broadcastTile(const Target& target, int64_t blocksPerGroup, bool mustDi
   return best;
 }
 
+bool unrollBroadcastSteps(int vectorRegisters, int blocks, int pixels, bool paired) {
+  int accumulators = paired ? (blocks - 1) * pixels + (pixels + 1) / 2 : blocks * pixels;
+  int used = accumulators + blocks + 1 + (paired ? 2 : 0);  // + weights, the broadcast, the pair's
+  return vectorRegisters - used >= kUnrollSpareRegisters;
+}
+
 int64_t evenRowTiles(int pixelsPerTile, int64_t rowLength) {
   int64_t tiles = ceilDiv(rowLength, pixelsPerTile);
   return tiles <= kMaxEvenRowTiles ? tiles : 0;

@@ -37,6 +37,15 @@ inline constexpr int kReservedRegisters = 1;
 ConvTile broadcastTile(const Target& target, int64_t blocksPerGroup, bool mustDivide, int64_t rowLength,
                        bool halfLastBlock = false);
 
+// A broadcast tile's lane loop runs four reduction steps per trip
+// (KernelBuilder::Unroll::ByFour) when the tile leaves at least
+// kUnrollSpareRegisters vector registers free: unrolled steps overlap their
+// loads, which a full register file turns into spills (ppocr_v4_det's 24 -> 1
+// channel ConvTranspose, paired 1x56 tiles: 7.6 -> 9.2 ms unrolled; 4x6 tiles:
+// dense 3x3 C64 1.36 -> 1.29 ms unrolled).
+inline constexpr int kUnrollSpareRegisters = 2;
+bool unrollBroadcastSteps(int vectorRegisters, int blocks, int pixels, bool paired);
+
 // Rows of at most this many tiles are cut into equal tiles at compile-time
 // columns (borders included) instead of border pixels, interior tiles and a rest.
 inline constexpr int kMaxEvenRowTiles = 3;

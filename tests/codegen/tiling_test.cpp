@@ -29,6 +29,15 @@ TEST(Tiling, BroadcastTileFillsTheRegisterFile) {
   EXPECT_EQ(broadcastTile(avx512(), 2, false, 56, true), (ConvTile{2, 18}));
 }
 
+TEST(Tiling, UnrollOnlyWithSpareRegisters) {
+  EXPECT_TRUE(unrollBroadcastSteps(32, 4, 6, false));   // 24 + 4 + 1: 3 spare
+  EXPECT_TRUE(unrollBroadcastSteps(32, 3, 7, false));   // 21 + 3 + 1
+  EXPECT_FALSE(unrollBroadcastSteps(32, 2, 14, false)); // 28 + 2 + 1: 1 spare
+  EXPECT_FALSE(unrollBroadcastSteps(32, 1, 56, true));  // 28 pairs + 1 + 1 + 2
+  EXPECT_FALSE(unrollBroadcastSteps(32, 2, 18, true));  // 18 + 9 pairs + 2 + 1 + 2
+  EXPECT_FALSE(unrollBroadcastSteps(16, 3, 4, false));  // AVX2: 12 + 3 + 1
+}
+
 TEST(Tiling, ShortRowsAreCutIntoEqualTiles) {
   EXPECT_EQ(evenRowTiles(7, 7), 1);
   EXPECT_EQ(evenRowTiles(6, 14), 3);   // 5 + 4 + 5 pixels
