@@ -197,14 +197,9 @@ class ConvEmitter {
     for (auto& slot : accumulators_) slot = kb_.vectorVariable(kb_.zero());
     std::vector<Value*> ows;
     for (int p = 0; p < count; ++p) ows.push_back(ir_.CreateAdd(ow0, kb_.i64(p)));
-    // Raw partial sums between reduction batches (never a paired tile's).
-    auto eachAccumulator = [&](const std::function<void(llvm::AllocaInst*, Value* offset)>& f) {
-      for (size_t i = 0; i < blocks_.size(); ++i)
-        for (int p = 0; p < count; ++p) f(accumulators_[accumulator(int(i), p, count)], outputOffset(blocks_[i], ows[p]));
-    };
     if (batch_)  // later batches continue the partial sums
       kb_.ifThen(ir_.CreateICmpSGT(batch_, kb_.i64(0)), [&] {
-        eachAccumulator([&](llvm::AllocaInst* acc, Value* at) { ir_.CreateStore(kb_.loadVector(output_, at), acc); });
+        forEachPartialSum(ows, [&](llvm::AllocaInst* acc, Value* at) { ir_.CreateStore(kb_.loadVector(output_, at), acc); });
       });
     kb_.forLoop(kb_.i64(0), kb_.i64(s_.kernelH), 1, [&](Value* kh) {
       Value* ih = ir_.CreateAdd(ir_.CreateMul(oh_, kb_.i64(s_.strideH)),
@@ -226,27 +221,38 @@ class ConvEmitter {
       else
         kb_.ifThen(ir_.CreateICmpULT(ih, kb_.i64(s_.inHeight)), taps);
     });
-    auto storeResults = [&] {
-      for (size_t i = 0; i < blocks_.size(); ++i)
-        for (int p = 0; p < count; ++p) {
-          Value* offset = outputOffset(blocks_[i], ows[p]);
-          llvm::AllocaInst* acc = accumulators_[accumulator(int(i), p, count)];
-          Value* sum = ir_.CreateLoad(acc->getAllocatedType(), acc);
-          if (int(i) == pairedBlock()) sum = pairHalf(sum, p % 2);
-          Value* x = ir_.CreateFAdd(sum, kb_.loadVector(bias_, ir_.CreateMul(blocks_[i], kb_.i64(width_))));
-          x = emitEpilogue(kb_, s_.epilogue, x, [&](int k) { return kb_.loadVector(residuals_[k], offset); },
-                           ir_.CreateMul(blocks_[i], kb_.i64(width_)));
-          kb_.storeVector(output_, offset, x);
-        }
-    };
-    if (!batch_) return storeResults();
+    if (!batch_) return storeResults(ows);
     Value* last = ir_.CreateICmpEQ(batch_, kb_.i64(reductionBatches() - 1));
     kb_.ifThen(ir_.CreateNot(last), [&] {
-      eachAccumulator([&](llvm::AllocaInst* acc, Value* at) {
+      forEachPartialSum(ows, [&](llvm::AllocaInst* acc, Value* at) {
         kb_.storeVector(output_, at, ir_.CreateLoad(acc->getAllocatedType(), acc));
       });
     });
-    kb_.ifThen(last, storeResults);
+    kb_.ifThen(last, [&] { storeResults(ows); });
+  }
+
+  // Each accumulator of the tile (pixels at `ows`) with its output offset: raw
+  // partial sums between reduction batches (never a paired tile's).
+  void forEachPartialSum(const std::vector<Value*>& ows, const std::function<void(llvm::AllocaInst*, Value*)>& f) {
+    int count = int(ows.size());
+    for (size_t i = 0; i < blocks_.size(); ++i)
+      for (int p = 0; p < count; ++p) f(accumulators_[accumulator(int(i), p, count)], outputOffset(blocks_[i], ows[p]));
+  }
+
+  // Bias, epilogue and store of the finished tile.
+  void storeResults(const std::vector<Value*>& ows) {
+    int count = int(ows.size());
+    for (size_t i = 0; i < blocks_.size(); ++i)
+      for (int p = 0; p < count; ++p) {
+        Value* offset = outputOffset(blocks_[i], ows[p]);
+        llvm::AllocaInst* acc = accumulators_[accumulator(int(i), p, count)];
+        Value* sum = ir_.CreateLoad(acc->getAllocatedType(), acc);
+        if (int(i) == pairedBlock()) sum = pairHalf(sum, p % 2);
+        Value* x = ir_.CreateFAdd(sum, kb_.loadVector(bias_, ir_.CreateMul(blocks_[i], kb_.i64(width_))));
+        x = emitEpilogue(kb_, s_.epilogue, x, [&](int k) { return kb_.loadVector(residuals_[k], offset); },
+                         ir_.CreateMul(blocks_[i], kb_.i64(width_)));
+        kb_.storeVector(output_, offset, x);
+      }
   }
 
   // Accumulates one filter tap (kh, kw) into the tile, for the pixels whose
