@@ -55,8 +55,7 @@ class ConvEmitter {
     weights_ = ir_.CreateInBoundsGEP(ir_.getFloatTy(), kb_.buffer(1), kb_.i64(weightOffset_));
     for (int k = 0; k < s_.epilogue.residualCount(); ++k) residuals_.push_back(kb_.buffer(4 + k));
     // unit = (n, tile, oh), or (n, oh, tile) row by row (tiling.h: unitsRowByRow)
-    bool rowByRow = unitsRowByRow(blockWeightFloats() * outBlocks_ * int64_t(sizeof(float)),
-                                  plan_.mapping == ChannelMapping::Broadcast);
+    bool rowByRow = unitsRowByRow(convWeightFloats() * int64_t(sizeof(float)), plan_.mapping == ChannelMapping::Broadcast);
     int64_t inner = rowByRow ? tiles_.total() : s_.outHeight, outer = rowByRow ? s_.outHeight : tiles_.total();
     Value* innerIndex = ir_.CreateSRem(unit, kb_.i64(inner));
     Value* rest = ir_.CreateSDiv(unit, kb_.i64(inner));
@@ -309,9 +308,9 @@ class ConvEmitter {
       Value* batchEnd = ir_.CreateAdd(firstBlock, kb_.i64(batchBlocks()));
       endBlock = ir_.CreateSelect(ir_.CreateICmpSLT(batchEnd, endBlock), batchEnd, endBlock);
     }
+    Value* tapSteps = ir_.CreateMul(ir_.CreateAdd(ir_.CreateMul(kh, kb_.i64(s_.kernelW)), kw), kb_.i64(inBlocksPerGroup()));
     kb_.forLoop(firstBlock, endBlock, 1, [&](Value* jb) {
-      Value* tap = ir_.CreateAdd(ir_.CreateMul(kh, kb_.i64(s_.kernelW)), kw);
-      prefetchNextTileWeights(ir_.CreateAdd(ir_.CreateMul(tap, kb_.i64(inBlocksPerGroup())), jb));
+      prefetchNextTileWeights(ir_.CreateAdd(tapSteps, jb));
       Value* block = kb_.pointer(input_, inputOffset(ir_.CreateAdd(blockShift_, jb), ih, iws[0]));
       Value* lanes = lastLanes == width_ ? kb_.i64(width_)
                                          : ir_.CreateSelect(ir_.CreateICmpEQ(jb, lastBlock), kb_.i64(lastLanes),
@@ -328,9 +327,8 @@ class ConvEmitter {
   // unit's pixel tile. Tail tiles have no next tile; the last full tile's
   // addresses are clamped to the weights.
   void prefetchNextTileWeights(Value* step) {
-    int64_t blockFloats = blockWeightFloats();
-    int64_t tileFloats = plan_.tile.outBlocks * blockFloats, lastLine = outBlocks_ * blockFloats - kCacheLineFloats;
-    int64_t lines = weightPrefetchLines(outBlocks_ * blockFloats, tileFloats, s_.outHeight, rowTiles(), reductionSteps());
+    int64_t tileFloats = plan_.tile.outBlocks * blockWeightFloats(), lastLine = convWeightFloats() - kCacheLineFloats;
+    int64_t lines = weightPrefetchLines(convWeightFloats(), tileFloats, s_.outHeight, rowTiles(), reductionSteps());
     if (lines == 0 || tile_.constIndex >= 0) return;
     Value* rowStep = ir_.CreateAdd(ir_.CreateMul(pixelTile_, kb_.i64(reductionSteps())), step);
     Value* first = ir_.CreateAdd(ir_.CreateMul(ir_.CreateAdd(tile_.index, kb_.i64(1)), kb_.i64(tileFloats)),
@@ -343,6 +341,7 @@ class ConvEmitter {
   }
 
   int64_t blockWeightFloats() const { return s_.kernelH * s_.kernelW * s_.inPerGroup() * width_; }
+  int64_t convWeightFloats() const { return outBlocks_ * blockWeightFloats(); }
   // Reduction steps of a broadcast pixel tile: taps x input blocks of the group.
   int64_t reductionSteps() const { return s_.kernelH * s_.kernelW * inBlocksPerGroup(); }
   int64_t rowTiles() const { return ceilDiv(s_.outWidth, plan_.tile.pixels); }
