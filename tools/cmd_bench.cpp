@@ -10,7 +10,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "codegen/jit_engine.h"
+#include "codegen/engine/jit_engine.h"
 #include "ir/error.h"
 #include "ir/onnx_io.h"
 #include "ir/verifier.h"

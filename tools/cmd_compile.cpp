@@ -4,7 +4,7 @@
 #include <fstream>
 #include <iostream>
 
-#include "codegen/jit_engine.h"
+#include "codegen/engine/jit_engine.h"
 #include "ir/error.h"
 #include "ir/onnx_io.h"
 #include "ir/verifier.h"

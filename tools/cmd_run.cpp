@@ -6,7 +6,7 @@
 
 #include <fmt/ranges.h>
 
-#include "codegen/jit_engine.h"
+#include "codegen/engine/jit_engine.h"
 #include "ir/error.h"
 #include "ir/onnx_io.h"
 #include "ir/shape_inference.h"

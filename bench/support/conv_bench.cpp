@@ -10,11 +10,11 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
-#include "codegen/conv_emitter.h"
-#include "codegen/conv_plan.h"
-#include "codegen/conv_weights.h"
-#include "codegen/fma_peak.h"
-#include "codegen/jit.h"
+#include "codegen/conv/conv_emitter.h"
+#include "codegen/conv/conv_plan.h"
+#include "codegen/conv/conv_weights.h"
+#include "codegen/engine/fma_peak.h"
+#include "codegen/engine/jit.h"
 #include "runtime/aligned_floats.h"
 #include "runtime/blocked_layout.h"
 #include "runtime/thread_pool.h"

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "codegen/conv_spec.h"
+#include "codegen/conv/conv_spec.h"
 
 namespace convopt::bench {
 

@@ -11,6 +11,7 @@
 
 #include <string>
 
+#include "tests/support/target_cpus.h"
 #include "tests/support/codegen_reference_check.h"
 
 namespace convopt::codegen {
@@ -36,7 +37,7 @@ g (float[{0}] x) => (float[{0}] y)
                      ints(x), split.size(), ints(split), ints(perm));
 }
 
-class ChannelGather : public ::testing::TestWithParam<const char*> {};
+class ChannelGather : public TargetTest<const char*> {};
 
 TEST_P(ChannelGather, ShuffleWithAnyGroupCountIsOneGatherKernel) {
   struct Case { std::vector<int64_t> x; int64_t groups; };

@@ -6,6 +6,7 @@
 
 #include <string>
 
+#include "tests/support/target_cpus.h"
 #include "tests/support/codegen_reference_check.h"
 
 namespace convopt::codegen {
@@ -17,7 +18,7 @@ using testing::has;
 constexpr const char* kHeader = R"(<ir_version: 8, opset_import: ["" : 13]>
 )";
 
-class ConcatInPlace : public ::testing::TestWithParam<const char*> {};
+class ConcatInPlace : public TargetTest<const char*> {};
 
 TEST_P(ConcatInPlace, ProducersWriteIntoTheConcatBuffer) {
   std::string explain = expectSameAsReference(std::string(kHeader) + R"(

@@ -1,8 +1,8 @@
 #include "conv_harness.h"
 
-#include "codegen/conv_emitter.h"
-#include "codegen/conv_weights.h"
-#include "codegen/jit.h"
+#include "codegen/conv/conv_emitter.h"
+#include "codegen/conv/conv_weights.h"
+#include "codegen/engine/jit.h"
 #include "runtime/blocked_layout.h"
 
 namespace convopt::codegen::testing {

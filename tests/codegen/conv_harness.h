@@ -6,8 +6,8 @@
 #include <random>
 #include <vector>
 
-#include "codegen/conv_plan.h"
-#include "codegen/target.h"
+#include "codegen/conv/conv_plan.h"
+#include "codegen/engine/target.h"
 
 namespace convopt::codegen::testing {
 

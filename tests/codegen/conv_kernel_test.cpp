@@ -6,8 +6,9 @@
 
 #include <cmath>
 
-#include "codegen/conv_emitter.h"
-#include "codegen/jit.h"
+#include "tests/support/target_cpus.h"
+#include "codegen/conv/conv_emitter.h"
+#include "codegen/engine/jit.h"
 #include "conv_harness.h"
 #include "ir/int_math.h"
 #include "reference_conv.h"
@@ -43,7 +44,7 @@ bool prefetchesWeights(const ConvSpec& spec, const Target& target) {
   return moduleText(*module.module).find("@llvm.prefetch") != std::string::npos;
 }
 
-class ConvKernels : public ::testing::TestWithParam<const char*> {
+class ConvKernels : public TargetTest<const char*> {
  protected:
   // Plans with the family's own planner, checks the family took it, compares with the oracle.
   // With `plainInput` the kernel reads the input in NCHW (ConvPlan::plainInput).

@@ -7,7 +7,8 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include "codegen/conv_transpose.h"
+#include "tests/support/target_cpus.h"
+#include "codegen/conv/conv_transpose.h"
 #include "tests/support/codegen_reference_check.h"
 
 namespace convopt::codegen {
@@ -89,7 +90,7 @@ const TransposeCase kCases[] = {
      ", auto_pad = \"SAME_UPPER\"", {8, 6}},
 };
 
-class ConvTransposeKernel : public ::testing::TestWithParam<std::tuple<const char*, TransposeCase>> {};
+class ConvTransposeKernel : public TargetTest<std::tuple<const char*, TransposeCase>> {};
 
 TEST_P(ConvTransposeKernel, MatchesReference) {
   auto [cpu, c] = GetParam();
@@ -104,7 +105,7 @@ INSTANTIATE_TEST_SUITE_P(Sweep, ConvTransposeKernel,
                                   (std::string(std::get<0>(info.param)) == "x86-64-v3" ? "avx2" : "avx512");
                          });
 
-class ConvTransposeEngine : public ::testing::TestWithParam<const char*> {};
+class ConvTransposeEngine : public TargetTest<const char*> {};
 
 TEST_P(ConvTransposeEngine, SiLUAndResidualFuseIntoTheKernel) {
   std::string explain = expectSameAsReference(R"(<ir_version: 8, opset_import: ["" : 13]>

@@ -6,6 +6,7 @@
 
 #include <regex>
 
+#include "tests/support/target_cpus.h"
 #include "tests/support/codegen_reference_check.h"
 
 namespace convopt::codegen {
@@ -19,7 +20,7 @@ int count(const std::string& text, const std::string& what) {
   return n;
 }
 
-class ElementwiseFusion : public ::testing::TestWithParam<const char*> {};
+class ElementwiseFusion : public TargetTest<const char*> {};
 
 TEST_P(ElementwiseFusion, BranchedChainIsOneKernel) {
   // b is used twice inside the group (Sigmoid and Mul), x twice (Mul and Sub).

@@ -5,7 +5,8 @@
 #include <gtest/gtest.h>
 #include <xmmintrin.h>
 
-#include "codegen/jit_engine.h"
+#include "tests/support/target_cpus.h"
+#include "codegen/engine/jit_engine.h"
 #include "ir/error.h"
 #include "ir/onnx_io.h"
 #include "tests/support/codegen_reference_check.h"
@@ -15,7 +16,7 @@ namespace {
 
 using testing::expectSameAsReference;
 
-class Engine : public ::testing::TestWithParam<const char*> {};
+class Engine : public TargetTest<const char*> {};
 
 TEST_P(Engine, ResidualBlockFusesIntoConvKernels) {
   std::string explain = expectSameAsReference(R"(<ir_version: 8, opset_import: ["" : 13]>

@@ -9,8 +9,9 @@
 
 #include <climits>
 
-#include "codegen/matmul_kernel.h"
-#include "codegen/tiling.h"
+#include "tests/support/target_cpus.h"
+#include "codegen/kernels/matmul_kernel.h"
+#include "codegen/conv/tiling.h"
 #include "tests/support/codegen_reference_check.h"
 
 namespace convopt::codegen::testing {
@@ -37,7 +38,7 @@ ReferenceCheck runtimeInputs(int count) {
   return check;
 }
 
-class MatMulKernels : public ::testing::TestWithParam<const char*> {};
+class MatMulKernels : public TargetTest<const char*> {};
 
 // Every (N, K) for one M in one model; B a weight (packed at compile time) or
 // a second activation.

@@ -3,6 +3,7 @@
 // tails, rows cut into chunks, and the dtypes that fall back.
 #include <gtest/gtest.h>
 
+#include "tests/support/target_cpus.h"
 #include "tests/support/codegen_reference_check.h"
 
 namespace convopt::codegen {
@@ -10,7 +11,7 @@ namespace {
 
 using testing::expectSameAsReference;
 
-class PlainElementwise : public ::testing::TestWithParam<const char*> {};
+class PlainElementwise : public TargetTest<const char*> {};
 
 TEST_P(PlainElementwise, LayerNormTailOfATransformerIn3D) {
   // m and v are per-row values ([2,5,1]) computed by reduction kernels (reduce_test.cpp); g and b are last-dim vectors.

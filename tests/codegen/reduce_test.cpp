@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/target_cpus.h"
 #include "tests/support/codegen_reference_check.h"
 
 namespace convopt::codegen {
@@ -64,7 +65,7 @@ void expectReductionKernels(const std::vector<int64_t>& dims, const std::vector<
   EXPECT_EQ(has(explain, "0 fallback node(s)"), "");
 }
 
-class Reduce : public ::testing::TestWithParam<const char*> {};
+class Reduce : public TargetTest<const char*> {};
 
 TEST_P(Reduce, Rank2FirstLastAndAllAxes) {
   expectReductionKernels({2, 37},

@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "tests/support/target_cpus.h"
 #include "tests/support/codegen_reference_check.h"
 
 namespace convopt::codegen {
@@ -82,7 +83,7 @@ const ResizeCase kCases[] = {
      "float[8] roi = {0, 0, 0.3, -0.25, 1, 1, 1.2, 0.9}, int64[4] sizes = {1, 5, 7, 9}", ", roi, , sizes"},
 };
 
-class ResizeKernel : public ::testing::TestWithParam<std::tuple<const char*, ResizeCase>> {};
+class ResizeKernel : public TargetTest<std::tuple<const char*, ResizeCase>> {};
 
 TEST_P(ResizeKernel, MatchesReference) {
   auto [cpu, c] = GetParam();
@@ -97,7 +98,7 @@ INSTANTIATE_TEST_SUITE_P(Sweep, ResizeKernel,
                                   (std::string(std::get<0>(info.param)) == "x86-64-v3" ? "avx2" : "avx512");
                          });
 
-class ResizeEngine : public ::testing::TestWithParam<const char*> {};
+class ResizeEngine : public TargetTest<const char*> {};
 
 TEST_P(ResizeEngine, ResidualAddAndReluFuseIntoTheKernel) {
   // The FPN pattern: upsample the coarse level and add the finer one.

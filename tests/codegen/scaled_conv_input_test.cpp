@@ -8,6 +8,7 @@
 
 #include <string>
 
+#include "tests/support/target_cpus.h"
 #include "tests/support/codegen_reference_check.h"
 
 namespace convopt::codegen {
@@ -45,7 +46,7 @@ SqueezeExcitation shaped(const char* x, const char* w, const char* y, int64_t ch
   return model;
 }
 
-class ScaledConvInput : public ::testing::TestWithParam<const char*> {};
+class ScaledConvInput : public TargetTest<const char*> {};
 
 TEST_P(ScaledConvInput, SqueezeExcitationScaleFoldsIntoTheProjection) {
   std::string explain = expectSameAsReference(SqueezeExcitation{}.text(), GetParam());

@@ -7,12 +7,13 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include "tests/support/target_cpus.h"
 #include "tests/support/codegen_reference_check.h"
 
 namespace convopt::codegen::testing {
 namespace {
 
-class SoftmaxKernels : public ::testing::TestWithParam<const char*> {
+class SoftmaxKernels : public TargetTest<const char*> {
  protected:
   // Softmax <axis> on x of `dims` under `opset`: checked, returns --explain.
   std::string check(int opset, const std::string& dims, int axis, float magnitude) {

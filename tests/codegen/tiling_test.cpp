@@ -1,8 +1,8 @@
 // The register-blocking heuristics, as specified in codegen/tiling.h.
 #include <gtest/gtest.h>
 
-#include "codegen/conv_plan.h"
-#include "codegen/tiling.h"
+#include "codegen/conv/conv_plan.h"
+#include "codegen/conv/tiling.h"
 
 namespace convopt::codegen {
 namespace {

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/target_cpus.h"
 #include "tests/support/codegen_reference_check.h"
 
 namespace convopt::codegen {
@@ -38,7 +39,7 @@ std::string transposesModel(const std::vector<int64_t>& dims, const std::vector<
                      joined(dims, ","), outputs, nodes);
 }
 
-class TransposeSlice : public ::testing::TestWithParam<const char*> {};
+class TransposeSlice : public TargetTest<const char*> {};
 
 TEST_P(TransposeSlice, TransposesOfRanks2To5AnyPermutation) {
   struct Case {

@@ -11,7 +11,7 @@
 #include <fstream>
 #include <set>
 
-#include "codegen/jit_engine.h"
+#include "codegen/engine/jit_engine.h"
 #include "ir/onnx_io.h"
 #include "ir/tensor_proto.h"
 

@@ -5,7 +5,7 @@
 #include <cmath>
 #include <random>
 
-#include "codegen/jit_engine.h"
+#include "codegen/engine/jit_engine.h"
 #include "ir/onnx_io.h"
 #include "runtime/reference/interpreter.h"
 

@@ -1,0 +1,546 @@
+/* The runtime inside every ahead-of-time artifact: the C API of NAME.h
+ * (functions named convopt_api_X here; `convopt compile` renames them NAME_X
+ * and hides everything else), the weights loader, the CPU check, the layout
+ * reorders and the thread pool. It interprets the program table the compiler
+ * generates (artifact_format.h) exactly as JitEngine runs its Program.
+ *
+ * Compiled to LLVM bitcode per target architecture when convopt is built and
+ * linked into each artifact. It includes no libc header, so it builds for any
+ * Linux target without that target's headers: the few libc and pthread
+ * functions it calls are declared below (their ABI is the same on every 64-bit
+ * Linux C library). Needs only libc and pthreads at run time. */
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "artifact_format.h"
+
+#define API __attribute__((visibility("default")))
+
+typedef struct FILE FILE;
+FILE* fopen(const char* path, const char* mode);
+size_t fread(void* data, size_t size, size_t count, FILE* file);
+int fclose(FILE* file);
+int posix_memalign(void** out, size_t alignment, size_t bytes);
+void free(void* data);
+void* memcpy(void* to, const void* from, size_t bytes);
+void* memset(void* to, int value, size_t bytes);
+int memcmp(const void* a, const void* b, size_t bytes);
+typedef unsigned long pthread_t;
+int pthread_create(pthread_t* thread, const void* attributes, void* (*start)(void*), void* argument);
+int pthread_join(pthread_t thread, void** result);
+long sysconf(int name);
+long syscall(long number, ...);
+int sched_yield(void);
+struct timespec_ {
+  long seconds, nanoseconds;
+};
+int clock_gettime(int clock, struct timespec_* time);
+#define SC_NPROCESSORS_ONLN 84 /* glibc and musl */
+#define CLOCK_MONOTONIC 1
+
+#if defined(__x86_64__)
+#define SYS_FUTEX 202
+static inline void cpu_relax(void) { __builtin_ia32_pause(); }
+#elif defined(__aarch64__)
+#define SYS_FUTEX 98
+static inline void cpu_relax(void) { __asm__ volatile("yield"); }
+#else
+#error "the ahead-of-time runtime supports x86-64 and aarch64"
+#endif
+#define FUTEX_WAIT_PRIVATE 128
+#define FUTEX_WAKE_PRIVATE 129
+
+/* ---- What the compiler generates beside the kernels ---- */
+typedef void (*convopt_kernel)(float* const* buffers, int64_t begin, int64_t end);
+extern const int64_t convopt_program[];
+extern const convopt_kernel convopt_kernels[];
+extern const unsigned char convopt_embedded_weights[]; /* header + payload, or an empty header */
+
+/* ---- CPU features ---- */
+#if defined(__x86_64__)
+static void cpuid(uint32_t leaf, uint32_t subleaf, uint32_t r[4]) {
+  __asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(leaf), "c"(subleaf));
+}
+
+static int host_has(uint32_t leaf, uint32_t subleaf, int reg, int bit) {
+  uint32_t r[4];
+  cpuid(leaf & 0x80000000u, 0, r);
+  if (r[0] < leaf) return 0;
+  cpuid(leaf, subleaf, r);
+  return (r[reg] >> bit) & 1;
+}
+
+/* The OS saves the vector registers a feature needs (XCR0). */
+static int os_saves(int64_t mask) {
+  uint32_t r[4];
+  cpuid(1, 0, r);
+  if (!((r[2] >> 27) & 1)) return !(mask & ~7); /* no XGETBV: SSE only */
+  uint32_t low, high;
+  __asm__ volatile("xgetbv" : "=a"(low), "=d"(high) : "c"(0));
+  int64_t avx = (1 << 3) | (1 << 4) | (1 << 5) | (1 << 7), avx512 = 0x7f800;
+  if ((mask & avx) && (low & 6) != 6) return 0;
+  if ((mask & avx512) && (low & 0xe6) != 0xe6) return 0;
+  return 1;
+}
+
+static int host_supports(int64_t mask) {
+#define X(bit, name, leaf, subleaf, reg, pos) \
+  if (((mask >> (bit)) & 1) && !host_has(leaf, subleaf, reg, pos)) return 0;
+#include "cpu_features.def"
+#undef X
+  return os_saves(mask);
+}
+#else
+static int host_supports(int64_t mask) { return mask == 0; } /* NEON is part of AArch64 */
+#endif
+
+/* ---- Denormals as zero while kernels run (as runtime/denormals.h in the JIT) ---- */
+#if defined(__x86_64__)
+typedef uint32_t fp_mode;
+static fp_mode flush_denormals(void) {
+  fp_mode saved;
+  __asm__ volatile("stmxcsr %0" : "=m"(saved));
+  fp_mode flushed = saved | 0x8040; /* FTZ | DAZ */
+  __asm__ volatile("ldmxcsr %0" : : "m"(flushed));
+  return saved;
+}
+static void restore_fp_mode(fp_mode saved) { __asm__ volatile("ldmxcsr %0" : : "m"(saved)); }
+#else
+typedef uint64_t fp_mode;
+static fp_mode flush_denormals(void) {
+  fp_mode saved;
+  __asm__ volatile("mrs %0, fpcr" : "=r"(saved));
+  __asm__ volatile("msr fpcr, %0" : : "r"(saved | (1ull << 24))); /* FZ */
+  return saved;
+}
+static void restore_fp_mode(fp_mode saved) { __asm__ volatile("msr fpcr, %0" : : "r"(saved)); }
+#endif
+
+/* ---- Thread pool (the design of runtime/thread_pool.h): thread i owns the i-th
+ * share of every range and runs it in chunks from the front; a thread done with
+ * its share takes chunks others have not started. Threads spin between kernels
+ * and sleep on a futex after kSpinNanoseconds. ---- */
+typedef void (*pool_body)(void* context, int64_t begin, int64_t end);
+
+struct share {
+  _Alignas(64) _Atomic int64_t next;
+  int64_t end;
+};
+
+struct pool {
+  int threads;
+  pthread_t* workers;
+  struct share* shares;
+  pool_body body;
+  void* context;
+  int64_t chunk;
+  _Alignas(64) _Atomic uint64_t generation;
+  _Atomic int stopping;
+  _Alignas(64) _Atomic int pending;
+  _Alignas(64) _Atomic uint32_t wake_word;
+  _Atomic int sleepers;
+  _Atomic uint32_t done_word;
+  _Atomic int caller_sleeping;
+};
+
+enum { kChunksPerThread = 4 };
+static const int64_t kSpinNanoseconds = 500000;
+
+static int64_t now_ns(void) {
+  struct timespec_ t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (int64_t)t.seconds * 1000000000 + t.nanoseconds;
+}
+
+static void futex_wait(_Atomic uint32_t* word, uint32_t seen) {
+  syscall(SYS_FUTEX, word, FUTEX_WAIT_PRIVATE, seen, (void*)0);
+}
+static void futex_wake(_Atomic uint32_t* word, int count) { syscall(SYS_FUTEX, word, FUTEX_WAKE_PRIVATE, count); }
+
+static int job_published(struct pool* p, uint64_t seen) { return p->stopping || p->generation != seen; }
+static int job_done(struct pool* p) { return p->pending == 0; }
+
+/* Spins until ready(p, arg) or the spin time passes; nonzero if ready. */
+static int spin_until(int (*ready)(struct pool*, uint64_t), struct pool* p, uint64_t arg) {
+  int64_t deadline = now_ns() + kSpinNanoseconds;
+  for (;;) {
+    for (int i = 0; i < 64; ++i) {
+      if (ready(p, arg)) return 1;
+      cpu_relax();
+    }
+    if (now_ns() > deadline) return ready(p, arg);
+    sched_yield();
+  }
+}
+
+static int done_ready(struct pool* p, uint64_t unused) {
+  (void)unused;
+  return job_done(p);
+}
+
+static void run_chunks(struct pool* p, int index) {
+  for (int k = 0; k < p->threads; ++k) { /* its own share first, then the others' */
+    struct share* s = &p->shares[(index + k) % p->threads];
+    for (;;) {
+      int64_t begin = atomic_fetch_add_explicit(&s->next, p->chunk, memory_order_relaxed);
+      if (begin >= s->end) break;
+      p->body(p->context, begin, begin + p->chunk < s->end ? begin + p->chunk : s->end);
+    }
+  }
+}
+
+struct worker_start {
+  struct pool* pool;
+  int index;
+};
+
+static void* worker_loop(void* argument) {
+  struct worker_start* start = argument;
+  struct pool* p = start->pool;
+  int index = start->index;
+  free(start);
+  uint64_t seen = 0;
+  for (;;) {
+    if (!spin_until(job_published, p, seen)) {
+      ++p->sleepers; /* announced before the re-check: no wake-up is lost */
+      for (;;) {
+        uint32_t word = p->wake_word;
+        if (job_published(p, seen)) break;
+        futex_wait(&p->wake_word, word);
+      }
+      --p->sleepers;
+    }
+    if (p->stopping) return 0;
+    seen = atomic_load_explicit(&p->generation, memory_order_acquire);
+    run_chunks(p, index);
+    if (atomic_fetch_sub(&p->pending, 1) == 1 && p->caller_sleeping) {
+      ++p->done_word;
+      futex_wake(&p->done_word, 1);
+    }
+  }
+}
+
+static void pool_destroy(struct pool* p) {
+  p->stopping = 1;
+  ++p->wake_word;
+  futex_wake(&p->wake_word, 1 << 30);
+  for (int i = 1; i < p->threads; ++i)
+    if (p->workers[i]) pthread_join(p->workers[i], 0);
+  free(p->workers);
+  free(p->shares);
+}
+
+static void* aligned_alloc_(size_t bytes) {
+  void* data = 0;
+  return posix_memalign(&data, CONVOPT_ALIGNMENT, bytes ? bytes : 1) == 0 ? data : 0;
+}
+
+static int pool_create(struct pool* p, int threads) {
+  memset(p, 0, sizeof *p);
+  if (threads <= 0) threads = (int)sysconf(SC_NPROCESSORS_ONLN);
+  if (threads <= 0) threads = 1;
+  p->threads = threads;
+  p->shares = aligned_alloc_(sizeof(struct share) * (size_t)threads);
+  p->workers = aligned_alloc_(sizeof(pthread_t) * (size_t)threads);
+  if (!p->shares || !p->workers) {
+    free(p->shares), free(p->workers);
+    return CONVOPT_OUT_OF_MEMORY;
+  }
+  memset(p->workers, 0, sizeof(pthread_t) * (size_t)threads);
+  for (int i = 1; i < threads; ++i) {
+    struct worker_start* start = aligned_alloc_(sizeof *start);
+    if (start) start->pool = p, start->index = i;
+    if (!start || pthread_create(&p->workers[i], 0, worker_loop, start) != 0) {
+      free(start);
+      p->threads = i; /* the workers started so far */
+      pool_destroy(p);
+      return CONVOPT_THREADS_FAILED;
+    }
+  }
+  return CONVOPT_OK;
+}
+
+static void parallel_for(struct pool* p, int64_t units, pool_body body, void* context) {
+  if (units <= 0) return;
+  if (units == 1 || p->threads == 1) {
+    body(context, 0, units);
+    return;
+  }
+  p->body = body, p->context = context;
+  int64_t chunk = units / (p->threads * kChunksPerThread);
+  p->chunk = chunk > 1 ? chunk : 1;
+  for (int i = 0; i < p->threads; ++i) {
+    atomic_store_explicit(&p->shares[i].next, units * i / p->threads, memory_order_relaxed);
+    p->shares[i].end = units * (i + 1) / p->threads;
+  }
+  atomic_store_explicit(&p->pending, p->threads - 1, memory_order_relaxed);
+  ++p->generation; /* publishes the job */
+  if (p->sleepers > 0) {
+    ++p->wake_word;
+    futex_wake(&p->wake_word, 1 << 30);
+  }
+  run_chunks(p, 0);
+  if (!spin_until(done_ready, p, 0)) {
+    p->caller_sleeping = 1;
+    for (;;) {
+      uint32_t word = p->done_word;
+      if (job_done(p)) break;
+      futex_wait(&p->done_word, word);
+    }
+    p->caller_sleeping = 0;
+  }
+}
+
+/* ---- Layout reorders (the loops of runtime/blocked_layout.cpp) ---- */
+struct reorder {
+  const float* from;
+  float* to;
+  int64_t batch, channels, height, width, v;
+};
+
+enum { kTilePixels = 64 };
+
+static void to_blocked(void* context, int64_t first, int64_t last) {
+  const struct reorder* r = context;
+  int64_t pixels = r->height * r->width, v = r->v, blocks = (r->channels + v - 1) / v;
+  for (int64_t plane = first; plane < last; ++plane) {
+    int64_t n = plane / blocks, c0 = plane % blocks * v, lanes = r->channels - c0 < v ? r->channels - c0 : v;
+    const float* plain = r->from + (n * r->channels + c0) * pixels;
+    float* blocked = r->to + plane * pixels * v;
+    if (lanes < v) memset(blocked, 0, sizeof(float) * (size_t)(pixels * v));
+    for (int64_t lane = 0; lane < lanes; ++lane)
+      for (int64_t p = 0; p < pixels; ++p) blocked[p * v + lane] = plain[lane * pixels + p];
+  }
+}
+
+static void from_blocked(void* context, int64_t first, int64_t last) {
+  const struct reorder* r = context;
+  int64_t pixels = r->height * r->width, v = r->v, blocks = (r->channels + v - 1) / v;
+  for (int64_t plane = first; plane < last; ++plane) {
+    int64_t n = plane / blocks, c0 = plane % blocks * v, lanes = r->channels - c0 < v ? r->channels - c0 : v;
+    const float* blocked = r->from + plane * pixels * v;
+    float* plain = r->to + (n * r->channels + c0) * pixels;
+    for (int64_t tile = 0; tile < pixels; tile += kTilePixels) {
+      int64_t end = tile + kTilePixels < pixels ? tile + kTilePixels : pixels;
+      for (int64_t lane = 0; lane < lanes; ++lane)
+        for (int64_t p = tile; p < end; ++p) plain[lane * pixels + p] = blocked[p * v + lane];
+    }
+  }
+}
+
+/* ---- Model and session ---- */
+struct convopt_model {
+  unsigned char* owned; /* the loaded weights, or 0 when embedded */
+  float** constants;    /* per constant, into the payload */
+};
+
+struct convopt_session {
+  const struct convopt_model* model;
+  unsigned char* arena;
+  int owns_arena;
+  struct pool pool;
+  float** buffers; /* a kernel's arguments */
+};
+
+static const int64_t* program_section(int section) {
+  const int64_t* p = convopt_program + CONVOPT_P_HEADER_WORDS;
+  if (section > 0) p += 2 * convopt_program[CONVOPT_P_NUM_CONSTANTS];
+  if (section > 1) p += 2 * convopt_program[CONVOPT_P_NUM_INPUTS];
+  if (section > 2) p += 3 * convopt_program[CONVOPT_P_NUM_OUTPUTS];
+  return p;
+}
+#define CONSTANTS program_section(0)
+#define INPUTS program_section(1)
+#define OUTPUTS program_section(2)
+#define STEPS program_section(3)
+
+/* Checks a header + payload image and points the model's constants into it. */
+static int adopt_weights(struct convopt_model* model, const unsigned char* image, uint64_t bytes) {
+  const struct convopt_weights_header* h = (const void*)image;
+  if (bytes < sizeof *h || memcmp(h->magic, CONVOPT_WEIGHTS_MAGIC, 8) != 0) return CONVOPT_WEIGHTS_CORRUPT;
+  if (h->byte_order != CONVOPT_BYTE_ORDER_MARK || h->format != CONVOPT_FORMAT_VERSION) return CONVOPT_WEIGHTS_MISMATCH;
+  if (h->code_hash != (uint64_t)convopt_program[CONVOPT_P_CODE_HASH]) return CONVOPT_WEIGHTS_MISMATCH;
+  if (h->payload_bytes != (uint64_t)convopt_program[CONVOPT_P_PAYLOAD_BYTES] ||
+      bytes - sizeof *h < h->payload_bytes)
+    return CONVOPT_WEIGHTS_CORRUPT;
+  const unsigned char* payload = image + sizeof *h;
+  if (convopt_hash_words((const uint64_t*)payload, h->payload_bytes / 8, CONVOPT_HASH_SEED) != h->payload_hash)
+    return CONVOPT_WEIGHTS_CORRUPT;
+  int64_t count = convopt_program[CONVOPT_P_NUM_CONSTANTS];
+  model->constants = aligned_alloc_(sizeof(float*) * (size_t)(count ? count : 1));
+  if (!model->constants) return CONVOPT_OUT_OF_MEMORY;
+  for (int64_t i = 0; i < count; ++i) model->constants[i] = (float*)(payload + CONSTANTS[2 * i]);
+  return CONVOPT_OK;
+}
+
+API void convopt_api_model_free(struct convopt_model* model) {
+  if (!model) return;
+  free(model->owned);
+  free(model->constants);
+  free(model);
+}
+
+/* Takes ownership of `owned` (an aligned copy of the image, or 0 for the embedded one). */
+static int make_model(unsigned char* owned, const unsigned char* image, uint64_t bytes, struct convopt_model** out) {
+  if (!host_supports(convopt_program[CONVOPT_P_REQUIRED_FEATURES])) {
+    free(owned);
+    return CONVOPT_CPU_UNSUPPORTED;
+  }
+  struct convopt_model* model = aligned_alloc_(sizeof *model);
+  if (!model) {
+    free(owned);
+    return CONVOPT_OUT_OF_MEMORY;
+  }
+  model->owned = owned, model->constants = 0;
+  int status = adopt_weights(model, image, bytes);
+  if (status != CONVOPT_OK) {
+    convopt_api_model_free(model);
+    return status;
+  }
+  *out = model;
+  return CONVOPT_OK;
+}
+
+API int convopt_api_model_from_memory(const void* data, size_t bytes, struct convopt_model** out) {
+  if (!out || (!data && bytes)) return CONVOPT_BAD_ARGUMENT;
+  *out = 0;
+  unsigned char* copy = aligned_alloc_(bytes); /* constants must start on their alignment */
+  if (!copy) return CONVOPT_OUT_OF_MEMORY;
+  if (bytes) memcpy(copy, data, bytes);
+  return make_model(copy, copy, bytes, out);
+}
+
+API int convopt_api_model_load(const char* weights_path, struct convopt_model** out) {
+  if (!out) return CONVOPT_BAD_ARGUMENT;
+  *out = 0;
+  if (!weights_path) {
+    const struct convopt_weights_header* h = (const void*)convopt_embedded_weights;
+    if (h->payload_bytes == 0 && convopt_program[CONVOPT_P_PAYLOAD_BYTES] != 0) return CONVOPT_NO_EMBEDDED_WEIGHTS;
+    return make_model(0, convopt_embedded_weights, sizeof *h + h->payload_bytes, out);
+  }
+  FILE* file = fopen(weights_path, "rb");
+  if (!file) return CONVOPT_WEIGHTS_UNREADABLE;
+  uint64_t expected = sizeof(struct convopt_weights_header) + (uint64_t)convopt_program[CONVOPT_P_PAYLOAD_BYTES];
+  unsigned char* image = aligned_alloc_(expected + 1);
+  if (!image) {
+    fclose(file);
+    return CONVOPT_OUT_OF_MEMORY;
+  }
+  size_t got = fread(image, 1, expected + 1, file); /* one byte more: a longer file is not ours */
+  fclose(file);
+  if (got != expected) {
+    free(image);
+    return got < sizeof(struct convopt_weights_header) ? CONVOPT_WEIGHTS_CORRUPT
+           : memcmp(image, CONVOPT_WEIGHTS_MAGIC, 8) != 0  ? CONVOPT_WEIGHTS_CORRUPT
+                                                          : (got < expected ? CONVOPT_WEIGHTS_CORRUPT
+                                                                            : CONVOPT_WEIGHTS_MISMATCH);
+  }
+  return make_model(image, image, got, out);
+}
+
+API void convopt_api_session_free(struct convopt_session* session) {
+  if (!session) return;
+  pool_destroy(&session->pool);
+  if (session->owns_arena) free(session->arena);
+  free(session->buffers);
+  free(session);
+}
+
+API int convopt_api_session_create(const struct convopt_model* model, int num_threads, void* arena,
+                                   struct convopt_session** out) {
+  if (!out) return CONVOPT_BAD_ARGUMENT;
+  *out = 0;
+  if (!model || num_threads < 0 || ((uintptr_t)arena % CONVOPT_ALIGNMENT) != 0) return CONVOPT_BAD_ARGUMENT;
+  struct convopt_session* s = aligned_alloc_(sizeof *s);
+  if (!s) return CONVOPT_OUT_OF_MEMORY;
+  memset(s, 0, sizeof *s);
+  s->model = model;
+  s->owns_arena = arena == 0;
+  s->arena = arena ? arena : aligned_alloc_((size_t)convopt_program[CONVOPT_P_ARENA_BYTES]);
+  s->buffers = aligned_alloc_(sizeof(float*) * (size_t)(convopt_program[CONVOPT_P_MAX_KERNEL_ARGS] + 1));
+  if (!s->arena || !s->buffers) {
+    if (s->owns_arena) free(s->arena);
+    free(s->buffers);
+    free(s);
+    return CONVOPT_OUT_OF_MEMORY;
+  }
+  int status = pool_create(&s->pool, num_threads);
+  if (status != CONVOPT_OK) {
+    if (s->owns_arena) free(s->arena);
+    free(s->buffers);
+    free(s);
+    return status;
+  }
+  *out = s;
+  return CONVOPT_OK;
+}
+
+struct kernel_call {
+  convopt_kernel kernel;
+  float* const* buffers;
+  int flush;
+};
+
+static void run_kernel(void* context, int64_t begin, int64_t end) {
+  const struct kernel_call* call = context;
+  fp_mode saved = call->flush ? flush_denormals() : 0;
+  call->kernel(call->buffers, begin, end);
+  if (call->flush) restore_fp_mode(saved);
+}
+
+/* Runs the steps from `step`; returns the word after them. */
+static const int64_t* run_step(struct convopt_session* s, const int64_t* step) {
+  unsigned char* arena = s->arena;
+  if (step[0] == CONVOPT_STEP_KERNEL) {
+    int64_t count = step[3];
+    for (int64_t i = 0; i < count; ++i) {
+      int64_t source = step[4 + 2 * i], offset = step[5 + 2 * i];
+      s->buffers[i] = source == CONVOPT_ARENA ? (float*)(arena + offset) : s->model->constants[offset];
+    }
+    struct kernel_call call = {convopt_kernels[step[1]], s->buffers,
+                               (int)convopt_program[CONVOPT_P_FLUSH_DENORMALS]};
+    parallel_for(&s->pool, step[2], run_kernel, &call);
+    return step + 4 + 2 * count;
+  }
+  struct reorder r = {(const float*)(arena + step[1]), (float*)(arena + step[2]), step[3], step[4], step[5],
+                      step[6], step[7]};
+  int64_t planes = r.batch * ((r.channels + r.v - 1) / r.v);
+  parallel_for(&s->pool, planes, step[0] == CONVOPT_STEP_TO_BLOCKED ? to_blocked : from_blocked, &r);
+  return step + 8;
+}
+
+API int convopt_api_run(struct convopt_session* s, const float* const* inputs, float* const* outputs) {
+  int64_t num_inputs = convopt_program[CONVOPT_P_NUM_INPUTS], num_outputs = convopt_program[CONVOPT_P_NUM_OUTPUTS];
+  if (!s || (num_inputs && !inputs) || (num_outputs && !outputs)) return CONVOPT_BAD_ARGUMENT;
+  for (int64_t i = 0; i < num_inputs; ++i)
+    if (!inputs[i]) return CONVOPT_BAD_ARGUMENT;
+  for (int64_t i = 0; i < num_outputs; ++i)
+    if (!outputs[i]) return CONVOPT_BAD_ARGUMENT;
+  const int64_t* in = INPUTS;
+  for (int64_t i = 0; i < num_inputs; ++i) memcpy(s->arena + in[2 * i], inputs[i], (size_t)in[2 * i + 1]);
+  const int64_t* step = STEPS;
+  for (int64_t i = 0; i < convopt_program[CONVOPT_P_NUM_STEPS]; ++i) step = run_step(s, step);
+  const int64_t* out = OUTPUTS;
+  for (int64_t i = 0; i < num_outputs; ++i) {
+    const void* from = out[3 * i] == CONVOPT_ARENA ? (const void*)(s->arena + out[3 * i + 1])
+                                                   : (const void*)s->model->constants[out[3 * i + 1]];
+    memcpy(outputs[i], from, (size_t)out[3 * i + 2]);
+  }
+  return CONVOPT_OK;
+}
+
+API const char* convopt_api_status_string(int status) {
+  static const char* const text[CONVOPT_STATUS_COUNT] = {
+      "ok",
+      "bad argument (a null pointer, a negative thread count or an arena not aligned to 64 bytes)",
+      "the weights file cannot be opened or read",
+      "the weights file is truncated or corrupt",
+      "the weights file belongs to another compile of this or another model",
+      "the model was compiled without --embed-weights: give the weights file's path",
+      "this CPU lacks an instruction set extension the model was compiled for",
+      "out of memory",
+      "cannot start the session's threads",
+  };
+  return status >= 0 && status < CONVOPT_STATUS_COUNT ? text[status] : "unknown status";
+}

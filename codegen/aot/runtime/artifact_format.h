@@ -1,0 +1,76 @@
+/* The contract between `convopt compile` and the runtime inside every artifact
+ * it writes: the layout of the program table the compiler generates, the
+ * weights file header, the hash both sides compute and the status codes.
+ * Plain C (no libc headers), included by the C++ compiler and the C runtime. */
+#ifndef CONVOPT_AOT_ARTIFACT_FORMAT_H
+#define CONVOPT_AOT_ARTIFACT_FORMAT_H
+#include <stdint.h>
+
+/* Program table (int64 words): a header, then per constant (payload offset,
+ * bytes), per input (arena offset, bytes), per output (source, offset or
+ * constant index, bytes), then the steps, each a kind word followed by the
+ * words that kind takes (see the CONVOPT_STEP_* comments). */
+enum convopt_program_header {
+  CONVOPT_P_FORMAT,           /* CONVOPT_FORMAT_VERSION */
+  CONVOPT_P_CODE_HASH,        /* must equal the weights header's */
+  CONVOPT_P_ARENA_BYTES,
+  CONVOPT_P_PAYLOAD_BYTES,
+  CONVOPT_P_NUM_CONSTANTS,
+  CONVOPT_P_NUM_INPUTS,
+  CONVOPT_P_NUM_OUTPUTS,
+  CONVOPT_P_NUM_STEPS,
+  CONVOPT_P_MAX_KERNEL_ARGS,
+  CONVOPT_P_REQUIRED_FEATURES, /* mask of cpu_features.def bits */
+  CONVOPT_P_FLUSH_DENORMALS,   /* kernels run with denormals as zero */
+  CONVOPT_P_HEADER_WORDS
+};
+
+enum convopt_step_kind {
+  CONVOPT_STEP_KERNEL = 0,    /* kernel index, units, argument count, then per argument (source, offset) */
+  CONVOPT_STEP_TO_BLOCKED = 1, /* from offset, to offset, batch, channels, height, width, vector width */
+  CONVOPT_STEP_FROM_BLOCKED = 2
+};
+
+enum convopt_buffer_source {
+  CONVOPT_ARENA = 0,    /* a byte offset into the session's arena */
+  CONVOPT_CONSTANT = 1  /* a constant's index */
+};
+
+#define CONVOPT_FORMAT_VERSION 1
+#define CONVOPT_WEIGHTS_MAGIC "CVOPTWTS"
+#define CONVOPT_BYTE_ORDER_MARK 0x01020304u
+#define CONVOPT_ALIGNMENT 64 /* of the payload, each constant and the arena */
+
+/* The weights file (or the embedded copy): this header, then the payload. */
+struct convopt_weights_header {
+  char magic[8];
+  uint32_t format;
+  uint32_t byte_order; /* CONVOPT_BYTE_ORDER_MARK as the writer stored it */
+  uint64_t code_hash;
+  uint64_t payload_bytes;
+  uint64_t payload_hash;
+  uint64_t reserved[3];
+};
+
+/* FNV-1a over 64-bit words (the payload is padded to whole words): one pass
+ * at load time that catches a truncated or corrupted file. */
+static inline uint64_t convopt_hash_words(const uint64_t* words, uint64_t count, uint64_t hash) {
+  for (uint64_t i = 0; i < count; ++i) hash = (hash ^ words[i]) * 0x100000001b3ull;
+  return hash;
+}
+#define CONVOPT_HASH_SEED 0xcbf29ce484222325ull
+
+enum convopt_status {
+  CONVOPT_OK = 0,
+  CONVOPT_BAD_ARGUMENT = 1,
+  CONVOPT_WEIGHTS_UNREADABLE = 2,
+  CONVOPT_WEIGHTS_CORRUPT = 3,
+  CONVOPT_WEIGHTS_MISMATCH = 4,
+  CONVOPT_NO_EMBEDDED_WEIGHTS = 5,
+  CONVOPT_CPU_UNSUPPORTED = 6,
+  CONVOPT_OUT_OF_MEMORY = 7,
+  CONVOPT_THREADS_FAILED = 8,
+  CONVOPT_STATUS_COUNT
+};
+
+#endif

@@ -1,0 +1,23 @@
+// Emits an Epilogue (codegen/epilogue.h) on one vector: the single place every
+// kernel family and elementwise kernel gets its activations from.
+#pragma once
+#include <functional>
+
+#include "codegen/builder/epilogue.h"
+#include "codegen/builder/kernel_builder.h"
+
+namespace convopt::codegen {
+
+// `residual(k)` emits the load of the k-th residual operand for this vector;
+// `channelOffset` is the first channel of this vector (block * V), needed by
+// per-channel Affine steps, whose values are compiled into the module.
+llvm::Value* emitEpilogue(KernelBuilder& kb, const Epilogue& epilogue, llvm::Value* x,
+                          const std::function<llvm::Value*(int)>& residual, llvm::Value* channelOffset = nullptr);
+
+llvm::Value* emitActivation(KernelBuilder& kb, const EpilogueStep& step, llvm::Value* x);
+
+// exp(x) per lane: Cephes-style range reduction + degree-6 polynomial, ~2 ulp
+// (a libm call per lane would dominate Sigmoid/SiLU).
+llvm::Value* emitExp(KernelBuilder& kb, llvm::Value* x);
+
+}  // namespace convopt::codegen

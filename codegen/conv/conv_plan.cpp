@@ -1,0 +1,37 @@
+#include "codegen/conv/conv_plan.h"
+
+namespace convopt::codegen {
+
+std::optional<GatherPeriod> gatherPeriod(const ConvSpec& spec, int vectorWidth) {
+  for (int period = 1; period <= kMaxGatherPeriod; ++period) {
+    int64_t lanes = int64_t(period) * vectorWidth;
+    if (lanes % spec.outPerGroup()) continue;
+    int64_t shift = lanes / spec.outPerGroup() * spec.inPerGroup();
+    if (shift % vectorWidth == 0) return GatherPeriod{period, shift / vectorWidth};
+  }
+  return std::nullopt;
+}
+
+bool halfLastBlock(const ConvSpec& spec, int vectorWidth) {
+  int64_t lanes = spec.outChannels % vectorWidth;
+  return lanes > 0 && 2 * lanes <= vectorWidth;
+}
+
+bool canReadPlainInput(const ConvPlan& plan, int vectorWidth) {
+  return plan.mapping == ChannelMapping::Broadcast && plan.view.group == 1 && plan.view.inChannels < vectorWidth;
+}
+
+ConvPlanResult planConv(const ConvSpec& spec, const Target& target) {
+  std::string reasons;
+  for (auto plan : {planPointwise, planDepthwise, planGrouped, planDense}) {
+    ConvPlanResult result = plan(spec, target);
+    if (result.plan) {
+      result.plan->vectorRegisters = target.vectorRegisters;
+      return result;
+    }
+    reasons += (reasons.empty() ? "" : "; ") + result.reason;
+  }
+  return {std::nullopt, reasons};
+}
+
+}  // namespace convopt::codegen

@@ -1,0 +1,74 @@
+// How a convolution is generated: which family, how input channels reach the
+// lanes of an output vector, and the register tile. Chosen by the family files
+// (conv_pointwise.cpp, conv_depthwise.cpp, conv_grouped.cpp, conv_dense.cpp);
+// emitted by the one direct-convolution emitter (conv_emitter.cpp).
+//
+// Channel mapping. Output lane l of output block ob (channel o = ob*V + l) in
+// reduction step j reads input channel g(o)*Cin_g + j, g(o) = o / Cout_g:
+//  - Broadcast: every lane of a block reads the same channel (one group per
+//    block: group == 1 or Cout_g % V == 0) -> one scalar broadcast per step,
+//    shared by all blocks of a tile (dense, pointwise, wide groups).
+//  - Gather: lanes read different channels (depthwise, depth multiplier,
+//    narrow groups) -> the input vectors are permuted with constant shuffles.
+//    The mapping repeats every `period` blocks, advancing `periodShiftBlocks`
+//    input blocks, so one code path serves all full tiles.
+#pragma once
+#include <optional>
+#include <string>
+
+#include "codegen/conv/conv_spec.h"
+#include "codegen/conv/tiling.h"
+
+namespace convopt::codegen {
+
+enum class ChannelMapping { Broadcast, Gather };
+
+struct ConvPlan {
+  std::string family;   // "pointwise" | "depthwise" | "grouped" | "dense"
+  ChannelMapping mapping = ChannelMapping::Broadcast;
+  ConvTile tile;
+  ConvSpec view;        // the spec the emitter iterates (pointwise: rows of H*W)
+  int period = 1;
+  int64_t periodShiftBlocks = 0;
+  // The input is read in ONNX layout (NCHW) instead of blocked: broadcast
+  // mappings of one group only, worth it when C_in < V (a stem's 3 channels
+  // would otherwise fill 3 of V lanes of every cache line it touches).
+  bool plainInput = false;
+  int vectorRegisters = 16;  // the target's, for the emitter's register budget (planConv sets it)
+};
+
+// Whether the last output block has at most V/2 real channels (broadcast
+// kernels accumulate it as pixel pairs).
+bool halfLastBlock(const ConvSpec& spec, int vectorWidth);
+
+// Whether a conv of this plan may read its input in plain layout (ConvPlan::plainInput).
+bool canReadPlainInput(const ConvPlan& plan, int vectorWidth);
+
+struct ConvPlanResult {
+  std::optional<ConvPlan> plan;
+  std::string reason;  // why no generator fits, when plan is empty
+};
+
+// Most blocks a gather mapping may take to repeat, and most reduction steps it
+// unrolls: beyond these the kernel's code grows faster than it pays.
+inline constexpr int kMaxGatherPeriod = 8;
+inline constexpr int64_t kMaxGatherReduction = 32;
+
+struct GatherPeriod {
+  int period;
+  int64_t shiftBlocks;
+};
+// Smallest period (in output blocks) after which the gather mapping repeats,
+// shifted by a whole number of input blocks; nullopt if none up to kMaxGatherPeriod.
+std::optional<GatherPeriod> gatherPeriod(const ConvSpec& spec, int vectorWidth);
+
+// Family plans; each returns empty with a reason when the spec is not its case.
+ConvPlanResult planPointwise(const ConvSpec& spec, const Target& target);
+ConvPlanResult planDepthwise(const ConvSpec& spec, const Target& target);
+ConvPlanResult planGrouped(const ConvSpec& spec, const Target& target);
+ConvPlanResult planDense(const ConvSpec& spec, const Target& target);
+
+// The first family that takes the spec, in the order above.
+ConvPlanResult planConv(const ConvSpec& spec, const Target& target);
+
+}  // namespace convopt::codegen

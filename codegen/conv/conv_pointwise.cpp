@@ -1,0 +1,25 @@
+// Pointwise family: 1x1, stride 1, unpadded, one group — a GEMM per image,
+// (OC x C) times (C x H*W), run as a register-blocked broadcast microkernel
+// over H*W pixels seen as rows of W*k pixels.
+#include "codegen/conv/conv_plan.h"
+#include "ir/int_math.h"
+
+namespace convopt::codegen {
+
+ConvPlanResult planPointwise(const ConvSpec& spec, const Target& target) {
+  if (!spec.isPointwise()) return {std::nullopt, "pointwise: not a 1x1 stride-1 unpadded conv"};
+  if (spec.group != 1) return {std::nullopt, "pointwise: grouped"};
+  if (!spec.placement.isDense()) return {std::nullopt, "pointwise: output not stored densely"};
+  int64_t outBlocks = ceilDiv(spec.outChannels, target.vectorWidth);
+  int64_t pixels = spec.outHeight * spec.outWidth;
+  ConvTile tile = broadcastTile(target, outBlocks, false, pixels, halfLastBlock(spec, target.vectorWidth));
+  int64_t rowLength = pointwiseRowLength(spec.outHeight, spec.outWidth, tile.pixels,
+                                         ceilDiv(outBlocks, tile.outBlocks));
+  tile = broadcastTile(target, outBlocks, false, rowLength, halfLastBlock(spec, target.vectorWidth));
+  ConvPlan plan{"pointwise", ChannelMapping::Broadcast, tile, spec};
+  plan.view.inHeight = plan.view.outHeight = pixels / rowLength;
+  plan.view.inWidth = plan.view.outWidth = rowLength;
+  return {plan, ""};
+}
+
+}  // namespace convopt::codegen

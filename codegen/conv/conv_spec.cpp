@@ -1,0 +1,22 @@
+#include "codegen/conv/conv_spec.h"
+
+#include <fmt/format.h>
+
+
+namespace convopt::codegen {
+
+bool ConvSpec::isPointwise() const {
+  return kernelH == 1 && kernelW == 1 && strideH == 1 && strideW == 1 && padTop == 0 && padLeft == 0 &&
+         padBottom == 0 && padRight == 0;
+}
+
+int64_t ConvSpec::multiplyAdds() const {
+  return batch * outChannels * outHeight * outWidth * inPerGroup() * kernelH * kernelW;
+}
+
+std::string ConvSpec::describe() const {
+  return fmt::format("conv{}x{}_s{}_d{}_g{}_c{}x{}x{}_o{}", kernelH, kernelW, strideH, dilationH, group,
+                     inChannels, inHeight, inWidth, outChannels);
+}
+
+}  // namespace convopt::codegen

@@ -1,0 +1,49 @@
+// ORC LLJIT for the generated kernels: optimise a module at -O3 for the
+// target, compile it in memory, look its kernels up by name. Also renders a
+// module as optimised IR or assembly (--emit-llvm / --emit-asm).
+#pragma once
+#include <memory>
+#include <string>
+
+#include "codegen/builder/kernel_abi.h"
+#include "codegen/engine/target.h"
+
+namespace llvm {
+class LLVMContext;
+class Module;
+namespace orc {
+class LLJIT;
+}
+}  // namespace llvm
+
+namespace convopt::codegen {
+
+// A module under construction with the context that owns it.
+struct KernelModule {
+  KernelModule();
+  KernelModule(KernelModule&&) noexcept;
+  ~KernelModule();
+  std::unique_ptr<llvm::LLVMContext> context;
+  std::unique_ptr<llvm::Module> module;
+};
+
+// Verifies (throws on malformed IR) and runs the -O3 pipeline for the target.
+void optimizeModule(llvm::Module& module, const Target& target);
+std::string moduleText(const llvm::Module& module);
+std::string moduleAssembly(llvm::Module& module, const Target& target);
+
+class Jit {
+ public:
+  explicit Jit(const Target& target);
+  ~Jit();
+  const Target& target() const { return target_; }
+  // Optimises and compiles the module; its kernels become callable.
+  void add(KernelModule module);
+  KernelFunction lookup(const std::string& name);
+
+ private:
+  Target target_;
+  std::unique_ptr<llvm::orc::LLJIT> jit_;
+};
+
+}  // namespace convopt::codegen

@@ -1,0 +1,234 @@
+#include "codegen/engine/jit_engine.h"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cstring>
+#include <set>
+
+#include <llvm/IR/Module.h>
+
+#include "codegen/engine/lowered_model.h"
+#include "codegen/engine/jit.h"
+#include "ir/error.h"
+#include "ir/int_math.h"
+#include "runtime/denormals.h"
+#include "runtime/thread_pool.h"
+
+namespace convopt::codegen {
+
+struct JitEngine::Impl {
+  explicit Impl(const EngineOptions& options)
+      : pool(std::make_unique<runtime::ThreadPool>(options.threads)), flushDenormals(options.flushDenormals) {}
+  ir::Model model;
+  Program program;
+  std::unique_ptr<Jit> jit;
+  std::unique_ptr<runtime::ThreadPool> pool;
+  bool flushDenormals;
+  size_t arenaBytes = 0;
+  runtime::AlignedFloats arenaStorage;  // slot offsets are kArenaAlignment multiples
+  std::byte* arena = nullptr;
+  bool profiling = false;
+  std::vector<double> stepMs;  // per step, summed over profiledRuns
+  int profiledRuns = 0;
+
+  void compile(const ir::Model& source, const std::map<std::string, std::vector<int64_t>>& shapes, const Target& target);
+  runtime::TensorMap run(const runtime::TensorMap& inputs);
+  void* slotAddress(int slot) { return arena + program.slots[slot].offset; }
+  void runFallback(const Step& step, std::map<const ir::Value*, ir::Tensor>& dynamic);
+  ir::Tensor tensorOf(const ir::Value* value, std::map<const ir::Value*, ir::Tensor>& dynamic);
+};
+
+void JitEngine::Impl::compile(const ir::Model& source, const std::map<std::string, std::vector<int64_t>>& shapes,
+                              const Target& target) {
+  LoweredModel lowered = lowerModel(source, shapes, target);
+  model = std::move(lowered.model);
+  program = std::move(lowered.program);
+  jit = std::make_unique<Jit>(target);
+  jit->add(std::move(lowered.module));
+  for (Step& step : program.steps)
+    if (step.kind == Step::Kind::Kernel) step.function = jit->lookup(step.kernelName);
+  arenaBytes = lowered.arenaBytes;
+  arenaStorage.assign(size_t(ceilDiv(int64_t(arenaBytes), int64_t(sizeof(float)))), 0.0f);
+  arena = reinterpret_cast<std::byte*>(arenaStorage.data());
+}
+
+ir::Tensor JitEngine::Impl::tensorOf(const ir::Value* value, std::map<const ir::Value*, ir::Tensor>& dynamic) {
+  const Storage& storage = program.storage.at(value);
+  if (storage.constant) return *storage.constant;
+  if (storage.dynamic) return dynamic.at(value);
+  ir::Tensor tensor(value->type.dtype, value->type.staticShape());
+  std::memcpy(tensor.mutableBytes().data(), slotAddress(storage.plain), tensor.byteSize());
+  return tensor;
+}
+
+void JitEngine::Impl::runFallback(const Step& step, std::map<const ir::Value*, ir::Tensor>& dynamic) {
+  std::vector<ir::Tensor> copies;
+  copies.reserve(step.node->inputs().size());
+  std::vector<const ir::Tensor*> inputs;
+  for (const ir::Value* input : step.node->inputs()) {
+    if (!input) {
+      inputs.push_back(nullptr);
+    } else if (input->initializer()) {
+      inputs.push_back(input->initializer());
+    } else {
+      copies.push_back(tensorOf(input, dynamic));
+      inputs.push_back(&copies.back());
+    }
+  }
+  std::vector<ir::Tensor> outputs = runtime::runNodeReference(*step.node, inputs, program.opset);
+  for (size_t i = 0; i < outputs.size() && i < step.node->outputs().size(); ++i) {
+    const ir::Value* value = step.node->output(i);
+    const Storage& storage = program.storage.at(value);
+    if (storage.dynamic) {
+      dynamic[value] = std::move(outputs[i]);
+      continue;
+    }
+    if (outputs[i].byteSize() != program.slots[storage.plain].bytes)
+      throw std::runtime_error(fmt::format("node {}: output '{}' does not have its inferred size", step.node->label(),
+                                           value->name()));
+    std::memcpy(slotAddress(storage.plain), outputs[i].bytes().data(), outputs[i].byteSize());
+  }
+}
+
+runtime::TensorMap JitEngine::Impl::run(const runtime::TensorMap& inputs) {
+  for (const auto& [name, tensor] : inputs) {
+    const ir::Value* value = model.graph->findValue(name);
+    if (value && value->isInitializer())
+      throwInputError("'{}' is an initializer, which the engine compiles as a constant: it cannot be fed{}", name,
+                      value->isConstant() ? "" : " (the reference engine takes an override of an initializer input)");
+  }
+  std::map<const ir::Value*, ir::Tensor> dynamic;
+  for (const ir::Value* input : model.graph->inputs()) {
+    if (input->isInitializer()) continue;
+    auto it = inputs.find(input->name());
+    if (it == inputs.end()) throwInputError("missing input '{}'", input->name());
+    const Storage& storage = program.storage.at(input);
+    if (storage.dynamic) {
+      dynamic[input] = it->second;
+      continue;
+    }
+    if (it->second.dims() != input->type.staticShape() || it->second.dtype() != input->type.dtype)
+      throwInputError("input '{}' does not have the shape and type the engine was compiled for", input->name());
+    std::memcpy(slotAddress(storage.plain), it->second.bytes().data(), it->second.byteSize());
+  }
+  std::vector<float*> buffers;
+  for (size_t index = 0; index < program.steps.size(); ++index) {
+    const Step& step = program.steps[index];
+    auto start = profiling ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point();
+    switch (step.kind) {
+      case Step::Kind::Kernel: {
+        buffers.clear();
+        for (const KernelArg& arg : step.args)
+          buffers.push_back(arg.kind == KernelArg::Kind::Slot ? static_cast<float*>(slotAddress(arg.index))
+                                                              : program.constants[arg.index].data());
+        KernelFunction function = step.function;
+        float* const* args = buffers.data();
+        pool->parallelFor(step.units, [&](int64_t begin, int64_t end) {
+          runtime::DenormalsAreZero mode(flushDenormals);
+          function(args, begin, end);
+        });
+        break;
+      }
+      case Step::Kind::ToBlocked:
+      case Step::Kind::FromBlocked: {
+        auto* from = static_cast<float*>(slotAddress(step.from));
+        auto* to = static_cast<float*>(slotAddress(step.to));
+        bool blocking = step.kind == Step::Kind::ToBlocked;
+        pool->parallelFor(step.shape.planes(), [&](int64_t begin, int64_t end) {
+          if (blocking)
+            runtime::toBlocked(from, to, step.shape, begin, end);
+          else
+            runtime::fromBlocked(from, to, step.shape, begin, end);
+        });
+        break;
+      }
+      case Step::Kind::Fallback: runFallback(step, dynamic); break;
+    }
+    if (profiling)
+      stepMs[index] += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  }
+  profiledRuns += profiling;
+  runtime::TensorMap outputs;
+  for (const ir::Value* output : model.graph->outputs()) {
+    ir::Tensor tensor = output->initializer() ? *output->initializer() : tensorOf(output, dynamic);
+    tensor.name = output->name();
+    outputs[output->name()] = std::move(tensor);
+  }
+  return outputs;
+}
+
+JitEngine::JitEngine(const ir::Model& model, const std::map<std::string, std::vector<int64_t>>& inputShapes,
+                     const EngineOptions& options)
+    : impl_(std::make_unique<Impl>(options)) {
+  Target target = selectTarget(options.cpu);
+  if (!hostCanRun(target))
+    throwInputError("--cpu {}: this host cannot run code for that CPU (it lacks some of its instruction set); "
+                    "`convopt compile` can still generate code for it",
+                    options.cpu);
+  impl_->compile(model, inputShapes, target);
+}
+
+JitEngine::~JitEngine() = default;
+
+runtime::TensorMap JitEngine::run(const runtime::TensorMap& inputs) { return impl_->run(inputs); }
+
+std::string JitEngine::explain() const {
+  std::string text;
+  for (const std::string& line : impl_->program.explanation) text += line + "\n";
+  text += fmt::format("{} fallback node(s); arena {:.2f} MiB; {} thread(s)\n", impl_->program.fallbacks.size(),
+                      impl_->arenaBytes / 1048576.0, threads());
+  return text;
+}
+
+std::vector<FallbackNode> JitEngine::fallbackNodes() const { return impl_->program.fallbacks; }
+size_t JitEngine::arenaBytes() const { return impl_->arenaBytes; }
+void JitEngine::setProfiling(bool on) {
+  impl_->profiling = on;
+  impl_->stepMs.assign(impl_->program.steps.size(), 0.0);
+  impl_->profiledRuns = 0;
+}
+
+std::vector<StepProfile> JitEngine::profile() const {
+  std::vector<StepProfile> result;
+  for (size_t i = 0; i < impl_->program.steps.size(); ++i) {
+    const Step& step = impl_->program.steps[i];
+    double total = i < impl_->stepMs.size() ? impl_->stepMs[i] : 0.0;  // empty before setProfiling
+    int64_t units = step.kind == Step::Kind::Kernel ? step.units
+                    : step.kind == Step::Kind::Fallback ? 1
+                                                        : step.shape.planes();
+    result.push_back({step.category, step.label, impl_->profiledRuns ? total / impl_->profiledRuns : 0.0, units});
+  }
+  return result;
+}
+
+int JitEngine::threads() const { return impl_->pool->threads(); }
+void JitEngine::setThreads(int threads) { impl_->pool = std::make_unique<runtime::ThreadPool>(threads); }
+
+std::string emitKernels(const ir::Model& source, const std::map<std::string, std::vector<int64_t>>& shapes,
+                        const EngineOptions& options, const std::string& node, bool assembly) {
+  Target target = selectTarget(options.cpu);
+  LoweredModel lowered = lowerModel(source, shapes, target);
+  Program& program = lowered.program;
+  KernelModule& module = lowered.module;
+  if (!node.empty()) {
+    auto [first, last] = program.kernelsByNode.equal_range(node);
+    if (first == last) throwInputError("--node {}: no generated kernel for a node of that name", node);
+    std::set<std::string> keep;
+    for (auto it = first; it != last; ++it) keep.insert(it->second);
+    std::vector<llvm::Function*> drop;
+    for (llvm::Function& function : *module.module)
+      if (!function.isDeclaration() && !keep.count(function.getName().str())) drop.push_back(&function);
+    for (llvm::Function* function : drop) function->eraseFromParent();
+  }
+  optimizeModule(*module.module, target);
+  return assembly ? moduleAssembly(*module.module, target) : moduleText(*module.module);
+}
+
+std::map<std::string, std::vector<int64_t>> shapesOf(const runtime::TensorMap& inputs) {
+  std::map<std::string, std::vector<int64_t>> shapes;
+  for (const auto& [name, tensor] : inputs) shapes[name] = tensor.dims();
+  return shapes;
+}
+
+}  // namespace convopt::codegen

@@ -1,0 +1,49 @@
+#include "codegen/engine/lowered_model.h"
+
+#include "codegen/engine/constant_folding.h"
+#include "codegen/lowering/engine_lowering.h"
+#include "ir/error.h"
+#include "runtime/arena_plan.h"
+
+namespace convopt::codegen {
+namespace {
+
+ir::Model cloneModel(const ir::Model& source) {
+  ir::Model model;
+  model.graph = source.graph->clone();
+  model.opsets = source.opsets;
+  model.irVersion = source.irVersion;
+  return model;
+}
+
+// Slot offsets from the lifetimes the lowering recorded; views sit in their parent.
+size_t planSlots(std::vector<Slot>& slots) {
+  std::vector<runtime::BufferLifetime> lifetimes;
+  for (const Slot& slot : slots) lifetimes.push_back({slot.parent < 0 ? slot.bytes : 0, slot.first, slot.last});
+  runtime::ArenaPlan plan = runtime::planArena(lifetimes);
+  for (size_t i = 0; i < slots.size(); ++i) {
+    Slot& slot = slots[i];
+    slot.offset = slot.parent < 0 ? plan.offsets[i] : slots[slot.parent].offset + slot.parentOffset;
+  }
+  return plan.bytes;
+}
+
+}  // namespace
+
+LoweredModel lowerModel(const ir::Model& source, const std::map<std::string, std::vector<int64_t>>& shapes,
+                        const Target& target) {
+  LoweredModel lowered;
+  lowered.model = cloneModel(source);
+  for (const auto& [name, dims] : shapes) {
+    ir::Value* input = lowered.model.graph->findValue(name);
+    if (!input || !input->isGraphInput()) throwInputError("input '{}' is not a graph input", name);
+    input->type = ir::ValueType::tensor(input->type.dtype, dims);
+  }
+  foldConstantsAndInferShapes(lowered.model);
+  lowered.program.opset = lowered.model.defaultOpset();
+  Lowering(lowered.program, lowered.module, target, lowered.program.opset).lower(*lowered.model.graph);
+  lowered.arenaBytes = planSlots(lowered.program.slots);
+  return lowered;
+}
+
+}  // namespace convopt::codegen

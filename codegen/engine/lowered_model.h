@@ -1,0 +1,27 @@
+// A model specialised to its input shapes and lowered for one target: the
+// Program (steps, slots at planned arena offsets, packed constants) and the
+// LLVM module of its kernels, not yet optimised. The JIT engine and the
+// ahead-of-time compiler both start here, so they run the same kernels.
+#pragma once
+#include <map>
+#include <string>
+#include <vector>
+
+#include "codegen/engine/engine_program.h"
+#include "codegen/engine/jit.h"
+
+namespace convopt::codegen {
+
+struct LoweredModel {
+  ir::Model model;  // the specialised graph; the Program's steps point into it
+  Program program;
+  KernelModule module;
+  size_t arenaBytes = 0;
+};
+
+// Fixes `shapes` (by graph input name), folds constants, infers shapes, lowers
+// and plans the arena. Throws InputError for bad models.
+LoweredModel lowerModel(const ir::Model& source, const std::map<std::string, std::vector<int64_t>>& shapes,
+                        const Target& target);
+
+}  // namespace convopt::codegen

@@ -1,0 +1,36 @@
+// The CPU the kernels are generated for: host by default, or a named LLVM CPU
+// (`x86-64-v3` = AVX2+FMA, `x86-64-v4` = AVX-512). The vector width and the
+// register count drive every tiling heuristic.
+#pragma once
+#include <memory>
+#include <string>
+
+namespace llvm {
+class TargetMachine;
+}
+
+namespace convopt::codegen {
+
+struct Target {
+  std::string triple;
+  std::string cpu;
+  std::string features;   // LLVM feature string, e.g. "+avx2,+fma,..." (host only; else implied by cpu)
+  int vectorWidth = 4;    // floats per vector register
+  int vectorRegisters = 16;
+  bool hasFma = false;
+};
+
+// `triple` empty: the machine we run on, else an LLVM triple such as
+// aarch64-linux-gnu (x86-64 and AArch64 are supported). `cpu` empty or "host":
+// the host's CPU and features on the host triple, "generic" on another.
+// Throws InputError for a triple or CPU name LLVM does not know.
+Target selectTarget(const std::string& cpu = "", const std::string& triple = "");
+
+// Whether code for `target` runs on this machine (its triple and every feature).
+bool hostCanRun(const Target& target);
+
+enum class CodeUse { Jit, Object };  // an object is position independent
+// A TargetMachine for `target` at -O3 (owned by the caller).
+std::unique_ptr<llvm::TargetMachine> createTargetMachine(const Target& target, CodeUse use = CodeUse::Jit);
+
+}  // namespace convopt::codegen

@@ -1,0 +1,121 @@
+// Elementwise nodes -> elementwise kernels: the group of elementwise nodes
+// grown from each (codegen/elementwise_group.h) becomes one ElementwiseProgram.
+#include <fmt/format.h>
+
+#include <map>
+
+#include "codegen/fusion/elementwise_group.h"
+#include "ir/int_math.h"
+#include "codegen/lowering/engine_lowering.h"
+#include "codegen/fusion/epilogue_patterns.h"
+
+namespace convopt::codegen {
+
+namespace {
+
+// Per-channel values laid out as blocked [images, C, 1, 1]; padded lanes hold
+// `padding` (1, so that divisors stay finite).
+std::vector<float> packPerChannel(std::span<const float> values, int64_t images, int64_t channels, int width,
+                                  float padding) {
+  int64_t blocks = ceilDiv(channels, width);
+  std::vector<float> packed(images * blocks * width, padding);
+  for (int64_t n = 0; n < images; ++n)
+    for (int64_t c = 0; c < channels; ++c) packed[(n * blocks + c / width) * width + c % width] = values[n * channels + c];
+  return packed;
+}
+
+}  // namespace
+
+// A program being built from a group: its spec, the kernel's operand
+// arguments, and the register of every value computed or loaded so far.
+struct ElementwiseProgramBuilder {
+  ElementwiseSpec spec;
+  std::vector<KernelArg> args;
+  std::map<const ir::Value*, int> registers;
+};
+
+ElementwiseContext Lowering::elementwiseContext() const {
+  return {[this](const ir::Value* v) { return constantOf(v); },
+          [this](const ir::Value* v) {
+            auto it = program_.storage.find(v);
+            return it != program_.storage.end() && !it->second.dynamic &&
+                   (it->second.plain >= 0 || it->second.blocked >= 0);
+          },
+          [this](const ir::Node& node) { return activationStep(node); }, &fused_};
+}
+
+std::string Lowering::lowerElementwise(const ir::Node& node) {
+  std::variant<ElementwiseGroup, std::string> match = matchElementwiseGroup(node, elementwiseContext());
+  if (auto* why = std::get_if<std::string>(&match)) return *why;
+  const ElementwiseGroup& group = std::get<ElementwiseGroup>(match);
+  ElementwiseProgramBuilder builder;
+  builder.spec.layout = group.layout, builder.spec.dims = group.dims;
+  for (const ir::Node* member : group.nodes) builder.registers[member->output(0)] = emitElementwiseNode(builder, *member);
+  for (const ir::Value* output : group.outputs) {
+    builder.spec.results.push_back(builder.registers.at(output));
+    int slot = group.layout == ElementwiseLayout::Blocked ? defineBlocked(output) : definePlain(output);
+    builder.args.push_back({KernelArg::Kind::Slot, slot});
+  }
+  for (size_t k = 1; k < group.nodes.size(); ++k) fused_.insert(group.nodes[k]), pendingFused_.push_back(group.nodes[k]);
+  std::string name = kernelName("elementwise");
+  emitElementwiseKernel(*module_.module, name, builder.spec, vectorWidth());
+  std::string what = builder.spec.describe() + (group.layout == ElementwiseLayout::Plain ? ", plain" : "");
+  addKernel(name, elementwiseWorkUnits(builder.spec, vectorWidth()), std::move(builder.args), what, node);
+  return "";
+}
+
+// The register holding `value` in the program: computed in the group, or a newly loaded operand.
+int Lowering::elementwiseRegister(ElementwiseProgramBuilder& b, const ir::Value* value) {
+  if (auto it = b.registers.find(value); it != b.registers.end()) return it->second;
+  ElementwiseOperand operand = *classifyOperand(value, b.spec.layout, b.spec.dims, elementwiseContext());
+  KernelArg arg{KernelArg::Kind::Constant, -1};
+  if (const ir::Tensor* constant = constantOf(value)) {
+    std::span<const float> data = constant->data<float>();
+    if (operand.kind == OperandKind::Channel || operand.kind == OperandKind::ImageChannel) {
+      int64_t channels = b.spec.dims[1], images = int64_t(data.size()) / channels;
+      arg.index = addConstant(packPerChannel(data, images, channels, vectorWidth(), 1.0f));
+    } else {
+      arg.index = addConstant(std::vector<float>(data.begin(), data.end()));
+    }
+  } else {
+    arg = {KernelArg::Kind::Slot, b.spec.layout == ElementwiseLayout::Blocked ? blockedSlot(value) : plainSlot(value)};
+  }
+  b.spec.operands.push_back(operand);
+  b.args.push_back(arg);
+  int reg = b.spec.addInstr(ElementwiseOp::Operand, {}, int(b.spec.operands.size()) - 1);
+  b.registers[value] = reg;
+  return reg;
+}
+
+int Lowering::elementwiseConstantRegister(ElementwiseProgramBuilder& b, std::vector<float> perChannel) {
+  b.spec.operands.push_back({OperandKind::Channel, {}});
+  b.args.push_back({KernelArg::Kind::Constant,
+                    addConstant(packPerChannel(perChannel, 1, int64_t(perChannel.size()), vectorWidth(), 1.0f))});
+  return b.spec.addInstr(ElementwiseOp::Operand, {}, int(b.spec.operands.size()) - 1);
+}
+
+int Lowering::emitElementwiseNode(ElementwiseProgramBuilder& b, const ir::Node& node) {
+  static const std::map<std::string, ElementwiseOp> ops = {
+      {"Add", ElementwiseOp::Add}, {"Sub", ElementwiseOp::Sub}, {"Mul", ElementwiseOp::Mul},
+      {"Div", ElementwiseOp::Div}, {"Max", ElementwiseOp::Max}, {"Min", ElementwiseOp::Min}, {"Neg", ElementwiseOp::Neg}, {"Abs", ElementwiseOp::Abs},
+      {"Sqrt", ElementwiseOp::Sqrt}, {"Exp", ElementwiseOp::Exp}};
+  ElementwiseSpec& spec = b.spec;
+  int x = elementwiseRegister(b, node.input(0));
+  if (node.opType == "Pow") {
+    float exponent = constantOf(node.input(1))->data<float>()[0];
+    if (exponent == 1.0f) return x;
+    return exponent == 2.0f ? spec.addInstr(ElementwiseOp::Mul, {x, x}) : spec.addInstr(ElementwiseOp::Sqrt, {x});
+  }
+  if (node.opType == "BatchNormalization") {
+    EpilogueStep affine = *batchNormStep(node, [this](const ir::Value* v) { return constantOf(v); });
+    int a = elementwiseConstantRegister(b, std::move(affine.scale));
+    int c = elementwiseConstantRegister(b, std::move(affine.shift));
+    return spec.addInstr(ElementwiseOp::MulAdd, {x, a, c});
+  }
+  auto op = ops.find(node.opType);
+  if (op == ops.end()) return spec.addInstr(ElementwiseOp::Activate, {x}, -1, *activationStep(node));
+  if (node.inputs().size() == 1) return spec.addInstr(op->second, {x});
+  return spec.addInstr(op->second, {x, elementwiseRegister(b, node.input(1))});
+}
+
+}  // namespace convopt::codegen

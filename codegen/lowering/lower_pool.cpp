@@ -1,0 +1,55 @@
+// MaxPool / AveragePool / GlobalAveragePool -> pooling kernels. A ReduceMean
+// that lower_reduce.cpp found to be over the two spatial axes of a 4-D tensor
+// is GlobalAveragePool; without keepdims its [N,C] result is pooled as
+// [N,C,1,1] and handed on in plain layout (the same bytes).
+#include <fmt/format.h>
+
+#include "codegen/lowering/engine_lowering.h"
+#include "codegen/kernels/pool_kernel.h"
+
+namespace convopt::codegen {
+
+std::string Lowering::lowerPool(const ir::Node& node) {
+  if (node.outputs().size() != 1) return "MaxPool indices output";
+  const ir::Value* in = node.input(0);
+  bool global = node.opType == "GlobalAveragePool" || node.opType == "ReduceMean";
+  bool squeezed = node.opType == "ReduceMean" && node.getInt("keepdims", 1) == 0;
+  if (!isStatic4dFloat(in) || (!squeezed && !isStatic4dFloat(node.output(0)))) return "not a static 4-D float tensor";
+  std::string autoPad = node.getString("auto_pad", "NOTSET");
+  if (autoPad != "NOTSET" && autoPad != "VALID") return "auto_pad " + autoPad;
+  std::vector<int64_t> inDims = in->type.staticShape();
+  std::vector<int64_t> outDims = squeezed ? std::vector<int64_t>{inDims[0], inDims[1], 1, 1} : node.output(0)->type.staticShape();
+  PoolSpec spec;
+  spec.kind = node.opType == "MaxPool" ? PoolSpec::Kind::Max : PoolSpec::Kind::Average;
+  spec.batch = inDims[0], spec.channels = inDims[1], spec.inHeight = inDims[2], spec.inWidth = inDims[3];
+  spec.outHeight = outDims[2], spec.outWidth = outDims[3];
+  if (global) {
+    spec.kernelH = spec.inHeight, spec.kernelW = spec.inWidth;
+  } else {
+    std::vector<int64_t> kernel = node.getInts("kernel_shape", {});
+    std::vector<int64_t> strides = node.getInts("strides", {1, 1}), dilations = node.getInts("dilations", {1, 1});
+    std::vector<int64_t> pads = autoPad == "VALID" ? std::vector<int64_t>{0, 0, 0, 0} : node.getInts("pads", {0, 0, 0, 0});
+    if (kernel.size() != 2 || strides.size() != 2 || dilations.size() != 2 || pads.size() != 4)
+      return "not a 2-D pooling";
+    spec.kernelH = kernel[0], spec.kernelW = kernel[1], spec.strideH = strides[0], spec.strideW = strides[1];
+    spec.dilationH = dilations[0], spec.dilationW = dilations[1];
+    spec.padTop = pads[0], spec.padLeft = pads[1], spec.padBottom = pads[2], spec.padRight = pads[3];
+    spec.countIncludePad = node.getInt("count_include_pad", 0) != 0;
+  }
+  std::vector<const ir::Value*> residuals;
+  const ir::Value* output = fuseEpilogue(node.output(0), spec.epilogue, residuals);
+  std::vector<KernelArg> args = {{KernelArg::Kind::Slot, blockedSlot(in)}};
+  int pooled = squeezed ? newSlot(runtime::BlockedShape::of(outDims, vectorWidth()).elements() * sizeof(float)) : -1;
+  if (squeezed)
+    args.push_back({KernelArg::Kind::Slot, pooled});  // no residuals: an Add fuses only on 4-D operands
+  else
+    appendOutputArgs(args, output, residuals);
+  std::string name = kernelName("pool");
+  emitPoolKernel(*module_.module, name, spec, vectorWidth());
+  std::string what = spec.describe() + (spec.epilogue.steps.empty() ? "" : " + " + spec.epilogue.describe());
+  addKernel(name, poolWorkUnits(spec, vectorWidth()), std::move(args), what, node);
+  if (squeezed) program_.storage[output].plain = fromBlockedSlot(pooled, outDims, output->name());
+  return "";
+}
+
+}  // namespace convopt::codegen

@@ -1,0 +1,28 @@
+// Reshape, Flatten, Squeeze, Unsqueeze. A channel shuffle starting here becomes
+// a channel-gather kernel (lower_channels.cpp). Any other reshape of a computed,
+// statically shaped tensor is an alias of its input's plain (ONNX layout)
+// buffer: these ops keep row-major order, so nothing is copied (a blocked input
+// is reordered to plain once, as any plain consumer would need).
+#include <fmt/format.h>
+
+#include "codegen/lowering/engine_lowering.h"
+
+namespace convopt::codegen {
+
+std::string Lowering::lowerReshape(const ir::Node& node) {
+  std::string notShuffle = lowerChannelGather(node);
+  if (notShuffle.empty()) return "";
+  const ir::Value *in = node.input(0), *out = node.output(0);
+  auto storage = program_.storage.find(in);
+  bool computed = !constantOf(in) && storage != program_.storage.end() && !storage->second.dynamic &&
+                  (storage->second.plain >= 0 || storage->second.blocked >= 0);
+  if (!computed || !out->type.hasStaticShape() || out->type.dtype != in->type.dtype)
+    return "not a static reshape of a computed tensor; not a channel shuffle: " + notShuffle;
+  program_.storage[out].plain = plainSlot(in);
+  program_.explanation.push_back(
+      fmt::format("{}: {} -> alias of its input's plain buffer (not a channel shuffle: {})", node.label(), node.opType,
+                  notShuffle));
+  return "";
+}
+
+}  // namespace convopt::codegen

@@ -1,0 +1,96 @@
+// Resize / Upsample nodes -> resize kernels (codegen/resize_kernel.h). The
+// geometry comes from the reference interpreter's own coordinate mapping
+// (runtime/reference/resize_geometry.h), so both agree on every mode.
+// Generated when: X and Y are static 4-D floats, roi / scales / sizes are
+// constants, mode is nearest or linear, and only H and W are resized.
+#include <fmt/format.h>
+
+#include "codegen/lowering/engine_lowering.h"
+#include "codegen/kernels/resize_kernel.h"
+#include "runtime/reference/resize_geometry.h"
+
+namespace convopt::codegen {
+
+namespace {
+
+namespace ref = runtime::reference;
+
+// Resize-11+: X, roi, scales, sizes; Resize-10 and Upsample: X, scales.
+const char* inputRole(const ir::Node& node, int64_t opset, size_t index) {
+  if (node.opType == "Upsample" || opset < 11) return "scales";
+  static const char* const roles[] = {"X", "roi", "scales", "sizes"};
+  return index < 4 ? roles[index] : "extra input";
+}
+
+bool isIdentity(const std::vector<ref::ResizeTaps>& axis) {
+  for (size_t x = 0; x < axis.size(); ++x) {
+    const ref::ResizeTaps& t = axis[x];
+    if (t.outside || t.taps.size() != 1 || t.taps[0].first != int64_t(x) || t.taps[0].second != 1.0) return false;
+  }
+  return true;
+}
+
+// The kernel's map of one axis; empty with `reason` set when it does not fit.
+ResizeAxisMap axisMap(const std::vector<ref::ResizeTaps>& axis, std::string& reason) {
+  ResizeAxisMap map;
+  map.lo = int64_t(axis.size()), map.hi = 0;
+  for (size_t x = 0; x < axis.size(); ++x) {
+    const ref::ResizeTaps& t = axis[x];
+    ResizeSource& s = map.sources.emplace_back();
+    if (t.outside) continue;
+    map.lo = std::min(map.lo, int64_t(x)), map.hi = int64_t(x) + 1;
+    s.first = s.second = t.taps.at(0).first;
+    s.w0 = float(t.taps[0].second);
+    if (t.taps.size() == 2) s.second = t.taps[1].first, s.w1 = float(t.taps[1].second);
+  }
+  if (map.hi < map.lo) map.lo = map.hi = 0;
+  for (int64_t x = map.lo; x < map.hi; ++x)
+    if (axis[x].outside) reason = "extrapolated coordinates are not at the borders";
+  return map;
+}
+
+}  // namespace
+
+std::string Lowering::lowerResize(const ir::Node& node) {
+  const ir::Value* x = node.input(0);
+  if (!isStatic4dFloat(x)) return "input/output not a static 4-D float tensor";
+  bool roiUnused = node.opType == "Resize" && opset_ >= 11 &&
+                   node.getString("coordinate_transformation_mode", "half_pixel") != "tf_crop_and_resize";
+  std::vector<const ir::Tensor*> inputs = {nullptr};  // X itself is not read
+  for (size_t i = 1; i < node.inputs().size(); ++i) {
+    const ir::Value* in = node.input(i);
+    inputs.push_back(constantOf(in));
+    if (in && !inputs.back() && !(i == 1 && roiUnused))
+      return fmt::format("{} '{}' is not a constant", inputRole(node, opset_, i), in->name());
+  }
+  if (!isStatic4dFloat(node.output(0))) return "input/output not a static 4-D float tensor";
+  ref::ResizeGeometry geometry;
+  try {
+    geometry = ref::resizeGeometry(ref::KernelContext(node, inputs, opset_), x->type.staticShape());
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  if (geometry.mode != "nearest" && geometry.mode != "linear") return "mode " + geometry.mode + " has no generator";
+  if (!isIdentity(geometry.axes[0]) || !isIdentity(geometry.axes[1])) return "resizes the batch or channel axis";
+  if (geometry.outputDims != node.output(0)->type.staticShape()) return "output shape differs from the inferred one";
+  std::vector<int64_t> in = x->type.staticShape();
+  ResizeSpec spec;
+  spec.batch = in[0], spec.channels = in[1], spec.inHeight = in[2], spec.inWidth = in[3];
+  spec.linear = geometry.mode == "linear";
+  spec.extrapolation = float(geometry.extrapolation);
+  std::string reason;
+  spec.rows = axisMap(geometry.axes[2], reason);
+  spec.cols = axisMap(geometry.axes[3], reason);
+  if (!reason.empty()) return reason;
+  std::vector<const ir::Value*> residuals;
+  const ir::Value* output = fuseEpilogue(node.output(0), spec.epilogue, residuals);
+  std::vector<KernelArg> args = {{KernelArg::Kind::Slot, blockedSlot(x)}};
+  appendOutputArgs(args, output, residuals);
+  std::string name = kernelName("resize");
+  emitResizeKernel(*module_.module, name, spec, vectorWidth());
+  std::string what = spec.describe() + (spec.epilogue.steps.empty() ? "" : " + " + spec.epilogue.describe());
+  addKernel(name, resizeWorkUnits(spec, vectorWidth()), std::move(args), what, node);
+  return "";
+}
+
+}  // namespace convopt::codegen

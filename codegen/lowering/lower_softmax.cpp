@@ -1,0 +1,42 @@
+// Softmax -> softmax kernels (codegen/softmax_kernel.h) on plain tensors, when
+// the normalised elements are contiguous:
+//   opset < 13: the input is coerced to 2-D at `axis` (default 1), rows of
+//     prod(dims[axis:]) elements: always contiguous;
+//   opset >= 13: along `axis` (default -1): contiguous when every dim after
+//     `axis` is 1; otherwise it falls back.
+#include <fmt/format.h>
+
+#include <functional>
+#include <numeric>
+
+#include "codegen/lowering/engine_lowering.h"
+#include "codegen/kernels/softmax_kernel.h"
+
+namespace convopt::codegen {
+
+std::string Lowering::lowerSoftmax(const ir::Node& node) {
+  const ir::Value* input = node.input(0);
+  const ir::Value* output = node.output(0);
+  if (!isStaticFloat(input) || !isStaticFloat(output)) return "not a float tensor of static shape";
+  std::vector<int64_t> dims = input->type.staticShape();
+  int64_t rank = int64_t(dims.size());
+  bool coerced = opset_ < 13;
+  int64_t axis = node.getInt("axis", coerced ? 1 : -1);
+  if (axis < 0) axis += rank;
+  if (axis < 0 || axis > rank - (coerced ? 0 : 1)) return fmt::format("axis out of range for rank {}", rank);
+  auto product = [&](int64_t first, int64_t last) {
+    return std::accumulate(dims.begin() + first, dims.begin() + last, int64_t(1), std::multiplies<>());
+  };
+  if (!coerced && product(axis + 1, rank) != 1)
+    return fmt::format("softmax axis {} is not the innermost (contiguous) axis", axis);
+  SoftmaxSpec spec{product(0, axis), product(axis, rank)};
+  if (spec.rows * spec.length == 0) return "empty tensor";
+  std::vector<KernelArg> args = {{KernelArg::Kind::Slot, plainSlot(input)}};
+  args.push_back({KernelArg::Kind::Slot, definePlain(output)});
+  std::string name = kernelName("softmax");
+  emitSoftmaxKernel(*module_.module, name, spec, vectorWidth());
+  addKernel(name, softmaxWorkUnits(spec), std::move(args), fmt::format("{} rows of {}", spec.rows, spec.length), node);
+  return "";
+}
+
+}  // namespace convopt::codegen

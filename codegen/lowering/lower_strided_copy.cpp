@@ -1,0 +1,81 @@
+// Transpose and Slice on plain (row-major) tensors of any rank -> strided copy
+// kernels (codegen/strided_copy_kernel.h):
+//   Transpose(perm): output dim d walks the input's dim perm[d];
+//   Slice: output dim d walks input dim d from its start by its step
+//     (slice_axes.h: the reference's clamping), the starts summed into the base.
+// A Slice that is a channel gather of a blocked 4-D tensor stays one
+// (lower_channels.cpp) and is tried first. A blocked input is read through its
+// plain copy (a reorder). Static float tensors only; empty outputs fall back.
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <numeric>
+
+#include "codegen/lowering/engine_lowering.h"
+#include "codegen/lowering/slice_axes.h"
+#include "codegen/kernels/strided_copy_kernel.h"
+
+namespace convopt::codegen {
+
+namespace {
+
+std::vector<int64_t> rowMajorStrides(const std::vector<int64_t>& dims) {
+  std::vector<int64_t> strides(dims.size(), 1);
+  for (size_t d = dims.size(); d-- > 1;) strides[d - 1] = strides[d] * dims[d];
+  return strides;
+}
+
+}  // namespace
+
+std::string Lowering::lowerStridedCopy(const ir::Node& node, const StridedCopySpec& spec, const std::string& what) {
+  const ir::Value *input = node.input(0), *output = node.output(0);
+  if (output->type.staticShape() != spec.dims) return "inferred output shape disagrees with the " + node.opType;
+  if (std::find(spec.dims.begin(), spec.dims.end(), 0) != spec.dims.end()) return "empty output";
+  std::vector<KernelArg> args = {{KernelArg::Kind::Slot, plainSlot(input)}};
+  args.push_back({KernelArg::Kind::Slot, definePlain(output)});
+  std::string name = kernelName("copy");
+  emitStridedCopyKernel(*module_.module, name, spec, vectorWidth());
+  addKernel(name, stridedCopyWorkUnits(spec, vectorWidth()), std::move(args), what + " " + spec.describe(), node);
+  return "";
+}
+
+std::string Lowering::lowerTranspose(const ir::Node& node) {
+  const ir::Value* input = node.input(0);
+  if (!isStaticFloat(input) || !isStaticFloat(node.output(0))) return "not a float tensor of static shape";
+  if (constantOf(input)) return "constant input";
+  std::vector<int64_t> dims = input->type.staticShape(), strides = rowMajorStrides(dims);
+  std::vector<int64_t> perm(dims.size());
+  std::iota(perm.rbegin(), perm.rend(), int64_t(0));  // default: reverse the axes
+  perm = node.getInts("perm", perm);
+  std::vector<int64_t> sorted = perm;
+  std::sort(sorted.begin(), sorted.end());
+  if (sorted.size() != dims.size() || std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end() ||
+      (!sorted.empty() && (sorted.front() != 0 || sorted.back() != int64_t(dims.size()) - 1)))
+    return fmt::format("perm [{}] is not a permutation of the input's axes", fmt::join(perm, ","));
+  StridedCopySpec spec;
+  for (int64_t axis : perm) spec.dims.push_back(dims[axis]), spec.strides.push_back(strides[axis]);
+  return lowerStridedCopy(node, spec, fmt::format("transpose [{}]", fmt::join(perm, ",")));
+}
+
+std::string Lowering::lowerSlice(const ir::Node& node) {
+  std::string notGather = lowerChannelGather(node);
+  if (notGather.empty()) return "";
+  SliceParameters params;
+  if (std::string reason = readSliceParameters(node, constantLookup(), opset_, params); !reason.empty()) return reason;
+  const ir::Value* input = node.input(0);
+  if (!isStaticFloat(input) || !isStaticFloat(node.output(0))) return "not a float tensor of static shape";
+  if (constantOf(input)) return "constant input";
+  std::vector<int64_t> dims = input->type.staticShape(), strides = rowMajorStrides(dims);
+  std::vector<SliceAxis> axes;
+  if (std::string reason = params.resolve(dims, axes); !reason.empty()) return reason;
+  StridedCopySpec spec;
+  for (size_t d = 0; d < dims.size(); ++d) {
+    spec.dims.push_back(axes[d].count);
+    spec.strides.push_back(axes[d].step * strides[d]);
+    spec.base += axes[d].start * strides[d];
+  }
+  return lowerStridedCopy(node, spec, "slice");
+}
+
+}  // namespace convopt::codegen
