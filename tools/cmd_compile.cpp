@@ -1,13 +1,22 @@
+// convopt compile MODEL -o DIR [--name NAME] [--format object|static|shared]:
+// the model compiled ahead of time into a C API a program links
+// (codegen/aot/aot_compiler.h), after the default pass pipeline.
 // convopt compile MODEL --emit-llvm FILE | --emit-asm FILE [--node NAME]:
-// writes the optimised LLVM IR or the assembly of the kernels the JIT engine
-// generates for the model (or for one node) — for inspection.
+// the optimised LLVM IR or assembly of the kernels, for inspection.
+#include <fmt/format.h>
+
+#include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 
+#include "codegen/aot/aot_compiler.h"
 #include "codegen/engine/jit_engine.h"
 #include "ir/error.h"
 #include "ir/onnx_io.h"
 #include "ir/verifier.h"
+#include "passes/pass_manager.h"
+#include "passes/pipeline.h"
 #include "tools/commands.h"
 #include "tools/engine_inputs.h"
 
@@ -19,8 +28,11 @@ struct CompileOptions {
   std::string model;
   std::string emitLlvm, emitAsm;
   std::string node;
-  std::string cpu;
+  std::string cpu, triple;
   std::vector<std::string> shapes;
+  std::string outputDir, name, passes, linker;
+  codegen::ArtifactFormat format = codegen::ArtifactFormat::Object;
+  bool optimize = true, embedWeights = false, keepDenormals = false;
 };
 
 // "-" is standard output; a file is written whole or not at all.
@@ -37,12 +49,54 @@ void writeText(const std::string& path, const std::string& text) {
   if (std::rename(temp.c_str(), path.c_str()) != 0) throwInputError("cannot write '{}'", path);
 }
 
+// The model's file name as a C identifier: "mobilenet-v2.onnx" -> "mobilenet_v2".
+std::string defaultName(const std::string& path) {
+  std::string name = std::filesystem::path(path).stem().string();
+  if (name == "model") name = std::filesystem::path(path).parent_path().filename().string();
+  for (char& c : name)
+    if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+  if (name.empty() || std::isdigit(static_cast<unsigned char>(name[0]))) name = "model_" + name;
+  return name;
+}
+
+void compileAheadOfTime(const CompileOptions& o, ir::Model& model) {
+  auto start = std::chrono::steady_clock::now();
+  auto shapes = engineInputShapes(model, o.shapes);
+  if (o.optimize) {
+    std::vector<std::string> pipeline =
+        o.passes.empty() ? passes::defaultPipelineNames() : passes::parsePipeline(o.passes);
+    std::vector<passes::PassStatistics> stats = passes::runPipeline(model, pipeline, {});
+    size_t rewrites = 0;
+    for (const passes::PassStatistics& pass : stats) rewrites += size_t(pass.rewritten);
+    fmt::print("optimize: {} passes, {} rewrites\n", stats.size(), rewrites);
+  }
+  codegen::AotOptions options{o.name.empty() ? defaultName(o.model) : o.name,
+                              o.outputDir,
+                              o.format,
+                              o.embedWeights,
+                              o.triple,
+                              o.cpu,
+                              !o.keepDenormals,
+                              o.linker,
+                              o.model};
+  codegen::AotResult result = codegen::compileAheadOfTime(model, shapes, options);
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  fmt::print("compiled for {} ({}): {} kernels, {} steps; arena {:.2f} MiB, weights {:.2f} MiB, code {:.1f} KiB; "
+             "{:.2f} s\n",
+             result.target.triple, result.target.cpu, result.kernels, result.steps, result.arenaBytes / 1048576.0,
+             result.weightsBytes / 1048576.0, result.codeBytes / 1024.0, seconds);
+  for (const std::string& file : result.files) fmt::print("  {}\n", (std::filesystem::path(o.outputDir) / file).string());
+}
+
 void compile(const CompileOptions& o) {
-  if (o.emitLlvm.empty() == o.emitAsm.empty()) throwInputError("give exactly one of --emit-llvm FILE, --emit-asm FILE");
+  int modes = !o.emitLlvm.empty() + !o.emitAsm.empty() + !o.outputDir.empty();
+  if (modes != 1) throwInputError("give exactly one of -o DIR, --emit-llvm FILE, --emit-asm FILE");
   ir::Model model = ir::loadModel(o.model);
   ir::verifyGraph(*model.graph);
+  if (!o.outputDir.empty()) return compileAheadOfTime(o, model);
   auto shapes = engineInputShapes(model, o.shapes);
   bool assembly = !o.emitAsm.empty();
+  if (!o.triple.empty()) throwInputError("--target-triple goes with -o DIR");
   writeText(assembly ? o.emitAsm : o.emitLlvm, codegen::emitKernels(model, shapes, {o.cpu, 1}, o.node, assembly));
 }
 
@@ -50,13 +104,36 @@ void compile(const CompileOptions& o) {
 
 void registerCompileCommand(CLI::App& app) {
   auto o = std::make_shared<CompileOptions>();
-  CLI::App* cmd = app.add_subcommand("compile", "Generate a model's kernels; write their LLVM IR or assembly");
+  CLI::App* cmd = app.add_subcommand(
+      "compile", "Compile a model ahead of time into a C API (-o DIR), or write its kernels' LLVM IR or assembly");
   cmd->add_option("model", o->model, "ONNX model file")->required();
-  cmd->add_option("--emit-llvm", o->emitLlvm, "Write the optimised LLVM IR there ('-': stdout)");
-  cmd->add_option("--emit-asm", o->emitAsm, "Write the assembly there ('-': stdout)");
-  cmd->add_option("--node", o->node, "Only the kernels of this node (name, or label such as Conv(y))");
-  cmd->add_option("--cpu", o->cpu, "Target CPU: host (default), x86-64-v3 (AVX2), x86-64-v4 (AVX-512), ...");
-  cmd->add_option("--input-shape,--shape", o->shapes, "NAME=1x3x224x224: dims of an input with dynamic dims (repeatable)");
+  cmd->add_option("-o,--output-dir", o->outputDir,
+                  "Write NAME.h, the code, NAME.weights and NAME.json here (created if missing; nothing is "
+                  "half-written on failure)");
+  cmd->add_option("--name", o->name,
+                  "C prefix of every exported symbol and file name (default: the model file's name)");
+  cmd->add_option("--format", o->format, "The code: object (NAME.o, default), static (libNAME.a), shared (libNAME.so)")
+      ->transform(CLI::CheckedTransformer(std::map<std::string, codegen::ArtifactFormat>{
+          {"object", codegen::ArtifactFormat::Object},
+          {"static", codegen::ArtifactFormat::Static},
+          {"shared", codegen::ArtifactFormat::Shared}}));
+  cmd->add_flag("--embed-weights", o->embedWeights, "Put the weights in the code instead of NAME.weights");
+  cmd->add_option("--target-triple", o->triple,
+                  "Target: x86_64-linux-gnu (default: the host) or aarch64-linux-gnu (NEON)");
+  cmd->add_option("--cpu", o->cpu,
+                  "Target CPU: host (default on the host triple), x86-64-v3 (AVX2), x86-64-v4 (AVX-512), "
+                  "cortex-a76, ... (default on another triple: generic)");
+  cmd->add_option("--input-shape,--shape", o->shapes,
+                  "NAME=1x3x224x224: an input's dims, batch included (repeatable; needed for dynamic dims)");
+  cmd->add_option("--passes", o->passes, "Pass pipeline before compiling (default: optimize's default pipeline)");
+  cmd->add_flag("!--no-optimize", o->optimize, "Compile the model as given, without the pass pipeline");
+  cmd->add_flag("--keep-denormals", o->keepDenormals, "Kernels keep IEEE denormals (default: flushed to zero)");
+  cmd->add_option("--linker", o->linker,
+                  "--format shared: the C compiler that links libNAME.so (default: cc; aarch64-linux-gnu-gcc "
+                  "for AArch64 on an x86-64 host)");
+  cmd->add_option("--emit-llvm", o->emitLlvm, "Write the kernels' optimised LLVM IR there ('-': stdout)");
+  cmd->add_option("--emit-asm", o->emitAsm, "Write the kernels' assembly there ('-': stdout)");
+  cmd->add_option("--node", o->node, "With --emit-*: only the kernels of this node (name, or label such as Conv(y))");
   cmd->callback([o] { compile(*o); });
 }
 

@@ -1,5 +1,7 @@
 #include "codegen/engine/target.h"
 
+#include <algorithm>
+
 #include <llvm/ADT/StringMap.h>
 #include <llvm/MC/MCSubtargetInfo.h>
 #include <llvm/MC/TargetRegistry.h>
@@ -76,18 +78,27 @@ Target selectTarget(const std::string& cpu, const std::string& triple) {
   return target;
 }
 
+std::vector<IsaFeature> isaFeatures(const Target& target) {
+  static constexpr std::pair<int, const char*> kListed[] = {
+#define X(bit, name, leaf, subleaf, reg, pos) {bit, name},
+#include "codegen/aot/runtime/cpu_features.def"
+#undef X
+  };
+  std::vector<IsaFeature> features;
+  if (!llvm::Triple(target.triple).isX86()) return features;
+  std::unique_ptr<llvm::MCSubtargetInfo> info(
+      lookupTarget(target.triple).createMCSubtargetInfo(target.triple, target.cpu, target.features));
+  for (const auto& [bit, name] : kListed)
+    if (info->checkFeatures(std::string("+") + name)) features.push_back({bit, name});
+  return features;
+}
+
 bool hostCanRun(const Target& target) {
-  initializeLlvmOnce();
-  std::string hostTriple = llvm::sys::getProcessTriple();
-  if (target.triple != hostTriple) return false;
-  const llvm::Target& llvmTarget = lookupTarget(hostTriple);
-  std::unique_ptr<llvm::MCSubtargetInfo> wanted(
-      llvmTarget.createMCSubtargetInfo(target.triple, target.cpu, target.features));
-  std::unique_ptr<llvm::MCSubtargetInfo> host(
-      llvmTarget.createMCSubtargetInfo(hostTriple, llvm::sys::getHostCPUName(), hostFeatures()));
-  // Every feature the target enables, the host must have.
-  for (const llvm::SubtargetFeatureKV& feature : wanted->getAllProcessorFeatures())
-    if (wanted->checkFeatures(std::string("+") + feature.Key) && !host->checkFeatures(std::string("+") + feature.Key))
+  Target host = selectTarget();
+  if (target.triple != host.triple) return false;
+  std::vector<IsaFeature> available = isaFeatures(host);
+  for (const IsaFeature& feature : isaFeatures(target))
+    if (std::none_of(available.begin(), available.end(), [&](const IsaFeature& f) { return f.bit == feature.bit; }))
       return false;
   return true;
 }

@@ -4,6 +4,7 @@
 #pragma once
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace llvm {
 class TargetMachine;
@@ -26,7 +27,15 @@ struct Target {
 // Throws InputError for a triple or CPU name LLVM does not know.
 Target selectTarget(const std::string& cpu = "", const std::string& triple = "");
 
-// Whether code for `target` runs on this machine (its triple and every feature).
+struct IsaFeature {
+  int bit;           // in an artifact's feature mask (aot/runtime/cpu_features.def)
+  std::string name;  // LLVM's, e.g. "avx512f"
+};
+// The instruction set extensions code for `target` may use (x86; none listed on AArch64).
+std::vector<IsaFeature> isaFeatures(const Target& target);
+
+// Whether code for `target` runs on this machine: the same triple, and every
+// extension of isaFeatures(target) present on the host.
 bool hostCanRun(const Target& target);
 
 enum class CodeUse { Jit, Object };  // an object is position independent

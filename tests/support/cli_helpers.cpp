@@ -31,11 +31,15 @@ std::string textModelBytes(const std::string& text) {
   return proto.SerializeAsString();
 }
 
-RunResult runConvopt(const std::string& args, const std::filesystem::path& scratchDir) {
+RunResult runCommand(const std::string& commandLine, const std::filesystem::path& scratchDir) {
   auto out = scratchDir / "stdout.txt", err = scratchDir / "stderr.txt";
-  std::string command = fmt::format("'{}' {} >'{}' 2>'{}'", CONVOPT_BINARY, args, out.string(), err.string());
+  std::string command = fmt::format("{} >'{}' 2>'{}'", commandLine, out.string(), err.string());
   int status = std::system(command.c_str());
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, readFile(out), readFile(err)};
+}
+
+RunResult runConvopt(const std::string& args, const std::filesystem::path& scratchDir) {
+  return runCommand(fmt::format("'{}' {}", CONVOPT_BINARY, args), scratchDir);
 }
 
 }  // namespace convopt::testing

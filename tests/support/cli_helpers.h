@@ -15,6 +15,8 @@ struct RunResult {
   std::string stdoutText;
   std::string stderrText;
 };
+// Runs a shell command line with its output captured in `scratchDir`.
+RunResult runCommand(const std::string& commandLine, const std::filesystem::path& scratchDir);
 // Runs `convopt ARGS` (ARGS already shell-quoted) with output captured in `scratchDir`.
 RunResult runConvopt(const std::string& args, const std::filesystem::path& scratchDir);
 

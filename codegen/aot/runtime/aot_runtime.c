@@ -532,15 +532,9 @@ API int convopt_api_run(struct convopt_session* s, const float* const* inputs, f
 
 API const char* convopt_api_status_string(int status) {
   static const char* const text[CONVOPT_STATUS_COUNT] = {
-      "ok",
-      "bad argument (a null pointer, a negative thread count or an arena not aligned to 64 bytes)",
-      "the weights file cannot be opened or read",
-      "the weights file is truncated or corrupt",
-      "the weights file belongs to another compile of this or another model",
-      "the model was compiled without --embed-weights: give the weights file's path",
-      "this CPU lacks an instruction set extension the model was compiled for",
-      "out of memory",
-      "cannot start the session's threads",
+#define X(name, value, what) what,
+      CONVOPT_STATUS_LIST(X)
+#undef X
   };
   return status >= 0 && status < CONVOPT_STATUS_COUNT ? text[status] : "unknown status";
 }

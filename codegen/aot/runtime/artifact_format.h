@@ -42,7 +42,7 @@ enum convopt_buffer_source {
 #define CONVOPT_ALIGNMENT 64 /* of the payload, each constant and the arena */
 
 /* The weights file (or the embedded copy): this header, then the payload. */
-struct convopt_weights_header {
+struct convopt_weights_header { /* 64 bytes */
   char magic[8];
   uint32_t format;
   uint32_t byte_order; /* CONVOPT_BYTE_ORDER_MARK as the writer stored it */
@@ -60,16 +60,22 @@ static inline uint64_t convopt_hash_words(const uint64_t* words, uint64_t count,
 }
 #define CONVOPT_HASH_SEED 0xcbf29ce484222325ull
 
+/* Status codes of the C API: X(name, value, what it means). */
+#define CONVOPT_STATUS_LIST(X)                                                                     \
+  X(OK, 0, "ok")                                                                                   \
+  X(BAD_ARGUMENT, 1, "bad argument (a null pointer, a negative thread count or an arena not aligned to 64 bytes)") \
+  X(WEIGHTS_UNREADABLE, 2, "the weights file cannot be opened or read")                           \
+  X(WEIGHTS_CORRUPT, 3, "the weights file is truncated or corrupt")                               \
+  X(WEIGHTS_MISMATCH, 4, "the weights file belongs to another compile of this or another model")  \
+  X(NO_EMBEDDED_WEIGHTS, 5, "the model was compiled without --embed-weights: give the weights file's path") \
+  X(CPU_UNSUPPORTED, 6, "this CPU lacks an instruction set extension the model was compiled for") \
+  X(OUT_OF_MEMORY, 7, "out of memory")                                                             \
+  X(THREADS_FAILED, 8, "cannot start the session's threads")
+
 enum convopt_status {
-  CONVOPT_OK = 0,
-  CONVOPT_BAD_ARGUMENT = 1,
-  CONVOPT_WEIGHTS_UNREADABLE = 2,
-  CONVOPT_WEIGHTS_CORRUPT = 3,
-  CONVOPT_WEIGHTS_MISMATCH = 4,
-  CONVOPT_NO_EMBEDDED_WEIGHTS = 5,
-  CONVOPT_CPU_UNSUPPORTED = 6,
-  CONVOPT_OUT_OF_MEMORY = 7,
-  CONVOPT_THREADS_FAILED = 8,
+#define X(name, value, text) CONVOPT_##name = value,
+  CONVOPT_STATUS_LIST(X)
+#undef X
   CONVOPT_STATUS_COUNT
 };
 

@@ -1,0 +1,149 @@
+#include "codegen/aot/artifact_files.h"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+#include "codegen/aot/runtime/artifact_format.h"
+
+#ifndef CONVOPT_VERSION
+#define CONVOPT_VERSION "0"
+#endif
+
+namespace convopt::codegen {
+namespace {
+
+std::string upper(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return char(std::toupper(c)); });
+  return text;
+}
+
+// A C string literal of `text` (names may hold any character ONNX allows).
+std::string cString(const std::string& text) {
+  std::string out = "\"";
+  for (unsigned char c : text) {
+    if (c == '"' || c == '\\') out += '\\', out += char(c);
+    else if (c < 0x20 || c >= 0x7f) out += fmt::format("\\{:03o}", c);
+    else out += char(c);
+  }
+  return out + "\"";
+}
+
+std::string tensorDefines(const std::string& macro, const char* role, const std::vector<ArtifactTensor>& tensors) {
+  std::string text;
+  std::vector<int64_t> elements;
+  for (size_t i = 0; i < tensors.size(); ++i) {
+    const ArtifactTensor& t = tensors[i];
+    std::string p = fmt::format("{}_{}_{}", macro, role, i);
+    text += fmt::format("#define {}_NAME {}\n#define {}_RANK {}\n#define {}_SHAPE {{{}}}\n#define {}_ELEMENTS {}\n", p,
+                        cString(t.name), p, t.dims.size(), p, fmt::join(t.dims, ", "), p, t.elements());
+    elements.push_back(t.elements());
+  }
+  return text + fmt::format("#define {}_{}_ELEMENTS {{{}}}\n", macro, role, fmt::join(elements, ", "));
+}
+
+constexpr const char* kStatusNames[] = {
+#define X(name, value, text) #name,
+    CONVOPT_STATUS_LIST(X)
+#undef X
+};
+
+}  // namespace
+
+std::string artifactHeader(const ArtifactDescription& d, const ProgramTable& table, const Target& target) {
+  const std::string& n = d.name;
+  std::string m = upper(n);
+  std::string statuses;
+  for (size_t i = 0; i < std::size(kStatusNames); ++i) statuses += fmt::format("#define {}_{} {}\n", m, kStatusNames[i], i);
+  return fmt::format(R"(/* {n}.h: the C API of a model compiled ahead of time by convopt {version}.
+ * Source model: {source} (FNV-1a 64 {hash}). Target: {triple}, CPU {cpu}.
+ *
+ * Contract:
+ * - {n}_model_load reads the weights file written beside this header (NULL:
+ *   the weights compiled in with --embed-weights) and checks that it belongs to
+ *   this very compile and that this CPU has every instruction set extension
+ *   the code uses. A model is immutable: any number of sessions share it.
+ * - A session owns an arena of {m}_ARENA_BYTES bytes (yours, 64-byte aligned,
+ *   or NULL to allocate one) and a pool of num_threads threads counting the
+ *   caller (0: one per online CPU). Sessions of one model may run concurrently
+ *   from different threads; one session runs one {n}_run at a time.
+ * - {n}_run takes one buffer per input and per output, float32, dense
+ *   row-major (NCHW for 4-D tensors), of the element counts below.
+ * - Every function returns a status ({m}_OK is 0) and never aborts;
+ *   {n}_status_string says what a status means.
+ * - Tensors are float32; dims, batch included, are fixed at compile time. */
+#ifndef {m}_H
+#define {m}_H
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {{
+#endif
+
+#define {m}_NUM_INPUTS {inputs}
+#define {m}_NUM_OUTPUTS {outputs}
+{input_defines}{output_defines}#define {m}_ARENA_BYTES {arena}
+#define {m}_WEIGHTS_BYTES {weights}
+{statuses}
+typedef struct {n}_model {n}_model;     /* code + weights, immutable, shared by sessions */
+typedef struct {n}_session {n}_session; /* one arena and thread pool; one run at a time */
+
+int {n}_model_load(const char* weights_path, {n}_model** out); /* NULL path: embedded weights */
+int {n}_model_from_memory(const void* data, size_t bytes, {n}_model** out); /* a weights file's bytes (copied) */
+void {n}_model_free({n}_model* model);
+int {n}_session_create(const {n}_model* model, int num_threads, void* arena /* NULL: allocate */,
+                       {n}_session** out);
+int {n}_run({n}_session* session, const float* const* inputs, float* const* outputs);
+void {n}_session_free({n}_session* session);
+const char* {n}_status_string(int status);
+
+#ifdef __cplusplus
+}}
+#endif
+#endif
+)",
+                     fmt::arg("n", n), fmt::arg("m", m), fmt::arg("version", CONVOPT_VERSION),
+                     fmt::arg("source", d.sourceModel), fmt::arg("hash", d.sourceHash),
+                     fmt::arg("triple", target.triple), fmt::arg("cpu", target.cpu),
+                     fmt::arg("inputs", table.inputs.size()), fmt::arg("outputs", table.outputs.size()),
+                     fmt::arg("input_defines", tensorDefines(m, "INPUT", table.inputs)),
+                     fmt::arg("output_defines", tensorDefines(m, "OUTPUT", table.outputs)),
+                     fmt::arg("arena", table.words[CONVOPT_P_ARENA_BYTES]),
+                     fmt::arg("weights", sizeof(convopt_weights_header) + table.payload.size()),
+                     fmt::arg("statuses", statuses));
+}
+
+std::string artifactJson(const ArtifactDescription& d, const ProgramTable& table, const Target& target) {
+  auto tensors = [](const std::vector<ArtifactTensor>& list) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const ArtifactTensor& t : list)
+      out.push_back({{"name", t.name},
+                     {"dtype", "float32"},
+                     {"shape", t.dims},
+                     {"elements", t.elements()},
+                     {"layout", t.dims.size() == 4 ? "NCHW" : "row-major"}});
+    return out;
+  };
+  nlohmann::json json = {
+      {"name", d.name},
+      {"convopt_version", CONVOPT_VERSION},
+      {"source_model", {{"path", d.sourceModel}, {"fnv1a64", d.sourceHash}}},
+      {"target", {{"triple", target.triple}, {"cpu", target.cpu}, {"required_features", d.features},
+                  {"vector_width", target.vectorWidth}}},
+      {"format", d.format},
+      {"files", d.files},
+      {"inputs", tensors(table.inputs)},
+      {"outputs", tensors(table.outputs)},
+      {"arena_bytes", table.words[CONVOPT_P_ARENA_BYTES]},
+      {"weights_bytes", sizeof(convopt_weights_header) + table.payload.size()},
+      {"embedded_weights", d.embeddedWeights},
+      {"flush_denormals", d.flushDenormals},
+      {"kernels", table.kernels.size()},
+      {"steps", table.words[CONVOPT_P_NUM_STEPS]},
+  };
+  return json.dump(2) + "\n";
+}
+
+}  // namespace convopt::codegen

@@ -1,0 +1,109 @@
+#include "codegen/aot/artifact_module.h"
+
+#include <set>
+
+#include <llvm/ADT/SmallString.h>
+#include <llvm/Bitcode/BitcodeReader.h>
+#include <llvm/IR/Constants.h>
+#include <llvm/IR/GlobalVariable.h>
+#include <llvm/IR/LegacyPassManager.h>
+#include <llvm/IR/Module.h>
+#include <llvm/Linker/Linker.h>
+#include <llvm/Support/MemoryBuffer.h>
+#include <llvm/Support/raw_ostream.h>
+#include <llvm/Target/TargetMachine.h>
+#include <llvm/TargetParser/Triple.h>
+#include <llvm/Transforms/IPO/Internalize.h>
+
+#include "codegen/aot/runtime/artifact_format.h"
+#include "codegen/aot/runtime_bitcode.h"
+
+namespace convopt::codegen {
+namespace {
+
+std::unique_ptr<llvm::Module> runtimeModule(llvm::LLVMContext& context, const Target& target) {
+  bool arm = llvm::Triple(target.triple).isAArch64();
+  llvm::StringRef bitcode(reinterpret_cast<const char*>(arm ? convopt_aot_runtime_aarch64 : convopt_aot_runtime_x86_64),
+                          arm ? convopt_aot_runtime_aarch64_size : convopt_aot_runtime_x86_64_size);
+  auto parsed = llvm::parseBitcodeFile(llvm::MemoryBufferRef(bitcode, "aot_runtime.bc"), context);
+  if (!parsed) throw std::runtime_error("aot: embedded runtime bitcode: " + llvm::toString(parsed.takeError()));
+  return std::move(*parsed);
+}
+
+llvm::GlobalVariable* addConstant(llvm::Module& module, const std::string& name, llvm::Constant* value, unsigned align) {
+  auto* global = new llvm::GlobalVariable(module, value->getType(), /*isConstant=*/true,
+                                          llvm::GlobalValue::ExternalLinkage, value, name);
+  global->setAlignment(llvm::Align(align));
+  return global;
+}
+
+void addTables(llvm::Module& module, const Target& target, const ProgramTable& table, bool embedWeights) {
+  llvm::LLVMContext& context = module.getContext();
+  std::vector<uint64_t> words(table.words.begin(), table.words.end());
+  addConstant(module, "convopt_program", llvm::ConstantDataArray::get(context, words), 8);
+  std::vector<llvm::Constant*> kernels;
+  for (const std::string& name : table.kernels) {
+    llvm::Function* kernel = module.getFunction(name);
+    if (!kernel) throw std::runtime_error("aot: kernel " + name + " missing from the module");
+    kernels.push_back(kernel);
+  }
+  auto* pointer = llvm::PointerType::getUnqual(context);
+  addConstant(module, "convopt_kernels", llvm::ConstantArray::get(llvm::ArrayType::get(pointer, kernels.size()), kernels),
+              8);
+  std::vector<unsigned char> image = weightsHeader(table);
+  if (embedWeights) image.insert(image.end(), table.payload.begin(), table.payload.end());
+  else reinterpret_cast<convopt_weights_header*>(image.data())->payload_bytes = 0;  // "none embedded"
+  llvm::GlobalVariable* weights = addConstant(
+      module, "convopt_embedded_weights",
+      llvm::ConstantDataArray::getRaw(llvm::StringRef(reinterpret_cast<const char*>(image.data()), image.size()),
+                                      image.size(), llvm::Type::getInt8Ty(context)),
+      CONVOPT_ALIGNMENT);
+  // Weights past 2 GB of code must not be reached by 32-bit relocations.
+  if (embedWeights && llvm::Triple(target.triple).isX86()) weights->setCodeModel(llvm::CodeModel::Large);
+}
+
+}  // namespace
+
+int64_t requiredFeatureMask(const Target& target) {
+  int64_t mask = 0;
+  for (const IsaFeature& feature : isaFeatures(target)) mask |= int64_t(1) << feature.bit;
+  return mask;
+}
+
+std::vector<std::string> requiredFeatureNames(const Target& target) {
+  std::vector<std::string> names;
+  for (const IsaFeature& feature : isaFeatures(target)) names.push_back(feature.name);
+  return names;
+}
+
+void completeArtifactModule(KernelModule& kernels, const Target& target, const ProgramTable& table,
+                            bool embedWeights, const std::string& prefix) {
+  llvm::Module& module = *kernels.module;
+  addTables(module, target, table, embedWeights);
+  std::unique_ptr<llvm::Module> runtime = runtimeModule(*kernels.context, target);
+  runtime->setTargetTriple(module.getTargetTriple());
+  runtime->setDataLayout(module.getDataLayout());
+  if (llvm::Linker::linkModules(module, std::move(runtime)))
+    throw std::runtime_error("aot: cannot link the runtime into the kernels' module");
+  const std::string api = "convopt_api_";
+  std::set<std::string> exported;
+  for (llvm::Function& function : module)
+    if (!function.isDeclaration() && function.getName().starts_with(api)) {
+      function.setName(prefix + "_" + function.getName().substr(api.size()).str());
+      exported.insert(function.getName().str());
+    }
+  llvm::internalizeModule(module, [&](const llvm::GlobalValue& value) { return exported.count(value.getName().str()) > 0; });
+}
+
+std::string emitObject(llvm::Module& module, const Target& target) {
+  std::unique_ptr<llvm::TargetMachine> machine = createTargetMachine(target, CodeUse::Object);
+  llvm::SmallString<0> object;
+  llvm::raw_svector_ostream stream(object);
+  llvm::legacy::PassManager passes;
+  if (machine->addPassesToEmitFile(passes, stream, nullptr, llvm::CodeGenFileType::ObjectFile))
+    throw std::runtime_error("LLVM cannot emit an object for " + target.triple);
+  passes.run(module);
+  return std::string(object.str());
+}
+
+}  // namespace convopt::codegen

@@ -1,0 +1,40 @@
+// A lowered model as the ahead-of-time runtime reads it (runtime/artifact_format.h):
+// the int64 program table, the weights payload (every packed constant at an
+// aligned offset) and the tensors of the C API. Slots are resolved to arena
+// offsets here, so the artifact needs no plan at run time.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "codegen/engine/lowered_model.h"
+
+namespace convopt::codegen {
+
+struct ArtifactTensor {
+  std::string name;
+  std::vector<int64_t> dims;
+  int64_t elements() const;
+};
+
+struct ProgramTable {
+  std::vector<int64_t> words;           // the table; words[CONVOPT_P_CODE_HASH] set by sealProgramTable
+  std::vector<std::string> kernels;     // kernel names, by the index steps use
+  std::vector<unsigned char> payload;   // constants, each at a CONVOPT_ALIGNMENT offset; whole 8-byte words
+  std::vector<ArtifactTensor> inputs, outputs;
+  uint64_t payloadHash = 0;
+};
+
+// Throws InputError naming the node or tensor when the model cannot run
+// without the reference interpreter (a fallback node, a dynamic shape, a
+// tensor that is not float32).
+ProgramTable buildProgramTable(const LoweredModel& lowered, bool flushDenormals, int64_t requiredFeatures);
+
+// The weights header (magic, format, byte order, hashes) for `table`.
+std::vector<unsigned char> weightsHeader(const ProgramTable& table);
+
+// Sets the code hash: of the table, the payload and `codeIdentity` (the target
+// and kernel names), so weights from another compile are refused at load.
+void sealProgramTable(ProgramTable& table, const std::string& codeIdentity);
+
+}  // namespace convopt::codegen

@@ -1,0 +1,130 @@
+/* Runs a model compiled by `convopt compile MODEL -o DIR --name NAME`: the way
+ * a C program uses the generated API. Build it against any compiled model:
+ *
+ *   cc -O2 -I DIR -DMODEL=NAME -DMODEL_UPPER=NAME_IN_CAPITALS \
+ *      examples/c/run_model.c DIR/NAME.o -lm -lpthread -o run_model
+ *   ./run_model DIR/NAME.weights            # a synthetic image-like input
+ *   ./run_model - --in x.bin --out y.bin    # embedded weights; raw float32 files
+ *   ./run_model DIR/NAME.weights --threads 2 --runs 50   # median latency
+ *
+ * Prints each output's shape, min, max and arg-max. Exit codes: 0 ok, 2 bad
+ * arguments or files, 1 an API call failed (its status string is printed). */
+#define _POSIX_C_SOURCE 199309L
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define STRINGIFY_(x) #x
+#define STRINGIFY(x) STRINGIFY_(x)
+#define CAT_(a, b) a##b
+#define CAT(a, b) CAT_(a, b)
+#define API(suffix) CAT(MODEL, suffix)      /* API(_run) -> NAME_run */
+#define DEF(suffix) CAT(MODEL_UPPER, suffix) /* DEF(_NUM_INPUTS) -> NAME_NUM_INPUTS */
+#include STRINGIFY(MODEL.h)
+
+static const long kInputElements[] = DEF(_INPUT_ELEMENTS);
+static const long kOutputElements[] = DEF(_OUTPUT_ELEMENTS);
+
+static int fail(int status, const char* what) {
+  fprintf(stderr, "run_model: %s: %s\n", what, API(_status_string)(status));
+  return 1;
+}
+
+static float* read_floats(const char* path, long count) {
+  float* data = malloc(sizeof(float) * (size_t)count);
+  FILE* file = fopen(path, "rb");
+  int ok = data && file && fread(data, sizeof(float), (size_t)count, file) == (size_t)count && fgetc(file) == EOF;
+  if (file) fclose(file);
+  if (!ok) {
+    fprintf(stderr, "run_model: '%s' is not %ld float32 values\n", path, count);
+    free(data);
+    return NULL;
+  }
+  return data;
+}
+
+/* An image-like input: smooth gradients per channel, values in [-1, 1]. */
+static float* synthetic_input(long count) {
+  float* data = malloc(sizeof(float) * (size_t)count);
+  for (long i = 0; data && i < count; ++i) data[i] = (float)((i * 7919 % 2001) - 1000) / 1000.0f;
+  return data;
+}
+
+static double now_ms(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
+}
+
+static int compare_doubles(const void* a, const void* b) {
+  double x = *(const double*)a, y = *(const double*)b;
+  return x < y ? -1 : x > y;
+}
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    fprintf(stderr, "usage: %s WEIGHTS|- [--threads N] [--runs R] [--in FILE]... [--out FILE]...\n", argv[0]);
+    return 2;
+  }
+  const char* weights = strcmp(argv[1], "-") == 0 ? NULL : argv[1];
+  int threads = 1, runs = 1, num_in = 0, num_out = 0;
+  const char* in_paths[DEF(_NUM_INPUTS) + 1];
+  const char* out_paths[DEF(_NUM_OUTPUTS) + 1];
+  for (int i = 2; i + 1 < argc; i += 2) {
+    if (strcmp(argv[i], "--threads") == 0) threads = atoi(argv[i + 1]);
+    else if (strcmp(argv[i], "--runs") == 0) runs = atoi(argv[i + 1]);
+    else if (strcmp(argv[i], "--in") == 0 && num_in < DEF(_NUM_INPUTS)) in_paths[num_in++] = argv[i + 1];
+    else if (strcmp(argv[i], "--out") == 0 && num_out < DEF(_NUM_OUTPUTS)) out_paths[num_out++] = argv[i + 1];
+    else {
+      fprintf(stderr, "run_model: unexpected argument '%s'\n", argv[i]);
+      return 2;
+    }
+  }
+  if (num_in != 0 && num_in != DEF(_NUM_INPUTS)) {
+    fprintf(stderr, "run_model: the model takes %d inputs\n", DEF(_NUM_INPUTS));
+    return 2;
+  }
+  const float* inputs[DEF(_NUM_INPUTS) + 1];
+  float* outputs[DEF(_NUM_OUTPUTS) + 1];
+  for (int i = 0; i < DEF(_NUM_INPUTS); ++i)
+    if (!(inputs[i] = num_in ? read_floats(in_paths[i], kInputElements[i]) : synthetic_input(kInputElements[i])))
+      return 2;
+  for (int i = 0; i < DEF(_NUM_OUTPUTS); ++i) outputs[i] = malloc(sizeof(float) * (size_t)kOutputElements[i]);
+
+  API(_model)* model;
+  API(_session)* session;
+  int status = API(_model_load)(weights, &model);
+  if (status) return fail(status, "loading the model");
+  if ((status = API(_session_create)(model, threads, NULL, &session))) return fail(status, "creating a session");
+  double* ms = malloc(sizeof(double) * (size_t)(runs > 0 ? runs : 1));
+  for (int r = 0; r < runs; ++r) {
+    double start = now_ms();
+    if ((status = API(_run)(session, inputs, outputs))) return fail(status, "running");
+    ms[r] = now_ms() - start;
+  }
+  for (int i = 0; i < DEF(_NUM_OUTPUTS); ++i) {
+    long best = 0;
+    float lo = outputs[i][0], hi = outputs[i][0];
+    for (long k = 1; k < kOutputElements[i]; ++k) {
+      if (outputs[i][k] < lo) lo = outputs[i][k];
+      if (outputs[i][k] > hi) hi = outputs[i][k], best = k;
+    }
+    printf("output %d: %ld values, min %g max %g at %ld\n", i, kOutputElements[i], lo, hi, best);
+    if (i < num_out) {
+      FILE* file = fopen(out_paths[i], "wb");
+      if (!file || fwrite(outputs[i], sizeof(float), (size_t)kOutputElements[i], file) != (size_t)kOutputElements[i]) {
+        fprintf(stderr, "run_model: cannot write '%s'\n", out_paths[i]);
+        return 2;
+      }
+      fclose(file);
+    }
+  }
+  if (runs > 1) {
+    qsort(ms, (size_t)runs, sizeof(double), compare_doubles);
+    printf("latency: median %.4f ms, min %.4f ms over %d runs, %d thread(s)\n", ms[runs / 2], ms[0], runs, threads);
+  }
+  API(_session_free)(session);
+  API(_model_free)(model);
+  return 0;
+}

@@ -1,0 +1,57 @@
+// Every shared model compiled ahead of time (default pipeline, host CPU),
+// linked with examples/c/run_model.c by `cc`, run on its golden inputs at 1
+// and 2 threads: the outputs match onnxruntime's goldens within `run --check`'s
+// tolerance (rtol 1e-4, atol 1e-5).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+
+#include "runtime/compare.h"
+#include "runtime/tensor_file.h"
+#include "tests/aot/artifact_harness.h"
+#include "tests/support/ir_temp_dir.h"
+
+namespace convopt::testing {
+namespace {
+namespace fs = std::filesystem;
+
+std::vector<std::string> sharedModels() {
+  std::vector<std::string> names;
+  for (const auto& entry : fs::directory_iterator(CONVOPT_SHARED_MODELS))
+    if (fs::exists(entry.path() / "model.onnx")) names.push_back(entry.path().filename().string());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+std::vector<std::vector<int64_t>> shapesOf(const std::vector<ir::Tensor>& tensors) {
+  std::vector<std::vector<int64_t>> shapes;
+  for (const ir::Tensor& t : tensors) shapes.push_back(t.dims());
+  return shapes;
+}
+
+class AotSharedModel : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(AotSharedModel, ObjectLinkedWithCcMatchesTheGoldensAtOneAndTwoThreads) {
+  fs::path dir = fs::path(CONVOPT_SHARED_MODELS) / GetParam();
+  runtime::TestDataSet data = runtime::loadTestDataSet(dir / "test_data_set_0");
+  TempDir temp;
+  Artifact artifact = compileModel(dir / "model.onnx", temp / "out", "m");
+  fs::path driver = linkDriver(artifact);
+  for (int threads : {1, 2}) {
+    std::vector<ir::Tensor> outputs =
+        runDriver(artifact, driver, (temp / "out" / "m.weights").string(), data.inputs, shapesOf(data.outputs), threads);
+    for (size_t i = 0; i < outputs.size(); ++i) {
+      runtime::Comparison c = runtime::compareTensors(outputs[i], data.outputs[i], {});
+      EXPECT_TRUE(c.ok) << GetParam() << " output " << i << " at " << threads << " threads: " << c.failures
+                        << " elements outside tolerance, max abs error " << c.maxAbsError << ", max rel "
+                        << c.maxRelError << c.mismatch;
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Models, AotSharedModel, ::testing::ValuesIn(sharedModels()),
+                         [](const auto& info) { return info.param; });
+
+}  // namespace
+}  // namespace convopt::testing

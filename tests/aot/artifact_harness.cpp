@@ -1,0 +1,65 @@
+#include "tests/aot/artifact_harness.h"
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include <cstring>
+
+
+namespace convopt::testing {
+namespace fs = std::filesystem;
+
+Artifact compileModel(const fs::path& model, const fs::path& dir, const std::string& name, const std::string& args) {
+  RunResult result = runConvopt(fmt::format("compile '{}' -o '{}' --name {} {}", model.string(), dir.string(), name, args),
+                                dir.parent_path());
+  EXPECT_EQ(result.exitCode, 0) << result.stderrText;
+  Artifact artifact{dir, name, name + ".o", args.find("aarch64") != std::string::npos};
+  if (args.find("--format static") != std::string::npos) artifact.code = "lib" + name + ".a";
+  if (args.find("--format shared") != std::string::npos) artifact.code = "lib" + name + ".so";
+  return artifact;
+}
+
+fs::path linkDriver(const Artifact& a) {
+  std::string upper = a.name;
+  for (char& c : upper) c = char(std::toupper(static_cast<unsigned char>(c)));
+  fs::path driver = a.dir / "run_model";
+  std::string rpath = a.code.ends_with(".so") ? fmt::format("-Wl,-rpath,'{}'", a.dir.string()) : "";
+  RunResult result = runCommand(
+      fmt::format("{} -std=c99 -O2 -Wall -Wextra -Werror -I'{}' -DMODEL={} -DMODEL_UPPER={} '{}/examples/c/run_model.c' "
+                  "'{}' {} -lm -lpthread {} -o '{}'",
+                  a.aarch64 ? "aarch64-linux-gnu-gcc" : "cc", a.dir.string(), a.name, upper, CONVOPT_SOURCE_DIR,
+                  (a.dir / a.code).string(), rpath, a.aarch64 ? "-static" : "", driver.string()),
+      a.dir.parent_path());
+  EXPECT_EQ(result.exitCode, 0) << result.stderrText;
+  return driver;
+}
+
+std::vector<ir::Tensor> runDriver(const Artifact& a, const fs::path& driver, const std::string& weights,
+                                  const std::vector<ir::Tensor>& inputs,
+                                  const std::vector<std::vector<int64_t>>& outputShapes, int threads) {
+  std::string args = fmt::format("'{}' --threads {}", weights, threads);
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    fs::path file = a.dir / fmt::format("input_{}.bin", i);
+    writeFile(file, std::string(reinterpret_cast<const char*>(inputs[i].bytes().data()), inputs[i].byteSize()));
+    args += fmt::format(" --in '{}'", file.string());
+  }
+  for (size_t i = 0; i < outputShapes.size(); ++i) args += fmt::format(" --out '{}'", (a.dir / fmt::format("output_{}.bin", i)).string());
+  std::string runner = a.aarch64 ? "qemu-aarch64 " : "";
+  RunResult result = runCommand(fmt::format("{}'{}' {}", runner, driver.string(), args), a.dir.parent_path());
+  EXPECT_EQ(result.exitCode, 0) << result.stderrText;
+  std::vector<ir::Tensor> outputs;
+  for (size_t i = 0; i < outputShapes.size(); ++i) {
+    std::string bytes = readFile(a.dir / fmt::format("output_{}.bin", i));
+    ir::Tensor tensor(ir::DType::Float, outputShapes[i]);
+    if (bytes.size() == tensor.byteSize()) std::memcpy(tensor.mutableBytes().data(), bytes.data(), bytes.size());
+    else ADD_FAILURE() << "output " << i << ": " << bytes.size() << " bytes, expected " << tensor.byteSize();
+    outputs.push_back(std::move(tensor));
+  }
+  return outputs;
+}
+
+bool haveProgram(const std::string& name) {
+  return std::system(fmt::format("command -v '{}' >/dev/null 2>&1", name).c_str()) == 0;
+}
+
+}  // namespace convopt::testing
