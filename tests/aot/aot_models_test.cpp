@@ -2,6 +2,8 @@
 // linked with examples/c/run_model.c by `cc`, run on its golden inputs at 1
 // and 2 threads: the outputs match onnxruntime's goldens within `run --check`'s
 // tolerance (rtol 1e-4, atol 1e-5).
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -36,7 +38,10 @@ TEST_P(AotSharedModel, ObjectLinkedWithCcMatchesTheGoldensAtOneAndTwoThreads) {
   fs::path dir = fs::path(CONVOPT_SHARED_MODELS) / GetParam();
   runtime::TestDataSet data = runtime::loadTestDataSet(dir / "test_data_set_0");
   TempDir temp;
-  Artifact artifact = compileModel(dir / "model.onnx", temp / "out", "m");
+  std::string shapes;  // the data set's own dims (some models have dynamic ones)
+  for (const ir::Tensor& input : data.inputs)
+    shapes += fmt::format(" --input-shape '{}={}'", input.name, fmt::join(input.dims(), "x"));
+  Artifact artifact = compileModel(dir / "model.onnx", temp / "out", "m", shapes);
   fs::path driver = linkDriver(artifact);
   for (int threads : {1, 2}) {
     std::vector<ir::Tensor> outputs =
