@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 packages=(
   build-essential cmake ninja-build ccache pkg-config
   libonnx-dev libprotobuf-dev protobuf-compiler
-  llvm-19-dev
+  llvm-19-dev llvm-19-tools clang-19
   libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev libfmt-dev nlohmann-json3-dev libeigen3-dev
   libonnx-testdata
@@ -24,6 +24,20 @@ if [ ${#missing[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# Cross-compiling artifacts for AArch64 and running them under qemu: the tests
+# that need these skip, saying so, where they cannot be installed.
+cross=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user)
+missing=()
+for p in "${cross[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "install-deps: installing ${missing[*]} (optional: AArch64 cross-compile tests)"
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  { $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
+      "${missing[@]}" >/dev/null; } || echo "install-deps: could not install ${missing[*]}; AArch64 tests will skip"
 fi
 
 # onnxruntime 1.30 CPU: the peer for golden checks and benchmarks. Its install script

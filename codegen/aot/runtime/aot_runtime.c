@@ -355,15 +355,21 @@ static const int64_t* program_section(int section) {
 #define OUTPUTS program_section(2)
 #define STEPS program_section(3)
 
+/* Whether `h` is this compile's weights header, with `bytes` (header included) available. */
+static int check_header(const struct convopt_weights_header* h, uint64_t bytes) {
+  if (bytes < sizeof *h || memcmp(h->magic, CONVOPT_WEIGHTS_MAGIC, 8) != 0) return CONVOPT_WEIGHTS_CORRUPT;
+  if (h->byte_order != CONVOPT_BYTE_ORDER_MARK || h->format != CONVOPT_FORMAT_VERSION ||
+      h->code_hash != (uint64_t)convopt_program[CONVOPT_P_CODE_HASH] ||
+      h->payload_bytes != (uint64_t)convopt_program[CONVOPT_P_PAYLOAD_BYTES])
+    return CONVOPT_WEIGHTS_MISMATCH;
+  return bytes - sizeof *h < h->payload_bytes ? CONVOPT_WEIGHTS_CORRUPT : CONVOPT_OK;
+}
+
 /* Checks a header + payload image and points the model's constants into it. */
 static int adopt_weights(struct convopt_model* model, const unsigned char* image, uint64_t bytes) {
   const struct convopt_weights_header* h = (const void*)image;
-  if (bytes < sizeof *h || memcmp(h->magic, CONVOPT_WEIGHTS_MAGIC, 8) != 0) return CONVOPT_WEIGHTS_CORRUPT;
-  if (h->byte_order != CONVOPT_BYTE_ORDER_MARK || h->format != CONVOPT_FORMAT_VERSION) return CONVOPT_WEIGHTS_MISMATCH;
-  if (h->code_hash != (uint64_t)convopt_program[CONVOPT_P_CODE_HASH]) return CONVOPT_WEIGHTS_MISMATCH;
-  if (h->payload_bytes != (uint64_t)convopt_program[CONVOPT_P_PAYLOAD_BYTES] ||
-      bytes - sizeof *h < h->payload_bytes)
-    return CONVOPT_WEIGHTS_CORRUPT;
+  int status = check_header(h, bytes);
+  if (status != CONVOPT_OK) return status;
   const unsigned char* payload = image + sizeof *h;
   if (convopt_hash_words((const uint64_t*)payload, h->payload_bytes / 8, CONVOPT_HASH_SEED) != h->payload_hash)
     return CONVOPT_WEIGHTS_CORRUPT;
@@ -421,22 +427,24 @@ API int convopt_api_model_load(const char* weights_path, struct convopt_model** 
   }
   FILE* file = fopen(weights_path, "rb");
   if (!file) return CONVOPT_WEIGHTS_UNREADABLE;
-  uint64_t expected = sizeof(struct convopt_weights_header) + (uint64_t)convopt_program[CONVOPT_P_PAYLOAD_BYTES];
-  unsigned char* image = aligned_alloc_(expected + 1);
-  if (!image) {
-    fclose(file);
-    return CONVOPT_OUT_OF_MEMORY;
+  struct convopt_weights_header header;
+  size_t got = fread(&header, 1, sizeof header, file);
+  int status = check_header(&header, got < sizeof header ? got : (uint64_t)-1); /* payload size checked below */
+  uint64_t bytes = sizeof header + header.payload_bytes;
+  unsigned char* image = status == CONVOPT_OK ? aligned_alloc_(bytes) : 0;
+  if (status == CONVOPT_OK && !image) status = CONVOPT_OUT_OF_MEMORY;
+  if (status == CONVOPT_OK) {
+    memcpy(image, &header, sizeof header);
+    got = fread(image + sizeof header, 1, header.payload_bytes, file);
+    unsigned char extra;
+    if (got != header.payload_bytes || fread(&extra, 1, 1, file) != 0) status = CONVOPT_WEIGHTS_CORRUPT;
   }
-  size_t got = fread(image, 1, expected + 1, file); /* one byte more: a longer file is not ours */
   fclose(file);
-  if (got != expected) {
+  if (status != CONVOPT_OK) {
     free(image);
-    return got < sizeof(struct convopt_weights_header) ? CONVOPT_WEIGHTS_CORRUPT
-           : memcmp(image, CONVOPT_WEIGHTS_MAGIC, 8) != 0  ? CONVOPT_WEIGHTS_CORRUPT
-                                                          : (got < expected ? CONVOPT_WEIGHTS_CORRUPT
-                                                                            : CONVOPT_WEIGHTS_MISMATCH);
+    return status;
   }
-  return make_model(image, image, got, out);
+  return make_model(image, image, bytes, out);
 }
 
 API void convopt_api_session_free(struct convopt_session* session) {
