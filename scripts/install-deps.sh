@@ -15,30 +15,24 @@ packages=(
 # Node.js runs the onnxruntime peer; use the machine's own when it has one.
 command -v npm >/dev/null || packages+=(nodejs npm)
 
-missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
+SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+# install_missing PACKAGE...: apt-get install of those not installed yet (fails if apt does).
+install_missing() {
+  local missing=() p
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
   echo "install-deps: installing ${missing[*]}"
-  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+  $SUDO apt-get update -qq &&
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+install_missing "${packages[@]}"
 
 # Cross-compiling artifacts for AArch64 and running them under qemu: the tests
 # that need these skip, saying so, where they cannot be installed.
-cross=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user)
-missing=()
-for p in "${cross[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "install-deps: installing ${missing[*]} (optional: AArch64 cross-compile tests)"
-  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-  { $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
-      "${missing[@]}" >/dev/null; } || echo "install-deps: could not install ${missing[*]}; AArch64 tests will skip"
-fi
+install_missing gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user ||
+  echo "install-deps: could not install the AArch64 cross tools; the AArch64 tests will skip"
 
 # onnxruntime 1.30 CPU: the peer for golden checks and benchmarks. Its install script
 # downloads binaries and fails offline; the CPU library ships inside the package.

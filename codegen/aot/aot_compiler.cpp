@@ -130,7 +130,7 @@ AotResult compileAheadOfTime(const ir::Model& model, const std::map<std::string,
   sealProgramTable(table, fmt::format("{}|{}|{}|{}", target.triple, target.cpu, target.features,
                                       fmt::join(table.kernels, ",")));
   completeArtifactModule(lowered.module, target, table, options.embedWeights, name);
-  std::string object = emitObject(*lowered.module.module, target);
+  std::string object = emitMachineCode(*lowered.module.module, target, MachineCode::Object);
 
   Staging staging(options.outputDir);
   std::string code = name + ".o";

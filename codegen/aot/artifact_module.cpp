@@ -2,16 +2,12 @@
 
 #include <set>
 
-#include <llvm/ADT/SmallString.h>
 #include <llvm/Bitcode/BitcodeReader.h>
 #include <llvm/IR/Constants.h>
 #include <llvm/IR/GlobalVariable.h>
-#include <llvm/IR/LegacyPassManager.h>
 #include <llvm/IR/Module.h>
 #include <llvm/Linker/Linker.h>
 #include <llvm/Support/MemoryBuffer.h>
-#include <llvm/Support/raw_ostream.h>
-#include <llvm/Target/TargetMachine.h>
 #include <llvm/TargetParser/Triple.h>
 #include <llvm/Transforms/IPO/Internalize.h>
 
@@ -93,17 +89,6 @@ void completeArtifactModule(KernelModule& kernels, const Target& target, const P
       exported.insert(function.getName().str());
     }
   llvm::internalizeModule(module, [&](const llvm::GlobalValue& value) { return exported.count(value.getName().str()) > 0; });
-}
-
-std::string emitObject(llvm::Module& module, const Target& target) {
-  std::unique_ptr<llvm::TargetMachine> machine = createTargetMachine(target, CodeUse::Object);
-  llvm::SmallString<0> object;
-  llvm::raw_svector_ostream stream(object);
-  llvm::legacy::PassManager passes;
-  if (machine->addPassesToEmitFile(passes, stream, nullptr, llvm::CodeGenFileType::ObjectFile))
-    throw std::runtime_error("LLVM cannot emit an object for " + target.triple);
-  passes.run(module);
-  return std::string(object.str());
 }
 
 }  // namespace convopt::codegen

@@ -21,7 +21,4 @@ std::vector<std::string> requiredFeatureNames(const Target& target);
 void completeArtifactModule(KernelModule& kernels, const Target& target, const ProgramTable& table,
                             bool embedWeights, const std::string& prefix);
 
-// The module as an ELF object (position independent) for `target`.
-std::string emitObject(llvm::Module& module, const Target& target);
-
 }  // namespace convopt::codegen

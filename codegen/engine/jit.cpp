@@ -52,13 +52,15 @@ std::string moduleText(const llvm::Module& module) {
   return text;
 }
 
-std::string moduleAssembly(llvm::Module& module, const Target& target) {
-  std::unique_ptr<llvm::TargetMachine> machine = createTargetMachine(target);
+std::string emitMachineCode(llvm::Module& module, const Target& target, MachineCode kind) {
+  bool object = kind == MachineCode::Object;
+  std::unique_ptr<llvm::TargetMachine> machine = createTargetMachine(target, object ? CodeUse::Object : CodeUse::Jit);
   llvm::SmallString<0> text;
   llvm::raw_svector_ostream stream(text);
   llvm::legacy::PassManager passes;
-  if (machine->addPassesToEmitFile(passes, stream, nullptr, llvm::CodeGenFileType::AssemblyFile))
-    throw std::runtime_error("LLVM cannot emit assembly for " + target.cpu);
+  if (machine->addPassesToEmitFile(passes, stream, nullptr,
+                                   object ? llvm::CodeGenFileType::ObjectFile : llvm::CodeGenFileType::AssemblyFile))
+    throw std::runtime_error("LLVM cannot emit machine code for " + target.triple + " " + target.cpu);
   passes.run(module);
   return std::string(text.str());
 }

@@ -30,7 +30,9 @@ struct KernelModule {
 // Verifies (throws on malformed IR) and runs the -O3 pipeline for the target.
 void optimizeModule(llvm::Module& module, const Target& target);
 std::string moduleText(const llvm::Module& module);
-std::string moduleAssembly(llvm::Module& module, const Target& target);
+enum class MachineCode { Assembly, Object };
+// The module compiled for `target` (an object is position independent).
+std::string emitMachineCode(llvm::Module& module, const Target& target, MachineCode kind);
 
 class Jit {
  public:

@@ -222,7 +222,7 @@ std::string emitKernels(const ir::Model& source, const std::map<std::string, std
     for (llvm::Function* function : drop) function->eraseFromParent();
   }
   optimizeModule(*module.module, target);
-  return assembly ? moduleAssembly(*module.module, target) : moduleText(*module.module);
+  return assembly ? emitMachineCode(*module.module, target, MachineCode::Assembly) : moduleText(*module.module);
 }
 
 std::map<std::string, std::vector<int64_t>> shapesOf(const runtime::TensorMap& inputs) {

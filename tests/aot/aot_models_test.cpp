@@ -12,19 +12,12 @@
 #include "runtime/compare.h"
 #include "runtime/tensor_file.h"
 #include "tests/aot/artifact_harness.h"
+#include "tests/support/ir_shared_models.h"
 #include "tests/support/ir_temp_dir.h"
 
 namespace convopt::testing {
 namespace {
 namespace fs = std::filesystem;
-
-std::vector<std::string> sharedModels() {
-  std::vector<std::string> names;
-  for (const auto& entry : fs::directory_iterator(CONVOPT_SHARED_MODELS))
-    if (fs::exists(entry.path() / "model.onnx")) names.push_back(entry.path().filename().string());
-  std::sort(names.begin(), names.end());
-  return names;
-}
 
 std::vector<std::vector<int64_t>> shapesOf(const std::vector<ir::Tensor>& tensors) {
   std::vector<std::vector<int64_t>> shapes;
@@ -55,7 +48,7 @@ TEST_P(AotSharedModel, ObjectLinkedWithCcMatchesTheGoldensAtOneAndTwoThreads) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Models, AotSharedModel, ::testing::ValuesIn(sharedModels()),
+INSTANTIATE_TEST_SUITE_P(Models, AotSharedModel, ::testing::ValuesIn(sharedModelNames()),
                          [](const auto& info) { return info.param; });
 
 }  // namespace

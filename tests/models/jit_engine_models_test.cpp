@@ -13,6 +13,7 @@
 
 #include "codegen/engine/jit_engine.h"
 #include "ir/onnx_io.h"
+#include "tests/support/ir_shared_models.h"
 #include "ir/tensor_proto.h"
 
 namespace convopt::codegen {
@@ -25,14 +26,6 @@ ir::Tensor loadTensor(const fs::path& file) {
   onnx::TensorProto proto;
   if (!proto.ParseFromIstream(&in)) throw std::runtime_error("cannot parse " + file.string());
   return ir::tensorFromProto(proto, file.parent_path());
-}
-
-std::vector<std::string> sharedModels() {
-  std::vector<std::string> names;
-  for (const auto& entry : fs::directory_iterator(CONVOPT_SHARED_MODELS))
-    if (fs::exists(entry.path() / "model.onnx")) names.push_back(entry.path().filename().string());
-  std::sort(names.begin(), names.end());
-  return names;
 }
 
 void expectClose(const ir::Tensor& actual, const ir::Tensor& expected, const std::string& what) {
@@ -74,7 +67,7 @@ TEST_P(SharedModel, JitEngineMatchesGoldenAtOneAndTwoThreads) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Models, SharedModel, ::testing::ValuesIn(sharedModels()),
+INSTANTIATE_TEST_SUITE_P(Models, SharedModel, ::testing::ValuesIn(testing::sharedModelNames()),
                          [](const auto& info) { return info.param; });
 
 }  // namespace

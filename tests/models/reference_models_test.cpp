@@ -8,22 +8,14 @@
 
 #include <fmt/format.h>
 
+#include "tests/support/ir_shared_models.h"
+
 namespace convopt {
 namespace {
 
 namespace fs = std::filesystem;
 
-std::vector<std::string> sharedModels() {
-  std::vector<std::string> names;
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(CONVOPT_SHARED_MODELS, ec))
-    if (fs::exists(entry.path() / "model.onnx") && fs::is_directory(entry.path() / "test_data_set_0"))
-      names.push_back(entry.path().filename().string());
-  std::sort(names.begin(), names.end());
-  return names;
-}
-
-class ReferenceModel : public testing::TestWithParam<std::string> {};
+class ReferenceModel : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(ReferenceModel, MatchesOnnxruntimeGolden) {
   fs::path dir = fs::path(CONVOPT_SHARED_MODELS) / GetParam();
@@ -34,8 +26,8 @@ TEST_P(ReferenceModel, MatchesOnnxruntimeGolden) {
   EXPECT_EQ(WEXITSTATUS(status), 0) << command;
 }
 
-INSTANTIATE_TEST_SUITE_P(Shared, ReferenceModel, testing::ValuesIn(sharedModels()),
-                         [](const testing::TestParamInfo<std::string>& info) { return info.param; });
+INSTANTIATE_TEST_SUITE_P(Shared, ReferenceModel, ::testing::ValuesIn(convopt::testing::sharedModelNames()),
+                         [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(ReferenceModel);
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "tests/support/ir_shared_models.h"
 
+#include <algorithm>
+
 #include <fstream>
 
 #include <fmt/format.h>
@@ -9,6 +11,14 @@
 #include "ir/shape_inference.h"
 
 namespace convopt::testing {
+
+std::vector<std::string> sharedModelNames() {
+  std::vector<std::string> names;
+  for (const auto& entry : std::filesystem::directory_iterator(CONVOPT_SHARED_MODELS))
+    if (std::filesystem::exists(entry.path() / "model.onnx")) names.push_back(entry.path().filename().string());
+  std::sort(names.begin(), names.end());
+  return names;
+}
 
 std::vector<SharedModel> sharedModels() {
   std::filesystem::path root = CONVOPT_SHARED_MODELS;

@@ -20,6 +20,9 @@ struct SharedModel {
 };
 
 std::vector<SharedModel> sharedModels();
+// Every folder of ../shared/models holding a model.onnx, by name: what the
+// per-model test suites are instantiated over.
+std::vector<std::string> sharedModelNames();
 // Loads the model with its single input fixed to the manifest's shape.
 ir::Model loadSharedModelWithInputShape(const SharedModel& model);
 

@@ -40,7 +40,6 @@ std::string printedStructure(const ir::Model& model) { return ir::printModel(mod
   return ::testing::AssertionFailure() << result.summary();
 }
 
-bool referenceAvailable() { return runtime::referenceSupports("", "Conv"); }
 
 PassOptions forcedOptions() {
   PassOptions options;

@@ -37,7 +37,4 @@ std::string printedStructure(const ir::Model& model);
 // Before and after agree on seeded random inputs (reference interpreter).
 ::testing::AssertionResult numericallyEquivalent(const PassRun& run, uint64_t seed = 7);
 
-// True if the reference interpreter is linked in (it lands from another branch).
-bool referenceAvailable();
-
 }  // namespace convopt::passes::testing
