@@ -1,14 +1,10 @@
-# convopt_library(NAME DIR DEPS...): a static library of every .cpp below DIR
-# (an interface library while the folder has none yet).
+# convopt_library(NAME DIR DEPS...): a static library of every .cpp below DIR.
+# Headers are included as "ir/graph.h" from the source tree, and from
+# include/convopt in an installed tree (cmake/ConvoptInstall.cmake).
 function(convopt_library name dir)
   file(GLOB_RECURSE sources CONFIGURE_DEPENDS ${dir}/*.cpp)
-  if(sources)
-    add_library(${name} STATIC ${sources})
-    target_include_directories(${name} PUBLIC ${PROJECT_SOURCE_DIR})
-    target_link_libraries(${name} PUBLIC ${ARGN})
-  else()
-    add_library(${name} INTERFACE)
-    target_include_directories(${name} INTERFACE ${PROJECT_SOURCE_DIR})
-    target_link_libraries(${name} INTERFACE ${ARGN})
-  endif()
+  add_library(${name} STATIC ${sources})
+  target_include_directories(${name} PUBLIC $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}>
+                                            $<INSTALL_INTERFACE:include> $<INSTALL_INTERFACE:include/convopt>)
+  target_link_libraries(${name} PUBLIC ${ARGN})
 endfunction()

@@ -193,6 +193,13 @@ Model loadModel(const fs::path& path) {
   std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   if (!in.good() && !in.eof()) throwInputError("{}: cannot read the file", path.string());
   if (bytes.empty()) throwInputError("{}: the file is empty", path.string());
+  if (path.extension() == ".onnxtxt") {
+    try {
+      return parseModelText(bytes);
+    } catch (const InputError& e) {
+      throw InputError(path.string() + ": " + e.what());
+    }
+  }
   onnx::ModelProto proto;
   if (!proto.ParseFromString(bytes))
     throwInputError("{}: not an ONNX model (the protobuf does not parse; truncated or another format)",

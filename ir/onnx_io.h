@@ -13,8 +13,9 @@ class ModelProto;
 
 namespace convopt::ir {
 
-// Reads and imports a model file. Throws InputError naming the problem for
-// unreadable, empty, truncated or non-ONNX files and for malformed graphs.
+// Reads and imports a model file: a ModelProto, or ONNX text syntax when the
+// name ends in .onnxtxt. Throws InputError naming the problem for unreadable,
+// empty, truncated or non-ONNX files and for malformed graphs.
 Model loadModel(const std::filesystem::path& path);
 // Imports a model written in ONNX's text syntax (onnx::OnnxParser).
 Model parseModelText(const std::string& text);
