@@ -111,6 +111,21 @@ int main(int argc, char** argv) {
   EXPECT_EQ(run.stdoutText, "first ran: 1 outputs\nsecond ran: 1 outputs\n");
 }
 
+TEST(AotArtifact, CApiContractFromMemoryConcurrentSessionsAndBadArguments) {
+  TempDir temp;
+  Artifact artifact = compileModel(sharedModel("sepnet") / "model.onnx", temp / "out", "m");
+  fs::path program = temp / "api_contract";
+  RunResult link = runCommand(
+      fmt::format("cc -std=c99 -O2 -Wall -Wextra -Werror -I'{}' -DMODEL=m -DMODEL_UPPER=M '{}/tests/aot/api_contract.c' "
+                  "'{}' -lm -lpthread -o '{}'",
+                  artifact.dir.string(), CONVOPT_SOURCE_DIR, (artifact.dir / artifact.code).string(), program.string()),
+      temp.path());
+  ASSERT_EQ(link.exitCode, 0) << link.stderrText;
+  RunResult run = runCommand(fmt::format("'{}' '{}'", program.string(), (artifact.dir / "m.weights").string()), temp.path());
+  EXPECT_EQ(run.exitCode, 0) << run.stderrText;
+  EXPECT_EQ(run.stdoutText, "api contract: ok\n");
+}
+
 // Runs the driver on `weights`; returns its stderr (the status string), expecting exit 1.
 std::string loadFailure(const Artifact& artifact, const fs::path& driver, const std::string& weights) {
   RunResult run = runCommand(fmt::format("'{}' '{}'", driver.string(), weights), artifact.dir.parent_path());
