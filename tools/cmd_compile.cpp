@@ -31,7 +31,7 @@ struct CompileOptions {
   std::string cpu, triple;
   std::vector<std::string> shapes;
   std::string outputDir, name, passes, linker;
-  codegen::ArtifactFormat format = codegen::ArtifactFormat::Object;
+  std::string format = "object";
   bool optimize = true, embedWeights = false, keepDenormals = false;
 };
 
@@ -72,7 +72,9 @@ void compileAheadOfTime(const CompileOptions& o, ir::Model& model) {
   }
   codegen::AotOptions options{o.name.empty() ? defaultName(o.model) : o.name,
                               o.outputDir,
-                              o.format,
+                              o.format == "static"   ? codegen::ArtifactFormat::Static
+                              : o.format == "shared" ? codegen::ArtifactFormat::Shared
+                                                     : codegen::ArtifactFormat::Object,
                               o.embedWeights,
                               o.triple,
                               o.cpu,
@@ -113,10 +115,7 @@ void registerCompileCommand(CLI::App& app) {
   cmd->add_option("--name", o->name,
                   "C prefix of every exported symbol and file name (default: the model file's name)");
   cmd->add_option("--format", o->format, "The code: object (NAME.o, default), static (libNAME.a), shared (libNAME.so)")
-      ->transform(CLI::CheckedTransformer(std::map<std::string, codegen::ArtifactFormat>{
-          {"object", codegen::ArtifactFormat::Object},
-          {"static", codegen::ArtifactFormat::Static},
-          {"shared", codegen::ArtifactFormat::Shared}}));
+      ->check(CLI::IsMember({"object", "static", "shared"}));
   cmd->add_flag("--embed-weights", o->embedWeights, "Put the weights in the code instead of NAME.weights");
   cmd->add_option("--target-triple", o->triple,
                   "Target: x86_64-linux-gnu (default: the host) or aarch64-linux-gnu (NEON)");
