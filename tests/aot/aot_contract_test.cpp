@@ -11,6 +11,7 @@
 #include <filesystem>
 
 #include "codegen/engine/jit_engine.h"
+#include "codegen/engine/target.h"
 #include "ir/onnx_io.h"
 #include "runtime/compare.h"
 #include "runtime/tensor_file.h"
@@ -104,6 +105,9 @@ int main(int argc, char** argv) {
                                           out.string(), (temp / "both.c").string(), (temp / "both").string()),
                               temp.path());
   ASSERT_EQ(link.exitCode, 0) << link.stderrText;
+  RunResult cxx = runCommand(fmt::format("c++ -std=c++17 -Wall -Werror -fsyntax-only -x c++ '{}/first.h'", out.string()),
+                             temp.path());
+  EXPECT_EQ(cxx.exitCode, 0) << "NAME.h does not compile as C++: " << cxx.stderrText;
   RunResult run = runCommand(fmt::format("'{}' '{}/first.weights' '{}/second.weights'", (temp / "both").string(),
                                          out.string(), out.string()),
                              temp.path());
@@ -150,6 +154,21 @@ TEST(AotArtifact, WeightsProblemsAreStatusCodesNeverACrash) {
   EXPECT_NE(loadFailure(artifact, driver, (temp / "longer.weights").string()).find("truncated or corrupt"), std::string::npos);
   EXPECT_NE(loadFailure(artifact, driver, (temp / "b" / "m.weights").string()).find("another compile"), std::string::npos);
   EXPECT_NE(loadFailure(artifact, driver, "-").find("without --embed-weights"), std::string::npos);
+}
+
+TEST(AotArtifact, ModelLoadRefusesAHostThatLacksTheCompiledInstructionSet) {
+  if (!codegen::selectTarget().triple.starts_with("x86_64")) GTEST_SKIP() << "an x86-64 host is needed";
+  TempDir temp;
+  bool hostHasAvx512 = codegen::hostCanRun(codegen::selectTarget("x86-64-v4"));
+  Artifact artifact = compileModel(sharedModel("sepnet") / "model.onnx", temp / "out", "m", "--cpu x86-64-v4");
+  fs::path driver = linkDriver(artifact);
+  RunResult run = runCommand(fmt::format("'{}' '{}'", driver.string(), (temp / "out" / "m.weights").string()), temp.path());
+  if (hostHasAvx512) {
+    EXPECT_EQ(run.exitCode, 0) << run.stderrText;  // and no SIGILL where the host has AVX-512
+  } else {
+    EXPECT_EQ(run.exitCode, 1);
+    EXPECT_NE(run.stderrText.find("lacks an instruction set extension"), std::string::npos) << run.stderrText;
+  }
 }
 
 TEST(AotCompile, BadInputExitsTwoNamingTheProblemAndWritesNothing) {
