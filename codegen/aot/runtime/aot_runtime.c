@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "artifact_format.h"
+#include "runtime/blocked_reorder.h"
 
 #define API __attribute__((visibility("default")))
 
@@ -292,41 +293,21 @@ static void parallel_for(struct pool* p, int64_t units, pool_body body, void* co
   }
 }
 
-/* ---- Layout reorders (the loops of runtime/blocked_layout.cpp) ---- */
+/* ---- Layout reorders: the JIT engine's loops (runtime/blocked_reorder.h) over the pool ---- */
 struct reorder {
   const float* from;
   float* to;
-  int64_t batch, channels, height, width, v;
+  int64_t channels, pixels, v;
 };
-
-enum { kTilePixels = 64 };
 
 static void to_blocked(void* context, int64_t first, int64_t last) {
   const struct reorder* r = context;
-  int64_t pixels = r->height * r->width, v = r->v, blocks = (r->channels + v - 1) / v;
-  for (int64_t plane = first; plane < last; ++plane) {
-    int64_t n = plane / blocks, c0 = plane % blocks * v, lanes = r->channels - c0 < v ? r->channels - c0 : v;
-    const float* plain = r->from + (n * r->channels + c0) * pixels;
-    float* blocked = r->to + plane * pixels * v;
-    if (lanes < v) memset(blocked, 0, sizeof(float) * (size_t)(pixels * v));
-    for (int64_t lane = 0; lane < lanes; ++lane)
-      for (int64_t p = 0; p < pixels; ++p) blocked[p * v + lane] = plain[lane * pixels + p];
-  }
+  convopt_to_blocked(r->from, r->to, r->channels, r->pixels, r->v, first, last);
 }
 
 static void from_blocked(void* context, int64_t first, int64_t last) {
   const struct reorder* r = context;
-  int64_t pixels = r->height * r->width, v = r->v, blocks = (r->channels + v - 1) / v;
-  for (int64_t plane = first; plane < last; ++plane) {
-    int64_t n = plane / blocks, c0 = plane % blocks * v, lanes = r->channels - c0 < v ? r->channels - c0 : v;
-    const float* blocked = r->from + plane * pixels * v;
-    float* plain = r->to + (n * r->channels + c0) * pixels;
-    for (int64_t tile = 0; tile < pixels; tile += kTilePixels) {
-      int64_t end = tile + kTilePixels < pixels ? tile + kTilePixels : pixels;
-      for (int64_t lane = 0; lane < lanes; ++lane)
-        for (int64_t p = tile; p < end; ++p) plain[lane * pixels + p] = blocked[p * v + lane];
-    }
-  }
+  convopt_from_blocked(r->from, r->to, r->channels, r->pixels, r->v, first, last);
 }
 
 /* ---- Model and session ---- */
@@ -511,9 +492,9 @@ static const int64_t* run_step(struct convopt_session* s, const int64_t* step) {
     parallel_for(&s->pool, step[2], run_kernel, &call);
     return step + 4 + 2 * count;
   }
-  struct reorder r = {(const float*)(arena + step[1]), (float*)(arena + step[2]), step[3], step[4], step[5],
-                      step[6], step[7]};
-  int64_t planes = r.batch * ((r.channels + r.v - 1) / r.v);
+  /* from, to, batch, channels, height, width, vector width */
+  struct reorder r = {(const float*)(arena + step[1]), (float*)(arena + step[2]), step[4], step[5] * step[6], step[7]};
+  int64_t planes = step[3] * ((r.channels + r.v - 1) / r.v);
   parallel_for(&s->pool, planes, step[0] == CONVOPT_STEP_TO_BLOCKED ? to_blocked : from_blocked, &r);
   return step + 8;
 }
