@@ -125,7 +125,13 @@ AotResult compileAheadOfTime(const ir::Model& model, const std::map<std::string,
   result.target = selectTarget(options.cpu, options.triple);
   const Target& target = result.target;
   LoweredModel lowered = lowerModel(model, inputShapes, target);
-  ProgramTable table = buildProgramTable(lowered, options.flushDenormals, requiredFeatureMask(target));
+  int64_t featureMask = 0;  // what NAME_model_load checks, and what NAME.json lists
+  std::vector<std::string> featureNames;
+  for (const IsaFeature& feature : isaFeatures(target)) {
+    featureMask |= int64_t(1) << feature.bit;
+    featureNames.push_back(feature.name);
+  }
+  ProgramTable table = buildProgramTable(lowered, options.flushDenormals, featureMask);
   optimizeModule(*lowered.module.module, target);  // as Jit::add: the same kernels
   sealProgramTable(table, fmt::format("{}|{}|{}|{}", target.triple, target.cpu, target.features,
                                       fmt::join(table.kernels, ",")));
@@ -159,7 +165,7 @@ AotResult compileAheadOfTime(const ir::Model& model, const std::map<std::string,
                                   formatName(options.format),
                                   options.embedWeights,
                                   options.flushDenormals,
-                                  requiredFeatureNames(target),
+                                  featureNames,
                                   result.files};
   staging.write(name + ".h", artifactHeader(description, table, target));
   staging.write(name + ".json", artifactJson(description, table, target));

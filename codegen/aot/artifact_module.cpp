@@ -60,18 +60,6 @@ void addTables(llvm::Module& module, const Target& target, const ProgramTable& t
 
 }  // namespace
 
-int64_t requiredFeatureMask(const Target& target) {
-  int64_t mask = 0;
-  for (const IsaFeature& feature : isaFeatures(target)) mask |= int64_t(1) << feature.bit;
-  return mask;
-}
-
-std::vector<std::string> requiredFeatureNames(const Target& target) {
-  std::vector<std::string> names;
-  for (const IsaFeature& feature : isaFeatures(target)) names.push_back(feature.name);
-  return names;
-}
-
 void completeArtifactModule(KernelModule& kernels, const Target& target, const ProgramTable& table,
                             bool embedWeights, const std::string& prefix) {
   llvm::Module& module = *kernels.module;

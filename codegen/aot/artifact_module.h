@@ -12,10 +12,6 @@
 
 namespace convopt::codegen {
 
-// The x86 features (cpu_features.def mask) code for `target` may use; 0 on AArch64.
-int64_t requiredFeatureMask(const Target& target);
-std::vector<std::string> requiredFeatureNames(const Target& target);
-
 // Adds the table, kernel list and (when `embedWeights`) the payload to the
 // already optimised `kernels`, links the runtime and hides all but `prefix`_*.
 void completeArtifactModule(KernelModule& kernels, const Target& target, const ProgramTable& table,

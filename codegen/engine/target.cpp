@@ -81,7 +81,7 @@ Target selectTarget(const std::string& cpu, const std::string& triple) {
 std::vector<IsaFeature> isaFeatures(const Target& target) {
   static constexpr std::pair<int, const char*> kListed[] = {
 #define X(bit, name, leaf, subleaf, reg, pos) {bit, name},
-#include "codegen/aot/runtime/cpu_features.def"
+#include "codegen/engine/cpu_features.def"
 #undef X
   };
   std::vector<IsaFeature> features;

@@ -28,7 +28,7 @@ struct Target {
 Target selectTarget(const std::string& cpu = "", const std::string& triple = "");
 
 struct IsaFeature {
-  int bit;           // in an artifact's feature mask (aot/runtime/cpu_features.def)
+  int bit;           // in an artifact's feature mask (engine/cpu_features.def)
   std::string name;  // LLVM's, e.g. "avx512f"
 };
 // The instruction set extensions code for `target` may use (x86; none listed on AArch64).

@@ -24,12 +24,6 @@ namespace fs = std::filesystem;
 
 fs::path sharedModel(const std::string& name) { return fs::path(CONVOPT_SHARED_MODELS) / name; }
 
-std::vector<std::vector<int64_t>> shapesOf(const std::vector<ir::Tensor>& tensors) {
-  std::vector<std::vector<int64_t>> shapes;
-  for (const ir::Tensor& t : tensors) shapes.push_back(t.dims());
-  return shapes;
-}
-
 bool sameBits(const ir::Tensor& a, const ir::Tensor& b) {
   return a.byteSize() == b.byteSize() && std::memcmp(a.bytes().data(), b.bytes().data(), a.byteSize()) == 0;
 }
@@ -52,7 +46,7 @@ TEST(AotArtifact, EveryFormatAndEmbeddedWeightsComputeWhatTheJitEngineComputesTo
       Artifact artifact = compileModel(dir / "model.onnx", temp / "out", "m", "--no-optimize " + c.args);
       std::string weights = c.weights == "-" ? "-" : (temp / "out" / c.weights).string();
       std::vector<ir::Tensor> outputs =
-          runDriver(artifact, linkDriver(artifact), weights, data.inputs, shapesOf(data.outputs), threads);
+          runDriver(artifact, linkDriver(artifact), weights, data.inputs, dimsOf(data.outputs), threads);
       EXPECT_TRUE(sameBits(outputs.at(0), expected.at(model.graph->outputs()[0]->name())))
           << "'" << c.args << "' at " << threads << " threads differs from JitEngine";
     }
@@ -206,7 +200,7 @@ TEST(AotCompile, AArch64BuildsRunUnderQemuAndMatchTheGoldens) {
     Artifact artifact = compileModel(sharedModel(name) / "model.onnx", temp / "out", "m",
                                      "--target-triple aarch64-linux-gnu --cpu cortex-a76");
     std::vector<ir::Tensor> outputs = runDriver(artifact, linkDriver(artifact), (temp / "out" / "m.weights").string(),
-                                                data.inputs, shapesOf(data.outputs), 2);
+                                                data.inputs, dimsOf(data.outputs), 2);
     runtime::Comparison c = runtime::compareTensors(outputs.at(0), data.outputs.at(0), {});
     EXPECT_TRUE(c.ok) << name << ": " << c.failures << " elements outside tolerance, max abs error " << c.maxAbsError;
   }

@@ -19,12 +19,6 @@ namespace convopt::testing {
 namespace {
 namespace fs = std::filesystem;
 
-std::vector<std::vector<int64_t>> shapesOf(const std::vector<ir::Tensor>& tensors) {
-  std::vector<std::vector<int64_t>> shapes;
-  for (const ir::Tensor& t : tensors) shapes.push_back(t.dims());
-  return shapes;
-}
-
 class AotSharedModel : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(AotSharedModel, ObjectLinkedWithCcMatchesTheGoldensAtOneAndTwoThreads) {
@@ -38,7 +32,7 @@ TEST_P(AotSharedModel, ObjectLinkedWithCcMatchesTheGoldensAtOneAndTwoThreads) {
   fs::path driver = linkDriver(artifact);
   for (int threads : {1, 2}) {
     std::vector<ir::Tensor> outputs =
-        runDriver(artifact, driver, (temp / "out" / "m.weights").string(), data.inputs, shapesOf(data.outputs), threads);
+        runDriver(artifact, driver, (temp / "out" / "m.weights").string(), data.inputs, dimsOf(data.outputs), threads);
     for (size_t i = 0; i < outputs.size(); ++i) {
       runtime::Comparison c = runtime::compareTensors(outputs[i], data.outputs[i], {});
       EXPECT_TRUE(c.ok) << GetParam() << " output " << i << " at " << threads << " threads: " << c.failures

@@ -58,6 +58,12 @@ std::vector<ir::Tensor> runDriver(const Artifact& a, const fs::path& driver, con
   return outputs;
 }
 
+std::vector<std::vector<int64_t>> dimsOf(const std::vector<ir::Tensor>& tensors) {
+  std::vector<std::vector<int64_t>> dims;
+  for (const ir::Tensor& t : tensors) dims.push_back(t.dims());
+  return dims;
+}
+
 bool haveProgram(const std::string& name) {
   return std::system(fmt::format("command -v '{}' >/dev/null 2>&1", name).c_str()) == 0;
 }

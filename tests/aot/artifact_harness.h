@@ -29,6 +29,9 @@ std::vector<ir::Tensor> runDriver(const Artifact& artifact, const std::filesyste
                                   const std::string& weights, const std::vector<ir::Tensor>& inputs,
                                   const std::vector<std::vector<int64_t>>& outputShapes, int threads = 1);
 
+// The dims of each tensor (a data set's outputs: what runDriver reads back).
+std::vector<std::vector<int64_t>> dimsOf(const std::vector<ir::Tensor>& tensors);
+
 // Whether a tool is on PATH.
 bool haveProgram(const std::string& name);
 

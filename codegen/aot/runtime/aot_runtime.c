@@ -88,7 +88,7 @@ static int os_saves(int64_t mask) {
 static int host_supports(int64_t mask) {
 #define X(bit, name, leaf, subleaf, reg, pos) \
   if (((mask >> (bit)) & 1) && !host_has(leaf, subleaf, reg, pos)) return 0;
-#include "cpu_features.def"
+#include "codegen/engine/cpu_features.def"
 #undef X
   return os_saves(mask);
 }

@@ -20,7 +20,7 @@ enum convopt_program_header {
   CONVOPT_P_NUM_OUTPUTS,
   CONVOPT_P_NUM_STEPS,
   CONVOPT_P_MAX_KERNEL_ARGS,
-  CONVOPT_P_REQUIRED_FEATURES, /* mask of cpu_features.def bits */
+  CONVOPT_P_REQUIRED_FEATURES, /* mask of codegen/engine/cpu_features.def bits */
   CONVOPT_P_FLUSH_DENORMALS,   /* kernels run with denormals as zero */
   CONVOPT_P_HEADER_WORDS
 };
