@@ -1,7 +1,8 @@
 # `cmake --install build --prefix P`: the convopt CLI (P/bin), the C++ library
 # (the four static libraries behind one target, convopt::convopt) with its
 # headers under P/include/convopt, a CMake package (find_package(convopt)
-# finds the dependencies too) and the examples (P/share/convopt/examples).
+# finds the dependencies too), libconvopt_fallback.so (for --allow-fallback
+# artifacts) and the examples (P/share/convopt/examples).
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
@@ -11,6 +12,8 @@ set_target_properties(convopt_all PROPERTIES EXPORT_NAME convopt)
 add_library(convopt::convopt ALIAS convopt_all)
 
 install(TARGETS convopt RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+# What artifacts compiled with --allow-fallback link (its header installs with codegen/).
+install(TARGETS convopt_fallback LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
 install(TARGETS convopt_all convopt_codegen convopt_passes convopt_runtime convopt_ir
         EXPORT convoptTargets ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
 foreach(folder ir runtime passes codegen)

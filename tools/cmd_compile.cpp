@@ -4,6 +4,7 @@
 // convopt compile MODEL --emit-llvm FILE | --emit-asm FILE [--node NAME]:
 // the optimised LLVM IR or assembly of the kernels, for inspection.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <chrono>
 #include <filesystem>
@@ -23,6 +24,7 @@
 namespace convopt::tools {
 
 namespace {
+namespace fs = std::filesystem;
 
 struct CompileOptions {
   std::string model;
@@ -32,8 +34,19 @@ struct CompileOptions {
   std::vector<std::string> shapes;
   std::string outputDir, name, passes, linker;
   std::string format = "object";
-  bool optimize = true, embedWeights = false, keepDenormals = false;
+  std::string fallbackLibraryDir;
+  bool optimize = true, embedWeights = false, keepDenormals = false, allowFallback = false;
 };
+
+// Where libconvopt_fallback.so is: beside this convopt, installed
+// (PREFIX/bin -> PREFIX/LIBDIR) or in its build tree (build/tools -> build/lib).
+std::string defaultFallbackLibraryDir() {
+  std::error_code error;
+  fs::path prefix = fs::read_symlink("/proc/self/exe", error).parent_path().parent_path();
+  for (const fs::path& dir : {prefix / CONVOPT_INSTALL_LIBDIR, prefix / "lib"})
+    if (!error && fs::exists(dir / "libconvopt_fallback.so")) return dir.string();
+  return "";
+}
 
 // "-" is standard output; a file is written whole or not at all.
 void writeText(const std::string& path, const std::string& text) {
@@ -80,7 +93,9 @@ void compileAheadOfTime(const CompileOptions& o, ir::Model& model) {
                               o.cpu,
                               !o.keepDenormals,
                               o.linker,
-                              o.model};
+                              o.model,
+                              o.allowFallback,
+                              o.fallbackLibraryDir.empty() ? defaultFallbackLibraryDir() : o.fallbackLibraryDir};
   codegen::AotResult result = codegen::compileAheadOfTime(model, shapes, options);
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   fmt::print("compiled for {} ({}): {} kernels, {} steps; arena {:.2f} MiB, weights {:.2f} MiB, code {:.1f} KiB; "
@@ -88,6 +103,10 @@ void compileAheadOfTime(const CompileOptions& o, ir::Model& model) {
              result.target.triple, result.target.cpu, result.kernels, result.steps, result.arenaBytes / 1048576.0,
              result.weightsBytes / 1048576.0, result.codeBytes / 1024.0, seconds);
   for (const std::string& file : result.files) fmt::print("  {}\n", (std::filesystem::path(o.outputDir) / file).string());
+  if (!result.fallbackNodes.empty())
+    fmt::print("{} node(s) run in libconvopt_fallback ({}): link the program with {}-lconvopt_fallback\n",
+               result.fallbackNodes.size(), fmt::join(result.fallbackNodes, ", "),
+               options.fallbackLibraryDir.empty() ? "" : "-L" + options.fallbackLibraryDir + " ");
 }
 
 void compile(const CompileOptions& o) {
@@ -130,6 +149,12 @@ void registerCompileCommand(CLI::App& app) {
   cmd->add_option("--linker", o->linker,
                   "--format shared: the C compiler that links libNAME.so (default: cc; aarch64-linux-gnu-gcc "
                   "for AArch64 on an x86-64 host)");
+  cmd->add_flag("--allow-fallback", o->allowFallback,
+                "Run nodes that have no generated kernel with the reference interpreter in libconvopt_fallback, "
+                "which the program then links (default: such a node fails the compile, named)");
+  cmd->add_option("--fallback-library-dir", o->fallbackLibraryDir,
+                  "--allow-fallback --format shared: where libconvopt_fallback.so is (default: the lib folder "
+                  "beside this convopt)");
   cmd->add_option("--emit-llvm", o->emitLlvm, "Write the kernels' optimised LLVM IR there ('-': stdout)");
   cmd->add_option("--emit-asm", o->emitAsm, "Write the kernels' assembly there ('-': stdout)");
   cmd->add_option("--node", o->node, "With --emit-*: only the kernels of this node (name, or label such as Conv(y))");

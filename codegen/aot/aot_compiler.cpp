@@ -131,7 +131,7 @@ AotResult compileAheadOfTime(const ir::Model& model, const std::map<std::string,
     featureMask |= int64_t(1) << feature.bit;
     featureNames.push_back(feature.name);
   }
-  ProgramTable table = buildProgramTable(lowered, options.flushDenormals, featureMask);
+  ProgramTable table = buildProgramTable(lowered, {options.flushDenormals, featureMask, options.allowFallback});
   optimizeModule(*lowered.module.module, target);  // as Jit::add: the same kernels
   sealProgramTable(table, fmt::format("{}|{}|{}|{}", target.triple, target.cpu, target.features,
                                       fmt::join(table.kernels, ",")));
@@ -147,7 +147,14 @@ AotResult compileAheadOfTime(const ir::Model& model, const std::map<std::string,
     staging.write(name + ".o", object);
     code = "lib" + name + ".so";
     std::string linker = options.linker.empty() ? defaultLinker(target) : options.linker;
-    run({linker, "-shared", "-o", staging.file(code).string(), staging.file(name + ".o").string(), "-lm", "-lpthread"});
+    std::vector<std::string> command{linker, "-shared", "-Wl,-soname," + code, "-o", staging.file(code).string(),
+                                     staging.file(name + ".o").string()};
+    if (!table.fallbackModels.empty()) {  // found on the loader's path or beside libNAME.so
+      if (!options.fallbackLibraryDir.empty()) command.push_back("-L" + options.fallbackLibraryDir);
+      command.insert(command.end(), {"-lconvopt_fallback", "-Wl,-rpath,$ORIGIN"});
+    }
+    command.insert(command.end(), {"-lm", "-lpthread"});
+    run(command);
   } else {
     staging.write(code, object);
   }
@@ -175,6 +182,7 @@ AotResult compileAheadOfTime(const ir::Model& model, const std::map<std::string,
   result.codeBytes = fs::file_size(fs::path(options.outputDir) / code);
   result.kernels = table.kernels.size();
   result.steps = size_t(table.words[CONVOPT_P_NUM_STEPS]);
+  result.fallbackNodes = table.fallbackNodes;
   return result;
 }
 

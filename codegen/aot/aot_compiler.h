@@ -24,6 +24,10 @@ struct AotOptions {
   bool flushDenormals = true;
   std::string linker;       // --format shared: the C compiler that links (default cc, or TRIPLE-gcc)
   std::string sourcePath;   // for the header and NAME.json
+  // Nodes without a kernel run in libconvopt_fallback (the reference
+  // interpreter), which the program then links; else they fail the compile.
+  bool allowFallback = false;
+  std::string fallbackLibraryDir;  // where --format shared finds libconvopt_fallback.so
 };
 
 struct AotResult {
@@ -31,6 +35,7 @@ struct AotResult {
   std::vector<std::string> files;  // written, in DIR
   size_t arenaBytes = 0, weightsBytes = 0, codeBytes = 0;
   size_t kernels = 0, steps = 0;
+  std::vector<std::string> fallbackNodes;  // run by libconvopt_fallback
 };
 
 // Throws InputError (bad model, name, target or directory) and leaves nothing

@@ -31,6 +31,16 @@ std::string cString(const std::string& text) {
   return out + "\"";
 }
 
+// `text` safe inside a C block comment: no "*/", no line breaks.
+std::string commentText(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '/' && !out.empty() && out.back() == '*') out += ' ';
+    out += static_cast<unsigned char>(c) < 0x20 ? ' ' : c;
+  }
+  return out;
+}
+
 std::string tensorDefines(const std::string& macro, const char* role, const std::vector<ArtifactTensor>& tensors) {
   std::string text;
   std::vector<int64_t> elements;
@@ -49,6 +59,16 @@ constexpr const char* kStatusNames[] = {
     CONVOPT_STATUS_LIST(X)
 #undef X
 };
+
+// Which nodes libconvopt_fallback runs, and so what the program must link.
+std::string fallbackNote(const ProgramTable& table) {
+  if (table.fallbackNodes.empty()) return "";
+  return fmt::format(
+      "\n * - Compiled with --allow-fallback: {} node(s) without a kernel run in\n"
+      " *   libconvopt_fallback (the reference interpreter): link the program with\n"
+      " *   -lconvopt_fallback (`cmake --install` puts it in PREFIX/lib). Its nodes:\n *   {}.",
+      table.fallbackNodes.size(), commentText(fmt::format("{}", fmt::join(table.fallbackNodes, ", "))));
+}
 
 }  // namespace
 
@@ -73,7 +93,7 @@ std::string artifactHeader(const ArtifactDescription& d, const ProgramTable& tab
  *   row-major (NCHW for 4-D tensors), of the element counts below.
  * - Every function returns a status ({m}_OK is 0) and never aborts;
  *   {n}_status_string says what a status means.
- * - Tensors are float32; dims, batch included, are fixed at compile time. */
+ * - Tensors are float32; dims, batch included, are fixed at compile time.{fallback} */
 #ifndef {m}_H
 #define {m}_H
 #include <stddef.h>
@@ -86,6 +106,7 @@ extern "C" {{
 #define {m}_NUM_OUTPUTS {outputs}
 {input_defines}{output_defines}#define {m}_ARENA_BYTES {arena}
 #define {m}_WEIGHTS_BYTES {weights}
+#define {m}_NUM_FALLBACK_NODES {num_fallbacks}
 {statuses}
 typedef struct {n}_model {n}_model;     /* code + weights, immutable, shared by sessions */
 typedef struct {n}_session {n}_session; /* one arena and thread pool; one run at a time */
@@ -105,14 +126,15 @@ const char* {n}_status_string(int status);
 #endif
 )",
                      fmt::arg("n", n), fmt::arg("m", m), fmt::arg("version", CONVOPT_VERSION),
-                     fmt::arg("source", d.sourceModel), fmt::arg("hash", d.sourceHash),
+                     fmt::arg("source", commentText(d.sourceModel)), fmt::arg("hash", d.sourceHash),
                      fmt::arg("triple", target.triple), fmt::arg("cpu", target.cpu),
                      fmt::arg("inputs", table.inputs.size()), fmt::arg("outputs", table.outputs.size()),
                      fmt::arg("input_defines", tensorDefines(m, "INPUT", table.inputs)),
                      fmt::arg("output_defines", tensorDefines(m, "OUTPUT", table.outputs)),
                      fmt::arg("arena", table.words[CONVOPT_P_ARENA_BYTES]),
                      fmt::arg("weights", sizeof(convopt_weights_header) + table.payload.size()),
-                     fmt::arg("statuses", statuses));
+                     fmt::arg("statuses", statuses), fmt::arg("num_fallbacks", table.fallbackNodes.size()),
+                     fmt::arg("fallback", fallbackNote(table)));
 }
 
 std::string artifactJson(const ArtifactDescription& d, const ProgramTable& table, const Target& target) {
@@ -142,6 +164,9 @@ std::string artifactJson(const ArtifactDescription& d, const ProgramTable& table
       {"flush_denormals", d.flushDenormals},
       {"kernels", table.kernels.size()},
       {"steps", table.words[CONVOPT_P_NUM_STEPS]},
+      {"fallback_nodes", table.fallbackNodes},
+      {"link_libraries", table.fallbackNodes.empty() ? std::vector<std::string>{"m", "pthread"}
+                                                     : std::vector<std::string>{"convopt_fallback", "m", "pthread"}},
   };
   return json.dump(2) + "\n";
 }

@@ -33,6 +33,34 @@ llvm::GlobalVariable* addConstant(llvm::Module& module, const std::string& name,
   return global;
 }
 
+llvm::Constant* bytesConstant(llvm::LLVMContext& context, llvm::StringRef bytes) {
+  return llvm::ConstantDataArray::getRaw(bytes, bytes.size(), llvm::Type::getInt8Ty(context));
+}
+
+// The nodes libconvopt_fallback runs: their one-node models, and the library's
+// functions (fallback/convopt_fallback.h), referenced only when there are any,
+// so that only such artifacts need the library at link time.
+void addFallbacks(llvm::Module& module, const ProgramTable& table) {
+  llvm::LLVMContext& context = module.getContext();
+  auto* pointer = llvm::PointerType::getUnqual(context);
+  std::vector<llvm::Constant*> models, functions;
+  std::vector<uint64_t> sizes;
+  for (size_t i = 0; i < table.fallbackModels.size(); ++i) {
+    const std::string& bytes = table.fallbackModels[i];
+    models.push_back(addConstant(module, "convopt_fallback_model_" + std::to_string(i), bytesConstant(context, bytes), 8));
+    sizes.push_back(bytes.size());
+  }
+  auto* declared = llvm::FunctionType::get(llvm::Type::getVoidTy(context), false);  // only their addresses are taken
+  for (const char* name : {"convopt_fallback_load", "convopt_fallback_run", "convopt_fallback_free"})
+    functions.push_back(table.fallbackModels.empty()
+                            ? static_cast<llvm::Constant*>(llvm::ConstantPointerNull::get(pointer))
+                            : llvm::cast<llvm::Constant>(module.getOrInsertFunction(name, declared).getCallee()));
+  addConstant(module, "convopt_fallback_models", llvm::ConstantArray::get(llvm::ArrayType::get(pointer, models.size()), models), 8);
+  addConstant(module, "convopt_fallback_model_bytes", llvm::ConstantDataArray::get(context, sizes), 8);
+  addConstant(module, "convopt_fallback_functions",
+              llvm::ConstantArray::get(llvm::ArrayType::get(pointer, functions.size()), functions), 8);
+}
+
 void addTables(llvm::Module& module, const Target& target, const ProgramTable& table, bool embedWeights) {
   llvm::LLVMContext& context = module.getContext();
   std::vector<uint64_t> words(table.words.begin(), table.words.end());
@@ -50,10 +78,7 @@ void addTables(llvm::Module& module, const Target& target, const ProgramTable& t
   if (embedWeights) image.insert(image.end(), table.payload.begin(), table.payload.end());
   else reinterpret_cast<convopt_weights_header*>(image.data())->payload_bytes = 0;  // "none embedded"
   llvm::GlobalVariable* weights = addConstant(
-      module, "convopt_embedded_weights",
-      llvm::ConstantDataArray::getRaw(llvm::StringRef(reinterpret_cast<const char*>(image.data()), image.size()),
-                                      image.size(), llvm::Type::getInt8Ty(context)),
-      CONVOPT_ALIGNMENT);
+      module, "convopt_embedded_weights", bytesConstant(context, llvm::StringRef(reinterpret_cast<const char*>(image.data()), image.size())), CONVOPT_ALIGNMENT);
   // Weights past 2 GB of code must not be reached by 32-bit relocations.
   if (embedWeights && llvm::Triple(target.triple).isX86()) weights->setCodeModel(llvm::CodeModel::Large);
 }
@@ -64,6 +89,7 @@ void completeArtifactModule(KernelModule& kernels, const Target& target, const P
                             bool embedWeights, const std::string& prefix) {
   llvm::Module& module = *kernels.module;
   addTables(module, target, table, embedWeights);
+  addFallbacks(module, table);
   std::unique_ptr<llvm::Module> runtime = runtimeModule(*kernels.context, target);
   runtime->setTargetTriple(module.getTargetTriple());
   runtime->setDataLayout(module.getDataLayout());

@@ -3,6 +3,7 @@
 #include <cstring>
 #include <numeric>
 
+#include "codegen/aot/fallback_model.h"
 #include "codegen/aot/runtime/artifact_format.h"
 #include "ir/error.h"
 #include "ir/int_math.h"
@@ -17,10 +18,10 @@ namespace {
 
 class TableBuilder {
  public:
-  TableBuilder(const LoweredModel& lowered, ProgramTable& table)
-      : lowered_(lowered), program_(lowered.program), table_(table) {}
+  TableBuilder(const LoweredModel& lowered, const TableOptions& options, ProgramTable& table)
+      : lowered_(lowered), program_(lowered.program), options_(options), table_(table) {}
 
-  void build(bool flushDenormals, int64_t requiredFeatures);
+  void build();
 
  private:
   int64_t slotOffset(int slot) const { return int64_t(program_.slots.at(slot).offset); }
@@ -28,10 +29,13 @@ class TableBuilder {
   ArtifactTensor tensorOf(const ir::Value* value, const char* role) const;
   void addOutput(const ir::Value* value, std::vector<int64_t>& words);
   void addStep(const Step& step, std::vector<int64_t>& words);
+  void addFallbackStep(const ir::Node& node, std::vector<int64_t>& words);
+  int64_t plainOffset(const ir::Node& node, const ir::Value* value) const;
   std::string fallbackReason(const std::string& label) const;
 
   const LoweredModel& lowered_;
   const Program& program_;
+  const TableOptions& options_;
   ProgramTable& table_;
   std::vector<int64_t> constantWords_;  // per constant: payload offset, bytes
   std::map<std::string, int64_t> kernelIndex_;
@@ -92,11 +96,35 @@ void TableBuilder::addStep(const Step& step, std::vector<int64_t>& words) {
                                  step.shape.height, step.shape.width, step.shape.vectorWidth});
       return;
     case Step::Kind::Fallback:
+      if (options_.allowFallback) return addFallbackStep(*step.node, words);
       throwInputError(
-          "node {} ({}) has no generated kernel, and compiled artifacts run generated kernels only ({}); "
-          "`convopt run --explain` lists every fallback",
+          "node {} ({}) has no generated kernel ({}): compiled artifacts run generated kernels only, unless "
+          "--allow-fallback links libconvopt_fallback to run it; `convopt run --explain` lists every fallback",
           step.node->label(), step.node->opType, fallbackReason(step.node->label()));
   }
+}
+
+int64_t TableBuilder::plainOffset(const ir::Node& node, const ir::Value* value) const {
+  auto it = program_.storage.find(value);
+  if (it == program_.storage.end() || it->second.plain < 0)
+    throwInputError("node {} ({}) runs in libconvopt_fallback, which needs '{}' to have a shape known at compile time",
+                    node.label(), node.opType, value->name());
+  return slotOffset(it->second.plain);
+}
+
+void TableBuilder::addFallbackStep(const ir::Node& node, std::vector<int64_t>& words) {
+  FallbackModel model = makeFallbackModel(lowered_.model, node, [this](const ir::Value* value) -> const ir::Tensor* {
+    if (value->initializer()) return value->initializer();
+    auto it = program_.storage.find(value);
+    return it == program_.storage.end() ? nullptr : it->second.constant;
+  });
+  words.insert(words.end(), {CONVOPT_STEP_FALLBACK, int64_t(table_.fallbackModels.size()), int64_t(model.inputs.size())});
+  for (const ir::Value* input : model.inputs) words.push_back(plainOffset(node, input));
+  words.push_back(int64_t(model.outputs.size()));
+  for (const ir::Value* output : model.outputs) words.push_back(plainOffset(node, output));
+  maxArgs_ = std::max(maxArgs_, int64_t(model.inputs.size() + model.outputs.size()));
+  table_.fallbackNodes.push_back(node.label());
+  table_.fallbackModels.push_back(std::move(model.bytes));
 }
 
 std::string TableBuilder::fallbackReason(const std::string& label) const {
@@ -105,7 +133,7 @@ std::string TableBuilder::fallbackReason(const std::string& label) const {
   return "no generator";
 }
 
-void TableBuilder::build(bool flushDenormals, int64_t requiredFeatures) {
+void TableBuilder::build() {
   for (const runtime::AlignedFloats& constant : program_.constants)  // kernel constants keep their index
     addPayload(constant.data(), constant.size() * sizeof(float));
   std::vector<int64_t> inputs, outputs, steps;
@@ -130,8 +158,9 @@ void TableBuilder::build(bool flushDenormals, int64_t requiredFeatures) {
   w[CONVOPT_P_NUM_OUTPUTS] = int64_t(table_.outputs.size());
   w[CONVOPT_P_NUM_STEPS] = int64_t(program_.steps.size());
   w[CONVOPT_P_MAX_KERNEL_ARGS] = maxArgs_;
-  w[CONVOPT_P_REQUIRED_FEATURES] = requiredFeatures;
-  w[CONVOPT_P_FLUSH_DENORMALS] = flushDenormals;
+  w[CONVOPT_P_REQUIRED_FEATURES] = options_.requiredFeatures;
+  w[CONVOPT_P_FLUSH_DENORMALS] = options_.flushDenormals;
+  w[CONVOPT_P_NUM_FALLBACKS] = int64_t(table_.fallbackModels.size());
   for (const auto* section : {&constantWords_, &inputs, &outputs, &steps}) w.insert(w.end(), section->begin(), section->end());
 }
 
@@ -143,9 +172,9 @@ uint64_t hashBytes(const void* data, size_t bytes, uint64_t hash) {
 
 }  // namespace
 
-ProgramTable buildProgramTable(const LoweredModel& lowered, bool flushDenormals, int64_t requiredFeatures) {
+ProgramTable buildProgramTable(const LoweredModel& lowered, const TableOptions& options) {
   ProgramTable table;
-  TableBuilder(lowered, table).build(flushDenormals, requiredFeatures);
+  TableBuilder(lowered, options, table).build();
   return table;
 }
 
@@ -153,6 +182,7 @@ void sealProgramTable(ProgramTable& table, const std::string& codeIdentity) {
   table.words[CONVOPT_P_CODE_HASH] = 0;
   uint64_t hash = hashBytes(table.words.data(), table.words.size() * sizeof(int64_t), CONVOPT_HASH_SEED);
   hash = hashBytes(&table.payloadHash, sizeof table.payloadHash, hash);
+  for (const std::string& model : table.fallbackModels) hash = hashBytes(model.data(), model.size(), hash);
   hash = hashBytes(codeIdentity.data(), codeIdentity.size(), hash);
   table.words[CONVOPT_P_CODE_HASH] = int64_t(hash);
 }

@@ -23,18 +23,29 @@ struct ProgramTable {
   std::vector<unsigned char> payload;   // constants, each at a CONVOPT_ALIGNMENT offset; whole 8-byte words
   std::vector<ArtifactTensor> inputs, outputs;
   uint64_t payloadHash = 0;
+  // --allow-fallback: per node run by libconvopt_fallback, its label and its
+  // one-node model (fallback_model.h), by the index fallback steps use.
+  std::vector<std::string> fallbackNodes, fallbackModels;
 };
 
-// Throws InputError naming the node or tensor when the model cannot run
-// without the reference interpreter (a fallback node, a dynamic shape, a
-// tensor that is not float32).
-ProgramTable buildProgramTable(const LoweredModel& lowered, bool flushDenormals, int64_t requiredFeatures);
+struct TableOptions {
+  bool flushDenormals = true;
+  int64_t requiredFeatures = 0;  // mask of cpu_features.def bits
+  bool allowFallback = false;    // nodes without a kernel run in libconvopt_fallback
+};
+
+// Throws InputError naming the node or tensor when the model cannot run as an
+// artifact: a node without a kernel (unless allowed to fall back, and then
+// one the fallback library cannot run alone), a dynamic shape, an input or
+// output that is not float32.
+ProgramTable buildProgramTable(const LoweredModel& lowered, const TableOptions& options);
 
 // The weights header (magic, format, byte order, hashes) for `table`.
 std::vector<unsigned char> weightsHeader(const ProgramTable& table);
 
-// Sets the code hash: of the table, the payload and `codeIdentity` (the target
-// and kernel names), so weights from another compile are refused at load.
+// Sets the code hash: of the table, the payload, the fallback models and
+// `codeIdentity` (the target and kernel names), so weights from another
+// compile are refused at load.
 void sealProgramTable(ProgramTable& table, const std::string& codeIdentity);
 
 }  // namespace convopt::codegen

@@ -69,8 +69,8 @@ int main(int argc, char** argv) {
   }
   const char* weights = strcmp(argv[1], "-") == 0 ? NULL : argv[1];
   int threads = 1, runs = 1, num_in = 0, num_out = 0;
-  const char* in_paths[DEF(_NUM_INPUTS) + 1];
-  const char* out_paths[DEF(_NUM_OUTPUTS) + 1];
+  const char* in_paths[DEF(_NUM_INPUTS) + 1] = {0};
+  const char* out_paths[DEF(_NUM_OUTPUTS) + 1] = {0};
   for (int i = 2; i + 1 < argc; i += 2) {
     if (strcmp(argv[i], "--threads") == 0) threads = atoi(argv[i + 1]);
     else if (strcmp(argv[i], "--runs") == 0) runs = atoi(argv[i + 1]);

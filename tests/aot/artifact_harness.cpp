@@ -4,7 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
-
+#include <nlohmann/json.hpp>
 
 namespace convopt::testing {
 namespace fs = std::filesystem;
@@ -16,6 +16,15 @@ Artifact compileModel(const fs::path& model, const fs::path& dir, const std::str
   Artifact artifact{dir, name, name + ".o", args.find("aarch64") != std::string::npos};
   if (args.find("--format static") != std::string::npos) artifact.code = "lib" + name + ".a";
   if (args.find("--format shared") != std::string::npos) artifact.code = "lib" + name + ".so";
+  if (result.exitCode != 0) return artifact;
+  nlohmann::json description = nlohmann::json::parse(readFile(dir / (name + ".json")));
+  for (const std::string& library : description.at("link_libraries")) {
+    if (library != "convopt_fallback") continue;
+    if (artifact.code.ends_with(".so"))  // deployed beside it: libNAME.so looks in its own folder ($ORIGIN)
+      fs::copy_file(fs::path(CONVOPT_FALLBACK_LIBRARY_DIR) / "libconvopt_fallback.so.1", dir / "libconvopt_fallback.so.1");
+    else
+      artifact.libraries = fmt::format("-L'{0}' -lconvopt_fallback -Wl,-rpath,'{0}'", CONVOPT_FALLBACK_LIBRARY_DIR);
+  }
   return artifact;
 }
 
@@ -26,9 +35,9 @@ fs::path linkDriver(const Artifact& a) {
   std::string rpath = a.code.ends_with(".so") ? fmt::format("-Wl,-rpath,'{}'", a.dir.string()) : "";
   RunResult result = runCommand(
       fmt::format("{} -std=c99 -O2 -Wall -Wextra -Werror -I'{}' -DMODEL={} -DMODEL_UPPER={} '{}/examples/c/run_model.c' "
-                  "'{}' {} -lm -lpthread {} -o '{}'",
+                  "'{}' {} {} -lm -lpthread {} -o '{}'",
                   a.aarch64 ? "aarch64-linux-gnu-gcc" : "cc", a.dir.string(), a.name, upper, CONVOPT_SOURCE_DIR,
-                  (a.dir / a.code).string(), rpath, a.aarch64 ? "-static" : "", driver.string()),
+                  (a.dir / a.code).string(), rpath, a.libraries, a.aarch64 ? "-static" : "", driver.string()),
       a.dir.parent_path());
   EXPECT_EQ(result.exitCode, 0) << result.stderrText;
   return driver;

@@ -16,9 +16,11 @@ struct Artifact {
   std::string name;
   std::string code;  // NAME.o, libNAME.a or libNAME.so
   bool aarch64 = false;
+  std::string libraries;  // linker arguments beyond libm and pthreads (NAME.json's link_libraries)
 };
 
-// `convopt compile MODEL -o DIR --name NAME ARGS`; fails the test on a non-zero exit.
+// `convopt compile MODEL -o DIR --name NAME ARGS`; fails the test on a non-zero
+// exit. An artifact that needs libconvopt_fallback links the build tree's.
 Artifact compileModel(const std::filesystem::path& model, const std::filesystem::path& dir, const std::string& name,
                       const std::string& args = "");
 // Links run_model.c against the artifact; returns the executable.

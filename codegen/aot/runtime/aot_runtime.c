@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "artifact_format.h"
+#include "codegen/aot/fallback/convopt_fallback.h"
 #include "runtime/blocked_reorder.h"
 
 #define API __attribute__((visibility("default")))
@@ -57,6 +58,16 @@ typedef void (*convopt_kernel)(float* const* buffers, int64_t begin, int64_t end
 extern const int64_t convopt_program[];
 extern const convopt_kernel convopt_kernels[];
 extern const unsigned char convopt_embedded_weights[]; /* header + payload, or an empty header */
+/* --allow-fallback: one-node models libconvopt_fallback runs, and its functions
+ * (codegen/aot/fallback/convopt_fallback.h; all null when there are none). */
+extern const unsigned char* const convopt_fallback_models[];
+extern const int64_t convopt_fallback_model_bytes[];
+struct fallback_functions {
+  __typeof__(convopt_fallback_load)* load;
+  __typeof__(convopt_fallback_run)* run;
+  __typeof__(convopt_fallback_free)* free_node;
+};
+extern const struct fallback_functions convopt_fallback_functions;
 
 /* ---- CPU features ---- */
 #if defined(__x86_64__)
@@ -314,6 +325,7 @@ static void from_blocked(void* context, int64_t first, int64_t last) {
 struct convopt_model {
   unsigned char* owned; /* the loaded weights, or 0 when embedded */
   float** constants;    /* per constant, into the payload */
+  convopt_fallback_node** fallbacks; /* per fallback node, loaded by libconvopt_fallback */
 };
 
 struct convopt_session {
@@ -361,8 +373,24 @@ static int adopt_weights(struct convopt_model* model, const unsigned char* image
   return CONVOPT_OK;
 }
 
+static int load_fallbacks(struct convopt_model* model) {
+  int64_t count = convopt_program[CONVOPT_P_NUM_FALLBACKS];
+  if (count == 0) return CONVOPT_OK;
+  model->fallbacks = aligned_alloc_(sizeof(convopt_fallback_node*) * (size_t)count);
+  if (!model->fallbacks) return CONVOPT_OUT_OF_MEMORY;
+  memset(model->fallbacks, 0, sizeof(convopt_fallback_node*) * (size_t)count);
+  for (int64_t i = 0; i < count; ++i)
+    if (convopt_fallback_functions.load(CONVOPT_FALLBACK_ABI_VERSION, convopt_fallback_models[i],
+                                        (size_t)convopt_fallback_model_bytes[i], &model->fallbacks[i]) != 0)
+      return CONVOPT_FALLBACK_FAILED;
+  return CONVOPT_OK;
+}
+
 API void convopt_api_model_free(struct convopt_model* model) {
   if (!model) return;
+  for (int64_t i = 0; model->fallbacks && i < convopt_program[CONVOPT_P_NUM_FALLBACKS]; ++i)
+    if (model->fallbacks[i]) convopt_fallback_functions.free_node(model->fallbacks[i]);
+  free(model->fallbacks);
   free(model->owned);
   free(model->constants);
   free(model);
@@ -379,8 +407,9 @@ static int make_model(unsigned char* owned, const unsigned char* image, uint64_t
     free(owned);
     return CONVOPT_OUT_OF_MEMORY;
   }
-  model->owned = owned, model->constants = 0;
+  model->owned = owned, model->constants = 0, model->fallbacks = 0;
   int status = adopt_weights(model, image, bytes);
+  if (status == CONVOPT_OK) status = load_fallbacks(model);
   if (status != CONVOPT_OK) {
     convopt_api_model_free(model);
     return status;
@@ -478,9 +507,21 @@ static void run_kernel(void* context, int64_t begin, int64_t end) {
   if (call->flush) restore_fp_mode(saved);
 }
 
-/* Runs the steps from `step`; returns the word after them. */
+/* A fallback step: fallback index, input count, input offsets, output count, output offsets. */
+static const int64_t* run_fallback(struct convopt_session* s, const int64_t* step) {
+  int64_t inputs = step[2], outputs = step[3 + inputs];
+  void** buffers = (void**)s->buffers;
+  for (int64_t i = 0; i < inputs; ++i) buffers[i] = s->arena + step[3 + i];
+  for (int64_t i = 0; i < outputs; ++i) buffers[inputs + i] = s->arena + step[4 + inputs + i];
+  if (convopt_fallback_functions.run(s->model->fallbacks[step[1]], (const void* const*)buffers, buffers + inputs) != 0)
+    return 0;
+  return step + 4 + inputs + outputs;
+}
+
+/* Runs the step at `step`; returns the word after it, or 0 when it failed. */
 static const int64_t* run_step(struct convopt_session* s, const int64_t* step) {
   unsigned char* arena = s->arena;
+  if (step[0] == CONVOPT_STEP_FALLBACK) return run_fallback(s, step);
   if (step[0] == CONVOPT_STEP_KERNEL) {
     int64_t count = step[3];
     for (int64_t i = 0; i < count; ++i) {
@@ -509,7 +550,8 @@ API int convopt_api_run(struct convopt_session* s, const float* const* inputs, f
   const int64_t* in = INPUTS;
   for (int64_t i = 0; i < num_inputs; ++i) memcpy(s->arena + in[2 * i], inputs[i], (size_t)in[2 * i + 1]);
   const int64_t* step = STEPS;
-  for (int64_t i = 0; i < convopt_program[CONVOPT_P_NUM_STEPS]; ++i) step = run_step(s, step);
+  for (int64_t i = 0; i < convopt_program[CONVOPT_P_NUM_STEPS]; ++i)
+    if (!(step = run_step(s, step))) return CONVOPT_FALLBACK_FAILED;
   const int64_t* out = OUTPUTS;
   for (int64_t i = 0; i < num_outputs; ++i) {
     const void* from = out[3 * i] == CONVOPT_ARENA ? (const void*)(s->arena + out[3 * i + 1])

@@ -19,16 +19,18 @@ enum convopt_program_header {
   CONVOPT_P_NUM_INPUTS,
   CONVOPT_P_NUM_OUTPUTS,
   CONVOPT_P_NUM_STEPS,
-  CONVOPT_P_MAX_KERNEL_ARGS,
+  CONVOPT_P_MAX_KERNEL_ARGS,   /* the most buffers a kernel or fallback step passes */
   CONVOPT_P_REQUIRED_FEATURES, /* mask of codegen/engine/cpu_features.def bits */
   CONVOPT_P_FLUSH_DENORMALS,   /* kernels run with denormals as zero */
+  CONVOPT_P_NUM_FALLBACKS,     /* nodes run by libconvopt_fallback (--allow-fallback) */
   CONVOPT_P_HEADER_WORDS
 };
 
 enum convopt_step_kind {
   CONVOPT_STEP_KERNEL = 0,    /* kernel index, units, argument count, then per argument (source, offset) */
   CONVOPT_STEP_TO_BLOCKED = 1, /* from offset, to offset, batch, channels, height, width, vector width */
-  CONVOPT_STEP_FROM_BLOCKED = 2
+  CONVOPT_STEP_FROM_BLOCKED = 2,
+  CONVOPT_STEP_FALLBACK = 3 /* fallback index, input count, input offsets, output count, output offsets (arena) */
 };
 
 enum convopt_buffer_source {
@@ -36,7 +38,7 @@ enum convopt_buffer_source {
   CONVOPT_CONSTANT = 1  /* a constant's index */
 };
 
-#define CONVOPT_FORMAT_VERSION 1
+#define CONVOPT_FORMAT_VERSION 2
 #define CONVOPT_WEIGHTS_MAGIC "CVOPTWTS"
 #define CONVOPT_BYTE_ORDER_MARK 0x01020304u
 #define CONVOPT_ALIGNMENT 64 /* of the payload, each constant and the arena */
@@ -70,7 +72,8 @@ static inline uint64_t convopt_hash_words(const uint64_t* words, uint64_t count,
   X(NO_EMBEDDED_WEIGHTS, 5, "the model was compiled without --embed-weights: give the weights file's path") \
   X(CPU_UNSUPPORTED, 6, "this CPU lacks an instruction set extension the model was compiled for") \
   X(OUT_OF_MEMORY, 7, "out of memory")                                                             \
-  X(THREADS_FAILED, 8, "cannot start the session's threads")
+  X(THREADS_FAILED, 8, "cannot start the session's threads")                                      \
+  X(FALLBACK_FAILED, 9, "libconvopt_fallback could not load or run a node compiled without a kernel (--allow-fallback)")
 
 enum convopt_status {
 #define X(name, value, text) CONVOPT_##name = value,

@@ -1,0 +1,74 @@
+#include "codegen/aot/fallback_model.h"
+
+#include <onnx/onnx_pb.h>
+
+#include "ir/error.h"
+#include "ir/onnx_io.h"
+#include "runtime/reference/interpreter.h"
+
+namespace convopt::codegen {
+namespace {
+
+void checkRunsAlone(const ir::Node& node) {
+  std::string op = node.domain.empty() ? node.opType : node.domain + "::" + node.opType;
+  if (!runtime::referenceSupports(node.domain, node.opType))
+    throwInputError("node {} ({}) has no generated kernel and no reference implementation: "
+                    "neither a compiled artifact nor --allow-fallback can run it",
+                    node.label(), op);
+  if (!node.implicitInputs().empty())
+    throwInputError("node {} ({}) reads '{}' from the enclosing graph through a subgraph: --allow-fallback runs "
+                    "single nodes only",
+                    node.label(), op, node.implicitInputs().front()->name());
+}
+
+void checkFixed(const ir::Node& node, const ir::Value* value) {
+  if (!value->type.hasStaticShape() || ir::elementSize(value->type.dtype) == 0)
+    throwInputError("node {} ({}) runs in libconvopt_fallback, which needs '{}' to have a fixed shape and a numeric "
+                    "type; fix the inputs' dims with --input-shape",
+                    node.label(), node.opType, value->name());
+}
+
+}  // namespace
+
+FallbackModel makeFallbackModel(const ir::Model& model, const ir::Node& node,
+                                const std::function<const ir::Tensor*(const ir::Value*)>& constantOf) {
+  checkRunsAlone(node);
+  ir::Model alone;
+  alone.irVersion = model.irVersion;
+  alone.opsets = model.opsets;
+  alone.producerName = "convopt --allow-fallback";
+  ir::Graph& graph = *alone.graph;
+  graph.name = node.label();
+  graph.initializerInputsAreConstant = model.graph->initializerInputsAreConstant;
+  FallbackModel result;
+  std::vector<ir::Value*> inputs;
+  for (const ir::Value* input : node.inputs()) {
+    if (!input) {
+      inputs.push_back(nullptr);
+    } else if (ir::Value* known = graph.findValue(input->name())) {
+      inputs.push_back(known);
+    } else if (const ir::Tensor* constant = constantOf(input)) {
+      ir::Tensor copy = *constant;
+      copy.name = input->name();
+      inputs.push_back(graph.addInitializer(std::move(copy)));
+    } else {
+      checkFixed(node, input);
+      inputs.push_back(graph.addInput(input->name(), input->type));
+      result.inputs.push_back(input);
+    }
+  }
+  std::vector<std::string> outputNames;
+  for (const ir::Value* output : node.outputs()) outputNames.push_back(output->name());
+  ir::Node* copy = graph.createNode(node.opType, inputs, outputNames);
+  copy->name = node.name, copy->domain = node.domain, copy->attributes = node.attributes;
+  for (size_t i = 0; i < node.outputs().size(); ++i) {
+    checkFixed(node, node.output(i));
+    copy->output(i)->type = node.output(i)->type;
+    graph.markOutput(copy->output(i));
+    result.outputs.push_back(node.output(i));
+  }
+  result.bytes = ir::exportModel(alone).SerializeAsString();
+  return result;
+}
+
+}  // namespace convopt::codegen
