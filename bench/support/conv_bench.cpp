@@ -63,15 +63,15 @@ Fixture& fixture() {
 void runLayer(benchmark::State& state, const Layer& layer) {
   Fixture& f = fixture();
   codegen::ConvSpec spec = specOf(layer);
-  codegen::ConvPlanResult result = codegen::planConv(spec, f.target);
-  if (!result.plan || result.plan->family != layer.family) {
-    state.SkipWithError(fmt::format("not planned as {}: {}", layer.family, result.reason).c_str());
+  Expected<codegen::ConvPlan> result = codegen::planConv(spec, f.target);
+  if (!result || result->family != layer.family) {
+    state.SkipWithError(fmt::format("not planned as {}: {}", layer.family, result.reason()).c_str());
     return;
   }
   int width = f.target.vectorWidth;
   codegen::Jit jit(f.target);
   codegen::KernelModule module;
-  codegen::emitConvKernel(*module.module, "conv", *result.plan, width);
+  codegen::emitConvKernel(*module.module, "conv", *result, width);
   jit.add(std::move(module));
   codegen::KernelFunction kernel = jit.lookup("conv");
   std::mt19937 rng(1);
@@ -86,13 +86,13 @@ void runLayer(benchmark::State& state, const Layer& layer) {
   std::vector<float> packedBias = codegen::packConvBias(spec, width, {});
   runtime::AlignedFloats packed(packedWeights.begin(), packedWeights.end()), bias(packedBias.begin(), packedBias.end());
   float* buffers[] = {input.data(), packed.data(), bias.data(), output.data()};
-  int64_t units = codegen::convWorkUnits(*result.plan, width);
+  int64_t units = codegen::convWorkUnits(*result, width);
   for (auto _ : state) f.pool.parallelFor(units, [&](int64_t b, int64_t e) { kernel(buffers, b, e); });
   double flops = 2.0 * double(spec.multiplyAdds());
   state.counters["GFLOPS"] = benchmark::Counter(flops / 1e9, benchmark::Counter::kIsIterationInvariantRate);
   state.counters["peak_pct"] = benchmark::Counter(flops / 1e9 / f.peakGflops * 100, benchmark::Counter::kIsIterationInvariantRate);
-  state.SetLabel(fmt::format("{} tile {}x{} V{} threads {}", result.plan->family, result.plan->tile.outBlocks,
-                             result.plan->tile.pixels, width, f.threads));
+  state.SetLabel(fmt::format("{} tile {}x{} V{} threads {}", result->family, result->tile.outBlocks,
+                             result->tile.pixels, width, f.threads));
 }
 
 }  // namespace

@@ -6,11 +6,11 @@
 
 namespace convopt::codegen {
 
-ConvPlanResult planDense(const ConvSpec& spec, const Target& target) {
-  if (spec.group != 1) return {std::nullopt, "dense: grouped"};
+Expected<ConvPlan> planDense(const ConvSpec& spec, const Target& target) {
+  if (spec.group != 1) return Status::refuse("dense: grouped");
   int64_t outBlocks = ceilDiv(spec.outChannels, target.vectorWidth);
   ConvTile tile = broadcastTile(target, outBlocks, false, spec.outWidth, halfLastBlock(spec, target.vectorWidth));
-  return {ConvPlan{"dense", ChannelMapping::Broadcast, tile, spec}, ""};
+  return ConvPlan{"dense", ChannelMapping::Broadcast, tile, spec};
 }
 
 }  // namespace convopt::codegen

@@ -6,6 +6,7 @@
 
 #include "codegen/builder/epilogue_emitter.h"
 #include "codegen/builder/kernel_builder.h"
+#include "codegen/builder/tile_split.h"
 
 namespace convopt::codegen {
 namespace {
@@ -13,20 +14,14 @@ namespace {
 using llvm::Value;
 
 
-// Output blocks are processed in tiles of plan.tile.outBlocks; the full tiles
-// share one code path (runtime tile index), the remainder is its own path.
-struct TileCounts {
-  int64_t full, tailBlocks;
-  int64_t total() const { return full + (tailBlocks > 0); }
-};
-
 // A broadcast kernel's last output block with at most V/2 real channels
 // accumulates two pixels per vector (ConvEmitter::pairedBlock).
 bool pairsLastBlock(const ConvPlan& plan, int width) {
   return plan.mapping == ChannelMapping::Broadcast && halfLastBlock(plan.view, width);
 }
 
-TileCounts tileCounts(const ConvPlan& plan, int width) {
+// Output blocks in tiles of plan.tile.outBlocks.
+TileSplit tileSplit(const ConvPlan& plan, int width) {
   const ConvSpec& s = plan.view;
   int64_t outBlocks = ceilDiv(s.outChannels, width), perTile = plan.tile.outBlocks;
   // A gather tile's lane mapping, and a paired last block, are only known to
@@ -47,7 +42,7 @@ class ConvEmitter {
   ConvEmitter(KernelBuilder& kb, const ConvPart& part)
       : kb_(kb), ir_(kb.ir()), plan_(part.plan), s_(part.plan.view), width_(kb.vectorWidth()),
         inBlocks_(ceilDiv(s_.inChannels, width_)), outBlocks_(ceilDiv(s_.outChannels, width_)),
-        tiles_(tileCounts(part.plan, width_)), weightOffset_(part.weightOffset) {}
+        tiles_(tileSplit(part.plan, width_)), weightOffset_(part.weightOffset) {}
 
   // The computation of one work unit (of this convolution's own numbering).
   void emitUnit(Value* unit) {
@@ -55,7 +50,8 @@ class ConvEmitter {
     weights_ = ir_.CreateInBoundsGEP(ir_.getFloatTy(), kb_.buffer(1), kb_.i64(weightOffset_));
     for (int k = 0; k < s_.epilogue.residualCount(); ++k) residuals_.push_back(kb_.buffer(4 + k));
     // unit = (n, tile, oh), or (n, oh, tile) row by row (tiling.h: unitsRowByRow)
-    bool rowByRow = unitsRowByRow(convWeightFloats() * int64_t(sizeof(float)), plan_.mapping == ChannelMapping::Broadcast);
+    bool rowByRow = unitsRowByRow(plan_.caches, convWeightFloats() * int64_t(sizeof(float)),
+                                  plan_.mapping == ChannelMapping::Broadcast);
     int64_t inner = rowByRow ? tiles_.total() : s_.outHeight, outer = rowByRow ? s_.outHeight : tiles_.total();
     Value* innerIndex = ir_.CreateSRem(unit, kb_.i64(inner));
     Value* rest = ir_.CreateSDiv(unit, kb_.i64(inner));
@@ -65,8 +61,8 @@ class ConvEmitter {
     Value* tile = rowByRow ? innerIndex : outerIndex;
     Value* isFull = ir_.CreateICmpSLT(tile, kb_.i64(tiles_.full));
     if (tiles_.full > 0) kb_.ifThen(isFull, [&] { emitRow({tile, -1, plan_.tile.outBlocks}); });
-    if (tiles_.tailBlocks > 0)
-      kb_.ifThen(ir_.CreateNot(isFull), [&] { emitRow({kb_.i64(tiles_.full), tiles_.full, int(tiles_.tailBlocks)}); });
+    if (tiles_.last > 0)
+      kb_.ifThen(ir_.CreateNot(isFull), [&] { emitRow({kb_.i64(tiles_.full), tiles_.full, int(tiles_.last)}); });
   }
 
  private:
@@ -113,7 +109,8 @@ class ConvEmitter {
   // gather and paired tiles, and plain inputs, reduce in one sweep.
   int64_t inBlocksPerGroup() const { return ceilDiv(s_.inPerGroup(), width_); }
   int64_t batchBlocks() const {
-    return reductionBatchBlocks(plan_.tile.outBlocks, s_.kernelH * s_.kernelW, inBlocksPerGroup(), rowTiles(), width_);
+    return reductionBatchBlocks(plan_.caches, plan_.tile.outBlocks, s_.kernelH * s_.kernelW, inBlocksPerGroup(),
+                                rowTiles(), width_);
   }
   int64_t reductionBatches() const {
     bool oneSweep = plan_.mapping == ChannelMapping::Gather || plan_.plainInput || pairedBlock() >= 0;
@@ -327,15 +324,17 @@ class ConvEmitter {
   // unit's pixel tile. Tail tiles have no next tile; the last full tile's
   // addresses are clamped to the weights.
   void prefetchNextTileWeights(Value* step) {
-    int64_t tileFloats = plan_.tile.outBlocks * blockWeightFloats(), lastLine = convWeightFloats() - kCacheLineFloats;
-    int64_t lines = weightPrefetchLines(convWeightFloats(), tileFloats, s_.outHeight, rowTiles(), reductionSteps());
+    int64_t lineFloats = plan_.caches.lineBytes / int64_t(sizeof(float));
+    int64_t tileFloats = plan_.tile.outBlocks * blockWeightFloats(), lastLine = convWeightFloats() - lineFloats;
+    int64_t lines = weightPrefetchLines(plan_.caches, convWeightFloats(), tileFloats, s_.outHeight, rowTiles(),
+                                        reductionSteps());
     if (lines == 0 || tile_.constIndex >= 0) return;
     Value* rowStep = ir_.CreateAdd(ir_.CreateMul(pixelTile_, kb_.i64(reductionSteps())), step);
     Value* first = ir_.CreateAdd(ir_.CreateMul(ir_.CreateAdd(tile_.index, kb_.i64(1)), kb_.i64(tileFloats)),
                                  ir_.CreateMul(oh_, kb_.i64(ceilDiv(tileFloats, s_.outHeight))));
-    first = ir_.CreateAdd(first, ir_.CreateMul(rowStep, kb_.i64(lines * kCacheLineFloats)));
+    first = ir_.CreateAdd(first, ir_.CreateMul(rowStep, kb_.i64(lines * lineFloats)));
     for (int64_t l = 0; l < lines; ++l) {
-      Value* at = ir_.CreateAdd(first, kb_.i64(l * kCacheLineFloats));
+      Value* at = ir_.CreateAdd(first, kb_.i64(l * lineFloats));
       kb_.prefetchToL2(weights_, ir_.CreateSelect(ir_.CreateICmpSLT(at, kb_.i64(lastLine)), at, kb_.i64(lastLine)));
     }
   }
@@ -440,7 +439,7 @@ class ConvEmitter {
   const ConvSpec& s_;
   int width_;
   int64_t inBlocks_, outBlocks_;
-  TileCounts tiles_;
+  TileSplit tiles_;
   int64_t weightOffset_;
   Value *input_ = nullptr, *weights_ = nullptr, *bias_ = nullptr, *output_ = nullptr;
   std::vector<Value*> residuals_;
@@ -474,7 +473,7 @@ void emitConvKernel(llvm::Module& module, const std::string& name, const ConvPla
 }
 
 int64_t convWorkUnits(const ConvPlan& plan, int vectorWidth) {
-  return plan.view.batch * tileCounts(plan, vectorWidth).total() * plan.view.outHeight;
+  return plan.view.batch * tileSplit(plan, vectorWidth).total() * plan.view.outHeight;
 }
 
 int64_t convWorkUnits(const std::vector<ConvPart>& parts, int vectorWidth) {

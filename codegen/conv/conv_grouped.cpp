@@ -7,20 +7,20 @@
 
 namespace convopt::codegen {
 
-ConvPlanResult planGrouped(const ConvSpec& spec, const Target& target) {
-  if (spec.group == 1 || spec.isDepthwise()) return {std::nullopt, "grouped: not a grouped conv"};
+Expected<ConvPlan> planGrouped(const ConvSpec& spec, const Target& target) {
+  if (spec.group == 1 || spec.isDepthwise()) return Status::refuse("grouped: not a grouped conv");
   int width = target.vectorWidth;
   if (spec.outPerGroup() % width == 0 && spec.inPerGroup() % width == 0) {
     ConvTile tile = broadcastTile(target, spec.outPerGroup() / width, true, spec.outWidth);
-    return {ConvPlan{"grouped", ChannelMapping::Broadcast, tile, spec}, ""};
+    return ConvPlan{"grouped", ChannelMapping::Broadcast, tile, spec};
   }
   if (spec.inPerGroup() > kMaxGatherReduction)
-    return {std::nullopt, "grouped: groups neither vector-aligned nor narrow"};
+    return Status::refuse("grouped: groups neither vector-aligned nor narrow");
   std::optional<GatherPeriod> period = gatherPeriod(spec, width);
-  if (!period) return {std::nullopt, "grouped: channels per group do not tile the vector width"};
+  if (!period) return Status::refuse("grouped: channels per group do not tile the vector width");
   ConvPlan plan{"grouped", ChannelMapping::Gather, gatherTile(target, period->period, spec.outWidth), spec,
                 period->period, period->shiftBlocks};
-  return {plan, ""};
+  return plan;
 }
 
 }  // namespace convopt::codegen

@@ -21,17 +21,18 @@ bool canReadPlainInput(const ConvPlan& plan, int vectorWidth) {
   return plan.mapping == ChannelMapping::Broadcast && plan.view.group == 1 && plan.view.inChannels < vectorWidth;
 }
 
-ConvPlanResult planConv(const ConvSpec& spec, const Target& target) {
+Expected<ConvPlan> planConv(const ConvSpec& spec, const Target& target) {
   std::string reasons;
   for (auto plan : {planPointwise, planDepthwise, planGrouped, planDense}) {
-    ConvPlanResult result = plan(spec, target);
-    if (result.plan) {
-      result.plan->vectorRegisters = target.vectorRegisters;
+    Expected<ConvPlan> result = plan(spec, target);
+    if (result) {
+      result->vectorRegisters = target.vectorRegisters;
+      result->caches = target.caches;
       return result;
     }
-    reasons += (reasons.empty() ? "" : "; ") + result.reason;
+    reasons += (reasons.empty() ? "" : "; ") + result.reason();
   }
-  return {std::nullopt, reasons};
+  return Status::refuse(reasons);
 }
 
 }  // namespace convopt::codegen

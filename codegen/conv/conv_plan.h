@@ -18,6 +18,7 @@
 
 #include "codegen/conv/conv_spec.h"
 #include "codegen/conv/tiling.h"
+#include "ir/status.h"
 
 namespace convopt::codegen {
 
@@ -35,6 +36,7 @@ struct ConvPlan {
   // would otherwise fill 3 of V lanes of every cache line it touches).
   bool plainInput = false;
   int vectorRegisters = 16;  // the target's, for the emitter's register budget (planConv sets it)
+  CacheBudget caches;        // the target's, for the emitter's working sets (planConv sets it)
 };
 
 // Whether the last output block has at most V/2 real channels (broadcast
@@ -43,11 +45,6 @@ bool halfLastBlock(const ConvSpec& spec, int vectorWidth);
 
 // Whether a conv of this plan may read its input in plain layout (ConvPlan::plainInput).
 bool canReadPlainInput(const ConvPlan& plan, int vectorWidth);
-
-struct ConvPlanResult {
-  std::optional<ConvPlan> plan;
-  std::string reason;  // why no generator fits, when plan is empty
-};
 
 // Most blocks a gather mapping may take to repeat, and most reduction steps it
 // unrolls: beyond these the kernel's code grows faster than it pays.
@@ -62,13 +59,13 @@ struct GatherPeriod {
 // shifted by a whole number of input blocks; nullopt if none up to kMaxGatherPeriod.
 std::optional<GatherPeriod> gatherPeriod(const ConvSpec& spec, int vectorWidth);
 
-// Family plans; each returns empty with a reason when the spec is not its case.
-ConvPlanResult planPointwise(const ConvSpec& spec, const Target& target);
-ConvPlanResult planDepthwise(const ConvSpec& spec, const Target& target);
-ConvPlanResult planGrouped(const ConvSpec& spec, const Target& target);
-ConvPlanResult planDense(const ConvSpec& spec, const Target& target);
+// Family plans; each refuses, saying why, a spec that is not its case.
+Expected<ConvPlan> planPointwise(const ConvSpec& spec, const Target& target);
+Expected<ConvPlan> planDepthwise(const ConvSpec& spec, const Target& target);
+Expected<ConvPlan> planGrouped(const ConvSpec& spec, const Target& target);
+Expected<ConvPlan> planDense(const ConvSpec& spec, const Target& target);
 
-// The first family that takes the spec, in the order above.
-ConvPlanResult planConv(const ConvSpec& spec, const Target& target);
+// The first family that takes the spec, in the order above; else every family's reason.
+Expected<ConvPlan> planConv(const ConvSpec& spec, const Target& target);
 
 }  // namespace convopt::codegen

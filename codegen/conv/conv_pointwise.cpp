@@ -6,10 +6,10 @@
 
 namespace convopt::codegen {
 
-ConvPlanResult planPointwise(const ConvSpec& spec, const Target& target) {
-  if (!spec.isPointwise()) return {std::nullopt, "pointwise: not a 1x1 stride-1 unpadded conv"};
-  if (spec.group != 1) return {std::nullopt, "pointwise: grouped"};
-  if (!spec.placement.isDense()) return {std::nullopt, "pointwise: output not stored densely"};
+Expected<ConvPlan> planPointwise(const ConvSpec& spec, const Target& target) {
+  if (!spec.isPointwise()) return Status::refuse("pointwise: not a 1x1 stride-1 unpadded conv");
+  if (spec.group != 1) return Status::refuse("pointwise: grouped");
+  if (!spec.placement.isDense()) return Status::refuse("pointwise: output not stored densely");
   int64_t outBlocks = ceilDiv(spec.outChannels, target.vectorWidth);
   int64_t pixels = spec.outHeight * spec.outWidth;
   ConvTile tile = broadcastTile(target, outBlocks, false, pixels, halfLastBlock(spec, target.vectorWidth));
@@ -19,7 +19,7 @@ ConvPlanResult planPointwise(const ConvSpec& spec, const Target& target) {
   ConvPlan plan{"pointwise", ChannelMapping::Broadcast, tile, spec};
   plan.view.inHeight = plan.view.outHeight = pixels / rowLength;
   plan.view.inWidth = plan.view.outWidth = rowLength;
-  return {plan, ""};
+  return plan;
 }
 
 }  // namespace convopt::codegen

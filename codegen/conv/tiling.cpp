@@ -76,21 +76,22 @@ int64_t pointwiseRowLength(int64_t height, int64_t width, int pixelsPerTile, int
   return length;
 }
 
-int64_t weightPrefetchLines(int64_t convWeightFloats, int64_t tileWeightFloats, int64_t rows, int64_t rowTiles,
-                            int64_t steps) {
-  if (convWeightFloats * int64_t(sizeof(float)) < kMinPrefetchWeightBytes) return 0;
-  int64_t sliceLines = ceilDiv(ceilDiv(tileWeightFloats, rows), kCacheLineFloats);
+int64_t weightPrefetchLines(const CacheBudget& caches, int64_t convWeightFloats, int64_t tileWeightFloats,
+                            int64_t rows, int64_t rowTiles, int64_t steps) {
+  if (convWeightFloats * int64_t(sizeof(float)) < caches.streamedWeightBytes) return 0;
+  int64_t sliceLines = ceilDiv(ceilDiv(tileWeightFloats, rows), caches.lineBytes / int64_t(sizeof(float)));
   return ceilDiv(sliceLines, rowTiles * steps);
 }
 
-bool unitsRowByRow(int64_t convWeightBytes, bool broadcast) {
-  return broadcast && convWeightBytes < kMinPrefetchWeightBytes;
+bool unitsRowByRow(const CacheBudget& caches, int64_t convWeightBytes, bool broadcast) {
+  return broadcast && convWeightBytes < caches.streamedWeightBytes;
 }
 
-int64_t reductionBatchBlocks(int64_t tileBlocks, int64_t taps, int64_t inBlocks, int64_t rowTiles, int vectorWidth) {
+int64_t reductionBatchBlocks(const CacheBudget& caches, int64_t tileBlocks, int64_t taps, int64_t inBlocks,
+                             int64_t rowTiles, int vectorWidth) {
   int64_t blockBytes = tileBlocks * taps * vectorWidth * vectorWidth * int64_t(sizeof(float));
-  if (rowTiles <= 1 || blockBytes == 0 || blockBytes > kReductionBatchBytes) return inBlocks;
-  int64_t most = kReductionBatchBytes / blockBytes;
+  if (rowTiles <= 1 || blockBytes == 0 || blockBytes > caches.l1WeightBytes) return inBlocks;
+  int64_t most = caches.l1WeightBytes / blockBytes;
   return inBlocks <= most ? inBlocks : ceilDiv(inBlocks, ceilDiv(inBlocks, most));
 }
 

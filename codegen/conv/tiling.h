@@ -8,7 +8,6 @@
 #include <cstdint>
 
 #include "codegen/engine/target.h"
-#include "runtime/aligned_floats.h"
 
 namespace convopt::codegen {
 
@@ -91,41 +90,39 @@ int64_t pointwiseRowLength(int64_t height, int64_t width, int pixelsPerTile, int
 // a tile of few rows (a 7x7 pointwise conv with 400x400 weights: one row) cannot
 // amortise that. So the unit of (tile t, row r) prefetches slice r of tile
 // t+1's weights into L2, spread evenly over its reduction steps. Convs with
-// fewer weight bytes than kMinPrefetchWeightBytes skip it (they arrive as fast
-// as they are read). regnet_x_400mf on a Sapphire Rapids host: 1 thread 6.08
-// -> 5.48 ms, 2 threads 3.56 -> 3.48 ms.
-inline constexpr int64_t kMinPrefetchWeightBytes = 64 * 1024;
-inline constexpr int64_t kCacheLineFloats = int64_t(runtime::kCacheLineBytes / sizeof(float));
+// fewer weight bytes than CacheBudget::streamedWeightBytes skip it (they arrive
+// as fast as they are read). regnet_x_400mf on a Sapphire Rapids host: 1 thread
+// 6.08 -> 5.48 ms, 2 threads 3.56 -> 3.48 ms.
 // Cache lines each reduction step prefetches, 0 for none: a conv of `convWeightFloats`
 // weights, `tileWeightFloats` per output tile, over `rows` rows (work units per tile)
 // of `rowTiles` pixel tiles of `steps` reduction steps each.
-int64_t weightPrefetchLines(int64_t convWeightFloats, int64_t tileWeightFloats, int64_t rows, int64_t rowTiles,
-                            int64_t steps);
+int64_t weightPrefetchLines(const CacheBudget& caches, int64_t convWeightFloats, int64_t tileWeightFloats,
+                            int64_t rows, int64_t rowTiles, int64_t steps);
 
 // Work-unit order (a unit is one row of one output tile). By default a tile's
 // rows follow each other: its weights stay in cache while the rows stream the
 // input. Every tile of a broadcast kernel reads the same input rows, so when its
-// weights are small (under kMinPrefetchWeightBytes: they stay in L2 anyway) the
+// weights are small (under CacheBudget::streamedWeightBytes: they stay in L2) the
 // tiles of one row follow each other instead, and all but the first read that
 // row from L1 (pointwise C32 -> 192 at 112x112, a 1.6 MB input read three
 // times: 1.03 -> 0.98 ms on a Sapphire Rapids host).
-bool unitsRowByRow(int64_t convWeightBytes, bool broadcast);
+bool unitsRowByRow(const CacheBudget& caches, int64_t convWeightBytes, bool broadcast);
 
 // Reduction batches (broadcast kernels). A tile reads its weights once per
 // pixel tile; when a tile's weights outgrow L1 they stream from L2 at every
 // pixel tile, which an Intel core's L2 does not feed at FMA speed (pointwise
 // C480 -> 480 on a Sapphire Rapids host: 75% of peak, 82% with 128 input
 // channels). So a row is swept once per batch of input blocks whose weights fit
-// in kReductionBatchBytes, partial sums waiting in the output between batches
+// in CacheBudget::l1WeightBytes, partial sums waiting in the output between batches
 // (MLAS's loop order; Zen 5's L2 keeps up either way). Batches are balanced:
 // 30 blocks in batches of at most 8 go as 8, 8, 8, 6. One sweep when the row
 // is one pixel tile (nothing reuses the weights within a row), or when one
 // input block's weights alone exceed the budget (dense 3x3 C64: 36 KB a block).
-inline constexpr int64_t kReductionBatchBytes = 32 * 1024;
 // Input blocks per batch (`inBlocks`: one sweep): `taps` filter taps of
 // `inBlocks` input blocks of V channels, a tile of `tileBlocks` output blocks,
 // rows of `rowTiles` pixel tiles.
-int64_t reductionBatchBlocks(int64_t tileBlocks, int64_t taps, int64_t inBlocks, int64_t rowTiles, int vectorWidth);
+int64_t reductionBatchBlocks(const CacheBudget& caches, int64_t tileBlocks, int64_t taps, int64_t inBlocks,
+                             int64_t rowTiles, int vectorWidth);
 
 // GEMM tiles (matmul_kernel.h): `rows` rows of A, each element broadcast into
 // `blocks` N-vectors of B — the broadcast tile above, with A's rows as pixels

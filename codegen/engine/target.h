@@ -12,6 +12,15 @@ class TargetMachine;
 
 namespace convopt::codegen {
 
+// The cache sizes the conv tiling sizes its working sets by (conv/tiling.h).
+// One set for now, measured on the x86-64 hosts of BENCHMARKS.md (Zen 3/4/5,
+// Sapphire Rapids); per-CPU values are where host tuning (issue 17) plugs in.
+struct CacheBudget {
+  int64_t lineBytes = 64;
+  int64_t l1WeightBytes = 32 * 1024;       // weights one reduction batch keeps in L1 (reductionBatchBlocks)
+  int64_t streamedWeightBytes = 64 * 1024;  // a conv with more weights streams them: prefetch, not row-by-row units
+};
+
 struct Target {
   std::string triple;
   std::string cpu;
@@ -19,6 +28,7 @@ struct Target {
   int vectorWidth = 4;    // floats per vector register
   int vectorRegisters = 16;
   bool hasFma = false;
+  CacheBudget caches;
 };
 
 // `triple` empty: the machine we run on, else an LLVM triple such as

@@ -25,15 +25,15 @@ const ir::Node* onlyDataUser(const ir::Value* value) {
   return value->uses()[0].user;
 }
 
-std::string checkSources(const ir::Node& node, const std::vector<const ir::Value*>& sources,
+Status checkSources(const ir::Node& node, const std::vector<const ir::Value*>& sources,
                          const ConstantLookup& constantOf) {
   for (const ir::Value* source : sources) {
-    if (!isStatic4dFloat(source)) return "not a static 4-D float tensor";
-    if (constantOf(source)) return "constant operand";
+    if (!isStatic4dFloat(source)) return Status::refuse("not a static 4-D float tensor");
+    if (constantOf(source)) return Status::refuse("constant operand");
   }
   for (const ir::Value* output : node.outputs())
-    if (!isStatic4dFloat(output)) return "output is not a static 4-D float tensor";
-  return "";
+    if (!isStatic4dFloat(output)) return Status::refuse("output is not a static 4-D float tensor");
+  return Status::success();
 }
 
 std::vector<ChannelGatherSpec::Channel> range(int source, int64_t first, int64_t count, int64_t step = 1) {
@@ -42,54 +42,54 @@ std::vector<ChannelGatherSpec::Channel> range(int source, int64_t first, int64_t
   return channels;
 }
 
-std::string matchConcat(const ir::Node& node, const ConstantLookup& constantOf, ChannelGatherMatch& match) {
-  if (!isChannelAxis(node)) return "not along channels";
+Status matchConcat(const ir::Node& node, const ConstantLookup& constantOf, ChannelGatherMatch& match) {
+  if (!isChannelAxis(node)) return Status::refuse("not along channels");
   std::vector<const ir::Value*> sources(node.inputs().begin(), node.inputs().end());
-  if (std::string reason = checkSources(node, sources, constantOf); !reason.empty()) return reason;
+  if (Status status = checkSources(node, sources, constantOf); !status) return status;
   ChannelGather gather{node.output(0), sources, {}};
   for (size_t k = 0; k < sources.size(); ++k) {
     std::vector<ChannelGatherSpec::Channel> part = range(int(k), 0, sources[k]->type.staticShape()[1]);
     gather.channels.insert(gather.channels.end(), part.begin(), part.end());
   }
   match.outputs.push_back(gather);
-  return "";
+  return Status::success();
 }
 
-std::string matchSplit(const ir::Node& node, const ConstantLookup& constantOf, ChannelGatherMatch& match) {
-  if (!isChannelAxis(node)) return "not along channels";
-  if (std::string reason = checkSources(node, {node.input(0)}, constantOf); !reason.empty()) return reason;
+Status matchSplit(const ir::Node& node, const ConstantLookup& constantOf, ChannelGatherMatch& match) {
+  if (!isChannelAxis(node)) return Status::refuse("not along channels");
+  if (Status status = checkSources(node, {node.input(0)}, constantOf); !status) return status;
   int64_t first = 0;
   for (const ir::Value* output : node.outputs()) {
     int64_t channels = output->type.staticShape()[1];
     match.outputs.push_back({output, {node.input(0)}, range(0, first, channels)});
     first += channels;
   }
-  return "";
+  return Status::success();
 }
 
-std::string matchSlice(const ir::Node& node, const ConstantLookup& constantOf, int64_t opset,
+Status matchSlice(const ir::Node& node, const ConstantLookup& constantOf, int64_t opset,
                        ChannelGatherMatch& match) {
   SliceParameters params;
-  if (std::string reason = readSliceParameters(node, constantOf, opset, params); !reason.empty()) return reason;
-  if (std::string reason = checkSources(node, {node.input(0)}, constantOf); !reason.empty()) return reason;
+  if (Status status = readSliceParameters(node, constantOf, opset, params); !status) return status;
+  if (Status status = checkSources(node, {node.input(0)}, constantOf); !status) return status;
   std::vector<int64_t> dims = node.input(0)->type.staticShape();
   std::vector<SliceAxis> axes;
-  if (std::string reason = params.resolve(dims, axes); !reason.empty()) return reason;
+  if (Status status = params.resolve(dims, axes); !status) return status;
   for (size_t axis : {0, 2, 3})
     if (!axes[axis].whole(dims[axis]))  // a window of rows, columns or images: a strided copy
-      return fmt::format("slices axis {}: not a channel slice", axis);
-  if (axes[1].count == 0) return "empty slice";
+      return Status::refuse(fmt::format("slices axis {}: not a channel slice", axis));
+  if (axes[1].count == 0) return Status::refuse("empty slice");
   ChannelGather gather{node.output(0), {node.input(0)}, range(0, axes[1].start, axes[1].count, axes[1].step)};
   if (node.output(0)->type.staticShape() != std::vector<int64_t>{dims[0], axes[1].count, dims[2], dims[3]})
-    return "inferred output shape disagrees with the slice";
+    return Status::refuse("inferred output shape disagrees with the slice");
   match.outputs.push_back(gather);
-  return "";
+  return Status::success();
 }
 
 // Output channel -> input channel of reshape(x, split) -> Transpose(perm) -> reshape back, or why
 // that is not a channel permutation. Axes of `split` are grouped by where they fall in x's
 // row-major [N | C | H·W]: 0 batch, 1 channels, 2 spatial, -1 size 1 (free to move).
-std::string channelPermutation(const std::vector<int64_t>& x, const std::vector<int64_t>& split,
+Status channelPermutation(const std::vector<int64_t>& x, const std::vector<int64_t>& split,
                                const std::vector<int64_t>& perm, std::vector<int64_t>& channels) {
   const int64_t n = x[0], c = x[1];
   std::vector<int> group(split.size(), -1);
@@ -99,7 +99,7 @@ std::string channelPermutation(const std::vector<int64_t>& x, const std::vector<
     int64_t after = before * split[i];
     group[i] = before < n ? 0 : before < n * c ? 1 : 2;
     if ((before < n && after > n) || (before < n * c && after > n * c))
-      return fmt::format("reshape axis {} mixes batch, channel or spatial elements", i);
+      return Status::refuse(fmt::format("reshape axis {} mixes batch, channel or spatial elements", i));
     before = after;
   }
   std::vector<int64_t> order;  // non-unit input axes in output order
@@ -108,7 +108,7 @@ std::string channelPermutation(const std::vector<int64_t>& x, const std::vector<
   for (size_t j = 1; j < order.size(); ++j) {
     int previous = group[order[j - 1]], current = group[order[j]];
     if (current < previous || (current == previous && current != 1 && order[j] < order[j - 1]))
-      return "the Transpose moves batch or spatial axes: not a channel permutation";
+      return Status::refuse("the Transpose moves batch or spatial axes: not a channel permutation");
   }
   std::vector<int64_t> inputAxes, outputAxes;
   for (size_t i = 0; i < split.size(); ++i)
@@ -123,37 +123,36 @@ std::string channelPermutation(const std::vector<int64_t>& x, const std::vector<
     for (int64_t axis : inputAxes) in = in * split[axis] + digit[axis];
     channels.push_back(in);
   }
-  return "";
+  return Status::success();
 }
 
-std::string matchShuffle(const ir::Node& first, const ConstantLookup& constantOf, ChannelGatherMatch& match) {
+Status matchShuffle(const ir::Node& first, const ConstantLookup& constantOf, ChannelGatherMatch& match) {
   const ir::Value* x = first.input(0);
-  if (!isStatic4dFloat(x) || constantOf(x)) return "not a reshape of a static 4-D float activation";
+  if (!isStatic4dFloat(x) || constantOf(x)) return Status::refuse("not a reshape of a static 4-D float activation");
   const ir::Node* transpose = onlyDataUser(first.output(0));
-  if (!transpose || !isDefault(*transpose, "Transpose")) return "not followed by a Transpose as its only use";
+  if (!transpose || !isDefault(*transpose, "Transpose")) return Status::refuse("not followed by a Transpose as its only use");
   const ir::Node* last = onlyDataUser(transpose->output(0));
-  if (!last || !isReshapeLike(*last)) return "the Transpose is not followed by a reshape as its only use";
+  if (!last || !isReshapeLike(*last)) return Status::refuse("the Transpose is not followed by a reshape as its only use");
   const ir::Value *split = first.output(0), *transposed = transpose->output(0), *y = last->output(0);
   if (!split->type.hasStaticShape() || !transposed->type.hasStaticShape() || !y->type.hasStaticShape())
-    return "intermediate shapes are not static";
-  if (y->type != x->type) return "the final reshape does not restore the input's shape";
+    return Status::refuse("intermediate shapes are not static");
+  if (y->type != x->type) return Status::refuse("the final reshape does not restore the input's shape");
   std::vector<int64_t> dims = split->type.staticShape(), perm(dims.size());
   for (size_t i = 0; i < perm.size(); ++i) perm[i] = int64_t(perm.size() - 1 - i);
   perm = transpose->getInts("perm", perm);
   std::vector<int64_t> sorted = perm, permuted;
   std::sort(sorted.begin(), sorted.end());
   for (size_t i = 0; i < sorted.size(); ++i)
-    if (sorted[i] != int64_t(i)) return "perm is not a permutation";
+    if (sorted[i] != int64_t(i)) return Status::refuse("perm is not a permutation");
   for (int64_t axis : perm) permuted.push_back(dims[axis]);
-  if (permuted != transposed->type.staticShape()) return "inferred Transpose shape disagrees with perm";
+  if (permuted != transposed->type.staticShape()) return Status::refuse("inferred Transpose shape disagrees with perm");
   std::vector<int64_t> channels;
-  if (std::string reason = channelPermutation(x->type.staticShape(), dims, perm, channels); !reason.empty())
-    return reason;
+  if (Status status = channelPermutation(x->type.staticShape(), dims, perm, channels); !status) return status;
   ChannelGather gather{y, {x}, {}};
   for (int64_t channel : channels) gather.channels.push_back({0, channel});
   match.outputs.push_back(gather);
   match.absorbed = {transpose, last};
-  return "";
+  return Status::success();
 }
 
 }  // namespace
@@ -163,16 +162,16 @@ bool isReshapeLike(const ir::Node& node) {
          isDefault(node, "Unsqueeze");
 }
 
-std::string matchChannelGather(const ir::Node& node, const ConstantLookup& constantOf, int64_t opset,
+Status matchChannelGather(const ir::Node& node, const ConstantLookup& constantOf, int64_t opset,
                                ChannelGatherMatch& match) {
   match = {};
   match.what = isReshapeLike(node) ? "shuffle" : node.opType == "Concat" ? "concat" : node.opType == "Split" ? "split" : "slice";
-  if (!node.domain.empty()) return "not a default-domain op";
+  if (!node.domain.empty()) return Status::refuse("not a default-domain op");
   if (node.opType == "Concat") return matchConcat(node, constantOf, match);
   if (node.opType == "Split") return matchSplit(node, constantOf, match);
   if (node.opType == "Slice") return matchSlice(node, constantOf, opset, match);
   if (isReshapeLike(node)) return matchShuffle(node, constantOf, match);
-  return "not a channel gather op";
+  return Status::refuse("not a channel gather op");
 }
 
 ChannelGather composeGathers(const ChannelGather& inner, const ChannelGather& outer) {

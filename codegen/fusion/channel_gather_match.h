@@ -20,6 +20,7 @@
 
 #include "codegen/kernels/channel_gather_kernel.h"
 #include "ir/graph.h"
+#include "ir/status.h"
 
 namespace convopt::codegen {
 
@@ -40,8 +41,8 @@ struct ChannelGatherMatch {
 
 bool isReshapeLike(const ir::Node& node);
 
-// Returns "" and fills `match` when `node` (for a shuffle: its first reshape) is a channel gather.
-std::string matchChannelGather(const ir::Node& node, const ConstantLookup& constantOf, int64_t opset,
+// Fills `match` when `node` (for a shuffle: its first reshape) is a channel gather, else says why not.
+Status matchChannelGather(const ir::Node& node, const ConstantLookup& constantOf, int64_t opset,
                                ChannelGatherMatch& match);
 
 // `outer` reads only inner.output: the same gather reading inner's sources directly.

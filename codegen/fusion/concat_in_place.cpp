@@ -16,7 +16,7 @@ std::vector<int64_t> inPlaceOffsets(const ir::Node& node, const ConstantLookup& 
                                     int vectorWidth,
                                     const std::unordered_map<const ir::Value*, ConcatPlacement>& taken) {
   ChannelGatherMatch match;
-  if (node.opType != "Concat" || !matchChannelGather(node, constantOf, opset, match).empty()) return {};
+  if (node.opType != "Concat" || !matchChannelGather(node, constantOf, opset, match)) return {};
   if (node.output(0)->type.staticShape()[0] != 1) return {};
   std::vector<int64_t> offsets;
   std::set<const ir::Value*> seen;

@@ -31,19 +31,26 @@ std::optional<OperandKind> channelKind(std::vector<int64_t> dims, const std::vec
 
 }  // namespace
 
-std::optional<std::vector<size_t>> elementwiseDataInputs(const ir::Node& node, const ElementwiseContext& context,
-                                                         std::string& why) {
+Expected<std::vector<size_t>> elementwiseDataInputs(const ir::Node& node, const ElementwiseContext& context) {
   const std::string& op = node.opType;
-  if (!node.domain.empty() || node.outputs().size() != 1) return why = "not a single-output ONNX op", std::nullopt;
-  if (op == "Add" || op == "Sub" || op == "Mul" || op == "Div" || op == "Max" || op == "Min") {
-    if (node.inputs().size() != 2) return why = "not two operands", std::nullopt;
+  if (!node.domain.empty() || node.outputs().size() != 1) return Status::refuse("not a single-output ONNX op");
+  static const std::set<std::string> binary = {
+#define ELEMENTWISE_BINARY(op) #op,
+#include "codegen/lowering/lowered_ops.def"
+  };
+  static const std::set<std::string> unary = {
+#define ELEMENTWISE_UNARY(op) #op,
+#include "codegen/lowering/lowered_ops.def"
+  };
+  if (binary.count(op)) {
+    if (node.inputs().size() != 2) return Status::refuse("not two operands");
     return std::vector<size_t>{0, 1};
   }
-  if (op == "Neg" || op == "Abs" || op == "Sqrt" || op == "Exp") return std::vector<size_t>{0};
+  if (unary.count(op)) return std::vector<size_t>{0};
   if (op == "Pow") {
     std::optional<float> exponent = node.inputs().size() == 2 ? scalarConstant(node.input(1), context) : std::nullopt;
     if (!exponent || (*exponent != 0.5f && *exponent != 1.0f && *exponent != 2.0f))
-      return why = "exponent is not a constant 0.5, 1 or 2", std::nullopt;
+      return Status::refuse("exponent is not a constant 0.5, 1 or 2");
     return std::vector<size_t>{0};
   }
   if (op == "BatchNormalization") {
@@ -51,11 +58,11 @@ std::optional<std::vector<size_t>> elementwiseDataInputs(const ir::Node& node, c
     const ir::Value* x = node.input(0);
     if (!affine || !x || !x->type.hasStaticShape() || x->type.shape->size() != 4 ||
         affine->scale.size() != size_t(x->type.staticShape()[1]))
-      return why = "not an inference BatchNormalization of a 4-D tensor with constant parameters", std::nullopt;
+      return Status::refuse("not an inference BatchNormalization of a 4-D tensor with constant parameters");
     return std::vector<size_t>{0};
   }
   if (context.activationStep(node)) return std::vector<size_t>{0};
-  return why = "activation parameters are not constants", std::nullopt;
+  return Status::refuse("activation parameters are not constants");
 }
 
 std::optional<ElementwiseOperand> classifyOperand(const ir::Value* value, ElementwiseLayout layout,
@@ -93,8 +100,7 @@ class GroupMatcher {
   // joins first (x -> Neg -> Exp -> Mul(t, .) pulls in Neg and Exp). Appends
   // the nodes that join, producers first.
   bool collectJoin(const ir::Node& node, std::vector<const ir::Node*>& adds, int depth) const {
-    std::string why;
-    std::optional<std::vector<size_t>> inputs = elementwiseDataInputs(node, c_, why);
+    Expected<std::vector<size_t>> inputs = elementwiseDataInputs(node, c_);
     if (!inputs || !isStaticFloat(node.output(0)) || node.output(0)->type.staticShape() != g_.dims) return false;
     if (g_.layout == ElementwiseLayout::Plain && node.opType == "BatchNormalization") return false;
     for (size_t i : *inputs) {
@@ -168,12 +174,11 @@ class GroupMatcher {
 
 }  // namespace
 
-std::variant<ElementwiseGroup, std::string> matchElementwiseGroup(const ir::Node& seed, const ElementwiseContext& context) {
-  std::string why;
-  std::optional<std::vector<size_t>> inputs = elementwiseDataInputs(seed, context, why);
-  if (!inputs) return why;
+Expected<ElementwiseGroup> matchElementwiseGroup(const ir::Node& seed, const ElementwiseContext& context) {
+  Expected<std::vector<size_t>> inputs = elementwiseDataInputs(seed, context);
+  if (!inputs) return inputs.status();
   const ir::Value* out = seed.output(0);
-  if (!isStaticFloat(out)) return "output is not a statically shaped float tensor";
+  if (!isStaticFloat(out)) return Status::refuse("output is not a statically shaped float tensor");
   ElementwiseGroup group;
   group.dims = out->type.staticShape();
   auto fits = [&](ElementwiseLayout layout) {
@@ -186,7 +191,7 @@ std::variant<ElementwiseGroup, std::string> matchElementwiseGroup(const ir::Node
   else if (seed.opType != "BatchNormalization" && fits(ElementwiseLayout::Plain))
     group.layout = ElementwiseLayout::Plain;
   else
-    return "operands are not static float tensors broadcasting to the output numpy-style";
+    return Status::refuse("operands are not static float tensors broadcasting to the output numpy-style");
   group.nodes = {&seed};
   GroupMatcher matcher(context, group);
   matcher.grow();

@@ -21,11 +21,11 @@
 #include <optional>
 #include <set>
 #include <string>
-#include <variant>
 #include <vector>
 
 #include "codegen/kernels/elementwise_kernel.h"
 #include "ir/graph.h"
+#include "ir/status.h"
 
 namespace convopt::codegen {
 
@@ -45,16 +45,15 @@ struct ElementwiseGroup {
 };
 
 // Input indices of `node` that are kernel operands (Clip bounds, Pow's exponent
-// and BatchNormalization's parameters are compiled in); nullopt with `why` set
-// when the node is not an elementwise op the program can express.
-std::optional<std::vector<size_t>> elementwiseDataInputs(const ir::Node& node, const ElementwiseContext& context,
-                                                         std::string& why);
+// and BatchNormalization's parameters are compiled in), or why the node is not
+// an elementwise op the program can express.
+Expected<std::vector<size_t>> elementwiseDataInputs(const ir::Node& node, const ElementwiseContext& context);
 
 // How `value` (not computed in the group) enters a kernel of `layout` and output `dims`; nullopt if it cannot.
 std::optional<ElementwiseOperand> classifyOperand(const ir::Value* value, ElementwiseLayout layout,
                                                   const std::vector<int64_t>& dims, const ElementwiseContext& context);
 
 // The group grown from `seed`, or why the seed cannot be an elementwise kernel.
-std::variant<ElementwiseGroup, std::string> matchElementwiseGroup(const ir::Node& seed, const ElementwiseContext& context);
+Expected<ElementwiseGroup> matchElementwiseGroup(const ir::Node& seed, const ElementwiseContext& context);
 
 }  // namespace convopt::codegen

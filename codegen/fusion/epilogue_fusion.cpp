@@ -8,6 +8,9 @@
 //   y = K(...); z = BatchNormalization(y, ...)   -> K with Affine   (inference, constant parameters)
 //   y = K(...); z = y * clip(y + 3, 0, 6) / 6    -> K with HardSwish (codegen/epilogue_patterns.h)
 // and repeated on z. A graph output is never fused through (it must exist).
+#include <set>
+#include <stdexcept>
+
 #include "codegen/lowering/engine_lowering.h"
 #include "codegen/fusion/epilogue_patterns.h"
 
@@ -42,8 +45,12 @@ const ir::Node* gatedBy(const ir::Value* y) {
 }  // namespace
 
 std::optional<EpilogueStep> Lowering::activationStep(const ir::Node& node) const {
+  static const std::set<std::string> activations = {
+#define ELEMENTWISE_ACTIVATION(op) #op,
+#include "codegen/lowering/lowered_ops.def"
+  };
   const std::string& op = node.opType;
-  if (!node.domain.empty() || node.outputs().size() != 1) return std::nullopt;
+  if (!node.domain.empty() || node.outputs().size() != 1 || !activations.count(op)) return std::nullopt;
   if (op == "Relu") return EpilogueStep::activate(Activation::Relu);
   if (op == "Sigmoid") return EpilogueStep::activate(Activation::Sigmoid);
   if (op == "HardSigmoid")
@@ -60,7 +67,7 @@ std::optional<EpilogueStep> Lowering::activationStep(const ir::Node& node) const
     }
     return EpilogueStep::activate(Activation::Clip, lo, hi);
   }
-  return std::nullopt;
+  throw std::logic_error("lowered_ops.def lists the activation " + op + ", which activationStep does not map");
 }
 
 const ir::Value* Lowering::fuseEpilogue(const ir::Value* output, Epilogue& epilogue,

@@ -8,6 +8,7 @@
 
 #include "codegen/builder/epilogue_emitter.h"
 #include "codegen/builder/kernel_builder.h"
+#include "codegen/builder/tile_split.h"
 
 namespace convopt::codegen {
 namespace {
@@ -15,22 +16,13 @@ namespace {
 using llvm::Value;
 
 
-// How a dimension splits into tiles: `full` tiles of the plan's size that
-// share one code path (runtime tile index), then possibly one last tile of its
-// own compiled path.
-struct TileSplit {
-  int64_t full = 0;
-  int last = 0;  // rows or blocks of the last tile; 0: no last tile
-  int64_t total() const { return full + (last > 0); }
-};
-
-TileSplit rowSplit(const MatMulSpec& s) { return {s.m / s.tile.rows, int(s.m % s.tile.rows)}; }
+TileSplit rowSplit(const MatMulSpec& s) { return {s.m / s.tile.rows, s.m % s.tile.rows}; }
 
 // Full column tiles hold only complete vectors; the tile with the masked
 // vector (N not a multiple of V) is always the last one.
 TileSplit columnSplit(const MatMulSpec& s, int width) {
   int64_t full = s.n / width / s.tile.blocks;
-  return {full, int(ceilDiv(s.n, width) - full * s.tile.blocks)};
+  return {full, ceilDiv(s.n, width) - full * s.tile.blocks};
 }
 
 class MatMulEmitter {
@@ -51,10 +43,10 @@ class MatMulEmitter {
       Value* columnTile = ir_.CreateURem(rest, kb_.i64(columns_.total()));
       setBatch(ir_.CreateUDiv(rest, kb_.i64(columns_.total())));
       forTileKinds(columnTile, columns_, [&](Value* column, bool last) {
-        int blocks = last ? columns_.last : s_.tile.blocks;
+        int blocks = last ? int(columns_.last) : s_.tile.blocks;
         int lastLanes = last && s_.n % width_ ? int(s_.n % width_) : width_;
         forTileKinds(rowTile, rows_, [&](Value* row, bool lastRows) {
-          emitTile(row, lastRows ? rows_.last : s_.tile.rows, column, blocks, lastLanes);
+          emitTile(row, lastRows ? int(rows_.last) : s_.tile.rows, column, blocks, lastLanes);
         });
       });
     });

@@ -26,46 +26,8 @@ namespace {
 
 const std::unordered_map<std::string, Lowering::Handler>& handlers() {
   static const std::unordered_map<std::string, Lowering::Handler> table = {
-      {"Conv", &Lowering::lowerConv},
-      {"Relu", &Lowering::lowerElementwise},
-      {"Clip", &Lowering::lowerElementwise},
-      {"Sigmoid", &Lowering::lowerElementwise},
-      {"HardSigmoid", &Lowering::lowerElementwise},
-      {"HardSwish", &Lowering::lowerElementwise},
-      {"LeakyRelu", &Lowering::lowerElementwise},
-      {"Add", &Lowering::lowerElementwise},
-      {"Sub", &Lowering::lowerElementwise},
-      {"Mul", &Lowering::lowerElementwise},
-      {"Div", &Lowering::lowerElementwise},
-      {"BatchNormalization", &Lowering::lowerElementwise},
-      {"Max", &Lowering::lowerElementwise},
-      {"Min", &Lowering::lowerElementwise},
-      {"Neg", &Lowering::lowerElementwise},
-      {"Abs", &Lowering::lowerElementwise},
-      {"Sqrt", &Lowering::lowerElementwise},
-      {"Exp", &Lowering::lowerElementwise},
-      {"Pow", &Lowering::lowerElementwise},
-      {"MaxPool", &Lowering::lowerPool},
-      {"AveragePool", &Lowering::lowerPool},
-      {"GlobalAveragePool", &Lowering::lowerPool},
-      {"ReduceMean", &Lowering::lowerReduce},
-      {"ReduceSum", &Lowering::lowerReduce},
-      {"ReduceMax", &Lowering::lowerReduce},
-      {"ReduceMin", &Lowering::lowerReduce},
-      {"Concat", &Lowering::lowerChannelGather},
-      {"Split", &Lowering::lowerChannelGather},
-      {"Slice", &Lowering::lowerSlice},
-      {"Transpose", &Lowering::lowerTranspose},
-      {"Reshape", &Lowering::lowerReshape},
-      {"Flatten", &Lowering::lowerReshape},
-      {"Squeeze", &Lowering::lowerReshape},
-      {"Unsqueeze", &Lowering::lowerReshape},
-      {"MatMul", &Lowering::lowerMatMul},
-      {"Gemm", &Lowering::lowerGemm},
-      {"Softmax", &Lowering::lowerSoftmax},
-      {"Resize", &Lowering::lowerResize},
-      {"Upsample", &Lowering::lowerResize},
-      {"ConvTranspose", &Lowering::lowerConvTranspose},
+#define LOWERED_OP(op, handler) {#op, &Lowering::handler},
+#include "codegen/lowering/lowered_ops.def"
   };
   return table;
 }
@@ -115,8 +77,9 @@ void Lowering::lower(const ir::Graph& graph) {
       continue;
     }
     auto handler = node->domain.empty() ? handlers().find(node->opType) : handlers().end();
-    std::string reason = handler == handlers().end() ? "no generator for " + node->opType : (this->*handler->second)(*node);
-    if (!reason.empty()) fallback(*node, reason);
+    Status lowered = handler == handlers().end() ? Status::refuse("no generator for " + node->opType)
+                                                 : (this->*handler->second)(*node);
+    if (!lowered) fallback(*node, lowered.reason());
   }
   for (const ir::Value* output : graph.outputs()) {
     const Storage& storage = program_.storage[output];

@@ -14,6 +14,7 @@
 #include "codegen/fusion/scaled_conv_input.h"
 #include "codegen/builder/epilogue.h"
 #include "codegen/engine/jit.h"
+#include "ir/status.h"
 
 namespace convopt::codegen {
 
@@ -31,21 +32,21 @@ class Lowering {
   void lower(const ir::Graph& graph);
 
   // --- for the op handlers ---
-  // Returns "" when the node was lowered to kernels, else why not.
-  using Handler = std::string (Lowering::*)(const ir::Node&);
-  std::string lowerConv(const ir::Node& node);
-  std::string lowerElementwise(const ir::Node& node);  // the group grown from the node: codegen/elementwise_group.h
-  std::string lowerPool(const ir::Node& node);
-  std::string lowerChannelGather(const ir::Node& node);  // Concat, Split, Slice, channel shuffles
-  std::string lowerReshape(const ir::Node& node);        // Reshape, Flatten, Squeeze, Unsqueeze
-  std::string lowerMatMul(const ir::Node& node);
-  std::string lowerGemm(const ir::Node& node);
-  std::string lowerSoftmax(const ir::Node& node);
-  std::string lowerResize(const ir::Node& node);
-  std::string lowerConvTranspose(const ir::Node& node);
-  std::string lowerTranspose(const ir::Node& node);  // plain strided copies: lower_strided_copy.cpp
-  std::string lowerSlice(const ir::Node& node);      // a channel gather, else a plain strided copy
-  std::string lowerReduce(const ir::Node& node);     // ReduceMean/Sum/Max/Min: lower_reduce.cpp
+  // Success when the node was lowered to kernels, else why not (it falls back).
+  using Handler = Status (Lowering::*)(const ir::Node&);
+  Status lowerConv(const ir::Node& node);
+  Status lowerElementwise(const ir::Node& node);  // the group grown from the node: codegen/elementwise_group.h
+  Status lowerPool(const ir::Node& node);
+  Status lowerChannelGather(const ir::Node& node);  // Concat, Split, Slice, channel shuffles
+  Status lowerReshape(const ir::Node& node);        // Reshape, Flatten, Squeeze, Unsqueeze
+  Status lowerMatMul(const ir::Node& node);
+  Status lowerGemm(const ir::Node& node);
+  Status lowerSoftmax(const ir::Node& node);
+  Status lowerResize(const ir::Node& node);
+  Status lowerConvTranspose(const ir::Node& node);
+  Status lowerTranspose(const ir::Node& node);  // plain strided copies: lower_strided_copy.cpp
+  Status lowerSlice(const ir::Node& node);      // a channel gather, else a plain strided copy
+  Status lowerReduce(const ir::Node& node);     // ReduceMean/Sum/Max/Min: lower_reduce.cpp
 
  private:
   int vectorWidth() const { return target_.vectorWidth; }
@@ -75,18 +76,18 @@ class Lowering {
   const ir::Value* fuseEpilogue(const ir::Value* output, Epilogue& epilogue,
                                 std::vector<const ir::Value*>& residuals);
   std::optional<EpilogueStep> activationStep(const ir::Node& node) const;
-  std::string lowerMatrixProduct(const ir::Node& node, MatrixProduct& product);
+  Status lowerMatrixProduct(const ir::Node& node, MatrixProduct& product);
   int scaledWeights(const ir::Node& conv, const ConvSpec& spec, int packedWeights);  // lower_conv.cpp
   // Undoes the fusion since the last kernel (its generator gave up): the followers are lowered on their own.
   void unfuse();
 
-  std::string lowerStridedCopy(const ir::Node& node, const StridedCopySpec& spec, const std::string& what);
+  Status lowerStridedCopy(const ir::Node& node, const StridedCopySpec& spec, const std::string& what);
 
   // Channel gathers (lower_channels.cpp).
   std::function<const ir::Tensor*(const ir::Value*)> constantLookup() const {
     return [this](const ir::Value* value) { return constantOf(value); };
   }
-  std::string lowerConcatInPlace(const ir::Node& node);
+  Status lowerConcatInPlace(const ir::Node& node);
   void absorb(const ir::Node& node);  // fused into the next kernel
   bool gatherFollowers(const ir::Value* value, std::vector<std::pair<const ir::Node*, ChannelGatherMatch>>& followers);
   // `node` computes `gather`, with `absorbed` (a shuffle's Transpose and last reshape).

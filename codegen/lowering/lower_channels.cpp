@@ -16,20 +16,19 @@
 
 namespace convopt::codegen {
 
-std::string Lowering::lowerChannelGather(const ir::Node& node) {
+Status Lowering::lowerChannelGather(const ir::Node& node) {
   auto placement = concatPlacements_.find(node.input(0));
   if (node.opType == "Concat" && placement != concatPlacements_.end() && placement->second.whole == node.output(0))
     return lowerConcatInPlace(node);
   ChannelGatherMatch match;
-  std::string reason = matchChannelGather(node, constantLookup(), opset_, match);
-  if (!reason.empty()) return reason;
+  if (Status status = matchChannelGather(node, constantLookup(), opset_, match); !status) return status;
   for (const ChannelGather& gather : match.outputs) lowerGather(gather, node, match.absorbed, match.what);
-  return "";
+  return Status::success();
 }
 
 // The inputs' producers wrote into the Concat's buffer (concat_in_place.h);
 // an input stored elsewhere (an alias of an earlier value) is copied into place.
-std::string Lowering::lowerConcatInPlace(const ir::Node& node) {
+Status Lowering::lowerConcatInPlace(const ir::Node& node) {
   int whole = concatBuffer(node.output(0));
   int copied = 0;
   for (const ir::Value* input : node.inputs()) {
@@ -50,7 +49,7 @@ std::string Lowering::lowerConcatInPlace(const ir::Node& node) {
   program_.explanation.push_back(fmt::format("{}: Concat -> in place: {} of {} input(s) written into its buffer by "
                                              "their producers", node.label(), node.inputs().size() - copied,
                                              node.inputs().size()));
-  return "";
+  return Status::success();
 }
 
 void Lowering::absorb(const ir::Node& node) {
@@ -65,7 +64,7 @@ bool Lowering::gatherFollowers(const ir::Value* value, std::vector<std::pair<con
   for (const ir::Use& use : value->uses()) {
     ChannelGatherMatch match;
     if (use.inputIndex != 0 || fused_.count(use.user) ||
-        !matchChannelGather(*use.user, constantLookup(), opset_, match).empty())
+        !matchChannelGather(*use.user, constantLookup(), opset_, match))
       return false;
     for (const ChannelGather& gather : match.outputs)
       if (gather.sources != std::vector<const ir::Value*>{value}) return false;

@@ -32,32 +32,32 @@ int Lowering::scaledWeights(const ir::Node& node, const ConvSpec& spec, int pack
   return slot;
 }
 
-std::string Lowering::lowerConv(const ir::Node& node) {
+Status Lowering::lowerConv(const ir::Node& node) {
   auto scaled = scaledInputs_.find(&node);
   const ir::Value* data = scaled == scaledInputs_.end() ? node.input(0) : scaled->second.input;
   if (!isStatic4dFloat(data) || !isStatic4dFloat(node.output(0)))
-    return "input/output not a static 4-D float tensor";
+    return Status::refuse("input/output not a static 4-D float tensor");
   const ir::Tensor* weights = constantOf(node.input(1));
   const ir::Tensor* bias = node.input(2) ? constantOf(node.input(2)) : nullptr;
-  if (!weights || weights->dtype() != ir::DType::Float) return "weights are not a float constant";
-  if (node.input(2) && (!bias || bias->dtype() != ir::DType::Float)) return "bias is not a float constant";
+  if (!weights || weights->dtype() != ir::DType::Float) return Status::refuse("weights are not a float constant");
+  if (node.input(2) && (!bias || bias->dtype() != ir::DType::Float)) return Status::refuse("bias is not a float constant");
   ConvSpec spec;
   try {
     spec = convSpecFromNode(node);
   } catch (const InputError& e) {
-    return e.what();
+    return Status::refuse(e.what());
   }
   std::vector<const ir::Value*> residuals;
   Epilogue epilogue;
   const ir::Value* output = fuseEpilogue(node.output(0), epilogue, residuals);
   spec.epilogue = epilogue;
-  ConvPlanResult result = planConv(spec, target_);
-  if (!result.plan) {
+  Expected<ConvPlan> planned = planConv(spec, target_);
+  if (!planned) {
     unfuse();
-    return result.reason;
+    return planned.status();
   }
   int width = vectorWidth();
-  ConvPlan& plan = *result.plan;
+  ConvPlan& plan = *planned;
   // Read a few-channel input in place when it exists only in ONNX layout (a
   // model's image input): no reorder, and no padded lanes in the cache lines.
   const Storage& input = program_.storage[data];
@@ -77,7 +77,7 @@ std::string Lowering::lowerConv(const ir::Node& node) {
                                  plan.tile.pixels, plan.plainInput ? " plain input" : "",
                                  epilogue.steps.empty() ? "" : " + ", epilogue.describe());
   addKernel(name, convWorkUnits(plan, width), std::move(args), what, node);
-  return "";
+  return Status::success();
 }
 
 }  // namespace convopt::codegen

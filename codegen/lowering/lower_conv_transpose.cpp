@@ -15,26 +15,22 @@ namespace convopt::codegen {
 
 namespace {
 
-// The spec of a ConvTranspose whose operand shapes were checked; "" in `reason` when it fits.
-ConvTransposeSpec transposeSpec(const ir::Node& node, const std::vector<int64_t>& w, int64_t opset,
-                                std::string& reason) {
+// The spec of a ConvTranspose whose operand shapes were checked, or why it does not fit.
+Expected<ConvTransposeSpec> transposeSpec(const ir::Node& node, const std::vector<int64_t>& w, int64_t opset) {
   std::vector<int64_t> in = node.input(0)->type.staticShape(), out = node.output(0)->type.staticShape();
   ConvTransposeSpec spec;
   spec.batch = in[0], spec.inChannels = in[1], spec.outChannels = out[1];
   spec.group = node.getInt("group", 1);
-  if (spec.group < 1 || w[0] != in[1] || in[1] % spec.group || w[1] * spec.group != out[1]) {
-    reason = "weight shape does not fit the channels and group";
-    return spec;
-  }
+  if (spec.group < 1 || w[0] != in[1] || in[1] % spec.group || w[1] * spec.group != out[1])
+    return Status::refuse("weight shape does not fit the channels and group");
   runtime::reference::WindowGeometry g;
   try {
     g = runtime::reference::transposedWindow(runtime::reference::KernelContext(node, {}, opset), {in[2], in[3]},
                                              {w[2], w[3]});
   } catch (const InputError& e) {
-    reason = e.what();
-    return spec;
+    return Status::refuse(e.what());
   }
-  if (g.output[0] != out[2] || g.output[1] != out[3]) reason = "output shape differs from the inferred one";
+  if (g.output[0] != out[2] || g.output[1] != out[3]) return Status::refuse("output shape differs from the inferred one");
   spec.rows = {g.input[0], g.output[0], g.kernel[0], g.strides[0], g.dilations[0], g.padBegin[0]};
   spec.cols = {g.input[1], g.output[1], g.kernel[1], g.strides[1], g.dilations[1], g.padBegin[1]};
   return spec;
@@ -52,17 +48,17 @@ std::string describePhases(const std::vector<std::string>& phases) {
 
 }  // namespace
 
-std::string Lowering::lowerConvTranspose(const ir::Node& node) {
+Status Lowering::lowerConvTranspose(const ir::Node& node) {
   if (!isStatic4dFloat(node.input(0)) || !isStatic4dFloat(node.output(0)))
-    return "input/output not a static 4-D float tensor";
+    return Status::refuse("input/output not a static 4-D float tensor");
   const ir::Tensor* weights = constantOf(node.input(1));
   const ir::Tensor* bias = node.input(2) ? constantOf(node.input(2)) : nullptr;
-  if (!weights || weights->dtype() != ir::DType::Float || weights->rank() != 4) return "weights are not a 4-D float constant";
-  if (node.input(2) && (!bias || bias->dtype() != ir::DType::Float)) return "bias is not a float constant";
-  std::string reason;
-  ConvTransposeSpec spec = transposeSpec(node, weights->dims(), opset_, reason);
-  if (!reason.empty()) return reason;
-  if (bias && bias->numel() != spec.outChannels) return "bias size differs from the output channels";
+  if (!weights || weights->dtype() != ir::DType::Float || weights->rank() != 4) return Status::refuse("weights are not a 4-D float constant");
+  if (node.input(2) && (!bias || bias->dtype() != ir::DType::Float)) return Status::refuse("bias is not a float constant");
+  Expected<ConvTransposeSpec> checked = transposeSpec(node, weights->dims(), opset_);
+  if (!checked) return checked.status();
+  ConvTransposeSpec& spec = *checked;
+  if (bias && bias->numel() != spec.outChannels) return Status::refuse("bias size differs from the output channels");
   std::vector<const ir::Value*> residuals;
   const ir::Value* output = fuseEpilogue(node.output(0), spec.epilogue, residuals);
   int width = vectorWidth();
@@ -70,16 +66,16 @@ std::string Lowering::lowerConvTranspose(const ir::Node& node) {
   std::vector<float> packed;
   std::vector<std::string> families;  // per phase, for explain()
   for (const ConvTransposePhase& phase : convTransposePhases(spec)) {
-    ConvPlanResult result = planConv(phase.view, target_);
-    if (!result.plan) {
+    Expected<ConvPlan> result = planConv(phase.view, target_);
+    if (!result) {
       unfuse();
-      return "phase " + phase.view.describe() + ": " + result.reason;
+      return Status::refuse("phase " + phase.view.describe() + ": " + result.reason());
     }
-    parts.push_back({*result.plan, int64_t(packed.size())});
+    parts.push_back({*result, int64_t(packed.size())});
     std::vector<float> phaseW = packConvWeights(phase.view, width, phaseWeights(spec, phase, weights->data<float>()));
     packed.insert(packed.end(), phaseW.begin(), phaseW.end());
-    families.push_back(fmt::format("{} {}x{} tile {}x{}", result.plan->family, phase.view.kernelH,
-                                   phase.view.kernelW, result.plan->tile.outBlocks, result.plan->tile.pixels));
+    families.push_back(fmt::format("{} {}x{} tile {}x{}", result->family, phase.view.kernelH,
+                                   phase.view.kernelW, result->tile.outBlocks, result->tile.pixels));
   }
   std::vector<KernelArg> args = {
       {KernelArg::Kind::Slot, blockedSlot(node.input(0))},
@@ -93,7 +89,7 @@ std::string Lowering::lowerConvTranspose(const ir::Node& node) {
   std::string what = fmt::format("{} {} phases [{}]{}{}", spec.describe(), parts.size(), describePhases(families),
                                  spec.epilogue.steps.empty() ? "" : " + ", spec.epilogue.describe());
   addKernel(name, convWorkUnits(parts, width), std::move(args), what, node);
-  return "";
+  return Status::success();
 }
 
 }  // namespace convopt::codegen

@@ -44,10 +44,10 @@ ElementwiseContext Lowering::elementwiseContext() const {
           [this](const ir::Node& node) { return activationStep(node); }, &fused_};
 }
 
-std::string Lowering::lowerElementwise(const ir::Node& node) {
-  std::variant<ElementwiseGroup, std::string> match = matchElementwiseGroup(node, elementwiseContext());
-  if (auto* why = std::get_if<std::string>(&match)) return *why;
-  const ElementwiseGroup& group = std::get<ElementwiseGroup>(match);
+Status Lowering::lowerElementwise(const ir::Node& node) {
+  Expected<ElementwiseGroup> match = matchElementwiseGroup(node, elementwiseContext());
+  if (!match) return match.status();
+  const ElementwiseGroup& group = *match;
   ElementwiseProgramBuilder builder;
   builder.spec.layout = group.layout, builder.spec.dims = group.dims;
   for (const ir::Node* member : group.nodes) builder.registers[member->output(0)] = emitElementwiseNode(builder, *member);
@@ -61,7 +61,7 @@ std::string Lowering::lowerElementwise(const ir::Node& node) {
   emitElementwiseKernel(*module_.module, name, builder.spec, vectorWidth());
   std::string what = builder.spec.describe() + (group.layout == ElementwiseLayout::Plain ? ", plain" : "");
   addKernel(name, elementwiseWorkUnits(builder.spec, vectorWidth()), std::move(builder.args), what, node);
-  return "";
+  return Status::success();
 }
 
 // The register holding `value` in the program: computed in the group, or a newly loaded operand.
@@ -96,9 +96,10 @@ int Lowering::elementwiseConstantRegister(ElementwiseProgramBuilder& b, std::vec
 
 int Lowering::emitElementwiseNode(ElementwiseProgramBuilder& b, const ir::Node& node) {
   static const std::map<std::string, ElementwiseOp> ops = {
-      {"Add", ElementwiseOp::Add}, {"Sub", ElementwiseOp::Sub}, {"Mul", ElementwiseOp::Mul},
-      {"Div", ElementwiseOp::Div}, {"Max", ElementwiseOp::Max}, {"Min", ElementwiseOp::Min}, {"Neg", ElementwiseOp::Neg}, {"Abs", ElementwiseOp::Abs},
-      {"Sqrt", ElementwiseOp::Sqrt}, {"Exp", ElementwiseOp::Exp}};
+#define ELEMENTWISE_BINARY(op) {#op, ElementwiseOp::op},
+#define ELEMENTWISE_UNARY(op) {#op, ElementwiseOp::op},
+#include "codegen/lowering/lowered_ops.def"
+  };
   ElementwiseSpec& spec = b.spec;
   int x = elementwiseRegister(b, node.input(0));
   if (node.opType == "Pow") {

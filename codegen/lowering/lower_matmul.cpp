@@ -117,12 +117,12 @@ MatMulSpec specOf(MatrixProduct& product, int width) {
 
 }  // namespace
 
-std::string Lowering::lowerMatMul(const ir::Node& node) {
+Status Lowering::lowerMatMul(const ir::Node& node) {
   std::optional<MatrixOperand> a = operandOf(node.input(0), constantOf(node.input(0)));
   std::optional<MatrixOperand> b = operandOf(node.input(1), constantOf(node.input(1)));
   const ir::Value* output = node.output(0);
-  if (!a || !b || !isStaticFloat(output)) return "operands are not float tensors of static shape";
-  if (a->dims.empty() || b->dims.empty()) return "scalar operand";
+  if (!a || !b || !isStaticFloat(output)) return Status::refuse("operands are not float tensors of static shape");
+  if (a->dims.empty() || b->dims.empty()) return Status::refuse("scalar operand");
   bool aVector = a->dims.size() == 1, bVector = b->dims.size() == 1;
   if (aVector) a->dims.insert(a->dims.begin(), 1);
   if (bVector) b->dims.push_back(1);
@@ -131,7 +131,7 @@ std::string Lowering::lowerMatMul(const ir::Node& node) {
   std::vector<int64_t> dims = output->type.staticShape();
   product.outputDims = promoted(dims, dims.size(), aVector, bVector);
   product.output = output;
-  if (isEmpty(product)) return "empty matrix";
+  if (isEmpty(product)) return Status::refuse("empty matrix");
   // Add(product, constant) whose result keeps the product's shape: the bias.
   const ir::Node* add = output->isGraphOutput() || output->uses().size() != 1 ? nullptr : output->uses()[0].user;
   if (add && add->domain.empty() && add->opType == "Add" && add->inputs().size() == 2 &&
@@ -149,33 +149,33 @@ std::string Lowering::lowerMatMul(const ir::Node& node) {
   return lowerMatrixProduct(node, product);
 }
 
-std::string Lowering::lowerGemm(const ir::Node& node) {
+Status Lowering::lowerGemm(const ir::Node& node) {
   std::optional<MatrixOperand> a = operandOf(node.input(0), constantOf(node.input(0)));
   std::optional<MatrixOperand> b = operandOf(node.input(1), constantOf(node.input(1)));
   const ir::Value* output = node.output(0);
-  if (!a || !b || !isStaticFloat(output)) return "operands are not float tensors of static shape";
-  if (a->dims.size() != 2 || b->dims.size() != 2) return "A and B are not 2-D";
+  if (!a || !b || !isStaticFloat(output)) return Status::refuse("operands are not float tensors of static shape");
+  if (a->dims.size() != 2 || b->dims.size() != 2) return Status::refuse("A and B are not 2-D");
   MatrixProduct product;
   product.a = std::move(*a), product.b = std::move(*b);
   for (auto [operand, attribute] : {std::pair{&product.a, "transA"}, std::pair{&product.b, "transB"}}) {
     if (node.getInt(attribute, 0) == 0) continue;
-    if (operand->value) return fmt::format("{} of an activation (read transposed)", attribute);
+    if (operand->value) return Status::refuse(fmt::format("{} of an activation (read transposed)", attribute));
     transpose2d(*operand);
   }
   product.alpha = node.getFloat("alpha", 1.0f), product.beta = node.getFloat("beta", 1.0f);
   product.outputDims = output->type.staticShape();
   product.output = output;
-  if (isEmpty(product)) return "empty matrix";
+  if (isEmpty(product)) return Status::refuse("empty matrix");
   if (node.inputs().size() > 2 && node.input(2)) {
     product.bias = operandOf(node.input(2), constantOf(node.input(2)));
     if (!product.bias || !broadcastsTo(product.bias->dims, product.outputDims))
-      return "C is not a float tensor broadcasting to [M, N]";
+      return Status::refuse("C is not a float tensor broadcasting to [M, N]");
     product.bias->dims.insert(product.bias->dims.begin(), 2 - product.bias->dims.size(), 1);
   }
   return lowerMatrixProduct(node, product);
 }
 
-std::string Lowering::lowerMatrixProduct(const ir::Node& node, MatrixProduct& product) {
+Status Lowering::lowerMatrixProduct(const ir::Node& node, MatrixProduct& product) {
   int width = vectorWidth();
   MatMulSpec spec = specOf(product, width);
   spec.tile = matmulTile(target_, spec.m, spec.n);
@@ -194,7 +194,7 @@ std::string Lowering::lowerMatrixProduct(const ir::Node& node, MatrixProduct& pr
   std::string name = kernelName("matmul");
   emitMatMulKernel(*module_.module, name, spec, width);
   addKernel(name, matmulWorkUnits(spec, width), std::move(args), spec.describe(), node);
-  return "";
+  return Status::success();
 }
 
 }  // namespace convopt::codegen

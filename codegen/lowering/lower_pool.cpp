@@ -9,14 +9,14 @@
 
 namespace convopt::codegen {
 
-std::string Lowering::lowerPool(const ir::Node& node) {
-  if (node.outputs().size() != 1) return "MaxPool indices output";
+Status Lowering::lowerPool(const ir::Node& node) {
+  if (node.outputs().size() != 1) return Status::refuse("MaxPool indices output");
   const ir::Value* in = node.input(0);
   bool global = node.opType == "GlobalAveragePool" || node.opType == "ReduceMean";
   bool squeezed = node.opType == "ReduceMean" && node.getInt("keepdims", 1) == 0;
-  if (!isStatic4dFloat(in) || (!squeezed && !isStatic4dFloat(node.output(0)))) return "not a static 4-D float tensor";
+  if (!isStatic4dFloat(in) || (!squeezed && !isStatic4dFloat(node.output(0)))) return Status::refuse("not a static 4-D float tensor");
   std::string autoPad = node.getString("auto_pad", "NOTSET");
-  if (autoPad != "NOTSET" && autoPad != "VALID") return "auto_pad " + autoPad;
+  if (autoPad != "NOTSET" && autoPad != "VALID") return Status::refuse("auto_pad " + autoPad);
   std::vector<int64_t> inDims = in->type.staticShape();
   std::vector<int64_t> outDims = squeezed ? std::vector<int64_t>{inDims[0], inDims[1], 1, 1} : node.output(0)->type.staticShape();
   PoolSpec spec;
@@ -30,7 +30,7 @@ std::string Lowering::lowerPool(const ir::Node& node) {
     std::vector<int64_t> strides = node.getInts("strides", {1, 1}), dilations = node.getInts("dilations", {1, 1});
     std::vector<int64_t> pads = autoPad == "VALID" ? std::vector<int64_t>{0, 0, 0, 0} : node.getInts("pads", {0, 0, 0, 0});
     if (kernel.size() != 2 || strides.size() != 2 || dilations.size() != 2 || pads.size() != 4)
-      return "not a 2-D pooling";
+      return Status::refuse("not a 2-D pooling");
     spec.kernelH = kernel[0], spec.kernelW = kernel[1], spec.strideH = strides[0], spec.strideW = strides[1];
     spec.dilationH = dilations[0], spec.dilationW = dilations[1];
     spec.padTop = pads[0], spec.padLeft = pads[1], spec.padBottom = pads[2], spec.padRight = pads[3];
@@ -49,7 +49,7 @@ std::string Lowering::lowerPool(const ir::Node& node) {
   std::string what = spec.describe() + (spec.epilogue.steps.empty() ? "" : " + " + spec.epilogue.describe());
   addKernel(name, poolWorkUnits(spec, vectorWidth()), std::move(args), what, node);
   if (squeezed) program_.storage[output].plain = fromBlockedSlot(pooled, outDims, output->name());
-  return "";
+  return Status::success();
 }
 
 }  // namespace convopt::codegen

@@ -18,10 +18,10 @@ namespace convopt::codegen {
 namespace {
 
 // Fills `reduced` (one flag per input dim) from the node's axes, or says why it cannot.
-std::string reducedAxes(const ir::Node& node, const ir::Tensor* axesInput, int64_t opset, size_t rank,
+Status reducedAxes(const ir::Node& node, const ir::Tensor* axesInput, int64_t opset, size_t rank,
                         std::vector<bool>& reduced) {
   bool fromInput = opset >= (node.opType == "ReduceSum" ? 13 : 18);
-  if (fromInput && node.input(1) && !axesInput) return "axes is not a constant";
+  if (fromInput && node.input(1) && !axesInput) return Status::refuse("axes is not a constant");
   std::vector<int64_t> axes = !fromInput ? node.getInts("axes", {})
                               : axesInput ? axesInput->toInt64Vector()
                                           : std::vector<int64_t>{};
@@ -29,10 +29,10 @@ std::string reducedAxes(const ir::Node& node, const ir::Tensor* axesInput, int64
   reduced.assign(rank, axes.empty() && !noop);
   for (int64_t axis : axes) {
     int64_t normalized = axis < 0 ? axis + int64_t(rank) : axis;
-    if (normalized < 0 || normalized >= int64_t(rank)) return fmt::format("axis {} out of range for rank {}", axis, rank);
+    if (normalized < 0 || normalized >= int64_t(rank)) return Status::refuse(fmt::format("axis {} out of range for rank {}", axis, rank));
     reduced[normalized] = true;
   }
-  return "";
+  return Status::success();
 }
 
 std::vector<int64_t> outputDims(const std::vector<int64_t>& dims, const std::vector<bool>& reduced, bool keepdims) {
@@ -44,29 +44,28 @@ std::vector<int64_t> outputDims(const std::vector<int64_t>& dims, const std::vec
 
 }  // namespace
 
-std::string Lowering::lowerReduce(const ir::Node& node) {
+Status Lowering::lowerReduce(const ir::Node& node) {
   static const std::map<std::string, ReduceKind> kinds = {
       {"ReduceSum", ReduceKind::Sum}, {"ReduceMean", ReduceKind::Mean},
       {"ReduceMax", ReduceKind::Max}, {"ReduceMin", ReduceKind::Min}};
   const ir::Value *input = node.input(0), *output = node.output(0);
-  if (!isStaticFloat(input)) return "not a float tensor of static shape";
-  if (constantOf(input)) return "constant input";
+  if (!isStaticFloat(input)) return Status::refuse("not a float tensor of static shape");
+  if (constantOf(input)) return Status::refuse("constant input");
   ReduceSpec spec{kinds.at(node.opType), input->type.staticShape(), {}};
-  if (std::string reason = reducedAxes(node, constantOf(node.input(1)), opset_, spec.dims.size(), spec.reduced);
-      !reason.empty())
-    return reason;
-  if (!isStaticFloat(output)) return "output is not a float tensor of static shape";
-  if (spec.kind == ReduceKind::Mean && spec.reduced == std::vector<bool>{false, false, true, true} && lowerPool(node).empty())
-    return "";
+  if (Status axes = reducedAxes(node, constantOf(node.input(1)), opset_, spec.dims.size(), spec.reduced); !axes)
+    return axes;
+  if (!isStaticFloat(output)) return Status::refuse("output is not a float tensor of static shape");
+  if (spec.kind == ReduceKind::Mean && spec.reduced == std::vector<bool>{false, false, true, true} && lowerPool(node).ok())
+    return Status::success();
   if (output->type.staticShape() != outputDims(spec.dims, spec.reduced, node.getInt("keepdims", 1) != 0))
-    return "inferred output shape disagrees with the reduction";
-  if (std::find(spec.dims.begin(), spec.dims.end(), 0) != spec.dims.end()) return "empty input";
+    return Status::refuse("inferred output shape disagrees with the reduction");
+  if (std::find(spec.dims.begin(), spec.dims.end(), 0) != spec.dims.end()) return Status::refuse("empty input");
   std::vector<KernelArg> args = {{KernelArg::Kind::Slot, plainSlot(input)}};
   args.push_back({KernelArg::Kind::Slot, definePlain(output)});
   std::string name = kernelName("reduce");
   emitReduceKernel(*module_.module, name, spec, vectorWidth());
   addKernel(name, reduceWorkUnits(spec, vectorWidth()), std::move(args), spec.describe(), node);
-  return "";
+  return Status::success();
 }
 
 }  // namespace convopt::codegen

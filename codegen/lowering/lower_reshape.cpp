@@ -9,20 +9,20 @@
 
 namespace convopt::codegen {
 
-std::string Lowering::lowerReshape(const ir::Node& node) {
-  std::string notShuffle = lowerChannelGather(node);
-  if (notShuffle.empty()) return "";
+Status Lowering::lowerReshape(const ir::Node& node) {
+  Status shuffle = lowerChannelGather(node);
+  if (shuffle.ok()) return shuffle;
   const ir::Value *in = node.input(0), *out = node.output(0);
   auto storage = program_.storage.find(in);
   bool computed = !constantOf(in) && storage != program_.storage.end() && !storage->second.dynamic &&
                   (storage->second.plain >= 0 || storage->second.blocked >= 0);
   if (!computed || !out->type.hasStaticShape() || out->type.dtype != in->type.dtype)
-    return "not a static reshape of a computed tensor; not a channel shuffle: " + notShuffle;
+    return Status::refuse("not a static reshape of a computed tensor; not a channel shuffle: " + shuffle.reason());
   program_.storage[out].plain = plainSlot(in);
   program_.explanation.push_back(
       fmt::format("{}: {} -> alias of its input's plain buffer (not a channel shuffle: {})", node.label(), node.opType,
-                  notShuffle));
-  return "";
+                  shuffle.reason()));
+  return Status::success();
 }
 
 }  // namespace convopt::codegen

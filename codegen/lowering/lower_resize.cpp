@@ -30,8 +30,8 @@ bool isIdentity(const std::vector<ref::ResizeTaps>& axis) {
   return true;
 }
 
-// The kernel's map of one axis; empty with `reason` set when it does not fit.
-ResizeAxisMap axisMap(const std::vector<ref::ResizeTaps>& axis, std::string& reason) {
+// The kernel's map of one axis, or why it does not fit.
+Expected<ResizeAxisMap> axisMap(const std::vector<ref::ResizeTaps>& axis) {
   ResizeAxisMap map;
   map.lo = int64_t(axis.size()), map.hi = 0;
   for (size_t x = 0; x < axis.size(); ++x) {
@@ -45,15 +45,15 @@ ResizeAxisMap axisMap(const std::vector<ref::ResizeTaps>& axis, std::string& rea
   }
   if (map.hi < map.lo) map.lo = map.hi = 0;
   for (int64_t x = map.lo; x < map.hi; ++x)
-    if (axis[x].outside) reason = "extrapolated coordinates are not at the borders";
+    if (axis[x].outside) return Status::refuse("extrapolated coordinates are not at the borders");
   return map;
 }
 
 }  // namespace
 
-std::string Lowering::lowerResize(const ir::Node& node) {
+Status Lowering::lowerResize(const ir::Node& node) {
   const ir::Value* x = node.input(0);
-  if (!isStatic4dFloat(x)) return "input/output not a static 4-D float tensor";
+  if (!isStatic4dFloat(x)) return Status::refuse("input/output not a static 4-D float tensor");
   bool roiUnused = node.opType == "Resize" && opset_ >= 11 &&
                    node.getString("coordinate_transformation_mode", "half_pixel") != "tf_crop_and_resize";
   std::vector<const ir::Tensor*> inputs = {nullptr};  // X itself is not read
@@ -61,27 +61,27 @@ std::string Lowering::lowerResize(const ir::Node& node) {
     const ir::Value* in = node.input(i);
     inputs.push_back(constantOf(in));
     if (in && !inputs.back() && !(i == 1 && roiUnused))
-      return fmt::format("{} '{}' is not a constant", inputRole(node, opset_, i), in->name());
+      return Status::refuse(fmt::format("{} '{}' is not a constant", inputRole(node, opset_, i), in->name()));
   }
-  if (!isStatic4dFloat(node.output(0))) return "input/output not a static 4-D float tensor";
+  if (!isStatic4dFloat(node.output(0))) return Status::refuse("input/output not a static 4-D float tensor");
   ref::ResizeGeometry geometry;
   try {
     geometry = ref::resizeGeometry(ref::KernelContext(node, inputs, opset_), x->type.staticShape());
   } catch (const InputError& e) {
-    return e.what();
+    return Status::refuse(e.what());
   }
-  if (geometry.mode != "nearest" && geometry.mode != "linear") return "mode " + geometry.mode + " has no generator";
-  if (!isIdentity(geometry.axes[0]) || !isIdentity(geometry.axes[1])) return "resizes the batch or channel axis";
-  if (geometry.outputDims != node.output(0)->type.staticShape()) return "output shape differs from the inferred one";
+  if (geometry.mode != "nearest" && geometry.mode != "linear") return Status::refuse("mode " + geometry.mode + " has no generator");
+  if (!isIdentity(geometry.axes[0]) || !isIdentity(geometry.axes[1])) return Status::refuse("resizes the batch or channel axis");
+  if (geometry.outputDims != node.output(0)->type.staticShape()) return Status::refuse("output shape differs from the inferred one");
   std::vector<int64_t> in = x->type.staticShape();
   ResizeSpec spec;
   spec.batch = in[0], spec.channels = in[1], spec.inHeight = in[2], spec.inWidth = in[3];
   spec.linear = geometry.mode == "linear";
   spec.extrapolation = float(geometry.extrapolation);
-  std::string reason;
-  spec.rows = axisMap(geometry.axes[2], reason);
-  spec.cols = axisMap(geometry.axes[3], reason);
-  if (!reason.empty()) return reason;
+  Expected<ResizeAxisMap> rows = axisMap(geometry.axes[2]), cols = axisMap(geometry.axes[3]);
+  if (!rows) return rows.status();
+  if (!cols) return cols.status();
+  spec.rows = std::move(*rows), spec.cols = std::move(*cols);
   std::vector<const ir::Value*> residuals;
   const ir::Value* output = fuseEpilogue(node.output(0), spec.epilogue, residuals);
   std::vector<KernelArg> args = {{KernelArg::Kind::Slot, blockedSlot(x)}};
@@ -90,7 +90,7 @@ std::string Lowering::lowerResize(const ir::Node& node) {
   emitResizeKernel(*module_.module, name, spec, vectorWidth());
   std::string what = spec.describe() + (spec.epilogue.steps.empty() ? "" : " + " + spec.epilogue.describe());
   addKernel(name, resizeWorkUnits(spec, vectorWidth()), std::move(args), what, node);
-  return "";
+  return Status::success();
 }
 
 }  // namespace convopt::codegen

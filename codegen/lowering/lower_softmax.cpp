@@ -14,29 +14,29 @@
 
 namespace convopt::codegen {
 
-std::string Lowering::lowerSoftmax(const ir::Node& node) {
+Status Lowering::lowerSoftmax(const ir::Node& node) {
   const ir::Value* input = node.input(0);
   const ir::Value* output = node.output(0);
-  if (!isStaticFloat(input) || !isStaticFloat(output)) return "not a float tensor of static shape";
+  if (!isStaticFloat(input) || !isStaticFloat(output)) return Status::refuse("not a float tensor of static shape");
   std::vector<int64_t> dims = input->type.staticShape();
   int64_t rank = int64_t(dims.size());
   bool coerced = opset_ < 13;
   int64_t axis = node.getInt("axis", coerced ? 1 : -1);
   if (axis < 0) axis += rank;
-  if (axis < 0 || axis > rank - (coerced ? 0 : 1)) return fmt::format("axis out of range for rank {}", rank);
+  if (axis < 0 || axis > rank - (coerced ? 0 : 1)) return Status::refuse(fmt::format("axis out of range for rank {}", rank));
   auto product = [&](int64_t first, int64_t last) {
     return std::accumulate(dims.begin() + first, dims.begin() + last, int64_t(1), std::multiplies<>());
   };
   if (!coerced && product(axis + 1, rank) != 1)
-    return fmt::format("softmax axis {} is not the innermost (contiguous) axis", axis);
+    return Status::refuse(fmt::format("softmax axis {} is not the innermost (contiguous) axis", axis));
   SoftmaxSpec spec{product(0, axis), product(axis, rank)};
-  if (spec.rows * spec.length == 0) return "empty tensor";
+  if (spec.rows * spec.length == 0) return Status::refuse("empty tensor");
   std::vector<KernelArg> args = {{KernelArg::Kind::Slot, plainSlot(input)}};
   args.push_back({KernelArg::Kind::Slot, definePlain(output)});
   std::string name = kernelName("softmax");
   emitSoftmaxKernel(*module_.module, name, spec, vectorWidth());
   addKernel(name, softmaxWorkUnits(spec), std::move(args), fmt::format("{} rows of {}", spec.rows, spec.length), node);
-  return "";
+  return Status::success();
 }
 
 }  // namespace convopt::codegen

@@ -28,22 +28,22 @@ std::vector<int64_t> rowMajorStrides(const std::vector<int64_t>& dims) {
 
 }  // namespace
 
-std::string Lowering::lowerStridedCopy(const ir::Node& node, const StridedCopySpec& spec, const std::string& what) {
+Status Lowering::lowerStridedCopy(const ir::Node& node, const StridedCopySpec& spec, const std::string& what) {
   const ir::Value *input = node.input(0), *output = node.output(0);
-  if (output->type.staticShape() != spec.dims) return "inferred output shape disagrees with the " + node.opType;
-  if (std::find(spec.dims.begin(), spec.dims.end(), 0) != spec.dims.end()) return "empty output";
+  if (output->type.staticShape() != spec.dims) return Status::refuse("inferred output shape disagrees with the " + node.opType);
+  if (std::find(spec.dims.begin(), spec.dims.end(), 0) != spec.dims.end()) return Status::refuse("empty output");
   std::vector<KernelArg> args = {{KernelArg::Kind::Slot, plainSlot(input)}};
   args.push_back({KernelArg::Kind::Slot, definePlain(output)});
   std::string name = kernelName("copy");
   emitStridedCopyKernel(*module_.module, name, spec, vectorWidth());
   addKernel(name, stridedCopyWorkUnits(spec, vectorWidth()), std::move(args), what + " " + spec.describe(), node);
-  return "";
+  return Status::success();
 }
 
-std::string Lowering::lowerTranspose(const ir::Node& node) {
+Status Lowering::lowerTranspose(const ir::Node& node) {
   const ir::Value* input = node.input(0);
-  if (!isStaticFloat(input) || !isStaticFloat(node.output(0))) return "not a float tensor of static shape";
-  if (constantOf(input)) return "constant input";
+  if (!isStaticFloat(input) || !isStaticFloat(node.output(0))) return Status::refuse("not a float tensor of static shape");
+  if (constantOf(input)) return Status::refuse("constant input");
   std::vector<int64_t> dims = input->type.staticShape(), strides = rowMajorStrides(dims);
   std::vector<int64_t> perm(dims.size());
   std::iota(perm.rbegin(), perm.rend(), int64_t(0));  // default: reverse the axes
@@ -52,23 +52,22 @@ std::string Lowering::lowerTranspose(const ir::Node& node) {
   std::sort(sorted.begin(), sorted.end());
   if (sorted.size() != dims.size() || std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end() ||
       (!sorted.empty() && (sorted.front() != 0 || sorted.back() != int64_t(dims.size()) - 1)))
-    return fmt::format("perm [{}] is not a permutation of the input's axes", fmt::join(perm, ","));
+    return Status::refuse(fmt::format("perm [{}] is not a permutation of the input's axes", fmt::join(perm, ",")));
   StridedCopySpec spec;
   for (int64_t axis : perm) spec.dims.push_back(dims[axis]), spec.strides.push_back(strides[axis]);
   return lowerStridedCopy(node, spec, fmt::format("transpose [{}]", fmt::join(perm, ",")));
 }
 
-std::string Lowering::lowerSlice(const ir::Node& node) {
-  std::string notGather = lowerChannelGather(node);
-  if (notGather.empty()) return "";
+Status Lowering::lowerSlice(const ir::Node& node) {
+  if (Status gather = lowerChannelGather(node); gather.ok()) return gather;
   SliceParameters params;
-  if (std::string reason = readSliceParameters(node, constantLookup(), opset_, params); !reason.empty()) return reason;
+  if (Status status = readSliceParameters(node, constantLookup(), opset_, params); !status) return status;
   const ir::Value* input = node.input(0);
-  if (!isStaticFloat(input) || !isStaticFloat(node.output(0))) return "not a float tensor of static shape";
-  if (constantOf(input)) return "constant input";
+  if (!isStaticFloat(input) || !isStaticFloat(node.output(0))) return Status::refuse("not a float tensor of static shape");
+  if (constantOf(input)) return Status::refuse("constant input");
   std::vector<int64_t> dims = input->type.staticShape(), strides = rowMajorStrides(dims);
   std::vector<SliceAxis> axes;
-  if (std::string reason = params.resolve(dims, axes); !reason.empty()) return reason;
+  if (Status status = params.resolve(dims, axes); !status) return status;
   StridedCopySpec spec;
   for (size_t d = 0; d < dims.size(); ++d) {
     spec.dims.push_back(axes[d].count);

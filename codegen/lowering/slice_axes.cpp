@@ -6,7 +6,7 @@
 
 namespace convopt::codegen {
 
-std::string readSliceParameters(const ir::Node& node, const std::function<const ir::Tensor*(const ir::Value*)>& constantOf,
+Status readSliceParameters(const ir::Node& node, const std::function<const ir::Tensor*(const ir::Value*)>& constantOf,
                                 int64_t opset, SliceParameters& params) {
   const char* names[] = {"starts", "ends", "axes", "steps"};
   std::vector<int64_t>* fields[] = {&params.starts, &params.ends, &params.axes, &params.steps};
@@ -17,30 +17,30 @@ std::string readSliceParameters(const ir::Node& node, const std::function<const 
     }
     const ir::Value* input = node.input(i + 1);
     const ir::Tensor* constant = input ? constantOf(input) : nullptr;
-    if (input && !constant) return fmt::format("{} is not a constant", names[i]);
+    if (input && !constant) return Status::refuse(fmt::format("{} is not a constant", names[i]));
     *fields[i] = constant ? constant->toInt64Vector() : std::vector<int64_t>{};
   }
-  return "";
+  return Status::success();
 }
 
-std::string SliceParameters::resolve(const std::vector<int64_t>& dims, std::vector<SliceAxis>& result) const {
+Status SliceParameters::resolve(const std::vector<int64_t>& dims, std::vector<SliceAxis>& result) const {
   const int64_t rank = int64_t(dims.size());
   std::vector<int64_t> sliced = axes, stepping = steps;
   for (size_t i = sliced.size(); i < starts.size(); ++i) sliced.push_back(int64_t(i));
   stepping.resize(starts.size(), 1);
   if (ends.size() != starts.size() || sliced.size() != starts.size() || stepping.size() != starts.size())
-    return "starts, ends, axes and steps have different lengths";
+    return Status::refuse("starts, ends, axes and steps have different lengths");
   result.clear();
   for (int64_t length : dims) result.push_back({0, length, 1});
   std::vector<bool> seen(dims.size(), false);
   for (size_t i = 0; i < starts.size(); ++i) {
     int64_t axis = sliced[i] < 0 ? sliced[i] + rank : sliced[i], step = stepping[i];
-    if (axis < 0 || axis >= rank || seen[axis] || step == 0) return "invalid or repeated axis, or step 0";
+    if (axis < 0 || axis >= rank || seen[axis] || step == 0) return Status::refuse("invalid or repeated axis, or step 0");
     seen[axis] = true;
     auto [start, count] = runtime::reference::sliceRange(starts[i], ends[i], step, dims[axis]);
     result[axis] = {start, count, step};
   }
-  return "";
+  return Status::success();
 }
 
 }  // namespace convopt::codegen

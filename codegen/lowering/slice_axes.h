@@ -8,6 +8,8 @@
 #include <vector>
 
 #include "ir/graph.h"
+#include "ir/status.h"
+#include "ir/status.h"
 
 namespace convopt::codegen {
 
@@ -20,11 +22,11 @@ struct SliceAxis {
 struct SliceParameters {
   std::vector<int64_t> starts, ends, axes, steps;
   // One SliceAxis per axis of `dims` (the whole axis where not sliced), or why the parameters are invalid.
-  std::string resolve(const std::vector<int64_t>& dims, std::vector<SliceAxis>& result) const;
+  Status resolve(const std::vector<int64_t>& dims, std::vector<SliceAxis>& result) const;
 };
 
-// Returns "" and fills `params` when every parameter of the Slice is a constant, else which one is not.
-std::string readSliceParameters(const ir::Node& node, const std::function<const ir::Tensor*(const ir::Value*)>& constantOf,
+// Fills `params` when every parameter of the Slice is a constant, else says which one is not.
+Status readSliceParameters(const ir::Node& node, const std::function<const ir::Tensor*(const ir::Value*)>& constantOf,
                                 int64_t opset, SliceParameters& params);
 
 }  // namespace convopt::codegen

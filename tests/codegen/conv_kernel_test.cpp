@@ -40,7 +40,7 @@ ConvSpec specOf(const Layer& l, Epilogue epilogue = {}) {
 // Whether the generated kernel of `spec` prefetches weights (tiling.h: weightPrefetchLines).
 bool prefetchesWeights(const ConvSpec& spec, const Target& target) {
   KernelModule module;
-  emitConvKernel(*module.module, "conv", *planConv(spec, target).plan, target.vectorWidth);
+  emitConvKernel(*module.module, "conv", *planConv(spec, target), target.vectorWidth);
   return moduleText(*module.module).find("@llvm.prefetch") != std::string::npos;
 }
 
@@ -50,23 +50,23 @@ class ConvKernels : public TargetTest<const char*> {
   // With `plainInput` the kernel reads the input in NCHW (ConvPlan::plainInput).
   void expectMatches(const Layer& layer, const std::string& family, Epilogue epilogue = {}, bool plainInput = false) {
     ConvSpec spec = specOf(layer, std::move(epilogue));
-    ConvPlanResult result = planConv(spec, target_);
-    ASSERT_TRUE(result.plan) << spec.describe() << ": " << result.reason;
-    EXPECT_EQ(result.plan->family, family) << spec.describe();
+    Expected<ConvPlan> result = planConv(spec, target_);
+    ASSERT_TRUE(result) << spec.describe() << ": " << result.reason();
+    EXPECT_EQ(result->family, family) << spec.describe();
     if (plainInput) {
-      ASSERT_TRUE(canReadPlainInput(*result.plan, target_.vectorWidth)) << spec.describe();
-      result.plan->plainInput = true;
+      ASSERT_TRUE(canReadPlainInput(*result, target_.vectorWidth)) << spec.describe();
+      result->plainInput = true;
     }
     ConvData data = randomConvData(spec, rng_);
     std::vector<float> expected = referenceConv(spec, data);
-    std::vector<float> actual = runGeneratedConv(spec, *result.plan, target_, data);
+    std::vector<float> actual = runGeneratedConv(spec, *result, target_, data);
     ASSERT_EQ(actual.size(), expected.size());
     int mismatches = 0;
     for (size_t i = 0; i < actual.size() && mismatches < 5; ++i)
       if (!(std::abs(actual[i] - expected[i]) <= 1e-4f * (1 + std::abs(expected[i]))))
         ADD_FAILURE() << spec.describe() << " " << spec.epilogue.describe() << " at " << i << ": " << actual[i]
-                      << " vs " << expected[i] << " (tile " << result.plan->tile.outBlocks << "x"
-                      << result.plan->tile.pixels << ")",
+                      << " vs " << expected[i] << " (tile " << result->tile.outBlocks << "x"
+                      << result->tile.pixels << ")",
             ++mismatches;
   }
 
@@ -109,7 +109,7 @@ TEST_P(ConvKernels, FewChannelInputReadInPlainLayout) {
 
 TEST_P(ConvKernels, PlainInputOnlyForFewChannelsAndOneGroup) {
   int width = target_.vectorWidth;
-  auto plan = [&](const Layer& layer) { return *planConv(specOf(layer), target_).plan; };
+  auto plan = [&](const Layer& layer) { return *planConv(specOf(layer), target_); };
   EXPECT_FALSE(canReadPlainInput(plan({width, 16, 5, 3, 1, 1, 1, {1, 1, 1, 1}}), width));     // C_in = V
   EXPECT_FALSE(canReadPlainInput(plan({4, 4, 5, 3, 1, 1, 2, {1, 1, 1, 1}}), width));          // two groups
   EXPECT_FALSE(canReadPlainInput(plan({6, 6, 5, 3, 1, 1, 6, {1, 1, 1, 1}}), width));          // depthwise
@@ -157,9 +157,9 @@ TEST_P(ConvKernels, ReductionBatchesKeepPartialSumsInTheOutput) {
   Epilogue residualRelu{{EpilogueStep::addResidual(), EpilogueStep::activate(Activation::Relu)}};
   for (Layer layer : {Layer{397, 72, 14}, Layer{40, 32, 10, 3, 1, 1, 1, {1, 1, 1, 1}, 40}}) {
     ConvSpec spec = specOf(layer);
-    ConvPlan plan = *planConv(spec, target_).plan;
+    ConvPlan plan = *planConv(spec, target_);
     int64_t width = target_.vectorWidth, inBlocks = ceilDiv(spec.inChannels, width);
-    int64_t batch = reductionBatchBlocks(plan.tile.outBlocks, spec.kernelH * spec.kernelW, inBlocks,
+    int64_t batch = reductionBatchBlocks(plan.caches, plan.tile.outBlocks, spec.kernelH * spec.kernelW, inBlocks,
                                          ceilDiv(plan.view.outWidth, plan.tile.pixels), int(width));
     EXPECT_LT(batch, inBlocks) << spec.describe();
     expectMatches(layer, layer.kernel == 1 ? "pointwise" : "dense", residualRelu);
@@ -196,7 +196,8 @@ TEST_P(ConvKernels, RandomSweep) {
                 groups};
     for (int64_t& pad : layer.pads) pad = pick(rng_) % (kernel / 2 + 1);
     ConvSpec spec = specOf(layer);
-    std::string family = planConv(spec, target_).plan ? planConv(spec, target_).plan->family : "none";
+    Expected<ConvPlan> plan = planConv(spec, target_);
+    std::string family = plan ? plan->family : "none";
     SCOPED_TRACE(spec.describe());
     expectMatches(layer, family);
   }

@@ -7,6 +7,8 @@
 namespace convopt::codegen {
 namespace {
 
+const CacheBudget kCaches;  // the default budget every target has today
+
 Target avx512() { return {"", "", "", 16, 32, true}; }
 Target avx2() { return {"", "", "", 8, 16, true}; }
 
@@ -88,34 +90,44 @@ TEST(Tiling, PointwiseRowsShortenUntilThreadsGetWork) {
 TEST(Tiling, WeightPrefetchSpreadsTheNextTileOverTheSteps) {
   // regnet_x_400mf's 7x7 pointwise convs, 400 -> 400 on AVX-512: tiles of 3 blocks
   // (19200 floats), 7 rows of one pixel tile, 25 steps: 172 lines a row, 7 per step.
-  EXPECT_EQ(weightPrefetchLines(400 * 400, 19200, 7, 1, 25), 7);
+  EXPECT_EQ(weightPrefetchLines(kCaches, 400 * 400, 19200, 7, 1, 25), 7);
   // One row of 9 pixel tiles of 10 steps (160 -> 960): 640 lines over 90 steps.
-  EXPECT_EQ(weightPrefetchLines(160 * 960, 4 * 16 * 160, 1, 9, 10), 8);
+  EXPECT_EQ(weightPrefetchLines(kCaches, 160 * 960, 4 * 16 * 160, 1, 9, 10), 8);
   // Many rows: a line per step at least.
-  EXPECT_EQ(weightPrefetchLines(64 * 64 * 9, 4 * 16 * 64 * 9, 56, 10, 36), 1);
-  // Under kMinPrefetchWeightBytes: none.
-  EXPECT_EQ(weightPrefetchLines(64 * 64, 4 * 16 * 64, 7, 1, 4), 0);
+  EXPECT_EQ(weightPrefetchLines(kCaches, 64 * 64 * 9, 4 * 16 * 64 * 9, 56, 10, 36), 1);
+  // Under CacheBudget::streamedWeightBytes: none.
+  EXPECT_EQ(weightPrefetchLines(kCaches, 64 * 64, 4 * 16 * 64, 7, 1, 4), 0);
 }
 
 TEST(Tiling, SmallWeightsOrderUnitsRowByRow) {
-  EXPECT_TRUE(unitsRowByRow(32 * 192 * 4, true));      // pointwise C32 -> 192: 24 KB
-  EXPECT_FALSE(unitsRowByRow(400 * 400 * 4, true));    // 640 KB: a tile's rows together
-  EXPECT_FALSE(unitsRowByRow(144 * 9 * 4, false));     // gather tiles read different inputs
+  EXPECT_TRUE(unitsRowByRow(kCaches, 32 * 192 * 4, true));      // pointwise C32 -> 192: 24 KB
+  EXPECT_FALSE(unitsRowByRow(kCaches, 400 * 400 * 4, true));    // 640 KB: a tile's rows together
+  EXPECT_FALSE(unitsRowByRow(kCaches, 144 * 9 * 4, false));     // gather tiles read different inputs
 }
 
 TEST(Tiling, ReductionBatchesKeepATilesWeightsInL1) {
   // Pointwise 480 -> 480 on AVX-512, 4-block tiles: 4 KB per input block, so 30
   // blocks go in balanced batches of at most 8: 8, 8, 8, 6.
-  EXPECT_EQ(reductionBatchBlocks(4, 1, 30, 5, 16), 8);
-  EXPECT_EQ(reductionBatchBlocks(4, 1, 25, 5, 16), 7);  // 7, 7, 7, 4
+  EXPECT_EQ(reductionBatchBlocks(kCaches, 4, 1, 30, 5, 16), 8);
+  EXPECT_EQ(reductionBatchBlocks(kCaches, 4, 1, 25, 5, 16), 7);  // 7, 7, 7, 4
   // All weights fit: one sweep.
-  EXPECT_EQ(reductionBatchBlocks(4, 1, 8, 5, 16), 8);
+  EXPECT_EQ(reductionBatchBlocks(kCaches, 4, 1, 8, 5, 16), 8);
   // A row of one pixel tile reuses nothing within the row: one sweep.
-  EXPECT_EQ(reductionBatchBlocks(3, 1, 25, 1, 16), 25);
+  EXPECT_EQ(reductionBatchBlocks(kCaches, 3, 1, 25, 1, 16), 25);
   // One block's weights exceed the budget (dense 3x3, 4 blocks: 36 KB): one sweep.
-  EXPECT_EQ(reductionBatchBlocks(4, 9, 4, 10, 16), 4);
+  EXPECT_EQ(reductionBatchBlocks(kCaches, 4, 9, 4, 10, 16), 4);
   // AVX2, 3-block tiles: 768 bytes per input block, 42 blocks a batch.
-  EXPECT_EQ(reductionBatchBlocks(3, 1, 60, 5, 8), 30);
+  EXPECT_EQ(reductionBatchBlocks(kCaches, 3, 1, 60, 5, 8), 30);
+}
+
+TEST(Tiling, WorkingSetsFollowTheTargetsCacheBudget) {
+  CacheBudget halfL1 = kCaches;
+  halfL1.l1WeightBytes /= 2;  // 16 KB: 4 blocks a batch where 32 KB takes 8
+  EXPECT_EQ(reductionBatchBlocks(halfL1, 4, 1, 30, 5, 16), 4);  // 8 balanced batches: 4 x 7, then 2
+  CacheBudget smallStream = kCaches;
+  smallStream.streamedWeightBytes = 16 * 1024;
+  EXPECT_FALSE(unitsRowByRow(smallStream, 32 * 192 * 4, true));   // 24 KB now streams
+  EXPECT_EQ(weightPrefetchLines(smallStream, 64 * 64, 4 * 16 * 64, 7, 1, 4), 10);  // 37 lines a row over 4 steps
 }
 
 TEST(Tiling, GatherPeriodFollowsGroupsAcrossVectors) {
