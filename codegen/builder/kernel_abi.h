@@ -1,11 +1,35 @@
 // The calling convention of every generated kernel (see kernel_builder.h):
-// buffers in the order the kernel's generator documents, and the half-open
-// range of work units to compute.
+// its buffers in the one order below, and the half-open range of work units
+// to compute.
 #pragma once
 #include <cstdint>
 
 namespace convopt::codegen {
 
 using KernelFunction = void (*)(float* const* buffers, int64_t begin, int64_t end);
+
+// What a kernel's buffers are. Every generator reads them, and every caller
+// (lowering, the tests' harnesses, the benchmarks) passes them, in this order:
+// the input, the weights and the bias where the kernel family has them (a
+// GEMM's B is its weights), the output, then the epilogue's residual operands.
+enum class BufferRole { Input, Weights, Bias, Output, Residual };
+
+struct BufferLayout {
+  bool weights = false, bias = false;
+
+  // Position of `role` (the `residual`-th residual operand for Residual).
+  constexpr int index(BufferRole role, int residual = 0) const {
+    int at = 0;
+    for (BufferRole r : {BufferRole::Input, BufferRole::Weights, BufferRole::Bias, BufferRole::Output}) {
+      if (r == role) return at;
+      at += r == BufferRole::Weights ? weights : r == BufferRole::Bias ? bias : 1;
+    }
+    return at + residual;
+  }
+  constexpr int count(int residuals) const { return index(BufferRole::Residual, residuals); }
+};
+
+inline constexpr BufferLayout kConvBuffers{true, true};    // conv and ConvTranspose kernels
+inline constexpr BufferLayout kDataBuffers{false, false};  // input -> output kernels (pool, resize, copies, ...)
 
 }  // namespace convopt::codegen

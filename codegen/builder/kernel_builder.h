@@ -14,6 +14,8 @@
 #include <llvm/IR/IRBuilder.h>
 #include <llvm/IR/Module.h>
 
+#include "codegen/builder/kernel_abi.h"
+
 namespace convopt::codegen {
 
 class KernelBuilder {
@@ -26,6 +28,9 @@ class KernelBuilder {
   llvm::Function* function() const { return function_; }
 
   llvm::Value* buffer(int index);  // buffers[index], loaded once in the entry block
+  llvm::Value* buffer(const BufferLayout& layout, BufferRole role, int residual = 0) {
+    return buffer(layout.index(role, residual));
+  }
   llvm::Value* begin() const { return begin_; }
   llvm::Value* end() const { return end_; }
 

@@ -46,9 +46,11 @@ class ConvEmitter {
 
   // The computation of one work unit (of this convolution's own numbering).
   void emitUnit(Value* unit) {
-    input_ = kb_.buffer(0), bias_ = kb_.buffer(2), output_ = kb_.buffer(3);
-    weights_ = ir_.CreateInBoundsGEP(ir_.getFloatTy(), kb_.buffer(1), kb_.i64(weightOffset_));
-    for (int k = 0; k < s_.epilogue.residualCount(); ++k) residuals_.push_back(kb_.buffer(4 + k));
+    input_ = kb_.buffer(kConvBuffers, BufferRole::Input), bias_ = kb_.buffer(kConvBuffers, BufferRole::Bias);
+    output_ = kb_.buffer(kConvBuffers, BufferRole::Output);
+    weights_ = ir_.CreateInBoundsGEP(ir_.getFloatTy(), kb_.buffer(kConvBuffers, BufferRole::Weights), kb_.i64(weightOffset_));
+    for (int k = 0; k < s_.epilogue.residualCount(); ++k)
+      residuals_.push_back(kb_.buffer(kConvBuffers, BufferRole::Residual, k));
     // unit = (n, tile, oh), or (n, oh, tile) row by row (tiling.h: unitsRowByRow)
     bool rowByRow = unitsRowByRow(plan_.caches, convWeightFloats() * int64_t(sizeof(float)),
                                   plan_.mapping == ChannelMapping::Broadcast);

@@ -41,7 +41,7 @@ LoweredModel lowerModel(const ir::Model& source, const std::map<std::string, std
   }
   foldConstantsAndInferShapes(lowered.model);
   lowered.program.opset = lowered.model.defaultOpset();
-  Lowering(lowered.program, lowered.module, target, lowered.program.opset).lower(*lowered.model.graph);
+  lowerGraph(*lowered.model.graph, lowered.program, lowered.module, target, lowered.program.opset);
   lowered.arenaBytes = planSlots(lowered.program.slots);
   return lowered;
 }

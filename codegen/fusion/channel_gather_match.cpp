@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <map>
 
-#include "codegen/lowering/engine_lowering.h"
+#include "codegen/lowering/op_lowering.h"
 #include "codegen/lowering/slice_axes.h"
 
 namespace convopt::codegen {

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "codegen/lowering/engine_lowering.h"
+#include "codegen/lowering/op_lowering.h"
 #include "codegen/fusion/epilogue_patterns.h"
 
 namespace convopt::codegen {

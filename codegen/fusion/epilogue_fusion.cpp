@@ -1,17 +1,9 @@
-// Epilogue fusion: the nodes after a kernel's output that become part of its
-// epilogue instead of kernels of their own.
-//   y = K(...); z = Act(y)                       -> K with Act      (y used once)
-//   y = K(...); z = Add(y, r) / Add(r, y)        -> K with +r       (r same shape, already computed)
-//   y = K(...); s = Sigmoid(y); z = Mul(y, s)    -> K with SiLU     (s used once)
-//   y = K(...); h = HardSigmoid(y); z = Mul(y, h) -> K with HardSwish(alpha, beta)
-//   y = K(...); z = Mul/Add/Sub/Div(y, c)        -> K with Affine   (c per-channel / scalar constant)
-//   y = K(...); z = BatchNormalization(y, ...)   -> K with Affine   (inference, constant parameters)
-//   y = K(...); z = y * clip(y + 3, 0, 6) / 6    -> K with HardSwish (codegen/epilogue_patterns.h)
-// and repeated on z. A graph output is never fused through (it must exist).
+// Epilogue fusion (epilogue_fusion.h).
 #include <set>
 #include <stdexcept>
 
-#include "codegen/lowering/engine_lowering.h"
+#include "codegen/fusion/epilogue_fusion.h"
+#include "codegen/lowering/op_lowering.h"
 #include "codegen/fusion/epilogue_patterns.h"
 
 namespace convopt::codegen {
@@ -44,7 +36,7 @@ const ir::Node* gatedBy(const ir::Value* y) {
 
 }  // namespace
 
-std::optional<EpilogueStep> Lowering::activationStep(const ir::Node& node) const {
+std::optional<EpilogueStep> activationStep(const LoweringContext& context, const ir::Node& node) {
   static const std::set<std::string> activations = {
 #define ELEMENTWISE_ACTIVATION(op) #op,
 #include "codegen/lowering/lowered_ops.def"
@@ -61,7 +53,7 @@ std::optional<EpilogueStep> Lowering::activationStep(const ir::Node& node) const
     float lo = node.getFloat("min", -3.402823466e38f), hi = node.getFloat("max", 3.402823466e38f);
     for (size_t i = 1; i < 3; ++i) {
       if (!node.input(i)) continue;
-      const ir::Tensor* bound = constantOf(node.input(i));
+      const ir::Tensor* bound = context.constantOf(node.input(i));
       if (!bound || bound->numel() != 1 || bound->dtype() != ir::DType::Float) return std::nullopt;
       (i == 1 ? lo : hi) = bound->data<float>()[0];
     }
@@ -70,31 +62,30 @@ std::optional<EpilogueStep> Lowering::activationStep(const ir::Node& node) const
   throw std::logic_error("lowered_ops.def lists the activation " + op + ", which activationStep does not map");
 }
 
-const ir::Value* Lowering::fuseEpilogue(const ir::Value* output, Epilogue& epilogue,
+const ir::Value* fuseEpilogue(LoweringContext& context, const ir::Value* output, Epilogue& epilogue,
                                         std::vector<const ir::Value*>& residuals) {
   for (;;) {
     if (const ir::Node* gate = gatedBy(output)) {
-      std::optional<EpilogueStep> step = activationStep(*gate);
+      std::optional<EpilogueStep> step = activationStep(context, *gate);
       if (!step) return output;
       step->activation = step->activation == Activation::Sigmoid ? Activation::SiLU : Activation::HardSwish;
       epilogue.steps.push_back(*step);
       const ir::Node* mul = gate->output(0)->uses()[0].user;
-      fused_.insert(gate), fused_.insert(mul);
-      pendingFused_.push_back(gate), pendingFused_.push_back(mul);
+      context.fuse(*gate), context.fuse(*mul);
       output = mul->output(0);
       continue;
     }
-    ConstantLookup constants = [this](const ir::Value* v) { return constantOf(v); };
+    ConstantLookup constants = [&context](const ir::Value* v) { return context.constantOf(v); };
     if (std::optional<GatedPattern> gated = decomposedHardSwish(output, constants)) {
       for (EpilogueStep& step : gated->steps)
         step.kind == EpilogueStep::Kind::Affine ? appendAffine(epilogue, step) : epilogue.steps.push_back(step);
-      for (const ir::Node* node : gated->nodes) fused_.insert(node), pendingFused_.push_back(node);
+      for (const ir::Node* node : gated->nodes) context.fuse(*node);
       output = gated->output;
       continue;
     }
     const ir::Node* user = onlyUser(output);
     if (!user) return output;
-    if (std::optional<EpilogueStep> step = activationStep(*user)) {
+    if (std::optional<EpilogueStep> step = activationStep(context, *user)) {
       epilogue.steps.push_back(*step);
     } else if (std::optional<EpilogueStep> affine = affineStep(*user, output, constants)) {
       appendAffine(epilogue, *affine);
@@ -103,8 +94,8 @@ const ir::Value* Lowering::fuseEpilogue(const ir::Value* output, Epilogue& epilo
       appendAffine(epilogue, *affine);
     } else if (isDefaultOp(user, "Add") && user->inputs().size() == 2) {
       const ir::Value* other = user->input(0) == output ? user->input(1) : user->input(0);
-      bool ready = other != output && isStatic4dFloat(other) && !constantOf(other) &&
-                   program_.storage.count(other) && !program_.storage[other].dynamic &&
+      bool ready = other != output && isStatic4dFloat(other) && !context.constantOf(other) &&
+                   context.program().storage.count(other) && !context.program().storage[other].dynamic &&
                    other->type.staticShape() == output->type.staticShape() &&
                    user->output(0)->type.hasStaticShape() &&
                    user->output(0)->type.staticShape() == output->type.staticShape();
@@ -114,15 +105,9 @@ const ir::Value* Lowering::fuseEpilogue(const ir::Value* output, Epilogue& epilo
     } else {
       return output;
     }
-    fused_.insert(user);
-    pendingFused_.push_back(user);
+    context.fuse(*user);
     output = user->output(0);
   }
-}
-
-void Lowering::unfuse() {
-  for (const ir::Node* fused : pendingFused_) fused_.erase(fused);
-  pendingFused_.clear();
 }
 
 }  // namespace convopt::codegen

@@ -1,7 +1,7 @@
 #include "codegen/fusion/scaled_conv_input.h"
 
 #include "codegen/lowering/conv_spec_from_node.h"
-#include "codegen/lowering/engine_lowering.h"
+#include "codegen/lowering/op_lowering.h"
 #include "ir/error.h"
 
 namespace convopt::codegen {

@@ -32,11 +32,11 @@ class MatMulEmitter {
         columns_(columnSplit(spec, width_)) {}
 
   void emit() {
-    int next = 0;
-    a_ = kb_.buffer(next++), b_ = kb_.buffer(next++);
-    if (s_.bias.present) bias_ = kb_.buffer(next++);
-    output_ = kb_.buffer(next++);
-    for (int k = 0; k < s_.epilogue.residualCount(); ++k) residuals_.push_back(kb_.buffer(next++));
+    BufferLayout layout = matmulBuffers(s_);
+    a_ = kb_.buffer(layout, BufferRole::Input), b_ = kb_.buffer(layout, BufferRole::Weights);
+    if (s_.bias.present) bias_ = kb_.buffer(layout, BufferRole::Bias);
+    output_ = kb_.buffer(layout, BufferRole::Output);
+    for (int k = 0; k < s_.epilogue.residualCount(); ++k) residuals_.push_back(kb_.buffer(layout, BufferRole::Residual, k));
     kb_.forLoop(kb_.begin(), kb_.end(), 1, [&](Value* unit) {
       Value* rowTile = ir_.CreateURem(unit, kb_.i64(rows_.total()));
       Value* rest = ir_.CreateUDiv(unit, kb_.i64(rows_.total()));

@@ -6,8 +6,8 @@
 // reduction step broadcasts one A element per row into the tile's B vectors.
 // The last N-vector of a row is masked when N is not a multiple of V.
 //
-// Buffers: A, B, the bias (if any), the output, the epilogue's residuals (each
-// the output's shape). A is [batchA.., M, K] row-major; B is [batchB.., K, N]
+// Buffers (matmulBuffers): A as the input, B as the weights, the bias (if
+// any), the output, the epilogue's residuals (each the output's shape). A is [batchA.., M, K] row-major; B is [batchB.., K, N]
 // row-major, or, when `packedB`, [batchB..][ceil(N/V)][K][V] (packMatMulB, zero
 // padded). Batch dims broadcast numpy-style through per-dim strides.
 // Work unit: one row tile of one column tile of one output matrix (row tiles
@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "codegen/builder/epilogue.h"
+#include "codegen/builder/kernel_abi.h"
 #include "codegen/conv/tiling.h"
 
 namespace llvm {
@@ -61,6 +62,8 @@ void foldBatchIntoRows(MatMulSpec& spec);
 // B [batches][K][N] -> [batches][ceil(N/V)][K][V], columns past N zero, times `scale`.
 std::vector<float> packMatMulB(std::span<const float> b, int64_t batches, int64_t k, int64_t n, int vectorWidth,
                                float scale);
+
+inline BufferLayout matmulBuffers(const MatMulSpec& spec) { return {true, spec.bias.present}; }
 
 void emitMatMulKernel(llvm::Module& module, const std::string& name, const MatMulSpec& spec, int vectorWidth);
 int64_t matmulWorkUnits(const MatMulSpec& spec, int vectorWidth);

@@ -45,10 +45,10 @@ llvm::Value* windowCount(KernelBuilder& kb, const PoolSpec& s, llvm::Value* h0, 
 void emitPoolKernel(llvm::Module& module, const std::string& name, const PoolSpec& s, int vectorWidth) {
   KernelBuilder kb(module, name, vectorWidth);
   llvm::IRBuilder<>& ir = kb.ir();
-  llvm::Value* input = kb.buffer(0);
-  llvm::Value* output = kb.buffer(1);
+  llvm::Value* input = kb.buffer(kDataBuffers, BufferRole::Input);
+  llvm::Value* output = kb.buffer(kDataBuffers, BufferRole::Output);
   std::vector<llvm::Value*> residuals;
-  for (int k = 0; k < s.epilogue.residualCount(); ++k) residuals.push_back(kb.buffer(2 + k));
+  for (int k = 0; k < s.epilogue.residualCount(); ++k) residuals.push_back(kb.buffer(kDataBuffers, BufferRole::Residual, k));
   bool isMax = s.kind == PoolSpec::Kind::Max;
   kb.forLoop(kb.begin(), kb.end(), 1, [&](llvm::Value* unit) {
     llvm::Value* oh = ir.CreateSRem(unit, kb.i64(s.outHeight));

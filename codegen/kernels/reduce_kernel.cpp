@@ -106,8 +106,8 @@ PlainRows keptRows(const std::vector<Group>& groups, int vectorWidth) {
 // Innermost group kept: output vectors along it, one input vector per reduced index.
 void emitAlongKept(KernelBuilder& kb, const std::vector<Group>& groups, const Reduction& reduction) {
   llvm::IRBuilder<>& ir = kb.ir();
-  Value* input = kb.buffer(0);
-  Value* output = kb.buffer(1);
+  Value* input = kb.buffer(kDataBuffers, BufferRole::Input);
+  Value* output = kb.buffer(kDataBuffers, BufferRole::Output);
   std::vector<Group> kept = select(groups, false), reduced = select(groups, true);
   std::vector<Group> outer(kept.begin(), kept.end() - 1);
   PlainRows rows = keptRows(groups, kb.vectorWidth());
@@ -130,8 +130,8 @@ void emitAlongKept(KernelBuilder& kb, const std::vector<Group>& groups, const Re
 void emitAcrossReduced(KernelBuilder& kb, const std::vector<Group>& groups, const Reduction& reduction) {
   llvm::IRBuilder<>& ir = kb.ir();
   int width = kb.vectorWidth();
-  Value* input = kb.buffer(0);
-  Value* output = kb.buffer(1);
+  Value* input = kb.buffer(kDataBuffers, BufferRole::Input);
+  Value* output = kb.buffer(kDataBuffers, BufferRole::Output);
   std::vector<Group> kept = select(groups, false), reduced = select(groups, true);
   int64_t inner = reduced.back().length, full = inner / width * width;
   int tail = int(inner % width);

@@ -41,8 +41,9 @@ class ResizeEmitter {
   ResizeEmitter(KernelBuilder& kb, const ResizeSpec& s) : kb_(kb), ir_(kb.ir()), s_(s), width_(kb.vectorWidth()) {}
 
   void emit() {
-    input_ = kb_.buffer(0), output_ = kb_.buffer(1);
-    for (int k = 0; k < s_.epilogue.residualCount(); ++k) residuals_.push_back(kb_.buffer(2 + k));
+    input_ = kb_.buffer(kDataBuffers, BufferRole::Input), output_ = kb_.buffer(kDataBuffers, BufferRole::Output);
+    for (int k = 0; k < s_.epilogue.residualCount(); ++k)
+      residuals_.push_back(kb_.buffer(kDataBuffers, BufferRole::Residual, k));
     rows_ = axisTables(kb_, s_.rows, s_.inWidth * width_);
     cols_ = axisTables(kb_, s_.cols, width_);
     kb_.forLoop(kb_.begin(), kb_.end(), 1, [&](Value* unit) {

@@ -13,8 +13,8 @@ using llvm::Value;
 void emitSoftmaxKernel(llvm::Module& module, const std::string& name, const SoftmaxSpec& spec, int vectorWidth) {
   KernelBuilder kb(module, name, vectorWidth);
   llvm::IRBuilder<>& ir = kb.ir();
-  Value* input = kb.buffer(0);
-  Value* output = kb.buffer(1);
+  Value* input = kb.buffer(kDataBuffers, BufferRole::Input);
+  Value* output = kb.buffer(kDataBuffers, BufferRole::Output);
   int64_t full = spec.length / vectorWidth * vectorWidth;
   int tail = int(spec.length % vectorWidth);
   const float lowest = -std::numeric_limits<float>::infinity();

@@ -56,8 +56,8 @@ void emitRows(KernelBuilder& kb, const StridedCopySpec& copy) {
   llvm::IRBuilder<>& ir = kb.ir();
   PlainRows rows = rowsOf(copy, kb.vectorWidth());
   int64_t innerStride = copy.strides.back();
-  Value* input = kb.buffer(0);
-  Value* output = kb.buffer(1);
+  Value* input = kb.buffer(kDataBuffers, BufferRole::Input);
+  Value* output = kb.buffer(kDataBuffers, BufferRole::Output);
   Value *inRow = nullptr, *outRow = nullptr;
   auto rowStart = [&](Value* row) {
     outRow = ir.CreateMul(row, kb.i64(rows.inner));
@@ -117,8 +117,8 @@ void emitTiles(KernelBuilder& kb, const StridedCopySpec& copy, const Tiles& t) {
   int width = kb.vectorWidth();
   int64_t columns = copy.dims.back(), fullColumns = columns / width * width, columnStride = copy.strides.back();
   int64_t rowStride = t.outStrides[t.axis], partialRows = copy.dims[t.axis] % width;
-  Value* input = kb.buffer(0);
-  Value* output = kb.buffer(1);
+  Value* input = kb.buffer(kDataBuffers, BufferRole::Input);
+  Value* output = kb.buffer(kDataBuffers, BufferRole::Output);
   kb.forLoop(kb.begin(), kb.end(), 1, [&](Value* unit) {
     Value* block = ir.CreateSRem(unit, kb.i64(t.blocks));
     Value* outer = ir.CreateSDiv(unit, kb.i64(t.blocks));

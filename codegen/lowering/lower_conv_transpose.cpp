@@ -8,7 +8,8 @@
 #include "codegen/conv/conv_emitter.h"
 #include "codegen/conv/conv_transpose.h"
 #include "codegen/conv/conv_weights.h"
-#include "codegen/lowering/engine_lowering.h"
+#include "codegen/fusion/epilogue_fusion.h"
+#include "codegen/lowering/op_lowering.h"
 #include "runtime/reference/spatial.h"
 
 namespace convopt::codegen {
@@ -48,27 +49,27 @@ std::string describePhases(const std::vector<std::string>& phases) {
 
 }  // namespace
 
-Status Lowering::lowerConvTranspose(const ir::Node& node) {
+Status lowerConvTranspose(LoweringContext& context, const ir::Node& node) {
   if (!isStatic4dFloat(node.input(0)) || !isStatic4dFloat(node.output(0)))
     return Status::refuse("input/output not a static 4-D float tensor");
-  const ir::Tensor* weights = constantOf(node.input(1));
-  const ir::Tensor* bias = node.input(2) ? constantOf(node.input(2)) : nullptr;
+  const ir::Tensor* weights = context.constantOf(node.input(1));
+  const ir::Tensor* bias = node.input(2) ? context.constantOf(node.input(2)) : nullptr;
   if (!weights || weights->dtype() != ir::DType::Float || weights->rank() != 4) return Status::refuse("weights are not a 4-D float constant");
   if (node.input(2) && (!bias || bias->dtype() != ir::DType::Float)) return Status::refuse("bias is not a float constant");
-  Expected<ConvTransposeSpec> checked = transposeSpec(node, weights->dims(), opset_);
+  Expected<ConvTransposeSpec> checked = transposeSpec(node, weights->dims(), context.opset());
   if (!checked) return checked.status();
   ConvTransposeSpec& spec = *checked;
   if (bias && bias->numel() != spec.outChannels) return Status::refuse("bias size differs from the output channels");
   std::vector<const ir::Value*> residuals;
-  const ir::Value* output = fuseEpilogue(node.output(0), spec.epilogue, residuals);
-  int width = vectorWidth();
+  const ir::Value* output = fuseEpilogue(context, node.output(0), spec.epilogue, residuals);
+  int width = context.vectorWidth();
   std::vector<ConvPart> parts;
   std::vector<float> packed;
   std::vector<std::string> families;  // per phase, for explain()
   for (const ConvTransposePhase& phase : convTransposePhases(spec)) {
-    Expected<ConvPlan> result = planConv(phase.view, target_);
+    Expected<ConvPlan> result = planConv(phase.view, context.target());
     if (!result) {
-      unfuse();
+      context.unfuse();
       return Status::refuse("phase " + phase.view.describe() + ": " + result.reason());
     }
     parts.push_back({*result, int64_t(packed.size())});
@@ -77,18 +78,18 @@ Status Lowering::lowerConvTranspose(const ir::Node& node) {
     families.push_back(fmt::format("{} {}x{} tile {}x{}", result->family, phase.view.kernelH,
                                    phase.view.kernelW, result->tile.outBlocks, result->tile.pixels));
   }
-  std::vector<KernelArg> args = {
-      {KernelArg::Kind::Slot, blockedSlot(node.input(0))},
-      {KernelArg::Kind::Constant, addConstant(std::move(packed))},
-      {KernelArg::Kind::Constant,
-       addConstant(packConvBias(parts[0].plan.view, width, bias ? bias->data<float>() : std::span<const float>()))},
-  };
-  appendOutputArgs(args, output, residuals);
-  std::string name = kernelName("convtranspose");
-  emitConvKernel(*module_.module, name, parts, width);
+  std::vector<KernelArg> args(kConvBuffers.index(BufferRole::Output));
+  args[kConvBuffers.index(BufferRole::Input)] = {KernelArg::Kind::Slot, context.blockedSlot(node.input(0))};
+  args[kConvBuffers.index(BufferRole::Weights)] = {KernelArg::Kind::Constant, context.addConstant(std::move(packed))};
+  args[kConvBuffers.index(BufferRole::Bias)] = {
+      KernelArg::Kind::Constant,
+      context.addConstant(packConvBias(parts[0].plan.view, width, bias ? bias->data<float>() : std::span<const float>()))};
+  context.appendOutputArgs(args, output, residuals);
+  std::string name = context.kernelName("convtranspose");
+  emitConvKernel(context.module(), name, parts, width);
   std::string what = fmt::format("{} {} phases [{}]{}{}", spec.describe(), parts.size(), describePhases(families),
                                  spec.epilogue.steps.empty() ? "" : " + ", spec.epilogue.describe());
-  addKernel(name, convWorkUnits(parts, width), std::move(args), what, node);
+  context.addKernel(name, convWorkUnits(parts, width), std::move(args), what, node);
   return Status::success();
 }
 

@@ -6,10 +6,19 @@
 
 #include "codegen/fusion/elementwise_group.h"
 #include "ir/int_math.h"
-#include "codegen/lowering/engine_lowering.h"
+#include "codegen/fusion/epilogue_fusion.h"
+#include "codegen/lowering/op_lowering.h"
 #include "codegen/fusion/epilogue_patterns.h"
 
 namespace convopt::codegen {
+
+// File-local steps of this file's lowering functions.
+struct ElementwiseProgramBuilder;
+static ElementwiseContext elementwiseContext(const LoweringContext& context);
+static int elementwiseRegister(LoweringContext& context, ElementwiseProgramBuilder& b, const ir::Value* value);
+static int elementwiseConstantRegister(LoweringContext& context, ElementwiseProgramBuilder& b, std::vector<float> perChannel);
+static int emitElementwiseNode(LoweringContext& context, ElementwiseProgramBuilder& b, const ir::Node& node);
+
 
 namespace {
 
@@ -34,51 +43,51 @@ struct ElementwiseProgramBuilder {
   std::map<const ir::Value*, int> registers;
 };
 
-ElementwiseContext Lowering::elementwiseContext() const {
-  return {[this](const ir::Value* v) { return constantOf(v); },
-          [this](const ir::Value* v) {
-            auto it = program_.storage.find(v);
-            return it != program_.storage.end() && !it->second.dynamic &&
+ElementwiseContext elementwiseContext(const LoweringContext& context) {
+  return {[&context](const ir::Value* v) { return context.constantOf(v); },
+          [&context](const ir::Value* v) {
+            auto it = context.program().storage.find(v);
+            return it != context.program().storage.end() && !it->second.dynamic &&
                    (it->second.plain >= 0 || it->second.blocked >= 0);
           },
-          [this](const ir::Node& node) { return activationStep(node); }, &fused_};
+          [&context](const ir::Node& node) { return activationStep(context, node); }, &context.fusedNodes()};
 }
 
-Status Lowering::lowerElementwise(const ir::Node& node) {
-  Expected<ElementwiseGroup> match = matchElementwiseGroup(node, elementwiseContext());
+Status lowerElementwise(LoweringContext& context, const ir::Node& node) {
+  Expected<ElementwiseGroup> match = matchElementwiseGroup(node, elementwiseContext(context));
   if (!match) return match.status();
   const ElementwiseGroup& group = *match;
   ElementwiseProgramBuilder builder;
   builder.spec.layout = group.layout, builder.spec.dims = group.dims;
-  for (const ir::Node* member : group.nodes) builder.registers[member->output(0)] = emitElementwiseNode(builder, *member);
+  for (const ir::Node* member : group.nodes) builder.registers[member->output(0)] = emitElementwiseNode(context, builder, *member);
   for (const ir::Value* output : group.outputs) {
     builder.spec.results.push_back(builder.registers.at(output));
-    int slot = group.layout == ElementwiseLayout::Blocked ? defineBlocked(output) : definePlain(output);
+    int slot = group.layout == ElementwiseLayout::Blocked ? context.defineBlocked(output) : context.definePlain(output);
     builder.args.push_back({KernelArg::Kind::Slot, slot});
   }
-  for (size_t k = 1; k < group.nodes.size(); ++k) fused_.insert(group.nodes[k]), pendingFused_.push_back(group.nodes[k]);
-  std::string name = kernelName("elementwise");
-  emitElementwiseKernel(*module_.module, name, builder.spec, vectorWidth());
+  for (size_t k = 1; k < group.nodes.size(); ++k) context.fuse(*group.nodes[k]);
+  std::string name = context.kernelName("elementwise");
+  emitElementwiseKernel(context.module(), name, builder.spec, context.vectorWidth());
   std::string what = builder.spec.describe() + (group.layout == ElementwiseLayout::Plain ? ", plain" : "");
-  addKernel(name, elementwiseWorkUnits(builder.spec, vectorWidth()), std::move(builder.args), what, node);
+  context.addKernel(name, elementwiseWorkUnits(builder.spec, context.vectorWidth()), std::move(builder.args), what, node);
   return Status::success();
 }
 
 // The register holding `value` in the program: computed in the group, or a newly loaded operand.
-int Lowering::elementwiseRegister(ElementwiseProgramBuilder& b, const ir::Value* value) {
+int elementwiseRegister(LoweringContext& context, ElementwiseProgramBuilder& b, const ir::Value* value) {
   if (auto it = b.registers.find(value); it != b.registers.end()) return it->second;
-  ElementwiseOperand operand = *classifyOperand(value, b.spec.layout, b.spec.dims, elementwiseContext());
+  ElementwiseOperand operand = *classifyOperand(value, b.spec.layout, b.spec.dims, elementwiseContext(context));
   KernelArg arg{KernelArg::Kind::Constant, -1};
-  if (const ir::Tensor* constant = constantOf(value)) {
+  if (const ir::Tensor* constant = context.constantOf(value)) {
     std::span<const float> data = constant->data<float>();
     if (operand.kind == OperandKind::Channel || operand.kind == OperandKind::ImageChannel) {
       int64_t channels = b.spec.dims[1], images = int64_t(data.size()) / channels;
-      arg.index = addConstant(packPerChannel(data, images, channels, vectorWidth(), 1.0f));
+      arg.index = context.addConstant(packPerChannel(data, images, channels, context.vectorWidth(), 1.0f));
     } else {
-      arg.index = addConstant(std::vector<float>(data.begin(), data.end()));
+      arg.index = context.addConstant(std::vector<float>(data.begin(), data.end()));
     }
   } else {
-    arg = {KernelArg::Kind::Slot, b.spec.layout == ElementwiseLayout::Blocked ? blockedSlot(value) : plainSlot(value)};
+    arg = {KernelArg::Kind::Slot, b.spec.layout == ElementwiseLayout::Blocked ? context.blockedSlot(value) : context.plainSlot(value)};
   }
   b.spec.operands.push_back(operand);
   b.args.push_back(arg);
@@ -87,36 +96,36 @@ int Lowering::elementwiseRegister(ElementwiseProgramBuilder& b, const ir::Value*
   return reg;
 }
 
-int Lowering::elementwiseConstantRegister(ElementwiseProgramBuilder& b, std::vector<float> perChannel) {
+int elementwiseConstantRegister(LoweringContext& context, ElementwiseProgramBuilder& b, std::vector<float> perChannel) {
   b.spec.operands.push_back({OperandKind::Channel, {}});
   b.args.push_back({KernelArg::Kind::Constant,
-                    addConstant(packPerChannel(perChannel, 1, int64_t(perChannel.size()), vectorWidth(), 1.0f))});
+                    context.addConstant(packPerChannel(perChannel, 1, int64_t(perChannel.size()), context.vectorWidth(), 1.0f))});
   return b.spec.addInstr(ElementwiseOp::Operand, {}, int(b.spec.operands.size()) - 1);
 }
 
-int Lowering::emitElementwiseNode(ElementwiseProgramBuilder& b, const ir::Node& node) {
+int emitElementwiseNode(LoweringContext& context, ElementwiseProgramBuilder& b, const ir::Node& node) {
   static const std::map<std::string, ElementwiseOp> ops = {
 #define ELEMENTWISE_BINARY(op) {#op, ElementwiseOp::op},
 #define ELEMENTWISE_UNARY(op) {#op, ElementwiseOp::op},
 #include "codegen/lowering/lowered_ops.def"
   };
   ElementwiseSpec& spec = b.spec;
-  int x = elementwiseRegister(b, node.input(0));
+  int x = elementwiseRegister(context, b, node.input(0));
   if (node.opType == "Pow") {
-    float exponent = constantOf(node.input(1))->data<float>()[0];
+    float exponent = context.constantOf(node.input(1))->data<float>()[0];
     if (exponent == 1.0f) return x;
     return exponent == 2.0f ? spec.addInstr(ElementwiseOp::Mul, {x, x}) : spec.addInstr(ElementwiseOp::Sqrt, {x});
   }
   if (node.opType == "BatchNormalization") {
-    EpilogueStep affine = *batchNormStep(node, [this](const ir::Value* v) { return constantOf(v); });
-    int a = elementwiseConstantRegister(b, std::move(affine.scale));
-    int c = elementwiseConstantRegister(b, std::move(affine.shift));
+    EpilogueStep affine = *batchNormStep(node, [&context](const ir::Value* v) { return context.constantOf(v); });
+    int a = elementwiseConstantRegister(context, b, std::move(affine.scale));
+    int c = elementwiseConstantRegister(context, b, std::move(affine.shift));
     return spec.addInstr(ElementwiseOp::MulAdd, {x, a, c});
   }
   auto op = ops.find(node.opType);
-  if (op == ops.end()) return spec.addInstr(ElementwiseOp::Activate, {x}, -1, *activationStep(node));
+  if (op == ops.end()) return spec.addInstr(ElementwiseOp::Activate, {x}, -1, *activationStep(context, node));
   if (node.inputs().size() == 1) return spec.addInstr(op->second, {x});
-  return spec.addInstr(op->second, {x, elementwiseRegister(b, node.input(1))});
+  return spec.addInstr(op->second, {x, elementwiseRegister(context, b, node.input(1))});
 }
 
 }  // namespace convopt::codegen

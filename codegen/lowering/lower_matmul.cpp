@@ -10,12 +10,18 @@
 
 #include <optional>
 
-#include "codegen/lowering/engine_lowering.h"
+#include "codegen/fusion/epilogue_fusion.h"
+#include "codegen/lowering/op_lowering.h"
 #include "ir/int_math.h"
 #include "codegen/kernels/matmul_kernel.h"
 #include "runtime/reference/broadcast.h"
 
 namespace convopt::codegen {
+
+// File-local steps of this file's lowering functions.
+struct MatrixProduct;
+static Status lowerMatrixProduct(LoweringContext& context, const ir::Node& node, MatrixProduct& product);
+
 
 // An operand: an activation (read in place) or a constant's values.
 struct MatrixOperand {
@@ -117,9 +123,9 @@ MatMulSpec specOf(MatrixProduct& product, int width) {
 
 }  // namespace
 
-Status Lowering::lowerMatMul(const ir::Node& node) {
-  std::optional<MatrixOperand> a = operandOf(node.input(0), constantOf(node.input(0)));
-  std::optional<MatrixOperand> b = operandOf(node.input(1), constantOf(node.input(1)));
+Status lowerMatMul(LoweringContext& context, const ir::Node& node) {
+  std::optional<MatrixOperand> a = operandOf(node.input(0), context.constantOf(node.input(0)));
+  std::optional<MatrixOperand> b = operandOf(node.input(1), context.constantOf(node.input(1)));
   const ir::Value* output = node.output(0);
   if (!a || !b || !isStaticFloat(output)) return Status::refuse("operands are not float tensors of static shape");
   if (a->dims.empty() || b->dims.empty()) return Status::refuse("scalar operand");
@@ -137,21 +143,20 @@ Status Lowering::lowerMatMul(const ir::Node& node) {
   if (add && add->domain.empty() && add->opType == "Add" && add->inputs().size() == 2 &&
       isStaticFloat(add->output(0)) && add->output(0)->type.staticShape() == dims) {
     const ir::Value* other = add->input(0) == output ? add->input(1) : add->input(0);
-    std::optional<MatrixOperand> bias = constantOf(other) ? operandOf(other, constantOf(other)) : std::nullopt;
+    std::optional<MatrixOperand> bias = context.constantOf(other) ? operandOf(other, context.constantOf(other)) : std::nullopt;
     if (other != output && bias && broadcastsTo(bias->dims, dims)) {
       bias->dims = promoted(bias->dims, dims.size(), aVector, bVector);
       product.bias = std::move(bias);
       product.output = add->output(0);
-      fused_.insert(add);
-      pendingFused_.push_back(add);
+      context.fuse(*add);
     }
   }
-  return lowerMatrixProduct(node, product);
+  return lowerMatrixProduct(context, node, product);
 }
 
-Status Lowering::lowerGemm(const ir::Node& node) {
-  std::optional<MatrixOperand> a = operandOf(node.input(0), constantOf(node.input(0)));
-  std::optional<MatrixOperand> b = operandOf(node.input(1), constantOf(node.input(1)));
+Status lowerGemm(LoweringContext& context, const ir::Node& node) {
+  std::optional<MatrixOperand> a = operandOf(node.input(0), context.constantOf(node.input(0)));
+  std::optional<MatrixOperand> b = operandOf(node.input(1), context.constantOf(node.input(1)));
   const ir::Value* output = node.output(0);
   if (!a || !b || !isStaticFloat(output)) return Status::refuse("operands are not float tensors of static shape");
   if (a->dims.size() != 2 || b->dims.size() != 2) return Status::refuse("A and B are not 2-D");
@@ -167,33 +172,36 @@ Status Lowering::lowerGemm(const ir::Node& node) {
   product.output = output;
   if (isEmpty(product)) return Status::refuse("empty matrix");
   if (node.inputs().size() > 2 && node.input(2)) {
-    product.bias = operandOf(node.input(2), constantOf(node.input(2)));
+    product.bias = operandOf(node.input(2), context.constantOf(node.input(2)));
     if (!product.bias || !broadcastsTo(product.bias->dims, product.outputDims))
       return Status::refuse("C is not a float tensor broadcasting to [M, N]");
     product.bias->dims.insert(product.bias->dims.begin(), 2 - product.bias->dims.size(), 1);
   }
-  return lowerMatrixProduct(node, product);
+  return lowerMatrixProduct(context, node, product);
 }
 
-Status Lowering::lowerMatrixProduct(const ir::Node& node, MatrixProduct& product) {
-  int width = vectorWidth();
+Status lowerMatrixProduct(LoweringContext& context, const ir::Node& node, MatrixProduct& product) {
+  int width = context.vectorWidth();
   MatMulSpec spec = specOf(product, width);
-  spec.tile = matmulTile(target_, spec.m, spec.n);
+  spec.tile = matmulTile(context.target(), spec.m, spec.n);
   std::vector<const ir::Value*> residuals;
-  const ir::Value* output = fuseEpilogue(product.output, spec.epilogue, residuals);
+  const ir::Value* output = fuseEpilogue(context, product.output, spec.epilogue, residuals);
   auto argOf = [&](MatrixOperand& operand) {
-    return operand.value ? KernelArg{KernelArg::Kind::Slot, plainSlot(operand.value)}
-                         : KernelArg{KernelArg::Kind::Constant, addConstant(std::move(operand.data))};
+    return operand.value ? KernelArg{KernelArg::Kind::Slot, context.plainSlot(operand.value)}
+                         : KernelArg{KernelArg::Kind::Constant, context.addConstant(std::move(operand.data))};
   };
-  std::vector<KernelArg> args = {argOf(product.a), argOf(product.b)};
-  if (product.bias) args.push_back(argOf(*product.bias));
+  BufferLayout layout = matmulBuffers(spec);
+  std::vector<KernelArg> args(layout.index(BufferRole::Output));
+  args[layout.index(BufferRole::Input)] = argOf(product.a);
+  args[layout.index(BufferRole::Weights)] = argOf(product.b);
+  if (layout.bias) args[layout.index(BufferRole::Bias)] = argOf(*product.bias);
   std::vector<KernelArg> residualArgs;
-  for (const ir::Value* residual : residuals) residualArgs.push_back({KernelArg::Kind::Slot, plainSlot(residual)});
-  args.push_back({KernelArg::Kind::Slot, definePlain(output)});
+  for (const ir::Value* residual : residuals) residualArgs.push_back({KernelArg::Kind::Slot, context.plainSlot(residual)});
+  args.push_back({KernelArg::Kind::Slot, context.definePlain(output)});
   args.insert(args.end(), residualArgs.begin(), residualArgs.end());
-  std::string name = kernelName("matmul");
-  emitMatMulKernel(*module_.module, name, spec, width);
-  addKernel(name, matmulWorkUnits(spec, width), std::move(args), spec.describe(), node);
+  std::string name = context.kernelName("matmul");
+  emitMatMulKernel(context.module(), name, spec, width);
+  context.addKernel(name, matmulWorkUnits(spec, width), std::move(args), spec.describe(), node);
   return Status::success();
 }
 

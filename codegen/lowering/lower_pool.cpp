@@ -4,12 +4,13 @@
 // [N,C,1,1] and handed on in plain layout (the same bytes).
 #include <fmt/format.h>
 
-#include "codegen/lowering/engine_lowering.h"
+#include "codegen/fusion/epilogue_fusion.h"
+#include "codegen/lowering/op_lowering.h"
 #include "codegen/kernels/pool_kernel.h"
 
 namespace convopt::codegen {
 
-Status Lowering::lowerPool(const ir::Node& node) {
+Status lowerPool(LoweringContext& context, const ir::Node& node) {
   if (node.outputs().size() != 1) return Status::refuse("MaxPool indices output");
   const ir::Value* in = node.input(0);
   bool global = node.opType == "GlobalAveragePool" || node.opType == "ReduceMean";
@@ -37,18 +38,18 @@ Status Lowering::lowerPool(const ir::Node& node) {
     spec.countIncludePad = node.getInt("count_include_pad", 0) != 0;
   }
   std::vector<const ir::Value*> residuals;
-  const ir::Value* output = fuseEpilogue(node.output(0), spec.epilogue, residuals);
-  std::vector<KernelArg> args = {{KernelArg::Kind::Slot, blockedSlot(in)}};
-  int pooled = squeezed ? newSlot(runtime::BlockedShape::of(outDims, vectorWidth()).elements() * sizeof(float)) : -1;
+  const ir::Value* output = fuseEpilogue(context, node.output(0), spec.epilogue, residuals);
+  std::vector<KernelArg> args = {{KernelArg::Kind::Slot, context.blockedSlot(in)}};
+  int pooled = squeezed ? context.newSlot(runtime::BlockedShape::of(outDims, context.vectorWidth()).elements() * sizeof(float)) : -1;
   if (squeezed)
     args.push_back({KernelArg::Kind::Slot, pooled});  // no residuals: an Add fuses only on 4-D operands
   else
-    appendOutputArgs(args, output, residuals);
-  std::string name = kernelName("pool");
-  emitPoolKernel(*module_.module, name, spec, vectorWidth());
+    context.appendOutputArgs(args, output, residuals);
+  std::string name = context.kernelName("pool");
+  emitPoolKernel(context.module(), name, spec, context.vectorWidth());
   std::string what = spec.describe() + (spec.epilogue.steps.empty() ? "" : " + " + spec.epilogue.describe());
-  addKernel(name, poolWorkUnits(spec, vectorWidth()), std::move(args), what, node);
-  if (squeezed) program_.storage[output].plain = fromBlockedSlot(pooled, outDims, output->name());
+  context.addKernel(name, poolWorkUnits(spec, context.vectorWidth()), std::move(args), what, node);
+  if (squeezed) context.program().storage[output].plain = context.fromBlockedSlot(pooled, outDims, output->name());
   return Status::success();
 }
 

@@ -10,7 +10,8 @@
 #include <algorithm>
 #include <map>
 
-#include "codegen/lowering/engine_lowering.h"
+#include "codegen/fusion/epilogue_fusion.h"
+#include "codegen/lowering/op_lowering.h"
 #include "codegen/kernels/reduce_kernel.h"
 
 namespace convopt::codegen {
@@ -44,27 +45,27 @@ std::vector<int64_t> outputDims(const std::vector<int64_t>& dims, const std::vec
 
 }  // namespace
 
-Status Lowering::lowerReduce(const ir::Node& node) {
+Status lowerReduce(LoweringContext& context, const ir::Node& node) {
   static const std::map<std::string, ReduceKind> kinds = {
       {"ReduceSum", ReduceKind::Sum}, {"ReduceMean", ReduceKind::Mean},
       {"ReduceMax", ReduceKind::Max}, {"ReduceMin", ReduceKind::Min}};
   const ir::Value *input = node.input(0), *output = node.output(0);
   if (!isStaticFloat(input)) return Status::refuse("not a float tensor of static shape");
-  if (constantOf(input)) return Status::refuse("constant input");
+  if (context.constantOf(input)) return Status::refuse("constant input");
   ReduceSpec spec{kinds.at(node.opType), input->type.staticShape(), {}};
-  if (Status axes = reducedAxes(node, constantOf(node.input(1)), opset_, spec.dims.size(), spec.reduced); !axes)
+  if (Status axes = reducedAxes(node, context.constantOf(node.input(1)), context.opset(), spec.dims.size(), spec.reduced); !axes)
     return axes;
   if (!isStaticFloat(output)) return Status::refuse("output is not a float tensor of static shape");
-  if (spec.kind == ReduceKind::Mean && spec.reduced == std::vector<bool>{false, false, true, true} && lowerPool(node).ok())
+  if (spec.kind == ReduceKind::Mean && spec.reduced == std::vector<bool>{false, false, true, true} && lowerPool(context, node).ok())
     return Status::success();
   if (output->type.staticShape() != outputDims(spec.dims, spec.reduced, node.getInt("keepdims", 1) != 0))
     return Status::refuse("inferred output shape disagrees with the reduction");
   if (std::find(spec.dims.begin(), spec.dims.end(), 0) != spec.dims.end()) return Status::refuse("empty input");
-  std::vector<KernelArg> args = {{KernelArg::Kind::Slot, plainSlot(input)}};
-  args.push_back({KernelArg::Kind::Slot, definePlain(output)});
-  std::string name = kernelName("reduce");
-  emitReduceKernel(*module_.module, name, spec, vectorWidth());
-  addKernel(name, reduceWorkUnits(spec, vectorWidth()), std::move(args), spec.describe(), node);
+  std::vector<KernelArg> args = {{KernelArg::Kind::Slot, context.plainSlot(input)}};
+  args.push_back({KernelArg::Kind::Slot, context.definePlain(output)});
+  std::string name = context.kernelName("reduce");
+  emitReduceKernel(context.module(), name, spec, context.vectorWidth());
+  context.addKernel(name, reduceWorkUnits(spec, context.vectorWidth()), std::move(args), spec.describe(), node);
   return Status::success();
 }
 

@@ -5,21 +5,22 @@
 // is reordered to plain once, as any plain consumer would need).
 #include <fmt/format.h>
 
-#include "codegen/lowering/engine_lowering.h"
+#include "codegen/fusion/epilogue_fusion.h"
+#include "codegen/lowering/op_lowering.h"
 
 namespace convopt::codegen {
 
-Status Lowering::lowerReshape(const ir::Node& node) {
-  Status shuffle = lowerChannelGather(node);
+Status lowerReshape(LoweringContext& context, const ir::Node& node) {
+  Status shuffle = lowerChannelGather(context, node);
   if (shuffle.ok()) return shuffle;
   const ir::Value *in = node.input(0), *out = node.output(0);
-  auto storage = program_.storage.find(in);
-  bool computed = !constantOf(in) && storage != program_.storage.end() && !storage->second.dynamic &&
+  auto storage = context.program().storage.find(in);
+  bool computed = !context.constantOf(in) && storage != context.program().storage.end() && !storage->second.dynamic &&
                   (storage->second.plain >= 0 || storage->second.blocked >= 0);
   if (!computed || !out->type.hasStaticShape() || out->type.dtype != in->type.dtype)
     return Status::refuse("not a static reshape of a computed tensor; not a channel shuffle: " + shuffle.reason());
-  program_.storage[out].plain = plainSlot(in);
-  program_.explanation.push_back(
+  context.program().storage[out].plain = context.plainSlot(in);
+  context.program().explanation.push_back(
       fmt::format("{}: {} -> alias of its input's plain buffer (not a channel shuffle: {})", node.label(), node.opType,
                   shuffle.reason()));
   return Status::success();

@@ -9,18 +9,19 @@
 #include <functional>
 #include <numeric>
 
-#include "codegen/lowering/engine_lowering.h"
+#include "codegen/fusion/epilogue_fusion.h"
+#include "codegen/lowering/op_lowering.h"
 #include "codegen/kernels/softmax_kernel.h"
 
 namespace convopt::codegen {
 
-Status Lowering::lowerSoftmax(const ir::Node& node) {
+Status lowerSoftmax(LoweringContext& context, const ir::Node& node) {
   const ir::Value* input = node.input(0);
   const ir::Value* output = node.output(0);
   if (!isStaticFloat(input) || !isStaticFloat(output)) return Status::refuse("not a float tensor of static shape");
   std::vector<int64_t> dims = input->type.staticShape();
   int64_t rank = int64_t(dims.size());
-  bool coerced = opset_ < 13;
+  bool coerced = context.opset() < 13;
   int64_t axis = node.getInt("axis", coerced ? 1 : -1);
   if (axis < 0) axis += rank;
   if (axis < 0 || axis > rank - (coerced ? 0 : 1)) return Status::refuse(fmt::format("axis out of range for rank {}", rank));
@@ -31,11 +32,11 @@ Status Lowering::lowerSoftmax(const ir::Node& node) {
     return Status::refuse(fmt::format("softmax axis {} is not the innermost (contiguous) axis", axis));
   SoftmaxSpec spec{product(0, axis), product(axis, rank)};
   if (spec.rows * spec.length == 0) return Status::refuse("empty tensor");
-  std::vector<KernelArg> args = {{KernelArg::Kind::Slot, plainSlot(input)}};
-  args.push_back({KernelArg::Kind::Slot, definePlain(output)});
-  std::string name = kernelName("softmax");
-  emitSoftmaxKernel(*module_.module, name, spec, vectorWidth());
-  addKernel(name, softmaxWorkUnits(spec), std::move(args), fmt::format("{} rows of {}", spec.rows, spec.length), node);
+  std::vector<KernelArg> args = {{KernelArg::Kind::Slot, context.plainSlot(input)}};
+  args.push_back({KernelArg::Kind::Slot, context.definePlain(output)});
+  std::string name = context.kernelName("softmax");
+  emitSoftmaxKernel(context.module(), name, spec, context.vectorWidth());
+  context.addKernel(name, softmaxWorkUnits(spec), std::move(args), fmt::format("{} rows of {}", spec.rows, spec.length), node);
   return Status::success();
 }
 

@@ -12,11 +12,17 @@
 #include <algorithm>
 #include <numeric>
 
-#include "codegen/lowering/engine_lowering.h"
+#include "codegen/fusion/epilogue_fusion.h"
+#include "codegen/lowering/op_lowering.h"
 #include "codegen/lowering/slice_axes.h"
 #include "codegen/kernels/strided_copy_kernel.h"
 
 namespace convopt::codegen {
+
+// File-local steps of this file's lowering functions.
+static Status lowerStridedCopy(LoweringContext& context, const ir::Node& node, const StridedCopySpec& spec,
+                        const std::string& what);
+
 
 namespace {
 
@@ -28,22 +34,22 @@ std::vector<int64_t> rowMajorStrides(const std::vector<int64_t>& dims) {
 
 }  // namespace
 
-Status Lowering::lowerStridedCopy(const ir::Node& node, const StridedCopySpec& spec, const std::string& what) {
+Status lowerStridedCopy(LoweringContext& context, const ir::Node& node, const StridedCopySpec& spec, const std::string& what) {
   const ir::Value *input = node.input(0), *output = node.output(0);
   if (output->type.staticShape() != spec.dims) return Status::refuse("inferred output shape disagrees with the " + node.opType);
   if (std::find(spec.dims.begin(), spec.dims.end(), 0) != spec.dims.end()) return Status::refuse("empty output");
-  std::vector<KernelArg> args = {{KernelArg::Kind::Slot, plainSlot(input)}};
-  args.push_back({KernelArg::Kind::Slot, definePlain(output)});
-  std::string name = kernelName("copy");
-  emitStridedCopyKernel(*module_.module, name, spec, vectorWidth());
-  addKernel(name, stridedCopyWorkUnits(spec, vectorWidth()), std::move(args), what + " " + spec.describe(), node);
+  std::vector<KernelArg> args = {{KernelArg::Kind::Slot, context.plainSlot(input)}};
+  args.push_back({KernelArg::Kind::Slot, context.definePlain(output)});
+  std::string name = context.kernelName("copy");
+  emitStridedCopyKernel(context.module(), name, spec, context.vectorWidth());
+  context.addKernel(name, stridedCopyWorkUnits(spec, context.vectorWidth()), std::move(args), what + " " + spec.describe(), node);
   return Status::success();
 }
 
-Status Lowering::lowerTranspose(const ir::Node& node) {
+Status lowerTranspose(LoweringContext& context, const ir::Node& node) {
   const ir::Value* input = node.input(0);
   if (!isStaticFloat(input) || !isStaticFloat(node.output(0))) return Status::refuse("not a float tensor of static shape");
-  if (constantOf(input)) return Status::refuse("constant input");
+  if (context.constantOf(input)) return Status::refuse("constant input");
   std::vector<int64_t> dims = input->type.staticShape(), strides = rowMajorStrides(dims);
   std::vector<int64_t> perm(dims.size());
   std::iota(perm.rbegin(), perm.rend(), int64_t(0));  // default: reverse the axes
@@ -55,16 +61,16 @@ Status Lowering::lowerTranspose(const ir::Node& node) {
     return Status::refuse(fmt::format("perm [{}] is not a permutation of the input's axes", fmt::join(perm, ",")));
   StridedCopySpec spec;
   for (int64_t axis : perm) spec.dims.push_back(dims[axis]), spec.strides.push_back(strides[axis]);
-  return lowerStridedCopy(node, spec, fmt::format("transpose [{}]", fmt::join(perm, ",")));
+  return lowerStridedCopy(context, node, spec, fmt::format("transpose [{}]", fmt::join(perm, ",")));
 }
 
-Status Lowering::lowerSlice(const ir::Node& node) {
-  if (Status gather = lowerChannelGather(node); gather.ok()) return gather;
+Status lowerSlice(LoweringContext& context, const ir::Node& node) {
+  if (Status gather = lowerChannelGather(context, node); gather.ok()) return gather;
   SliceParameters params;
-  if (Status status = readSliceParameters(node, constantLookup(), opset_, params); !status) return status;
+  if (Status status = readSliceParameters(node, context.constantLookup(), context.opset(), params); !status) return status;
   const ir::Value* input = node.input(0);
   if (!isStaticFloat(input) || !isStaticFloat(node.output(0))) return Status::refuse("not a float tensor of static shape");
-  if (constantOf(input)) return Status::refuse("constant input");
+  if (context.constantOf(input)) return Status::refuse("constant input");
   std::vector<int64_t> dims = input->type.staticShape(), strides = rowMajorStrides(dims);
   std::vector<SliceAxis> axes;
   if (Status status = params.resolve(dims, axes); !status) return status;
@@ -74,7 +80,7 @@ Status Lowering::lowerSlice(const ir::Node& node) {
     spec.strides.push_back(axes[d].step * strides[d]);
     spec.base += axes[d].start * strides[d];
   }
-  return lowerStridedCopy(node, spec, "slice");
+  return lowerStridedCopy(context, node, spec, "slice");
 }
 
 }  // namespace convopt::codegen

@@ -217,23 +217,21 @@ TEST_P(MatMulKernels, OneAndTwoThreadsAgree) {
 INSTANTIATE_TEST_SUITE_P(Targets, MatMulKernels, ::testing::Values("x86-64-v3", "x86-64-v4"),
                          [](const auto& info) { return std::string(info.param) == "x86-64-v3" ? "AVX2" : "AVX512"; });
 
-Target avx512() { return {"", "", "", 16, 32, true}; }
-Target avx2() { return {"", "", "", 8, 16, true}; }
 
 TEST(MatMulTiling, RowsOfABroadcastIntoNVectors) {
-  EXPECT_EQ(matmulTile(avx512(), 40, 6625), (MatMulTile{6, 4}));
-  EXPECT_EQ(matmulTile(avx2(), 40, 6625), (MatMulTile{4, 3}));
-  EXPECT_EQ(matmulTile(avx512(), 1, 1000), (MatMulTile{1, 4}));  // a classifier: one row
-  EXPECT_EQ(matmulTile(avx2(), 40, 5), (MatMulTile{14, 1}));      // one N-vector: rows take the registers
+  EXPECT_EQ(matmulTile(avx512Target(), 40, 6625), (MatMulTile{6, 4}));
+  EXPECT_EQ(matmulTile(avx2Target(), 40, 6625), (MatMulTile{4, 3}));
+  EXPECT_EQ(matmulTile(avx512Target(), 1, 1000), (MatMulTile{1, 4}));  // a classifier: one row
+  EXPECT_EQ(matmulTile(avx2Target(), 40, 5), (MatMulTile{14, 1}));      // one N-vector: rows take the registers
   // One tile would hold the whole matrix: halved, rows first, for two threads.
-  EXPECT_EQ(matmulTile(avx2(), 7, 5), (MatMulTile{4, 1}));
-  EXPECT_EQ(matmulTile(avx512(), 7, 33), (MatMulTile{4, 3}));
-  EXPECT_EQ(matmulTile(avx512(), 1, 20), (MatMulTile{1, 1}));
-  EXPECT_EQ(matmulTile(avx512(), 1, 10), (MatMulTile{1, 1}));  // nothing left to split
+  EXPECT_EQ(matmulTile(avx2Target(), 7, 5), (MatMulTile{4, 1}));
+  EXPECT_EQ(matmulTile(avx512Target(), 7, 33), (MatMulTile{4, 3}));
+  EXPECT_EQ(matmulTile(avx512Target(), 1, 20), (MatMulTile{1, 1}));
+  EXPECT_EQ(matmulTile(avx512Target(), 1, 10), (MatMulTile{1, 1}));  // nothing left to split
 }
 
 TEST(MatMulTiling, WorkUnitsAreRowTilesTimesColumnTilesTimesMatrices) {
-  for (const Target& target : {avx2(), avx512()}) {
+  for (const Target& target : {avx2Target(), avx512Target()}) {
     MatMulSpec spec;
     spec.m = 7, spec.k = 19, spec.n = 33;
     spec.tile = matmulTile(target, spec.m, spec.n);

@@ -3,32 +3,31 @@
 
 #include "codegen/conv/conv_plan.h"
 #include "codegen/conv/tiling.h"
+#include "tests/support/target_cpus.h"
 
 namespace convopt::codegen {
 namespace {
 
 const CacheBudget kCaches;  // the default budget every target has today
 
-Target avx512() { return {"", "", "", 16, 32, true}; }
-Target avx2() { return {"", "", "", 8, 16, true}; }
 
 TEST(Tiling, BroadcastTileFillsTheRegisterFile) {
   // 32 registers: 4 blocks x 6 pixels (24 accumulators + 4 weights + 1 input).
-  EXPECT_EQ(broadcastTile(avx512(), 4, false, 56), (ConvTile{4, 6}));
+  EXPECT_EQ(broadcastTile(avx512Target(), 4, false, 56), (ConvTile{4, 6}));
   // 16 registers: 3 blocks x 4 pixels beats 2x6 (12/7 > 12/8 FMAs per load).
-  EXPECT_EQ(broadcastTile(avx2(), 8, false, 56), (ConvTile{3, 4}));
+  EXPECT_EQ(broadcastTile(avx2Target(), 8, false, 56), (ConvTile{3, 4}));
   // One block per group: all registers go to pixels.
-  EXPECT_EQ(broadcastTile(avx512(), 1, true, 56), (ConvTile{1, 30}));
+  EXPECT_EQ(broadcastTile(avx512Target(), 1, true, 56), (ConvTile{1, 30}));
   // Blocks must divide the group's blocks: 3 does not divide 4.
-  EXPECT_EQ(broadcastTile(avx2(), 4, true, 56), (ConvTile{2, 6}));
+  EXPECT_EQ(broadcastTile(avx2Target(), 4, true, 56), (ConvTile{2, 6}));
   // A short row caps the pixels.
-  EXPECT_EQ(broadcastTile(avx512(), 1, false, 7), (ConvTile{1, 7}));
+  EXPECT_EQ(broadcastTile(avx512Target(), 1, false, 7), (ConvTile{1, 7}));
   // A 7-pixel row: 3 blocks x 7 pixels in one tile beats 4 x 6 plus a 1-pixel tile.
-  EXPECT_EQ(broadcastTile(avx512(), 8, false, 7), (ConvTile{3, 7}));
+  EXPECT_EQ(broadcastTile(avx512Target(), 8, false, 7), (ConvTile{3, 7}));
   // 24 channels on AVX-512: the half-full last block takes pixel pairs, 18 + 9
   // accumulators + 2 weights + the input, its pair and the paired weight.
-  EXPECT_EQ(broadcastTile(avx512(), 2, false, 56), (ConvTile{2, 14}));
-  EXPECT_EQ(broadcastTile(avx512(), 2, false, 56, true), (ConvTile{2, 18}));
+  EXPECT_EQ(broadcastTile(avx512Target(), 2, false, 56), (ConvTile{2, 14}));
+  EXPECT_EQ(broadcastTile(avx512Target(), 2, false, 56, true), (ConvTile{2, 18}));
 }
 
 TEST(Tiling, UnrollOnlyWithSpareRegisters) {
@@ -67,11 +66,11 @@ TEST(Tiling, LongRowsPutBorderPixelsInFullSizedTiles) {
 
 TEST(Tiling, GatherTileSharesRegistersAmongThePeriod) {
   // Half the registers: 16 on AVX-512 = 14 accumulators + input + weight.
-  EXPECT_EQ(gatherTile(avx512(), 1, 56), (ConvTile{1, 14}));
-  EXPECT_EQ(gatherTile(avx512(), 2, 56), (ConvTile{2, 6}));
-  EXPECT_EQ(gatherTile(avx2(), 1, 56), (ConvTile{1, 6}));
-  EXPECT_EQ(gatherTile(avx2(), 4, 56), (ConvTile{4, 1}));  // never below one pixel
-  EXPECT_EQ(gatherTile(avx2(), 1, 5), (ConvTile{1, 5}));
+  EXPECT_EQ(gatherTile(avx512Target(), 1, 56), (ConvTile{1, 14}));
+  EXPECT_EQ(gatherTile(avx512Target(), 2, 56), (ConvTile{2, 6}));
+  EXPECT_EQ(gatherTile(avx2Target(), 1, 56), (ConvTile{1, 6}));
+  EXPECT_EQ(gatherTile(avx2Target(), 4, 56), (ConvTile{4, 1}));  // never below one pixel
+  EXPECT_EQ(gatherTile(avx2Target(), 1, 5), (ConvTile{1, 5}));
 }
 
 TEST(Tiling, PointwiseRowsHoldSeveralTiles) {

@@ -26,4 +26,14 @@ class TargetTest : public ::testing::TestWithParam<Param> {
   }
 };
 
+// The vector width and register file of an FMA target, for heuristics tested
+// without generating code (any host).
+inline Target fmaTarget(int vectorWidth, int vectorRegisters) {
+  Target target;
+  target.vectorWidth = vectorWidth, target.vectorRegisters = vectorRegisters, target.hasFma = true;
+  return target;
+}
+inline Target avx512Target() { return fmaTarget(16, 32); }
+inline Target avx2Target() { return fmaTarget(8, 16); }
+
 }  // namespace convopt::codegen
