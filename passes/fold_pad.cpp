@@ -17,42 +17,46 @@
 namespace convopt::passes {
 namespace {
 
-std::optional<std::string> readPads(const ir::Node& pad, int64_t opset, std::vector<int64_t>& pads) {
-  if (pad.getString("mode", "constant") != "constant") return "mode is not constant";
+Expected<std::vector<int64_t>> readPads(const ir::Node& pad, int64_t opset) {
+  if (pad.getString("mode", "constant") != "constant") return Status::refuse("mode is not constant");
+  std::vector<int64_t> pads;
   if (opset < 11) {
     pads = pad.getInts("pads", {});
-    if (pad.getFloat("value", 0.0f) != 0.0f) return "pad value is not 0";
+    if (pad.getFloat("value", 0.0f) != 0.0f) return Status::refuse("pad value is not 0");
   } else {
     const ir::Tensor* p = constantTensor(pad.input(1));
-    if (!p) return "pads are not a constant";
+    if (!p) return Status::refuse("pads are not a constant");
     pads = p->toInt64Vector();
     if (pad.input(2)) {
       const ir::Tensor* value = constantTensor(pad.input(2));
-      if (!value) return "pad value is not a constant";
-      if (value->numel() > 0 && value->toFloatVector()[0] != 0.0f) return "pad value is not 0";
+      if (!value) return Status::refuse("pad value is not a constant");
+      if (value->numel() > 0 && value->toFloatVector()[0] != 0.0f) return Status::refuse("pad value is not 0");
     }
-    if (pad.input(3)) return "axes input is given";
+    if (pad.input(3)) return Status::refuse("axes input is given");
   }
-  if (pads.size() < 4 || pads.size() % 2 != 0) return "pads do not cover a batch, a channel and a spatial dim";
+  if (pads.size() < 4 || pads.size() % 2 != 0)
+    return Status::refuse("pads do not cover a batch, a channel and a spatial dim");
   size_t rank = pads.size() / 2;
   for (int64_t p : pads)
-    if (p < 0) return "pads are negative (cropping)";
-  if (pads[0] != 0 || pads[1] != 0 || pads[rank] != 0 || pads[rank + 1] != 0) return "pads the batch or channel dim";
-  return std::nullopt;
+    if (p < 0) return Status::refuse("pads are negative (cropping)");
+  if (pads[0] != 0 || pads[1] != 0 || pads[rank] != 0 || pads[rank + 1] != 0)
+    return Status::refuse("pads the batch or channel dim");
+  return pads;
 }
 
-std::optional<std::string> checkReaders(const ir::Value& padded, size_t spatialRank) {
-  if (padded.isGraphOutput()) return "output is a graph output";
+Status checkReaders(const ir::Value& padded, size_t spatialRank) {
+  if (padded.isGraphOutput()) return Status::refuse("output is a graph output");
   for (const ir::Use& use : padded.uses()) {
     const ir::Node& reader = *use.user;
     if (reader.opType != "Conv" || !reader.domain.empty() || use.inputIndex != 0)
-      return fmt::format("output is read by {} which is not a Conv's data input", reader.label());
-    if (reader.getString("auto_pad", "NOTSET") != "NOTSET") return fmt::format("{} uses auto_pad", reader.label());
+      return Status::refuse(fmt::format("output is read by {} which is not a Conv's data input", reader.label()));
+    if (reader.getString("auto_pad", "NOTSET") != "NOTSET")
+      return Status::refuse(fmt::format("{} uses auto_pad", reader.label()));
     std::vector<int64_t> convPads = reader.getInts("pads", {});
     if (!convPads.empty() && convPads.size() != 2 * spatialRank)
-      return fmt::format("{} pads have another rank", reader.label());
+      return Status::refuse(fmt::format("{} pads have another rank", reader.label()));
   }
-  return std::nullopt;
+  return Status::success();
 }
 
 class FoldPadPass final : public Pass {
@@ -62,12 +66,15 @@ class FoldPadPass final : public Pass {
   void run(ir::Graph& graph, PassContext& context) override {
     for (ir::Node* node : graph.nodes()) {
       if (node->opType != "Pad" || !node->domain.empty()) continue;
-      std::vector<int64_t> pads;
-      auto reason = readPads(*node, context.model.defaultOpset(), pads);
+      Expected<std::vector<int64_t>> read = readPads(*node, context.model.defaultOpset());
+      if (!read) {
+        context.reject(*node, read.reason());
+        continue;
+      }
+      const std::vector<int64_t>& pads = *read;
       size_t rank = pads.size() / 2;
-      if (!reason) reason = checkReaders(*node->output(0), rank - 2);
-      if (reason) {
-        context.reject(*node, *reason);
+      if (Status readers = checkReaders(*node->output(0), rank - 2); !readers) {
+        context.reject(*node, readers.reason());
         continue;
       }
       context.matched();
