@@ -25,6 +25,7 @@
 
 #include <Eigen/SVD>
 
+#include "passes/candidate_loop.h"
 #include "passes/conv_utils.h"
 
 namespace convopt::passes {
@@ -223,17 +224,9 @@ class DenseToSeparablePass final : public Pass {
   std::string_view name() const override { return "dense-to-separable"; }
 
   void run(ir::Graph& graph, PassContext& context) override {
-    for (ir::Node* node : graph.nodes()) {
-      if (node->opType != "Conv" || !node->domain.empty()) continue;
-      Expected<Plan> plan = planSeparable(*node, context.options);
-      if (!plan) {
-        context.reject(*node, plan.reason());
-        continue;
-      }
-      context.matched();
-      applySeparable(graph, *plan, context);
-      context.rewritten();
-    }
+    rewriteCandidates(
+        graph, context, isDefaultOp("Conv"), [&](ir::Node& node) { return planSeparable(node, context.options); },
+        [&](ir::Node&, const Plan& plan) { applySeparable(graph, plan, context); });
   }
 };
 

@@ -10,10 +10,15 @@
 //     input 2) is absent or a constant false; before opset 7, is_test = 1.
 #include "ir/tensor.h"
 #include "passes/bypass.h"
+#include "passes/candidate_loop.h"
 #include "passes/conv_utils.h"
 
 namespace convopt::passes {
 namespace {
+
+bool isCandidate(const ir::Node& node) {
+  return node.domain.empty() && (node.opType == "Identity" || node.opType == "Dropout");
+}
 
 Status checkForwarding(const ir::Node& node, int64_t opset) {
   if (node.outputs().empty() || !node.output(0)) return Status::refuse("has no output");
@@ -37,16 +42,10 @@ class EliminateIdentityPass final : public Pass {
   std::string_view name() const override { return "eliminate-identity"; }
 
   void run(ir::Graph& graph, PassContext& context) override {
-    for (ir::Node* node : graph.nodes()) {
-      if (!node->domain.empty() || (node->opType != "Identity" && node->opType != "Dropout")) continue;
-      if (Status forwarding = checkForwarding(*node, context.model.defaultOpset()); !forwarding) {
-        context.reject(*node, forwarding.reason());
-        continue;
-      }
-      context.matched();
-      bypassNode(graph, node, node->input(0));
-      context.rewritten();
-    }
+    rewriteCandidates(
+        graph, context, isCandidate,
+        [&](ir::Node& node) { return checkForwarding(node, context.model.defaultOpset()); },
+        [&](ir::Node& node) { bypassNode(graph, &node, node.input(0)); });
   }
 };
 

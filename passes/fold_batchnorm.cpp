@@ -17,6 +17,7 @@
 #include <cmath>
 
 #include "passes/bypass.h"
+#include "passes/candidate_loop.h"
 #include "passes/conv_affine.h"
 
 namespace convopt::passes {
@@ -46,8 +47,8 @@ Expected<Match> matchBatchNorm(ir::Node& bn, int64_t opset) {
     if (!t || t->dtype() != ir::DType::Float)
       return Status::refuse(fmt::format("parameter {} is not a constant float tensor", i + 1));
     if (t->numel() != conv->outChannels)
-      return Status::refuse(fmt::format("parameter {} has {} elements, Conv has {} output channels", i + 1,
-                                        t->numel(), conv->outChannels));
+      return Status::refuse(fmt::format("parameter {} has {} elements, Conv has {} output channels", i + 1, t->numel(),
+                                        conv->outChannels));
     params[i] = t->toFloatVector();
   }
   if (Status bypassable = checkBypassable(bn, in); !bypassable) return bypassable;
@@ -61,24 +62,21 @@ Expected<Match> matchBatchNorm(ir::Node& bn, int64_t opset) {
   return Match{*conv, std::move(scale), std::move(shift)};
 }
 
+void foldBatchNorm(ir::Graph& graph, ir::Node& bn, const Match& m) {
+  foldAffineIntoConv(graph, m.conv, m.scale, m.shift);
+  noteRewrite(*m.conv.node, "fold-batchnorm", "folded BatchNormalization " + bn.label() + " into the weights");
+  bypassNode(graph, &bn, bn.input(0));
+}
+
 class FoldBatchNormPass final : public Pass {
  public:
   std::string_view name() const override { return "fold-batchnorm"; }
 
   void run(ir::Graph& graph, PassContext& context) override {
-    for (ir::Node* node : graph.nodes()) {
-      if (node->opType != "BatchNormalization" || !node->domain.empty()) continue;
-      Expected<Match> m = matchBatchNorm(*node, context.model.defaultOpset());
-      if (!m) {
-        context.reject(*node, m.reason());
-        continue;
-      }
-      context.matched();
-      foldAffineIntoConv(graph, m->conv, m->scale, m->shift);
-      noteRewrite(*m->conv.node, "fold-batchnorm", "folded BatchNormalization " + node->label() + " into the weights");
-      bypassNode(graph, node, node->input(0));
-      context.rewritten();
-    }
+    rewriteCandidates(
+        graph, context, isDefaultOp("BatchNormalization"),
+        [&](ir::Node& bn) { return matchBatchNorm(bn, context.model.defaultOpset()); },
+        [&](ir::Node& bn, const Match& m) { foldBatchNorm(graph, bn, m); });
   }
 };
 

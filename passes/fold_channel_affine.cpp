@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 
 #include "passes/bypass.h"
+#include "passes/candidate_loop.h"
 #include "passes/conv_affine.h"
 
 namespace convopt::passes {
@@ -40,7 +41,9 @@ Expected<std::vector<float>> perChannelValues(const ir::Tensor& t, const Constan
   return out;
 }
 
-bool readsConvOutput(const ir::Node& node) {
+// A Mul or Add that reads a Conv output (other Muls and Adds are not candidates at all).
+bool isCandidate(const ir::Node& node) {
+  if ((node.opType != "Mul" && node.opType != "Add") || !node.domain.empty()) return false;
   for (const ir::Value* in : node.inputs())
     if (in && in->producer() && in->producer()->opType == "Conv") return true;
   return false;
@@ -72,25 +75,19 @@ Expected<Match> matchAffine(ir::Node& node) {
   return Match{*conv, convOutput, std::move(scale), std::move(shift)};
 }
 
+void foldAffine(ir::Graph& graph, ir::Node& node, const Match& m) {
+  foldAffineIntoConv(graph, m.conv, m.scale, m.shift);
+  noteRewrite(*m.conv.node, "fold-channel-affine", "folded per-channel " + node.opType + " " + node.label());
+  bypassNode(graph, &node, m.convOutput);
+}
+
 class FoldChannelAffinePass final : public Pass {
  public:
   std::string_view name() const override { return "fold-channel-affine"; }
 
   void run(ir::Graph& graph, PassContext& context) override {
-    for (ir::Node* node : graph.nodes()) {
-      if ((node->opType != "Mul" && node->opType != "Add") || !node->domain.empty()) continue;
-      if (!readsConvOutput(*node)) continue;  // not a candidate at all
-      Expected<Match> m = matchAffine(*node);
-      if (!m) {
-        context.reject(*node, m.reason());
-        continue;
-      }
-      context.matched();
-      foldAffineIntoConv(graph, m->conv, m->scale, m->shift);
-      noteRewrite(*m->conv.node, "fold-channel-affine", "folded per-channel " + node->opType + " " + node->label());
-      bypassNode(graph, node, m->convOutput);
-      context.rewritten();
-    }
+    rewriteCandidates(graph, context, isCandidate, matchAffine,
+                      [&](ir::Node& node, const Match& m) { foldAffine(graph, node, m); });
   }
 };
 

@@ -22,6 +22,7 @@
 #include <algorithm>
 #include <set>
 
+#include "passes/candidate_loop.h"
 #include "passes/conv_utils.h"
 #include "runtime/reference/interpreter.h"
 
@@ -61,6 +62,10 @@ bool hasConstantInputs(const ir::Node& node) {
     any = any || in;
   }
   return any && node.implicitInputs().empty();
+}
+
+bool isCandidate(const ir::Node& node) {
+  return node.domain.empty() && (node.opType == "Constant" || node.opType == "Shape" || hasConstantInputs(node));
 }
 
 Expected<std::vector<ir::Tensor>> evaluated(const ir::Node& node, int64_t opset) {
@@ -122,18 +127,11 @@ class FoldConstantsPass final : public Pass {
   std::string_view name() const override { return "fold-constants"; }
 
   void run(ir::Graph& graph, PassContext& context) override {
-    for (ir::Node* node : graph.nodes()) {
-      if (!node->domain.empty()) continue;
-      if (node->opType != "Constant" && node->opType != "Shape" && !hasConstantInputs(*node)) continue;
-      Expected<std::vector<ir::Tensor>> values = foldedValues(*node, context.model.defaultOpset());
-      if (!values) {
-        context.reject(*node, values.reason());
-        continue;
-      }
-      context.matched();
-      replaceWithConstants(graph, node, std::move(*values));
-      context.rewritten();
-    }
+    rewriteCandidates(
+        graph, context, isCandidate, [&](ir::Node& node) { return foldedValues(node, context.model.defaultOpset()); },
+        [&](ir::Node& node, std::vector<ir::Tensor>& values) {
+          replaceWithConstants(graph, &node, std::move(values));
+        });
   }
 };
 

@@ -12,6 +12,7 @@
 //     every such Conv is updated, so the Pad goes away.
 #include <fmt/format.h>
 
+#include "passes/candidate_loop.h"
 #include "passes/conv_utils.h"
 
 namespace convopt::passes {
@@ -59,39 +60,39 @@ Status checkReaders(const ir::Value& padded, size_t spatialRank) {
   return Status::success();
 }
 
+// The Pad's pads (batch, channel, spatial dims; begins, then ends), or why it does not fold.
+Expected<std::vector<int64_t>> planFoldPad(const ir::Node& pad, int64_t opset) {
+  Expected<std::vector<int64_t>> pads = readPads(pad, opset);
+  if (!pads) return pads;
+  if (Status readers = checkReaders(*pad.output(0), pads->size() / 2 - 2); !readers) return readers;
+  return pads;
+}
+
+void foldPad(ir::Graph& graph, ir::Node& pad, const std::vector<int64_t>& pads) {
+  size_t rank = pads.size() / 2;
+  for (const ir::Use& use : std::vector<ir::Use>(pad.output(0)->uses())) {
+    ir::Node& conv = *use.user;
+    std::vector<int64_t> convPads = conv.getInts("pads", std::vector<int64_t>(2 * (rank - 2), 0));
+    for (size_t d = 0; d + 2 < rank; ++d) {
+      convPads[d] += pads[d + 2];
+      convPads[d + rank - 2] += pads[d + 2 + rank];
+    }
+    conv.setAttribute(ir::Attribute::makeInts("pads", convPads));
+    conv.setInput(0, pad.input(0));
+    noteRewrite(conv, "fold-pad", "folded Pad " + pad.label() + " into pads");
+  }
+  graph.eraseNode(&pad);
+}
+
 class FoldPadPass final : public Pass {
  public:
   std::string_view name() const override { return "fold-pad"; }
 
   void run(ir::Graph& graph, PassContext& context) override {
-    for (ir::Node* node : graph.nodes()) {
-      if (node->opType != "Pad" || !node->domain.empty()) continue;
-      Expected<std::vector<int64_t>> read = readPads(*node, context.model.defaultOpset());
-      if (!read) {
-        context.reject(*node, read.reason());
-        continue;
-      }
-      const std::vector<int64_t>& pads = *read;
-      size_t rank = pads.size() / 2;
-      if (Status readers = checkReaders(*node->output(0), rank - 2); !readers) {
-        context.reject(*node, readers.reason());
-        continue;
-      }
-      context.matched();
-      for (const ir::Use& use : std::vector<ir::Use>(node->output(0)->uses())) {
-        ir::Node& conv = *use.user;
-        std::vector<int64_t> convPads = conv.getInts("pads", std::vector<int64_t>(2 * (rank - 2), 0));
-        for (size_t d = 0; d + 2 < rank; ++d) {
-          convPads[d] += pads[d + 2];
-          convPads[d + rank - 2] += pads[d + 2 + rank];
-        }
-        conv.setAttribute(ir::Attribute::makeInts("pads", convPads));
-        conv.setInput(0, node->input(0));
-        noteRewrite(conv, "fold-pad", "folded Pad " + node->label() + " into pads");
-      }
-      graph.eraseNode(node);
-      context.rewritten();
-    }
+    rewriteCandidates(
+        graph, context, isDefaultOp("Pad"),
+        [&](ir::Node& pad) { return planFoldPad(pad, context.model.defaultOpset()); },
+        [&](ir::Node& pad, const std::vector<int64_t>& pads) { foldPad(graph, pad, pads); });
   }
 };
 

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "passes/candidate_loop.h"
+
 namespace convopt::passes {
 namespace {
 
@@ -37,8 +39,8 @@ Expected<Plan> planGrouping(ir::Node& node, GroupingTarget target, const PassOpt
   double beforeSeconds = estimateConvSeconds(plan.before);
   double afterSeconds = estimateConvSeconds(plan.after) + plan.permutation.gatherSeconds;
   if (!options.force && !rewritePays(beforeSeconds, afterSeconds, options.minGain))
-    return Status::refuse(fmt::format("cost model: {:.3g} us -> {:.3g} us does not gain {:.0f}%",
-                                      beforeSeconds * 1e6, afterSeconds * 1e6, options.minGain * 100));
+    return Status::refuse(fmt::format("cost model: {:.3g} us -> {:.3g} us does not gain {:.0f}%", beforeSeconds * 1e6,
+                                      afterSeconds * 1e6, options.minGain * 100));
   return plan;
 }
 
@@ -81,17 +83,9 @@ void applyGrouping(ir::Graph& graph, const Plan& plan, PassContext& context, std
 }  // namespace
 
 void runGroupingRewrite(ir::Graph& graph, PassContext& context, GroupingTarget target, std::string_view passName) {
-  for (ir::Node* node : graph.nodes()) {
-    if (node->opType != "Conv" || !node->domain.empty()) continue;
-    Expected<Plan> plan = planGrouping(*node, target, context.options);
-    if (!plan) {
-      context.reject(*node, plan.reason());
-      continue;
-    }
-    context.matched();
-    applyGrouping(graph, *plan, context, passName);
-    context.rewritten();
-  }
+  rewriteCandidates(
+      graph, context, isDefaultOp("Conv"), [&](ir::Node& node) { return planGrouping(node, target, context.options); },
+      [&](ir::Node&, const Plan& plan) { applyGrouping(graph, plan, context, passName); });
 }
 
 }  // namespace convopt::passes

@@ -17,6 +17,7 @@
 //     grouped Conv) drops by --min-gain (unless --force).
 #include <fmt/format.h>
 
+#include "passes/candidate_loop.h"
 #include "passes/conv_utils.h"
 
 namespace convopt::passes {
@@ -190,17 +191,10 @@ class SplitConcatToGroupedPass final : public Pass {
   std::string_view name() const override { return "splitconcat-to-grouped"; }
 
   void run(ir::Graph& graph, PassContext& context) override {
-    for (ir::Node* node : graph.nodes()) {
-      if (node->opType != "Concat" || !node->domain.empty()) continue;
-      Expected<Match> m = matchSplitConcat(*node, context.options);
-      if (!m) {
-        context.reject(*node, m.reason());
-        continue;
-      }
-      context.matched();
-      rewrite(graph, *node, *m, context);
-      context.rewritten();
-    }
+    rewriteCandidates(
+        graph, context, isDefaultOp("Concat"),
+        [&](ir::Node& concat) { return matchSplitConcat(concat, context.options); },
+        [&](ir::Node& concat, const Match& m) { rewrite(graph, concat, m, context); });
   }
 };
 
