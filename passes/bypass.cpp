@@ -2,14 +2,15 @@
 
 namespace convopt::passes {
 
-std::optional<std::string> whyNotBypassable(const ir::Node& node, const ir::Value* value) {
-  if (!node.output(0)->isGraphOutput()) return std::nullopt;
+Status checkBypassable(const ir::Node& node, const ir::Value* value) {
+  if (!node.output(0)->isGraphOutput()) return Status::success();
   const ir::Node* producer = value->producer();
   if (!producer || producer->outputs().size() != 1 || !producer->implicitInputs().empty() ||
       value->uses().size() != 1 || value->isGraphOutput())
-    return "output is a graph output and its input is not a single-use single-output node result, so removing "
-           "the node would rename the output";  // (a producer with a subgraph is not recreated either)
-  return std::nullopt;
+    return Status::refuse(
+        "output is a graph output and its input is not a single-use single-output node result, so removing "
+        "the node would rename the output");  // (a producer with a subgraph is not recreated either)
+  return Status::success();
 }
 
 void bypassNode(ir::Graph& graph, ir::Node* node, ir::Value* value) {

@@ -3,16 +3,14 @@
 // output to the input's name; instead the input's producer is recreated under
 // the removed node's output name when that matters.
 #pragma once
-#include <optional>
-#include <string>
-
 #include "ir/graph.h"
+#include "ir/status.h"
 
 namespace convopt::passes {
 
-// Why `node` cannot be bypassed so that `value` takes the place of its output(0)
-// (nullopt when it can): only a problem when output(0) is a graph output.
-std::optional<std::string> whyNotBypassable(const ir::Node& node, const ir::Value* value);
+// Whether `node` can be bypassed so that `value` takes the place of its
+// output(0): only a problem when output(0) is a graph output.
+Status checkBypassable(const ir::Node& node, const ir::Value* value);
 // Erases `node` (every output but output(0) must be unused); readers of its
 // output(0) read `value` instead, under output(0)'s name when that is a graph output.
 void bypassNode(ir::Graph& graph, ir::Node* node, ir::Value* value);

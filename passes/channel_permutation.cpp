@@ -12,7 +12,10 @@ bool isIdentity(const std::vector<int64_t>& order) {
   return true;
 }
 
-bool isPermutableConv(ir::Node& node, ConstantConv& conv) { return !matchConstantConv(node, conv) && conv.group == 1; }
+bool isPermutableConv(ir::Node& node) {
+  Expected<ConstantConv> conv = matchConstantConv(node);
+  return conv && conv->group == 1;
+}
 
 // Reorders weight dim `axis` (0: output channels, 1: input channels) and, for
 // axis 0, the bias: new[j] = old[order[j]].
@@ -49,17 +52,17 @@ ir::Value* indexConstant(ir::Graph& graph, const std::string& base, const std::v
 
 }  // namespace
 
-std::optional<std::string> planPermutation(const ConstantConv& conv, const std::vector<int64_t>& inOrder,
-                                           const std::vector<int64_t>& outOrder, const ConvGeometry& geometry,
-                                           PermutationPlan& plan) {
+Expected<PermutationPlan> planPermutation(const ConstantConv& conv, const std::vector<int64_t>& inOrder,
+                                          const std::vector<int64_t>& outOrder, const ConvGeometry& geometry) {
+  PermutationPlan plan;
   plan.permuteInput = !isIdentity(inOrder);
   plan.permuteOutput = !isIdentity(outOrder);
   ir::Value* x = conv.node->input(0);
   ir::Value* y = conv.node->output(0);
-  if (plan.permuteOutput && y->isGraphOutput()) return "permuted blocks and the output is a graph output";
-  ConstantConv neighbour;
+  if (plan.permuteOutput && y->isGraphOutput())
+    return Status::refuse("permuted blocks and the output is a graph output");
   if (plan.permuteInput) {
-    plan.foldInput = x->producer() && hasSingleUse(x) && isPermutableConv(*x->producer(), neighbour);
+    plan.foldInput = x->producer() && hasSingleUse(x) && isPermutableConv(*x->producer());
     if (!plan.foldInput) {
       plan.gatherSeconds +=
           estimateCopySeconds(geometry.batch * geometry.inPixels * geometry.inChannels * geometry.elementBytes);
@@ -68,23 +71,22 @@ std::optional<std::string> planPermutation(const ConstantConv& conv, const std::
   if (plan.permuteOutput) {
     plan.foldOutput = true;
     for (const ir::Use& use : y->uses())
-      plan.foldOutput = plan.foldOutput && use.inputIndex == 0 && isPermutableConv(*use.user, neighbour);
+      plan.foldOutput = plan.foldOutput && use.inputIndex == 0 && isPermutableConv(*use.user);
     if (!plan.foldOutput) {
       plan.gatherSeconds +=
           estimateCopySeconds(geometry.batch * geometry.outPixels * geometry.outChannels * geometry.elementBytes);
     }
   }
-  return std::nullopt;
+  return plan;
 }
 
 void applyPermutation(ir::Graph& graph, const ConstantConv& conv, const std::vector<int64_t>& inOrder,
                       const std::vector<int64_t>& outOrder, const PermutationPlan& plan, std::string_view passName) {
   ir::Node& node = *conv.node;
   std::string base = node.name.empty() ? node.output(0)->name() : node.name;
-  ConstantConv neighbour;
+  // The plan checked that the neighbours to fold into are permutable Convs.
   if (plan.permuteInput && plan.foldInput) {
-    isPermutableConv(*node.input(0)->producer(), neighbour);
-    reorderConvChannels(graph, neighbour, 0, inOrder, passName);
+    reorderConvChannels(graph, *matchConstantConv(*node.input(0)->producer()), 0, inOrder, passName);
   } else if (plan.permuteInput) {
     ir::Node* gather = graph.createNode("Gather", {node.input(0), indexConstant(graph, base + "_in_order", inOrder)},
                                         {graph.uniqueName(base + "_in_permuted")}, &node);
@@ -97,10 +99,7 @@ void applyPermutation(ir::Graph& graph, const ConstantConv& conv, const std::vec
   std::vector<ir::Use> uses = node.output(0)->uses();
   if (plan.foldOutput) {
     // Reader column j must now take original channel outOrder[j].
-    for (const ir::Use& use : uses) {
-      isPermutableConv(*use.user, neighbour);
-      reorderConvChannels(graph, neighbour, 1, outOrder, passName);
-    }
+    for (const ir::Use& use : uses) reorderConvChannels(graph, *matchConstantConv(*use.user), 1, outOrder, passName);
     return;
   }
   ir::Node* gather = graph.createNode("Gather", {node.output(0), indexConstant(graph, base + "_out_order", inverse)},

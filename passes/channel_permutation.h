@@ -11,8 +11,6 @@
 //     else: insert Y = Gather<axis=1>(Y', inverse(outOrder)).
 // Y must not be a graph output (the rewrite could not keep its name).
 #pragma once
-#include <optional>
-#include <string>
 #include <vector>
 
 #include "passes/conv_utils.h"
@@ -27,9 +25,8 @@ struct PermutationPlan {
   double gatherSeconds = 0;  // cost model estimate of the inserted Gathers
 };
 
-std::optional<std::string> planPermutation(const ConstantConv& conv, const std::vector<int64_t>& inOrder,
-                                           const std::vector<int64_t>& outOrder, const ConvGeometry& geometry,
-                                           PermutationPlan& plan);
+Expected<PermutationPlan> planPermutation(const ConstantConv& conv, const std::vector<int64_t>& inOrder,
+                                          const std::vector<int64_t>& outOrder, const ConvGeometry& geometry);
 // Applies the plan around the (not yet rewritten) conv; `passName` goes into
 // the doc_string of neighbours whose weights were reordered.
 void applyPermutation(ir::Graph& graph, const ConstantConv& conv, const std::vector<int64_t>& inOrder,

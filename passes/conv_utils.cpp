@@ -16,18 +16,19 @@ bool hasSingleUse(const ir::Value* value) {
   return value->uses().size() == 1 && !value->isGraphOutput() && value->uses()[0].inputIndex != ir::Use::kImplicit;
 }
 
-std::optional<std::string> matchConstantConv(ir::Node& node, ConstantConv& conv) {
-  if (node.opType != "Conv" || !node.domain.empty()) return "not a Conv";
+Expected<ConstantConv> matchConstantConv(ir::Node& node) {
+  if (node.opType != "Conv" || !node.domain.empty()) return Status::refuse("not a Conv");
   const ir::Tensor* weight = constantTensor(node.input(1));
-  if (!weight) return "weight is not a constant";
-  if (weight->dtype() != ir::DType::Float) return "weight is not float32";
-  if (weight->rank() < 3) return "weight rank below 3";
+  if (!weight) return Status::refuse("weight is not a constant");
+  if (weight->dtype() != ir::DType::Float) return Status::refuse("weight is not float32");
+  if (weight->rank() < 3) return Status::refuse("weight rank below 3");
   const ir::Tensor* bias = nullptr;
   if (node.input(2)) {
     bias = constantTensor(node.input(2));
-    if (!bias) return "bias is not a constant";
-    if (bias->dtype() != ir::DType::Float) return "bias is not float32";
+    if (!bias) return Status::refuse("bias is not a constant");
+    if (bias->dtype() != ir::DType::Float) return Status::refuse("bias is not float32");
   }
+  ConstantConv conv;
   conv.node = &node;
   conv.weight = weight;
   conv.bias = bias;
@@ -36,8 +37,9 @@ std::optional<std::string> matchConstantConv(ir::Node& node, ConstantConv& conv)
   conv.group = node.getInt("group", 1);
   conv.kernelElements = 1;
   for (size_t d = 2; d < weight->dims().size(); ++d) conv.kernelElements *= weight->dims()[d];
-  if (conv.group < 1 || conv.outChannels % conv.group != 0) return "group does not divide the output channels";
-  return std::nullopt;
+  if (conv.group < 1 || conv.outChannels % conv.group != 0)
+    return Status::refuse("group does not divide the output channels");
+  return conv;
 }
 
 namespace {

@@ -1,11 +1,11 @@
 // What the convolution passes share: reading a Conv whose weight is a
 // constant, its geometry for the cost model, and small graph predicates.
 #pragma once
-#include <optional>
 #include <string>
 #include <vector>
 
 #include "ir/graph.h"
+#include "ir/status.h"
 #include "passes/cost_model.h"
 #include "passes/pass.h"
 
@@ -31,9 +31,9 @@ struct ConstantConv {
   int64_t inChannels() const { return inPerGroup * group; }
 };
 
-// Fills `conv` and returns nullopt, or returns why the node is not a Conv with
-// constant float weights (the rejection reason).
-std::optional<std::string> matchConstantConv(ir::Node& node, ConstantConv& conv);
+// The node read as a ConstantConv, or why it is not a Conv with constant float
+// weights (the rejection reason).
+Expected<ConstantConv> matchConstantConv(ir::Node& node);
 
 // Geometry for the cost model; spatial sizes from the value shapes when static.
 ConvGeometry geometryOf(const ConstantConv& conv);

@@ -25,6 +25,7 @@
 
 #include <Eigen/SVD>
 
+#include "passes/candidate_loop.h"
 #include "passes/conv_utils.h"
 
 namespace convopt::passes {
@@ -119,10 +120,10 @@ void estimate(const ConstantConv& conv, const ConvGeometry& original, Factorizat
   f.seconds = estimateConvSeconds(f.firstGeometry) + estimateConvSeconds(f.secondGeometry);
 }
 
-std::optional<std::string> planSeparable(const ConstantConv& conv, const PassOptions& options, Factorization& best) {
-  if (conv.group != 1) return "already grouped (group > 1)";
-  if (conv.kernelElements == 1) return "1x1 kernel: nothing to separate";
+// The faster exact factorization, or why none applies.
+Expected<Factorization> bestFactorization(const ConstantConv& conv, const PassOptions& options) {
   ConvGeometry original = geometryOf(conv);
+  Factorization best;
   std::vector<std::string> notLowRank;
   for (Order order : {Order::DepthwiseFirst, Order::PointwiseFirst}) {
     Factorization f = factorize(conv, order, options.rankTolerance);
@@ -138,12 +139,28 @@ std::optional<std::string> planSeparable(const ConstantConv& conv, const PassOpt
     estimate(conv, original, f);
     if (best.first.empty() || f.seconds < best.seconds) best = std::move(f);
   }
-  if (best.first.empty()) return fmt::format("weight is not per-channel low-rank: {}", fmt::join(notLowRank, "; "));
+  if (best.first.empty())
+    return Status::refuse(fmt::format("weight is not per-channel low-rank: {}", fmt::join(notLowRank, "; ")));
   double before = estimateConvSeconds(original);
   if (!options.force && !rewritePays(before, best.seconds, options.minGain))
-    return fmt::format("cost model: rank {} factors take {:.3g} us vs {:.3g} us, no {:.0f}% gain", best.rank,
-                       best.seconds * 1e6, before * 1e6, options.minGain * 100);
-  return std::nullopt;
+    return Status::refuse(fmt::format("cost model: rank {} factors take {:.3g} us vs {:.3g} us, no {:.0f}% gain",
+                                      best.rank, best.seconds * 1e6, before * 1e6, options.minGain * 100));
+  return best;
+}
+
+struct Plan {
+  ConstantConv conv;
+  Factorization factors;
+};
+
+Expected<Plan> planSeparable(ir::Node& node, const PassOptions& options) {
+  Expected<ConstantConv> conv = matchConstantConv(node);
+  if (!conv) return conv.status();
+  if (conv->group != 1) return Status::refuse("already grouped (group > 1)");
+  if (conv->kernelElements == 1) return Status::refuse("1x1 kernel: nothing to separate");
+  Expected<Factorization> factors = bestFactorization(*conv, options);
+  if (!factors) return factors.status();
+  return Plan{*conv, std::move(*factors)};
 }
 
 std::vector<int64_t> ones(size_t n) { return std::vector<int64_t>(n, 1); }
@@ -158,7 +175,9 @@ void makePointwise(ir::Node& node, size_t spatialRank) {
   node.setAttribute(ir::Attribute::makeInt("group", 1));
 }
 
-void applySeparable(ir::Graph& graph, const ConstantConv& conv, const Factorization& f, PassContext& context) {
+void applySeparable(ir::Graph& graph, const Plan& plan, PassContext& context) {
+  const ConstantConv& conv = plan.conv;
+  const Factorization& f = plan.factors;
   ir::Node& node = *conv.node;
   std::string base = node.name.empty() ? node.output(0)->name() : node.name;
   std::vector<int64_t> wdims = conv.weight->dims();
@@ -205,20 +224,9 @@ class DenseToSeparablePass final : public Pass {
   std::string_view name() const override { return "dense-to-separable"; }
 
   void run(ir::Graph& graph, PassContext& context) override {
-    for (ir::Node* node : graph.nodes()) {
-      if (node->opType != "Conv" || !node->domain.empty()) continue;
-      ConstantConv conv;
-      Factorization best;
-      auto reason = matchConstantConv(*node, conv);
-      if (!reason) reason = planSeparable(conv, context.options, best);
-      if (reason) {
-        context.reject(*node, *reason);
-        continue;
-      }
-      context.matched();
-      applySeparable(graph, conv, best, context);
-      context.rewritten();
-    }
+    rewriteCandidates(
+        graph, context, isDefaultOp("Conv"), [&](ir::Node& node) { return planSeparable(node, context.options); },
+        [&](ir::Node&, const Plan& plan) { applySeparable(graph, plan, context); });
   }
 };
 

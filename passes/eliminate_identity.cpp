@@ -10,25 +10,31 @@
 //     input 2) is absent or a constant false; before opset 7, is_test = 1.
 #include "ir/tensor.h"
 #include "passes/bypass.h"
+#include "passes/candidate_loop.h"
 #include "passes/conv_utils.h"
 
 namespace convopt::passes {
 namespace {
 
-std::optional<std::string> whyNotForwarding(const ir::Node& node, int64_t opset) {
-  if (node.outputs().empty() || !node.output(0)) return "has no output";
-  if (!node.input(0)) return "has no input";
-  if (auto reason = whyNotBypassable(node, node.input(0))) return reason;
-  if (node.opType == "Identity") return std::nullopt;
+bool isCandidate(const ir::Node& node) {
+  return node.domain.empty() && (node.opType == "Identity" || node.opType == "Dropout");
+}
+
+Status checkForwarding(const ir::Node& node, int64_t opset) {
+  if (node.outputs().empty() || !node.output(0)) return Status::refuse("has no output");
+  if (!node.input(0)) return Status::refuse("has no input");
+  if (Status bypassable = checkBypassable(node, node.input(0)); !bypassable) return bypassable;
+  if (node.opType == "Identity") return Status::success();
   if (node.outputs().size() > 1 && node.output(1) && (node.output(1)->hasUses() || node.output(1)->isGraphOutput()))
-    return "Dropout mask output is used";
-  if (opset < 7 && node.getInt("is_test", 0) == 0) return "Dropout is_test = 0 (training mode, opset < 7)";
+    return Status::refuse("Dropout mask output is used");
+  if (opset < 7 && node.getInt("is_test", 0) == 0)
+    return Status::refuse("Dropout is_test = 0 (training mode, opset < 7)");
   if (const ir::Value* training = node.input(2)) {
     const ir::Tensor* flag = constantTensor(training);
-    if (!flag) return "Dropout training_mode is not a constant";
-    if (flag->toInt64Vector().at(0) != 0) return "Dropout training_mode is true";
+    if (!flag) return Status::refuse("Dropout training_mode is not a constant");
+    if (flag->toInt64Vector().at(0) != 0) return Status::refuse("Dropout training_mode is true");
   }
-  return std::nullopt;
+  return Status::success();
 }
 
 class EliminateIdentityPass final : public Pass {
@@ -36,16 +42,10 @@ class EliminateIdentityPass final : public Pass {
   std::string_view name() const override { return "eliminate-identity"; }
 
   void run(ir::Graph& graph, PassContext& context) override {
-    for (ir::Node* node : graph.nodes()) {
-      if (!node->domain.empty() || (node->opType != "Identity" && node->opType != "Dropout")) continue;
-      if (auto reason = whyNotForwarding(*node, context.model.defaultOpset())) {
-        context.reject(*node, *reason);
-        continue;
-      }
-      context.matched();
-      bypassNode(graph, node, node->input(0));
-      context.rewritten();
-    }
+    rewriteCandidates(
+        graph, context, isCandidate,
+        [&](ir::Node& node) { return checkForwarding(node, context.model.defaultOpset()); },
+        [&](ir::Node& node) { bypassNode(graph, &node, node.input(0)); });
   }
 };
 

@@ -17,6 +17,7 @@
 #include <cmath>
 
 #include "passes/bypass.h"
+#include "passes/candidate_loop.h"
 #include "passes/conv_affine.h"
 
 namespace convopt::passes {
@@ -28,34 +29,43 @@ struct Match {
   std::vector<float> shift;
 };
 
-std::optional<std::string> matchBatchNorm(ir::Node& bn, int64_t opset, Match& m) {
+Expected<Match> matchBatchNorm(ir::Node& bn, int64_t opset) {
   ir::Value* in = bn.input(0);
-  if (!in || !in->producer()) return "input is not produced by a node";
-  if (auto reason = matchConstantConv(*in->producer(), m.conv)) return "input producer: " + *reason;
-  if (!hasSingleUse(in)) return "Conv output has other readers";
-  if (bn.getInt("training_mode", 0) != 0) return "training_mode = 1";
-  if (opset < 9 && bn.getInt("spatial", 1) != 1) return "spatial = 0 (per-activation statistics)";
-  if (opset < 7 && bn.getInt("is_test", 0) == 0) return "is_test = 0 (training mode)";
+  if (!in || !in->producer()) return Status::refuse("input is not produced by a node");
+  Expected<ConstantConv> conv = matchConstantConv(*in->producer());
+  if (!conv) return Status::refuse("input producer: " + conv.reason());
+  if (!hasSingleUse(in)) return Status::refuse("Conv output has other readers");
+  if (bn.getInt("training_mode", 0) != 0) return Status::refuse("training_mode = 1");
+  if (opset < 9 && bn.getInt("spatial", 1) != 1) return Status::refuse("spatial = 0 (per-activation statistics)");
+  if (opset < 7 && bn.getInt("is_test", 0) == 0) return Status::refuse("is_test = 0 (training mode)");
   for (size_t i = 1; i < bn.outputs().size(); ++i)
     if (bn.output(i) && (bn.output(i)->hasUses() || bn.output(i)->isGraphOutput()))
-      return "running statistics output is used";
+      return Status::refuse("running statistics output is used");
   std::vector<float> params[4];
   for (size_t i = 0; i < 4; ++i) {
     const ir::Tensor* t = constantTensor(bn.input(i + 1));
-    if (!t || t->dtype() != ir::DType::Float) return fmt::format("parameter {} is not a constant float tensor", i + 1);
-    if (t->numel() != m.conv.outChannels)
-      return fmt::format("parameter {} has {} elements, Conv has {} output channels", i + 1, t->numel(),
-                         m.conv.outChannels);
+    if (!t || t->dtype() != ir::DType::Float)
+      return Status::refuse(fmt::format("parameter {} is not a constant float tensor", i + 1));
+    if (t->numel() != conv->outChannels)
+      return Status::refuse(fmt::format("parameter {} has {} elements, Conv has {} output channels", i + 1, t->numel(),
+                                        conv->outChannels));
     params[i] = t->toFloatVector();
   }
-  if (auto reason = whyNotBypassable(bn, in)) return reason;
+  if (Status bypassable = checkBypassable(bn, in); !bypassable) return bypassable;
+  std::vector<float> scale, shift;
   float epsilon = bn.getFloat("epsilon", 1e-5f);
-  for (int64_t o = 0; o < m.conv.outChannels; ++o) {
+  for (int64_t o = 0; o < conv->outChannels; ++o) {
     float s = params[0][o] / std::sqrt(params[3][o] + epsilon);
-    m.scale.push_back(s);
-    m.shift.push_back(params[1][o] - params[2][o] * s);
+    scale.push_back(s);
+    shift.push_back(params[1][o] - params[2][o] * s);
   }
-  return std::nullopt;
+  return Match{*conv, std::move(scale), std::move(shift)};
+}
+
+void foldBatchNorm(ir::Graph& graph, ir::Node& bn, const Match& m) {
+  foldAffineIntoConv(graph, m.conv, m.scale, m.shift);
+  noteRewrite(*m.conv.node, "fold-batchnorm", "folded BatchNormalization " + bn.label() + " into the weights");
+  bypassNode(graph, &bn, bn.input(0));
 }
 
 class FoldBatchNormPass final : public Pass {
@@ -63,19 +73,10 @@ class FoldBatchNormPass final : public Pass {
   std::string_view name() const override { return "fold-batchnorm"; }
 
   void run(ir::Graph& graph, PassContext& context) override {
-    for (ir::Node* node : graph.nodes()) {
-      if (node->opType != "BatchNormalization" || !node->domain.empty()) continue;
-      Match m;
-      if (auto reason = matchBatchNorm(*node, context.model.defaultOpset(), m)) {
-        context.reject(*node, *reason);
-        continue;
-      }
-      context.matched();
-      foldAffineIntoConv(graph, m.conv, m.scale, m.shift);
-      noteRewrite(*m.conv.node, "fold-batchnorm", "folded BatchNormalization " + node->label() + " into the weights");
-      bypassNode(graph, node, node->input(0));
-      context.rewritten();
-    }
+    rewriteCandidates(
+        graph, context, isDefaultOp("BatchNormalization"),
+        [&](ir::Node& bn) { return matchBatchNorm(bn, context.model.defaultOpset()); },
+        [&](ir::Node& bn, const Match& m) { foldBatchNorm(graph, bn, m); });
   }
 };
 

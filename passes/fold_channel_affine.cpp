@@ -14,16 +14,17 @@
 #include <fmt/format.h>
 
 #include "passes/bypass.h"
+#include "passes/candidate_loop.h"
 #include "passes/conv_affine.h"
 
 namespace convopt::passes {
 namespace {
 
 // The constant's value per output channel, or why it is not per channel.
-std::optional<std::string> perChannelValues(const ir::Tensor& t, const ConstantConv& conv, std::vector<float>& out) {
-  if (t.dtype() != ir::DType::Float) return "the constant operand is not float32";
+Expected<std::vector<float>> perChannelValues(const ir::Tensor& t, const ConstantConv& conv) {
+  if (t.dtype() != ir::DType::Float) return Status::refuse("the constant operand is not float32");
   int64_t outRank = conv.weight->rank();
-  if (t.rank() > outRank) return "the constant operand has a higher rank than the Conv output";
+  if (t.rank() > outRank) return Status::refuse("the constant operand has a higher rank than the Conv output");
   int64_t channels = 1;
   for (int64_t j = 0; j < t.rank(); ++j) {
     int64_t axis = outRank - t.rank() + j;
@@ -31,16 +32,18 @@ std::optional<std::string> perChannelValues(const ir::Tensor& t, const ConstantC
     if (axis == 1 && (dim == conv.outChannels || dim == 1)) {
       channels = dim;
     } else if (dim != 1) {
-      return fmt::format("the constant operand's dim {} (size {}) is not per channel", j, dim);
+      return Status::refuse(fmt::format("the constant operand's dim {} (size {}) is not per channel", j, dim));
     }
   }
   std::vector<float> values = t.toFloatVector();
-  out.resize(static_cast<size_t>(conv.outChannels));
+  std::vector<float> out(static_cast<size_t>(conv.outChannels));
   for (int64_t o = 0; o < conv.outChannels; ++o) out[o] = values[channels == 1 ? 0 : o];
-  return std::nullopt;
+  return out;
 }
 
-bool readsConvOutput(const ir::Node& node) {
+// A Mul or Add that reads a Conv output (other Muls and Adds are not candidates at all).
+bool isCandidate(const ir::Node& node) {
+  if ((node.opType != "Mul" && node.opType != "Add") || !node.domain.empty()) return false;
   for (const ir::Value* in : node.inputs())
     if (in && in->producer() && in->producer()->opType == "Conv") return true;
   return false;
@@ -53,21 +56,29 @@ struct Match {
   std::vector<float> shift;
 };
 
-std::optional<std::string> matchAffine(ir::Node& node, Match& m) {
-  if (node.inputs().size() != 2 || !node.input(0) || !node.input(1)) return "does not have two operands";
+Expected<Match> matchAffine(ir::Node& node) {
+  if (node.inputs().size() != 2 || !node.input(0) || !node.input(1))
+    return Status::refuse("does not have two operands");
   size_t convSide = node.input(0)->producer() && node.input(0)->producer()->opType == "Conv" ? 0 : 1;
-  m.convOutput = node.input(convSide);
+  ir::Value* convOutput = node.input(convSide);
   const ir::Tensor* constant = constantTensor(node.input(1 - convSide));
-  if (auto reason = matchConstantConv(*m.convOutput->producer(), m.conv)) return "operand producer: " + *reason;
-  if (!constant) return "the other operand is not a constant";
-  if (!hasSingleUse(m.convOutput)) return "Conv output has other readers";
-  std::vector<float> values;
-  if (auto reason = perChannelValues(*constant, m.conv, values)) return reason;
-  if (auto reason = whyNotBypassable(node, m.convOutput)) return reason;
+  Expected<ConstantConv> conv = matchConstantConv(*convOutput->producer());
+  if (!conv) return Status::refuse("operand producer: " + conv.reason());
+  if (!constant) return Status::refuse("the other operand is not a constant");
+  if (!hasSingleUse(convOutput)) return Status::refuse("Conv output has other readers");
+  Expected<std::vector<float>> values = perChannelValues(*constant, *conv);
+  if (!values) return values.status();
+  if (Status bypassable = checkBypassable(node, convOutput); !bypassable) return bypassable;
   bool isMul = node.opType == "Mul";
-  m.scale = isMul ? values : std::vector<float>(values.size(), 1.0f);
-  m.shift = isMul ? std::vector<float>(values.size(), 0.0f) : values;
-  return std::nullopt;
+  std::vector<float> scale = isMul ? *values : std::vector<float>(values->size(), 1.0f);
+  std::vector<float> shift = isMul ? std::vector<float>(values->size(), 0.0f) : *values;
+  return Match{*conv, convOutput, std::move(scale), std::move(shift)};
+}
+
+void foldAffine(ir::Graph& graph, ir::Node& node, const Match& m) {
+  foldAffineIntoConv(graph, m.conv, m.scale, m.shift);
+  noteRewrite(*m.conv.node, "fold-channel-affine", "folded per-channel " + node.opType + " " + node.label());
+  bypassNode(graph, &node, m.convOutput);
 }
 
 class FoldChannelAffinePass final : public Pass {
@@ -75,20 +86,8 @@ class FoldChannelAffinePass final : public Pass {
   std::string_view name() const override { return "fold-channel-affine"; }
 
   void run(ir::Graph& graph, PassContext& context) override {
-    for (ir::Node* node : graph.nodes()) {
-      if ((node->opType != "Mul" && node->opType != "Add") || !node->domain.empty()) continue;
-      if (!readsConvOutput(*node)) continue;  // not a candidate at all
-      Match m;
-      if (auto reason = matchAffine(*node, m)) {
-        context.reject(*node, *reason);
-        continue;
-      }
-      context.matched();
-      foldAffineIntoConv(graph, m.conv, m.scale, m.shift);
-      noteRewrite(*m.conv.node, "fold-channel-affine", "folded per-channel " + node->opType + " " + node->label());
-      bypassNode(graph, node, m.convOutput);
-      context.rewritten();
-    }
+    rewriteCandidates(graph, context, isCandidate, matchAffine,
+                      [&](ir::Node& node, const Match& m) { foldAffine(graph, node, m); });
   }
 };
 

@@ -22,40 +22,35 @@
 #include <algorithm>
 #include <set>
 
+#include "passes/candidate_loop.h"
 #include "passes/conv_utils.h"
 #include "runtime/reference/interpreter.h"
 
 namespace convopt::passes {
 namespace {
 
-std::optional<std::string> constantValue(const ir::Node& node, ir::Tensor& out) {
-  if (node.attributes.size() != 1) return "Constant without exactly one value attribute";
+Expected<ir::Tensor> constantValue(const ir::Node& node) {
+  if (node.attributes.size() != 1) return Status::refuse("Constant without exactly one value attribute");
   const ir::Attribute& a = node.attributes[0];
-  if (a.name == "value" && a.kind == ir::AttrKind::Tensor)
-    out = a.t;
-  else if (a.name == "value_float")
-    out = ir::Tensor::fromVector(ir::DType::Float, {}, std::vector<float>{a.f});
-  else if (a.name == "value_floats")
-    out = ir::Tensor::fromVector(ir::DType::Float, {static_cast<int64_t>(a.floats.size())}, a.floats);
-  else if (a.name == "value_int")
-    out = ir::Tensor::scalarInt64(a.i);
-  else if (a.name == "value_ints")
-    out = ir::Tensor::fromVector(ir::DType::Int64, {static_cast<int64_t>(a.ints.size())}, a.ints);
-  else
-    return "Constant value '" + a.name + "' is not folded (sparse or string)";
-  return std::nullopt;
+  if (a.name == "value" && a.kind == ir::AttrKind::Tensor) return a.t;
+  if (a.name == "value_float") return ir::Tensor::fromVector(ir::DType::Float, {}, std::vector<float>{a.f});
+  if (a.name == "value_floats")
+    return ir::Tensor::fromVector(ir::DType::Float, {static_cast<int64_t>(a.floats.size())}, a.floats);
+  if (a.name == "value_int") return ir::Tensor::scalarInt64(a.i);
+  if (a.name == "value_ints")
+    return ir::Tensor::fromVector(ir::DType::Int64, {static_cast<int64_t>(a.ints.size())}, a.ints);
+  return Status::refuse("Constant value '" + a.name + "' is not folded (sparse or string)");
 }
 
-std::optional<std::string> shapeValue(const ir::Node& node, ir::Tensor& out) {
+Expected<ir::Tensor> shapeValue(const ir::Node& node) {
   const ir::Value* in = node.input(0);
-  if (!in || !in->type.hasStaticShape()) return "input shape is not static";
+  if (!in || !in->type.hasStaticShape()) return Status::refuse("input shape is not static");
   std::vector<int64_t> dims = in->type.staticShape();
   auto rank = static_cast<int64_t>(dims.size());
   auto clampAxis = [&](int64_t axis) { return std::clamp(axis < 0 ? axis + rank : axis, int64_t{0}, rank); };
   int64_t start = clampAxis(node.getInt("start", 0)), end = clampAxis(node.getInt("end", rank));
   std::vector<int64_t> kept(dims.begin() + start, dims.begin() + std::max(start, end));
-  out = ir::Tensor::fromVector(ir::DType::Int64, {static_cast<int64_t>(kept.size())}, kept);
-  return std::nullopt;
+  return ir::Tensor::fromVector(ir::DType::Int64, {static_cast<int64_t>(kept.size())}, kept);
 }
 
 constexpr size_t kMaxGrowthBytes = 16384;
@@ -69,24 +64,39 @@ bool hasConstantInputs(const ir::Node& node) {
   return any && node.implicitInputs().empty();
 }
 
-std::optional<std::string> evaluated(const ir::Node& node, int64_t opset, std::vector<ir::Tensor>& outputs) {
+bool isCandidate(const ir::Node& node) {
+  return node.domain.empty() && (node.opType == "Constant" || node.opType == "Shape" || hasConstantInputs(node));
+}
+
+Expected<std::vector<ir::Tensor>> evaluated(const ir::Node& node, int64_t opset) {
   static const std::set<std::string> nondeterministic = {"RandomNormal",      "RandomNormalLike", "RandomUniform",
                                                          "RandomUniformLike", "Bernoulli",        "Multinomial"};
-  if (nondeterministic.count(node.opType)) return "op is not deterministic";
+  if (nondeterministic.count(node.opType)) return Status::refuse("op is not deterministic");
   for (const ir::Attribute& a : node.attributes)
-    if (a.kind == ir::AttrKind::Opaque) return "op has a subgraph attribute";
-  if (!runtime::referenceSupports(node.domain, node.opType)) return "the reference interpreter does not implement it";
+    if (a.kind == ir::AttrKind::Opaque) return Status::refuse("op has a subgraph attribute");
+  if (!runtime::referenceSupports(node.domain, node.opType))
+    return Status::refuse("the reference interpreter does not implement it");
   std::vector<const ir::Tensor*> inputs;
   size_t inputBytes = 0;
   for (const ir::Value* in : node.inputs()) {
     inputs.push_back(in ? in->initializer() : nullptr);
     if (in) inputBytes += in->initializer()->byteSize();
   }
-  outputs = runtime::runNodeReference(node, inputs, opset);
+  std::vector<ir::Tensor> outputs = runtime::runNodeReference(node, inputs, opset);
   for (const ir::Tensor& t : outputs)
     if (t.byteSize() > std::max(kMaxGrowthBytes, inputBytes))
-      return fmt::format("output of {} bytes would grow the model", t.byteSize());
-  return std::nullopt;
+      return Status::refuse(fmt::format("output of {} bytes would grow the model", t.byteSize()));
+  return outputs;
+}
+
+// The values of the node's outputs, or why they are not folded.
+Expected<std::vector<ir::Tensor>> foldedValues(const ir::Node& node, int64_t opset) {
+  if (node.opType != "Constant" && node.opType != "Shape") return evaluated(node, opset);
+  Expected<ir::Tensor> value = node.opType == "Constant" ? constantValue(node) : shapeValue(node);
+  if (!value) return value.status();
+  std::vector<ir::Tensor> values;
+  values.push_back(std::move(*value));
+  return values;
 }
 
 // Makes the node's outputs initializers under the same names (omitted outputs
@@ -117,26 +127,11 @@ class FoldConstantsPass final : public Pass {
   std::string_view name() const override { return "fold-constants"; }
 
   void run(ir::Graph& graph, PassContext& context) override {
-    for (ir::Node* node : graph.nodes()) {
-      if (!node->domain.empty()) continue;
-      std::vector<ir::Tensor> values(1);
-      std::optional<std::string> reason;
-      if (node->opType == "Constant")
-        reason = constantValue(*node, values[0]);
-      else if (node->opType == "Shape")
-        reason = shapeValue(*node, values[0]);
-      else if (hasConstantInputs(*node))
-        reason = evaluated(*node, context.model.defaultOpset(), values);
-      else
-        continue;  // not a candidate
-      if (reason) {
-        context.reject(*node, *reason);
-        continue;
-      }
-      context.matched();
-      replaceWithConstants(graph, node, std::move(values));
-      context.rewritten();
-    }
+    rewriteCandidates(
+        graph, context, isCandidate, [&](ir::Node& node) { return foldedValues(node, context.model.defaultOpset()); },
+        [&](ir::Node& node, std::vector<ir::Tensor>& values) {
+          replaceWithConstants(graph, &node, std::move(values));
+        });
   }
 };
 

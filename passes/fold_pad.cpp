@@ -12,47 +12,76 @@
 //     every such Conv is updated, so the Pad goes away.
 #include <fmt/format.h>
 
+#include "passes/candidate_loop.h"
 #include "passes/conv_utils.h"
 
 namespace convopt::passes {
 namespace {
 
-std::optional<std::string> readPads(const ir::Node& pad, int64_t opset, std::vector<int64_t>& pads) {
-  if (pad.getString("mode", "constant") != "constant") return "mode is not constant";
+Expected<std::vector<int64_t>> readPads(const ir::Node& pad, int64_t opset) {
+  if (pad.getString("mode", "constant") != "constant") return Status::refuse("mode is not constant");
+  std::vector<int64_t> pads;
   if (opset < 11) {
     pads = pad.getInts("pads", {});
-    if (pad.getFloat("value", 0.0f) != 0.0f) return "pad value is not 0";
+    if (pad.getFloat("value", 0.0f) != 0.0f) return Status::refuse("pad value is not 0");
   } else {
     const ir::Tensor* p = constantTensor(pad.input(1));
-    if (!p) return "pads are not a constant";
+    if (!p) return Status::refuse("pads are not a constant");
     pads = p->toInt64Vector();
     if (pad.input(2)) {
       const ir::Tensor* value = constantTensor(pad.input(2));
-      if (!value) return "pad value is not a constant";
-      if (value->numel() > 0 && value->toFloatVector()[0] != 0.0f) return "pad value is not 0";
+      if (!value) return Status::refuse("pad value is not a constant");
+      if (value->numel() > 0 && value->toFloatVector()[0] != 0.0f) return Status::refuse("pad value is not 0");
     }
-    if (pad.input(3)) return "axes input is given";
+    if (pad.input(3)) return Status::refuse("axes input is given");
   }
-  if (pads.size() < 4 || pads.size() % 2 != 0) return "pads do not cover a batch, a channel and a spatial dim";
+  if (pads.size() < 4 || pads.size() % 2 != 0)
+    return Status::refuse("pads do not cover a batch, a channel and a spatial dim");
   size_t rank = pads.size() / 2;
   for (int64_t p : pads)
-    if (p < 0) return "pads are negative (cropping)";
-  if (pads[0] != 0 || pads[1] != 0 || pads[rank] != 0 || pads[rank + 1] != 0) return "pads the batch or channel dim";
-  return std::nullopt;
+    if (p < 0) return Status::refuse("pads are negative (cropping)");
+  if (pads[0] != 0 || pads[1] != 0 || pads[rank] != 0 || pads[rank + 1] != 0)
+    return Status::refuse("pads the batch or channel dim");
+  return pads;
 }
 
-std::optional<std::string> checkReaders(const ir::Value& padded, size_t spatialRank) {
-  if (padded.isGraphOutput()) return "output is a graph output";
+Status checkReaders(const ir::Value& padded, size_t spatialRank) {
+  if (padded.isGraphOutput()) return Status::refuse("output is a graph output");
   for (const ir::Use& use : padded.uses()) {
     const ir::Node& reader = *use.user;
     if (reader.opType != "Conv" || !reader.domain.empty() || use.inputIndex != 0)
-      return fmt::format("output is read by {} which is not a Conv's data input", reader.label());
-    if (reader.getString("auto_pad", "NOTSET") != "NOTSET") return fmt::format("{} uses auto_pad", reader.label());
+      return Status::refuse(fmt::format("output is read by {} which is not a Conv's data input", reader.label()));
+    if (reader.getString("auto_pad", "NOTSET") != "NOTSET")
+      return Status::refuse(fmt::format("{} uses auto_pad", reader.label()));
     std::vector<int64_t> convPads = reader.getInts("pads", {});
     if (!convPads.empty() && convPads.size() != 2 * spatialRank)
-      return fmt::format("{} pads have another rank", reader.label());
+      return Status::refuse(fmt::format("{} pads have another rank", reader.label()));
   }
-  return std::nullopt;
+  return Status::success();
+}
+
+// The Pad's pads (batch, channel, spatial dims; begins, then ends), or why it does not fold.
+Expected<std::vector<int64_t>> planFoldPad(const ir::Node& pad, int64_t opset) {
+  Expected<std::vector<int64_t>> pads = readPads(pad, opset);
+  if (!pads) return pads;
+  if (Status readers = checkReaders(*pad.output(0), pads->size() / 2 - 2); !readers) return readers;
+  return pads;
+}
+
+void foldPad(ir::Graph& graph, ir::Node& pad, const std::vector<int64_t>& pads) {
+  size_t rank = pads.size() / 2;
+  for (const ir::Use& use : std::vector<ir::Use>(pad.output(0)->uses())) {
+    ir::Node& conv = *use.user;
+    std::vector<int64_t> convPads = conv.getInts("pads", std::vector<int64_t>(2 * (rank - 2), 0));
+    for (size_t d = 0; d + 2 < rank; ++d) {
+      convPads[d] += pads[d + 2];
+      convPads[d + rank - 2] += pads[d + 2 + rank];
+    }
+    conv.setAttribute(ir::Attribute::makeInts("pads", convPads));
+    conv.setInput(0, pad.input(0));
+    noteRewrite(conv, "fold-pad", "folded Pad " + pad.label() + " into pads");
+  }
+  graph.eraseNode(&pad);
 }
 
 class FoldPadPass final : public Pass {
@@ -60,31 +89,10 @@ class FoldPadPass final : public Pass {
   std::string_view name() const override { return "fold-pad"; }
 
   void run(ir::Graph& graph, PassContext& context) override {
-    for (ir::Node* node : graph.nodes()) {
-      if (node->opType != "Pad" || !node->domain.empty()) continue;
-      std::vector<int64_t> pads;
-      auto reason = readPads(*node, context.model.defaultOpset(), pads);
-      size_t rank = pads.size() / 2;
-      if (!reason) reason = checkReaders(*node->output(0), rank - 2);
-      if (reason) {
-        context.reject(*node, *reason);
-        continue;
-      }
-      context.matched();
-      for (const ir::Use& use : std::vector<ir::Use>(node->output(0)->uses())) {
-        ir::Node& conv = *use.user;
-        std::vector<int64_t> convPads = conv.getInts("pads", std::vector<int64_t>(2 * (rank - 2), 0));
-        for (size_t d = 0; d + 2 < rank; ++d) {
-          convPads[d] += pads[d + 2];
-          convPads[d + rank - 2] += pads[d + 2 + rank];
-        }
-        conv.setAttribute(ir::Attribute::makeInts("pads", convPads));
-        conv.setInput(0, node->input(0));
-        noteRewrite(conv, "fold-pad", "folded Pad " + node->label() + " into pads");
-      }
-      graph.eraseNode(node);
-      context.rewritten();
-    }
+    rewriteCandidates(
+        graph, context, isDefaultOp("Pad"),
+        [&](ir::Node& pad) { return planFoldPad(pad, context.model.defaultOpset()); },
+        [&](ir::Node& pad, const std::vector<int64_t>& pads) { foldPad(graph, pad, pads); });
   }
 };
 

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "passes/candidate_loop.h"
+
 namespace convopt::passes {
 namespace {
 
@@ -13,27 +15,33 @@ struct Plan {
   ConvGeometry after;
 };
 
-std::optional<std::string> planGrouping(ir::Node& node, GroupingTarget target, const PassOptions& options, Plan& plan) {
-  if (auto reason = matchConstantConv(node, plan.conv)) return reason;
-  if (plan.conv.group != 1) return "already grouped (group > 1)";
+Expected<Plan> planGrouping(ir::Node& node, GroupingTarget target, const PassOptions& options) {
+  Expected<ConstantConv> conv = matchConstantConv(node);
+  if (!conv) return conv.status();
+  if (conv->group != 1) return Status::refuse("already grouped (group > 1)");
+  Plan plan;
+  plan.conv = *conv;
   plan.blocks = findBlockStructure(plan.conv);
   int64_t g = plan.blocks.groups, cin = plan.conv.inChannels();
-  if (g == 1) return "weight has no block-diagonal zero structure (even up to channel permutation)";
+  if (g == 1) return Status::refuse("weight has no block-diagonal zero structure (even up to channel permutation)");
   if (target == GroupingTarget::Depthwise && g != cin)
-    return fmt::format("weight is block-diagonal with {} groups, not channel-diagonal ({} input channels)", g, cin);
-  if (target == GroupingTarget::Grouped && g == cin) return "weight is channel-diagonal: left to dense-to-depthwise";
+    return Status::refuse(
+        fmt::format("weight is block-diagonal with {} groups, not channel-diagonal ({} input channels)", g, cin));
+  if (target == GroupingTarget::Grouped && g == cin)
+    return Status::refuse("weight is channel-diagonal: left to dense-to-depthwise");
   plan.before = geometryOf(plan.conv);
   plan.after =
       withStructure(plan.before, cin, plan.conv.outChannels, g, plan.conv.kernelElements, plan.conv.bias != nullptr);
-  if (auto reason =
-          planPermutation(plan.conv, plan.blocks.inOrder, plan.blocks.outOrder, plan.before, plan.permutation))
-    return reason;
+  Expected<PermutationPlan> permutation =
+      planPermutation(plan.conv, plan.blocks.inOrder, plan.blocks.outOrder, plan.before);
+  if (!permutation) return permutation.status();
+  plan.permutation = *permutation;
   double beforeSeconds = estimateConvSeconds(plan.before);
   double afterSeconds = estimateConvSeconds(plan.after) + plan.permutation.gatherSeconds;
   if (!options.force && !rewritePays(beforeSeconds, afterSeconds, options.minGain))
-    return fmt::format("cost model: {:.3g} us -> {:.3g} us does not gain {:.0f}%", beforeSeconds * 1e6,
-                       afterSeconds * 1e6, options.minGain * 100);
-  return std::nullopt;
+    return Status::refuse(fmt::format("cost model: {:.3g} us -> {:.3g} us does not gain {:.0f}%", beforeSeconds * 1e6,
+                                      afterSeconds * 1e6, options.minGain * 100));
+  return plan;
 }
 
 std::string describe(const Plan& plan) {
@@ -75,17 +83,9 @@ void applyGrouping(ir::Graph& graph, const Plan& plan, PassContext& context, std
 }  // namespace
 
 void runGroupingRewrite(ir::Graph& graph, PassContext& context, GroupingTarget target, std::string_view passName) {
-  for (ir::Node* node : graph.nodes()) {
-    if (node->opType != "Conv" || !node->domain.empty()) continue;
-    Plan plan;
-    if (auto reason = planGrouping(*node, target, context.options, plan)) {
-      context.reject(*node, *reason);
-      continue;
-    }
-    context.matched();
-    applyGrouping(graph, plan, context, passName);
-    context.rewritten();
-  }
+  rewriteCandidates(
+      graph, context, isDefaultOp("Conv"), [&](ir::Node& node) { return planGrouping(node, target, context.options); },
+      [&](ir::Node&, const Plan& plan) { applyGrouping(graph, plan, context, passName); });
 }
 
 }  // namespace convopt::passes

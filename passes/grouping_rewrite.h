@@ -3,8 +3,7 @@
 // channel permutations carried out by channel_permutation.h, when the cost
 // model says it pays. The two passes differ only in which group counts they take.
 #pragma once
-#include <optional>
-#include <string>
+#include <string_view>
 
 #include "passes/block_structure.h"
 #include "passes/channel_permutation.h"

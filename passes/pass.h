@@ -1,5 +1,6 @@
 // The pass interface. A pass looks at every candidate node, decides with a
-// match step that mutates nothing, and either rewrites it or records why not.
+// match step that mutates nothing, and either rewrites it or records why not
+// (passes/candidate_loop.h).
 // What it did is kept in PassStatistics: the pass manager prints it, `--explain`
 // prints every rejection, and `convopt optimize` turns the rewrites into its
 // summary table and JSON report.

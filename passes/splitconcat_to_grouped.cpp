@@ -17,15 +17,21 @@
 //     grouped Conv) drops by --min-gain (unless --force).
 #include <fmt/format.h>
 
+#include "passes/candidate_loop.h"
 #include "passes/conv_utils.h"
 
 namespace convopt::passes {
 namespace {
 
-struct Match {
-  std::vector<ConstantConv> branches;
+// Where the branches' data inputs come from.
+struct Splitting {
   std::vector<ir::Node*> splitters;  // the Split, or one Slice per branch
   ir::Value* source = nullptr;
+};
+
+struct Match {
+  std::vector<ConstantConv> branches;
+  Splitting splitting;
 };
 
 bool sameAttributes(const ir::Node& a, const ir::Node& b) {
@@ -37,70 +43,74 @@ bool sameAttributes(const ir::Node& a, const ir::Node& b) {
   return true;
 }
 
-std::optional<std::string> matchBranches(const ir::Node& concat, Match& m) {
+Expected<std::vector<ConstantConv>> matchBranches(const ir::Node& concat) {
   size_t n = concat.inputs().size();
-  if (n < 2) return "fewer than two inputs";
+  if (n < 2) return Status::refuse("fewer than two inputs");
+  std::vector<ConstantConv> branches;
   for (size_t b = 0; b < n; ++b) {
     ir::Value* in = concat.input(b);
-    ConstantConv conv;
-    if (!in || !in->producer()) return fmt::format("input {} is not produced by a node", b);
-    if (auto reason = matchConstantConv(*in->producer(), conv)) return fmt::format("input {}: {}", b, *reason);
-    if (!hasSingleUse(in)) return fmt::format("input {} has other readers", b);
-    const ConstantConv& first = b == 0 ? conv : m.branches[0];
-    if (!sameAttributes(*conv.node, *first.node)) return fmt::format("branch {} has other Conv attributes", b);
-    if (conv.weight->dims() != first.weight->dims()) return fmt::format("branch {} has another weight shape", b);
-    if ((conv.bias == nullptr) != (first.bias == nullptr)) return fmt::format("branch {} differs in having a bias", b);
-    m.branches.push_back(conv);
+    if (!in || !in->producer()) return Status::refuse(fmt::format("input {} is not produced by a node", b));
+    Expected<ConstantConv> conv = matchConstantConv(*in->producer());
+    if (!conv) return Status::refuse(fmt::format("input {}: {}", b, conv.reason()));
+    if (!hasSingleUse(in)) return Status::refuse(fmt::format("input {} has other readers", b));
+    const ConstantConv& first = b == 0 ? *conv : branches[0];
+    if (!sameAttributes(*conv->node, *first.node))
+      return Status::refuse(fmt::format("branch {} has other Conv attributes", b));
+    if (conv->weight->dims() != first.weight->dims())
+      return Status::refuse(fmt::format("branch {} has another weight shape", b));
+    if ((conv->bias == nullptr) != (first.bias == nullptr))
+      return Status::refuse(fmt::format("branch {} differs in having a bias", b));
+    branches.push_back(*conv);
   }
-  int64_t axis = concat.getInt("axis", 0), rank = m.branches[0].weight->rank();
-  if (axis != 1 && axis != 1 - rank) return "not concatenated on the channel axis";
-  return std::nullopt;
+  int64_t axis = concat.getInt("axis", 0), rank = branches[0].weight->rank();
+  if (axis != 1 && axis != 1 - rank) return Status::refuse("not concatenated on the channel axis");
+  return branches;
 }
 
-std::optional<std::string> matchSplit(ir::Node& split, Match& m) {
-  size_t n = m.branches.size();
-  int64_t axis = split.getInt("axis", 0), rank = m.branches[0].weight->rank();
-  if (axis != 1 && axis != 1 - rank) return "Split is not on the channel axis";
+Expected<Splitting> matchSplit(ir::Node& split, const std::vector<ConstantConv>& branches) {
+  size_t n = branches.size();
+  int64_t axis = split.getInt("axis", 0), rank = branches[0].weight->rank();
+  if (axis != 1 && axis != 1 - rank) return Status::refuse("Split is not on the channel axis");
   if (split.outputs().size() != n)
-    return fmt::format("Split has {} outputs, Concat {} inputs", split.outputs().size(), n);
+    return Status::refuse(fmt::format("Split has {} outputs, Concat {} inputs", split.outputs().size(), n));
   for (size_t b = 0; b < n; ++b) {
-    ir::Value* part = m.branches[b].node->input(0);
-    if (part != split.output(b)) return fmt::format("branch {} does not read Split output {}", b, b);
-    if (!hasSingleUse(part)) return fmt::format("Split output {} has other readers", b);
+    ir::Value* part = branches[b].node->input(0);
+    if (part != split.output(b)) return Status::refuse(fmt::format("branch {} does not read Split output {}", b, b));
+    if (!hasSingleUse(part)) return Status::refuse(fmt::format("Split output {} has other readers", b));
   }
-  m.splitters = {&split};
-  m.source = split.input(0);
-  return std::nullopt;  // outputs of one Split partition x; equal sizes follow from equal weights
+  // Outputs of one Split partition x; equal sizes follow from equal weights.
+  return Splitting{{&split}, split.input(0)};
 }
 
-std::optional<std::string> matchSlices(Match& m) {
-  int64_t width = m.branches[0].inChannels();
-  for (size_t b = 0; b < m.branches.size(); ++b) {
-    ir::Value* part = m.branches[b].node->input(0);
+Expected<Splitting> matchSlices(const std::vector<ConstantConv>& branches) {
+  int64_t width = branches[0].inChannels();
+  Splitting s;
+  for (size_t b = 0; b < branches.size(); ++b) {
+    ir::Value* part = branches[b].node->input(0);
     ir::Node* slice = part->producer();
     if (!slice || slice->opType != "Slice" || !hasSingleUse(part))
-      return fmt::format("branch {} does not read a single-use Slice", b);
-    if (b > 0 && slice->input(0) != m.source) return fmt::format("branch {} slices another tensor", b);
-    m.source = slice->input(0);
+      return Status::refuse(fmt::format("branch {} does not read a single-use Slice", b));
+    if (b > 0 && slice->input(0) != s.source) return Status::refuse(fmt::format("branch {} slices another tensor", b));
+    s.source = slice->input(0);
     const ir::Tensor* starts = constantTensor(slice->input(1));
     const ir::Tensor* ends = constantTensor(slice->input(2));
     const ir::Tensor* axes = constantTensor(slice->input(3));
     const ir::Tensor* steps = slice->input(4) ? constantTensor(slice->input(4)) : nullptr;
     if (!starts || !ends || !axes || (slice->input(4) && !steps))
-      return fmt::format("branch {} Slice is not constant", b);
+      return Status::refuse(fmt::format("branch {} Slice is not constant", b));
     if (axes->toInt64Vector() != std::vector<int64_t>{1} ||
         (steps && steps->toInt64Vector() != std::vector<int64_t>{1}))
-      return fmt::format("branch {} Slice is not a step-1 slice of axis 1 alone", b);
+      return Status::refuse(fmt::format("branch {} Slice is not a step-1 slice of axis 1 alone", b));
     int64_t begin = static_cast<int64_t>(b) * width;
     if (starts->toInt64Vector()[0] != begin || ends->toInt64Vector()[0] != begin + width)
-      return fmt::format("branch {} Slice is not channels [{}, {})", b, begin, begin + width);
-    m.splitters.push_back(slice);
+      return Status::refuse(fmt::format("branch {} Slice is not channels [{}, {})", b, begin, begin + width));
+    s.splitters.push_back(slice);
   }
-  const ir::ValueType& type = m.source->type;
-  int64_t total = width * static_cast<int64_t>(m.branches.size());
+  const ir::ValueType& type = s.source->type;
+  int64_t total = width * static_cast<int64_t>(branches.size());
   if (!type.shape || type.shape->size() < 2 || (*type.shape)[1].value != total)
-    return fmt::format("source channel count is not known to be {}", total);
-  return std::nullopt;
+    return Status::refuse(fmt::format("source channel count is not known to be {}", total));
+  return s;
 }
 
 // The grouped conv's geometry and the estimate for before (branches, split and
@@ -124,17 +134,21 @@ Estimate estimateRewrite(const Match& m) {
   return e;
 }
 
-std::optional<std::string> matchSplitConcat(ir::Node& concat, const PassOptions& options, Match& m) {
-  if (auto reason = matchBranches(concat, m)) return reason;
-  ir::Node* split = m.branches[0].node->input(0)->producer();
-  auto reason = split && split->opType == "Split" && split->domain.empty() ? matchSplit(*split, m) : matchSlices(m);
-  if (reason) return reason;
+Expected<Match> matchSplitConcat(ir::Node& concat, const PassOptions& options) {
+  Expected<std::vector<ConstantConv>> branches = matchBranches(concat);
+  if (!branches) return branches.status();
+  ir::Node* split = (*branches)[0].node->input(0)->producer();
+  Expected<Splitting> splitting = split && split->opType == "Split" && split->domain.empty()
+                                      ? matchSplit(*split, *branches)
+                                      : matchSlices(*branches);
+  if (!splitting) return splitting.status();
+  Match m{std::move(*branches), std::move(*splitting)};
   Estimate e = estimateRewrite(m);
   double before = figuresOf(e.branches, e.copySeconds).seconds, after = estimateConvSeconds(e.grouped);
   if (!options.force && !rewritePays(before, after, options.minGain))
-    return fmt::format("cost model: {:.3g} us -> {:.3g} us does not gain {:.0f}%", before * 1e6, after * 1e6,
-                       options.minGain * 100);
-  return std::nullopt;
+    return Status::refuse(fmt::format("cost model: {:.3g} us -> {:.3g} us does not gain {:.0f}%", before * 1e6,
+                                      after * 1e6, options.minGain * 100));
+  return m;
 }
 
 std::vector<float> concatenated(const std::vector<ConstantConv>& branches, bool bias) {
@@ -161,11 +175,11 @@ void rewrite(ir::Graph& graph, ir::Node& concat, const Match& m, PassContext& co
   concat.attributes = first.node->attributes;
   concat.setAttribute(ir::Attribute::makeInt("group", first.group * n));
   concat.removeTrailingInputs(0);
-  concat.addInput(m.source);
+  concat.addInput(m.splitting.source);
   concat.addInput(weight);
   if (bias) concat.addInput(bias);
   for (const ConstantConv& c : m.branches) graph.eraseNode(c.node);
-  for (ir::Node* s : m.splitters) graph.eraseNode(s);
+  for (ir::Node* s : m.splitting.splitters) graph.eraseNode(s);
   RewriteRecord record{concat.label(), fmt::format("Split -> {} Convs -> Concat", n),
                        figuresOf(estimate.branches, estimate.copySeconds), figuresOf({estimate.grouped}), 0.0};
   noteRewrite(concat, "splitconcat-to-grouped", structuralNote(record, context.options));
@@ -177,17 +191,10 @@ class SplitConcatToGroupedPass final : public Pass {
   std::string_view name() const override { return "splitconcat-to-grouped"; }
 
   void run(ir::Graph& graph, PassContext& context) override {
-    for (ir::Node* node : graph.nodes()) {
-      if (node->opType != "Concat" || !node->domain.empty()) continue;
-      Match m;
-      if (auto reason = matchSplitConcat(*node, context.options, m)) {
-        context.reject(*node, *reason);
-        continue;
-      }
-      context.matched();
-      rewrite(graph, *node, m, context);
-      context.rewritten();
-    }
+    rewriteCandidates(
+        graph, context, isDefaultOp("Concat"),
+        [&](ir::Node& concat) { return matchSplitConcat(concat, context.options); },
+        [&](ir::Node& concat, const Match& m) { rewrite(graph, concat, m, context); });
   }
 };
 
