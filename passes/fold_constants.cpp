@@ -13,7 +13,7 @@
 //   - any other default-domain node whose inputs are all constants: the reference
 //     interpreter implements it, it is deterministic (no Random*, Bernoulli,
 //     Multinomial), has no subgraph, and its outputs take at most
-//     max(kMaxGrowthBytes, the inputs' bytes), so folding never bloats the model
+//     max(PassOptions::maxFoldGrowthBytes, the inputs' bytes), so folding never bloats the model
 //     (an Expand of a scalar stays an Expand, int8 weights stay quantized).
 // Nodes are visited in topological order, so whole chains fold in one run.
 // The folded value keeps its name, so graph outputs and readers are unaffected.
@@ -53,8 +53,6 @@ Expected<ir::Tensor> shapeValue(const ir::Node& node) {
   return ir::Tensor::fromVector(ir::DType::Int64, {static_cast<int64_t>(kept.size())}, kept);
 }
 
-constexpr size_t kMaxGrowthBytes = 16384;
-
 bool hasConstantInputs(const ir::Node& node) {
   bool any = false;
   for (const ir::Value* in : node.inputs()) {
@@ -68,7 +66,7 @@ bool isCandidate(const ir::Node& node) {
   return node.domain.empty() && (node.opType == "Constant" || node.opType == "Shape" || hasConstantInputs(node));
 }
 
-Expected<std::vector<ir::Tensor>> evaluated(const ir::Node& node, int64_t opset) {
+Expected<std::vector<ir::Tensor>> evaluated(const ir::Node& node, int64_t opset, size_t maxGrowthBytes) {
   static const std::set<std::string> nondeterministic = {"RandomNormal",      "RandomNormalLike", "RandomUniform",
                                                          "RandomUniformLike", "Bernoulli",        "Multinomial"};
   if (nondeterministic.count(node.opType)) return Status::refuse("op is not deterministic");
@@ -84,14 +82,14 @@ Expected<std::vector<ir::Tensor>> evaluated(const ir::Node& node, int64_t opset)
   }
   std::vector<ir::Tensor> outputs = runtime::runNodeReference(node, inputs, opset);
   for (const ir::Tensor& t : outputs)
-    if (t.byteSize() > std::max(kMaxGrowthBytes, inputBytes))
+    if (t.byteSize() > std::max(maxGrowthBytes, inputBytes))
       return Status::refuse(fmt::format("output of {} bytes would grow the model", t.byteSize()));
   return outputs;
 }
 
 // The values of the node's outputs, or why they are not folded.
-Expected<std::vector<ir::Tensor>> foldedValues(const ir::Node& node, int64_t opset) {
-  if (node.opType != "Constant" && node.opType != "Shape") return evaluated(node, opset);
+Expected<std::vector<ir::Tensor>> foldedValues(const ir::Node& node, int64_t opset, size_t maxGrowthBytes) {
+  if (node.opType != "Constant" && node.opType != "Shape") return evaluated(node, opset, maxGrowthBytes);
   Expected<ir::Tensor> value = node.opType == "Constant" ? constantValue(node) : shapeValue(node);
   if (!value) return value.status();
   std::vector<ir::Tensor> values;
@@ -128,7 +126,9 @@ class FoldConstantsPass final : public Pass {
 
   void run(ir::Graph& graph, PassContext& context) override {
     rewriteCandidates(
-        graph, context, isCandidate, [&](ir::Node& node) { return foldedValues(node, context.model.defaultOpset()); },
+        graph, context, isCandidate, [&](ir::Node& node) {
+          return foldedValues(node, context.model.defaultOpset(), context.options.maxFoldGrowthBytes);
+        },
         [&](ir::Node& node, std::vector<ir::Tensor>& values) {
           replaceWithConstants(graph, &node, std::move(values));
         });

@@ -26,6 +26,11 @@ struct PassOptions {
   // Relative tolerance for numerical rank (singular values below
   // tolerance * largest singular value count as zero).
   double rankTolerance = 1e-6;
+  // fold-constants leaves a node whose outputs would take more bytes than this
+  // and than its inputs (an Expand of a scalar stays an Expand): an optimized
+  // model must not grow. The engines, which hold constants in memory anyway
+  // and need constant weights, allow far more (codegen/engine/constant_folding.cpp).
+  size_t maxFoldGrowthBytes = 16384;
 };
 
 // A candidate the pass looked at and left alone.

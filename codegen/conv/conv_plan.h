@@ -36,7 +36,7 @@ struct ConvPlan {
   // would otherwise fill 3 of V lanes of every cache line it touches).
   bool plainInput = false;
   int vectorRegisters = 16;  // the target's, for the emitter's register budget (planConv sets it)
-  CacheBudget caches;        // the target's, for the emitter's working sets (planConv sets it)
+  CacheBudget caches{};      // the target's, for the emitter's working sets (planConv sets it)
 };
 
 // Whether the last output block has at most V/2 real channels (broadcast

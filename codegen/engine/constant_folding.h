@@ -1,9 +1,9 @@
-// Constant folding to a fixpoint with shape inference, before lowering:
-// nodes whose inputs are all constants (Constant nodes included) and Shape of
-// a statically shaped value are evaluated once by the reference interpreter and
-// become initializers; shape inference then runs again, since shapes computed
-// by Shape -> Slice -> Concat -> Reshape/Resize chains are now known.
-// Graph outputs are never folded away (they keep their producer).
+// Constant folding to a fixpoint with shape inference, before lowering: the
+// fold-constants pass (passes/fold_constants.cpp, its growth guard raised to
+// what an engine holds in memory anyway) and shape inference, alternated until
+// nothing folds, so constant weights stay constant and shapes computed by
+// Shape -> Slice -> Concat -> Reshape/Resize chains become static. Folded
+// values keep their names.
 #pragma once
 #include "ir/graph.h"
 

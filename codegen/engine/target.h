@@ -28,7 +28,7 @@ struct Target {
   int vectorWidth = 4;    // floats per vector register
   int vectorRegisters = 16;
   bool hasFma = false;
-  CacheBudget caches;
+  CacheBudget caches{};
 };
 
 // `triple` empty: the machine we run on, else an LLVM triple such as

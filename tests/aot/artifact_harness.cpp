@@ -18,7 +18,7 @@ Artifact compileModel(const fs::path& model, const fs::path& dir, const std::str
   if (args.find("--format shared") != std::string::npos) artifact.code = "lib" + name + ".so";
   if (result.exitCode != 0) return artifact;
   nlohmann::json description = nlohmann::json::parse(readFile(dir / (name + ".json")));
-  for (const std::string& library : description.at("link_libraries")) {
+  for (const nlohmann::json& library : description.at("link_libraries")) {
     if (library != "convopt_fallback") continue;
     if (artifact.code.ends_with(".so"))  // deployed beside it: libNAME.so looks in its own folder ($ORIGIN)
       fs::copy_file(fs::path(CONVOPT_FALLBACK_LIBRARY_DIR) / "libconvopt_fallback.so.1", dir / "libconvopt_fallback.so.1");

@@ -16,7 +16,7 @@ struct Artifact {
   std::string name;
   std::string code;  // NAME.o, libNAME.a or libNAME.so
   bool aarch64 = false;
-  std::string libraries;  // linker arguments beyond libm and pthreads (NAME.json's link_libraries)
+  std::string libraries = "";  // linker arguments beyond libm and pthreads (NAME.json's link_libraries)
 };
 
 // `convopt compile MODEL -o DIR --name NAME ARGS`; fails the test on a non-zero
