@@ -1,4 +1,5 @@
-// Google Benchmark of the depthwise conv kernels on the depthwise layers of bench/layers.json.
+// Google Benchmark of the depthwise conv kernels on the depthwise layers of the layer table
+// (tests/support/conv_layers.cpp), the layers the kernel tests check.
 #include <benchmark/benchmark.h>
 
 #include "bench/support/conv_bench.h"

@@ -1,4 +1,5 @@
-// Google Benchmark of the pointwise conv kernels on the pointwise layers of bench/layers.json.
+// Google Benchmark of the pointwise conv kernels on the pointwise layers of the layer table
+// (tests/support/conv_layers.cpp), the layers the kernel tests check.
 #include <benchmark/benchmark.h>
 
 #include "bench/support/conv_bench.h"

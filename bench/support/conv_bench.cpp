@@ -5,9 +5,7 @@
 #include <fmt/format.h>
 
 #include <cstdlib>
-#include <fstream>
 #include <memory>
-#include <nlohmann/json.hpp>
 #include <random>
 
 #include "codegen/conv/conv_emitter.h"
@@ -18,30 +16,13 @@
 #include "runtime/aligned_floats.h"
 #include "runtime/blocked_layout.h"
 #include "runtime/thread_pool.h"
+#include "tests/support/conv_layers.h"
 
 namespace convopt::bench {
 
-std::vector<Layer> loadLayers() {
-  std::ifstream in(std::string(CONVOPT_SOURCE_DIR) + "/bench/layers.json");
-  nlohmann::json table = nlohmann::json::parse(in);
-  std::vector<Layer> layers;
-  for (const auto& l : table)
-    layers.push_back({l["name"], l["family"], l["in"], l["out"], l["size"], l["kernel"], l["stride"], l["group"]});
-  return layers;
-}
-
-codegen::ConvSpec specOf(const Layer& l) {
-  codegen::ConvSpec s;
-  s.inChannels = l.in, s.outChannels = l.out, s.group = l.group;
-  s.inHeight = s.inWidth = l.size;
-  s.kernelH = s.kernelW = l.kernel;
-  s.strideH = s.strideW = l.stride;
-  s.padTop = s.padLeft = s.padBottom = s.padRight = l.kernel / 2;
-  s.outHeight = s.outWidth = (l.size + 2 * (l.kernel / 2) - l.kernel) / l.stride + 1;
-  return s;
-}
-
 namespace {
+
+using layers::Layer;
 
 std::string environment(const char* name, const char* fallback) {
   const char* value = std::getenv(name);
@@ -62,7 +43,7 @@ Fixture& fixture() {
 
 void runLayer(benchmark::State& state, const Layer& layer) {
   Fixture& f = fixture();
-  codegen::ConvSpec spec = specOf(layer);
+  codegen::ConvSpec spec = layers::specOf(layer);
   Expected<codegen::ConvPlan> result = codegen::planConv(spec, f.target);
   if (!result || result->family != layer.family) {
     state.SkipWithError(fmt::format("not planned as {}: {}", layer.family, result.reason()).c_str());
@@ -98,7 +79,7 @@ void runLayer(benchmark::State& state, const Layer& layer) {
 }  // namespace
 
 void registerConvBenchmarks(const std::string& family) {
-  for (const Layer& layer : loadLayers())
+  for (const Layer& layer : layers::layerTable())
     if (layer.family == family)
       benchmark::RegisterBenchmark(layer.name.c_str(), [layer](benchmark::State& state) { runLayer(state, layer); })
           ->Unit(benchmark::kMillisecond)

@@ -1,14 +1,15 @@
-// write_layer_models DIR: one single-Conv ONNX model per layer of
-// bench/layers.json (DIR/NAME.onnx, random weights, no bias), for running the
-// same layers in onnxruntime (scripts/bench/compare_onnxruntime.sh).
+// write_layer_models DIR: one single-Conv ONNX model per layer of the table
+// (tests/support/conv_layers.cpp: DIR/NAME.onnx, random weights, no bias), for
+// running the same layers in onnxruntime (scripts/bench/compare_onnxruntime.sh);
+// prints "NAME 1xCxHxW" per layer, the input shape onnxruntime is given.
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
 #include <filesystem>
 #include <random>
 
-#include "bench/support/conv_bench.h"
 #include "ir/onnx_io.h"
+#include "tests/support/conv_layers.h"
 
 int main(int argc, char** argv) {
   using namespace convopt;
@@ -19,8 +20,8 @@ int main(int argc, char** argv) {
   std::filesystem::create_directories(argv[1]);
   std::mt19937 rng(1);
   std::uniform_real_distribution<float> uniform(-1, 1);
-  for (const bench::Layer& layer : bench::loadLayers()) {
-    codegen::ConvSpec s = bench::specOf(layer);
+  for (const layers::Layer& layer : layers::layerTable()) {
+    codegen::ConvSpec s = layers::specOf(layer);
     std::vector<float> weights(s.outChannels * s.inPerGroup() * s.kernelH * s.kernelW);
     for (float& v : weights) v = uniform(rng);
     std::string text = fmt::format(
@@ -32,6 +33,7 @@ int main(int argc, char** argv) {
         s.padBottom, s.padRight);
     ir::Model model = ir::parseModelText(text);
     ir::saveModel(model, std::filesystem::path(argv[1]) / (layer.name + ".onnx"));
+    fmt::print("{} 1x{}x{}x{}\n", layer.name, s.inChannels, s.inHeight, s.inWidth);
   }
   return 0;
 }

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs the single-Conv layers of bench/layers.json and the shared models in
+# Runs the single-Conv layers of the layer table (tests/support/conv_layers.cpp,
+# written out by write_layer_models) and the shared models in
 # onnxruntime 1.30 (node, opt level 'all') and convopt side by side, at 1 and
 # 2 threads, and prints the ratio table (ratio = onnxruntime ms / convopt ms:
 # above 1 means convopt is faster).
@@ -20,14 +21,10 @@ models=${CONVOPT_SHARED_MODELS:-../shared/models}
 export NODE_PATH=$PWD/third_party_npm/node_modules
 [ -d "$NODE_PATH/onnxruntime-node" ] || { echo "run scripts/install-deps.sh first (onnxruntime-node)" >&2; exit 2; }
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
-build/bench/write_layer_models "$work/layers"
+build/bench/write_layer_models "$work/layers" >"$work/layer_shapes"
 
 layer_specs=()
-for f in "$work"/layers/*.onnx; do
-  name=$(basename "$f" .onnx)
-  shape=$(python3 -c "import json,sys;l=[x for x in json.load(open('bench/layers.json')) if x['name']=='$name'][0];print(f\"1x{l['in']}x{l['size']}x{l['size']}\")")
-  layer_specs+=("$name=$f=$shape")
-done
+while read -r name shape; do layer_specs+=("$name=$work/layers/$name.onnx=$shape"); done <"$work/layer_shapes"
 model_specs=()
 for dir in "$models"/*/; do
   name=$(basename "$dir")

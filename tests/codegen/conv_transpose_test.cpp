@@ -41,10 +41,12 @@ TEST(ConvTransposePhases, DilationSharingAFactorWithTheStride) {
   EXPECT_EQ(phases[1].count, 5);
 }
 
+// Every field has a default, so a case names only what it sets (designated
+// initializers, without GCC's -Wmissing-field-initializers).
 struct TransposeCase {
-  const char* name;
-  int64_t batch, inC, outC, h, w, kh, kw;
-  std::vector<int64_t> strides, pads, dilations, outputPadding;
+  const char* name = "";
+  int64_t batch = 1, inC = 0, outC = 0, h = 0, w = 0, kh = 0, kw = 0;
+  std::vector<int64_t> strides = {1, 1}, pads = {0, 0, 0, 0}, dilations = {1, 1}, outputPadding = {0, 0};
   int64_t group = 1;
   bool bias = true;
   std::string extra = "";  // more attributes (output_shape, auto_pad)
@@ -71,23 +73,32 @@ g (float[{0},{1},{3},{4}] x, float[{1},{5},{6},{7}] w{8}) => (float[{0},{2},{9},
 }
 
 const TransposeCase kCases[] = {
-    {"k2s2_decoder", 1, 24, 24, 9, 7, 2, 2, {2, 2}, {0, 0, 0, 0}, {1, 1}, {0, 0}},
-    {"k2s2_one_output_channel", 1, 5, 1, 6, 5, 2, 2, {2, 2}, {0, 0, 0, 0}, {1, 1}, {0, 0}},
-    {"k4s2p1_odd", 1, 12, 20, 5, 6, 4, 4, {2, 2}, {1, 1, 1, 1}, {1, 1}, {0, 0}},
-    {"k3s3_asymmetric_pads", 1, 3, 10, 4, 5, 3, 3, {3, 3}, {1, 0, 2, 1}, {1, 1}, {0, 0}},
-    {"k3s2d2_output_padding", 1, 8, 9, 5, 4, 3, 3, {2, 2}, {1, 1, 1, 1}, {2, 2}, {1, 1}},
-    {"k3s2d3", 1, 7, 17, 4, 5, 3, 3, {2, 2}, {2, 1, 0, 3}, {3, 3}, {1, 0}},
-    {"k3s1p1_like_conv", 1, 17, 16, 6, 7, 3, 3, {1, 1}, {1, 1, 1, 1}, {1, 1}, {0, 0}},
-    {"k1s2_empty_phases", 1, 9, 11, 4, 3, 1, 1, {2, 2}, {0, 0, 0, 0}, {1, 1}, {1, 1}},
-    {"k2x3_s2x1_rectangular", 2, 6, 13, 5, 4, 2, 3, {2, 1}, {0, 1, 1, 0}, {1, 1}, {0, 0}},
-    {"grouped_wide", 1, 32, 32, 4, 5, 3, 3, {2, 2}, {1, 1, 1, 1}, {1, 1}, {1, 1}, 2},
-    {"grouped_narrow", 1, 12, 6, 5, 5, 3, 3, {2, 2}, {1, 1, 1, 1}, {1, 1}, {0, 0}, 3},
-    {"depthwise_k4s2p1", 1, 10, 10, 5, 6, 4, 4, {2, 2}, {1, 1, 1, 1}, {1, 1}, {0, 0}, 10, false},
-    {"no_bias", 1, 8, 16, 3, 4, 3, 3, {2, 2}, {0, 0, 0, 0}, {1, 1}, {0, 0}, 1, false},
-    {"output_shape_bigger", 1, 4, 8, 4, 4, 3, 3, {2, 2}, {0, 0, 0, 0}, {1, 1}, {0, 0}, 1, true,
-     ", output_shape = [11, 10]", {11, 10}},
-    {"auto_pad_same_upper", 1, 5, 6, 4, 3, 3, 3, {2, 2}, {0, 0, 0, 0}, {1, 1}, {0, 0}, 1, true,
-     ", auto_pad = \"SAME_UPPER\"", {8, 6}},
+    {.name = "k2s2_decoder", .inC = 24, .outC = 24, .h = 9, .w = 7, .kh = 2, .kw = 2, .strides = {2, 2}},
+    {.name = "k2s2_one_output_channel", .inC = 5, .outC = 1, .h = 6, .w = 5, .kh = 2, .kw = 2, .strides = {2, 2}},
+    {.name = "k4s2p1_odd", .inC = 12, .outC = 20, .h = 5, .w = 6, .kh = 4, .kw = 4, .strides = {2, 2},
+     .pads = {1, 1, 1, 1}},
+    {.name = "k3s3_asymmetric_pads", .inC = 3, .outC = 10, .h = 4, .w = 5, .kh = 3, .kw = 3, .strides = {3, 3},
+     .pads = {1, 0, 2, 1}},
+    {.name = "k3s2d2_output_padding", .inC = 8, .outC = 9, .h = 5, .w = 4, .kh = 3, .kw = 3, .strides = {2, 2},
+     .pads = {1, 1, 1, 1}, .dilations = {2, 2}, .outputPadding = {1, 1}},
+    {.name = "k3s2d3", .inC = 7, .outC = 17, .h = 4, .w = 5, .kh = 3, .kw = 3, .strides = {2, 2}, .pads = {2, 1, 0, 3},
+     .dilations = {3, 3}, .outputPadding = {1, 0}},
+    {.name = "k3s1p1_like_conv", .inC = 17, .outC = 16, .h = 6, .w = 7, .kh = 3, .kw = 3, .pads = {1, 1, 1, 1}},
+    {.name = "k1s2_empty_phases", .inC = 9, .outC = 11, .h = 4, .w = 3, .kh = 1, .kw = 1, .strides = {2, 2},
+     .outputPadding = {1, 1}},
+    {.name = "k2x3_s2x1_rectangular", .batch = 2, .inC = 6, .outC = 13, .h = 5, .w = 4, .kh = 2, .kw = 3,
+     .strides = {2, 1}, .pads = {0, 1, 1, 0}},
+    {.name = "grouped_wide", .inC = 32, .outC = 32, .h = 4, .w = 5, .kh = 3, .kw = 3, .strides = {2, 2},
+     .pads = {1, 1, 1, 1}, .outputPadding = {1, 1}, .group = 2},
+    {.name = "grouped_narrow", .inC = 12, .outC = 6, .h = 5, .w = 5, .kh = 3, .kw = 3, .strides = {2, 2},
+     .pads = {1, 1, 1, 1}, .group = 3},
+    {.name = "depthwise_k4s2p1", .inC = 10, .outC = 10, .h = 5, .w = 6, .kh = 4, .kw = 4, .strides = {2, 2},
+     .pads = {1, 1, 1, 1}, .group = 10, .bias = false},
+    {.name = "no_bias", .inC = 8, .outC = 16, .h = 3, .w = 4, .kh = 3, .kw = 3, .strides = {2, 2}, .bias = false},
+    {.name = "output_shape_bigger", .inC = 4, .outC = 8, .h = 4, .w = 4, .kh = 3, .kw = 3, .strides = {2, 2},
+     .extra = ", output_shape = [11, 10]", .outHW = {11, 10}},
+    {.name = "auto_pad_same_upper", .inC = 5, .outC = 6, .h = 4, .w = 3, .kh = 3, .kw = 3, .strides = {2, 2},
+     .extra = ", auto_pad = \"SAME_UPPER\"", .outHW = {8, 6}},
 };
 
 class ConvTransposeKernel : public TargetTest<std::tuple<const char*, TransposeCase>> {};
