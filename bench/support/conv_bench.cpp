@@ -66,9 +66,9 @@ void runLayer(benchmark::State& state, const Layer& layer) {
   std::vector<float> packedWeights = codegen::packConvWeights(spec, width, weights);
   std::vector<float> packedBias = codegen::packConvBias(spec, width, {});
   runtime::AlignedFloats packed(packedWeights.begin(), packedWeights.end()), bias(packedBias.begin(), packedBias.end());
-  float* buffers[] = {input.data(), packed.data(), bias.data(), output.data()};
+  std::vector<float*> buffers = codegen::convBuffers(input.data(), packed.data(), bias.data(), output.data());
   int64_t units = codegen::convWorkUnits(*result, width);
-  for (auto _ : state) f.pool.parallelFor(units, [&](int64_t b, int64_t e) { kernel(buffers, b, e); });
+  for (auto _ : state) f.pool.parallelFor(units, [&](int64_t b, int64_t e) { kernel(buffers.data(), b, e); });
   double flops = 2.0 * double(spec.multiplyAdds());
   state.counters["GFLOPS"] = benchmark::Counter(flops / 1e9, benchmark::Counter::kIsIterationInvariantRate);
   state.counters["peak_pct"] = benchmark::Counter(flops / 1e9 / f.peakGflops * 100, benchmark::Counter::kIsIterationInvariantRate);

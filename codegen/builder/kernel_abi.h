@@ -3,6 +3,7 @@
 // to compute.
 #pragma once
 #include <cstdint>
+#include <vector>
 
 namespace convopt::codegen {
 
@@ -31,5 +32,17 @@ struct BufferLayout {
 
 inline constexpr BufferLayout kConvBuffers{true, true};    // conv and ConvTranspose kernels
 inline constexpr BufferLayout kDataBuffers{false, false};  // input -> output kernels (pool, resize, copies, ...)
+
+// A conv kernel's buffer list from its named parts (for callers outside the lowering).
+inline std::vector<float*> convBuffers(float* input, float* weights, float* bias, float* output,
+                                       const std::vector<float*>& residuals = {}) {
+  std::vector<float*> buffers(size_t(kConvBuffers.count(int(residuals.size()))));
+  buffers[kConvBuffers.index(BufferRole::Input)] = input;
+  buffers[kConvBuffers.index(BufferRole::Weights)] = weights;
+  buffers[kConvBuffers.index(BufferRole::Bias)] = bias;
+  buffers[kConvBuffers.index(BufferRole::Output)] = output;
+  for (size_t k = 0; k < residuals.size(); ++k) buffers[kConvBuffers.index(BufferRole::Residual, int(k))] = residuals[k];
+  return buffers;
+}
 
 }  // namespace convopt::codegen

@@ -45,12 +45,14 @@ std::vector<float> runGeneratedConv(const ConvSpec& s, const ConvPlan& plan, con
   std::vector<float> bias = packConvBias(s, width, data.bias);
   std::vector<std::vector<float>> residuals;
   const float* source = plan.plainInput ? data.input.data() : input.data();
-  std::vector<float*> buffers = {const_cast<float*>(source), weights.data(), bias.data(), output.data()};
+  std::vector<float*> residualBuffers;
   for (const auto& plain : data.residuals) {
     residuals.emplace_back(out.elements());
     runtime::toBlocked(plain.data(), residuals.back().data(), out);
+    residualBuffers.push_back(residuals.back().data());
   }
-  for (auto& r : residuals) buffers.push_back(r.data());
+  std::vector<float*> buffers =
+      convBuffers(const_cast<float*>(source), weights.data(), bias.data(), output.data(), residualBuffers);
   int64_t units = convWorkUnits(plan, width);
   kernel(buffers.data(), 0, units / 2);  // two calls: ranges must compose
   kernel(buffers.data(), units / 2, units);
