@@ -37,19 +37,22 @@ std::optional<int64_t> convMacs(const ConvInfo& info, const Value* output) {
 
 std::string_view convKindName(ConvKind kind) {
   switch (kind) {
-    case ConvKind::Dense: return "dense";
-    case ConvKind::Pointwise: return "pointwise";
-    case ConvKind::Grouped: return "grouped";
-    case ConvKind::Depthwise: return "depthwise";
+    case ConvKind::Dense:
+      return "dense";
+    case ConvKind::Pointwise:
+      return "pointwise";
+    case ConvKind::Grouped:
+      return "grouped";
+    case ConvKind::Depthwise:
+      return "depthwise";
   }
   return "?";
 }
 
 ConvKind classifyConv(int64_t inChannels, int64_t group, const std::vector<int64_t>& kernelShape) {
   if (group == 1)
-    return std::all_of(kernelShape.begin(), kernelShape.end(), [](int64_t k) { return k == 1; })
-               ? ConvKind::Pointwise
-               : ConvKind::Dense;
+    return std::all_of(kernelShape.begin(), kernelShape.end(), [](int64_t k) { return k == 1; }) ? ConvKind::Pointwise
+                                                                                                 : ConvKind::Dense;
   return group == inChannels ? ConvKind::Depthwise : ConvKind::Grouped;
 }
 

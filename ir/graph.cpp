@@ -30,8 +30,8 @@ ValueType ValueType::tensor(DType dtype, const std::vector<int64_t>& dims) {
 
 namespace {
 void removeUse(Value* value, Node* user, size_t index, std::vector<Use>& uses) {
-  auto it = std::find_if(uses.begin(), uses.end(),
-                         [&](const Use& u) { return u.user == user && u.inputIndex == index; });
+  auto it =
+      std::find_if(uses.begin(), uses.end(), [&](const Use& u) { return u.user == user && u.inputIndex == index; });
   if (it == uses.end()) throw std::logic_error("use list of '" + value->name() + "' is stale");
   uses.erase(it);
 }
@@ -102,9 +102,7 @@ std::string Node::label() const {
   return fmt::format("{}({})", opType, first);
 }
 
-bool Value::isConstant() const {
-  return initializer_ && (!isGraphInput_ || graph_->initializerInputsAreConstant);
-}
+bool Value::isConstant() const { return initializer_ && (!isGraphInput_ || graph_->initializerInputsAreConstant); }
 
 // ---- Graph ----
 
@@ -199,8 +197,7 @@ Node* Graph::createNode(std::string opType, const std::vector<Value*>& inputs,
   }
   Node* raw = node.get();
   auto pos = nodes_.end();
-  if (before)
-    pos = std::find_if(nodes_.begin(), nodes_.end(), [&](const auto& n) { return n.get() == before; });
+  if (before) pos = std::find_if(nodes_.begin(), nodes_.end(), [&](const auto& n) { return n.get() == before; });
   nodes_.insert(pos, std::move(node));
   return raw;
 }
@@ -227,8 +224,7 @@ void Graph::replaceAllUsesWith(Value* from, Value* to) {
 void Graph::eraseNode(Node* node) {
   for (Value* out : node->outputs_)
     if (out && (out->hasUses() || out->isGraphOutput_))
-      throw std::logic_error("erasing node " + node->label() + " whose output '" + out->name() +
-                             "' is still used");
+      throw std::logic_error("erasing node " + node->label() + " whose output '" + out->name() + "' is still used");
   node->removeTrailingInputs(0);
   for (Value* v : node->implicitInputs_) removeUse(v, node, Use::kImplicit, v->uses_);
   node->implicitInputs_.clear();

@@ -159,8 +159,8 @@ class Graph {
 
   // Appends a node (or inserts it before `before`). Output values are created
   // with the given names, which must be new.
-  Node* createNode(std::string opType, const std::vector<Value*>& inputs,
-                   const std::vector<std::string>& outputNames, Node* before = nullptr);
+  Node* createNode(std::string opType, const std::vector<Value*>& inputs, const std::vector<std::string>& outputNames,
+                   Node* before = nullptr);
 
   // Every use of `from` (node inputs, implicit inputs, graph outputs) now reads `to`.
   void replaceAllUsesWith(Value* from, Value* to);

@@ -38,9 +38,9 @@ nlohmann::json valueJson(const Value& v) {
   if (v.type.shape) {
     shape = nlohmann::json::array();
     for (const Dim& d : *v.type.shape)
-      shape.push_back(d.isStatic()        ? nlohmann::json(d.value)
-                      : d.param.empty()   ? nlohmann::json(nullptr)
-                                          : nlohmann::json(d.param));
+      shape.push_back(d.isStatic()      ? nlohmann::json(d.value)
+                      : d.param.empty() ? nlohmann::json(nullptr)
+                                        : nlohmann::json(d.param));
   }
   return {{"name", v.name()}, {"dtype", dtypeName(v.type.dtype)}, {"shape", shape}};
 }

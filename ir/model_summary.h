@@ -16,7 +16,7 @@ struct ModelSummary {
   std::vector<OpsetImport> opsets;
   std::vector<const Value*> inputs, outputs;
   std::map<std::string, int64_t> opHistogram;  // "domain.Op" for custom domains
-  int64_t params = 0;  // elements of every initializer and Constant tensor
+  int64_t params = 0;                          // elements of every initializer and Constant tensor
   std::vector<ConvInfo> convs;
   std::map<ConvKind, int64_t> convCounts;  // every kind present, zeros included
   // Sum over Conv, Gemm and MatMul; empty when any of them has unknown dims.

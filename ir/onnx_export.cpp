@@ -35,8 +35,7 @@ void typeToProto(const ValueType& type, onnx::TypeProto& proto) {
 void valueInfoToProto(const Value& v, onnx::ValueInfoProto& proto) {
   proto.set_name(v.name());
   if (!v.docString.empty()) proto.set_doc_string(v.docString);
-  if (v.type.dtype != DType::Undefined || !v.type.opaqueTypeProto.empty())
-    typeToProto(v.type, *proto.mutable_type());
+  if (v.type.dtype != DType::Undefined || !v.type.opaqueTypeProto.empty()) typeToProto(v.type, *proto.mutable_type());
 }
 
 void attributeToProto(const Attribute& a, onnx::AttributeProto& p) {
@@ -48,18 +47,40 @@ void attributeToProto(const Attribute& a, onnx::AttributeProto& p) {
   p.set_name(a.name);
   if (!a.docString.empty()) p.set_doc_string(a.docString);
   switch (a.kind) {
-    case AttrKind::Float: p.set_type(AP::FLOAT); p.set_f(a.f); break;
-    case AttrKind::Int: p.set_type(AP::INT); p.set_i(a.i); break;
-    case AttrKind::String: p.set_type(AP::STRING); p.set_s(a.s); break;
-    case AttrKind::Tensor: p.set_type(AP::TENSOR); tensorToProto(a.t, *p.mutable_t()); break;
-    case AttrKind::Floats: p.set_type(AP::FLOATS); for (float f : a.floats) p.add_floats(f); break;
-    case AttrKind::Ints: p.set_type(AP::INTS); for (int64_t i : a.ints) p.add_ints(i); break;
-    case AttrKind::Strings: p.set_type(AP::STRINGS); for (const auto& s : a.strings) p.add_strings(s); break;
+    case AttrKind::Float:
+      p.set_type(AP::FLOAT);
+      p.set_f(a.f);
+      break;
+    case AttrKind::Int:
+      p.set_type(AP::INT);
+      p.set_i(a.i);
+      break;
+    case AttrKind::String:
+      p.set_type(AP::STRING);
+      p.set_s(a.s);
+      break;
+    case AttrKind::Tensor:
+      p.set_type(AP::TENSOR);
+      tensorToProto(a.t, *p.mutable_t());
+      break;
+    case AttrKind::Floats:
+      p.set_type(AP::FLOATS);
+      for (float f : a.floats) p.add_floats(f);
+      break;
+    case AttrKind::Ints:
+      p.set_type(AP::INTS);
+      for (int64_t i : a.ints) p.add_ints(i);
+      break;
+    case AttrKind::Strings:
+      p.set_type(AP::STRINGS);
+      for (const auto& s : a.strings) p.add_strings(s);
+      break;
     case AttrKind::Tensors:
       p.set_type(AP::TENSORS);
       for (const Tensor& t : a.tensors) tensorToProto(t, *p.add_tensors());
       break;
-    case AttrKind::Opaque: break;
+    case AttrKind::Opaque:
+      break;
   }
 }
 

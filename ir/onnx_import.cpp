@@ -42,13 +42,34 @@ Attribute attributeFromProto(const onnx::AttributeProto& p, const fs::path& base
     return a;
   }
   switch (p.type()) {
-    case AP::FLOAT: a.kind = AttrKind::Float; a.f = p.f(); break;
-    case AP::INT: a.kind = AttrKind::Int; a.i = p.i(); break;
-    case AP::STRING: a.kind = AttrKind::String; a.s = p.s(); break;
-    case AP::TENSOR: a.kind = AttrKind::Tensor; a.t = tensorFromProto(p.t(), baseDir); break;
-    case AP::FLOATS: a.kind = AttrKind::Floats; a.floats.assign(p.floats().begin(), p.floats().end()); break;
-    case AP::INTS: a.kind = AttrKind::Ints; a.ints.assign(p.ints().begin(), p.ints().end()); break;
-    case AP::STRINGS: a.kind = AttrKind::Strings; a.strings.assign(p.strings().begin(), p.strings().end()); break;
+    case AP::FLOAT:
+      a.kind = AttrKind::Float;
+      a.f = p.f();
+      break;
+    case AP::INT:
+      a.kind = AttrKind::Int;
+      a.i = p.i();
+      break;
+    case AP::STRING:
+      a.kind = AttrKind::String;
+      a.s = p.s();
+      break;
+    case AP::TENSOR:
+      a.kind = AttrKind::Tensor;
+      a.t = tensorFromProto(p.t(), baseDir);
+      break;
+    case AP::FLOATS:
+      a.kind = AttrKind::Floats;
+      a.floats.assign(p.floats().begin(), p.floats().end());
+      break;
+    case AP::INTS:
+      a.kind = AttrKind::Ints;
+      a.ints.assign(p.ints().begin(), p.ints().end());
+      break;
+    case AP::STRINGS:
+      a.kind = AttrKind::Strings;
+      a.strings.assign(p.strings().begin(), p.strings().end());
+      break;
     case AP::TENSORS:
       a.kind = AttrKind::Tensors;
       for (const auto& t : p.tensors()) a.tensors.push_back(tensorFromProto(t, baseDir));
@@ -202,10 +223,8 @@ Model loadModel(const fs::path& path) {
   }
   onnx::ModelProto proto;
   if (!proto.ParseFromString(bytes))
-    throwInputError("{}: not an ONNX model (the protobuf does not parse; truncated or another format)",
-                    path.string());
-  if (!proto.has_graph())
-    throwInputError("{}: not an ONNX model, or a model without a graph", path.string());
+    throwInputError("{}: not an ONNX model (the protobuf does not parse; truncated or another format)", path.string());
+  if (!proto.has_graph()) throwInputError("{}: not an ONNX model, or a model without a graph", path.string());
   try {
     return importModel(proto, path.parent_path());
   } catch (const InputError& e) {

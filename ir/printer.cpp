@@ -9,7 +9,8 @@ std::string typeText(const ValueType& type) {
   std::string text(dtypeName(type.dtype));
   if (!type.shape) return text;
   std::vector<std::string> dims;
-  for (const Dim& d : *type.shape) dims.push_back(d.isStatic() ? std::to_string(d.value) : d.param.empty() ? "?" : d.param);
+  for (const Dim& d : *type.shape)
+    dims.push_back(d.isStatic() ? std::to_string(d.value) : d.param.empty() ? "?" : d.param);
   return fmt::format("{}[{}]", text, fmt::join(dims, ","));
 }
 
@@ -32,19 +33,27 @@ std::string tensorText(const Tensor& t) {
 
 std::string attributeText(const Attribute& a) {
   switch (a.kind) {
-    case AttrKind::Float: return fmt::format("{} = {}", a.name, a.f);
-    case AttrKind::Int: return fmt::format("{} = {}", a.name, a.i);
-    case AttrKind::String: return fmt::format("{} = \"{}\"", a.name, a.s);
-    case AttrKind::Tensor: return fmt::format("{} = {}", a.name, tensorText(a.t));
-    case AttrKind::Floats: return fmt::format("{} = [{}]", a.name, fmt::join(a.floats, ", "));
-    case AttrKind::Ints: return fmt::format("{} = [{}]", a.name, fmt::join(a.ints, ", "));
+    case AttrKind::Float:
+      return fmt::format("{} = {}", a.name, a.f);
+    case AttrKind::Int:
+      return fmt::format("{} = {}", a.name, a.i);
+    case AttrKind::String:
+      return fmt::format("{} = \"{}\"", a.name, a.s);
+    case AttrKind::Tensor:
+      return fmt::format("{} = {}", a.name, tensorText(a.t));
+    case AttrKind::Floats:
+      return fmt::format("{} = [{}]", a.name, fmt::join(a.floats, ", "));
+    case AttrKind::Ints:
+      return fmt::format("{} = [{}]", a.name, fmt::join(a.ints, ", "));
     case AttrKind::Strings: {
       std::vector<std::string> quoted;
       for (const auto& s : a.strings) quoted.push_back(fmt::format("\"{}\"", s));
       return fmt::format("{} = [{}]", a.name, fmt::join(quoted, ", "));
     }
-    case AttrKind::Tensors: return fmt::format("{} = <{} tensors>", a.name, a.tensors.size());
-    case AttrKind::Opaque: return fmt::format("{} = <subgraph or reference>", a.name);
+    case AttrKind::Tensors:
+      return fmt::format("{} = <{} tensors>", a.name, a.tensors.size());
+    case AttrKind::Opaque:
+      return fmt::format("{} = <subgraph or reference>", a.name);
   }
   return a.name;
 }
@@ -68,8 +77,8 @@ std::string nodeText(const Node& n) {
     for (const Attribute& a : n.attributes) items.push_back(attributeText(a));
     attrs = fmt::format(" <{}>", fmt::join(items, ", "));
   }
-  std::string line = fmt::format("  {} = {}{} ({})", valueList(n.outputs(), false), op, attrs,
-                                 valueList(n.inputs(), false));
+  std::string line =
+      fmt::format("  {} = {}{} ({})", valueList(n.outputs(), false), op, attrs, valueList(n.inputs(), false));
   if (!n.name.empty()) line += "  # " + n.name;
   return line + "\n";
 }
@@ -86,8 +95,8 @@ std::string printGraph(const Graph& graph, const PrintOptions& options) {
       inlined.push_back(fmt::format("{}[{}] {} = {}", dtypeName(t.dtype()), fmt::join(t.dims(), ","), v->name(),
                                     tensorValuesText(t)));
     else
-      out += fmt::format("# {}[{}] {} = <{} elements>\n", dtypeName(t.dtype()), fmt::join(t.dims(), ","),
-                         v->name(), t.numel());
+      out += fmt::format("# {}[{}] {} = <{} elements>\n", dtypeName(t.dtype()), fmt::join(t.dims(), ","), v->name(),
+                         t.numel());
   }
   if (!inlined.empty()) out += fmt::format("<{}>\n", fmt::join(inlined, ", "));
   out += "{\n";

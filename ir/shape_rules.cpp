@@ -82,13 +82,17 @@ Shape broadcastShapes(const Node& node, const Shape& a, const Shape& b) {
     // Align from the right; a missing leading dim acts as 1.
     Dim da = i + a.size() >= rank ? a[i + a.size() - rank] : staticDim(1);
     Dim db = i + b.size() >= rank ? b[i + b.size() - rank] : staticDim(1);
-    if (da.value == 1) out[i] = db;
-    else if (db.value == 1) out[i] = da;
-    else if (da == db) out[i] = da;
+    if (da.value == 1)
+      out[i] = db;
+    else if (db.value == 1)
+      out[i] = da;
+    else if (da == db)
+      out[i] = da;
     else if (da.isStatic() && db.isStatic())
       throwInputError("node {}: shapes do not broadcast (dimension {} is {} in one input and {} in the other)",
                       node.label(), i, da.value, db.value);
-    else out[i] = da.isStatic() ? da : db.isStatic() ? db : Dim{};
+    else
+      out[i] = da.isStatic() ? da : db.isStatic() ? db : Dim{};
   }
   return out;
 }

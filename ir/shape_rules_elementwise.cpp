@@ -43,11 +43,44 @@ std::vector<ValueType> castRule(const Node& node, const KnownValues&) {
 }  // namespace
 
 void addElementwiseShapeRules(ShapeRuleTable& table) {
-  for (const char* op :
-       {"Relu", "LeakyRelu", "PRelu", "Sigmoid", "HardSigmoid", "HardSwish", "Tanh", "Clip", "Elu", "Selu", "Celu",
-        "Gelu", "Mish", "Softplus", "Softsign", "Exp", "Log", "Neg", "Abs", "Sqrt", "Reciprocal", "Floor", "Ceil",
-        "Round", "Sign", "Erf", "Sin", "Cos", "Identity", "Dropout", "Softmax", "LogSoftmax", "BatchNormalization",
-        "InstanceNormalization", "LayerNormalization", "LRN", "ThresholdedRelu", "Shrink"})
+  for (const char* op : {"Relu",
+                         "LeakyRelu",
+                         "PRelu",
+                         "Sigmoid",
+                         "HardSigmoid",
+                         "HardSwish",
+                         "Tanh",
+                         "Clip",
+                         "Elu",
+                         "Selu",
+                         "Celu",
+                         "Gelu",
+                         "Mish",
+                         "Softplus",
+                         "Softsign",
+                         "Exp",
+                         "Log",
+                         "Neg",
+                         "Abs",
+                         "Sqrt",
+                         "Reciprocal",
+                         "Floor",
+                         "Ceil",
+                         "Round",
+                         "Sign",
+                         "Erf",
+                         "Sin",
+                         "Cos",
+                         "Identity",
+                         "Dropout",
+                         "Softmax",
+                         "LogSoftmax",
+                         "BatchNormalization",
+                         "InstanceNormalization",
+                         "LayerNormalization",
+                         "LRN",
+                         "ThresholdedRelu",
+                         "Shrink"})
     table[op] = sameAsInputRule;
   // PRelu's slope broadcasts into X, so X's shape is the output's; listed above.
   for (const char* op : {"Add", "Sub", "Mul", "Div", "Pow", "Max", "Min", "Sum", "Mean", "Mod", "BitShift"})

@@ -34,9 +34,12 @@ std::vector<ValueType> reshapeRule(const Node& node, const KnownValues& known) {
   std::optional<size_t> inferred;
   for (size_t i = 0; i < target->size(); ++i) {
     int64_t d = (*target)[i];
-    if (d == 0 && !allowZero) out.push_back(x && i < x->size() ? (*x)[i] : Dim{});
-    else if (d == -1) inferred = i, out.push_back(Dim{});
-    else out.push_back(staticDim(d));
+    if (d == 0 && !allowZero)
+      out.push_back(x && i < x->size() ? (*x)[i] : Dim{});
+    else if (d == -1)
+      inferred = i, out.push_back(Dim{});
+    else
+      out.push_back(staticDim(d));
   }
   if (!inferred || !x) return {makeType(dtype, out)};
   Shape others = out;
@@ -209,8 +212,9 @@ std::vector<ValueType> resizeRule(const Node& node, const KnownValues& known) {
   if (!scales && node.findAttribute("scales")) scales = node.findAttribute("scales")->floats;
   if (!scales || scales->size() != x->size()) return {makeType(dtype, out)};
   for (size_t i = 0; i < out.size(); ++i)
-    out[i] = (*x)[i].isStatic() ? staticDim(static_cast<int64_t>(static_cast<double>((*x)[i].value) * (*scales)[i]))
-             : (*scales)[i] == 1.0f ? (*x)[i] : Dim{};
+    out[i] = (*x)[i].isStatic()     ? staticDim(static_cast<int64_t>(static_cast<double>((*x)[i].value) * (*scales)[i]))
+             : (*scales)[i] == 1.0f ? (*x)[i]
+                                    : Dim{};
   return {makeType(dtype, out)};
 }
 

@@ -12,10 +12,14 @@ std::vector<ValueType> reduceRule(const Node& node, const KnownValues& known) {
   if (!x) return {makeType(dtype, std::nullopt)};
   auto rank = static_cast<int64_t>(x->size());
   std::optional<std::vector<int64_t>> axes;
-  if (isArg) axes = std::vector<int64_t>{node.getInt("axis", 0)};
-  else if (const Attribute* a = node.findAttribute("axes")) axes = a->ints;
-  else if (node.input(1)) axes = known.ints(node.input(1));
-  else axes = std::vector<int64_t>{};
+  if (isArg)
+    axes = std::vector<int64_t>{node.getInt("axis", 0)};
+  else if (const Attribute* a = node.findAttribute("axes"))
+    axes = a->ints;
+  else if (node.input(1))
+    axes = known.ints(node.input(1));
+  else
+    axes = std::vector<int64_t>{};
   bool keepDims = node.getInt("keepdims", 1) != 0;
   if (!axes) return {makeType(dtype, keepDims ? std::optional<Shape>(Shape(x->size())) : std::nullopt)};
   // No axes: every axis, unless noop_with_empty_axes (opset 13+ ReduceSum, 18+ all).
@@ -24,8 +28,10 @@ std::vector<ValueType> reduceRule(const Node& node, const KnownValues& known) {
   for (int64_t a : *axes) reduced[normalizeAxis(node, a, rank)] = true;
   Shape out;
   for (size_t i = 0; i < x->size(); ++i) {
-    if (!reduced[i]) out.push_back((*x)[i]);
-    else if (keepDims) out.push_back(staticDim(1));
+    if (!reduced[i])
+      out.push_back((*x)[i]);
+    else if (keepDims)
+      out.push_back(staticDim(1));
   }
   return {makeType(dtype, out)};
 }

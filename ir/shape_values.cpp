@@ -35,9 +35,7 @@ std::optional<Ints> sizeValue(const Node& node, const KnownValues& known) {
   return Ints{size};
 }
 
-std::optional<Ints> passThroughValue(const Node& node, const KnownValues& known) {
-  return known.ints(node.input(0));
-}
+std::optional<Ints> passThroughValue(const Node& node, const KnownValues& known) { return known.ints(node.input(0)); }
 
 // Gather along axis 0 of a 1-D (or scalar-indexed) integer tensor.
 std::optional<Ints> gatherValue(const Node& node, const KnownValues& known) {
@@ -106,8 +104,8 @@ std::optional<Ints> arithmeticValue(const Node& node, const KnownValues& known) 
 }
 
 bool isIntegerType(DType t) {
-  return t != DType::Float && t != DType::Double && t != DType::Float16 && t != DType::BFloat16 &&
-         t != DType::String && t != DType::Undefined && elementSize(t) != 0;
+  return t != DType::Float && t != DType::Double && t != DType::Float16 && t != DType::BFloat16 && t != DType::String &&
+         t != DType::Undefined && elementSize(t) != 0;
 }
 
 std::optional<Ints> castValue(const Node& node, const KnownValues& known) {

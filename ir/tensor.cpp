@@ -24,9 +24,7 @@ Tensor::Tensor(DType dtype, std::vector<int64_t> dims) : dtype_(dtype), dims_(st
     bytes_.resize(static_cast<size_t>(n) * elementSize(dtype_));
 }
 
-Tensor Tensor::scalarInt64(int64_t value) {
-  return fromVector<int64_t>(DType::Int64, {}, {value});
-}
+Tensor Tensor::scalarInt64(int64_t value) { return fromVector<int64_t>(DType::Int64, {}, {value}); }
 
 int64_t Tensor::numel() const {
   int64_t n = 1;
@@ -50,20 +48,31 @@ void appendAs(const Tensor& t, std::vector<Out>& out) {
     for (T v : t.data<T>()) out.push_back(static_cast<Out>(v));
   };
   switch (t.dtype()) {
-    case DType::Float: return copy(float{});
-    case DType::Double: return copy(double{});
-    case DType::Int8: return copy(int8_t{});
-    case DType::Uint8: return copy(uint8_t{});
-    case DType::Bool: return copy(uint8_t{});
-    case DType::Int16: return copy(int16_t{});
-    case DType::Uint16: return copy(uint16_t{});
-    case DType::Int32: return copy(int32_t{});
-    case DType::Uint32: return copy(uint32_t{});
-    case DType::Int64: return copy(int64_t{});
-    case DType::Uint64: return copy(uint64_t{});
+    case DType::Float:
+      return copy(float{});
+    case DType::Double:
+      return copy(double{});
+    case DType::Int8:
+      return copy(int8_t{});
+    case DType::Uint8:
+      return copy(uint8_t{});
+    case DType::Bool:
+      return copy(uint8_t{});
+    case DType::Int16:
+      return copy(int16_t{});
+    case DType::Uint16:
+      return copy(uint16_t{});
+    case DType::Int32:
+      return copy(int32_t{});
+    case DType::Uint32:
+      return copy(uint32_t{});
+    case DType::Int64:
+      return copy(int64_t{});
+    case DType::Uint64:
+      return copy(uint64_t{});
     default:
-      throw std::invalid_argument("tensor '" + t.name + "' of type " +
-                                  std::string(dtypeName(t.dtype())) + " is not numeric");
+      throw std::invalid_argument("tensor '" + t.name + "' of type " + std::string(dtypeName(t.dtype())) +
+                                  " is not numeric");
   }
 }
 }  // namespace
@@ -77,8 +86,7 @@ std::vector<float> Tensor::toFloatVector() const {
 }
 
 bool Tensor::sameContents(const Tensor& other) const {
-  return dtype_ == other.dtype_ && dims_ == other.dims_ && bytes_ == other.bytes_ &&
-         strings_ == other.strings_;
+  return dtype_ == other.dtype_ && dims_ == other.dims_ && bytes_ == other.bytes_ && strings_ == other.strings_;
 }
 
 void Tensor::assign(DType dtype, std::vector<int64_t> dims, std::vector<uint8_t> bytes) {

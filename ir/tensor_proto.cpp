@@ -24,22 +24,38 @@ std::vector<uint8_t> packAs(const Field& field) {
 // live in int32_data; uint32/uint64 in uint64_data; complex as float pairs.
 std::vector<uint8_t> typedFieldBytes(const onnx::TensorProto& p, DType dtype) {
   switch (dtype) {
-    case DType::Float: return packAs<float>(p.float_data());
-    case DType::Complex64: return packAs<float>(p.float_data());
-    case DType::Double: return packAs<double>(p.double_data());
-    case DType::Complex128: return packAs<double>(p.double_data());
-    case DType::Int64: return packAs<int64_t>(p.int64_data());
-    case DType::Int32: return packAs<int32_t>(p.int32_data());
-    case DType::Int16: return packAs<int16_t>(p.int32_data());
-    case DType::Int8: return packAs<int8_t>(p.int32_data());
-    case DType::Uint16: return packAs<uint16_t>(p.int32_data());
-    case DType::Float16: return packAs<uint16_t>(p.int32_data());
-    case DType::BFloat16: return packAs<uint16_t>(p.int32_data());
-    case DType::Uint8: return packAs<uint8_t>(p.int32_data());
-    case DType::Bool: return packAs<uint8_t>(p.int32_data());
-    case DType::Uint32: return packAs<uint32_t>(p.uint64_data());
-    case DType::Uint64: return packAs<uint64_t>(p.uint64_data());
-    default: throwInputError("tensor '{}': unsupported data type {}", p.name(), static_cast<int>(dtype));
+    case DType::Float:
+      return packAs<float>(p.float_data());
+    case DType::Complex64:
+      return packAs<float>(p.float_data());
+    case DType::Double:
+      return packAs<double>(p.double_data());
+    case DType::Complex128:
+      return packAs<double>(p.double_data());
+    case DType::Int64:
+      return packAs<int64_t>(p.int64_data());
+    case DType::Int32:
+      return packAs<int32_t>(p.int32_data());
+    case DType::Int16:
+      return packAs<int16_t>(p.int32_data());
+    case DType::Int8:
+      return packAs<int8_t>(p.int32_data());
+    case DType::Uint16:
+      return packAs<uint16_t>(p.int32_data());
+    case DType::Float16:
+      return packAs<uint16_t>(p.int32_data());
+    case DType::BFloat16:
+      return packAs<uint16_t>(p.int32_data());
+    case DType::Uint8:
+      return packAs<uint8_t>(p.int32_data());
+    case DType::Bool:
+      return packAs<uint8_t>(p.int32_data());
+    case DType::Uint32:
+      return packAs<uint32_t>(p.uint64_data());
+    case DType::Uint64:
+      return packAs<uint64_t>(p.uint64_data());
+    default:
+      throwInputError("tensor '{}': unsupported data type {}", p.name(), static_cast<int>(dtype));
   }
 }
 
@@ -65,15 +81,14 @@ std::vector<uint8_t> readExternalData(const onnx::TensorProto& p, const fs::path
   fs::path file = fs::weakly_canonical(base / relative);
   auto [baseEnd, fileIt] = std::mismatch(base.begin(), base.end(), file.begin(), file.end());
   if (relative.is_absolute() || baseEnd != base.end())
-    throwInputError("tensor '{}': external data location '{}' is outside the model's folder", p.name(),
-                    location);
+    throwInputError("tensor '{}': external data location '{}' is outside the model's folder", p.name(), location);
   std::error_code ec;
   auto fileSize = static_cast<int64_t>(fs::file_size(file, ec));
   if (ec) throwInputError("tensor '{}': cannot read external data file '{}'", p.name(), location);
   if (length < 0) length = fileSize - offset;
   if (offset < 0 || length < 0 || offset > fileSize || length > fileSize - offset)
-    throwInputError("tensor '{}': external data (offset {}, length {}) runs past the end of '{}' ({} bytes)",
-                    p.name(), offset, length, location, fileSize);
+    throwInputError("tensor '{}': external data (offset {}, length {}) runs past the end of '{}' ({} bytes)", p.name(),
+                    offset, length, location, fileSize);
   std::vector<uint8_t> bytes(length);
   std::ifstream in(file, std::ios::binary);
   in.seekg(offset);
@@ -111,8 +126,8 @@ Tensor tensorFromProto(const onnx::TensorProto& p, const fs::path& baseDir) {
   else
     bytes = typedFieldBytes(p, dtype);
   if (static_cast<uint64_t>(count) > SIZE_MAX / elem || bytes.size() != static_cast<size_t>(count) * elem)
-    throwInputError("{}: data holds {} bytes but shape [{}] of {} needs {}", what, bytes.size(),
-                    fmt::join(dims, ","), dtypeName(dtype), static_cast<unsigned long long>(count) * elem);
+    throwInputError("{}: data holds {} bytes but shape [{}] of {} needs {}", what, bytes.size(), fmt::join(dims, ","),
+                    dtypeName(dtype), static_cast<unsigned long long>(count) * elem);
   t.assign(dtype, std::move(dims), std::move(bytes));
   return t;
 }

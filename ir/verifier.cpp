@@ -20,8 +20,8 @@ void verifyGraph(Graph& graph) {
   for (const Node* n : graph.nodes()) {
     for (const Value* in : n->inputs())
       if (in && !in->producer() && !in->isGraphInput() && !in->isInitializer())
-        throwInputError("node {}: input '{}' is not defined by any node, graph input or initializer",
-                        n->label(), in->name());
+        throwInputError("node {}: input '{}' is not defined by any node, graph input or initializer", n->label(),
+                        in->name());
     for (const Value* out : n->outputs())
       if (out && (out->isInitializer() || out->isGraphInput()))
         throwInputError("node {}: output '{}' is also a graph input or initializer", n->label(), out->name());

@@ -126,7 +126,8 @@ class FoldConstantsPass final : public Pass {
 
   void run(ir::Graph& graph, PassContext& context) override {
     rewriteCandidates(
-        graph, context, isCandidate, [&](ir::Node& node) {
+        graph, context, isCandidate,
+        [&](ir::Node& node) {
           return foldedValues(node, context.model.defaultOpset(), context.options.maxFoldGrowthBytes);
         },
         [&](ir::Node& node, std::vector<ir::Tensor>& values) {

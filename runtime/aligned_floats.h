@@ -23,7 +23,9 @@ struct CacheLineAllocator {
   }
   void deallocate(T* p, std::size_t) { ::operator delete(p, std::align_val_t(kCacheLineBytes)); }
   template <typename U>
-  bool operator==(const CacheLineAllocator<U>&) const { return true; }
+  bool operator==(const CacheLineAllocator<U>&) const {
+    return true;
+  }
 };
 
 using AlignedFloats = std::vector<float, CacheLineAllocator<float>>;

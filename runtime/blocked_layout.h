@@ -3,9 +3,9 @@
 // c / V, lane c % V. Lanes past C are padding: kernels never let them reach a
 // real channel. Reorders happen only where a region meets plain NCHW tensors.
 #pragma once
-#include "ir/int_math.h"
 #include <cstdint>
 #include <vector>
+#include "ir/int_math.h"
 
 namespace convopt::runtime {
 

@@ -14,8 +14,8 @@
 #define CONVOPT_REORDER_TILE 64
 
 /* Planes [first, last) of an N x C x H x W tensor with vectors of v floats. */
-static inline void convopt_to_blocked(const float* plain, float* blocked, int64_t channels, int64_t pixels,
-                                      int64_t v, int64_t first, int64_t last) {
+static inline void convopt_to_blocked(const float* plain, float* blocked, int64_t channels, int64_t pixels, int64_t v,
+                                      int64_t first, int64_t last) {
   int64_t blocks = (channels + v - 1) / v;
   for (int64_t plane = first; plane < last; ++plane) {
     int64_t n = plane / blocks, c0 = plane % blocks * v, lanes = channels - c0 < v ? channels - c0 : v;
@@ -28,8 +28,8 @@ static inline void convopt_to_blocked(const float* plain, float* blocked, int64_
   }
 }
 
-static inline void convopt_from_blocked(const float* blocked, float* plain, int64_t channels, int64_t pixels,
-                                        int64_t v, int64_t first, int64_t last) {
+static inline void convopt_from_blocked(const float* blocked, float* plain, int64_t channels, int64_t pixels, int64_t v,
+                                        int64_t first, int64_t last) {
   int64_t blocks = (channels + v - 1) / v;
   for (int64_t plane = first; plane < last; ++plane) {
     int64_t n = plane / blocks, c0 = plane % blocks * v, lanes = channels - c0 < v ? channels - c0 : v;

@@ -22,11 +22,13 @@ std::vector<double> asDoubles(const ir::Tensor& t) {
 Comparison compareTensors(const ir::Tensor& actual, const ir::Tensor& expected, Tolerance tolerance) {
   Comparison c;
   if (actual.dtype() != expected.dtype()) {
-    c.mismatch = fmt::format("element type {} instead of {}", ir::dtypeName(actual.dtype()), ir::dtypeName(expected.dtype()));
+    c.mismatch =
+        fmt::format("element type {} instead of {}", ir::dtypeName(actual.dtype()), ir::dtypeName(expected.dtype()));
     return c;
   }
   if (actual.dims() != expected.dims()) {
-    c.mismatch = fmt::format("shape [{}] instead of [{}]", fmt::join(actual.dims(), ","), fmt::join(expected.dims(), ","));
+    c.mismatch =
+        fmt::format("shape [{}] instead of [{}]", fmt::join(actual.dims(), ","), fmt::join(expected.dims(), ","));
     return c;
   }
   std::vector<double> a = asDoubles(actual), e = asDoubles(expected);

@@ -25,8 +25,8 @@ std::string readFile(const fs::path& path) {
 
 ir::DType npyType(const std::string& descr, const fs::path& path) {
   static const std::pair<const char*, ir::DType> kTypes[] = {
-      {"<f4", ir::DType::Float}, {"<f8", ir::DType::Double}, {"<i8", ir::DType::Int64}, {"<i4", ir::DType::Int32},
-      {"<i2", ir::DType::Int16}, {"|i1", ir::DType::Int8},   {"|u1", ir::DType::Uint8}, {"|b1", ir::DType::Bool},
+      {"<f4", ir::DType::Float},  {"<f8", ir::DType::Double}, {"<i8", ir::DType::Int64}, {"<i4", ir::DType::Int32},
+      {"<i2", ir::DType::Int16},  {"|i1", ir::DType::Int8},   {"|u1", ir::DType::Uint8}, {"|b1", ir::DType::Bool},
       {"<u2", ir::DType::Uint16}, {"<u4", ir::DType::Uint32}, {"<u8", ir::DType::Uint64}};
   for (auto [name, type] : kTypes)
     if (descr == name) return type;
@@ -55,7 +55,8 @@ ir::Tensor parseNpy(const std::string& bytes, const fs::path& path) {
     dims.push_back(std::stoll(it->str()));
   ir::Tensor t(npyType(descr[1], path), dims);
   if (bytes.size() - start - headerLen != t.byteSize())
-    throwInputError("{}: .npy data has {} bytes, shape needs {}", path.string(), bytes.size() - start - headerLen, t.byteSize());
+    throwInputError("{}: .npy data has {} bytes, shape needs {}", path.string(), bytes.size() - start - headerLen,
+                    t.byteSize());
   std::memcpy(t.mutableBytes().data(), bytes.data() + start + headerLen, t.byteSize());
   return t;
 }

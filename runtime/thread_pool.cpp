@@ -13,9 +13,7 @@ ThreadPool::ThreadPool(int threads) {
 
 ThreadPool::~ThreadPool() {
   stopping_ = true;
-  {
-    std::lock_guard lock(mutex_);
-  }
+  { std::lock_guard lock(mutex_); }
   wake_.notify_all();
   for (std::thread& worker : workers_) worker.join();
 }

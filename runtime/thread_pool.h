@@ -56,7 +56,7 @@ class ThreadPool {
     std::atomic<int64_t> next = 0;  // first unit not yet taken
     int64_t end = 0;
   };
-  std::unique_ptr<Share[]> shares_;  // one per thread
+  std::unique_ptr<Share[]> shares_;           // one per thread
   alignas(64) std::atomic<int> pending_ = 0;  // workers still in the current job
   // Sleeping. A thread announces itself (sleepers_, callerSleeping_) before it
   // re-checks under the mutex, and the other side checks the announcement after

@@ -103,8 +103,11 @@ void bench(const BenchOptions& o) {
   auto quantile = [&](double q) { return ms[std::min(ms.size() - 1, size_t(q * double(ms.size() - 1) + 0.5))]; };
   double median = ms.size() % 2 ? ms[ms.size() / 2] : (ms[ms.size() / 2 - 1] + ms[ms.size() / 2]) / 2;
   if (o.json) {
-    nlohmann::json result = {{"median_ms", median}, {"min_ms", ms.front()}, {"p90_ms", quantile(0.9)},
-                             {"runs", o.runs},      {"threads", engine.threads()}};
+    nlohmann::json result = {{"median_ms", median},
+                             {"min_ms", ms.front()},
+                             {"p90_ms", quantile(0.9)},
+                             {"runs", o.runs},
+                             {"threads", engine.threads()}};
     if (o.profile) result["profile"] = profileJson(profileRuns(engine, inputs, o.runs));
     std::cout << result.dump() << "\n";
   } else {
@@ -124,12 +127,14 @@ void registerBenchCommand(CLI::App& app) {
   cmd->add_option("--runs", o->runs, "Timed runs")->capture_default_str();
   cmd->add_option("--warmup", o->warmup, "Untimed runs first")->capture_default_str();
   cmd->add_flag("--json", o->json, "Print {median_ms, min_ms, p90_ms, runs, threads[, profile]}");
-  cmd->add_flag("--profile", o->profile, "Then time every step over --runs more runs: ms per kernel family and per step");
+  cmd->add_flag("--profile", o->profile,
+                "Then time every step over --runs more runs: ms per kernel family and per step");
   cmd->add_option("--top", o->top, "Steps listed by --profile")->capture_default_str();
   cmd->add_option("--cpu", o->cpu, "Target CPU: host (default), x86-64-v3 (AVX2), x86-64-v4 (AVX-512), ...");
   cmd->add_flag("--keep-denormals", o->keepDenormals,
                 "Keep IEEE denormal floats in generated kernels (default: flushed to zero, as FMAs on them are slow)");
-  cmd->add_option("--input-shape,--shape", o->shapes, "NAME=1x3x224x224: dims of an input with dynamic dims (repeatable)");
+  cmd->add_option("--input-shape,--shape", o->shapes,
+                  "NAME=1x3x224x224: dims of an input with dynamic dims (repeatable)");
   cmd->callback([o] { bench(*o); });
 }
 

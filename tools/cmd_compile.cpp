@@ -98,11 +98,13 @@ void compileAheadOfTime(const CompileOptions& o, ir::Model& model) {
                               o.fallbackLibraryDir.empty() ? defaultFallbackLibraryDir() : o.fallbackLibraryDir};
   codegen::AotResult result = codegen::compileAheadOfTime(model, shapes, options);
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  fmt::print("compiled for {} ({}): {} kernels, {} steps; arena {:.2f} MiB, weights {:.2f} MiB, code {:.1f} KiB; "
-             "{:.2f} s\n",
-             result.target.triple, result.target.cpu, result.kernels, result.steps, result.arenaBytes / 1048576.0,
-             result.weightsBytes / 1048576.0, result.codeBytes / 1024.0, seconds);
-  for (const std::string& file : result.files) fmt::print("  {}\n", (std::filesystem::path(o.outputDir) / file).string());
+  fmt::print(
+      "compiled for {} ({}): {} kernels, {} steps; arena {:.2f} MiB, weights {:.2f} MiB, code {:.1f} KiB; "
+      "{:.2f} s\n",
+      result.target.triple, result.target.cpu, result.kernels, result.steps, result.arenaBytes / 1048576.0,
+      result.weightsBytes / 1048576.0, result.codeBytes / 1024.0, seconds);
+  for (const std::string& file : result.files)
+    fmt::print("  {}\n", (std::filesystem::path(o.outputDir) / file).string());
   if (!result.fallbackNodes.empty())
     fmt::print("{} node(s) run in libconvopt_fallback ({}): link the program with {}-lconvopt_fallback\n",
                result.fallbackNodes.size(), fmt::join(result.fallbackNodes, ", "),

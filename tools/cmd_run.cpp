@@ -106,7 +106,8 @@ void writeTestDataSet(const fs::path& dir, const ir::Graph& graph, const runtime
 bool checkOutputs(const RunOptions& o, const ir::Graph& graph, const runtime::TensorMap& outputs,
                   const runtime::TestDataSet& data) {
   if (data.outputs.size() != graph.outputs().size())
-    throwInputError("{} has {} outputs, the model produces {}", o.checkDir, data.outputs.size(), graph.outputs().size());
+    throwInputError("{} has {} outputs, the model produces {}", o.checkDir, data.outputs.size(),
+                    graph.outputs().size());
   bool allOk = true;
   for (size_t i = 0; i < data.outputs.size(); ++i) {
     const std::string& name = graph.outputs()[i]->name();
@@ -128,8 +129,10 @@ std::string defaultedDimsNote(const ir::Graph& graph, const runtime::TensorMap& 
   std::string note;
   for (const ir::Value* input : runtimeInputs(graph))
     if (!input->type.hasStaticShape() && !given.count(input->name()))
-      note += fmt::format("\n  note: input '{}' has dynamic dims, set to 1 for random data; give them with "
-                          "--input-shape {}=D0xD1x...", input->name(), input->name());
+      note += fmt::format(
+          "\n  note: input '{}' has dynamic dims, set to 1 for random data; give them with "
+          "--input-shape {}=D0xD1x...",
+          input->name(), input->name());
   return note;
 }
 
@@ -171,12 +174,15 @@ void registerRunCommand(CLI::App& app) {
   cmd->add_option("--input-shape,--shape", o->shapes,
                   "NAME=1x3x48x192: dims of a random input with dynamic dims (unnamed dynamic dims: 1; repeatable)");
   cmd->add_option("--seed", o->seed, "Seed of the random inputs for inputs not given otherwise")->capture_default_str();
-  cmd->add_option("--output-dir", o->outputDir, "Write inputs and outputs there as input_N.pb / output_N.pb (a test data set for --check)");
+  cmd->add_option("--output-dir", o->outputDir,
+                  "Write inputs and outputs there as input_N.pb / output_N.pb (a test data set for --check)");
   cmd->add_option("--check", o->checkDir,
                   "ONNX test data set folder: read input_N.pb, compare with output_N.pb; exit 3 if outside tolerance");
   cmd->add_option("--rtol", o->tolerance.rtol, "Relative tolerance of --check")->capture_default_str();
   cmd->add_option("--atol", o->tolerance.atol, "Absolute tolerance of --check")->capture_default_str();
-  cmd->add_option("--engine", o->engine, "Execution engine")->check(CLI::IsMember({"reference", "jit"}))->capture_default_str();
+  cmd->add_option("--engine", o->engine, "Execution engine")
+      ->check(CLI::IsMember({"reference", "jit"}))
+      ->capture_default_str();
   cmd->add_option("--threads", o->threads, "JIT engine threads (0: all cores)")->capture_default_str();
   cmd->add_option("--cpu", o->cpu, "JIT target CPU: host (default), x86-64-v3 (AVX2), x86-64-v4 (AVX-512), ...");
   cmd->add_flag("--keep-denormals", o->keepDenormals,

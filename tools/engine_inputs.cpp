@@ -11,7 +11,8 @@ std::map<std::string, std::vector<int64_t>> engineInputShapes(ir::Model& model, 
   for (const ir::Value* input : model.graph->inputs()) {
     if (input->isInitializer()) continue;
     if (!input->type.hasStaticShape())
-      throwInputError("input '{}' has dynamic dims: give them with --input-shape {}=D0xD1x...", input->name(), input->name());
+      throwInputError("input '{}' has dynamic dims: give them with --input-shape {}=D0xD1x...", input->name(),
+                      input->name());
     shapes[input->name()] = input->type.staticShape();
   }
   return shapes;

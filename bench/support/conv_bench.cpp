@@ -71,7 +71,8 @@ void runLayer(benchmark::State& state, const Layer& layer) {
   for (auto _ : state) f.pool.parallelFor(units, [&](int64_t b, int64_t e) { kernel(buffers.data(), b, e); });
   double flops = 2.0 * double(spec.multiplyAdds());
   state.counters["GFLOPS"] = benchmark::Counter(flops / 1e9, benchmark::Counter::kIsIterationInvariantRate);
-  state.counters["peak_pct"] = benchmark::Counter(flops / 1e9 / f.peakGflops * 100, benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["peak_pct"] =
+      benchmark::Counter(flops / 1e9 / f.peakGflops * 100, benchmark::Counter::kIsIterationInvariantRate);
   state.SetLabel(fmt::format("{} tile {}x{} V{} threads {}", result->family, result->tile.outBlocks,
                              result->tile.pixels, width, f.threads));
 }

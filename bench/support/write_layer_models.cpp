@@ -29,8 +29,8 @@ int main(int argc, char** argv) {
         "g (float[1,{},{},{}] x) => (float[1,{},{},{}] y)\n<float[{},{},{},{}] w = {{{}}}>\n"
         "{{\n  y = Conv <group = {}, strides = [{},{}], pads = [{},{},{},{}]> (x, w)\n}}\n",
         s.inChannels, s.inHeight, s.inWidth, s.outChannels, s.outHeight, s.outWidth, s.outChannels, s.inPerGroup(),
-        s.kernelH, s.kernelW, fmt::join(weights, ", "), s.group, s.strideH, s.strideW, s.padTop, s.padLeft,
-        s.padBottom, s.padRight);
+        s.kernelH, s.kernelW, fmt::join(weights, ", "), s.group, s.strideH, s.strideW, s.padTop, s.padLeft, s.padBottom,
+        s.padRight);
     ir::Model model = ir::parseModelText(text);
     ir::saveModel(model, std::filesystem::path(argv[1]) / (layer.name + ".onnx"));
     fmt::print("{} 1x{}x{}x{}\n", layer.name, s.inChannels, s.inHeight, s.inWidth);

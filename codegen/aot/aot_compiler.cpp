@@ -109,9 +109,12 @@ std::string fileHash(const std::string& path) {
 
 const char* formatName(ArtifactFormat format) {
   switch (format) {
-    case ArtifactFormat::Static: return "static";
-    case ArtifactFormat::Shared: return "shared";
-    default: return "object";
+    case ArtifactFormat::Static:
+      return "static";
+    case ArtifactFormat::Shared:
+      return "shared";
+    default:
+      return "object";
   }
 }
 
@@ -133,8 +136,8 @@ AotResult compileAheadOfTime(const ir::Model& model, const std::map<std::string,
   }
   ProgramTable table = buildProgramTable(lowered, {options.flushDenormals, featureMask, options.allowFallback});
   optimizeModule(*lowered.module.module, target);  // as Jit::add: the same kernels
-  sealProgramTable(table, fmt::format("{}|{}|{}|{}", target.triple, target.cpu, target.features,
-                                      fmt::join(table.kernels, ",")));
+  sealProgramTable(
+      table, fmt::format("{}|{}|{}|{}", target.triple, target.cpu, target.features, fmt::join(table.kernels, ",")));
   completeArtifactModule(lowered.module, target, table, options.embedWeights, name);
   std::string object = emitMachineCode(*lowered.module.module, target, MachineCode::Object);
 
@@ -147,7 +150,11 @@ AotResult compileAheadOfTime(const ir::Model& model, const std::map<std::string,
     staging.write(name + ".o", object);
     code = "lib" + name + ".so";
     std::string linker = options.linker.empty() ? defaultLinker(target) : options.linker;
-    std::vector<std::string> command{linker, "-shared", "-Wl,-soname," + code, "-o", staging.file(code).string(),
+    std::vector<std::string> command{linker,
+                                     "-shared",
+                                     "-Wl,-soname," + code,
+                                     "-o",
+                                     staging.file(code).string(),
                                      staging.file(name + ".o").string()};
     if (!table.fallbackModels.empty()) {  // found on the loader's path or beside libNAME.so
       if (!options.fallbackLibraryDir.empty()) command.push_back("-L" + options.fallbackLibraryDir);

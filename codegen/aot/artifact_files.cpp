@@ -24,9 +24,12 @@ std::string upper(std::string text) {
 std::string cString(const std::string& text) {
   std::string out = "\"";
   for (unsigned char c : text) {
-    if (c == '"' || c == '\\') out += '\\', out += char(c);
-    else if (c < 0x20 || c >= 0x7f) out += fmt::format("\\{:03o}", c);
-    else out += char(c);
+    if (c == '"' || c == '\\')
+      out += '\\', out += char(c);
+    else if (c < 0x20 || c >= 0x7f)
+      out += fmt::format("\\{:03o}", c);
+    else
+      out += char(c);
   }
   return out + "\"";
 }
@@ -76,8 +79,10 @@ std::string artifactHeader(const ArtifactDescription& d, const ProgramTable& tab
   const std::string& n = d.name;
   std::string m = upper(n);
   std::string statuses;
-  for (size_t i = 0; i < std::size(kStatusNames); ++i) statuses += fmt::format("#define {}_{} {}\n", m, kStatusNames[i], i);
-  return fmt::format(R"(/* {n}.h: the C API of a model compiled ahead of time by convopt {version}.
+  for (size_t i = 0; i < std::size(kStatusNames); ++i)
+    statuses += fmt::format("#define {}_{} {}\n", m, kStatusNames[i], i);
+  return fmt::format(
+      R"(/* {n}.h: the C API of a model compiled ahead of time by convopt {version}.
  * Source model: {source} (FNV-1a 64 {hash}). Target: {triple}, CPU {cpu}.
  *
  * Contract:
@@ -125,16 +130,14 @@ const char* {n}_status_string(int status);
 #endif
 #endif
 )",
-                     fmt::arg("n", n), fmt::arg("m", m), fmt::arg("version", CONVOPT_VERSION),
-                     fmt::arg("source", commentText(d.sourceModel)), fmt::arg("hash", d.sourceHash),
-                     fmt::arg("triple", target.triple), fmt::arg("cpu", target.cpu),
-                     fmt::arg("inputs", table.inputs.size()), fmt::arg("outputs", table.outputs.size()),
-                     fmt::arg("input_defines", tensorDefines(m, "INPUT", table.inputs)),
-                     fmt::arg("output_defines", tensorDefines(m, "OUTPUT", table.outputs)),
-                     fmt::arg("arena", table.words[CONVOPT_P_ARENA_BYTES]),
-                     fmt::arg("weights", sizeof(convopt_weights_header) + table.payload.size()),
-                     fmt::arg("statuses", statuses), fmt::arg("num_fallbacks", table.fallbackNodes.size()),
-                     fmt::arg("fallback", fallbackNote(table)));
+      fmt::arg("n", n), fmt::arg("m", m), fmt::arg("version", CONVOPT_VERSION),
+      fmt::arg("source", commentText(d.sourceModel)), fmt::arg("hash", d.sourceHash), fmt::arg("triple", target.triple),
+      fmt::arg("cpu", target.cpu), fmt::arg("inputs", table.inputs.size()), fmt::arg("outputs", table.outputs.size()),
+      fmt::arg("input_defines", tensorDefines(m, "INPUT", table.inputs)),
+      fmt::arg("output_defines", tensorDefines(m, "OUTPUT", table.outputs)),
+      fmt::arg("arena", table.words[CONVOPT_P_ARENA_BYTES]),
+      fmt::arg("weights", sizeof(convopt_weights_header) + table.payload.size()), fmt::arg("statuses", statuses),
+      fmt::arg("num_fallbacks", table.fallbackNodes.size()), fmt::arg("fallback", fallbackNote(table)));
 }
 
 std::string artifactJson(const ArtifactDescription& d, const ProgramTable& table, const Target& target) {
@@ -152,8 +155,11 @@ std::string artifactJson(const ArtifactDescription& d, const ProgramTable& table
       {"name", d.name},
       {"convopt_version", CONVOPT_VERSION},
       {"source_model", {{"path", d.sourceModel}, {"fnv1a64", d.sourceHash}}},
-      {"target", {{"triple", target.triple}, {"cpu", target.cpu}, {"required_features", d.features},
-                  {"vector_width", target.vectorWidth}}},
+      {"target",
+       {{"triple", target.triple},
+        {"cpu", target.cpu},
+        {"required_features", d.features},
+        {"vector_width", target.vectorWidth}}},
       {"format", d.format},
       {"files", d.files},
       {"inputs", tensors(table.inputs)},

@@ -10,10 +10,10 @@
 namespace convopt::codegen {
 
 struct ArtifactDescription {
-  std::string name;          // the C prefix
-  std::string sourceModel;   // path as given
-  std::string sourceHash;    // FNV-1a 64 of the model file, hex
-  std::string format;        // object, static, shared
+  std::string name;         // the C prefix
+  std::string sourceModel;  // path as given
+  std::string sourceHash;   // FNV-1a 64 of the model file, hex
+  std::string format;       // object, static, shared
   bool embeddedWeights = false;
   bool flushDenormals = true;
   std::vector<std::string> features;  // required CPU features

@@ -26,7 +26,8 @@ std::unique_ptr<llvm::Module> runtimeModule(llvm::LLVMContext& context, const Ta
   return std::move(*parsed);
 }
 
-llvm::GlobalVariable* addConstant(llvm::Module& module, const std::string& name, llvm::Constant* value, unsigned align) {
+llvm::GlobalVariable* addConstant(llvm::Module& module, const std::string& name, llvm::Constant* value,
+                                  unsigned align) {
   auto* global = new llvm::GlobalVariable(module, value->getType(), /*isConstant=*/true,
                                           llvm::GlobalValue::ExternalLinkage, value, name);
   global->setAlignment(llvm::Align(align));
@@ -47,7 +48,8 @@ void addFallbacks(llvm::Module& module, const ProgramTable& table) {
   std::vector<uint64_t> sizes;
   for (size_t i = 0; i < table.fallbackModels.size(); ++i) {
     const std::string& bytes = table.fallbackModels[i];
-    models.push_back(addConstant(module, "convopt_fallback_model_" + std::to_string(i), bytesConstant(context, bytes), 8));
+    models.push_back(
+        addConstant(module, "convopt_fallback_model_" + std::to_string(i), bytesConstant(context, bytes), 8));
     sizes.push_back(bytes.size());
   }
   auto* declared = llvm::FunctionType::get(llvm::Type::getVoidTy(context), false);  // only their addresses are taken
@@ -55,7 +57,8 @@ void addFallbacks(llvm::Module& module, const ProgramTable& table) {
     functions.push_back(table.fallbackModels.empty()
                             ? static_cast<llvm::Constant*>(llvm::ConstantPointerNull::get(pointer))
                             : llvm::cast<llvm::Constant>(module.getOrInsertFunction(name, declared).getCallee()));
-  addConstant(module, "convopt_fallback_models", llvm::ConstantArray::get(llvm::ArrayType::get(pointer, models.size()), models), 8);
+  addConstant(module, "convopt_fallback_models",
+              llvm::ConstantArray::get(llvm::ArrayType::get(pointer, models.size()), models), 8);
   addConstant(module, "convopt_fallback_model_bytes", llvm::ConstantDataArray::get(context, sizes), 8);
   addConstant(module, "convopt_fallback_functions",
               llvm::ConstantArray::get(llvm::ArrayType::get(pointer, functions.size()), functions), 8);
@@ -72,21 +75,25 @@ void addTables(llvm::Module& module, const Target& target, const ProgramTable& t
     kernels.push_back(kernel);
   }
   auto* pointer = llvm::PointerType::getUnqual(context);
-  addConstant(module, "convopt_kernels", llvm::ConstantArray::get(llvm::ArrayType::get(pointer, kernels.size()), kernels),
-              8);
+  addConstant(module, "convopt_kernels",
+              llvm::ConstantArray::get(llvm::ArrayType::get(pointer, kernels.size()), kernels), 8);
   std::vector<unsigned char> image = weightsHeader(table);
-  if (embedWeights) image.insert(image.end(), table.payload.begin(), table.payload.end());
-  else reinterpret_cast<convopt_weights_header*>(image.data())->payload_bytes = 0;  // "none embedded"
-  llvm::GlobalVariable* weights = addConstant(
-      module, "convopt_embedded_weights", bytesConstant(context, llvm::StringRef(reinterpret_cast<const char*>(image.data()), image.size())), CONVOPT_ALIGNMENT);
+  if (embedWeights)
+    image.insert(image.end(), table.payload.begin(), table.payload.end());
+  else
+    reinterpret_cast<convopt_weights_header*>(image.data())->payload_bytes = 0;  // "none embedded"
+  llvm::GlobalVariable* weights =
+      addConstant(module, "convopt_embedded_weights",
+                  bytesConstant(context, llvm::StringRef(reinterpret_cast<const char*>(image.data()), image.size())),
+                  CONVOPT_ALIGNMENT);
   // Weights past 2 GB of code must not be reached by 32-bit relocations.
   if (embedWeights && llvm::Triple(target.triple).isX86()) weights->setCodeModel(llvm::CodeModel::Large);
 }
 
 }  // namespace
 
-void completeArtifactModule(KernelModule& kernels, const Target& target, const ProgramTable& table,
-                            bool embedWeights, const std::string& prefix) {
+void completeArtifactModule(KernelModule& kernels, const Target& target, const ProgramTable& table, bool embedWeights,
+                            const std::string& prefix) {
   llvm::Module& module = *kernels.module;
   addTables(module, target, table, embedWeights);
   addFallbacks(module, table);
@@ -102,7 +109,8 @@ void completeArtifactModule(KernelModule& kernels, const Target& target, const P
       function.setName(prefix + "_" + function.getName().substr(api.size()).str());
       exported.insert(function.getName().str());
     }
-  llvm::internalizeModule(module, [&](const llvm::GlobalValue& value) { return exported.count(value.getName().str()) > 0; });
+  llvm::internalizeModule(module,
+                          [&](const llvm::GlobalValue& value) { return exported.count(value.getName().str()) > 0; });
 }
 
 }  // namespace convopt::codegen

@@ -14,7 +14,7 @@ namespace convopt::codegen {
 
 // Adds the table, kernel list and (when `embedWeights`) the payload to the
 // already optimised `kernels`, links the runtime and hides all but `prefix`_*.
-void completeArtifactModule(KernelModule& kernels, const Target& target, const ProgramTable& table,
-                            bool embedWeights, const std::string& prefix);
+void completeArtifactModule(KernelModule& kernels, const Target& target, const ProgramTable& table, bool embedWeights,
+                            const std::string& prefix);
 
 }  // namespace convopt::codegen

@@ -12,20 +12,23 @@ namespace {
 void checkRunsAlone(const ir::Node& node) {
   std::string op = node.domain.empty() ? node.opType : node.domain + "::" + node.opType;
   if (!runtime::referenceSupports(node.domain, node.opType))
-    throwInputError("node {} ({}) has no generated kernel and no reference implementation: "
-                    "neither a compiled artifact nor --allow-fallback can run it",
-                    node.label(), op);
+    throwInputError(
+        "node {} ({}) has no generated kernel and no reference implementation: "
+        "neither a compiled artifact nor --allow-fallback can run it",
+        node.label(), op);
   if (!node.implicitInputs().empty())
-    throwInputError("node {} ({}) reads '{}' from the enclosing graph through a subgraph: --allow-fallback runs "
-                    "single nodes only",
-                    node.label(), op, node.implicitInputs().front()->name());
+    throwInputError(
+        "node {} ({}) reads '{}' from the enclosing graph through a subgraph: --allow-fallback runs "
+        "single nodes only",
+        node.label(), op, node.implicitInputs().front()->name());
 }
 
 void checkFixed(const ir::Node& node, const ir::Value* value) {
   if (!value->type.hasStaticShape() || ir::elementSize(value->type.dtype) == 0)
-    throwInputError("node {} ({}) runs in libconvopt_fallback, which needs '{}' to have a fixed shape and a numeric "
-                    "type; fix the inputs' dims with --input-shape",
-                    node.label(), node.opType, value->name());
+    throwInputError(
+        "node {} ({}) runs in libconvopt_fallback, which needs '{}' to have a fixed shape and a numeric "
+        "type; fix the inputs' dims with --input-shape",
+        node.label(), node.opType, value->name());
 }
 
 }  // namespace

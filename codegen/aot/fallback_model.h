@@ -13,9 +13,9 @@
 namespace convopt::codegen {
 
 struct FallbackModel {
-  std::string bytes;                        // a serialized onnx::ModelProto
-  std::vector<const ir::Value*> inputs;     // the non-constant inputs, each once
-  std::vector<const ir::Value*> outputs;    // the node's outputs
+  std::string bytes;                      // a serialized onnx::ModelProto
+  std::vector<const ir::Value*> inputs;   // the non-constant inputs, each once
+  std::vector<const ir::Value*> outputs;  // the node's outputs
 };
 
 // Throws InputError naming the node when it cannot run alone in the

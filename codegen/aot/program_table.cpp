@@ -64,7 +64,7 @@ void TableBuilder::addOutput(const ir::Value* value, std::vector<int64_t>& words
   ArtifactTensor tensor = tensorOf(value, "output");
   int64_t bytes = tensor.elements() * int64_t(sizeof(float));
   auto it = program_.storage.find(value);
-  const ir::Tensor* constant = value->initializer() ? value->initializer()
+  const ir::Tensor* constant = value->initializer()           ? value->initializer()
                                : it != program_.storage.end() ? it->second.constant
                                                               : nullptr;
   if (constant) {
@@ -91,9 +91,10 @@ void TableBuilder::addStep(const Step& step, std::vector<int64_t>& words) {
     }
     case Step::Kind::ToBlocked:
     case Step::Kind::FromBlocked:
-      words.insert(words.end(), {step.kind == Step::Kind::ToBlocked ? CONVOPT_STEP_TO_BLOCKED : CONVOPT_STEP_FROM_BLOCKED,
-                                 slotOffset(step.from), slotOffset(step.to), step.shape.batch, step.shape.channels,
-                                 step.shape.height, step.shape.width, step.shape.vectorWidth});
+      words.insert(words.end(),
+                   {step.kind == Step::Kind::ToBlocked ? CONVOPT_STEP_TO_BLOCKED : CONVOPT_STEP_FROM_BLOCKED,
+                    slotOffset(step.from), slotOffset(step.to), step.shape.batch, step.shape.channels,
+                    step.shape.height, step.shape.width, step.shape.vectorWidth});
       return;
     case Step::Kind::Fallback:
       if (options_.allowFallback) return addFallbackStep(*step.node, words);
@@ -118,7 +119,8 @@ void TableBuilder::addFallbackStep(const ir::Node& node, std::vector<int64_t>& w
     auto it = program_.storage.find(value);
     return it == program_.storage.end() ? nullptr : it->second.constant;
   });
-  words.insert(words.end(), {CONVOPT_STEP_FALLBACK, int64_t(table_.fallbackModels.size()), int64_t(model.inputs.size())});
+  words.insert(words.end(),
+               {CONVOPT_STEP_FALLBACK, int64_t(table_.fallbackModels.size()), int64_t(model.inputs.size())});
   for (const ir::Value* input : model.inputs) words.push_back(plainOffset(node, input));
   words.push_back(int64_t(model.outputs.size()));
   for (const ir::Value* output : model.outputs) words.push_back(plainOffset(node, output));
@@ -161,7 +163,8 @@ void TableBuilder::build() {
   w[CONVOPT_P_REQUIRED_FEATURES] = options_.requiredFeatures;
   w[CONVOPT_P_FLUSH_DENORMALS] = options_.flushDenormals;
   w[CONVOPT_P_NUM_FALLBACKS] = int64_t(table_.fallbackModels.size());
-  for (const auto* section : {&constantWords_, &inputs, &outputs, &steps}) w.insert(w.end(), section->begin(), section->end());
+  for (const auto* section : {&constantWords_, &inputs, &outputs, &steps})
+    w.insert(w.end(), section->begin(), section->end());
 }
 
 uint64_t hashBytes(const void* data, size_t bytes, uint64_t hash) {

@@ -18,9 +18,9 @@ struct ArtifactTensor {
 };
 
 struct ProgramTable {
-  std::vector<int64_t> words;           // the table; words[CONVOPT_P_CODE_HASH] set by sealProgramTable
-  std::vector<std::string> kernels;     // kernel names, by the index steps use
-  std::vector<unsigned char> payload;   // constants, each at a CONVOPT_ALIGNMENT offset; whole 8-byte words
+  std::vector<int64_t> words;          // the table; words[CONVOPT_P_CODE_HASH] set by sealProgramTable
+  std::vector<std::string> kernels;    // kernel names, by the index steps use
+  std::vector<unsigned char> payload;  // constants, each at a CONVOPT_ALIGNMENT offset; whole 8-byte words
   std::vector<ArtifactTensor> inputs, outputs;
   uint64_t payloadHash = 0;
   // --allow-fallback: per node run by libconvopt_fallback, its label and its

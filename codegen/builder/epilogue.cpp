@@ -12,13 +12,20 @@ int Epilogue::residualCount() const {
 
 std::string activationName(Activation activation) {
   switch (activation) {
-    case Activation::Relu: return "relu";
-    case Activation::Clip: return "clip";
-    case Activation::HardSigmoid: return "hardsigmoid";
-    case Activation::HardSwish: return "hardswish";
-    case Activation::Sigmoid: return "sigmoid";
-    case Activation::SiLU: return "silu";
-    case Activation::LeakyRelu: return "leakyrelu";
+    case Activation::Relu:
+      return "relu";
+    case Activation::Clip:
+      return "clip";
+    case Activation::HardSigmoid:
+      return "hardsigmoid";
+    case Activation::HardSwish:
+      return "hardswish";
+    case Activation::Sigmoid:
+      return "sigmoid";
+    case Activation::SiLU:
+      return "silu";
+    case Activation::LeakyRelu:
+      return "leakyrelu";
   }
   return "?";
 }

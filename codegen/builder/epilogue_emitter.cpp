@@ -10,8 +10,8 @@ llvm::Value* emitExp(KernelBuilder& kb, llvm::Value* x) {
   llvm::IRBuilder<>& ir = kb.ir();
   // Clamped so that 2^n stays a normal float: n in [-126, 127].
   x = kb.min(kb.max(x, kb.splat(-87.3f)), kb.splat(88.0f));
-  llvm::Value* n = ir.CreateUnaryIntrinsic(llvm::Intrinsic::floor,
-                                           kb.fma(x, kb.splat(1.44269504088896341f), kb.splat(0.5f)));
+  llvm::Value* n =
+      ir.CreateUnaryIntrinsic(llvm::Intrinsic::floor, kb.fma(x, kb.splat(1.44269504088896341f), kb.splat(0.5f)));
   // r = x - n*ln2, with ln2 split in two for precision.
   llvm::Value* r = kb.fma(n, kb.splat(-0.693359375f), x);
   r = kb.fma(n, kb.splat(2.12194440e-4f), r);
@@ -20,7 +20,8 @@ llvm::Value* emitExp(KernelBuilder& kb, llvm::Value* x) {
     p = kb.fma(p, r, kb.splat(c));
   p = kb.fma(p, ir.CreateFMul(r, r), ir.CreateFAdd(r, kb.splat(1.0f)));
   auto* intVector = llvm::FixedVectorType::get(ir.getInt32Ty(), kb.vectorWidth());
-  llvm::Value* exponent = ir.CreateAdd(ir.CreateFPToSI(n, intVector), ir.CreateVectorSplat(kb.vectorWidth(), ir.getInt32(127)));
+  llvm::Value* exponent =
+      ir.CreateAdd(ir.CreateFPToSI(n, intVector), ir.CreateVectorSplat(kb.vectorWidth(), ir.getInt32(127)));
   llvm::Value* scale = ir.CreateBitCast(ir.CreateShl(exponent, 23), p->getType());
   return ir.CreateFMul(p, scale);
 }
@@ -40,14 +41,14 @@ llvm::Value* reciprocal(KernelBuilder& kb, llvm::Value* d) {
   int steps = 1;
   switch (kb.vectorWidth()) {
     case 16:
-      estimate = ir.CreateIntrinsic(llvm::Intrinsic::x86_avx512_rcp14_ps_512, {},
-                                    {d, kb.zero(), ir.getInt16(0xFFFF)});
+      estimate = ir.CreateIntrinsic(llvm::Intrinsic::x86_avx512_rcp14_ps_512, {}, {d, kb.zero(), ir.getInt16(0xFFFF)});
       break;
     case 8:
       estimate = ir.CreateIntrinsic(llvm::Intrinsic::x86_avx_rcp_ps_256, {}, {d});
       steps = 2;
       break;
-    default: return ir.CreateFDiv(kb.splat(1.0f), d);
+    default:
+      return ir.CreateFDiv(kb.splat(1.0f), d);
   }
   for (int i = 0; i < steps; ++i)  // r' = r + r * (1 - d*r): the error term in one FMA, rounded once more
     estimate = kb.fma(estimate, kb.fma(ir.CreateFNeg(d), estimate, kb.splat(1.0f)), estimate);
@@ -65,7 +66,8 @@ llvm::Value* clamp(KernelBuilder& kb, llvm::Value* x, float lo, float hi) {
 }
 
 // One value per channel, or a scalar, as a vector for the channels at `channelOffset`.
-llvm::Value* perChannel(KernelBuilder& kb, const std::vector<float>& values, float padding, llvm::Value* channelOffset) {
+llvm::Value* perChannel(KernelBuilder& kb, const std::vector<float>& values, float padding,
+                        llvm::Value* channelOffset) {
   if (values.size() == 1) return kb.splat(values[0]);
   if (!channelOffset) throw std::logic_error("epilogue: a per-channel step in a kernel without channel offsets");
   int width = kb.vectorWidth();
@@ -82,14 +84,18 @@ llvm::Value* perChannel(KernelBuilder& kb, const std::vector<float>& values, flo
 llvm::Value* emitActivation(KernelBuilder& kb, const EpilogueStep& step, llvm::Value* x) {
   llvm::IRBuilder<>& ir = kb.ir();
   switch (step.activation) {
-    case Activation::Relu: return kb.max(x, kb.zero());
-    case Activation::Clip: return clamp(kb, x, step.alpha, step.beta);
+    case Activation::Relu:
+      return kb.max(x, kb.zero());
+    case Activation::Clip:
+      return clamp(kb, x, step.alpha, step.beta);
     case Activation::HardSigmoid:
       return clamp(kb, kb.fma(x, kb.splat(step.alpha), kb.splat(step.beta)), 0.0f, 1.0f);
     case Activation::HardSwish:
       return ir.CreateFMul(x, clamp(kb, kb.fma(x, kb.splat(step.alpha), kb.splat(step.beta)), 0.0f, 1.0f));
-    case Activation::Sigmoid: return sigmoid(kb, x);
-    case Activation::SiLU: return ir.CreateFMul(x, sigmoid(kb, x));
+    case Activation::Sigmoid:
+      return sigmoid(kb, x);
+    case Activation::SiLU:
+      return ir.CreateFMul(x, sigmoid(kb, x));
     case Activation::LeakyRelu:
       return ir.CreateSelect(ir.CreateFCmpOLT(x, kb.zero()), ir.CreateFMul(x, kb.splat(step.alpha)), x);
   }

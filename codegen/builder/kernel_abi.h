@@ -41,7 +41,8 @@ inline std::vector<float*> convBuffers(float* input, float* weights, float* bias
   buffers[kConvBuffers.index(BufferRole::Weights)] = weights;
   buffers[kConvBuffers.index(BufferRole::Bias)] = bias;
   buffers[kConvBuffers.index(BufferRole::Output)] = output;
-  for (size_t k = 0; k < residuals.size(); ++k) buffers[kConvBuffers.index(BufferRole::Residual, int(k))] = residuals[k];
+  for (size_t k = 0; k < residuals.size(); ++k)
+    buffers[kConvBuffers.index(BufferRole::Residual, int(k))] = residuals[k];
   return buffers;
 }
 

@@ -37,9 +37,7 @@ llvm::Value* KernelBuilder::buffer(int index) {
 
 llvm::Value* KernelBuilder::i64(int64_t value) { return builder_.getInt64(value); }
 
-llvm::Value* KernelBuilder::splat(float value) {
-  return llvm::ConstantFP::get(vectorType_, value);
-}
+llvm::Value* KernelBuilder::splat(float value) { return llvm::ConstantFP::get(vectorType_, value); }
 
 llvm::Value* KernelBuilder::splat(llvm::Value* scalar) { return builder_.CreateVectorSplat(vectorWidth_, scalar); }
 
@@ -90,7 +88,8 @@ llvm::Value* KernelBuilder::loadStrided(llvm::Value* base, llvm::Value* offset, 
   }
   std::vector<llvm::Constant*> steps;
   for (int lane = 0; lane < vectorWidth_; ++lane) steps.push_back(builder_.getInt64(lane * stride));
-  llvm::Value* offsets = builder_.CreateAdd(builder_.CreateVectorSplat(vectorWidth_, offset), llvm::ConstantVector::get(steps));
+  llvm::Value* offsets =
+      builder_.CreateAdd(builder_.CreateVectorSplat(vectorWidth_, offset), llvm::ConstantVector::get(steps));
   llvm::Value* addresses = builder_.CreateGEP(builder_.getFloatTy(), base, offsets);
   return builder_.CreateMaskedGather(vectorType_, addresses, llvm::Align(4), laneMask(lanes), zero());
 }
@@ -105,11 +104,13 @@ llvm::Value* globalTable(llvm::Function* function, llvm::Constant* data) {
 }  // namespace
 
 llvm::Value* KernelBuilder::constantTable(std::span<const int64_t> values) {
-  return globalTable(function_, llvm::ConstantDataArray::get(builder_.getContext(), llvm::ArrayRef(values.data(), values.size())));
+  return globalTable(function_,
+                     llvm::ConstantDataArray::get(builder_.getContext(), llvm::ArrayRef(values.data(), values.size())));
 }
 
 llvm::Value* KernelBuilder::constantTable(std::span<const float> values) {
-  return globalTable(function_, llvm::ConstantDataArray::get(builder_.getContext(), llvm::ArrayRef(values.data(), values.size())));
+  return globalTable(function_,
+                     llvm::ConstantDataArray::get(builder_.getContext(), llvm::ArrayRef(values.data(), values.size())));
 }
 
 llvm::Value* KernelBuilder::loadIndex(llvm::Value* table, llvm::Value* offset) {
@@ -171,11 +172,10 @@ void KernelBuilder::forLoop(llvm::Value* first, llvm::Value* last, int64_t step,
   llvm::BranchInst* latch = builder_.CreateBr(header);
   if (unroll != Unroll::Allowed) {
     // A distinct self-referencing loop ID carrying the unroll hint.
-    llvm::MDNode* hint =
-        unroll == Unroll::Never
-            ? llvm::MDNode::get(context, llvm::MDString::get(context, "llvm.loop.unroll.disable"))
-            : llvm::MDNode::get(context, {llvm::MDString::get(context, "llvm.loop.unroll.count"),
-                                          llvm::ConstantAsMetadata::get(builder_.getInt32(4))});
+    llvm::MDNode* hint = unroll == Unroll::Never
+                             ? llvm::MDNode::get(context, llvm::MDString::get(context, "llvm.loop.unroll.disable"))
+                             : llvm::MDNode::get(context, {llvm::MDString::get(context, "llvm.loop.unroll.count"),
+                                                           llvm::ConstantAsMetadata::get(builder_.getInt32(4))});
     llvm::MDNode* id = llvm::MDNode::getDistinct(context, {nullptr, hint});
     id->replaceOperandWith(0, id);
     latch->setMetadata(llvm::LLVMContext::MD_loop, id);

@@ -10,8 +10,8 @@ Expected<ConvPlan> planDepthwise(const ConvSpec& spec, const Target& target) {
   if (!spec.isDepthwise()) return Status::refuse("depthwise: not one input channel per group");
   std::optional<GatherPeriod> period = gatherPeriod(spec, target.vectorWidth);
   if (!period) return Status::refuse("depthwise: depth multiplier does not tile the vector width");
-  ConvPlan plan{"depthwise", ChannelMapping::Gather, gatherTile(target, period->period, spec.outWidth), spec,
-                period->period, period->shiftBlocks};
+  ConvPlan plan{"depthwise", ChannelMapping::Gather, gatherTile(target, period->period, spec.outWidth),
+                spec,        period->period,         period->shiftBlocks};
   return plan;
 }
 

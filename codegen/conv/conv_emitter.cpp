@@ -13,7 +13,6 @@ namespace {
 
 using llvm::Value;
 
-
 // A broadcast kernel's last output block with at most V/2 real channels
 // accumulates two pixels per vector (ConvEmitter::pairedBlock).
 bool pairsLastBlock(const ConvPlan& plan, int width) {
@@ -40,15 +39,22 @@ struct Tile {
 class ConvEmitter {
  public:
   ConvEmitter(KernelBuilder& kb, const ConvPart& part)
-      : kb_(kb), ir_(kb.ir()), plan_(part.plan), s_(part.plan.view), width_(kb.vectorWidth()),
-        inBlocks_(ceilDiv(s_.inChannels, width_)), outBlocks_(ceilDiv(s_.outChannels, width_)),
-        tiles_(tileSplit(part.plan, width_)), weightOffset_(part.weightOffset) {}
+      : kb_(kb),
+        ir_(kb.ir()),
+        plan_(part.plan),
+        s_(part.plan.view),
+        width_(kb.vectorWidth()),
+        inBlocks_(ceilDiv(s_.inChannels, width_)),
+        outBlocks_(ceilDiv(s_.outChannels, width_)),
+        tiles_(tileSplit(part.plan, width_)),
+        weightOffset_(part.weightOffset) {}
 
   // The computation of one work unit (of this convolution's own numbering).
   void emitUnit(Value* unit) {
     input_ = kb_.buffer(kConvBuffers, BufferRole::Input), bias_ = kb_.buffer(kConvBuffers, BufferRole::Bias);
     output_ = kb_.buffer(kConvBuffers, BufferRole::Output);
-    weights_ = ir_.CreateInBoundsGEP(ir_.getFloatTy(), kb_.buffer(kConvBuffers, BufferRole::Weights), kb_.i64(weightOffset_));
+    weights_ =
+        ir_.CreateInBoundsGEP(ir_.getFloatTy(), kb_.buffer(kConvBuffers, BufferRole::Weights), kb_.i64(weightOffset_));
     for (int k = 0; k < s_.epilogue.residualCount(); ++k)
       residuals_.push_back(kb_.buffer(kConvBuffers, BufferRole::Residual, k));
     // unit = (n, tile, oh), or (n, oh, tile) row by row (tiling.h: unitsRowByRow)
@@ -102,8 +108,9 @@ class ConvEmitter {
     };
     batch_ = nullptr;
     if (reductionBatches() == 1) return sweep();
-    kb_.forLoop(kb_.i64(0), kb_.i64(reductionBatches()), 1, [&](Value* batch) { batch_ = batch, sweep(); },
-                KernelBuilder::Unroll::Never);
+    kb_.forLoop(
+        kb_.i64(0), kb_.i64(reductionBatches()), 1, [&](Value* batch) { batch_ = batch, sweep(); },
+        KernelBuilder::Unroll::Never);
   }
 
   // The row is swept once per batch of input blocks (tiling.h:
@@ -150,9 +157,8 @@ class ConvEmitter {
   }
 
   Value* weightOffset(Value* block, Value* kh, Value* kw, Value* j) {
-    Value* tap = ir_.CreateAdd(ir_.CreateMul(ir_.CreateAdd(ir_.CreateMul(block, kb_.i64(s_.kernelH)), kh),
-                                             kb_.i64(s_.kernelW)),
-                               kw);
+    Value* tap = ir_.CreateAdd(
+        ir_.CreateMul(ir_.CreateAdd(ir_.CreateMul(block, kb_.i64(s_.kernelH)), kh), kb_.i64(s_.kernelW)), kw);
     return ir_.CreateMul(ir_.CreateAdd(ir_.CreateMul(tap, kb_.i64(s_.inPerGroup())), j), kb_.i64(width_));
   }
 
@@ -197,7 +203,8 @@ class ConvEmitter {
     for (int p = 0; p < count; ++p) ows.push_back(ir_.CreateAdd(ow0, kb_.i64(p)));
     if (batch_)  // later batches continue the partial sums
       kb_.ifThen(ir_.CreateICmpSGT(batch_, kb_.i64(0)), [&] {
-        forEachPartialSum(ows, [&](llvm::AllocaInst* acc, Value* at) { ir_.CreateStore(kb_.loadVector(output_, at), acc); });
+        forEachPartialSum(ows,
+                          [&](llvm::AllocaInst* acc, Value* at) { ir_.CreateStore(kb_.loadVector(output_, at), acc); });
       });
     kb_.forLoop(kb_.i64(0), kb_.i64(s_.kernelH), 1, [&](Value* kh) {
       Value* ih = ir_.CreateAdd(ir_.CreateMul(oh_, kb_.i64(s_.strideH)),
@@ -209,8 +216,9 @@ class ConvEmitter {
       auto taps = [&] {
         bool depthwise = plan_.mapping == ChannelMapping::Gather && s_.inPerGroup() == 1;
         if (interior && !depthwise)
-          kb_.forLoop(kb_.i64(0), kb_.i64(s_.kernelW), 1, [&](Value* kw) { emitTap(kh, kw, ih, ows, interior); },
-                      KernelBuilder::Unroll::Never);
+          kb_.forLoop(
+              kb_.i64(0), kb_.i64(s_.kernelW), 1, [&](Value* kw) { emitTap(kh, kw, ih, ows, interior); },
+              KernelBuilder::Unroll::Never);
         else
           for (int64_t kw = 0; kw < s_.kernelW; ++kw) emitTap(kh, kb_.i64(kw), ih, ows, interior);
       };
@@ -247,8 +255,9 @@ class ConvEmitter {
         Value* sum = ir_.CreateLoad(acc->getAllocatedType(), acc);
         if (int(i) == pairedBlock()) sum = pairHalf(sum, p % 2);
         Value* x = ir_.CreateFAdd(sum, kb_.loadVector(bias_, ir_.CreateMul(blocks_[i], kb_.i64(width_))));
-        x = emitEpilogue(kb_, s_.epilogue, x, [&](int k) { return kb_.loadVector(residuals_[k], offset); },
-                         ir_.CreateMul(blocks_[i], kb_.i64(width_)));
+        x = emitEpilogue(
+            kb_, s_.epilogue, x, [&](int k) { return kb_.loadVector(residuals_[k], offset); },
+            ir_.CreateMul(blocks_[i], kb_.i64(width_)));
         kb_.storeVector(output_, offset, x);
       }
   }
@@ -262,7 +271,8 @@ class ConvEmitter {
     for (size_t p = 0; p < ows.size(); ++p) {
       iws[p] = ir_.CreateAdd(ir_.CreateMul(ows[p], kb_.i64(s_.strideW)), shift);
       bool valid = interior;
-      if (auto* c = llvm::dyn_cast<llvm::ConstantInt>(iws[p])) valid = c->getSExtValue() >= 0 && c->getSExtValue() < s_.inWidth;
+      if (auto* c = llvm::dyn_cast<llvm::ConstantInt>(iws[p]))
+        valid = c->getSExtValue() >= 0 && c->getSExtValue() < s_.inWidth;
       if (valid) pixels.push_back(int(p));
     }
     if (pixels.empty()) return;
@@ -288,37 +298,50 @@ class ConvEmitter {
   // step's address is the block's plus the lane; the lane loop runs four steps
   // per trip where the registers allow (tiling.h: unrollBroadcastSteps), the
   // others stay loops.
-  void emitBroadcastTap(Value* kh, Value* kw, Value* ih, const std::vector<Value*>& iws, const std::vector<int>& pixels) {
+  void emitBroadcastTap(Value* kh, Value* kw, Value* ih, const std::vector<Value*>& iws,
+                        const std::vector<int>& pixels) {
     if (plan_.plainInput) {  // one group; channel j is a plane of its own
-      kb_.forLoop(kb_.i64(0), kb_.i64(s_.inPerGroup()), 1, [&](Value* j) {
-        Value* plane = ir_.CreateAdd(ir_.CreateMul(n_, kb_.i64(s_.inChannels)), j);
-        Value* row = ir_.CreateAdd(ir_.CreateMul(plane, kb_.i64(s_.inHeight)), ih);
-        emitBroadcastStep(kh, kw, j, kb_.pointer(input_, ir_.CreateAdd(ir_.CreateMul(row, kb_.i64(s_.inWidth)), iws[0])),
-                          iws.size(), pixels);
-      }, KernelBuilder::Unroll::Never);
+      kb_.forLoop(
+          kb_.i64(0), kb_.i64(s_.inPerGroup()), 1,
+          [&](Value* j) {
+            Value* plane = ir_.CreateAdd(ir_.CreateMul(n_, kb_.i64(s_.inChannels)), j);
+            Value* row = ir_.CreateAdd(ir_.CreateMul(plane, kb_.i64(s_.inHeight)), ih);
+            emitBroadcastStep(kh, kw, j,
+                              kb_.pointer(input_, ir_.CreateAdd(ir_.CreateMul(row, kb_.i64(s_.inWidth)), iws[0])),
+                              iws.size(), pixels);
+          },
+          KernelBuilder::Unroll::Never);
       return;
     }
     int64_t lastLanes = s_.inPerGroup() % width_ ? s_.inPerGroup() % width_ : width_;
     Value* lastBlock = kb_.i64(inBlocksPerGroup() - 1);
-    bool unrollSteps = unrollBroadcastSteps(plan_.vectorRegisters, int(blocks_.size()), int(iws.size()), pairedBlock() >= 0);
+    bool unrollSteps =
+        unrollBroadcastSteps(plan_.vectorRegisters, int(blocks_.size()), int(iws.size()), pairedBlock() >= 0);
     Value *firstBlock = kb_.i64(0), *endBlock = kb_.i64(inBlocksPerGroup());
     if (batch_) {
       firstBlock = ir_.CreateMul(batch_, kb_.i64(batchBlocks()));
       Value* batchEnd = ir_.CreateAdd(firstBlock, kb_.i64(batchBlocks()));
       endBlock = ir_.CreateSelect(ir_.CreateICmpSLT(batchEnd, endBlock), batchEnd, endBlock);
     }
-    Value* tapSteps = ir_.CreateMul(ir_.CreateAdd(ir_.CreateMul(kh, kb_.i64(s_.kernelW)), kw), kb_.i64(inBlocksPerGroup()));
-    kb_.forLoop(firstBlock, endBlock, 1, [&](Value* jb) {
-      prefetchNextTileWeights(ir_.CreateAdd(tapSteps, jb));
-      Value* block = kb_.pointer(input_, inputOffset(ir_.CreateAdd(blockShift_, jb), ih, iws[0]));
-      Value* lanes = lastLanes == width_ ? kb_.i64(width_)
-                                         : ir_.CreateSelect(ir_.CreateICmpEQ(jb, lastBlock), kb_.i64(lastLanes),
-                                                            kb_.i64(width_));
-      kb_.forLoop(kb_.i64(0), lanes, 1, [&](Value* lane) {
-        Value* j = ir_.CreateAdd(ir_.CreateMul(jb, kb_.i64(width_)), lane);
-        emitBroadcastStep(kh, kw, j, kb_.pointer(block, lane), iws.size(), pixels);
-      }, unrollSteps ? KernelBuilder::Unroll::ByFour : KernelBuilder::Unroll::Never);
-    }, KernelBuilder::Unroll::Never);
+    Value* tapSteps =
+        ir_.CreateMul(ir_.CreateAdd(ir_.CreateMul(kh, kb_.i64(s_.kernelW)), kw), kb_.i64(inBlocksPerGroup()));
+    kb_.forLoop(
+        firstBlock, endBlock, 1,
+        [&](Value* jb) {
+          prefetchNextTileWeights(ir_.CreateAdd(tapSteps, jb));
+          Value* block = kb_.pointer(input_, inputOffset(ir_.CreateAdd(blockShift_, jb), ih, iws[0]));
+          Value* lanes = lastLanes == width_
+                             ? kb_.i64(width_)
+                             : ir_.CreateSelect(ir_.CreateICmpEQ(jb, lastBlock), kb_.i64(lastLanes), kb_.i64(width_));
+          kb_.forLoop(
+              kb_.i64(0), lanes, 1,
+              [&](Value* lane) {
+                Value* j = ir_.CreateAdd(ir_.CreateMul(jb, kb_.i64(width_)), lane);
+                emitBroadcastStep(kh, kw, j, kb_.pointer(block, lane), iws.size(), pixels);
+              },
+              unrollSteps ? KernelBuilder::Unroll::ByFour : KernelBuilder::Unroll::Never);
+        },
+        KernelBuilder::Unroll::Never);
   }
 
   // Unit (tile t, row oh) prefetches slice oh of tile t+1's weights
@@ -328,8 +351,8 @@ class ConvEmitter {
   void prefetchNextTileWeights(Value* step) {
     int64_t lineFloats = plan_.caches.lineBytes / int64_t(sizeof(float));
     int64_t tileFloats = plan_.tile.outBlocks * blockWeightFloats(), lastLine = convWeightFloats() - lineFloats;
-    int64_t lines = weightPrefetchLines(plan_.caches, convWeightFloats(), tileFloats, s_.outHeight, rowTiles(),
-                                        reductionSteps());
+    int64_t lines =
+        weightPrefetchLines(plan_.caches, convWeightFloats(), tileFloats, s_.outHeight, rowTiles(), reductionSteps());
     if (lines == 0 || tile_.constIndex >= 0) return;
     Value* rowStep = ir_.CreateAdd(ir_.CreateMul(pixelTile_, kb_.i64(reductionSteps())), step);
     Value* first = ir_.CreateAdd(ir_.CreateMul(ir_.CreateAdd(tile_.index, kb_.i64(1)), kb_.i64(tileFloats)),

@@ -26,8 +26,7 @@ struct ConvPart {
 };
 
 void emitConvKernel(llvm::Module& module, const std::string& name, const ConvPlan& plan, int vectorWidth);
-void emitConvKernel(llvm::Module& module, const std::string& name, const std::vector<ConvPart>& parts,
-                    int vectorWidth);
+void emitConvKernel(llvm::Module& module, const std::string& name, const std::vector<ConvPart>& parts, int vectorWidth);
 
 // Number of work units of the kernel (the [begin, end) range it accepts).
 int64_t convWorkUnits(const ConvPlan& plan, int vectorWidth);

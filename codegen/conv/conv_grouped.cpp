@@ -18,8 +18,8 @@ Expected<ConvPlan> planGrouped(const ConvSpec& spec, const Target& target) {
     return Status::refuse("grouped: groups neither vector-aligned nor narrow");
   std::optional<GatherPeriod> period = gatherPeriod(spec, width);
   if (!period) return Status::refuse("grouped: channels per group do not tile the vector width");
-  ConvPlan plan{"grouped", ChannelMapping::Gather, gatherTile(target, period->period, spec.outWidth), spec,
-                period->period, period->shiftBlocks};
+  ConvPlan plan{"grouped", ChannelMapping::Gather, gatherTile(target, period->period, spec.outWidth),
+                spec,      period->period,         period->shiftBlocks};
   return plan;
 }
 

@@ -25,10 +25,10 @@ namespace convopt::codegen {
 enum class ChannelMapping { Broadcast, Gather };
 
 struct ConvPlan {
-  std::string family;   // "pointwise" | "depthwise" | "grouped" | "dense"
+  std::string family;  // "pointwise" | "depthwise" | "grouped" | "dense"
   ChannelMapping mapping = ChannelMapping::Broadcast;
   ConvTile tile;
-  ConvSpec view;        // the spec the emitter iterates (pointwise: rows of H*W)
+  ConvSpec view;  // the spec the emitter iterates (pointwise: rows of H*W)
   int period = 1;
   int64_t periodShiftBlocks = 0;
   // The input is read in ONNX layout (NCHW) instead of blocked: broadcast

@@ -13,8 +13,8 @@ Expected<ConvPlan> planPointwise(const ConvSpec& spec, const Target& target) {
   int64_t outBlocks = ceilDiv(spec.outChannels, target.vectorWidth);
   int64_t pixels = spec.outHeight * spec.outWidth;
   ConvTile tile = broadcastTile(target, outBlocks, false, pixels, halfLastBlock(spec, target.vectorWidth));
-  int64_t rowLength = pointwiseRowLength(spec.outHeight, spec.outWidth, tile.pixels,
-                                         ceilDiv(outBlocks, tile.outBlocks));
+  int64_t rowLength =
+      pointwiseRowLength(spec.outHeight, spec.outWidth, tile.pixels, ceilDiv(outBlocks, tile.outBlocks));
   tile = broadcastTile(target, outBlocks, false, rowLength, halfLastBlock(spec, target.vectorWidth));
   ConvPlan plan{"pointwise", ChannelMapping::Broadcast, tile, spec};
   plan.view.inHeight = plan.view.outHeight = pixels / rowLength;

@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 
-
 namespace convopt::codegen {
 
 bool ConvSpec::isPointwise() const {
@@ -15,8 +14,8 @@ int64_t ConvSpec::multiplyAdds() const {
 }
 
 std::string ConvSpec::describe() const {
-  return fmt::format("conv{}x{}_s{}_d{}_g{}_c{}x{}x{}_o{}", kernelH, kernelW, strideH, dilationH, group,
-                     inChannels, inHeight, inWidth, outChannels);
+  return fmt::format("conv{}x{}_s{}_d{}_g{}_c{}x{}x{}_o{}", kernelH, kernelW, strideH, dilationH, group, inChannels,
+                     inHeight, inWidth, outChannels);
 }
 
 }  // namespace convopt::codegen

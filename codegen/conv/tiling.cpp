@@ -76,8 +76,8 @@ int64_t pointwiseRowLength(int64_t height, int64_t width, int pixelsPerTile, int
   return length;
 }
 
-int64_t weightPrefetchLines(const CacheBudget& caches, int64_t convWeightFloats, int64_t tileWeightFloats,
-                            int64_t rows, int64_t rowTiles, int64_t steps) {
+int64_t weightPrefetchLines(const CacheBudget& caches, int64_t convWeightFloats, int64_t tileWeightFloats, int64_t rows,
+                            int64_t rowTiles, int64_t steps) {
   if (convWeightFloats * int64_t(sizeof(float)) < caches.streamedWeightBytes) return 0;
   int64_t sliceLines = ceilDiv(ceilDiv(tileWeightFloats, rows), caches.lineBytes / int64_t(sizeof(float)));
   return ceilDiv(sliceLines, rowTiles * steps);

@@ -96,8 +96,8 @@ int64_t pointwiseRowLength(int64_t height, int64_t width, int pixelsPerTile, int
 // Cache lines each reduction step prefetches, 0 for none: a conv of `convWeightFloats`
 // weights, `tileWeightFloats` per output tile, over `rows` rows (work units per tile)
 // of `rowTiles` pixel tiles of `steps` reduction steps each.
-int64_t weightPrefetchLines(const CacheBudget& caches, int64_t convWeightFloats, int64_t tileWeightFloats,
-                            int64_t rows, int64_t rowTiles, int64_t steps);
+int64_t weightPrefetchLines(const CacheBudget& caches, int64_t convWeightFloats, int64_t tileWeightFloats, int64_t rows,
+                            int64_t rowTiles, int64_t steps);
 
 // Work-unit order (a unit is one row of one output tile). By default a tile's
 // rows follow each other: its weights stay in cache while the rows stream the

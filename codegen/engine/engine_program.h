@@ -8,8 +8,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "codegen/engine/jit_engine.h"
 #include "codegen/builder/kernel_abi.h"
+#include "codegen/engine/jit_engine.h"
 #include "ir/graph.h"
 #include "runtime/aligned_floats.h"
 #include "runtime/blocked_layout.h"
@@ -63,7 +63,7 @@ struct Program {
   std::vector<Step> steps;
   std::vector<Slot> slots;
   std::vector<runtime::AlignedFloats> constants;  // packed kernel operands
-  std::deque<ir::Tensor> foldedConstants;     // Constant nodes and folded subgraphs
+  std::deque<ir::Tensor> foldedConstants;         // Constant nodes and folded subgraphs
   std::unordered_map<const ir::Value*, Storage> storage;
   std::vector<std::string> explanation;
   std::vector<FallbackNode> fallbacks;

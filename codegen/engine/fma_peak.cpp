@@ -2,8 +2,8 @@
 
 #include <chrono>
 
-#include "codegen/engine/jit.h"
 #include "codegen/builder/kernel_builder.h"
+#include "codegen/engine/jit.h"
 
 namespace convopt::codegen {
 

@@ -95,12 +95,10 @@ Jit::~Jit() = default;
 
 void Jit::add(KernelModule kernels) {
   optimizeModule(*kernels.module, target_);
-  check(jit_->addIRModule(
-      llvm::orc::ThreadSafeModule(std::move(kernels.module), llvm::orc::ThreadSafeContext(std::move(kernels.context)))));
+  check(jit_->addIRModule(llvm::orc::ThreadSafeModule(std::move(kernels.module),
+                                                      llvm::orc::ThreadSafeContext(std::move(kernels.context)))));
 }
 
-KernelFunction Jit::lookup(const std::string& name) {
-  return unwrap(jit_->lookup(name)).toPtr<KernelFunction>();
-}
+KernelFunction Jit::lookup(const std::string& name) { return unwrap(jit_->lookup(name)).toPtr<KernelFunction>(); }
 
 }  // namespace convopt::codegen

@@ -8,8 +8,8 @@
 
 #include <llvm/IR/Module.h>
 
-#include "codegen/engine/lowered_model.h"
 #include "codegen/engine/jit.h"
+#include "codegen/engine/lowered_model.h"
 #include "ir/error.h"
 #include "ir/int_math.h"
 #include "runtime/denormals.h"
@@ -32,7 +32,8 @@ struct JitEngine::Impl {
   std::vector<double> stepMs;  // per step, summed over profiledRuns
   int profiledRuns = 0;
 
-  void compile(const ir::Model& source, const std::map<std::string, std::vector<int64_t>>& shapes, const Target& target);
+  void compile(const ir::Model& source, const std::map<std::string, std::vector<int64_t>>& shapes,
+               const Target& target);
   runtime::TensorMap run(const runtime::TensorMap& inputs);
   void* slotAddress(int slot) { return arena + program.slots[slot].offset; }
   void runFallback(const Step& step, std::map<const ir::Value*, ir::Tensor>& dynamic);
@@ -85,8 +86,8 @@ void JitEngine::Impl::runFallback(const Step& step, std::map<const ir::Value*, i
       continue;
     }
     if (outputs[i].byteSize() != program.slots[storage.plain].bytes)
-      throw std::runtime_error(fmt::format("node {}: output '{}' does not have its inferred size", step.node->label(),
-                                           value->name()));
+      throw std::runtime_error(
+          fmt::format("node {}: output '{}' does not have its inferred size", step.node->label(), value->name()));
     std::memcpy(slotAddress(storage.plain), outputs[i].bytes().data(), outputs[i].byteSize());
   }
 }
@@ -143,7 +144,9 @@ runtime::TensorMap JitEngine::Impl::run(const runtime::TensorMap& inputs) {
         });
         break;
       }
-      case Step::Kind::Fallback: runFallback(step, dynamic); break;
+      case Step::Kind::Fallback:
+        runFallback(step, dynamic);
+        break;
     }
     if (profiling)
       stepMs[index] += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
@@ -163,9 +166,10 @@ JitEngine::JitEngine(const ir::Model& model, const std::map<std::string, std::ve
     : impl_(std::make_unique<Impl>(options)) {
   Target target = selectTarget(options.cpu);
   if (!hostCanRun(target))
-    throwInputError("--cpu {}: this host cannot run code for that CPU (it lacks some of its instruction set); "
-                    "`convopt compile` can still generate code for it",
-                    options.cpu);
+    throwInputError(
+        "--cpu {}: this host cannot run code for that CPU (it lacks some of its instruction set); "
+        "`convopt compile` can still generate code for it",
+        options.cpu);
   impl_->compile(model, inputShapes, target);
 }
 
@@ -194,7 +198,7 @@ std::vector<StepProfile> JitEngine::profile() const {
   for (size_t i = 0; i < impl_->program.steps.size(); ++i) {
     const Step& step = impl_->program.steps[i];
     double total = i < impl_->stepMs.size() ? impl_->stepMs[i] : 0.0;  // empty before setProfiling
-    int64_t units = step.kind == Step::Kind::Kernel ? step.units
+    int64_t units = step.kind == Step::Kind::Kernel     ? step.units
                     : step.kind == Step::Kind::Fallback ? 1
                                                         : step.shape.planes();
     result.push_back({step.category, step.label, impl_->profiledRuns ? total / impl_->profiledRuns : 0.0, units});

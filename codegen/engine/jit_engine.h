@@ -23,12 +23,12 @@ struct StepProfile {
   std::string category;  // kernel family ("pointwise", "elementwise", ...), "reorder ...", "fallback <op>"
   std::string label;     // the node, or the reordered value
   double ms = 0;
-  int64_t units = 1;    // work units the step's range is split into across threads
+  int64_t units = 1;  // work units the step's range is split into across threads
 };
 
 struct EngineOptions {
-  std::string cpu;   // "" / "host", or an LLVM CPU name such as x86-64-v3
-  int threads = 0;   // 0: one per hardware thread
+  std::string cpu;  // "" / "host", or an LLVM CPU name such as x86-64-v3
+  int threads = 0;  // 0: one per hardware thread
   // Generated kernels run with denormals as zero (runtime/denormals.h); false
   // keeps IEEE denormals, at the cost of slow FMAs on them (Intel cores).
   bool flushDenormals = true;

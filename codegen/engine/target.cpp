@@ -36,8 +36,7 @@ const llvm::Target& lookupTarget(const std::string& triple) {
 
 std::string hostFeatures() {
   std::string features;
-  for (const auto& [name, enabled] : llvm::sys::getHostCPUFeatures())
-  {
+  for (const auto& [name, enabled] : llvm::sys::getHostCPUFeatures()) {
     if (!features.empty()) features += ',';
     features += enabled ? '+' : '-';
     features += name.str();

@@ -17,15 +17,15 @@ namespace convopt::codegen {
 // Sapphire Rapids); per-CPU values are where host tuning (issue 17) plugs in.
 struct CacheBudget {
   int64_t lineBytes = 64;
-  int64_t l1WeightBytes = 32 * 1024;       // weights one reduction batch keeps in L1 (reductionBatchBlocks)
+  int64_t l1WeightBytes = 32 * 1024;        // weights one reduction batch keeps in L1 (reductionBatchBlocks)
   int64_t streamedWeightBytes = 64 * 1024;  // a conv with more weights streams them: prefetch, not row-by-row units
 };
 
 struct Target {
   std::string triple;
   std::string cpu;
-  std::string features;   // LLVM feature string, e.g. "+avx2,+fma,..." (host only; else implied by cpu)
-  int vectorWidth = 4;    // floats per vector register
+  std::string features;  // LLVM feature string, e.g. "+avx2,+fma,..." (host only; else implied by cpu)
+  int vectorWidth = 4;   // floats per vector register
   int vectorRegisters = 16;
   bool hasFma = false;
   CacheBudget caches{};

@@ -26,7 +26,7 @@ const ir::Node* onlyDataUser(const ir::Value* value) {
 }
 
 Status checkSources(const ir::Node& node, const std::vector<const ir::Value*>& sources,
-                         const ConstantLookup& constantOf) {
+                    const ConstantLookup& constantOf) {
   for (const ir::Value* source : sources) {
     if (!isStatic4dFloat(source)) return Status::refuse("not a static 4-D float tensor");
     if (constantOf(source)) return Status::refuse("constant operand");
@@ -67,8 +67,7 @@ Status matchSplit(const ir::Node& node, const ConstantLookup& constantOf, Channe
   return Status::success();
 }
 
-Status matchSlice(const ir::Node& node, const ConstantLookup& constantOf, int64_t opset,
-                       ChannelGatherMatch& match) {
+Status matchSlice(const ir::Node& node, const ConstantLookup& constantOf, int64_t opset, ChannelGatherMatch& match) {
   SliceParameters params;
   if (Status status = readSliceParameters(node, constantOf, opset, params); !status) return status;
   if (Status status = checkSources(node, {node.input(0)}, constantOf); !status) return status;
@@ -90,7 +89,7 @@ Status matchSlice(const ir::Node& node, const ConstantLookup& constantOf, int64_
 // that is not a channel permutation. Axes of `split` are grouped by where they fall in x's
 // row-major [N | C | H·W]: 0 batch, 1 channels, 2 spatial, -1 size 1 (free to move).
 Status channelPermutation(const std::vector<int64_t>& x, const std::vector<int64_t>& split,
-                               const std::vector<int64_t>& perm, std::vector<int64_t>& channels) {
+                          const std::vector<int64_t>& perm, std::vector<int64_t>& channels) {
   const int64_t n = x[0], c = x[1];
   std::vector<int> group(split.size(), -1);
   int64_t before = 1;
@@ -118,7 +117,8 @@ Status channelPermutation(const std::vector<int64_t>& x, const std::vector<int64
   for (int64_t o = 0; o < c; ++o) {
     std::map<int64_t, int64_t> digit;
     int64_t rest = o;
-    for (auto axis = outputAxes.rbegin(); axis != outputAxes.rend(); ++axis) digit[*axis] = rest % split[*axis], rest /= split[*axis];
+    for (auto axis = outputAxes.rbegin(); axis != outputAxes.rend(); ++axis)
+      digit[*axis] = rest % split[*axis], rest /= split[*axis];
     int64_t in = 0;
     for (int64_t axis : inputAxes) in = in * split[axis] + digit[axis];
     channels.push_back(in);
@@ -130,9 +130,11 @@ Status matchShuffle(const ir::Node& first, const ConstantLookup& constantOf, Cha
   const ir::Value* x = first.input(0);
   if (!isStatic4dFloat(x) || constantOf(x)) return Status::refuse("not a reshape of a static 4-D float activation");
   const ir::Node* transpose = onlyDataUser(first.output(0));
-  if (!transpose || !isDefault(*transpose, "Transpose")) return Status::refuse("not followed by a Transpose as its only use");
+  if (!transpose || !isDefault(*transpose, "Transpose"))
+    return Status::refuse("not followed by a Transpose as its only use");
   const ir::Node* last = onlyDataUser(transpose->output(0));
-  if (!last || !isReshapeLike(*last)) return Status::refuse("the Transpose is not followed by a reshape as its only use");
+  if (!last || !isReshapeLike(*last))
+    return Status::refuse("the Transpose is not followed by a reshape as its only use");
   const ir::Value *split = first.output(0), *transposed = transpose->output(0), *y = last->output(0);
   if (!split->type.hasStaticShape() || !transposed->type.hasStaticShape() || !y->type.hasStaticShape())
     return Status::refuse("intermediate shapes are not static");
@@ -163,9 +165,12 @@ bool isReshapeLike(const ir::Node& node) {
 }
 
 Status matchChannelGather(const ir::Node& node, const ConstantLookup& constantOf, int64_t opset,
-                               ChannelGatherMatch& match) {
+                          ChannelGatherMatch& match) {
   match = {};
-  match.what = isReshapeLike(node) ? "shuffle" : node.opType == "Concat" ? "concat" : node.opType == "Split" ? "split" : "slice";
+  match.what = isReshapeLike(node)       ? "shuffle"
+               : node.opType == "Concat" ? "concat"
+               : node.opType == "Split"  ? "split"
+                                         : "slice";
   if (!node.domain.empty()) return Status::refuse("not a default-domain op");
   if (node.opType == "Concat") return matchConcat(node, constantOf, match);
   if (node.opType == "Split") return matchSplit(node, constantOf, match);
@@ -176,7 +181,8 @@ Status matchChannelGather(const ir::Node& node, const ConstantLookup& constantOf
 
 ChannelGather composeGathers(const ChannelGather& inner, const ChannelGather& outer) {
   ChannelGather result{outer.output, inner.sources, {}};
-  for (const ChannelGatherSpec::Channel& channel : outer.channels) result.channels.push_back(inner.channels.at(channel.channel));
+  for (const ChannelGatherSpec::Channel& channel : outer.channels)
+    result.channels.push_back(inner.channels.at(channel.channel));
   return result;
 }
 

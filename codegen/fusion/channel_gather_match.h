@@ -43,7 +43,7 @@ bool isReshapeLike(const ir::Node& node);
 
 // Fills `match` when `node` (for a shuffle: its first reshape) is a channel gather, else says why not.
 Status matchChannelGather(const ir::Node& node, const ConstantLookup& constantOf, int64_t opset,
-                               ChannelGatherMatch& match);
+                          ChannelGatherMatch& match);
 
 // `outer` reads only inner.output: the same gather reading inner's sources directly.
 ChannelGather composeGathers(const ChannelGather& inner, const ChannelGather& outer);

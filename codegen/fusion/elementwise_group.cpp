@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
-#include "codegen/lowering/op_lowering.h"
 #include "codegen/fusion/epilogue_patterns.h"
+#include "codegen/lowering/op_lowering.h"
 
 namespace convopt::codegen {
 
@@ -88,7 +88,9 @@ class GroupMatcher {
  public:
   GroupMatcher(const ElementwiseContext& context, ElementwiseGroup& group) : c_(context), g_(group) {}
 
-  bool inGroup(const ir::Node* node) const { return std::find(g_.nodes.begin(), g_.nodes.end(), node) != g_.nodes.end(); }
+  bool inGroup(const ir::Node* node) const {
+    return std::find(g_.nodes.begin(), g_.nodes.end(), node) != g_.nodes.end();
+  }
   bool producedInGroup(const ir::Value* value) const { return value && inGroup(value->producer()); }
 
   bool pending(const ir::Node* node, const std::vector<const ir::Node*>& adds) const {

@@ -3,8 +3,8 @@
 #include <stdexcept>
 
 #include "codegen/fusion/epilogue_fusion.h"
-#include "codegen/lowering/op_lowering.h"
 #include "codegen/fusion/epilogue_patterns.h"
+#include "codegen/lowering/op_lowering.h"
 
 namespace convopt::codegen {
 
@@ -63,7 +63,7 @@ std::optional<EpilogueStep> activationStep(const LoweringContext& context, const
 }
 
 const ir::Value* fuseEpilogue(LoweringContext& context, const ir::Value* output, Epilogue& epilogue,
-                                        std::vector<const ir::Value*>& residuals) {
+                              std::vector<const ir::Value*>& residuals) {
   for (;;) {
     if (const ir::Node* gate = gatedBy(output)) {
       std::optional<EpilogueStep> step = activationStep(context, *gate);
@@ -96,8 +96,7 @@ const ir::Value* fuseEpilogue(LoweringContext& context, const ir::Value* output,
       const ir::Value* other = user->input(0) == output ? user->input(1) : user->input(0);
       bool ready = other != output && isStatic4dFloat(other) && !context.constantOf(other) &&
                    context.program().storage.count(other) && !context.program().storage[other].dynamic &&
-                   other->type.staticShape() == output->type.staticShape() &&
-                   user->output(0)->type.hasStaticShape() &&
+                   other->type.staticShape() == output->type.staticShape() && user->output(0)->type.hasStaticShape() &&
                    user->output(0)->type.staticShape() == output->type.staticShape();
       if (!ready) return output;
       epilogue.steps.push_back(EpilogueStep::addResidual());

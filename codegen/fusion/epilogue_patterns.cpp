@@ -147,7 +147,8 @@ std::optional<GatedPattern> decomposedHardSwish(const ir::Value* y, const Consta
   if (!user || !clipped || lo != 0 || !(hi > 0) || user->inputs().size() != 2) return std::nullopt;
   bool pairs = (user->input(0) == y && user->input(1) == g) || (user->input(1) == y && user->input(0) == g);
   if (!pairs || g == y || !onlyUser(g) || user->output(0)->type.dtype != ir::DType::Float) return std::nullopt;
-  float a = before.steps.empty() ? 1 : before.steps[0].scale[0], b = before.steps.empty() ? 0 : before.steps[0].shift[0];
+  float a = before.steps.empty() ? 1 : before.steps[0].scale[0],
+        b = before.steps.empty() ? 0 : before.steps[0].shift[0];
   float s = after.steps.empty() ? 1 : after.steps[0].scale[0], t = after.steps.empty() ? 0 : after.steps[0].shift[0];
   if (t != 0 || !(s > 0)) return std::nullopt;
   pattern.steps.push_back(EpilogueStep::activate(Activation::HardSwish, a / hi, b / hi));

@@ -26,7 +26,8 @@ std::optional<ScaledConvInput> matchScale(const ir::Node& mul, const ConstantLoo
     if (!isStatic4dFloat(x) || x->type.staticShape() != dims || dims[0] != 1 || !isStaticFloat(s) || constantOf(s))
       continue;
     std::vector<int64_t> scale = s->type.staticShape();
-    bool perChannel = (scale == std::vector<int64_t>{1, dims[1], 1, 1}) || (scale == std::vector<int64_t>{dims[1], 1, 1});
+    bool perChannel =
+        (scale == std::vector<int64_t>{1, dims[1], 1, 1}) || (scale == std::vector<int64_t>{dims[1], 1, 1});
     if (perChannel) return ScaledConvInput{&mul, x, s};
   }
   return std::nullopt;

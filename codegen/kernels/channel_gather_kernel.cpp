@@ -36,8 +36,8 @@ void emitChannelGatherKernel(llvm::Module& module, const std::string& name, cons
         std::vector<int> mask(width, llvm::PoisonMaskElem);
         for (const auto& [where, lanes] : parts) {
           auto [s, sourceBlock] = where;
-          llvm::Value* plane = ir.CreateAdd(ir.CreateMul(image, kb.i64(blocksOf(spec.sourceChannels[s]))),
-                                            kb.i64(sourceBlock));
+          llvm::Value* plane =
+              ir.CreateAdd(ir.CreateMul(image, kb.i64(blocksOf(spec.sourceChannels[s]))), kb.i64(sourceBlock));
           llvm::Value* vector = kb.loadVector(
               source[s], ir.CreateMul(ir.CreateAdd(ir.CreateMul(plane, kb.i64(pixels)), pixel), kb.i64(width)));
           for (int lane = 0; lane < width; ++lane)

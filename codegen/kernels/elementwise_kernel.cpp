@@ -19,8 +19,8 @@ int ElementwiseSpec::addInstr(ElementwiseOp op, std::vector<int> args, int opera
 }
 
 std::string ElementwiseSpec::describe() const {
-  static const char* names[] = {"load", "add", "sub", "mul", "div", "max", "min", "muladd",
-                                "neg", "abs", "sqrt", "exp", "activate"};
+  static const char* names[] = {"load",   "add", "sub", "mul",  "div", "max",     "min",
+                                "muladd", "neg", "abs", "sqrt", "exp", "activate"};
   std::string text;
   for (const ElementwiseInstr& instr : program) {
     if (instr.op == ElementwiseOp::Operand) continue;
@@ -34,28 +34,54 @@ namespace {
 
 using llvm::Value;
 
-
 // The program's registers for one output vector; `operand(k)` loads operand k.
-std::vector<Value*> evaluate(KernelBuilder& kb, const ElementwiseSpec& spec, const std::function<Value*(int)>& operand) {
+std::vector<Value*> evaluate(KernelBuilder& kb, const ElementwiseSpec& spec,
+                             const std::function<Value*(int)>& operand) {
   llvm::IRBuilder<>& ir = kb.ir();
   std::vector<Value*> r;
   for (const ElementwiseInstr& instr : spec.program) {
     auto arg = [&](size_t i) { return r[instr.args[i]]; };
     auto unary = [&](llvm::Intrinsic::ID id) { return ir.CreateUnaryIntrinsic(id, arg(0)); };
     switch (instr.op) {
-      case ElementwiseOp::Operand: r.push_back(operand(instr.operand)); break;
-      case ElementwiseOp::Add: r.push_back(ir.CreateFAdd(arg(0), arg(1))); break;
-      case ElementwiseOp::Sub: r.push_back(ir.CreateFSub(arg(0), arg(1))); break;
-      case ElementwiseOp::Mul: r.push_back(ir.CreateFMul(arg(0), arg(1))); break;
-      case ElementwiseOp::Div: r.push_back(ir.CreateFDiv(arg(0), arg(1))); break;
-      case ElementwiseOp::Max: r.push_back(kb.max(arg(0), arg(1))); break;
-      case ElementwiseOp::Min: r.push_back(kb.min(arg(0), arg(1))); break;
-      case ElementwiseOp::MulAdd: r.push_back(kb.fma(arg(0), arg(1), arg(2))); break;
-      case ElementwiseOp::Neg: r.push_back(ir.CreateFNeg(arg(0))); break;
-      case ElementwiseOp::Abs: r.push_back(unary(llvm::Intrinsic::fabs)); break;
-      case ElementwiseOp::Sqrt: r.push_back(unary(llvm::Intrinsic::sqrt)); break;
-      case ElementwiseOp::Exp: r.push_back(emitExp(kb, arg(0))); break;
-      case ElementwiseOp::Activate: r.push_back(emitActivation(kb, instr.activation, arg(0))); break;
+      case ElementwiseOp::Operand:
+        r.push_back(operand(instr.operand));
+        break;
+      case ElementwiseOp::Add:
+        r.push_back(ir.CreateFAdd(arg(0), arg(1)));
+        break;
+      case ElementwiseOp::Sub:
+        r.push_back(ir.CreateFSub(arg(0), arg(1)));
+        break;
+      case ElementwiseOp::Mul:
+        r.push_back(ir.CreateFMul(arg(0), arg(1)));
+        break;
+      case ElementwiseOp::Div:
+        r.push_back(ir.CreateFDiv(arg(0), arg(1)));
+        break;
+      case ElementwiseOp::Max:
+        r.push_back(kb.max(arg(0), arg(1)));
+        break;
+      case ElementwiseOp::Min:
+        r.push_back(kb.min(arg(0), arg(1)));
+        break;
+      case ElementwiseOp::MulAdd:
+        r.push_back(kb.fma(arg(0), arg(1), arg(2)));
+        break;
+      case ElementwiseOp::Neg:
+        r.push_back(ir.CreateFNeg(arg(0)));
+        break;
+      case ElementwiseOp::Abs:
+        r.push_back(unary(llvm::Intrinsic::fabs));
+        break;
+      case ElementwiseOp::Sqrt:
+        r.push_back(unary(llvm::Intrinsic::sqrt));
+        break;
+      case ElementwiseOp::Exp:
+        r.push_back(emitExp(kb, arg(0)));
+        break;
+      case ElementwiseOp::Activate:
+        r.push_back(emitActivation(kb, instr.activation, arg(0)));
+        break;
     }
   }
   return r;
@@ -78,13 +104,13 @@ void emitBlocked(KernelBuilder& kb, const ElementwiseSpec& spec) {
       OperandKind kind = spec.operands[k].kind;
       if (kind == OperandKind::Scalar) invariant[k] = kb.loadBroadcast(operands[k], kb.i64(0));
       if (kind == OperandKind::Channel) invariant[k] = kb.loadVector(operands[k], ir.CreateMul(block, kb.i64(width)));
-      if (kind == OperandKind::ImageChannel) invariant[k] = kb.loadVector(operands[k], ir.CreateMul(unit, kb.i64(width)));
+      if (kind == OperandKind::ImageChannel)
+        invariant[k] = kb.loadVector(operands[k], ir.CreateMul(unit, kb.i64(width)));
     }
     kb.forLoop(kb.i64(0), kb.i64(pixels), 1, [&](Value* pixel) {
       Value* offset = ir.CreateAdd(planeBase, ir.CreateMul(pixel, kb.i64(width)));
-      std::vector<Value*> r = evaluate(kb, spec, [&](int k) {
-        return invariant[k] ? invariant[k] : kb.loadVector(operands[k], offset);
-      });
+      std::vector<Value*> r =
+          evaluate(kb, spec, [&](int k) { return invariant[k] ? invariant[k] : kb.loadVector(operands[k], offset); });
       for (size_t k = 0; k < outputs.size(); ++k) kb.storeVector(outputs[k], offset, r[spec.results[k]]);
     });
   });

@@ -35,9 +35,17 @@ struct ElementwiseOperand {
 
 enum class ElementwiseOp {
   Operand,  // load operand `operand`
-  Add, Sub, Mul, Div, Max, Min,
-  MulAdd,   // a * b + c
-  Neg, Abs, Sqrt, Exp,
+  Add,
+  Sub,
+  Mul,
+  Div,
+  Max,
+  Min,
+  MulAdd,  // a * b + c
+  Neg,
+  Abs,
+  Sqrt,
+  Exp,
   Activate,  // `activation` (an Activate epilogue step) on a
 };
 

@@ -15,7 +15,6 @@ namespace {
 
 using llvm::Value;
 
-
 TileSplit rowSplit(const MatMulSpec& s) { return {s.m / s.tile.rows, s.m % s.tile.rows}; }
 
 // Full column tiles hold only complete vectors; the tile with the masked
@@ -28,7 +27,11 @@ TileSplit columnSplit(const MatMulSpec& s, int width) {
 class MatMulEmitter {
  public:
   MatMulEmitter(KernelBuilder& kb, const MatMulSpec& spec)
-      : kb_(kb), ir_(kb.ir()), s_(spec), width_(kb.vectorWidth()), rows_(rowSplit(spec)),
+      : kb_(kb),
+        ir_(kb.ir()),
+        s_(spec),
+        width_(kb.vectorWidth()),
+        rows_(rowSplit(spec)),
         columns_(columnSplit(spec, width_)) {}
 
   void emit() {
@@ -36,7 +39,8 @@ class MatMulEmitter {
     a_ = kb_.buffer(layout, BufferRole::Input), b_ = kb_.buffer(layout, BufferRole::Weights);
     if (s_.bias.present) bias_ = kb_.buffer(layout, BufferRole::Bias);
     output_ = kb_.buffer(layout, BufferRole::Output);
-    for (int k = 0; k < s_.epilogue.residualCount(); ++k) residuals_.push_back(kb_.buffer(layout, BufferRole::Residual, k));
+    for (int k = 0; k < s_.epilogue.residualCount(); ++k)
+      residuals_.push_back(kb_.buffer(layout, BufferRole::Residual, k));
     kb_.forLoop(kb_.begin(), kb_.end(), 1, [&](Value* unit) {
       Value* rowTile = ir_.CreateURem(unit, kb_.i64(rows_.total()));
       Value* rest = ir_.CreateUDiv(unit, kb_.i64(rows_.total()));
@@ -132,8 +136,8 @@ class MatMulEmitter {
           Value* bias = loadBias(m[i], block[j], lanes);
           x = s_.bias.scale == 1 ? ir_.CreateFAdd(x, bias) : kb_.fma(bias, kb_.splat(s_.bias.scale), x);
         }
-        Value* offset = ir_.CreateAdd(outputBase_, ir_.CreateAdd(ir_.CreateMul(m[i], kb_.i64(s_.n)),
-                                                                ir_.CreateMul(block[j], kb_.i64(width_))));
+        Value* offset = ir_.CreateAdd(
+            outputBase_, ir_.CreateAdd(ir_.CreateMul(m[i], kb_.i64(s_.n)), ir_.CreateMul(block[j], kb_.i64(width_))));
         x = emitEpilogue(kb_, s_.epilogue, x, [&](int r) { return kb_.loadLanes(residuals_[r], offset, lanes); });
         kb_.storeLanes(output_, offset, x, lanes);
       }

@@ -7,11 +7,10 @@
 // The last N-vector of a row is masked when N is not a multiple of V.
 //
 // Buffers (matmulBuffers): A as the input, B as the weights, the bias (if
-// any), the output, the epilogue's residuals (each the output's shape). A is [batchA.., M, K] row-major; B is [batchB.., K, N]
-// row-major, or, when `packedB`, [batchB..][ceil(N/V)][K][V] (packMatMulB, zero
-// padded). Batch dims broadcast numpy-style through per-dim strides.
-// Work unit: one row tile of one column tile of one output matrix (row tiles
-// fastest, so consecutive units reuse one B panel).
+// any), the output, the epilogue's residuals (each the output's shape). A is [batchA.., M, K] row-major; B is
+// [batchB.., K, N] row-major, or, when `packedB`, [batchB..][ceil(N/V)][K][V] (packMatMulB, zero padded). Batch dims
+// broadcast numpy-style through per-dim strides. Work unit: one row tile of one column tile of one output matrix (row
+// tiles fastest, so consecutive units reuse one B panel).
 #pragma once
 #include <cstdint>
 #include <span>

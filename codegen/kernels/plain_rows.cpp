@@ -7,8 +7,7 @@
 
 namespace convopt::codegen {
 
-namespace {
-}  // namespace
+namespace {}  // namespace
 
 PlainRows::PlainRows(int64_t rows, int64_t inner, int vectorWidth)
     : rows(rows),

@@ -22,7 +22,8 @@ namespace {
 
 // Window positions along one axis that count for the average: inside the image,
 // or inside the padded image when count_include_pad.
-llvm::Value* axisCount(KernelBuilder& kb, llvm::Value* first, int64_t kernel, int64_t dilation, int64_t lo, int64_t hi) {
+llvm::Value* axisCount(KernelBuilder& kb, llvm::Value* first, int64_t kernel, int64_t dilation, int64_t lo,
+                       int64_t hi) {
   llvm::IRBuilder<>& ir = kb.ir();
   llvm::Value* count = kb.i64(0);
   for (int64_t k = 0; k < kernel; ++k) {
@@ -35,8 +36,10 @@ llvm::Value* axisCount(KernelBuilder& kb, llvm::Value* first, int64_t kernel, in
 
 llvm::Value* windowCount(KernelBuilder& kb, const PoolSpec& s, llvm::Value* h0, llvm::Value* w0) {
   bool pads = s.countIncludePad;
-  llvm::Value* rows = axisCount(kb, h0, s.kernelH, s.dilationH, pads ? -s.padTop : 0, s.inHeight + (pads ? s.padBottom : 0));
-  llvm::Value* cols = axisCount(kb, w0, s.kernelW, s.dilationW, pads ? -s.padLeft : 0, s.inWidth + (pads ? s.padRight : 0));
+  llvm::Value* rows =
+      axisCount(kb, h0, s.kernelH, s.dilationH, pads ? -s.padTop : 0, s.inHeight + (pads ? s.padBottom : 0));
+  llvm::Value* cols =
+      axisCount(kb, w0, s.kernelW, s.dilationW, pads ? -s.padLeft : 0, s.inWidth + (pads ? s.padRight : 0));
   return kb.ir().CreateMul(rows, cols);
 }
 
@@ -48,7 +51,8 @@ void emitPoolKernel(llvm::Module& module, const std::string& name, const PoolSpe
   llvm::Value* input = kb.buffer(kDataBuffers, BufferRole::Input);
   llvm::Value* output = kb.buffer(kDataBuffers, BufferRole::Output);
   std::vector<llvm::Value*> residuals;
-  for (int k = 0; k < s.epilogue.residualCount(); ++k) residuals.push_back(kb.buffer(kDataBuffers, BufferRole::Residual, k));
+  for (int k = 0; k < s.epilogue.residualCount(); ++k)
+    residuals.push_back(kb.buffer(kDataBuffers, BufferRole::Residual, k));
   bool isMax = s.kind == PoolSpec::Kind::Max;
   kb.forLoop(kb.begin(), kb.end(), 1, [&](llvm::Value* unit) {
     llvm::Value* oh = ir.CreateSRem(unit, kb.i64(s.outHeight));
@@ -74,13 +78,16 @@ void emitPoolKernel(llvm::Module& module, const std::string& name, const PoolSpe
         });
       });
       llvm::Value* result = ir.CreateLoad(acc->getAllocatedType(), acc);
-      if (!isMax) result = ir.CreateFDiv(result, kb.splat(ir.CreateSIToFP(windowCount(kb, s, h0, w0), ir.getFloatTy())));
+      if (!isMax)
+        result = ir.CreateFDiv(result, kb.splat(ir.CreateSIToFP(windowCount(kb, s, h0, w0), ir.getFloatTy())));
       llvm::Value* offset = ir.CreateMul(
-          ir.CreateAdd(ir.CreateMul(ir.CreateAdd(ir.CreateMul(plane, kb.i64(s.outHeight)), oh), kb.i64(s.outWidth)), ow),
+          ir.CreateAdd(ir.CreateMul(ir.CreateAdd(ir.CreateMul(plane, kb.i64(s.outHeight)), oh), kb.i64(s.outWidth)),
+                       ow),
           kb.i64(vectorWidth));
       llvm::Value* block = ir.CreateSRem(plane, kb.i64(ceilDiv(s.channels, vectorWidth)));
-      result = emitEpilogue(kb, s.epilogue, result, [&](int k) { return kb.loadVector(residuals[k], offset); },
-                            ir.CreateMul(block, kb.i64(vectorWidth)));
+      result = emitEpilogue(
+          kb, s.epilogue, result, [&](int k) { return kb.loadVector(residuals[k], offset); },
+          ir.CreateMul(block, kb.i64(vectorWidth)));
       kb.storeVector(output, offset, result);
     });
   });

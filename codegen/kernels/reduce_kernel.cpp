@@ -73,7 +73,8 @@ void forEachIndex(KernelBuilder& kb, const std::vector<Group>& groups, size_t fi
                   const std::function<void(Value*)>& body) {
   if (first == groups.size()) return body(base);
   kb.forLoop(kb.i64(0), kb.i64(groups[first].length), 1, [&](Value* i) {
-    forEachIndex(kb, groups, first + 1, kb.ir().CreateAdd(base, kb.ir().CreateMul(i, kb.i64(groups[first].stride))), body);
+    forEachIndex(kb, groups, first + 1, kb.ir().CreateAdd(base, kb.ir().CreateMul(i, kb.i64(groups[first].stride))),
+                 body);
   });
 }
 

@@ -9,8 +9,8 @@
 namespace convopt::codegen {
 
 std::string ResizeSpec::describe() const {
-  return fmt::format("{}_c{}x{}x{}_to_{}x{}", linear ? "bilinear" : "nearest", channels, inHeight, inWidth,
-                     outHeight(), outWidth());
+  return fmt::format("{}_c{}x{}x{}_to_{}x{}", linear ? "bilinear" : "nearest", channels, inHeight, inWidth, outHeight(),
+                     outWidth());
 }
 
 int64_t resizeWorkUnits(const ResizeSpec& spec, int vectorWidth) {
@@ -52,9 +52,11 @@ class ResizeEmitter {
       inPlane_ = ir_.CreateMul(plane, kb_.i64(s_.inHeight * s_.inWidth * width_));
       outRow_ = ir_.CreateMul(ir_.CreateAdd(ir_.CreateMul(plane, kb_.i64(s_.outHeight())), oh),
                               kb_.i64(s_.outWidth() * width_));
-      Value* inside = ir_.CreateAnd(ir_.CreateICmpSGE(oh, kb_.i64(s_.rows.lo)), ir_.CreateICmpSLT(oh, kb_.i64(s_.rows.hi)));
+      Value* inside =
+          ir_.CreateAnd(ir_.CreateICmpSGE(oh, kb_.i64(s_.rows.lo)), ir_.CreateICmpSLT(oh, kb_.i64(s_.rows.hi)));
       kb_.ifThen(inside, [&] { emitRow(oh); });
-      kb_.ifThen(ir_.CreateNot(inside), [&] { store(kb_.i64(0), kb_.i64(s_.outWidth()), [&](Value*) { return extrapolation(); }); });
+      kb_.ifThen(ir_.CreateNot(inside),
+                 [&] { store(kb_.i64(0), kb_.i64(s_.outWidth()), [&](Value*) { return extrapolation(); }); });
     });
   }
 
@@ -63,7 +65,9 @@ class ResizeEmitter {
 
   void emitRow(Value* oh) {
     Value* row0 = ir_.CreateAdd(inPlane_, kb_.loadIndex(rows_.first, oh));
-    std::function<Value*(Value*)> pixel = [&](Value* ow) { return kb_.loadVector(input_, ir_.CreateAdd(row0, kb_.loadIndex(cols_.first, ow))); };
+    std::function<Value*(Value*)> pixel = [&](Value* ow) {
+      return kb_.loadVector(input_, ir_.CreateAdd(row0, kb_.loadIndex(cols_.first, ow)));
+    };
     if (s_.linear) {
       Value* row1 = ir_.CreateAdd(inPlane_, kb_.loadIndex(rows_.second, oh));
       Value* wy0 = kb_.loadBroadcast(rows_.w0, oh);
@@ -88,7 +92,8 @@ class ResizeEmitter {
   void store(Value* first, Value* last, const std::function<Value*(Value*)>& value) {
     kb_.forLoop(first, last, 1, [&](Value* ow) {
       Value* offset = ir_.CreateAdd(outRow_, ir_.CreateMul(ow, kb_.i64(width_)));
-      Value* x = emitEpilogue(kb_, s_.epilogue, value(ow), [&](int k) { return kb_.loadVector(residuals_[k], offset); });
+      Value* x =
+          emitEpilogue(kb_, s_.epilogue, value(ow), [&](int k) { return kb_.loadVector(residuals_[k], offset); });
       kb_.storeVector(output_, offset, x);
     });
   }

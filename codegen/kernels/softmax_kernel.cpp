@@ -25,8 +25,9 @@ void emitSoftmaxKernel(llvm::Module& module, const std::string& name, const Soft
     // Kept loops: unrolled, the exp's constants and temporaries of several vectors spill on AVX2.
     auto overRow = [&](const std::function<void(Value*, int)>& body) {
       if (full > 0)
-        kb.forLoop(kb.i64(0), kb.i64(full), vectorWidth, [&](Value* i) { body(ir.CreateAdd(base, i), vectorWidth); },
-                   KernelBuilder::Unroll::Never);
+        kb.forLoop(
+            kb.i64(0), kb.i64(full), vectorWidth, [&](Value* i) { body(ir.CreateAdd(base, i), vectorWidth); },
+            KernelBuilder::Unroll::Never);
       if (tail > 0) body(ir.CreateAdd(base, kb.i64(full)), tail);
     };
     llvm::AllocaInst* maximum = kb.vectorVariable(kb.splat(lowest));
@@ -41,9 +42,8 @@ void emitSoftmaxKernel(llvm::Module& module, const std::string& name, const Soft
       if (lanes < vectorWidth) e = ir.CreateSelect(kb.laneMask(lanes), e, kb.zero());
       ir.CreateStore(ir.CreateFAdd(load(sum), e), sum);
     });
-    Value* scale = ir.CreateFDiv(kb.splat(1.0f), kb.acrossLanes(load(sum), [&](Value* x, Value* y) {
-                                   return ir.CreateFAdd(x, y);
-                                 }));
+    Value* scale = ir.CreateFDiv(kb.splat(1.0f),
+                                 kb.acrossLanes(load(sum), [&](Value* x, Value* y) { return ir.CreateFAdd(x, y); }));
     overRow([&](Value* offset, int lanes) {
       kb.storeLanes(output, offset, ir.CreateFMul(kb.loadLanes(output, offset, lanes), scale), lanes);
     });

@@ -29,7 +29,6 @@ namespace {
 
 using llvm::Value;
 
-
 // When the innermost output dim does not walk the input contiguously but an
 // outer one does (a transposed pair): that dim, copied in V x V tiles; else -1.
 int tiledAxis(const StridedCopySpec& copy) {
@@ -95,10 +94,10 @@ std::vector<Value*> transposeTile(KernelBuilder& kb, std::vector<Value*> rows) {
 }
 
 struct Tiles {
-  int axis;                            // the output dim contiguous in the input
-  std::vector<int64_t> outStrides;     // row-major over the collapsed dims
-  std::vector<size_t> others;          // dims neither `axis` nor the innermost
-  int64_t blocks, outer;               // V-row blocks along `axis`; indices of the other dims
+  int axis;                         // the output dim contiguous in the input
+  std::vector<int64_t> outStrides;  // row-major over the collapsed dims
+  std::vector<size_t> others;       // dims neither `axis` nor the innermost
+  int64_t blocks, outer;            // V-row blocks along `axis`; indices of the other dims
 };
 
 Tiles tilesOf(const StridedCopySpec& copy, int axis, int vectorWidth) {

@@ -35,8 +35,7 @@ struct StridedCopySpec {
   std::string describe() const;       // "[120x40] <- strides [1,120], tiled"
 };
 
-void emitStridedCopyKernel(llvm::Module& module, const std::string& name, const StridedCopySpec& spec,
-                           int vectorWidth);
+void emitStridedCopyKernel(llvm::Module& module, const std::string& name, const StridedCopySpec& spec, int vectorWidth);
 int64_t stridedCopyWorkUnits(const StridedCopySpec& spec, int vectorWidth);
 
 }  // namespace convopt::codegen

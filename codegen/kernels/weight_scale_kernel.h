@@ -18,7 +18,6 @@ struct WeightScaleSpec {
   int64_t outBlocks = 0, taps = 0, inChannels = 0;
 };
 
-void emitWeightScaleKernel(llvm::Module& module, const std::string& name, const WeightScaleSpec& spec,
-                           int vectorWidth);
+void emitWeightScaleKernel(llvm::Module& module, const std::string& name, const WeightScaleSpec& spec, int vectorWidth);
 
 }  // namespace convopt::codegen

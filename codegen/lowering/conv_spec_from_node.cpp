@@ -36,8 +36,8 @@ ConvSpec convSpecFromNode(const ir::Node& node) {
   spec.padTop = pads[0], spec.padLeft = pads[1], spec.padBottom = pads[2], spec.padRight = pads[3];
   std::string autoPad = node.getString("auto_pad", "NOTSET");
   if (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER") {
-    auto split = [&](int64_t inSize, int64_t outSize, int64_t stride, int64_t dilation, int64_t k,
-                     int64_t& lo, int64_t& hi) {
+    auto split = [&](int64_t inSize, int64_t outSize, int64_t stride, int64_t dilation, int64_t k, int64_t& lo,
+                     int64_t& hi) {
       int64_t total = std::max<int64_t>(0, (outSize - 1) * stride + (k - 1) * dilation + 1 - inSize);
       lo = autoPad == "SAME_UPPER" ? total / 2 : total - total / 2;
       hi = total - lo;
@@ -47,8 +47,8 @@ ConvSpec convSpecFromNode(const ir::Node& node) {
   } else if (autoPad == "VALID") {
     spec.padTop = spec.padLeft = spec.padBottom = spec.padRight = 0;
   }
-  if (spec.group <= 0 || spec.inChannels % spec.group || spec.outChannels % spec.group ||
-      w[1] != spec.inPerGroup() || w[0] != spec.outChannels)
+  if (spec.group <= 0 || spec.inChannels % spec.group || spec.outChannels % spec.group || w[1] != spec.inPerGroup() ||
+      w[0] != spec.outChannels)
     throwInputError("node {}: weight shape does not fit the input channels and group", node.label());
   return spec;
 }

@@ -21,17 +21,18 @@ namespace convopt::codegen {
 static Status lowerConcatInPlace(LoweringContext& context, const ir::Node& node);
 static void absorb(LoweringContext& context, const ir::Node& node);
 static bool gatherFollowers(LoweringContext& context, const ir::Value* value,
-                     std::vector<std::pair<const ir::Node*, ChannelGatherMatch>>& followers);
+                            std::vector<std::pair<const ir::Node*, ChannelGatherMatch>>& followers);
 static void lowerGather(LoweringContext& context, const ChannelGather& gather, const ir::Node& node,
-                 const std::vector<const ir::Node*>& absorbed, const std::string& what);
-
+                        const std::vector<const ir::Node*>& absorbed, const std::string& what);
 
 Status lowerChannelGather(LoweringContext& context, const ir::Node& node) {
   auto placement = context.concatPlacements().find(node.input(0));
-  if (node.opType == "Concat" && placement != context.concatPlacements().end() && placement->second.whole == node.output(0))
+  if (node.opType == "Concat" && placement != context.concatPlacements().end() &&
+      placement->second.whole == node.output(0))
     return lowerConcatInPlace(context, node);
   ChannelGatherMatch match;
-  if (Status status = matchChannelGather(node, context.constantLookup(), context.opset(), match); !status) return status;
+  if (Status status = matchChannelGather(node, context.constantLookup(), context.opset(), match); !status)
+    return status;
   for (const ChannelGather& gather : match.outputs) lowerGather(context, gather, node, match.absorbed, match.what);
   return Status::success();
 }
@@ -51,23 +52,24 @@ Status lowerConcatInPlace(LoweringContext& context, const ir::Node& node) {
     for (int64_t c = 0; c < dims[1]; ++c) spec.outputChannels.push_back({0, c});
     std::string name = context.kernelName("gather");
     emitChannelGatherKernel(context.module(), name, spec, context.vectorWidth());
-    context.addKernel(name, channelGatherWorkUnits(spec), {{KernelArg::Kind::Slot, slot}, {KernelArg::Kind::Slot, view}},
-              "copy of " + input->name() + " into the concat", node);
+    context.addKernel(name, channelGatherWorkUnits(spec),
+                      {{KernelArg::Kind::Slot, slot}, {KernelArg::Kind::Slot, view}},
+                      "copy of " + input->name() + " into the concat", node);
     ++copied;
   }
   context.touch(whole);
-  context.program().explanation.push_back(fmt::format("{}: Concat -> in place: {} of {} input(s) written into its buffer by "
-                                             "their producers", node.label(), node.inputs().size() - copied,
-                                             node.inputs().size()));
+  context.program().explanation.push_back(
+      fmt::format("{}: Concat -> in place: {} of {} input(s) written into its buffer by "
+                  "their producers",
+                  node.label(), node.inputs().size() - copied, node.inputs().size()));
   return Status::success();
 }
 
-void absorb(LoweringContext& context, const ir::Node& node) {
-  context.fuse(node);
-}
+void absorb(LoweringContext& context, const ir::Node& node) { context.fuse(node); }
 
 // The gather nodes reading `value`, when every use of it is one that reads nothing else.
-bool gatherFollowers(LoweringContext& context, const ir::Value* value, std::vector<std::pair<const ir::Node*, ChannelGatherMatch>>& followers) {
+bool gatherFollowers(LoweringContext& context, const ir::Value* value,
+                     std::vector<std::pair<const ir::Node*, ChannelGatherMatch>>& followers) {
   if (value->isGraphOutput() || value->uses().empty()) return false;
   for (const ir::Use& use : value->uses()) {
     ChannelGatherMatch match;
@@ -82,7 +84,7 @@ bool gatherFollowers(LoweringContext& context, const ir::Value* value, std::vect
 }
 
 void lowerGather(LoweringContext& context, const ChannelGather& gather, const ir::Node& node,
-                           const std::vector<const ir::Node*>& absorbed, const std::string& what) {
+                 const std::vector<const ir::Node*>& absorbed, const std::string& what) {
   std::vector<std::pair<const ir::Node*, ChannelGatherMatch>> followers;
   bool composed = gatherFollowers(context, gather.output, followers);
   if (composed) absorb(context, node);
@@ -111,8 +113,8 @@ void lowerGather(LoweringContext& context, const ChannelGather& gather, const ir
   args.push_back({KernelArg::Kind::Slot, context.defineBlocked(gather.output)});
   std::string name = context.kernelName("gather");
   emitChannelGatherKernel(context.module(), name, spec, context.vectorWidth());
-  std::string description = fmt::format("channel {}: {} channel(s) from {} source(s)", what,
-                                        spec.outputChannels.size(), spec.sourceChannels.size());
+  std::string description = fmt::format("channel {}: {} channel(s) from {} source(s)", what, spec.outputChannels.size(),
+                                        spec.sourceChannels.size());
   context.addKernel(name, channelGatherWorkUnits(spec), std::move(args), description, node);
 }
 

@@ -4,19 +4,18 @@
 #include <utility>
 
 #include "codegen/conv/conv_emitter.h"
-#include "ir/int_math.h"
 #include "codegen/conv/conv_weights.h"
-#include "codegen/lowering/conv_spec_from_node.h"
 #include "codegen/fusion/epilogue_fusion.h"
-#include "codegen/lowering/op_lowering.h"
 #include "codegen/kernels/weight_scale_kernel.h"
+#include "codegen/lowering/conv_spec_from_node.h"
+#include "codegen/lowering/op_lowering.h"
 #include "ir/error.h"
+#include "ir/int_math.h"
 
 namespace convopt::codegen {
 
 // File-local steps of this file's lowering functions.
 static int scaledWeights(LoweringContext& context, const ir::Node& node, const ConvSpec& spec, int packedWeights);
-
 
 // Weights times the run-time per-channel scale folded into this conv
 // (scaled_conv_input.h): a kernel before the conv writes them into a slot.
@@ -30,9 +29,10 @@ int scaledWeights(LoweringContext& context, const ir::Node& node, const ConvSpec
   // The Mul is explained as fused into this kernel; the epilogue's followers into the conv's.
   std::vector<const ir::Node*> followers = context.exchangePendingFused({folded.mul});
   context.addKernel(name, scaleSpec.outBlocks,
-            {{KernelArg::Kind::Constant, packedWeights}, {KernelArg::Kind::Slot, context.blockedSlot(folded.scale)},
-             {KernelArg::Kind::Slot, slot}},
-            "weights scaled per input channel by " + folded.scale->name(), node);
+                    {{KernelArg::Kind::Constant, packedWeights},
+                     {KernelArg::Kind::Slot, context.blockedSlot(folded.scale)},
+                     {KernelArg::Kind::Slot, slot}},
+                    "weights scaled per input channel by " + folded.scale->name(), node);
   context.exchangePendingFused(std::move(followers));
   return slot;
 }
@@ -45,7 +45,8 @@ Status lowerConv(LoweringContext& context, const ir::Node& node) {
   const ir::Tensor* weights = context.constantOf(node.input(1));
   const ir::Tensor* bias = node.input(2) ? context.constantOf(node.input(2)) : nullptr;
   if (!weights || weights->dtype() != ir::DType::Float) return Status::refuse("weights are not a float constant");
-  if (node.input(2) && (!bias || bias->dtype() != ir::DType::Float)) return Status::refuse("bias is not a float constant");
+  if (node.input(2) && (!bias || bias->dtype() != ir::DType::Float))
+    return Status::refuse("bias is not a float constant");
   ConvSpec spec;
   try {
     spec = convSpecFromNode(node);
@@ -67,19 +68,23 @@ Status lowerConv(LoweringContext& context, const ir::Node& node) {
   // model's image input): no reorder, and no padded lanes in the cache lines.
   const Storage& input = context.program().storage[data];
   plan.plainInput = canReadPlainInput(plan, width) && input.plain >= 0 && input.blocked < 0;
-  KernelArg weightArg{KernelArg::Kind::Constant, context.addConstant(packConvWeights(spec, width, weights->data<float>()))};
-  if (scaled != context.scaledInputs().end()) weightArg = {KernelArg::Kind::Slot, scaledWeights(context, node, spec, weightArg.index)};
+  KernelArg weightArg{KernelArg::Kind::Constant,
+                      context.addConstant(packConvWeights(spec, width, weights->data<float>()))};
+  if (scaled != context.scaledInputs().end())
+    weightArg = {KernelArg::Kind::Slot, scaledWeights(context, node, spec, weightArg.index)};
   std::vector<KernelArg> args(kConvBuffers.index(BufferRole::Output));
-  args[kConvBuffers.index(BufferRole::Input)] = {KernelArg::Kind::Slot, plan.plainInput ? context.plainSlot(data) : context.blockedSlot(data)};
+  args[kConvBuffers.index(BufferRole::Input)] = {KernelArg::Kind::Slot,
+                                                 plan.plainInput ? context.plainSlot(data) : context.blockedSlot(data)};
   args[kConvBuffers.index(BufferRole::Weights)] = weightArg;
   args[kConvBuffers.index(BufferRole::Bias)] = {
-      KernelArg::Kind::Constant, context.addConstant(packConvBias(spec, width, bias ? bias->data<float>() : std::span<const float>()))};
+      KernelArg::Kind::Constant,
+      context.addConstant(packConvBias(spec, width, bias ? bias->data<float>() : std::span<const float>()))};
   context.appendOutputArgs(args, output, residuals);
   std::string name = context.kernelName(plan.family);
   emitConvKernel(context.module(), name, plan, width);
-  std::string what = fmt::format("{} {} tile {}x{}{}{}{}", plan.family, spec.describe(), plan.tile.outBlocks,
-                                 plan.tile.pixels, plan.plainInput ? " plain input" : "",
-                                 epilogue.steps.empty() ? "" : " + ", epilogue.describe());
+  std::string what =
+      fmt::format("{} {} tile {}x{}{}{}{}", plan.family, spec.describe(), plan.tile.outBlocks, plan.tile.pixels,
+                  plan.plainInput ? " plain input" : "", epilogue.steps.empty() ? "" : " + ", epilogue.describe());
   context.addKernel(name, convWorkUnits(plan, width), std::move(args), what, node);
   return Status::success();
 }

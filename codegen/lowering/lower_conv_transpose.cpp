@@ -31,7 +31,8 @@ Expected<ConvTransposeSpec> transposeSpec(const ir::Node& node, const std::vecto
   } catch (const InputError& e) {
     return Status::refuse(e.what());
   }
-  if (g.output[0] != out[2] || g.output[1] != out[3]) return Status::refuse("output shape differs from the inferred one");
+  if (g.output[0] != out[2] || g.output[1] != out[3])
+    return Status::refuse("output shape differs from the inferred one");
   spec.rows = {g.input[0], g.output[0], g.kernel[0], g.strides[0], g.dilations[0], g.padBegin[0]};
   spec.cols = {g.input[1], g.output[1], g.kernel[1], g.strides[1], g.dilations[1], g.padBegin[1]};
   return spec;
@@ -54,8 +55,10 @@ Status lowerConvTranspose(LoweringContext& context, const ir::Node& node) {
     return Status::refuse("input/output not a static 4-D float tensor");
   const ir::Tensor* weights = context.constantOf(node.input(1));
   const ir::Tensor* bias = node.input(2) ? context.constantOf(node.input(2)) : nullptr;
-  if (!weights || weights->dtype() != ir::DType::Float || weights->rank() != 4) return Status::refuse("weights are not a 4-D float constant");
-  if (node.input(2) && (!bias || bias->dtype() != ir::DType::Float)) return Status::refuse("bias is not a float constant");
+  if (!weights || weights->dtype() != ir::DType::Float || weights->rank() != 4)
+    return Status::refuse("weights are not a 4-D float constant");
+  if (node.input(2) && (!bias || bias->dtype() != ir::DType::Float))
+    return Status::refuse("bias is not a float constant");
   Expected<ConvTransposeSpec> checked = transposeSpec(node, weights->dims(), context.opset());
   if (!checked) return checked.status();
   ConvTransposeSpec& spec = *checked;
@@ -75,15 +78,16 @@ Status lowerConvTranspose(LoweringContext& context, const ir::Node& node) {
     parts.push_back({*result, int64_t(packed.size())});
     std::vector<float> phaseW = packConvWeights(phase.view, width, phaseWeights(spec, phase, weights->data<float>()));
     packed.insert(packed.end(), phaseW.begin(), phaseW.end());
-    families.push_back(fmt::format("{} {}x{} tile {}x{}", result->family, phase.view.kernelH,
-                                   phase.view.kernelW, result->tile.outBlocks, result->tile.pixels));
+    families.push_back(fmt::format("{} {}x{} tile {}x{}", result->family, phase.view.kernelH, phase.view.kernelW,
+                                   result->tile.outBlocks, result->tile.pixels));
   }
   std::vector<KernelArg> args(kConvBuffers.index(BufferRole::Output));
   args[kConvBuffers.index(BufferRole::Input)] = {KernelArg::Kind::Slot, context.blockedSlot(node.input(0))};
   args[kConvBuffers.index(BufferRole::Weights)] = {KernelArg::Kind::Constant, context.addConstant(std::move(packed))};
   args[kConvBuffers.index(BufferRole::Bias)] = {
       KernelArg::Kind::Constant,
-      context.addConstant(packConvBias(parts[0].plan.view, width, bias ? bias->data<float>() : std::span<const float>()))};
+      context.addConstant(
+          packConvBias(parts[0].plan.view, width, bias ? bias->data<float>() : std::span<const float>()))};
   context.appendOutputArgs(args, output, residuals);
   std::string name = context.kernelName("convtranspose");
   emitConvKernel(context.module(), name, parts, width);

@@ -5,10 +5,10 @@
 #include <map>
 
 #include "codegen/fusion/elementwise_group.h"
-#include "ir/int_math.h"
 #include "codegen/fusion/epilogue_fusion.h"
-#include "codegen/lowering/op_lowering.h"
 #include "codegen/fusion/epilogue_patterns.h"
+#include "codegen/lowering/op_lowering.h"
+#include "ir/int_math.h"
 
 namespace convopt::codegen {
 
@@ -16,9 +16,9 @@ namespace convopt::codegen {
 struct ElementwiseProgramBuilder;
 static ElementwiseContext elementwiseContext(const LoweringContext& context);
 static int elementwiseRegister(LoweringContext& context, ElementwiseProgramBuilder& b, const ir::Value* value);
-static int elementwiseConstantRegister(LoweringContext& context, ElementwiseProgramBuilder& b, std::vector<float> perChannel);
+static int elementwiseConstantRegister(LoweringContext& context, ElementwiseProgramBuilder& b,
+                                       std::vector<float> perChannel);
 static int emitElementwiseNode(LoweringContext& context, ElementwiseProgramBuilder& b, const ir::Node& node);
-
 
 namespace {
 
@@ -29,7 +29,8 @@ std::vector<float> packPerChannel(std::span<const float> values, int64_t images,
   int64_t blocks = ceilDiv(channels, width);
   std::vector<float> packed(images * blocks * width, padding);
   for (int64_t n = 0; n < images; ++n)
-    for (int64_t c = 0; c < channels; ++c) packed[(n * blocks + c / width) * width + c % width] = values[n * channels + c];
+    for (int64_t c = 0; c < channels; ++c)
+      packed[(n * blocks + c / width) * width + c % width] = values[n * channels + c];
   return packed;
 }
 
@@ -59,7 +60,8 @@ Status lowerElementwise(LoweringContext& context, const ir::Node& node) {
   const ElementwiseGroup& group = *match;
   ElementwiseProgramBuilder builder;
   builder.spec.layout = group.layout, builder.spec.dims = group.dims;
-  for (const ir::Node* member : group.nodes) builder.registers[member->output(0)] = emitElementwiseNode(context, builder, *member);
+  for (const ir::Node* member : group.nodes)
+    builder.registers[member->output(0)] = emitElementwiseNode(context, builder, *member);
   for (const ir::Value* output : group.outputs) {
     builder.spec.results.push_back(builder.registers.at(output));
     int slot = group.layout == ElementwiseLayout::Blocked ? context.defineBlocked(output) : context.definePlain(output);
@@ -69,7 +71,8 @@ Status lowerElementwise(LoweringContext& context, const ir::Node& node) {
   std::string name = context.kernelName("elementwise");
   emitElementwiseKernel(context.module(), name, builder.spec, context.vectorWidth());
   std::string what = builder.spec.describe() + (group.layout == ElementwiseLayout::Plain ? ", plain" : "");
-  context.addKernel(name, elementwiseWorkUnits(builder.spec, context.vectorWidth()), std::move(builder.args), what, node);
+  context.addKernel(name, elementwiseWorkUnits(builder.spec, context.vectorWidth()), std::move(builder.args), what,
+                    node);
   return Status::success();
 }
 
@@ -87,7 +90,8 @@ int elementwiseRegister(LoweringContext& context, ElementwiseProgramBuilder& b, 
       arg.index = context.addConstant(std::vector<float>(data.begin(), data.end()));
     }
   } else {
-    arg = {KernelArg::Kind::Slot, b.spec.layout == ElementwiseLayout::Blocked ? context.blockedSlot(value) : context.plainSlot(value)};
+    arg = {KernelArg::Kind::Slot,
+           b.spec.layout == ElementwiseLayout::Blocked ? context.blockedSlot(value) : context.plainSlot(value)};
   }
   b.spec.operands.push_back(operand);
   b.args.push_back(arg);
@@ -98,8 +102,9 @@ int elementwiseRegister(LoweringContext& context, ElementwiseProgramBuilder& b, 
 
 int elementwiseConstantRegister(LoweringContext& context, ElementwiseProgramBuilder& b, std::vector<float> perChannel) {
   b.spec.operands.push_back({OperandKind::Channel, {}});
-  b.args.push_back({KernelArg::Kind::Constant,
-                    context.addConstant(packPerChannel(perChannel, 1, int64_t(perChannel.size()), context.vectorWidth(), 1.0f))});
+  b.args.push_back(
+      {KernelArg::Kind::Constant,
+       context.addConstant(packPerChannel(perChannel, 1, int64_t(perChannel.size()), context.vectorWidth(), 1.0f))});
   return b.spec.addInstr(ElementwiseOp::Operand, {}, int(b.spec.operands.size()) - 1);
 }
 

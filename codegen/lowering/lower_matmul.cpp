@@ -11,9 +11,9 @@
 #include <optional>
 
 #include "codegen/fusion/epilogue_fusion.h"
+#include "codegen/kernels/matmul_kernel.h"
 #include "codegen/lowering/op_lowering.h"
 #include "ir/int_math.h"
-#include "codegen/kernels/matmul_kernel.h"
 #include "runtime/reference/broadcast.h"
 
 namespace convopt::codegen {
@@ -22,12 +22,11 @@ namespace convopt::codegen {
 struct MatrixProduct;
 static Status lowerMatrixProduct(LoweringContext& context, const ir::Node& node, MatrixProduct& product);
 
-
 // An operand: an activation (read in place) or a constant's values.
 struct MatrixOperand {
   const ir::Value* value = nullptr;
-  std::vector<float> data;      // when constant: row-major, transposes applied
-  std::vector<int64_t> dims;    // [batch.., rows, columns] (1-D operands promoted)
+  std::vector<float> data;    // when constant: row-major, transposes applied
+  std::vector<int64_t> dims;  // [batch.., rows, columns] (1-D operands promoted)
 };
 
 // alpha * A·B + beta * bias, written to `output` (then the epilogue).
@@ -36,7 +35,7 @@ struct MatrixProduct {
   float alpha = 1;
   std::optional<MatrixOperand> bias;  // broadcasts to outputDims
   float beta = 1;
-  std::vector<int64_t> outputDims;    // [batch.., M, N]
+  std::vector<int64_t> outputDims;  // [batch.., M, N]
   const ir::Value* output = nullptr;
 };
 
@@ -143,7 +142,8 @@ Status lowerMatMul(LoweringContext& context, const ir::Node& node) {
   if (add && add->domain.empty() && add->opType == "Add" && add->inputs().size() == 2 &&
       isStaticFloat(add->output(0)) && add->output(0)->type.staticShape() == dims) {
     const ir::Value* other = add->input(0) == output ? add->input(1) : add->input(0);
-    std::optional<MatrixOperand> bias = context.constantOf(other) ? operandOf(other, context.constantOf(other)) : std::nullopt;
+    std::optional<MatrixOperand> bias =
+        context.constantOf(other) ? operandOf(other, context.constantOf(other)) : std::nullopt;
     if (other != output && bias && broadcastsTo(bias->dims, dims)) {
       bias->dims = promoted(bias->dims, dims.size(), aVector, bVector);
       product.bias = std::move(bias);
@@ -196,7 +196,8 @@ Status lowerMatrixProduct(LoweringContext& context, const ir::Node& node, Matrix
   args[layout.index(BufferRole::Weights)] = argOf(product.b);
   if (layout.bias) args[layout.index(BufferRole::Bias)] = argOf(*product.bias);
   std::vector<KernelArg> residualArgs;
-  for (const ir::Value* residual : residuals) residualArgs.push_back({KernelArg::Kind::Slot, context.plainSlot(residual)});
+  for (const ir::Value* residual : residuals)
+    residualArgs.push_back({KernelArg::Kind::Slot, context.plainSlot(residual)});
   args.push_back({KernelArg::Kind::Slot, context.definePlain(output)});
   args.insert(args.end(), residualArgs.begin(), residualArgs.end());
   std::string name = context.kernelName("matmul");

@@ -5,8 +5,8 @@
 #include <fmt/format.h>
 
 #include "codegen/fusion/epilogue_fusion.h"
-#include "codegen/lowering/op_lowering.h"
 #include "codegen/kernels/pool_kernel.h"
+#include "codegen/lowering/op_lowering.h"
 
 namespace convopt::codegen {
 
@@ -15,11 +15,13 @@ Status lowerPool(LoweringContext& context, const ir::Node& node) {
   const ir::Value* in = node.input(0);
   bool global = node.opType == "GlobalAveragePool" || node.opType == "ReduceMean";
   bool squeezed = node.opType == "ReduceMean" && node.getInt("keepdims", 1) == 0;
-  if (!isStatic4dFloat(in) || (!squeezed && !isStatic4dFloat(node.output(0)))) return Status::refuse("not a static 4-D float tensor");
+  if (!isStatic4dFloat(in) || (!squeezed && !isStatic4dFloat(node.output(0))))
+    return Status::refuse("not a static 4-D float tensor");
   std::string autoPad = node.getString("auto_pad", "NOTSET");
   if (autoPad != "NOTSET" && autoPad != "VALID") return Status::refuse("auto_pad " + autoPad);
   std::vector<int64_t> inDims = in->type.staticShape();
-  std::vector<int64_t> outDims = squeezed ? std::vector<int64_t>{inDims[0], inDims[1], 1, 1} : node.output(0)->type.staticShape();
+  std::vector<int64_t> outDims =
+      squeezed ? std::vector<int64_t>{inDims[0], inDims[1], 1, 1} : node.output(0)->type.staticShape();
   PoolSpec spec;
   spec.kind = node.opType == "MaxPool" ? PoolSpec::Kind::Max : PoolSpec::Kind::Average;
   spec.batch = inDims[0], spec.channels = inDims[1], spec.inHeight = inDims[2], spec.inWidth = inDims[3];
@@ -29,7 +31,8 @@ Status lowerPool(LoweringContext& context, const ir::Node& node) {
   } else {
     std::vector<int64_t> kernel = node.getInts("kernel_shape", {});
     std::vector<int64_t> strides = node.getInts("strides", {1, 1}), dilations = node.getInts("dilations", {1, 1});
-    std::vector<int64_t> pads = autoPad == "VALID" ? std::vector<int64_t>{0, 0, 0, 0} : node.getInts("pads", {0, 0, 0, 0});
+    std::vector<int64_t> pads =
+        autoPad == "VALID" ? std::vector<int64_t>{0, 0, 0, 0} : node.getInts("pads", {0, 0, 0, 0});
     if (kernel.size() != 2 || strides.size() != 2 || dilations.size() != 2 || pads.size() != 4)
       return Status::refuse("not a 2-D pooling");
     spec.kernelH = kernel[0], spec.kernelW = kernel[1], spec.strideH = strides[0], spec.strideW = strides[1];
@@ -40,7 +43,9 @@ Status lowerPool(LoweringContext& context, const ir::Node& node) {
   std::vector<const ir::Value*> residuals;
   const ir::Value* output = fuseEpilogue(context, node.output(0), spec.epilogue, residuals);
   std::vector<KernelArg> args = {{KernelArg::Kind::Slot, context.blockedSlot(in)}};
-  int pooled = squeezed ? context.newSlot(runtime::BlockedShape::of(outDims, context.vectorWidth()).elements() * sizeof(float)) : -1;
+  int pooled =
+      squeezed ? context.newSlot(runtime::BlockedShape::of(outDims, context.vectorWidth()).elements() * sizeof(float))
+               : -1;
   if (squeezed)
     args.push_back({KernelArg::Kind::Slot, pooled});  // no residuals: an Add fuses only on 4-D operands
   else

@@ -11,8 +11,8 @@
 #include <map>
 
 #include "codegen/fusion/epilogue_fusion.h"
-#include "codegen/lowering/op_lowering.h"
 #include "codegen/kernels/reduce_kernel.h"
+#include "codegen/lowering/op_lowering.h"
 
 namespace convopt::codegen {
 
@@ -20,17 +20,18 @@ namespace {
 
 // Fills `reduced` (one flag per input dim) from the node's axes, or says why it cannot.
 Status reducedAxes(const ir::Node& node, const ir::Tensor* axesInput, int64_t opset, size_t rank,
-                        std::vector<bool>& reduced) {
+                   std::vector<bool>& reduced) {
   bool fromInput = opset >= (node.opType == "ReduceSum" ? 13 : 18);
   if (fromInput && node.input(1) && !axesInput) return Status::refuse("axes is not a constant");
-  std::vector<int64_t> axes = !fromInput ? node.getInts("axes", {})
+  std::vector<int64_t> axes = !fromInput  ? node.getInts("axes", {})
                               : axesInput ? axesInput->toInt64Vector()
                                           : std::vector<int64_t>{};
   bool noop = fromInput && axes.empty() && node.getInt("noop_with_empty_axes", 0) != 0;
   reduced.assign(rank, axes.empty() && !noop);
   for (int64_t axis : axes) {
     int64_t normalized = axis < 0 ? axis + int64_t(rank) : axis;
-    if (normalized < 0 || normalized >= int64_t(rank)) return Status::refuse(fmt::format("axis {} out of range for rank {}", axis, rank));
+    if (normalized < 0 || normalized >= int64_t(rank))
+      return Status::refuse(fmt::format("axis {} out of range for rank {}", axis, rank));
     reduced[normalized] = true;
   }
   return Status::success();
@@ -46,17 +47,21 @@ std::vector<int64_t> outputDims(const std::vector<int64_t>& dims, const std::vec
 }  // namespace
 
 Status lowerReduce(LoweringContext& context, const ir::Node& node) {
-  static const std::map<std::string, ReduceKind> kinds = {
-      {"ReduceSum", ReduceKind::Sum}, {"ReduceMean", ReduceKind::Mean},
-      {"ReduceMax", ReduceKind::Max}, {"ReduceMin", ReduceKind::Min}};
+  static const std::map<std::string, ReduceKind> kinds = {{"ReduceSum", ReduceKind::Sum},
+                                                          {"ReduceMean", ReduceKind::Mean},
+                                                          {"ReduceMax", ReduceKind::Max},
+                                                          {"ReduceMin", ReduceKind::Min}};
   const ir::Value *input = node.input(0), *output = node.output(0);
   if (!isStaticFloat(input)) return Status::refuse("not a float tensor of static shape");
   if (context.constantOf(input)) return Status::refuse("constant input");
   ReduceSpec spec{kinds.at(node.opType), input->type.staticShape(), {}};
-  if (Status axes = reducedAxes(node, context.constantOf(node.input(1)), context.opset(), spec.dims.size(), spec.reduced); !axes)
+  if (Status axes =
+          reducedAxes(node, context.constantOf(node.input(1)), context.opset(), spec.dims.size(), spec.reduced);
+      !axes)
     return axes;
   if (!isStaticFloat(output)) return Status::refuse("output is not a float tensor of static shape");
-  if (spec.kind == ReduceKind::Mean && spec.reduced == std::vector<bool>{false, false, true, true} && lowerPool(context, node).ok())
+  if (spec.kind == ReduceKind::Mean && spec.reduced == std::vector<bool>{false, false, true, true} &&
+      lowerPool(context, node).ok())
     return Status::success();
   if (output->type.staticShape() != outputDims(spec.dims, spec.reduced, node.getInt("keepdims", 1) != 0))
     return Status::refuse("inferred output shape disagrees with the reduction");

@@ -6,8 +6,8 @@
 #include <fmt/format.h>
 
 #include "codegen/fusion/epilogue_fusion.h"
-#include "codegen/lowering/op_lowering.h"
 #include "codegen/kernels/resize_kernel.h"
+#include "codegen/lowering/op_lowering.h"
 #include "runtime/reference/resize_geometry.h"
 
 namespace convopt::codegen {
@@ -71,9 +71,12 @@ Status lowerResize(LoweringContext& context, const ir::Node& node) {
   } catch (const InputError& e) {
     return Status::refuse(e.what());
   }
-  if (geometry.mode != "nearest" && geometry.mode != "linear") return Status::refuse("mode " + geometry.mode + " has no generator");
-  if (!isIdentity(geometry.axes[0]) || !isIdentity(geometry.axes[1])) return Status::refuse("resizes the batch or channel axis");
-  if (geometry.outputDims != node.output(0)->type.staticShape()) return Status::refuse("output shape differs from the inferred one");
+  if (geometry.mode != "nearest" && geometry.mode != "linear")
+    return Status::refuse("mode " + geometry.mode + " has no generator");
+  if (!isIdentity(geometry.axes[0]) || !isIdentity(geometry.axes[1]))
+    return Status::refuse("resizes the batch or channel axis");
+  if (geometry.outputDims != node.output(0)->type.staticShape())
+    return Status::refuse("output shape differs from the inferred one");
   std::vector<int64_t> in = x->type.staticShape();
   ResizeSpec spec;
   spec.batch = in[0], spec.channels = in[1], spec.inHeight = in[2], spec.inWidth = in[3];

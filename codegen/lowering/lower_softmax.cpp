@@ -10,8 +10,8 @@
 #include <numeric>
 
 #include "codegen/fusion/epilogue_fusion.h"
-#include "codegen/lowering/op_lowering.h"
 #include "codegen/kernels/softmax_kernel.h"
+#include "codegen/lowering/op_lowering.h"
 
 namespace convopt::codegen {
 
@@ -24,7 +24,8 @@ Status lowerSoftmax(LoweringContext& context, const ir::Node& node) {
   bool coerced = context.opset() < 13;
   int64_t axis = node.getInt("axis", coerced ? 1 : -1);
   if (axis < 0) axis += rank;
-  if (axis < 0 || axis > rank - (coerced ? 0 : 1)) return Status::refuse(fmt::format("axis out of range for rank {}", rank));
+  if (axis < 0 || axis > rank - (coerced ? 0 : 1))
+    return Status::refuse(fmt::format("axis out of range for rank {}", rank));
   auto product = [&](int64_t first, int64_t last) {
     return std::accumulate(dims.begin() + first, dims.begin() + last, int64_t(1), std::multiplies<>());
   };
@@ -36,7 +37,8 @@ Status lowerSoftmax(LoweringContext& context, const ir::Node& node) {
   args.push_back({KernelArg::Kind::Slot, context.definePlain(output)});
   std::string name = context.kernelName("softmax");
   emitSoftmaxKernel(context.module(), name, spec, context.vectorWidth());
-  context.addKernel(name, softmaxWorkUnits(spec), std::move(args), fmt::format("{} rows of {}", spec.rows, spec.length), node);
+  context.addKernel(name, softmaxWorkUnits(spec), std::move(args), fmt::format("{} rows of {}", spec.rows, spec.length),
+                    node);
   return Status::success();
 }
 

@@ -13,16 +13,15 @@
 #include <numeric>
 
 #include "codegen/fusion/epilogue_fusion.h"
+#include "codegen/kernels/strided_copy_kernel.h"
 #include "codegen/lowering/op_lowering.h"
 #include "codegen/lowering/slice_axes.h"
-#include "codegen/kernels/strided_copy_kernel.h"
 
 namespace convopt::codegen {
 
 // File-local steps of this file's lowering functions.
 static Status lowerStridedCopy(LoweringContext& context, const ir::Node& node, const StridedCopySpec& spec,
-                        const std::string& what);
-
+                               const std::string& what);
 
 namespace {
 
@@ -34,21 +33,25 @@ std::vector<int64_t> rowMajorStrides(const std::vector<int64_t>& dims) {
 
 }  // namespace
 
-Status lowerStridedCopy(LoweringContext& context, const ir::Node& node, const StridedCopySpec& spec, const std::string& what) {
+Status lowerStridedCopy(LoweringContext& context, const ir::Node& node, const StridedCopySpec& spec,
+                        const std::string& what) {
   const ir::Value *input = node.input(0), *output = node.output(0);
-  if (output->type.staticShape() != spec.dims) return Status::refuse("inferred output shape disagrees with the " + node.opType);
+  if (output->type.staticShape() != spec.dims)
+    return Status::refuse("inferred output shape disagrees with the " + node.opType);
   if (std::find(spec.dims.begin(), spec.dims.end(), 0) != spec.dims.end()) return Status::refuse("empty output");
   std::vector<KernelArg> args = {{KernelArg::Kind::Slot, context.plainSlot(input)}};
   args.push_back({KernelArg::Kind::Slot, context.definePlain(output)});
   std::string name = context.kernelName("copy");
   emitStridedCopyKernel(context.module(), name, spec, context.vectorWidth());
-  context.addKernel(name, stridedCopyWorkUnits(spec, context.vectorWidth()), std::move(args), what + " " + spec.describe(), node);
+  context.addKernel(name, stridedCopyWorkUnits(spec, context.vectorWidth()), std::move(args),
+                    what + " " + spec.describe(), node);
   return Status::success();
 }
 
 Status lowerTranspose(LoweringContext& context, const ir::Node& node) {
   const ir::Value* input = node.input(0);
-  if (!isStaticFloat(input) || !isStaticFloat(node.output(0))) return Status::refuse("not a float tensor of static shape");
+  if (!isStaticFloat(input) || !isStaticFloat(node.output(0)))
+    return Status::refuse("not a float tensor of static shape");
   if (context.constantOf(input)) return Status::refuse("constant input");
   std::vector<int64_t> dims = input->type.staticShape(), strides = rowMajorStrides(dims);
   std::vector<int64_t> perm(dims.size());
@@ -67,9 +70,11 @@ Status lowerTranspose(LoweringContext& context, const ir::Node& node) {
 Status lowerSlice(LoweringContext& context, const ir::Node& node) {
   if (Status gather = lowerChannelGather(context, node); gather.ok()) return gather;
   SliceParameters params;
-  if (Status status = readSliceParameters(node, context.constantLookup(), context.opset(), params); !status) return status;
+  if (Status status = readSliceParameters(node, context.constantLookup(), context.opset(), params); !status)
+    return status;
   const ir::Value* input = node.input(0);
-  if (!isStaticFloat(input) || !isStaticFloat(node.output(0))) return Status::refuse("not a float tensor of static shape");
+  if (!isStaticFloat(input) || !isStaticFloat(node.output(0)))
+    return Status::refuse("not a float tensor of static shape");
   if (context.constantOf(input)) return Status::refuse("constant input");
   std::vector<int64_t> dims = input->type.staticShape(), strides = rowMajorStrides(dims);
   std::vector<SliceAxis> axes;

@@ -47,8 +47,8 @@ void LoweringContext::fallback(const ir::Node& node, const std::string& reason) 
   for (const ir::Value* input : node.inputs())
     if (input && !constantOf(input) && !program_.storage[input].dynamic) touch(program_.storage[input].plain);
   program_.steps.push_back(std::move(step));
-  program_.explanation.push_back(fmt::format("{}: {} -> FALLBACK to the reference interpreter ({})", node.label(),
-                                             node.opType, reason));
+  program_.explanation.push_back(
+      fmt::format("{}: {} -> FALLBACK to the reference interpreter ({})", node.label(), node.opType, reason));
   const ir::ValueType& type = node.output(0)->type;
   program_.fallbacks.push_back({node.opType, node.label(), reason, type.shape ? int(type.shape->size()) : -1});
 }
@@ -85,8 +85,9 @@ int LoweringContext::fromBlockedSlot(int blocked, const std::vector<int64_t>& nc
   step.kind = Step::Kind::FromBlocked;
   step.category = "reorder from blocked", step.label = label;
   step.shape = runtime::BlockedShape::of(nchw, vectorWidth());
-  step.from = blocked, step.to = newSlot(size_t(step.shape.batch * step.shape.channels * step.shape.height *
-                                                step.shape.width) * sizeof(float));
+  step.from = blocked,
+  step.to =
+      newSlot(size_t(step.shape.batch * step.shape.channels * step.shape.height * step.shape.width) * sizeof(float));
   touch(step.from), touch(step.to);
   program_.steps.push_back(step);
   return step.to;
@@ -151,7 +152,7 @@ int LoweringContext::addConstant(std::vector<float> data) {
 }
 
 void LoweringContext::appendOutputArgs(std::vector<KernelArg>& args, const ir::Value* output,
-                                const std::vector<const ir::Value*>& residuals) {
+                                       const std::vector<const ir::Value*>& residuals) {
   std::vector<KernelArg> residualArgs;
   for (const ir::Value* residual : residuals) residualArgs.push_back({KernelArg::Kind::Slot, blockedSlot(residual)});
   args.push_back({KernelArg::Kind::Slot, defineBlocked(output)});
@@ -162,8 +163,8 @@ std::string LoweringContext::kernelName(const std::string& family) {
   return fmt::format("k{}_{}", kernelCount_++, family);
 }
 
-void LoweringContext::addKernel(const std::string& name, int64_t units, std::vector<KernelArg> args, const std::string& what,
-                         const ir::Node& node) {
+void LoweringContext::addKernel(const std::string& name, int64_t units, std::vector<KernelArg> args,
+                                const std::string& what, const ir::Node& node) {
   Step step;
   step.kind = Step::Kind::Kernel;
   step.kernelName = name, step.units = units, step.args = std::move(args);

@@ -42,8 +42,8 @@ class LoweringContext {
   // --- arena slots ---
   int newSlot(size_t bytes);
   int newView(int parent, size_t offset, size_t bytes);
-  void touch(int slot);  // a view touches the slot it is part of
-  int plainSlot(const ir::Value* value);    // the value in ONNX layout (adds a reorder if needed)
+  void touch(int slot);                   // a view touches the slot it is part of
+  int plainSlot(const ir::Value* value);  // the value in ONNX layout (adds a reorder if needed)
   int fromBlockedSlot(int blocked, const std::vector<int64_t>& nchw, const std::string& label);  // a plain copy
   int blockedSlot(const ir::Value* value);  // the value blocked (adds a reorder if needed)
   int defineBlocked(const ir::Value* value);
@@ -66,8 +66,8 @@ class LoweringContext {
   void fallback(const ir::Node& node, const std::string& reason);
 
   // --- fusion: nodes computed by another node's kernels; the walk skips them ---
-  void fuse(const ir::Node& node);          // into the next kernel, which the explanation names
-  void markLowered(const ir::Node& node);   // lowered already, by whoever calls this
+  void fuse(const ir::Node& node);         // into the next kernel, which the explanation names
+  void markLowered(const ir::Node& node);  // lowered already, by whoever calls this
   bool isFused(const ir::Node& node) const { return fused_.count(&node) > 0; }
   const std::set<const ir::Node*>& fusedNodes() const { return fused_; }
   // The nodes the next kernel is explained with, replaced by `nodes` (a kernel added in between).

@@ -7,7 +7,7 @@
 namespace convopt::codegen {
 
 Status readSliceParameters(const ir::Node& node, const std::function<const ir::Tensor*(const ir::Value*)>& constantOf,
-                                int64_t opset, SliceParameters& params) {
+                           int64_t opset, SliceParameters& params) {
   const char* names[] = {"starts", "ends", "axes", "steps"};
   std::vector<int64_t>* fields[] = {&params.starts, &params.ends, &params.axes, &params.steps};
   for (size_t i = 0; i < 4; ++i) {
@@ -35,7 +35,8 @@ Status SliceParameters::resolve(const std::vector<int64_t>& dims, std::vector<Sl
   std::vector<bool> seen(dims.size(), false);
   for (size_t i = 0; i < starts.size(); ++i) {
     int64_t axis = sliced[i] < 0 ? sliced[i] + rank : sliced[i], step = stepping[i];
-    if (axis < 0 || axis >= rank || seen[axis] || step == 0) return Status::refuse("invalid or repeated axis, or step 0");
+    if (axis < 0 || axis >= rank || seen[axis] || step == 0)
+      return Status::refuse("invalid or repeated axis, or step 0");
     seen[axis] = true;
     auto [start, count] = runtime::reference::sliceRange(starts[i], ends[i], step, dims[axis]);
     result[axis] = {start, count, step};

@@ -9,7 +9,6 @@
 
 #include "ir/graph.h"
 #include "ir/status.h"
-#include "ir/status.h"
 
 namespace convopt::codegen {
 
@@ -27,6 +26,6 @@ struct SliceParameters {
 
 // Fills `params` when every parameter of the Slice is a constant, else says which one is not.
 Status readSliceParameters(const ir::Node& node, const std::function<const ir::Tensor*(const ir::Value*)>& constantOf,
-                                int64_t opset, SliceParameters& params);
+                           int64_t opset, SliceParameters& params);
 
 }  // namespace convopt::codegen

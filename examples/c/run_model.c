@@ -19,7 +19,7 @@
 #define STRINGIFY(x) STRINGIFY_(x)
 #define CAT_(a, b) a##b
 #define CAT(a, b) CAT_(a, b)
-#define API(suffix) CAT(MODEL, suffix)      /* API(_run) -> NAME_run */
+#define API(suffix) CAT(MODEL, suffix)       /* API(_run) -> NAME_run */
 #define DEF(suffix) CAT(MODEL_UPPER, suffix) /* DEF(_NUM_INPUTS) -> NAME_NUM_INPUTS */
 #include STRINGIFY(MODEL.h)
 
@@ -72,10 +72,14 @@ int main(int argc, char** argv) {
   const char* in_paths[DEF(_NUM_INPUTS) + 1] = {0};
   const char* out_paths[DEF(_NUM_OUTPUTS) + 1] = {0};
   for (int i = 2; i + 1 < argc; i += 2) {
-    if (strcmp(argv[i], "--threads") == 0) threads = atoi(argv[i + 1]);
-    else if (strcmp(argv[i], "--runs") == 0) runs = atoi(argv[i + 1]);
-    else if (strcmp(argv[i], "--in") == 0 && num_in < DEF(_NUM_INPUTS)) in_paths[num_in++] = argv[i + 1];
-    else if (strcmp(argv[i], "--out") == 0 && num_out < DEF(_NUM_OUTPUTS)) out_paths[num_out++] = argv[i + 1];
+    if (strcmp(argv[i], "--threads") == 0)
+      threads = atoi(argv[i + 1]);
+    else if (strcmp(argv[i], "--runs") == 0)
+      runs = atoi(argv[i + 1]);
+    else if (strcmp(argv[i], "--in") == 0 && num_in < DEF(_NUM_INPUTS))
+      in_paths[num_in++] = argv[i + 1];
+    else if (strcmp(argv[i], "--out") == 0 && num_out < DEF(_NUM_OUTPUTS))
+      out_paths[num_out++] = argv[i + 1];
     else {
       fprintf(stderr, "run_model: unexpected argument '%s'\n", argv[i]);
       return 2;
@@ -92,8 +96,8 @@ int main(int argc, char** argv) {
       return 2;
   for (int i = 0; i < DEF(_NUM_OUTPUTS); ++i) outputs[i] = malloc(sizeof(float) * (size_t)kOutputElements[i]);
 
-  API(_model)* model;
-  API(_session)* session;
+  API(_model) * model;
+  API(_session) * session;
   int status = API(_model_load)(weights, &model);
   if (status) return fail(status, "loading the model");
   if ((status = API(_session_create)(model, threads, NULL, &session))) return fail(status, "creating a session");

@@ -40,7 +40,8 @@ std::vector<Tensor> clip(const KernelContext& ctx) {
     for (size_t i : {1u, 2u}) {
       if (!ctx.hasInput(i)) continue;
       const Tensor& bound = ctx.input(i);
-      if (bound.dtype() != x.dtype() || bound.numel() != 1) ctx.fail("bound {} must be a scalar of the input's type", i);
+      if (bound.dtype() != x.dtype() || bound.numel() != 1)
+        ctx.fail("bound {} must be a scalar of the input's type", i);
       (i == 1 ? lo : hi) = bound.data<T>()[0];
     }
     return mapElements<T>(x, x.dtype(), [lo, hi](T v) { return std::min(std::max(v, lo), hi); });
@@ -115,55 +116,57 @@ void registerActivationKernels(KernelRegistry& r) {
   r.add("LogSoftmax", softmaxFamily(SoftmaxKind::LogSoftmax));
   r.add("Hardmax", softmaxFamily(SoftmaxKind::Hardmax));
   r.add("Sigmoid", floatActivation([](const KernelContext&) {
-    return [](float v) { return float(1.0 / (1.0 + std::exp(-double(v)))); };
-  }));
+          return [](float v) { return float(1.0 / (1.0 + std::exp(-double(v)))); };
+        }));
   r.add("Tanh", floatActivation([](const KernelContext&) { return [](float v) { return std::tanh(v); }; }));
   r.add("LeakyRelu", floatActivation([](const KernelContext& ctx) {
-    return [alpha = ctx.getFloat("alpha", 0.01f)](float v) { return v < 0 ? alpha * v : v; };
-  }));
+          return [alpha = ctx.getFloat("alpha", 0.01f)](float v) { return v < 0 ? alpha * v : v; };
+        }));
   r.add("Elu", floatActivation([](const KernelContext& ctx) {
-    return [alpha = ctx.getFloat("alpha", 1.f)](float v) { return v < 0 ? alpha * std::expm1(v) : v; };
-  }));
+          return [alpha = ctx.getFloat("alpha", 1.f)](float v) { return v < 0 ? alpha * std::expm1(v) : v; };
+        }));
   r.add("Celu", floatActivation([](const KernelContext& ctx) {
-    return [alpha = ctx.getFloat("alpha", 1.f)](float v) {
-      return std::max(0.f, v) + std::min(0.f, alpha * std::expm1(v / alpha));
-    };
-  }));
+          return [alpha = ctx.getFloat("alpha", 1.f)](float v) {
+            return std::max(0.f, v) + std::min(0.f, alpha * std::expm1(v / alpha));
+          };
+        }));
   r.add("Selu", floatActivation([](const KernelContext& ctx) {
-    return [alpha = ctx.getFloat("alpha", 1.67326319217681884765625f),
-            gamma = ctx.getFloat("gamma", 1.05070102214813232421875f)](float v) {
-      return gamma * (v > 0 ? v : alpha * std::expm1(v));
-    };
-  }));
+          return [alpha = ctx.getFloat("alpha", 1.67326319217681884765625f),
+                  gamma = ctx.getFloat("gamma", 1.05070102214813232421875f)](float v) {
+            return gamma * (v > 0 ? v : alpha * std::expm1(v));
+          };
+        }));
   r.add("ThresholdedRelu", floatActivation([](const KernelContext& ctx) {
-    return [alpha = ctx.getFloat("alpha", 1.f)](float v) { return v > alpha ? v : 0.f; };
-  }));
+          return [alpha = ctx.getFloat("alpha", 1.f)](float v) { return v > alpha ? v : 0.f; };
+        }));
   r.add("HardSigmoid", floatActivation([](const KernelContext& ctx) {
-    return [alpha = ctx.getFloat("alpha", 0.2f), beta = ctx.getFloat("beta", 0.5f)](float v) {
-      return std::clamp(alpha * v + beta, 0.f, 1.f);
-    };
-  }));
+          return [alpha = ctx.getFloat("alpha", 0.2f), beta = ctx.getFloat("beta", 0.5f)](float v) {
+            return std::clamp(alpha * v + beta, 0.f, 1.f);
+          };
+        }));
   r.add("HardSwish", floatActivation([](const KernelContext&) {
-    return [](float v) { return v * std::clamp(v / 6.f + 0.5f, 0.f, 1.f); };
-  }));
-  r.add("Softplus", floatActivation([](const KernelContext&) { return [](float v) { return std::log1p(std::exp(v)); }; }));
-  r.add("Softsign", floatActivation([](const KernelContext&) { return [](float v) { return v / (1 + std::fabs(v)); }; }));
+          return [](float v) { return v * std::clamp(v / 6.f + 0.5f, 0.f, 1.f); };
+        }));
+  r.add("Softplus",
+        floatActivation([](const KernelContext&) { return [](float v) { return std::log1p(std::exp(v)); }; }));
+  r.add("Softsign",
+        floatActivation([](const KernelContext&) { return [](float v) { return v / (1 + std::fabs(v)); }; }));
   r.add("Shrink", floatActivation([](const KernelContext& ctx) {
-    return [bias = ctx.getFloat("bias", 0.f), lambd = ctx.getFloat("lambd", 0.5f)](float v) {
-      return v < -lambd ? v + bias : v > lambd ? v - bias : 0.f;
-    };
-  }));
+          return [bias = ctx.getFloat("bias", 0.f), lambd = ctx.getFloat("lambd", 0.5f)](float v) {
+            return v < -lambd ? v + bias : v > lambd ? v - bias : 0.f;
+          };
+        }));
   r.add("Mish", floatActivation([](const KernelContext&) {
-    return [](float v) { return v * std::tanh(std::log1p(std::exp(v))); };
-  }));
+          return [](float v) { return v * std::tanh(std::log1p(std::exp(v))); };
+        }));
   r.add("Gelu", floatActivation([](const KernelContext& ctx) {
-    bool tanhApprox = ctx.getString("approximate", "none") == "tanh";
-    return [tanhApprox](float v) {
-      double x = v;
-      if (tanhApprox) return float(0.5 * x * (1 + std::tanh(std::sqrt(2 / M_PI) * (x + 0.044715 * x * x * x))));
-      return float(0.5 * x * (1 + std::erf(x / std::sqrt(2.0))));
-    };
-  }));
+          bool tanhApprox = ctx.getString("approximate", "none") == "tanh";
+          return [tanhApprox](float v) {
+            double x = v;
+            if (tanhApprox) return float(0.5 * x * (1 + std::tanh(std::sqrt(2 / M_PI) * (x + 0.044715 * x * x * x))));
+            return float(0.5 * x * (1 + std::erf(x / std::sqrt(2.0))));
+          };
+        }));
 }
 
 }  // namespace convopt::runtime::reference

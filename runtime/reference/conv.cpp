@@ -132,12 +132,13 @@ void convolve(const ConvOperands& ops, const WindowGeometry& g, Tensor& y) {
 
 Tensor convolution(const KernelContext& ctx, const ConvOperands& ops) {
   const int64_t inC = ops.x.dims()[1], outC = ops.w.dims()[0], groupIn = ops.w.dims()[1];
-  if (groupIn * ops.group != inC)
-    ctx.fail("X has {} channels but W expects {} x group {}", inC, groupIn, ops.group);
+  if (groupIn * ops.group != inC) ctx.fail("X has {} channels but W expects {} x group {}", inC, groupIn, ops.group);
   WindowGeometry g = slidingWindow(ctx, spatialOf(ops.x), ops.kernel, false);
   Tensor y = outputWithBias(ctx, ops, outC, g.output);
-  if (y.dtype() == DType::Int32) convolve<int32_t>(ops, g, y);
-  else convolve<float>(ops, g, y);
+  if (y.dtype() == DType::Int32)
+    convolve<int32_t>(ops, g, y);
+  else
+    convolve<float>(ops, g, y);
   return y;
 }
 

@@ -115,8 +115,11 @@ std::vector<Tensor> roiAlign(const KernelContext& ctx) {
               const double sy = y0 + double(ph) * binH + (double(iy) + 0.5) * binH / double(gridH);
               const double sx = x0 + double(pw) * binW + (double(ix) + 0.5) * binW / double(gridW);
               std::array<double, 4> t = roiSample(plane, h, w, sy, sx);
-              if (!maxMode) acc += t[0] + t[1] + t[2] + t[3];
-              else acc = first ? *std::max_element(t.begin(), t.end()) : std::max(acc, *std::max_element(t.begin(), t.end()));
+              if (!maxMode)
+                acc += t[0] + t[1] + t[2] + t[3];
+              else
+                acc = first ? *std::max_element(t.begin(), t.end())
+                            : std::max(acc, *std::max_element(t.begin(), t.end()));
               first = false;
             }
           y.data<float>()[((r * channels + c) * outH + ph) * outW + pw] = float(maxMode ? acc : acc / samples);

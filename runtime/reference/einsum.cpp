@@ -18,7 +18,8 @@ std::vector<std::string> expandEllipses(const KernelContext& ctx, std::vector<st
     size_t pos = terms[i].find("...");
     int64_t letters = int64_t(terms[i].size()) - (pos == std::string::npos ? 0 : 3);
     if (pos == std::string::npos) {
-      if (letters != operands[i]->rank()) ctx.fail("term '{}' does not match an operand of rank {}", terms[i], operands[i]->rank());
+      if (letters != operands[i]->rank())
+        ctx.fail("term '{}' does not match an operand of rank {}", terms[i], operands[i]->rank());
       continue;
     }
     if (operands[i]->rank() < letters) ctx.fail("term '{}' has more letters than its operand's rank", terms[i]);
@@ -32,7 +33,8 @@ std::vector<std::string> expandEllipses(const KernelContext& ctx, std::vector<st
     term.replace(pos, 3, letters);
   };
   for (size_t i = 0; i < operands.size(); ++i)
-    expand(terms[i], terms[i].find("...") == std::string::npos ? 0 : size_t(operands[i]->rank()) - (terms[i].size() - 3));
+    expand(terms[i],
+           terms[i].find("...") == std::string::npos ? 0 : size_t(operands[i]->rank()) - (terms[i].size() - 3));
   if (terms.size() > operands.size()) expand(terms.back(), ellipsisRank);
   return terms;
 }
@@ -50,7 +52,8 @@ std::vector<Tensor> einsum(const KernelContext& ctx) {
     terms.push_back(equation.substr(start, end - start));
     if (end == arrow || end == std::string::npos) break;
   }
-  if (terms.size() != operands.size()) ctx.fail("equation '{}' has {} terms for {} inputs", equation, terms.size(), operands.size());
+  if (terms.size() != operands.size())
+    ctx.fail("equation '{}' has {} terms for {} inputs", equation, terms.size(), operands.size());
   if (arrow != std::string::npos) terms.push_back(equation.substr(arrow + 2));
   size_t ellipsisRank = 0;
   terms = expandEllipses(ctx, terms, operands, ellipsisRank);
@@ -69,8 +72,10 @@ std::vector<Tensor> einsum(const KernelContext& ctx) {
     for (size_t k = 0; k < terms[i].size(); ++k) {
       int64_t d = operands[i]->dims()[k];
       int64_t& s = size.try_emplace(terms[i][k], d).first->second;
-      if (s == 1) s = d;
-      else if (d != s && d != 1) ctx.fail("letter '{}' has sizes {} and {}", terms[i][k], s, d);
+      if (s == 1)
+        s = d;
+      else if (d != s && d != 1)
+        ctx.fail("letter '{}' has sizes {} and {}", terms[i][k], s, d);
     }
   std::string letters;
   for (auto [ch, s] : size) letters += ch;
@@ -114,8 +119,6 @@ std::vector<Tensor> einsum(const KernelContext& ctx) {
 
 }  // namespace
 
-void registerEinsumKernels(KernelRegistry& r) {
-  r.add("Einsum", einsum);
-}
+void registerEinsumKernels(KernelRegistry& r) { r.add("Einsum", einsum); }
 
 }  // namespace convopt::runtime::reference

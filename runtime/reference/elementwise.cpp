@@ -158,7 +158,8 @@ std::vector<Tensor> where(const KernelContext& ctx) {
     auto px = x.data<T>();
     auto py = y.data<T>();
     auto po = out.data<T>();
-    forEachBroadcast(dims, strides, [&](int64_t i, const int64_t* off) { po[i] = c[off[0]] ? px[off[1]] : py[off[2]]; });
+    forEachBroadcast(dims, strides,
+                     [&](int64_t i, const int64_t* off) { po[i] = c[off[0]] ? px[off[1]] : py[off[2]]; });
     return out;
   })};
 }
@@ -188,10 +189,10 @@ void registerElementwiseKernels(KernelRegistry& r) {
   r.add("Sub", arithmetic([](auto a, auto b) { return a - b; }));
   r.add("Mul", arithmetic([](auto a, auto b) { return a * b; }));
   r.add("Div", arithmetic([](auto a, auto b) {
-    if constexpr (std::is_integral_v<decltype(a)>)
-      if (b == 0) return decltype(a)(0);  // undefined in ONNX; avoid the trap
-    return decltype(a)(a / b);
-  }));
+          if constexpr (std::is_integral_v<decltype(a)>)
+            if (b == 0) return decltype(a)(0);  // undefined in ONNX; avoid the trap
+          return decltype(a)(a / b);
+        }));
   r.add("Pow", pow);
   r.add("Mod", mod);
   r.add("BitShift", bitShift);
@@ -216,9 +217,11 @@ void registerElementwiseKernels(KernelRegistry& r) {
     return std::vector<Tensor>{castTensor(ctx, ctx.input(0), ctx.input(1).dtype())};
   });
   r.add("Abs", numericUnary([](auto a) {
-    if constexpr (std::is_signed_v<decltype(a)>) return a < 0 ? -a : a;
-    else return a;
-  }));
+          if constexpr (std::is_signed_v<decltype(a)>)
+            return a < 0 ? -a : a;
+          else
+            return a;
+        }));
   r.add("Neg", numericUnary([](auto a) { return -a; }));
   r.add("Sign", numericUnary([](auto a) { return (a > 0) - (a < 0); }));
   r.add("IsInf", isInf);

@@ -25,9 +25,8 @@ Tensor broadcastBinary(const KernelContext& ctx, const Tensor& a, const Tensor& 
   auto pa = a.data<T>();
   auto pb = b.data<T>();
   auto po = out.data<Out>();
-  forEachBroadcast(dims, strides, [&](int64_t i, const int64_t* off) {
-    po[i] = static_cast<Out>(fn(pa[off[0]], pb[off[1]]));
-  });
+  forEachBroadcast(dims, strides,
+                   [&](int64_t i, const int64_t* off) { po[i] = static_cast<Out>(fn(pa[off[0]], pb[off[1]])); });
   return out;
 }
 

@@ -12,8 +12,7 @@ std::vector<Tensor> constant(const KernelContext& ctx) {
   for (const ir::Attribute& a : ctx.node.attributes) {
     if (a.name == "value" && a.kind == ir::AttrKind::Tensor) return {a.t};
     if (a.name == "value_float") return {Tensor::fromVector<float>(DType::Float, {}, {a.f})};
-    if (a.name == "value_floats")
-      return {Tensor::fromVector(DType::Float, {int64_t(a.floats.size())}, a.floats)};
+    if (a.name == "value_floats") return {Tensor::fromVector(DType::Float, {int64_t(a.floats.size())}, a.floats)};
     if (a.name == "value_int") return {Tensor::scalarInt64(a.i)};
     if (a.name == "value_ints") return {Tensor::fromVector(DType::Int64, {int64_t(a.ints.size())}, a.ints)};
   }
@@ -27,14 +26,16 @@ std::vector<Tensor> constantOfShape(const KernelContext& ctx) {
   if (fill.numel() != 1) ctx.fail("value must hold one element");
   Tensor out(fill.dtype(), dims);
   const size_t size = ir::elementSize(fill.dtype());
-  for (size_t i = 0; i < out.byteSize(); i += size) std::memcpy(out.mutableBytes().data() + i, fill.bytes().data(), size);
+  for (size_t i = 0; i < out.byteSize(); i += size)
+    std::memcpy(out.mutableBytes().data() + i, fill.bytes().data(), size);
   return {std::move(out)};
 }
 
 std::vector<Tensor> range(const KernelContext& ctx) {
   const Tensor& start = ctx.input(0);
   for (size_t i = 0; i < 3; ++i)
-    if (ctx.input(i).numel() != 1 || ctx.input(i).dtype() != start.dtype()) ctx.fail("start, limit, delta must be scalars of one type");
+    if (ctx.input(i).numel() != 1 || ctx.input(i).dtype() != start.dtype())
+      ctx.fail("start, limit, delta must be scalars of one type");
   return {dispatchNumeric(ctx, start.dtype(), [&](auto tag) {
     using T = decltype(tag);
     T first = start.data<T>()[0], limit = ctx.input(1).data<T>()[0], delta = ctx.input(2).data<T>()[0];

@@ -49,7 +49,8 @@ std::vector<Tensor> gridSample(const KernelContext& ctx) {
   if (s.mode == "bilinear") s.mode = "linear";
   if (s.mode == "bicubic") s.mode = "cubic";
   if (s.mode != "linear" && s.mode != "nearest" && s.mode != "cubic") ctx.fail("unknown mode '{}'", s.mode);
-  if (s.padding != "zeros" && s.padding != "border" && s.padding != "reflection") ctx.fail("unknown padding_mode '{}'", s.padding);
+  if (s.padding != "zeros" && s.padding != "border" && s.padding != "reflection")
+    ctx.fail("unknown padding_mode '{}'", s.padding);
 
   const std::vector<int64_t> inDims(x.dims().begin() + 2, x.dims().end());
   const std::vector<int64_t> outSpatial(grid.dims().begin() + 1, grid.dims().end() - 1);
@@ -73,10 +74,13 @@ std::vector<Tensor> gridSample(const KernelContext& ctx) {
         const double c = coord[spatial - 1 - d];
         double v = s.alignCorners ? (c + 1) / 2 * double(len - 1) : ((c + 1) * double(len) - 1) / 2;
         if (s.mode == "nearest") v = std::nearbyint(v);
-        if (v < lo || v > hi) v = s.padding == "border" ? std::clamp(v, 0.0, double(len - 1)) : s.padding == "reflection" ? reflect(v, lo, hi) : v;
+        if (v < lo || v > hi)
+          v = s.padding == "border"       ? std::clamp(v, 0.0, double(len - 1))
+              : s.padding == "reflection" ? reflect(v, lo, hi)
+                                          : v;
         const double base = s.mode == "nearest" ? std::trunc(v) : std::floor(v);
         const double t = v - base;
-        const std::array<double, 4> w = s.mode == "cubic" ? cubicCoefficients(t)
+        const std::array<double, 4> w = s.mode == "cubic"    ? cubicCoefficients(t)
                                         : s.mode == "linear" ? std::array<double, 4>{1 - t, t, 0, 0}
                                                              : std::array<double, 4>{1, 0, 0, 0};
         perDim[d].clear();

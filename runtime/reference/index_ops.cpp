@@ -10,7 +10,8 @@ namespace convopt::runtime::reference {
 namespace {
 
 int64_t checkedIndex(const KernelContext& ctx, int64_t index, int64_t length) {
-  if (index < -length || index >= length) ctx.fail("index {} is out of range for a dimension of size {}", index, length);
+  if (index < -length || index >= length)
+    ctx.fail("index {} is out of range for a dimension of size {}", index, length);
   return index < 0 ? index + length : index;
 }
 
@@ -35,17 +36,23 @@ template <typename T>
 void combine(T* dst, const T* src, int64_t to, int64_t from, const std::string& reduction) {
   T& d = dst[to];
   T s = src[from];
-  if (reduction == "add") d = static_cast<T>(d + s);
-  else if (reduction == "mul") d = static_cast<T>(d * s);
-  else if (reduction == "max") d = std::max(d, s);
-  else if (reduction == "min") d = std::min(d, s);
-  else d = s;
+  if (reduction == "add")
+    d = static_cast<T>(d + s);
+  else if (reduction == "mul")
+    d = static_cast<T>(d * s);
+  else if (reduction == "max")
+    d = std::max(d, s);
+  else if (reduction == "min")
+    d = std::min(d, s);
+  else
+    d = s;
 }
 
 std::vector<Tensor> gatherElements(const KernelContext& ctx) {
   const Tensor& data = ctx.input(0);
   const Tensor& indices = ctx.input(1);
-  std::vector<int64_t> offsets = elementOffsets(ctx, data, indices, ctx.normalizeAxis(ctx.getInt("axis", 0), data.rank()));
+  std::vector<int64_t> offsets =
+      elementOffsets(ctx, data, indices, ctx.normalizeAxis(ctx.getInt("axis", 0), data.rank()));
   Tensor out(data.dtype(), indices.dims());
   const size_t size = ir::elementSize(data.dtype());
   for (size_t i = 0; i < offsets.size(); ++i)
@@ -101,7 +108,8 @@ std::vector<Tensor> gatherND(const KernelContext& ctx) {
   Tensor out(data.dtype(), dims);
   const size_t bytes = slice * ir::elementSize(data.dtype());
   for (size_t t = 0; t < offsets.size(); ++t)
-    std::memcpy(out.mutableBytes().data() + t * bytes, data.bytes().data() + offsets[t] * ir::elementSize(data.dtype()), bytes);
+    std::memcpy(out.mutableBytes().data() + t * bytes, data.bytes().data() + offsets[t] * ir::elementSize(data.dtype()),
+                bytes);
   return {std::move(out)};
 }
 
@@ -140,7 +148,8 @@ std::vector<Tensor> topK(const KernelContext& ctx) {
       for (int64_t i = 0; i < inner; ++i) {
         auto at = [&](int64_t j) { return in[(outer * len + j) * inner + i]; };
         std::iota(order.begin(), order.end(), 0);
-        std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return largest ? at(a) > at(b) : at(a) < at(b); });
+        std::stable_sort(order.begin(), order.end(),
+                         [&](int64_t a, int64_t b) { return largest ? at(a) > at(b) : at(a) < at(b); });
         for (int64_t j = 0; j < k; ++j) {
           values.data<T>()[(outer * k + j) * inner + i] = at(order[j]);
           indices.data<int64_t>()[(outer * k + j) * inner + i] = order[j];

@@ -22,8 +22,8 @@ std::vector<ir::Tensor> runNodeReference(const ir::Node& node, std::span<const i
                                          int64_t opset) {
   const reference::Kernel* kernel = kernelRegistry().find(node.domain, node.opType);
   if (!kernel)
-    throwInputError("node '{}': op {}{}{} is not supported by the reference interpreter", node.label(),
-                    node.domain, node.domain.empty() ? "" : "::", node.opType);
+    throwInputError("node '{}': op {}{}{} is not supported by the reference interpreter", node.label(), node.domain,
+                    node.domain.empty() ? "" : "::", node.opType);
   for (const ir::Tensor* in : inputs)
     if (in && ir::elementSize(in->dtype()) == 0)
       throwInputError("node '{}' ({}): element type {} is not supported by the reference interpreter", node.label(),
@@ -45,17 +45,19 @@ namespace {
 
 void checkInput(const ir::Value& value, const ir::Tensor& tensor) {
   if (value.type.dtype != ir::DType::Undefined && value.type.dtype != tensor.dtype())
-    throwInputError("input '{}' has element type {}, the graph expects {}", value.name(),
-                    ir::dtypeName(tensor.dtype()), ir::dtypeName(value.type.dtype));
+    throwInputError("input '{}' has element type {}, the graph expects {}", value.name(), ir::dtypeName(tensor.dtype()),
+                    ir::dtypeName(value.type.dtype));
   if (!value.type.shape) return;
   const auto& dims = *value.type.shape;
   bool fits = dims.size() == tensor.dims().size();
   for (size_t i = 0; fits && i < dims.size(); ++i) fits = !dims[i].isStatic() || dims[i].value == tensor.dims()[i];
   if (!fits) {
     std::string expected;
-    for (const ir::Dim& d : dims) expected += (expected.empty() ? "" : ",") + (d.isStatic() ? std::to_string(d.value) : (d.param.empty() ? "?" : d.param));
-    throwInputError("input '{}' has shape [{}], the graph expects [{}]", value.name(),
-                    fmt::join(tensor.dims(), ","), expected);
+    for (const ir::Dim& d : dims)
+      expected +=
+          (expected.empty() ? "" : ",") + (d.isStatic() ? std::to_string(d.value) : (d.param.empty() ? "?" : d.param));
+    throwInputError("input '{}' has shape [{}], the graph expects [{}]", value.name(), fmt::join(tensor.dims(), ","),
+                    expected);
   }
 }
 
@@ -87,11 +89,14 @@ TensorMap runReference(const ir::Graph& graph, const TensorMap& inputs, int64_t 
   for (const ir::Node* node : graph.nodes()) {
     std::vector<const ir::Tensor*> args;
     for (const ir::Value* in : node->inputs()) {
-      if (!in) { args.push_back(nullptr); continue; }
+      if (!in) {
+        args.push_back(nullptr);
+        continue;
+      }
       auto it = available.find(in);
       if (it == available.end())
-        throwInputError("node '{}' reads '{}' before it is computed (graph not in topological order?)",
-                        node->label(), in->name());
+        throwInputError("node '{}' reads '{}' before it is computed (graph not in topological order?)", node->label(),
+                        in->name());
       args.push_back(it->second);
     }
     std::vector<ir::Tensor> results = runNodeReference(*node, args, opset);

@@ -43,8 +43,8 @@ class KernelContext {
   // An InputError prefixed with the op and node.
   template <typename... Args>
   [[noreturn]] void fail(fmt::format_string<Args...> format, Args&&... args) const {
-    throw InputError(fmt::format("{} node '{}': {}", node.opType, node.label(),
-                                 fmt::format(format, std::forward<Args>(args)...)));
+    throw InputError(
+        fmt::format("{} node '{}': {}", node.opType, node.label(), fmt::format(format, std::forward<Args>(args)...)));
   }
   // Axis in [-rank, rank) -> [0, rank); fails otherwise.
   int64_t normalizeAxis(int64_t axis, int64_t rank) const;
@@ -97,18 +97,30 @@ int64_t product(std::span<const int64_t> dims);
 template <typename Fn>
 decltype(auto) dispatchNumeric(const KernelContext& ctx, DType dtype, Fn&& fn) {
   switch (dtype) {
-    case DType::Float: return fn(float{});
-    case DType::Double: return fn(double{});
-    case DType::Int8: return fn(int8_t{});
-    case DType::Uint8: return fn(uint8_t{});
-    case DType::Bool: return fn(uint8_t{});
-    case DType::Int16: return fn(int16_t{});
-    case DType::Uint16: return fn(uint16_t{});
-    case DType::Int32: return fn(int32_t{});
-    case DType::Int64: return fn(int64_t{});
-    case DType::Uint32: return fn(uint32_t{});
-    case DType::Uint64: return fn(uint64_t{});
-    default: ctx.fail("element type {} is not supported", ir::dtypeName(dtype));
+    case DType::Float:
+      return fn(float{});
+    case DType::Double:
+      return fn(double{});
+    case DType::Int8:
+      return fn(int8_t{});
+    case DType::Uint8:
+      return fn(uint8_t{});
+    case DType::Bool:
+      return fn(uint8_t{});
+    case DType::Int16:
+      return fn(int16_t{});
+    case DType::Uint16:
+      return fn(uint16_t{});
+    case DType::Int32:
+      return fn(int32_t{});
+    case DType::Int64:
+      return fn(int64_t{});
+    case DType::Uint32:
+      return fn(uint32_t{});
+    case DType::Uint64:
+      return fn(uint64_t{});
+    default:
+      ctx.fail("element type {} is not supported", ir::dtypeName(dtype));
   }
 }
 

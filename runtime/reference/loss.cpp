@@ -40,8 +40,10 @@ Tensor negativeLogLikelihood(const KernelContext& ctx, const std::vector<double>
   if (reduction == "none") return castTensor(ctx, Tensor::fromVector(DType::Double, target.dims(), loss), outType);
   double sum = 0, total = 0;
   for (size_t i = 0; i < loss.size(); ++i) sum += loss[i], total += used[i];
-  if (reduction == "mean") sum /= (weight || hasIgnore) ? total : double(loss.size());
-  else if (reduction != "sum") ctx.fail("unknown reduction '{}'", reduction);
+  if (reduction == "mean")
+    sum /= (weight || hasIgnore) ? total : double(loss.size());
+  else if (reduction != "sum")
+    ctx.fail("unknown reduction '{}'", reduction);
   return castTensor(ctx, Tensor::fromVector<double>(DType::Double, {}, {sum}), outType);
 }
 
@@ -64,8 +66,10 @@ std::vector<Tensor> softmaxCrossEntropy(const KernelContext& ctx) {
       for (int64_t k = 0; k < c; ++k) sum += std::exp(at(k) - maxv);
       for (int64_t k = 0; k < c; ++k) at(k) = at(k) - maxv - std::log(sum);
     }
-  std::vector<Tensor> outs{negativeLogLikelihood(ctx, logProb, x.dims(), ctx.input(1), ctx.optionalInput(2), x.dtype())};
-  if (ctx.numOutputs() > 1) outs.push_back(castTensor(ctx, Tensor::fromVector(DType::Double, x.dims(), logProb), x.dtype()));
+  std::vector<Tensor> outs{
+      negativeLogLikelihood(ctx, logProb, x.dims(), ctx.input(1), ctx.optionalInput(2), x.dtype())};
+  if (ctx.numOutputs() > 1)
+    outs.push_back(castTensor(ctx, Tensor::fromVector(DType::Double, x.dims(), logProb), x.dtype()));
   return outs;
 }
 

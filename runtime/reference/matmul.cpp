@@ -29,7 +29,8 @@ Tensor matrixProduct(const KernelContext& ctx, const Tensor& a, const Tensor& b)
   if (ad.size() == 1) ad.insert(ad.begin(), 1);
   if (bd.size() == 1) bd.push_back(1);
   const int64_t m = ad[ad.size() - 2], k = ad.back(), n = bd.back();
-  if (bd[bd.size() - 2] != k) ctx.fail("inner dimensions differ: A [{}], B [{}]", fmt::join(a.dims(), ","), fmt::join(b.dims(), ","));
+  if (bd[bd.size() - 2] != k)
+    ctx.fail("inner dimensions differ: A [{}], B [{}]", fmt::join(a.dims(), ","), fmt::join(b.dims(), ","));
   std::vector<int64_t> aBatch(ad.begin(), ad.end() - 2), bBatch(bd.begin(), bd.end() - 2);
   std::vector<int64_t> batch = broadcastShape(ctx, {aBatch, bBatch});
   const std::vector<int64_t> strides[2] = {broadcastStrides(aBatch, batch), broadcastStrides(bBatch, batch)};
@@ -72,10 +73,11 @@ std::vector<Tensor> gemm(const KernelContext& ctx) {
       if (broadcastShape(ctx, {c->dims(), dims}) != dims) ctx.fail("C does not broadcast to [{}, {}]", m, n);
       const std::vector<int64_t> strides[1] = {broadcastStrides(c->dims(), dims)};
       auto pc = c->data<T>();
-      forEachBroadcast(dims, strides, [&](int64_t i, const int64_t* off) { po[i] = static_cast<T>(beta * pc[off[0]]); });
+      forEachBroadcast(dims, strides,
+                       [&](int64_t i, const int64_t* off) { po[i] = static_cast<T>(beta * pc[off[0]]); });
     }
-    gemmAccumulate<T>(a.data<T>().data(), ta ? 1 : k, ta ? m : 1, b.data<T>().data(), tb ? 1 : n, tb ? k : 1, po, m,
-                      k, n, static_cast<T>(alpha));
+    gemmAccumulate<T>(a.data<T>().data(), ta ? 1 : k, ta ? m : 1, b.data<T>().data(), tb ? 1 : n, tb ? k : 1, po, m, k,
+                      n, static_cast<T>(alpha));
     return out;
   })};
 }

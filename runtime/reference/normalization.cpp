@@ -18,7 +18,8 @@ std::vector<Tensor> batchNorm(const KernelContext& ctx) {
   const int64_t channels = x.rank() > 1 ? x.dims()[1] : 1;
   for (size_t i = 1; i <= 4; ++i) {
     requireFloat(ctx, ctx.input(i), "parameter");
-    if (ctx.input(i).numel() != channels) ctx.fail("input {} has {} values for {} channels", i, ctx.input(i).numel(), channels);
+    if (ctx.input(i).numel() != channels)
+      ctx.fail("input {} has {} values for {} channels", i, ctx.input(i).numel(), channels);
   }
   auto scale = ctx.input(1).data<float>(), bias = ctx.input(2).data<float>();
   const int64_t plane = x.rank() > 2 ? product(std::span(x.dims()).subspan(2)) : 1;
@@ -95,7 +96,8 @@ std::vector<Tensor> layerNorm(const KernelContext& ctx) {
   std::vector<int64_t> normDims(x.dims().begin() + axis, x.dims().end());
   // Scale and bias broadcast onto the normalized dims; materialize them.
   auto expand = [&](const Tensor& t) {
-    if (broadcastShape(ctx, {t.dims(), normDims}) != normDims) ctx.fail("scale/bias do not broadcast to the normalized dims");
+    if (broadcastShape(ctx, {t.dims(), normDims}) != normDims)
+      ctx.fail("scale/bias do not broadcast to the normalized dims");
     std::vector<float> full(len);
     const std::vector<int64_t> strides[1] = {broadcastStrides(t.dims(), normDims)};
     forEachBroadcast(normDims, strides, [&](int64_t i, const int64_t* off) { full[i] = t.data<float>()[off[0]]; });
@@ -105,7 +107,8 @@ std::vector<Tensor> layerNorm(const KernelContext& ctx) {
   std::vector<float> bias = ctx.hasInput(2) ? expand(ctx.input(2)) : std::vector<float>(len, 0.f);
   std::vector<int64_t> statDims(x.dims().begin(), x.dims().begin() + axis);
   statDims.resize(x.rank(), 1);
-  std::vector<Tensor> outs{Tensor(DType::Float, x.dims()), Tensor(DType::Float, statDims), Tensor(DType::Float, statDims)};
+  std::vector<Tensor> outs{Tensor(DType::Float, x.dims()), Tensor(DType::Float, statDims),
+                           Tensor(DType::Float, statDims)};
   normalizeBlocks(x.data<float>().data(), outs[0].data<float>().data(), blocks, len, ctx.getFloat("epsilon", 1e-5f),
                   scale.data(), 1, bias.data(), 1, outs[1].data<float>().data(), outs[2].data<float>().data());
   outs.resize(ctx.numOutputs());
@@ -118,7 +121,8 @@ std::vector<Tensor> lrn(const KernelContext& ctx) {
   requireFloat(ctx, x, "X");
   const int64_t size = ctx.getInt("size", 0);
   if (size <= 0 || x.rank() < 2) ctx.fail("size must be positive and the input at least 2-D");
-  const double alpha = ctx.getFloat("alpha", 1e-4f), beta = ctx.getFloat("beta", 0.75f), bias = ctx.getFloat("bias", 1.f);
+  const double alpha = ctx.getFloat("alpha", 1e-4f), beta = ctx.getFloat("beta", 0.75f),
+               bias = ctx.getFloat("bias", 1.f);
   const int64_t channels = x.dims()[1], plane = product(std::span(x.dims()).subspan(2));
   const int64_t before = (size - 1) / 2, after = size - 1 - before;
   Tensor y(DType::Float, x.dims());

@@ -88,7 +88,8 @@ Kernel windowPool(PoolKind kind) {
   return [kind](const KernelContext& ctx) {
     std::vector<int64_t> spatial = spatialOf(ctx);
     std::vector<int64_t> kernel = ctx.getInts("kernel_shape");
-    if (kernel.size() != spatial.size()) ctx.fail("kernel_shape has {} dims for {} spatial dims", kernel.size(), spatial.size());
+    if (kernel.size() != spatial.size())
+      ctx.fail("kernel_shape has {} dims for {} spatial dims", kernel.size(), spatial.size());
     for (int64_t k : kernel)
       if (k < 1) ctx.fail("kernel_shape must be positive");
     WindowGeometry g = slidingWindow(ctx, spatial, kernel, ctx.getInt("ceil_mode", 0) != 0);
@@ -123,9 +124,11 @@ std::vector<Tensor> maxUnpool(const KernelContext& ctx) {
   const std::vector<int64_t> kernel = ctx.getInts("kernel_shape");
   const std::vector<int64_t> strides = ctx.getInts("strides", std::vector<int64_t>(rank, 1));
   const std::vector<int64_t> pads = ctx.getInts("pads", std::vector<int64_t>(2 * rank, 0));
-  if (kernel.size() != rank || strides.size() != rank || pads.size() != 2 * rank) ctx.fail("kernel_shape/strides/pads do not match the input");
+  if (kernel.size() != rank || strides.size() != rank || pads.size() != 2 * rank)
+    ctx.fail("kernel_shape/strides/pads do not match the input");
   std::vector<int64_t> inferred = {x.dims()[0], x.dims()[1]};
-  for (size_t i = 0; i < rank; ++i) inferred.push_back((x.dims()[i + 2] - 1) * strides[i] + kernel[i] - pads[i] - pads[rank + i]);
+  for (size_t i = 0; i < rank; ++i)
+    inferred.push_back((x.dims()[i + 2] - 1) * strides[i] + kernel[i] - pads[i] - pads[rank + i]);
   std::vector<int64_t> dims = ctx.hasInput(2) ? ctx.input(2).toInt64Vector() : inferred;
   if (dims.size() != inferred.size()) ctx.fail("output_shape has rank {}, expected {}", dims.size(), inferred.size());
   Tensor y(DType::Float, dims);

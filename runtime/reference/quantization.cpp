@@ -25,7 +25,8 @@ AxisParam axisParam(const KernelContext& ctx, const Tensor* t, const Tensor& dat
   p.values.assign(v.begin(), v.end());
   if (p.values.size() > 1) {
     axis = ctx.normalizeAxis(axis, data.rank());
-    if (int64_t(p.values.size()) != data.dims()[axis]) ctx.fail("per-axis parameter has {} values for axis of size {}", p.values.size(), data.dims()[axis]);
+    if (int64_t(p.values.size()) != data.dims()[axis])
+      ctx.fail("per-axis parameter has {} values for axis of size {}", p.values.size(), data.dims()[axis]);
     p.inner = product(std::span(data.dims()).subspan(axis + 1));
   }
   return p;
@@ -72,7 +73,8 @@ std::vector<Tensor> dequantizeLinear(const KernelContext& ctx) {
   AxisParam zp = axisParam(ctx, ctx.optionalInput(2), x, axis, 0);
   std::vector<double> v = doublesOf(x);
   Tensor out(DType::Float, x.dims());
-  for (size_t i = 0; i < v.size(); ++i) out.data<float>()[i] = float((v[i] - zp.at(int64_t(i))) * float(scale.at(int64_t(i))));
+  for (size_t i = 0; i < v.size(); ++i)
+    out.data<float>()[i] = float((v[i] - zp.at(int64_t(i))) * float(scale.at(int64_t(i))));
   return {std::move(out)};
 }
 
@@ -126,7 +128,8 @@ Tensor requantize(const KernelContext& ctx, const Tensor& acc, const Tensor& aSc
 std::vector<Tensor> qlinearMatMul(const KernelContext& ctx) {
   const Tensor& a = ctx.input(0);
   const Tensor& b = ctx.input(3);
-  Tensor acc = matrixProduct(ctx, centered(ctx, a, &ctx.input(2), a.rank() - 2), centered(ctx, b, &ctx.input(5), b.rank() - 1));
+  Tensor acc =
+      matrixProduct(ctx, centered(ctx, a, &ctx.input(2), a.rank() - 2), centered(ctx, b, &ctx.input(5), b.rank() - 1));
   return {requantize(ctx, acc, ctx.input(1), ctx.input(4), acc.rank() - 1, ctx.input(6), ctx.optionalInput(7))};
 }
 

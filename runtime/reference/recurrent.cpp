@@ -25,25 +25,39 @@ std::vector<Activation> activations(const KernelContext& ctx, const std::vector<
   std::vector<float> alphas = alphaAttr ? alphaAttr->floats : std::vector<float>{};
   std::vector<float> betas = betaAttr ? betaAttr->floats : std::vector<float>{};
   size_t ai = 0, bi = 0;
-  auto next = [](std::vector<float>& v, size_t& i, double fallback) { return i < v.size() ? double(v[i++]) : fallback; };
+  auto next = [](std::vector<float>& v, size_t& i, double fallback) {
+    return i < v.size() ? double(v[i++]) : fallback;
+  };
   std::vector<Activation> out;
   for (const std::string& name : list) {
-    if (name == "Sigmoid") out.push_back([](double x) { return 1 / (1 + std::exp(-x)); });
-    else if (name == "Tanh") out.push_back([](double x) { return std::tanh(x); });
-    else if (name == "Relu") out.push_back([](double x) { return std::max(0.0, x); });
-    else if (name == "Softsign") out.push_back([](double x) { return x / (1 + std::fabs(x)); });
-    else if (name == "Softplus") out.push_back([](double x) { return std::log1p(std::exp(x)); });
-    else if (name == "LeakyRelu") out.push_back([a = next(alphas, ai, 0.01)](double x) { return x < 0 ? a * x : x; });
-    else if (name == "ThresholdedRelu") out.push_back([a = next(alphas, ai, 1.0)](double x) { return x > a ? x : 0; });
-    else if (name == "Elu") out.push_back([a = next(alphas, ai, 1.0)](double x) { return x < 0 ? a * std::expm1(x) : x; });
+    if (name == "Sigmoid")
+      out.push_back([](double x) { return 1 / (1 + std::exp(-x)); });
+    else if (name == "Tanh")
+      out.push_back([](double x) { return std::tanh(x); });
+    else if (name == "Relu")
+      out.push_back([](double x) { return std::max(0.0, x); });
+    else if (name == "Softsign")
+      out.push_back([](double x) { return x / (1 + std::fabs(x)); });
+    else if (name == "Softplus")
+      out.push_back([](double x) { return std::log1p(std::exp(x)); });
+    else if (name == "LeakyRelu")
+      out.push_back([a = next(alphas, ai, 0.01)](double x) { return x < 0 ? a * x : x; });
+    else if (name == "ThresholdedRelu")
+      out.push_back([a = next(alphas, ai, 1.0)](double x) { return x > a ? x : 0; });
+    else if (name == "Elu")
+      out.push_back([a = next(alphas, ai, 1.0)](double x) { return x < 0 ? a * std::expm1(x) : x; });
     else if (name == "HardSigmoid")
-      out.push_back([a = next(alphas, ai, 0.2), b = next(betas, bi, 0.5)](double x) { return std::clamp(a * x + b, 0.0, 1.0); });
-    else if (name == "Affine") out.push_back([a = next(alphas, ai, 1.0), b = next(betas, bi, 0.0)](double x) { return a * x + b; });
+      out.push_back(
+          [a = next(alphas, ai, 0.2), b = next(betas, bi, 0.5)](double x) { return std::clamp(a * x + b, 0.0, 1.0); });
+    else if (name == "Affine")
+      out.push_back([a = next(alphas, ai, 1.0), b = next(betas, bi, 0.0)](double x) { return a * x + b; });
     else if (name == "ScaledTanh")
       out.push_back([a = next(alphas, ai, 1.0), b = next(betas, bi, 1.0)](double x) { return a * std::tanh(b * x); });
-    else ctx.fail("unknown activation '{}'", name);
+    else
+      ctx.fail("unknown activation '{}'", name);
   }
-  if (int64_t(out.size()) != int64_t(defaults.size()) * dirs) ctx.fail("activations has {} entries, expected {}", out.size(), defaults.size() * dirs);
+  if (int64_t(out.size()) != int64_t(defaults.size()) * dirs)
+    ctx.fail("activations has {} entries, expected {}", out.size(), defaults.size() * dirs);
   return out;
 }
 
@@ -61,20 +75,22 @@ Kernel recurrent(Cell cell) {
     const int64_t hidden = ctx.getInt("hidden_size", ctx.input(2).dims().back());
     const Tensor& w = ctx.input(1);
     const Tensor& r = ctx.input(2);
-    if (w.dims() != std::vector<int64_t>{dirs, gates * hidden, inSize} || r.dims() != std::vector<int64_t>{dirs, gates * hidden, hidden})
+    if (w.dims() != std::vector<int64_t>{dirs, gates * hidden, inSize} ||
+        r.dims() != std::vector<int64_t>{dirs, gates * hidden, hidden})
       ctx.fail("W / R shapes do not match direction, hidden_size {} and input size {}", hidden, inSize);
-    const std::vector<std::string> defaults = cell == Cell::Lstm ? std::vector<std::string>{"Sigmoid", "Tanh", "Tanh"}
+    const std::vector<std::string> defaults = cell == Cell::Lstm  ? std::vector<std::string>{"Sigmoid", "Tanh", "Tanh"}
                                               : cell == Cell::Gru ? std::vector<std::string>{"Sigmoid", "Tanh"}
                                                                   : std::vector<std::string>{"Tanh"};
     const std::vector<Activation> act = activations(ctx, defaults, dirs);
     const double clip = ctx.getFloat("clip", 0.f);
-    const bool inputForget = ctx.getInt("input_forget", 0) != 0, linearBeforeReset = ctx.getInt("linear_before_reset", 0) != 0;
+    const bool inputForget = ctx.getInt("input_forget", 0) != 0,
+               linearBeforeReset = ctx.getInt("linear_before_reset", 0) != 0;
     std::vector<int64_t> lens = ctx.hasInput(4) ? ctx.input(4).toInt64Vector() : std::vector<int64_t>(batch, seq);
     if (int64_t(lens.size()) != batch) ctx.fail("sequence_lens has {} values for batch {}", lens.size(), batch);
     for (int64_t len : lens)
       if (len < 0 || len > seq) ctx.fail("sequence length {} is outside [0, {}]", len, seq);
-    const std::pair<size_t, int64_t> sizes[] = {{3, dirs * 2 * gates * hidden}, {5, dirs * batch * hidden},
-                                                {6, dirs * batch * hidden}, {7, dirs * 3 * hidden}};
+    const std::pair<size_t, int64_t> sizes[] = {
+        {3, dirs * 2 * gates * hidden}, {5, dirs * batch * hidden}, {6, dirs * batch * hidden}, {7, dirs * 3 * hidden}};
     for (auto [input, count] : sizes)
       if (ctx.hasInput(input) && (ctx.input(input).numel() != count || ctx.input(input).dtype() != DType::Float))
         ctx.fail("input {} must be float with {} elements", input, count);
@@ -83,11 +99,17 @@ Kernel recurrent(Cell cell) {
     const float* c0 = cell == Cell::Lstm && ctx.hasInput(6) ? ctx.input(6).data<float>().data() : nullptr;
     const float* peep = cell == Cell::Lstm && ctx.hasInput(7) ? ctx.input(7).data<float>().data() : nullptr;
 
-    auto xAt = [&](int64_t t, int64_t n) { return xIn.data<float>().data() + (batchMajor ? n * seq + t : t * batch + n) * inSize; };
-    Tensor y(DType::Float, batchMajor ? std::vector<int64_t>{batch, seq, dirs, hidden} : std::vector<int64_t>{seq, dirs, batch, hidden});
-    Tensor yh(DType::Float, batchMajor ? std::vector<int64_t>{batch, dirs, hidden} : std::vector<int64_t>{dirs, batch, hidden});
+    auto xAt = [&](int64_t t, int64_t n) {
+      return xIn.data<float>().data() + (batchMajor ? n * seq + t : t * batch + n) * inSize;
+    };
+    Tensor y(DType::Float, batchMajor ? std::vector<int64_t>{batch, seq, dirs, hidden}
+                                      : std::vector<int64_t>{seq, dirs, batch, hidden});
+    Tensor yh(DType::Float,
+              batchMajor ? std::vector<int64_t>{batch, dirs, hidden} : std::vector<int64_t>{dirs, batch, hidden});
     Tensor yc = yh;
-    auto stateAt = [&](Tensor& t, int64_t d, int64_t n) { return t.data<float>().data() + (batchMajor ? n * dirs + d : d * batch + n) * hidden; };
+    auto stateAt = [&](Tensor& t, int64_t d, int64_t n) {
+      return t.data<float>().data() + (batchMajor ? n * dirs + d : d * batch + n) * hidden;
+    };
     std::vector<double> xw(gates * hidden), hr(gates * hidden);
     for (int64_t d = 0; d < dirs; ++d) {
       const bool reverse = direction == "reverse" || d == 1;
@@ -128,14 +150,16 @@ Kernel recurrent(Cell cell) {
             } else {
               auto p = [&](int64_t k) { return peep ? double(peep[d * 3 * hidden + k * hidden + j]) : 0.0; };
               const double in = f[0](clipped(xw[j] + hr[j] + p(0) * c[j]));
-              const double forget = inputForget ? 1 - in : f[0](clipped(xw[2 * hidden + j] + hr[2 * hidden + j] + p(2) * c[j]));
+              const double forget =
+                  inputForget ? 1 - in : f[0](clipped(xw[2 * hidden + j] + hr[2 * hidden + j] + p(2) * c[j]));
               c[j] = forget * c[j] + in * f[1](clipped(xw[3 * hidden + j] + hr[3 * hidden + j]));
               const double out = f[0](clipped(xw[hidden + j] + hr[hidden + j] + p(1) * c[j]));
               next[j] = out * f[2](c[j]);
             }
           }
           h = next;
-          float* yt = y.data<float>().data() + (batchMajor ? (n * seq + t) * dirs + d : (t * dirs + d) * batch + n) * hidden;
+          float* yt =
+              y.data<float>().data() + (batchMajor ? (n * seq + t) * dirs + d : (t * dirs + d) * batch + n) * hidden;
           for (int64_t j = 0; j < hidden; ++j) yt[j] = float(h[j]);
         }
         for (int64_t j = 0; j < hidden; ++j) stateAt(yh, d, n)[j] = float(h[j]), stateAt(yc, d, n)[j] = float(c[j]);

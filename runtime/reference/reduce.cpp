@@ -32,15 +32,18 @@ Kernel reduce(Reduction kind, int64_t axesInputSince) {
   return [kind, axesInputSince](const KernelContext& ctx) {
     const Tensor& x = ctx.input(0);
     std::vector<int64_t> axes;
-    if (ctx.opset < axesInputSince) axes = ctx.getInts("axes");
-    else if (ctx.hasInput(1)) axes = ctx.input(1).toInt64Vector();
-    if (axes.empty() && ctx.opset >= axesInputSince && ctx.getInt("noop_with_empty_axes", 0) != 0) return std::vector<Tensor>{x};
+    if (ctx.opset < axesInputSince)
+      axes = ctx.getInts("axes");
+    else if (ctx.hasInput(1))
+      axes = ctx.input(1).toInt64Vector();
+    if (axes.empty() && ctx.opset >= axesInputSince && ctx.getInt("noop_with_empty_axes", 0) != 0)
+      return std::vector<Tensor>{x};
     ReducedShape shape = reducedShape(ctx, x, axes, axes.empty());
     const std::vector<int64_t> strides[1] = {broadcastStrides(shape.keptDims, x.dims())};
     const int64_t outCount = product(shape.keptDims);
     const double count = double(x.numel()) / double(std::max<int64_t>(outCount, 1));
-    const double init = kind == Reduction::Max   ? -std::numeric_limits<double>::infinity()
-                        : kind == Reduction::Min ? std::numeric_limits<double>::infinity()
+    const double init = kind == Reduction::Max    ? -std::numeric_limits<double>::infinity()
+                        : kind == Reduction::Min  ? std::numeric_limits<double>::infinity()
                         : kind == Reduction::Prod ? 1.0
                                                   : 0.0;
     std::vector<double> acc(outCount, init);
@@ -51,14 +54,27 @@ Kernel reduce(Reduction kind, int64_t axesInputSince) {
         double v = static_cast<double>(in[i]);
         double& a = acc[off[0]];
         switch (kind) {
-          case Reduction::Max: a = std::max(a, v); break;
-          case Reduction::Min: a = std::min(a, v); break;
-          case Reduction::Prod: a *= v; break;
-          case Reduction::L1: a += std::fabs(v); break;
+          case Reduction::Max:
+            a = std::max(a, v);
+            break;
+          case Reduction::Min:
+            a = std::min(a, v);
+            break;
+          case Reduction::Prod:
+            a *= v;
+            break;
+          case Reduction::L1:
+            a += std::fabs(v);
+            break;
           case Reduction::L2:
-          case Reduction::SumSquare: a += v * v; break;
-          case Reduction::LogSumExp: a += std::exp(v); break;
-          default: a += v;
+          case Reduction::SumSquare:
+            a += v * v;
+            break;
+          case Reduction::LogSumExp:
+            a += std::exp(v);
+            break;
+          default:
+            a += v;
         }
       });
     });

@@ -28,8 +28,8 @@ const KernelRegistry& kernelRegistry() {
          {registerConvKernels, registerPoolKernels, registerElementwiseKernels, registerActivationKernels,
           registerNormalizationKernels, registerMatmulKernels, registerShapeKernels, registerSliceKernels,
           registerResizeKernels, registerReduceKernels, registerGeneratorKernels, registerIndexKernels,
-          registerDetectionKernels, registerLossKernels, registerQuantizationKernels,
-          registerGridSampleKernels, registerRecurrentKernels, registerEinsumKernels})
+          registerDetectionKernels, registerLossKernels, registerQuantizationKernels, registerGridSampleKernels,
+          registerRecurrentKernels, registerEinsumKernels})
       registerFamily(r);
     return r;
   }();
@@ -49,7 +49,8 @@ int64_t product(std::span<const int64_t> dims) {
 }
 
 void requireFloat(const KernelContext& ctx, const Tensor& t, const char* what) {
-  if (t.dtype() != DType::Float) ctx.fail("{} has element type {}; only float is supported", what, ir::dtypeName(t.dtype()));
+  if (t.dtype() != DType::Float)
+    ctx.fail("{} has element type {}; only float is supported", what, ir::dtypeName(t.dtype()));
 }
 
 }  // namespace convopt::runtime::reference

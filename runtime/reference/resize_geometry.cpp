@@ -46,8 +46,8 @@ int64_t nearestIndex(const ResizeParams& p, double x, double scale) {
 }
 
 std::array<double, 4> cubicWeights(double t, double a) {
-  auto far = [a](double s) { return ((a * s - 5 * a) * s + 8 * a) * s - 4 * a; };    // 1 <= s < 2
-  auto near = [a](double s) { return ((a + 2) * s - (a + 3)) * s * s + 1; };         // 0 <= s < 1
+  auto far = [a](double s) { return ((a * s - 5 * a) * s + 8 * a) * s - 4 * a; };  // 1 <= s < 2
+  auto near = [a](double s) { return ((a + 2) * s - (a + 3)) * s * s + 1; };       // 0 <= s < 1
   return {far(t + 1), near(t), near(1 - t), far(2 - t)};
 }
 
@@ -88,10 +88,10 @@ std::vector<double> doubles(const Tensor& t) {
 }
 
 struct Target {
-  std::vector<int64_t> dims;     // output shape
-  std::vector<double> scales;    // per axis
-  std::vector<double> resized;   // per axis: unfloored output length
-  std::vector<double> roi;       // [starts..., ends...] over all axes
+  std::vector<int64_t> dims;    // output shape
+  std::vector<double> scales;   // per axis
+  std::vector<double> resized;  // per axis: unfloored output length
+  std::vector<double> roi;      // [starts..., ends...] over all axes
 };
 
 // Target sizes and scales along every axis from scales or sizes (+ axes,
@@ -145,7 +145,9 @@ Target targetShape(const KernelContext& ctx, const std::vector<int64_t>& inDims,
     int64_t a = axes[i];
     if (given[i] <= 0) ctx.fail("scale {} must be positive", given[i]);
     scales[a] = given[i];
-    double extent = ctx.getString("coordinate_transformation_mode", "") == "tf_crop_and_resize" ? fullRoi[rank + a] - fullRoi[a] : 1.0;
+    double extent = ctx.getString("coordinate_transformation_mode", "") == "tf_crop_and_resize"
+                        ? fullRoi[rank + a] - fullRoi[a]
+                        : 1.0;
     target.resized[a] = double(inDims[a]) * given[i];
     outDims[a] = static_cast<int64_t>(std::floor(target.resized[a] * extent));
   }
@@ -188,9 +190,10 @@ ResizeGeometry resizeGeometry(const KernelContext& ctx, const std::vector<int64_
   for (int64_t a = 0; a < rank; ++a) {
     std::vector<ResizeTaps>& axis = g.axes.emplace_back();
     for (int64_t x = 0; x < t.dims[a]; ++x)
-      axis.push_back(tapsFor(p, sourceCoordinate(p, double(x), t.scales[a], inputDims[a], t.dims[a], t.resized[a],
-                                                 t.roi[a], t.roi[rank + a]),
-                             t.scales[a], inputDims[a]));
+      axis.push_back(tapsFor(
+          p,
+          sourceCoordinate(p, double(x), t.scales[a], inputDims[a], t.dims[a], t.resized[a], t.roi[a], t.roi[rank + a]),
+          t.scales[a], inputDims[a]));
   }
   return g;
 }

@@ -15,7 +15,7 @@ namespace convopt::runtime::reference {
 // Source taps of one output coordinate along one axis.
 struct ResizeTaps {
   std::vector<std::pair<int64_t, double>> taps;  // (source index, weight)
-  bool outside = false;  // tf_crop_and_resize outside the image: extrapolation value
+  bool outside = false;                          // tf_crop_and_resize outside the image: extrapolation value
 };
 
 struct ResizeGeometry {

@@ -9,8 +9,8 @@
 
 #include <fmt/ranges.h>
 
-#include "runtime/reference/broadcast.h"
 #include "ir/int_math.h"
+#include "runtime/reference/broadcast.h"
 
 namespace convopt::runtime::reference {
 namespace {
@@ -152,7 +152,8 @@ std::vector<Tensor> concat(const KernelContext& ctx) {
     const Tensor& t = ctx.input(i);
     bool fits = t.dtype() == first.dtype() && t.rank() == first.rank();
     for (int64_t d = 0; fits && d < t.rank(); ++d) fits = d == axis || t.dims()[d] == first.dims()[d];
-    if (!fits) ctx.fail("input {} [{}] does not fit input 0 [{}]", i, fmt::join(t.dims(), ","), fmt::join(first.dims(), ","));
+    if (!fits)
+      ctx.fail("input {} [{}] does not fit input 0 [{}]", i, fmt::join(t.dims(), ","), fmt::join(first.dims(), ","));
     dims[axis] += t.dims()[axis];
   }
   Tensor out(first.dtype(), dims);
@@ -175,7 +176,8 @@ std::vector<int64_t> splitSizes(const KernelContext& ctx, int64_t length) {
   if (auto sizes = attributeOrInput(ctx, "split", 1, 13)) {
     if (int64_t(sizes->size()) != int64_t(ctx.numOutputs()) ||
         std::accumulate(sizes->begin(), sizes->end(), int64_t(0)) != length)
-      ctx.fail("split [{}] does not divide length {} into {} outputs", fmt::join(*sizes, ","), length, ctx.numOutputs());
+      ctx.fail("split [{}] does not divide length {} into {} outputs", fmt::join(*sizes, ","), length,
+               ctx.numOutputs());
     return *sizes;
   }
   const int64_t parts = static_cast<int64_t>(ctx.numOutputs());
@@ -217,7 +219,8 @@ std::vector<Tensor> gather(const KernelContext& ctx) {
   uint8_t* dst = out.mutableBytes().data();
   for (int64_t o = 0; o < outer; ++o)
     for (int64_t index : indices) {
-      if (index < -axisLen || index >= axisLen) ctx.fail("index {} is out of range for axis of size {}", index, axisLen);
+      if (index < -axisLen || index >= axisLen)
+        ctx.fail("index {} is out of range for axis of size {}", index, axisLen);
       if (index < 0) index += axisLen;
       std::memcpy(dst, data.bytes().data() + (o * axisLen + index) * innerBytes, innerBytes);
       dst += innerBytes;
@@ -288,7 +291,8 @@ std::vector<Tensor> dropout(const KernelContext& ctx) {
 
 void registerShapeKernels(KernelRegistry& r) {
   r.add("Shape", shape);
-  r.add("Size", [](const KernelContext& ctx) { return std::vector<Tensor>{Tensor::scalarInt64(ctx.input(0).numel())}; });
+  r.add("Size",
+        [](const KernelContext& ctx) { return std::vector<Tensor>{Tensor::scalarInt64(ctx.input(0).numel())}; });
   r.add("Reshape", reshape);
   r.add("Flatten", flatten);
   r.add("Squeeze", squeeze);

@@ -14,7 +14,6 @@ std::vector<int64_t> perDimAttribute(const KernelContext& ctx, const char* name,
   return values;
 }
 
-
 }  // namespace
 
 WindowGeometry slidingWindow(const KernelContext& ctx, std::vector<int64_t> input, std::vector<int64_t> kernel,
@@ -40,8 +39,10 @@ WindowGeometry slidingWindow(const KernelContext& ctx, std::vector<int64_t> inpu
       g.padEnd[i] = total - g.padBegin[i];
       continue;
     }
-    if (autoPad == "VALID") g.padBegin[i] = g.padEnd[i] = 0;
-    else if (autoPad != "NOTSET") ctx.fail("unknown auto_pad '{}'", autoPad);
+    if (autoPad == "VALID")
+      g.padBegin[i] = g.padEnd[i] = 0;
+    else if (autoPad != "NOTSET")
+      ctx.fail("unknown auto_pad '{}'", autoPad);
     int64_t span = g.input[i] + g.padBegin[i] + g.padEnd[i] - extent;
     if (span < 0) ctx.fail("window of extent {} does not fit the padded input along spatial dim {}", extent, i);
     g.output[i] = (ceilMode ? ceilDiv(span, g.strides[i]) : span / g.strides[i]) + 1;

@@ -56,7 +56,8 @@ TEST(AotArtifact, EveryFormatAndEmbeddedWeightsComputeWhatTheJitEngineComputesTo
 TEST(AotArtifact, ExportsOnlyNamePrefixedSymbols) {
   TempDir temp;
   Artifact artifact = compileModel(sharedModel("sepnet") / "model.onnx", temp / "out", "sep", "--format shared");
-  RunResult symbols = runCommand(fmt::format("nm -D --defined-only '{}'", (temp / "out" / artifact.code).string()), temp.path());
+  RunResult symbols =
+      runCommand(fmt::format("nm -D --defined-only '{}'", (temp / "out" / artifact.code).string()), temp.path());
   ASSERT_EQ(symbols.exitCode, 0) << symbols.stderrText;
   std::istringstream lines(symbols.stdoutText);
   std::vector<std::string> exported;
@@ -95,16 +96,17 @@ int main(int argc, char** argv) {
 }
 )");
   fs::path out = temp / "out";
-  RunResult link = runCommand(fmt::format("cc -std=c99 -Wall -Werror -I'{0}' '{1}' '{0}/first.o' '{0}/second.o' -lm -lpthread -o '{2}'",
-                                          out.string(), (temp / "both.c").string(), (temp / "both").string()),
-                              temp.path());
+  RunResult link = runCommand(
+      fmt::format("cc -std=c99 -Wall -Werror -I'{0}' '{1}' '{0}/first.o' '{0}/second.o' -lm -lpthread -o '{2}'",
+                  out.string(), (temp / "both.c").string(), (temp / "both").string()),
+      temp.path());
   ASSERT_EQ(link.exitCode, 0) << link.stderrText;
-  RunResult cxx = runCommand(fmt::format("c++ -std=c++17 -Wall -Werror -fsyntax-only -x c++ '{}/first.h'", out.string()),
-                             temp.path());
+  RunResult cxx = runCommand(
+      fmt::format("c++ -std=c++17 -Wall -Werror -fsyntax-only -x c++ '{}/first.h'", out.string()), temp.path());
   EXPECT_EQ(cxx.exitCode, 0) << "NAME.h does not compile as C++: " << cxx.stderrText;
-  RunResult run = runCommand(fmt::format("'{}' '{}/first.weights' '{}/second.weights'", (temp / "both").string(),
-                                         out.string(), out.string()),
-                             temp.path());
+  RunResult run = runCommand(
+      fmt::format("'{}' '{}/first.weights' '{}/second.weights'", (temp / "both").string(), out.string(), out.string()),
+      temp.path());
   EXPECT_EQ(run.exitCode, 0) << run.stderrText;
   EXPECT_EQ(run.stdoutText, "first ran: 1 outputs\nsecond ran: 1 outputs\n");
 }
@@ -114,12 +116,14 @@ TEST(AotArtifact, CApiContractFromMemoryConcurrentSessionsAndBadArguments) {
   Artifact artifact = compileModel(sharedModel("sepnet") / "model.onnx", temp / "out", "m");
   fs::path program = temp / "api_contract";
   RunResult link = runCommand(
-      fmt::format("cc -std=c99 -O2 -Wall -Wextra -Werror -I'{}' -DMODEL=m -DMODEL_UPPER=M '{}/tests/aot/api_contract.c' "
-                  "'{}' -lm -lpthread -o '{}'",
-                  artifact.dir.string(), CONVOPT_SOURCE_DIR, (artifact.dir / artifact.code).string(), program.string()),
+      fmt::format(
+          "cc -std=c99 -O2 -Wall -Wextra -Werror -I'{}' -DMODEL=m -DMODEL_UPPER=M '{}/tests/aot/api_contract.c' "
+          "'{}' -lm -lpthread -o '{}'",
+          artifact.dir.string(), CONVOPT_SOURCE_DIR, (artifact.dir / artifact.code).string(), program.string()),
       temp.path());
   ASSERT_EQ(link.exitCode, 0) << link.stderrText;
-  RunResult run = runCommand(fmt::format("'{}' '{}'", program.string(), (artifact.dir / "m.weights").string()), temp.path());
+  RunResult run =
+      runCommand(fmt::format("'{}' '{}'", program.string(), (artifact.dir / "m.weights").string()), temp.path());
   EXPECT_EQ(run.exitCode, 0) << run.stderrText;
   EXPECT_EQ(run.stdoutText, "api contract: ok\n");
 }
@@ -142,11 +146,16 @@ TEST(AotArtifact, WeightsProblemsAreStatusCodesNeverACrash) {
   flipped[flipped.size() / 2] ^= 1;
   writeFile(temp / "flipped.weights", flipped);
   writeFile(temp / "longer.weights", weights + "x");
-  EXPECT_NE(loadFailure(artifact, driver, (temp / "missing.weights").string()).find("cannot be opened"), std::string::npos);
-  EXPECT_NE(loadFailure(artifact, driver, (temp / "truncated.weights").string()).find("truncated or corrupt"), std::string::npos);
-  EXPECT_NE(loadFailure(artifact, driver, (temp / "flipped.weights").string()).find("truncated or corrupt"), std::string::npos);
-  EXPECT_NE(loadFailure(artifact, driver, (temp / "longer.weights").string()).find("truncated or corrupt"), std::string::npos);
-  EXPECT_NE(loadFailure(artifact, driver, (temp / "b" / "m.weights").string()).find("another compile"), std::string::npos);
+  EXPECT_NE(loadFailure(artifact, driver, (temp / "missing.weights").string()).find("cannot be opened"),
+            std::string::npos);
+  EXPECT_NE(loadFailure(artifact, driver, (temp / "truncated.weights").string()).find("truncated or corrupt"),
+            std::string::npos);
+  EXPECT_NE(loadFailure(artifact, driver, (temp / "flipped.weights").string()).find("truncated or corrupt"),
+            std::string::npos);
+  EXPECT_NE(loadFailure(artifact, driver, (temp / "longer.weights").string()).find("truncated or corrupt"),
+            std::string::npos);
+  EXPECT_NE(loadFailure(artifact, driver, (temp / "b" / "m.weights").string()).find("another compile"),
+            std::string::npos);
   EXPECT_NE(loadFailure(artifact, driver, "-").find("without --embed-weights"), std::string::npos);
 }
 
@@ -156,7 +165,8 @@ TEST(AotArtifact, ModelLoadRefusesAHostThatLacksTheCompiledInstructionSet) {
   bool hostHasAvx512 = codegen::hostCanRun(codegen::selectTarget("x86-64-v4"));
   Artifact artifact = compileModel(sharedModel("sepnet") / "model.onnx", temp / "out", "m", "--cpu x86-64-v4");
   fs::path driver = linkDriver(artifact);
-  RunResult run = runCommand(fmt::format("'{}' '{}'", driver.string(), (temp / "out" / "m.weights").string()), temp.path());
+  RunResult run =
+      runCommand(fmt::format("'{}' '{}'", driver.string(), (temp / "out" / "m.weights").string()), temp.path());
   if (hostHasAvx512) {
     EXPECT_EQ(run.exitCode, 0) << run.stderrText;  // and no SIGILL where the host has AVX-512
   } else {
@@ -177,11 +187,18 @@ g (float[1,8,4,4] x) => (float[1,8,4,4] y)
   struct Case {
     std::string args, message;
   } cases[] = {
-      {fmt::format("'{}' -o '{}'", (temp / "cos.onnx").string(), (temp / "out").string()), "node Cos(y) (Cos) has no generated kernel"},
-      {fmt::format("'{}' -o '{}' --name 9lives", (temp / "cos.onnx").string(), (temp / "out").string()), "not a C identifier"},
-      {fmt::format("'{}/model.onnx' -o '{}/cos.onnx/dir'", sharedModel("sepnet").string(), temp.path().string()), "cannot write into"},
-      {fmt::format("'{}/model.onnx' -o '{}' --cpu no-such-cpu", sharedModel("sepnet").string(), (temp / "out").string()), "unknown CPU"},
-      {fmt::format("'{}/model.onnx' -o '{}' --target-triple riscv64-linux-gnu", sharedModel("sepnet").string(), (temp / "out").string()), "not an x86-64 or AArch64 triple"},
+      {fmt::format("'{}' -o '{}'", (temp / "cos.onnx").string(), (temp / "out").string()),
+       "node Cos(y) (Cos) has no generated kernel"},
+      {fmt::format("'{}' -o '{}' --name 9lives", (temp / "cos.onnx").string(), (temp / "out").string()),
+       "not a C identifier"},
+      {fmt::format("'{}/model.onnx' -o '{}/cos.onnx/dir'", sharedModel("sepnet").string(), temp.path().string()),
+       "cannot write into"},
+      {fmt::format("'{}/model.onnx' -o '{}' --cpu no-such-cpu", sharedModel("sepnet").string(),
+                   (temp / "out").string()),
+       "unknown CPU"},
+      {fmt::format("'{}/model.onnx' -o '{}' --target-triple riscv64-linux-gnu", sharedModel("sepnet").string(),
+                   (temp / "out").string()),
+       "not an x86-64 or AArch64 triple"},
   };
   for (const Case& c : cases) {
     RunResult result = runConvopt("compile " + c.args, temp.path());

@@ -50,8 +50,8 @@ TEST(AotFallback, NodesWithoutAKernelRunInTheFallbackLibraryToTheBitOfTheJitEngi
   ir::Model model = ir::parseModelText(mixedModel());
   runtime::TensorMap feeds = runtime::randomInputs(*model.graph, {});
   for (const char* format : {"object", "static", "shared"}) {
-    Artifact artifact =
-        compileModel(temp / "mixed.onnx", temp / format, "mixed", fmt::format("--no-optimize --allow-fallback --format {}", format));
+    Artifact artifact = compileModel(temp / "mixed.onnx", temp / format, "mixed",
+                                     fmt::format("--no-optimize --allow-fallback --format {}", format));
     fs::path driver = linkDriver(artifact);
     for (int threads : {1, 2}) {
       runtime::TensorMap expected = codegen::JitEngine(model, {}, {"", threads}).run(feeds);
@@ -81,16 +81,18 @@ g (float[1,8,4,4] x) => (float[1,8,4,4] y)
   EXPECT_EQ(artifact.libraries, "");
   nlohmann::json json = nlohmann::json::parse(readFile(temp / "out" / "conv.json"));
   EXPECT_EQ(json.at("fallback_nodes"), std::vector<std::string>{});
-  runDriver(artifact, linkDriver(artifact), (temp / "out" / "conv.weights").string(), {}, {}, 1);  // links with libc only
+  runDriver(artifact, linkDriver(artifact), (temp / "out" / "conv.weights").string(), {}, {},
+            1);  // links with libc only
 }
 
 TEST(AotFallback, WithoutTheFlagANodeWithoutAKernelFailsTheCompileNamingIt) {
   TempDir temp;
   writeFile(temp / "mixed.onnx", textModelBytes(mixedModel()));
-  RunResult result = runConvopt(fmt::format("compile '{}' -o '{}'", (temp / "mixed.onnx").string(), (temp / "out").string()),
-                                temp.path());
+  RunResult result = runConvopt(
+      fmt::format("compile '{}' -o '{}'", (temp / "mixed.onnx").string(), (temp / "out").string()), temp.path());
   EXPECT_EQ(result.exitCode, 2) << result.stderrText;
-  EXPECT_NE(result.stderrText.find("node Cos(b) (Cos) has no generated kernel"), std::string::npos) << result.stderrText;
+  EXPECT_NE(result.stderrText.find("node Cos(b) (Cos) has no generated kernel"), std::string::npos)
+      << result.stderrText;
   EXPECT_NE(result.stderrText.find("--allow-fallback"), std::string::npos) << result.stderrText;
   EXPECT_TRUE(!fs::exists(temp / "out") || fs::is_empty(temp / "out"));
 }
@@ -133,12 +135,13 @@ g (float[4] data, float[2] where) => (float[2] y)
     writeFile(temp / fmt::format("in{}.bin", i),
               i == 0 ? std::string(reinterpret_cast<const char*>(inputs[0].bytes().data()), 16)
                      : std::string("\0\0\x10\x41\0\0\0\0", 8));  // 9.0f, 0.0f: index 9 is out of range
-  RunResult run = runCommand(fmt::format("'{}' '{}' --in '{}' --in '{}'", driver.string(),
-                                         (temp / "out" / "gather.weights").string(), (temp / "in0.bin").string(),
-                                         (temp / "in1.bin").string()),
-                             temp.path());
+  RunResult run = runCommand(
+      fmt::format("'{}' '{}' --in '{}' --in '{}'", driver.string(), (temp / "out" / "gather.weights").string(),
+                  (temp / "in0.bin").string(), (temp / "in1.bin").string()),
+      temp.path());
   EXPECT_EQ(run.exitCode, 1) << run.stderrText;
-  EXPECT_NE(run.stderrText.find("libconvopt_fallback could not load or run a node"), std::string::npos) << run.stderrText;
+  EXPECT_NE(run.stderrText.find("libconvopt_fallback could not load or run a node"), std::string::npos)
+      << run.stderrText;
 }
 
 TEST(AotFallback, TheFallbackLibraryExportsOnlyItsCApi) {

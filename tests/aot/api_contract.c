@@ -20,12 +20,12 @@
 #define DEF(suffix) CAT(MODEL_UPPER, suffix)
 #include STRINGIFY(MODEL.h)
 
-#define CHECK(condition, what)                      \
-  do {                                              \
-    if (!(condition)) {                             \
+#define CHECK(condition, what)                     \
+  do {                                             \
+    if (!(condition)) {                            \
       fprintf(stderr, "api contract: %s\n", what); \
-      exit(1);                                      \
-    }                                               \
+      exit(1);                                     \
+    }                                              \
   } while (0)
 
 enum { kRuns = 5 };

@@ -10,8 +10,8 @@ namespace convopt::testing {
 namespace fs = std::filesystem;
 
 Artifact compileModel(const fs::path& model, const fs::path& dir, const std::string& name, const std::string& args) {
-  RunResult result = runConvopt(fmt::format("compile '{}' -o '{}' --name {} {}", model.string(), dir.string(), name, args),
-                                dir.parent_path());
+  RunResult result = runConvopt(
+      fmt::format("compile '{}' -o '{}' --name {} {}", model.string(), dir.string(), name, args), dir.parent_path());
   EXPECT_EQ(result.exitCode, 0) << result.stderrText;
   Artifact artifact{dir, name, name + ".o", args.find("aarch64") != std::string::npos};
   if (args.find("--format static") != std::string::npos) artifact.code = "lib" + name + ".a";
@@ -21,7 +21,8 @@ Artifact compileModel(const fs::path& model, const fs::path& dir, const std::str
   for (const nlohmann::json& library : description.at("link_libraries")) {
     if (library != "convopt_fallback") continue;
     if (artifact.code.ends_with(".so"))  // deployed beside it: libNAME.so looks in its own folder ($ORIGIN)
-      fs::copy_file(fs::path(CONVOPT_FALLBACK_LIBRARY_DIR) / "libconvopt_fallback.so.1", dir / "libconvopt_fallback.so.1");
+      fs::copy_file(fs::path(CONVOPT_FALLBACK_LIBRARY_DIR) / "libconvopt_fallback.so.1",
+                    dir / "libconvopt_fallback.so.1");
     else
       artifact.libraries = fmt::format("-L'{0}' -lconvopt_fallback -Wl,-rpath,'{0}'", CONVOPT_FALLBACK_LIBRARY_DIR);
   }
@@ -34,10 +35,11 @@ fs::path linkDriver(const Artifact& a) {
   fs::path driver = a.dir / "run_model";
   std::string rpath = a.code.ends_with(".so") ? fmt::format("-Wl,-rpath,'{}'", a.dir.string()) : "";
   RunResult result = runCommand(
-      fmt::format("{} -std=c99 -O2 -Wall -Wextra -Werror -I'{}' -DMODEL={} -DMODEL_UPPER={} '{}/examples/c/run_model.c' "
-                  "'{}' {} {} -lm -lpthread {} -o '{}'",
-                  a.aarch64 ? "aarch64-linux-gnu-gcc" : "cc", a.dir.string(), a.name, upper, CONVOPT_SOURCE_DIR,
-                  (a.dir / a.code).string(), rpath, a.libraries, a.aarch64 ? "-static" : "", driver.string()),
+      fmt::format(
+          "{} -std=c99 -O2 -Wall -Wextra -Werror -I'{}' -DMODEL={} -DMODEL_UPPER={} '{}/examples/c/run_model.c' "
+          "'{}' {} {} -lm -lpthread {} -o '{}'",
+          a.aarch64 ? "aarch64-linux-gnu-gcc" : "cc", a.dir.string(), a.name, upper, CONVOPT_SOURCE_DIR,
+          (a.dir / a.code).string(), rpath, a.libraries, a.aarch64 ? "-static" : "", driver.string()),
       a.dir.parent_path());
   EXPECT_EQ(result.exitCode, 0) << result.stderrText;
   return driver;
@@ -52,7 +54,8 @@ std::vector<ir::Tensor> runDriver(const Artifact& a, const fs::path& driver, con
     writeFile(file, std::string(reinterpret_cast<const char*>(inputs[i].bytes().data()), inputs[i].byteSize()));
     args += fmt::format(" --in '{}'", file.string());
   }
-  for (size_t i = 0; i < outputShapes.size(); ++i) args += fmt::format(" --out '{}'", (a.dir / fmt::format("output_{}.bin", i)).string());
+  for (size_t i = 0; i < outputShapes.size(); ++i)
+    args += fmt::format(" --out '{}'", (a.dir / fmt::format("output_{}.bin", i)).string());
   std::string runner = a.aarch64 ? "qemu-aarch64 " : "";
   RunResult result = runCommand(fmt::format("{}'{}' {}", runner, driver.string(), args), a.dir.parent_path());
   EXPECT_EQ(result.exitCode, 0) << result.stderrText;
@@ -60,8 +63,10 @@ std::vector<ir::Tensor> runDriver(const Artifact& a, const fs::path& driver, con
   for (size_t i = 0; i < outputShapes.size(); ++i) {
     std::string bytes = readFile(a.dir / fmt::format("output_{}.bin", i));
     ir::Tensor tensor(ir::DType::Float, outputShapes[i]);
-    if (bytes.size() == tensor.byteSize()) std::memcpy(tensor.mutableBytes().data(), bytes.data(), bytes.size());
-    else ADD_FAILURE() << "output " << i << ": " << bytes.size() << " bytes, expected " << tensor.byteSize();
+    if (bytes.size() == tensor.byteSize())
+      std::memcpy(tensor.mutableBytes().data(), bytes.data(), bytes.size());
+    else
+      ADD_FAILURE() << "output " << i << ": " << bytes.size() << " bytes, expected " << tensor.byteSize();
     outputs.push_back(std::move(tensor));
   }
   return outputs;

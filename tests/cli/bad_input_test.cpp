@@ -151,7 +151,9 @@ g (float[1,4,4,W] x) => (float[1,4,2,Wo] y)
     EXPECT_EQ(r.exitCode, 2);
     EXPECT_NE(r.stderrText.find("MaxPool(y)"), std::string::npos) << r.stderrText;
     EXPECT_NE(r.stderrText.find("note: input 'x' has dynamic dims, set to 1 for random data; give them with "
-                                "--input-shape x=D0xD1x..."), std::string::npos) << r.stderrText;
+                                "--input-shape x=D0xD1x..."),
+              std::string::npos)
+        << r.stderrText;
     r = testing::runConvopt(fmt::format("run --engine {} '{}' --input-shape x=1x4x4x6", engine, model.string()),
                             dir.path());
     EXPECT_EQ(r.exitCode, 0) << r.stderrText;

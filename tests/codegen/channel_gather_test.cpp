@@ -11,8 +11,8 @@
 
 #include <string>
 
-#include "tests/support/target_cpus.h"
 #include "tests/support/codegen_reference_check.h"
+#include "tests/support/target_cpus.h"
 
 namespace convopt::codegen {
 namespace {
@@ -40,12 +40,16 @@ g (float[{0}] x) => (float[{0}] y)
 class ChannelGather : public TargetTest<const char*> {};
 
 TEST_P(ChannelGather, ShuffleWithAnyGroupCountIsOneGatherKernel) {
-  struct Case { std::vector<int64_t> x; int64_t groups; };
+  struct Case {
+    std::vector<int64_t> x;
+    int64_t groups;
+  };
   for (Case c : {Case{{1, 12, 5, 7}, 2}, Case{{2, 18, 3, 5}, 3}, Case{{1, 20, 4, 3}, 4}, Case{{1, 116, 7, 7}, 2}}) {
     std::vector<int64_t> split = {c.x[0], c.groups, c.x[1] / c.groups, c.x[2], c.x[3]};
     std::string explain = expectSameAsReference(shuffleModel(c.x, split, {0, 2, 1, 3, 4}), GetParam());
     EXPECT_EQ(has(explain, "Reshape(r): Reshape -> kernel k0_gather (channel shuffle: " + std::to_string(c.x[1]) +
-                               " channel(s) from 1 source(s))"), "");
+                               " channel(s) from 1 source(s))"),
+              "");
     EXPECT_EQ(has(explain, "Transpose(t): Transpose -> fused into k0_gather"), "");
     EXPECT_EQ(has(explain, "Reshape(y): Reshape -> fused into k0_gather"), "");
     EXPECT_EQ(has(explain, "0 fallback node(s)"), "");
@@ -53,11 +57,13 @@ TEST_P(ChannelGather, ShuffleWithAnyGroupCountIsOneGatherKernel) {
 }
 
 TEST_P(ChannelGather, EquivalentShuffleFormsAreRecognized) {
-  struct Case { std::vector<int64_t> x, split, perm; };
-  for (Case c : {Case{{1, 12, 5, 7}, {1, 3, 4, 35}, {0, 2, 1, 3}},         // spatial axes merged
-                 Case{{1, 12, 5, 7}, {3, 4, 5, 7}, {1, 0, 2, 3}},          // batch of 1 dropped
+  struct Case {
+    std::vector<int64_t> x, split, perm;
+  };
+  for (Case c : {Case{{1, 12, 5, 7}, {1, 3, 4, 35}, {0, 2, 1, 3}},             // spatial axes merged
+                 Case{{1, 12, 5, 7}, {3, 4, 5, 7}, {1, 0, 2, 3}},              // batch of 1 dropped
                  Case{{1, 12, 5, 7}, {1, 2, 3, 2, 5, 7}, {0, 3, 1, 2, 4, 5}},  // three channel factors
-                 Case{{1, 12, 5, 7}, {1, 4, 3, 5, 7}, {2, 0, 1, 3, 4}}}) {  // the unit batch axis moved
+                 Case{{1, 12, 5, 7}, {1, 4, 3, 5, 7}, {2, 0, 1, 3, 4}}}) {     // the unit batch axis moved
     std::string explain = expectSameAsReference(shuffleModel(c.x, c.split, c.perm), GetParam());
     EXPECT_EQ(has(explain, "Transpose(t): Transpose -> fused into k0_gather"), "") << ints(c.perm);
     EXPECT_EQ(has(explain, "0 fallback node(s)"), "");
@@ -73,7 +79,8 @@ g (float[2,10,3,3] x) => (float[2,10,3,3] y)
   t = Transpose <perm = [0, 2, 1, 3, 4]> (u)
   y = Squeeze (t, two)
 }
-)", GetParam());
+)",
+                                              GetParam());
   EXPECT_EQ(has(explain, "Unsqueeze(u): Unsqueeze -> kernel k0_gather (channel shuffle"), "");
   EXPECT_EQ(has(explain, "0 fallback node(s)"), "");
 }
@@ -93,10 +100,14 @@ g (float[1,20,6,5] x, float[10, 10, 1, 1] w) => (float[1,10,6,5] a, float[1,10,6
   a = Slice (s, zero, half, axis)
   b = Slice (s, half, all, axis)
 }
-)", GetParam());
+)",
+                                              GetParam());
   EXPECT_EQ(has(explain, "Concat(c): Concat -> fused into"), "");
   EXPECT_EQ(has(explain, "Transpose(t): Transpose -> fused into"), "");
-  EXPECT_EQ(has(explain, "Slice(a): Slice -> kernel k3_gather (channel concat > shuffle > slice: 10 channel(s) from 2 source(s))"), "");
+  EXPECT_EQ(
+      has(explain,
+          "Slice(a): Slice -> kernel k3_gather (channel concat > shuffle > slice: 10 channel(s) from 2 source(s))"),
+      "");
   EXPECT_EQ(has(explain, "Slice(b): Slice -> kernel k4_gather"), "");
   EXPECT_EQ(has(explain, "0 fallback node(s)"), "");
 }
@@ -113,7 +124,8 @@ g (float[2,9,4,4] x, float[9, 9, 1, 1] w) => (float[2,6,4,4] a, float[2,12,4,4] 
   s = Reshape (t, back)
   a, b = Split <axis = 1> (s, parts)
 }
-)", GetParam());
+)",
+                                              GetParam());
   EXPECT_EQ(has(explain, "Split(a): Split -> kernel k1_gather (channel concat > shuffle > split: 6 channel(s)"), "");
   EXPECT_EQ(has(explain, "Split(a): Split -> kernel k2_gather (channel concat > shuffle > split: 12 channel(s)"), "");
   EXPECT_EQ(has(explain, "0 fallback node(s)"), "");
@@ -131,10 +143,12 @@ g (float[1,12,3,3] x, float[6, 6, 1, 1] w) => (float[1,12,3,3] c, float[1,4,3,3]
   d = Concat <axis = 1> (x, p)
   b = Slice (d, one, six, axis)
 }
-)", GetParam());
+)",
+                                              GetParam());
   EXPECT_EQ(has(explain, "Concat(c): Concat -> kernel k3_gather (channel concat: 12 channel(s) from 2 source(s))"), "");
   EXPECT_EQ(has(explain, "Slice(a): Slice -> kernel k4_gather (channel slice: 4 channel(s) from 1 source(s))"), "");
-  EXPECT_EQ(has(explain, "Slice(b): Slice -> kernel k5_gather (channel concat > slice: 5 channel(s) from 1 source(s))"), "");
+  EXPECT_EQ(has(explain, "Slice(b): Slice -> kernel k5_gather (channel concat > slice: 5 channel(s) from 1 source(s))"),
+            "");
   EXPECT_EQ(has(explain, "Concat(d): Concat -> fused into k5_gather"), "");
   EXPECT_EQ(has(explain, "0 fallback node(s)"), "");
 }
@@ -148,8 +162,12 @@ g (float[1,12,5,7] x) => (float[1,12,5,7] y, float[1,2,6,5,7] r)
   t = Transpose <perm = [0, 2, 1, 3, 4]> (r)
   y = Reshape (t, back)
 }
-)", GetParam());
-  EXPECT_EQ(has(explain, "alias of its input's plain buffer (not a channel shuffle: not followed by a Transpose as its only use)"), "");
+)",
+                                              GetParam());
+  EXPECT_EQ(
+      has(explain,
+          "alias of its input's plain buffer (not a channel shuffle: not followed by a Transpose as its only use)"),
+      "");
   EXPECT_EQ(has(explain, "Transpose(t): Transpose -> kernel k0_copy (transpose [0,2,1,3,4]"), "");
 }
 
@@ -177,7 +195,8 @@ g (float[2,21,5,3] x) => (float[2,4,5,3] a, float[2,11,5,3] b, float[2,16,5,3] c
   b = Slice (x, s2, e2, ax1, st2)
   c = Slice (x, s3, e3, ax3)
 }
-)", GetParam());
+)",
+                                              GetParam());
   EXPECT_EQ(has(explain, "Slice(a): Slice -> kernel k0_gather (channel slice: 4 channel(s) from 1 source(s))"), "");
   EXPECT_EQ(has(explain, "Slice(b): Slice -> kernel k1_gather (channel slice: 11 channel(s)"), "");
   EXPECT_EQ(has(explain, "Slice(c): Slice -> kernel k2_gather (channel slice: 16 channel(s)"), "");
@@ -190,7 +209,8 @@ g (float[1,13,4,4] x) => (float[1,7,4,4] y)
 {
   y = Slice <starts = [-9], ends = [-2], axes = [1]> (x)
 }
-)", GetParam());
+)",
+                                              GetParam());
   EXPECT_EQ(has(explain, "Slice(y): Slice -> kernel k0_gather (channel slice: 7 channel(s)"), "");
 }
 
@@ -207,7 +227,8 @@ g (float[1,6,8,8] x) => (float[1,6,3,8] rows, float[1,4,8,8] y)
   s = Unsqueeze (i, zero)
   y = Slice (x, s, four, one)
 }
-)", GetParam());
+)",
+                                              GetParam());
   EXPECT_EQ(has(explain, "Slice(rows): Slice -> kernel k0_copy (slice [6x24] <- strides [64,1], contiguous)"), "");
   EXPECT_EQ(has(explain, "Slice(y): Slice -> FALLBACK to the reference interpreter (starts is not a constant)"), "");
 }
@@ -221,7 +242,8 @@ g (float[2,19,5,6] x) => (float[2,19] f, float[2,19,1,1] k, float[2,1,5,6] c)
   k = ReduceMean <axes = [-2, -1], keepdims = 1> (x)
   c = ReduceMean <axes = [1]> (x)
 }
-)", GetParam());
+)",
+                                              GetParam());
   EXPECT_EQ(has(explain, "ReduceMean(m): ReduceMean -> kernel k0_pool (avgpool5x6_s1)"), "");
   EXPECT_EQ(has(explain, "Flatten(f): Flatten -> alias of its input's plain buffer"), "");
   EXPECT_EQ(has(explain, "ReduceMean(k): ReduceMean -> kernel k1_pool"), "");
@@ -238,7 +260,8 @@ g (float[1,10,3,4] x) => (float[1,10,1,1] y, float[1,10] z)
   m = ReduceMean <keepdims = 0> (x, axes)
   z = Relu (m)
 }
-)", GetParam());
+)",
+                                              GetParam());
   EXPECT_EQ(has(explain, "ReduceMean(y): ReduceMean -> kernel k0_pool"), "");
   EXPECT_EQ(has(explain, "ReduceMean(m): ReduceMean -> kernel k1_pool (avgpool3x4_s1 + relu)"), "");
   EXPECT_EQ(has(explain, "0 fallback node(s)"), "");
@@ -255,7 +278,8 @@ g (float[2,17,5,5] x, float[17, 17, 3, 3] w) => (float[2,17] r, float[2,17] s, f
   s = Squeeze (p, squeezed)
   f = Reshape (r, flat)
 }
-)", GetParam());
+)",
+                                              GetParam());
   EXPECT_EQ(has(explain, "Reshape(r): Reshape -> alias of its input's plain buffer"), "");
   EXPECT_EQ(has(explain, "Squeeze(s): Squeeze -> alias of its input's plain buffer"), "");
   EXPECT_EQ(has(explain, "Reshape(f): Reshape -> alias of its input's plain buffer"), "");

@@ -6,8 +6,8 @@
 
 #include <string>
 
-#include "tests/support/target_cpus.h"
 #include "tests/support/codegen_reference_check.h"
+#include "tests/support/target_cpus.h"
 
 namespace convopt::codegen {
 namespace {
@@ -28,7 +28,8 @@ g (float[1,16,6,7] x, float[16,16,3,3] w1, float[32,16,1,1] w2) => (float[1,48,6
   r = Relu (b)
   y = Concat <axis = 1> (a, r)
 }
-)", GetParam());
+)",
+                                              GetParam());
   EXPECT_EQ(has(explain, "Concat(y): Concat -> in place: 2 of 2 input(s) written into its buffer"), "");
   EXPECT_NE(has(explain, "_gather"), "");
 }
@@ -39,7 +40,8 @@ g (float[1,16,5,5] x, float[8,16,1,1] w) => (float[1,24,5,5] y) {
   a = Conv (x, w)
   y = Concat <axis = -3> (x, a)
 }
-)", GetParam());
+)",
+                                              GetParam());
   EXPECT_EQ(has(explain, "Concat(y): Concat -> in place: 2 of 2"), "");
 }
 
@@ -54,7 +56,8 @@ g (float[1,16,4,9] x, float[16,16,1,1] w1, float[16,16,3,3] w2, float[8,16,1,1] 
   y = Concat <axis = 1> (inner, c)
   z = Conv (a, w4)
 }
-)", GetParam());
+)",
+                                              GetParam());
   EXPECT_EQ(has(explain, "Concat(inner): Concat -> in place: 2 of 2"), "");
   EXPECT_EQ(has(explain, "Concat(y): Concat -> in place: 2 of 2"), "");
   EXPECT_NE(has(explain, "_gather"), "");
@@ -69,14 +72,18 @@ g (float[1,16,3,5] x, float[16,16,1,1] w1, float[16,16,1,1] w2) => (float[1,32,3
   b = Conv (x, w2)
   y = Concat <axis = 1> (i, b)
 }
-)", GetParam());
+)",
+                                              GetParam());
   EXPECT_EQ(has(explain, "Concat(y): Concat -> in place: 1 of 2"), "");
   EXPECT_EQ(has(explain, "Concat(y): Concat -> kernel k2_gather (copy of i into the concat)"), "");
 }
 
 // Negative cases: the Concat stays a copying gather kernel.
 TEST_P(ConcatInPlace, ConditionsNotMetKeepTheGatherKernel) {
-  struct Case { const char* why; std::string model; };
+  struct Case {
+    const char* why;
+    std::string model;
+  };
   Case cases[] = {
       {"batch 2: an input's blocks interleave with the others'", R"(
 g (float[2,16,3,5] x, float[16,16,1,1] w) => (float[2,32,3,5] y) {
@@ -117,7 +124,8 @@ g (float[1,16,3,5] x, float[16,16,1,1] w1, float[16,16,1,1] w2) => (float[1,32,3
   y1 = Concat <axis = 1> (a, b)
   y2 = Concat <axis = 1> (b, a)
 }
-)", GetParam());
+)",
+                                              GetParam());
   EXPECT_EQ(has(explain, "Concat(y1): Concat -> in place: 2 of 2"), "");
   EXPECT_EQ(has(explain, "Concat(y2): Concat -> kernel k2_gather (channel concat: 32 channel(s) from 2 source(s))"),
             "");

@@ -7,13 +7,13 @@
 
 #include <cmath>
 
-#include "tests/support/conv_layers.h"
-#include "tests/support/target_cpus.h"
 #include "codegen/conv/conv_emitter.h"
 #include "codegen/engine/jit.h"
 #include "conv_harness.h"
 #include "ir/int_math.h"
 #include "reference_conv.h"
+#include "tests/support/conv_layers.h"
+#include "tests/support/target_cpus.h"
 
 namespace convopt::layers {
 
@@ -65,8 +65,8 @@ class ConvKernelTest : public TargetTest<Param> {
     for (size_t i = 0; i < actual.size() && mismatches < 5; ++i)
       if (!(std::abs(actual[i] - expected[i]) <= 1e-4f * (1 + std::abs(expected[i]))))
         ADD_FAILURE() << spec.describe() << " " << spec.epilogue.describe() << " at " << i << ": " << actual[i]
-                      << " vs " << expected[i] << " (tile " << result->tile.outBlocks << "x"
-                      << result->tile.pixels << ")",
+                      << " vs " << expected[i] << " (tile " << result->tile.outBlocks << "x" << result->tile.pixels
+                      << ")",
             ++mismatches;
   }
 
@@ -104,23 +104,35 @@ TEST_P(ConvKernels, LargeWeightsArePrefetchedATileAhead) {
 }
 
 TEST_P(ConvKernels, Dense) {
-  expectMatches({.family = "dense", .in = 3, .out = 16, .height = 11, .kernel = 3, .stride = 2,
-                 .pads = {1, 1, 1, 1}});  // stem
+  expectMatches(
+      {.family = "dense", .in = 3, .out = 16, .height = 11, .kernel = 3, .stride = 2, .pads = {1, 1, 1, 1}});  // stem
   expectMatches({.family = "dense", .in = 3, .out = 8, .height = 15, .kernel = 7, .stride = 2, .pads = {3, 3, 3, 3}});
   expectMatches({.family = "dense", .in = 8, .out = 20, .height = 9, .kernel = 3, .pads = {1, 0, 2, 1}});  // asymmetric
-  expectMatches({.family = "dense", .in = 17, .out = 33, .height = 10, .kernel = 3, .dilation = 2,
-                 .pads = {2, 2, 2, 2}});
+  expectMatches(
+      {.family = "dense", .in = 17, .out = 33, .height = 10, .kernel = 3, .dilation = 2, .pads = {2, 2, 2, 2}});
   expectMatches({.family = "dense", .in = 32, .out = 64, .height = 7, .kernel = 3, .stride = 2, .pads = {1, 1, 1, 1}});
   expectMatches({.family = "dense", .in = 16, .out = 16, .height = 6, .stride = 2});  // strided 1x1
 }
 
 TEST_P(ConvKernels, FewChannelInputReadInPlainLayout) {
-  expectMatches({.family = "dense", .in = 3, .out = 16, .height = 11, .kernel = 3, .stride = 2, .pads = {1, 1, 1, 1},
+  expectMatches({.family = "dense",
+                 .in = 3,
+                 .out = 16,
+                 .height = 11,
+                 .kernel = 3,
+                 .stride = 2,
+                 .pads = {1, 1, 1, 1},
                  .epilogue = relu()},
                 kPlainInput);  // stem
   expectMatches({.family = "dense", .in = 3, .out = 20, .height = 15, .kernel = 7, .stride = 2, .pads = {3, 2, 3, 1}},
                 kPlainInput);
-  expectMatches({.family = "dense", .in = 5, .out = 8, .height = 9, .width = 10, .kernel = 3, .dilation = 2,
+  expectMatches({.family = "dense",
+                 .in = 5,
+                 .out = 8,
+                 .height = 9,
+                 .width = 10,
+                 .kernel = 3,
+                 .dilation = 2,
                  .pads = {2, 2, 2, 2}},
                 kPlainInput);
   expectMatches({.family = "pointwise", .in = 7, .out = 33, .height = 6}, kPlainInput);
@@ -141,30 +153,86 @@ TEST_P(ConvKernels, Depthwise) {
   for (int64_t kernel : {3, 5, 7})
     for (int64_t stride : {1, 2}) {
       int64_t pad = kernel / 2;
-      expectMatches({.family = "depthwise", .in = 24, .out = 24, .height = 13, .kernel = kernel, .stride = stride,
-                     .group = 24, .pads = {pad, pad, pad, pad}});
+      expectMatches({.family = "depthwise",
+                     .in = 24,
+                     .out = 24,
+                     .height = 13,
+                     .kernel = kernel,
+                     .stride = stride,
+                     .group = 24,
+                     .pads = {pad, pad, pad, pad}});
     }
-  expectMatches({.family = "depthwise", .in = 5, .out = 5, .height = 9, .kernel = 3, .dilation = 2, .group = 5,
+  expectMatches({.family = "depthwise",
+                 .in = 5,
+                 .out = 5,
+                 .height = 9,
+                 .kernel = 3,
+                 .dilation = 2,
+                 .group = 5,
                  .pads = {2, 2, 2, 2}});  // channels < V
-  expectMatches({.family = "depthwise", .in = 16, .out = 32, .height = 8, .kernel = 3, .stride = 2, .group = 16,
+  expectMatches({.family = "depthwise",
+                 .in = 16,
+                 .out = 32,
+                 .height = 8,
+                 .kernel = 3,
+                 .stride = 2,
+                 .group = 16,
                  .pads = {1, 1, 0, 0}});  // multiplier 2
-  expectMatches({.family = "depthwise", .in = 12, .out = 24, .height = 7, .kernel = 3, .group = 12,
+  expectMatches({.family = "depthwise",
+                 .in = 12,
+                 .out = 24,
+                 .height = 7,
+                 .kernel = 3,
+                 .group = 12,
                  .pads = {1, 1, 1, 1}});  // multiplier 2, C < V
-  expectMatches({.family = "depthwise", .in = 40, .out = 40, .height = 6, .width = 11, .kernel = 3, .group = 40,
+  expectMatches({.family = "depthwise",
+                 .in = 40,
+                 .out = 40,
+                 .height = 6,
+                 .width = 11,
+                 .kernel = 3,
+                 .group = 40,
                  .pads = {0, 1, 1, 0}});
 }
 
 TEST_P(ConvKernels, Grouped) {
-  expectMatches({.family = "grouped", .in = 64, .out = 64, .height = 9, .kernel = 3, .group = 16,
+  expectMatches({.family = "grouped",
+                 .in = 64,
+                 .out = 64,
+                 .height = 9,
+                 .kernel = 3,
+                 .group = 16,
                  .pads = {1, 1, 1, 1}});  // 4 channels per group
-  expectMatches({.family = "grouped", .in = 32, .out = 32, .height = 8, .kernel = 3, .stride = 2, .group = 8,
+  expectMatches({.family = "grouped",
+                 .in = 32,
+                 .out = 32,
+                 .height = 8,
+                 .kernel = 3,
+                 .stride = 2,
+                 .group = 8,
                  .pads = {1, 1, 1, 1}});  // 4 per group
-  expectMatches({.family = "grouped", .in = 48, .out = 48, .height = 7, .kernel = 3, .group = 3,
+  expectMatches({.family = "grouped",
+                 .in = 48,
+                 .out = 48,
+                 .height = 7,
+                 .kernel = 3,
+                 .group = 3,
                  .pads = {1, 1, 1, 1}});  // 16 per group
-  expectMatches({.family = "grouped", .in = 64, .out = 64, .height = 5, .kernel = 3, .group = 2,
+  expectMatches({.family = "grouped",
+                 .in = 64,
+                 .out = 64,
+                 .height = 5,
+                 .kernel = 3,
+                 .group = 2,
                  .pads = {1, 1, 1, 1}});  // 32 per group
-  expectMatches({.family = "grouped", .in = 12, .out = 24, .height = 7, .kernel = 3, .dilation = 2, .group = 4,
-                 .pads = {2, 2, 2, 2}});  // 3 in / 6 out per group
+  expectMatches({.family = "grouped",
+                 .in = 12,
+                 .out = 24,
+                 .height = 7,
+                 .kernel = 3,
+                 .dilation = 2,
+                 .group = 4,
+                 .pads = {2, 2, 2, 2}});                                               // 3 in / 6 out per group
   expectMatches({.family = "grouped", .in = 16, .out = 16, .height = 6, .group = 2});  // grouped 1x1
 }
 
@@ -174,10 +242,16 @@ TEST_P(ConvKernels, Grouped) {
 TEST_P(ConvKernels, HalfFullLastBlockAccumulatesPixelPairs) {
   for (int64_t out : {4, 20, 36}) {
     expectMatches({.family = "pointwise", .in = 16, .out = out, .height = 7, .width = 9, .epilogue = residualRelu()});
-    expectMatches({.family = "dense", .in = 10, .out = out, .height = 9, .width = 13, .kernel = 3, .pads = {1, 1, 1, 1},
+    expectMatches({.family = "dense",
+                   .in = 10,
+                   .out = out,
+                   .height = 9,
+                   .width = 13,
+                   .kernel = 3,
+                   .pads = {1, 1, 1, 1},
                    .epilogue = residualRelu()});
-    expectMatches({.family = "dense", .in = 8, .out = out, .height = 11, .kernel = 3, .stride = 2,
-                   .pads = {1, 0, 0, 1}});
+    expectMatches(
+        {.family = "dense", .in = 8, .out = out, .height = 11, .kernel = 3, .stride = 2, .pads = {1, 0, 0, 1}});
     expectMatches({.family = "dense", .in = 3, .out = out, .height = 9, .kernel = 3, .stride = 2, .pads = {1, 1, 1, 1}},
                   kPlainInput);
   }
@@ -187,9 +261,9 @@ TEST_P(ConvKernels, HalfFullLastBlockAccumulatesPixelPairs) {
 // partial sums in the output between batches, the epilogue (residual included)
 // on the last; an uneven last batch, a partial last input block.
 TEST_P(ConvKernels, ReductionBatchesKeepPartialSumsInTheOutput) {
-  for (Layer layer : {Layer{.family = "pointwise", .in = 397, .out = 72, .height = 14},
-                      Layer{.family = "dense", .in = 40, .out = 32, .height = 10, .width = 40, .kernel = 3,
-                            .pads = {1, 1, 1, 1}}}) {
+  for (Layer layer :
+       {Layer{.family = "pointwise", .in = 397, .out = 72, .height = 14},
+        Layer{.family = "dense", .in = 40, .out = 32, .height = 10, .width = 40, .kernel = 3, .pads = {1, 1, 1, 1}}}) {
     ConvSpec spec = specOf(layer);
     ConvPlan plan = *planConv(spec, target_);
     int64_t width = target_.vectorWidth, inBlocks = ceilDiv(spec.inChannels, width);
@@ -218,8 +292,14 @@ TEST_P(ConvKernels, EveryEpilogue) {
   };
   for (const Epilogue& epilogue : epilogues) {
     expectMatches({.family = "pointwise", .in = 8, .out = 24, .height = 6, .epilogue = epilogue});
-    expectMatches({.family = "depthwise", .in = 24, .out = 24, .height = 7, .kernel = 3, .group = 24,
-                   .pads = {1, 1, 1, 1}, .epilogue = epilogue});
+    expectMatches({.family = "depthwise",
+                   .in = 24,
+                   .out = 24,
+                   .height = 7,
+                   .kernel = 3,
+                   .group = 24,
+                   .pads = {1, 1, 1, 1},
+                   .epilogue = epilogue});
   }
 }
 
@@ -229,8 +309,13 @@ TEST_P(ConvKernels, RandomSweep) {
     int64_t kernel = 1 + 2 * (pick(rng_) % 3), stride = 1 + pick(rng_) % 2, dilation = 1 + (pick(rng_) % 4 == 0);
     int64_t groupWidth = std::vector<int64_t>{1, 2, 4, 8, 16}[pick(rng_) % 5];
     int64_t groups = 1 + pick(rng_) % 6, multiplier = 1 + pick(rng_) % 2;
-    Layer layer{.in = groupWidth * groups, .out = groupWidth * groups * multiplier, .height = 5 + pick(rng_) % 9,
-                .kernel = kernel, .stride = stride, .dilation = dilation, .group = groups};
+    Layer layer{.in = groupWidth * groups,
+                .out = groupWidth * groups * multiplier,
+                .height = 5 + pick(rng_) % 9,
+                .kernel = kernel,
+                .stride = stride,
+                .dilation = dilation,
+                .group = groups};
     for (int64_t& pad : layer.pads) pad = pick(rng_) % (kernel / 2 + 1);
     ConvSpec spec = specOf(layer);
     Expected<ConvPlan> plan = planConv(spec, target_);

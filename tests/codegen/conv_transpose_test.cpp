@@ -7,9 +7,9 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include "tests/support/target_cpus.h"
 #include "codegen/conv/conv_transpose.h"
 #include "tests/support/codegen_reference_check.h"
+#include "tests/support/target_cpus.h"
 
 namespace convopt::codegen {
 namespace {
@@ -49,7 +49,7 @@ struct TransposeCase {
   std::vector<int64_t> strides = {1, 1}, pads = {0, 0, 0, 0}, dilations = {1, 1}, outputPadding = {0, 0};
   int64_t group = 1;
   bool bias = true;
-  std::string extra = "";  // more attributes (output_shape, auto_pad)
+  std::string extra = "";           // more attributes (output_shape, auto_pad)
   std::vector<int64_t> outHW = {};  // when `extra` sets the output size
 };
 
@@ -58,8 +58,12 @@ int64_t outputSize(int64_t in, int64_t k, int64_t s, int64_t d, int64_t op, int6
 }
 
 std::string transposeModel(const TransposeCase& c) {
-  int64_t oh = c.outHW.empty() ? outputSize(c.h, c.kh, c.strides[0], c.dilations[0], c.outputPadding[0], c.pads[0] + c.pads[2]) : c.outHW[0];
-  int64_t ow = c.outHW.empty() ? outputSize(c.w, c.kw, c.strides[1], c.dilations[1], c.outputPadding[1], c.pads[1] + c.pads[3]) : c.outHW[1];
+  int64_t oh = c.outHW.empty()
+                   ? outputSize(c.h, c.kh, c.strides[0], c.dilations[0], c.outputPadding[0], c.pads[0] + c.pads[2])
+                   : c.outHW[0];
+  int64_t ow = c.outHW.empty()
+                   ? outputSize(c.w, c.kw, c.strides[1], c.dilations[1], c.outputPadding[1], c.pads[1] + c.pads[3])
+                   : c.outHW[1];
   return fmt::format(R"(<ir_version: 8, opset_import: ["" : 13]>
 g (float[{0},{1},{3},{4}] x, float[{1},{5},{6},{7}] w{8}) => (float[{0},{2},{9},{10}] y)
 {{
@@ -75,30 +79,119 @@ g (float[{0},{1},{3},{4}] x, float[{1},{5},{6},{7}] w{8}) => (float[{0},{2},{9},
 const TransposeCase kCases[] = {
     {.name = "k2s2_decoder", .inC = 24, .outC = 24, .h = 9, .w = 7, .kh = 2, .kw = 2, .strides = {2, 2}},
     {.name = "k2s2_one_output_channel", .inC = 5, .outC = 1, .h = 6, .w = 5, .kh = 2, .kw = 2, .strides = {2, 2}},
-    {.name = "k4s2p1_odd", .inC = 12, .outC = 20, .h = 5, .w = 6, .kh = 4, .kw = 4, .strides = {2, 2},
+    {.name = "k4s2p1_odd",
+     .inC = 12,
+     .outC = 20,
+     .h = 5,
+     .w = 6,
+     .kh = 4,
+     .kw = 4,
+     .strides = {2, 2},
      .pads = {1, 1, 1, 1}},
-    {.name = "k3s3_asymmetric_pads", .inC = 3, .outC = 10, .h = 4, .w = 5, .kh = 3, .kw = 3, .strides = {3, 3},
+    {.name = "k3s3_asymmetric_pads",
+     .inC = 3,
+     .outC = 10,
+     .h = 4,
+     .w = 5,
+     .kh = 3,
+     .kw = 3,
+     .strides = {3, 3},
      .pads = {1, 0, 2, 1}},
-    {.name = "k3s2d2_output_padding", .inC = 8, .outC = 9, .h = 5, .w = 4, .kh = 3, .kw = 3, .strides = {2, 2},
-     .pads = {1, 1, 1, 1}, .dilations = {2, 2}, .outputPadding = {1, 1}},
-    {.name = "k3s2d3", .inC = 7, .outC = 17, .h = 4, .w = 5, .kh = 3, .kw = 3, .strides = {2, 2}, .pads = {2, 1, 0, 3},
-     .dilations = {3, 3}, .outputPadding = {1, 0}},
-    {.name = "k3s1p1_like_conv", .inC = 17, .outC = 16, .h = 6, .w = 7, .kh = 3, .kw = 3, .pads = {1, 1, 1, 1}},
-    {.name = "k1s2_empty_phases", .inC = 9, .outC = 11, .h = 4, .w = 3, .kh = 1, .kw = 1, .strides = {2, 2},
+    {.name = "k3s2d2_output_padding",
+     .inC = 8,
+     .outC = 9,
+     .h = 5,
+     .w = 4,
+     .kh = 3,
+     .kw = 3,
+     .strides = {2, 2},
+     .pads = {1, 1, 1, 1},
+     .dilations = {2, 2},
      .outputPadding = {1, 1}},
-    {.name = "k2x3_s2x1_rectangular", .batch = 2, .inC = 6, .outC = 13, .h = 5, .w = 4, .kh = 2, .kw = 3,
-     .strides = {2, 1}, .pads = {0, 1, 1, 0}},
-    {.name = "grouped_wide", .inC = 32, .outC = 32, .h = 4, .w = 5, .kh = 3, .kw = 3, .strides = {2, 2},
-     .pads = {1, 1, 1, 1}, .outputPadding = {1, 1}, .group = 2},
-    {.name = "grouped_narrow", .inC = 12, .outC = 6, .h = 5, .w = 5, .kh = 3, .kw = 3, .strides = {2, 2},
-     .pads = {1, 1, 1, 1}, .group = 3},
-    {.name = "depthwise_k4s2p1", .inC = 10, .outC = 10, .h = 5, .w = 6, .kh = 4, .kw = 4, .strides = {2, 2},
-     .pads = {1, 1, 1, 1}, .group = 10, .bias = false},
+    {.name = "k3s2d3",
+     .inC = 7,
+     .outC = 17,
+     .h = 4,
+     .w = 5,
+     .kh = 3,
+     .kw = 3,
+     .strides = {2, 2},
+     .pads = {2, 1, 0, 3},
+     .dilations = {3, 3},
+     .outputPadding = {1, 0}},
+    {.name = "k3s1p1_like_conv", .inC = 17, .outC = 16, .h = 6, .w = 7, .kh = 3, .kw = 3, .pads = {1, 1, 1, 1}},
+    {.name = "k1s2_empty_phases",
+     .inC = 9,
+     .outC = 11,
+     .h = 4,
+     .w = 3,
+     .kh = 1,
+     .kw = 1,
+     .strides = {2, 2},
+     .outputPadding = {1, 1}},
+    {.name = "k2x3_s2x1_rectangular",
+     .batch = 2,
+     .inC = 6,
+     .outC = 13,
+     .h = 5,
+     .w = 4,
+     .kh = 2,
+     .kw = 3,
+     .strides = {2, 1},
+     .pads = {0, 1, 1, 0}},
+    {.name = "grouped_wide",
+     .inC = 32,
+     .outC = 32,
+     .h = 4,
+     .w = 5,
+     .kh = 3,
+     .kw = 3,
+     .strides = {2, 2},
+     .pads = {1, 1, 1, 1},
+     .outputPadding = {1, 1},
+     .group = 2},
+    {.name = "grouped_narrow",
+     .inC = 12,
+     .outC = 6,
+     .h = 5,
+     .w = 5,
+     .kh = 3,
+     .kw = 3,
+     .strides = {2, 2},
+     .pads = {1, 1, 1, 1},
+     .group = 3},
+    {.name = "depthwise_k4s2p1",
+     .inC = 10,
+     .outC = 10,
+     .h = 5,
+     .w = 6,
+     .kh = 4,
+     .kw = 4,
+     .strides = {2, 2},
+     .pads = {1, 1, 1, 1},
+     .group = 10,
+     .bias = false},
     {.name = "no_bias", .inC = 8, .outC = 16, .h = 3, .w = 4, .kh = 3, .kw = 3, .strides = {2, 2}, .bias = false},
-    {.name = "output_shape_bigger", .inC = 4, .outC = 8, .h = 4, .w = 4, .kh = 3, .kw = 3, .strides = {2, 2},
-     .extra = ", output_shape = [11, 10]", .outHW = {11, 10}},
-    {.name = "auto_pad_same_upper", .inC = 5, .outC = 6, .h = 4, .w = 3, .kh = 3, .kw = 3, .strides = {2, 2},
-     .extra = ", auto_pad = \"SAME_UPPER\"", .outHW = {8, 6}},
+    {.name = "output_shape_bigger",
+     .inC = 4,
+     .outC = 8,
+     .h = 4,
+     .w = 4,
+     .kh = 3,
+     .kw = 3,
+     .strides = {2, 2},
+     .extra = ", output_shape = [11, 10]",
+     .outHW = {11, 10}},
+    {.name = "auto_pad_same_upper",
+     .inC = 5,
+     .outC = 6,
+     .h = 4,
+     .w = 3,
+     .kh = 3,
+     .kw = 3,
+     .strides = {2, 2},
+     .extra = ", auto_pad = \"SAME_UPPER\"",
+     .outHW = {8, 6}},
 };
 
 class ConvTransposeKernel : public TargetTest<std::tuple<const char*, TransposeCase>> {};
@@ -128,7 +221,8 @@ g (float[1,8,5,5] x, float[8,12,2,2] w, float[12] b, float[8,12,4,4] w2) => (flo
   m = Mul (y, s)
   z = Add (m, r)
 }
-)", GetParam());
+)",
+                                              GetParam());
   EXPECT_NE(explain.find("Mul(m): Mul -> fused into"), std::string::npos) << explain;
   EXPECT_NE(explain.find("Add(z): Add -> fused into"), std::string::npos) << explain;
   EXPECT_NE(explain.find("+ silu+add"), std::string::npos) << explain;
@@ -149,12 +243,14 @@ g (float[1,8,5,5] x, float[8,12,2,2] w, float[1,12,1,1] b, float[12] gamma, floa
   d = Div (m, divisor)
   z = Relu (d)
 }
-)", GetParam());
+)",
+                                              GetParam());
   for (const char* node : {"Add(a)", "BatchNormalization(n)", "Sub(s)", "Mul(m)", "Div(d)", "Relu(z)"})
     EXPECT_NE(explain.find(std::string(node) + ": " + std::string(node).substr(0, std::string(node).find('(')) +
                            " -> fused into k"),
               std::string::npos)
-        << node << "\n" << explain;
+        << node << "\n"
+        << explain;
 }
 
 TEST_P(ConvTransposeEngine, FollowersNotPerChannelDoNotFuseIntoIt) {
@@ -166,7 +262,8 @@ g (float[1,8,5,5] x, float[8,10,2,2] w, float[1,1,1,10] row, float[10] c) => (fl
   a = Add (y, row)
   z = Mul (a, c)
 }
-)", GetParam());
+)",
+                                              GetParam());
   EXPECT_EQ(explain.find("_convtranspose\n"), std::string::npos) << explain;  // nothing "fused into" it
 }
 
@@ -182,7 +279,8 @@ g (float[1,8,5,5] x, float[8,12,2,2] w, float[1,12,1,1] b, float[1,12,1,1] divis
   y2 = ConvTranspose <strides = [2, 2]> (x, w)
   d = Div (divisor, y2)
 }
-)", GetParam());
+)",
+                                              GetParam());
   EXPECT_EQ(explain.find("_convtranspose\n"), std::string::npos) << explain;  // nothing "fused into" either
 }
 
@@ -191,15 +289,19 @@ TEST_P(ConvTransposeEngine, EachUnsupportedCaseFallsBackWithItsReason) {
   std::string explain = explainEngine(R"(<ir_version: 8, opset_import: ["" : 13]>
 g (float[1,4,3,3] x, float[4,4,2,2] w) => (float[1,4,6,6] y)
 { y = ConvTranspose <strides = [2, 2]> (x, w) }
-)", GetParam());
-  EXPECT_NE(explain.find("ConvTranspose -> FALLBACK to the reference interpreter (weights are not a 4-D float constant)"),
-            std::string::npos) << explain;
+)",
+                                      GetParam());
+  EXPECT_NE(
+      explain.find("ConvTranspose -> FALLBACK to the reference interpreter (weights are not a 4-D float constant)"),
+      std::string::npos)
+      << explain;
   // Bias computed at run time.
   explain = explainEngine(R"(<ir_version: 8, opset_import: ["" : 13]>
 g (float[1,4,3,3] x, float[4] b) => (float[1,4,6,6] y)
 <float[4,4,2,2] w = {1,0,0,0, 0,0,0,0, 0,0,0,0, 0,0,0,0, 1,0,0,0, 0,0,0,0, 0,0,0,0, 0,0,0,0, 1,0,0,0, 0,0,0,0, 0,0,0,0, 0,0,0,0, 1,0,0,0, 0,0,0,0, 0,0,0,0, 0,0,0,0}>
 { y = ConvTranspose <strides = [2, 2]> (x, w, b) }
-)", GetParam());
+)",
+                          GetParam());
   EXPECT_NE(explain.find("FALLBACK to the reference interpreter (bias is not a float constant)"), std::string::npos)
       << explain;
   // One spatial dimension.
@@ -207,9 +309,11 @@ g (float[1,4,3,3] x, float[4] b) => (float[1,4,6,6] y)
 g (float[1,2,5] x) => (float[1,2,10] y)
 <float[2,2,2] w = {1, 2, 3, 4, 5, 6, 7, 8}>
 { y = ConvTranspose <strides = [2]> (x, w) }
-)", GetParam());
+)",
+                          GetParam());
   EXPECT_NE(explain.find("FALLBACK to the reference interpreter (input/output not a static 4-D float tensor)"),
-            std::string::npos) << explain;
+            std::string::npos)
+      << explain;
 }
 
 TEST_P(ConvTransposeEngine, PhasesWithoutAConvFamilyFallBack) {
@@ -218,8 +322,10 @@ TEST_P(ConvTransposeEngine, PhasesWithoutAConvFamilyFallBack) {
   std::string explain = expectSameAsReference(R"(<ir_version: 8, opset_import: ["" : 13]>
 g (float[1,80,3,3] x, float[80,3,2,2] w) => (float[1,6,6,6] y)
 { y = ConvTranspose <strides = [2, 2], group = 2> (x, w) }
-)", GetParam());
-  EXPECT_NE(explain.find("FALLBACK to the reference interpreter (phase conv1x1_s1_d1_g2_c80x3x3_o6: "), std::string::npos)
+)",
+                                              GetParam());
+  EXPECT_NE(explain.find("FALLBACK to the reference interpreter (phase conv1x1_s1_d1_g2_c80x3x3_o6: "),
+            std::string::npos)
       << explain;
 }
 

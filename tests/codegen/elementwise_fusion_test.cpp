@@ -6,8 +6,8 @@
 
 #include <regex>
 
-#include "tests/support/target_cpus.h"
 #include "tests/support/codegen_reference_check.h"
+#include "tests/support/target_cpus.h"
 
 namespace convopt::codegen {
 namespace {
@@ -36,7 +36,8 @@ g (float[2,20,7,9] x, float[20,1,1] s, float[20,1,1] t, float[1,20,1,1] divisor)
   f = Div (e, divisor)
   z = Mul (f, half)
 }
-)", GetParam());
+)",
+                                              GetParam());
   EXPECT_NE(explain.find("Mul(a): Mul -> kernel k0_elementwise (mul+add+sigmoid+mul+sub+div+mul)"), std::string::npos)
       << explain;
   EXPECT_EQ(count(explain, "-> fused into k0_elementwise"), 6) << explain;
@@ -53,7 +54,8 @@ g (float[1,9,4,3] x, float[9,1,1] s) => (float[1,9,4,3] z)
   c = Neg (b)
   z = Max (c, lo)
 }
-)", GetParam());
+)",
+                                              GetParam());
   EXPECT_NE(explain.find("Max(a): Max -> kernel k0_elementwise (max+min+neg+max)"), std::string::npos) << explain;
 }
 
@@ -66,7 +68,8 @@ g (float[1,13,6,5] x, float[13,1,1] s) => (float[1,13,6,5] z)
   p = MaxPool <kernel_shape = [3,3], pads = [1,1,1,1]> (a)
   z = Add (b, p)
 }
-)", GetParam());
+)",
+                                              GetParam());
   EXPECT_NE(explain.find("Mul(a): Mul -> kernel k0_elementwise (mul)"), std::string::npos) << explain;
   EXPECT_EQ(explain.find("Relu(b): Relu -> fused into k0"), std::string::npos) << explain;
   EXPECT_NE(explain.find("Relu(b): Relu -> kernel"), std::string::npos) << explain;
@@ -80,7 +83,8 @@ g (float[1,11,5,5] x, float[11,1,1] s, float[11,1,1] t) => (float[1,11,5,5] b, f
   b = Add (a, t)
   z = Sigmoid (b)
 }
-)", GetParam());
+)",
+                                              GetParam());
   EXPECT_NE(explain.find("Mul(a): Mul -> kernel k0_elementwise (mul+add)"), std::string::npos) << explain;
   EXPECT_NE(explain.find("Sigmoid(z): Sigmoid -> kernel k1_elementwise (sigmoid)"), std::string::npos) << explain;
 }
@@ -97,7 +101,8 @@ g (float[2,13,6,7] x, float[13] sc, float[13] bb, float[13] m, float[13] var) =>
   y = Mul (n, gate)
   z = HardSwish (y)
 }
-)", GetParam());
+)",
+                                              GetParam());
   EXPECT_NE(explain.find("(muladd+mul+hardswish)"), std::string::npos) << explain;
   EXPECT_NE(explain.find("0 fallback node(s)"), std::string::npos) << explain;
 }
@@ -113,7 +118,8 @@ g (float[1,5,9,11] x, float[20,5,3,3] w, float[20] bias) => (float[1,20,9,11] z)
   m = Mul (y, c)
   z = Div (m, six)
 }
-)", GetParam());
+)",
+                                              GetParam());
   EXPECT_NE(explain.find("o20 tile"), std::string::npos) << explain;
   EXPECT_TRUE(std::regex_search(explain, std::regex("Conv\\(y\\): Conv -> kernel k0_\\w+ \\(.* \\+ hardswish\\)\n")))
       << explain;
@@ -131,8 +137,11 @@ g (float[1,6,7,5] x, float[19,6,1,1] w, float[19,1,1] s, float[1,19,1,1] t, floa
   b = Add (t, a)
   z = Relu (b)
 }
-)", GetParam());
-  EXPECT_TRUE(std::regex_search(explain, std::regex("Conv\\(y\\): Conv -> kernel k0_\\w+ \\(.*o19 tile \\w+( plain input)? \\+ affine\\+relu\\)\n")))
+)",
+                                              GetParam());
+  EXPECT_TRUE(std::regex_search(
+      explain,
+      std::regex("Conv\\(y\\): Conv -> kernel k0_\\w+ \\(.*o19 tile \\w+( plain input)? \\+ affine\\+relu\\)\n")))
       << explain;
   EXPECT_EQ(count(explain, "-> fused into k0_"), 4) << explain;
 }
@@ -145,7 +154,8 @@ g (float[1,4,3,7] x, float[7,4,1,1] w, float[7] s) => (float[1,7,3,7] z)
   y = Conv (x, w)
   z = Mul (y, s)
 }
-)", GetParam());
+)",
+                                              GetParam());
   EXPECT_NE(explain.find("Mul(z): Mul -> kernel k1_elementwise (mul, plain)"), std::string::npos) << explain;
 }
 

@@ -5,11 +5,11 @@
 #include <gtest/gtest.h>
 #include <xmmintrin.h>
 
-#include "tests/support/target_cpus.h"
 #include "codegen/engine/jit_engine.h"
 #include "ir/error.h"
 #include "ir/onnx_io.h"
 #include "tests/support/codegen_reference_check.h"
+#include "tests/support/target_cpus.h"
 
 namespace convopt::codegen {
 namespace {
@@ -29,7 +29,8 @@ g (float[1,24,9,9] x, float[24, 1, 3, 3] wd, float[24] bd, float[24, 24, 1, 1] w
   s = Add (p, x)
   z = Relu (s)
 }
-)", GetParam());
+)",
+                                              GetParam());
   EXPECT_NE(explain.find("depthwise"), std::string::npos) << explain;
   EXPECT_NE(explain.find("Clip(r): Clip -> fused into"), std::string::npos) << explain;
   EXPECT_NE(explain.find("pointwise conv1x1_s1_d1_g1_c24x9x9_o24 tile"), std::string::npos) << explain;
@@ -45,7 +46,8 @@ g (float[2,3,17,17] x, float[20, 3, 3, 3] w, float[20] b, float[12, 20, 1, 1] wp
   r = Relu (c)
   z = Conv (r, wp)
 }
-)", GetParam());
+)",
+                                              GetParam());
   EXPECT_NE(explain.find("dense conv3x3_s2_d1_g1_c3x17x17_o20 tile"), std::string::npos) << explain;
   EXPECT_NE(explain.find("plain input + relu"), std::string::npos) << explain;
   EXPECT_EQ(explain.find("plain input"), explain.rfind("plain input")) << explain;  // the pointwise reads r blocked
@@ -66,7 +68,8 @@ g (float[1,20,7,7] x, float[20, 20, 3, 3] w, float[20] b, float[8, 20, 1, 1] w1,
   es = Sigmoid (e)
   z = Mul (a, es)
 }
-)", GetParam());
+)",
+                                              GetParam());
   EXPECT_NE(explain.find("dense conv3x3_s1_d1_g1_c20x7x7_o20 tile"), std::string::npos) << explain;
   EXPECT_NE(explain.find("+ silu"), std::string::npos) << explain;
   EXPECT_NE(explain.find("avgpool7x7"), std::string::npos) << explain;
@@ -91,7 +94,8 @@ g (float[2,6,11,11] x, float[6] s, float[6] bb, float[6] m, float[6] var, float[
   a, b = Split <axis = 1> (z, splits)
   q = Concat <axis = 1> (b, a)
 }
-)", GetParam());
+)",
+                                              GetParam());
   EXPECT_NE(explain.find("0 fallback node(s)"), std::string::npos) << explain;
 }
 
@@ -106,7 +110,8 @@ g (float[1,8,6,6] x, float[8, 8, 3, 3] w, float[288, 8] fc) => (float[1,8] z)
   f = Reshape (r, shape)
   z = MatMul (f, fc)
 }
-)", GetParam());
+)",
+                                              GetParam());
   EXPECT_NE(explain.find("Tanh(t): Tanh -> FALLBACK"), std::string::npos) << explain;
   EXPECT_NE(explain.find("Reshape(f): Reshape -> alias of its input's plain buffer"), std::string::npos) << explain;
   EXPECT_NE(explain.find("MatMul(z): MatMul -> kernel"), std::string::npos) << explain;
@@ -119,7 +124,8 @@ g (float[1,64,10,10] x, float[64, 4, 3, 3] w) => (float[1,64,10,10] z)
 {
   z = Conv <group = 16, pads = [1,1,1,1]> (x, w)
 }
-)", GetParam(), 1);
+)",
+                        GetParam(), 1);
 }
 
 // The engine compiles initializers as constants, so an initializer that is also

@@ -9,10 +9,10 @@
 
 #include <climits>
 
-#include "tests/support/target_cpus.h"
-#include "codegen/kernels/matmul_kernel.h"
 #include "codegen/conv/tiling.h"
+#include "codegen/kernels/matmul_kernel.h"
 #include "tests/support/codegen_reference_check.h"
+#include "tests/support/target_cpus.h"
 
 namespace convopt::codegen::testing {
 namespace {
@@ -54,7 +54,8 @@ void sweep(int64_t m, bool constantB, const char* cpu) {
     }
   }
   inputs.insert(inputs.end(), weights.begin(), weights.end());
-  std::string explain = expectSameAsReference(model(inputs, outputs, body), cpu, runtimeInputs(constantB ? 3 : INT_MAX));
+  std::string explain =
+      expectSameAsReference(model(inputs, outputs, body), cpu, runtimeInputs(constantB ? 3 : INT_MAX));
   EXPECT_EQ(count(explain, "-> kernel"), 12u) << explain;
   EXPECT_EQ(count(explain, "packed B"), constantB ? 12u : 0u) << explain;
   EXPECT_NE(explain.find("0 fallback node(s)"), std::string::npos) << explain;
@@ -70,11 +71,11 @@ TEST_P(MatMulKernels, SizesAroundTheVectorWidthWithActivationB) {
 
 TEST_P(MatMulKernels, BatchDimsBroadcastNumpyStyle) {
   std::string explain = expectSameAsReference(
-      model({"float[2,3,7,5] a", "float[2,3,5,17] b", "float[2,1,7,5] c", "float[3,5,9] d", "float[7,5] e",
-             "float[5] v"},
-            {"float[2,3,7,17] ab", "float[2,3,7,9] cd", "float[2,3,7,17] eb", "float[2,3,17] vb", "float[2,1,7] cv"},
-            "  ab = MatMul (a, b)\n  cd = MatMul (c, d)\n  eb = MatMul (e, b)\n  vb = MatMul (v, b)\n"
-            "  cv = MatMul (c, v)\n"),
+      model(
+          {"float[2,3,7,5] a", "float[2,3,5,17] b", "float[2,1,7,5] c", "float[3,5,9] d", "float[7,5] e", "float[5] v"},
+          {"float[2,3,7,17] ab", "float[2,3,7,9] cd", "float[2,3,7,17] eb", "float[2,3,17] vb", "float[2,1,7] cv"},
+          "  ab = MatMul (a, b)\n  cd = MatMul (c, d)\n  eb = MatMul (e, b)\n  vb = MatMul (v, b)\n"
+          "  cv = MatMul (c, v)\n"),
       GetParam(), runtimeInputs(INT_MAX));
   EXPECT_EQ(count(explain, "-> kernel"), 5u) << explain;
   EXPECT_NE(explain.find("[2,3] 7x5x17"), std::string::npos) << explain;
@@ -106,12 +107,12 @@ TEST_P(MatMulKernels, ConstantAWithActivationB) {
 }
 
 TEST_P(MatMulKernels, BiasAddAndActivationsFuse) {
-  std::string explain = expectSameAsReference(
-      model({"float[1,7,19] x", "float[19,33] w", "float[33] bias", "float[7,1] column"},
-            {"float[1,7,33] y", "float[1,7,33] z"},
-            "  p = MatMul (x, w)\n  q = Add (p, bias)\n  y = Relu (q)\n"
-            "  s = MatMul (x, w)\n  t = Add (column, s)\n  z = Sigmoid (t)\n"),
-      GetParam());
+  std::string explain =
+      expectSameAsReference(model({"float[1,7,19] x", "float[19,33] w", "float[33] bias", "float[7,1] column"},
+                                  {"float[1,7,33] y", "float[1,7,33] z"},
+                                  "  p = MatMul (x, w)\n  q = Add (p, bias)\n  y = Relu (q)\n"
+                                  "  s = MatMul (x, w)\n  t = Add (column, s)\n  z = Sigmoid (t)\n"),
+                            GetParam());
   EXPECT_EQ(count(explain, "-> kernel"), 2u) << explain;
   EXPECT_NE(explain.find("Add(q): Add -> fused into"), std::string::npos) << explain;
   EXPECT_NE(explain.find("+ relu"), std::string::npos) << explain;
@@ -120,10 +121,9 @@ TEST_P(MatMulKernels, BiasAddAndActivationsFuse) {
 }
 
 TEST_P(MatMulKernels, ResidualAddOfAFourDimensionalProductFuses) {
-  std::string explain = expectSameAsReference(
-      model({"float[1,2,7,19] x", "float[1,2,7,17] r", "float[19,17] w"}, {"float[1,2,7,17] y"},
-            "  p = MatMul (x, w)\n  y = Add (p, r)\n"),
-      GetParam(), runtimeInputs(2));
+  std::string explain = expectSameAsReference(model({"float[1,2,7,19] x", "float[1,2,7,17] r", "float[19,17] w"},
+                                                    {"float[1,2,7,17] y"}, "  p = MatMul (x, w)\n  y = Add (p, r)\n"),
+                                              GetParam(), runtimeInputs(2));
   EXPECT_NE(explain.find("Add(y): Add -> fused into"), std::string::npos) << explain;
   EXPECT_NE(explain.find("+ add"), std::string::npos) << explain;
 }
@@ -217,12 +217,11 @@ TEST_P(MatMulKernels, OneAndTwoThreadsAgree) {
 INSTANTIATE_TEST_SUITE_P(Targets, MatMulKernels, ::testing::Values("x86-64-v3", "x86-64-v4"),
                          [](const auto& info) { return std::string(info.param) == "x86-64-v3" ? "AVX2" : "AVX512"; });
 
-
 TEST(MatMulTiling, RowsOfABroadcastIntoNVectors) {
   EXPECT_EQ(matmulTile(avx512Target(), 40, 6625), (MatMulTile{6, 4}));
   EXPECT_EQ(matmulTile(avx2Target(), 40, 6625), (MatMulTile{4, 3}));
   EXPECT_EQ(matmulTile(avx512Target(), 1, 1000), (MatMulTile{1, 4}));  // a classifier: one row
-  EXPECT_EQ(matmulTile(avx2Target(), 40, 5), (MatMulTile{14, 1}));      // one N-vector: rows take the registers
+  EXPECT_EQ(matmulTile(avx2Target(), 40, 5), (MatMulTile{14, 1}));     // one N-vector: rows take the registers
   // One tile would hold the whole matrix: halved, rows first, for two threads.
   EXPECT_EQ(matmulTile(avx2Target(), 7, 5), (MatMulTile{4, 1}));
   EXPECT_EQ(matmulTile(avx512Target(), 7, 33), (MatMulTile{4, 3}));
@@ -236,7 +235,8 @@ TEST(MatMulTiling, WorkUnitsAreRowTilesTimesColumnTilesTimesMatrices) {
     spec.m = 7, spec.k = 19, spec.n = 33;
     spec.tile = matmulTile(target, spec.m, spec.n);
     int64_t rowTiles = (7 + spec.tile.rows - 1) / spec.tile.rows;
-    int64_t columnTiles = ((33 + target.vectorWidth - 1) / target.vectorWidth + spec.tile.blocks - 1) / spec.tile.blocks;
+    int64_t columnTiles =
+        ((33 + target.vectorWidth - 1) / target.vectorWidth + spec.tile.blocks - 1) / spec.tile.blocks;
     EXPECT_EQ(matmulWorkUnits(spec, target.vectorWidth), rowTiles * columnTiles);
     EXPECT_GE(matmulWorkUnits(spec, target.vectorWidth), 2);  // two threads have work
     spec.batchDims = {2, 3};

@@ -3,8 +3,8 @@
 // tails, rows cut into chunks, and the dtypes that fall back.
 #include <gtest/gtest.h>
 
-#include "tests/support/target_cpus.h"
 #include "tests/support/codegen_reference_check.h"
+#include "tests/support/target_cpus.h"
 
 namespace convopt::codegen {
 namespace {
@@ -31,7 +31,8 @@ g (float[2,5,37] x, float[37] gamma, float[37] beta) => (float[2,5,37] z)
   s = Sigmoid (y)
   z = Mul (y, s)
 }
-)", GetParam());
+)",
+                                              GetParam());
   EXPECT_NE(explain.find("ReduceMean(m): ReduceMean -> kernel k0_reduce (mean over axes [2] of [2x5x37])"),
             std::string::npos)
       << explain;
@@ -59,7 +60,8 @@ g (float[7,19] x) => (float[7,19] z)
   u = Sub (e, s)
   z = Mul (t, u)
 }
-)", GetParam());
+)",
+                                              GetParam());
   EXPECT_NE(explain.find("Abs(a): Abs -> kernel k0_elementwise (abs+sqrt+sqrt+add+neg+exp+mul+sub+mul, plain)"),
             std::string::npos)
       << explain;
@@ -74,7 +76,8 @@ g (float[3,4099] x, float[3,4099] y) => (float[3,4099] z)
   a = Mul (x, y)
   z = HardSigmoid <alpha = 0.3, beta = 0.4> (a)
 }
-)", GetParam());
+)",
+                                              GetParam());
   EXPECT_NE(explain.find("(mul+hardsigmoid, plain)"), std::string::npos) << explain;
 }
 
@@ -86,7 +89,8 @@ g (float[1,6,5,7] x, float[1,1,5,7] mask) => (float[1,6,5,7] z)
   a = Mul (x, mask)
   z = LeakyRelu <alpha = 0.1> (a)
 }
-)", GetParam());
+)",
+                                              GetParam());
   EXPECT_NE(explain.find("Mul(a): Mul -> kernel k0_elementwise (mul+leakyrelu, plain)"), std::string::npos) << explain;
   EXPECT_NE(explain.find("0 fallback node(s)"), std::string::npos) << explain;
 }
@@ -99,9 +103,12 @@ g (float[4,9] x) => (float[4,9] z)
   j = Add (i, i)
   z = Cast <to = 1> (j)
 }
-)", GetParam());
-  EXPECT_NE(explain.find("Add(j): Add -> FALLBACK to the reference interpreter (output is not a statically shaped float tensor)"),
-            std::string::npos)
+)",
+                                              GetParam());
+  EXPECT_NE(
+      explain.find(
+          "Add(j): Add -> FALLBACK to the reference interpreter (output is not a statically shaped float tensor)"),
+      std::string::npos)
       << explain;
 }
 
@@ -112,7 +119,8 @@ g (float[3,1,33] x, float[33] b) => (float[3,1,33] z)
   a = Add (x, b)
   z = Relu (a)
 }
-)", GetParam(), 1);
+)",
+                        GetParam(), 1);
 }
 
 INSTANTIATE_TEST_SUITE_P(Targets, PlainElementwise, ::testing::Values("x86-64-v3", "x86-64-v4"),

@@ -14,8 +14,8 @@
 #include <string>
 #include <vector>
 
-#include "tests/support/target_cpus.h"
 #include "tests/support/codegen_reference_check.h"
+#include "tests/support/target_cpus.h"
 
 namespace convopt::codegen {
 namespace {
@@ -69,29 +69,47 @@ class Reduce : public TargetTest<const char*> {};
 
 TEST_P(Reduce, Rank2FirstLastAndAllAxes) {
   expectReductionKernels({2, 37},
-                         {{"ReduceSum", {0}}, {"ReduceMean", {1}}, {"ReduceMax", {-1}, 0}, {"ReduceMin", {0}, 0},
-                          {"ReduceMax", {}, 0}, {"ReduceSum", {}, 1}, {"ReduceMean", {0, 1}, 0}},
+                         {{"ReduceSum", {0}},
+                          {"ReduceMean", {1}},
+                          {"ReduceMax", {-1}, 0},
+                          {"ReduceMin", {0}, 0},
+                          {"ReduceMax", {}, 0},
+                          {"ReduceSum", {}, 1},
+                          {"ReduceMean", {0, 1}, 0}},
                          13, GetParam());
 }
 
 TEST_P(Reduce, Rank3EveryAxisSet) {
   expectReductionKernels({3, 17, 9},
-                         {{"ReduceMean", {0}}, {"ReduceSum", {1}, 0}, {"ReduceMax", {2}}, {"ReduceMin", {0, 2}, 0},
-                          {"ReduceMean", {-1, -2}}, {"ReduceSum", {0, 1}}, {"ReduceMax", {0, 1, 2}, 0},
+                         {{"ReduceMean", {0}},
+                          {"ReduceSum", {1}, 0},
+                          {"ReduceMax", {2}},
+                          {"ReduceMin", {0, 2}, 0},
+                          {"ReduceMean", {-1, -2}},
+                          {"ReduceSum", {0, 1}},
+                          {"ReduceMax", {0, 1, 2}, 0},
                           {"ReduceMin", {1, 2}}},
                          13, GetParam());
 }
 
 TEST_P(Reduce, Rank4OtherThanTheSpatialMean) {
   expectReductionKernels({2, 5, 7, 11},
-                         {{"ReduceMean", {1}}, {"ReduceSum", {2, 3}}, {"ReduceMax", {0, 3}, 0}, {"ReduceMin", {1, 3}},
-                          {"ReduceMean", {-1}, 0}, {"ReduceSum", {}, 0}, {"ReduceMean", {0}}},
+                         {{"ReduceMean", {1}},
+                          {"ReduceSum", {2, 3}},
+                          {"ReduceMax", {0, 3}, 0},
+                          {"ReduceMin", {1, 3}},
+                          {"ReduceMean", {-1}, 0},
+                          {"ReduceSum", {}, 0},
+                          {"ReduceMean", {0}}},
                          13, GetParam());
 }
 
 TEST_P(Reduce, Rank5AlternatingAxes) {
   expectReductionKernels({2, 3, 5, 4, 7},
-                         {{"ReduceSum", {1, 3}}, {"ReduceMean", {0, 2, 4}, 0}, {"ReduceMax", {4}}, {"ReduceMin", {-3}, 0},
+                         {{"ReduceSum", {1, 3}},
+                          {"ReduceMean", {0, 2, 4}, 0},
+                          {"ReduceMax", {4}},
+                          {"ReduceMin", {-3}, 0},
                           {"ReduceMean", {0, 1, 3, 4}}},
                          13, GetParam());
 }
@@ -121,7 +139,8 @@ g (float[3,19] x) => (float[3,19] y, float[] z)
   y = ReduceSum <noop_with_empty_axes = 1> (x)
   z = ReduceSum <keepdims = 0> (x)
 }
-)", GetParam());
+)",
+                                              GetParam());
   EXPECT_EQ(has(explain, "ReduceSum(y): ReduceSum -> kernel k0_reduce (sum over axes [] of [3x19])"), "");
   EXPECT_EQ(has(explain, "ReduceSum(z): ReduceSum -> kernel k1_reduce (sum over axes [0,1] of [3x19])"), "");
 }
@@ -134,7 +153,8 @@ g (float[1,5,9,9] x, float[11,5,3,3] w) => (float[1,11,1,1] m, float[1,11,9] h)
   m = ReduceMean <axes = [2, 3]> (c)
   h = ReduceMax <axes = [-1], keepdims = 0> (c)
 }
-)", GetParam());
+)",
+                                              GetParam());
   EXPECT_EQ(has(explain, "ReduceMean(m): ReduceMean -> kernel k1_pool (avgpool9x9_s1)"), "");
   EXPECT_EQ(has(explain, "ReduceMax(h): ReduceMax -> kernel k2_reduce (max over axes [3] of [1x11x9x9])"), "");
   EXPECT_EQ(has(explain, "0 fallback node(s)"), "");
@@ -158,10 +178,18 @@ g (float[4,6] x) => (float[4] a, float[?] b, float[?] c)
   ax = Unsqueeze (k, zero)
   c = ReduceMean <keepdims = 0> (x, ax)
 }
-)", GetParam());
-  EXPECT_EQ(has(explain, "ReduceSum(s): ReduceSum -> FALLBACK to the reference interpreter (not a float tensor of static shape)"), "");
-  EXPECT_EQ(has(explain, "ReduceMax(b): ReduceMax -> FALLBACK to the reference interpreter (not a float tensor of static shape)"), "");
-  EXPECT_EQ(has(explain, "ReduceMean(c): ReduceMean -> FALLBACK to the reference interpreter (axes is not a constant)"), "");
+)",
+                                              GetParam());
+  EXPECT_EQ(
+      has(explain,
+          "ReduceSum(s): ReduceSum -> FALLBACK to the reference interpreter (not a float tensor of static shape)"),
+      "");
+  EXPECT_EQ(
+      has(explain,
+          "ReduceMax(b): ReduceMax -> FALLBACK to the reference interpreter (not a float tensor of static shape)"),
+      "");
+  EXPECT_EQ(has(explain, "ReduceMean(c): ReduceMean -> FALLBACK to the reference interpreter (axes is not a constant)"),
+            "");
 }
 
 TEST_P(Reduce, SingleThreadMatchesToo) {

@@ -14,14 +14,20 @@ namespace {
 std::string stepNodes(const EpilogueStep& step, const std::string& x, const std::string& y, int& residual) {
   if (step.kind == EpilogueStep::Kind::AddResidual) return fmt::format("{} = Add ({}, r{})\n", y, x, residual++);
   switch (step.activation) {
-    case Activation::Relu: return fmt::format("{} = Relu ({})\n", y, x);
-    case Activation::Clip: return fmt::format("{} = Clip ({}, clip_min, clip_max)\n", y, x);
+    case Activation::Relu:
+      return fmt::format("{} = Relu ({})\n", y, x);
+    case Activation::Clip:
+      return fmt::format("{} = Clip ({}, clip_min, clip_max)\n", y, x);
     case Activation::HardSigmoid:
       return fmt::format("{} = HardSigmoid <alpha = {}, beta = {}> ({})\n", y, step.alpha, step.beta, x);
-    case Activation::HardSwish: return fmt::format("{} = HardSwish ({})\n", y, x);
-    case Activation::Sigmoid: return fmt::format("{} = Sigmoid ({})\n", y, x);
-    case Activation::SiLU: return fmt::format("{0}_s = Sigmoid ({1})\n{0} = Mul ({1}, {0}_s)\n", y, x);
-    case Activation::LeakyRelu: return fmt::format("{} = LeakyRelu <alpha = {}> ({})\n", y, step.alpha, x);
+    case Activation::HardSwish:
+      return fmt::format("{} = HardSwish ({})\n", y, x);
+    case Activation::Sigmoid:
+      return fmt::format("{} = Sigmoid ({})\n", y, x);
+    case Activation::SiLU:
+      return fmt::format("{0}_s = Sigmoid ({1})\n{0} = Mul ({1}, {0}_s)\n", y, x);
+    case Activation::LeakyRelu:
+      return fmt::format("{} = LeakyRelu <alpha = {}> ({})\n", y, step.alpha, x);
   }
   return "";
 }
@@ -41,8 +47,8 @@ std::vector<float> referenceConv(const ConvSpec& s, const ConvData& data) {
   runtime::TensorMap inputs = {{"x", tensor("x", in, data.input)},
                                {"w", tensor("w", w, data.weights)},
                                {"b", tensor("b", {s.outChannels}, data.bias)}};
-  std::string declared = fmt::format("float[{}] x, float[{}] w, float[{}] b", fmt::join(in, ","), fmt::join(w, ","),
-                                     s.outChannels);
+  std::string declared =
+      fmt::format("float[{}] x, float[{}] w, float[{}] b", fmt::join(in, ","), fmt::join(w, ","), s.outChannels);
   std::string nodes = fmt::format(
       "y0 = Conv <group = {}, strides = [{},{}], dilations = [{},{}], pads = [{},{},{},{}]> (x, w, b)\n", s.group,
       s.strideH, s.strideW, s.dilationH, s.dilationW, s.padTop, s.padLeft, s.padBottom, s.padRight);

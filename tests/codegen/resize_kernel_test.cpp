@@ -7,8 +7,8 @@
 
 #include <fmt/format.h>
 
-#include "tests/support/target_cpus.h"
 #include "tests/support/codegen_reference_check.h"
+#include "tests/support/target_cpus.h"
 
 namespace convopt::codegen {
 namespace {
@@ -43,8 +43,8 @@ const ResizeCase kCases[] = {
     {"nearest_asymmetric_floor_x2", 11, "1,5,7,9", "1,5,14,18",
      R"(mode = "nearest", coordinate_transformation_mode = "asymmetric", nearest_mode = "floor")", kScales2,
      ", roi, scales"},
-    {"nearest_half_pixel_round_prefer_floor_fractional", 13, "1,12,7,9", "1,12,10,22",
-     R"(mode = "nearest")", "float[0] roi = {}, float[4] scales = {1, 1, 1.5, 2.5}", ", roi, scales"},
+    {"nearest_half_pixel_round_prefer_floor_fractional", 13, "1,12,7,9", "1,12,10,22", R"(mode = "nearest")",
+     "float[0] roi = {}, float[4] scales = {1, 1, 1.5, 2.5}", ", roi, scales"},
     {"nearest_align_corners_round_prefer_ceil_down", 13, "1,17,7,9", "1,17,4,5",
      R"(mode = "nearest", coordinate_transformation_mode = "align_corners", nearest_mode = "round_prefer_ceil")",
      "float[0] roi = {}, int64[4] sizes = {1, 17, 4, 5}", ", roi, , sizes"},
@@ -62,12 +62,11 @@ const ResizeCase kCases[] = {
      "float[8] roi = {0, 0, -0.2, 0.1, 1, 1, 1.3, 0.8}, int64[4] sizes = {1, 6, 9, 8}", ", roi, , sizes"},
     {"nearest_axes_hw_only", 18, "1,4,5,5", "1,4,10,15", R"(mode = "nearest", axes = [2, 3])",
      "float[0] roi = {}, float[2] scales = {2, 3}", ", roi, scales"},
-    {"nearest_opset10", 10, "1,3,4,5", "1,3,8,15", R"(mode = "nearest")", "float[4] scales = {1, 1, 2, 3}",
-     ", scales"},
+    {"nearest_opset10", 10, "1,3,4,5", "1,3,8,15", R"(mode = "nearest")", "float[4] scales = {1, 1, 2, 3}", ", scales"},
     {"upsample_nearest_opset9", 9, "1,10,3,4", "1,10,6,8", R"(mode = "nearest")", "float[4] scales = {1, 1, 2, 2}",
      ", scales", "Upsample"},
-    {"upsample_bilinear_opset9", 9, "1,10,3,4", "1,10,7,10", R"(mode = "linear")",
-     "float[4] scales = {1, 1, 2.5, 2.5}", ", scales", "Upsample"},
+    {"upsample_bilinear_opset9", 9, "1,10,3,4", "1,10,7,10", R"(mode = "linear")", "float[4] scales = {1, 1, 2.5, 2.5}",
+     ", scales", "Upsample"},
     {"linear_half_pixel_x2", 13, "1,12,5,6", "1,12,10,12", R"(mode = "linear")", kScales2, ", roi, scales"},
     {"linear_align_corners_down", 13, "1,7,7,9", "1,7,3,4",
      R"(mode = "linear", coordinate_transformation_mode = "align_corners")",
@@ -112,7 +111,8 @@ g (float[1,24,4,5] x, float[24,24,1,1] w) => (float[1,24,8,10] z)
   s = Add (f, p)
   z = Relu (s)
 }
-)", GetParam());
+)",
+                                              GetParam());
   EXPECT_NE(explain.find("nearest_c24x4x5_to_8x10 + add+relu"), std::string::npos) << explain;
 }
 
@@ -142,12 +142,14 @@ g ({}) => (float[{}] y)
   EXPECT_EQ(reasonFor("float[1,2,3,4] x => 1,4,3,4", roi + ", float[4] scales = {1, 2, 1, 1}",
                       R"(Resize <mode = "nearest"> (x, roi, scales))"),
             "resizes the batch or channel axis");
-  EXPECT_EQ(reasonFor("float[1,2,3,4] x, float[4] scales => 1,2,6,8", roi,
-                      R"(Resize <mode = "nearest"> (x, roi, scales))"),
-            "scales 'scales' is not a constant");
-  EXPECT_EQ(reasonFor("float[1,2,3,4] x, float[8] roi => 1,2,6,8", "int64[4] sizes = {1, 2, 6, 8}",
-                      R"(Resize <mode = "nearest", coordinate_transformation_mode = "tf_crop_and_resize"> (x, roi, , sizes))"),
-            "roi 'roi' is not a constant");
+  EXPECT_EQ(
+      reasonFor("float[1,2,3,4] x, float[4] scales => 1,2,6,8", roi, R"(Resize <mode = "nearest"> (x, roi, scales))"),
+      "scales 'scales' is not a constant");
+  EXPECT_EQ(
+      reasonFor(
+          "float[1,2,3,4] x, float[8] roi => 1,2,6,8", "int64[4] sizes = {1, 2, 6, 8}",
+          R"(Resize <mode = "nearest", coordinate_transformation_mode = "tf_crop_and_resize"> (x, roi, , sizes))"),
+      "roi 'roi' is not a constant");
   EXPECT_EQ(reasonFor("float[2,3,4] x => 2,6,8", roi + ", float[3] scales = {1, 2, 2}",
                       R"(Resize <mode = "nearest"> (x, roi, scales))"),
             "input/output not a static 4-D float tensor");

@@ -8,8 +8,8 @@
 
 #include <string>
 
-#include "tests/support/target_cpus.h"
 #include "tests/support/codegen_reference_check.h"
+#include "tests/support/target_cpus.h"
 
 namespace convopt::codegen {
 namespace {
@@ -35,8 +35,7 @@ g (float[{0}] x, float[8,{1},1,1] w1, float[{1},8,1,1] w2, float[{2}] w) => (flo
   y = Conv {6} (m, w)
 }}
 )",
-                       x, channels, w, y, extraOutput.empty() ? "" : ", " + extraOutput, mulOperands,
-                       convAttributes);
+                       x, channels, w, y, extraOutput.empty() ? "" : ", " + extraOutput, mulOperands, convAttributes);
   }
 };
 
@@ -65,7 +64,10 @@ TEST_P(ScaledConvInput, ScaleOnEitherSideAndDenseConvsWithPadding) {
 
 // Negative cases: the Mul stays a kernel of its own.
 TEST_P(ScaledConvInput, ConditionsNotMetKeepTheMul) {
-  struct Case { const char* why; SqueezeExcitation model; };
+  struct Case {
+    const char* why;
+    SqueezeExcitation model;
+  };
   SqueezeExcitation alsoOutput = shaped("1,16,9,9", "8,16,1,1", "1,8,9,9", 16);
   alsoOutput.extraOutput = "float[1,16,9,9] m";
   SqueezeExcitation grouped = shaped("1,16,9,9", "8,8,1,1", "1,8,9,9", 16);

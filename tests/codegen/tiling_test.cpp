@@ -10,7 +10,6 @@ namespace {
 
 const CacheBudget kCaches;  // the default budget every target has today
 
-
 TEST(Tiling, BroadcastTileFillsTheRegisterFile) {
   // 32 registers: 4 blocks x 6 pixels (24 accumulators + 4 weights + 1 input).
   EXPECT_EQ(broadcastTile(avx512Target(), 4, false, 56), (ConvTile{4, 6}));
@@ -31,19 +30,19 @@ TEST(Tiling, BroadcastTileFillsTheRegisterFile) {
 }
 
 TEST(Tiling, UnrollOnlyWithSpareRegisters) {
-  EXPECT_TRUE(unrollBroadcastSteps(32, 4, 6, false));   // 24 + 4 + 1: 3 spare
-  EXPECT_TRUE(unrollBroadcastSteps(32, 3, 7, false));   // 21 + 3 + 1
-  EXPECT_FALSE(unrollBroadcastSteps(32, 2, 14, false)); // 28 + 2 + 1: 1 spare
-  EXPECT_FALSE(unrollBroadcastSteps(32, 1, 56, true));  // 28 pairs + 1 + 1 + 2
-  EXPECT_FALSE(unrollBroadcastSteps(32, 2, 18, true));  // 18 + 9 pairs + 2 + 1 + 2
-  EXPECT_FALSE(unrollBroadcastSteps(16, 3, 4, false));  // AVX2: 12 + 3 + 1
+  EXPECT_TRUE(unrollBroadcastSteps(32, 4, 6, false));    // 24 + 4 + 1: 3 spare
+  EXPECT_TRUE(unrollBroadcastSteps(32, 3, 7, false));    // 21 + 3 + 1
+  EXPECT_FALSE(unrollBroadcastSteps(32, 2, 14, false));  // 28 + 2 + 1: 1 spare
+  EXPECT_FALSE(unrollBroadcastSteps(32, 1, 56, true));   // 28 pairs + 1 + 1 + 2
+  EXPECT_FALSE(unrollBroadcastSteps(32, 2, 18, true));   // 18 + 9 pairs + 2 + 1 + 2
+  EXPECT_FALSE(unrollBroadcastSteps(16, 3, 4, false));   // AVX2: 12 + 3 + 1
 }
 
 TEST(Tiling, ShortRowsAreCutIntoEqualTiles) {
   EXPECT_EQ(evenRowTiles(7, 7), 1);
-  EXPECT_EQ(evenRowTiles(6, 14), 3);   // 5 + 4 + 5 pixels
+  EXPECT_EQ(evenRowTiles(6, 14), 3);  // 5 + 4 + 5 pixels
   EXPECT_EQ(evenRowTiles(6, 18), 3);
-  EXPECT_EQ(evenRowTiles(6, 19), 0);   // long row: borders, interior tiles, rest
+  EXPECT_EQ(evenRowTiles(6, 19), 0);  // long row: borders, interior tiles, rest
 }
 
 TEST(Tiling, LongRowsPutBorderPixelsInFullSizedTiles) {
@@ -75,15 +74,15 @@ TEST(Tiling, GatherTileSharesRegistersAmongThePeriod) {
 
 TEST(Tiling, PointwiseRowsHoldSeveralTiles) {
   EXPECT_EQ(pointwiseRowLength(56, 56, 6, 1), 56);
-  EXPECT_EQ(pointwiseRowLength(14, 14, 6, 2), 28);   // 2 image rows: 7 rows of 28 pixels
-  EXPECT_EQ(pointwiseRowLength(7, 7, 6, 8), 49);     // 8 block tiles are enough units
+  EXPECT_EQ(pointwiseRowLength(14, 14, 6, 2), 28);  // 2 image rows: 7 rows of 28 pixels
+  EXPECT_EQ(pointwiseRowLength(7, 7, 6, 8), 49);    // 8 block tiles are enough units
 }
 
 TEST(Tiling, PointwiseRowsShortenUntilThreadsGetWork) {
-  EXPECT_EQ(pointwiseRowLength(13, 13, 6, 1), 13);   // 13 units, not 1
-  EXPECT_EQ(pointwiseRowLength(7, 7, 6, 7), 7);      // 49 units, not 7
-  EXPECT_EQ(pointwiseRowLength(14, 14, 6, 1), 14);   // 7 rows of 28 are 7 units: 14 of 14
-  EXPECT_EQ(pointwiseRowLength(2, 3, 6, 1), 6);      // too small to split below one tile
+  EXPECT_EQ(pointwiseRowLength(13, 13, 6, 1), 13);  // 13 units, not 1
+  EXPECT_EQ(pointwiseRowLength(7, 7, 6, 7), 7);     // 49 units, not 7
+  EXPECT_EQ(pointwiseRowLength(14, 14, 6, 1), 14);  // 7 rows of 28 are 7 units: 14 of 14
+  EXPECT_EQ(pointwiseRowLength(2, 3, 6, 1), 6);     // too small to split below one tile
 }
 
 TEST(Tiling, WeightPrefetchSpreadsTheNextTileOverTheSteps) {
@@ -99,9 +98,9 @@ TEST(Tiling, WeightPrefetchSpreadsTheNextTileOverTheSteps) {
 }
 
 TEST(Tiling, SmallWeightsOrderUnitsRowByRow) {
-  EXPECT_TRUE(unitsRowByRow(kCaches, 32 * 192 * 4, true));      // pointwise C32 -> 192: 24 KB
-  EXPECT_FALSE(unitsRowByRow(kCaches, 400 * 400 * 4, true));    // 640 KB: a tile's rows together
-  EXPECT_FALSE(unitsRowByRow(kCaches, 144 * 9 * 4, false));     // gather tiles read different inputs
+  EXPECT_TRUE(unitsRowByRow(kCaches, 32 * 192 * 4, true));    // pointwise C32 -> 192: 24 KB
+  EXPECT_FALSE(unitsRowByRow(kCaches, 400 * 400 * 4, true));  // 640 KB: a tile's rows together
+  EXPECT_FALSE(unitsRowByRow(kCaches, 144 * 9 * 4, false));   // gather tiles read different inputs
 }
 
 TEST(Tiling, ReductionBatchesKeepATilesWeightsInL1) {
@@ -121,11 +120,11 @@ TEST(Tiling, ReductionBatchesKeepATilesWeightsInL1) {
 
 TEST(Tiling, WorkingSetsFollowTheTargetsCacheBudget) {
   CacheBudget halfL1 = kCaches;
-  halfL1.l1WeightBytes /= 2;  // 16 KB: 4 blocks a batch where 32 KB takes 8
+  halfL1.l1WeightBytes /= 2;                                    // 16 KB: 4 blocks a batch where 32 KB takes 8
   EXPECT_EQ(reductionBatchBlocks(halfL1, 4, 1, 30, 5, 16), 4);  // 8 balanced batches: 4 x 7, then 2
   CacheBudget smallStream = kCaches;
   smallStream.streamedWeightBytes = 16 * 1024;
-  EXPECT_FALSE(unitsRowByRow(smallStream, 32 * 192 * 4, true));   // 24 KB now streams
+  EXPECT_FALSE(unitsRowByRow(smallStream, 32 * 192 * 4, true));                    // 24 KB now streams
   EXPECT_EQ(weightPrefetchLines(smallStream, 64 * 64, 4 * 16 * 64, 7, 1, 4), 10);  // 37 lines a row over 4 steps
 }
 

@@ -13,8 +13,8 @@
 #include <string>
 #include <vector>
 
-#include "tests/support/target_cpus.h"
 #include "tests/support/codegen_reference_check.h"
+#include "tests/support/target_cpus.h"
 
 namespace convopt::codegen {
 namespace {
@@ -57,17 +57,24 @@ TEST_P(TransposeSlice, TransposesOfRanks2To5AnyPermutation) {
     std::string explain = expectSameAsReference(transposesModel(c.dims, c.perms), GetParam());
     for (size_t k = 0; k < c.perms.size(); ++k)
       EXPECT_EQ(has(explain, fmt::format("Transpose(t{}): Transpose -> kernel k{}_copy (transpose [{}]", k, k,
-                                         joined(c.perms[k], ","))), "");
+                                         joined(c.perms[k], ","))),
+                "");
     EXPECT_EQ(has(explain, "0 fallback node(s)"), "");
   }
 }
 
 TEST_P(TransposeSlice, IdentityAndUnitAxesCollapseToOneContiguousCopy) {
-  std::string explain = expectSameAsReference(transposesModel({2, 1, 3, 37}, {{0, 1, 2, 3}, {1, 0, 2, 3}, {0, 2, 1, 3}}),
-                                              GetParam());
-  EXPECT_EQ(has(explain, "Transpose(t0): Transpose -> kernel k0_copy (transpose [0,1,2,3] [222] <- strides [1], contiguous)"), "");
-  EXPECT_EQ(has(explain, "Transpose(t1): Transpose -> kernel k1_copy (transpose [1,0,2,3] [222] <- strides [1], contiguous)"), "");
-  EXPECT_EQ(has(explain, "Transpose(t2): Transpose -> kernel k2_copy (transpose [0,2,1,3] [222] <- strides [1], contiguous)"), "");
+  std::string explain =
+      expectSameAsReference(transposesModel({2, 1, 3, 37}, {{0, 1, 2, 3}, {1, 0, 2, 3}, {0, 2, 1, 3}}), GetParam());
+  EXPECT_EQ(
+      has(explain, "Transpose(t0): Transpose -> kernel k0_copy (transpose [0,1,2,3] [222] <- strides [1], contiguous)"),
+      "");
+  EXPECT_EQ(
+      has(explain, "Transpose(t1): Transpose -> kernel k1_copy (transpose [1,0,2,3] [222] <- strides [1], contiguous)"),
+      "");
+  EXPECT_EQ(
+      has(explain, "Transpose(t2): Transpose -> kernel k2_copy (transpose [0,2,1,3] [222] <- strides [1], contiguous)"),
+      "");
 }
 
 TEST_P(TransposeSlice, DefaultPermReversesTheAxes) {
@@ -76,8 +83,11 @@ g (float[3,5,17] x) => (float[17,5,3] y)
 {
   y = Transpose (x)
 }
-)", GetParam());
-  EXPECT_EQ(has(explain, "Transpose(y): Transpose -> kernel k0_copy (transpose [2,1,0] [17x5x3] <- strides [1,17,85], tiled)"), "");
+)",
+                                              GetParam());
+  EXPECT_EQ(has(explain,
+                "Transpose(y): Transpose -> kernel k0_copy (transpose [2,1,0] [17x5x3] <- strides [1,17,85], tiled)"),
+            "");
 }
 
 TEST_P(TransposeSlice, BlockedConvOutputToNHWCThroughAReorder) {
@@ -87,8 +97,11 @@ g (float[1,3,7,9] x, float[19,3,3,3] w) => (float[1,7,9,19] y)
   c = Conv <pads = [1, 1, 1, 1]> (x, w)
   y = Transpose <perm = [0, 2, 3, 1]> (c)
 }
-)", GetParam());
-  EXPECT_EQ(has(explain, "Transpose(y): Transpose -> kernel k1_copy (transpose [0,2,3,1] [63x19] <- strides [1,63], tiled)"), "");
+)",
+                                              GetParam());
+  EXPECT_EQ(
+      has(explain, "Transpose(y): Transpose -> kernel k1_copy (transpose [0,2,3,1] [63x19] <- strides [1,63], tiled)"),
+      "");
   EXPECT_EQ(has(explain, "0 fallback node(s)"), "");
 }
 
@@ -115,9 +128,10 @@ g (float[11,37] x2, float[3,9,21] x3, float[2,5,6,19] x4, float[2,3,4,5,17] x5)
   h = Slice (x5, s4, e4, ax4, st4)
   i = Slice (x2, zero, big, zero)
 }
-)", GetParam(), testing::ReferenceCheck{2, 4});
-  for (const char* node : {"Slice(a)", "Slice(b)", "Slice(c)", "Slice(d)", "Slice(e)", "Slice(f)", "Slice(g)",
-                           "Slice(h)", "Slice(i)"})
+)",
+                                              GetParam(), testing::ReferenceCheck{2, 4});
+  for (const char* node :
+       {"Slice(a)", "Slice(b)", "Slice(c)", "Slice(d)", "Slice(e)", "Slice(f)", "Slice(g)", "Slice(h)", "Slice(i)"})
     EXPECT_EQ(has(explain, fmt::format("{}: Slice -> kernel", node)), "");
   EXPECT_EQ(has(explain, "Slice(b): Slice -> kernel k1_copy (slice [11x19] <- strides [37,-2], gather)"), "");
   EXPECT_EQ(has(explain, "Slice(e): Slice -> kernel k4_copy (slice [567] <- strides [1], contiguous)"), "");
@@ -133,17 +147,20 @@ g (float[3,{0}] x) => (float[3,{0}] y)
 {{
   y = Slice (x, start, end, axis, step)
 }}
-)", length), GetParam());
-    EXPECT_EQ(has(explain, fmt::format("Slice(y): Slice -> kernel k0_copy (slice [3x{0}] <- strides [{0},-1], reversed)",
-                                       length)),
-              "");
+)",
+                                                            length),
+                                                GetParam());
+    EXPECT_EQ(
+        has(explain,
+            fmt::format("Slice(y): Slice -> kernel k0_copy (slice [3x{0}] <- strides [{0},-1], reversed)", length)),
+        "");
   }
 }
 
 TEST_P(TransposeSlice, TransposedInnermostAxisIsCopiedInTiles) {
   // V x V tiles through shuffles; partial row blocks and column tails around V = 8 / 16.
-  for (std::vector<int64_t> dims : std::vector<std::vector<int64_t>>{
-           {3, 5}, {8, 8}, {16, 16}, {17, 9}, {2, 33, 23}, {40, 120}, {2, 3, 19, 20}}) {
+  for (std::vector<int64_t> dims :
+       std::vector<std::vector<int64_t>>{{3, 5}, {8, 8}, {16, 16}, {17, 9}, {2, 33, 23}, {40, 120}, {2, 3, 19, 20}}) {
     size_t rank = dims.size();
     std::vector<int64_t> swap(rank), swapped = dims;
     for (size_t d = 0; d < rank; ++d) swap[d] = int64_t(d);
@@ -166,7 +183,8 @@ g (float[4,7,30] x) => (float[4,3,27] y)
 {
   y = Slice <starts = [2, -1000, 3], ends = [5, 1000, 1000], axes = [1, 0, -1]> (x)
 }
-)", GetParam());
+)",
+                                              GetParam());
   EXPECT_EQ(has(explain, "Slice(y): Slice -> kernel k0_copy (slice [4x3x27] <- strides [210,30,1], contiguous)"), "");
 }
 
@@ -179,7 +197,8 @@ g (float[1,5,9,9] x, float[11,5,3,3] w) => (float[1,11,3,9] rows, float[1,3,9,9]
   rows = Slice (c, one, four, two)
   channels = Slice (c, one, four, one)
 }
-)", GetParam());
+)",
+                                              GetParam());
   EXPECT_EQ(has(explain, "Slice(rows): Slice -> kernel k1_copy (slice [11x27] <- strides [81,1], contiguous)"), "");
   EXPECT_EQ(has(explain, "Slice(channels): Slice -> kernel k2_gather (channel slice: 3 channel(s)"), "");
   EXPECT_EQ(has(explain, "0 fallback node(s)"), "");
@@ -204,9 +223,16 @@ g (float[4,6] x) => (float[6,4] a, float[2,?] b, float[4,0] c, float[4,?] d)
   s = Unsqueeze (k, zero)
   d = Slice (x, s, three, one)
 }
-)", GetParam());
-  EXPECT_EQ(has(explain, "Transpose(t): Transpose -> FALLBACK to the reference interpreter (not a float tensor of static shape)"), "");
-  EXPECT_EQ(has(explain, "Transpose(b): Transpose -> FALLBACK to the reference interpreter (not a float tensor of static shape)"), "");
+)",
+                                              GetParam());
+  EXPECT_EQ(
+      has(explain,
+          "Transpose(t): Transpose -> FALLBACK to the reference interpreter (not a float tensor of static shape)"),
+      "");
+  EXPECT_EQ(
+      has(explain,
+          "Transpose(b): Transpose -> FALLBACK to the reference interpreter (not a float tensor of static shape)"),
+      "");
   EXPECT_EQ(has(explain, "Slice(c): Slice -> FALLBACK to the reference interpreter (empty output)"), "");
   EXPECT_EQ(has(explain, "Slice(d): Slice -> FALLBACK to the reference interpreter (starts is not a constant)"), "");
 }

@@ -112,7 +112,8 @@ TEST(Conformance, OnnxBackendTestData) {
       bool listed = expected.count(id) != 0;
       if (r.outcome == Outcome::Unsupported) ++unsupportedOps[r.detail];
       if (r.outcome == Outcome::Failed) {
-        if (!listed) ADD_FAILURE() << id << " failed: " << r.detail;
+        if (!listed)
+          ADD_FAILURE() << id << " failed: " << r.detail;
         else {
           ++expectedFailures;
           fmt::print("expected failure {}: {}\n", id, r.detail);
@@ -126,9 +127,10 @@ TEST(Conformance, OnnxBackendTestData) {
     for (const auto& [why, n] : unsupportedOps) fmt::print("unsupported ({} tests): {}\n", n, why);
   // Worded so that log readers do not take the listed expected failures for
   // failures of this run (those fail the test above).
-  fmt::print("conformance summary: {} tests match their expected outputs, {} mismatch ({} of them listed as "
-             "expected failures), {} use unsupported ops\n",
-             counts[Outcome::Passed], counts[Outcome::Failed], expectedFailures, counts[Outcome::Unsupported]);
+  fmt::print(
+      "conformance summary: {} tests match their expected outputs, {} mismatch ({} of them listed as "
+      "expected failures), {} use unsupported ops\n",
+      counts[Outcome::Passed], counts[Outcome::Failed], expectedFailures, counts[Outcome::Unsupported]);
 }
 
 }  // namespace

@@ -65,8 +65,7 @@ void expectLosslessRoundTrip(const fs::path& path) {
   onnx::ModelProto exported = exportModel(model);
 
   // A second round trip is byte-identical: export is deterministic.
-  EXPECT_EQ(exportModel(importModel(exported, path.parent_path())).SerializeAsString(),
-            exported.SerializeAsString());
+  EXPECT_EQ(exportModel(importModel(exported, path.parent_path())).SerializeAsString(), exported.SerializeAsString());
   if (checkerAccepts(original)) {
     EXPECT_TRUE(checkerAccepts(exported));
   }
@@ -106,9 +105,7 @@ std::vector<fs::path> modelsBelow(const fs::path& root) {
   return models;
 }
 
-TEST(RoundTrip, SharedModels) {
-  EXPECT_EQ(expectLosslessRoundTrips(modelsBelow(CONVOPT_SHARED_MODELS)), 16);
-}
+TEST(RoundTrip, SharedModels) { EXPECT_EQ(expectLosslessRoundTrips(modelsBelow(CONVOPT_SHARED_MODELS)), 16); }
 
 class BackendTestData : public ::testing::TestWithParam<const char*> {};
 

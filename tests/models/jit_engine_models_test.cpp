@@ -13,8 +13,8 @@
 
 #include "codegen/engine/jit_engine.h"
 #include "ir/onnx_io.h"
-#include "tests/support/ir_shared_models.h"
 #include "ir/tensor_proto.h"
+#include "tests/support/ir_shared_models.h"
 
 namespace convopt::codegen {
 namespace {
@@ -49,12 +49,22 @@ TEST_P(SharedModel, JitEngineMatchesGoldenAtOneAndTwoThreads) {
     if (!v->isInitializer()) inputName = v->name();
   runtime::TensorMap inputs = {{inputName, input}};
   JitEngine engine(model, shapesOf(inputs), {"", 1});
-  static const std::set<std::string> generated = {"Conv", "Relu", "Clip", "Sigmoid", "HardSigmoid", "HardSwish",
-                                                  "Add", "Mul", "Div", "BatchNormalization", "MaxPool",
-                                                  "AveragePool", "GlobalAveragePool"};
+  static const std::set<std::string> generated = {"Conv",
+                                                  "Relu",
+                                                  "Clip",
+                                                  "Sigmoid",
+                                                  "HardSigmoid",
+                                                  "HardSwish",
+                                                  "Add",
+                                                  "Mul",
+                                                  "Div",
+                                                  "BatchNormalization",
+                                                  "MaxPool",
+                                                  "AveragePool",
+                                                  "GlobalAveragePool"};
   // Plain-layout kernels of any rank: only non-float or dynamically shaped tensors fall back.
-  static const std::set<std::string> generatedPlain = {"Transpose", "Slice", "ReduceMean", "ReduceSum", "ReduceMax",
-                                                       "ReduceMin"};
+  static const std::set<std::string> generatedPlain = {"Transpose", "Slice",     "ReduceMean",
+                                                       "ReduceSum", "ReduceMax", "ReduceMin"};
   for (const FallbackNode& node : engine.fallbackNodes()) {
     EXPECT_FALSE(generated.count(node.opType) && node.outputRank == 4) << node.label << " fell back: " << node.reason;
     EXPECT_FALSE(generatedPlain.count(node.opType) && node.reason != "not a float tensor of static shape")
@@ -63,7 +73,8 @@ TEST_P(SharedModel, JitEngineMatchesGoldenAtOneAndTwoThreads) {
   const std::string& outputName = model.graph->outputs()[0]->name();
   for (int threads : {1, 2}) {
     engine.setThreads(threads);
-    expectClose(engine.run(inputs).at(outputName), expected, GetParam() + " at " + std::to_string(threads) + " threads");
+    expectClose(engine.run(inputs).at(outputName), expected,
+                GetParam() + " at " + std::to_string(threads) + " threads");
   }
 }
 

@@ -21,8 +21,8 @@ using testing::ElementsAre;
 class TempDir : public testing::Test {
  protected:
   void SetUp() override {
-    dir = fs::temp_directory_path() / fmt::format("convopt_ref_{}_{}", getpid(),
-                                                  testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir = fs::temp_directory_path() /
+          fmt::format("convopt_ref_{}_{}", getpid(), testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::create_directories(dir);
   }
   void TearDown() override { fs::remove_all(dir); }
@@ -106,8 +106,8 @@ g (float[2,3] x) => (float[2,3] y)
   x.name = "x";
   saveTensorFile(x, dir / "data/input_0.pb");
   std::string modelPath = (dir / "m.onnx").string();
-  ASSERT_EQ(runCli(fmt::format("run '{}' --input x='{}' --output-dir '{}'", modelPath, (dir / "data/input_0.pb").string(),
-                               (dir / "data").string())),
+  ASSERT_EQ(runCli(fmt::format("run '{}' --input x='{}' --output-dir '{}'", modelPath,
+                               (dir / "data/input_0.pb").string(), (dir / "data").string())),
             0);
   ir::Tensor y = loadTensorFile(dir / "data/output_0.pb");
   EXPECT_NEAR(y.toFloatVector()[1], 0.7310586f, 1e-6);

@@ -12,7 +12,7 @@ struct ReferenceCheck {
   // float inputs are weights and become random initializers (ONNX text cannot
   // spell them out). Inputs named "var" or "divisor" are kept positive.
   int runtimeInputs = 1;
-  float magnitude = 1;      // random values in [-magnitude, magnitude]
+  float magnitude = 1;  // random values in [-magnitude, magnitude]
   // |got - want| <= tolerance * (absolute + |want|)
   float tolerance = 1e-4f;
   float absolute = 1;

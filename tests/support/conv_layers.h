@@ -17,12 +17,12 @@ namespace convopt::layers {
 // Every field has a default (`{}` too), so a designated initializer may leave
 // any out without GCC's -Wmissing-field-initializers.
 struct Layer {
-  std::string name{};    // the benchmark's name (BENCHMARKS.md quotes them)
-  std::string family{};  // the conv family expected to take it (ConvPlan::family)
-  int64_t in = 0, out = 0;        // channels
-  int64_t height = 0, width = 0;  // of the input; width 0: as wide as high
+  std::string name{};                                       // the benchmark's name (BENCHMARKS.md quotes them)
+  std::string family{};                                     // the conv family expected to take it (ConvPlan::family)
+  int64_t in = 0, out = 0;                                  // channels
+  int64_t height = 0, width = 0;                            // of the input; width 0: as wide as high
   int64_t kernel = 1, stride = 1, dilation = 1, group = 1;  // square kernels
-  std::array<int64_t, 4> pads{};  // top, left, bottom, right (ONNX order)
+  std::array<int64_t, 4> pads{};                            // top, left, bottom, right (ONNX order)
   codegen::Epilogue epilogue{};
 };
 

@@ -11,7 +11,7 @@ namespace convopt::testing {
 
 struct SharedModel {
   std::string name;
-  std::filesystem::path dir;  // model.onnx, test_data_set_0/
+  std::filesystem::path dir;   // model.onnx, test_data_set_0/
   std::vector<int64_t> input;  // the shape its golden data uses
   // "convs before" census: dense1x1 / densekxk / grouped / depthwise counts.
   std::map<std::string, int64_t> convsBefore;

@@ -40,7 +40,6 @@ std::string printedStructure(const ir::Model& model) { return ir::printModel(mod
   return ::testing::AssertionFailure() << result.summary();
 }
 
-
 PassOptions forcedOptions() {
   PassOptions options;
   options.force = true;

@@ -22,7 +22,8 @@ class TargetTest : public ::testing::TestWithParam<Param> {
  protected:
   void SetUp() override {
     std::string cpu = cpuOf(this->GetParam());
-    if (!hostCanRun(selectTarget(cpu))) GTEST_SKIP() << "this host cannot run code for " << cpu << " (it lacks its instruction set)";
+    if (!hostCanRun(selectTarget(cpu)))
+      GTEST_SKIP() << "this host cannot run code for " << cpu << " (it lacks its instruction set)";
   }
 };
 

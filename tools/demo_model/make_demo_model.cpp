@@ -49,11 +49,11 @@ class DemoBuilder {
   Value* batchNorm(const std::string& name, Value* x, int64_t c) {
     std::vector<float> var = random(c, 0.2f);
     for (float& v : var) v = 1.0f + std::fabs(v);
-    Node* n = graph().createNode("BatchNormalization",
-                                 {x, constant(name + ".scale", {c}, random(c, 0.3f, 1.0f)),
-                                  constant(name + ".shift", {c}, random(c, 0.1f)),
-                                  constant(name + ".mean", {c}, random(c, 0.1f)), constant(name + ".var", {c}, var)},
-                                 {name + ".out"});
+    Node* n = graph().createNode(
+        "BatchNormalization",
+        {x, constant(name + ".scale", {c}, random(c, 0.3f, 1.0f)), constant(name + ".shift", {c}, random(c, 0.1f)),
+         constant(name + ".mean", {c}, random(c, 0.1f)), constant(name + ".var", {c}, var)},
+        {name + ".out"});
     n->name = name;
     return n->output(0);
   }

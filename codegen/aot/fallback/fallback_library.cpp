@@ -53,7 +53,8 @@ void load(convopt_fallback_node& loaded, const void* bytes, size_t size) {
   if (!proto.ParseFromArray(bytes, int(size))) throw std::runtime_error("the node's model does not parse as ONNX");
   loaded.model = ir::importModel(proto, {});
   const ir::Graph& graph = *loaded.model.graph;
-  if (graph.numNodes() != 1) throw std::runtime_error(fmt::format("a fallback model has one node, not {}", graph.numNodes()));
+  if (graph.numNodes() != 1)
+    throw std::runtime_error(fmt::format("a fallback model has one node, not {}", graph.numNodes()));
   loaded.node = graph.nodes().front();
   for (const ir::Value* input : graph.inputs()) {
     if (input->isInitializer()) continue;
@@ -88,8 +89,8 @@ void run(const convopt_fallback_node& loaded, const void* const* buffers, void* 
     while (at < node.outputs().size() && node.output(at) != declared[i]) ++at;
     ir::Tensor expected(declared[i]->type.dtype, declared[i]->type.staticShape());
     if (at >= results.size() || results[at].byteSize() != expected.byteSize())
-      throw std::runtime_error(fmt::format("node {}: output '{}' does not have its compiled size", node.label(),
-                                           declared[i]->name()));
+      throw std::runtime_error(
+          fmt::format("node {}: output '{}' does not have its compiled size", node.label(), declared[i]->name()));
     std::memcpy(outputs[i], results[at].bytes().data(), results[at].byteSize());
   }
 }
@@ -107,8 +108,10 @@ EXPORT int convopt_fallback_load(int abi_version, const void* onnx_model, size_t
   auto* loaded = new (std::nothrow) convopt_fallback_node;
   if (!loaded) return fail("out of memory");
   int status = guarded([&] { load(*loaded, onnx_model, bytes); });
-  if (status != 0) delete loaded;
-  else *out = loaded;
+  if (status != 0)
+    delete loaded;
+  else
+    *out = loaded;
   return status;
 }
 

@@ -323,8 +323,8 @@ static void from_blocked(void* context, int64_t first, int64_t last) {
 
 /* ---- Model and session ---- */
 struct convopt_model {
-  unsigned char* owned; /* the loaded weights, or 0 when embedded */
-  float** constants;    /* per constant, into the payload */
+  unsigned char* owned;              /* the loaded weights, or 0 when embedded */
+  float** constants;                 /* per constant, into the payload */
   convopt_fallback_node** fallbacks; /* per fallback node, loaded by libconvopt_fallback */
 };
 
@@ -528,8 +528,7 @@ static const int64_t* run_step(struct convopt_session* s, const int64_t* step) {
       int64_t source = step[4 + 2 * i], offset = step[5 + 2 * i];
       s->buffers[i] = source == CONVOPT_ARENA ? (float*)(arena + offset) : s->model->constants[offset];
     }
-    struct kernel_call call = {convopt_kernels[step[1]], s->buffers,
-                               (int)convopt_program[CONVOPT_P_FLUSH_DENORMALS]};
+    struct kernel_call call = {convopt_kernels[step[1]], s->buffers, (int)convopt_program[CONVOPT_P_FLUSH_DENORMALS]};
     parallel_for(&s->pool, step[2], run_kernel, &call);
     return step + 4 + 2 * count;
   }

@@ -11,8 +11,8 @@
  * constant index, bytes), then the steps, each a kind word followed by the
  * words that kind takes (see the CONVOPT_STEP_* comments). */
 enum convopt_program_header {
-  CONVOPT_P_FORMAT,           /* CONVOPT_FORMAT_VERSION */
-  CONVOPT_P_CODE_HASH,        /* must equal the weights header's */
+  CONVOPT_P_FORMAT,    /* CONVOPT_FORMAT_VERSION */
+  CONVOPT_P_CODE_HASH, /* must equal the weights header's */
   CONVOPT_P_ARENA_BYTES,
   CONVOPT_P_PAYLOAD_BYTES,
   CONVOPT_P_NUM_CONSTANTS,
@@ -27,15 +27,15 @@ enum convopt_program_header {
 };
 
 enum convopt_step_kind {
-  CONVOPT_STEP_KERNEL = 0,    /* kernel index, units, argument count, then per argument (source, offset) */
+  CONVOPT_STEP_KERNEL = 0,     /* kernel index, units, argument count, then per argument (source, offset) */
   CONVOPT_STEP_TO_BLOCKED = 1, /* from offset, to offset, batch, channels, height, width, vector width */
   CONVOPT_STEP_FROM_BLOCKED = 2,
   CONVOPT_STEP_FALLBACK = 3 /* fallback index, input count, input offsets, output count, output offsets (arena) */
 };
 
 enum convopt_buffer_source {
-  CONVOPT_ARENA = 0,    /* a byte offset into the session's arena */
-  CONVOPT_CONSTANT = 1  /* a constant's index */
+  CONVOPT_ARENA = 0,   /* a byte offset into the session's arena */
+  CONVOPT_CONSTANT = 1 /* a constant's index */
 };
 
 #define CONVOPT_FORMAT_VERSION 2
@@ -63,23 +63,23 @@ static inline uint64_t convopt_hash_words(const uint64_t* words, uint64_t count,
 #define CONVOPT_HASH_SEED 0xcbf29ce484222325ull
 
 /* Status codes of the C API: X(name, value, what it means). */
-#define CONVOPT_STATUS_LIST(X)                                                                     \
-  X(OK, 0, "ok")                                                                                   \
+#define CONVOPT_STATUS_LIST(X)                                                                                     \
+  X(OK, 0, "ok")                                                                                                   \
   X(BAD_ARGUMENT, 1, "bad argument (a null pointer, a negative thread count or an arena not aligned to 64 bytes)") \
-  X(WEIGHTS_UNREADABLE, 2, "the weights file cannot be opened or read")                           \
-  X(WEIGHTS_CORRUPT, 3, "the weights file is truncated or corrupt")                               \
-  X(WEIGHTS_MISMATCH, 4, "the weights file belongs to another compile of this or another model")  \
-  X(NO_EMBEDDED_WEIGHTS, 5, "the model was compiled without --embed-weights: give the weights file's path") \
-  X(CPU_UNSUPPORTED, 6, "this CPU lacks an instruction set extension the model was compiled for") \
-  X(OUT_OF_MEMORY, 7, "out of memory")                                                             \
-  X(THREADS_FAILED, 8, "cannot start the session's threads")                                      \
+  X(WEIGHTS_UNREADABLE, 2, "the weights file cannot be opened or read")                                            \
+  X(WEIGHTS_CORRUPT, 3, "the weights file is truncated or corrupt")                                                \
+  X(WEIGHTS_MISMATCH, 4, "the weights file belongs to another compile of this or another model")                   \
+  X(NO_EMBEDDED_WEIGHTS, 5, "the model was compiled without --embed-weights: give the weights file's path")        \
+  X(CPU_UNSUPPORTED, 6, "this CPU lacks an instruction set extension the model was compiled for")                  \
+  X(OUT_OF_MEMORY, 7, "out of memory")                                                                             \
+  X(THREADS_FAILED, 8, "cannot start the session's threads")                                                       \
   X(FALLBACK_FAILED, 9, "libconvopt_fallback could not load or run a node compiled without a kernel (--allow-fallback)")
 
 enum convopt_status {
 #define X(name, value, text) CONVOPT_##name = value,
   CONVOPT_STATUS_LIST(X)
 #undef X
-  CONVOPT_STATUS_COUNT
+      CONVOPT_STATUS_COUNT
 };
 
 #endif
