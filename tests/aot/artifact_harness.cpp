@@ -13,11 +13,13 @@ Artifact compileModel(const fs::path& model, const fs::path& dir, const std::str
   RunResult result = runConvopt(
       fmt::format("compile '{}' -o '{}' --name {} {}", model.string(), dir.string(), name, args), dir.parent_path());
   EXPECT_EQ(result.exitCode, 0) << result.stderrText;
-  Artifact artifact{dir, name, name + ".o", args.find("aarch64") != std::string::npos};
-  if (args.find("--format static") != std::string::npos) artifact.code = "lib" + name + ".a";
-  if (args.find("--format shared") != std::string::npos) artifact.code = "lib" + name + ".so";
+  Artifact artifact{dir, name, name + ".o"};
   if (result.exitCode != 0) return artifact;
+  // What was built, read as a user's build would: from NAME.json.
   nlohmann::json description = nlohmann::json::parse(readFile(dir / (name + ".json")));
+  std::string format = description.at("format");
+  artifact.code = format == "static" ? "lib" + name + ".a" : format == "shared" ? "lib" + name + ".so" : name + ".o";
+  artifact.aarch64 = description.at("target").at("triple").get<std::string>().starts_with("aarch64");
   for (const nlohmann::json& library : description.at("link_libraries")) {
     if (library != "convopt_fallback") continue;
     if (artifact.code.ends_with(".so"))  // deployed beside it: libNAME.so looks in its own folder ($ORIGIN)
