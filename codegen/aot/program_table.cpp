@@ -63,13 +63,10 @@ ArtifactTensor TableBuilder::tensorOf(const ir::Value* value, const char* role) 
 void TableBuilder::addOutput(const ir::Value* value, std::vector<int64_t>& words) {
   ArtifactTensor tensor = tensorOf(value, "output");
   int64_t bytes = tensor.elements() * int64_t(sizeof(float));
-  auto it = program_.storage.find(value);
-  const ir::Tensor* constant = value->initializer()           ? value->initializer()
-                               : it != program_.storage.end() ? it->second.constant
-                                                              : nullptr;
-  if (constant) {
+  if (const ir::Tensor* constant = program_.constantOf(value)) {
     words.insert(words.end(), {CONVOPT_CONSTANT, addPayload(constant->bytes().data(), size_t(bytes)), bytes});
   } else {
+    auto it = program_.storage.find(value);
     if (it == program_.storage.end() || it->second.plain < 0)
       throw std::runtime_error("aot: output '" + value->name() + "' has no storage");
     words.insert(words.end(), {CONVOPT_ARENA, slotOffset(it->second.plain), bytes});
@@ -114,11 +111,8 @@ int64_t TableBuilder::plainOffset(const ir::Node& node, const ir::Value* value) 
 }
 
 void TableBuilder::addFallbackStep(const ir::Node& node, std::vector<int64_t>& words) {
-  FallbackModel model = makeFallbackModel(lowered_.model, node, [this](const ir::Value* value) -> const ir::Tensor* {
-    if (value->initializer()) return value->initializer();
-    auto it = program_.storage.find(value);
-    return it == program_.storage.end() ? nullptr : it->second.constant;
-  });
+  FallbackModel model =
+      makeFallbackModel(lowered_.model, node, [this](const ir::Value* value) { return program_.constantOf(value); });
   words.insert(words.end(),
                {CONVOPT_STEP_FALLBACK, int64_t(table_.fallbackModels.size()), int64_t(model.inputs.size())});
   for (const ir::Value* input : model.inputs) words.push_back(plainOffset(node, input));

@@ -68,6 +68,14 @@ struct Program {
   std::vector<std::string> explanation;
   std::vector<FallbackNode> fallbacks;
   std::multimap<std::string, std::string> kernelsByNode;  // node name and label -> kernel names
+
+  // The value as a constant (an initializer or a folded Constant), else nullptr.
+  const ir::Tensor* constantOf(const ir::Value* value) const {
+    if (!value) return nullptr;
+    if (value->initializer()) return value->initializer();
+    auto it = storage.find(value);
+    return it == storage.end() ? nullptr : it->second.constant;
+  }
 };
 
 }  // namespace convopt::codegen

@@ -17,12 +17,7 @@ LoweringContext::LoweringContext(Program& program, KernelModule& module, const T
   program_.vectorWidth = target.vectorWidth;
 }
 
-const ir::Tensor* LoweringContext::constantOf(const ir::Value* value) const {
-  if (!value) return nullptr;
-  if (value->initializer()) return value->initializer();
-  auto it = program_.storage.find(value);
-  return it == program_.storage.end() ? nullptr : it->second.constant;
-}
+const ir::Tensor* LoweringContext::constantOf(const ir::Value* value) const { return program_.constantOf(value); }
 
 void LoweringContext::fallback(const ir::Node& node, const std::string& reason) {
   Step step;

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <onnx/onnx_pb.h>
 
+#include <algorithm>
 #include <cstring>
 #include <exception>
 #include <string>
@@ -22,6 +23,10 @@ struct convopt_fallback_node {
   convopt::ir::Model model;
   const convopt::ir::Node* node = nullptr;
   std::vector<const convopt::ir::Value*> inputs;  // the buffers `run` reads, in order
+  // Per node input: the index of its buffer in `inputs`, or -1 (omitted, or an initializer).
+  std::vector<int> inputBuffer;
+  // Per graph output (the buffers `run` writes): the node output it is, and its bytes.
+  std::vector<size_t> outputIndex, outputBytes;
   int64_t opset = 0;
 };
 
@@ -48,6 +53,12 @@ int guarded(F&& body) {
   }
 }
 
+size_t byteSize(const ir::Value* value) {
+  if (!value->type.hasStaticShape()) throw std::runtime_error("'" + value->name() + "' has no fixed shape");
+  return size_t(ir::checkedElementCount(value->type.staticShape(), value->name())) * ir::elementSize(value->type.dtype);
+}
+
+// Parses and checks the node's model and resolves, once, where `run` finds each tensor.
 void load(convopt_fallback_node& loaded, const void* bytes, size_t size) {
   onnx::ModelProto proto;
   if (!proto.ParseFromArray(bytes, int(size))) throw std::runtime_error("the node's model does not parse as ONNX");
@@ -58,11 +69,18 @@ void load(convopt_fallback_node& loaded, const void* bytes, size_t size) {
   loaded.node = graph.nodes().front();
   for (const ir::Value* input : graph.inputs()) {
     if (input->isInitializer()) continue;
-    if (!input->type.hasStaticShape()) throw std::runtime_error("input '" + input->name() + "' has no fixed shape");
+    byteSize(input);  // throws unless its shape is fixed
     loaded.inputs.push_back(input);
   }
-  for (const ir::Value* output : graph.outputs())
-    if (!output->type.hasStaticShape()) throw std::runtime_error("output '" + output->name() + "' has no fixed shape");
+  for (const ir::Value* input : loaded.node->inputs()) {
+    auto at = std::find(loaded.inputs.begin(), loaded.inputs.end(), input);
+    loaded.inputBuffer.push_back(input && !input->initializer() ? int(at - loaded.inputs.begin()) : -1);
+  }
+  for (const ir::Value* output : graph.outputs()) {
+    const std::vector<ir::Value*>& produced = loaded.node->outputs();
+    loaded.outputIndex.push_back(size_t(std::find(produced.begin(), produced.end(), output) - produced.begin()));
+    loaded.outputBytes.push_back(byteSize(output));
+  }
   for (const ir::OpsetImport& opset : loaded.model.opsets)
     if (opset.domain.empty() || opset.domain == "ai.onnx") loaded.opset = opset.version;
 }
@@ -77,20 +95,16 @@ void run(const convopt_fallback_node& loaded, const void* const* buffers, void* 
     std::memcpy(fed.back().mutableBytes().data(), buffers[i], fed.back().byteSize());
   }
   std::vector<const ir::Tensor*> inputs;
-  for (const ir::Value* input : node.inputs()) {
-    size_t at = 0;
-    while (at < loaded.inputs.size() && loaded.inputs[at] != input) ++at;
-    inputs.push_back(!input ? nullptr : input->initializer() ? input->initializer() : &fed.at(at));
-  }
+  for (size_t i = 0; i < node.inputs().size(); ++i)
+    inputs.push_back(loaded.inputBuffer[i] >= 0 ? &fed[size_t(loaded.inputBuffer[i])]
+                     : node.input(i)            ? node.input(i)->initializer()
+                                                : nullptr);
   std::vector<ir::Tensor> results = runtime::runNodeReference(node, inputs, loaded.opset);
-  const std::vector<ir::Value*>& declared = loaded.model.graph->outputs();
-  for (size_t i = 0; i < declared.size(); ++i) {
-    size_t at = 0;
-    while (at < node.outputs().size() && node.output(at) != declared[i]) ++at;
-    ir::Tensor expected(declared[i]->type.dtype, declared[i]->type.staticShape());
-    if (at >= results.size() || results[at].byteSize() != expected.byteSize())
-      throw std::runtime_error(
-          fmt::format("node {}: output '{}' does not have its compiled size", node.label(), declared[i]->name()));
+  for (size_t i = 0; i < loaded.outputIndex.size(); ++i) {
+    size_t at = loaded.outputIndex[i];
+    if (at >= results.size() || results[at].byteSize() != loaded.outputBytes[i])
+      throw std::runtime_error(fmt::format("node {}: output '{}' does not have its compiled size", node.label(),
+                                           loaded.model.graph->outputs()[i]->name()));
     std::memcpy(outputs[i], results[at].bytes().data(), results[at].byteSize());
   }
 }
