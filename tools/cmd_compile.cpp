@@ -36,6 +36,7 @@ struct CompileOptions {
   std::string format = "object";
   std::string fallbackLibraryDir;
   bool optimize = true, embedWeights = false, keepDenormals = false, allowFallback = false;
+  bool explain = false, printAfterAll = false;
 };
 
 // Where libconvopt_fallback.so is: beside this convopt, installed
@@ -95,9 +96,11 @@ void compileAheadOfTime(const CompileOptions& o, ir::Model& model) {
                               o.linker,
                               o.model,
                               o.allowFallback,
-                              o.fallbackLibraryDir.empty() ? defaultFallbackLibraryDir() : o.fallbackLibraryDir};
+                              o.fallbackLibraryDir.empty() ? defaultFallbackLibraryDir() : o.fallbackLibraryDir,
+                              planPrinter(o.printAfterAll)};
   codegen::AotResult result = codegen::compileAheadOfTime(model, shapes, options);
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (o.explain) fmt::print("{}", result.explanation);
   fmt::print(
       "compiled for {} ({}): {} kernels, {} steps; arena {:.2f} MiB, weights {:.2f} MiB, code {:.1f} KiB; "
       "{:.2f} s\n",
@@ -120,7 +123,7 @@ void compile(const CompileOptions& o) {
   auto shapes = engineInputShapes(model, o.shapes);
   bool assembly = !o.emitAsm.empty();
   if (!o.triple.empty()) throwInputError("--target-triple goes with -o DIR");
-  writeText(assembly ? o.emitAsm : o.emitLlvm, codegen::emitKernels(model, shapes, {o.cpu, 1}, o.node, assembly));
+  writeText(assembly ? o.emitAsm : o.emitLlvm, codegen::emitKernels(model, shapes, {o.cpu, 1, true, planPrinter(o.printAfterAll)}, o.node, assembly));
 }
 
 }  // namespace
@@ -157,6 +160,9 @@ void registerCompileCommand(CLI::App& app) {
   cmd->add_option("--fallback-library-dir", o->fallbackLibraryDir,
                   "--allow-fallback --format shared: where libconvopt_fallback.so is (default: the lib folder "
                   "beside this convopt)");
+  cmd->add_flag("--explain", o->explain,
+                "With -o: the pre-lowering steps' decisions and rejections, then what each node became");
+  cmd->add_flag("--print-after-all", o->printAfterAll, "Print the pre-lowering plan after every step (to stderr)");
   cmd->add_option("--emit-llvm", o->emitLlvm, "Write the kernels' optimised LLVM IR there ('-': stdout)");
   cmd->add_option("--emit-asm", o->emitAsm, "Write the kernels' assembly there ('-': stdout)");
   cmd->add_option("--node", o->node, "With --emit-*: only the kernels of this node (name, or label such as Conv(y))");

@@ -16,6 +16,7 @@
 #include "runtime/reference/interpreter.h"
 #include "runtime/tensor_file.h"
 #include "tools/commands.h"
+#include "tools/engine_inputs.h"
 
 namespace convopt::tools {
 namespace {
@@ -36,6 +37,7 @@ struct RunOptions {
   std::string cpu;
   bool keepDenormals = false;
   bool explain = false;
+  bool printAfterAll = false;
 };
 
 std::pair<std::string, std::string> splitAssignment(const std::string& text, const char* option) {
@@ -150,7 +152,8 @@ void run(const RunOptions& o) {
   runtime::TensorMap outputs;
   try {
     if (o.engine == "jit") {
-      codegen::JitEngine engine(model, codegen::shapesOf(inputs), {o.cpu, o.threads, !o.keepDenormals});
+      codegen::JitEngine engine(model, codegen::shapesOf(inputs),
+                                {o.cpu, o.threads, !o.keepDenormals, planPrinter(o.printAfterAll)});
       if (o.explain) std::cout << engine.explain();
       outputs = engine.run(inputs);
     } else {
@@ -187,7 +190,10 @@ void registerRunCommand(CLI::App& app) {
   cmd->add_option("--cpu", o->cpu, "JIT target CPU: host (default), x86-64-v3 (AVX2), x86-64-v4 (AVX-512), ...");
   cmd->add_flag("--keep-denormals", o->keepDenormals,
                 "Keep IEEE denormal floats in generated kernels (default: flushed to zero, as FMAs on them are slow)");
-  cmd->add_flag("--explain", o->explain, "JIT: list what each node runs as (kernel, fused, or reference fallback)");
+  cmd->add_flag("--explain", o->explain,
+                "JIT: the pre-lowering steps' decisions and rejections, then what each node runs as (kernel, fused, "
+                "or reference fallback)");
+  cmd->add_flag("--print-after-all", o->printAfterAll, "JIT: print the pre-lowering plan after every step (to stderr)");
   cmd->callback([o] { run(*o); });
 }
 

@@ -1,5 +1,10 @@
 #include "tools/engine_inputs.h"
 
+#include <fmt/format.h>
+
+#include <iostream>
+
+
 #include "ir/error.h"
 #include "ir/shape_inference.h"
 
@@ -16,6 +21,13 @@ std::map<std::string, std::vector<int64_t>> engineInputShapes(ir::Model& model, 
     shapes[input->name()] = input->type.staticShape();
   }
   return shapes;
+}
+
+codegen::PlanningObserver planPrinter(bool enabled) {
+  if (!enabled) return {};
+  return [](std::string_view step, const std::string& decisions) {
+    std::cerr << fmt::format("// ----- pre-lowering plan after {} -----\n", step) << decisions;
+  };
 }
 
 }  // namespace convopt::tools

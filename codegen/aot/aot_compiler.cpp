@@ -127,7 +127,8 @@ AotResult compileAheadOfTime(const ir::Model& model, const std::map<std::string,
   AotResult result;
   result.target = selectTarget(options.cpu, options.triple);
   const Target& target = result.target;
-  LoweredModel lowered = lowerModel(model, inputShapes, target);
+  LoweredModel lowered = lowerModel(model, inputShapes, target, options.afterPlanningStep);
+  result.explanation = explainLowering(lowered.program);
   int64_t featureMask = 0;  // what NAME_model_load checks, and what NAME.json lists
   std::vector<std::string> featureNames;
   for (const IsaFeature& feature : isaFeatures(target)) {

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "codegen/engine/jit_engine.h"
 #include "codegen/engine/target.h"
 #include "ir/graph.h"
 
@@ -28,6 +29,7 @@ struct AotOptions {
   // interpreter), which the program then links; else they fail the compile.
   bool allowFallback = false;
   std::string fallbackLibraryDir;  // where --format shared finds libconvopt_fallback.so
+  PlanningObserver afterPlanningStep = {};
 };
 
 struct AotResult {
@@ -36,6 +38,7 @@ struct AotResult {
   size_t arenaBytes = 0, weightsBytes = 0, codeBytes = 0;
   size_t kernels = 0, steps = 0;
   std::vector<std::string> fallbackNodes;  // run by libconvopt_fallback
+  std::string explanation;                 // explainLowering: what each node became
 };
 
 // Throws InputError (bad model, name, target or directory) and leaves nothing

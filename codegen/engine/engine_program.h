@@ -11,6 +11,7 @@
 #include "codegen/builder/kernel_abi.h"
 #include "codegen/engine/jit_engine.h"
 #include "ir/graph.h"
+#include "passes/pass.h"
 #include "runtime/aligned_floats.h"
 #include "runtime/blocked_layout.h"
 
@@ -66,6 +67,7 @@ struct Program {
   std::deque<ir::Tensor> foldedConstants;         // Constant nodes and folded subgraphs
   std::unordered_map<const ir::Value*, Storage> storage;
   std::vector<std::string> explanation;
+  std::vector<passes::PassStatistics> preLowering;  // one per pre-lowering step (lowering/pre_lowering.h)
   std::vector<FallbackNode> fallbacks;
   std::multimap<std::string, std::string> kernelsByNode;  // node name and label -> kernel names
 

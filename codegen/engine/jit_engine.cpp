@@ -33,7 +33,7 @@ struct JitEngine::Impl {
   int profiledRuns = 0;
 
   void compile(const ir::Model& source, const std::map<std::string, std::vector<int64_t>>& shapes,
-               const Target& target);
+               const Target& target, const PlanningObserver& afterPlanningStep);
   runtime::TensorMap run(const runtime::TensorMap& inputs);
   void* slotAddress(int slot) { return arena + program.slots[slot].offset; }
   void runFallback(const Step& step, std::map<const ir::Value*, ir::Tensor>& dynamic);
@@ -41,8 +41,8 @@ struct JitEngine::Impl {
 };
 
 void JitEngine::Impl::compile(const ir::Model& source, const std::map<std::string, std::vector<int64_t>>& shapes,
-                              const Target& target) {
-  LoweredModel lowered = lowerModel(source, shapes, target);
+                              const Target& target, const PlanningObserver& afterPlanningStep) {
+  LoweredModel lowered = lowerModel(source, shapes, target, afterPlanningStep);
   model = std::move(lowered.model);
   program = std::move(lowered.program);
   jit = std::make_unique<Jit>(target);
@@ -170,7 +170,7 @@ JitEngine::JitEngine(const ir::Model& model, const std::map<std::string, std::ve
         "--cpu {}: this host cannot run code for that CPU (it lacks some of its instruction set); "
         "`convopt compile` can still generate code for it",
         options.cpu);
-  impl_->compile(model, inputShapes, target);
+  impl_->compile(model, inputShapes, target, options.afterPlanningStep);
 }
 
 JitEngine::~JitEngine() = default;
@@ -178,8 +178,7 @@ JitEngine::~JitEngine() = default;
 runtime::TensorMap JitEngine::run(const runtime::TensorMap& inputs) { return impl_->run(inputs); }
 
 std::string JitEngine::explain() const {
-  std::string text;
-  for (const std::string& line : impl_->program.explanation) text += line + "\n";
+  std::string text = explainLowering(impl_->program);
   text += fmt::format("{} fallback node(s); arena {:.2f} MiB; {} thread(s)\n", impl_->program.fallbacks.size(),
                       impl_->arenaBytes / 1048576.0, threads());
   return text;
@@ -212,7 +211,7 @@ void JitEngine::setThreads(int threads) { impl_->pool = std::make_unique<runtime
 std::string emitKernels(const ir::Model& source, const std::map<std::string, std::vector<int64_t>>& shapes,
                         const EngineOptions& options, const std::string& node, bool assembly) {
   Target target = selectTarget(options.cpu);
-  LoweredModel lowered = lowerModel(source, shapes, target);
+  LoweredModel lowered = lowerModel(source, shapes, target, options.afterPlanningStep);
   Program& program = lowered.program;
   KernelModule& module = lowered.module;
   if (!node.empty()) {

@@ -3,9 +3,11 @@
 // the boundaries), the others through the reference interpreter node by node.
 // No LLVM types here: runtime users include this header only.
 #pragma once
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "ir/graph.h"
@@ -26,12 +28,17 @@ struct StepProfile {
   int64_t units = 1;  // work units the step's range is split into across threads
 };
 
+// Sees the pre-lowering plan after each of its steps (`--print-after-all`):
+// the step's name and its decisions so far, one line each.
+using PlanningObserver = std::function<void(std::string_view step, const std::string& decisions)>;
+
 struct EngineOptions {
   std::string cpu;  // "" / "host", or an LLVM CPU name such as x86-64-v3
   int threads = 0;  // 0: one per hardware thread
   // Generated kernels run with denormals as zero (runtime/denormals.h); false
   // keeps IEEE denormals, at the cost of slow FMAs on them (Intel cores).
   bool flushDenormals = true;
+  PlanningObserver afterPlanningStep = {};
 };
 
 class JitEngine {
@@ -46,7 +53,8 @@ class JitEngine {
   // Initializers are compiled as constants: feeding one, even an overridable
   // initializer input of an IR >= 4 model, is an InputError.
   runtime::TensorMap run(const runtime::TensorMap& inputs);
-  // One line per node: the kernel it runs as, what it was fused into, or why it falls back.
+  // The pre-lowering steps' statistics and rejections, then one line per node:
+  // the kernel it runs as, what it was fused into, or why it falls back.
   std::string explain() const;
   std::vector<FallbackNode> fallbackNodes() const;
   size_t arenaBytes() const;

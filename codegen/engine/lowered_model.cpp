@@ -3,6 +3,7 @@
 #include "codegen/engine/constant_folding.h"
 #include "codegen/lowering/engine_lowering.h"
 #include "ir/error.h"
+#include "passes/pass_manager.h"
 #include "runtime/arena_plan.h"
 
 namespace convopt::codegen {
@@ -31,7 +32,7 @@ size_t planSlots(std::vector<Slot>& slots) {
 }  // namespace
 
 LoweredModel lowerModel(const ir::Model& source, const std::map<std::string, std::vector<int64_t>>& shapes,
-                        const Target& target) {
+                        const Target& target, const PlanningObserver& afterPlanningStep) {
   LoweredModel lowered;
   lowered.model = cloneModel(source);
   for (const auto& [name, dims] : shapes) {
@@ -41,9 +42,15 @@ LoweredModel lowerModel(const ir::Model& source, const std::map<std::string, std
   }
   foldConstantsAndInferShapes(lowered.model);
   lowered.program.opset = lowered.model.defaultOpset();
-  lowerGraph(*lowered.model.graph, lowered.program, lowered.module, target, lowered.program.opset);
+  lowerGraph(*lowered.model.graph, lowered.program, lowered.module, target, lowered.program.opset, afterPlanningStep);
   lowered.arenaBytes = planSlots(lowered.program.slots);
   return lowered;
+}
+
+std::string explainLowering(const Program& program) {
+  std::string text = "pre-lowering pipeline:\n" + passes::formatStatistics(program.preLowering, true) + "\n";
+  for (const std::string& line : program.explanation) text += line + "\n";
+  return text;
 }
 
 }  // namespace convopt::codegen

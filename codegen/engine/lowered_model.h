@@ -20,8 +20,13 @@ struct LoweredModel {
 };
 
 // Fixes `shapes` (by graph input name), folds constants, infers shapes, lowers
-// and plans the arena. Throws InputError for bad models.
+// and plans the arena. `afterPlanningStep` sees the plan after each step of the
+// pre-lowering pipeline. Throws InputError for bad models.
 LoweredModel lowerModel(const ir::Model& source, const std::map<std::string, std::vector<int64_t>>& shapes,
-                        const Target& target);
+                        const Target& target, const PlanningObserver& afterPlanningStep = {});
+
+// What the lowering decided, for `--explain`: the pre-lowering steps' statistics
+// with every candidate they left alone, then one line per node.
+std::string explainLowering(const Program& program);
 
 }  // namespace convopt::codegen

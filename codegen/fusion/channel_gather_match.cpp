@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <map>
 
-#include "codegen/lowering/op_lowering.h"
+#include "codegen/lowering/static_values.h"
 #include "codegen/lowering/slice_axes.h"
 
 namespace convopt::codegen {

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
-#include "codegen/fusion/epilogue_patterns.h"
-#include "codegen/lowering/op_lowering.h"
+#include "codegen/fusion/epilogue_fusion.h"
+#include "codegen/lowering/static_values.h"
 
 namespace convopt::codegen {
 
@@ -61,7 +61,7 @@ Expected<std::vector<size_t>> elementwiseDataInputs(const ir::Node& node, const 
       return Status::refuse("not an inference BatchNormalization of a 4-D tensor with constant parameters");
     return std::vector<size_t>{0};
   }
-  if (context.activationStep(node)) return std::vector<size_t>{0};
+  if (activationStep(node, context.constantOf)) return std::vector<size_t>{0};
   return Status::refuse("activation parameters are not constants");
 }
 
@@ -109,7 +109,7 @@ class GroupMatcher {
       const ir::Value* value = node.input(i);
       const ir::Node* producer = value ? value->producer() : nullptr;
       if ((producer && pending(producer, adds)) || classifyOperand(value, g_.layout, g_.dims, c_)) continue;
-      if (!producer || depth >= kMaxPullDepth || c_.taken->count(producer) || !collectJoin(*producer, adds, depth + 1))
+      if (!producer || depth >= kMaxPullDepth || c_.isTaken(producer) || !collectJoin(*producer, adds, depth + 1))
         return false;
     }
     if (!pending(&node, adds)) adds.push_back(&node);
@@ -123,7 +123,7 @@ class GroupMatcher {
         for (const ir::Use& use : g_.nodes[n]->output(0)->uses()) {
           const ir::Node* user = use.user;
           std::vector<const ir::Node*> adds;
-          if (use.inputIndex == ir::Use::kImplicit || inGroup(user) || c_.taken->count(user) ||
+          if (use.inputIndex == ir::Use::kImplicit || inGroup(user) || c_.isTaken(user) ||
               !collectJoin(*user, adds, 0))
             continue;
           g_.nodes.insert(g_.nodes.end(), adds.begin(), adds.end());
@@ -158,6 +158,17 @@ class GroupMatcher {
     if (!inGroup(node)) return;
     g_.nodes.erase(std::find(g_.nodes.begin(), g_.nodes.end(), node));
     for (const ir::Use& use : node->output(0)->uses()) removeWithDependents(use.user);
+  }
+
+  // How every value the group reads from outside enters the kernel.
+  void classifyOperands() {
+    for (const ir::Node* node : g_.nodes) {
+      Expected<std::vector<size_t>> inputs = elementwiseDataInputs(*node, c_);
+      for (size_t i : *inputs) {
+        const ir::Value* value = node->input(i);
+        if (!producedInGroup(value)) g_.operands.emplace(value, *classifyOperand(value, g_.layout, g_.dims, c_));
+      }
+    }
   }
 
   void collectOutputs() {
@@ -198,6 +209,7 @@ Expected<ElementwiseGroup> matchElementwiseGroup(const ir::Node& seed, const Ele
   GroupMatcher matcher(context, group);
   matcher.grow();
   matcher.prune();
+  matcher.classifyOperands();
   matcher.collectOutputs();
   return group;
 }

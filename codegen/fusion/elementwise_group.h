@@ -18,6 +18,7 @@
 // their own). Values without users inside the group are the kernel's outputs.
 #pragma once
 #include <functional>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -29,12 +30,11 @@
 
 namespace convopt::codegen {
 
-// What the matcher asks of the lowering (matching mutates nothing).
+// What the matcher asks of the plan so far (matching mutates nothing).
 struct ElementwiseContext {
   std::function<const ir::Tensor*(const ir::Value*)> constantOf;
   std::function<bool(const ir::Value*)> isComputed;  // has storage before the seed's kernel runs
-  std::function<std::optional<EpilogueStep>(const ir::Node&)> activationStep;
-  const std::set<const ir::Node*>* taken;  // nodes already lowered into other kernels
+  std::function<bool(const ir::Node*)> isTaken;  // computed by another node's kernels
 };
 
 struct ElementwiseGroup {
@@ -42,6 +42,7 @@ struct ElementwiseGroup {
   std::vector<int64_t> dims;
   std::vector<const ir::Node*> nodes;  // topological; nodes[0] is the seed
   std::vector<const ir::Value*> outputs;
+  std::map<const ir::Value*, ElementwiseOperand> operands;  // how each value read from outside enters
 };
 
 // Input indices of `node` that are kernel operands (Clip bounds, Pow's exponent

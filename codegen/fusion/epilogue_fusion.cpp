@@ -1,10 +1,11 @@
 // Epilogue fusion (epilogue_fusion.h).
+#include <fmt/format.h>
+
 #include <set>
 #include <stdexcept>
 
 #include "codegen/fusion/epilogue_fusion.h"
-#include "codegen/fusion/epilogue_patterns.h"
-#include "codegen/lowering/op_lowering.h"
+#include "codegen/lowering/static_values.h"
 
 namespace convopt::codegen {
 
@@ -36,7 +37,7 @@ const ir::Node* gatedBy(const ir::Value* y) {
 
 }  // namespace
 
-std::optional<EpilogueStep> activationStep(const LoweringContext& context, const ir::Node& node) {
+std::optional<EpilogueStep> activationStep(const ir::Node& node, const ConstantLookup& constantOf) {
   static const std::set<std::string> activations = {
 #define ELEMENTWISE_ACTIVATION(op) #op,
 #include "codegen/lowering/lowered_ops.def"
@@ -53,7 +54,7 @@ std::optional<EpilogueStep> activationStep(const LoweringContext& context, const
     float lo = node.getFloat("min", -3.402823466e38f), hi = node.getFloat("max", 3.402823466e38f);
     for (size_t i = 1; i < 3; ++i) {
       if (!node.input(i)) continue;
-      const ir::Tensor* bound = context.constantOf(node.input(i));
+      const ir::Tensor* bound = constantOf(node.input(i));
       if (!bound || bound->numel() != 1 || bound->dtype() != ir::DType::Float) return std::nullopt;
       (i == 1 ? lo : hi) = bound->data<float>()[0];
     }
@@ -62,49 +63,55 @@ std::optional<EpilogueStep> activationStep(const LoweringContext& context, const
   throw std::logic_error("lowered_ops.def lists the activation " + op + ", which activationStep does not map");
 }
 
-const ir::Value* fuseEpilogue(LoweringContext& context, const ir::Value* output, Epilogue& epilogue,
-                              std::vector<const ir::Value*>& residuals) {
+EpilogueMatch fuseEpilogue(const ir::Value* output, const ConstantLookup& constantOf,
+                           const std::function<bool(const ir::Value*)>& isComputed) {
+  EpilogueMatch match;
+  FusedEpilogue& fused = match.fused;
+  Epilogue& epilogue = fused.epilogue;
+  auto stop = [&](std::string reason) {
+    fused.output = output, match.stoppedBecause = std::move(reason);
+    return match;
+  };
   for (;;) {
     if (const ir::Node* gate = gatedBy(output)) {
-      std::optional<EpilogueStep> step = activationStep(context, *gate);
-      if (!step) return output;
+      std::optional<EpilogueStep> step = activationStep(*gate, constantOf);
+      if (!step) return stop(gate->label() + " has non-constant parameters");
       step->activation = step->activation == Activation::Sigmoid ? Activation::SiLU : Activation::HardSwish;
       epilogue.steps.push_back(*step);
       const ir::Node* mul = gate->output(0)->uses()[0].user;
-      context.fuse(*gate), context.fuse(*mul);
+      fused.nodes.push_back(gate), fused.nodes.push_back(mul);
       output = mul->output(0);
       continue;
     }
-    ConstantLookup constants = [&context](const ir::Value* v) { return context.constantOf(v); };
-    if (std::optional<GatedPattern> gated = decomposedHardSwish(output, constants)) {
+    if (std::optional<GatedPattern> gated = decomposedHardSwish(output, constantOf)) {
       for (EpilogueStep& step : gated->steps)
         step.kind == EpilogueStep::Kind::Affine ? appendAffine(epilogue, step) : epilogue.steps.push_back(step);
-      for (const ir::Node* node : gated->nodes) context.fuse(*node);
+      fused.nodes.insert(fused.nodes.end(), gated->nodes.begin(), gated->nodes.end());
       output = gated->output;
       continue;
     }
+    if (output->isGraphOutput()) return stop(output->name() + " is a graph output");
     const ir::Node* user = onlyUser(output);
-    if (!user) return output;
-    if (std::optional<EpilogueStep> step = activationStep(context, *user)) {
+    if (!user) return stop(fmt::format("{} has {} uses", output->name(), output->uses().size()));
+    if (std::optional<EpilogueStep> step = activationStep(*user, constantOf)) {
       epilogue.steps.push_back(*step);
-    } else if (std::optional<EpilogueStep> affine = affineStep(*user, output, constants)) {
+    } else if (std::optional<EpilogueStep> affine = affineStep(*user, output, constantOf)) {
       appendAffine(epilogue, *affine);
-    } else if (std::optional<EpilogueStep> affine = batchNormStep(*user, constants);
+    } else if (std::optional<EpilogueStep> affine = batchNormStep(*user, constantOf);
                affine && isStatic4dFloat(output) && affine->scale.size() == size_t(output->type.staticShape()[1])) {
       appendAffine(epilogue, *affine);
     } else if (isDefaultOp(user, "Add") && user->inputs().size() == 2) {
       const ir::Value* other = user->input(0) == output ? user->input(1) : user->input(0);
-      bool ready = other != output && isStatic4dFloat(other) && !context.constantOf(other) &&
-                   context.program().storage.count(other) && !context.program().storage[other].dynamic &&
+      bool ready = other != output && isStatic4dFloat(other) && !constantOf(other) && isComputed(other) &&
                    other->type.staticShape() == output->type.staticShape() && user->output(0)->type.hasStaticShape() &&
                    user->output(0)->type.staticShape() == output->type.staticShape();
-      if (!ready) return output;
+      if (!ready) return stop(user->label() + " adds " + other->name() + ", not a same-shape value computed before");
       epilogue.steps.push_back(EpilogueStep::addResidual());
-      residuals.push_back(other);
+      fused.residuals.push_back(other);
     } else {
-      return output;
+      return stop("the next node, " + user->label() + ", does not fuse");
     }
-    context.fuse(*user);
+    fused.nodes.push_back(user);
     output = user->output(0);
   }
 }

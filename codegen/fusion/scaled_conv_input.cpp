@@ -1,7 +1,7 @@
 #include "codegen/fusion/scaled_conv_input.h"
 
 #include "codegen/lowering/conv_spec_from_node.h"
-#include "codegen/lowering/op_lowering.h"
+#include "codegen/lowering/static_values.h"
 #include "ir/error.h"
 
 namespace convopt::codegen {
@@ -50,14 +50,14 @@ bool foldable(const ir::Node& conv, const ConstantLookup& constantOf) {
 
 }  // namespace
 
-std::unordered_map<const ir::Node*, ScaledConvInput> planScaledConvInputs(const ir::Graph& graph,
-                                                                          const ConstantLookup& constantOf) {
+std::unordered_map<const ir::Node*, ScaledConvInput> planScaledConvInputs(
+    const ir::Graph& graph, const ConstantLookup& constantOf, const std::function<bool(const ir::Node&)>& hasKernel) {
   std::unordered_map<const ir::Node*, ScaledConvInput> folded;
   for (const ir::Node* node : graph.nodes()) {
     std::optional<ScaledConvInput> scale = matchScale(*node, constantOf);
     if (!scale) continue;
     const ir::Node* conv = node->output(0)->uses()[0].user;
-    if (foldable(*conv, constantOf)) folded[conv] = *scale;
+    if (hasKernel(*conv) && foldable(*conv, constantOf)) folded[conv] = *scale;
   }
   return folded;
 }

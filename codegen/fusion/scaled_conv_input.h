@@ -10,6 +10,7 @@
 // would read and write) outnumbers the weights (C_out*C*KH*KW floats, which the
 // scaling writes): early layers, not the 7x7 ones.
 #pragma once
+#include <functional>
 #include <unordered_map>
 
 #include "codegen/fusion/channel_gather_match.h"
@@ -22,8 +23,9 @@ struct ScaledConvInput {
   const ir::Value* scale = nullptr;  // s
 };
 
-// Per Conv node whose input scale is folded into its weights.
-std::unordered_map<const ir::Node*, ScaledConvInput> planScaledConvInputs(const ir::Graph& graph,
-                                                                          const ConstantLookup& constantOf);
+// Per Conv node whose input scale is folded into its weights, of those that
+// get a conv kernel (`hasKernel`: a fallback conv reads the Mul's output).
+std::unordered_map<const ir::Node*, ScaledConvInput> planScaledConvInputs(
+    const ir::Graph& graph, const ConstantLookup& constantOf, const std::function<bool(const ir::Node&)>& hasKernel);
 
 }  // namespace convopt::codegen

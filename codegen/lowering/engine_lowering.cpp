@@ -9,19 +9,6 @@
 
 namespace convopt::codegen {
 
-bool isStaticFloat(const ir::Value* value) {
-  return value && value->type.dtype == ir::DType::Float && value->type.hasStaticShape();
-}
-
-bool isStatic4dFloat(const ir::Value* value) { return isStaticFloat(value) && value->type.shape->size() == 4; }
-
-bool broadcastsTo(const std::vector<int64_t>& dims, const std::vector<int64_t>& target) {
-  if (dims.size() > target.size()) return false;
-  for (size_t i = 1; i <= dims.size(); ++i)
-    if (dims[dims.size() - i] != 1 && dims[dims.size() - i] != target[target.size() - i]) return false;
-  return true;
-}
-
 namespace {
 
 using Handler = Status (*)(LoweringContext&, const ir::Node&);
@@ -36,8 +23,18 @@ const std::unordered_map<std::string, Handler>& handlers() {
 
 }  // namespace
 
-void lowerGraph(const ir::Graph& graph, Program& program, KernelModule& module, const Target& target, int64_t opset) {
-  LoweringContext context(program, module, target, opset);
+void lowerGraph(const ir::Graph& graph, Program& program, KernelModule& module, const Target& target, int64_t opset,
+                const PlanningObserver& afterStep) {
+  for (const ir::Node* node : graph.nodes()) {
+    if (!node->domain.empty() || node->opType != "Constant") continue;
+    std::vector<ir::Tensor> value = runtime::runNodeReference(*node, {}, opset);
+    program.foldedConstants.push_back(std::move(value.at(0)));
+    program.storage[node->output(0)].constant = &program.foldedConstants.back();
+  }
+  PlanningInputs inputs{[&program](const ir::Value* value) { return program.constantOf(value); }, target, opset};
+  LoweringPlan plan = planLowering(graph, inputs, afterStep);
+  program.preLowering = plan.statistics;
+  LoweringContext context(program, module, target, opset, plan);
   for (const ir::Value* input : graph.inputs()) {
     if (input->isInitializer()) continue;
     Storage& storage = program.storage[input];
@@ -46,15 +43,8 @@ void lowerGraph(const ir::Graph& graph, Program& program, KernelModule& module, 
     else
       storage.dynamic = true;
   }
-  context.planGraph(graph);
   for (const ir::Node* node : graph.nodes()) {
-    if (context.isFused(*node)) continue;
-    if (node->domain.empty() && node->opType == "Constant") {
-      std::vector<ir::Tensor> value = runtime::runNodeReference(*node, {}, opset);
-      program.foldedConstants.push_back(std::move(value.at(0)));
-      program.storage[node->output(0)].constant = &program.foldedConstants.back();
-      continue;
-    }
+    if (plan.fusion.isComputedElsewhere(*node) || (node->domain.empty() && node->opType == "Constant")) continue;
     if (node->domain.empty() && (node->opType == "Identity" || node->opType == "Dropout") &&
         node->outputs().size() == 1 && program.storage.count(node->input(0))) {
       program.storage[node->output(0)] = program.storage[node->input(0)];

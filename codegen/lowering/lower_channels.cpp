@@ -1,39 +1,29 @@
 // Channel gathers (channel_gather_match.h): Concat, Split, Slice on channels and
-// channel shuffles -> channel-gather kernels.
-// Chains are composed:
-//   Before: c = Concat(a, b); s = shuffle(c); x, y = Split(s)  (three gathers)
-//   After:  x = gather(a, b); y = gather(a, b)                 (two kernels)
-// when the intermediate (c, s) is not a graph output and every use of it is a
-// gather reading only it, as its data input; the nodes in between are fused
-// into the kernels that replace them.
+// channel shuffles -> channel-gather kernels, one per gather the pre-lowering
+// pipeline planned (compose-gathers: a chain of gathers is one kernel per final
+// output); in-place Concats (concat_in_place.h) -> no kernel.
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <map>
 
 #include "codegen/fusion/channel_gather_match.h"
-#include "codegen/fusion/epilogue_fusion.h"
 #include "codegen/lowering/op_lowering.h"
 
 namespace convopt::codegen {
 
 // File-local steps of this file's lowering functions.
 static Status lowerConcatInPlace(LoweringContext& context, const ir::Node& node);
-static void absorb(LoweringContext& context, const ir::Node& node);
-static bool gatherFollowers(LoweringContext& context, const ir::Value* value,
-                            std::vector<std::pair<const ir::Node*, ChannelGatherMatch>>& followers);
-static void lowerGather(LoweringContext& context, const ChannelGather& gather, const ir::Node& node,
-                        const std::vector<const ir::Node*>& absorbed, const std::string& what);
+static void lowerGather(LoweringContext& context, const ComposedGather& kernel);
 
 Status lowerChannelGather(LoweringContext& context, const ir::Node& node) {
-  auto placement = context.concatPlacements().find(node.input(0));
-  if (node.opType == "Concat" && placement != context.concatPlacements().end() &&
+  auto placement = context.fusion().concatPlacements.find(node.input(0));
+  if (node.opType == "Concat" && placement != context.fusion().concatPlacements.end() &&
       placement->second.whole == node.output(0))
     return lowerConcatInPlace(context, node);
-  ChannelGatherMatch match;
-  if (Status status = matchChannelGather(node, context.constantLookup(), context.opset(), match); !status)
-    return status;
-  for (const ChannelGather& gather : match.outputs) lowerGather(context, gather, node, match.absorbed, match.what);
+  auto planned = context.fusion().gathers.find(&node);
+  if (planned == context.fusion().gathers.end()) return context.refusal(node);
+  for (const ComposedGather& kernel : planned->second) lowerGather(context, kernel);
   return Status::success();
 }
 
@@ -65,38 +55,8 @@ Status lowerConcatInPlace(LoweringContext& context, const ir::Node& node) {
   return Status::success();
 }
 
-void absorb(LoweringContext& context, const ir::Node& node) { context.fuse(node); }
-
-// The gather nodes reading `value`, when every use of it is one that reads nothing else.
-bool gatherFollowers(LoweringContext& context, const ir::Value* value,
-                     std::vector<std::pair<const ir::Node*, ChannelGatherMatch>>& followers) {
-  if (value->isGraphOutput() || value->uses().empty()) return false;
-  for (const ir::Use& use : value->uses()) {
-    ChannelGatherMatch match;
-    if (use.inputIndex != 0 || context.isFused(*use.user) ||
-        !matchChannelGather(*use.user, context.constantLookup(), context.opset(), match))
-      return false;
-    for (const ChannelGather& gather : match.outputs)
-      if (gather.sources != std::vector<const ir::Value*>{value}) return false;
-    followers.push_back({use.user, std::move(match)});
-  }
-  return true;
-}
-
-void lowerGather(LoweringContext& context, const ChannelGather& gather, const ir::Node& node,
-                 const std::vector<const ir::Node*>& absorbed, const std::string& what) {
-  std::vector<std::pair<const ir::Node*, ChannelGatherMatch>> followers;
-  bool composed = gatherFollowers(context, gather.output, followers);
-  if (composed) absorb(context, node);
-  for (const ir::Node* other : absorbed) absorb(context, *other);
-  if (composed) {
-    for (const auto& [follower, match] : followers) {
-      context.markLowered(*follower);  // lowered here, not when the walk reaches it
-      for (const ChannelGather& outer : match.outputs)
-        lowerGather(context, composeGathers(gather, outer), *follower, match.absorbed, what + " > " + match.what);
-    }
-    return;
-  }
+void lowerGather(LoweringContext& context, const ComposedGather& kernel) {
+  const ChannelGather& gather = kernel.gather;
   std::vector<int64_t> dims = gather.output->type.staticShape();
   ChannelGatherSpec spec{dims[0], dims[2], dims[3], {}, {}};
   std::vector<KernelArg> args;
@@ -113,9 +73,9 @@ void lowerGather(LoweringContext& context, const ChannelGather& gather, const ir
   args.push_back({KernelArg::Kind::Slot, context.defineBlocked(gather.output)});
   std::string name = context.kernelName("gather");
   emitChannelGatherKernel(context.module(), name, spec, context.vectorWidth());
-  std::string description = fmt::format("channel {}: {} channel(s) from {} source(s)", what, spec.outputChannels.size(),
-                                        spec.sourceChannels.size());
-  context.addKernel(name, channelGatherWorkUnits(spec), std::move(args), description, node);
+  std::string description = fmt::format("channel {}: {} channel(s) from {} source(s)", kernel.what,
+                                        spec.outputChannels.size(), spec.sourceChannels.size());
+  context.addKernel(name, channelGatherWorkUnits(spec), std::move(args), description, *kernel.node, kernel.fused);
 }
 
 }  // namespace convopt::codegen

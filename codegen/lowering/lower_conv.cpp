@@ -1,13 +1,13 @@
-// Conv nodes -> conv kernels (codegen/conv_plan.h picks the family).
+// Conv nodes -> conv kernels (codegen/conv/conv_plan.h picks the family, at planning).
 #include <fmt/format.h>
 
 #include <utility>
 
 #include "codegen/conv/conv_emitter.h"
 #include "codegen/conv/conv_weights.h"
-#include "codegen/fusion/epilogue_fusion.h"
 #include "codegen/kernels/weight_scale_kernel.h"
 #include "codegen/lowering/conv_spec_from_node.h"
+#include "codegen/lowering/kernel_roots.h"
 #include "codegen/lowering/op_lowering.h"
 #include "ir/error.h"
 #include "ir/int_math.h"
@@ -17,61 +17,64 @@ namespace convopt::codegen {
 // File-local steps of this file's lowering functions.
 static int scaledWeights(LoweringContext& context, const ir::Node& node, const ConvSpec& spec, int packedWeights);
 
+Expected<RootKernel> planConvKernel(const ir::Node& node, const PlanningInputs& inputs) {
+  if (!isStatic4dFloat(node.input(0)) || !isStatic4dFloat(node.output(0)))
+    return Status::refuse("input/output not a static 4-D float tensor");
+  const ir::Tensor* weights = inputs.constantOf(node.input(1));
+  const ir::Tensor* bias = node.input(2) ? inputs.constantOf(node.input(2)) : nullptr;
+  if (!weights || weights->dtype() != ir::DType::Float) return Status::refuse("weights are not a float constant");
+  if (node.input(2) && (!bias || bias->dtype() != ir::DType::Float))
+    return Status::refuse("bias is not a float constant");
+  ConvKernel kernel;
+  try {
+    kernel.spec = convSpecFromNode(node);
+  } catch (const InputError& e) {
+    return Status::refuse(e.what());
+  }
+  Expected<ConvPlan> plan = planConv(kernel.spec, inputs.target);
+  if (!plan) return plan.status();
+  kernel.plan = std::move(*plan);
+  return RootKernel{std::move(kernel), node.output(0), {}};
+}
+
 // Weights times the run-time per-channel scale folded into this conv
 // (scaled_conv_input.h): a kernel before the conv writes them into a slot.
 int scaledWeights(LoweringContext& context, const ir::Node& node, const ConvSpec& spec, int packedWeights) {
-  const ScaledConvInput& folded = context.scaledInputs().at(&node);
+  const ScaledConvInput& folded = context.fusion().scaledInputs.at(&node);
   int width = context.vectorWidth();
   WeightScaleSpec scaleSpec{ceilDiv(spec.outChannels, width), spec.kernelH * spec.kernelW, spec.inChannels};
   int slot = context.newSlot(context.program().constants[packedWeights].size() * sizeof(float));
   std::string name = context.kernelName("weightscale");
   emitWeightScaleKernel(context.module(), name, scaleSpec, width);
-  // The Mul is explained as fused into this kernel; the epilogue's followers into the conv's.
-  std::vector<const ir::Node*> followers = context.exchangePendingFused({folded.mul});
   context.addKernel(name, scaleSpec.outBlocks,
                     {{KernelArg::Kind::Constant, packedWeights},
                      {KernelArg::Kind::Slot, context.blockedSlot(folded.scale)},
                      {KernelArg::Kind::Slot, slot}},
-                    "weights scaled per input channel by " + folded.scale->name(), node);
-  context.exchangePendingFused(std::move(followers));
+                    "weights scaled per input channel by " + folded.scale->name(), node, {folded.mul});
   return slot;
 }
 
 Status lowerConv(LoweringContext& context, const ir::Node& node) {
-  auto scaled = context.scaledInputs().find(&node);
-  const ir::Value* data = scaled == context.scaledInputs().end() ? node.input(0) : scaled->second.input;
-  if (!isStatic4dFloat(data) || !isStatic4dFloat(node.output(0)))
-    return Status::refuse("input/output not a static 4-D float tensor");
-  const ir::Tensor* weights = context.constantOf(node.input(1));
-  const ir::Tensor* bias = node.input(2) ? context.constantOf(node.input(2)) : nullptr;
-  if (!weights || weights->dtype() != ir::DType::Float) return Status::refuse("weights are not a float constant");
-  if (node.input(2) && (!bias || bias->dtype() != ir::DType::Float))
-    return Status::refuse("bias is not a float constant");
-  ConvSpec spec;
-  try {
-    spec = convSpecFromNode(node);
-  } catch (const InputError& e) {
-    return Status::refuse(e.what());
-  }
-  std::vector<const ir::Value*> residuals;
-  Epilogue epilogue;
-  const ir::Value* output = fuseEpilogue(context, node.output(0), epilogue, residuals);
-  spec.epilogue = epilogue;
-  Expected<ConvPlan> planned = planConv(spec, context.target());
-  if (!planned) {
-    context.unfuse();
-    return planned.status();
-  }
+  const ConvKernel* kernel = context.rootKernel<ConvKernel>(node);
+  if (!kernel) return context.refusal(node);
+  auto scaled = context.fusion().scaledInputs.find(&node);
+  bool isScaled = scaled != context.fusion().scaledInputs.end();
+  const ir::Value* data = isScaled ? scaled->second.input : node.input(0);
+  const FusedEpilogue& fused = context.epilogueOf(node);
+  ConvSpec spec = kernel->spec;
+  spec.epilogue = fused.epilogue;
+  ConvPlan plan = kernel->plan;
+  plan.view.epilogue = fused.epilogue;
   int width = context.vectorWidth();
-  ConvPlan& plan = *planned;
   // Read a few-channel input in place when it exists only in ONNX layout (a
   // model's image input): no reorder, and no padded lanes in the cache lines.
   const Storage& input = context.program().storage[data];
   plan.plainInput = canReadPlainInput(plan, width) && input.plain >= 0 && input.blocked < 0;
+  const ir::Tensor* weights = context.constantOf(node.input(1));
+  const ir::Tensor* bias = node.input(2) ? context.constantOf(node.input(2)) : nullptr;
   KernelArg weightArg{KernelArg::Kind::Constant,
                       context.addConstant(packConvWeights(spec, width, weights->data<float>()))};
-  if (scaled != context.scaledInputs().end())
-    weightArg = {KernelArg::Kind::Slot, scaledWeights(context, node, spec, weightArg.index)};
+  if (isScaled) weightArg = {KernelArg::Kind::Slot, scaledWeights(context, node, spec, weightArg.index)};
   std::vector<KernelArg> args(kConvBuffers.index(BufferRole::Output));
   args[kConvBuffers.index(BufferRole::Input)] = {KernelArg::Kind::Slot,
                                                  plan.plainInput ? context.plainSlot(data) : context.blockedSlot(data)};
@@ -79,13 +82,13 @@ Status lowerConv(LoweringContext& context, const ir::Node& node) {
   args[kConvBuffers.index(BufferRole::Bias)] = {
       KernelArg::Kind::Constant,
       context.addConstant(packConvBias(spec, width, bias ? bias->data<float>() : std::span<const float>()))};
-  context.appendOutputArgs(args, output, residuals);
+  context.appendOutputArgs(args, fused.output, fused.residuals);
   std::string name = context.kernelName(plan.family);
   emitConvKernel(context.module(), name, plan, width);
-  std::string what =
-      fmt::format("{} {} tile {}x{}{}{}{}", plan.family, spec.describe(), plan.tile.outBlocks, plan.tile.pixels,
-                  plan.plainInput ? " plain input" : "", epilogue.steps.empty() ? "" : " + ", epilogue.describe());
-  context.addKernel(name, convWorkUnits(plan, width), std::move(args), what, node);
+  std::string what = fmt::format("{} {} tile {}x{}{}{}{}", plan.family, spec.describe(), plan.tile.outBlocks,
+                                 plan.tile.pixels, plan.plainInput ? " plain input" : "",
+                                 fused.epilogue.steps.empty() ? "" : " + ", fused.epilogue.describe());
+  context.addKernel(name, convWorkUnits(plan, width), std::move(args), what, node, fused.nodes);
   return Status::success();
 }
 

@@ -8,7 +8,7 @@
 #include "codegen/conv/conv_emitter.h"
 #include "codegen/conv/conv_transpose.h"
 #include "codegen/conv/conv_weights.h"
-#include "codegen/fusion/epilogue_fusion.h"
+#include "codegen/lowering/kernel_roots.h"
 #include "codegen/lowering/op_lowering.h"
 #include "runtime/reference/spatial.h"
 
@@ -50,50 +50,61 @@ std::string describePhases(const std::vector<std::string>& phases) {
 
 }  // namespace
 
-Status lowerConvTranspose(LoweringContext& context, const ir::Node& node) {
+Expected<RootKernel> planConvTransposeKernel(const ir::Node& node, const PlanningInputs& inputs) {
   if (!isStatic4dFloat(node.input(0)) || !isStatic4dFloat(node.output(0)))
     return Status::refuse("input/output not a static 4-D float tensor");
-  const ir::Tensor* weights = context.constantOf(node.input(1));
-  const ir::Tensor* bias = node.input(2) ? context.constantOf(node.input(2)) : nullptr;
+  const ir::Tensor* weights = inputs.constantOf(node.input(1));
+  const ir::Tensor* bias = node.input(2) ? inputs.constantOf(node.input(2)) : nullptr;
   if (!weights || weights->dtype() != ir::DType::Float || weights->rank() != 4)
     return Status::refuse("weights are not a 4-D float constant");
   if (node.input(2) && (!bias || bias->dtype() != ir::DType::Float))
     return Status::refuse("bias is not a float constant");
-  Expected<ConvTransposeSpec> checked = transposeSpec(node, weights->dims(), context.opset());
+  Expected<ConvTransposeSpec> checked = transposeSpec(node, weights->dims(), inputs.opset);
   if (!checked) return checked.status();
-  ConvTransposeSpec& spec = *checked;
-  if (bias && bias->numel() != spec.outChannels) return Status::refuse("bias size differs from the output channels");
-  std::vector<const ir::Value*> residuals;
-  const ir::Value* output = fuseEpilogue(context, node.output(0), spec.epilogue, residuals);
-  int width = context.vectorWidth();
-  std::vector<ConvPart> parts;
-  std::vector<float> packed;
-  std::vector<std::string> families;  // per phase, for explain()
-  for (const ConvTransposePhase& phase : convTransposePhases(spec)) {
-    Expected<ConvPlan> result = planConv(phase.view, context.target());
-    if (!result) {
-      context.unfuse();
-      return Status::refuse("phase " + phase.view.describe() + ": " + result.reason());
-    }
-    parts.push_back({*result, int64_t(packed.size())});
-    std::vector<float> phaseW = packConvWeights(phase.view, width, phaseWeights(spec, phase, weights->data<float>()));
-    packed.insert(packed.end(), phaseW.begin(), phaseW.end());
+  ConvTransposeKernel kernel;
+  kernel.spec = std::move(*checked);
+  if (bias && bias->numel() != kernel.spec.outChannels)
+    return Status::refuse("bias size differs from the output channels");
+  int width = inputs.target.vectorWidth;
+  std::vector<std::string> families;  // per phase, for the explanation
+  for (const ConvTransposePhase& phase : convTransposePhases(kernel.spec)) {
+    Expected<ConvPlan> result = planConv(phase.view, inputs.target);
+    if (!result) return Status::refuse("phase " + phase.view.describe() + ": " + result.reason());
+    kernel.phases.push_back({*result, int64_t(kernel.packedWeights.size())});
+    std::vector<float> phaseW =
+        packConvWeights(phase.view, width, phaseWeights(kernel.spec, phase, weights->data<float>()));
+    kernel.packedWeights.insert(kernel.packedWeights.end(), phaseW.begin(), phaseW.end());
     families.push_back(fmt::format("{} {}x{} tile {}x{}", result->family, phase.view.kernelH, phase.view.kernelW,
                                    result->tile.outBlocks, result->tile.pixels));
   }
+  kernel.phaseFamilies = describePhases(families);
+  return RootKernel{std::move(kernel), node.output(0), {}};
+}
+
+Status lowerConvTranspose(LoweringContext& context, const ir::Node& node) {
+  const ConvTransposeKernel* kernel = context.rootKernel<ConvTransposeKernel>(node);
+  if (!kernel) return context.refusal(node);
+  const FusedEpilogue& fused = context.epilogueOf(node);
+  ConvTransposeSpec spec = kernel->spec;
+  spec.epilogue = fused.epilogue;
+  std::vector<ConvPart> parts = kernel->phases;
+  for (ConvPart& part : parts) part.plan.view.epilogue = fused.epilogue;
+  int width = context.vectorWidth();
+  const ir::Tensor* bias = node.input(2) ? context.constantOf(node.input(2)) : nullptr;
   std::vector<KernelArg> args(kConvBuffers.index(BufferRole::Output));
   args[kConvBuffers.index(BufferRole::Input)] = {KernelArg::Kind::Slot, context.blockedSlot(node.input(0))};
-  args[kConvBuffers.index(BufferRole::Weights)] = {KernelArg::Kind::Constant, context.addConstant(std::move(packed))};
+  args[kConvBuffers.index(BufferRole::Weights)] = {KernelArg::Kind::Constant,
+                                                   context.addConstant(kernel->packedWeights)};
   args[kConvBuffers.index(BufferRole::Bias)] = {
       KernelArg::Kind::Constant,
       context.addConstant(
           packConvBias(parts[0].plan.view, width, bias ? bias->data<float>() : std::span<const float>()))};
-  context.appendOutputArgs(args, output, residuals);
+  context.appendOutputArgs(args, fused.output, fused.residuals);
   std::string name = context.kernelName("convtranspose");
   emitConvKernel(context.module(), name, parts, width);
-  std::string what = fmt::format("{} {} phases [{}]{}{}", spec.describe(), parts.size(), describePhases(families),
+  std::string what = fmt::format("{} {} phases [{}]{}{}", spec.describe(), parts.size(), kernel->phaseFamilies,
                                  spec.epilogue.steps.empty() ? "" : " + ", spec.epilogue.describe());
-  context.addKernel(name, convWorkUnits(parts, width), std::move(args), what, node);
+  context.addKernel(name, convWorkUnits(parts, width), std::move(args), what, node, fused.nodes);
   return Status::success();
 }
 

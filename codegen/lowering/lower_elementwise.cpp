@@ -14,7 +14,6 @@ namespace convopt::codegen {
 
 // File-local steps of this file's lowering functions.
 struct ElementwiseProgramBuilder;
-static ElementwiseContext elementwiseContext(const LoweringContext& context);
 static int elementwiseRegister(LoweringContext& context, ElementwiseProgramBuilder& b, const ir::Value* value);
 static int elementwiseConstantRegister(LoweringContext& context, ElementwiseProgramBuilder& b,
                                        std::vector<float> perChannel);
@@ -39,26 +38,17 @@ std::vector<float> packPerChannel(std::span<const float> values, int64_t images,
 // A program being built from a group: its spec, the kernel's operand
 // arguments, and the register of every value computed or loaded so far.
 struct ElementwiseProgramBuilder {
+  const ElementwiseGroup& group;
   ElementwiseSpec spec;
   std::vector<KernelArg> args;
   std::map<const ir::Value*, int> registers;
 };
 
-ElementwiseContext elementwiseContext(const LoweringContext& context) {
-  return {[&context](const ir::Value* v) { return context.constantOf(v); },
-          [&context](const ir::Value* v) {
-            auto it = context.program().storage.find(v);
-            return it != context.program().storage.end() && !it->second.dynamic &&
-                   (it->second.plain >= 0 || it->second.blocked >= 0);
-          },
-          [&context](const ir::Node& node) { return activationStep(context, node); }, &context.fusedNodes()};
-}
-
 Status lowerElementwise(LoweringContext& context, const ir::Node& node) {
-  Expected<ElementwiseGroup> match = matchElementwiseGroup(node, elementwiseContext(context));
-  if (!match) return match.status();
-  const ElementwiseGroup& group = *match;
-  ElementwiseProgramBuilder builder;
+  auto planned = context.fusion().elementwiseGroups.find(&node);
+  if (planned == context.fusion().elementwiseGroups.end()) return context.refusal(node);
+  const ElementwiseGroup& group = planned->second;
+  ElementwiseProgramBuilder builder{group, {}, {}, {}};
   builder.spec.layout = group.layout, builder.spec.dims = group.dims;
   for (const ir::Node* member : group.nodes)
     builder.registers[member->output(0)] = emitElementwiseNode(context, builder, *member);
@@ -67,19 +57,18 @@ Status lowerElementwise(LoweringContext& context, const ir::Node& node) {
     int slot = group.layout == ElementwiseLayout::Blocked ? context.defineBlocked(output) : context.definePlain(output);
     builder.args.push_back({KernelArg::Kind::Slot, slot});
   }
-  for (size_t k = 1; k < group.nodes.size(); ++k) context.fuse(*group.nodes[k]);
   std::string name = context.kernelName("elementwise");
   emitElementwiseKernel(context.module(), name, builder.spec, context.vectorWidth());
   std::string what = builder.spec.describe() + (group.layout == ElementwiseLayout::Plain ? ", plain" : "");
   context.addKernel(name, elementwiseWorkUnits(builder.spec, context.vectorWidth()), std::move(builder.args), what,
-                    node);
+                    node, {group.nodes.begin() + 1, group.nodes.end()});
   return Status::success();
 }
 
 // The register holding `value` in the program: computed in the group, or a newly loaded operand.
 int elementwiseRegister(LoweringContext& context, ElementwiseProgramBuilder& b, const ir::Value* value) {
   if (auto it = b.registers.find(value); it != b.registers.end()) return it->second;
-  ElementwiseOperand operand = *classifyOperand(value, b.spec.layout, b.spec.dims, elementwiseContext(context));
+  const ElementwiseOperand& operand = b.group.operands.at(value);
   KernelArg arg{KernelArg::Kind::Constant, -1};
   if (const ir::Tensor* constant = context.constantOf(value)) {
     std::span<const float> data = constant->data<float>();
@@ -128,7 +117,8 @@ int emitElementwiseNode(LoweringContext& context, ElementwiseProgramBuilder& b, 
     return spec.addInstr(ElementwiseOp::MulAdd, {x, a, c});
   }
   auto op = ops.find(node.opType);
-  if (op == ops.end()) return spec.addInstr(ElementwiseOp::Activate, {x}, -1, *activationStep(context, node));
+  if (op == ops.end())
+    return spec.addInstr(ElementwiseOp::Activate, {x}, -1, *activationStep(node, context.constantLookup()));
   if (node.inputs().size() == 1) return spec.addInstr(op->second, {x});
   return spec.addInstr(op->second, {x, elementwiseRegister(context, b, node.input(1))});
 }

@@ -10,24 +10,18 @@
 
 #include <optional>
 
-#include "codegen/fusion/epilogue_fusion.h"
 #include "codegen/kernels/matmul_kernel.h"
+#include "codegen/lowering/kernel_roots.h"
 #include "codegen/lowering/op_lowering.h"
 #include "ir/int_math.h"
 #include "runtime/reference/broadcast.h"
 
 namespace convopt::codegen {
 
-// File-local steps of this file's lowering functions.
+// File-local steps of this file's planners.
 struct MatrixProduct;
-static Status lowerMatrixProduct(LoweringContext& context, const ir::Node& node, MatrixProduct& product);
-
-// An operand: an activation (read in place) or a constant's values.
-struct MatrixOperand {
-  const ir::Value* value = nullptr;
-  std::vector<float> data;    // when constant: row-major, transposes applied
-  std::vector<int64_t> dims;  // [batch.., rows, columns] (1-D operands promoted)
-};
+static RootKernel matMulKernel(MatrixProduct& product, const PlanningInputs& inputs,
+                               std::vector<const ir::Node*> absorbed);
 
 // alpha * A·B + beta * bias, written to `output` (then the epilogue).
 struct MatrixProduct {
@@ -122,9 +116,9 @@ MatMulSpec specOf(MatrixProduct& product, int width) {
 
 }  // namespace
 
-Status lowerMatMul(LoweringContext& context, const ir::Node& node) {
-  std::optional<MatrixOperand> a = operandOf(node.input(0), context.constantOf(node.input(0)));
-  std::optional<MatrixOperand> b = operandOf(node.input(1), context.constantOf(node.input(1)));
+Expected<RootKernel> planMatMulKernel(const ir::Node& node, const PlanningInputs& inputs) {
+  std::optional<MatrixOperand> a = operandOf(node.input(0), inputs.constantOf(node.input(0)));
+  std::optional<MatrixOperand> b = operandOf(node.input(1), inputs.constantOf(node.input(1)));
   const ir::Value* output = node.output(0);
   if (!a || !b || !isStaticFloat(output)) return Status::refuse("operands are not float tensors of static shape");
   if (a->dims.empty() || b->dims.empty()) return Status::refuse("scalar operand");
@@ -138,25 +132,26 @@ Status lowerMatMul(LoweringContext& context, const ir::Node& node) {
   product.output = output;
   if (isEmpty(product)) return Status::refuse("empty matrix");
   // Add(product, constant) whose result keeps the product's shape: the bias.
+  std::vector<const ir::Node*> absorbed;
   const ir::Node* add = output->isGraphOutput() || output->uses().size() != 1 ? nullptr : output->uses()[0].user;
   if (add && add->domain.empty() && add->opType == "Add" && add->inputs().size() == 2 &&
       isStaticFloat(add->output(0)) && add->output(0)->type.staticShape() == dims) {
     const ir::Value* other = add->input(0) == output ? add->input(1) : add->input(0);
     std::optional<MatrixOperand> bias =
-        context.constantOf(other) ? operandOf(other, context.constantOf(other)) : std::nullopt;
+        inputs.constantOf(other) ? operandOf(other, inputs.constantOf(other)) : std::nullopt;
     if (other != output && bias && broadcastsTo(bias->dims, dims)) {
       bias->dims = promoted(bias->dims, dims.size(), aVector, bVector);
       product.bias = std::move(bias);
       product.output = add->output(0);
-      context.fuse(*add);
+      absorbed.push_back(add);
     }
   }
-  return lowerMatrixProduct(context, node, product);
+  return matMulKernel(product, inputs, std::move(absorbed));
 }
 
-Status lowerGemm(LoweringContext& context, const ir::Node& node) {
-  std::optional<MatrixOperand> a = operandOf(node.input(0), context.constantOf(node.input(0)));
-  std::optional<MatrixOperand> b = operandOf(node.input(1), context.constantOf(node.input(1)));
+Expected<RootKernel> planGemmKernel(const ir::Node& node, const PlanningInputs& inputs) {
+  std::optional<MatrixOperand> a = operandOf(node.input(0), inputs.constantOf(node.input(0)));
+  std::optional<MatrixOperand> b = operandOf(node.input(1), inputs.constantOf(node.input(1)));
   const ir::Value* output = node.output(0);
   if (!a || !b || !isStaticFloat(output)) return Status::refuse("operands are not float tensors of static shape");
   if (a->dims.size() != 2 || b->dims.size() != 2) return Status::refuse("A and B are not 2-D");
@@ -172,37 +167,47 @@ Status lowerGemm(LoweringContext& context, const ir::Node& node) {
   product.output = output;
   if (isEmpty(product)) return Status::refuse("empty matrix");
   if (node.inputs().size() > 2 && node.input(2)) {
-    product.bias = operandOf(node.input(2), context.constantOf(node.input(2)));
+    product.bias = operandOf(node.input(2), inputs.constantOf(node.input(2)));
     if (!product.bias || !broadcastsTo(product.bias->dims, product.outputDims))
       return Status::refuse("C is not a float tensor broadcasting to [M, N]");
     product.bias->dims.insert(product.bias->dims.begin(), 2 - product.bias->dims.size(), 1);
   }
-  return lowerMatrixProduct(context, node, product);
+  return matMulKernel(product, inputs, {});
 }
 
-Status lowerMatrixProduct(LoweringContext& context, const ir::Node& node, MatrixProduct& product) {
-  int width = context.vectorWidth();
-  MatMulSpec spec = specOf(product, width);
-  spec.tile = matmulTile(context.target(), spec.m, spec.n);
-  std::vector<const ir::Value*> residuals;
-  const ir::Value* output = fuseEpilogue(context, product.output, spec.epilogue, residuals);
-  auto argOf = [&](MatrixOperand& operand) {
+RootKernel matMulKernel(MatrixProduct& product, const PlanningInputs& inputs, std::vector<const ir::Node*> absorbed) {
+  MatMulKernel kernel;
+  kernel.spec = specOf(product, inputs.target.vectorWidth);
+  kernel.spec.tile = matmulTile(inputs.target, kernel.spec.m, kernel.spec.n);
+  kernel.a = std::move(product.a), kernel.b = std::move(product.b), kernel.bias = std::move(product.bias);
+  return RootKernel{std::move(kernel), product.output, std::move(absorbed)};
+}
+
+// MatMul and Gemm alike: the planner did the rest.
+Status lowerMatMul(LoweringContext& context, const ir::Node& node) {
+  const MatMulKernel* kernel = context.rootKernel<MatMulKernel>(node);
+  if (!kernel) return context.refusal(node);
+  const FusedEpilogue& fused = context.epilogueOf(node);
+  MatMulSpec spec = kernel->spec;
+  spec.epilogue = fused.epilogue;
+  auto argOf = [&](const MatrixOperand& operand) {
     return operand.value ? KernelArg{KernelArg::Kind::Slot, context.plainSlot(operand.value)}
-                         : KernelArg{KernelArg::Kind::Constant, context.addConstant(std::move(operand.data))};
+                         : KernelArg{KernelArg::Kind::Constant, context.addConstant(operand.data)};
   };
   BufferLayout layout = matmulBuffers(spec);
   std::vector<KernelArg> args(layout.index(BufferRole::Output));
-  args[layout.index(BufferRole::Input)] = argOf(product.a);
-  args[layout.index(BufferRole::Weights)] = argOf(product.b);
-  if (layout.bias) args[layout.index(BufferRole::Bias)] = argOf(*product.bias);
+  args[layout.index(BufferRole::Input)] = argOf(kernel->a);
+  args[layout.index(BufferRole::Weights)] = argOf(kernel->b);
+  if (layout.bias) args[layout.index(BufferRole::Bias)] = argOf(*kernel->bias);
   std::vector<KernelArg> residualArgs;
-  for (const ir::Value* residual : residuals)
+  for (const ir::Value* residual : fused.residuals)
     residualArgs.push_back({KernelArg::Kind::Slot, context.plainSlot(residual)});
-  args.push_back({KernelArg::Kind::Slot, context.definePlain(output)});
+  args.push_back({KernelArg::Kind::Slot, context.definePlain(fused.output)});
   args.insert(args.end(), residualArgs.begin(), residualArgs.end());
   std::string name = context.kernelName("matmul");
-  emitMatMulKernel(context.module(), name, spec, width);
-  context.addKernel(name, matmulWorkUnits(spec, width), std::move(args), spec.describe(), node);
+  emitMatMulKernel(context.module(), name, spec, context.vectorWidth());
+  context.addKernel(name, matmulWorkUnits(spec, context.vectorWidth()), std::move(args), spec.describe(), node,
+                    fused.nodes);
   return Status::success();
 }
 

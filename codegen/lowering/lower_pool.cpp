@@ -1,16 +1,16 @@
 // MaxPool / AveragePool / GlobalAveragePool -> pooling kernels. A ReduceMean
-// that lower_reduce.cpp found to be over the two spatial axes of a 4-D tensor
+// that lower_reduce.cpp planned as over the two spatial axes of a 4-D tensor
 // is GlobalAveragePool; without keepdims its [N,C] result is pooled as
 // [N,C,1,1] and handed on in plain layout (the same bytes).
 #include <fmt/format.h>
 
-#include "codegen/fusion/epilogue_fusion.h"
 #include "codegen/kernels/pool_kernel.h"
+#include "codegen/lowering/kernel_roots.h"
 #include "codegen/lowering/op_lowering.h"
 
 namespace convopt::codegen {
 
-Status lowerPool(LoweringContext& context, const ir::Node& node) {
+Expected<RootKernel> planPoolKernel(const ir::Node& node, const PlanningInputs&) {
   if (node.outputs().size() != 1) return Status::refuse("MaxPool indices output");
   const ir::Value* in = node.input(0);
   bool global = node.opType == "GlobalAveragePool" || node.opType == "ReduceMean";
@@ -40,8 +40,18 @@ Status lowerPool(LoweringContext& context, const ir::Node& node) {
     spec.padTop = pads[0], spec.padLeft = pads[1], spec.padBottom = pads[2], spec.padRight = pads[3];
     spec.countIncludePad = node.getInt("count_include_pad", 0) != 0;
   }
-  std::vector<const ir::Value*> residuals;
-  const ir::Value* output = fuseEpilogue(context, node.output(0), spec.epilogue, residuals);
+  return RootKernel{PoolKernel{spec, squeezed}, node.output(0), {}};
+}
+
+Status lowerPool(LoweringContext& context, const ir::Node& node) {
+  const PoolKernel* kernel = context.rootKernel<PoolKernel>(node);
+  if (!kernel) return context.refusal(node);
+  const FusedEpilogue& fused = context.epilogueOf(node);
+  const ir::Value *in = node.input(0), *output = fused.output;
+  PoolSpec spec = kernel->spec;
+  spec.epilogue = fused.epilogue;
+  bool squeezed = kernel->squeezed;
+  std::vector<int64_t> outDims = {spec.batch, spec.channels, spec.outHeight, spec.outWidth};
   std::vector<KernelArg> args = {{KernelArg::Kind::Slot, context.blockedSlot(in)}};
   int pooled =
       squeezed ? context.newSlot(runtime::BlockedShape::of(outDims, context.vectorWidth()).elements() * sizeof(float))
@@ -49,11 +59,11 @@ Status lowerPool(LoweringContext& context, const ir::Node& node) {
   if (squeezed)
     args.push_back({KernelArg::Kind::Slot, pooled});  // no residuals: an Add fuses only on 4-D operands
   else
-    context.appendOutputArgs(args, output, residuals);
+    context.appendOutputArgs(args, output, fused.residuals);
   std::string name = context.kernelName("pool");
   emitPoolKernel(context.module(), name, spec, context.vectorWidth());
   std::string what = spec.describe() + (spec.epilogue.steps.empty() ? "" : " + " + spec.epilogue.describe());
-  context.addKernel(name, poolWorkUnits(spec, context.vectorWidth()), std::move(args), what, node);
+  context.addKernel(name, poolWorkUnits(spec, context.vectorWidth()), std::move(args), what, node, fused.nodes);
   if (squeezed) context.program().storage[output].plain = context.fromBlockedSlot(pooled, outDims, output->name());
   return Status::success();
 }

@@ -4,14 +4,14 @@
 // on, where no axes reduce everything unless noop_with_empty_axes (then the
 // reduction is a copy). A ReduceMean over the spatial axes (2, 3) of a 4-D
 // tensor is a global average pool on the blocked layout (lower_pool.cpp),
-// tried first. Static float tensors only; empty inputs fall back.
+// planned as a kernel root. Static float tensors only; empty inputs fall back.
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <map>
 
-#include "codegen/fusion/epilogue_fusion.h"
 #include "codegen/kernels/reduce_kernel.h"
+#include "codegen/lowering/kernel_roots.h"
 #include "codegen/lowering/op_lowering.h"
 
 namespace convopt::codegen {
@@ -46,6 +46,19 @@ std::vector<int64_t> outputDims(const std::vector<int64_t>& dims, const std::vec
 
 }  // namespace
 
+// A ReduceMean over the spatial axes of a 4-D tensor: a global average pool.
+Expected<RootKernel> planReduceMeanPoolKernel(const ir::Node& node, const PlanningInputs& inputs) {
+  const ir::Value* input = node.input(0);
+  if (!isStaticFloat(input) || inputs.constantOf(input) || !isStaticFloat(node.output(0)))
+    return Status::refuse("not a computed float tensor of static shape");
+  std::vector<bool> reduced;
+  if (Status axes = reducedAxes(node, inputs.constantOf(node.input(1)), inputs.opset, input->type.shape->size(), reduced);
+      !axes)
+    return axes;
+  if (reduced != std::vector<bool>{false, false, true, true}) return Status::refuse("not over the spatial axes");
+  return planPoolKernel(node, inputs);
+}
+
 Status lowerReduce(LoweringContext& context, const ir::Node& node) {
   static const std::map<std::string, ReduceKind> kinds = {{"ReduceSum", ReduceKind::Sum},
                                                           {"ReduceMean", ReduceKind::Mean},
@@ -60,9 +73,7 @@ Status lowerReduce(LoweringContext& context, const ir::Node& node) {
       !axes)
     return axes;
   if (!isStaticFloat(output)) return Status::refuse("output is not a float tensor of static shape");
-  if (spec.kind == ReduceKind::Mean && spec.reduced == std::vector<bool>{false, false, true, true} &&
-      lowerPool(context, node).ok())
-    return Status::success();
+  if (context.rootKernel<PoolKernel>(node)) return lowerPool(context, node);
   if (output->type.staticShape() != outputDims(spec.dims, spec.reduced, node.getInt("keepdims", 1) != 0))
     return Status::refuse("inferred output shape disagrees with the reduction");
   if (std::find(spec.dims.begin(), spec.dims.end(), 0) != spec.dims.end()) return Status::refuse("empty input");

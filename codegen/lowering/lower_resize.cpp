@@ -5,7 +5,7 @@
 // constants, mode is nearest or linear, and only H and W are resized.
 #include <fmt/format.h>
 
-#include "codegen/fusion/epilogue_fusion.h"
+#include "codegen/lowering/kernel_roots.h"
 #include "codegen/kernels/resize_kernel.h"
 #include "codegen/lowering/op_lowering.h"
 #include "runtime/reference/resize_geometry.h"
@@ -52,22 +52,22 @@ Expected<ResizeAxisMap> axisMap(const std::vector<ref::ResizeTaps>& axis) {
 
 }  // namespace
 
-Status lowerResize(LoweringContext& context, const ir::Node& node) {
+Expected<RootKernel> planResizeKernel(const ir::Node& node, const PlanningInputs& inputs) {
   const ir::Value* x = node.input(0);
   if (!isStatic4dFloat(x)) return Status::refuse("input/output not a static 4-D float tensor");
-  bool roiUnused = node.opType == "Resize" && context.opset() >= 11 &&
+  bool roiUnused = node.opType == "Resize" && inputs.opset >= 11 &&
                    node.getString("coordinate_transformation_mode", "half_pixel") != "tf_crop_and_resize";
-  std::vector<const ir::Tensor*> inputs = {nullptr};  // X itself is not read
+  std::vector<const ir::Tensor*> constants = {nullptr};  // X itself is not read
   for (size_t i = 1; i < node.inputs().size(); ++i) {
     const ir::Value* in = node.input(i);
-    inputs.push_back(context.constantOf(in));
-    if (in && !inputs.back() && !(i == 1 && roiUnused))
-      return Status::refuse(fmt::format("{} '{}' is not a constant", inputRole(node, context.opset(), i), in->name()));
+    constants.push_back(inputs.constantOf(in));
+    if (in && !constants.back() && !(i == 1 && roiUnused))
+      return Status::refuse(fmt::format("{} '{}' is not a constant", inputRole(node, inputs.opset, i), in->name()));
   }
   if (!isStatic4dFloat(node.output(0))) return Status::refuse("input/output not a static 4-D float tensor");
   ref::ResizeGeometry geometry;
   try {
-    geometry = ref::resizeGeometry(ref::KernelContext(node, inputs, context.opset()), x->type.staticShape());
+    geometry = ref::resizeGeometry(ref::KernelContext(node, constants, inputs.opset), x->type.staticShape());
   } catch (const InputError& e) {
     return Status::refuse(e.what());
   }
@@ -86,14 +86,21 @@ Status lowerResize(LoweringContext& context, const ir::Node& node) {
   if (!rows) return rows.status();
   if (!cols) return cols.status();
   spec.rows = std::move(*rows), spec.cols = std::move(*cols);
-  std::vector<const ir::Value*> residuals;
-  const ir::Value* output = fuseEpilogue(context, node.output(0), spec.epilogue, residuals);
-  std::vector<KernelArg> args = {{KernelArg::Kind::Slot, context.blockedSlot(x)}};
-  context.appendOutputArgs(args, output, residuals);
+  return RootKernel{ResizeKernel{spec}, node.output(0), {}};
+}
+
+Status lowerResize(LoweringContext& context, const ir::Node& node) {
+  const ResizeKernel* kernel = context.rootKernel<ResizeKernel>(node);
+  if (!kernel) return context.refusal(node);
+  const FusedEpilogue& fused = context.epilogueOf(node);
+  ResizeSpec spec = kernel->spec;
+  spec.epilogue = fused.epilogue;
+  std::vector<KernelArg> args = {{KernelArg::Kind::Slot, context.blockedSlot(node.input(0))}};
+  context.appendOutputArgs(args, fused.output, fused.residuals);
   std::string name = context.kernelName("resize");
   emitResizeKernel(context.module(), name, spec, context.vectorWidth());
   std::string what = spec.describe() + (spec.epilogue.steps.empty() ? "" : " + " + spec.epilogue.describe());
-  context.addKernel(name, resizeWorkUnits(spec, context.vectorWidth()), std::move(args), what, node);
+  context.addKernel(name, resizeWorkUnits(spec, context.vectorWidth()), std::move(args), what, node, fused.nodes);
   return Status::success();
 }
 

@@ -12,12 +12,18 @@ size_t byteSize(const ir::Value* value) {
   return size_t(ir::checkedElementCount(value->type.staticShape(), value->name())) * ir::elementSize(value->type.dtype);
 }
 
-LoweringContext::LoweringContext(Program& program, KernelModule& module, const Target& target, int64_t opset)
-    : program_(program), module_(module), target_(target), opset_(opset) {
+LoweringContext::LoweringContext(Program& program, KernelModule& module, const Target& target, int64_t opset,
+                                 const LoweringPlan& plan)
+    : program_(program), module_(module), target_(target), plan_(plan), opset_(opset) {
   program_.vectorWidth = target.vectorWidth;
 }
 
 const ir::Tensor* LoweringContext::constantOf(const ir::Value* value) const { return program_.constantOf(value); }
+
+Status LoweringContext::refusal(const ir::Node& node) const {
+  auto it = plan_.refusals.find(&node);
+  return Status::refuse(it == plan_.refusals.end() ? "no plan for it" : it->second);
+}
 
 void LoweringContext::fallback(const ir::Node& node, const std::string& reason) {
   Step step;
@@ -118,15 +124,15 @@ int LoweringContext::defineBlocked(const ir::Value* value) {
 
 int LoweringContext::newBlockedSlot(const ir::Value* value) {
   size_t bytes = runtime::BlockedShape::of(value->type.staticShape(), vectorWidth()).elements() * sizeof(float);
-  auto placement = concatPlacements_.find(value);
-  if (placement == concatPlacements_.end()) return newSlot(bytes);
+  auto placement = plan_.fusion.concatPlacements.find(value);
+  if (placement == plan_.fusion.concatPlacements.end()) return newSlot(bytes);
   return newView(concatBuffer(placement->second.whole), concatOffset(value), bytes);
 }
 
 size_t LoweringContext::concatOffset(const ir::Value* value) const {
   // Batch 1: the input's blocks are one range of the Concat's.
   std::vector<int64_t> dims = value->type.staticShape();
-  return size_t(concatPlacements_.at(value).channelOffset * dims[2] * dims[3]) * sizeof(float);
+  return size_t(plan_.fusion.concatPlacements.at(value).channelOffset * dims[2] * dims[3]) * sizeof(float);
 }
 
 int LoweringContext::concatBuffer(const ir::Value* whole) {
@@ -159,7 +165,8 @@ std::string LoweringContext::kernelName(const std::string& family) {
 }
 
 void LoweringContext::addKernel(const std::string& name, int64_t units, std::vector<KernelArg> args,
-                                const std::string& what, const ir::Node& node) {
+                                const std::string& what, const ir::Node& node,
+                                const std::vector<const ir::Node*>& fused) {
   Step step;
   step.kind = Step::Kind::Kernel;
   step.kernelName = name, step.units = units, step.args = std::move(args);
@@ -170,32 +177,8 @@ void LoweringContext::addKernel(const std::string& name, int64_t units, std::vec
   program_.kernelsByNode.insert({node.label(), name});
   if (!node.name.empty() && node.name != node.label()) program_.kernelsByNode.insert({node.name, name});
   program_.explanation.push_back(fmt::format("{}: {} -> kernel {} ({})", node.label(), node.opType, name, what));
-  for (const ir::Node* fused : pendingFused_)
-    program_.explanation.push_back(fmt::format("{}: {} -> fused into {}", fused->label(), fused->opType, name));
-  pendingFused_.clear();
-}
-
-void LoweringContext::planGraph(const ir::Graph& graph) {
-  concatPlacements_ = planConcatsInPlace(graph, constantLookup(), opset_, vectorWidth());
-  scaledInputs_ = planScaledConvInputs(graph, constantLookup());
-  for (const auto& [conv, folded] : scaledInputs_) markLowered(*folded.mul);  // the conv's kernels compute it
-}
-
-void LoweringContext::fuse(const ir::Node& node) {
-  fused_.insert(&node);
-  if (std::find(pendingFused_.begin(), pendingFused_.end(), &node) == pendingFused_.end())
-    pendingFused_.push_back(&node);
-}
-
-void LoweringContext::markLowered(const ir::Node& node) { fused_.insert(&node); }
-
-std::vector<const ir::Node*> LoweringContext::exchangePendingFused(std::vector<const ir::Node*> nodes) {
-  return std::exchange(pendingFused_, std::move(nodes));
-}
-
-void LoweringContext::unfuse() {
-  for (const ir::Node* fused : pendingFused_) fused_.erase(fused);
-  pendingFused_.clear();
+  for (const ir::Node* follower : fused)
+    program_.explanation.push_back(fmt::format("{}: {} -> fused into {}", follower->label(), follower->opType, name));
 }
 
 }  // namespace convopt::codegen
