@@ -2,6 +2,7 @@
 // with the JIT engine, warms up, times whole inferences, prints min / median /
 // p90 latency in milliseconds. --profile then times every step over as many
 // more runs and prints where the time goes, by kernel family and by step.
+// --processes N repeats all that in N fresh processes (fresh_processes.h).
 #include <algorithm>
 #include <chrono>
 #include <iostream>
@@ -17,6 +18,7 @@
 #include "runtime/random_inputs.h"
 #include "tools/commands.h"
 #include "tools/engine_inputs.h"
+#include "tools/fresh_processes.h"
 
 namespace convopt::tools {
 
@@ -33,6 +35,7 @@ struct BenchOptions {
   std::string cpu;
   bool keepDenormals = false;
   std::vector<std::string> shapes;
+  int processes = 0;
 };
 
 struct CategoryTime {
@@ -85,8 +88,33 @@ void printProfile(std::vector<codegen::StepProfile> steps, int top) {
                100 * steps[i].ms / total, steps[i].units);
 }
 
+// The benchmark `o` describes in `o.processes` fresh processes (fresh_processes.h).
+void benchFreshProcesses(const BenchOptions& o) {
+  if (o.profile) throwInputError("--profile does not go with --processes (profile one process)");
+  std::vector<std::string> args = {"bench",   o.model, "--threads", std::to_string(o.threads), "--runs",
+                                   std::to_string(o.runs), "--warmup", std::to_string(o.warmup), "--json"};
+  if (!o.cpu.empty()) args.insert(args.end(), {"--cpu", o.cpu});
+  if (o.keepDenormals) args.push_back("--keep-denormals");
+  for (const std::string& shape : o.shapes) args.insert(args.end(), {"--input-shape", shape});
+  std::vector<double> medians = freshProcessMedians(args, o.processes);
+  if (o.json) {
+    auto [fastest, slowest] = std::minmax_element(medians.begin(), medians.end());
+    std::cout << nlohmann::json{{"process_medians_ms", medians},
+                                {"median_ms", medianOf(medians)},
+                                {"slowest_over_fastest", *slowest / *fastest},
+                                {"runs", o.runs},
+                                {"threads", o.threads}}
+                     .dump()
+              << "\n";
+  } else {
+    fmt::print("{}: {} runs per process, {} thread(s): {}\n", o.model, o.runs, o.threads, describeSpread(medians));
+  }
+}
+
 void bench(const BenchOptions& o) {
-  if (o.runs < 1 || o.warmup < 0 || o.threads < 0) throwInputError("--runs must be >= 1, --warmup and --threads >= 0");
+  if (o.runs < 1 || o.warmup < 0 || o.threads < 0 || o.processes < 0)
+    throwInputError("--runs must be >= 1, --warmup, --threads and --processes >= 0");
+  if (o.processes > 0) return benchFreshProcesses(o);
   ir::Model model = ir::loadModel(o.model);
   ir::verifyGraph(*model.graph);
   auto shapes = engineInputShapes(model, o.shapes);
@@ -101,7 +129,7 @@ void bench(const BenchOptions& o) {
   }
   std::sort(ms.begin(), ms.end());
   auto quantile = [&](double q) { return ms[std::min(ms.size() - 1, size_t(q * double(ms.size() - 1) + 0.5))]; };
-  double median = ms.size() % 2 ? ms[ms.size() / 2] : (ms[ms.size() / 2 - 1] + ms[ms.size() / 2]) / 2;
+  double median = medianOf(ms);
   if (o.json) {
     nlohmann::json result = {{"median_ms", median},
                              {"min_ms", ms.front()},
@@ -135,6 +163,9 @@ void registerBenchCommand(CLI::App& app) {
                 "Keep IEEE denormal floats in generated kernels (default: flushed to zero, as FMAs on them are slow)");
   cmd->add_option("--input-shape,--shape", o->shapes,
                   "NAME=1x3x224x224: dims of an input with dynamic dims (repeatable)");
+  cmd->add_option("--processes", o->processes,
+                  "Run the benchmark in N fresh processes, one after another, and report the spread of their "
+                  "medians (where a process's threads land is settled at its start)");
   cmd->callback([o] { bench(*o); });
 }
 

@@ -1,6 +1,8 @@
 // `convopt bench` end to end: the timing summary and the per-step profile.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -40,6 +42,32 @@ TEST_F(Bench, JsonHasTheLatencySummary) {
   EXPECT_LE(json["min_ms"].get<double>(), json["median_ms"].get<double>());
   EXPECT_LE(json["median_ms"].get<double>(), json["p90_ms"].get<double>());
   EXPECT_FALSE(json.contains("profile"));
+}
+
+TEST_F(Bench, FreshProcessesReportEachMedianAndTheSpread) {
+  auto r = runConvopt(fmt::format("bench '{}' --runs 2 --warmup 0 --threads 2 --processes 3 --json", model()),
+                      dir.path());
+  ASSERT_EQ(r.exitCode, 0) << r.stderrText;
+  auto json = nlohmann::json::parse(r.stdoutText);
+  auto medians = json["process_medians_ms"].get<std::vector<double>>();
+  ASSERT_EQ(medians.size(), 3u);
+  double fastest = *std::min_element(medians.begin(), medians.end());
+  double slowest = *std::max_element(medians.begin(), medians.end());
+  EXPECT_DOUBLE_EQ(json["slowest_over_fastest"].get<double>(), slowest / fastest);
+  EXPECT_GE(json["median_ms"].get<double>(), fastest);
+  EXPECT_LE(json["median_ms"].get<double>(), slowest);
+  EXPECT_EQ(json["threads"], 2);
+  EXPECT_NE(r.stderrText.find("process 3/3"), std::string::npos) << r.stderrText;
+}
+
+TEST_F(Bench, ProcessesRefuseProfileAndNegativeCounts) {
+  auto profiled = runConvopt(fmt::format("bench '{}' --processes 2 --profile", model()), dir.path());
+  EXPECT_EQ(profiled.exitCode, 2);
+  EXPECT_NE(profiled.stderrText.find("--profile does not go with --processes"), std::string::npos)
+      << profiled.stderrText;
+  auto negative = runConvopt(fmt::format("bench '{}' --processes -1", model()), dir.path());
+  EXPECT_EQ(negative.exitCode, 2);
+  EXPECT_NE(negative.stderrText.find("--processes >= 0"), std::string::npos) << negative.stderrText;
 }
 
 TEST_F(Bench, ProfileListsEveryStepByCategory) {
