@@ -104,10 +104,12 @@ class GraphImporter {
     graph_.name = g.name();
     graph_.docString = g.doc_string();
     for (const auto& vi : g.input()) {
+      if (vi.name().empty()) throwInputError("a graph input has no name");
       if (graph_.findValue(vi.name())) throwInputError("graph input '{}' is listed twice", vi.name());
       graph_.addInput(vi.name(), typeFromProto(vi.type()))->docString = vi.doc_string();
     }
     for (const auto& t : g.initializer()) {
+      if (t.name().empty()) throwInputError("an initializer has no name");
       Value* existing = graph_.findValue(t.name());
       if (existing && existing->isInitializer()) throwInputError("initializer '{}' is defined twice", t.name());
       graph_.addInitializer(tensorFromProto(t, baseDir_));
@@ -121,6 +123,7 @@ class GraphImporter {
       v->docString = vi.doc_string();
     }
     for (const auto& vi : g.value_info()) {
+      if (vi.name().empty()) throwInputError("a value_info entry has no name");
       Value* v = graph_.findValue(vi.name());
       if (!v) v = graph_.createValue(vi.name());
       v->type = typeFromProto(vi.type());
@@ -135,9 +138,13 @@ class GraphImporter {
     // file (unsorted graphs); the verifier then checks order and cycles.
     std::vector<Node*> nodes;
     for (const auto& np : g.node()) {
-      for (const auto& out : np.output())
+      std::set<std::string> outputs;
+      for (const auto& out : np.output()) {
         if (!out.empty() && graph_.findValue(out))
           throwInputError("node {}: output '{}' is already defined elsewhere", describe(np), out);
+        if (!out.empty() && !outputs.insert(out).second)
+          throwInputError("node {}: output '{}' is listed twice", describe(np), out);
+      }
       std::vector<std::string> outs(np.output().begin(), np.output().end());
       Node* n = graph_.createNode(np.op_type(), {}, outs);
       n->name = np.name();

@@ -12,6 +12,7 @@
 
 #include "ir/error.h"
 #include "ir/onnx_io.h"
+#include "ir/schema_check.h"
 #include "ir/shape_rules.h"
 
 namespace convopt::ir {
@@ -59,6 +60,7 @@ void inferWithOnnx(Model& model) {
     }
   onnx::ModelProto proto = exportModel(model);
   for (Value* v : exposed) v->hasValueInfo = false;
+  checkNodesAgainstSchemas(proto);
   try {
     onnx::ShapeInferenceOptions options(/*check_type=*/false, /*error_mode=*/0, /*data_propagation=*/true);
     onnx::shape_inference::InferShapes(proto, onnx::OpSchemaRegistry::Instance(), options);

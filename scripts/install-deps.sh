@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 packages=(
   build-essential cmake ninja-build ccache pkg-config
   libonnx-dev libprotobuf-dev protobuf-compiler
-  llvm-19-dev llvm-19-tools clang-19
+  llvm-19-dev llvm-19-tools clang-19 libclang-rt-19-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev libfmt-dev nlohmann-json3-dev libeigen3-dev
   libonnx-testdata

@@ -91,8 +91,11 @@ void printProfile(std::vector<codegen::StepProfile> steps, int top) {
 // The benchmark `o` describes in `o.processes` fresh processes (fresh_processes.h).
 void benchFreshProcesses(const BenchOptions& o) {
   if (o.profile) throwInputError("--profile does not go with --processes (profile one process)");
-  std::vector<std::string> args = {"bench",   o.model, "--threads", std::to_string(o.threads), "--runs",
-                                   std::to_string(o.runs), "--warmup", std::to_string(o.warmup), "--json"};
+  std::vector<std::string> args = {"bench",     o.model,
+                                   "--threads", std::to_string(o.threads),
+                                   "--runs",    std::to_string(o.runs),
+                                   "--warmup",  std::to_string(o.warmup),
+                                   "--json"};
   if (!o.cpu.empty()) args.insert(args.end(), {"--cpu", o.cpu});
   if (o.keepDenormals) args.push_back("--keep-denormals");
   for (const std::string& shape : o.shapes) args.insert(args.end(), {"--input-shape", shape});

@@ -123,7 +123,8 @@ void compile(const CompileOptions& o) {
   auto shapes = engineInputShapes(model, o.shapes);
   bool assembly = !o.emitAsm.empty();
   if (!o.triple.empty()) throwInputError("--target-triple goes with -o DIR");
-  writeText(assembly ? o.emitAsm : o.emitLlvm, codegen::emitKernels(model, shapes, {o.cpu, 1, true, planPrinter(o.printAfterAll)}, o.node, assembly));
+  writeText(assembly ? o.emitAsm : o.emitLlvm,
+            codegen::emitKernels(model, shapes, {o.cpu, 1, true, planPrinter(o.printAfterAll)}, o.node, assembly));
 }
 
 }  // namespace

@@ -4,7 +4,6 @@
 
 #include <iostream>
 
-
 #include "ir/error.h"
 #include "ir/shape_inference.h"
 

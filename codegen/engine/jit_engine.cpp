@@ -32,8 +32,8 @@ struct JitEngine::Impl {
   std::vector<double> stepMs;  // per step, summed over profiledRuns
   int profiledRuns = 0;
 
-  void compile(const ir::Model& source, const std::map<std::string, std::vector<int64_t>>& shapes,
-               const Target& target, const PlanningObserver& afterPlanningStep);
+  void compile(const ir::Model& source, const std::map<std::string, std::vector<int64_t>>& shapes, const Target& target,
+               const PlanningObserver& afterPlanningStep);
   runtime::TensorMap run(const runtime::TensorMap& inputs);
   void* slotAddress(int slot) { return arena + program.slots[slot].offset; }
   void runFallback(const Step& step, std::map<const ir::Value*, ir::Tensor>& dynamic);

@@ -5,8 +5,8 @@
 #include <algorithm>
 #include <map>
 
-#include "codegen/lowering/static_values.h"
 #include "codegen/lowering/slice_axes.h"
+#include "codegen/lowering/static_values.h"
 
 namespace convopt::codegen {
 

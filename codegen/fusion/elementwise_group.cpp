@@ -123,8 +123,7 @@ class GroupMatcher {
         for (const ir::Use& use : g_.nodes[n]->output(0)->uses()) {
           const ir::Node* user = use.user;
           std::vector<const ir::Node*> adds;
-          if (use.inputIndex == ir::Use::kImplicit || inGroup(user) || c_.isTaken(user) ||
-              !collectJoin(*user, adds, 0))
+          if (use.inputIndex == ir::Use::kImplicit || inGroup(user) || c_.isTaken(user) || !collectJoin(*user, adds, 0))
             continue;
           g_.nodes.insert(g_.nodes.end(), adds.begin(), adds.end());
           changed = true;

@@ -34,7 +34,7 @@ namespace convopt::codegen {
 struct ElementwiseContext {
   std::function<const ir::Tensor*(const ir::Value*)> constantOf;
   std::function<bool(const ir::Value*)> isComputed;  // has storage before the seed's kernel runs
-  std::function<bool(const ir::Node*)> isTaken;  // computed by another node's kernels
+  std::function<bool(const ir::Node*)> isTaken;      // computed by another node's kernels
 };
 
 struct ElementwiseGroup {

@@ -40,8 +40,8 @@ struct ComposedGather {
 struct FusionPlan {
   std::unordered_map<const ir::Node*, ScaledConvInput> scaledInputs;  // by Conv
   std::unordered_map<const ir::Value*, ConcatPlacement> concatPlacements;
-  std::unordered_map<const ir::Node*, FusedEpilogue> epilogues;             // by the kernel's node
-  std::unordered_map<const ir::Node*, ElementwiseGroup> elementwiseGroups;  // by seed
+  std::unordered_map<const ir::Node*, FusedEpilogue> epilogues;              // by the kernel's node
+  std::unordered_map<const ir::Node*, ElementwiseGroup> elementwiseGroups;   // by seed
   std::unordered_map<const ir::Node*, std::vector<ComposedGather>> gathers;  // by the node lowered first
   std::unordered_map<const ir::Node*, const ir::Node*> computedBy;
 

@@ -52,7 +52,8 @@ Expected<RootKernel> planReduceMeanPoolKernel(const ir::Node& node, const Planni
   if (!isStaticFloat(input) || inputs.constantOf(input) || !isStaticFloat(node.output(0)))
     return Status::refuse("not a computed float tensor of static shape");
   std::vector<bool> reduced;
-  if (Status axes = reducedAxes(node, inputs.constantOf(node.input(1)), inputs.opset, input->type.shape->size(), reduced);
+  if (Status axes =
+          reducedAxes(node, inputs.constantOf(node.input(1)), inputs.opset, input->type.shape->size(), reduced);
       !axes)
     return axes;
   if (reduced != std::vector<bool>{false, false, true, true}) return Status::refuse("not over the spatial axes");

@@ -5,8 +5,8 @@
 // constants, mode is nearest or linear, and only H and W are resized.
 #include <fmt/format.h>
 
-#include "codegen/lowering/kernel_roots.h"
 #include "codegen/kernels/resize_kernel.h"
+#include "codegen/lowering/kernel_roots.h"
 #include "codegen/lowering/op_lowering.h"
 #include "runtime/reference/resize_geometry.h"
 

@@ -57,8 +57,8 @@ class LoweringContext {
   int fromBlockedSlot(int blocked, const std::vector<int64_t>& nchw, const std::string& label);  // a plain copy
   int blockedSlot(const ir::Value* value);  // the value blocked (adds a reorder if needed)
   int defineBlocked(const ir::Value* value);
-  int newBlockedSlot(const ir::Value* value);  // its own, or a view of the Concat it is written into
-  int definePlain(const ir::Value* value);     // a kernel's output in ONNX layout
+  int newBlockedSlot(const ir::Value* value);         // its own, or a view of the Concat it is written into
+  int definePlain(const ir::Value* value);            // a kernel's output in ONNX layout
   int concatBuffer(const ir::Value* whole);           // the blocked slot of an in-place Concat's output
   size_t concatOffset(const ir::Value* input) const;  // bytes into it of a placed input
 

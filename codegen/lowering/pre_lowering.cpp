@@ -85,7 +85,8 @@ void scaleConvInputs(Planner& p, passes::PassStatistics& stats) {
 }
 
 void placeConcats(Planner& p, passes::PassStatistics& stats) {
-  p.fusion.concatPlacements = planConcatsInPlace(p.graph, p.inputs.constantOf, p.inputs.opset, p.inputs.target.vectorWidth);
+  p.fusion.concatPlacements =
+      planConcatsInPlace(p.graph, p.inputs.constantOf, p.inputs.opset, p.inputs.target.vectorWidth);
   for (const ir::Node* node : p.graph.nodes()) {
     if (!node->domain.empty() || node->opType != "Concat") continue;
     ++stats.matched;
@@ -175,8 +176,8 @@ bool mayBeGather(const ir::Node& node) {
 void composeGathers(Planner& p, passes::PassStatistics& stats) {
   for (const ir::Node* node : p.graph.nodes()) {
     if (!mayBeGather(*node) || p.fusion.isComputedElsewhere(*node)) continue;
-    auto placement = node->inputs().empty() ? p.fusion.concatPlacements.end()
-                                            : p.fusion.concatPlacements.find(node->input(0));
+    auto placement =
+        node->inputs().empty() ? p.fusion.concatPlacements.end() : p.fusion.concatPlacements.find(node->input(0));
     if (node->opType == "Concat" && placement != p.fusion.concatPlacements.end() &&
         placement->second.whole == node->output(0))
       continue;
@@ -229,7 +230,8 @@ std::string describeNode(const ir::Node& node, const LoweringPlan& plan) {
     text += fmt::format("{}: weights scaled per input channel by {}, computing {}\n", node.label(),
                         it->second.scale->name(), it->second.mul->label());
   auto placement = node.inputs().empty() ? fusion.concatPlacements.end() : fusion.concatPlacements.find(node.input(0));
-  if (node.opType == "Concat" && placement != fusion.concatPlacements.end() && placement->second.whole == node.output(0))
+  if (node.opType == "Concat" && placement != fusion.concatPlacements.end() &&
+      placement->second.whole == node.output(0))
     text += fmt::format("{}: in place: its inputs' producers write into its buffer\n", node.label());
   if (auto it = fusion.epilogues.find(&node); it != fusion.epilogues.end() && !it->second.nodes.empty())
     text += fmt::format("{}: epilogue {} computing [{}] -> {}{}\n", node.label(), it->second.epilogue.describe(),
@@ -253,9 +255,8 @@ std::string describePlan(const ir::Graph& graph, const LoweringPlan& plan) {
 
 using Step = void (*)(Planner&, passes::PassStatistics&);
 const std::pair<const char*, Step> kSteps[] = {
-    {"plan-kernels", planKernels},           {"scale-conv-inputs", scaleConvInputs},
-    {"concat-in-place", placeConcats},       {"fuse-epilogues", fuseEpilogues},
-    {"group-elementwise", groupElementwise}, {"compose-gathers", composeGathers},
+    {"plan-kernels", planKernels},     {"scale-conv-inputs", scaleConvInputs},  {"concat-in-place", placeConcats},
+    {"fuse-epilogues", fuseEpilogues}, {"group-elementwise", groupElementwise}, {"compose-gathers", composeGathers},
 };
 
 }  // namespace

@@ -59,6 +59,33 @@ const fs::path kSharedModel = fs::path(CONVOPT_SHARED_MODELS) / "sepnet" / "mode
 
 TEST(BadInput, EmptyFile) { expectRejected("", "the file is empty"); }
 
+// Inputs the import fuzzer (fuzz/import_fuzzer.cpp) found crashing convopt, kept as found.
+const fs::path kFuzzFindings = fs::path(CONVOPT_SOURCE_DIR) / "tests" / "cli" / "fuzz_regressions";
+
+TEST(BadInput, FuzzFoundGraphInputWithoutName) {
+  expectRejected(readFile(kFuzzFindings / "graph_input_without_name.onnx"), "a graph input has no name");
+}
+
+TEST(BadInput, FuzzFoundScanThatBreaksItsSchema) {  // libonnx's Scan inference dereferenced a missing body
+  expectRejected(readFile(kFuzzFindings / "scan_with_a_misspelt_attribute.onnx"),
+                 "node Scan(y): Unrecognized attribute: nu-_scan_inputs for operator Scan");
+}
+
+TEST(BadInput, ConvStrideZero) {  // libonnx divides by it
+  expectRejected(textModelBytes(readFile(kFuzzFindings / "conv_stride_zero.onnxtxt")),
+                 "node Conv(y): strides has 0, not positive");
+}
+
+TEST(BadInput, NodeWithTheSameOutputTwice) {
+  expectRejected(textModelBytes(R"(<ir_version: 8, opset_import: ["" : 17]>
+g (float[4] x) => (float[2] y)
+{
+  y, y = Split <num_outputs = 2> (x)
+}
+)"),
+                 "output 'y' is listed twice");
+}
+
 TEST(BadInput, TruncatedFile) {
   std::string bytes = readFile(kSharedModel);
   expectRejected(bytes.substr(0, bytes.size() / 2), "not an ONNX model");

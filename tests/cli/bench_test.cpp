@@ -45,8 +45,8 @@ TEST_F(Bench, JsonHasTheLatencySummary) {
 }
 
 TEST_F(Bench, FreshProcessesReportEachMedianAndTheSpread) {
-  auto r = runConvopt(fmt::format("bench '{}' --runs 2 --warmup 0 --threads 2 --processes 3 --json", model()),
-                      dir.path());
+  auto r =
+      runConvopt(fmt::format("bench '{}' --runs 2 --warmup 0 --threads 2 --processes 3 --json", model()), dir.path());
   ASSERT_EQ(r.exitCode, 0) << r.stderrText;
   auto json = nlohmann::json::parse(r.stdoutText);
   auto medians = json["process_medians_ms"].get<std::vector<double>>();

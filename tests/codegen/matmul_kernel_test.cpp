@@ -160,8 +160,8 @@ TEST_P(MatMulKernels, GemmEveryTransAlphaBetaCombination) {
           else
             weights.push_back(fmt::format("float{} {}", shapes[index % 4], c));
           outputs.push_back(fmt::format("float[7,17] y{}", index));
-          body += fmt::format("  y{} = Gemm <transA = {}, transB = {}, alpha = {}, beta = {}> ({}, {}, {})\n", index,
-                              transA, transB, alpha, beta, a, b, c);
+          body += fmt::format("  y{} = Gemm <transA = {}, transB = {}, alpha = {:.1f}, beta = {:.1f}> ({}, {}, {})\n",
+                              index, transA, transB, alpha, beta, a, b, c);
           ++index;
         }
   activations.insert(activations.end(), weights.begin(), weights.end());

@@ -28,8 +28,8 @@ class PreLowering : public TargetTest<const char*> {};
 
 TEST_P(PreLowering, ResidualAddFusesIntoTheKernelThatRunsLast) {
   // wdyn is fed at run time: Conv(d) has no constant weights, and falls back.
-  std::string explain = expectSameAsReference(filecheckModel("pre_lowering_plan_epilogues"), GetParam(),
-                                              {.runtimeInputs = 2});
+  std::string explain =
+      expectSameAsReference(filecheckModel("pre_lowering_plan_epilogues"), GetParam(), {.runtimeInputs = 2});
   EXPECT_EQ(has(explain, "Add(y): Add -> fused into k3_dense"), "");
   EXPECT_EQ(has(explain, "Relu(r): Relu -> kernel k1_elementwise (relu)"), "");
   EXPECT_EQ(has(explain, "Relu(z): Relu -> kernel k4_elementwise (relu)"), "");
