@@ -2,9 +2,11 @@
 
 #include <onnx/defs/schema.h>
 
+#include <cstdint>
 #include <map>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "ir/error.h"
 
@@ -12,7 +14,29 @@ namespace convopt::ir {
 
 namespace {
 
-using Opsets = std::map<std::string, int>;
+// Domain -> the opset the model imports, and whether libonnx knows that opset
+// (beyond it libonnx uses its newest schemas, which a node may legitimately outgrow).
+struct Opset {
+  int version;
+  bool known;
+};
+using Opsets = std::map<std::string, Opset>;
+using Ranks = std::map<std::string, int>;  // value name -> rank, where a type says it
+
+// Window ops and which of their inputs are [N, C, spatial...] tensors of one rank:
+// libonnx indexes their dims without checking the rank.
+const std::map<std::string, std::vector<int>>& windowOps() {
+  static const std::map<std::string, std::vector<int>> ops = {
+      {"Conv", {0, 1}},           {"ConvTranspose", {0, 1}}, {"ConvInteger", {0, 1}}, {"QLinearConv", {0, 3}},
+      {"DeformConv", {0, 1}},     {"MaxPool", {0}},          {"AveragePool", {0}},    {"LpPool", {0}},
+      {"GlobalAveragePool", {0}}, {"GlobalMaxPool", {0}},    {"GlobalLpPool", {0}},   {"MaxUnpool", {0}}};
+  return ops;
+}
+
+void addRank(Ranks& ranks, const onnx::ValueInfoProto& info) {
+  if (info.type().has_tensor_type() && info.type().tensor_type().has_shape())
+    ranks[info.name()] = info.type().tensor_type().shape().dim_size();
+}
 
 std::string label(const onnx::NodeProto& node) {
   return node.name().empty() ? node.op_type() + "(" + (node.output_size() ? node.output(0) : "") + ")"
@@ -31,40 +55,63 @@ void checkPositiveAttributes(const onnx::NodeProto& node) {
   }
 }
 
-void checkGraph(const onnx::GraphProto& graph, const Opsets& opsets) {
+void checkWindowRanks(const onnx::NodeProto& node, const Ranks& ranks) {
+  auto op = windowOps().find(node.op_type());
+  if (op == windowOps().end()) return;
+  int first = -1;
+  for (int index : op->second) {
+    auto rank = index < node.input_size() ? ranks.find(node.input(index)) : ranks.end();
+    if (rank == ranks.end()) continue;
+    if (rank->second < 3 || (first >= 0 && rank->second != first))
+      throwInputError("node {}: input '{}' has rank {}; {} takes [N, C, spatial...] tensors of one rank >= 3",
+                      label(node), node.input(index), rank->second, node.op_type());
+    first = rank->second;
+  }
+}
+
+// Returns false when a node of a newer opset than libonnx knows breaks the
+// schema libonnx would apply to it anyway.
+bool checkGraph(const onnx::GraphProto& graph, const Opsets& opsets, Ranks ranks) {
+  bool safe = true;
+  for (const onnx::ValueInfoProto& info : graph.input()) addRank(ranks, info);
+  for (const onnx::ValueInfoProto& info : graph.value_info()) addRank(ranks, info);
+  for (const onnx::ValueInfoProto& info : graph.output()) addRank(ranks, info);
+  for (const onnx::TensorProto& tensor : graph.initializer()) ranks[tensor.name()] = tensor.dims_size();
   for (const onnx::NodeProto& node : graph.node()) {
     std::string domain = node.domain() == "ai.onnx" ? "" : node.domain();
     auto opset = opsets.find(domain);
     const onnx::OpSchema* schema =
-        opset == opsets.end() ? nullptr : onnx::OpSchemaRegistry::Schema(node.op_type(), opset->second, domain);
+        opset == opsets.end() ? nullptr : onnx::OpSchemaRegistry::Schema(node.op_type(), opset->second.version, domain);
     if (schema) {
       try {
         schema->Verify(node);
       } catch (const std::exception& e) {
-        throwInputError("node {}: {}", label(node), e.what());
+        if (opset->second.known) throwInputError("node {}: {}", label(node), e.what());
+        safe = false;
       }
       checkPositiveAttributes(node);
+      if (domain.empty()) checkWindowRanks(node, ranks);
     }
     for (const onnx::AttributeProto& attribute : node.attribute()) {
-      if (attribute.has_g()) checkGraph(attribute.g(), opsets);
-      for (const onnx::GraphProto& subgraph : attribute.graphs()) checkGraph(subgraph, opsets);
+      if (attribute.has_g()) safe &= checkGraph(attribute.g(), opsets, ranks);
+      for (const onnx::GraphProto& subgraph : attribute.graphs()) safe &= checkGraph(subgraph, opsets, ranks);
     }
   }
+  return safe;
 }
 
 }  // namespace
 
-void checkNodesAgainstSchemas(const onnx::ModelProto& model) {
-  // Only the domains at opsets libonnx knows: a newer opset's nodes may use
-  // what the schemas it has do not describe yet.
+bool checkNodesAgainstSchemas(const onnx::ModelProto& model) {
   const auto& known = onnx::OpSchemaRegistry::DomainToVersionRange::Instance().Map();
   Opsets opsets;
   for (const onnx::OperatorSetIdProto& import : model.opset_import()) {
     std::string domain = import.domain() == "ai.onnx" ? "" : import.domain();
     auto range = known.find(domain);
-    if (range != known.end() && import.version() <= range->second.second) opsets[domain] = int(import.version());
+    if (range == known.end() || import.version() < 1 || import.version() > INT32_MAX) continue;
+    opsets[domain] = {int(import.version()), import.version() <= range->second.second};
   }
-  checkGraph(model.graph(), opsets);
+  return checkGraph(model.graph(), opsets, {});
 }
 
 }  // namespace convopt::ir

@@ -2,16 +2,19 @@
 // on a model: libonnx trusts its input, and a node that breaks its op's
 // schema (a Scan without its body, an attribute of the wrong type) or a
 // window attribute that is zero (a Conv stride of 0: a division inside
-// libonnx) kills the process there. Ops without a schema at the model's
-// opset (other domains, newer opsets) are left to the project's own rules.
+// libonnx) kills the process there. Ops without a schema (other domains) are
+// left to the project's own rules.
 #pragma once
 #include <onnx/onnx_pb.h>
 
 namespace convopt::ir {
 
 // Throws InputError naming the first node (subgraphs included) that its
-// schema rejects or whose strides / dilations / kernel_shape / group are not
-// positive.
-void checkNodesAgainstSchemas(const onnx::ModelProto& model);
+// schema rejects, whose strides / dilations / kernel_shape / group are not
+// positive, or (a conv or pooling) whose data and weights' declared ranks are
+// below 3 or differ. Returns false when libonnx must not run on the model: a
+// node of an opset newer than libonnx knows breaks the newest schema libonnx
+// has, which it would apply anyway (the node may be valid at its own opset).
+bool checkNodesAgainstSchemas(const onnx::ModelProto& model);
 
 }  // namespace convopt::ir

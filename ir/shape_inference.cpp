@@ -60,7 +60,7 @@ void inferWithOnnx(Model& model) {
     }
   onnx::ModelProto proto = exportModel(model);
   for (Value* v : exposed) v->hasValueInfo = false;
-  checkNodesAgainstSchemas(proto);
+  if (!checkNodesAgainstSchemas(proto)) return;
   try {
     onnx::ShapeInferenceOptions options(/*check_type=*/false, /*error_mode=*/0, /*data_propagation=*/true);
     onnx::shape_inference::InferShapes(proto, onnx::OpSchemaRegistry::Instance(), options);

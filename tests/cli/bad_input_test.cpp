@@ -71,6 +71,25 @@ TEST(BadInput, FuzzFoundScanThatBreaksItsSchema) {  // libonnx's Scan inference 
                  "node Scan(y): Unrecognized attribute: nu-_scan_inputs for operator Scan");
 }
 
+TEST(BadInput, FuzzFoundConvTransposeWeightsOfRankZero) {  // libonnx indexed W's missing dims
+  expectRejected(readFile(kFuzzFindings / "conv_transpose_weights_of_rank_0.onnx"),
+                 "node ConvTranspose(Y): input 'W' has rank 0; ConvTranspose takes [N, C, spatial...] tensors");
+}
+
+// Opset 110: libonnx would apply its newest Shape schema to a 3-input Shape node and crash; its
+// inference is skipped instead, the project's rules infer what they can, and the model runs into a
+// clear error later (its input's type is not a tensor type convopt can feed).
+TEST(BadInput, FuzzFoundShapeNodeOfAFutureOpset) {
+  testing::TempDir dir;
+  fs::path model = kFuzzFindings / "shape_node_of_a_future_opset.onnx";
+  testing::RunResult inspected = testing::runConvopt(fmt::format("inspect '{}'", model.string()), dir.path());
+  EXPECT_EQ(inspected.exitCode, 0) << inspected.stderrText;
+  testing::RunResult ran = testing::runConvopt(fmt::format("run '{}'", model.string()), dir.path());
+  EXPECT_EQ(ran.exitCode, 2);
+  EXPECT_NE(ran.stderrText.find("input 'x': random inputs of type undefined are not supported"), std::string::npos)
+      << ran.stderrText;
+}
+
 TEST(BadInput, ConvStrideZero) {  // libonnx divides by it
   expectRejected(textModelBytes(readFile(kFuzzFindings / "conv_stride_zero.onnxtxt")),
                  "node Conv(y): strides has 0, not positive");
