@@ -1,5 +1,7 @@
 #include "codegen/engine/jit_engine.h"
 
+#include <mutex>
+
 #include <fmt/format.h>
 
 #include <chrono>
@@ -28,6 +30,7 @@ struct JitEngine::Impl {
   size_t arenaBytes = 0;
   runtime::AlignedFloats arenaStorage;  // slot offsets are kArenaAlignment multiples
   std::byte* arena = nullptr;
+  std::mutex runs;  // one run at a time: runs share the arena and the pool
   bool profiling = false;
   std::vector<double> stepMs;  // per step, summed over profiledRuns
   int profiledRuns = 0;
@@ -175,7 +178,10 @@ JitEngine::JitEngine(const ir::Model& model, const std::map<std::string, std::ve
 
 JitEngine::~JitEngine() = default;
 
-runtime::TensorMap JitEngine::run(const runtime::TensorMap& inputs) { return impl_->run(inputs); }
+runtime::TensorMap JitEngine::run(const runtime::TensorMap& inputs) {
+  std::lock_guard lock(impl_->runs);
+  return impl_->run(inputs);
+}
 
 std::string JitEngine::explain() const {
   std::string text = explainLowering(impl_->program);
@@ -187,6 +193,7 @@ std::string JitEngine::explain() const {
 std::vector<FallbackNode> JitEngine::fallbackNodes() const { return impl_->program.fallbacks; }
 size_t JitEngine::arenaBytes() const { return impl_->arenaBytes; }
 void JitEngine::setProfiling(bool on) {
+  std::lock_guard lock(impl_->runs);
   impl_->profiling = on;
   impl_->stepMs.assign(impl_->program.steps.size(), 0.0);
   impl_->profiledRuns = 0;
@@ -206,7 +213,10 @@ std::vector<StepProfile> JitEngine::profile() const {
 }
 
 int JitEngine::threads() const { return impl_->pool->threads(); }
-void JitEngine::setThreads(int threads) { impl_->pool = std::make_unique<runtime::ThreadPool>(threads); }
+void JitEngine::setThreads(int threads) {
+  std::lock_guard lock(impl_->runs);
+  impl_->pool = std::make_unique<runtime::ThreadPool>(threads);
+}
 
 std::string emitKernels(const ir::Model& source, const std::map<std::string, std::vector<int64_t>>& shapes,
                         const EngineOptions& options, const std::string& node, bool assembly) {

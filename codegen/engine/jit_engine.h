@@ -50,6 +50,8 @@ class JitEngine {
   ~JitEngine();
 
   // Inputs by name (every non-initializer graph input); returns every graph output.
+  // Safe to call from several threads at once: the runs take turns (they share
+  // the engine's arena and thread pool); for runs in parallel, make one engine per thread.
   // Initializers are compiled as constants: feeding one, even an overridable
   // initializer input of an IR >= 4 model, is an InputError.
   runtime::TensorMap run(const runtime::TensorMap& inputs);
