@@ -76,7 +76,7 @@ int elementwiseRegister(LoweringContext& context, ElementwiseProgramBuilder& b, 
       int64_t channels = b.spec.dims[1], images = int64_t(data.size()) / channels;
       arg.index = context.addConstant(packPerChannel(data, images, channels, context.vectorWidth(), 1.0f));
     } else {
-      arg.index = context.addConstant(std::vector<float>(data.begin(), data.end()));
+      arg.index = context.addConstant(data);
     }
   } else {
     arg = {KernelArg::Kind::Slot,

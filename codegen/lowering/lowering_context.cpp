@@ -147,7 +147,7 @@ int LoweringContext::definePlain(const ir::Value* value) {
   return slot;
 }
 
-int LoweringContext::addConstant(std::vector<float> data) {
+int LoweringContext::addConstant(std::span<const float> data) {
   program_.constants.emplace_back(data.begin(), data.end());
   return int(program_.constants.size()) - 1;
 }

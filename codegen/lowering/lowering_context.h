@@ -6,6 +6,7 @@
 // calls them is engine_lowering.cpp.
 #pragma once
 #include <functional>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -47,7 +48,7 @@ class LoweringContext {
   std::function<const ir::Tensor*(const ir::Value*)> constantLookup() const {
     return [this](const ir::Value* value) { return constantOf(value); };
   }
-  int addConstant(std::vector<float> data);  // a packed kernel operand; its index
+  int addConstant(std::span<const float> data);  // a packed kernel operand (copied); its index
 
   // --- arena slots ---
   int newSlot(size_t bytes);

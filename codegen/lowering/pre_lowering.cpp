@@ -8,7 +8,7 @@
 #include <utility>
 
 #include "codegen/fusion/epilogue_fusion.h"
-#include "codegen/lowering/static_values.h"
+#include "codegen/lowering/op_lowering.h"
 
 namespace convopt::codegen {
 
@@ -168,8 +168,18 @@ void composeGather(Planner& p, const ChannelGather& gather, const ir::Node& node
   }
 }
 
+// The ops whose lowering function lowers a planned gather (lowered_ops.def).
 bool mayBeGather(const ir::Node& node) {
-  static const std::set<std::string> ops = {"Concat", "Split", "Slice", "Reshape", "Flatten", "Squeeze", "Unsqueeze"};
+  using Handler = Status (*)(LoweringContext&, const ir::Node&);
+  static const std::set<std::string> ops = [] {
+    std::set<std::string> gathers;
+    for (auto [op, handler] : std::initializer_list<std::pair<const char*, Handler>>{
+#define LOWERED_OP(op, handler) {#op, &handler},
+#include "codegen/lowering/lowered_ops.def"
+         })
+      if (handler == &lowerChannelGather || handler == &lowerSlice || handler == &lowerReshape) gathers.insert(op);
+    return gathers;
+  }();
   return node.domain.empty() && ops.count(node.opType);
 }
 
