@@ -3,6 +3,8 @@
 #include <set>
 #include <sstream>
 
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 #include <onnx/defs/parser.h>
 #include <onnx/onnx_pb.h>
 
@@ -214,6 +216,20 @@ Model importModel(const onnx::ModelProto& proto, const fs::path& baseDir) {
   return model;
 }
 
+namespace {
+
+// True when `bytes` would parse as a model but for protobuf's nesting limit
+// (which guards the parser's stack): worth its own message.
+bool parsesNestedDeeper(const std::string& bytes) {
+  google::protobuf::io::ArrayInputStream raw(bytes.data(), int(bytes.size()));
+  google::protobuf::io::CodedInputStream in(&raw);
+  in.SetRecursionLimit(1000);
+  onnx::ModelProto proto;
+  return proto.ParseFromCodedStream(&in) && in.ConsumedEntireMessage();
+}
+
+}  // namespace
+
 Model loadModel(const fs::path& path) {
   std::error_code ec;
   if (!fs::is_regular_file(path, ec)) throwInputError("{}: no such file", path.string());
@@ -229,8 +245,14 @@ Model loadModel(const fs::path& path) {
     }
   }
   onnx::ModelProto proto;
-  if (!proto.ParseFromString(bytes))
+  if (!proto.ParseFromString(bytes)) {
+    if (parsesNestedDeeper(bytes))
+      throwInputError(
+          "{}: the model nests subgraphs deeper than protobuf's limit of {} messages allows; convopt "
+          "refuses it",
+          path.string(), google::protobuf::io::CodedInputStream::GetDefaultRecursionLimit());
     throwInputError("{}: not an ONNX model (the protobuf does not parse; truncated or another format)", path.string());
+  }
   if (!proto.has_graph()) throwInputError("{}: not an ONNX model, or a model without a graph", path.string());
   try {
     return importModel(proto, path.parent_path());

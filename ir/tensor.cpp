@@ -2,7 +2,11 @@
 
 #include <stdexcept>
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
 #include "ir/error.h"
+#include "ir/memory_limit.h"
 
 namespace convopt::ir {
 
@@ -18,6 +22,11 @@ int64_t checkedElementCount(const std::vector<int64_t>& dims, const std::string&
 
 Tensor::Tensor(DType dtype, std::vector<int64_t> dims) : dtype_(dtype), dims_(std::move(dims)) {
   int64_t n = checkedElementCount(dims_, "tensor");
+  // The backstop for sizes only known at run time (checkDeclaredSizes names the value when inference knew it).
+  uint64_t bytes = 0;
+  if (__builtin_mul_overflow(uint64_t(n), uint64_t(elementSize(dtype_)), &bytes)) bytes = UINT64_MAX;
+  if (bytes > memoryLimit())
+    checkAllocation(bytes, fmt::format("a tensor of shape [{}] {}", fmt::join(dims_, "x"), dtypeName(dtype_)));
   if (dtype_ == DType::String)
     strings_.resize(n);
   else

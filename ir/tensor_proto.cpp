@@ -82,7 +82,13 @@ std::vector<uint8_t> readExternalData(const onnx::TensorProto& p, const fs::path
   auto [baseEnd, fileIt] = std::mismatch(base.begin(), base.end(), file.begin(), file.end());
   if (relative.is_absolute() || baseEnd != base.end())
     throwInputError("tensor '{}': external data location '{}' is outside the model's folder", p.name(), location);
+  // A FIFO or device would block or never end: only regular files hold tensors.
   std::error_code ec;
+  fs::file_status status = fs::status(file, ec);
+  if (ec || !fs::exists(status))
+    throwInputError("tensor '{}': external data file '{}' does not exist", p.name(), location);
+  if (!fs::is_regular_file(status))
+    throwInputError("tensor '{}': external data location '{}' is not a regular file", p.name(), location);
   auto fileSize = static_cast<int64_t>(fs::file_size(file, ec));
   if (ec) throwInputError("tensor '{}': cannot read external data file '{}'", p.name(), location);
   if (length < 0) length = fileSize - offset;

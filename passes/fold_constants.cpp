@@ -22,6 +22,7 @@
 #include <algorithm>
 #include <set>
 
+#include "ir/memory_limit.h"
 #include "passes/candidate_loop.h"
 #include "passes/conv_utils.h"
 #include "runtime/reference/interpreter.h"
@@ -80,9 +81,14 @@ Expected<std::vector<ir::Tensor>> evaluated(const ir::Node& node, int64_t opset,
     inputs.push_back(in ? in->initializer() : nullptr);
     if (in) inputBytes += in->initializer()->byteSize();
   }
+  // Judged by the inferred sizes first: ConstantOfShape([1e12]) must not be evaluated to find out.
+  size_t limit = std::max(maxGrowthBytes, inputBytes);
+  for (const ir::Value* out : node.outputs())
+    if (out && ir::staticByteSize(out->type) > limit)
+      return Status::refuse(fmt::format("output of {} bytes would grow the model", ir::staticByteSize(out->type)));
   std::vector<ir::Tensor> outputs = runtime::runNodeReference(node, inputs, opset);
   for (const ir::Tensor& t : outputs)
-    if (t.byteSize() > std::max(maxGrowthBytes, inputBytes))
+    if (t.byteSize() > limit)
       return Status::refuse(fmt::format("output of {} bytes would grow the model", t.byteSize()));
   return outputs;
 }

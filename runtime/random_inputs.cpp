@@ -5,6 +5,7 @@
 #include <fmt/ranges.h>
 
 #include "ir/error.h"
+#include "ir/memory_limit.h"
 
 namespace convopt::runtime {
 
@@ -34,7 +35,9 @@ TensorMap randomInputs(const ir::Graph& graph, const RandomInputOptions& options
   TensorMap inputs;
   for (const ir::Value* input : graph.inputs()) {
     if (input->isInitializer()) continue;
-    ir::Tensor t(input->type.dtype, concreteInputShape(*input, options));
+    std::vector<int64_t> shape = concreteInputShape(*input, options);
+    ir::checkTensorSize("input", input->name(), ir::ValueType::tensor(input->type.dtype, shape));
+    ir::Tensor t(input->type.dtype, shape);
     auto fill = [&](auto tag, auto make) {
       for (auto& v : t.data<decltype(tag)>()) v = make(rng());
     };

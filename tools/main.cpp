@@ -2,13 +2,21 @@
 #include <fmt/format.h>
 
 #include "ir/error.h"
+#include "ir/memory_limit.h"
 #include "tools/commands.h"
 
 int main(int argc, char** argv) {
   using namespace convopt;
   CLI::App app{"convopt: rewrites ONNX convolutions into grouped / depthwise form and compiles them"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", "convopt 0.1");
+  app.set_version_flag("--version", "convopt " CONVOPT_VERSION);
+  // Global, also accepted after the command (fallthrough): every command reads models.
+  app.fallthrough();
+  app.add_option_function<std::string>(
+      "--max-memory", [](const std::string& size) { ir::setMemoryLimit(ir::parseByteSize(size)); },
+      fmt::format("Refuse a model whose tensors (one tensor, or a compiled model's arena) would need more than this, "
+                  "e.g. 4G or 512M (default: half of physical memory, here {})",
+                  ir::formatBytes(ir::memoryLimit())));
   for (auto registerCommand : {tools::registerInspectCommand, tools::registerOptimizeCommand, tools::registerRunCommand,
                                tools::registerCompileCommand, tools::registerBenchCommand})
     registerCommand(app);

@@ -14,6 +14,7 @@
 #include "codegen/engine/lowered_model.h"
 #include "ir/error.h"
 #include "ir/int_math.h"
+#include "ir/memory_limit.h"
 #include "runtime/denormals.h"
 #include "runtime/thread_pool.h"
 
@@ -53,6 +54,7 @@ void JitEngine::Impl::compile(const ir::Model& source, const std::map<std::strin
   for (Step& step : program.steps)
     if (step.kind == Step::Kind::Kernel) step.function = jit->lookup(step.kernelName);
   arenaBytes = lowered.arenaBytes;
+  ir::checkAllocation(arenaBytes, "the compiled model's arena (its intermediate tensors live at once)");
   arenaStorage.assign(size_t(ceilDiv(int64_t(arenaBytes), int64_t(sizeof(float)))), 0.0f);
   arena = reinterpret_cast<std::byte*>(arenaStorage.data());
 }

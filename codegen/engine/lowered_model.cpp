@@ -3,6 +3,8 @@
 #include "codegen/engine/constant_folding.h"
 #include "codegen/lowering/engine_lowering.h"
 #include "ir/error.h"
+#include "ir/memory_limit.h"
+#include "ir/shape_inference.h"
 #include "passes/pass_manager.h"
 #include "runtime/arena_plan.h"
 
@@ -40,6 +42,9 @@ LoweredModel lowerModel(const ir::Model& source, const std::map<std::string, std
     if (!input || !input->isGraphInput()) throwInputError("input '{}' is not a graph input", name);
     input->type = ir::ValueType::tensor(input->type.dtype, dims);
   }
+  // Before folding computes anything: a declared size over the memory limit is refused by name.
+  ir::inferShapes(lowered.model);
+  ir::checkDeclaredSizes(*lowered.model.graph);
   foldConstantsAndInferShapes(lowered.model);
   lowered.program.opset = lowered.model.defaultOpset();
   lowerGraph(*lowered.model.graph, lowered.program, lowered.module, target, lowered.program.opset, afterPlanningStep);

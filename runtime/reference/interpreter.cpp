@@ -7,6 +7,7 @@
 #include <fmt/ranges.h>
 
 #include "ir/error.h"
+#include "ir/memory_limit.h"
 #include "runtime/reference/kernel.h"
 
 namespace convopt::runtime {
@@ -85,6 +86,7 @@ TensorMap runReference(const ir::Graph& graph, const TensorMap& inputs, int64_t 
                       name);
   }
   for (const ir::Value* v : graph.values()) pendingUses[v] = v->uses().size() + (v->isGraphOutput() ? 1 : 0);
+  ir::checkDeclaredSizes(graph);
 
   for (const ir::Node* node : graph.nodes()) {
     std::vector<const ir::Tensor*> args;

@@ -1,6 +1,8 @@
 // Bad input to `convopt inspect`, `optimize` and `run`: one clear error line
 // naming the node/tensor, exit code 2, no output file, input untouched.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+
 #include <functional>
 
 #include <fmt/format.h>
@@ -170,6 +172,29 @@ TEST(BadInput, ExternalDataPastTheEndOfItsFile) {
   expectRejected(externalDataModelBytes("w.bin", 8, 16),
                  "tensor 'w': external data (offset 8, length 16) runs past the end",
                  [](const testing::TempDir& dir) { writeFile(dir / "in" / "w.bin", std::string(20, 'x')); });
+}
+
+TEST(BadInput, ExternalDataThroughASymlinkLeavingTheModelsFolder) {
+  expectRejected(externalDataModelBytes("w.bin", 0, 16), "tensor 'w': external data location 'w.bin' is outside",
+                 [](const testing::TempDir& dir) {
+                   writeFile(dir / "secret.bin", std::string(16, 'x'));
+                   fs::create_symlink(dir / "secret.bin", dir / "in" / "w.bin");
+                 });
+}
+
+TEST(BadInput, ExternalDataInAFifo) {  // reading it would block forever
+  expectRejected(externalDataModelBytes("w.bin", 0, 16),
+                 "tensor 'w': external data location 'w.bin' is not a regular file",
+                 [](const testing::TempDir& dir) { ASSERT_EQ(mkfifo((dir / "in" / "w.bin").c_str(), 0600), 0); });
+}
+
+TEST(BadInput, ExternalDataNamingADevice) {
+  expectRejected(externalDataModelBytes("/dev/zero", 0, 16),
+                 "tensor 'w': external data location '/dev/zero' is outside");
+}
+
+TEST(BadInput, ExternalDataFileMissing) {
+  expectRejected(externalDataModelBytes("w.bin", 0, 16), "tensor 'w': external data file 'w.bin' does not exist");
 }
 
 TEST(BadInput, ConvWeightNotFittingChannelsAndGroup) {
