@@ -1,10 +1,7 @@
-// IR -> ONNX protobuf, and atomic file writing.
-#include <unistd.h>
-
-#include <fstream>
-
+// IR -> ONNX protobuf, and the model file (and its external data) written atomically.
 #include <onnx/onnx_pb.h>
 
+#include "ir/atomic_file.h"
 #include "ir/error.h"
 #include "ir/onnx_io.h"
 #include "ir/tensor_proto.h"
@@ -110,14 +107,13 @@ void graphToProto(const Model& model, onnx::GraphProto& g) {
     if (v->hasValueInfo) valueInfoToProto(*v, *g.add_value_info());
 }
 
-// Moves large tensors' bytes into `dataPath` (relative location `location`).
-void externalize(onnx::GraphProto& g, size_t threshold, const fs::path& dataPath, const std::string& location) {
-  std::ofstream out(dataPath, std::ios::binary | std::ios::trunc);
-  int64_t offset = 0;
+// Moves large tensors' bytes out of the graph, returning them as the contents
+// of the external data file (relative location `location`).
+std::string externalize(onnx::GraphProto& g, size_t threshold, const std::string& location) {
+  std::string data;
   for (auto& t : *g.mutable_initializer()) {
     if (!t.has_raw_data() || t.raw_data().size() < threshold) continue;
     const std::string& raw = t.raw_data();
-    out.write(raw.data(), static_cast<std::streamsize>(raw.size()));
     t.set_data_location(onnx::TensorProto::EXTERNAL);
     auto add = [&](const char* key, const std::string& value) {
       auto* e = t.add_external_data();
@@ -125,16 +121,12 @@ void externalize(onnx::GraphProto& g, size_t threshold, const fs::path& dataPath
       e->set_value(value);
     };
     add("location", location);
-    add("offset", std::to_string(offset));
+    add("offset", std::to_string(data.size()));
     add("length", std::to_string(raw.size()));
-    offset += static_cast<int64_t>(raw.size());
+    data += raw;
     t.clear_raw_data();
   }
-  if (!out) throwInputError("{}: cannot write external data", dataPath.string());
-}
-
-fs::path tempPathFor(const fs::path& path) {
-  return path.parent_path() / fmt::format(".{}.tmp{}", path.filename().string(), ::getpid());
+  return data;
 }
 
 }  // namespace
@@ -163,22 +155,14 @@ void saveModel(const Model& model, const fs::path& path, const ExportOptions& op
   onnx::ModelProto proto = exportModel(model);
   fs::path dataPath = path;
   dataPath += ".data";
-  fs::path dataTemp = tempPathFor(dataPath);
   bool external = options.externalDataThreshold > 0;
-  if (external) externalize(*proto.mutable_graph(), options.externalDataThreshold, dataTemp, dataPath.filename());
-  fs::path temp = tempPathFor(path);
-  {
-    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-    if (!out) throwInputError("{}: cannot create the output file", path.string());
-    if (!proto.SerializeToOstream(&out)) {
-      out.close();
-      fs::remove(temp);
-      fs::remove(dataTemp);
-      throwInputError("{}: writing the model failed (a model over 2 GiB needs external data)", path.string());
-    }
-  }
-  if (external) fs::rename(dataTemp, dataPath);
-  fs::rename(temp, path);
+  std::string data;
+  if (external) data = externalize(*proto.mutable_graph(), options.externalDataThreshold, dataPath.filename());
+  std::string bytes;
+  if (!proto.SerializeToString(&bytes))
+    throwInputError("{}: writing the model failed (a model over 2 GiB needs external data)", path.string());
+  if (external) writeFileAtomically(dataPath, data);  // first: the model never names missing data
+  writeFileAtomically(path, bytes);
 }
 
 }  // namespace convopt::ir

@@ -6,6 +6,7 @@
 
 #include <onnx/onnx_pb.h>
 
+#include "ir/atomic_file.h"
 #include "ir/error.h"
 #include "ir/tensor_proto.h"
 
@@ -78,18 +79,7 @@ ir::Tensor loadTensorFile(const fs::path& path) {
 void saveTensorFile(const ir::Tensor& tensor, const fs::path& path) {
   onnx::TensorProto proto;
   ir::tensorToProto(tensor, proto);
-  fs::path temp = path;
-  temp += ".tmp";
-  {
-    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-    if (!out || !proto.SerializeToOstream(&out)) throwInputError("{}: cannot write", temp.string());
-  }
-  std::error_code ec;
-  fs::rename(temp, path, ec);
-  if (ec) {
-    fs::remove(temp, ec);
-    throwInputError("{}: cannot write ({})", path.string(), ec.message());
-  }
+  ir::writeFileAtomically(path, proto.SerializeAsString());
 }
 
 TestDataSet loadTestDataSet(const fs::path& dir) {

@@ -8,11 +8,11 @@
 
 #include <chrono>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 
 #include "codegen/aot/aot_compiler.h"
 #include "codegen/engine/jit_engine.h"
+#include "ir/atomic_file.h"
 #include "ir/error.h"
 #include "ir/onnx_io.h"
 #include "ir/verifier.h"
@@ -55,12 +55,7 @@ void writeText(const std::string& path, const std::string& text) {
     std::cout << text;
     return;
   }
-  std::string temp = path + ".tmp";
-  {
-    std::ofstream out(temp, std::ios::binary);
-    if (!(out << text)) throwInputError("cannot write '{}'", path);
-  }
-  if (std::rename(temp.c_str(), path.c_str()) != 0) throwInputError("cannot write '{}'", path);
+  ir::writeFileAtomically(path, text);
 }
 
 // The model's file name as a C identifier: "mobilenet-v2.onnx" -> "mobilenet_v2".

@@ -3,9 +3,9 @@
 #include <fmt/format.h>
 
 #include <chrono>
-#include <fstream>
 #include <iostream>
 
+#include "ir/atomic_file.h"
 #include "ir/error.h"
 #include "ir/onnx_io.h"
 #include "ir/printer.h"
@@ -48,9 +48,7 @@ double secondsSince(std::chrono::steady_clock::time_point start) {
 }
 
 void writeReport(const std::string& path, nlohmann::json report) {
-  std::ofstream out(path);
-  if (!out) throwInputError("cannot write report '{}'", path);
-  out << report.dump(2) << "\n";
+  ir::writeFileAtomically(path, report.dump(2) + "\n");
 }
 
 void optimize(const OptimizeOptions& o) {

@@ -1,0 +1,79 @@
+#include "ir/atomic_file.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "ir/error.h"
+
+namespace convopt::ir {
+namespace {
+
+namespace fs = std::filesystem;
+
+[[noreturn]] void cannotWrite(const fs::path& path, int error) {
+  throwInputError("cannot write '{}': {}", path.string(), std::strerror(error));
+}
+
+// The file under construction: unnamed (O_TMPFILE) or a hidden temp name.
+struct TempFile {
+  TempFile() = default;
+  TempFile(const TempFile&) = delete;
+  TempFile& operator=(const TempFile&) = delete;
+  int fd = -1;
+  std::string name;  // empty while unnamed
+  ~TempFile() {
+    if (fd >= 0) ::close(fd);
+    if (!name.empty()) ::unlink(name.c_str());
+  }
+};
+
+void createBeside(const fs::path& path, TempFile& temp) {
+  fs::path folder = path.parent_path().empty() ? fs::path(".") : path.parent_path();
+  temp.fd = ::open(folder.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0666);
+  if (temp.fd >= 0) return;
+  if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL) cannotWrite(path, errno);
+  std::string pattern = fmt::format("{}/.{}.convopt-XXXXXX", folder.string(), path.filename().string());
+  temp.fd = ::mkstemp(pattern.data());
+  if (temp.fd < 0) cannotWrite(path, errno);
+  temp.name = pattern;
+  mode_t mask = ::umask(0);  // mkstemp makes 0600; give what a plain open would
+  ::umask(mask);
+  ::fchmod(temp.fd, 0666 & ~mask);
+}
+
+void writeAll(int fd, std::string_view bytes, const fs::path& path) {
+  while (!bytes.empty()) {
+    ssize_t written = ::write(fd, bytes.data(), bytes.size());
+    if (written < 0 && errno == EINTR) continue;
+    if (written <= 0) cannotWrite(path, written < 0 ? errno : EIO);
+    bytes.remove_prefix(size_t(written));
+  }
+  if (::fsync(fd) != 0) cannotWrite(path, errno);
+}
+
+}  // namespace
+
+void writeFileAtomically(const fs::path& path, std::string_view bytes) {
+  TempFile temp;
+  createBeside(path, temp);
+  writeAll(temp.fd, bytes, path);
+  if (temp.name.empty()) {  // name the unnamed file beside the target, then move it over
+    std::string name = fmt::format("{}/.{}.convopt-{}", path.parent_path().empty() ? "." : path.parent_path().string(),
+                                   path.filename().string(), ::getpid());
+    ::unlink(name.c_str());
+    std::string self = fmt::format("/proc/self/fd/{}", temp.fd);
+    if (::linkat(AT_FDCWD, self.c_str(), AT_FDCWD, name.c_str(), AT_SYMLINK_FOLLOW) != 0) cannotWrite(path, errno);
+    temp.name = name;
+  }
+  if (::rename(temp.name.c_str(), path.c_str()) != 0) cannotWrite(path, errno);
+  temp.name.clear();  // it is the target now
+}
+
+}  // namespace convopt::ir

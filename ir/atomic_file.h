@@ -1,0 +1,17 @@
+// Files convopt writes appear whole or not at all: readers (and whatever runs
+// after a crash) see the old file or the complete new one, never a prefix.
+// The bytes go to an unnamed file in the target's folder (Linux O_TMPFILE),
+// flushed to disk, which gets the target's name (linkat, then rename over any
+// old file) only once complete: killed at any point before that, nothing is
+// left behind. Where the filesystem has no O_TMPFILE, a hidden named temp file
+// ".NAME.convopt-XXXXXX" takes its place (removed on failure; a kill leaves it).
+#pragma once
+#include <filesystem>
+#include <string_view>
+
+namespace convopt::ir {
+
+// InputError "cannot write 'PATH': REASON" when the folder or disk refuses.
+void writeFileAtomically(const std::filesystem::path& path, std::string_view bytes);
+
+}  // namespace convopt::ir

@@ -1,0 +1,112 @@
+// Every file convopt writes appears whole or not at all (ir/atomic_file.h).
+// The process is killed mid-write by the kernel — `ulimit -f` caps the file
+// size, and a write past it raises SIGXFSZ — or, with SIGXFSZ ignored, the
+// write fails (EFBIG); either way nothing partial is left beside the input,
+// an existing output keeps its old contents, and the input is untouched.
+#include <gtest/gtest.h>
+
+#include <csignal>
+
+#include <fmt/format.h>
+
+#include "tests/support/cli_helpers.h"
+#include "tests/support/ir_temp_dir.h"
+
+namespace convopt {
+namespace {
+
+namespace fs = std::filesystem;
+
+const fs::path kDemoModel = fs::path(CONVOPT_SOURCE_DIR) / "models" / "demo.onnx";  // 200 kB
+
+std::vector<std::string> filesIn(const fs::path& dir) {
+  std::vector<std::string> names;
+  for (const auto& entry : fs::recursive_directory_iterator(dir))
+    names.push_back(fs::relative(entry.path(), dir).string());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+struct Scratch {
+  testing::TempDir dir;
+  fs::path work = dir / "work";  // the command's folder: the input and what it writes
+  fs::path input = work / "demo.onnx";
+  Scratch() {
+    fs::create_directory(work);
+    fs::copy_file(kDemoModel, input);
+  }
+  // Runs `convopt ARGS` with files capped at 16 KiB; `failWrites`: SIGXFSZ ignored, so writes fail instead.
+  testing::RunResult convoptCapped(const std::string& args, bool failWrites) {
+    return testing::runCommand(
+        fmt::format("{} ulimit -f 16; '{}' {}", failWrites ? "trap '' XFSZ;" : "", CONVOPT_BINARY, args), dir.path());
+  }
+};
+
+struct Case {
+  const char* name;
+  const char* args;      // {in}: the input model, {work}: its folder
+  const char* expected;  // the output (relative to the work folder)
+};
+
+const Case kCases[] = {
+    {"optimize", "optimize --no-verify '{in}' -o '{work}/out.onnx'", "out.onnx"},
+    {"optimize with external data", "optimize --no-verify --external-data 1024 '{in}' -o '{work}/out.onnx'",
+     "out.onnx.data"},
+    {"run --output-dir", "run '{in}' --output-dir '{work}/data'", "data/input_0.pb"},
+};
+
+std::string argsOf(const Case& c, const Scratch& s) {
+  return fmt::format(fmt::runtime(c.args), fmt::arg("in", s.input.string()), fmt::arg("work", s.work.string()));
+}
+
+TEST(AtomicWrites, KilledMidWriteLeavesNothing) {
+  for (const Case& c : kCases) {
+    SCOPED_TRACE(c.name);
+    Scratch s;
+    if (std::string(c.name).starts_with("run")) fs::create_directory(s.work / "data");
+    std::vector<std::string> before = filesIn(s.work);
+    testing::RunResult r = s.convoptCapped(argsOf(c, s), false);
+    EXPECT_EQ(r.exitCode, 128 + SIGXFSZ) << r.stderrText;  // the shell reports the signal
+    EXPECT_EQ(filesIn(s.work), before);
+    EXPECT_EQ(testing::readFile(s.input), testing::readFile(kDemoModel));
+  }
+}
+
+TEST(AtomicWrites, FailedWriteIsAClearErrorAndLeavesNothing) {
+  for (const Case& c : kCases) {
+    SCOPED_TRACE(c.name);
+    Scratch s;
+    if (std::string(c.name).starts_with("run")) fs::create_directory(s.work / "data");
+    std::vector<std::string> before = filesIn(s.work);
+    testing::RunResult r = s.convoptCapped(argsOf(c, s), true);
+    EXPECT_EQ(r.exitCode, 2) << r.stderrText;
+    EXPECT_NE(r.stderrText.find(
+                  fmt::format("convopt: error: cannot write '{}/{}': File too large", s.work.string(), c.expected)),
+              std::string::npos)
+        << r.stderrText;
+    EXPECT_EQ(filesIn(s.work), before);
+    EXPECT_EQ(testing::readFile(s.input), testing::readFile(kDemoModel));
+  }
+}
+
+TEST(AtomicWrites, AnOldOutputSurvivesAKilledRewrite) {
+  Scratch s;
+  testing::writeFile(s.work / "out.onnx", "the previous output");
+  testing::RunResult r = s.convoptCapped(argsOf(kCases[0], s), false);
+  EXPECT_EQ(r.exitCode, 128 + SIGXFSZ) << r.stderrText;
+  EXPECT_EQ(testing::readFile(s.work / "out.onnx"), "the previous output");
+  EXPECT_EQ(filesIn(s.work), (std::vector<std::string>{"demo.onnx", "out.onnx"}));
+}
+
+TEST(AtomicWrites, UnwritableFolderIsAClearError) {
+  Scratch s;
+  testing::RunResult r = testing::runConvopt(
+      fmt::format("optimize --no-verify '{}' -o '{}/missing/out.onnx'", s.input.string(), s.work.string()),
+      s.dir.path());
+  EXPECT_EQ(r.exitCode, 2);
+  EXPECT_EQ(r.stderrText, fmt::format("convopt: error: cannot write '{}/missing/out.onnx': No such file or directory\n",
+                                      s.work.string()));
+}
+
+}  // namespace
+}  // namespace convopt
