@@ -22,6 +22,7 @@ Expected<ConstantConv> matchConstantConv(ir::Node& node) {
   if (!weight) return Status::refuse("weight is not a constant");
   if (weight->dtype() != ir::DType::Float) return Status::refuse("weight is not float32");
   if (weight->rank() < 3) return Status::refuse("weight rank below 3");
+  if (weight->numel() == 0) return Status::refuse("weight has no elements");
   const ir::Tensor* bias = nullptr;
   if (node.input(2)) {
     bias = constantTensor(node.input(2));

@@ -27,9 +27,15 @@ std::vector<PassStatistics> runPipeline(ir::Model& model, const std::vector<std:
     stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     try {
       ir::verifyGraph(*model.graph);
-      if (stats.rewritten > 0) ir::inferShapes(model);  // types for the values the pass created
     } catch (const InputError& e) {
       throw std::logic_error(fmt::format("pass {} left an invalid graph: {}", name, e.what()));
+    }
+    // Types for the values the pass created. A conflict found here can be the input's own,
+    // hidden while shapes were unknown (a rewrite can make more of them known).
+    try {
+      if (stats.rewritten > 0) ir::inferShapes(model);
+    } catch (const InputError& e) {
+      throwInputError("{} (shapes inferred after pass {})", e.what(), name);
     }
     if (options.afterPass) options.afterPass(name, model);
     all.push_back(std::move(stats));

@@ -1,23 +1,29 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets with clang-19 + ASan + UBSan into build-fuzz/
-# and runs one for SECONDS, starting from its checked-in seed corpus
-# (fuzz/corpus/NAME/, copied: the run's findings stay in build-fuzz/). Limits:
-# 10 s per input (a hang), 2 GB of memory (a runaway allocation).
-# A crash writes build-fuzz/crash-*: turn it into a test under tests/.
-# FUZZ_SEED=N fixes libFuzzer's seed (the test command's short run uses 1).
-# Usage: [FUZZ_SEED=N] scripts/fuzz.sh TARGET SECONDS     (TARGET: import)
+# Builds one libFuzzer target (fuzz/NAME_fuzzer.cpp) in the clang-19 ASan +
+# UBSan tree (build-asan/, scripts/sanitize.sh) and runs it for SECONDS from
+# its checked-in seed corpus (fuzz/corpus/import/ for import, fuzz/corpus/models/
+# for the structure-aware targets; copied: the run's findings
+# stay in build-asan/fuzz-corpus/NAME/). Limits: 10 s per input (a hang),
+# 2 GB of memory (a runaway allocation). A crash writes build-asan/crash-*:
+# turn it into a test under tests/. FUZZ_SEED=N fixes libFuzzer's seed (the
+# test command's short runs use 1). Targets (docs/RELIABILITY.md):
+#   import     arbitrary bytes through import, verifier, shape inference
+#   pipeline   mutated models through the pass pipeline, export, re-import
+#   engine     mutated models through the JIT engine, against the reference
+# Usage: [FUZZ_SEED=N] scripts/fuzz.sh TARGET SECONDS
 set -euo pipefail
 cd "$(dirname "$0")/.."
-target=${1:?usage: scripts/fuzz.sh TARGET SECONDS} seconds=${2:?usage: scripts/fuzz.sh TARGET SECONDS}
-export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
-cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCONVOPT_FUZZ=ON \
-  -DCMAKE_CXX_COMPILER=clang++-19 >/dev/null
-cmake --build build-fuzz --target "${target}_fuzzer" -j "$(nproc)"
-corpus=build-fuzz/corpus/$target
+usage="usage: scripts/fuzz.sh import|pipeline|engine SECONDS"
+target=${1:?$usage} seconds=${2:?$usage}
+[ -f "fuzz/${target}_fuzzer.cpp" ] || { echo "scripts/fuzz.sh: no fuzz target '$target'; $usage" >&2; exit 2; }
+bash scripts/sanitize.sh address --build-only "${target}_fuzzer"
+corpus=build-asan/fuzz-corpus/$target
 mkdir -p "$corpus"
-cp -n fuzz/corpus/"$target"/* "$corpus"/ 2>/dev/null || true
-cd build-fuzz
+seeds=fuzz/corpus/models
+[ "$target" = import ] && seeds=fuzz/corpus/import
+cp -n "$seeds"/* "$corpus"/ 2>/dev/null || true
+cd build-asan
 # The libraries' ODR and container-overflow reports concern system protobuf/onnx, not convopt.
 ASAN_OPTIONS=detect_odr_violation=0:detect_container_overflow=0 \
-  ./fuzz/"${target}_fuzzer" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 -seed="${FUZZ_SEED:-0}" \
-  "corpus/$target" 2>&1 | tail -n 40
+  ./fuzz/"${target}_fuzzer" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+  -seed="${FUZZ_SEED:-0}" "fuzz-corpus/$target" 2>&1 | tail -n 40

@@ -19,6 +19,14 @@
 #include "runtime/thread_pool.h"
 
 namespace convopt::codegen {
+namespace {
+
+// memcpy of a tensor's bytes: an empty tensor has no buffer (a null pointer), which memcpy must not see.
+void copyBytes(void* to, const void* from, size_t bytes) {
+  if (bytes) std::memcpy(to, from, bytes);
+}
+
+}  // namespace
 
 struct JitEngine::Impl {
   explicit Impl(const EngineOptions& options)
@@ -64,7 +72,7 @@ ir::Tensor JitEngine::Impl::tensorOf(const ir::Value* value, std::map<const ir::
   if (storage.constant) return *storage.constant;
   if (storage.dynamic) return dynamic.at(value);
   ir::Tensor tensor(value->type.dtype, value->type.staticShape());
-  std::memcpy(tensor.mutableBytes().data(), slotAddress(storage.plain), tensor.byteSize());
+  copyBytes(tensor.mutableBytes().data(), slotAddress(storage.plain), tensor.byteSize());
   return tensor;
 }
 
@@ -93,7 +101,7 @@ void JitEngine::Impl::runFallback(const Step& step, std::map<const ir::Value*, i
     if (outputs[i].byteSize() != program.slots[storage.plain].bytes)
       throw std::runtime_error(
           fmt::format("node {}: output '{}' does not have its inferred size", step.node->label(), value->name()));
-    std::memcpy(slotAddress(storage.plain), outputs[i].bytes().data(), outputs[i].byteSize());
+    copyBytes(slotAddress(storage.plain), outputs[i].bytes().data(), outputs[i].byteSize());
   }
 }
 
@@ -116,7 +124,7 @@ runtime::TensorMap JitEngine::Impl::run(const runtime::TensorMap& inputs) {
     }
     if (it->second.dims() != input->type.staticShape() || it->second.dtype() != input->type.dtype)
       throwInputError("input '{}' does not have the shape and type the engine was compiled for", input->name());
-    std::memcpy(slotAddress(storage.plain), it->second.bytes().data(), it->second.byteSize());
+    copyBytes(slotAddress(storage.plain), it->second.bytes().data(), it->second.byteSize());
   }
   std::vector<float*> buffers;
   for (size_t index = 0; index < program.steps.size(); ++index) {

@@ -89,22 +89,33 @@ int main(int argc, char** argv) {
     fprintf(stderr, "run_model: the model takes %d inputs\n", DEF(_NUM_INPUTS));
     return 2;
   }
-  const float* inputs[DEF(_NUM_INPUTS) + 1];
-  float* outputs[DEF(_NUM_OUTPUTS) + 1];
+  // Everything below is released at `done`, whichever way the run ends.
+  const float* inputs[DEF(_NUM_INPUTS) + 1] = {0};
+  float* outputs[DEF(_NUM_OUTPUTS) + 1] = {0};
+  double* ms = NULL;
+  API(_model)* model = NULL;
+  API(_session)* session = NULL;
+  int exit_code = 2, status;
   for (int i = 0; i < DEF(_NUM_INPUTS); ++i)
     if (!(inputs[i] = num_in ? read_floats(in_paths[i], kInputElements[i]) : synthetic_input(kInputElements[i])))
-      return 2;
+      goto done;
   for (int i = 0; i < DEF(_NUM_OUTPUTS); ++i) outputs[i] = malloc(sizeof(float) * (size_t)kOutputElements[i]);
 
-  API(_model) * model;
-  API(_session) * session;
-  int status = API(_model_load)(weights, &model);
-  if (status) return fail(status, "loading the model");
-  if ((status = API(_session_create)(model, threads, NULL, &session))) return fail(status, "creating a session");
-  double* ms = malloc(sizeof(double) * (size_t)(runs > 0 ? runs : 1));
+  if ((status = API(_model_load)(weights, &model))) {
+    exit_code = fail(status, "loading the model");
+    goto done;
+  }
+  if ((status = API(_session_create)(model, threads, NULL, &session))) {
+    exit_code = fail(status, "creating a session");
+    goto done;
+  }
+  ms = malloc(sizeof(double) * (size_t)(runs > 0 ? runs : 1));
   for (int r = 0; r < runs; ++r) {
     double start = now_ms();
-    if ((status = API(_run)(session, inputs, outputs))) return fail(status, "running");
+    if ((status = API(_run)(session, inputs, outputs))) {
+      exit_code = fail(status, "running");
+      goto done;
+    }
     ms[r] = now_ms() - start;
   }
   for (int i = 0; i < DEF(_NUM_OUTPUTS); ++i) {
@@ -117,18 +128,25 @@ int main(int argc, char** argv) {
     printf("output %d: %ld values, min %g max %g at %ld\n", i, kOutputElements[i], lo, hi, best);
     if (i < num_out) {
       FILE* file = fopen(out_paths[i], "wb");
-      if (!file || fwrite(outputs[i], sizeof(float), (size_t)kOutputElements[i], file) != (size_t)kOutputElements[i]) {
+      int written =
+          file && fwrite(outputs[i], sizeof(float), (size_t)kOutputElements[i], file) == (size_t)kOutputElements[i];
+      if (file && fclose(file) != 0) written = 0;
+      if (!written) {
         fprintf(stderr, "run_model: cannot write '%s'\n", out_paths[i]);
-        return 2;
+        goto done;
       }
-      fclose(file);
     }
   }
   if (runs > 1) {
     qsort(ms, (size_t)runs, sizeof(double), compare_doubles);
     printf("latency: median %.4f ms, min %.4f ms over %d runs, %d thread(s)\n", ms[runs / 2], ms[0], runs, threads);
   }
-  API(_session_free)(session);
-  API(_model_free)(model);
-  return 0;
+  exit_code = 0;
+done:
+  if (session) API(_session_free)(session);
+  if (model) API(_model_free)(model);
+  free(ms);
+  for (int i = 0; i < DEF(_NUM_INPUTS); ++i) free((void*)inputs[i]);
+  for (int i = 0; i < DEF(_NUM_OUTPUTS); ++i) free(outputs[i]);
+  return exit_code;
 }

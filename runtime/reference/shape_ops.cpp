@@ -164,6 +164,7 @@ std::vector<Tensor> concat(const KernelContext& ctx) {
   for (int64_t o = 0; o < outer; ++o)
     for (size_t i = 0; i < ctx.numInputs(); ++i) {
       int64_t chunk = ctx.input(i).dims()[axis] * innerBytes;
+      if (chunk == 0) continue;  // an empty input has no buffer to copy from
       std::memcpy(dst, ctx.input(i).bytes().data() + o * chunk, chunk);
       dst += chunk;
     }

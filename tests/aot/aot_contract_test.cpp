@@ -87,6 +87,8 @@ TEST(AotArtifact, TwoModelsLinkIntoOneProgram) {
     printf(#m " ran: %d outputs\n", M##_NUM_OUTPUTS);                                   \
     m##_session_free(session);                                                          \
     m##_model_free(model);                                                              \
+    free((void*)in[0]);                                                                 \
+    free(out[0]);                                                                       \
   } while (0)
 int main(int argc, char** argv) {
   (void)argc;
@@ -97,8 +99,8 @@ int main(int argc, char** argv) {
 )");
   fs::path out = temp / "out";
   RunResult link = runCommand(
-      fmt::format("cc -std=c99 -Wall -Werror -I'{0}' '{1}' '{0}/first.o' '{0}/second.o' -lm -lpthread -o '{2}'",
-                  out.string(), (temp / "both.c").string(), (temp / "both").string()),
+      fmt::format("{3} -std=c99 -Wall -Werror -I'{0}' '{1}' '{0}/first.o' '{0}/second.o' -lm -lpthread -o '{2}'",
+                  out.string(), (temp / "both.c").string(), (temp / "both").string(), CONVOPT_TEST_C_COMPILER),
       temp.path());
   ASSERT_EQ(link.exitCode, 0) << link.stderrText;
   RunResult cxx = runCommand(
@@ -117,9 +119,10 @@ TEST(AotArtifact, CApiContractFromMemoryConcurrentSessionsAndBadArguments) {
   fs::path program = temp / "api_contract";
   RunResult link = runCommand(
       fmt::format(
-          "cc -std=c99 -O2 -Wall -Wextra -Werror -I'{}' -DMODEL=m -DMODEL_UPPER=M '{}/tests/aot/api_contract.c' "
+          "{} -std=c99 -O2 -Wall -Wextra -Werror -I'{}' -DMODEL=m -DMODEL_UPPER=M '{}/tests/aot/api_contract.c' "
           "'{}' -lm -lpthread -o '{}'",
-          artifact.dir.string(), CONVOPT_SOURCE_DIR, (artifact.dir / artifact.code).string(), program.string()),
+          CONVOPT_TEST_C_COMPILER, artifact.dir.string(), CONVOPT_SOURCE_DIR, (artifact.dir / artifact.code).string(),
+          program.string()),
       temp.path());
   ASSERT_EQ(link.exitCode, 0) << link.stderrText;
   RunResult run =

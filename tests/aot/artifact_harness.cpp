@@ -40,8 +40,9 @@ fs::path linkDriver(const Artifact& a) {
       fmt::format(
           "{} -std=c99 -O2 -Wall -Wextra -Werror -I'{}' -DMODEL={} -DMODEL_UPPER={} '{}/examples/c/run_model.c' "
           "'{}' {} {} -lm -lpthread {} -o '{}'",
-          a.aarch64 ? "aarch64-linux-gnu-gcc" : "cc", a.dir.string(), a.name, upper, CONVOPT_SOURCE_DIR,
-          (a.dir / a.code).string(), rpath, a.libraries, a.aarch64 ? "-static" : "", driver.string()),
+          a.aarch64 ? "aarch64-linux-gnu-gcc" : CONVOPT_TEST_C_COMPILER, a.dir.string(), a.name, upper,
+          CONVOPT_SOURCE_DIR, (a.dir / a.code).string(), rpath, a.libraries, a.aarch64 ? "-static" : "",
+          driver.string()),
       a.dir.parent_path());
   EXPECT_EQ(result.exitCode, 0) << result.stderrText;
   return driver;

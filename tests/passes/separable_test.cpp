@@ -115,7 +115,16 @@ g (float[1,2,5,5] x) => (float[1,2,4,4] y)
   y = Conv <group = 2> (x, w)
 }
 )",
-                                                "already grouped (group > 1)"}),
+                                                "already grouped (group > 1)"},
+                             // Found by the pipeline fuzz target: an SVD of empty slices asserted.
+                             SeparableRejection{"EmptyWeight", R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,0,16] x) => (float[1,4,16] y)
+<float[4,0,3] w = {}>
+{
+  y = Conv <pads = [1, 1]> (x, w)
+}
+)",
+                                                "weight has no elements"}),
                          [](const auto& info) { return std::string(info.param.name); });
 
 TEST(DenseToSeparable, CostModelRejectsWhereFactorsDoNotPay) {

@@ -5,6 +5,7 @@
 //   depthwise + pointwise pair) and a Split -> Conv x4 -> Concat chain,
 // plus BatchNorms to fold. Weights are seeded random, so the file is reproducible.
 #include <cmath>
+#include <cstdlib>
 #include <functional>
 #include <random>
 
@@ -93,15 +94,15 @@ class DemoBuilder {
   std::mt19937 rng_;
 };
 
-Model buildDemoModel() {
+// `c` channels (a multiple of 4), `size` x `size` images.
+Model buildDemoModel(int64_t c, int64_t size) {
   DemoBuilder b;
-  const int64_t c = 32;
-  Value* x = b.input("image", {1, 3, 64, 64});
+  Value* x = b.input("image", {1, 3, size, size});
   auto dense = [&](int64_t, int64_t, int64_t) { return b.noise(0.2f); };
   x = b.op("Relu", "stem_relu", {b.batchNorm("stem_bn", b.conv("stem", x, 3, c, 3, 2, dense), c)});
 
-  // Contiguous blocks of 16 channels: a grouped conv (g=2) stored densely.
-  auto blocks = [&](int64_t o, int64_t i, int64_t) { return o / 16 == i / 16 ? b.noise(0.2f) : 0.0f; };
+  // Contiguous blocks of c/2 channels: a grouped conv (g=2) stored densely.
+  auto blocks = [&](int64_t o, int64_t i, int64_t) { return o / (c / 2) == i / (c / 2) ? b.noise(0.2f) : 0.0f; };
   x = b.op("Relu", "blockdiag_relu", {b.conv("blockdiag", x, c, c, 3, 1, blocks)});
   // Two groups interleaved by channel parity: block-diagonal after a permutation.
   auto parity = [&](int64_t o, int64_t i, int64_t) { return o % 2 == i % 2 ? b.noise(0.2f) : 0.0f; };
@@ -115,8 +116,8 @@ Model buildDemoModel() {
   x = b.op("Relu", "merged_relu", {b.batchNorm("merged_bn", b.conv("merged", x, c, 2 * c, 3, 2, merged), 2 * c)});
 
   // Split -> 4 convs -> Concat: one grouped conv (g=4) written out by hand.
-  Value* sizes = b.graph().addInitializer([] {
-    Tensor t = Tensor::fromVector<int64_t>(DType::Int64, {4}, {16, 16, 16, 16});
+  Value* sizes = b.graph().addInitializer([c] {
+    Tensor t = Tensor::fromVector<int64_t>(DType::Int64, {4}, {c / 2, c / 2, c / 2, c / 2});
     t.name = "split.sizes";
     return t;
   }());
@@ -124,7 +125,7 @@ Model buildDemoModel() {
   split->setAttribute(Attribute::makeInt("axis", 1));
   std::vector<Value*> branches;
   for (int g = 0; g < 4; ++g)
-    branches.push_back(b.conv(fmt::format("branch{}", g), split->output(g), 16, 16, 3, 1, dense));
+    branches.push_back(b.conv(fmt::format("branch{}", g), split->output(g), c / 2, c / 2, 3, 1, dense));
   Node* concat = b.node("Concat", "concat", branches, {"concat.out"});
   concat->setAttribute(Attribute::makeInt("axis", 1));
   x = b.op("Relu", "concat_relu", {concat->output(0)});
@@ -143,10 +144,18 @@ Model buildDemoModel() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 2) {
-    fmt::print(stderr, "usage: make_demo_model OUT.onnx\n");
+  // make_demo_model OUT [CHANNELS SIZE]: the defaults make models/demo.onnx; a
+  // smaller one seeds the fuzz targets (scripts/dev/make_fuzz_seeds.sh).
+  if (argc != 2 && argc != 4) {
+    fmt::print(stderr,
+               "usage: make_demo_model OUT.onnx [CHANNELS SIZE]   (defaults 32 64; CHANNELS a multiple of 4)\n");
     return 2;
   }
-  saveModel(buildDemoModel(), argv[1]);
+  int64_t channels = argc == 4 ? std::atoll(argv[2]) : 32, size = argc == 4 ? std::atoll(argv[3]) : 64;
+  if (channels < 4 || channels % 4 != 0 || size < 4) {
+    fmt::print(stderr, "make_demo_model: CHANNELS must be a positive multiple of 4 and SIZE at least 4\n");
+    return 2;
+  }
+  saveModel(buildDemoModel(channels, size), argv[1]);
   return 0;
 }

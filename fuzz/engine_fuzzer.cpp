@@ -1,0 +1,41 @@
+// libFuzzer target `engine`: structure-aware (fuzz/model_mutator.h) models
+// compiled by the JIT engine (the pre-lowering plan, the kernel generators,
+// LLVM) and run on seeded inputs. Where the model is cheap and tame enough to
+// execute (fuzz_oracles.h) and the reference interpreter runs it, the engine
+// must compute the same outputs; a model the engine refuses must be refused
+// with an InputError. One thread, so a finding replays exactly.
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+#include "codegen/engine/jit_engine.h"
+#include "fuzz/fuzz_oracles.h"
+#include "fuzz/model_mutator.h"
+#include "ir/error.h"
+
+using namespace convopt;
+
+extern "C" size_t LLVMFuzzerCustomMutator(uint8_t* data, size_t size, size_t maxSize, unsigned seed) {
+  return fuzz::mutateSerializedModel(data, size, maxSize, seed);
+}
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  std::optional<ir::Model> model = fuzz::importedModel(data, size);
+  if (!model || !fuzz::executable(*model->graph)) return 0;
+  runtime::TensorMap inputs = fuzz::seededInputs(*model->graph);
+  runtime::TensorMap expected;
+  try {
+    expected = runtime::runReference(*model, inputs);
+  } catch (const InputError&) {
+    return 0;  // the reference interpreter does not take it: nothing to compare with
+  }
+  std::unique_ptr<codegen::JitEngine> engine;
+  try {
+    engine =
+        std::make_unique<codegen::JitEngine>(*model, codegen::shapesOf(inputs), codegen::EngineOptions{.threads = 1});
+  } catch (const InputError&) {
+    return 0;
+  }
+  fuzz::requireSameOutputs(expected, engine->run(inputs), "the JIT engine");
+  return 0;
+}

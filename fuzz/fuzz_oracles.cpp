@@ -1,0 +1,107 @@
+#include "fuzz/fuzz_oracles.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+
+#include <fmt/format.h>
+#include <onnx/onnx_pb.h>
+
+#include "ir/error.h"
+#include "ir/onnx_io.h"
+#include "ir/shape_inference.h"
+#include "ir/verifier.h"
+#include "runtime/compare.h"
+#include "runtime/random_inputs.h"
+
+namespace convopt::fuzz {
+namespace {
+
+const std::filesystem::path& emptyFolder() {
+  static const std::filesystem::path folder = [] {
+    std::filesystem::path path = std::filesystem::temp_directory_path() / "convopt-fuzzer-empty";
+    std::filesystem::create_directories(path);
+    return path;
+  }();
+  return folder;
+}
+
+constexpr int64_t kMaxElements = int64_t(1) << 16;
+constexpr int64_t kMaxMultiplyAdds = int64_t(1) << 22;
+
+int64_t elements(const std::vector<int64_t>& shape) {
+  int64_t n = 1;
+  for (int64_t d : shape) n = d > kMaxElements ? kMaxElements + 1 : std::min(n * d, kMaxElements + 1);
+  return n;
+}
+
+// Multiply-adds of a Conv/ConvTranspose/MatMul/Gemm: output elements times the
+// weight's elements per output channel (bounded; 0 for other ops).
+int64_t multiplyAdds(const ir::Node& node) {
+  if (node.opType != "Conv" && node.opType != "ConvTranspose" && node.opType != "MatMul" && node.opType != "Gemm")
+    return 0;
+  if (node.inputs().size() < 2 || !node.input(1) || !node.input(1)->type.hasStaticShape()) return kMaxMultiplyAdds + 1;
+  int64_t weight = elements(node.input(1)->type.staticShape());
+  int64_t output = elements(node.output(0)->type.staticShape());
+  return output * weight;  // both <= 2^16 + 1: no overflow
+}
+
+bool tameInitializer(const ir::Value& value) {
+  const ir::Tensor& t = *value.initializer();
+  if (t.dtype() != ir::DType::Float) return true;
+  std::vector<float> data = t.toFloatVector();
+  return std::all_of(data.begin(), data.end(), [](float x) { return std::isfinite(x) && std::fabs(x) < 1e4f; });
+}
+
+}  // namespace
+
+void finding(const std::string& message) {
+  std::fputs(("convopt fuzz finding: " + message + "\n").c_str(), stderr);
+  std::abort();
+}
+
+std::optional<ir::Model> importedModel(const uint8_t* data, size_t size) {
+  onnx::ModelProto proto;
+  if (!proto.ParseFromArray(data, int(size)) || !proto.has_graph()) return std::nullopt;
+  try {
+    ir::Model model = ir::importModel(proto, emptyFolder());
+    ir::verifyGraph(*model.graph);
+    ir::inferShapes(model);
+    return model;
+  } catch (const InputError&) {
+    return std::nullopt;
+  }
+}
+
+bool executable(const ir::Graph& graph) {
+  for (const ir::Value* value : graph.values()) {
+    if (!value->type.hasStaticShape() || elements(value->type.staticShape()) > kMaxElements) return false;
+    if (value->isInitializer() && !tameInitializer(*value)) return false;
+  }
+  for (const ir::Node* node : graph.nodes())
+    if (multiplyAdds(*node) > kMaxMultiplyAdds) return false;
+  return !graph.outputs().empty();
+}
+
+runtime::TensorMap seededInputs(const ir::Graph& graph) {
+  return runtime::randomInputs(graph, {.seed = 1, .shapes = {}, .dimParams = {}});
+}
+
+void requireSameOutputs(const runtime::TensorMap& expected, const runtime::TensorMap& actual, const std::string& what) {
+  for (const auto& [name, reference] : expected) {
+    auto it = actual.find(name);
+    if (it == actual.end()) finding(fmt::format("{}: output '{}' missing", what, name));
+    std::vector<float> values = reference.toFloatVector();
+    if (!std::all_of(values.begin(), values.end(), [](float x) { return std::isfinite(x); })) continue;
+    double scale = 1;
+    for (float x : values) scale = std::max(scale, double(std::fabs(x)));
+    runtime::Comparison c = runtime::compareTensors(it->second, reference, {.rtol = 1e-3, .atol = 1e-3 * scale});
+    if (!c.ok)
+      finding(fmt::format("{}: output '{}' differs: {} (max |diff| {:g}, {} elements off, max |expected| {:g})", what,
+                          name, c.mismatch, c.maxAbsError, c.failures, scale));
+  }
+}
+
+}  // namespace convopt::fuzz
