@@ -2,8 +2,10 @@
 // Split, Slice, Squeeze, Unsqueeze, Gather, Resize, Shape, Constant. Attributes that moved to
 // inputs in later opsets are read from whichever the node has.
 #include <algorithm>
+#include <cmath>
 
 #include "ir/error.h"
+#include "ir/int_math.h"
 #include "ir/shape_rules.h"
 
 namespace convopt::ir {
@@ -211,10 +213,14 @@ std::vector<ValueType> resizeRule(const Node& node, const KnownValues& known) {
   auto scales = constantFloats(node, scalesFirst ? 1 : 2);
   if (!scales && node.findAttribute("scales")) scales = node.findAttribute("scales")->floats;
   if (!scales || scales->size() != x->size()) return {makeType(dtype, out)};
-  for (size_t i = 0; i < out.size(); ++i)
-    out[i] = (*x)[i].isStatic()     ? staticDim(static_cast<int64_t>(static_cast<double>((*x)[i].value) * (*scales)[i]))
+  for (size_t i = 0; i < out.size(); ++i) {
+    double scaled = (*x)[i].isStatic() ? std::floor(static_cast<double>((*x)[i].value) * (*scales)[i]) : 0;
+    if (!representableDim(scaled))
+      throwInputError("node {}: scale {:g} makes dim {} {:g} long", node.label(), (*scales)[i], i, scaled);
+    out[i] = (*x)[i].isStatic()     ? staticDim(static_cast<int64_t>(scaled))
              : (*scales)[i] == 1.0f ? (*x)[i]
                                     : Dim{};
+  }
   return {makeType(dtype, out)};
 }
 

@@ -7,6 +7,8 @@
 #include <array>
 #include <cmath>
 
+#include "ir/int_math.h"
+
 namespace convopt::runtime::reference {
 namespace {
 
@@ -131,7 +133,9 @@ Target targetShape(const KernelContext& ctx, const std::vector<int64_t>& inDims,
         outDims[axes[i]] = sizes[i];
         scales[axes[i]] = float(double(sizes[i]) / double(len));
       } else {
-        outDims[axes[i]] = static_cast<int64_t>(std::round(common * double(len)));
+        double dim = std::round(common * double(len));
+        if (!representableDim(dim)) ctx.fail("sizes make dim {} {:g} long", axes[i], dim);
+        outDims[axes[i]] = static_cast<int64_t>(dim);
         scales[axes[i]] = common;
       }
       target.resized[axes[i]] = double(outDims[axes[i]]);
@@ -149,7 +153,9 @@ Target targetShape(const KernelContext& ctx, const std::vector<int64_t>& inDims,
                         ? fullRoi[rank + a] - fullRoi[a]
                         : 1.0;
     target.resized[a] = double(inDims[a]) * given[i];
-    outDims[a] = static_cast<int64_t>(std::floor(target.resized[a] * extent));
+    double dim = std::floor(target.resized[a] * extent);
+    if (!representableDim(dim)) ctx.fail("scale {:g} makes dim {} {:g} long", given[i], a, dim);
+    outDims[a] = static_cast<int64_t>(dim);
   }
   return target;
 }

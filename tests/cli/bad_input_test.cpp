@@ -107,9 +107,48 @@ TEST(BadInput, FuzzFoundBroadcastConflictRevealedByFoldingAPad) {
   EXPECT_FALSE(fs::exists(dir / "out.onnx"));
 }
 
+// The pipeline fuzz target: a scale of 1.7e22 made shape inference cast 5e22 to int64 (undefined).
+TEST(BadInput, FuzzFoundResizeScaleBeyondAnyDim) {
+  expectRejected(textModelBytes(R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,4,3,3] x) => (float[1,4,3,3] y)
+<float[4] scales = {1, 1, 1.7225224e+22, 2}>
+{
+  y = Resize <mode = "nearest"> (x, , scales)
+}
+)"),
+                 "node Resize(y): scale 1.72252e+22 makes dim 2 5.16757e+22 long");
+}
+
 TEST(BadInput, ConvStrideZero) {  // libonnx divides by it
   expectRejected(textModelBytes(readFile(kFuzzFindings / "conv_stride_zero.onnxtxt")),
                  "node Conv(y): strides has 0, not positive");
+}
+
+TEST(BadInput, PadsSwallowingTheInput) {
+  expectRejected(textModelBytes(R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,1,4,4] x, float[1,1,3,3] w) => (float[1,1,1,1] y)
+{
+  y = Conv <pads = [-5, -5, -5, -5]> (x, w)
+}
+)"),
+                 "node Conv(y): window of 3 does not fit input extent 4");
+}
+
+TEST(BadInput, AxesOutOfRange) {
+  expectRejected(textModelBytes(R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,2,4,4] x) => (float[1,4,4,4] y)
+{
+  y = Concat <axis = 7> (x, x)
+}
+)"),
+                 "node Concat(y): axis 7 is out of range for rank 4");
+  expectRejected(textModelBytes(R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,2,4,4] x) => (float[1,2,4,4] y)
+{
+  y = Transpose <perm = [0, 5, 1, 1]> (x)
+}
+)"),
+                 "node Transpose(y): axis 5 is out of range for rank 4");
 }
 
 TEST(BadInput, NodeWithTheSameOutputTwice) {
