@@ -147,6 +147,9 @@ void inferShapes(Model& model, ShapeEngines engines) {
   }
   // Each engine can unblock the other (ONNX cannot follow opset-9 shape
   // arithmetic, the rules do not cover every op), so alternate while it helps.
+  // The rules go first: libonnx indexes dims it has not checked, and the ranks
+  // they find let checkNodesAgainstSchemas refuse such nodes before it runs.
+  inferWithRules(graph);
   constexpr int kMaxRounds = 4;
   size_t before = knowledge(graph);
   for (int round = 0; round < kMaxRounds; ++round) {

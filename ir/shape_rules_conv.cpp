@@ -24,9 +24,10 @@ Window readWindow(const Node& node, std::vector<int64_t> kernel) {
   if (w.kernel.size() != n || w.strides.size() != n || w.dilations.size() != n || w.pads.size() != 2 * n)
     throwInputError("node {}: kernel_shape/strides/dilations/pads do not match its {} spatial dimensions", node.label(),
                     n);
-  for (size_t i = 0; i < n; ++i)
-    if (w.kernel[i] < 1 || w.strides[i] < 1 || w.dilations[i] < 1)
-      throwInputError("node {}: kernel, strides and dilations must be positive", node.label());
+  for (const auto& [name, values] :
+       {std::pair{"kernel_shape", &w.kernel}, {"strides", &w.strides}, {"dilations", &w.dilations}})
+    for (int64_t value : *values)
+      if (value < 1) throwInputError("node {}: {} has {}, not positive", node.label(), name, value);
   return w;
 }
 
@@ -38,7 +39,7 @@ Dim outputExtent(const Node& node, const Window& w, size_t i, const Dim& in) {
   int64_t span = w.dilations[i] * (w.kernel[i] - 1) + 1;
   int64_t room = in.value + pads - span;
   if (room < 0)
-    throwInputError("node {}: window of {} does not fit input extent {} (+{} padding) in spatial dim {}", node.label(),
+    throwInputError("node {}: window of {} does not fit input extent {} ({:+} padding) in spatial dim {}", node.label(),
                     span, in.value, pads, i);
   return staticDim((w.ceilMode ? (room + stride - 1) / stride : room / stride) + 1);
 }

@@ -119,6 +119,14 @@ g (float[1,4,3,3] x) => (float[1,4,3,3] y)
                  "node Resize(y): scale 1.72252e+22 makes dim 2 5.16757e+22 long");
 }
 
+// The pipeline fuzz target: libonnx's conv inference crashed (SIGSEGV) on a weight whose rank
+// differs from that of an input only inference knows; the project's rules now run first, so the
+// schema check sees the inferred rank.
+TEST(BadInput, FuzzFoundConvWeightRankDifferingFromAnInferredInput) {
+  expectRejected(readFile(kFuzzFindings / "conv_weight_rank_differs_from_an_inferred_input.onnx"),
+                 "node Conv(ca): input 'a' has rank 4 and weight 'wa' rank 5; both must be the same, at least 3");
+}
+
 TEST(BadInput, ConvStrideZero) {  // libonnx divides by it
   expectRejected(textModelBytes(readFile(kFuzzFindings / "conv_stride_zero.onnxtxt")),
                  "node Conv(y): strides has 0, not positive");
