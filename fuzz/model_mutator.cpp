@@ -191,11 +191,12 @@ bool mutateInitializerShape(onnx::GraphProto& graph, Rng& rng) {
     tensor->add_dims(1);
   } else {
     int64_t& dim = *pickFrom(rng, tensor->mutable_dims());
-    dim = pick(rng, 3) == 0 ? dim * 2 : std::min<int64_t>(pickOf(rng, kDims), 64);
+    dim = pick(rng, 3) == 0 && dim < (1 << 16) ? dim * 2 : std::min<int64_t>(pickOf(rng, kDims), 64);
   }
+  constexpr int64_t kMaxCount = 1 << 16;  // resize the data only up to this many elements
   int64_t count = 1;
-  for (int64_t d : tensor->dims()) count = d < 0 || d > (1 << 16) ? 0 : count * d;
-  if (coin(rng) && count <= (1 << 16)) resizeData(*tensor, count);
+  for (int64_t d : tensor->dims()) count = d < 0 || d > kMaxCount || count > kMaxCount ? kMaxCount + 1 : count * d;
+  if (coin(rng) && count <= kMaxCount) resizeData(*tensor, count);
   return true;
 }
 

@@ -217,9 +217,7 @@ std::vector<ValueType> resizeRule(const Node& node, const KnownValues& known) {
     double scaled = (*x)[i].isStatic() ? std::floor(static_cast<double>((*x)[i].value) * (*scales)[i]) : 0;
     if (!representableDim(scaled))
       throwInputError("node {}: scale {:g} makes dim {} {:g} long", node.label(), (*scales)[i], i, scaled);
-    out[i] = (*x)[i].isStatic()     ? staticDim(static_cast<int64_t>(scaled))
-             : (*scales)[i] == 1.0f ? (*x)[i]
-                                    : Dim{};
+    out[i] = (*x)[i].isStatic() ? staticDim(static_cast<int64_t>(scaled)) : (*scales)[i] == 1.0f ? (*x)[i] : Dim{};
   }
   return {makeType(dtype, out)};
 }

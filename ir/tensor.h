@@ -24,7 +24,7 @@ class Tensor {
   template <typename T>
   static Tensor fromVector(DType dtype, std::vector<int64_t> dims, const std::vector<T>& values) {
     Tensor t(dtype, std::move(dims));
-    std::memcpy(t.bytes_.data(), values.data(), t.bytes_.size());
+    if (!t.bytes_.empty()) std::memcpy(t.bytes_.data(), values.data(), t.bytes_.size());  // empty: no buffer
     return t;
   }
   static Tensor scalarInt64(int64_t value);
