@@ -88,13 +88,34 @@ size_t knowledge(const Graph& graph) {
   return known;
 }
 
+std::string dimsText(const Shape& shape) {
+  std::string text;
+  for (const Dim& d : shape)
+    text += (text.empty() ? "" : ",") + (d.isStatic() ? std::to_string(d.value) : d.param.empty() ? "?" : d.param);
+  return "[" + text + "]";
+}
+
+// A rule's static dim that contradicts the one the model declares for the value
+// is the model's error: the engines would size the value one way and compute it another.
+void checkDeclared(const Node& node, const Value& value, const ValueType& inferred) {
+  const std::optional<Shape>& declared = value.type.shape;
+  if (!declared || !inferred.shape || declared->size() != inferred.shape->size()) return;
+  for (size_t i = 0; i < declared->size(); ++i)
+    if ((*declared)[i].isStatic() && (*inferred.shape)[i].isStatic() && (*declared)[i] != (*inferred.shape)[i])
+      throwInputError("node {}: computes {} for '{}', which the model declares {}", node.label(),
+                      dimsText(*inferred.shape), value.name(), dimsText(*declared));
+}
+
 void inferWithRules(Graph& graph) {
   KnownValues known;
   for (Node* node : graph.nodes()) {
     if (ShapeRule rule = findShapeRule(*node)) {
       std::vector<ValueType> types = rule(*node, known);
       for (size_t i = 0; i < types.size() && i < node->outputs().size(); ++i)
-        if (Value* out = node->output(i)) mergeType(*out, types[i]);
+        if (Value* out = node->output(i)) {
+          checkDeclared(*node, *out, types[i]);
+          mergeType(*out, types[i]);
+        }
     }
     propagateKnownValues(*node, known);
   }

@@ -107,8 +107,10 @@ std::vector<ValueType> splitRule(const Node& node, const KnownValues& known) {
   int64_t axis = normalizeAxis(node, node.getInt("axis", 0), static_cast<int64_t>(x->size()));
   auto sizes = intsFromAttrOrInput(known, node, "split", 1);
   const Dim& total = (*x)[axis];
-  if (!sizes && total.isStatic()) {
-    // Equal parts; the last one smaller when it does not divide (opset 18).
+  bool sizesGiven = node.findAttribute("split") || (node.inputs().size() > 1 && node.input(1));
+  if (!sizes && !sizesGiven && total.isStatic()) {
+    // Equal parts; the last one smaller when it does not divide (opset 18). Sizes given
+    // but only known at run time leave the split dim unknown.
     int64_t part = (total.value + static_cast<int64_t>(n) - 1) / static_cast<int64_t>(n);
     sizes.emplace();
     for (size_t i = 0; i < n; ++i) sizes->push_back(std::min(part, total.value - part * static_cast<int64_t>(i)));

@@ -127,6 +127,18 @@ TEST(BadInput, FuzzFoundConvWeightRankDifferingFromAnInferredInput) {
                  "node Conv(ca): input 'a' has rank 4 and weight 'wa' rank 5; both must be the same, at least 3");
 }
 
+// The engine fuzz target: a declared output shape the node does not compute. Inference kept the
+// declared dims, both engines sized y by them and failed with an internal error after computing it.
+TEST(BadInput, FuzzFoundDeclaredShapeTheNodeDoesNotCompute) {
+  expectRejected(textModelBytes(R"(<ir_version: 6, opset_import: ["" : 11]>
+g (float[1,1,7,5] x, float[1,1,3,3] W) => (float[1,1,4,3] y)
+{
+  y = Conv <kernel_shape = [3, 3], strides = [2, 2]> (x, W)
+}
+)"),
+                 "node Conv(y): computes [1,1,3,2] for 'y', which the model declares [1,1,4,3]");
+}
+
 TEST(BadInput, ConvStrideZero) {  // libonnx divides by it
   expectRejected(textModelBytes(readFile(kFuzzFindings / "conv_stride_zero.onnxtxt")),
                  "node Conv(y): strides has 0, not positive");
