@@ -33,15 +33,22 @@ Window readWindow(const Node& node, std::vector<int64_t> kernel) {
 
 Dim outputExtent(const Node& node, const Window& w, size_t i, const Dim& in) {
   if (!in.isStatic()) return Dim{};
-  int64_t stride = w.strides[i];
-  if (w.autoPad == "SAME_UPPER" || w.autoPad == "SAME_LOWER") return staticDim((in.value + stride - 1) / stride);
-  int64_t pads = w.autoPad == "VALID" ? 0 : w.pads[i] + w.pads[i + w.kernel.size()];
-  int64_t span = w.dilations[i] * (w.kernel[i] - 1) + 1;
-  int64_t room = in.value + pads - span;
-  if (room < 0)
-    throwInputError("node {}: window of {} does not fit input extent {} ({:+} padding) in spatial dim {}", node.label(),
-                    span, in.value, pads, i);
-  return staticDim((w.ceilMode ? (room + stride - 1) / stride : room / stride) + 1);
+  using Wide = __int128;  // the attributes may hold anything up to INT64_MAX: no overflow here
+  Wide stride = w.strides[i], out;
+  if (w.autoPad == "SAME_UPPER" || w.autoPad == "SAME_LOWER") {
+    out = (Wide(in.value) + stride - 1) / stride;
+  } else {
+    Wide pads = w.autoPad == "VALID" ? 0 : Wide(w.pads[i]) + w.pads[i + w.kernel.size()];
+    Wide span = Wide(w.dilations[i]) * (w.kernel[i] - 1) + 1;
+    Wide room = Wide(in.value) + pads - span;
+    if (room < 0)
+      throwInputError("node {}: window of {} does not fit input extent {} ({:+} padding) in spatial dim {}",
+                      node.label(), span, in.value, pads, i);
+    out = (w.ceilMode ? (room + stride - 1) / stride : room / stride) + 1;
+  }
+  if (out >= (Wide(1) << 62))
+    throwInputError("node {}: its padding makes spatial dim {} {} long", node.label(), i, out);
+  return staticDim(int64_t(out));
 }
 
 // Input channels must equal weight channels x group; output channels must split into groups.

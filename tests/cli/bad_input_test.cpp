@@ -139,6 +139,18 @@ g (float[1,1,7,5] x, float[1,1,3,3] W) => (float[1,1,4,3] y)
                  "node Conv(y): computes [1,1,3,2] for 'y', which the model declares [1,1,4,3]");
 }
 
+// The pipeline fuzz target (in CI's seeded run): a pad of INT64_MAX overflowed the output-extent
+// arithmetic of shape inference (UBSan).
+TEST(BadInput, FuzzFoundPadOfInt64Max) {
+  expectRejected(textModelBytes(R"(<ir_version: 6, opset_import: ["" : 11]>
+g (float[1,1,7,5] x, float[1,1,3,3] W) => (float[1,1,4,3] y)
+{
+  y = Conv <kernel_shape = [3, 3], pads = [9223372036854775807, 1, 1, 1], strides = [2, 2]> (x, W)
+}
+)"),
+                 "node Conv(y): its padding makes spatial dim 0 4611686018427387907 long");
+}
+
 TEST(BadInput, ConvStrideZero) {  // libonnx divides by it
   expectRejected(textModelBytes(readFile(kFuzzFindings / "conv_stride_zero.onnxtxt")),
                  "node Conv(y): strides has 0, not positive");
