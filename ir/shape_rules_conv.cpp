@@ -24,10 +24,17 @@ Window readWindow(const Node& node, std::vector<int64_t> kernel) {
   if (w.kernel.size() != n || w.strides.size() != n || w.dilations.size() != n || w.pads.size() != 2 * n)
     throwInputError("node {}: kernel_shape/strides/dilations/pads do not match its {} spatial dimensions", node.label(),
                     n);
+  // Bounded so that window arithmetic (here, in the reference and in the kernels) cannot
+  // overflow 64 bits; no real window comes near 2^31.
+  constexpr int64_t kMaxWindowValue = int64_t(1) << 31;
   for (const auto& [name, values] :
-       {std::pair{"kernel_shape", &w.kernel}, {"strides", &w.strides}, {"dilations", &w.dilations}})
-    for (int64_t value : *values)
-      if (value < 1) throwInputError("node {}: {} has {}, not positive", node.label(), name, value);
+       {std::pair{"kernel_shape", &w.kernel}, {"strides", &w.strides}, {"dilations", &w.dilations}, {"pads", &w.pads}})
+    for (int64_t value : *values) {
+      if (value < 1 && values != &w.pads)
+        throwInputError("node {}: {} has {}, not positive", node.label(), name, value);
+      if (value > kMaxWindowValue || value < -kMaxWindowValue)
+        throwInputError("node {}: {} has {}, beyond 2^31", node.label(), name, value);
+    }
   return w;
 }
 

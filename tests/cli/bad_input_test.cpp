@@ -148,7 +148,19 @@ g (float[1,1,7,5] x, float[1,1,3,3] W) => (float[1,1,4,3] y)
   y = Conv <kernel_shape = [3, 3], pads = [9223372036854775807, 1, 1, 1], strides = [2, 2]> (x, W)
 }
 )"),
-                 "node Conv(y): its padding makes spatial dim 0 4611686018427387907 long");
+                 "node Conv(y): pads has 9223372036854775807, beyond 2^31");
+}
+
+// The same run on the next commit: a stride of INT64_MAX passed shape inference (one output
+// pixel) and overflowed the reference convolution's window arithmetic (UBSan).
+TEST(BadInput, FuzzFoundStrideOfInt64Max) {
+  expectRejected(textModelBytes(R"(<ir_version: 6, opset_import: ["" : 11]>
+g (float[1,1,7,5] x, float[1,1,3,3] W) => (float[1,1,1,2] y)
+{
+  y = Conv <kernel_shape = [3, 3], strides = [9223372036854775807, 2]> (x, W)
+}
+)"),
+                 "node Conv(y): strides has 9223372036854775807, beyond 2^31");
 }
 
 TEST(BadInput, ConvStrideZero) {  // libonnx divides by it
