@@ -4,7 +4,6 @@
 #include "codegen/lowering/engine_lowering.h"
 #include "ir/error.h"
 #include "ir/memory_limit.h"
-#include "ir/shape_inference.h"
 #include "passes/pass_manager.h"
 #include "runtime/arena_plan.h"
 
@@ -42,10 +41,10 @@ LoweredModel lowerModel(const ir::Model& source, const std::map<std::string, std
     if (!input || !input->isGraphInput()) throwInputError("input '{}' is not a graph input", name);
     input->type = ir::ValueType::tensor(input->type.dtype, dims);
   }
-  // Before folding computes anything: a declared size over the memory limit is refused by name.
-  ir::inferShapes(lowered.model);
-  ir::checkDeclaredSizes(*lowered.model.graph);
+  // Folding allocates only what its growth guard allows (judged by inferred sizes before
+  // evaluating); then every size is known, and one over the memory limit is refused by name.
   foldConstantsAndInferShapes(lowered.model);
+  ir::checkDeclaredSizes(*lowered.model.graph);
   lowered.program.opset = lowered.model.defaultOpset();
   lowerGraph(*lowered.model.graph, lowered.program, lowered.module, target, lowered.program.opset, afterPlanningStep);
   lowered.arenaBytes = planSlots(lowered.program.slots);

@@ -127,39 +127,35 @@ TEST(BadInput, FuzzFoundConvWeightRankDifferingFromAnInferredInput) {
                  "node Conv(ca): input 'a' has rank 4 and weight 'wa' rank 5; both must be the same, at least 3");
 }
 
+// A 3x3 Conv on a 1x1x7x5 input with these attributes, declaring its output `outputDims`.
+std::string convModelBytes(const std::string& attributes, const std::string& outputDims) {
+  return textModelBytes(fmt::format(R"(<ir_version: 6, opset_import: ["" : 11]>
+g (float[1,1,7,5] x, float[1,1,3,3] W) => (float[{}] y)
+{{
+  y = Conv <kernel_shape = [3, 3], {}> (x, W)
+}}
+)",
+                                    outputDims, attributes));
+}
+
 // The engine fuzz target: a declared output shape the node does not compute. Inference kept the
 // declared dims, both engines sized y by them and failed with an internal error after computing it.
 TEST(BadInput, FuzzFoundDeclaredShapeTheNodeDoesNotCompute) {
-  expectRejected(textModelBytes(R"(<ir_version: 6, opset_import: ["" : 11]>
-g (float[1,1,7,5] x, float[1,1,3,3] W) => (float[1,1,4,3] y)
-{
-  y = Conv <kernel_shape = [3, 3], strides = [2, 2]> (x, W)
-}
-)"),
+  expectRejected(convModelBytes("strides = [2, 2]", "1,1,4,3"),
                  "node Conv(y): computes [1,1,3,2] for 'y', which the model declares [1,1,4,3]");
 }
 
 // The pipeline fuzz target (in CI's seeded run): a pad of INT64_MAX overflowed the output-extent
 // arithmetic of shape inference (UBSan).
 TEST(BadInput, FuzzFoundPadOfInt64Max) {
-  expectRejected(textModelBytes(R"(<ir_version: 6, opset_import: ["" : 11]>
-g (float[1,1,7,5] x, float[1,1,3,3] W) => (float[1,1,4,3] y)
-{
-  y = Conv <kernel_shape = [3, 3], pads = [9223372036854775807, 1, 1, 1], strides = [2, 2]> (x, W)
-}
-)"),
+  expectRejected(convModelBytes("pads = [9223372036854775807, 1, 1, 1], strides = [2, 2]", "1,1,4,3"),
                  "node Conv(y): pads has 9223372036854775807, beyond 2^31");
 }
 
 // The same run on the next commit: a stride of INT64_MAX passed shape inference (one output
 // pixel) and overflowed the reference convolution's window arithmetic (UBSan).
 TEST(BadInput, FuzzFoundStrideOfInt64Max) {
-  expectRejected(textModelBytes(R"(<ir_version: 6, opset_import: ["" : 11]>
-g (float[1,1,7,5] x, float[1,1,3,3] W) => (float[1,1,1,2] y)
-{
-  y = Conv <kernel_shape = [3, 3], strides = [9223372036854775807, 2]> (x, W)
-}
-)"),
+  expectRejected(convModelBytes("strides = [9223372036854775807, 2]", "1,1,1,2"),
                  "node Conv(y): strides has 9223372036854775807, beyond 2^31");
 }
 
