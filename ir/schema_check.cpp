@@ -4,6 +4,8 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <set>
 #include <string>
 #include <vector>
@@ -100,7 +102,54 @@ bool checkGraph(const onnx::GraphProto& graph, const Opsets& opsets, Ranks ranks
   return safe;
 }
 
+// The rank condition of checkWindowRanks on the types libonnx has at hand when it
+// reaches the node, which include ranks it inferred earlier in the same pass.
+void requireWindowRanks(onnx::InferenceContext& ctx, const std::vector<int>& inputs) {
+  int first = -1;
+  for (int index : inputs) {
+    const onnx::TypeProto* type = size_t(index) < ctx.getNumInputs() ? ctx.getInputType(index) : nullptr;
+    if (!type || !type->has_tensor_type() || !type->tensor_type().has_shape()) continue;
+    int rank = type->tensor_type().shape().dim_size();
+    if (rank < 3 || (first >= 0 && rank != first))
+      fail_shape_inference("input ", index, " has rank ", rank, "; expected one rank >= 3 for data and weights");
+    first = rank;
+  }
+}
+
+// The standard registry, except that window ops check their inputs' ranks before
+// libonnx's inference indexes them.
+class GuardedSchemaRegistry final : public onnx::ISchemaRegistry {
+ public:
+  const onnx::OpSchema* GetSchema(const std::string& key, const int maxInclusiveVersion,
+                                  const std::string& domain) const override {
+    const onnx::OpSchema* schema = onnx::OpSchemaRegistry::Schema(key, maxInclusiveVersion, domain);
+    auto op = windowOps().find(key);
+    if (!schema || !domain.empty() || op == windowOps().end() || !schema->has_type_and_shape_inference_function())
+      return schema;
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::unique_ptr<onnx::OpSchema>& guarded = guarded_[schema];
+    if (!guarded) {
+      guarded = std::make_unique<onnx::OpSchema>(*schema);
+      guarded->TypeAndShapeInferenceFunction(
+          [infer = schema->GetTypeAndShapeInferenceFunction(), inputs = op->second](onnx::InferenceContext& ctx) {
+            requireWindowRanks(ctx, inputs);
+            infer(ctx);
+          });
+    }
+    return guarded.get();
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  mutable std::map<const onnx::OpSchema*, std::unique_ptr<onnx::OpSchema>> guarded_;
+};
+
 }  // namespace
+
+const onnx::ISchemaRegistry& guardedSchemaRegistry() {
+  static const GuardedSchemaRegistry registry;
+  return registry;
+}
 
 bool checkNodesAgainstSchemas(const onnx::ModelProto& model) {
   const auto& known = onnx::OpSchemaRegistry::DomainToVersionRange::Instance().Map();

@@ -5,6 +5,7 @@
 // libonnx) kills the process there. Ops without a schema (other domains) are
 // left to the project's own rules.
 #pragma once
+#include <onnx/defs/schema.h>
 #include <onnx/onnx_pb.h>
 
 namespace convopt::ir {
@@ -16,5 +17,12 @@ namespace convopt::ir {
 // node of an opset newer than libonnx knows breaks the newest schema libonnx
 // has, which it would apply anyway (the node may be valid at its own opset).
 bool checkNodesAgainstSchemas(const onnx::ModelProto& model);
+
+// The schema registry to run libonnx's inference with. Its conv and pooling
+// schemas first apply the rank condition above to the ranks libonnx infers
+// during the pass itself (a Pad's output feeding a Conv), which no declared
+// type shows beforehand; a node that fails it is left uninferred, and the
+// project's rules or the next check name it.
+const onnx::ISchemaRegistry& guardedSchemaRegistry();
 
 }  // namespace convopt::ir

@@ -63,7 +63,7 @@ void inferWithOnnx(Model& model) {
   if (!checkNodesAgainstSchemas(proto)) return;
   try {
     onnx::ShapeInferenceOptions options(/*check_type=*/false, /*error_mode=*/0, /*data_propagation=*/true);
-    onnx::shape_inference::InferShapes(proto, onnx::OpSchemaRegistry::Instance(), options);
+    onnx::shape_inference::InferShapes(proto, &guardedSchemaRegistry(), options);
   } catch (const std::exception&) {
     return;
   }

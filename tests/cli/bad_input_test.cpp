@@ -127,6 +127,14 @@ TEST(BadInput, FuzzFoundConvWeightRankDifferingFromAnInferredInput) {
                  "node Conv(ca): input 'a' has rank 4 and weight 'wa' rank 5; both must be the same, at least 3");
 }
 
+// CI's seeded pipeline fuzz run: the same mismatch where only libonnx can infer the data's rank
+// (a Pad's output, in the pass that reaches the Conv); its conv inference indexed the rank-4 input
+// by the rank-5 weight (SIGSEGV). Its conv and pooling schemas now check the ranks first.
+TEST(BadInput, FuzzFoundConvWeightRankDifferingFromARankLibonnxInfers) {
+  expectRejected(readFile(kFuzzFindings / "conv_weight_rank_differs_from_a_rank_libonnx_infers.onnx"),
+                 "node Conv(c): input 'p' has rank 4 and weight 'w' rank 5; both must be the same, at least 3");
+}
+
 // A 3x3 Conv on a 1x1x7x5 input with these attributes, declaring its output `outputDims`.
 std::string convModelBytes(const std::string& attributes, const std::string& outputDims) {
   return textModelBytes(fmt::format(R"(<ir_version: 6, opset_import: ["" : 11]>
