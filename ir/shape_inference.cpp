@@ -88,13 +88,6 @@ size_t knowledge(const Graph& graph) {
   return known;
 }
 
-std::string dimsText(const Shape& shape) {
-  std::string text;
-  for (const Dim& d : shape)
-    text += (text.empty() ? "" : ",") + (d.isStatic() ? std::to_string(d.value) : d.param.empty() ? "?" : d.param);
-  return "[" + text + "]";
-}
-
 // A rule's static dim that contradicts the one the model declares for the value
 // is the model's error: the engines would size the value one way and compute it another.
 void checkDeclared(const Node& node, const Value& value, const ValueType& inferred) {

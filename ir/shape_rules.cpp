@@ -62,6 +62,13 @@ std::optional<std::vector<float>> constantFloats(const Node& node, size_t i) {
   return t->toFloatVector();
 }
 
+std::string dimsText(const Shape& shape) {
+  std::string text;
+  for (const Dim& d : shape)
+    text += (text.empty() ? "" : ",") + (d.isStatic() ? std::to_string(d.value) : d.param.empty() ? "?" : d.param);
+  return "[" + text + "]";
+}
+
 ValueType makeType(DType dtype, std::optional<Shape> shape) {
   ValueType type;
   type.dtype = dtype;

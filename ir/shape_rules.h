@@ -59,5 +59,7 @@ int64_t normalizeAxis(const Node& node, int64_t axis, int64_t rank);
 // Numpy-style broadcast of two shapes; InputError naming the node on a mismatch.
 Shape broadcastShapes(const Node& node, const Shape& a, const Shape& b);
 Dim staticDim(int64_t value);
+// "[1,3,?,N]": static dims, symbolic names, ? for unknown (for messages).
+std::string dimsText(const Shape& shape);
 
 }  // namespace convopt::ir

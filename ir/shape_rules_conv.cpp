@@ -73,6 +73,17 @@ void checkConvChannels(const Node& node, const Shape& x, const Shape& weight, in
                     node.input(0)->name(), cin.value);
 }
 
+// The optional bias holds one value per output channel.
+void checkConvBias(const Node& node, const Shape& weight) {
+  std::optional<Shape> bias = inputShape(node, 2);
+  if (!bias) return;
+  const Dim& cout = weight[0];
+  if (bias->size() != 1 || (cout.isStatic() && (*bias)[0].isStatic() && (*bias)[0] != cout))
+    throwInputError("node {}: bias '{}' has shape {}; weight '{}' has {} output channels", node.label(),
+                    node.input(2)->name(), dimsText(*bias), node.input(1)->name(),
+                    cout.isStatic() ? std::to_string(cout.value) : "?");
+}
+
 std::vector<ValueType> convRule(const Node& node, const KnownValues&) {
   auto x = inputShape(node, 0);
   auto weight = inputShape(node, 1);
@@ -82,6 +93,7 @@ std::vector<ValueType> convRule(const Node& node, const KnownValues&) {
     throwInputError("node {}: input '{}' has rank {} and weight '{}' rank {}; both must be the same, at least 3",
                     node.label(), node.input(0)->name(), x->size(), node.input(1)->name(), weight->size());
   checkConvChannels(node, *x, *weight, node.getInt("group", 1));
+  checkConvBias(node, *weight);
   std::vector<int64_t> kernel;
   for (size_t i = 2; i < weight->size(); ++i) kernel.push_back(weight->at(i).value);
   Window w = readWindow(node, kernel);

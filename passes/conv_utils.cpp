@@ -28,6 +28,7 @@ Expected<ConstantConv> matchConstantConv(ir::Node& node) {
     bias = constantTensor(node.input(2));
     if (!bias) return Status::refuse("bias is not a constant");
     if (bias->dtype() != ir::DType::Float) return Status::refuse("bias is not float32");
+    if (bias->numel() != weight->dims()[0]) return Status::refuse("bias does not hold one value per output channel");
   }
   ConstantConv conv;
   conv.node = &node;

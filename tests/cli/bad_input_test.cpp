@@ -135,6 +135,13 @@ TEST(BadInput, FuzzFoundConvWeightRankDifferingFromARankLibonnxInfers) {
                  "node Conv(c): input 'p' has rank 4 and weight 'w' rank 5; both must be the same, at least 3");
 }
 
+// The pipeline fuzz target: a Conv whose bias is a 4-D weight; fold-batchnorm copied all its
+// elements into a bias of C_out (heap overflow). The conv rule now checks the bias's shape.
+TEST(BadInput, FuzzFoundConvBiasOfTheWrongShape) {
+  expectRejected(readFile(kFuzzFindings / "conv_bias_of_the_wrong_shape.onnx"),
+                 "node Conv(e): bias 'w2' has shape [8,1,3,3]; weight 'w1' has 8 output channels");
+}
+
 // A 3x3 Conv on a 1x1x7x5 input with these attributes, declaring its output `outputDims`.
 std::string convModelBytes(const std::string& attributes, const std::string& outputDims) {
   return textModelBytes(fmt::format(R"(<ir_version: 6, opset_import: ["" : 11]>
