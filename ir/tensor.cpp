@@ -1,6 +1,9 @@
 #include "ir/tensor.h"
 
+#include <cmath>
+#include <limits>
 #include <stdexcept>
+#include <type_traits>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -50,11 +53,26 @@ std::vector<Out> convertAll(const Tensor& t, Fn&& visit) {
   return out;
 }
 
+// A float that is not a valid int (pads given as float in a malformed model)
+// converts to the nearest representable value, NaN to 0, not to undefined behaviour.
+template <typename Out, typename In>
+Out saturatingCast(In v) {
+  if (std::isnan(v)) return 0;
+  if (v <= In(std::numeric_limits<Out>::min())) return std::numeric_limits<Out>::min();
+  if (v >= In(std::numeric_limits<Out>::max())) return std::numeric_limits<Out>::max();
+  return static_cast<Out>(v);
+}
+
 template <typename Out>
 void appendAs(const Tensor& t, std::vector<Out>& out) {
   auto copy = [&](auto tag) {
     using T = decltype(tag);
-    for (T v : t.data<T>()) out.push_back(static_cast<Out>(v));
+    for (T v : t.data<T>()) {
+      if constexpr (std::is_integral_v<Out> && std::is_floating_point_v<T>)
+        out.push_back(saturatingCast<Out>(v));
+      else
+        out.push_back(static_cast<Out>(v));
+    }
   };
   switch (t.dtype()) {
     case DType::Float:

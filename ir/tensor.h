@@ -49,7 +49,8 @@ class Tensor {
     return {reinterpret_cast<const T*>(bytes_.data()), bytes_.size() / sizeof(T)};
   }
 
-  // Values of an integer tensor (int8..int64, uint8..uint64, bool) as int64.
+  // Values of an integer tensor (int8..int64, uint8..uint64, bool) as int64;
+  // a float tensor's values are truncated, saturating at int64's range (NaN is 0).
   std::vector<int64_t> toInt64Vector() const;
   // Values of a float/double/int tensor as float.
   std::vector<float> toFloatVector() const;
