@@ -1,8 +1,10 @@
-// Node attributes. The kinds passes and kernels read are modelled; the others
-// (subgraphs, sparse tensors, type protos, references to function attributes)
-// are kept as the serialized AttributeProto so that export is lossless.
+// Node attributes. The kinds passes and kernels read are modelled, subgraphs
+// (If/Loop/Scan bodies) included; the others (sparse tensors, type protos,
+// references to function attributes) are kept as the serialized AttributeProto
+// so that export is lossless.
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -10,7 +12,26 @@
 
 namespace convopt::ir {
 
-enum class AttrKind { Float, Int, String, Tensor, Floats, Ints, Strings, Tensors, Opaque };
+class Graph;
+
+// An owned subgraph with value semantics: copying an attribute copies its body.
+class Subgraph {
+ public:
+  explicit Subgraph(std::unique_ptr<Graph> graph);
+  Subgraph(const Subgraph& other);
+  Subgraph& operator=(const Subgraph& other);
+  Subgraph(Subgraph&&) noexcept;
+  Subgraph& operator=(Subgraph&&) noexcept;
+  ~Subgraph();
+
+  Graph& operator*() const { return *graph_; }
+  Graph* operator->() const { return graph_.get(); }
+
+ private:
+  std::unique_ptr<Graph> graph_;
+};
+
+enum class AttrKind { Float, Int, String, Tensor, Floats, Ints, Strings, Tensors, Graph, Graphs, Opaque };
 
 struct Attribute {
   std::string name;
@@ -23,7 +44,8 @@ struct Attribute {
   std::vector<int64_t> ints;
   std::vector<std::string> strings;
   std::vector<Tensor> tensors;
-  std::string opaqueProto;  // AttrKind::Opaque: serialized onnx::AttributeProto
+  std::vector<Subgraph> graphs;  // AttrKind::Graph: exactly one
+  std::string opaqueProto;       // AttrKind::Opaque: serialized onnx::AttributeProto
   std::string docString;
 
   static Attribute makeInt(std::string name, int64_t value);

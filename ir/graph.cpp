@@ -26,6 +26,18 @@ ValueType ValueType::tensor(DType dtype, const std::vector<int64_t>& dims) {
   return t;
 }
 
+// ---- Subgraph ----
+
+Subgraph::Subgraph(std::unique_ptr<Graph> graph) : graph_(std::move(graph)) {}
+Subgraph::Subgraph(const Subgraph& other) : graph_(other.graph_->clone()) {}
+Subgraph& Subgraph::operator=(const Subgraph& other) {
+  if (this != &other) graph_ = other.graph_->clone();
+  return *this;
+}
+Subgraph::Subgraph(Subgraph&&) noexcept = default;
+Subgraph& Subgraph::operator=(Subgraph&&) noexcept = default;
+Subgraph::~Subgraph() = default;
+
 // ---- Node ----
 
 namespace {
@@ -94,6 +106,13 @@ void Node::setAttribute(Attribute attribute) {
 
 void Node::removeAttribute(std::string_view attrName) {
   std::erase_if(attributes, [&](const Attribute& a) { return a.name == attrName; });
+}
+
+std::vector<Graph*> Node::subgraphs() const {
+  std::vector<Graph*> bodies;
+  for (const Attribute& a : attributes)
+    for (const Subgraph& body : a.graphs) bodies.push_back(&*body);
+  return bodies;
 }
 
 std::string Node::label() const {
@@ -173,6 +192,13 @@ void Graph::setInitializer(Value* value, Tensor tensor) {
   value->initializer_ = std::make_unique<Tensor>(std::move(tensor));
 }
 
+Value* Graph::addCapture(const std::string& valueName) {
+  Value* v = createValue(valueName);
+  v->isCapture_ = true;
+  captures_.push_back(v);
+  return v;
+}
+
 void Graph::markOutput(Value* value) {
   value->isGraphOutput_ = true;
   outputs_.push_back(value);
@@ -202,14 +228,48 @@ Node* Graph::createNode(std::string opType, const std::vector<Value*>& inputs,
   return raw;
 }
 
+namespace {
+
+// The subgraphs of `node` read `to` where they read `from`, by name, as deep as they capture it.
+void renameCaptures(const Node& node, const std::string& from, const std::string& to) {
+  for (Graph* body : node.subgraphs()) {
+    Value* capture = body->findValue(from);
+    if (!capture || !capture->isCapture()) continue;
+    if (Value* taken = body->findValue(to); taken && !taken->isCapture())
+      throw std::logic_error("value '" + to + "' is shadowed inside a subgraph of " + node.label());
+    if (Value* existing = body->findValue(to)) {
+      body->replaceAllUsesWith(capture, existing);
+      body->eraseValue(capture);
+      continue;
+    }
+    body->renameValue(capture, to);
+    for (const Use& use : capture->uses())
+      if (use.inputIndex == Use::kImplicit) renameCaptures(*use.user, from, to);
+  }
+}
+
+}  // namespace
+
+void Graph::renameValue(Value* value, const std::string& newName) {
+  if (findValue(newName)) throw std::logic_error("renaming '" + value->name_ + "' to the taken name '" + newName + "'");
+  valuesByName_.erase(value->name_);
+  value->name_ = newName;
+  valuesByName_[newName] = value;
+}
+
 void Graph::replaceAllUsesWith(Value* from, Value* to) {
   std::vector<Use> uses = from->uses_;
   for (const Use& use : uses) {
     if (use.inputIndex == Use::kImplicit) {
       auto& implicit = use.user->implicitInputs_;
-      std::replace(implicit.begin(), implicit.end(), from, to);
-      to->uses_.push_back(use);
+      if (std::find(implicit.begin(), implicit.end(), to) == implicit.end()) {
+        std::replace(implicit.begin(), implicit.end(), from, to);
+        to->uses_.push_back(use);
+      } else {
+        std::erase(implicit, from);
+      }
       removeUse(from, use.user, use.inputIndex, from->uses_);
+      if (from->name_ != to->name_) renameCaptures(*use.user, from->name_, to->name_);
     } else {
       use.user->setInput(use.inputIndex, to);
     }
@@ -240,6 +300,7 @@ void Graph::eraseValue(Value* value) {
   if (value->producer_ || value->hasUses() || value->isGraphInput_ || value->isGraphOutput_)
     throw std::logic_error("erasing value '" + value->name() + "' that is still defined or used");
   std::erase(initializers_, value);
+  std::erase(captures_, value);
   valuesByName_.erase(value->name_);
   std::erase_if(values_, [&](const auto& v) { return v.get() == value; });
 }
@@ -303,8 +364,9 @@ std::unique_ptr<Graph> Graph::clone() const {
   copy->name = name;
   copy->docString = docString;
   copy->initializerInputsAreConstant = initializerInputsAreConstant;
+  copy->residue = residue;
   for (const auto& v : values_) {
-    Value* c = copy->createValue(v->name_);
+    Value* c = v->isCapture_ ? copy->addCapture(v->name_) : copy->createValue(v->name_);
     c->type = v->type;
     c->docString = v->docString;
     c->hasValueInfo = v->hasValueInfo;

@@ -57,6 +57,10 @@ class Value {
   bool isInitializer() const { return initializer_ != nullptr; }
   bool isGraphInput() const { return isGraphInput_; }
   bool isGraphOutput() const { return isGraphOutput_; }
+  // Read by name from an enclosing graph (a subgraph's outer-scope value): it
+  // has no producer here, and the node owning the subgraph lists the outer
+  // value among its implicit inputs.
+  bool isCapture() const { return isCapture_; }
   // An initializer no caller can replace: not a graph input, or a graph input
   // of a graph whose initializer inputs are constants (IR version < 4).
   bool isConstant() const;
@@ -75,6 +79,7 @@ class Value {
   std::unique_ptr<Tensor> initializer_;
   bool isGraphInput_ = false;
   bool isGraphOutput_ = false;
+  bool isCapture_ = false;
 };
 
 class Node {
@@ -93,6 +98,8 @@ class Node {
   Value* output(size_t i) const { return outputs_.at(i); }
   // Outer-scope values read by subgraph attributes (If/Loop/Scan bodies).
   const std::vector<Value*>& implicitInputs() const { return implicitInputs_; }
+  // The bodies of its graph attributes, in attribute order.
+  std::vector<Graph*> subgraphs() const;
 
   void setInput(size_t i, Value* value);
   void addInput(Value* value);
@@ -132,6 +139,9 @@ class Graph {
   // from IR 4 on, such an initializer is a default a fed input overrides.
   // Import sets this from the model's ir_version (as onnxruntime reads it).
   bool initializerInputsAreConstant = false;
+  // Serialized GraphProto holding only the fields the IR does not model
+  // (sparse initializers, quantization annotations): merged back on export.
+  std::string residue;
 
   // Nodes in program order (topological once verified or sorted).
   std::vector<Node*> nodes() const;
@@ -139,6 +149,7 @@ class Graph {
   const std::vector<Value*>& inputs() const { return inputs_; }
   const std::vector<Value*>& outputs() const { return outputs_; }
   const std::vector<Value*>& initializers() const { return initializers_; }
+  const std::vector<Value*>& captures() const { return captures_; }
   // Every value the graph owns, in creation order.
   std::vector<Value*> values() const;
 
@@ -152,8 +163,12 @@ class Graph {
   // The value stays (with its uses); it is no longer a graph input.
   void removeInput(Value* value);
   Value* addInitializer(Tensor tensor);  // tensor.name names the value
+  // A value this (sub)graph reads from an enclosing scope by name.
+  Value* addCapture(const std::string& name);
   void markOutput(Value* value);
   void setOutputs(std::vector<Value*> outputs);
+  // Gives the value a new name no other value of the graph has.
+  void renameValue(Value* value, const std::string& newName);
   // Makes the value a constant/not a constant (keeping its name and uses).
   void setInitializer(Value* value, Tensor tensor);
 
@@ -162,7 +177,8 @@ class Graph {
   Node* createNode(std::string opType, const std::vector<Value*>& inputs, const std::vector<std::string>& outputNames,
                    Node* before = nullptr);
 
-  // Every use of `from` (node inputs, implicit inputs, graph outputs) now reads `to`.
+  // Every use of `from` (node inputs, implicit inputs, graph outputs) now reads
+  // `to`; subgraphs that captured `from` by name capture `to` instead.
   void replaceAllUsesWith(Value* from, Value* to);
   // Removes a node whose outputs have no uses (graph outputs count as uses).
   void eraseNode(Node* node);
@@ -180,6 +196,7 @@ class Graph {
   std::vector<Value*> inputs_;
   std::vector<Value*> outputs_;
   std::vector<Value*> initializers_;
+  std::vector<Value*> captures_;
 };
 
 // A whole model: the main graph plus what ONNX keeps around it.
@@ -196,10 +213,9 @@ struct Model {
   std::string producerName;
   std::string producerVersion;
   std::vector<std::pair<std::string, std::string>> metadata;
-  // Serialized ModelProto / GraphProto holding only the fields the IR does not
-  // model (functions, training info, sparse initializers, ...): merged back on export.
+  // Serialized ModelProto holding only the fields the IR does not model
+  // (functions, training info, ...): merged back on export.
   std::string modelResidue;
-  std::string graphResidue;
 
   // Version of the default ("" / "ai.onnx") domain; 0 if not imported.
   int64_t defaultOpset() const;

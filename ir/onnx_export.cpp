@@ -35,6 +35,8 @@ void valueInfoToProto(const Value& v, onnx::ValueInfoProto& proto) {
   if (v.type.dtype != DType::Undefined || !v.type.opaqueTypeProto.empty()) typeToProto(v.type, *proto.mutable_type());
 }
 
+void graphToProto(const Graph& graph, onnx::GraphProto& g);
+
 void attributeToProto(const Attribute& a, onnx::AttributeProto& p) {
   using AP = onnx::AttributeProto;
   if (a.kind == AttrKind::Opaque) {
@@ -76,14 +78,21 @@ void attributeToProto(const Attribute& a, onnx::AttributeProto& p) {
       p.set_type(AP::TENSORS);
       for (const Tensor& t : a.tensors) tensorToProto(t, *p.add_tensors());
       break;
+    case AttrKind::Graph:
+      p.set_type(AP::GRAPH);
+      graphToProto(*a.graphs.at(0), *p.mutable_g());
+      break;
+    case AttrKind::Graphs:
+      p.set_type(AP::GRAPHS);
+      for (const Subgraph& body : a.graphs) graphToProto(*body, *p.add_graphs());
+      break;
     case AttrKind::Opaque:
       break;
   }
 }
 
-void graphToProto(const Model& model, onnx::GraphProto& g) {
-  const Graph& graph = *model.graph;
-  g.ParseFromString(model.graphResidue);
+void graphToProto(const Graph& graph, onnx::GraphProto& g) {
+  g.ParseFromString(graph.residue);
   g.set_name(graph.name);
   if (!graph.docString.empty()) g.set_doc_string(graph.docString);
   for (const Value* v : graph.inputs()) valueInfoToProto(*v, *g.add_input());
@@ -147,7 +156,7 @@ onnx::ModelProto exportModel(const Model& model) {
     kv->set_key(key);
     kv->set_value(value);
   }
-  graphToProto(model, *proto.mutable_graph());
+  graphToProto(*model.graph, *proto.mutable_graph());
   return proto;
 }
 

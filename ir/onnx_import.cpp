@@ -83,28 +83,32 @@ Attribute attributeFromProto(const onnx::AttributeProto& p, const fs::path& base
   return a;
 }
 
-// Names a subgraph (and its nested subgraphs) reads from the enclosing graph.
-// ONNX forbids shadowing, so any input name that the enclosing graph defines
-// is a capture.
-void collectCapturedNames(const onnx::GraphProto& g, const std::set<std::string>& outer,
-                          std::set<std::string>& captured) {
-  for (const auto& n : g.node()) {
-    for (const auto& in : n.input())
-      if (outer.count(in)) captured.insert(in);
-    for (const auto& attr : n.attribute()) {
-      if (attr.has_g()) collectCapturedNames(attr.g(), outer, captured);
-      for (const auto& sub : attr.graphs()) collectCapturedNames(sub, outer, captured);
-    }
-  }
+// Names visible to a subgraph: those of every enclosing graph.
+using Scope = std::set<std::string>;
+
+// The fields of a GraphProto the IR does not model.
+std::string graphResidue(const onnx::GraphProto& g) {
+  onnx::GraphProto residue = g;
+  residue.clear_node();
+  residue.clear_initializer();
+  residue.clear_input();
+  residue.clear_output();
+  residue.clear_value_info();
+  residue.clear_name();
+  residue.clear_doc_string();
+  return residue.SerializeAsString();
 }
 
 class GraphImporter {
  public:
-  GraphImporter(Graph& graph, const fs::path& baseDir) : graph_(graph), baseDir_(baseDir) {}
+  // `enclosing`: names the graph may read from enclosing graphs (empty for the main graph).
+  GraphImporter(Graph& graph, const fs::path& baseDir, const Scope& enclosing)
+      : graph_(graph), baseDir_(baseDir), enclosing_(enclosing) {}
 
   void run(const onnx::GraphProto& g) {
     graph_.name = g.name();
     graph_.docString = g.doc_string();
+    graph_.residue = graphResidue(g);
     for (const auto& vi : g.input()) {
       if (vi.name().empty()) throwInputError("a graph input has no name");
       if (graph_.findValue(vi.name())) throwInputError("graph input '{}' is listed twice", vi.name());
@@ -118,7 +122,7 @@ class GraphImporter {
     }
     createNodes(g);
     for (const auto& vi : g.output()) {
-      Value* v = graph_.findValue(vi.name());
+      Value* v = resolve(vi.name());
       if (!v) throwInputError("graph output '{}' is not produced by any node, input or initializer", vi.name());
       graph_.markOutput(v);
       if (vi.has_type()) v->type = typeFromProto(vi.type());
@@ -135,6 +139,12 @@ class GraphImporter {
   }
 
  private:
+  // A name this graph defines, or one it captures from an enclosing graph; null if neither.
+  Value* resolve(const std::string& name) {
+    if (Value* v = graph_.findValue(name)) return v;
+    return enclosing_.count(name) ? graph_.addCapture(name) : nullptr;
+  }
+
   void createNodes(const onnx::GraphProto& g) {
     // Outputs first, so that inputs may refer to values defined later in the
     // file (unsorted graphs); the verifier then checks order and cycles.
@@ -152,25 +162,43 @@ class GraphImporter {
       n->name = np.name();
       n->domain = np.domain();
       n->docString = np.doc_string();
-      for (const auto& ap : np.attribute()) n->attributes.push_back(attributeFromProto(ap, baseDir_));
       nodes.push_back(n);
     }
-    std::set<std::string> visible;
+    Scope visible = enclosing_;
     for (Value* v : graph_.values()) visible.insert(v->name());
     for (int i = 0; i < g.node_size(); ++i) {
       const auto& np = g.node(i);
       for (const auto& in : np.input()) {
-        Value* v = in.empty() ? nullptr : graph_.findValue(in);
+        Value* v = in.empty() ? nullptr : resolve(in);
         if (!in.empty() && !v) throwInputError("node {}: input '{}' is not defined", describe(np), in);
         nodes[i]->addInput(v);
       }
-      std::set<std::string> captured;
-      for (const auto& ap : np.attribute()) {
-        if (ap.has_g()) collectCapturedNames(ap.g(), visible, captured);
-        for (const auto& sub : ap.graphs()) collectCapturedNames(sub, visible, captured);
-      }
-      for (const std::string& name : captured) nodes[i]->addImplicitInput(graph_.findValue(name));
+      for (const auto& ap : np.attribute()) nodes[i]->attributes.push_back(attribute(np, ap, visible));
+      for (Graph* body : nodes[i]->subgraphs())
+        for (Value* capture : body->captures()) nodes[i]->addImplicitInput(resolve(capture->name()));
     }
+  }
+
+  Attribute attribute(const onnx::NodeProto& np, const onnx::AttributeProto& p, const Scope& visible) {
+    bool graphs = p.ref_attr_name().empty() &&
+                  (p.type() == onnx::AttributeProto::GRAPH || p.type() == onnx::AttributeProto::GRAPHS);
+    if (!graphs) return attributeFromProto(p, baseDir_);
+    Attribute a;
+    a.name = p.name();
+    a.docString = p.doc_string();
+    a.kind = p.type() == onnx::AttributeProto::GRAPH ? AttrKind::Graph : AttrKind::Graphs;
+    auto add = [&](const onnx::GraphProto& body) {
+      auto graph = std::make_unique<Graph>();
+      try {
+        GraphImporter(*graph, baseDir_, visible).run(body);
+      } catch (const InputError& e) {
+        throwInputError("node {}: in its {} body: {}", describe(np), p.name(), e.what());
+      }
+      a.graphs.emplace_back(std::move(graph));
+    };
+    if (a.kind == AttrKind::Graph) add(p.g());
+    for (const auto& body : p.graphs()) add(body);
+    return a;
   }
 
   static std::string describe(const onnx::NodeProto& np) {
@@ -180,6 +208,7 @@ class GraphImporter {
 
   Graph& graph_;
   const fs::path& baseDir_;
+  const Scope& enclosing_;
 };
 
 }  // namespace
@@ -194,7 +223,7 @@ Model importModel(const onnx::ModelProto& proto, const fs::path& baseDir) {
   for (const auto& kv : proto.metadata_props()) model.metadata.emplace_back(kv.key(), kv.value());
   // IR versions 1-3 list every initializer as a graph input, as a constant.
   model.graph->initializerInputsAreConstant = model.irVersion >= 1 && model.irVersion < 4;
-  GraphImporter(*model.graph, baseDir).run(proto.graph());
+  GraphImporter(*model.graph, baseDir, Scope{}).run(proto.graph());
 
   onnx::ModelProto residue = proto;
   residue.clear_graph();
@@ -204,15 +233,6 @@ Model importModel(const onnx::ModelProto& proto, const fs::path& baseDir) {
   residue.clear_producer_name();
   residue.clear_producer_version();
   model.modelResidue = residue.SerializeAsString();
-  onnx::GraphProto graphResidue = proto.graph();
-  graphResidue.clear_node();
-  graphResidue.clear_initializer();
-  graphResidue.clear_input();
-  graphResidue.clear_output();
-  graphResidue.clear_value_info();
-  graphResidue.clear_name();
-  graphResidue.clear_doc_string();
-  model.graphResidue = graphResidue.SerializeAsString();
   return model;
 }
 

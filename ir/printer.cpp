@@ -31,7 +31,9 @@ std::string tensorText(const Tensor& t) {
   return fmt::format("{}[{}] {}", dtypeName(t.dtype()), fmt::join(t.dims(), ","), tensorValuesText(t));
 }
 
-std::string attributeText(const Attribute& a) {
+std::string graphText(const Graph& graph, const PrintOptions& options, const std::string& indent);
+
+std::string attributeText(const Attribute& a, const PrintOptions& options, const std::string& indent) {
   switch (a.kind) {
     case AttrKind::Float:
       return fmt::format("{} = {}", a.name, a.f);
@@ -52,6 +54,13 @@ std::string attributeText(const Attribute& a) {
     }
     case AttrKind::Tensors:
       return fmt::format("{} = <{} tensors>", a.name, a.tensors.size());
+    case AttrKind::Graph:
+    case AttrKind::Graphs: {
+      std::vector<std::string> bodies;
+      for (const Subgraph& body : a.graphs) bodies.push_back(graphText(*body, options, indent + "    "));
+      std::string text = fmt::format("{}", fmt::join(bodies, ", "));
+      return a.kind == AttrKind::Graph ? fmt::format("{} = {}", a.name, text) : fmt::format("{} = [{}]", a.name, text);
+    }
     case AttrKind::Opaque:
       return fmt::format("{} = <subgraph or reference>", a.name);
   }
@@ -69,23 +78,22 @@ std::string valueList(const std::vector<Value*>& values, bool withTypes) {
   return fmt::format("{}", fmt::join(items, ", "));
 }
 
-std::string nodeText(const Node& n) {
+std::string nodeText(const Node& n, const PrintOptions& options, const std::string& indent) {
   std::string op = n.domain.empty() ? n.opType : n.domain + "." + n.opType;
   std::string attrs;
   if (!n.attributes.empty()) {
     std::vector<std::string> items;
-    for (const Attribute& a : n.attributes) items.push_back(attributeText(a));
+    for (const Attribute& a : n.attributes) items.push_back(attributeText(a, options, indent));
     attrs = fmt::format(" <{}>", fmt::join(items, ", "));
   }
   std::string line =
-      fmt::format("  {} = {}{} ({})", valueList(n.outputs(), false), op, attrs, valueList(n.inputs(), false));
+      fmt::format("{}  {} = {}{} ({})", indent, valueList(n.outputs(), false), op, attrs, valueList(n.inputs(), false));
   if (!n.name.empty()) line += "  # " + n.name;
   return line + "\n";
 }
 
-}  // namespace
-
-std::string printGraph(const Graph& graph, const PrintOptions& options) {
+// The graph without its trailing newline; a subgraph's lines are indented by `indent`.
+std::string graphText(const Graph& graph, const PrintOptions& options, const std::string& indent) {
   std::string out = fmt::format("{} ({}) => ({})\n", graph.name.empty() ? "graph" : graph.name,
                                 valueList(graph.inputs(), true), valueList(graph.outputs(), true));
   std::vector<std::string> inlined;
@@ -95,14 +103,18 @@ std::string printGraph(const Graph& graph, const PrintOptions& options) {
       inlined.push_back(fmt::format("{}[{}] {} = {}", dtypeName(t.dtype()), fmt::join(t.dims(), ","), v->name(),
                                     tensorValuesText(t)));
     else
-      out += fmt::format("# {}[{}] {} = <{} elements>\n", dtypeName(t.dtype()), fmt::join(t.dims(), ","), v->name(),
-                         t.numel());
+      out += fmt::format("{}# {}[{}] {} = <{} elements>\n", indent, dtypeName(t.dtype()), fmt::join(t.dims(), ","),
+                         v->name(), t.numel());
   }
-  if (!inlined.empty()) out += fmt::format("<{}>\n", fmt::join(inlined, ", "));
-  out += "{\n";
-  for (const Node* n : graph.nodes()) out += nodeText(*n);
-  return out + "}\n";
+  if (!inlined.empty()) out += fmt::format("{}<{}>\n", indent, fmt::join(inlined, ", "));
+  out += indent + "{\n";
+  for (const Node* n : graph.nodes()) out += nodeText(*n, options, indent);
+  return out + indent + "}";
 }
+
+}  // namespace
+
+std::string printGraph(const Graph& graph, const PrintOptions& options) { return graphText(graph, options, "") + "\n"; }
 
 std::string printModel(const Model& model, const PrintOptions& options) {
   std::vector<std::string> opsets;

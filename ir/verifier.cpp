@@ -19,7 +19,7 @@ void verifyGraph(Graph& graph) {
       checkedElementCount(v->type.staticShape(), "value '" + v->name() + "'");
   for (const Node* n : graph.nodes()) {
     for (const Value* in : n->inputs())
-      if (in && !in->producer() && !in->isGraphInput() && !in->isInitializer())
+      if (in && !in->producer() && !in->isGraphInput() && !in->isInitializer() && !in->isCapture())
         throwInputError("node {}: input '{}' is not defined by any node, graph input or initializer", n->label(),
                         in->name());
     for (const Value* out : n->outputs())
@@ -27,8 +27,10 @@ void verifyGraph(Graph& graph) {
         throwInputError("node {}: output '{}' is also a graph input or initializer", n->label(), out->name());
   }
   for (const Value* out : graph.outputs())
-    if (!out->producer() && !out->isGraphInput() && !out->isInitializer())
+    if (!out->producer() && !out->isGraphInput() && !out->isInitializer() && !out->isCapture())
       throwInputError("graph output '{}' is not defined", out->name());
+  for (const Node* n : graph.nodes())
+    for (Graph* body : n->subgraphs()) verifyGraph(*body);
   Node* onCycle = nullptr;
   if (!graph.topologicalSort(&onCycle))
     throwInputError("node {}: is part of a cycle (the graph is not a DAG)", onCycle->label());

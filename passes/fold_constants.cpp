@@ -71,8 +71,9 @@ Expected<std::vector<ir::Tensor>> evaluated(const ir::Node& node, int64_t opset,
   static const std::set<std::string> nondeterministic = {"RandomNormal",      "RandomNormalLike", "RandomUniform",
                                                          "RandomUniformLike", "Bernoulli",        "Multinomial"};
   if (nondeterministic.count(node.opType)) return Status::refuse("op is not deterministic");
+  if (!node.subgraphs().empty()) return Status::refuse("op has a subgraph attribute");
   for (const ir::Attribute& a : node.attributes)
-    if (a.kind == ir::AttrKind::Opaque) return Status::refuse("op has a subgraph attribute");
+    if (a.kind == ir::AttrKind::Opaque) return Status::refuse("op has an attribute the IR keeps serialized");
   if (!runtime::referenceSupports(node.domain, node.opType))
     return Status::refuse("the reference interpreter does not implement it");
   std::vector<const ir::Tensor*> inputs;

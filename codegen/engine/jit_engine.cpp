@@ -77,20 +77,20 @@ ir::Tensor JitEngine::Impl::tensorOf(const ir::Value* value, std::map<const ir::
 }
 
 void JitEngine::Impl::runFallback(const Step& step, std::map<const ir::Value*, ir::Tensor>& dynamic) {
+  // Tensors of the node's inputs and of the outer values its subgraphs read.
+  const ir::Node& node = *step.node;
   std::vector<ir::Tensor> copies;
-  copies.reserve(step.node->inputs().size());
-  std::vector<const ir::Tensor*> inputs;
-  for (const ir::Value* input : step.node->inputs()) {
-    if (!input) {
-      inputs.push_back(nullptr);
-    } else if (input->initializer()) {
-      inputs.push_back(input->initializer());
-    } else {
-      copies.push_back(tensorOf(input, dynamic));
-      inputs.push_back(&copies.back());
-    }
-  }
-  std::vector<ir::Tensor> outputs = runtime::runNodeReference(*step.node, inputs, program.opset);
+  copies.reserve(node.inputs().size() + node.implicitInputs().size());
+  auto tensorFor = [&](const ir::Value* value) -> const ir::Tensor* {
+    if (!value) return nullptr;
+    if (value->initializer()) return value->initializer();
+    copies.push_back(tensorOf(value, dynamic));
+    return &copies.back();
+  };
+  std::vector<const ir::Tensor*> inputs, implicitInputs;
+  for (const ir::Value* input : node.inputs()) inputs.push_back(tensorFor(input));
+  for (const ir::Value* input : node.implicitInputs()) implicitInputs.push_back(tensorFor(input));
+  std::vector<ir::Tensor> outputs = runtime::runNodeReference(node, inputs, program.opset, implicitInputs);
   for (size_t i = 0; i < outputs.size() && i < step.node->outputs().size(); ++i) {
     const ir::Value* value = step.node->output(i);
     const Storage& storage = program.storage.at(value);

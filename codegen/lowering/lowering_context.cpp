@@ -30,7 +30,10 @@ void LoweringContext::fallback(const ir::Node& node, const std::string& reason) 
   step.kind = Step::Kind::Fallback;
   step.node = &node;
   step.category = "fallback " + node.opType, step.label = node.label();
-  for (const ir::Value* input : node.inputs())
+  // Its inputs, and the outer values its subgraphs read, are live until it runs.
+  std::vector<const ir::Value*> reads(node.inputs().begin(), node.inputs().end());
+  reads.insert(reads.end(), node.implicitInputs().begin(), node.implicitInputs().end());
+  for (const ir::Value* input : reads)
     if (input && !constantOf(input)) {
       const Storage& storage = program_.storage[input];
       if (!storage.dynamic) touch(plainSlot(input));
@@ -45,7 +48,7 @@ void LoweringContext::fallback(const ir::Node& node, const std::string& reason) 
       storage.dynamic = true;
     }
   }
-  for (const ir::Value* input : node.inputs())
+  for (const ir::Value* input : reads)
     if (input && !constantOf(input) && !program_.storage[input].dynamic) touch(program_.storage[input].plain);
   program_.steps.push_back(std::move(step));
   program_.explanation.push_back(

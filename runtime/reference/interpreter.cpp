@@ -2,6 +2,7 @@
 // through the kernel registry and frees each intermediate after its last use.
 #include "runtime/reference/interpreter.h"
 
+#include <algorithm>
 #include <unordered_map>
 
 #include <fmt/ranges.h>
@@ -19,8 +20,8 @@ bool referenceSupports(const std::string& domain, const std::string& opType) {
   return kernelRegistry().find(domain, opType) != nullptr;
 }
 
-std::vector<ir::Tensor> runNodeReference(const ir::Node& node, std::span<const ir::Tensor* const> inputs,
-                                         int64_t opset) {
+std::vector<ir::Tensor> runNodeReference(const ir::Node& node, std::span<const ir::Tensor* const> inputs, int64_t opset,
+                                         std::span<const ir::Tensor* const> implicitInputs) {
   const reference::Kernel* kernel = kernelRegistry().find(node.domain, node.opType);
   if (!kernel)
     throwInputError("node '{}': op {}{}{} is not supported by the reference interpreter", node.label(), node.domain,
@@ -29,7 +30,10 @@ std::vector<ir::Tensor> runNodeReference(const ir::Node& node, std::span<const i
     if (in && ir::elementSize(in->dtype()) == 0)
       throwInputError("node '{}' ({}): element type {} is not supported by the reference interpreter", node.label(),
                       node.opType, ir::dtypeName(in->dtype()));
-  std::vector<ir::Tensor> outputs = (*kernel)(KernelContext(node, inputs, opset));
+  if (implicitInputs.size() != node.implicitInputs().size())
+    throwInputError("node '{}' ({}): its subgraphs read {} outer values, {} given", node.label(), node.opType,
+                    node.implicitInputs().size(), implicitInputs.size());
+  std::vector<ir::Tensor> outputs = (*kernel)(KernelContext(node, inputs, opset, implicitInputs));
   size_t wanted = node.outputs().size();  // trailing omitted optional outputs are not wanted
   while (wanted > 0 && !node.outputs()[wanted - 1]) --wanted;
   if (outputs.size() < wanted)
@@ -64,11 +68,58 @@ void checkInput(const ir::Value& value, const ir::Tensor& tensor) {
 
 }  // namespace
 
-TensorMap runReference(const ir::Graph& graph, const TensorMap& inputs, int64_t opset) {
-  std::unordered_map<const ir::Value*, const ir::Tensor*> available;
+namespace {
+
+using Bindings = std::unordered_map<const ir::Value*, const ir::Tensor*>;
+
+const ir::Tensor* lookup(const Bindings& available, const ir::Node& node, const ir::Value* value) {
+  auto it = available.find(value);
+  if (it == available.end())
+    throwInputError("node '{}' reads '{}' before it is computed (graph not in topological order?)", node.label(),
+                    value->name());
+  return it->second;
+}
+
+// Runs the nodes of `graph` in order, `available` holding its inputs and
+// captures; initializers not bound there are bound to their tensors. Frees each
+// intermediate after its last use; returns the graph's outputs in order.
+std::vector<ir::Tensor> runNodes(const ir::Graph& graph, Bindings available, int64_t opset) {
   std::unordered_map<const ir::Value*, ir::Tensor> computed;
   std::unordered_map<const ir::Value*, size_t> pendingUses;
-  for (const ir::Value* init : graph.initializers()) available[init] = init->initializer();
+  for (const ir::Value* init : graph.initializers()) available.emplace(init, init->initializer());
+  for (const ir::Value* v : graph.values()) pendingUses[v] = v->uses().size() + (v->isGraphOutput() ? 1 : 0);
+  auto release = [&](const ir::Value* v) {
+    if (v && --pendingUses[v] == 0 && computed.count(v)) {
+      available.erase(v);
+      computed.erase(v);
+    }
+  };
+  for (const ir::Node* node : graph.nodes()) {
+    std::vector<const ir::Tensor*> args, captured;
+    for (const ir::Value* in : node->inputs()) args.push_back(in ? lookup(available, *node, in) : nullptr);
+    for (const ir::Value* in : node->implicitInputs()) captured.push_back(lookup(available, *node, in));
+    std::vector<ir::Tensor> results = runNodeReference(*node, args, opset, captured);
+    for (size_t i = 0; i < node->outputs().size() && i < results.size(); ++i) {
+      const ir::Value* out = node->outputs()[i];
+      if (!out) continue;  // omitted optional output
+      available[out] = &(computed[out] = std::move(results[i]));
+    }
+    for (const ir::Value* in : node->inputs()) release(in);
+    for (const ir::Value* in : node->implicitInputs()) release(in);
+  }
+  std::vector<ir::Tensor> outputs;
+  for (const ir::Value* out : graph.outputs()) {
+    auto it = available.find(out);
+    if (it == available.end()) throwInputError("graph output '{}' is never computed", out->name());
+    outputs.push_back(*it->second);
+  }
+  return outputs;
+}
+
+}  // namespace
+
+TensorMap runReference(const ir::Graph& graph, const TensorMap& inputs, int64_t opset) {
+  Bindings available;
   for (const ir::Value* input : graph.inputs()) {
     auto it = inputs.find(input->name());
     if (it == inputs.end()) {
@@ -85,43 +136,38 @@ TensorMap runReference(const ir::Graph& graph, const TensorMap& inputs, int64_t 
       throwInputError("'{}' is a constant (an initializer listed as an input in an IR version < 4 model), not an input",
                       name);
   }
-  for (const ir::Value* v : graph.values()) pendingUses[v] = v->uses().size() + (v->isGraphOutput() ? 1 : 0);
   ir::checkDeclaredSizes(graph);
-
-  for (const ir::Node* node : graph.nodes()) {
-    std::vector<const ir::Tensor*> args;
-    for (const ir::Value* in : node->inputs()) {
-      if (!in) {
-        args.push_back(nullptr);
-        continue;
-      }
-      auto it = available.find(in);
-      if (it == available.end())
-        throwInputError("node '{}' reads '{}' before it is computed (graph not in topological order?)", node->label(),
-                        in->name());
-      args.push_back(it->second);
-    }
-    std::vector<ir::Tensor> results = runNodeReference(*node, args, opset);
-    for (size_t i = 0; i < node->outputs().size() && i < results.size(); ++i) {
-      const ir::Value* out = node->outputs()[i];
-      if (!out) continue;  // omitted optional output
-      available[out] = &(computed[out] = std::move(results[i]));
-    }
-    for (const ir::Value* in : node->inputs()) {
-      if (in && --pendingUses[in] == 0 && computed.count(in)) {
-        available.erase(in);
-        computed.erase(in);
-      }
-    }
-  }
+  std::vector<ir::Tensor> results = runNodes(graph, std::move(available), opset);
   TensorMap outputs;
-  for (const ir::Value* out : graph.outputs()) {
-    auto it = available.find(out);
-    if (it == available.end()) throwInputError("graph output '{}' is never computed", out->name());
-    outputs[out->name()] = *it->second;
-  }
+  for (size_t i = 0; i < results.size(); ++i) outputs[graph.outputs()[i]->name()] = std::move(results[i]);
   return outputs;
 }
+
+namespace reference {
+
+std::vector<Tensor> KernelContext::runBody(const ir::Graph& body, std::span<const Tensor* const> inputs) const {
+  if (inputs.size() != body.inputs().size())
+    fail("its body '{}' takes {} inputs; {} given", body.name, body.inputs().size(), inputs.size());
+  Bindings bound;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const ir::Value& input = *body.inputs()[i];
+    if (input.type.dtype != DType::Undefined && inputs[i]->dtype() != input.type.dtype)
+      fail("body input '{}' is {}, given {}", input.name(), ir::dtypeName(input.type.dtype),
+           ir::dtypeName(inputs[i]->dtype()));
+    bound[&input] = inputs[i];
+  }
+  for (const ir::Value* capture : body.captures()) {
+    const auto& outer = node.implicitInputs();
+    auto it =
+        std::find_if(outer.begin(), outer.end(), [&](const ir::Value* v) { return v->name() == capture->name(); });
+    if (it == outer.end() || size_t(it - outer.begin()) >= implicitInputs_.size())
+      fail("its body reads '{}', which the node does not capture", capture->name());
+    bound[capture] = implicitInputs_[it - outer.begin()];
+  }
+  return runNodes(body, std::move(bound), opset);
+}
+
+}  // namespace reference
 
 TensorMap runReference(const ir::Graph& graph, const TensorMap& inputs) {
   return runReference(graph, inputs, kReferenceDefaultOpset);

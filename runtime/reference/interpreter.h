@@ -30,10 +30,12 @@ TensorMap runReference(const ir::Graph& graph, const TensorMap& inputs, int64_t 
 TensorMap runReference(const ir::Model& model, const TensorMap& inputs);
 
 // Runs one node on the given input tensors (nullptr for omitted optional
-// inputs); returns its outputs in order. Used by engines to fall back per node.
+// inputs) and, for a node with subgraphs, the tensors of its implicit inputs
+// (node.implicitInputs(), in order); returns its outputs in order. Used by
+// engines to fall back per node.
 std::vector<ir::Tensor> runNodeReference(const ir::Node& node, std::span<const ir::Tensor* const> inputs);
-std::vector<ir::Tensor> runNodeReference(const ir::Node& node, std::span<const ir::Tensor* const> inputs,
-                                         int64_t opset);
+std::vector<ir::Tensor> runNodeReference(const ir::Node& node, std::span<const ir::Tensor* const> inputs, int64_t opset,
+                                         std::span<const ir::Tensor* const> implicitInputs = {});
 
 // True if the interpreter implements this op (default domain).
 bool referenceSupports(const std::string& domain, const std::string& opType);

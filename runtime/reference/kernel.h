@@ -19,8 +19,10 @@ using ir::Tensor;
 
 class KernelContext {
  public:
-  KernelContext(const ir::Node& node, std::span<const Tensor* const> inputs, int64_t opset)
-      : node(node), opset(opset), inputs_(inputs) {}
+  // `implicitInputs`: the tensors of node.implicitInputs(), in that order (what its bodies capture).
+  KernelContext(const ir::Node& node, std::span<const Tensor* const> inputs, int64_t opset,
+                std::span<const Tensor* const> implicitInputs = {})
+      : node(node), opset(opset), inputs_(inputs), implicitInputs_(implicitInputs) {}
 
   const ir::Node& node;
   size_t numInputs() const { return inputs_.size(); }
@@ -39,6 +41,11 @@ class KernelContext {
     return node.getInts(name, std::move(fallback));
   }
   bool hasAttribute(std::string_view name) const { return node.findAttribute(name) != nullptr; }
+  // The body held by graph attribute `name`; fails if the node has none.
+  const ir::Graph& body(std::string_view name) const;
+  // Runs a body of this node on its positional inputs, its captures bound to
+  // this node's implicit inputs; returns its outputs in order.
+  std::vector<Tensor> runBody(const ir::Graph& body, std::span<const Tensor* const> inputs) const;
 
   // An InputError prefixed with the op and node.
   template <typename... Args>
@@ -53,6 +60,7 @@ class KernelContext {
 
  private:
   std::span<const Tensor* const> inputs_;
+  std::span<const Tensor* const> implicitInputs_;
 };
 
 using Kernel = std::function<std::vector<Tensor>(const KernelContext&)>;
@@ -87,6 +95,7 @@ void registerQuantizationKernels(KernelRegistry& registry);
 void registerGridSampleKernels(KernelRegistry& registry);
 void registerRecurrentKernels(KernelRegistry& registry);
 void registerEinsumKernels(KernelRegistry& registry);
+void registerControlFlowKernels(KernelRegistry& registry);
 
 // Row-major strides of `dims`.
 std::vector<int64_t> stridesOf(const std::vector<int64_t>& dims);

@@ -13,6 +13,12 @@ int64_t KernelContext::normalizeAxis(int64_t axis, int64_t rank) const {
   return axis < 0 ? axis + rank : axis;
 }
 
+const ir::Graph& KernelContext::body(std::string_view name) const {
+  const ir::Attribute* a = node.findAttribute(name);
+  if (!a || a->kind != ir::AttrKind::Graph) fail("graph attribute '{}' is missing", name);
+  return *a->graphs.at(0);
+}
+
 void KernelRegistry::add(const std::string& opType, Kernel kernel) { kernels_[opType] = std::move(kernel); }
 
 const Kernel* KernelRegistry::find(const std::string& domain, const std::string& opType) const {
@@ -29,7 +35,7 @@ const KernelRegistry& kernelRegistry() {
           registerNormalizationKernels, registerMatmulKernels, registerShapeKernels, registerSliceKernels,
           registerResizeKernels, registerReduceKernels, registerGeneratorKernels, registerIndexKernels,
           registerDetectionKernels, registerLossKernels, registerQuantizationKernels, registerGridSampleKernels,
-          registerRecurrentKernels, registerEinsumKernels})
+          registerRecurrentKernels, registerEinsumKernels, registerControlFlowKernels})
       registerFamily(r);
     return r;
   }();

@@ -138,8 +138,25 @@ TEST(BadInput, FuzzFoundConvWeightRankDifferingFromARankLibonnxInfers) {
 // The pipeline fuzz target: a Conv whose bias is a 4-D weight; fold-batchnorm copied all its
 // elements into a bias of C_out (heap overflow). The conv rule now checks the bias's shape.
 TEST(BadInput, FuzzFoundConvBiasOfTheWrongShape) {
-  expectRejected(readFile(kFuzzFindings / "conv_bias_of_the_wrong_shape.onnx"),
+  expectRejected(textModelBytes(R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,4,5,5] x, float[8,4,3,3] w1, float[8,1,3,3] w2) => (float[1,8,3,3] e)
+{
+  e = Conv(x, w1, w2)
+}
+)"),
                  "node Conv(e): bias 'w2' has shape [8,1,3,3]; weight 'w1' has 8 output channels");
+}
+
+// Bodies are imported like the main graph, and their errors say where they are.
+TEST(BadInput, SubgraphOutputThatNothingProduces) {
+  expectRejected(textModelBytes(R"(<ir_version: 8, opset_import: ["" : 13]>
+g (bool c, float[2] x) => (float[2] y)
+{
+  y = If (c) <then_branch = then_body () => (float[2] t) { u = Relu (x) }, else_branch = else_body () => (float[2] e) { e = Neg (x) }>
+}
+)"),
+                 "node If(y): in its then_branch body: graph output 't' is not produced by any node, input or "
+                 "initializer");
 }
 
 // A 3x3 Conv on a 1x1x7x5 input with these attributes, declaring its output `outputDims`.

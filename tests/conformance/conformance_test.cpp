@@ -51,10 +51,13 @@ bool computable(ir::DType t) {
 }
 
 // Why the interpreter cannot run this model at all ("" if it can try).
-std::string unsupportedReason(const ir::Model& model) {
-  for (const ir::Node* node : model.graph->nodes())
+std::string unsupportedReason(const ir::Graph& graph) {
+  for (const ir::Node* node : graph.nodes()) {
     if (!runtime::referenceSupports(node->domain, node->opType)) return "op " + node->opType;
-  for (const ir::Value* v : model.graph->values())
+    for (const ir::Graph* body : node->subgraphs())
+      if (std::string why = unsupportedReason(*body); !why.empty()) return why;
+  }
+  for (const ir::Value* v : graph.values())
     if (!v->type.opaqueTypeProto.empty() || (v->type.dtype != ir::DType::Undefined && !computable(v->type.dtype)))
       return "value '" + v->name() + "' of type " + std::string(ir::dtypeName(v->type.dtype));
   return "";
@@ -67,7 +70,7 @@ Result runTest(const fs::path& dir) {
   } catch (const std::exception& e) {
     return {Outcome::Unsupported, std::string("import: ") + e.what()};
   }
-  if (std::string why = unsupportedReason(model); !why.empty()) return {Outcome::Unsupported, why};
+  if (std::string why = unsupportedReason(*model.graph); !why.empty()) return {Outcome::Unsupported, why};
   std::vector<const ir::Value*> inputs;
   for (const ir::Value* v : model.graph->inputs())
     if (!v->isInitializer()) inputs.push_back(v);
