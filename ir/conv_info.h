@@ -18,6 +18,9 @@ ConvKind classifyConv(int64_t inChannels, int64_t group, const std::vector<int64
 
 struct ConvInfo {
   const Node* node = nullptr;
+  // Where the conv is: "" in the main graph, else the owning nodes and graph
+  // attributes down to its body ("If_25/then_branch", ".../Loop_3/body").
+  std::string scope;
   ConvKind kind = ConvKind::Dense;
   int64_t inChannels = 0, outChannels = 0, group = 1;
   std::vector<int64_t> kernelShape, strides, dilations, pads;

@@ -121,6 +121,12 @@ std::string Node::label() const {
   return fmt::format("{}({})", opType, first);
 }
 
+const Value* Value::definition() const {
+  const Value* v = this;
+  while (v && v->isCapture_) v = v->graph_->enclosing() ? v->graph_->enclosing()->findValue(v->name_) : nullptr;
+  return v;
+}
+
 bool Value::isConstant() const { return initializer_ && (!isGraphInput_ || graph_->initializerInputsAreConstant); }
 
 // ---- Graph ----
@@ -144,9 +150,28 @@ Value* Graph::findValue(std::string_view valueName) const {
   return it == valuesByName_.end() ? nullptr : it->second;
 }
 
+namespace {
+
+// Whether a value of `graph` or of a body below it has this name.
+bool definedAtOrBelow(const Graph& graph, const std::string& name) {
+  if (graph.findValue(name)) return true;
+  for (const Node* node : graph.nodes())
+    for (const Graph* body : node->subgraphs())
+      if (definedAtOrBelow(*body, name)) return true;
+  return false;
+}
+
+}  // namespace
+
 std::string Graph::uniqueName(std::string_view base) const {
+  // ONNX forbids a body to shadow an outer name, so the enclosing graphs and the bodies count too.
+  auto taken = [&](const std::string& name) {
+    for (const Graph* outer = enclosing_; outer; outer = outer->enclosing_)
+      if (outer->findValue(name)) return true;
+    return definedAtOrBelow(*this, name);
+  };
   std::string candidate(base);
-  for (int suffix = 1; findValue(candidate); ++suffix) candidate = fmt::format("{}_{}", base, suffix);
+  for (int suffix = 1; taken(candidate); ++suffix) candidate = fmt::format("{}_{}", base, suffix);
   return candidate;
 }
 
@@ -190,6 +215,14 @@ void Graph::setInitializer(Value* value, Tensor tensor) {
   for (int64_t d : tensor.dims()) value->type.shape->push_back(Dim{d, {}});
   if (!value->initializer_) initializers_.push_back(value);
   value->initializer_ = std::make_unique<Tensor>(std::move(tensor));
+}
+
+void Graph::adoptSubgraphs() {
+  for (const auto& node : nodes_)
+    for (Graph* body : node->subgraphs()) {
+      body->enclosing_ = this;
+      body->adoptSubgraphs();
+    }
 }
 
 Value* Graph::addCapture(const std::string& valueName) {
@@ -365,6 +398,7 @@ std::unique_ptr<Graph> Graph::clone() const {
   copy->docString = docString;
   copy->initializerInputsAreConstant = initializerInputsAreConstant;
   copy->residue = residue;
+  copy->enclosing_ = enclosing_;
   for (const auto& v : values_) {
     Value* c = v->isCapture_ ? copy->addCapture(v->name_) : copy->createValue(v->name_);
     c->type = v->type;
@@ -394,6 +428,7 @@ std::unique_ptr<Graph> Graph::clone() const {
     copy->nodes_.push_back(std::move(node));
   }
   for (const Value* v : outputs_) copy->markOutput(map(v));
+  copy->adoptSubgraphs();
   return copy;
 }
 

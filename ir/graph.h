@@ -61,6 +61,10 @@ class Value {
   // has no producer here, and the node owning the subgraph lists the outer
   // value among its implicit inputs.
   bool isCapture() const { return isCapture_; }
+  // The value this one stands for: itself, or for a capture the value of an
+  // enclosing graph it reads (through every level of nesting); null if the
+  // enclosing graph is not known or lacks it.
+  const Value* definition() const;
   // An initializer no caller can replace: not a graph input, or a graph input
   // of a graph whose initializer inputs are constants (IR version < 4).
   bool isConstant() const;
@@ -139,6 +143,11 @@ class Graph {
   // from IR 4 on, such an initializer is a default a fed input overrides.
   // Import sets this from the model's ir_version (as onnxruntime reads it).
   bool initializerInputsAreConstant = false;
+  // The graph whose node owns this subgraph; null for a main graph. Kept by
+  // import and clone (a copied attribute's body keeps its enclosing graph).
+  const Graph* enclosing() const { return enclosing_; }
+  // Makes this graph the enclosing graph of its nodes' bodies, at every depth.
+  void adoptSubgraphs();
   // Serialized GraphProto holding only the fields the IR does not model
   // (sparse initializers, quantization annotations): merged back on export.
   std::string residue;
@@ -154,7 +163,7 @@ class Graph {
   std::vector<Value*> values() const;
 
   Value* findValue(std::string_view name) const;
-  // A name no value of this graph has yet, derived from `base`.
+  // A name no value of this graph, its enclosing graphs or its bodies has yet, derived from `base`.
   std::string uniqueName(std::string_view base) const;
 
   // Creates a value with exactly this name; throws if the name is taken.
@@ -197,6 +206,7 @@ class Graph {
   std::vector<Value*> outputs_;
   std::vector<Value*> initializers_;
   std::vector<Value*> captures_;
+  const Graph* enclosing_ = nullptr;
 };
 
 // A whole model: the main graph plus what ONNX keeps around it.

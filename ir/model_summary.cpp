@@ -51,6 +51,7 @@ nlohmann::json optionalJson(const std::optional<int64_t>& v) {
 
 nlohmann::json convJson(const ConvInfo& c) {
   return {{"name", c.node->label()},
+          {"scope", c.scope},
           {"kind", convKindName(c.kind)},
           {"in_channels", c.inChannels},
           {"out_channels", c.outChannels},
@@ -72,7 +73,8 @@ std::string dimsText(const std::vector<int64_t>& dims, const char* separator) {
 }
 
 // Columns padded to their widest cell; the first column left-aligned, numbers right.
-std::string alignedTable(const std::vector<std::vector<std::string>>& rows) {
+// `textColumns` leading columns are left-aligned.
+std::string alignedTable(const std::vector<std::vector<std::string>>& rows, size_t textColumns) {
   std::vector<size_t> widths;
   for (const auto& row : rows)
     for (size_t i = 0; i < row.size(); ++i) {
@@ -83,7 +85,7 @@ std::string alignedTable(const std::vector<std::vector<std::string>>& rows) {
   for (const auto& row : rows) {
     std::string line;
     for (size_t i = 0; i < row.size(); ++i)
-      line += i < 2 ? fmt::format("{:<{}}  ", row[i], widths[i]) : fmt::format("{:>{}}  ", row[i], widths[i]);
+      line += i < textColumns ? fmt::format("{:<{}}  ", row[i], widths[i]) : fmt::format("{:>{}}  ", row[i], widths[i]);
     while (!line.empty() && line.back() == ' ') line.pop_back();
     out += line + "\n";
   }
@@ -91,6 +93,8 @@ std::string alignedTable(const std::vector<std::vector<std::string>>& rows) {
 }
 
 std::string convTable(const ModelSummary& s) {
+  // The scope column appears when some conv is inside a subgraph.
+  bool scoped = std::any_of(s.convs.begin(), s.convs.end(), [](const ConvInfo& c) { return !c.scope.empty(); });
   std::vector<std::vector<std::string>> rows{{"name", "kind", "C_in", "C_out", "group", "kernel", "strides",
                                               "dilations", "pads", "out HxW", "weights", "bias", "MACs"}};
   for (const ConvInfo& c : s.convs)
@@ -99,7 +103,43 @@ std::string convTable(const ModelSummary& s) {
                     dimsText(c.strides, ","), dimsText(c.dilations, ","), dimsText(c.pads, ","),
                     c.outputSpatial.empty() ? "?" : dimsText(c.outputSpatial, "x"), std::to_string(c.weightParams),
                     std::to_string(c.biasParams), c.macs ? std::to_string(*c.macs) : "unknown"});
-  return alignedTable(rows);
+  if (scoped) {
+    rows[0].insert(rows[0].begin() + 1, "scope");
+    for (size_t i = 1; i < rows.size(); ++i)
+      rows[i].insert(rows[i].begin() + 1, s.convs[i - 1].scope.empty() ? "(main)" : s.convs[i - 1].scope);
+  }
+  return alignedTable(rows, scoped ? 3 : 2);
+}
+
+}  // namespace
+
+namespace {
+
+// Ops, parameters and convs of `graph` and its bodies. MACs count the main
+// graph's ops only: a body runs once per branch taken or iteration.
+void summarizeGraph(const Graph& graph, const std::string& scope, ModelSummary& s) {
+  for (const Value* v : graph.initializers()) s.params += v->initializer()->numel();
+  for (const Node* n : graph.nodes()) {
+    for (const Attribute& a : n->attributes)
+      for (const Subgraph& body : a.graphs)
+        summarizeGraph(*body, (scope.empty() ? "" : scope + "/") + n->label() + "/" + a.name, s);
+    s.opHistogram[n->domain.empty() ? n->opType : n->domain + "." + n->opType]++;
+    if (const Attribute* value = n->opType == "Constant" ? n->findAttribute("value") : nullptr)
+      s.params += value->kind == AttrKind::Tensor ? value->t.numel() : 0;
+    if (!n->domain.empty() && n->domain != "ai.onnx") continue;
+    std::optional<int64_t> macs;
+    if (n->opType == "Conv") {
+      s.convs.push_back(analyzeConv(*n));
+      s.convs.back().scope = scope;
+      s.convCounts[s.convs.back().kind]++;
+      macs = s.convs.back().macs;
+    } else if (n->opType == "Gemm" || n->opType == "MatMul") {
+      macs = matMulMacs(*n);
+    } else {
+      continue;
+    }
+    if (scope.empty()) s.macs = s.macs && macs ? std::optional(*s.macs + *macs) : std::nullopt;
+  }
 }
 
 }  // namespace
@@ -111,26 +151,9 @@ ModelSummary summarizeModel(const Model& model) {
   for (const Value* v : graph.inputs())
     if (!v->isInitializer()) s.inputs.push_back(v);
   s.outputs.assign(graph.outputs().begin(), graph.outputs().end());
-  for (const Value* v : graph.initializers()) s.params += v->initializer()->numel();
   for (ConvKind k : kKinds) s.convCounts[k] = 0;
   s.macs = 0;
-  for (const Node* n : graph.nodes()) {
-    s.opHistogram[n->domain.empty() ? n->opType : n->domain + "." + n->opType]++;
-    if (const Attribute* value = n->opType == "Constant" ? n->findAttribute("value") : nullptr)
-      s.params += value->kind == AttrKind::Tensor ? value->t.numel() : 0;
-    if (!n->domain.empty() && n->domain != "ai.onnx") continue;
-    std::optional<int64_t> macs;
-    if (n->opType == "Conv") {
-      s.convs.push_back(analyzeConv(*n));
-      s.convCounts[s.convs.back().kind]++;
-      macs = s.convs.back().macs;
-    } else if (n->opType == "Gemm" || n->opType == "MatMul") {
-      macs = matMulMacs(*n);
-    } else {
-      continue;
-    }
-    s.macs = s.macs && macs ? std::optional(*s.macs + *macs) : std::nullopt;
-  }
+  summarizeGraph(graph, "", s);
   return s;
 }
 
@@ -163,7 +186,10 @@ std::string summaryToText(const ModelSummary& s) {
   for (const auto& [op, count] : s.opHistogram) ops.push_back(fmt::format("{} {}", op, count));
   out += fmt::format("ops:     {}\n", fmt::join(ops, ", "));
   out += fmt::format("params:  {}\n", s.params);
-  std::string macs = s.macs ? std::to_string(*s.macs) + " (Conv, Gemm, MatMul)"
+  bool bodies = std::any_of(s.convs.begin(), s.convs.end(), [](const ConvInfo& c) { return !c.scope.empty(); });
+  std::string macs = s.macs ? std::to_string(*s.macs) + (bodies ? " (Conv, Gemm, MatMul of the main graph; a body's "
+                                                                  "run once per branch taken or iteration)"
+                                                                : " (Conv, Gemm, MatMul)")
                             : "unknown (dims are dynamic; fix them with --input-shape NAME=1x3x224x224)";
   out += fmt::format("MACs:    {}\n", macs);
   std::vector<std::string> counts;

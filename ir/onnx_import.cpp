@@ -224,6 +224,7 @@ Model importModel(const onnx::ModelProto& proto, const fs::path& baseDir) {
   // IR versions 1-3 list every initializer as a graph input, as a constant.
   model.graph->initializerInputsAreConstant = model.irVersion >= 1 && model.irVersion < 4;
   GraphImporter(*model.graph, baseDir, Scope{}).run(proto.graph());
+  model.graph->adoptSubgraphs();
 
   onnx::ModelProto residue = proto;
   residue.clear_graph();

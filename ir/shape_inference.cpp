@@ -45,6 +45,29 @@ void mergeType(Value& value, const ValueType& inferred) {
   }
 }
 
+// The types libonnx inferred in `proto` (the export of `graph`, bodies included) into the IR.
+void copyBack(Graph& graph, const onnx::GraphProto& proto) {
+  auto merge = [&](const onnx::ValueInfoProto& vi) {
+    Value* v = graph.findValue(vi.name());
+    if (!v || !vi.type().has_tensor_type()) return;
+    const auto& tensor = vi.type().tensor_type();
+    mergeType(*v, makeType(static_cast<DType>(tensor.elem_type()), shapeFromProto(tensor)));
+  };
+  for (const auto& vi : proto.value_info()) merge(vi);
+  for (const auto& vi : proto.output()) merge(vi);
+  // Export writes nodes, and their graph attributes, in IR order.
+  std::vector<Node*> nodes = graph.nodes();
+  for (int i = 0; i < proto.node_size() && size_t(i) < nodes.size(); ++i) {
+    std::vector<Graph*> bodies = nodes[i]->subgraphs();
+    size_t next = 0;
+    for (const auto& attribute : proto.node(i).attribute()) {
+      if (attribute.has_g() && next < bodies.size()) copyBack(*bodies[next++], attribute.g());
+      for (const auto& body : attribute.graphs())
+        if (next < bodies.size()) copyBack(*bodies[next++], body);
+    }
+  }
+}
+
 // libonnx's inference on the exported proto, with every type known so far
 // exported as value_info so that it continues from what the rules found.
 // Node-level failures are not fatal (error_mode 0), and anything it cannot
@@ -67,14 +90,7 @@ void inferWithOnnx(Model& model) {
   } catch (const std::exception&) {
     return;
   }
-  auto copyBack = [&](const onnx::ValueInfoProto& vi) {
-    Value* v = graph.findValue(vi.name());
-    if (!v || !vi.type().has_tensor_type()) return;
-    const auto& tensor = vi.type().tensor_type();
-    mergeType(*v, makeType(static_cast<DType>(tensor.elem_type()), shapeFromProto(tensor)));
-  };
-  for (const auto& vi : proto.graph().value_info()) copyBack(vi);
-  for (const auto& vi : proto.graph().output()) copyBack(vi);
+  copyBack(graph, proto.graph());
 }
 
 // How much is known: a measure that grows with every dim or rank learned.
@@ -99,6 +115,7 @@ void checkDeclared(const Node& node, const Value& value, const ValueType& inferr
                       dimsText(*inferred.shape), value.name(), dimsText(*declared));
 }
 
+// The rules on the graph, then on each body with its captures typed as the values they read.
 void inferWithRules(Graph& graph) {
   KnownValues known;
   for (Node* node : graph.nodes()) {
@@ -111,6 +128,11 @@ void inferWithRules(Graph& graph) {
         }
     }
     propagateKnownValues(*node, known);
+    for (Graph* body : node->subgraphs()) {
+      for (Value* capture : body->captures())
+        if (const Value* outer = capture->definition()) capture->type = outer->type;
+      inferWithRules(*body);
+    }
   }
 }
 

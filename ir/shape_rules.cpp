@@ -19,6 +19,7 @@ const ShapeRuleTable& ruleTable() {
 }
 
 const Tensor* constantTensor(const Value* v) {
+  v = v ? v->definition() : nullptr;
   if (!v) return nullptr;
   if (v->initializer()) return v->initializer();
   const Node* producer = v->producer();

@@ -8,6 +8,7 @@
 namespace convopt::passes {
 
 const ir::Tensor* constantTensor(const ir::Value* value) {
+  value = value ? value->definition() : nullptr;  // a body's outer-scope constants are constants there
   if (!value || !value->isConstant()) return nullptr;
   return value->initializer();
 }

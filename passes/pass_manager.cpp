@@ -11,6 +11,17 @@
 #include "passes/pass_registry.h"
 
 namespace convopt::passes {
+namespace {
+
+// The pass on the graph, then on each body of its nodes as the pass left them
+// (a body's outer-scope constants are constants there: constantTensor).
+void runOnGraphAndBodies(Pass& pass, ir::Graph& graph, PassContext& context) {
+  pass.run(graph, context);
+  for (ir::Node* node : graph.nodes())
+    for (ir::Graph* body : node->subgraphs()) runOnGraphAndBodies(pass, *body, context);
+}
+
+}  // namespace
 
 std::vector<PassStatistics> runPipeline(ir::Model& model, const std::vector<std::string>& passNames,
                                         const PassManagerOptions& options) {
@@ -23,7 +34,7 @@ std::vector<PassStatistics> runPipeline(ir::Model& model, const std::vector<std:
     stats.pass = name;
     PassContext context(model, options.pass, stats);
     auto start = std::chrono::steady_clock::now();
-    pass->run(*model.graph, context);
+    runOnGraphAndBodies(*pass, *model.graph, context);
     stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     try {
       ir::verifyGraph(*model.graph);

@@ -88,13 +88,36 @@ g (float[1,8,4,4] x) => (float[1,6,4,4] y)
 )");
   inferShapes(model);
   nlohmann::json j = summaryToJson(summarizeModel(model));
-  EXPECT_EQ(j["convs"][0], nlohmann::json::parse(R"J({"name": "Conv(y)", "kind": "grouped", "in_channels": 8,
+  EXPECT_EQ(j["convs"][0],
+            nlohmann::json::parse(R"J({"name": "Conv(y)", "scope": "", "kind": "grouped", "in_channels": 8,
     "out_channels": 6, "group": 2, "kernel_shape": [1, 1], "strides": [1, 1], "dilations": [1, 1],
     "pads": [0, 0, 0, 0], "output_shape": [4, 4], "weight_params": 24, "bias_params": 6, "macs": 384})J"));
   EXPECT_EQ(j["totals"], nlohmann::json::parse(R"({"params": 30, "macs": 384,
     "dense": 0, "pointwise": 0, "grouped": 1, "depthwise": 0})"));
   EXPECT_EQ(j["inputs"][0], nlohmann::json::parse(R"({"name": "x", "dtype": "float", "shape": [1, 8, 4, 4]})"));
   EXPECT_EQ(j["op_histogram"], nlohmann::json::parse(R"({"Conv": 1})"));
+}
+
+// Convs inside If branches are counted and listed with the scope they are in.
+TEST(ModelSummary, ConvsInsideSubgraphsCarryTheirScope) {
+  Model model = parseModelText(R"(<ir_version: 8, opset_import: ["" : 13]>
+g (bool[1] c, float[1,2,3,3] x) => (float[1,2,3,3] y)
+<float[2,2,1,1] w = {1, 2, 3, 4}>
+{
+  y = If (c) <then_branch = then_body () => (float[1,2,3,3] t) { t = Conv (x, w) },
+              else_branch = else_body () => (float[1,2,3,3] e) <float[2,1,1,1] d = {5, 6}> { e = Conv <group = 2> (x, d) }>
+}
+)");
+  inferShapes(model);
+  ModelSummary summary = summarizeModel(model);
+  nlohmann::json j = summaryToJson(summary);
+  EXPECT_EQ(j["convs"][0]["scope"], "If(y)/then_branch");
+  EXPECT_EQ(j["convs"][1]["scope"], "If(y)/else_branch");
+  EXPECT_EQ(j["totals"], nlohmann::json::parse(R"({"params": 6, "macs": 0,
+    "dense": 0, "pointwise": 1, "grouped": 0, "depthwise": 1})"));
+  std::string text = summaryToText(summary);
+  EXPECT_NE(text.find("name     scope              kind       C_in"), std::string::npos) << text;
+  EXPECT_NE(text.find("Conv(e)  If(y)/else_branch  depthwise     2"), std::string::npos) << text;
 }
 
 // The census per kind equals the manifest's "convs before" for every shared
