@@ -314,6 +314,20 @@ void Graph::replaceAllUsesWith(Value* from, Value* to) {
   }
 }
 
+void Graph::pruneCaptures(Node* node) {
+  std::unordered_set<std::string> captured;
+  for (Graph* body : node->subgraphs()) {
+    for (Value* capture : std::vector<Value*>(body->captures_))
+      if (!capture->hasUses() && !capture->isGraphOutput_) body->eraseValue(capture);
+    for (const Value* capture : body->captures_) captured.insert(capture->name_);
+  }
+  for (Value* v : std::vector<Value*>(node->implicitInputs_))
+    if (!captured.count(v->name_)) {
+      std::erase(node->implicitInputs_, v);
+      removeUse(v, node, Use::kImplicit, v->uses_);
+    }
+}
+
 void Graph::eraseNode(Node* node) {
   for (Value* out : node->outputs_)
     if (out && (out->hasUses() || out->isGraphOutput_))

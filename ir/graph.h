@@ -189,6 +189,9 @@ class Graph {
   // Every use of `from` (node inputs, implicit inputs, graph outputs) now reads
   // `to`; subgraphs that captured `from` by name capture `to` instead.
   void replaceAllUsesWith(Value* from, Value* to);
+  // Erases the captures of the node's bodies that nothing reads any more, and
+  // the implicit inputs of the node that no body captures then.
+  void pruneCaptures(Node* node);
   // Removes a node whose outputs have no uses (graph outputs count as uses).
   void eraseNode(Node* node);
   // Removes a value that has no producer, no uses and is not a graph input/output.

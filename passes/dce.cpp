@@ -8,6 +8,8 @@
 // is dead when nothing reads it, it is not a graph output, and it is a constant
 // (an overridable input is part of the model's interface; an IR < 4 initializer
 // listed as an input is a constant and leaves the inputs with it).
+// Bodies are cleaned first: a capture nothing reads any more is dropped, with
+// the implicit input it held, so the outer value can die too.
 #include "passes/pass.h"
 
 namespace convopt::passes {
@@ -24,6 +26,10 @@ class DeadCodeEliminationPass final : public Pass {
   std::string_view name() const override { return "dce"; }
 
   void run(ir::Graph& graph, PassContext& context) override {
+    for (ir::Node* node : graph.nodes()) {
+      for (ir::Graph* body : node->subgraphs()) run(*body, context);
+      graph.pruneCaptures(node);
+    }
     // Reverse program order: erasing a user can make its producers dead too.
     bool changed = true;
     while (changed) {

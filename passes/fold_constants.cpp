@@ -79,8 +79,8 @@ Expected<std::vector<ir::Tensor>> evaluated(const ir::Node& node, int64_t opset,
   std::vector<const ir::Tensor*> inputs;
   size_t inputBytes = 0;
   for (const ir::Value* in : node.inputs()) {
-    inputs.push_back(in ? in->initializer() : nullptr);
-    if (in) inputBytes += in->initializer()->byteSize();
+    inputs.push_back(in ? constantTensor(in) : nullptr);  // a capture's is the outer constant
+    if (in) inputBytes += inputs.back()->byteSize();
   }
   // Judged by the inferred sizes first: ConstantOfShape([1e12]) must not be evaluated to find out.
   size_t limit = std::max(maxGrowthBytes, inputBytes);

@@ -33,6 +33,7 @@ std::vector<std::string> defaultPipelineNames() {
 
 std::vector<std::string> parsePipeline(std::string_view text) {
   std::vector<std::string> names;
+  if (text.find_first_not_of(" \t") == std::string_view::npos) return names;  // the empty pipeline
   size_t start = 0;
   while (start <= text.size()) {
     size_t end = text.find(',', start);

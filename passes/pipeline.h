@@ -14,7 +14,8 @@ struct PipelineEntry {
 // The pipeline `convopt optimize` runs when no --passes is given.
 const std::vector<PipelineEntry>& defaultPipeline();
 // "a,b,c" (whitespace around names ignored) -> pass names, each checked
-// against the registry. Throws InputError for unknown or empty names.
+// against the registry; "" (or blanks) is the empty pipeline. Throws
+// InputError for unknown or empty names ("a,,b").
 std::vector<std::string> parsePipeline(std::string_view text);
 std::vector<std::string> defaultPipelineNames();
 

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <iostream>
+#include <optional>
 
 #include "ir/atomic_file.h"
 #include "ir/error.h"
@@ -24,7 +25,7 @@ namespace {
 struct OptimizeOptions {
   std::string input;
   std::string output;
-  std::string passes;
+  std::optional<std::string> passes;  // given (even empty) or the default pipeline
   std::string report;
   std::vector<std::string> inputShapes;
   size_t externalThreshold = 0;
@@ -56,8 +57,7 @@ void optimize(const OptimizeOptions& o) {
   ir::verifyGraph(*model.graph);
   for (const std::string& spec : o.inputShapes) ir::applyInputShape(model, spec);
   std::unique_ptr<ir::Graph> original = o.verify ? model.graph->clone() : nullptr;
-  std::vector<std::string> pipeline =
-      o.passes.empty() ? passes::defaultPipelineNames() : passes::parsePipeline(o.passes);
+  std::vector<std::string> pipeline = o.passes ? passes::parsePipeline(*o.passes) : passes::defaultPipelineNames();
   passes::PassManagerOptions managerOptions{o.pass, {}};
   if (o.printAfterAll)
     managerOptions.afterPass = [](std::string_view pass, const ir::Model& m) {
@@ -109,7 +109,7 @@ void registerOptimizeCommand(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("optimize", "Rewrite convolutions and write the optimized model");
   cmd->add_option("input", o->input, "ONNX model to read (never modified)")->required();
   cmd->add_option("-o,--output", o->output, "Where to write the optimized model (atomically)")->required();
-  cmd->add_option("--passes", o->passes, passListHelp());
+  cmd->add_option("--passes", o->passes, passListHelp())->expected(0, 1)->default_str("");
   cmd->add_flag("--print-after-all", o->printAfterAll, "Print the IR after every pass (to stderr)");
   cmd->add_flag("--explain", o->explain, "Print every rejected candidate with its reason, per pass");
   cmd->add_option("--min-gain", o->pass.minGain,

@@ -14,8 +14,10 @@ int64_t ConvSpec::multiplyAdds() const {
 }
 
 std::string ConvSpec::describe() const {
-  return fmt::format("conv{}x{}_s{}_d{}_g{}_c{}x{}x{}_o{}", kernelH, kernelW, strideH, dilationH, group, inChannels,
-                     inHeight, inWidth, outChannels);
+  // "2" when both axes agree, "1x2" (height x width) when they differ.
+  auto axes = [](int64_t h, int64_t w) { return h == w ? fmt::format("{}", h) : fmt::format("{}x{}", h, w); };
+  return fmt::format("conv{}x{}_s{}_d{}_g{}_c{}x{}x{}_o{}", kernelH, kernelW, axes(strideH, strideW),
+                     axes(dilationH, dilationW), group, inChannels, inHeight, inWidth, outChannels);
 }
 
 }  // namespace convopt::codegen

@@ -2,6 +2,7 @@
 
 #include "codegen/engine/constant_folding.h"
 #include "codegen/lowering/engine_lowering.h"
+#include "codegen/lowering/spatial_1d_as_2d.h"
 #include "ir/error.h"
 #include "ir/memory_limit.h"
 #include "passes/pass_manager.h"
@@ -44,6 +45,7 @@ LoweredModel lowerModel(const ir::Model& source, const std::map<std::string, std
   // Folding allocates only what its growth guard allows (judged by inferred sizes before
   // evaluating); then every size is known, and one over the memory limit is refused by name.
   foldConstantsAndInferShapes(lowered.model);
+  liftSpatial1dTo2d(*lowered.model.graph);
   ir::checkDeclaredSizes(*lowered.model.graph);
   lowered.program.opset = lowered.model.defaultOpset();
   lowerGraph(*lowered.model.graph, lowered.program, lowered.module, target, lowered.program.opset, afterPlanningStep);

@@ -103,6 +103,24 @@ g (float[2,6,11,11] x, float[6] s, float[6] bb, float[6] m, float[6] var, float[
   EXPECT_NE(explain.find("0 fallback node(s)"), std::string::npos) << explain;
 }
 
+// 1-D convolutions and pools (an audio front end) run as 2-D kernels of unit height.
+TEST_P(Engine, OneDimensionalConvsAndPoolsRunAsUnitHeightKernels) {
+  std::string explain = expectSameAsReference(R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[2,8,40] x, float[8, 1, 5] wd, float[8] bd, float[16, 8, 1] wp) => (float[2,16,12] y, float[2,16,1] z)
+{
+  d = Conv <group = 8, pads = [2, 2], dilations = [2]> (x, wd, bd)
+  r = Relu (d)
+  p = Conv (r, wp)
+  y = MaxPool <kernel_shape = [3], strides = [3], pads = [1, 0]> (p)
+  z = GlobalAveragePool (y)
+}
+)",
+                                              GetParam());
+  EXPECT_NE(explain.find("depthwise conv1x5_s1_d1x2_g8_c8x1x40_o8"), std::string::npos) << explain;
+  EXPECT_NE(explain.find("pointwise conv1x1_s1_d1_g1_c8x1x36_o16"), std::string::npos) << explain;
+  EXPECT_NE(explain.find("0 fallback node(s)"), std::string::npos) << explain;
+}
+
 TEST_P(Engine, UnsupportedNodesFallBackWithReorders) {
   std::string explain = expectSameAsReference(R"(<ir_version: 8, opset_import: ["" : 13]>
 g (float[1,8,6,6] x, float[8, 8, 3, 3] w, float[288, 8] fc) => (float[1,8] z)

@@ -6,6 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <onnx/onnx_pb.h>
+
 #include "ir/onnx_io.h"
 #include "tests/support/cli_helpers.h"
 #include "tests/support/ir_temp_dir.h"
@@ -14,6 +16,7 @@ namespace convopt::passes {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 using ::testing::StartsWith;
 
 // Every input-channel slice of W has rank 1 (W[o, i] = P[o, i] * D_i).
@@ -86,6 +89,19 @@ TEST(OptimizeCommand, UnknownPassIsABadInput) {
   EXPECT_EQ(r.exitCode, 2);
   EXPECT_THAT(r.stderrText, HasSubstr("unknown pass 'nonsense'"));
   EXPECT_FALSE(std::filesystem::exists(f.out));
+}
+
+// An empty pipeline, however spelt, is a pure round trip: the model as imported, exported.
+TEST(OptimizeCommand, EmptyPassListRunsNoPass) {
+  Fixture f;
+  std::string expected = ir::exportModel(ir::loadModel(f.in)).SerializeAsString();
+  for (const char* flags : {"--passes=", "--passes ''", "--passes ' '"}) {
+    SCOPED_TRACE(flags);
+    auto r = f.optimize(flags);
+    ASSERT_EQ(r.exitCode, 0) << r.stderrText;
+    EXPECT_THAT(r.stdoutText, Not(HasSubstr("dce")));
+    EXPECT_EQ(convopt::testing::readFile(f.out), expected);
+  }
 }
 
 TEST(OptimizeCommand, ExplainNamesTheCostModelDecision) {

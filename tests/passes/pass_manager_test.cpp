@@ -29,7 +29,10 @@ TEST(PassRegistry, UnknownPassIsAnInputErrorListingTheKnownOnes) {
 TEST(Pipeline, TextIsSplitOnCommasAndTrimmed) {
   EXPECT_EQ(parsePipeline("fold-pad, dce"), (std::vector<std::string>{"fold-pad", "dce"}));
   EXPECT_THROW(parsePipeline("fold-pad,,dce"), InputError);
-  EXPECT_THROW(parsePipeline(""), InputError);
+  EXPECT_THROW(parsePipeline(","), InputError);
+  // An empty list is the empty pipeline (issue 13: `--passes=` is a pure round trip).
+  EXPECT_TRUE(parsePipeline("").empty());
+  EXPECT_TRUE(parsePipeline(" ").empty());
 }
 
 TEST(Pipeline, DefaultPipelineNamesRegisteredPassesWithAReason) {
