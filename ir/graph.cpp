@@ -360,7 +360,7 @@ bool Graph::topologicalSort(Node** cycleNode) {
   auto countProducers = [&](const Node* n) {
     size_t count = 0;
     auto visit = [&](const Value* v) {
-      if (v && v->producer_ && v->producer_ != n) ++count;
+      if (v && v->producer_) ++count;  // a node reading its own output never gets ready: a cycle
     };
     for (const Value* v : n->inputs_) visit(v);
     for (const Value* v : n->implicitInputs_) visit(v);
@@ -382,7 +382,6 @@ bool Graph::topologicalSort(Node** cycleNode) {
     for (const Value* out : nodes_[i]->outputs_) {
       if (!out) continue;
       for (const Use& use : out->uses_) {
-        if (use.user == nodes_[i].get()) continue;
         if (--pending[use.user] == 0) {
           ready.push_back(position[use.user]);
           std::push_heap(ready.begin(), ready.end(), byPosition);

@@ -147,6 +147,19 @@ g (float[1,4,5,5] x, float[8,4,3,3] w1, float[8,1,3,3] w2) => (float[1,8,3,3] e)
                  "node Conv(e): bias 'w2' has shape [8,1,3,3]; weight 'w1' has 8 output channels");
 }
 
+// The pipeline fuzz target: a node reading its own output passed the verifier's cycle check
+// (Kahn's algorithm skipped self-edges); eliminate-identity then could not erase it.
+TEST(BadInput, FuzzFoundNodeReadingItsOwnOutput) {
+  expectRejected(textModelBytes(R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[2] x) => (float[2] y)
+{
+  t = Identity (t)
+  y = Add (t, x)
+}
+)"),
+                 "node Identity(t): is part of a cycle (the graph is not a DAG)");
+}
+
 // Bodies are imported like the main graph, and their errors say where they are.
 TEST(BadInput, SubgraphOutputThatNothingProduces) {
   expectRejected(textModelBytes(R"(<ir_version: 8, opset_import: ["" : 13]>

@@ -1,0 +1,42 @@
+// A model run at any input shape it allows: the compiled engine is specialised
+// to its input shapes (JitEngine), so the first run with a set of shapes
+// compiles one, and later runs with the same shapes reuse it. At most
+// `capacity` engines are kept; the least recently used one is dropped first.
+#pragma once
+#include <cstddef>
+#include <list>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "codegen/engine/jit_engine.h"
+
+namespace convopt::codegen {
+
+class ShapeCachedEngine {
+ public:
+  static constexpr size_t kDefaultCapacity = 8;
+
+  ShapeCachedEngine(const ir::Model& model, EngineOptions options, size_t capacity = kDefaultCapacity);
+
+  // As JitEngine::run; compiles first when no cached engine has these input shapes.
+  // Safe from several threads: compiling takes turns, runs of one engine take turns.
+  runtime::TensorMap run(const runtime::TensorMap& inputs);
+  size_t compilations() const;  // engines compiled so far (cache misses)
+  size_t cachedEngines() const;
+
+ private:
+  using Shapes = std::map<std::string, std::vector<int64_t>>;
+  std::shared_ptr<JitEngine> engineFor(const Shapes& shapes);
+
+  ir::Model model_;
+  EngineOptions options_;
+  size_t capacity_;
+  mutable std::mutex mutex_;
+  std::list<std::pair<Shapes, std::shared_ptr<JitEngine>>> engines_;  // most recently used first
+  size_t compilations_ = 0;
+};
+
+}  // namespace convopt::codegen
