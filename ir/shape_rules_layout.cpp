@@ -192,7 +192,11 @@ std::vector<ValueType> unsqueezeRule(const Node& node, const KnownValues& known)
   if (!x || !axes) return {makeType(dtype, std::nullopt)};
   auto rank = static_cast<int64_t>(x->size() + axes->size());
   std::vector<bool> inserted(rank, false);
-  for (int64_t a : *axes) inserted[normalizeAxis(node, a, rank)] = true;
+  for (int64_t a : *axes) {
+    int64_t axis = normalizeAxis(node, a, rank);
+    if (inserted[axis]) throwInputError("node {}: axes names axis {} twice", node.label(), axis);
+    inserted[axis] = true;
+  }
   Shape out;
   size_t next = 0;
   for (int64_t i = 0; i < rank; ++i) out.push_back(inserted[i] ? staticDim(1) : (*x)[next++]);

@@ -160,6 +160,17 @@ g (float[2] x) => (float[2] y)
                  "node Identity(t): is part of a cycle (the graph is not a DAG)");
 }
 
+// The pipeline fuzz target: Unsqueeze axes [2, 2] made the rule read past the input's dims (ASan).
+TEST(BadInput, FuzzFoundUnsqueezeOfARepeatedAxis) {
+  expectRejected(textModelBytes(R"(<ir_version: 8, opset_import: ["" : 11]>
+g (float[2,3] x) => (float[2,3,1,1] y)
+{
+  y = Unsqueeze <axes = [2, 2]> (x)
+}
+)"),
+                 "node Unsqueeze(y): axes names axis 2 twice");
+}
+
 // Bodies are imported like the main graph, and their errors say where they are.
 TEST(BadInput, SubgraphOutputThatNothingProduces) {
   expectRejected(textModelBytes(R"(<ir_version: 8, opset_import: ["" : 13]>
