@@ -102,6 +102,7 @@ std::vector<ValueType> splitRule(const Node& node, const KnownValues& known) {
   auto x = inputShape(node, 0);
   DType dtype = inputDType(node, 0);
   size_t n = node.outputs().size();
+  if (n == 0) throwInputError("node {}: a Split needs at least one output", node.label());
   std::vector<ValueType> outs(n, makeType(dtype, std::nullopt));
   if (!x) return outs;
   int64_t axis = normalizeAxis(node, node.getInt("axis", 0), static_cast<int64_t>(x->size()));

@@ -171,6 +171,24 @@ g (float[2,3] x) => (float[2,3,1,1] y)
                  "node Unsqueeze(y): axes names axis 2 twice");
 }
 
+// The pipeline fuzz target: a Split without outputs (in a model whose opset libonnx cannot
+// check) divided by its output count of 0 in the shape rule (UBSan).
+TEST(BadInput, FuzzFoundSplitWithoutOutputs) {
+  onnx::ModelProto proto;
+  proto.set_ir_version(8);
+  proto.add_opset_import()->set_version(13);
+  onnx::GraphProto& g = *proto.mutable_graph();
+  onnx::ValueInfoProto& x = *g.add_input();
+  x.set_name("x");
+  x.mutable_type()->mutable_tensor_type()->set_elem_type(onnx::TensorProto::FLOAT);
+  x.mutable_type()->mutable_tensor_type()->mutable_shape()->add_dim()->set_dim_value(4);
+  onnx::NodeProto& split = *g.add_node();
+  split.set_op_type("Split");
+  split.set_name("s");
+  split.add_input("x");
+  expectRejected(proto.SerializeAsString(), "node s: a Split needs at least one output");
+}
+
 // Bodies are imported like the main graph, and their errors say where they are.
 TEST(BadInput, SubgraphOutputThatNothingProduces) {
   expectRejected(textModelBytes(R"(<ir_version: 8, opset_import: ["" : 13]>
