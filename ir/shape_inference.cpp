@@ -104,15 +104,17 @@ size_t knowledge(const Graph& graph) {
   return known;
 }
 
-// A rule's static dim that contradicts the one the model declares for the value
+// A rule's rank or static dim that contradicts what the model declares for the value
 // is the model's error: the engines would size the value one way and compute it another.
 void checkDeclared(const Node& node, const Value& value, const ValueType& inferred) {
   const std::optional<Shape>& declared = value.type.shape;
-  if (!declared || !inferred.shape || declared->size() != inferred.shape->size()) return;
-  for (size_t i = 0; i < declared->size(); ++i)
-    if ((*declared)[i].isStatic() && (*inferred.shape)[i].isStatic() && (*declared)[i] != (*inferred.shape)[i])
-      throwInputError("node {}: computes {} for '{}', which the model declares {}", node.label(),
-                      dimsText(*inferred.shape), value.name(), dimsText(*declared));
+  if (!declared || !inferred.shape) return;
+  bool conflict = declared->size() != inferred.shape->size();
+  for (size_t i = 0; !conflict && i < declared->size(); ++i)
+    conflict = (*declared)[i].isStatic() && (*inferred.shape)[i].isStatic() && (*declared)[i] != (*inferred.shape)[i];
+  if (conflict)
+    throwInputError("node {}: computes {} for '{}', which the model declares {}", node.label(),
+                    dimsText(*inferred.shape), value.name(), dimsText(*declared));
 }
 
 // The rules on the graph, then on each body with its captures typed as the values they read.
