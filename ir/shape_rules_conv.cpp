@@ -106,6 +106,52 @@ std::vector<ValueType> convRule(const Node& node, const KnownValues&) {
   return {makeType(dtype, out)};
 }
 
+// ConvTranspose: weight [C_in, C_out / group, k...]; out = stride (in - 1) + output_padding
+// + dilation (k - 1) + 1 - pads, or in * stride under SAME, or output_shape when given.
+std::vector<ValueType> convTransposeRule(const Node& node, const KnownValues&) {
+  auto x = inputShape(node, 0);
+  auto weight = inputShape(node, 1);
+  DType dtype = inputDType(node, 0);
+  if (!x || !weight) return {makeType(dtype, std::nullopt)};
+  if (x->size() < 3 || weight->size() != x->size()) {
+    bool dataWrong = x->size() < 3;
+    throwInputError("node {}: input '{}' has rank {}; ConvTranspose takes [N, C, spatial...] tensors of one rank >= 3",
+                    node.label(), node.input(dataWrong ? 0 : 1)->name(), dataWrong ? x->size() : weight->size());
+  }
+  std::vector<int64_t> kernel;
+  for (size_t i = 2; i < weight->size(); ++i) kernel.push_back(weight->at(i).value);
+  Window w = readWindow(node, kernel);
+  const size_t n = kernel.size();
+  std::vector<int64_t> outputPadding = node.getInts("output_padding", std::vector<int64_t>(n, 0));
+  std::vector<int64_t> outputShape = node.getInts("output_shape", {});
+  if (outputPadding.size() != n || (!outputShape.empty() && outputShape.size() != n))
+    throwInputError("node {}: output_padding / output_shape do not match its {} spatial dimensions", node.label(), n);
+  int64_t group = node.getInt("group", 1);
+  const Dim& perGroup = (*weight)[1];
+  Shape out{(*x)[0], perGroup.isStatic() ? staticDim(perGroup.value * group) : Dim{}};
+  for (size_t i = 0; i < n; ++i) {
+    const Dim& in = (*x)[i + 2];
+    if (!outputShape.empty()) {
+      out.push_back(staticDim(outputShape[i]));
+      continue;
+    }
+    if (!in.isStatic() || w.kernel[i] < 0) {
+      out.push_back(Dim{});
+      continue;
+    }
+    using Wide = __int128;
+    Wide extent = w.autoPad == "SAME_UPPER" || w.autoPad == "SAME_LOWER"
+                      ? Wide(in.value) * w.strides[i]
+                      : Wide(w.strides[i]) * (in.value - 1) + outputPadding[i] +
+                            Wide(w.dilations[i]) * (w.kernel[i] - 1) + 1 -
+                            (w.autoPad == "VALID" ? 0 : Wide(w.pads[i]) + w.pads[i + n]);
+    if (extent < 0 || extent >= (Wide(1) << 62))
+      throwInputError("node {}: its output would be {} long in spatial dim {}", node.label(), int64_t(extent), i);
+    out.push_back(staticDim(int64_t(extent)));
+  }
+  return {makeType(dtype, out)};
+}
+
 std::vector<ValueType> poolRule(const Node& node, const KnownValues&) {
   auto x = inputShape(node, 0);
   DType dtype = inputDType(node, 0);
@@ -136,6 +182,7 @@ std::vector<ValueType> globalPoolRule(const Node& node, const KnownValues&) {
 
 void addConvShapeRules(ShapeRuleTable& table) {
   table["Conv"] = convRule;
+  table["ConvTranspose"] = convTransposeRule;
   for (const char* op : {"MaxPool", "AveragePool", "LpPool"}) table[op] = poolRule;
   for (const char* op : {"GlobalAveragePool", "GlobalMaxPool", "GlobalLpPool"}) table[op] = globalPoolRule;
 }

@@ -19,7 +19,11 @@ struct ReducedShape {
 
 ReducedShape reducedShape(const KernelContext& ctx, const Tensor& x, const std::vector<int64_t>& axes, bool all) {
   ReducedShape s{std::vector<bool>(x.rank(), all), x.dims(), {}};
-  for (int64_t a : axes) s.reduced[ctx.normalizeAxis(a, x.rank())] = true;
+  for (int64_t a : axes) {
+    int64_t axis = ctx.normalizeAxis(a, x.rank());  // which lets axis 0 through for a scalar
+    if (axis >= x.rank()) ctx.fail("axis {} is out of range for rank {}", a, x.rank());
+    s.reduced[axis] = true;
+  }
   bool keep = ctx.getInt("keepdims", 1) != 0;
   for (int64_t d = 0; d < x.rank(); ++d) {
     if (s.reduced[d]) s.keptDims[d] = 1;

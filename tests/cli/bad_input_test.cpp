@@ -205,6 +205,18 @@ g (float[2,2,2] a, float[2,2,2] b) => (float[2,4,2,1] y)
                  "node Concat(y): computes [2,4,2] for 'y', which the model declares [2,4,2,1]");
 }
 
+// The engine fuzz target: ConvTranspose had no rule of the project's, so a declared output
+// extent it does not compute went unchecked and the JIT sized the output by it.
+TEST(BadInput, FuzzFoundConvTransposeDeclaringAnExtentItDoesNotCompute) {
+  expectRejected(textModelBytes(R"(<ir_version: 6, opset_import: ["" : 11]>
+g (float[1,1,3,3] X, float[1,2,3,3] W) => (float[1,2,1,3] Y)
+{
+  Y = ConvTranspose <pads = [1, 2, 1, 2], strides = [3, 2]> (X, W)
+}
+)"),
+                 "node ConvTranspose(Y): computes [1,2,7,3] for 'Y', which the model declares [1,2,1,3]");
+}
+
 // Bodies are imported like the main graph, and their errors say where they are.
 TEST(BadInput, SubgraphOutputThatNothingProduces) {
   expectRejected(textModelBytes(R"(<ir_version: 8, opset_import: ["" : 13]>

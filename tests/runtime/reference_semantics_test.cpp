@@ -243,3 +243,22 @@ TEST(ReferenceInitializerInputs, BelowIr4TheInitializerIsAConstantThatCannotBeFe
 
 }  // namespace
 }  // namespace convopt::runtime
+
+namespace convopt::runtime {
+namespace {
+
+// The pipeline fuzz target: a reduction of a scalar over axis 0 indexed an empty axis mask (UBSan).
+TEST(ReferenceReduce, AxisOfAScalarIsOutOfRange) {
+  ir::Model model = ir::parseModelText(R"(<ir_version: 8, opset_import: ["" : 11]>
+g (float x) => (float y)
+{
+  y = ReduceSum <axes = [0]> (x)
+}
+)");
+  ir::Tensor x = ir::Tensor::fromVector<float>(ir::DType::Float, {}, {2.0f});
+  EXPECT_THAT([&] { runReference(*model.graph, {{"x", x}}, 11); },
+              ::testing::ThrowsMessage<InputError>(::testing::HasSubstr("axis 0 is out of range for rank 0")));
+}
+
+}  // namespace
+}  // namespace convopt::runtime
