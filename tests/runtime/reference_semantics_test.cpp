@@ -256,8 +256,11 @@ g (float x) => (float y)
 }
 )");
   ir::Tensor x = ir::Tensor::fromVector<float>(ir::DType::Float, {}, {2.0f});
-  EXPECT_THAT([&] { runReference(*model.graph, {{"x", x}}, 11); },
-              ::testing::ThrowsMessage<InputError>(::testing::HasSubstr("axis 0 is out of range for rank 0")));
+  EXPECT_THAT(
+      [&] {
+        runReference(*model.graph, {{"x", x}}, 11);
+      },
+      ::testing::ThrowsMessage<InputError>(::testing::HasSubstr("axis 0 is out of range for rank 0")));
 }
 
 }  // namespace
