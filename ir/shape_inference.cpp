@@ -121,6 +121,12 @@ void checkDeclared(const Node& node, const Value& value, const ValueType& inferr
 void inferWithRules(Graph& graph) {
   KnownValues known;
   for (Node* node : graph.nodes()) {
+    // Bodies first: an If's rule reads what its branches compute.
+    for (Graph* body : node->subgraphs()) {
+      for (Value* capture : body->captures())
+        if (const Value* outer = capture->definition()) capture->type = outer->type;
+      inferWithRules(*body);
+    }
     if (ShapeRule rule = findShapeRule(*node)) {
       std::vector<ValueType> types = rule(*node, known);
       for (size_t i = 0; i < types.size() && i < node->outputs().size(); ++i)
@@ -130,11 +136,6 @@ void inferWithRules(Graph& graph) {
         }
     }
     propagateKnownValues(*node, known);
-    for (Graph* body : node->subgraphs()) {
-      for (Value* capture : body->captures())
-        if (const Value* outer = capture->definition()) capture->type = outer->type;
-      inferWithRules(*body);
-    }
   }
 }
 

@@ -217,6 +217,19 @@ g (float[1,1,3,3] X, float[1,2,3,3] W) => (float[1,2,1,3] Y)
                  "node ConvTranspose(Y): computes [1,2,7,3] for 'Y', which the model declares [1,2,1,3]");
 }
 
+// The engine fuzz target: an If output declared with a dim its branches do not compute; with no
+// If rule the declaration went unchecked and the JIT sized the output by it.
+TEST(BadInput, FuzzFoundIfDeclaringADimItsBranchesDoNotCompute) {
+  expectRejected(textModelBytes(R"(<ir_version: 8, opset_import: ["" : 13]>
+g (bool[1] c, float[2,3] x) => (float[2,4] y)
+{
+  y = If (c) <then_branch = then_body () => (float[2,3] t) { t = Relu (x) },
+              else_branch = else_body () => (float[2,3] e) { e = Neg (x) }>
+}
+)"),
+                 "node If(y): computes [2,3] for 'y', which the model declares [2,4]");
+}
+
 // Bodies are imported like the main graph, and their errors say where they are.
 TEST(BadInput, SubgraphOutputThatNothingProduces) {
   expectRejected(textModelBytes(R"(<ir_version: 8, opset_import: ["" : 13]>
