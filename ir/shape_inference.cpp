@@ -107,6 +107,9 @@ size_t knowledge(const Graph& graph) {
 // A rule's rank or static dim that contradicts what the model declares for the value
 // is the model's error: the engines would size the value one way and compute it another.
 void checkDeclared(const Node& node, const Value& value, const ValueType& inferred) {
+  if (inferred.dtype != DType::Undefined && value.type.dtype != DType::Undefined && inferred.dtype != value.type.dtype)
+    throwInputError("node {}: computes {} for '{}', which the model declares {}", node.label(),
+                    dtypeName(inferred.dtype), value.name(), dtypeName(value.type.dtype));
   const std::optional<Shape>& declared = value.type.shape;
   if (!declared || !inferred.shape) return;
   bool conflict = declared->size() != inferred.shape->size();

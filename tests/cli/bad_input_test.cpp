@@ -80,11 +80,11 @@ TEST(BadInput, FuzzFoundConvTransposeWeightsOfRankZero) {  // libonnx indexed W'
 
 // Opset 110: libonnx would apply its newest Shape schema to a 3-input Shape node and crash; its
 // inference is skipped instead. `inspect` then finds the model's own error with the project's
-// rules (its Concat output is declared of another rank than it computes); `run` stops first at
+// rules (its Concat output is declared of another type than it computes); `run` stops first at
 // its input, of a type convopt cannot feed.
 TEST(BadInput, FuzzFoundShapeNodeOfAFutureOpset) {
   const std::pair<const char*, const char*> expected[] = {
-      {"inspect", "node Concat(output): computes [4,2,2] for 'output', which the model declares [2]"},
+      {"inspect", "node Concat(output): computes int16 for 'output', which the model declares float"},
       {"run", "input 'x': random inputs of type undefined are not supported"}};
   for (const auto& [command, message] : expected) {
     SCOPED_TRACE(command);
@@ -228,6 +228,18 @@ g (bool[1] c, float[2,3] x) => (float[2,4] y)
 }
 )"),
                  "node If(y): computes [2,3] for 'y', which the model declares [2,4]");
+}
+
+// CI's seeded engine fuzz run: an AveragePool output declared uint8; the JIT sized it as
+// uint8 and failed with an internal error after computing floats.
+TEST(BadInput, FuzzFoundOutputDeclaredOfAnotherElementType) {
+  expectRejected(textModelBytes(R"(<ir_version: 6, opset_import: ["" : 11]>
+g (float[1,3,28,28] x) => (uint8[1,3,30,30] y)
+{
+  y = AveragePool <kernel_shape = [3, 3], pads = [2, 2, 2, 2]> (x)
+}
+)"),
+                 "node AveragePool(y): computes float for 'y', which the model declares uint8");
 }
 
 // Bodies are imported like the main graph, and their errors say where they are.
