@@ -86,7 +86,8 @@ std::vector<ValueType> concatRule(const Node& node, const KnownValues&) {
   for (size_t i = 0; i < node.inputs().size(); ++i) {
     auto s = inputShape(node, i);
     if (!s) return {makeType(dtype, std::nullopt)};
-    int64_t axis = normalizeAxis(node, node.getInt("axis", 0), static_cast<int64_t>(s->size()));
+    // axis is required from opset 4 on; before, it defaults to 1.
+    int64_t axis = normalizeAxis(node, node.getInt("axis", 1), static_cast<int64_t>(s->size()));
     if (!out) {
       out = s;
       continue;

@@ -242,6 +242,18 @@ g (float[1,3,28,28] x) => (uint8[1,3,30,30] y)
                  "node AveragePool(y): computes float for 'y', which the model declares uint8");
 }
 
+// CI's seeded engine fuzz run: an opset-1 Concat without axis (default 1 before opset 4) was
+// inferred along axis 0, so the JIT sized its output wrongly. Its shape is now the model's.
+TEST(BadInput, FuzzFoundOpset1ConcatWithTheDefaultAxis) {
+  expectRejected(textModelBytes(R"(<ir_version: 10, opset_import: ["" : 1]>
+g (float[2,2,2] a, float[2,4,2] b) => (float[2,6,3] y)
+{
+  y = Concat (a, b)
+}
+)"),
+                 "node Concat(y): computes [2,6,2] for 'y', which the model declares [2,6,3]");
+}
+
 // Bodies are imported like the main graph, and their errors say where they are.
 TEST(BadInput, SubgraphOutputThatNothingProduces) {
   expectRejected(textModelBytes(R"(<ir_version: 8, opset_import: ["" : 13]>
