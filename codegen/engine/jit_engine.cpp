@@ -3,6 +3,7 @@
 #include <mutex>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <chrono>
 #include <cstring>
@@ -15,6 +16,7 @@
 #include "ir/error.h"
 #include "ir/int_math.h"
 #include "ir/memory_limit.h"
+#include "ir/printer.h"
 #include "runtime/denormals.h"
 #include "runtime/thread_pool.h"
 
@@ -98,9 +100,11 @@ void JitEngine::Impl::runFallback(const Step& step, std::map<const ir::Value*, i
       dynamic[value] = std::move(outputs[i]);
       continue;
     }
+    // A shape known only at run time (an If whose branches differ) against the declared one.
     if (outputs[i].byteSize() != program.slots[storage.plain].bytes)
-      throw std::runtime_error(
-          fmt::format("node {}: output '{}' does not have its inferred size", step.node->label(), value->name()));
+      throwInputError("node {}: computes {} [{}] for '{}', which the model declares {}", step.node->label(),
+                      ir::dtypeName(outputs[i].dtype()), fmt::join(outputs[i].dims(), ","), value->name(),
+                      ir::typeText(value->type));
     copyBytes(slotAddress(storage.plain), outputs[i].bytes().data(), outputs[i].byteSize());
   }
 }
