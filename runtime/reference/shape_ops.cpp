@@ -144,6 +144,7 @@ std::vector<Tensor> tile(const KernelContext& ctx) {
 }
 
 std::vector<Tensor> concat(const KernelContext& ctx) {
+  if (ctx.opset >= 4 && !ctx.hasAttribute("axis")) ctx.fail("axis is required from opset 4 on");
   const Tensor& first = ctx.input(0);
   const int64_t axis = ctx.normalizeAxis(ctx.getInt("axis", ctx.opset < 4 ? 1 : 0), first.rank());
   std::vector<int64_t> dims = first.dims();

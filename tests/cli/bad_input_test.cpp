@@ -254,6 +254,17 @@ g (float[2,2,2] a, float[2,4,2] b) => (float[2,6,3] y)
                  "node Concat(y): computes [2,6,2] for 'y', which the model declares [2,6,3]");
 }
 
+// The engine fuzz target: a Concat without axis at opset >= 4, which the engines sized differently.
+TEST(BadInput, FuzzFoundConcatWithoutAxis) {
+  testing::TempDir dir;
+  fs::path model = kFuzzFindings / "concat_without_axis_at_opset_4_or_later.onnx";
+  for (const char* engine : {"jit", "reference"}) {
+    testing::RunResult r = testing::runConvopt(fmt::format("run --engine {} '{}'", engine, model.string()), dir.path());
+    EXPECT_EQ(r.exitCode, 2) << engine;
+    EXPECT_NE(r.stderrText.find("axis is required from opset 4 on"), std::string::npos) << r.stderrText;
+  }
+}
+
 // Bodies are imported like the main graph, and their errors say where they are.
 TEST(BadInput, SubgraphOutputThatNothingProduces) {
   expectRejected(textModelBytes(R"(<ir_version: 8, opset_import: ["" : 13]>
