@@ -445,6 +445,18 @@ std::unique_ptr<Graph> Graph::clone() const {
   return copy;
 }
 
+Model Model::clone() const {
+  Model copy;
+  copy.graph = graph->clone();
+  copy.opsets = opsets;
+  copy.irVersion = irVersion;
+  copy.producerName = producerName;
+  copy.producerVersion = producerVersion;
+  copy.metadata = metadata;
+  copy.modelResidue = modelResidue;
+  return copy;
+}
+
 int64_t Model::defaultOpset() const {
   for (const OpsetImport& o : opsets)
     if (o.domain.empty() || o.domain == "ai.onnx") return o.version;

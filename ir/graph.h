@@ -230,6 +230,8 @@ struct Model {
   // (functions, training info, ...): merged back on export.
   std::string modelResidue;
 
+  // An independent copy (graph, bodies and all).
+  Model clone() const;
   // Version of the default ("" / "ai.onnx") domain; 0 if not imported.
   int64_t defaultOpset() const;
 };

@@ -204,11 +204,7 @@ void inferShapes(Model& model, ShapeEngines engines) {
 }
 
 void checkShapes(const Model& model) {
-  Model copy;
-  copy.graph = model.graph->clone();
-  copy.opsets = model.opsets;
-  copy.irVersion = model.irVersion;
-  copy.modelResidue = model.modelResidue;  // model-local functions
+  Model copy = model.clone();
   inferShapes(copy);
 }
 

@@ -11,14 +11,6 @@
 namespace convopt::codegen {
 namespace {
 
-ir::Model cloneModel(const ir::Model& source) {
-  ir::Model model;
-  model.graph = source.graph->clone();
-  model.opsets = source.opsets;
-  model.irVersion = source.irVersion;
-  return model;
-}
-
 // Slot offsets from the lifetimes the lowering recorded; views sit in their parent.
 size_t planSlots(std::vector<Slot>& slots) {
   std::vector<runtime::BufferLifetime> lifetimes;
@@ -36,7 +28,7 @@ size_t planSlots(std::vector<Slot>& slots) {
 LoweredModel lowerModel(const ir::Model& source, const std::map<std::string, std::vector<int64_t>>& shapes,
                         const Target& target, const PlanningObserver& afterPlanningStep) {
   LoweredModel lowered;
-  lowered.model = cloneModel(source);
+  lowered.model = source.clone();
   for (const auto& [name, dims] : shapes) {
     ir::Value* input = lowered.model.graph->findValue(name);
     if (!input || !input->isGraphInput()) throwInputError("input '{}' is not a graph input", name);

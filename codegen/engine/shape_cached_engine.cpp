@@ -5,12 +5,8 @@
 namespace convopt::codegen {
 
 ShapeCachedEngine::ShapeCachedEngine(const ir::Model& model, EngineOptions options, size_t capacity)
-    : options_(std::move(options)), capacity_(capacity) {
+    : model_(model.clone()), options_(std::move(options)), capacity_(capacity) {
   if (capacity_ == 0) throw std::invalid_argument("ShapeCachedEngine: capacity must be at least 1");
-  model_.graph = model.graph->clone();
-  model_.opsets = model.opsets;
-  model_.irVersion = model.irVersion;
-  model_.modelResidue = model.modelResidue;
 }
 
 std::shared_ptr<JitEngine> ShapeCachedEngine::engineFor(const Shapes& shapes) {

@@ -7,7 +7,8 @@
 //
 // Also MaxPool, AveragePool (single output) and GlobalAveragePool / GlobalMaxPool.
 // Legality: default domain; data and output of static rank-3 shape; for Conv a
-// constant rank-3 weight. Both Reshapes are views (no copy) in the engines.
+// rank-3 initializer weight (the engines compile initializers in, overridable ones
+// included). Both Reshapes are views (no copy) in the engines.
 #pragma once
 #include "ir/graph.h"
 
