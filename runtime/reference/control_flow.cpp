@@ -32,22 +32,33 @@ Tensor sliceAt(const Tensor& in, int64_t axis, int64_t index) {
   return stridedCopy(in, dims, strides, base);
 }
 
-// The slices, equally shaped, stacked along a new axis `axis`; an empty stack
-// has dims [0] and the element type `emptyType`.
-Tensor stack(const KernelContext& ctx, const std::vector<Tensor>& slices, int64_t axis, DType emptyType) {
-  if (slices.empty()) return Tensor(emptyType, {0});
-  const Tensor& first = slices.front();
-  for (const Tensor& s : slices)
-    if (s.dtype() != first.dtype() || s.dims() != first.dims())
-      ctx.fail("scan output [{}] differs from the first iteration's [{}]", fmt::join(s.dims(), ","),
-               fmt::join(first.dims(), ","));
-  std::vector<int64_t> dims = first.dims();
-  dims.insert(dims.begin(), int64_t(slices.size()));
-  Tensor stacked(first.dtype(), dims);
-  size_t offset = 0;
-  for (const Tensor& s : slices) {
-    if (s.byteSize() > 0) std::copy(s.bytes().begin(), s.bytes().end(), stacked.mutableBytes().begin() + offset);
-    offset += s.byteSize();
+DType declaredType(const ir::Value* v) { return v->type.dtype == DType::Undefined ? DType::Float : v->type.dtype; }
+
+// The slices, equally shaped, stacked along a new axis `axis`. An empty stack
+// takes its element type and shape from `bodyOutput`'s declaration: [0, dims...]
+// where all its dims are known (as the model then declares the node's output),
+// else [0].
+Tensor stack(const KernelContext& ctx, const std::vector<Tensor>& slices, int64_t axis, const ir::Value* bodyOutput) {
+  std::vector<int64_t> dims;
+  Tensor stacked;
+  if (slices.empty()) {
+    if (bodyOutput->type.hasStaticShape()) dims = bodyOutput->type.staticShape();
+    dims.insert(dims.begin(), 0);
+    stacked = Tensor(declaredType(bodyOutput), dims);
+  } else {
+    const Tensor& first = slices.front();
+    for (const Tensor& s : slices)
+      if (s.dtype() != first.dtype() || s.dims() != first.dims())
+        ctx.fail("scan output [{}] differs from the first iteration's [{}]", fmt::join(s.dims(), ","),
+                 fmt::join(first.dims(), ","));
+    dims = first.dims();
+    dims.insert(dims.begin(), int64_t(slices.size()));
+    stacked = Tensor(first.dtype(), dims);
+    size_t offset = 0;
+    for (const Tensor& s : slices) {
+      if (s.byteSize() > 0) std::copy(s.bytes().begin(), s.bytes().end(), stacked.mutableBytes().begin() + offset);
+      offset += s.byteSize();
+    }
   }
   axis = ctx.normalizeAxis(axis, int64_t(dims.size()));
   if (axis == 0) return stacked;
@@ -58,8 +69,6 @@ Tensor stack(const KernelContext& ctx, const std::vector<Tensor>& slices, int64_
   strides.insert(strides.begin() + axis, from[0]);
   return stridedCopy(stacked, outDims, strides);
 }
-
-DType declaredType(const ir::Value* v) { return v->type.dtype == DType::Undefined ? DType::Float : v->type.dtype; }
 
 std::vector<Tensor> ifOp(const KernelContext& ctx) {
   bool cond = truth(ctx, ctx.input(0), "cond");
@@ -100,7 +109,7 @@ std::vector<Tensor> loop(const KernelContext& ctx) {
   }
   std::vector<Tensor> results = std::move(state);
   for (size_t k = 0; k < scanned; ++k)
-    results.push_back(stack(ctx, scans[k], 0, declaredType(body.outputs()[1 + carried + k])));
+    results.push_back(stack(ctx, scans[k], 0, body.outputs()[1 + carried + k]));
   return results;
 }
 
@@ -142,7 +151,7 @@ std::vector<Tensor> runScan(const KernelContext& ctx, const ir::Graph& body, con
   }
   for (size_t k = 0; k < outputs; ++k) {
     if (plan.outReverse[k]) std::reverse(scans[k].begin(), scans[k].end());
-    state.push_back(stack(ctx, scans[k], plan.outAxes[k], declaredType(body.outputs()[plan.states + k])));
+    state.push_back(stack(ctx, scans[k], plan.outAxes[k], body.outputs()[plan.states + k]));
   }
   return state;
 }
@@ -191,7 +200,7 @@ std::vector<Tensor> scan(const KernelContext& ctx) {
   }
   std::vector<Tensor> results;
   for (size_t k = 0; k < perBatch.size(); ++k)
-    results.push_back(stack(ctx, perBatch[k], 0, declaredType(body.outputs()[k])));
+    results.push_back(stack(ctx, perBatch[k], 0, body.outputs()[k]));
   return results;
 }
 

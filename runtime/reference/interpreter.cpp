@@ -9,6 +9,7 @@
 
 #include "ir/error.h"
 #include "ir/memory_limit.h"
+#include "ir/printer.h"
 #include "runtime/reference/kernel.h"
 
 namespace convopt::runtime {
@@ -48,22 +49,33 @@ std::vector<ir::Tensor> runNodeReference(const ir::Node& node, std::span<const i
 
 namespace {
 
-void checkInput(const ir::Value& value, const ir::Tensor& tensor) {
-  if (value.type.dtype != ir::DType::Undefined && value.type.dtype != tensor.dtype())
-    throwInputError("input '{}' has element type {}, the graph expects {}", value.name(), ir::dtypeName(tensor.dtype()),
-                    ir::dtypeName(value.type.dtype));
-  if (!value.type.shape) return;
+// Whether `tensor` has the element type and every static dim `value` declares.
+bool fitsDeclared(const ir::Value& value, const ir::Tensor& tensor) {
+  if (value.type.dtype != ir::DType::Undefined && value.type.dtype != tensor.dtype()) return false;
+  if (!value.type.shape) return true;
   const auto& dims = *value.type.shape;
   bool fits = dims.size() == tensor.dims().size();
   for (size_t i = 0; fits && i < dims.size(); ++i) fits = !dims[i].isStatic() || dims[i].value == tensor.dims()[i];
-  if (!fits) {
-    std::string expected;
-    for (const ir::Dim& d : dims)
-      expected +=
-          (expected.empty() ? "" : ",") + (d.isStatic() ? std::to_string(d.value) : (d.param.empty() ? "?" : d.param));
-    throwInputError("input '{}' has shape [{}], the graph expects [{}]", value.name(), fmt::join(tensor.dims(), ","),
-                    expected);
-  }
+  return fits;
+}
+
+std::string tensorTypeText(const ir::Tensor& tensor) {
+  return fmt::format("{} [{}]", ir::dtypeName(tensor.dtype()), fmt::join(tensor.dims(), ","));
+}
+
+void checkInput(const ir::Value& value, const ir::Tensor& tensor) {
+  if (!fitsDeclared(value, tensor))
+    throwInputError("input '{}' is {}, the graph expects {}", value.name(), tensorTypeText(tensor),
+                    ir::typeText(value.type));
+}
+
+// A value whose size is known only at run time (a Resize reading its scales
+// from an input) against what the model declares for it: the JIT engine sizes
+// its buffer by the declaration, so both engines refuse the contradiction.
+void checkComputed(const ir::Node& node, const ir::Value& value, const ir::Tensor& tensor) {
+  if (!fitsDeclared(value, tensor))
+    throwInputError("node {}: computes {} for '{}', which the model declares {}", node.label(), tensorTypeText(tensor),
+                    value.name(), ir::typeText(value.type));
 }
 
 }  // namespace
@@ -102,6 +114,7 @@ std::vector<ir::Tensor> runNodes(const ir::Graph& graph, Bindings available, int
     for (size_t i = 0; i < node->outputs().size() && i < results.size(); ++i) {
       const ir::Value* out = node->outputs()[i];
       if (!out) continue;  // omitted optional output
+      checkComputed(*node, *out, results[i]);
       available[out] = &(computed[out] = std::move(results[i]));
     }
     for (const ir::Value* in : node->inputs()) release(in);

@@ -265,6 +265,34 @@ TEST(BadInput, FuzzFoundConcatWithoutAxis) {
   }
 }
 
+// CI's seeded engine fuzz run: a Resize reading its scales from an input, its output declared
+// 4x4; the JIT sized the output by that declaration and stopped with an uncaught error when the
+// scales made it 2x2, while the reference returned the 2x2 tensor. Both engines now refuse it.
+TEST(BadInput, FuzzFoundRunTimeShapeContradictingTheDeclaredOne) {
+  testing::TempDir dir;
+  writeFile(dir / "model.onnx", textModelBytes(R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,1,2,2] x, float[4] scales) => (float[1,1,4,4] y)
+{
+  y = Resize <mode = "linear"> (x, , scales)
+}
+)"));
+  onnx::TensorProto scales;
+  scales.set_data_type(onnx::TensorProto::FLOAT);
+  scales.add_dims(4);
+  for (float s : {1.0f, 1.0f, 1.0f, 1.0f}) scales.add_float_data(s);
+  writeFile(dir / "scales.pb", scales.SerializeAsString());
+  for (const char* engine : {"jit", "reference"}) {
+    testing::RunResult r = testing::runConvopt(fmt::format("run --engine {} '{}' --input 'scales={}'", engine,
+                                                           (dir / "model.onnx").string(), (dir / "scales.pb").string()),
+                                               dir.path());
+    EXPECT_EQ(r.exitCode, 2) << engine;
+    EXPECT_EQ(r.stderrText,
+              "convopt: error: node Resize(y): computes float [1,1,2,2] for 'y', which the model declares "
+              "float[1,1,4,4]\n")
+        << engine;
+  }
+}
+
 // Bodies are imported like the main graph, and their errors say where they are.
 TEST(BadInput, SubgraphOutputThatNothingProduces) {
   expectRejected(textModelBytes(R"(<ir_version: 8, opset_import: ["" : 13]>

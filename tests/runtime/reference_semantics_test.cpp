@@ -161,7 +161,7 @@ g (float[5] x) => (float[2] y)
 { y = Slice <starts = [1], ends = [3]> (x) })",
                  in);
   auto now = run(R"(<ir_version: 8, opset_import: ["" : 13]>
-g (float[5] x) => (float[2] y)
+g (float[5] x) => (float[3] y)
 <int64[1] s = {-1}, int64[1] e = {-10}, int64[1] a = {0}, int64[1] st = {-2}>
 { y = Slice (x, s, e, a, st) })",
                  in);
