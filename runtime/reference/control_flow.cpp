@@ -108,8 +108,7 @@ std::vector<Tensor> loop(const KernelContext& ctx) {
     for (size_t k = 0; k < scanned; ++k) scans[k].push_back(std::move(outs[1 + carried + k]));
   }
   std::vector<Tensor> results = std::move(state);
-  for (size_t k = 0; k < scanned; ++k)
-    results.push_back(stack(ctx, scans[k], 0, body.outputs()[1 + carried + k]));
+  for (size_t k = 0; k < scanned; ++k) results.push_back(stack(ctx, scans[k], 0, body.outputs()[1 + carried + k]));
   return results;
 }
 
@@ -199,8 +198,7 @@ std::vector<Tensor> scan(const KernelContext& ctx) {
     for (size_t k = 0; k < results.size(); ++k) perBatch[k].push_back(std::move(results[k]));
   }
   std::vector<Tensor> results;
-  for (size_t k = 0; k < perBatch.size(); ++k)
-    results.push_back(stack(ctx, perBatch[k], 0, body.outputs()[k]));
+  for (size_t k = 0; k < perBatch.size(); ++k) results.push_back(stack(ctx, perBatch[k], 0, body.outputs()[k]));
   return results;
 }
 
