@@ -203,6 +203,24 @@ void inferShapes(Model& model, ShapeEngines engines) {
   }
 }
 
+namespace {
+void collectStaticShapes(const Graph& graph, ShapesByName& shapes) {
+  for (const Value* value : graph.values())
+    if (value->type.hasStaticShape()) shapes[value->name()] = value->type.staticShape();
+  for (const Node* node : graph.nodes())
+    for (const Graph* body : node->subgraphs()) collectStaticShapes(*body, shapes);
+}
+}  // namespace
+
+ShapesByName staticShapesAt(const Model& model, const std::vector<std::string>& inputShapes) {
+  Model copy = model.clone();
+  for (const std::string& spec : inputShapes) applyInputShape(copy, spec);
+  inferShapes(copy);
+  ShapesByName shapes;
+  collectStaticShapes(*copy.graph, shapes);
+  return shapes;
+}
+
 void checkShapes(const Model& model) {
   Model copy = model.clone();
   inferShapes(copy);

@@ -2,7 +2,10 @@
 // project's rules for the ops passes and codegen rely on, so that models with
 // opsets newer than libonnx knows still get shapes.
 #pragma once
+#include <string>
 #include <string_view>
+#include <unordered_map>
+#include <vector>
 
 #include "ir/graph.h"
 
@@ -27,5 +30,14 @@ void checkShapes(const Model& model);
 // for models with dynamic input dims. InputError on a malformed spec, an
 // unknown input, a rank mismatch or a dim that contradicts a static one.
 void applyInputShape(Model& model, std::string_view spec);
+
+// Static dims by value name, bodies included.
+using ShapesByName = std::unordered_map<std::string, std::vector<int64_t>>;
+
+// The static shapes `model` has once `inputShapes` ("NAME=1x3x48x192", as
+// applyInputShape) fix its dynamic input dims, computed on a copy: what a
+// model that keeps its dynamic dims would have at those sizes (for costing and
+// verifying at them). The same InputErrors as applyInputShape and inferShapes.
+ShapesByName staticShapesAt(const Model& model, const std::vector<std::string>& inputShapes);
 
 }  // namespace convopt::ir

@@ -46,25 +46,30 @@ Expected<ConstantConv> matchConstantConv(ir::Node& node) {
 }
 
 namespace {
-int64_t spatialPixels(const ir::Value* value) {
-  if (!value || !value->type.hasStaticShape()) return 1;
-  std::vector<int64_t> dims = value->type.staticShape();
+// The value's static dims, else those it has at the costing input shapes (empty when neither).
+std::vector<int64_t> costingDims(const ir::Value* value, const PassOptions& options) {
+  if (value->type.hasStaticShape()) return value->type.staticShape();
+  auto it = options.costingShapes.find(value->name());
+  return it == options.costingShapes.end() ? std::vector<int64_t>{} : it->second;
+}
+
+int64_t spatialPixels(const std::vector<int64_t>& dims) {
   int64_t pixels = 1;
   for (size_t d = 2; d < dims.size(); ++d) pixels *= dims[d];
   return pixels;
 }
 }  // namespace
 
-ConvGeometry geometryOf(const ConstantConv& conv) {
+ConvGeometry geometryOf(const ConstantConv& conv, const PassOptions& options) {
   ConvGeometry g;
-  const ir::Value* in = conv.node->input(0);
-  if (in->type.hasStaticShape() && !in->type.staticShape().empty()) g.batch = in->type.staticShape()[0];
+  std::vector<int64_t> in = costingDims(conv.node->input(0), options);
+  if (!in.empty()) g.batch = in[0];
   g.inChannels = conv.inChannels();
   g.outChannels = conv.outChannels;
   g.group = conv.group;
   g.kernelElements = conv.kernelElements;
   g.inPixels = spatialPixels(in);
-  g.outPixels = spatialPixels(conv.node->output(0));
+  g.outPixels = spatialPixels(costingDims(conv.node->output(0), options));
   g.hasBias = conv.bias != nullptr;
   return g;
 }

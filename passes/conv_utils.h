@@ -35,8 +35,9 @@ struct ConstantConv {
 // weights (the rejection reason).
 Expected<ConstantConv> matchConstantConv(ir::Node& node);
 
-// Geometry for the cost model; spatial sizes from the value shapes when static.
-ConvGeometry geometryOf(const ConstantConv& conv);
+// Geometry for the cost model; sizes from the value shapes when static, else
+// from options.costingShapes.
+ConvGeometry geometryOf(const ConstantConv& conv, const PassOptions& options);
 // The same conv with another channel structure (the rewrite's replacement).
 ConvGeometry withStructure(ConvGeometry g, int64_t inChannels, int64_t outChannels, int64_t group,
                            int64_t kernelElements, bool hasBias);

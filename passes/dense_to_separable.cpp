@@ -122,7 +122,7 @@ void estimate(const ConstantConv& conv, const ConvGeometry& original, Factorizat
 
 // The faster exact factorization, or why none applies.
 Expected<Factorization> bestFactorization(const ConstantConv& conv, const PassOptions& options) {
-  ConvGeometry original = geometryOf(conv);
+  ConvGeometry original = geometryOf(conv, options);
   Factorization best;
   std::vector<std::string> notLowRank;
   for (Order order : {Order::DepthwiseFirst, Order::PointwiseFirst}) {
@@ -212,7 +212,8 @@ void applySeparable(ir::Graph& graph, const Plan& plan, PassContext& context) {
   RewriteRecord record{node.label(),
                        fmt::format("per-{}-channel rank {} weight, {} first", dwFirst ? "input" : "output", r,
                                    dwFirst ? "depthwise" : "pointwise"),
-                       figuresOf({geometryOf(conv)}), figuresOf({f.firstGeometry, f.secondGeometry}), f.error};
+                       figuresOf({geometryOf(conv, context.options)}), figuresOf({f.firstGeometry, f.secondGeometry}),
+                       f.error};
   std::string note = structuralNote(record, context.options);
   noteRewrite(*first, "dense-to-separable", note);
   noteRewrite(node, "dense-to-separable", note);

@@ -30,6 +30,10 @@ EquivalenceResult compareModels(const ir::Graph& before, const ir::Graph& after,
   for (const ir::Value* in : before.inputs()) {
     if (in->isInitializer() || !in->type.shape) continue;
     std::vector<int64_t>& dims = random.shapes[in->name()];
+    if (auto given = options.inputShapes.find(in->name()); given != options.inputShapes.end()) {
+      dims = given->second;
+      continue;
+    }
     for (size_t d = 0; d < in->type.shape->size(); ++d) {
       const ir::Dim& dim = (*in->type.shape)[d];
       dims.push_back(dim.isStatic() ? dim.value : d == 0 ? 1 : options.dynamicDim);

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "ir/graph.h"
+#include "ir/shape_inference.h"
 
 namespace convopt::passes {
 
@@ -19,6 +20,8 @@ struct EquivalenceOptions {
   // Dims for a dynamic graph input's random data: dim 0 (batch) becomes 1, every
   // other dynamic dim this size (1 would not fit most pooling windows).
   int64_t dynamicDim = 64;
+  // Dims by input name that replace the above (`optimize --input-shape`).
+  ir::ShapesByName inputShapes;
 };
 
 struct OutputDifference {

@@ -29,7 +29,7 @@ Expected<Plan> planGrouping(ir::Node& node, GroupingTarget target, const PassOpt
         fmt::format("weight is block-diagonal with {} groups, not channel-diagonal ({} input channels)", g, cin));
   if (target == GroupingTarget::Grouped && g == cin)
     return Status::refuse("weight is channel-diagonal: left to dense-to-depthwise");
-  plan.before = geometryOf(plan.conv);
+  plan.before = geometryOf(plan.conv, options);
   plan.after =
       withStructure(plan.before, cin, plan.conv.outChannels, g, plan.conv.kernelElements, plan.conv.bias != nullptr);
   Expected<PermutationPlan> permutation =

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "ir/graph.h"
+#include "ir/shape_inference.h"
 
 namespace convopt::passes {
 
@@ -31,6 +32,13 @@ struct PassOptions {
   // model must not grow. The engines, which hold constants in memory anyway
   // and need constant weights, allow far more (codegen/engine/constant_folding.cpp).
   size_t maxFoldGrowthBytes = 16384;
+  // Input dims ("NAME=1x3x224x224") the cost model assumes where the model's
+  // own are dynamic (`optimize --input-shape` without --freeze-shapes): the
+  // model keeps its dynamic dims, so no pass may fold them into constants.
+  std::vector<std::string> costingInputShapes;
+  // What those input dims make of every value's shape (ir::staticShapesAt),
+  // filled by the pass manager before each pass.
+  ir::ShapesByName costingShapes;
 };
 
 // A candidate the pass looked at and left alone.

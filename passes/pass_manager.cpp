@@ -28,11 +28,14 @@ std::vector<PassStatistics> runPipeline(ir::Model& model, const std::vector<std:
   ir::verifyGraph(*model.graph);
   ir::inferShapes(model);
   std::vector<PassStatistics> all;
+  PassOptions passOptions = options.pass;
+  bool costingShapesStale = !passOptions.costingInputShapes.empty();
   for (const std::string& name : passNames) {
     std::unique_ptr<Pass> pass = createPass(name);
     PassStatistics stats;
     stats.pass = name;
-    PassContext context(model, options.pass, stats);
+    if (costingShapesStale) passOptions.costingShapes = ir::staticShapesAt(model, passOptions.costingInputShapes);
+    PassContext context(model, passOptions, stats);
     auto start = std::chrono::steady_clock::now();
     runOnGraphAndBodies(*pass, *model.graph, context);
     stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -48,6 +51,7 @@ std::vector<PassStatistics> runPipeline(ir::Model& model, const std::vector<std:
     } catch (const InputError& e) {
       throwInputError("{} (shapes inferred after pass {})", e.what(), name);
     }
+    costingShapesStale = !passOptions.costingInputShapes.empty() && stats.rewritten > 0;
     if (options.afterPass) options.afterPass(name, model);
     all.push_back(std::move(stats));
   }

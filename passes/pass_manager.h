@@ -17,7 +17,8 @@ struct PassManagerOptions {
 };
 
 // Verifies the model and infers shapes, then runs the named passes in order,
-// re-inferring shapes after a pass that changed the graph. A pass that leaves a graph the verifier
+// re-inferring shapes after a pass that changed the graph (and the shapes at
+// PassOptions::costingInputShapes, when given). A pass that leaves a graph the verifier
 // rejects is an internal error (std::logic_error naming the pass); a type conflict the
 // re-inference finds is an InputError naming the node and the pass (the input's own conflict,
 // hidden while its shapes were unknown, or one a pass made: the equivalence checks tell).

@@ -121,9 +121,9 @@ struct Estimate {
   double copySeconds = 0;
 };
 
-Estimate estimateRewrite(const Match& m) {
+Estimate estimateRewrite(const Match& m, const PassOptions& options) {
   Estimate e;
-  for (const ConstantConv& c : m.branches) e.branches.push_back(geometryOf(c));
+  for (const ConstantConv& c : m.branches) e.branches.push_back(geometryOf(c, options));
   const ConstantConv& first = m.branches[0];
   int64_t n = static_cast<int64_t>(m.branches.size());
   const ConvGeometry& g = e.branches[0];
@@ -143,7 +143,7 @@ Expected<Match> matchSplitConcat(ir::Node& concat, const PassOptions& options) {
                                       : matchSlices(*branches);
   if (!splitting) return splitting.status();
   Match m{std::move(*branches), std::move(*splitting)};
-  Estimate e = estimateRewrite(m);
+  Estimate e = estimateRewrite(m, options);
   double before = figuresOf(e.branches, e.copySeconds).seconds, after = estimateConvSeconds(e.grouped);
   if (!options.force && !rewritePays(before, after, options.minGain))
     return Status::refuse(fmt::format("cost model: {:.3g} us -> {:.3g} us does not gain {:.0f}%", before * 1e6,
@@ -169,7 +169,7 @@ void rewrite(ir::Graph& graph, ir::Node& concat, const Match& m, PassContext& co
   ir::Value* weight = addFloatInitializer(graph, base + "_W_grouped", dims, concatenated(m.branches, false));
   ir::Value* bias =
       first.bias ? addFloatInitializer(graph, base + "_B_grouped", {dims[0]}, concatenated(m.branches, true)) : nullptr;
-  Estimate estimate = estimateRewrite(m);
+  Estimate estimate = estimateRewrite(m, context.options);
   // The Concat becomes the grouped Conv, so its output keeps its name.
   concat.opType = "Conv";
   concat.attributes = first.node->attributes;

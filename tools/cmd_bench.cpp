@@ -164,8 +164,8 @@ void registerBenchCommand(CLI::App& app) {
   cmd->add_option("--cpu", o->cpu, "Target CPU: host (default), x86-64-v3 (AVX2), x86-64-v4 (AVX-512), ...");
   cmd->add_flag("--keep-denormals", o->keepDenormals,
                 "Keep IEEE denormal floats in generated kernels (default: flushed to zero, as FMAs on them are slow)");
-  cmd->add_option("--input-shape,--shape", o->shapes,
-                  "NAME=1x3x224x224: dims of an input with dynamic dims (repeatable)");
+  repeatable(cmd->add_option("--input-shape,--shape", o->shapes,
+                             "NAME=1x3x224x224: dims of an input with dynamic dims (repeatable)"));
   cmd->add_option("--processes", o->processes,
                   "Run the benchmark in N fresh processes, one after another, and report the spread of their "
                   "medians (where a process's threads land is settled at its start)");

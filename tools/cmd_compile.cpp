@@ -142,8 +142,9 @@ void registerCompileCommand(CLI::App& app) {
   cmd->add_option("--cpu", o->cpu,
                   "Target CPU: host (default on the host triple), x86-64-v3 (AVX2), x86-64-v4 (AVX-512), "
                   "cortex-a76, ... (default on another triple: generic)");
-  cmd->add_option("--input-shape,--shape", o->shapes,
-                  "NAME=1x3x224x224: an input's dims, batch included (repeatable; needed for dynamic dims)");
+  repeatable(
+      cmd->add_option("--input-shape,--shape", o->shapes,
+                      "NAME=1x3x224x224: an input's dims, batch included (repeatable; needed for dynamic dims)"));
   cmd->add_option("--passes", o->passes, "Pass pipeline before compiling (default: optimize's default pipeline)");
   cmd->add_flag("!--no-optimize", o->optimize, "Compile the model as given, without the pass pipeline");
   cmd->add_flag("--keep-denormals", o->keepDenormals, "Kernels keep IEEE denormals (default: flushed to zero)");

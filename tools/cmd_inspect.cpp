@@ -27,8 +27,9 @@ void registerInspectCommand(CLI::App& app) {
   cmd->add_option("model", options->model, "ONNX model file")->required();
   cmd->add_flag("--ir", options->ir, "Print the IR as ONNX text syntax");
   cmd->add_flag("--json", options->json, "Print the summary as JSON");
-  cmd->add_option("--input-shape", options->inputShapes,
-                  "Fix a dynamic input's dims for shape inference and MACs, e.g. x=1x3x48x192 (repeatable)");
+  repeatable(
+      cmd->add_option("--input-shape", options->inputShapes,
+                      "Fix a dynamic input's dims for shape inference and MACs, e.g. x=1x3x48x192 (repeatable)"));
   cmd->add_option("--diff", options->diffWith,
                   "Compare MODEL (before) with this model (after): nodes removed, added, changed; totals");
   auto loadAnalyzed = [options](const std::string& path) {

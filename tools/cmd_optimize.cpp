@@ -28,6 +28,7 @@ struct OptimizeOptions {
   std::optional<std::string> passes;  // given (even empty) or the default pipeline
   std::string report;
   std::vector<std::string> inputShapes;
+  bool freezeShapes = false;
   size_t externalThreshold = 0;
   bool printAfterAll = false;
   bool explain = false;
@@ -55,10 +56,16 @@ void writeReport(const std::string& path, nlohmann::json report) {
 void optimize(const OptimizeOptions& o) {
   ir::Model model = ir::loadModel(o.input);
   ir::verifyGraph(*model.graph);
-  for (const std::string& spec : o.inputShapes) ir::applyInputShape(model, spec);
+  passes::PassManagerOptions managerOptions{o.pass, {}};
+  passes::EquivalenceOptions equivalence = o.equivalence;
+  if (o.freezeShapes) {
+    for (const std::string& spec : o.inputShapes) ir::applyInputShape(model, spec);
+  } else if (!o.inputShapes.empty()) {  // the model keeps its dims; costing and --verify use these
+    managerOptions.pass.costingInputShapes = o.inputShapes;
+    equivalence.inputShapes = ir::staticShapesAt(model, o.inputShapes);
+  }
   std::unique_ptr<ir::Graph> original = o.verify ? model.graph->clone() : nullptr;
   std::vector<std::string> pipeline = o.passes ? passes::parsePipeline(*o.passes) : passes::defaultPipelineNames();
-  passes::PassManagerOptions managerOptions{o.pass, {}};
   if (o.printAfterAll)
     managerOptions.afterPass = [](std::string_view pass, const ir::Model& m) {
       std::cerr << fmt::format("// ----- IR after {} -----\n", pass) << ir::printModel(m, {.maxInlineElements = 16});
@@ -75,7 +82,7 @@ void optimize(const OptimizeOptions& o) {
     start = std::chrono::steady_clock::now();
     passes::EquivalenceResult result;
     try {
-      result = passes::compareModels(*original, *model.graph, model.defaultOpset(), o.equivalence);
+      result = passes::compareModels(*original, *model.graph, model.defaultOpset(), equivalence);
     } catch (const InputError& e) {
       throwInputError(
           "--verify could not run the model on seeded random inputs ({}); fix dynamic dims with "
@@ -118,8 +125,13 @@ void registerOptimizeCommand(CLI::App& app) {
   cmd->add_flag("--force", o->pass.force, "Apply exact structural rewrites even when the cost model says no");
   cmd->add_option("--rank-tolerance", o->pass.rankTolerance,
                   "Singular values below this fraction of the largest count as zero (default 1e-6)");
-  cmd->add_option("--input-shape", o->inputShapes,
-                  "Fix a dynamic input's dims, NAME=1x3x224x224 (repeatable); used by the cost model and --verify");
+  repeatable(cmd->add_option(
+      "--input-shape", o->inputShapes,
+      "Dims of an input with dynamic dims, NAME=1x3x224x224 (repeatable), for the cost model and --verify; "
+      "the written model keeps its dynamic dims unless --freeze-shapes"));
+  cmd->add_flag("--freeze-shapes", o->freezeShapes,
+                "Write the model with the --input-shape dims fixed (passes may then fold what they make constant, "
+                "such as Shape)");
   cmd->add_option("--report", o->report, "Write the rewrite report as JSON to this file");
   cmd->add_flag("--verify,!--no-verify", o->verify,
                 "Compare outputs before/after on the reference interpreter and refuse to write on a mismatch "

@@ -173,9 +173,11 @@ void registerRunCommand(CLI::App& app) {
   auto o = std::make_shared<RunOptions>();
   CLI::App* cmd = app.add_subcommand("run", "Run a model and print (or check) its outputs");
   cmd->add_option("model", o->model, "ONNX model file")->required();
-  cmd->add_option("--input", o->inputs, "NAME=FILE: input tensor from a TensorProto .pb or a .npy file (repeatable)");
-  cmd->add_option("--input-shape,--shape", o->shapes,
-                  "NAME=1x3x48x192: dims of a random input with dynamic dims (unnamed dynamic dims: 1; repeatable)");
+  repeatable(cmd->add_option("--input", o->inputs,
+                             "NAME=FILE: input tensor from a TensorProto .pb or a .npy file (repeatable)"));
+  repeatable(cmd->add_option(
+      "--input-shape,--shape", o->shapes,
+      "NAME=1x3x48x192: dims of a random input with dynamic dims (unnamed dynamic dims: 1; repeatable)"));
   cmd->add_option("--seed", o->seed, "Seed of the random inputs for inputs not given otherwise")->capture_default_str();
   cmd->add_option("--output-dir", o->outputDir,
                   "Write inputs and outputs there as input_N.pb / output_N.pb (a test data set for --check)");

@@ -14,6 +14,11 @@ struct ExitWith : std::exception {
   int code;
 };
 
+// A repeatable option (--input-shape x=1x3x8x8 --input-shape y=...): one value
+// per occurrence, so `--input-shape x=1x3x8x8 model.onnx` leaves the model a
+// positional argument (CLI11 lets a vector option take every value that follows).
+inline CLI::Option* repeatable(CLI::Option* option) { return option->allow_extra_args(false); }
+
 void registerInspectCommand(CLI::App& app);
 void registerOptimizeCommand(CLI::App& app);
 void registerRunCommand(CLI::App& app);

@@ -104,6 +104,15 @@ TEST(OptimizeCommand, EmptyPassListRunsNoPass) {
   }
 }
 
+// A repeatable option takes one value per occurrence: the model after it stays the positional.
+TEST(OptimizeCommand, PositionalAfterARepeatableOption) {
+  Fixture f;
+  auto r = convopt::testing::runConvopt(
+      fmt::format("optimize --input-shape x=1x2x8x8 '{}' -o '{}' --passes dce", f.in, f.out), f.dir.path());
+  EXPECT_EQ(r.exitCode, 0) << r.stderrText;
+  EXPECT_TRUE(std::filesystem::exists(f.out));
+}
+
 TEST(OptimizeCommand, ExplainNamesTheCostModelDecision) {
   Fixture f;
   auto r = f.optimize("--explain --no-verify");

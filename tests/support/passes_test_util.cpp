@@ -33,8 +33,10 @@ std::string rejectionFor(const PassStatistics& stats, const std::string& node) {
 std::string printedStructure(const ir::Model& model) { return ir::printModel(model, {.maxInlineElements = 0}); }
 
 ::testing::AssertionResult numericallyEquivalent(const PassRun& run, uint64_t seed) {
-  EquivalenceResult result =
-      compareModels(*run.before.graph, *run.after.graph, run.before.defaultOpset(), {.seed = seed, .tolerance = 1e-5});
+  EquivalenceOptions options;
+  options.seed = seed;
+  options.tolerance = 1e-5;
+  EquivalenceResult result = compareModels(*run.before.graph, *run.after.graph, run.before.defaultOpset(), options);
   if (result.outputs.empty()) return ::testing::AssertionFailure() << "the model has no outputs";
   if (result.equivalent()) return ::testing::AssertionSuccess();
   return ::testing::AssertionFailure() << result.summary();
