@@ -3,12 +3,15 @@
 // backend-test data set and compares against its expected outputs.
 //
 //   node scripts/ort/run_model.mjs MODEL.onnx DATA_DIR [--atol A] [--rtol R]
+//   node scripts/ort/run_model.mjs MODEL.onnx DATA_DIR --write-goldens
 //
 // DATA_DIR holds input_<i>.pb / output_<i>.pb (serialized TensorProto). Prints
 // one JSON line {model, outputs: [{name, max_abs, max_rel}], ok}; exit 0 when
 // every element satisfies |got - want| <= atol + rtol * |want|, 1 when not,
 // 2 on bad arguments, 77 when onnxruntime-node is not installed (a skip).
-import { readFileSync, readdirSync } from 'node:fs';
+// --write-goldens writes onnxruntime's outputs as DATA_DIR/output_<i>.pb instead
+// (float outputs; how scripts/dev/make_test_models.sh makes golden data).
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -106,6 +109,36 @@ function parseTensorProto(buf) {
   return { name: t.name, ortType, dims: t.dims, data };
 }
 
+// ---- minimal protobuf writer for a float onnx.TensorProto ----
+
+function varint(value) {
+  const bytes = [];
+  let v = BigInt(value);
+  do {
+    let byte = Number(v & 0x7fn);
+    v >>= 7n;
+    if (v) byte |= 0x80;
+    bytes.push(byte);
+  } while (v);
+  return Buffer.from(bytes);
+}
+
+function field(number, wire, payload) {
+  const key = varint((number << 3) | wire);
+  return wire === 2 ? Buffer.concat([key, varint(payload.length), payload]) : Buffer.concat([key, payload]);
+}
+
+function floatTensorProto(name, tensor) {
+  if (tensor.type !== 'float32') throw new Error(`output '${name}' is ${tensor.type}; only float outputs are written`);
+  const data = Buffer.from(tensor.data.buffer, tensor.data.byteOffset, tensor.data.byteLength);
+  return Buffer.concat([
+    ...tensor.dims.map((d) => field(1, 0, varint(d))),  // dims
+    field(2, 0, varint(1)),                             // data_type FLOAT
+    field(8, 2, Buffer.from(name, 'utf8')),             // name
+    field(9, 2, data),                                  // raw_data (little-endian floats)
+  ]);
+}
+
 // ---- run and compare ----
 
 function dataFiles(dir, prefix) {
@@ -136,10 +169,12 @@ async function main() {
     args.splice(i, 2);
     return value;
   };
+  const writeGoldens = args.includes('--write-goldens');
+  if (writeGoldens) args.splice(args.indexOf('--write-goldens'), 1);
   const atol = option('--atol', 1e-5);
   const rtol = option('--rtol', 1e-4);
   if (args.length !== 2) {
-    console.error('usage: node scripts/ort/run_model.mjs MODEL.onnx DATA_DIR [--atol A] [--rtol R]');
+    console.error('usage: node scripts/ort/run_model.mjs MODEL.onnx DATA_DIR [--atol A] [--rtol R] | --write-goldens');
     process.exit(2);
   }
   const [modelPath, dataDir] = args;
@@ -155,6 +190,12 @@ async function main() {
     feeds[name] = new ort.Tensor(t.ortType, t.data, t.dims);
   });
   const results = await session.run(feeds);
+  if (writeGoldens) {
+    session.outputNames.forEach((name, i) =>
+      writeFileSync(path.join(dataDir, `output_${i}.pb`), floatTensorProto(name, results[name])));
+    console.log(JSON.stringify({ model: modelPath, wrote: session.outputNames }));
+    return;
+  }
   const outputs = expected.map((want, i) => {
     const name = session.outputNames.includes(want.name) ? want.name : session.outputNames[i];
     const got = results[name];
