@@ -43,7 +43,14 @@ std::vector<ValueType> reshapeRule(const Node& node, const KnownValues& known) {
     else
       out.push_back(staticDim(d));
   }
-  if (!inferred || !x) return {makeType(dtype, out)};
+  if (!inferred) {
+    Dim from = x ? product(*x, 0, x->size()) : Dim{}, to = product(out, 0, out.size());
+    if (from.isStatic() && to.isStatic() && from.value != to.value)
+      throwInputError("node {}: cannot reshape {} elements into shape [{}] ({} elements)", node.label(), from.value,
+                      fmt::join(*target, ","), to.value);
+    return {makeType(dtype, out)};
+  }
+  if (!x) return {makeType(dtype, out)};
   Shape others = out;
   others.erase(others.begin() + static_cast<std::ptrdiff_t>(*inferred));
   Dim total = product(*x, 0, x->size()), rest = product(others, 0, others.size());

@@ -166,6 +166,18 @@ g (float[1,3,8,8] x, float[4,3,3,3] w) => (float[1,4,6,6] z)
   EXPECT_EQ(inferredTypes(model, ShapeEngines::OnnxThenRules), "y: float[1,4,6,6]\nf: undefined\nz: float[1,4,6,6]\n");
 }
 
+// A batch-1 export's constant shape, met at batch 2.
+TEST(ShapeRules, ReshapeToAShapeOfAnotherSizeIsNamed) {
+  EXPECT_EQ(inputErrorOf(R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[2,8,3,3] x) => (float[1,2,4,3,3] y)
+<int64[5] shape = {1, 2, 4, 3, 3}>
+{
+  y = Reshape (x, shape)
+}
+)"),
+            "node Reshape(y): cannot reshape 144 elements into shape [1,2,4,3,3] (72 elements)");
+}
+
 TEST(ShapeRules, ConvWeightThatDoesNotFitIsNamed) {
   EXPECT_EQ(inputErrorOf(R"(<ir_version: 8, opset_import: ["" : 13]>
 g (float[1,8,4,4] x, float[6,3,1,1] w) => (float[1,6,4,4] y)
