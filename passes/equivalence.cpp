@@ -40,6 +40,7 @@ EquivalenceResult compareModels(const ir::Graph& before, const ir::Graph& after,
     }
   }
   runtime::TensorMap inputs = runtime::randomInputs(before, random);
+  for (const auto& [name, tensor] : options.inputs) inputs[name] = tensor;
   runtime::TensorMap expected = runtime::runReference(before, inputs, opset);
   runtime::TensorMap actual = runtime::runReference(after, inputs, opset);
   EquivalenceResult result;

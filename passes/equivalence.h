@@ -22,6 +22,8 @@ struct EquivalenceOptions {
   int64_t dynamicDim = 64;
   // Dims by input name that replace the above (`optimize --input-shape`).
   ir::ShapesByName inputShapes;
+  // Tensors by input name used instead of random ones (`optimize --verify-inputs`).
+  std::map<std::string, ir::Tensor> inputs;
 };
 
 struct OutputDifference {

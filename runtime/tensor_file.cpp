@@ -96,4 +96,36 @@ TestDataSet loadTestDataSet(const fs::path& dir) {
   return set;
 }
 
+std::map<std::string, ir::Tensor> bindInputs(const std::vector<ir::Tensor>& tensors, const ir::Graph& graph,
+                                             const std::string& source) {
+  std::vector<const ir::Value*> declared;
+  for (const ir::Value* v : graph.inputs())
+    if (!v->isInitializer()) declared.push_back(v);
+  if (tensors.size() > declared.size())
+    throwInputError("{} has {} inputs, the model takes {}", source, tensors.size(), declared.size());
+  std::map<std::string, ir::Tensor> inputs;
+  for (size_t i = 0; i < tensors.size(); ++i) {
+    const ir::Value* named = graph.findValue(tensors[i].name);
+    inputs[named && named->isGraphInput() ? tensors[i].name : declared[i]->name()] = tensors[i];
+  }
+  return inputs;
+}
+
+std::map<std::string, ir::Tensor> loadInputFolder(const fs::path& dir, const ir::Graph& graph) {
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) throwInputError("{}: not a directory", dir.string());
+  std::vector<ir::Tensor> dataSet;
+  for (size_t i = 0; fs::exists(dir / fmt::format("input_{}.pb", i), ec); ++i)
+    dataSet.push_back(loadTensorFile(dir / fmt::format("input_{}.pb", i)));
+  if (!dataSet.empty()) return bindInputs(dataSet, graph, dir.string());
+  std::map<std::string, ir::Tensor> inputs;
+  for (const ir::Value* v : graph.inputs()) {
+    fs::path file = dir / (v->name() + ".npy");
+    if (!v->isInitializer() && fs::exists(file, ec)) inputs[v->name()] = loadTensorFile(file);
+  }
+  if (inputs.empty())
+    throwInputError("{}: holds neither input_0.pb (an ONNX test data set) nor NAME.npy for an input", dir.string());
+  return inputs;
+}
+
 }  // namespace convopt::runtime

@@ -2,8 +2,11 @@
 // NumPy .npy files (read only).
 #pragma once
 #include <filesystem>
+#include <map>
+#include <string>
 #include <vector>
 
+#include "ir/graph.h"
 #include "ir/tensor.h"
 
 namespace convopt::runtime {
@@ -23,5 +26,15 @@ struct TestDataSet {
   std::vector<ir::Tensor> outputs;
 };
 TestDataSet loadTestDataSet(const std::filesystem::path& dir);
+
+// A data set's input tensors bound to `graph`'s inputs that are not
+// initializers: by the tensor's name when it names one, else by position.
+// InputError (naming `source`) when there are more tensors than inputs.
+std::map<std::string, ir::Tensor> bindInputs(const std::vector<ir::Tensor>& tensors, const ir::Graph& graph,
+                                             const std::string& source);
+
+// The inputs in `dir`: an ONNX test data set's input_N.pb files (bindInputs),
+// or else NAME.npy files, one per input. InputError naming the folder or file.
+std::map<std::string, ir::Tensor> loadInputFolder(const std::filesystem::path& dir, const ir::Graph& graph);
 
 }  // namespace convopt::runtime

@@ -1,6 +1,7 @@
 // convopt optimize IN -o OUT: runs a pass pipeline, checks the result against
 // the original on the reference interpreter, and writes it atomically.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <chrono>
 #include <iostream>
@@ -16,7 +17,9 @@
 #include "passes/pass_manager.h"
 #include "passes/pass_registry.h"
 #include "passes/pipeline.h"
+#include "passes/rewrite_regions.h"
 #include "passes/rewrite_report.h"
+#include "runtime/tensor_file.h"
 #include "tools/commands.h"
 
 namespace convopt::tools {
@@ -33,6 +36,8 @@ struct OptimizeOptions {
   bool printAfterAll = false;
   bool explain = false;
   bool verify = true;
+  bool verifyLocal = false;
+  std::string verifyInputs;
   passes::PassOptions pass;
   passes::EquivalenceOptions equivalence;
 };
@@ -53,6 +58,76 @@ void writeReport(const std::string& path, nlohmann::json report) {
   ir::writeFileAtomically(path, report.dump(2) + "\n");
 }
 
+// Each rewrite alone (passes/rewrite_regions.h): when the reference
+// interpreter cannot run the whole model, or with --verify-local.
+bool verifyRewritesAlone(const std::vector<passes::RewriteRegion>& regions, const passes::EquivalenceOptions& options,
+                         nlohmann::json& report) {
+  bool equivalent = true;
+  for (const passes::RewriteRegion& region : regions) {
+    std::string where = fmt::format("{} of {}{}", region.pass, fmt::join(region.nodes, ", "),
+                                    region.scope.empty() ? "" : " in " + region.scope);
+    if (!region.uncheckable.empty())
+      throwInputError(
+          "--verify cannot run the {} alone: {}; give dims with --input-shape, or skip the check with "
+          "--no-verify",
+          where, region.uncheckable);
+    passes::EquivalenceResult result;
+    try {
+      result = passes::compareRegion(region, options);
+    } catch (const InputError& e) {
+      std::string dims = region.defaultedDims.empty()
+                             ? ""
+                             : fmt::format(
+                                   "; it ran with {}: give the model's inputs their dims with --input-shape "
+                                   "(or other dynamic dims a size with --verify-dim)",
+                                   fmt::join(region.defaultedDims, ", "));
+      throwInputError("--verify cannot run the {} alone ({}){}; or skip the check with --no-verify", where, e.what(),
+                      dims);
+    }
+    std::cout << "  " << where << ":\n" << result.summary();
+    report["regions"].push_back(
+        {{"pass", region.pass}, {"scope", region.scope}, {"nodes", region.nodes}, {"equivalent", result.equivalent()}});
+    equivalent = equivalent && result.equivalent();
+  }
+  return equivalent;
+}
+
+// --verify: the whole model on the reference interpreter where it runs, else each rewrite alone.
+bool verify(const OptimizeOptions& o, const ir::Graph& original, const ir::Model& optimized,
+            const std::vector<passes::RewriteRegion>& regions, const passes::EquivalenceOptions& options,
+            nlohmann::json& report) {
+  auto start = std::chrono::steady_clock::now();
+  std::string heading = fmt::format("seed {}, tolerance {:g}", options.seed, options.tolerance);
+  if (!options.inputs.empty()) heading = fmt::format("inputs of {}, tolerance {:g}", o.verifyInputs, options.tolerance);
+  report = {{"seed", options.seed}, {"tolerance", options.tolerance}};
+  std::string whyAlone = o.verifyLocal ? "--verify-local" : "";
+  bool equivalent = true;
+  if (whyAlone.empty()) {
+    try {
+      passes::EquivalenceResult result =
+          passes::compareModels(original, *optimized.graph, optimized.defaultOpset(), options);
+      std::cout << fmt::format("verify ({}): the whole model, {:.1f} ms\n", heading, secondsSince(start) * 1e3)
+                << result.summary();
+      report["scope"] = "model";
+      equivalent = result.equivalent();
+    } catch (const InputError& e) {
+      whyAlone = fmt::format("the whole model cannot run on the reference interpreter: {}", e.what());
+    }
+  }
+  if (!whyAlone.empty()) {
+    std::cout << fmt::format("verify (seed {}, tolerance {:g}): each rewrite alone ({})\n", options.seed,
+                             options.tolerance, whyAlone);
+    report["scope"] = "rewrites";
+    report["why"] = whyAlone;
+    report["regions"] = nlohmann::json::array();
+    equivalent = verifyRewritesAlone(regions, options, report);
+    std::cout << fmt::format("  {} rewritten regions checked, {:.1f} ms\n", regions.size(), secondsSince(start) * 1e3);
+  }
+  report["seconds"] = secondsSince(start);
+  report["equivalent"] = equivalent;
+  return equivalent;
+}
+
 void optimize(const OptimizeOptions& o) {
   ir::Model model = ir::loadModel(o.input);
   ir::verifyGraph(*model.graph);
@@ -64,11 +139,23 @@ void optimize(const OptimizeOptions& o) {
     managerOptions.pass.costingInputShapes = o.inputShapes;
     equivalence.inputShapes = ir::staticShapesAt(model, o.inputShapes);
   }
+  if (!o.verifyInputs.empty()) equivalence.inputs = runtime::loadInputFolder(o.verifyInputs, *model.graph);
   std::unique_ptr<ir::Graph> original = o.verify ? model.graph->clone() : nullptr;
   std::vector<std::string> pipeline = o.passes ? passes::parsePipeline(*o.passes) : passes::defaultPipelineNames();
   if (o.printAfterAll)
     managerOptions.afterPass = [](std::string_view pass, const ir::Model& m) {
       std::cerr << fmt::format("// ----- IR after {} -----\n", pass) << ir::printModel(m, {.maxInlineElements = 16});
+    };
+  // What each pass changed, cut out to be checked alone if the whole model cannot run.
+  std::vector<passes::RewriteRegion> regions;
+  ir::Model beforePass = o.verify ? model.clone() : ir::Model{};
+  if (o.verify)
+    managerOptions.afterPass = [&, print = managerOptions.afterPass](std::string_view pass, const ir::Model& m) {
+      if (print) print(pass, m);
+      for (passes::RewriteRegion& region :
+           passes::changedRegions(beforePass, m, std::string(pass), equivalence.inputShapes, equivalence.dynamicDim))
+        regions.push_back(std::move(region));
+      beforePass = m.clone();
     };
   auto start = std::chrono::steady_clock::now();
   std::vector<passes::PassStatistics> stats = passes::runPipeline(model, pipeline, managerOptions);
@@ -78,32 +165,12 @@ void optimize(const OptimizeOptions& o) {
             << fmt::format("pipeline: {:.1f} ms (passes, verifier and shape inference)\n", pipelineSeconds * 1e3);
   nlohmann::json report = passes::rewriteReportJson(stats);
   report["pipeline_seconds"] = pipelineSeconds;
-  if (o.verify) {
-    start = std::chrono::steady_clock::now();
-    passes::EquivalenceResult result;
-    try {
-      result = passes::compareModels(*original, *model.graph, model.defaultOpset(), equivalence);
-    } catch (const InputError& e) {
-      throwInputError(
-          "--verify could not run the model on seeded random inputs ({}); fix dynamic dims with "
-          "--input-shape, or skip the check with --no-verify",
-          e.what());
-    }
-    double verifySeconds = secondsSince(start);
-    std::cout << fmt::format("verify (seed {}, tolerance {:g}): {:.1f} ms\n", o.equivalence.seed,
-                             o.equivalence.tolerance, verifySeconds * 1e3)
-              << result.summary();
-    report["verify"] = {{"seconds", verifySeconds},
-                        {"seed", o.equivalence.seed},
-                        {"tolerance", o.equivalence.tolerance},
-                        {"equivalent", result.equivalent()}};
-    if (!result.equivalent()) {
-      if (!o.report.empty()) writeReport(o.report, report);
-      fmt::print(stderr,
-                 "convopt: error: the optimized model differs from the original beyond tolerance; '{}' not written\n",
-                 o.output);
-      throw ExitWith(kExitInternalError);
-    }
+  if (o.verify && !verify(o, *original, model, regions, equivalence, report["verify"])) {
+    if (!o.report.empty()) writeReport(o.report, report);
+    fmt::print(stderr,
+               "convopt: error: the optimized model differs from the original beyond tolerance; '{}' not written\n",
+               o.output);
+    throw ExitWith(kExitInternalError);
   }
   ir::saveModel(model, o.output, {o.externalThreshold});
   if (!o.report.empty()) writeReport(o.report, report);
@@ -136,6 +203,11 @@ void registerOptimizeCommand(CLI::App& app) {
   cmd->add_flag("--verify,!--no-verify", o->verify,
                 "Compare outputs before/after on the reference interpreter and refuse to write on a mismatch "
                 "(default on)");
+  cmd->add_flag("--verify-local", o->verifyLocal,
+                "Check each rewrite alone (the nodes a pass changed, before and after, on seeded inputs) even where "
+                "the whole model runs; without it, only where the reference interpreter cannot run the whole model");
+  cmd->add_option("--verify-inputs", o->verifyInputs,
+                  "Verify on these inputs: a folder holding an ONNX test data set (input_0.pb, ...) or NAME.npy files");
   cmd->add_option("--seed", o->equivalence.seed, "Seed of the random inputs --verify uses (default 1)");
   cmd->add_option("--tolerance", o->equivalence.tolerance,
                   "--verify accepts max|diff| <= tolerance * max(max|output|, 1) (default 1e-4)");

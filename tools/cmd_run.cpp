@@ -56,17 +56,7 @@ std::vector<const ir::Value*> runtimeInputs(const ir::Graph& graph) {
 // Inputs from --check DIR (by name when the file's name matches an input,
 // else by position) and --input files.
 runtime::TensorMap givenInputs(const RunOptions& o, const ir::Graph& graph, const runtime::TestDataSet* data) {
-  std::vector<const ir::Value*> declared = runtimeInputs(graph);
-  runtime::TensorMap inputs;
-  if (data) {
-    if (data->inputs.size() > declared.size())
-      throwInputError("{} has {} inputs, the model takes {}", o.checkDir, data->inputs.size(), declared.size());
-    for (size_t i = 0; i < data->inputs.size(); ++i) {
-      const ir::Tensor& t = data->inputs[i];
-      bool named = graph.findValue(t.name) && graph.findValue(t.name)->isGraphInput();
-      inputs[named ? t.name : declared[i]->name()] = t;
-    }
-  }
+  runtime::TensorMap inputs = data ? runtime::bindInputs(data->inputs, graph, o.checkDir) : runtime::TensorMap{};
   for (const std::string& spec : o.inputs) {
     auto [name, file] = splitAssignment(spec, "--input");
     const ir::Value* v = graph.findValue(name);

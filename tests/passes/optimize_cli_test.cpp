@@ -113,6 +113,28 @@ TEST(OptimizeCommand, PositionalAfterARepeatableOption) {
   EXPECT_TRUE(std::filesystem::exists(f.out));
 }
 
+// --verify-inputs: the check runs on the user's data (here a batch of 2, where the model's batch is dynamic).
+TEST(OptimizeCommand, VerifiesOnTheUsersInputs) {
+  convopt::testing::TempDir dir;
+  std::filesystem::path model =
+      std::filesystem::path(CONVOPT_SOURCE_DIR) / "tests" / "models" / "generated" / "dynamic_batch_cnn";
+  auto r = convopt::testing::runConvopt(
+      fmt::format("optimize '{}' -o '{}' --verify-inputs '{}'", (model / "model.onnx").string(),
+                  (dir / "out.onnx").string(), (model / "test_data_set_0").string()),
+      dir.path());
+  ASSERT_EQ(r.exitCode, 0) << r.stderrText;
+  EXPECT_THAT(r.stdoutText, HasSubstr("verify (inputs of "));
+  EXPECT_THAT(r.stdoutText, HasSubstr("test_data_set_0, tolerance 0.0001): the whole model"));
+  EXPECT_THAT(r.stdoutText, HasSubstr("output logits: max |diff|"));
+  auto empty = convopt::testing::runConvopt(
+      fmt::format("optimize '{}' -o '{}' --verify-inputs '{}'", (model / "model.onnx").string(),
+                  (dir / "out2.onnx").string(), dir.path().string()),
+      dir.path());
+  EXPECT_EQ(empty.exitCode, 2);
+  EXPECT_THAT(empty.stderrText, HasSubstr("holds neither input_0.pb (an ONNX test data set) nor NAME.npy"));
+  EXPECT_FALSE(std::filesystem::exists(dir / "out2.onnx"));
+}
+
 TEST(OptimizeCommand, ExplainNamesTheCostModelDecision) {
   Fixture f;
   auto r = f.optimize("--explain --no-verify");
