@@ -232,6 +232,23 @@ Value* Graph::addCapture(const std::string& valueName) {
   return v;
 }
 
+void Graph::detachFromEnclosing() {
+  for (Value* capture : std::vector<Value*>(captures_)) {
+    const Value* outer = capture->definition();
+    if (!outer) throw std::logic_error("capture '" + capture->name() + "' has no definition to detach from");
+    capture->isCapture_ = false;
+    if (outer->isConstant()) {
+      setInitializer(capture, *outer->initializer());
+    } else {
+      capture->type = outer->type;
+      capture->isGraphInput_ = true;
+      inputs_.push_back(capture);
+    }
+  }
+  captures_.clear();
+  enclosing_ = nullptr;
+}
+
 void Graph::markOutput(Value* value) {
   value->isGraphOutput_ = true;
   outputs_.push_back(value);

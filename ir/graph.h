@@ -174,6 +174,10 @@ class Graph {
   Value* addInitializer(Tensor tensor);  // tensor.name names the value
   // A value this (sub)graph reads from an enclosing scope by name.
   Value* addCapture(const std::string& name);
+  // Makes a copy of a body a graph of its own (compiled alone): each capture
+  // becomes an initializer where it reads a constant, else a graph input of
+  // its definition's type; the graph then has no enclosing graph.
+  void detachFromEnclosing();
   void markOutput(Value* value);
   void setOutputs(std::vector<Value*> outputs);
   // Gives the value a new name no other value of the graph has.

@@ -144,8 +144,8 @@ void run(const RunOptions& o) {
     if (o.engine == "jit") {
       codegen::JitEngine engine(model, codegen::shapesOf(inputs),
                                 {o.cpu, o.threads, !o.keepDenormals, planPrinter(o.printAfterAll)});
-      if (o.explain) std::cout << engine.explain();
       outputs = engine.run(inputs);
+      if (o.explain) std::cout << engine.explain();  // after the run: bodies compile on first use
     } else {
       outputs = runtime::runReference(model, inputs);
     }

@@ -11,6 +11,7 @@
 
 #include <llvm/IR/Module.h>
 
+#include "codegen/engine/body_engines.h"
 #include "codegen/engine/jit.h"
 #include "codegen/engine/lowered_model.h"
 #include "ir/error.h"
@@ -32,8 +33,12 @@ void copyBytes(void* to, const void* from, size_t bytes) {
 
 struct JitEngine::Impl {
   explicit Impl(const EngineOptions& options)
-      : pool(std::make_unique<runtime::ThreadPool>(options.threads)), flushDenormals(options.flushDenormals) {}
+      : options(options),
+        pool(std::make_unique<runtime::ThreadPool>(options.threads)),
+        flushDenormals(options.flushDenormals) {}
+  EngineOptions options;
   ir::Model model;
+  std::unique_ptr<BodyEngines> bodies;  // the control-flow nodes' bodies, compiled on first use
   Program program;
   std::unique_ptr<Jit> jit;
   std::unique_ptr<runtime::ThreadPool> pool;
@@ -49,6 +54,11 @@ struct JitEngine::Impl {
   void compile(const ir::Model& source, const std::map<std::string, std::vector<int64_t>>& shapes, const Target& target,
                const PlanningObserver& afterPlanningStep);
   runtime::TensorMap run(const runtime::TensorMap& inputs);
+  void makeBodyEngines() {
+    EngineOptions bodyOptions = options;
+    bodyOptions.afterPlanningStep = {};
+    bodies = std::make_unique<BodyEngines>(model, bodyOptions);
+  }
   void* slotAddress(int slot) { return arena + program.slots[slot].offset; }
   void runFallback(const Step& step, std::map<const ir::Value*, ir::Tensor>& dynamic);
   ir::Tensor tensorOf(const ir::Value* value, std::map<const ir::Value*, ir::Tensor>& dynamic);
@@ -63,6 +73,7 @@ void JitEngine::Impl::compile(const ir::Model& source, const std::map<std::strin
   jit->add(std::move(lowered.module));
   for (Step& step : program.steps)
     if (step.kind == Step::Kind::Kernel) step.function = jit->lookup(step.kernelName);
+  makeBodyEngines();
   arenaBytes = lowered.arenaBytes;
   ir::checkAllocation(arenaBytes, "the compiled model's arena (its intermediate tensors live at once)");
   arenaStorage.assign(size_t(ceilDiv(int64_t(arenaBytes), int64_t(sizeof(float)))), 0.0f);
@@ -92,7 +103,9 @@ void JitEngine::Impl::runFallback(const Step& step, std::map<const ir::Value*, i
   std::vector<const ir::Tensor*> inputs, implicitInputs;
   for (const ir::Value* input : node.inputs()) inputs.push_back(tensorFor(input));
   for (const ir::Value* input : node.implicitInputs()) implicitInputs.push_back(tensorFor(input));
-  std::vector<ir::Tensor> outputs = runtime::runNodeReference(node, inputs, program.opset, implicitInputs);
+  // Control flow runs its bodies compiled (body_engines.h).
+  std::vector<ir::Tensor> outputs =
+      runtime::runNodeReference(node, inputs, program.opset, implicitInputs, &bodies->runner());
   for (size_t i = 0; i < outputs.size() && i < step.node->outputs().size(); ++i) {
     const ir::Value* value = step.node->output(i);
     const Storage& storage = program.storage.at(value);
@@ -199,6 +212,7 @@ runtime::TensorMap JitEngine::run(const runtime::TensorMap& inputs) {
 
 std::string JitEngine::explain() const {
   std::string text = explainLowering(impl_->program);
+  text += impl_->bodies->explain();
   text += fmt::format("{} fallback node(s); arena {:.2f} MiB; {} thread(s)\n", impl_->program.fallbacks.size(),
                       impl_->arenaBytes / 1048576.0, threads());
   return text;
@@ -230,6 +244,8 @@ int JitEngine::threads() const { return impl_->pool->threads(); }
 void JitEngine::setThreads(int threads) {
   std::lock_guard lock(impl_->runs);
   impl_->pool = std::make_unique<runtime::ThreadPool>(threads);
+  impl_->options.threads = threads;
+  impl_->makeBodyEngines();  // recompiled on first use with the new pool size
 }
 
 std::string emitKernels(const ir::Model& source, const std::map<std::string, std::vector<int64_t>>& shapes,

@@ -2,6 +2,9 @@
 
 #include <stdexcept>
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
 namespace convopt::codegen {
 
 ShapeCachedEngine::ShapeCachedEngine(const ir::Model& model, EngineOptions options, size_t capacity)
@@ -30,6 +33,17 @@ runtime::TensorMap ShapeCachedEngine::run(const runtime::TensorMap& inputs) {
 size_t ShapeCachedEngine::compilations() const {
   std::lock_guard<std::mutex> lock(mutex_);
   return compilations_;
+}
+
+std::string ShapeCachedEngine::explain() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::string text;
+  for (const auto& [shapes, engine] : engines_) {
+    std::vector<std::string> dims;
+    for (const auto& [name, shape] : shapes) dims.push_back(fmt::format("{}=[{}]", name, fmt::join(shape, ",")));
+    text += fmt::format("compiled for {}:\n{}", fmt::join(dims, " "), engine->explain());
+  }
+  return text;
 }
 
 size_t ShapeCachedEngine::cachedEngines() const {

@@ -26,6 +26,8 @@ class ShapeCachedEngine {
   runtime::TensorMap run(const runtime::TensorMap& inputs);
   size_t compilations() const;  // engines compiled so far (cache misses)
   size_t cachedEngines() const;
+  // Each cached engine's JitEngine::explain under the input shapes it was compiled for.
+  std::string explain() const;
 
  private:
   using Shapes = std::map<std::string, std::vector<int64_t>>;

@@ -51,6 +51,12 @@ void LoweringContext::fallback(const ir::Node& node, const std::string& reason) 
   for (const ir::Value* input : reads)
     if (input && !constantOf(input) && !program_.storage[input].dynamic) touch(program_.storage[input].plain);
   program_.steps.push_back(std::move(step));
+  if (!node.subgraphs().empty()) {  // its bodies run compiled (codegen/engine/body_engines.h)
+    program_.steps.back().category = "control flow " + node.opType;
+    program_.explanation.push_back(fmt::format(
+        "{}: {} -> control flow around its bodies, each compiled on its own on first use", node.label(), node.opType));
+    return;
+  }
   program_.explanation.push_back(
       fmt::format("{}: {} -> FALLBACK to the reference interpreter ({})", node.label(), node.opType, reason));
   const ir::ValueType& type = node.output(0)->type;

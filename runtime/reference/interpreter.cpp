@@ -22,7 +22,8 @@ bool referenceSupports(const std::string& domain, const std::string& opType) {
 }
 
 std::vector<ir::Tensor> runNodeReference(const ir::Node& node, std::span<const ir::Tensor* const> inputs, int64_t opset,
-                                         std::span<const ir::Tensor* const> implicitInputs) {
+                                         std::span<const ir::Tensor* const> implicitInputs,
+                                         const BodyRunner* bodyRunner) {
   const reference::Kernel* kernel = kernelRegistry().find(node.domain, node.opType);
   if (!kernel)
     throwInputError("node '{}': op {}{}{} is not supported by the reference interpreter", node.label(), node.domain,
@@ -34,7 +35,7 @@ std::vector<ir::Tensor> runNodeReference(const ir::Node& node, std::span<const i
   if (implicitInputs.size() != node.implicitInputs().size())
     throwInputError("node '{}' ({}): its subgraphs read {} outer values, {} given", node.label(), node.opType,
                     node.implicitInputs().size(), implicitInputs.size());
-  std::vector<ir::Tensor> outputs = (*kernel)(KernelContext(node, inputs, opset, implicitInputs));
+  std::vector<ir::Tensor> outputs = (*kernel)(KernelContext(node, inputs, opset, implicitInputs, bodyRunner));
   size_t wanted = node.outputs().size();  // trailing omitted optional outputs are not wanted
   while (wanted > 0 && !node.outputs()[wanted - 1]) --wanted;
   if (outputs.size() < wanted)
@@ -82,7 +83,7 @@ void checkComputed(const ir::Node& node, const ir::Value& value, const ir::Tenso
 
 namespace {
 
-using Bindings = std::unordered_map<const ir::Value*, const ir::Tensor*>;
+using Bindings = BodyBindings;
 
 const ir::Tensor* lookup(const Bindings& available, const ir::Node& node, const ir::Value* value) {
   auto it = available.find(value);
@@ -177,6 +178,7 @@ std::vector<Tensor> KernelContext::runBody(const ir::Graph& body, std::span<cons
       fail("its body reads '{}', which the node does not capture", capture->name());
     bound[capture] = implicitInputs_[it - outer.begin()];
   }
+  if (bodyRunner_ && *bodyRunner_) return (*bodyRunner_)(body, bound);
   return runNodes(body, std::move(bound), opset);
 }
 

@@ -2,9 +2,11 @@
 // rewrite and every generated kernel is checked against.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <span>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "ir/graph.h"
@@ -29,13 +31,21 @@ TensorMap runReference(const ir::Graph& graph, const TensorMap& inputs, int64_t 
 // Uses the model's default-domain opset.
 TensorMap runReference(const ir::Model& model, const TensorMap& inputs);
 
+// A body's inputs and captures bound to tensors, by the body's values.
+using BodyBindings = std::unordered_map<const ir::Value*, const ir::Tensor*>;
+// Runs a body on its bindings and returns its outputs in order: how control
+// flow (If, Loop, Scan) runs its bodies. The reference runs them node by node;
+// the JIT engine passes one that runs them compiled (codegen/engine/body_engines.h).
+using BodyRunner = std::function<std::vector<ir::Tensor>(const ir::Graph& body, const BodyBindings& bound)>;
+
 // Runs one node on the given input tensors (nullptr for omitted optional
 // inputs) and, for a node with subgraphs, the tensors of its implicit inputs
-// (node.implicitInputs(), in order); returns its outputs in order. Used by
-// engines to fall back per node.
+// (node.implicitInputs(), in order), its bodies run by `bodyRunner` when given;
+// returns its outputs in order. Used by engines to fall back per node.
 std::vector<ir::Tensor> runNodeReference(const ir::Node& node, std::span<const ir::Tensor* const> inputs);
 std::vector<ir::Tensor> runNodeReference(const ir::Node& node, std::span<const ir::Tensor* const> inputs, int64_t opset,
-                                         std::span<const ir::Tensor* const> implicitInputs = {});
+                                         std::span<const ir::Tensor* const> implicitInputs = {},
+                                         const BodyRunner* bodyRunner = nullptr);
 
 // True if the interpreter implements this op (default domain).
 bool referenceSupports(const std::string& domain, const std::string& opType);

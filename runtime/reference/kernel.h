@@ -11,6 +11,7 @@
 
 #include "ir/error.h"
 #include "ir/graph.h"
+#include "runtime/reference/interpreter.h"
 
 namespace convopt::runtime::reference {
 
@@ -20,9 +21,10 @@ using ir::Tensor;
 class KernelContext {
  public:
   // `implicitInputs`: the tensors of node.implicitInputs(), in that order (what its bodies capture).
+  // `bodyRunner` (optional) runs the node's bodies instead of the interpreter.
   KernelContext(const ir::Node& node, std::span<const Tensor* const> inputs, int64_t opset,
-                std::span<const Tensor* const> implicitInputs = {})
-      : node(node), opset(opset), inputs_(inputs), implicitInputs_(implicitInputs) {}
+                std::span<const Tensor* const> implicitInputs = {}, const BodyRunner* bodyRunner = nullptr)
+      : node(node), opset(opset), inputs_(inputs), implicitInputs_(implicitInputs), bodyRunner_(bodyRunner) {}
 
   const ir::Node& node;
   size_t numInputs() const { return inputs_.size(); }
@@ -61,6 +63,7 @@ class KernelContext {
  private:
   std::span<const Tensor* const> inputs_;
   std::span<const Tensor* const> implicitInputs_;
+  const BodyRunner* bodyRunner_;
 };
 
 using Kernel = std::function<std::vector<Tensor>(const KernelContext&)>;

@@ -1,6 +1,8 @@
 // The compiled engine against the reference interpreter on small models
 // written as ONNX text: which nodes become kernels, which fuse, which fall
 // back, and that the numbers agree.
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <xmmintrin.h>
@@ -12,6 +14,7 @@
 #include "ir/error.h"
 #include "ir/onnx_io.h"
 #include "runtime/random_inputs.h"
+#include "runtime/reference/interpreter.h"
 #include "tests/support/codegen_reference_check.h"
 #include "tests/support/target_cpus.h"
 
@@ -119,6 +122,57 @@ g (float[2,8,40] x, float[8, 1, 5] wd, float[8] bd, float[16, 8, 1] wp) => (floa
   EXPECT_NE(explain.find("depthwise conv1x5_s1_d1x2_g8_c8x1x40_o8"), std::string::npos) << explain;
   EXPECT_NE(explain.find("pointwise conv1x1_s1_d1_g1_c8x1x36_o16"), std::string::npos) << explain;
   EXPECT_NE(explain.find("0 fallback node(s)"), std::string::npos) << explain;
+}
+
+// If and Loop run as control flow around their bodies, each compiled as a program of its own
+// (a depthwise conv in one branch, a pointwise conv in the other and in the Loop's body).
+TEST_P(Engine, ControlFlowRunsItsBodiesCompiled) {
+  auto weights = [](int count) {
+    std::vector<std::string> values;
+    for (int i = 0; i < count; ++i) values.push_back(fmt::format("{}", 0.1 * (i % 7 - 3)));
+    return fmt::format("{}", fmt::join(values, ", "));
+  };
+  ir::Model model = ir::parseModelText(fmt::format(R"(<ir_version: 8, opset_import: ["" : 13]>
+g (bool[1] c, float[1,8,6,6] x) => (float[1,8,6,6] z)
+<float[8,1,3,3] wd = {{{}}}, float[8,8,1,1] wp = {{{}}}, int64 trips = {{3}}>
+{{
+  y = If (c) <then_branch = narrow () => (float[1,8,6,6] ty)
+    {{
+      tc = Conv <group = 8, pads = [1, 1, 1, 1]> (x, wd)
+      ty = Relu (tc)
+    }}, else_branch = wide () => (float[1,8,6,6] ey)
+    {{
+      ey = Conv (x, wp)
+    }}>
+  z = Loop (trips, , y) <body = step (int64 i, bool cond_in, float[1,8,6,6] v) => (bool cond_out, float[1,8,6,6] v_out)
+    {{
+      cond_out = Identity (cond_in)
+      vc = Conv (v, wp)
+      v_out = Relu (vc)
+    }}>
+}}
+)",
+                                                   weights(72), weights(64)));
+  runtime::TensorMap inputs = runtime::randomInputs(*model.graph, {3, {}, {}});
+  JitEngine engine(model, shapesOf(inputs), {GetParam(), 2});
+  for (bool branch : {true, false}) {
+    inputs["c"] = ir::Tensor::fromVector<uint8_t>(ir::DType::Bool, {1}, {branch});
+    std::vector<float> expected = runtime::runReference(model, inputs).at("z").toFloatVector();
+    std::vector<float> actual = engine.run(inputs).at("z").toFloatVector();
+    ASSERT_EQ(actual.size(), expected.size());
+    for (size_t i = 0; i < expected.size(); ++i) EXPECT_NEAR(actual[i], expected[i], 1e-4f) << branch << " " << i;
+  }
+  EXPECT_TRUE(engine.fallbackNodes().empty());
+  std::string explain = engine.explain();
+  EXPECT_NE(explain.find("If(y): If -> control flow around its bodies"), std::string::npos) << explain;
+  EXPECT_NE(explain.find("body If(y)/then_branch, compiled for x=[1,8,6,6]:\n"), std::string::npos) << explain;
+  EXPECT_NE(explain.find("    Conv(tc): Conv -> kernel"), std::string::npos) << explain;
+  EXPECT_NE(explain.find("body If(y)/else_branch, compiled for x=[1,8,6,6]:\n"), std::string::npos) << explain;
+  // Three trips at one shape: the Loop's body is compiled once.
+  const std::string loopBody = "body Loop(z)/body, compiled for";
+  EXPECT_NE(explain.find(loopBody), std::string::npos) << explain;
+  EXPECT_EQ(explain.find(loopBody), explain.rfind(loopBody)) << explain;
+  EXPECT_EQ(explain.find("FALLBACK"), std::string::npos) << explain;
 }
 
 TEST_P(Engine, UnsupportedNodesFallBackWithReorders) {
