@@ -30,6 +30,7 @@ const std::filesystem::path& emptyFolder() {
 
 constexpr int64_t kMaxElements = int64_t(1) << 16;
 constexpr int64_t kMaxMultiplyAdds = int64_t(1) << 22;
+constexpr int64_t kMaxTrips = 16;
 
 int64_t elements(const std::vector<int64_t>& shape) {
   int64_t n = 1;
@@ -75,13 +76,27 @@ std::optional<ir::Model> importedModel(const uint8_t* data, size_t size) {
   }
 }
 
+// A Loop whose trip count is a constant of at most kMaxTrips (each trip runs its body).
+bool fewTrips(const ir::Node& node) {
+  if (node.opType != "Loop") return true;
+  const ir::Value* trips = node.inputs().empty() ? nullptr : node.input(0);
+  const ir::Tensor* count = trips && trips->isConstant() ? trips->initializer() : nullptr;
+  if (!count || count->numel() != 1) return false;
+  int64_t n = count->toInt64Vector()[0];
+  return n >= 0 && n <= kMaxTrips;
+}
+
 bool executable(const ir::Graph& graph) {
   for (const ir::Value* value : graph.values()) {
+    if (value->isCapture()) continue;  // its definition is checked where it is defined
     if (!value->type.hasStaticShape() || elements(value->type.staticShape()) > kMaxElements) return false;
     if (value->isInitializer() && !tameInitializer(*value)) return false;
   }
-  for (const ir::Node* node : graph.nodes())
-    if (multiplyAdds(*node) > kMaxMultiplyAdds) return false;
+  for (const ir::Node* node : graph.nodes()) {
+    if (multiplyAdds(*node) > kMaxMultiplyAdds || !fewTrips(*node)) return false;
+    for (const ir::Graph* body : node->subgraphs())
+      if (!executable(*body)) return false;
+  }
   return !graph.outputs().empty();
 }
 

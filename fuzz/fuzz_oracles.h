@@ -18,7 +18,8 @@ namespace convopt::fuzz {
 // External data resolves against an empty folder: every reference is missing.
 std::optional<ir::Model> importedModel(const uint8_t* data, size_t size);
 
-// Worth executing: every value of the top graph has a static shape, no tensor
+// Worth executing: every value of the graph and its bodies has a static shape,
+// a Loop at most 16 trips (a constant trip count), no tensor
 // over 2^16 elements, convolutions and matrix products of at most 2^22
 // multiply-adds, and float initializers finite and below 1e4 in magnitude (so
 // two correct executions agree to a tolerance; extreme values still go through
