@@ -115,6 +115,10 @@ std::vector<Graph*> Node::subgraphs() const {
   return bodies;
 }
 
+std::string Node::bodyScope(const std::string& scope, const std::string& attribute) const {
+  return (scope.empty() ? "" : scope + "/") + label() + "/" + attribute;
+}
+
 std::string Node::label() const {
   if (!name.empty()) return name;
   std::string first = outputs_.empty() || !outputs_[0] ? "" : outputs_[0]->name();

@@ -120,6 +120,10 @@ class Node {
 
   // "name" if the node has one, else "op_type(first output)": for messages.
   std::string label() const;
+  // Where the body held by attribute `attribute` lives, below `scope` (the
+  // scope of this node's graph, "" for the main graph): "If(y)/then_branch",
+  // "If(y)/then_branch/Loop(z)/body". What reports name a body's nodes by.
+  std::string bodyScope(const std::string& scope, const std::string& attribute) const;
 
  private:
   friend class Graph;

@@ -212,8 +212,10 @@ void applySeparable(ir::Graph& graph, const Plan& plan, PassContext& context) {
   RewriteRecord record{node.label(),
                        fmt::format("per-{}-channel rank {} weight, {} first", dwFirst ? "input" : "output", r,
                                    dwFirst ? "depthwise" : "pointwise"),
-                       figuresOf({geometryOf(conv, context.options)}), figuresOf({f.firstGeometry, f.secondGeometry}),
-                       f.error};
+                       figuresOf({geometryOf(conv, context.options)}),
+                       figuresOf({f.firstGeometry, f.secondGeometry}),
+                       f.error,
+                       context.scope};
   std::string note = structuralNote(record, context.options);
   noteRewrite(*first, "dense-to-separable", note);
   noteRewrite(node, "dense-to-separable", note);

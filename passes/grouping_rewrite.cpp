@@ -74,8 +74,9 @@ void applyGrouping(ir::Graph& graph, const Plan& plan, PassContext& context, std
   }
   node.setInput(1, addFloatInitializer(graph, base + "_W_grouped", dims, weight));
   node.setAttribute(ir::Attribute::makeInt("group", plan.blocks.groups));
-  RewriteRecord record{node.label(), describe(plan), figuresOf({plan.before}),
-                       figuresOf({plan.after}, plan.permutation.gatherSeconds), error};
+  RewriteRecord record{
+      node.label(), describe(plan), figuresOf({plan.before}), figuresOf({plan.after}, plan.permutation.gatherSeconds),
+      error,        context.scope};
   noteRewrite(node, passName, structuralNote(record, context.options));
   context.recordRewrite(std::move(record));
 }

@@ -62,6 +62,7 @@ struct RewriteRecord {
   ConvFigures before;
   ConvFigures after;
   double reconstructionError = 0;  // max |W - W'| / max |W|
+  std::string scope;               // "" in the main graph, else the body's, e.g. "If(y)/then_branch"
 };
 
 struct PassStatistics {
@@ -89,6 +90,7 @@ class PassContext {
   ir::Model& model;
   const PassOptions& options;
   PassStatistics& stats;
+  std::string scope;  // of the graph the pass is running on (set by the pass manager)
 };
 
 class Pass {

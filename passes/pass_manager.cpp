@@ -17,8 +17,14 @@ namespace {
 // (a body's outer-scope constants are constants there: constantTensor).
 void runOnGraphAndBodies(Pass& pass, ir::Graph& graph, PassContext& context) {
   pass.run(graph, context);
+  const std::string scope = context.scope;
   for (ir::Node* node : graph.nodes())
-    for (ir::Graph* body : node->subgraphs()) runOnGraphAndBodies(pass, *body, context);
+    for (ir::Attribute& attribute : node->attributes)
+      for (ir::Subgraph& body : attribute.graphs) {
+        context.scope = node->bodyScope(scope, attribute.name);
+        runOnGraphAndBodies(pass, *body, context);
+      }
+  context.scope = scope;
 }
 
 }  // namespace

@@ -245,8 +245,7 @@ struct RegionFinder {
       size_t index = 0;
       for (const ir::Attribute& attribute : node->attributes)
         for (size_t k = 0; k < attribute.graphs.size() && index < bodies.size(); ++k, ++index)
-          compare(*bodies[index], *otherBodies[index],
-                  fmt::format("{}{}/{}", scope.empty() ? "" : scope + "/", node->label(), attribute.name));
+          compare(*bodies[index], *otherBodies[index], node->bodyScope(scope, attribute.name));
     }
     for (const ir::Node* node : after.nodes())
       if (!unchangedIn(*node, before)) changedAfter.nodes.push_back(node);

@@ -39,8 +39,9 @@ std::string formatRewriteTable(const std::vector<PassStatistics>& stats) {
                                 "params before->after", "MACs before->after", "rel.err");
   for (const PassStatistics& s : stats)
     for (const RewriteRecord& r : s.rewrites)
-      out += fmt::format("{:<22} {:<40} {:<34} {:>21} {:>25} {:>9.2g}\n", s.pass, r.node,
-                         r.before.kind + " -> " + r.after.kind, fmt::format("{}->{}", r.before.params, r.after.params),
+      out += fmt::format("{:<22} {:<40} {:<34} {:>21} {:>25} {:>9.2g}\n", s.pass,
+                         r.scope.empty() ? r.node : r.scope + ": " + r.node, r.before.kind + " -> " + r.after.kind,
+                         fmt::format("{}->{}", r.before.params, r.after.params),
                          fmt::format("{}->{}", r.before.macs, r.after.macs), r.reconstructionError);
   out += fmt::format("{:<22} {:<40} {:<34} {:>21} {:>25} {:>9.2g}\n", "total", fmt::format("{} rewrites", t.rewrites),
                      "", fmt::format("{}->{}", t.paramsBefore, t.paramsAfter),
@@ -60,6 +61,7 @@ nlohmann::json rewriteReportJson(const std::vector<PassStatistics>& stats) {
                       {"rejections", rejections}});
     for (const RewriteRecord& r : s.rewrites)
       rewrites.push_back({{"pass", s.pass},
+                          {"scope", r.scope},
                           {"node", r.node},
                           {"description", r.description},
                           {"before", figuresJson(r.before)},

@@ -180,8 +180,12 @@ void rewrite(ir::Graph& graph, ir::Node& concat, const Match& m, PassContext& co
   if (bias) concat.addInput(bias);
   for (const ConstantConv& c : m.branches) graph.eraseNode(c.node);
   for (ir::Node* s : m.splitting.splitters) graph.eraseNode(s);
-  RewriteRecord record{concat.label(), fmt::format("Split -> {} Convs -> Concat", n),
-                       figuresOf(estimate.branches, estimate.copySeconds), figuresOf({estimate.grouped}), 0.0};
+  RewriteRecord record{concat.label(),
+                       fmt::format("Split -> {} Convs -> Concat", n),
+                       figuresOf(estimate.branches, estimate.copySeconds),
+                       figuresOf({estimate.grouped}),
+                       0.0,
+                       context.scope};
   noteRewrite(concat, "splitconcat-to-grouped", structuralNote(record, context.options));
   context.recordRewrite(std::move(record));
 }

@@ -5,14 +5,14 @@
 namespace convopt::codegen {
 namespace {
 
-// "Node/attribute" of the body in `graph` or in its bodies, "" if it is not there.
-std::string bodyName(const ir::Graph& graph, const ir::Graph& body) {
+// The scope of the body in `graph` (whose own scope is `scope`) or in its bodies, "" if it is not there.
+std::string bodyName(const ir::Graph& graph, const ir::Graph& body, const std::string& scope = "") {
   for (const ir::Node* node : graph.nodes())
     for (const ir::Attribute& attribute : node->attributes)
       for (const ir::Subgraph& held : attribute.graphs) {
-        if (&*held == &body) return fmt::format("{}/{}", node->label(), attribute.name);
-        if (std::string inner = bodyName(*held, body); !inner.empty())
-          return fmt::format("{}/{}/{}", node->label(), attribute.name, inner);
+        std::string here = node->bodyScope(scope, attribute.name);
+        if (&*held == &body) return here;
+        if (std::string inner = bodyName(*held, body, here); !inner.empty()) return inner;
       }
   return "";
 }
