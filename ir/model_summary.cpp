@@ -121,8 +121,7 @@ void summarizeGraph(const Graph& graph, const std::string& scope, ModelSummary& 
   for (const Value* v : graph.initializers()) s.params += v->initializer()->numel();
   for (const Node* n : graph.nodes()) {
     for (const Attribute& a : n->attributes)
-      for (const Subgraph& body : a.graphs)
-        summarizeGraph(*body, n->bodyScope(scope, a.name), s);
+      for (const Subgraph& body : a.graphs) summarizeGraph(*body, n->bodyScope(scope, a.name), s);
     s.opHistogram[n->domain.empty() ? n->opType : n->domain + "." + n->opType]++;
     if (const Attribute* value = n->opType == "Constant" ? n->findAttribute("value") : nullptr)
       s.params += value->kind == AttrKind::Tensor ? value->t.numel() : 0;
