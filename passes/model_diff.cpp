@@ -5,6 +5,8 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "passes/conv_utils.h"
+
 namespace convopt::passes {
 namespace {
 
@@ -44,26 +46,59 @@ std::map<std::string, const ir::Node*> byFirstOutput(const ir::Graph& g) {
   return nodes;
 }
 
-std::vector<std::string> differences(const ir::Node& a, const ir::Node& b) {
+// Same kind and contents; bodies are compared on their own (nodeDifferences does not descend).
+bool sameAttribute(const ir::Attribute& a, const ir::Attribute& b) {
+  if (a.kind != b.kind) return false;
+  switch (a.kind) {
+    case ir::AttrKind::Graph:
+    case ir::AttrKind::Graphs:
+      return true;
+    case ir::AttrKind::Tensor:
+      return a.t.sameContents(b.t);
+    case ir::AttrKind::Tensors:
+      return a.tensors.size() == b.tensors.size() &&
+             std::equal(a.tensors.begin(), a.tensors.end(), b.tensors.begin(),
+                        [](const ir::Tensor& x, const ir::Tensor& y) { return x.sameContents(y); });
+    case ir::AttrKind::Opaque:
+      return a.opaqueProto == b.opaqueProto;
+    default:
+      return a.f == b.f && a.i == b.i && a.s == b.s && a.floats == b.floats && a.ints == b.ints &&
+             a.strings == b.strings;
+  }
+}
+
+std::string nameOf(const ir::Value* v) { return v ? v->name() : ""; }
+
+}  // namespace
+
+std::vector<std::string> nodeDifferences(const ir::Node& a, const ir::Node& b) {
   std::vector<std::string> details;
-  if (a.opType != b.opType) details.push_back(fmt::format("op {} -> {}", a.opType, b.opType));
-  std::map<std::string, std::string> attrsA, attrsB;
-  for (const ir::Attribute& x : a.attributes) attrsA[x.name] = attributeText(x);
-  for (const ir::Attribute& x : b.attributes) attrsB[x.name] = attributeText(x);
-  for (const auto& [name, text] : attrsA)
-    if (attrsB[name] != text)
-      details.push_back(fmt::format("{} -> {}", text, attrsB[name].empty() ? "(absent)" : attrsB[name]));
-  for (const auto& [name, text] : attrsB)
-    if (!attrsA.count(name)) details.push_back(fmt::format("(absent) -> {}", text));
+  if (a.opType != b.opType || a.domain != b.domain) details.push_back(fmt::format("op {} -> {}", a.opType, b.opType));
+  std::map<std::string, const ir::Attribute*> attrsA, attrsB;
+  for (const ir::Attribute& x : a.attributes) attrsA[x.name] = &x;
+  for (const ir::Attribute& x : b.attributes) attrsB[x.name] = &x;
+  for (const auto& [name, x] : attrsA)
+    if (!attrsB.count(name) || !sameAttribute(*x, *attrsB[name]))
+      details.push_back(
+          fmt::format("{} -> {}", attributeText(*x), attrsB.count(name) ? attributeText(*attrsB[name]) : "(absent)"));
+  for (const auto& [name, x] : attrsB)
+    if (!attrsA.count(name)) details.push_back(fmt::format("(absent) -> {}", attributeText(*x)));
   size_t inputs = std::max(a.inputs().size(), b.inputs().size());
   for (size_t i = 0; i < inputs; ++i) {
     const ir::Value *va = a.input(i), *vb = b.input(i);
-    bool same = inputText(va) == inputText(vb) &&
-                (!va || !va->initializer() || va->initializer()->sameContents(*vb->initializer()));
+    const ir::Tensor *ca = constantTensor(va), *cb = constantTensor(vb);  // through captures too
+    bool same = inputText(va) == inputText(vb) && (ca == nullptr) == (cb == nullptr) && (!ca || ca->sameContents(*cb));
     if (!same) details.push_back(fmt::format("input {}: {} -> {}", i, inputText(va), inputText(vb)));
   }
+  size_t outputs = std::max(a.outputs().size(), b.outputs().size());
+  for (size_t i = 1; i < outputs; ++i)
+    if (nameOf(i < a.outputs().size() ? a.output(i) : nullptr) !=
+        nameOf(i < b.outputs().size() ? b.output(i) : nullptr))
+      details.push_back(fmt::format("output {} differs", i));
   return details;
 }
+
+namespace {
 
 // "pointwise 1 -> 0, grouped 0 -> 1": every kind present on either side.
 std::string countsText(const ir::ModelSummary& before, const ir::ModelSummary& after) {
@@ -91,7 +126,7 @@ ModelDiff diffModels(const ir::Model& before, const ir::Model& after) {
     auto it = b.find(output);
     if (it == b.end()) {
       diff.removed.push_back({output, nodeText(*node), "", {}});
-    } else if (auto details = differences(*node, *it->second); !details.empty()) {
+    } else if (auto details = nodeDifferences(*node, *it->second); !details.empty()) {
       diff.changed.push_back({output, nodeText(*node), nodeText(*it->second), details});
     }
   }

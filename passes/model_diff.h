@@ -23,6 +23,12 @@ struct ModelDiff {
   int64_t nodesBefore = 0, nodesAfter = 0;
 };
 
+// What differs between two nodes that share their first output (which is how
+// versions of a node are matched): op, attributes by contents (not bodies),
+// inputs (constants by contents, captured ones too), other outputs. Empty when
+// the node is unchanged; `inspect --diff` and the per-rewrite check use it.
+std::vector<std::string> nodeDifferences(const ir::Node& a, const ir::Node& b);
+
 // Run inferShapes on both first for MAC totals. The diff points into both
 // models, which must outlive it.
 ModelDiff diffModels(const ir::Model& before, const ir::Model& after);

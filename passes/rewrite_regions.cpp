@@ -9,48 +9,12 @@
 #include <set>
 
 #include "passes/conv_utils.h"
+#include "passes/model_diff.h"
 
 namespace convopt::passes {
 namespace {
 
-bool sameAttribute(const ir::Attribute& a, const ir::Attribute& b) {
-  if (a.name != b.name || a.kind != b.kind) return false;
-  switch (a.kind) {
-    case ir::AttrKind::Graph:
-    case ir::AttrKind::Graphs:
-      return true;  // bodies are compared on their own
-    case ir::AttrKind::Tensor:
-      return a.t.sameContents(b.t);
-    case ir::AttrKind::Tensors:
-      return a.tensors.size() == b.tensors.size() &&
-             std::equal(a.tensors.begin(), a.tensors.end(), b.tensors.begin(),
-                        [](const ir::Tensor& x, const ir::Tensor& y) { return x.sameContents(y); });
-    case ir::AttrKind::Opaque:
-      return a.opaqueProto == b.opaqueProto;
-    default:
-      return a.f == b.f && a.i == b.i && a.s == b.s && a.floats == b.floats && a.ints == b.ints &&
-             a.strings == b.strings;
-  }
-}
-
 std::string nameOf(const ir::Value* value) { return value ? value->name() : ""; }
-
-// Same op, input and output names, constant inputs of the same contents, same attributes.
-bool sameNode(const ir::Node& a, const ir::Node& b) {
-  if (a.opType != b.opType || a.domain != b.domain || a.inputs().size() != b.inputs().size() ||
-      a.outputs().size() != b.outputs().size() || a.attributes.size() != b.attributes.size())
-    return false;
-  for (size_t i = 0; i < a.outputs().size(); ++i)
-    if (nameOf(a.outputs()[i]) != nameOf(b.outputs()[i])) return false;
-  for (size_t i = 0; i < a.inputs().size(); ++i) {
-    if (nameOf(a.inputs()[i]) != nameOf(b.inputs()[i])) return false;
-    const ir::Tensor *x = constantTensor(a.inputs()[i]), *y = constantTensor(b.inputs()[i]);
-    if ((x == nullptr) != (y == nullptr) || (x && !x->sameContents(*y))) return false;
-  }
-  for (size_t i = 0; i < a.attributes.size(); ++i)
-    if (!sameAttribute(a.attributes[i], b.attributes[i])) return false;
-  return true;
-}
 
 // The node of `other` producing the node's first output's name, if it is the same node.
 const ir::Node* unchangedIn(const ir::Node& node, const ir::Graph& other) {
@@ -58,7 +22,7 @@ const ir::Node* unchangedIn(const ir::Node& node, const ir::Graph& other) {
     if (!out) continue;
     const ir::Value* there = other.findValue(out->name());
     const ir::Node* producer = there ? there->producer() : nullptr;
-    return producer && sameNode(node, *producer) ? producer : nullptr;
+    return producer && nodeDifferences(node, *producer).empty() ? producer : nullptr;
   }
   return nullptr;
 }

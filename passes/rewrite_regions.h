@@ -4,8 +4,8 @@
 // interpreter cannot run whole (custom-domain ops, unsupported ops, dims too
 // dynamic for seeded inputs elsewhere in the graph).
 //
-// A node is unchanged when the other version has a node with the same op,
-// inputs, outputs, attributes and constant input contents. The changed nodes
+// A node is unchanged when the other version has a node of its first output's
+// name that nodeDifferences (model_diff.h) finds no difference with. The changed nodes
 // of both versions fall into regions, connected through the values they
 // produce and read (a replaced node and its replacement share their output's
 // name); a region's inputs are the values its nodes read from outside it
