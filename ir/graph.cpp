@@ -478,6 +478,15 @@ Model Model::clone() const {
   return copy;
 }
 
+Model Model::bodyAsModel(const Graph& body) const {
+  Model alone;
+  alone.graph = body.clone();
+  alone.graph->detachFromEnclosing();
+  alone.opsets = opsets;
+  alone.irVersion = irVersion;
+  return alone;
+}
+
 int64_t Model::defaultOpset() const {
   for (const OpsetImport& o : opsets)
     if (o.domain.empty() || o.domain == "ai.onnx") return o.version;

@@ -240,6 +240,10 @@ struct Model {
 
   // An independent copy (graph, bodies and all).
   Model clone() const;
+  // One of its bodies as a model of its own, compiled alone: a copy of `body`
+  // detached from its enclosing graphs (Graph::detachFromEnclosing), with this
+  // model's opsets and IR version.
+  Model bodyAsModel(const Graph& body) const;
   // Version of the default ("" / "ai.onnx") domain; 0 if not imported.
   int64_t defaultOpset() const;
 };

@@ -13,6 +13,7 @@ const ShapeRuleTable& ruleTable() {
     addLinearShapeRules(t);
     addLayoutShapeRules(t);
     addReduceShapeRules(t);
+    addControlFlowShapeRules(t);
     return t;
   }();
   return table;

@@ -45,6 +45,7 @@ void addElementwiseShapeRules(ShapeRuleTable& table);
 void addLinearShapeRules(ShapeRuleTable& table);
 void addLayoutShapeRules(ShapeRuleTable& table);
 void addReduceShapeRules(ShapeRuleTable& table);
+void addControlFlowShapeRules(ShapeRuleTable& table);
 
 // ---- helpers shared by the rule files ----
 

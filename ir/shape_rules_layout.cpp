@@ -274,25 +274,6 @@ std::vector<ValueType> constantRule(const Node& node, const KnownValues&) {
 
 }  // namespace
 
-// If: each output is what both branches give for it, a dim kept where they agree.
-std::vector<ValueType> ifRule(const Node& node, const KnownValues&) {
-  const Attribute* thenBranch = node.findAttribute("then_branch");
-  const Attribute* elseBranch = node.findAttribute("else_branch");
-  std::vector<ValueType> outs(node.outputs().size());
-  if (!thenBranch || !elseBranch || thenBranch->graphs.empty() || elseBranch->graphs.empty()) return outs;
-  const std::vector<Value*>& a = thenBranch->graphs[0]->outputs();
-  const std::vector<Value*>& b = elseBranch->graphs[0]->outputs();
-  for (size_t i = 0; i < outs.size() && i < a.size() && i < b.size(); ++i) {
-    const ValueType &ta = a[i]->type, &tb = b[i]->type;
-    if (ta.dtype != tb.dtype || !ta.shape || !tb.shape || ta.shape->size() != tb.shape->size()) continue;
-    Shape shape;
-    for (size_t d = 0; d < ta.shape->size(); ++d)
-      shape.push_back((*ta.shape)[d] == (*tb.shape)[d] ? (*ta.shape)[d] : Dim{});
-    outs[i] = makeType(ta.dtype, shape);
-  }
-  return outs;
-}
-
 void addLayoutShapeRules(ShapeRuleTable& table) {
   table["Reshape"] = reshapeRule;
   table["Flatten"] = flattenRule;
@@ -307,7 +288,6 @@ void addLayoutShapeRules(ShapeRuleTable& table) {
   table["Shape"] = shapeRule;
   table["Constant"] = constantRule;
   table["Gather"] = gatherRule;
-  table["If"] = ifRule;
 }
 
 }  // namespace convopt::ir

@@ -18,6 +18,7 @@
 
 #include "codegen/aot/artifact_files.h"
 #include "codegen/aot/artifact_module.h"
+#include "codegen/aot/body_programs.h"
 #include "codegen/aot/program_table.h"
 #include "codegen/aot/runtime/artifact_format.h"
 #include "codegen/engine/lowered_model.h"
@@ -128,14 +129,17 @@ AotResult compileAheadOfTime(const ir::Model& model, const std::map<std::string,
   result.target = selectTarget(options.cpu, options.triple);
   const Target& target = result.target;
   LoweredModel lowered = lowerModel(model, inputShapes, target, options.afterPlanningStep);
+  BodyPrograms bodies = lowerBodies(lowered, target, lowered.module);
   result.explanation = explainLowering(lowered.program);
+  for (const BodyProgram& body : bodies.bodies)
+    result.explanation += fmt::format("\nbody {}:\n{}", body.scope, explainLowering(body.lowered.program));
   int64_t featureMask = 0;  // what NAME_model_load checks, and what NAME.json lists
   std::vector<std::string> featureNames;
   for (const IsaFeature& feature : isaFeatures(target)) {
     featureMask |= int64_t(1) << feature.bit;
     featureNames.push_back(feature.name);
   }
-  ProgramTable table = buildProgramTable(lowered, {options.flushDenormals, featureMask, options.allowFallback});
+  ProgramTable table = buildProgramTable(lowered, bodies, {options.flushDenormals, featureMask, options.allowFallback});
   optimizeModule(*lowered.module.module, target);  // as Jit::add: the same kernels
   sealProgramTable(
       table, fmt::format("{}|{}|{}|{}", target.triple, target.cpu, target.features, fmt::join(table.kernels, ",")));
@@ -185,7 +189,7 @@ AotResult compileAheadOfTime(const ir::Model& model, const std::map<std::string,
   staging.write(name + ".h", artifactHeader(description, table, target));
   staging.write(name + ".json", artifactJson(description, table, target));
   staging.publish(result.files);
-  result.arenaBytes = lowered.arenaBytes;
+  result.arenaBytes = size_t(table.words[CONVOPT_P_ARENA_BYTES]);
   result.weightsBytes = sizeof(convopt_weights_header) + table.payload.size();
   result.codeBytes = fs::file_size(fs::path(options.outputDir) / code);
   result.kernels = table.kernels.size();

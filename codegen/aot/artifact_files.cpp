@@ -46,15 +46,27 @@ std::string commentText(const std::string& text) {
 
 std::string tensorDefines(const std::string& macro, const char* role, const std::vector<ArtifactTensor>& tensors) {
   std::string text;
-  std::vector<int64_t> elements;
+  std::vector<int64_t> elements, bytes;
+  std::vector<std::string> dtypes;
   for (size_t i = 0; i < tensors.size(); ++i) {
     const ArtifactTensor& t = tensors[i];
     std::string p = fmt::format("{}_{}_{}", macro, role, i);
-    text += fmt::format("#define {}_NAME {}\n#define {}_RANK {}\n#define {}_SHAPE {{{}}}\n#define {}_ELEMENTS {}\n", p,
-                        cString(t.name), p, t.dims.size(), p, fmt::join(t.dims, ", "), p, t.elements());
-    elements.push_back(t.elements());
+    text += fmt::format(
+        "#define {0}_NAME {1}\n#define {0}_DTYPE \"{2}\"\n#define {0}_RANK {3}\n#define {0}_SHAPE {{{4}}}\n"
+        "#define {0}_ELEMENTS {5}\n#define {0}_BYTES {6}\n",
+        p, cString(t.name), t.dtypeName(), t.dims.size(), fmt::join(t.dims, ", "), t.elements(), t.bytes());
+    elements.push_back(t.elements()), bytes.push_back(t.bytes()), dtypes.push_back(cString(t.dtypeName()));
   }
-  return text + fmt::format("#define {}_{}_ELEMENTS {{{}}}\n", macro, role, fmt::join(elements, ", "));
+  return text + fmt::format(
+                    "#define {0}_{1}_ELEMENTS {{{2}}}\n#define {0}_{1}_BYTES {{{3}}}\n#define {0}_{1}_DTYPES {{{4}}}\n",
+                    macro, role, fmt::join(elements, ", "), fmt::join(bytes, ", "), fmt::join(dtypes, ", "));
+}
+
+bool allFloat(const ProgramTable& table) {
+  for (const auto* list : {&table.inputs, &table.outputs})
+    for (const ArtifactTensor& t : *list)
+      if (t.dtype != ir::DType::Float) return false;
+  return true;
 }
 
 constexpr const char* kStatusNames[] = {
@@ -94,11 +106,13 @@ std::string artifactHeader(const ArtifactDescription& d, const ProgramTable& tab
  *   or NULL to allocate one) and a pool of num_threads threads counting the
  *   caller (0: one per online CPU). Sessions of one model may run concurrently
  *   from different threads; one session runs one {n}_run at a time.
- * - {n}_run takes one buffer per input and per output, float32, dense
- *   row-major (NCHW for 4-D tensors), of the element counts below.
+ * - {n}_run takes one buffer per input and per output, dense row-major
+ *   (NCHW for 4-D tensors), of the element types and counts below; {n}_data
+ *   is float when every one is float32, else void.
  * - Every function returns a status ({m}_OK is 0) and never aborts;
  *   {n}_status_string says what a status means.
- * - Tensors are float32; dims, batch included, are fixed at compile time.{fallback} */
+ * - Dims, batch included, are fixed at compile time; If and Loop nodes run
+ *   their bodies compiled.{fallback} */
 #ifndef {m}_H
 #define {m}_H
 #include <stddef.h>
@@ -113,6 +127,7 @@ extern "C" {{
 #define {m}_WEIGHTS_BYTES {weights}
 #define {m}_NUM_FALLBACK_NODES {num_fallbacks}
 {statuses}
+typedef {data} {n}_data;                /* the element type of {n}_run's buffers */
 typedef struct {n}_model {n}_model;     /* code + weights, immutable, shared by sessions */
 typedef struct {n}_session {n}_session; /* one arena and thread pool; one run at a time */
 
@@ -121,7 +136,7 @@ int {n}_model_from_memory(const void* data, size_t bytes, {n}_model** out); /* a
 void {n}_model_free({n}_model* model);
 int {n}_session_create(const {n}_model* model, int num_threads, void* arena /* NULL: allocate */,
                        {n}_session** out);
-int {n}_run({n}_session* session, const float* const* inputs, float* const* outputs);
+int {n}_run({n}_session* session, const {n}_data* const* inputs, {n}_data* const* outputs);
 void {n}_session_free({n}_session* session);
 const char* {n}_status_string(int status);
 
@@ -137,7 +152,8 @@ const char* {n}_status_string(int status);
       fmt::arg("output_defines", tensorDefines(m, "OUTPUT", table.outputs)),
       fmt::arg("arena", table.words[CONVOPT_P_ARENA_BYTES]),
       fmt::arg("weights", sizeof(convopt_weights_header) + table.payload.size()), fmt::arg("statuses", statuses),
-      fmt::arg("num_fallbacks", table.fallbackNodes.size()), fmt::arg("fallback", fallbackNote(table)));
+      fmt::arg("num_fallbacks", table.fallbackNodes.size()), fmt::arg("fallback", fallbackNote(table)),
+      fmt::arg("data", allFloat(table) ? "float" : "void"));
 }
 
 std::string artifactJson(const ArtifactDescription& d, const ProgramTable& table, const Target& target) {
@@ -145,9 +161,10 @@ std::string artifactJson(const ArtifactDescription& d, const ProgramTable& table
     nlohmann::json out = nlohmann::json::array();
     for (const ArtifactTensor& t : list)
       out.push_back({{"name", t.name},
-                     {"dtype", "float32"},
+                     {"dtype", t.dtypeName()},
                      {"shape", t.dims},
                      {"elements", t.elements()},
+                     {"bytes", t.bytes()},
                      {"layout", t.dims.size() == 4 ? "NCHW" : "row-major"}});
     return out;
   };

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "codegen/aot/body_programs.h"
 #include "codegen/engine/lowered_model.h"
 
 namespace convopt::codegen {
@@ -14,7 +15,10 @@ namespace convopt::codegen {
 struct ArtifactTensor {
   std::string name;
   std::vector<int64_t> dims;
+  ir::DType dtype = ir::DType::Float;
   int64_t elements() const;
+  int64_t bytes() const;
+  std::string dtypeName() const;  // as NumPy names it: float32, int64, bool, ...
 };
 
 struct ProgramTable {
@@ -34,11 +38,12 @@ struct TableOptions {
   bool allowFallback = false;    // nodes without a kernel run in libconvopt_fallback
 };
 
-// Throws InputError naming the node or tensor when the model cannot run as an
-// artifact: a node without a kernel (unless allowed to fall back, and then
-// one the fallback library cannot run alone), a dynamic shape, an input or
-// output that is not float32.
-ProgramTable buildProgramTable(const LoweredModel& lowered, const TableOptions& options);
+// The table of `lowered` and of its If and Loop bodies. Throws InputError
+// naming the node or tensor when the model cannot run as an artifact: a node
+// without a kernel (unless allowed to fall back, and then one the fallback
+// library cannot run alone), a dynamic shape, an input or output of a type
+// without a fixed size, a Loop whose scan outputs have no fixed trip count.
+ProgramTable buildProgramTable(const LoweredModel& lowered, const BodyPrograms& bodies, const TableOptions& options);
 
 // The weights header (magic, format, byte order, hashes) for `table`.
 std::vector<unsigned char> weightsHeader(const ProgramTable& table);

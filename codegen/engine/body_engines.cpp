@@ -40,14 +40,9 @@ BodyEngines::Body& BodyEngines::bodyFor(const ir::Graph& body) {
   std::lock_guard<std::mutex> lock(mutex_);
   auto it = bodies_.find(&body);
   if (it != bodies_.end()) return it->second;
-  ir::Model alone;
-  alone.opsets = model_.opsets;
-  alone.irVersion = model_.irVersion;
-  alone.graph = body.clone();
-  alone.graph->detachFromEnclosing();
   Body& entry = bodies_[&body];
   entry.name = bodyName(*model_.graph, body);
-  entry.engine = std::make_unique<ShapeCachedEngine>(alone, options_);
+  entry.engine = std::make_unique<ShapeCachedEngine>(model_.bodyAsModel(body), options_);
   return entry;
 }
 

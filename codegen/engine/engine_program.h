@@ -60,7 +60,8 @@ struct Storage {
 
 struct Program {
   int vectorWidth = 8;
-  int64_t opset = 0;  // of the default domain, for the reference fallbacks
+  int64_t opset = 0;               // of the default domain, for the reference fallbacks
+  std::string kernelPrefix = "k";  // its kernels are named PREFIX<n>_<family>
   std::vector<Step> steps;
   std::vector<Slot> slots;
   std::vector<runtime::AlignedFloats> constants;  // packed kernel operands

@@ -26,7 +26,8 @@ size_t planSlots(std::vector<Slot>& slots) {
 }  // namespace
 
 LoweredModel lowerModel(const ir::Model& source, const std::map<std::string, std::vector<int64_t>>& shapes,
-                        const Target& target, const PlanningObserver& afterPlanningStep) {
+                        const Target& target, const PlanningObserver& afterPlanningStep,
+                        const KernelDestination& destination) {
   LoweredModel lowered;
   lowered.model = source.clone();
   for (const auto& [name, dims] : shapes) {
@@ -40,7 +41,9 @@ LoweredModel lowerModel(const ir::Model& source, const std::map<std::string, std
   liftSpatial1dTo2d(*lowered.model.graph);
   ir::checkDeclaredSizes(*lowered.model.graph);
   lowered.program.opset = lowered.model.defaultOpset();
-  lowerGraph(*lowered.model.graph, lowered.program, lowered.module, target, lowered.program.opset, afterPlanningStep);
+  lowered.program.kernelPrefix = destination.prefix;
+  lowerGraph(*lowered.model.graph, lowered.program, destination.module ? *destination.module : lowered.module, target,
+             lowered.program.opset, afterPlanningStep);
   lowered.arenaBytes = planSlots(lowered.program.slots);
   return lowered;
 }

@@ -170,7 +170,7 @@ void LoweringContext::appendOutputArgs(std::vector<KernelArg>& args, const ir::V
 }
 
 std::string LoweringContext::kernelName(const std::string& family) {
-  return fmt::format("k{}_{}", kernelCount_++, family);
+  return fmt::format("{}{}_{}", program_.kernelPrefix, kernelCount_++, family);
 }
 
 void LoweringContext::addKernel(const std::string& name, int64_t units, std::vector<KernelArg> args,

@@ -4,10 +4,12 @@
  *   cc -O2 -I DIR -DMODEL=NAME -DMODEL_UPPER=NAME_IN_CAPITALS \
  *      examples/c/run_model.c DIR/NAME.o -lm -lpthread -o run_model
  *   ./run_model DIR/NAME.weights            # a synthetic image-like input
- *   ./run_model - --in x.bin --out y.bin    # embedded weights; raw float32 files
+ *   ./run_model - --in x.bin --out y.bin    # embedded weights; raw tensor files
  *   ./run_model DIR/NAME.weights --threads 2 --runs 50   # median latency
  *
- * Prints each output's shape, min, max and arg-max. Exit codes: 0 ok, 2 bad
+ * Files hold each tensor's elements as the header's NAME_INPUT_i_DTYPE says
+ * (float32, int64, bool, ...), dense row-major. Prints each float32 output's
+ * min, max and arg-max. Exit codes: 0 ok, 2 bad
  * arguments or files, 1 an API call failed (its status string is printed). */
 #define _POSIX_C_SOURCE 199309L
 #include <stdio.h>
@@ -24,30 +26,35 @@
 #include STRINGIFY(MODEL.h)
 
 static const long kInputElements[] = DEF(_INPUT_ELEMENTS);
+static const long kInputBytes[] = DEF(_INPUT_BYTES);
+static const char* const kInputDtypes[] = DEF(_INPUT_DTYPES);
 static const long kOutputElements[] = DEF(_OUTPUT_ELEMENTS);
+static const long kOutputBytes[] = DEF(_OUTPUT_BYTES);
+static const char* const kOutputDtypes[] = DEF(_OUTPUT_DTYPES);
 
 static int fail(int status, const char* what) {
   fprintf(stderr, "run_model: %s: %s\n", what, API(_status_string)(status));
   return 1;
 }
 
-static float* read_floats(const char* path, long count) {
-  float* data = malloc(sizeof(float) * (size_t)count);
+static void* read_tensor(const char* path, int i) {
+  void* data = malloc((size_t)kInputBytes[i] + 1);
   FILE* file = fopen(path, "rb");
-  int ok = data && file && fread(data, sizeof(float), (size_t)count, file) == (size_t)count && fgetc(file) == EOF;
+  int ok = data && file && fread(data, 1, (size_t)kInputBytes[i], file) == (size_t)kInputBytes[i] && fgetc(file) == EOF;
   if (file) fclose(file);
   if (!ok) {
-    fprintf(stderr, "run_model: '%s' is not %ld float32 values\n", path, count);
+    fprintf(stderr, "run_model: '%s' is not %ld %s values\n", path, kInputElements[i], kInputDtypes[i]);
     free(data);
     return NULL;
   }
   return data;
 }
 
-/* An image-like input: smooth gradients per channel, values in [-1, 1]. */
-static float* synthetic_input(long count) {
-  float* data = malloc(sizeof(float) * (size_t)count);
-  for (long i = 0; data && i < count; ++i) data[i] = (float)((i * 7919 % 2001) - 1000) / 1000.0f;
+/* An image-like float32 input: smooth gradients per channel, values in [-1, 1]; zeros of other types. */
+static void* synthetic_input(int i) {
+  void* data = calloc((size_t)kInputBytes[i] + 1, 1);
+  if (data && strcmp(kInputDtypes[i], "float32") == 0)
+    for (long k = 0; k < kInputElements[i]; ++k) ((float*)data)[k] = (float)((k * 7919 % 2001) - 1000) / 1000.0f;
   return data;
 }
 
@@ -90,16 +97,15 @@ int main(int argc, char** argv) {
     return 2;
   }
   // Everything below is released at `done`, whichever way the run ends.
-  const float* inputs[DEF(_NUM_INPUTS) + 1] = {0};
-  float* outputs[DEF(_NUM_OUTPUTS) + 1] = {0};
+  const API(_data) * inputs[DEF(_NUM_INPUTS) + 1] = {0};
+  API(_data) * outputs[DEF(_NUM_OUTPUTS) + 1] = {0};
   double* ms = NULL;
   API(_model)* model = NULL;
   API(_session)* session = NULL;
   int exit_code = 2, status;
   for (int i = 0; i < DEF(_NUM_INPUTS); ++i)
-    if (!(inputs[i] = num_in ? read_floats(in_paths[i], kInputElements[i]) : synthetic_input(kInputElements[i])))
-      goto done;
-  for (int i = 0; i < DEF(_NUM_OUTPUTS); ++i) outputs[i] = malloc(sizeof(float) * (size_t)kOutputElements[i]);
+    if (!(inputs[i] = num_in ? read_tensor(in_paths[i], i) : synthetic_input(i))) goto done;
+  for (int i = 0; i < DEF(_NUM_OUTPUTS); ++i) outputs[i] = malloc((size_t)kOutputBytes[i] + 1);
 
   if ((status = API(_model_load)(weights, &model))) {
     exit_code = fail(status, "loading the model");
@@ -119,17 +125,21 @@ int main(int argc, char** argv) {
     ms[r] = now_ms() - start;
   }
   for (int i = 0; i < DEF(_NUM_OUTPUTS); ++i) {
-    long best = 0;
-    float lo = outputs[i][0], hi = outputs[i][0];
-    for (long k = 1; k < kOutputElements[i]; ++k) {
-      if (outputs[i][k] < lo) lo = outputs[i][k];
-      if (outputs[i][k] > hi) hi = outputs[i][k], best = k;
+    if (strcmp(kOutputDtypes[i], "float32") == 0 && kOutputElements[i] > 0) {
+      const float* values = (const float*)outputs[i];
+      long best = 0;
+      float lo = values[0], hi = values[0];
+      for (long k = 1; k < kOutputElements[i]; ++k) {
+        if (values[k] < lo) lo = values[k];
+        if (values[k] > hi) hi = values[k], best = k;
+      }
+      printf("output %d: %ld values, min %g max %g at %ld\n", i, kOutputElements[i], lo, hi, best);
+    } else {
+      printf("output %d: %ld %s values\n", i, kOutputElements[i], kOutputDtypes[i]);
     }
-    printf("output %d: %ld values, min %g max %g at %ld\n", i, kOutputElements[i], lo, hi, best);
     if (i < num_out) {
       FILE* file = fopen(out_paths[i], "wb");
-      int written =
-          file && fwrite(outputs[i], sizeof(float), (size_t)kOutputElements[i], file) == (size_t)kOutputElements[i];
+      int written = file && fwrite(outputs[i], 1, (size_t)kOutputBytes[i], file) == (size_t)kOutputBytes[i];
       if (file && fclose(file) != 0) written = 0;
       if (!written) {
         fprintf(stderr, "run_model: cannot write '%s'\n", out_paths[i]);

@@ -334,6 +334,7 @@ struct convopt_session {
   int owns_arena;
   struct pool pool;
   float** buffers; /* a kernel's arguments */
+  int status;      /* why the last step failed */
 };
 
 static const int64_t* program_section(int section) {
@@ -341,12 +342,14 @@ static const int64_t* program_section(int section) {
   if (section > 0) p += 2 * convopt_program[CONVOPT_P_NUM_CONSTANTS];
   if (section > 1) p += 2 * convopt_program[CONVOPT_P_NUM_INPUTS];
   if (section > 2) p += 3 * convopt_program[CONVOPT_P_NUM_OUTPUTS];
+  if (section > 3) p += convopt_program[CONVOPT_P_NUM_BODIES];
   return p;
 }
 #define CONSTANTS program_section(0)
 #define INPUTS program_section(1)
 #define OUTPUTS program_section(2)
-#define STEPS program_section(3)
+#define BODIES program_section(3)
+#define STEPS program_section(4)
 
 /* Whether `h` is this compile's weights header, with `bytes` (header included) available. */
 static int check_header(const struct convopt_weights_header* h, uint64_t bytes) {
@@ -507,6 +510,15 @@ static void run_kernel(void* context, int64_t begin, int64_t end) {
   if (call->flush) restore_fp_mode(saved);
 }
 
+static const int64_t* step_failed(struct convopt_session* s, int status) {
+  s->status = status;
+  return 0;
+}
+
+static void* buffer_of(const struct convopt_session* s, int64_t source, int64_t offset) {
+  return source == CONVOPT_ARENA ? (void*)(s->arena + offset) : (void*)s->model->constants[offset];
+}
+
 /* A fallback step: fallback index, input count, input offsets, output count, output offsets. */
 static const int64_t* run_fallback(struct convopt_session* s, const int64_t* step) {
   int64_t inputs = step[2], outputs = step[3 + inputs];
@@ -514,32 +526,125 @@ static const int64_t* run_fallback(struct convopt_session* s, const int64_t* ste
   for (int64_t i = 0; i < inputs; ++i) buffers[i] = s->arena + step[3 + i];
   for (int64_t i = 0; i < outputs; ++i) buffers[inputs + i] = s->arena + step[4 + inputs + i];
   if (convopt_fallback_functions.run(s->model->fallbacks[step[1]], (const void* const*)buffers, buffers + inputs) != 0)
-    return 0;
+    return step_failed(s, CONVOPT_FALLBACK_FAILED);
   return step + 4 + inputs + outputs;
 }
 
-/* Runs the step at `step`; returns the word after it, or 0 when it failed. */
-static const int64_t* run_step(struct convopt_session* s, const int64_t* step) {
-  unsigned char* arena = s->arena;
-  if (step[0] == CONVOPT_STEP_FALLBACK) return run_fallback(s, step);
-  if (step[0] == CONVOPT_STEP_KERNEL) {
-    int64_t count = step[3];
-    for (int64_t i = 0; i < count; ++i) {
-      int64_t source = step[4 + 2 * i], offset = step[5 + 2 * i];
-      s->buffers[i] = source == CONVOPT_ARENA ? (float*)(arena + offset) : s->model->constants[offset];
-    }
-    struct kernel_call call = {convopt_kernels[step[1]], s->buffers, (int)convopt_program[CONVOPT_P_FLUSH_DENORMALS]};
-    parallel_for(&s->pool, step[2], run_kernel, &call);
-    return step + 4 + 2 * count;
-  }
-  /* from, to, batch, channels, height, width, vector width */
-  struct reorder r = {(const float*)(arena + step[1]), (float*)(arena + step[2]), step[4], step[5] * step[6], step[7]};
-  int64_t planes = step[3] * ((r.channels + r.v - 1) / r.v);
-  parallel_for(&s->pool, planes, step[0] == CONVOPT_STEP_TO_BLOCKED ? to_blocked : from_blocked, &r);
-  return step + 8;
+/* ---- Control flow around compiled bodies (artifact_format.h: a body's record) ---- */
+struct body {
+  int64_t num_inputs, num_outputs, num_steps;
+  const int64_t *inputs, *outputs, *steps; /* (offset, bytes), (source, offset, bytes), steps */
+};
+
+static struct body body_at(int64_t index) {
+  const int64_t* record = convopt_program + BODIES[index];
+  struct body b;
+  b.num_inputs = record[0], b.inputs = record + 1;
+  b.num_outputs = b.inputs[2 * b.num_inputs], b.outputs = b.inputs + 2 * b.num_inputs + 1;
+  b.num_steps = b.outputs[3 * b.num_outputs], b.steps = b.outputs + 3 * b.num_outputs + 1;
+  return b;
 }
 
-API int convopt_api_run(struct convopt_session* s, const float* const* inputs, float* const* outputs) {
+static int64_t input_bytes(const struct body* b, int64_t i) { return b->inputs[2 * i + 1]; }
+static int64_t output_bytes(const struct body* b, int64_t i) { return b->outputs[3 * i + 2]; }
+static void set_input(struct convopt_session* s, const struct body* b, int64_t i, const void* from) {
+  memcpy(s->arena + b->inputs[2 * i], from, (size_t)input_bytes(b, i));
+}
+static const void* output_of(const struct convopt_session* s, const struct body* b, int64_t i) {
+  return buffer_of(s, b->outputs[3 * i], b->outputs[3 * i + 1]);
+}
+
+/* Inputs `first`.. of the body take the `count` values at `from` (source, offset each). */
+static void bind(struct convopt_session* s, const struct body* b, int64_t first, const int64_t* from, int64_t count) {
+  for (int64_t i = 0; i < count; ++i) set_input(s, b, first + i, buffer_of(s, from[2 * i], from[2 * i + 1]));
+}
+
+static int run_steps(struct convopt_session* s, const int64_t* step, int64_t count);
+
+static const int64_t* run_if(struct convopt_session* s, const int64_t* step) {
+  int taken = *(const unsigned char*)buffer_of(s, step[1], step[2]) != 0;
+  int64_t num_outputs = step[3];
+  const int64_t* outputs = step + 4;
+  const int64_t* then_call = outputs + num_outputs;
+  const int64_t* else_call = then_call + 2 + 2 * then_call[1];
+  const int64_t* call = taken ? then_call : else_call;
+  struct body b = body_at(call[0]);
+  bind(s, &b, 0, call + 2, call[1]);
+  if (run_steps(s, b.steps, b.num_steps) != CONVOPT_OK) return 0;
+  for (int64_t i = 0; i < num_outputs; ++i)
+    memcpy(s->arena + outputs[i], output_of(s, &b, i), (size_t)output_bytes(&b, i));
+  return else_call + 2 + 2 * else_call[1];
+}
+
+/* Carried values live in the Loop's outputs between trips: a body's outputs
+ * may share memory with its inputs, so they are never copied straight back. */
+static const int64_t* run_loop(struct convopt_session* s, const int64_t* step) {
+  int64_t trips = step[1] == CONVOPT_ABSENT ? INT64_MAX : *(const int64_t*)buffer_of(s, step[1], step[2]);
+  int more = step[3] == CONVOPT_ABSENT || *(const unsigned char*)buffer_of(s, step[3], step[4]) != 0;
+  int64_t carried = step[5];
+  const int64_t* initial = step + 6;
+  int64_t scans = initial[2 * carried], scan_trips = initial[2 * carried + 1];
+  const int64_t* outputs = initial + 2 * carried + 2;
+  const int64_t* call = outputs + carried + scans; /* body index, capture count, (source, offset) each */
+  struct body b = body_at(call[0]);
+  for (int64_t j = 0; j < carried; ++j)
+    memcpy(s->arena + outputs[j], buffer_of(s, initial[2 * j], initial[2 * j + 1]), (size_t)input_bytes(&b, 2 + j));
+  int64_t trip = 0;
+  for (; trip < trips && more; ++trip) {
+    if (scans && trip == scan_trips) return step_failed(s, CONVOPT_LOOP_TRIPS);
+    unsigned char go_on = 1;
+    set_input(s, &b, 0, &trip);
+    set_input(s, &b, 1, &go_on);
+    for (int64_t j = 0; j < carried; ++j) set_input(s, &b, 2 + j, s->arena + outputs[j]);
+    bind(s, &b, 2 + carried, call + 2, call[1]);
+    if (run_steps(s, b.steps, b.num_steps) != CONVOPT_OK) return 0;
+    more = *(const unsigned char*)output_of(s, &b, 0) != 0;
+    for (int64_t j = 0; j < carried; ++j)
+      memcpy(s->arena + outputs[j], output_of(s, &b, 1 + j), (size_t)output_bytes(&b, 1 + j));
+    for (int64_t k = 0; k < scans; ++k) {
+      int64_t bytes = output_bytes(&b, 1 + carried + k);
+      memcpy(s->arena + outputs[carried + k] + trip * bytes, output_of(s, &b, 1 + carried + k), (size_t)bytes);
+    }
+  }
+  if (scans && trip != scan_trips) return step_failed(s, CONVOPT_LOOP_TRIPS);
+  return call + 2 + 2 * call[1];
+}
+
+/* Runs the step at `step`; returns the word after it, or 0 when it failed (s->status says why). */
+static const int64_t* run_step(struct convopt_session* s, const int64_t* step) {
+  unsigned char* arena = s->arena;
+  switch (step[0]) {
+    case CONVOPT_STEP_FALLBACK:
+      return run_fallback(s, step);
+    case CONVOPT_STEP_IF:
+      return run_if(s, step);
+    case CONVOPT_STEP_LOOP:
+      return run_loop(s, step);
+    case CONVOPT_STEP_KERNEL: {
+      int64_t count = step[3];
+      for (int64_t i = 0; i < count; ++i) s->buffers[i] = buffer_of(s, step[4 + 2 * i], step[5 + 2 * i]);
+      struct kernel_call call = {convopt_kernels[step[1]], s->buffers, (int)convopt_program[CONVOPT_P_FLUSH_DENORMALS]};
+      parallel_for(&s->pool, step[2], run_kernel, &call);
+      return step + 4 + 2 * count;
+    }
+    default: { /* reorders: from, to, batch, channels, height, width, vector width */
+      struct reorder r = {(const float*)(arena + step[1]), (float*)(arena + step[2]), step[4], step[5] * step[6],
+                          step[7]};
+      int64_t planes = step[3] * ((r.channels + r.v - 1) / r.v);
+      parallel_for(&s->pool, planes, step[0] == CONVOPT_STEP_TO_BLOCKED ? to_blocked : from_blocked, &r);
+      return step + 8;
+    }
+  }
+}
+
+static int run_steps(struct convopt_session* s, const int64_t* step, int64_t count) {
+  for (int64_t i = 0; i < count; ++i)
+    if (!(step = run_step(s, step))) return s->status;
+  return CONVOPT_OK;
+}
+
+/* NAME.h declares the buffers float* when every input and output is float32. */
+API int convopt_api_run(struct convopt_session* s, const void* const* inputs, void* const* outputs) {
   int64_t num_inputs = convopt_program[CONVOPT_P_NUM_INPUTS], num_outputs = convopt_program[CONVOPT_P_NUM_OUTPUTS];
   if (!s || (num_inputs && !inputs) || (num_outputs && !outputs)) return CONVOPT_BAD_ARGUMENT;
   for (int64_t i = 0; i < num_inputs; ++i)
@@ -548,14 +653,11 @@ API int convopt_api_run(struct convopt_session* s, const float* const* inputs, f
     if (!outputs[i]) return CONVOPT_BAD_ARGUMENT;
   const int64_t* in = INPUTS;
   for (int64_t i = 0; i < num_inputs; ++i) memcpy(s->arena + in[2 * i], inputs[i], (size_t)in[2 * i + 1]);
-  const int64_t* step = STEPS;
-  for (int64_t i = 0; i < convopt_program[CONVOPT_P_NUM_STEPS]; ++i)
-    if (!(step = run_step(s, step))) return CONVOPT_FALLBACK_FAILED;
+  int status = run_steps(s, STEPS, convopt_program[CONVOPT_P_NUM_STEPS]);
+  if (status != CONVOPT_OK) return status;
   const int64_t* out = OUTPUTS;
   for (int64_t i = 0; i < num_outputs; ++i) {
-    const void* from = out[3 * i] == CONVOPT_ARENA ? (const void*)(s->arena + out[3 * i + 1])
-                                                   : (const void*)s->model->constants[out[3 * i + 1]];
-    memcpy(outputs[i], from, (size_t)out[3 * i + 2]);
+    memcpy(outputs[i], buffer_of(s, out[3 * i], out[3 * i + 1]), (size_t)out[3 * i + 2]);
   }
   return CONVOPT_OK;
 }

@@ -8,8 +8,15 @@
 
 /* Program table (int64 words): a header, then per constant (payload offset,
  * bytes), per input (arena offset, bytes), per output (source, offset or
- * constant index, bytes), then the steps, each a kind word followed by the
- * words that kind takes (see the CONVOPT_STEP_* comments). */
+ * constant index, bytes), per body the word its record starts at, then the
+ * steps, each a kind word followed by the words that kind takes (see the
+ * CONVOPT_STEP_* comments), then the bodies' records.
+ *
+ * A body (of an If or a Loop, compiled as a program of its own with its own
+ * region of the arena) is recorded as: input count, per input (arena offset,
+ * bytes), output count, per output (source, offset or constant index, bytes),
+ * step count, steps. A control-flow step copies its node's values into the
+ * body's inputs, runs its steps and copies its outputs out. */
 enum convopt_program_header {
   CONVOPT_P_FORMAT,    /* CONVOPT_FORMAT_VERSION */
   CONVOPT_P_CODE_HASH, /* must equal the weights header's */
@@ -23,6 +30,7 @@ enum convopt_program_header {
   CONVOPT_P_REQUIRED_FEATURES, /* mask of codegen/engine/cpu_features.def bits */
   CONVOPT_P_FLUSH_DENORMALS,   /* kernels run with denormals as zero */
   CONVOPT_P_NUM_FALLBACKS,     /* nodes run by libconvopt_fallback (--allow-fallback) */
+  CONVOPT_P_NUM_BODIES,        /* If and Loop bodies */
   CONVOPT_P_HEADER_WORDS
 };
 
@@ -30,15 +38,27 @@ enum convopt_step_kind {
   CONVOPT_STEP_KERNEL = 0,     /* kernel index, units, argument count, then per argument (source, offset) */
   CONVOPT_STEP_TO_BLOCKED = 1, /* from offset, to offset, batch, channels, height, width, vector width */
   CONVOPT_STEP_FROM_BLOCKED = 2,
-  CONVOPT_STEP_FALLBACK = 3 /* fallback index, input count, input offsets, output count, output offsets (arena) */
+  CONVOPT_STEP_FALLBACK = 3, /* fallback index, input count, input offsets, output count, output offsets (arena) */
+  /* If: condition (source, offset), output count, output offsets (arena),
+   * then a body call per branch (then, else). A body call: body index, count
+   * of its inputs it binds, per input the value it takes (source, offset). */
+  CONVOPT_STEP_IF = 4,
+  /* Loop: trip count (source, offset), condition (source, offset), carried
+   * count, per carried value its initial value (source, offset), scan output
+   * count, the trips scan outputs hold, output offsets (arena; carried values,
+   * then scan outputs), a body call binding the captures. The body's inputs:
+   * iteration number (int64), condition (bool), carried values, captures; its
+   * outputs: condition, carried values, scan outputs. */
+  CONVOPT_STEP_LOOP = 5
 };
 
 enum convopt_buffer_source {
-  CONVOPT_ARENA = 0,   /* a byte offset into the session's arena */
-  CONVOPT_CONSTANT = 1 /* a constant's index */
+  CONVOPT_ARENA = 0,    /* a byte offset into the session's arena */
+  CONVOPT_CONSTANT = 1, /* a constant's index */
+  CONVOPT_ABSENT = 2    /* an optional input left out */
 };
 
-#define CONVOPT_FORMAT_VERSION 2
+#define CONVOPT_FORMAT_VERSION 3
 #define CONVOPT_WEIGHTS_MAGIC "CVOPTWTS"
 #define CONVOPT_BYTE_ORDER_MARK 0x01020304u
 #define CONVOPT_ALIGNMENT 64 /* of the payload, each constant and the arena */
@@ -73,7 +93,9 @@ static inline uint64_t convopt_hash_words(const uint64_t* words, uint64_t count,
   X(CPU_UNSUPPORTED, 6, "this CPU lacks an instruction set extension the model was compiled for")                  \
   X(OUT_OF_MEMORY, 7, "out of memory")                                                                             \
   X(THREADS_FAILED, 8, "cannot start the session's threads")                                                       \
-  X(FALLBACK_FAILED, 9, "libconvopt_fallback could not load or run a node compiled without a kernel (--allow-fallback)")
+  X(FALLBACK_FAILED, 9,                                                                                            \
+    "libconvopt_fallback could not load or run a node compiled without a kernel (--allow-fallback)")               \
+  X(LOOP_TRIPS, 10, "a Loop with scan outputs ran another number of trips than its outputs were compiled for")
 
 enum convopt_status {
 #define X(name, value, text) CONVOPT_##name = value,
