@@ -40,10 +40,6 @@ g (float[1,8,6,6] x) => (float[1,8,6,6] y, float[1,1,6,6] z)
                      fmt::join(weights, ", "));
 }
 
-bool sameBits(const ir::Tensor& a, const ir::Tensor& b) {
-  return a.byteSize() == b.byteSize() && std::memcmp(a.bytes().data(), b.bytes().data(), a.byteSize()) == 0;
-}
-
 TEST(AotFallback, NodesWithoutAKernelRunInTheFallbackLibraryToTheBitOfTheJitEngine) {
   TempDir temp;
   writeFile(temp / "mixed.onnx", textModelBytes(mixedModel()));

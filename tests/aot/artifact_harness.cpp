@@ -81,6 +81,10 @@ std::vector<std::vector<int64_t>> dimsOf(const std::vector<ir::Tensor>& tensors)
   return dims;
 }
 
+bool sameBits(const ir::Tensor& a, const ir::Tensor& b) {
+  return a.byteSize() == b.byteSize() && std::memcmp(a.bytes().data(), b.bytes().data(), a.byteSize()) == 0;
+}
+
 bool haveProgram(const std::string& name) {
   return std::system(fmt::format("command -v '{}' >/dev/null 2>&1", name).c_str()) == 0;
 }

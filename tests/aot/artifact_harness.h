@@ -34,6 +34,9 @@ std::vector<ir::Tensor> runDriver(const Artifact& artifact, const std::filesyste
 // The dims of each tensor (a data set's outputs: what runDriver reads back).
 std::vector<std::vector<int64_t>> dimsOf(const std::vector<ir::Tensor>& tensors);
 
+// Whether two tensors hold the same bytes (artifacts run the JIT engine's kernels).
+bool sameBits(const ir::Tensor& a, const ir::Tensor& b);
+
 // Whether a tool is on PATH.
 bool haveProgram(const std::string& name);
 

@@ -167,6 +167,26 @@ g (float[1,3,8,8] x, float[4,3,3,3] w) => (float[1,4,6,6] z)
 }
 
 // A batch-1 export's constant shape, met at batch 2.
+// A Loop's carried output is its body's, the body's symbols bound to what the
+// Loop feeds; a scan output has M trips only when nothing else can end it.
+TEST(ShapeRules, LoopOutputsFollowTheBodyWithItsSymbolsBound) {
+  const char* loop = R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[2,3] x) => (float[?,?] y, float[?,?,?] trace)
+<int64 trips = {4}>
+{
+  y, trace = Loop (trips, , x) <body = b (int64 i, bool c, float[N,C] v) => (bool c_out, float[N,C] v_out, float[N,C] s) {
+    c_out = Identity (c)
+    v_out = Relu (v)
+    s = Identity (v_out)
+  }>
+}
+)";
+  EXPECT_EQ(inferredTypes(loop, ShapeEngines::RulesOnly), "y: float[2,3]\ntrace: float[4,2,3]\n");
+  std::string stopping = loop;
+  stopping.replace(stopping.find("c_out = Identity (c)"), 20, "c_out = Less (i, i)");
+  EXPECT_EQ(inferredTypes(stopping, ShapeEngines::RulesOnly), "y: float[2,3]\ntrace: float[?,2,3]\n");
+}
+
 TEST(ShapeRules, ReshapeToAShapeOfAnotherSizeIsNamed) {
   EXPECT_EQ(inputErrorOf(R"(<ir_version: 8, opset_import: ["" : 13]>
 g (float[2,8,3,3] x) => (float[1,2,4,3,3] y)
