@@ -8,6 +8,8 @@
 #include <numeric>
 #include <set>
 
+#include "ir/conv_info.h"
+#include "ir/error.h"
 #include "passes/conv_utils.h"
 #include "passes/model_diff.h"
 
@@ -46,17 +48,46 @@ bool readOutside(const ir::Value& value, const std::set<const ir::Node*>& region
   return false;
 }
 
-// Concrete dims for a region input: its own, else what `shapes` says, else batch 1 and `dynamicDim`.
+// The least extent of spatial dim `d` that the windowed nodes among `readers`
+// reading `value` as their data need, so that seeded inputs fit their windows.
+int64_t leastExtent(const std::string& value, const std::vector<const ir::Node*>& readers, size_t d) {
+  int64_t least = 1;
+  for (const ir::Node* node : readers) {
+    if (!node->domain.empty() || !node->input(0) || node->input(0)->name() != value) continue;
+    std::vector<int64_t> kernel, dilations, pads;
+    if (node->opType == "Conv") {
+      try {
+        ir::ConvInfo conv = ir::analyzeConv(*node);
+        kernel = conv.kernelShape, dilations = conv.dilations, pads = conv.pads;
+      } catch (const InputError&) {
+        continue;  // the check itself will name what is wrong with it
+      }
+    } else if (node->opType == "MaxPool" || node->opType == "AveragePool" || node->opType == "LpPool") {
+      kernel = node->getInts("kernel_shape", {});
+      dilations = node->getInts("dilations", {}), pads = node->getInts("pads", {});
+    }
+    if (d >= kernel.size()) continue;
+    int64_t dilation = d < dilations.size() ? dilations[d] : 1;
+    int64_t padding = pads.size() == 2 * kernel.size() ? pads[d] + pads[d + kernel.size()] : 0;
+    least = std::max(least, (kernel[d] - 1) * dilation + 1 - padding);
+  }
+  return least;
+}
+
+// Concrete dims for a region input: its own, else what `shapes` says, else batch 1
+// and `dynamicDim`, or more where `readers` need more (leastExtent).
 // Each dim so chosen is noted in `defaulted` ("'x' dim 2 = 64").
 std::optional<std::vector<int64_t>> concreteDims(const ir::Value& value, const ir::ShapesByName& shapes,
-                                                 int64_t dynamicDim, std::vector<std::string>& defaulted) {
+                                                 int64_t dynamicDim, const std::vector<const ir::Node*>& readers,
+                                                 std::vector<std::string>& defaulted) {
   if (value.type.hasStaticShape()) return value.type.staticShape();
   if (auto it = shapes.find(value.name()); it != shapes.end()) return it->second;
   if (!value.type.shape) return std::nullopt;
   std::vector<int64_t> dims;
   for (size_t d = 0; d < value.type.shape->size(); ++d) {
     const ir::Dim& dim = (*value.type.shape)[d];
-    dims.push_back(dim.isStatic() ? dim.value : d == 0 ? 1 : dynamicDim);
+    int64_t fitting = d < 2 ? dynamicDim : std::max(dynamicDim, leastExtent(value.name(), readers, d - 2));
+    dims.push_back(dim.isStatic() ? dim.value : d == 0 ? 1 : fitting);
     if (!dim.isStatic()) defaulted.push_back(fmt::format("'{}' dim {} = {}", value.name(), d, dims.back()));
   }
   return dims;
@@ -66,6 +97,7 @@ struct RegionBuilder {
   const ir::Model& source;
   const ir::ShapesByName& shapes;
   int64_t dynamicDim;
+  std::vector<const ir::Node*> readers;  // the nodes of both versions
   std::string uncheckable;
   std::vector<std::string> defaulted;
 
@@ -78,7 +110,7 @@ struct RegionBuilder {
     ir::Graph& g = *model.graph;
     g.name = "region";
     for (const ir::Value* input : inputs) {
-      std::optional<std::vector<int64_t>> dims = concreteDims(*input, shapes, dynamicDim, defaulted);
+      std::optional<std::vector<int64_t>> dims = concreteDims(*input, shapes, dynamicDim, readers, defaulted);
       if (!dims) {
         uncheckable = fmt::format("input '{}' has no known rank", input->name());
         dims.emplace();
@@ -187,7 +219,8 @@ struct RegionFinder {
     region.scope = scope;
     for (const ir::Node* node : before.nodes.empty() ? after.nodes : before.nodes)
       region.nodes.push_back(node->label());
-    RegionBuilder builder{beforeModel, shapes, dynamicDim, {}, {}};
+    RegionBuilder builder{beforeModel, shapes, dynamicDim, before.nodes, {}, {}};
+    builder.readers.insert(builder.readers.end(), after.nodes.begin(), after.nodes.end());
     region.before = builder.build(before, inputs, outputs);
     region.after = builder.build(after, inputs, outputs);
     region.uncheckable = builder.uncheckable;

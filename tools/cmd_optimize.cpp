@@ -84,9 +84,15 @@ bool verifyRewritesAlone(const std::vector<passes::RewriteRegion>& regions, cons
       throwInputError("--verify cannot run the {} alone ({}){}; or skip the check with --no-verify", where, e.what(),
                       dims);
     }
-    std::cout << "  " << where << ":\n" << result.summary();
-    report["regions"].push_back(
-        {{"pass", region.pass}, {"scope", region.scope}, {"nodes", region.nodes}, {"equivalent", result.equivalent()}});
+    std::string sized = region.defaultedDims.empty()  // the dynamic dims it chose a size for
+                            ? ""
+                            : fmt::format(", with {}", fmt::join(region.defaultedDims, ", "));
+    std::cout << "  " << where << sized << ":\n" << result.summary();
+    report["regions"].push_back({{"pass", region.pass},
+                                 {"scope", region.scope},
+                                 {"nodes", region.nodes},
+                                 {"sized_dims", region.defaultedDims},
+                                 {"equivalent", result.equivalent()}});
     equivalent = equivalent && result.equivalent();
   }
   return equivalent;

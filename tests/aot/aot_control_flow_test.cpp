@@ -69,9 +69,9 @@ TEST(AotControlFlow, NestedBodiesRunCompiledToTheBitOfTheJitEngine) {
     feeds["mode"] = ir::Tensor::scalarInt64(mode);
     for (int threads : {1, 2}) {
       runtime::TensorMap expected = codegen::JitEngine(model, {}, {"", threads}).run(feeds);
-      std::vector<ir::Tensor> outputs = runDriver(c.artifact, c.driver, (c.temp / "out" / "m.weights").string(),
-                                                  {feeds.at("x"), feeds.at("mode")}, {{1, 4, 6, 6}, {3, 1, 4, 6, 6}},
-                                                  threads);
+      std::vector<ir::Tensor> outputs =
+          runDriver(c.artifact, c.driver, (c.temp / "out" / "m.weights").string(), {feeds.at("x"), feeds.at("mode")},
+                    {{1, 4, 6, 6}, {3, 1, 4, 6, 6}}, threads);
       EXPECT_TRUE(sameBits(outputs.at(0), expected.at("y"))) << "mode " << mode << ", " << threads << " threads: y";
       EXPECT_TRUE(sameBits(outputs.at(1), expected.at("trace")))
           << "mode " << mode << ", " << threads << " threads: trace";
@@ -101,9 +101,9 @@ RunResult compileFails(const std::string& text, const std::string& args = "") {
   TempDir temp;
   writeFile(temp / "model.onnx", textModelBytes(text));
   fs::create_directories(temp / "out");
-  RunResult result = runConvopt(
-      fmt::format("compile '{}' -o '{}' {}", (temp / "model.onnx").string(), (temp / "out").string(), args),
-      temp.path());
+  RunResult result =
+      runConvopt(fmt::format("compile '{}' -o '{}' {}", (temp / "model.onnx").string(), (temp / "out").string(), args),
+                 temp.path());
   EXPECT_EQ(result.exitCode, 2) << result.stderrText;
   EXPECT_TRUE(fs::is_empty(temp / "out"));
   return result;
