@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <numeric>
+#include <optional>
+#include <set>
 
 namespace convopt::passes {
 namespace {
@@ -15,6 +17,96 @@ bool isIdentity(const std::vector<int64_t>& order) {
 bool isPermutableConv(ir::Node& node) {
   Expected<ConstantConv> conv = matchConstantConv(node);
   return conv && conv->group == 1;
+}
+
+// Where a constant operand of `node` (on `rank`-D data with `channels`
+// channels) holds one value per channel: its axis (BatchNormalization's are
+// [C]; others broadcast from the right, every other dim 1); -1 when it is one
+// value for all; nullopt otherwise.
+std::optional<int64_t> channelAxis(const ir::Node& node, const ir::Tensor& operand, size_t rank, int64_t channels) {
+  if (operand.numel() == 1) return -1;
+  int64_t axis =
+      node.opType == "BatchNormalization" ? (operand.rank() == 1 ? 0 : -1) : operand.rank() - int64_t(rank - 1);
+  if (axis < 0 || operand.dims()[size_t(axis)] != channels || operand.numel() != channels) return std::nullopt;
+  return axis;
+}
+
+// The nodes a permutation passes through to the Convs that absorb it.
+struct FoldPath {
+  std::vector<ir::Node*> perChannel;  // ops acting on each channel alone, their constants to reorder
+  std::vector<ir::Node*> convs;       // group-1 Convs with constant weight
+};
+
+// Whether `node` acts on each channel of its input `data` alone, every other
+// operand a constant of one value per channel (or one for all): elementwise,
+// so a permutation of the data's channels passes through it once those
+// operands are reordered the same way.
+bool actsPerChannel(const ir::Node& node, size_t data, size_t rank, int64_t channels) {
+  static const std::set<std::string> unary = {"Relu", "LeakyRelu", "Sigmoid",  "Tanh", "HardSigmoid", "HardSwish",
+                                              "Elu",  "Selu",      "Softplus", "Neg",  "Abs",         "Clip"};
+  static const std::set<std::string> perChannel = {"Add", "Sub", "Mul", "Div", "PRelu", "BatchNormalization"};
+  if (!node.domain.empty() || node.outputs().size() != 1) return false;
+  if (!unary.count(node.opType) && !perChannel.count(node.opType)) return false;
+  if (data != 0 && (unary.count(node.opType) || node.opType == "BatchNormalization")) return false;
+  for (size_t i = 0; i < node.inputs().size(); ++i) {
+    if (i == data || !node.input(i)) continue;
+    const ir::Tensor* operand = constantTensor(node.input(i));
+    if (!operand || operand->dtype() != ir::DType::Float) return false;
+    std::optional<int64_t> axis = channelAxis(node, *operand, rank, channels);
+    if (!axis || (*axis >= 0 && !perChannel.count(node.opType))) return false;
+  }
+  return true;
+}
+
+size_t dataInput(const ir::Node& node) { return node.input(0) && constantTensor(node.input(0)) ? 1 : 0; }
+
+// From the conv's input up to the Conv producing it, through single-use per-channel ops.
+std::optional<FoldPath> pathToProducer(ir::Value* x, size_t rank, int64_t channels) {
+  FoldPath path;
+  for (ir::Value* value = x;;) {
+    ir::Node* producer = value->producer();
+    if (!producer || !hasSingleUse(value) || value->isGraphOutput()) return std::nullopt;
+    if (isPermutableConv(*producer)) {
+      path.convs.push_back(producer);
+      return path;
+    }
+    size_t data = dataInput(*producer);
+    if (!actsPerChannel(*producer, data, rank, channels)) return std::nullopt;
+    path.perChannel.push_back(producer);
+    value = producer->input(data);
+  }
+}
+
+// From the conv's output down to every Conv reading it, through per-channel ops.
+bool collectReaders(const ir::Value* value, size_t rank, int64_t channels, FoldPath& path) {
+  for (const ir::Use& use : value->uses()) {
+    if (use.inputIndex == 0 && isPermutableConv(*use.user)) {
+      path.convs.push_back(use.user);
+      continue;
+    }
+    if (use.inputIndex == ir::Use::kImplicit || !actsPerChannel(*use.user, use.inputIndex, rank, channels) ||
+        use.user->output(0)->isGraphOutput() || !collectReaders(use.user->output(0), rank, channels, path))
+      return false;
+    path.perChannel.push_back(use.user);
+  }
+  return true;
+}
+
+// Reorders the per-channel constants of `node`: new[j] = old[order[j]].
+void reorderPerChannelOperands(ir::Graph& graph, ir::Node& node, size_t rank, const std::vector<int64_t>& order,
+                               std::string_view passName) {
+  size_t data = dataInput(node);
+  for (size_t i = 0; i < node.inputs().size(); ++i) {
+    if (i == data || !node.input(i)) continue;
+    const ir::Tensor& operand = *constantTensor(node.input(i));
+    std::optional<int64_t> axis = channelAxis(node, operand, rank, int64_t(order.size()));
+    if (!axis || *axis < 0) continue;
+    std::span<const float> values = operand.data<float>();
+    std::vector<float> reordered(values.size());
+    for (size_t j = 0; j < order.size(); ++j) reordered[j] = values[size_t(order[j])];
+    node.setInput(i, addFloatInitializer(graph, node.input(i)->name() + "_permuted", operand.dims(), reordered));
+  }
+  noteRewrite(node, passName, "per-channel operands reordered for the grouped conv beside it");
 }
 
 // Reorders weight dim `axis` (0: output channels, 1: input channels) and, for
@@ -61,17 +153,17 @@ Expected<PermutationPlan> planPermutation(const ConstantConv& conv, const std::v
   ir::Value* y = conv.node->output(0);
   if (plan.permuteOutput && y->isGraphOutput())
     return Status::refuse("permuted blocks and the output is a graph output");
+  size_t rank = size_t(conv.weight->rank());
   if (plan.permuteInput) {
-    plan.foldInput = x->producer() && hasSingleUse(x) && isPermutableConv(*x->producer());
+    plan.foldInput = pathToProducer(x, rank, conv.inChannels()).has_value();
     if (!plan.foldInput) {
       plan.gatherSeconds +=
           estimateCopySeconds(geometry.batch * geometry.inPixels * geometry.inChannels * geometry.elementBytes);
     }
   }
   if (plan.permuteOutput) {
-    plan.foldOutput = true;
-    for (const ir::Use& use : y->uses())
-      plan.foldOutput = plan.foldOutput && use.inputIndex == 0 && isPermutableConv(*use.user);
+    FoldPath readers;
+    plan.foldOutput = collectReaders(y, rank, conv.outChannels, readers);
     if (!plan.foldOutput) {
       plan.gatherSeconds +=
           estimateCopySeconds(geometry.batch * geometry.outPixels * geometry.outChannels * geometry.elementBytes);
@@ -84,9 +176,12 @@ void applyPermutation(ir::Graph& graph, const ConstantConv& conv, const std::vec
                       const std::vector<int64_t>& outOrder, const PermutationPlan& plan, std::string_view passName) {
   ir::Node& node = *conv.node;
   std::string base = node.name.empty() ? node.output(0)->name() : node.name;
-  // The plan checked that the neighbours to fold into are permutable Convs.
+  size_t rank = size_t(conv.weight->rank());
+  // The plan checked that the paths to fold along exist.
   if (plan.permuteInput && plan.foldInput) {
-    reorderConvChannels(graph, *matchConstantConv(*node.input(0)->producer()), 0, inOrder, passName);
+    FoldPath path = *pathToProducer(node.input(0), rank, conv.inChannels());
+    for (ir::Node* perChannel : path.perChannel) reorderPerChannelOperands(graph, *perChannel, rank, inOrder, passName);
+    reorderConvChannels(graph, *matchConstantConv(*path.convs.front()), 0, inOrder, passName);
   } else if (plan.permuteInput) {
     ir::Node* gather = graph.createNode("Gather", {node.input(0), indexConstant(graph, base + "_in_order", inOrder)},
                                         {graph.uniqueName(base + "_in_permuted")}, &node);
@@ -98,8 +193,12 @@ void applyPermutation(ir::Graph& graph, const ConstantConv& conv, const std::vec
   for (size_t j = 0; j < outOrder.size(); ++j) inverse[outOrder[j]] = static_cast<int64_t>(j);
   std::vector<ir::Use> uses = node.output(0)->uses();
   if (plan.foldOutput) {
-    // Reader column j must now take original channel outOrder[j].
-    for (const ir::Use& use : uses) reorderConvChannels(graph, *matchConstantConv(*use.user), 1, outOrder, passName);
+    // Channel j now holds original channel outOrder[j]: so must every per-channel operand and reader column.
+    FoldPath path;
+    collectReaders(node.output(0), rank, conv.outChannels, path);
+    for (ir::Node* perChannel : path.perChannel)
+      reorderPerChannelOperands(graph, *perChannel, rank, outOrder, passName);
+    for (ir::Node* reader : path.convs) reorderConvChannels(graph, *matchConstantConv(*reader), 1, outOrder, passName);
     return;
   }
   ir::Node* gather = graph.createNode("Gather", {node.output(0), indexConstant(graph, base + "_out_order", inverse)},

@@ -2,14 +2,18 @@
 // block-diagonal case (see block_structure.h). With the grouped conv reading
 // input channels in `inOrder` and producing output channels in `outOrder`:
 //   input side:  X' = X[:, inOrder]
-//     fold: X's producer is a group-1 Conv with constant weight read only here:
-//           reorder its output channels (weight rows, bias);
+//     fold: X comes from a group-1 Conv with constant weight through ops that
+//           act on each channel alone (activations, BatchNormalization, Add /
+//           Mul / Sub / Div / PRelu by per-channel constants), each value on the
+//           way read only there: reorder that Conv's output channels (weight
+//           rows, bias) and the per-channel constants in between;
 //     else: insert X' = Gather<axis=1>(X, inOrder).
 //   output side: Y = Y'[:, inverse(outOrder)]
-//     fold: every reader of Y is a group-1 Conv's data input with constant
-//           weight: reorder their input channels (weight dim 1);
+//     fold: every path from Y through such per-channel ops ends in a group-1
+//           Conv's data input with constant weight: reorder their input
+//           channels (weight dim 1) and the per-channel constants on the way;
 //     else: insert Y = Gather<axis=1>(Y', inverse(outOrder)).
-// Y must not be a graph output (the rewrite could not keep its name).
+// Y, and every value a fold passes through, must not be a graph output.
 #pragma once
 #include <vector>
 

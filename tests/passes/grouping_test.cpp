@@ -68,6 +68,71 @@ g (float[1,1,3,3] x) => (float[1,1,3,3] z)
   EXPECT_TRUE(numericallyEquivalent(run));
 }
 
+// The orders also pass through ops acting on each channel alone (BatchNormalization
+// and Relu above, Mul by a per-channel constant and Clip below), whose per-channel
+// constants are reordered with them: no Gather is left.
+TEST(DenseToGrouped, PermutedBlocksFoldThroughPerChannelOps) {
+  auto run = runPasses("dense-to-grouped,dce", R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,1,3,3] x) => (float[1,1,3,3] z)
+<float[4,1,1,1] wp = {1, 2, 3, 4}, float[4] bp = {0.1, 0.2, 0.3, 0.4},
+ float[4] s = {1, 2, 3, 4}, float[4] sb = {0.5, 0.6, 0.7, 0.8}, float[4] m = {0, 0.1, 0.2, 0.3}, float[4] v = {1, 1, 2, 2},
+ float[4,4,1,1] w = {1, 0, 2, 0, 0, 3, 0, 4, 5, 0, 6, 0, 0, 7, 0, 8}, float[4,1,1] k = {1, 2, 3, 4},
+ float[1,4,1,1] wz = {1, 2, 3, 4}>
+{
+  p = Conv (x, wp, bp)
+  n = BatchNormalization (p, s, sb, m, v)
+  r = Relu (n)
+  y = Conv (r, w)
+  a = Mul (y, k)
+  c = Clip (a)
+  z = Conv (c, wz)
+}
+)",
+                       forcedOptions());
+  EXPECT_EQ(run.afterText, R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,1,3,3] x) => (float[1,1,3,3] z)
+<float[4] s_permuted = {1, 3, 2, 4}, float[4] sb_permuted = {0.5, 0.7, 0.6, 0.8}, float[4] m_permuted = {0, 0.2, 0.1, 0.3}, float[4] v_permuted = {1, 2, 1, 2}, float[4,1,1,1] p_W_permuted = {1, 3, 2, 4}, float[4] p_B_permuted = {0.1, 0.3, 0.2, 0.4}, float[4,1,1] k_permuted = {1, 3, 2, 4}, float[1,4,1,1] z_W_permuted = {1, 3, 2, 4}, float[4,2,1,1] y_W_grouped = {1, 2, 5, 6, 3, 4, 7, 8}>
+{
+  p = Conv (x, p_W_permuted, p_B_permuted)
+  n = BatchNormalization (p, s_permuted, sb_permuted, m_permuted, v_permuted)
+  r = Relu (n)
+  y = Conv <group = 2> (r, y_W_grouped)
+  a = Mul (y, k_permuted)
+  c = Clip (a)
+  z = Conv (c, z_W_permuted)
+}
+)");
+  EXPECT_TRUE(numericallyEquivalent(run));
+}
+
+// Softmax over the channels mixes them: the output order stays a Gather.
+TEST(DenseToGrouped, PermutedBlocksKeepAGatherBeforeAnOpThatMixesChannels) {
+  auto run = runPasses("dense-to-grouped,dce", R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,1,3,3] x) => (float[1,1,3,3] z)
+<float[4,1,1,1] wp = {1, 2, 3, 4}, float[4,4,1,1] w = {1, 0, 2, 0, 0, 3, 0, 4, 5, 0, 6, 0, 0, 7, 0, 8},
+ float[1,4,1,1] wz = {1, 2, 3, 4}>
+{
+  p = Conv (x, wp)
+  y = Conv (p, w)
+  a = Softmax <axis = 1> (y)
+  z = Conv (a, wz)
+}
+)",
+                       forcedOptions());
+  EXPECT_EQ(run.afterText, R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,1,3,3] x) => (float[1,1,3,3] z)
+<float[1,4,1,1] wz = {1, 2, 3, 4}, float[4,1,1,1] p_W_permuted = {1, 3, 2, 4}, int64[4] y_out_order = {0, 2, 1, 3}, float[4,2,1,1] y_W_grouped = {1, 2, 5, 6, 3, 4, 7, 8}>
+{
+  p = Conv (x, p_W_permuted)
+  y = Conv <group = 2> (p, y_W_grouped)
+  y_out_restored = Gather <axis = 1> (y, y_out_order)
+  a = Softmax <axis = 1> (y_out_restored)
+  z = Conv (a, wz)
+}
+)");
+  EXPECT_TRUE(numericallyEquivalent(run));
+}
+
 TEST(DenseToGrouped, PermutedBlocksWithoutFoldableNeighboursUseGathers) {
   auto run = runPasses("dense-to-grouped,dce", R"(<ir_version: 8, opset_import: ["" : 13]>
 g (float[1,4,3,3] x) => (float[1,4,3,3] z)
