@@ -36,6 +36,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   } catch (const InputError&) {
     return 0;
   }
-  fuzz::requireSameOutputs(expected, engine->run(inputs), "the JIT engine");
+  fuzz::requireSameOutputs(*model->graph, model->defaultOpset(), inputs, expected, engine->run(inputs),
+                           "the JIT engine");
   return 0;
 }

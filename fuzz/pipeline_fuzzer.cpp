@@ -48,7 +48,7 @@ void requireSameFunction(const ir::Graph& original, const ir::Model& optimized) 
     return;  // an input type, op or attribute the reference interpreter does not take
   }
   runtime::TensorMap actual = runtime::runReference(*optimized.graph, inputs, optimized.defaultOpset());
-  fuzz::requireSameOutputs(expected, actual, "the optimized model");
+  fuzz::requireSameOutputs(original, optimized.defaultOpset(), inputs, expected, actual, "the optimized model");
 }
 
 }  // namespace

@@ -35,17 +35,60 @@ std::optional<int64_t> channelAxis(const ir::Node& node, const ir::Tensor& opera
 struct FoldPath {
   std::vector<ir::Node*> perChannel;  // ops acting on each channel alone, their constants to reorder
   std::vector<ir::Node*> convs;       // group-1 Convs with constant weight
+  std::vector<ir::Node*> gemms;       // classifier heads (isHead) reading the channels as features
 };
 
+// Dim `axis` of `tensor` reordered: new[.., j, ..] = old[.., order[j], ..].
+std::vector<float> reorderedAlong(const ir::Tensor& tensor, size_t axis, const std::vector<int64_t>& order) {
+  const std::vector<int64_t>& dims = tensor.dims();
+  int64_t outer = std::accumulate(dims.begin(), dims.begin() + std::ptrdiff_t(axis), int64_t(1), std::multiplies<>());
+  int64_t inner = std::accumulate(dims.begin() + std::ptrdiff_t(axis) + 1, dims.end(), int64_t(1), std::multiplies<>());
+  int64_t n = dims[axis];
+  std::span<const float> from = tensor.data<float>();
+  std::vector<float> to(from.size());
+  for (int64_t a = 0; a < outer; ++a)
+    for (int64_t j = 0; j < n; ++j)
+      std::copy_n(from.begin() + (a * n + order[size_t(j)]) * inner, inner, to.begin() + (a * n + j) * inner);
+  return to;
+}
+
+// Flatten<axis=1> of `value` ([N, C, 1, ...]) read only as A of Gemms (not
+// transposed) with a constant B of C features: a classifier head, whose B
+// absorbs a permutation of the channels.
+bool isHead(const ir::Node& flatten, const ir::Value& value, int64_t channels) {
+  if (flatten.opType != "Flatten" || !flatten.domain.empty() || flatten.getInt("axis", 1) != 1) return false;
+  const std::optional<std::vector<ir::Dim>>& dims = value.type.shape;  // the batch may be dynamic
+  if (!dims || dims->size() < 2 || flatten.output(0)->isGraphOutput() ||
+      std::any_of(dims->begin() + 2, dims->end(), [](const ir::Dim& d) { return d.value != 1; }))
+    return false;
+  for (const ir::Use& use : flatten.output(0)->uses()) {
+    const ir::Node& gemm = *use.user;
+    const ir::Tensor* b = constantTensor(gemm.input(1));
+    if (gemm.opType != "Gemm" || !gemm.domain.empty() || use.inputIndex != 0 || gemm.getInt("transA", 0) != 0 || !b ||
+        b->dtype() != ir::DType::Float || b->rank() != 2 || b->dims()[gemm.getInt("transB", 0) ? 1 : 0] != channels)
+      return false;
+  }
+  return true;
+}
+
+// A depthwise Conv (one input channel per output channel) with constant weight.
+bool isDepthwiseConv(ir::Node& node) {
+  Expected<ConstantConv> conv = matchConstantConv(node);
+  return conv && conv->inPerGroup == 1 && conv->group == conv->outChannels;
+}
+
 // Whether `node` acts on each channel of its input `data` alone, every other
-// operand a constant of one value per channel (or one for all): elementwise,
-// so a permutation of the data's channels passes through it once those
-// operands are reordered the same way.
-bool actsPerChannel(const ir::Node& node, size_t data, size_t rank, int64_t channels) {
-  static const std::set<std::string> unary = {"Relu", "LeakyRelu", "Sigmoid",  "Tanh", "HardSigmoid", "HardSwish",
-                                              "Elu",  "Selu",      "Softplus", "Neg",  "Abs",         "Clip"};
+// operand a constant of one value per channel (or one for all), or a depthwise
+// Conv: a permutation of the data's channels passes through it once those
+// operands (that Conv's filters) are reordered the same way.
+bool actsPerChannel(ir::Node& node, size_t data, size_t rank, int64_t channels) {
+  static const std::set<std::string> unary = {
+      "Relu",   "LeakyRelu",         "Sigmoid",      "Tanh", "HardSigmoid", "HardSwish", "Elu",
+      "Selu",   "Softplus",          "Neg",          "Abs",  "Clip",        "MaxPool",   "AveragePool",
+      "LpPool", "GlobalAveragePool", "GlobalMaxPool"};
   static const std::set<std::string> perChannel = {"Add", "Sub", "Mul", "Div", "PRelu", "BatchNormalization"};
   if (!node.domain.empty() || node.outputs().size() != 1) return false;
+  if (node.opType == "Conv") return data == 0 && isDepthwiseConv(node);
   if (!unary.count(node.opType) && !perChannel.count(node.opType)) return false;
   if (data != 0 && (unary.count(node.opType) || node.opType == "BatchNormalization")) return false;
   for (size_t i = 0; i < node.inputs().size(); ++i) {
@@ -84,6 +127,10 @@ bool collectReaders(const ir::Value* value, size_t rank, int64_t channels, FoldP
       path.convs.push_back(use.user);
       continue;
     }
+    if (use.inputIndex == 0 && isHead(*use.user, *value, channels)) {
+      for (const ir::Use& read : use.user->output(0)->uses()) path.gemms.push_back(read.user);
+      continue;
+    }
     if (use.inputIndex == ir::Use::kImplicit || !actsPerChannel(*use.user, use.inputIndex, rank, channels) ||
         use.user->output(0)->isGraphOutput() || !collectReaders(use.user->output(0), rank, channels, path))
       return false;
@@ -92,48 +139,45 @@ bool collectReaders(const ir::Value* value, size_t rank, int64_t channels, FoldP
   return true;
 }
 
+// Reorders weight dim `axis` (0: output channels, 1: input channels) and, for
+// axis 0, the bias: new[j] = old[order[j]].
+void reorderConvChannels(ir::Graph& graph, const ConstantConv& conv, int axis, const std::vector<int64_t>& order,
+                         std::string_view passName) {
+  ir::Node& node = *conv.node;
+  std::string base = node.name.empty() ? node.output(0)->name() : node.name;
+  node.setInput(1, addFloatInitializer(graph, base + "_W_permuted", conv.weight->dims(),
+                                       reorderedAlong(*conv.weight, size_t(axis), order)));
+  if (axis == 0 && conv.bias)
+    node.setInput(
+        2, addFloatInitializer(graph, base + "_B_permuted", conv.bias->dims(), reorderedAlong(*conv.bias, 0, order)));
+  noteRewrite(node, passName,
+              axis == 0 ? "output channels reordered for the grouped conv it feeds"
+                        : "input channels reordered for the grouped conv that feeds it");
+}
+
 // Reorders the per-channel constants of `node`: new[j] = old[order[j]].
 void reorderPerChannelOperands(ir::Graph& graph, ir::Node& node, size_t rank, const std::vector<int64_t>& order,
                                std::string_view passName) {
+  if (node.opType == "Conv") return reorderConvChannels(graph, *matchConstantConv(node), 0, order, passName);
   size_t data = dataInput(node);
   for (size_t i = 0; i < node.inputs().size(); ++i) {
     if (i == data || !node.input(i)) continue;
     const ir::Tensor& operand = *constantTensor(node.input(i));
     std::optional<int64_t> axis = channelAxis(node, operand, rank, int64_t(order.size()));
     if (!axis || *axis < 0) continue;
-    std::span<const float> values = operand.data<float>();
-    std::vector<float> reordered(values.size());
-    for (size_t j = 0; j < order.size(); ++j) reordered[j] = values[size_t(order[j])];
-    node.setInput(i, addFloatInitializer(graph, node.input(i)->name() + "_permuted", operand.dims(), reordered));
+    node.setInput(i, addFloatInitializer(graph, node.input(i)->name() + "_permuted", operand.dims(),
+                                         reorderedAlong(operand, size_t(*axis), order)));
   }
   noteRewrite(node, passName, "per-channel operands reordered for the grouped conv beside it");
 }
 
-// Reorders weight dim `axis` (0: output channels, 1: input channels) and, for
-// axis 0, the bias: new[j] = old[order[j]].
-void reorderConvChannels(ir::Graph& graph, const ConstantConv& conv, int axis, const std::vector<int64_t>& order,
+// A head's B takes its features (rows, or columns when transB) in the new channel order.
+void reorderHeadFeatures(ir::Graph& graph, ir::Node& gemm, const std::vector<int64_t>& order,
                          std::string_view passName) {
-  std::span<const float> w = conv.weight->data<float>();
-  const std::vector<int64_t>& dims = conv.weight->dims();
-  int64_t inner = conv.kernelElements * (axis == 0 ? dims[1] : 1);
-  int64_t outer = axis == 0 ? 1 : dims[0];
-  int64_t n = dims[axis];
-  std::vector<float> weight(w.size());
-  for (int64_t a = 0; a < outer; ++a)
-    for (int64_t j = 0; j < n; ++j)
-      std::copy_n(w.begin() + (a * n + order[j]) * inner, inner, weight.begin() + (a * n + j) * inner);
-  ir::Node& node = *conv.node;
-  std::string base = node.name.empty() ? node.output(0)->name() : node.name;
-  node.setInput(1, addFloatInitializer(graph, base + "_W_permuted", dims, weight));
-  if (axis == 0 && conv.bias) {
-    std::span<const float> b = conv.bias->data<float>();
-    std::vector<float> bias(b.size());
-    for (int64_t j = 0; j < n; ++j) bias[j] = b[order[j]];
-    node.setInput(2, addFloatInitializer(graph, base + "_B_permuted", {n}, bias));
-  }
-  noteRewrite(node, passName,
-              axis == 0 ? "output channels reordered for the grouped conv it feeds"
-                        : "input channels reordered for the grouped conv that feeds it");
+  const ir::Tensor& b = *constantTensor(gemm.input(1));
+  gemm.setInput(1, addFloatInitializer(graph, gemm.input(1)->name() + "_permuted", b.dims(),
+                                       reorderedAlong(b, gemm.getInt("transB", 0) ? 1 : 0, order)));
+  noteRewrite(gemm, passName, "features reordered for the grouped conv that feeds it");
 }
 
 ir::Value* indexConstant(ir::Graph& graph, const std::string& base, const std::vector<int64_t>& order) {
@@ -199,6 +243,7 @@ void applyPermutation(ir::Graph& graph, const ConstantConv& conv, const std::vec
     for (ir::Node* perChannel : path.perChannel)
       reorderPerChannelOperands(graph, *perChannel, rank, outOrder, passName);
     for (ir::Node* reader : path.convs) reorderConvChannels(graph, *matchConstantConv(*reader), 1, outOrder, passName);
+    for (ir::Node* head : path.gemms) reorderHeadFeatures(graph, *head, outOrder, passName);
     return;
   }
   ir::Node* gather = graph.createNode("Gather", {node.output(0), indexConstant(graph, base + "_out_order", inverse)},

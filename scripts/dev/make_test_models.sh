@@ -23,6 +23,7 @@ data_set() {
 
 data_set audio_dwsep_1d 0 1 --input-shape audio=2x1x800
 data_set dynamic_batch_cnn 0 1 --input-shape image=2x3x32x32
+data_set permuted_groups_cnn 0 1 --input-shape image=2x3x56x56
 flags=$(mktemp -d)
 trap 'rm -rf "$flags"' EXIT
 for set in 0 1; do

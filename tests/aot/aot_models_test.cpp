@@ -64,8 +64,17 @@ TEST_P(AotGeneratedModel, EveryDataSetMatchesTheGoldensAtOneAndTwoThreads) {
   EXPECT_GT(dataSets, 0) << dir;
 }
 
-INSTANTIATE_TEST_SUITE_P(Models, AotGeneratedModel,
-                         ::testing::Values("audio_dwsep_1d", "branchy_control_flow", "dynamic_batch_cnn"));
+std::vector<std::string> generatedModelNames() {
+  std::vector<std::string> names;
+  for (const fs::directory_entry& entry :
+       fs::directory_iterator(fs::path(CONVOPT_SOURCE_DIR) / "tests" / "models" / "generated"))
+    if (entry.is_directory()) names.push_back(entry.path().filename().string());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+INSTANTIATE_TEST_SUITE_P(Models, AotGeneratedModel, ::testing::ValuesIn(generatedModelNames()),
+                         [](const auto& info) { return info.param; });
 
 }  // namespace
 }  // namespace convopt::testing

@@ -50,6 +50,10 @@ const std::vector<GeneratedModel> kModels = {
     {"dynamic_batch_cnn",
      "image=2x3x32x32",
      {{"(main): dense", 1}, {"(main): depthwise", 1}, {"(main): pointwise", 1}, {"(main): grouped", 1}}},
+    // Each block's pw1 and pw2 -> grouped (4), after a channel permutation.
+    {"permuted_groups_cnn",
+     "image=2x3x56x56",
+     {{"(main): dense", 1}, {"(main): depthwise", 3}, {"(main): grouped", 6}}},
 };
 
 std::map<std::string, int64_t> convsByScopeAndKind(const ir::Model& model) {
@@ -101,6 +105,16 @@ TEST_P(Generated, DefaultPipelineRewritesEveryStructuredConvAndKeepsDynamicDims)
   testing::TempDir dir;
   ir::saveModel(model, dir / "optimized.onnx");
   expectRunCheckPasses(dir / "optimized.onnx", m.name);
+}
+
+// Every permutation the grouped rewrites need passes through the BatchNorms,
+// Relus and depthwise convs between the blocks into a neighbouring conv.
+TEST(GeneratedModels, PermutedGroupsLeaveNoGather) {
+  ir::Model model = ir::loadModel(kGenerated / "permuted_groups_cnn" / "model.onnx");
+  passes::PassManagerOptions options;
+  options.pass.costingInputShapes = {"image=2x3x56x56"};
+  passes::runPipeline(model, passes::defaultPipelineNames(), options);
+  for (const ir::Node* node : model.graph->nodes()) EXPECT_NE(node->opType, "Gather") << node->label();
 }
 
 // The checked-in models are what the generator writes (their goldens were made from them).

@@ -105,6 +105,45 @@ g (float[1,1,3,3] x) => (float[1,1,3,3] z)
   EXPECT_TRUE(numericallyEquivalent(run));
 }
 
+// A classifier head (pooled to 1x1, flattened, Gemm with constant B) takes the
+// output order into B's features; a Flatten of more than one pixel per channel
+// interleaves pixels with channels, so there the order stays a Gather.
+TEST(DenseToGrouped, PermutedBlocksFoldIntoAClassifierHead) {
+  constexpr const char* kHead = R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[N,1,2,2] x) => (float[N,2] z)
+<float[4,1,1,1] wp = {1, 2, 3, 4}, float[4,4,1,1] w = {1, 0, 2, 0, 0, 3, 0, 4, 5, 0, 6, 0, 0, 7, 0, 8},
+ float[2,4] fc = {1, 2, 3, 4, 5, 6, 7, 8}>
+{
+  p = Conv (x, wp)
+  y = Conv (p, w)
+  g = GlobalAveragePool (y)
+  f = Flatten (g)
+  z = Gemm <transB = 1> (f, fc)
+}
+)";
+  auto run = runPasses("dense-to-grouped,dce", kHead, forcedOptions());
+  EXPECT_EQ(run.afterText, R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[N,1,2,2] x) => (float[N,2] z)
+<float[4,1,1,1] p_W_permuted = {1, 3, 2, 4}, float[2,4] fc_permuted = {1, 3, 2, 4, 5, 7, 6, 8}, float[4,2,1,1] y_W_grouped = {1, 2, 5, 6, 3, 4, 7, 8}>
+{
+  p = Conv (x, p_W_permuted)
+  y = Conv <group = 2> (p, y_W_grouped)
+  g = GlobalAveragePool (y)
+  f = Flatten (g)
+  z = Gemm <transB = 1> (f, fc_permuted)
+}
+)");
+  EXPECT_TRUE(numericallyEquivalent(run));
+  std::string unpooled = kHead;
+  unpooled.replace(unpooled.find("g = GlobalAveragePool (y)"), 25, "g = Relu (y)");
+  unpooled.replace(unpooled.find("float[2,4] fc = {1, 2, 3, 4, 5, 6, 7, 8}"), 40,
+                   "float[2,16] fc = {1, 2, 3, 4, 5, 6, 7, 8, 1, 2, 3, 4, 5, 6, 7, 8, 1, 2, 3, 4, 5, 6, 7, 8, 1, 2, 3, "
+                   "4, 5, 6, 7, 8}");
+  auto kept = runPasses("dense-to-grouped,dce", unpooled, forcedOptions());
+  EXPECT_NE(kept.afterText.find("Gather <axis = 1> (y, y_out_order)"), std::string::npos) << kept.afterText;
+  EXPECT_TRUE(numericallyEquivalent(kept));
+}
+
 // Softmax over the channels mixes them: the output order stays a Gather.
 TEST(DenseToGrouped, PermutedBlocksKeepAGatherBeforeAnOpThatMixesChannels) {
   auto run = runPasses("dense-to-grouped,dce", R"(<ir_version: 8, opset_import: ["" : 13]>

@@ -9,6 +9,10 @@
 //                        conv; the structured convs are inside the bodies
 //   dynamic_batch_cnn    dynamic batch through a Shape -> Reshape, a Split ->
 //                        Conv x2 -> Concat chain, BatchNorms
+//   permuted_groups_cnn  ShuffleNet-style blocks whose pointwise convs are
+//                        grouped after a channel permutation (interleaved
+//                        blocks), with BatchNorms, Relus and a depthwise conv
+//                        between them
 // The structured convs of each, by kind, are in tests/models/generated/README.md.
 #include <filesystem>
 #include <functional>
@@ -200,6 +204,45 @@ dynamic_batch_cnn (float[batch,3,32,32] image) => (float[batch,10] logits)
                      fmt::join(inits, ",\n  "));
 }
 
+std::string permutedGroupsCnn() {
+  Weights w(404);
+  const int64_t c = 64, groups = 4, blocks = 3;
+  std::vector<std::string> inits = {w.dense("stem_w", c, 3, {3, 3}), w.batchNorm("stem_bn", c),
+                                    w.random("fc_w", {10, c}, 0.1f), w.random("fc_b", {10}, 0.1f)};
+  std::string body;
+  std::string x = "stem_r";
+  for (int64_t b = 0; b < blocks; ++b) {
+    std::string p = fmt::format("b{}", b);
+    inits.insert(inits.end(), {w.blocks(p + "_pw1_w", c, {1, 1}, groups, true), w.batchNorm(p + "_bn1", c),
+                               w.random(p + "_dw_w", {c, 1, 3, 3}, 0.3f), w.batchNorm(p + "_bn2", c),
+                               w.blocks(p + "_pw2_w", c, {1, 1}, groups, true), w.batchNorm(p + "_bn3", c)});
+    body += fmt::format(R"(  {0}_pw1 = Conv ({1}, {0}_pw1_w)
+  {0}_bn1 = BatchNormalization ({0}_pw1, {0}_bn1_scale, {0}_bn1_shift, {0}_bn1_mean, {0}_bn1_var)
+  {0}_r1 = Relu ({0}_bn1)
+  {0}_dw = Conv <group = {2}, pads = [1, 1, 1, 1]> ({0}_r1, {0}_dw_w)
+  {0}_bn2 = BatchNormalization ({0}_dw, {0}_bn2_scale, {0}_bn2_shift, {0}_bn2_mean, {0}_bn2_var)
+  {0}_pw2 = Conv ({0}_bn2, {0}_pw2_w)
+  {0}_bn3 = BatchNormalization ({0}_pw2, {0}_bn3_scale, {0}_bn3_shift, {0}_bn3_mean, {0}_bn3_var)
+  {0}_r3 = Relu ({0}_bn3)
+)",
+                        p, x, c);
+    x = p + "_r3";
+  }
+  return fmt::format(R"(<ir_version: 8, opset_import: ["" : 13]>
+permuted_groups_cnn (float[N,3,56,56] image) => (float[N,10] logits)
+<{}>
+{{
+  stem = Conv <pads = [1, 1, 1, 1], strides = [2, 2]> (image, stem_w)
+  stem_bn = BatchNormalization (stem, stem_bn_scale, stem_bn_shift, stem_bn_mean, stem_bn_var)
+  stem_r = Relu (stem_bn)
+{}  pool = GlobalAveragePool ({})
+  flat = Flatten (pool)
+  logits = Gemm <transB = 1> (flat, fc_w, fc_b)
+}}
+)",
+                     fmt::join(inits, ",\n  "), body, x);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -210,7 +253,8 @@ int main(int argc, char** argv) {
   const std::vector<std::pair<const char*, std::function<std::string()>>> models = {
       {"audio_dwsep_1d", audioDwsep1d},
       {"branchy_control_flow", branchyControlFlow},
-      {"dynamic_batch_cnn", dynamicBatchCnn}};
+      {"dynamic_batch_cnn", dynamicBatchCnn},
+      {"permuted_groups_cnn", permutedGroupsCnn}};
   for (const auto& [name, text] : models) {
     fs::path dir = fs::path(argv[1]) / name;
     fs::create_directories(dir);
