@@ -87,7 +87,7 @@ bool actsPerChannel(ir::Node& node, size_t data, size_t rank, int64_t channels) 
       "Selu",   "Softplus",          "Neg",          "Abs",  "Clip",        "MaxPool",   "AveragePool",
       "LpPool", "GlobalAveragePool", "GlobalMaxPool"};
   static const std::set<std::string> perChannel = {"Add", "Sub", "Mul", "Div", "PRelu", "BatchNormalization"};
-  if (!node.domain.empty() || node.outputs().size() != 1) return false;
+  if (!node.domain.empty() || node.outputs().size() != 1 || !node.input(data)) return false;
   if (node.opType == "Conv") return data == 0 && isDepthwiseConv(node);
   if (!unary.count(node.opType) && !perChannel.count(node.opType)) return false;
   if (data != 0 && (unary.count(node.opType) || node.opType == "BatchNormalization")) return false;

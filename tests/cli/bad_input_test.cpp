@@ -111,6 +111,26 @@ TEST(BadInput, FuzzFoundBroadcastConflictRevealedByFoldingAPad) {
   EXPECT_FALSE(fs::exists(dir / "out.onnx"));
 }
 
+// The pipeline fuzz target: at opset 18, whose schemas this libonnx does not know (so they are
+// not enforced), a Relu without input ahead of a conv with permuted blocks, and a Conv without
+// its data input in an If branch. The permutation's path search and the conv matcher followed
+// the missing inputs (null dereferences under UBSan); now each stops there, and optimize ends
+// with the clear error or report it would give anyway.
+TEST(BadInput, FuzzFoundNodesMissingTheirDataInput) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"relu_without_input_before_a_permuted_conv.onnx", "input 'diagonal_relu.out' has no known rank"},
+      {"conv_without_data_input_in_a_branch.onnx", ""}};
+  for (const auto& [file, message] : cases) {
+    SCOPED_TRACE(file);
+    testing::TempDir dir;
+    testing::RunResult r = testing::runConvopt(
+        fmt::format("optimize '{}' -o '{}'", (kFuzzFindings / file).string(), (dir / "out.onnx").string()), dir.path());
+    EXPECT_EQ(r.exitCode, *message ? 2 : 0) << r.stderrText;
+    EXPECT_NE(r.stderrText.find(message), std::string::npos) << r.stderrText;
+    EXPECT_EQ(fs::exists(dir / "out.onnx"), !*message);
+  }
+}
+
 // The pipeline fuzz target: a scale of 1.7e22 made shape inference cast 5e22 to int64 (undefined).
 TEST(BadInput, FuzzFoundResizeScaleBeyondAnyDim) {
   expectRejected(textModelBytes(R"(<ir_version: 8, opset_import: ["" : 13]>
