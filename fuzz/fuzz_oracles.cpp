@@ -10,6 +10,7 @@
 #include <onnx/onnx_pb.h>
 
 #include "ir/error.h"
+#include "ir/memory_limit.h"
 #include "ir/onnx_io.h"
 #include "ir/shape_inference.h"
 #include "ir/verifier.h"
@@ -64,6 +65,10 @@ void finding(const std::string& message) {
 }
 
 std::optional<ir::Model> importedModel(const uint8_t* data, size_t size) {
+  // The targets run under -rss_limit_mb=2048: convopt's own limit (what --max-memory sets) keeps
+  // each tensor well below it, so a model needing more is the InputError a user would get.
+  static const bool limited = (ir::setMemoryLimit(uint64_t(256) << 20), true);
+  (void)limited;
   onnx::ModelProto proto;
   if (!proto.ParseFromArray(data, int(size)) || !proto.has_graph()) return std::nullopt;
   try {

@@ -46,12 +46,14 @@ std::vector<Tensor> slice(const KernelContext& ctx) {
   return {stridedCopy(x, dims, strides, product(dims) > 0 ? base : 0)};
 }
 
+enum class PadMode { Constant, Reflect, Edge, Wrap };
+
 // Index into an input dim of length n for output position i - padBegin.
-int64_t padSource(int64_t i, int64_t n, const std::string& mode) {
+int64_t padSource(int64_t i, int64_t n, PadMode mode) {
   if (i >= 0 && i < n) return i;
-  if (mode == "edge") return std::clamp<int64_t>(i, 0, n - 1);
-  if (mode == "wrap") return ((i % n) + n) % n;
-  if (mode == "reflect") {
+  if (mode == PadMode::Edge) return std::clamp<int64_t>(i, 0, n - 1);
+  if (mode == PadMode::Wrap) return ((i % n) + n) % n;
+  if (mode == PadMode::Reflect) {
     if (n == 1) return 0;
     int64_t period = 2 * (n - 1);
     i = ((i % period) + period) % period;
@@ -65,6 +67,10 @@ std::vector<Tensor> pad(const KernelContext& ctx) {
   const bool fromInputs = ctx.opset >= 11;
   const std::string mode = ctx.getString("mode", "constant");
   if (mode != "constant" && mode != "reflect" && mode != "edge" && mode != "wrap") ctx.fail("unknown mode '{}'", mode);
+  const PadMode how = mode == "reflect" ? PadMode::Reflect
+                      : mode == "edge"  ? PadMode::Edge
+                      : mode == "wrap"  ? PadMode::Wrap
+                                        : PadMode::Constant;  // read once: padSource runs per element and dim
   std::vector<int64_t> given = intsFrom(ctx, fromInputs, ctx.opset < 2 ? "paddings" : "pads", 1);
   std::vector<int64_t> axes = fromInputs ? intsFrom(ctx, true, "axes", 3) : std::vector<int64_t>{};
   if (axes.empty())
@@ -97,7 +103,7 @@ std::vector<Tensor> pad(const KernelContext& ctx) {
   forEachIndex(dims, [&](const std::vector<int64_t>& idx) {
     int64_t offset = 0;
     for (int64_t d = 0; d < x.rank() && offset >= 0; ++d) {
-      int64_t src = padSource(idx[d] - begin[d], x.dims()[d], mode);
+      int64_t src = padSource(idx[d] - begin[d], x.dims()[d], how);
       offset = src < 0 ? -1 : offset + src * inStrides[d];
     }
     std::memcpy(dst, offset < 0 ? fill.bytes().data() : x.bytes().data() + offset * size, size);
