@@ -154,6 +154,20 @@ g (float[1,2,2] x) => (float[1,2,2] y)
   EXPECT_THAT(valuesOf(now["y"]), ElementsAre(0.5, 0.5, 0.5, 0.5));
 }
 
+// Before opset 11 Clip's bounds are float attributes, by default -FLT_MAX and FLT_MAX: on an
+// int64 input they saturate at int64's range (the pipeline fuzz target found the cast undefined).
+TEST(ReferenceOpset, ClipBefore11SaturatesItsFloatBoundsOnIntegers) {
+  auto out = run(R"(<ir_version: 4, opset_import: ["" : 9]>
+g (int64[3] x) => (int64[3] y, int64[3] z)
+{
+  y = Clip (x)
+  z = Clip <min = -2.5, max = 1e30> (x)
+})",
+                 {{"x", ir::Tensor::fromVector<int64_t>(ir::DType::Int64, {3}, {-7, 0, 9})}});
+  EXPECT_EQ(out["y"].toInt64Vector(), (std::vector<int64_t>{-7, 0, 9}));
+  EXPECT_EQ(out["z"].toInt64Vector(), (std::vector<int64_t>{-2, 0, 9}));
+}
+
 TEST(ReferenceOpset, SliceAttributesBefore10InputsAfter) {
   TensorMap in{{"x", floats({5}, {0, 1, 2, 3, 4})}};
   auto old = run(R"(<ir_version: 4, opset_import: ["" : 9]>
