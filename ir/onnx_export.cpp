@@ -160,6 +160,17 @@ onnx::ModelProto exportModel(const Model& model) {
   return proto;
 }
 
+namespace {
+std::string serialized(const onnx::ModelProto& proto, const std::string& what) {
+  std::string bytes;
+  if (!proto.SerializeToString(&bytes))
+    throwInputError("{}: writing the model failed (a model over 2 GiB needs external data)", what);
+  return bytes;
+}
+}  // namespace
+
+std::string serializeModel(const Model& model) { return serialized(exportModel(model), "the model"); }
+
 void saveModel(const Model& model, const fs::path& path, const ExportOptions& options) {
   onnx::ModelProto proto = exportModel(model);
   fs::path dataPath = path;
@@ -167,9 +178,7 @@ void saveModel(const Model& model, const fs::path& path, const ExportOptions& op
   bool external = options.externalDataThreshold > 0;
   std::string data;
   if (external) data = externalize(*proto.mutable_graph(), options.externalDataThreshold, dataPath.filename());
-  std::string bytes;
-  if (!proto.SerializeToString(&bytes))
-    throwInputError("{}: writing the model failed (a model over 2 GiB needs external data)", path.string());
+  std::string bytes = serialized(proto, path.string());
   if (external) writeFileAtomically(dataPath, data);  // first: the model never names missing data
   writeFileAtomically(path, bytes);
 }

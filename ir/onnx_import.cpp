@@ -265,20 +265,24 @@ Model loadModel(const fs::path& path) {
       throw InputError(path.string() + ": " + e.what());
     }
   }
+  return parseModelBytes(bytes, path.parent_path(), path.string());
+}
+
+Model parseModelBytes(const std::string& bytes, const fs::path& baseDir, const std::string& source) {
   onnx::ModelProto proto;
   if (!proto.ParseFromString(bytes)) {
     if (parsesNestedDeeper(bytes))
       throwInputError(
           "{}: the model nests subgraphs deeper than protobuf's limit of {} messages allows; convopt "
           "refuses it",
-          path.string(), google::protobuf::io::CodedInputStream::GetDefaultRecursionLimit());
-    throwInputError("{}: not an ONNX model (the protobuf does not parse; truncated or another format)", path.string());
+          source, google::protobuf::io::CodedInputStream::GetDefaultRecursionLimit());
+    throwInputError("{}: not an ONNX model (the protobuf does not parse; truncated or another format)", source);
   }
-  if (!proto.has_graph()) throwInputError("{}: not an ONNX model, or a model without a graph", path.string());
+  if (!proto.has_graph()) throwInputError("{}: not an ONNX model, or a model without a graph", source);
   try {
-    return importModel(proto, path.parent_path());
+    return importModel(proto, baseDir);
   } catch (const InputError& e) {
-    throw InputError(path.string() + ": " + e.what());
+    throw InputError(source + ": " + e.what());
   }
 }
 

@@ -17,6 +17,9 @@ namespace convopt::ir {
 // name ends in .onnxtxt. Throws InputError naming the problem for unreadable,
 // empty, truncated or non-ONNX files and for malformed graphs.
 Model loadModel(const std::filesystem::path& path);
+// Imports a serialized ModelProto; `baseDir` resolves external data and
+// `source` names the bytes in errors (the file, or "the model bytes").
+Model parseModelBytes(const std::string& bytes, const std::filesystem::path& baseDir, const std::string& source);
 // Imports a model written in ONNX's text syntax (onnx::OnnxParser).
 Model parseModelText(const std::string& text);
 // Imports an already-parsed proto; `baseDir` resolves external data.
@@ -31,6 +34,9 @@ struct ExportOptions {
 // A graph whose initializer inputs are constants (IR version < 4) lists every
 // initializer as a graph input, including those passes created.
 onnx::ModelProto exportModel(const Model& model);
+// The serialized ModelProto, all tensors inline (what saveModel writes without
+// external data); InputError past protobuf's 2 GiB limit.
+std::string serializeModel(const Model& model);
 // Writes atomically: temp file + rename in the target folder, so a failure
 // leaves no partial output and never touches an existing file until the end.
 void saveModel(const Model& model, const std::filesystem::path& path, const ExportOptions& options = {});

@@ -226,4 +226,17 @@ void checkShapes(const Model& model) {
   inferShapes(copy);
 }
 
+std::map<std::string, std::vector<int64_t>> fixInputShapes(Model& model, const std::vector<std::string>& specs) {
+  for (const std::string& spec : specs) applyInputShape(model, spec);
+  std::map<std::string, std::vector<int64_t>> shapes;
+  for (const Value* input : model.graph->inputs()) {
+    if (input->isInitializer()) continue;
+    if (!input->type.hasStaticShape())
+      throwInputError("input '{}' has dynamic dims: give them with --input-shape {}=D0xD1x... (input_shapes in Python)",
+                      input->name(), input->name());
+    shapes[input->name()] = input->type.staticShape();
+  }
+  return shapes;
+}
+
 }  // namespace convopt::ir

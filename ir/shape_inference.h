@@ -2,6 +2,7 @@
 // project's rules for the ops passes and codegen rely on, so that models with
 // opsets newer than libonnx knows still get shapes.
 #pragma once
+#include <map>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -39,5 +40,11 @@ using ShapesByName = std::unordered_map<std::string, std::vector<int64_t>>;
 // model that keeps its dynamic dims would have at those sizes (for costing and
 // verifying at them). The same InputErrors as applyInputShape and inferShapes.
 ShapesByName staticShapesAt(const Model& model, const std::vector<std::string>& inputShapes);
+
+// Applies each "NAME=1x3x48x192" spec to the model (applyInputShape), then
+// returns the static shape of every input a run feeds (initializers are not):
+// what a compiled engine is specialised to. InputError naming an input whose
+// dims stay dynamic.
+std::map<std::string, std::vector<int64_t>> fixInputShapes(Model& model, const std::vector<std::string>& specs);
 
 }  // namespace convopt::ir

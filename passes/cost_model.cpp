@@ -51,4 +51,20 @@ bool rewritePays(double beforeSeconds, double afterSeconds, double minGain) {
   return afterSeconds <= beforeSeconds * (1.0 - minGain);
 }
 
+ConvGeometry geometryOf(const ir::ConvInfo& conv) {
+  ConvGeometry geometry;
+  geometry.inChannels = conv.inChannels;
+  geometry.outChannels = conv.outChannels;
+  geometry.group = conv.group;
+  geometry.hasBias = conv.biasParams > 0;
+  for (int64_t k : conv.kernelShape) geometry.kernelElements *= k;
+  for (int64_t d : conv.outputSpatial) geometry.outPixels *= std::max<int64_t>(d, 1);
+  const ir::ValueType& input = conv.node->input(0)->type;
+  if (input.shape && !input.shape->empty()) {
+    geometry.batch = std::max<int64_t>((*input.shape)[0].value, 1);
+    for (size_t i = 2; i < input.shape->size(); ++i) geometry.inPixels *= std::max<int64_t>((*input.shape)[i].value, 1);
+  }
+  return geometry;
+}
+
 }  // namespace convopt::passes

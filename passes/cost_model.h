@@ -47,6 +47,10 @@ struct CostParameters {
 // The defaults, one named table (see cost_model.cpp for why each value).
 const CostParameters& defaultCostParameters();
 
+// A conv as inspect describes it (ir::analyzeConv after inferShapes); unknown
+// dims count as 1, as in ConvGeometry.
+ConvGeometry geometryOf(const ir::ConvInfo& conv);
+
 double estimateConvSeconds(const ConvGeometry& conv, const CostParameters& params = defaultCostParameters());
 // A pure data movement op (Split, Concat, Gather) reading and writing `bytes`.
 double estimateCopySeconds(int64_t bytes, const CostParameters& params = defaultCostParameters());

@@ -31,14 +31,6 @@ std::string inputText(const ir::Value* v) {
   return fmt::format("{}[{}]", v->name(), fmt::join(v->initializer()->dims(), ","));
 }
 
-std::string nodeText(const ir::Node& n) {
-  std::vector<std::string> inputs, attrs;
-  for (const ir::Value* v : n.inputs()) inputs.push_back(inputText(v));
-  for (const ir::Attribute& a : n.attributes) attrs.push_back(attributeText(a));
-  return fmt::format("{}({}){}", n.opType, fmt::join(inputs, ", "),
-                     attrs.empty() ? "" : fmt::format(" <{}>", fmt::join(attrs, ", ")));
-}
-
 std::map<std::string, const ir::Node*> byFirstOutput(const ir::Graph& g) {
   std::map<std::string, const ir::Node*> nodes;
   for (const ir::Node* n : g.nodes())
@@ -70,6 +62,14 @@ bool sameAttribute(const ir::Attribute& a, const ir::Attribute& b) {
 std::string nameOf(const ir::Value* v) { return v ? v->name() : ""; }
 
 }  // namespace
+
+std::string nodeOneLine(const ir::Node& n) {
+  std::vector<std::string> inputs, attrs;
+  for (const ir::Value* v : n.inputs()) inputs.push_back(inputText(v));
+  for (const ir::Attribute& a : n.attributes) attrs.push_back(attributeText(a));
+  return fmt::format("{}({}){}", n.opType, fmt::join(inputs, ", "),
+                     attrs.empty() ? "" : fmt::format(" <{}>", fmt::join(attrs, ", ")));
+}
 
 std::vector<std::string> nodeDifferences(const ir::Node& a, const ir::Node& b) {
   std::vector<std::string> details;
@@ -125,13 +125,13 @@ ModelDiff diffModels(const ir::Model& before, const ir::Model& after) {
   for (const auto& [output, node] : a) {
     auto it = b.find(output);
     if (it == b.end()) {
-      diff.removed.push_back({output, nodeText(*node), "", {}});
+      diff.removed.push_back({output, nodeOneLine(*node), "", {}});
     } else if (auto details = nodeDifferences(*node, *it->second); !details.empty()) {
-      diff.changed.push_back({output, nodeText(*node), nodeText(*it->second), details});
+      diff.changed.push_back({output, nodeOneLine(*node), nodeOneLine(*it->second), details});
     }
   }
   for (const auto& [output, node] : b)
-    if (!a.count(output)) diff.added.push_back({output, "", nodeText(*node), {}});
+    if (!a.count(output)) diff.added.push_back({output, "", nodeOneLine(*node), {}});
   return diff;
 }
 

@@ -23,6 +23,9 @@ struct ModelDiff {
   int64_t nodesBefore = 0, nodesAfter = 0;
 };
 
+// "Conv(x, w[8,8,3,3]) <group = 1>": op, inputs (initializers with their dims), attributes.
+std::string nodeOneLine(const ir::Node& node);
+
 // What differs between two nodes that share their first output (which is how
 // versions of a node are matched): op, attributes by contents (not bodies),
 // inputs (constants by contents, captured ones too), other outputs. Empty when

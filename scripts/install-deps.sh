@@ -11,6 +11,9 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev libfmt-dev nlohmann-json3-dev libeigen3-dev
   libonnx-testdata
+  # the Python package (python/) and its tests; the HTML report's graphs and browser test
+  python3-dev pybind11-dev python3-pybind11 python3-numpy python3-onnx python3-pytest python3-venv
+  python3-setuptools graphviz chromium
 )
 # Node.js runs the onnxruntime peer; use the machine's own when it has one.
 command -v npm >/dev/null || packages+=(nodejs npm)

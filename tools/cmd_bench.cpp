@@ -14,11 +14,12 @@
 #include "codegen/engine/jit_engine.h"
 #include "ir/error.h"
 #include "ir/onnx_io.h"
+#include "ir/shape_inference.h"
 #include "ir/verifier.h"
 #include "runtime/random_inputs.h"
 #include "tools/commands.h"
-#include "tools/engine_inputs.h"
 #include "tools/fresh_processes.h"
+#include "tools/plan_printer.h"
 
 namespace convopt::tools {
 
@@ -120,7 +121,7 @@ void bench(const BenchOptions& o) {
   if (o.processes > 0) return benchFreshProcesses(o);
   ir::Model model = ir::loadModel(o.model);
   ir::verifyGraph(*model.graph);
-  auto shapes = engineInputShapes(model, o.shapes);
+  auto shapes = ir::fixInputShapes(model, o.shapes);
   runtime::TensorMap inputs = runtime::randomInputs(*model.graph, {0, shapes, {}});
   codegen::JitEngine engine(model, shapes, {o.cpu, o.threads, !o.keepDenormals});
   for (int i = 0; i < o.warmup; ++i) engine.run(inputs);

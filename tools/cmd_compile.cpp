@@ -15,11 +15,12 @@
 #include "ir/atomic_file.h"
 #include "ir/error.h"
 #include "ir/onnx_io.h"
+#include "ir/shape_inference.h"
 #include "ir/verifier.h"
 #include "passes/pass_manager.h"
 #include "passes/pipeline.h"
 #include "tools/commands.h"
-#include "tools/engine_inputs.h"
+#include "tools/plan_printer.h"
 
 namespace convopt::tools {
 
@@ -58,19 +59,9 @@ void writeText(const std::string& path, const std::string& text) {
   ir::writeFileAtomically(path, text);
 }
 
-// The model's file name as a C identifier: "mobilenet-v2.onnx" -> "mobilenet_v2".
-std::string defaultName(const std::string& path) {
-  std::string name = std::filesystem::path(path).stem().string();
-  if (name == "model") name = std::filesystem::path(path).parent_path().filename().string();
-  for (char& c : name)
-    if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
-  if (name.empty() || std::isdigit(static_cast<unsigned char>(name[0]))) name = "model_" + name;
-  return name;
-}
-
 void compileAheadOfTime(const CompileOptions& o, ir::Model& model) {
   auto start = std::chrono::steady_clock::now();
-  auto shapes = engineInputShapes(model, o.shapes);
+  auto shapes = ir::fixInputShapes(model, o.shapes);
   if (o.optimize) {
     std::vector<std::string> pipeline =
         o.passes.empty() ? passes::defaultPipelineNames() : passes::parsePipeline(o.passes);
@@ -79,7 +70,7 @@ void compileAheadOfTime(const CompileOptions& o, ir::Model& model) {
     for (const passes::PassStatistics& pass : stats) rewrites += size_t(pass.rewritten);
     fmt::print("optimize: {} passes, {} rewrites\n", stats.size(), rewrites);
   }
-  codegen::AotOptions options{o.name.empty() ? defaultName(o.model) : o.name,
+  codegen::AotOptions options{o.name.empty() ? codegen::artifactNameFor(o.model) : o.name,
                               o.outputDir,
                               o.format == "static"   ? codegen::ArtifactFormat::Static
                               : o.format == "shared" ? codegen::ArtifactFormat::Shared
@@ -115,7 +106,7 @@ void compile(const CompileOptions& o) {
   ir::Model model = ir::loadModel(o.model);
   ir::verifyGraph(*model.graph);
   if (!o.outputDir.empty()) return compileAheadOfTime(o, model);
-  auto shapes = engineInputShapes(model, o.shapes);
+  auto shapes = ir::fixInputShapes(model, o.shapes);
   bool assembly = !o.emitAsm.empty();
   if (!o.triple.empty()) throwInputError("--target-triple goes with -o DIR");
   writeText(assembly ? o.emitAsm : o.emitLlvm,

@@ -1,9 +1,13 @@
-// convopt inspect MODEL [--json] [--ir] [--input-shape NAME=1x3xHxW] [--diff OTHER]:
+// convopt inspect MODEL [OTHER] [--json] [--ir] [--html FILE] [--input-shape NAME=1x3xHxW]:
 // what a model contains, or what changed between it and OTHER.
+#include <fmt/format.h>
+
 #include <iostream>
+#include <optional>
 
 #include <nlohmann/json.hpp>
 
+#include "ir/atomic_file.h"
 #include "ir/model_summary.h"
 #include "ir/onnx_io.h"
 #include "ir/printer.h"
@@ -11,6 +15,7 @@
 #include "ir/verifier.h"
 #include "passes/model_diff.h"
 #include "tools/commands.h"
+#include "tools/html_report.h"
 
 namespace convopt::tools {
 
@@ -21,6 +26,7 @@ void registerInspectCommand(CLI::App& app) {
     bool json = false;
     std::vector<std::string> inputShapes;
     std::string diffWith;
+    std::string html, profileJson;
   };
   auto options = std::make_shared<Options>();
   CLI::App* cmd = app.add_subcommand("inspect", "Summarise a model: opsets, inputs, ops, convolutions");
@@ -30,8 +36,14 @@ void registerInspectCommand(CLI::App& app) {
   repeatable(
       cmd->add_option("--input-shape", options->inputShapes,
                       "Fix a dynamic input's dims for shape inference and MACs, e.g. x=1x3x48x192 (repeatable)"));
-  cmd->add_option("--diff", options->diffWith,
+  cmd->add_option("other,--diff", options->diffWith,
                   "Compare MODEL (before) with this model (after): nodes removed, added, changed; totals");
+  CLI::Option* html = cmd->add_option(
+      "--html", options->html,
+      "Write an HTML report of MODEL (and of what changed in OTHER): graphs, every conv, where the time goes");
+  cmd->add_option("--profile-json", options->profileJson,
+                  "With --html: time bars from `convopt bench --profile --json` (default: the cost model's prediction)")
+      ->needs(html);
   auto loadAnalyzed = [options](const std::string& path) {
     ir::Model model = ir::loadModel(path);
     ir::verifyGraph(*model.graph);
@@ -47,6 +59,17 @@ void registerInspectCommand(CLI::App& app) {
       return;
     }
     ir::Model model = loadAnalyzed(options->model);
+    if (!options->html.empty()) {
+      nlohmann::json profile = options->profileJson.empty() ? nlohmann::json() : readProfileJson(options->profileJson);
+      std::optional<ir::Model> other;
+      if (!options->diffWith.empty()) other = loadAnalyzed(options->diffWith);
+      std::string title =
+          fmt::format("convopt inspect {}{}", options->model, other ? " " + options->diffWith : std::string());
+      ir::writeFileAtomically(
+          options->html, renderHtmlReport({title, options->model, options->diffWith, &model, other ? &*other : nullptr,
+                                           nlohmann::json::array(), profile}));
+      return;
+    }
     if (!options->diffWith.empty()) {
       passes::ModelDiff diff = passes::diffModels(model, loadAnalyzed(options->diffWith));
       std::cout << (options->json ? passes::modelDiffToJson(diff).dump(2) + "\n" : passes::modelDiffToText(diff));

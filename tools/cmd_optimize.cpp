@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include <chrono>
 #include <iostream>
 #include <optional>
 
@@ -11,16 +10,13 @@
 #include "ir/error.h"
 #include "ir/onnx_io.h"
 #include "ir/printer.h"
-#include "ir/shape_inference.h"
 #include "ir/verifier.h"
-#include "passes/equivalence.h"
-#include "passes/pass_manager.h"
+#include "passes/optimize_driver.h"
 #include "passes/pass_registry.h"
 #include "passes/pipeline.h"
-#include "passes/rewrite_regions.h"
-#include "passes/rewrite_report.h"
 #include "runtime/tensor_file.h"
 #include "tools/commands.h"
+#include "tools/html_report.h"
 
 namespace convopt::tools {
 namespace {
@@ -30,6 +26,7 @@ struct OptimizeOptions {
   std::string output;
   std::optional<std::string> passes;  // given (even empty) or the default pipeline
   std::string report;
+  std::string html, profileJson;
   std::vector<std::string> inputShapes;
   bool freezeShapes = false;
   size_t externalThreshold = 0;
@@ -50,136 +47,52 @@ std::string passListHelp() {
   return help;
 }
 
-double secondsSince(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
-
 void writeReport(const std::string& path, nlohmann::json report) {
   ir::writeFileAtomically(path, report.dump(2) + "\n");
-}
-
-// Each rewrite alone (passes/rewrite_regions.h): when the reference
-// interpreter cannot run the whole model, or with --verify-local.
-bool verifyRewritesAlone(const std::vector<passes::RewriteRegion>& regions, const passes::EquivalenceOptions& options,
-                         nlohmann::json& report) {
-  bool equivalent = true;
-  for (const passes::RewriteRegion& region : regions) {
-    std::string where = fmt::format("{} of {}{}", region.pass, fmt::join(region.nodes, ", "),
-                                    region.scope.empty() ? "" : " in " + region.scope);
-    if (!region.uncheckable.empty())
-      throwInputError(
-          "--verify cannot run the {} alone: {}; give dims with --input-shape, or skip the check with "
-          "--no-verify",
-          where, region.uncheckable);
-    passes::EquivalenceResult result;
-    try {
-      result = passes::compareRegion(region, options);
-    } catch (const InputError& e) {
-      std::string dims = region.defaultedDims.empty()
-                             ? ""
-                             : fmt::format(
-                                   "; it ran with {}: give the model's inputs their dims with --input-shape "
-                                   "(or other dynamic dims a size with --verify-dim)",
-                                   fmt::join(region.defaultedDims, ", "));
-      throwInputError("--verify cannot run the {} alone ({}){}; or skip the check with --no-verify", where, e.what(),
-                      dims);
-    }
-    std::string sized = region.defaultedDims.empty()  // the dynamic dims it chose a size for
-                            ? ""
-                            : fmt::format(", with {}", fmt::join(region.defaultedDims, ", "));
-    std::cout << "  " << where << sized << ":\n" << result.summary();
-    report["regions"].push_back({{"pass", region.pass},
-                                 {"scope", region.scope},
-                                 {"nodes", region.nodes},
-                                 {"sized_dims", region.defaultedDims},
-                                 {"equivalent", result.equivalent()}});
-    equivalent = equivalent && result.equivalent();
-  }
-  return equivalent;
-}
-
-// --verify: the whole model on the reference interpreter where it runs, else each rewrite alone.
-bool verify(const OptimizeOptions& o, const ir::Graph& original, const ir::Model& optimized,
-            const std::vector<passes::RewriteRegion>& regions, const passes::EquivalenceOptions& options,
-            nlohmann::json& report) {
-  auto start = std::chrono::steady_clock::now();
-  std::string heading = fmt::format("seed {}, tolerance {:g}", options.seed, options.tolerance);
-  if (!options.inputs.empty()) heading = fmt::format("inputs of {}, tolerance {:g}", o.verifyInputs, options.tolerance);
-  report = {{"seed", options.seed}, {"tolerance", options.tolerance}};
-  std::string whyAlone = o.verifyLocal ? "--verify-local" : "";
-  bool equivalent = true;
-  if (whyAlone.empty()) {
-    try {
-      passes::EquivalenceResult result =
-          passes::compareModels(original, *optimized.graph, optimized.defaultOpset(), options);
-      std::cout << fmt::format("verify ({}): the whole model, {:.1f} ms\n", heading, secondsSince(start) * 1e3)
-                << result.summary();
-      report["scope"] = "model";
-      equivalent = result.equivalent();
-    } catch (const InputError& e) {
-      whyAlone = fmt::format("the whole model cannot run on the reference interpreter: {}", e.what());
-    }
-  }
-  if (!whyAlone.empty()) {
-    std::cout << fmt::format("verify (seed {}, tolerance {:g}): each rewrite alone ({})\n", options.seed,
-                             options.tolerance, whyAlone);
-    report["scope"] = "rewrites";
-    report["why"] = whyAlone;
-    report["regions"] = nlohmann::json::array();
-    equivalent = verifyRewritesAlone(regions, options, report);
-    std::cout << fmt::format("  {} rewritten regions checked, {:.1f} ms\n", regions.size(), secondsSince(start) * 1e3);
-  }
-  report["seconds"] = secondsSince(start);
-  report["equivalent"] = equivalent;
-  return equivalent;
 }
 
 void optimize(const OptimizeOptions& o) {
   ir::Model model = ir::loadModel(o.input);
   ir::verifyGraph(*model.graph);
-  passes::PassManagerOptions managerOptions{o.pass, {}};
-  passes::EquivalenceOptions equivalence = o.equivalence;
-  if (o.freezeShapes) {
-    for (const std::string& spec : o.inputShapes) ir::applyInputShape(model, spec);
-  } else if (!o.inputShapes.empty()) {  // the model keeps its dims; costing and --verify use these
-    managerOptions.pass.costingInputShapes = o.inputShapes;
-    equivalence.inputShapes = ir::staticShapesAt(model, o.inputShapes);
-  }
-  if (!o.verifyInputs.empty()) equivalence.inputs = runtime::loadInputFolder(o.verifyInputs, *model.graph);
-  std::unique_ptr<ir::Graph> original = o.verify ? model.graph->clone() : nullptr;
-  std::vector<std::string> pipeline = o.passes ? passes::parsePipeline(*o.passes) : passes::defaultPipelineNames();
+  passes::OptimizeRequest request;
+  if (o.passes) request.pipeline = passes::parsePipeline(*o.passes);
+  request.inputShapes = o.inputShapes;
+  request.freezeShapes = o.freezeShapes;
+  request.verify = o.verify;
+  request.verifyLocal = o.verifyLocal;
+  request.verifyInputsSource = o.verifyInputs;
+  request.explain = o.explain;
+  request.pass = o.pass;
+  request.equivalence = o.equivalence;
+  if (!o.verifyInputs.empty()) request.equivalence.inputs = runtime::loadInputFolder(o.verifyInputs, *model.graph);
   if (o.printAfterAll)
-    managerOptions.afterPass = [](std::string_view pass, const ir::Model& m) {
+    request.afterPass = [](std::string_view pass, const ir::Model& m) {
       std::cerr << fmt::format("// ----- IR after {} -----\n", pass) << ir::printModel(m, {.maxInlineElements = 16});
     };
-  // What each pass changed, cut out to be checked alone if the whole model cannot run.
-  std::vector<passes::RewriteRegion> regions;
-  ir::Model beforePass = o.verify ? model.clone() : ir::Model{};
-  if (o.verify)
-    managerOptions.afterPass = [&, print = managerOptions.afterPass](std::string_view pass, const ir::Model& m) {
-      if (print) print(pass, m);
-      for (passes::RewriteRegion& region :
-           passes::changedRegions(beforePass, m, std::string(pass), equivalence.inputShapes, equivalence.dynamicDim))
-        regions.push_back(std::move(region));
-      beforePass = m.clone();
-    };
-  auto start = std::chrono::steady_clock::now();
-  std::vector<passes::PassStatistics> stats = passes::runPipeline(model, pipeline, managerOptions);
-  double pipelineSeconds = secondsSince(start);
-  std::cout << passes::formatStatistics(stats, o.explain) << "\n"
-            << passes::formatRewriteTable(stats)
-            << fmt::format("pipeline: {:.1f} ms (passes, verifier and shape inference)\n", pipelineSeconds * 1e3);
-  nlohmann::json report = passes::rewriteReportJson(stats);
-  report["pipeline_seconds"] = pipelineSeconds;
-  if (o.verify && !verify(o, *original, model, regions, equivalence, report["verify"])) {
-    if (!o.report.empty()) writeReport(o.report, report);
+  nlohmann::json profile = o.profileJson.empty() ? nlohmann::json() : readProfileJson(o.profileJson);
+  std::optional<ir::Model> before;
+  if (!o.html.empty()) before = modelForReport(model, o.freezeShapes ? std::vector<std::string>{} : o.inputShapes);
+  passes::OptimizeOutcome outcome = passes::optimizeModel(model, request, std::cout);
+  if (!outcome.equivalent) {
+    if (!o.report.empty()) writeReport(o.report, outcome.report);
     fmt::print(stderr,
                "convopt: error: the optimized model differs from the original beyond tolerance; '{}' not written\n",
                o.output);
     throw ExitWith(kExitInternalError);
   }
   ir::saveModel(model, o.output, {o.externalThreshold});
-  if (!o.report.empty()) writeReport(o.report, report);
+  if (!o.report.empty()) writeReport(o.report, outcome.report);
+  if (!o.html.empty()) {
+    ir::Model after = modelForReport(model, o.freezeShapes ? std::vector<std::string>{} : o.inputShapes);
+    HtmlReportInput page{fmt::format("convopt optimize {}", o.input),
+                         o.input,
+                         o.output,
+                         &*before,
+                         &after,
+                         outcome.report["rewrites"],
+                         profile};
+    ir::writeFileAtomically(o.html, renderHtmlReport(page));
+  }
 }
 
 }  // namespace
@@ -206,6 +119,14 @@ void registerOptimizeCommand(CLI::App& app) {
                 "Write the model with the --input-shape dims fixed (passes may then fold what they make constant, "
                 "such as Shape)");
   cmd->add_option("--report", o->report, "Write the rewrite report as JSON to this file");
+  CLI::Option* html =
+      cmd->add_option("--html", o->html,
+                      "Write an HTML report: the graph before and after with the rewrites highlighted, every conv, "
+                      "where the time goes (Graphviz's dot draws the graphs)");
+  cmd->add_option("--profile-json", o->profileJson,
+                  "With --html: the time bars from `convopt bench OUT --profile --json` (default: the cost model's "
+                  "prediction)")
+      ->needs(html);
   cmd->add_flag("--verify,!--no-verify", o->verify,
                 "Compare outputs before/after on the reference interpreter and refuse to write on a mismatch "
                 "(default on)");

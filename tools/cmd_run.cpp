@@ -16,7 +16,7 @@
 #include "runtime/reference/interpreter.h"
 #include "runtime/tensor_file.h"
 #include "tools/commands.h"
-#include "tools/engine_inputs.h"
+#include "tools/plan_printer.h"
 
 namespace convopt::tools {
 namespace {

@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -196,6 +197,16 @@ AotResult compileAheadOfTime(const ir::Model& model, const std::map<std::string,
   result.steps = size_t(table.words[CONVOPT_P_NUM_STEPS]);
   result.fallbackNodes = table.fallbackNodes;
   return result;
+}
+
+std::string artifactNameFor(const std::string& modelPath) {
+  std::filesystem::path path(modelPath);
+  std::string name = path.stem().string();
+  if (name == "model") name = path.parent_path().filename().string();
+  for (char& c : name)
+    if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+  if (name.empty() || std::isdigit(static_cast<unsigned char>(name[0]))) name = "model_" + name;
+  return name;
 }
 
 }  // namespace convopt::codegen

@@ -46,6 +46,10 @@ struct AotResult {
 AotResult compileAheadOfTime(const ir::Model& model, const std::map<std::string, std::vector<int64_t>>& inputShapes,
                              const AotOptions& options);
 
+// The default NAME for a model file: its name as a C identifier
+// ("mobilenet-v2.onnx" -> "mobilenet_v2"; ".../resnet/model.onnx" -> "resnet").
+std::string artifactNameFor(const std::string& modelPath);
+
 // Whether `name` can prefix C symbols.
 bool isCIdentifier(const std::string& name);
 

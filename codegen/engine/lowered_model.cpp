@@ -1,10 +1,13 @@
 #include "codegen/engine/lowered_model.h"
 
+#include <fmt/ranges.h>
+
 #include "codegen/engine/constant_folding.h"
 #include "codegen/lowering/engine_lowering.h"
 #include "codegen/lowering/spatial_1d_as_2d.h"
 #include "ir/error.h"
 #include "ir/memory_limit.h"
+#include "ir/printer.h"
 #include "passes/pass_manager.h"
 #include "runtime/arena_plan.h"
 
@@ -23,6 +26,16 @@ size_t planSlots(std::vector<Slot>& slots) {
   return plan.bytes;
 }
 
+// Same rank and every static dim the same: dims the engine may be specialised to.
+bool fitsDeclaredDims(const ir::Value& input, const std::vector<int64_t>& dims) {
+  if (!input.type.shape) return true;
+  const std::vector<ir::Dim>& declared = *input.type.shape;
+  if (declared.size() != dims.size()) return false;
+  for (size_t i = 0; i < dims.size(); ++i)
+    if (declared[i].isStatic() && declared[i].value != dims[i]) return false;
+  return true;
+}
+
 }  // namespace
 
 LoweredModel lowerModel(const ir::Model& source, const std::map<std::string, std::vector<int64_t>>& shapes,
@@ -33,6 +46,9 @@ LoweredModel lowerModel(const ir::Model& source, const std::map<std::string, std
   for (const auto& [name, dims] : shapes) {
     ir::Value* input = lowered.model.graph->findValue(name);
     if (!input || !input->isGraphInput()) throwInputError("input '{}' is not a graph input", name);
+    if (!fitsDeclaredDims(*input, dims))
+      throwInputError("input '{}' is [{}], the graph expects {}", name, fmt::join(dims, ","),
+                      ir::typeText(input->type));
     input->type = ir::ValueType::tensor(input->type.dtype, dims);
   }
   // Folding allocates only what its growth guard allows (judged by inferred sizes before

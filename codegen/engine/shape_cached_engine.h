@@ -18,19 +18,22 @@ namespace convopt::codegen {
 class ShapeCachedEngine {
  public:
   static constexpr size_t kDefaultCapacity = 8;
+  using Shapes = std::map<std::string, std::vector<int64_t>>;
 
   ShapeCachedEngine(const ir::Model& model, EngineOptions options, size_t capacity = kDefaultCapacity);
 
   // As JitEngine::run; compiles first when no cached engine has these input shapes.
   // Safe from several threads: compiling takes turns, runs of one engine take turns.
   runtime::TensorMap run(const runtime::TensorMap& inputs);
+  // Compiles for these input shapes now (a no-op when cached), so a bad model
+  // fails here rather than at its first run.
+  void prepare(const Shapes& shapes) { engineFor(shapes); }
   size_t compilations() const;  // engines compiled so far (cache misses)
   size_t cachedEngines() const;
   // Each cached engine's JitEngine::explain under the input shapes it was compiled for.
   std::string explain() const;
 
  private:
-  using Shapes = std::map<std::string, std::vector<int64_t>>;
   std::shared_ptr<JitEngine> engineFor(const Shapes& shapes);
 
   ir::Model model_;

@@ -1,0 +1,67 @@
+"""convopt.Session: the JIT engine on NumPy arrays, shaped like onnxruntime.InferenceSession."""
+
+import numpy as np
+import pytest
+
+import convopt
+from conftest import block_diagonal_conv_model, read_tensor, reference_conv, shared_model, shared_model_names
+
+
+@pytest.mark.parametrize("name", shared_model_names())
+def test_run_matches_the_onnxruntime_goldens_of_every_shared_model(name):
+    data = shared_model(name).parent / "test_data_set_0"
+    inputs = sorted(data.glob("input_*.pb"))
+    expected = [read_tensor(path) for path in sorted(data.glob("output_*.pb"))]
+    session = convopt.Session(shared_model(name), threads=2)
+    feeds = {arg.name: read_tensor(path) for arg, path in zip(session.get_inputs(), inputs)}
+    actual = session.run(None, feeds)
+    assert len(actual) == len(expected)
+    for got, want in zip(actual, expected):  # run --check's default tolerance (README)
+        assert got.shape == want.shape and got.dtype == want.dtype
+        np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)
+
+
+def test_run_takes_a_dict_and_returns_a_dict_of_every_output():
+    model = block_diagonal_conv_model(batch=1)
+    session = convopt.Session(model, threads=1)
+    assert session.input_names == ["x"] and session.output_names == ["y"]
+    assert [(a.name, a.shape, a.type) for a in session.get_inputs()] == [("x", [1, 32, 12, 12], "tensor(float)")]
+    x = np.random.default_rng(0).standard_normal((1, 32, 12, 12)).astype(np.float32)
+    outputs = session.run({"x": x})
+    assert list(outputs) == ["y"]
+    np.testing.assert_allclose(outputs["y"], reference_conv(x, model), rtol=1e-4, atol=1e-4)
+    assert np.array_equal(session.run(["y"], {"x": x})[0], outputs["y"])
+
+
+def test_a_dynamic_batch_compiles_once_per_batch_size():
+    model = block_diagonal_conv_model(batch="N")
+    session = convopt.Session(model, threads=1)
+    assert session.get_inputs()[0].shape == ["N", 32, 12, 12]
+    rng = np.random.default_rng(1)
+    for batch in (1, 3, 1):
+        x = rng.standard_normal((batch, 32, 12, 12)).astype(np.float32)
+        y = session.run({"x": x})["y"]
+        np.testing.assert_allclose(y, reference_conv(x, model), rtol=1e-4, atol=1e-4)
+    assert session.explain().count("compiled for") == 2
+
+
+def test_outputs_are_numpy_arrays_handed_over_without_a_copy():
+    session = convopt.Session(block_diagonal_conv_model(batch=1), threads=1)
+    y = session.run({"x": np.ones((1, 32, 12, 12), np.float32)})["y"]
+    assert isinstance(y.base, object) and y.base is not None and not y.flags.owndata
+    assert y.flags.c_contiguous and y.flags.writeable
+
+
+def test_strided_and_fortran_ordered_inputs_are_read_by_value():
+    model = block_diagonal_conv_model(batch=1)
+    session = convopt.Session(model, threads=1)
+    x = np.random.default_rng(2).standard_normal((1, 32, 12, 24)).astype(np.float32)[:, :, :, ::2]
+    expected = session.run({"x": np.ascontiguousarray(x)})["y"]
+    assert np.array_equal(session.run({"x": x})["y"], expected)
+    assert np.array_equal(session.run({"x": np.asfortranarray(x)})["y"], expected)
+
+
+def test_input_shapes_fix_dynamic_dims_at_creation():
+    session = convopt.Session(block_diagonal_conv_model(batch="N"), input_shapes={"x": (2, 32, 12, 12)})
+    assert session.get_inputs()[0].shape == [2, 32, 12, 12]
+    assert "compiled for x=[2,32,12,12]" in session.explain()
