@@ -15,7 +15,7 @@ step() { printf '\n== %s\n' "$*"; }
 step "inspect $model"
 $convopt inspect "$model"
 step "optimize: exact rewrites, checked on the reference interpreter"
-$convopt optimize "$model" -o "$out/optimized.onnx" --report "$out/report.json"
+$convopt optimize "$model" -o "$out/optimized.onnx" --report "$out/report.json" --html "$out/report.html"
 step "what changed"
 $convopt inspect "$model" --diff "$out/optimized.onnx"
 step "compile: generated kernels of the optimized model (assembly in $out/optimized.s)"
@@ -26,4 +26,4 @@ $convopt run "$model" --engine reference --output-dir "$out/reference" >/dev/nul
 $convopt run "$out/optimized.onnx" --engine jit --check "$out/reference"
 step "bench: original vs optimized model, JIT engine, 1 thread"
 for m in "$model" "$out/optimized.onnx"; do $convopt bench "$m" --threads 1 --runs 50; done
-echo; echo "report: $out/report.json"
+echo; echo "report: $out/report.json; open $out/report.html in a browser"

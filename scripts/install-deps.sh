@@ -44,4 +44,10 @@ if [ ! -f third_party_npm/node_modules/onnxruntime-node/package.json ]; then
   mkdir -p third_party_npm
   (cd third_party_npm && npm install --silent --no-audit --no-fund --ignore-scripts onnxruntime-node@1.30.0 >/dev/null)
 fi
+# playwright-core drives Debian's chromium in the HTML report's browser test (no browser download).
+if [ ! -f third_party_npm/node_modules/playwright-core/package.json ]; then
+  echo "install-deps: installing playwright-core@1.64.1 (npm)"
+  mkdir -p third_party_npm
+  (cd third_party_npm && npm install --silent --no-audit --no-fund --ignore-scripts playwright-core@1.64.1 >/dev/null)
+fi
 echo "install-deps: all dependencies present"

@@ -15,7 +15,7 @@
 #include "ir/verifier.h"
 #include "passes/model_diff.h"
 #include "tools/commands.h"
-#include "tools/html_report.h"
+#include "tools/report/html_report.h"
 
 namespace convopt::tools {
 
@@ -60,14 +60,15 @@ void registerInspectCommand(CLI::App& app) {
     }
     ir::Model model = loadAnalyzed(options->model);
     if (!options->html.empty()) {
-      nlohmann::json profile = options->profileJson.empty() ? nlohmann::json() : readProfileJson(options->profileJson);
+      nlohmann::json profile =
+          options->profileJson.empty() ? nlohmann::json() : report::readProfileJson(options->profileJson);
       std::optional<ir::Model> other;
       if (!options->diffWith.empty()) other = loadAnalyzed(options->diffWith);
       std::string title =
           fmt::format("convopt inspect {}{}", options->model, other ? " " + options->diffWith : std::string());
-      ir::writeFileAtomically(
-          options->html, renderHtmlReport({title, options->model, options->diffWith, &model, other ? &*other : nullptr,
-                                           nlohmann::json::array(), profile}));
+      ir::writeFileAtomically(options->html,
+                              report::renderHtmlReport({title, options->model, options->diffWith, &model,
+                                                        other ? &*other : nullptr, nlohmann::json::array(), profile}));
       return;
     }
     if (!options->diffWith.empty()) {

@@ -16,7 +16,7 @@
 #include "passes/pipeline.h"
 #include "runtime/tensor_file.h"
 #include "tools/commands.h"
-#include "tools/html_report.h"
+#include "tools/report/html_report.h"
 
 namespace convopt::tools {
 namespace {
@@ -69,9 +69,10 @@ void optimize(const OptimizeOptions& o) {
     request.afterPass = [](std::string_view pass, const ir::Model& m) {
       std::cerr << fmt::format("// ----- IR after {} -----\n", pass) << ir::printModel(m, {.maxInlineElements = 16});
     };
-  nlohmann::json profile = o.profileJson.empty() ? nlohmann::json() : readProfileJson(o.profileJson);
+  nlohmann::json profile = o.profileJson.empty() ? nlohmann::json() : report::readProfileJson(o.profileJson);
   std::optional<ir::Model> before;
-  if (!o.html.empty()) before = modelForReport(model, o.freezeShapes ? std::vector<std::string>{} : o.inputShapes);
+  if (!o.html.empty())
+    before = report::modelForReport(model, o.freezeShapes ? std::vector<std::string>{} : o.inputShapes);
   passes::OptimizeOutcome outcome = passes::optimizeModel(model, request, std::cout);
   if (!outcome.equivalent) {
     if (!o.report.empty()) writeReport(o.report, outcome.report);
@@ -83,15 +84,15 @@ void optimize(const OptimizeOptions& o) {
   ir::saveModel(model, o.output, {o.externalThreshold});
   if (!o.report.empty()) writeReport(o.report, outcome.report);
   if (!o.html.empty()) {
-    ir::Model after = modelForReport(model, o.freezeShapes ? std::vector<std::string>{} : o.inputShapes);
-    HtmlReportInput page{fmt::format("convopt optimize {}", o.input),
-                         o.input,
-                         o.output,
-                         &*before,
-                         &after,
-                         outcome.report["rewrites"],
-                         profile};
-    ir::writeFileAtomically(o.html, renderHtmlReport(page));
+    ir::Model after = report::modelForReport(model, o.freezeShapes ? std::vector<std::string>{} : o.inputShapes);
+    report::HtmlReportInput page{fmt::format("convopt optimize {}", o.input),
+                                 o.input,
+                                 o.output,
+                                 &*before,
+                                 &after,
+                                 outcome.report["rewrites"],
+                                 profile};
+    ir::writeFileAtomically(o.html, report::renderHtmlReport(page));
   }
 }
 

@@ -94,7 +94,7 @@ def set_max_memory(size):
 
 
 def optimize(model, *, passes=None, input_shapes=None, verify=True, approx=None, verify_local=False, seed=1,
-             tolerance=1e-4, min_gain=None, force=False, freeze_shapes=False):
+             tolerance=1e-4, min_gain=None, force=False, freeze_shapes=False, html=None, profile_json=None):
     """Runs the rewrite pipeline (`convopt optimize`) and returns
     (onnx.ModelProto, Report). The model given is never modified.
 
@@ -103,6 +103,9 @@ def optimize(model, *, passes=None, input_shapes=None, verify=True, approx=None,
         model and the check; the result keeps them dynamic unless freeze_shapes.
     verify: compare outputs before and after on the reference interpreter
         (seeded inputs `seed`, `tolerance`); a mismatch raises VerificationError.
+    html: write the HTML report there (`optimize --html`): the graph before and
+        after with the rewrites highlighted, every conv, where the time goes
+        (measured, from `convopt bench --profile --json` saved as profile_json).
     approx: approximate rewrites under an error budget are not available yet;
         anything but None raises NotImplementedError, so nothing approximate
         ever happens silently.
@@ -113,7 +116,8 @@ def optimize(model, *, passes=None, input_shapes=None, verify=True, approx=None,
 
     data, report_json, log, equivalent = _convopt.optimize(
         _model_source(model), _pipeline(passes), _shape_specs(input_shapes), freeze_shapes, verify, verify_local,
-        seed, tolerance, min_gain, force)
+        seed, tolerance, min_gain, force, os.fspath(html) if html else "",
+        os.fspath(profile_json) if profile_json else "")
     import json
 
     report = Report(json.loads(report_json), log)

@@ -1,9 +1,11 @@
 // convopt._convopt.optimize and .inspect: the CLI's `optimize` (without the
 // file writing) and `inspect --json`, on a model given as bytes or a path.
+#include <optional>
 #include <sstream>
 
 #include <pybind11/stl.h>
 
+#include "ir/atomic_file.h"
 #include "ir/model_summary.h"
 #include "ir/onnx_io.h"
 #include "ir/shape_inference.h"
@@ -11,6 +13,7 @@
 #include "passes/pipeline.h"
 #include "python/src/bindings.h"
 #include "python/src/model_source.h"
+#include "tools/report/html_report.h"
 
 namespace py = pybind11;
 
@@ -20,7 +23,8 @@ namespace {
 // (optimized model bytes, report JSON text, log text, equivalent)
 py::tuple optimize(const py::object& source, std::optional<std::string> passes,
                    const std::vector<std::string>& inputShapes, bool freezeShapes, bool verify, bool verifyLocal,
-                   uint64_t seed, double tolerance, std::optional<double> minGain, bool force) {
+                   uint64_t seed, double tolerance, std::optional<double> minGain, bool force, const std::string& html,
+                   const std::string& profileJson) {
   ir::Model model = loadModelFrom(source);
   passes::OptimizeRequest request;
   if (passes) request.pipeline = passes::parsePipeline(*passes);
@@ -37,8 +41,17 @@ py::tuple optimize(const py::object& source, std::optional<std::string> passes,
   std::string bytes;
   {
     py::gil_scoped_release release;
+    nlohmann::json profile = profileJson.empty() ? nlohmann::json() : report::readProfileJson(profileJson);
+    std::vector<std::string> reportShapes = freezeShapes ? std::vector<std::string>{} : inputShapes;
+    std::optional<ir::Model> before;
+    if (!html.empty()) before = report::modelForReport(model, reportShapes);
     outcome = passes::optimizeModel(model, request, log);
     if (outcome.equivalent) bytes = ir::serializeModel(model);
+    if (outcome.equivalent && !html.empty()) {
+      ir::Model after = report::modelForReport(model, reportShapes);
+      ir::writeFileAtomically(html, report::renderHtmlReport({"convopt.optimize", "model given", "optimized model",
+                                                              &*before, &after, outcome.report["rewrites"], profile}));
+    }
   }
   return py::make_tuple(py::bytes(bytes), outcome.report.dump(), log.str(), outcome.equivalent);
 }
@@ -56,7 +69,7 @@ std::string inspect(const py::object& source, const std::vector<std::string>& in
 void bindOptimize(py::module_& m) {
   m.def("optimize", &optimize, py::arg("model"), py::arg("passes"), py::arg("input_shapes"), py::arg("freeze_shapes"),
         py::arg("verify"), py::arg("verify_local"), py::arg("seed"), py::arg("tolerance"), py::arg("min_gain"),
-        py::arg("force"));
+        py::arg("force"), py::arg("html"), py::arg("profile_json"));
   m.def("inspect", &inspect, py::arg("model"), py::arg("input_shapes"));
   m.def("default_pipeline", [] { return passes::defaultPipelineNames(); });
 }

@@ -54,6 +54,7 @@ const Case kCases[] = {
     {"optimize with external data", "optimize --no-verify --external-data 1024 '{in}' -o '{work}/out.onnx'",
      "out.onnx.data"},
     {"run --output-dir", "run '{in}' --output-dir '{work}/data'", "data/input_0.pb"},
+    {"inspect --html", "inspect '{in}' --html '{work}/report.html'", "report.html"},
 };
 
 std::string argsOf(const Case& c, const Scratch& s) {

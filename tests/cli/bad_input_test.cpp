@@ -523,5 +523,19 @@ g (float[1,4,4,W] x) => (float[1,4,2,Wo] y)
   }
 }
 
+TEST(BadInput, ProfileJsonThatIsNotABenchProfileIsNamed) {
+  testing::TempDir dir;
+  writeFile(dir / "profile.json", "{\"median_ms\": 1.0}");
+  testing::RunResult r =
+      testing::runConvopt(fmt::format("inspect '{}' --html '{}' --profile-json '{}'", kSharedModel.string(),
+                                      (dir / "r.html").string(), (dir / "profile.json").string()),
+                          dir.path());
+  EXPECT_EQ(r.exitCode, 2);
+  EXPECT_EQ(r.stderrText, fmt::format("convopt: error: --profile-json {}: not what `convopt bench --profile --json` "
+                                      "prints\n",
+                                      (dir / "profile.json").string()));
+  EXPECT_FALSE(fs::exists(dir / "r.html"));
+}
+
 }  // namespace
 }  // namespace convopt

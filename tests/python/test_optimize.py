@@ -71,3 +71,17 @@ def test_inspect_is_the_cli_inspect_json(tiny_model, tmp_path):
     summary = convopt.inspect(tiny_model, input_shapes={"x": [1, 32, 12, 12]})
     assert summary == json.loads(cli.stdout)
     assert [(c["name"], c["kind"], c["macs"]) for c in summary["convs"]] == [("conv", "dense", 32 * 32 * 9 * 12 * 12)]
+
+
+def test_html_writes_the_report_a_user_opens(tiny_model, tmp_path):
+    page = tmp_path / "report.html"
+    convopt.optimize(tiny_model, html=page)
+    text = page.read_text()
+    assert text.startswith("<!DOCTYPE html>") and "<svg" in text
+    assert 'class="node op changed"' in text and "dense-to-grouped: block-diagonal weight" in text
+    assert "http://" not in text.replace("http://www.w3.org/", "")  # self-contained: nothing to fetch
+
+
+def test_html_into_a_missing_folder_is_an_input_error(tiny_model, tmp_path):
+    with pytest.raises(convopt.InputError, match="report.html"):
+        convopt.optimize(tiny_model, html=tmp_path / "missing" / "report.html")

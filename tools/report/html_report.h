@@ -12,7 +12,7 @@
 
 #include "ir/graph.h"
 
-namespace convopt::tools {
+namespace convopt::report {
 
 struct HtmlReportInput {
   std::string title;
@@ -32,4 +32,4 @@ nlohmann::json readProfileJson(const std::string& path);
 // Shapes inferred on a copy at the given NAME=DIMS specs, for the report's figures.
 ir::Model modelForReport(const ir::Model& model, const std::vector<std::string>& inputShapes);
 
-}  // namespace convopt::tools
+}  // namespace convopt::report

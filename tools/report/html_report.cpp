@@ -1,10 +1,11 @@
-#include "tools/html_report.h"
+#include "tools/report/html_report.h"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
 #include <fstream>
 #include <map>
+#include <set>
 
 #include "ir/conv_info.h"
 #include "ir/error.h"
@@ -13,10 +14,10 @@
 #include "ir/shape_inference.h"
 #include "passes/cost_model.h"
 #include "passes/model_diff.h"
-#include "tools/html_report_page.h"
-#include "tools/report_graph.h"
+#include "tools/report/graph_drawing.h"
+#include "tools/report/html_report_page.h"
 
-namespace convopt::tools {
+namespace convopt::report {
 namespace {
 
 std::string escaped(const std::string& text) {
@@ -46,13 +47,15 @@ std::string firstOutput(const ir::Node& node) {
   return node.outputs().empty() || !node.output(0) ? "" : node.output(0)->name();
 }
 
-// The rewrite a node of either side belongs to: the one naming it, or naming the
-// node it replaced (same first output), or the node its name was derived from.
-const nlohmann::json* rewriteOf(const ir::Node& node, const std::string& replacedLabel,
+// The rewrite a node of either side belongs to: the one naming it or the node
+// it replaced (same first output); for a node a rewrite added, also the one
+// whose node its name extends ("merged_depthwise" of "merged").
+const nlohmann::json* rewriteOf(const ir::Node& node, const std::string& replacedLabel, bool added,
                                 const nlohmann::json& rewrites) {
   for (const nlohmann::json& rewrite : rewrites) {
     std::string name = rewrite.value("node", "");
-    if (name == node.label() || name == replacedLabel || (!name.empty() && node.name.rfind(name, 0) == 0))
+    if (name == node.label() || name == replacedLabel ||
+        (added && !name.empty() && node.name.rfind(name + "_", 0) == 0))
       return &rewrite;
   }
   return nullptr;
@@ -81,7 +84,8 @@ nlohmann::json nodeDetails(const Side& side, const std::map<std::string, std::st
     if (auto mark = side.marks.find(output); mark != side.marks.end()) {
       entry["mark"] = mark->second;
       auto label = beforeLabels.find(output);
-      if (const nlohmann::json* rewrite = rewriteOf(node, label == beforeLabels.end() ? "" : label->second, rewrites))
+      if (const nlohmann::json* rewrite =
+              rewriteOf(node, label == beforeLabels.end() ? "" : label->second, mark->second == "added", rewrites))
         entry["rewrite"] = *rewrite;
     }
     if (auto changes = side.diff.find(output); changes != side.diff.end()) entry["changes"] = changes->second;
@@ -92,75 +96,110 @@ nlohmann::json nodeDetails(const Side& side, const std::map<std::string, std::st
 
 std::string number(std::optional<int64_t> value) { return value ? fmt::format("{}", *value) : "?"; }
 
-// One row per conv of the model before (and per conv only the model after has).
+struct ConvRow {
+  std::string name, scope, kinds, params, macs;
+  double msBefore = 0, msAfter = 0;
+  std::string msText;   // instead of the figures, where they are counted in another row
+  std::string rewrite;  // "pass: legality reason"
+};
+
+std::string rowHtml(const ConvRow& row) {
+  std::string ms = row.msText.empty() ? fmt::format("{:.4f} → {:.4f}", row.msBefore, row.msAfter) : row.msText;
+  return fmt::format(
+      "<tr{}><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td data-v=\"{:.6f}\">{}</td><td>{}</td></tr>\n",
+      row.rewrite.empty() ? "" : " class=\"rewritten\"", escaped(row.name), escaped(row.scope), escaped(row.kinds),
+      row.params, row.macs, row.msAfter, ms, escaped(row.rewrite));
+}
+
+// A rewrite's own figures, before -> after, as optimize recorded them.
+void takeRewrite(ConvRow& row, const nlohmann::json& rewrite) {
+  const nlohmann::json &before = rewrite["before"], &after = rewrite["after"];
+  row.kinds = before.value("kind", "") + " → " + after.value("kind", "");
+  row.params = fmt::format("{} → {}", before.value("params", int64_t(0)), after.value("params", int64_t(0)));
+  row.macs = fmt::format("{} → {}", before.value("macs", int64_t(0)), after.value("macs", int64_t(0)));
+  row.msBefore = before.value("estimated_seconds", 0.0) * 1e3;
+  row.msAfter = after.value("estimated_seconds", 0.0) * 1e3;
+  row.rewrite = rewrite.value("pass", "") + ": " + rewrite.value("description", "");
+}
+
+double predictedMs(const ir::ConvInfo& conv) { return passes::estimateConvSeconds(passes::geometryOf(conv)) * 1e3; }
+
+// One row per conv of the model before, then one per conv only the model after has.
 std::string convRows(const ir::Model& before, const ir::Model* after, const nlohmann::json& rewrites) {
-  std::map<std::string, ir::ConvInfo> afterConvs;
+  std::map<std::string, ir::ConvInfo> afterConvs;  // by first output
   if (after)
     for (const ir::ConvInfo& conv : ir::summarizeModel(*after).convs) afterConvs[firstOutput(*conv.node)] = conv;
-  auto row = [](const std::string& name, const std::string& scope, const std::string& kinds, const std::string& params,
-                const std::string& macs, double msBefore, double msAfter, const nlohmann::json* rewrite) {
-    return fmt::format(
-        "<tr{}><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td data-v=\"{:.6f}\">{:.4f} → {:.4f}</td>"
-        "<td>{}</td></tr>\n",
-        rewrite ? " class=\"rewritten\"" : "", escaped(name), escaped(scope), kinds, params, macs, msAfter, msBefore,
-        msAfter, rewrite ? escaped(rewrite->value("pass", "") + ": " + rewrite->value("description", "")) : "");
-  };
   std::string rows;
+  std::set<const nlohmann::json*> shown;  // rewrites a row of the model before already shows
   for (const ir::ConvInfo& conv : ir::summarizeModel(before).convs) {
-    double ms = passes::estimateConvSeconds(passes::geometryOf(conv)) * 1e3;
+    ConvRow row{conv.node->label(),
+                conv.scope,
+                std::string(ir::convKindName(conv.kind)),
+                fmt::format("{}", conv.weightParams + conv.biasParams),
+                number(conv.macs),
+                predictedMs(conv),
+                0,
+                "",
+                ""};
+    auto now = afterConvs.find(firstOutput(*conv.node));
     const nlohmann::json* rewrite = nullptr;
     for (const nlohmann::json& r : rewrites)
       if (r.value("node", "") == conv.node->label() && r.value("scope", "") == conv.scope) rewrite = &r;
-    std::string output = firstOutput(*conv.node);
-    auto matched = afterConvs.find(output);
-    const ir::ConvInfo* now = matched == afterConvs.end() ? nullptr : &matched->second;
-    std::string kindAfter = rewrite ? (*rewrite)["after"].value("kind", "")
-                            : now   ? std::string(ir::convKindName(now->kind))
-                            : after ? "removed"
-                                    : "";
-    std::string kinds = std::string(ir::convKindName(conv.kind)) + (after ? " → " + kindAfter : "");
-    int64_t params = conv.weightParams + conv.biasParams;
-    std::string paramsText = fmt::format("{}", params), macsText = number(conv.macs);
-    double msAfter = ms;
     if (rewrite) {
-      paramsText += fmt::format(" → {}", (*rewrite)["after"].value("params", int64_t(0)));
-      macsText += fmt::format(" → {}", (*rewrite)["after"].value("macs", int64_t(0)));
-      ms = (*rewrite)["before"].value("estimated_seconds", 0.0) * 1e3;
-      msAfter = (*rewrite)["after"].value("estimated_seconds", 0.0) * 1e3;
-    } else if (after && !now) {
-      msAfter = 0;
+      takeRewrite(row, *rewrite);
+      shown.insert(rewrite);
+    } else if (!after) {
+      row.msAfter = row.msBefore;
+    } else {
+      bool kept = now != afterConvs.end();
+      row.kinds += " → " + (kept ? std::string(ir::convKindName(now->second.kind)) : "removed");
+      row.msAfter = kept ? predictedMs(now->second) : 0;
     }
-    rows += row(conv.node->label(), conv.scope, kinds, paramsText, macsText, ms, msAfter, rewrite);
-    if (now) afterConvs.erase(matched);
+    rows += rowHtml(row);
+    if (now != afterConvs.end()) afterConvs.erase(now);
   }
   for (const auto& [output, conv] : afterConvs) {
-    double ms = passes::estimateConvSeconds(passes::geometryOf(conv)) * 1e3;
-    rows += row(conv.node->label(), conv.scope, "new → " + std::string(ir::convKindName(conv.kind)),
-                fmt::format("{}", conv.weightParams + conv.biasParams), number(conv.macs), 0, ms, nullptr);
+    ConvRow row{conv.node->label(),
+                conv.scope,
+                "new → " + std::string(ir::convKindName(conv.kind)),
+                fmt::format("{}", conv.weightParams + conv.biasParams),
+                number(conv.macs),
+                0,
+                predictedMs(conv),
+                "",
+                ""};
+    if (const nlohmann::json* rewrite = rewriteOf(*conv.node, "", true, rewrites); rewrite && shown.count(rewrite)) {
+      row.msText = "in " + rewrite->value("node", "") + "'s row";
+      row.rewrite = "part of " + rewrite->value("pass", "") + " of " + rewrite->value("node", "");
+    } else if (rewrite) {
+      takeRewrite(row, *rewrite);
+      row.kinds = "new: " + row.kinds;
+    }
+    rows += rowHtml(row);
   }
   return rows;
 }
 
-// Bars of time by layer kind: the profile's categories, or predicted conv time per kind.
+// Bars of time by layer kind: the profile's categories (measured, one model), or
+// the cost model's predicted conv time per kind (before and after).
 std::string timeBars(const HtmlReportInput& input) {
   std::vector<std::tuple<std::string, double, double>> bars;  // label, before, after
-  std::string heading;
-  if (input.profile.is_object() && input.profile.contains("categories")) {
-    heading = "measured (bench --profile), ms per inference";
+  bool measured = input.profile.is_object() && input.profile.contains("categories");
+  bool compared = !measured && input.after;
+  if (measured) {
     for (const nlohmann::json& c : input.profile["categories"])
       bars.emplace_back(c.value("category", ""), 0, c.value("ms", 0.0));
   } else {
-    heading = "predicted by the cost model, conv time in ms";
     std::map<std::string, std::pair<double, double>> byKind;
     auto add = [&](const ir::Model& model, bool isAfter) {
       for (const ir::ConvInfo& conv : ir::summarizeModel(model).convs) {
         auto& [before, after] = byKind[std::string(ir::convKindName(conv.kind))];
-        (isAfter ? after : before) += passes::estimateConvSeconds(passes::geometryOf(conv)) * 1e3;
+        (isAfter ? after : before) += predictedMs(conv);
       }
     };
     add(*input.before, false);
-    if (input.after) add(*input.after, true);
-    for (const auto& [kind, ms] : byKind) bars.emplace_back(kind, ms.first, input.after ? ms.second : ms.first);
+    add(input.after ? *input.after : *input.before, true);
+    for (const auto& [kind, ms] : byKind) bars.emplace_back(kind, ms.first, ms.second);
   }
   double most = 1e-12, totalBefore = 0, totalAfter = 0;
   for (const auto& [label, before, after] : bars) {
@@ -168,17 +207,27 @@ std::string timeBars(const HtmlReportInput& input) {
     totalBefore += before;
     totalAfter += after;
   }
-  std::string html = fmt::format("<p>{}</p>\n<div class=\"bars\">\n", heading);
+  auto value = [&](double before, double after) {
+    return compared ? fmt::format("{:.4f} → {:.4f}", before, after) : fmt::format("{:.4f}", after);
+  };
+  std::string html = fmt::format(
+      "<p>{}</p>\n<div class=\"bars\">\n",
+      measured ? "measured by <code>convopt bench --profile</code>, ms per inference"
+      : compared
+          ? "predicted conv time by the cost model, ms: <span class=\"key before\">before</span> <span class=\"key "
+            "after\">after</span>"
+          : "predicted conv time by the cost model, ms");
   for (const auto& [label, before, after] : bars)
     html += fmt::format(
-        "<div class=\"bar\"><span class=\"label\">{}</span><span class=\"track\">"
-        "<span class=\"before\" style=\"width:{:.1f}%\"></span><span class=\"after\" style=\"width:{:.1f}%\"></span>"
-        "</span><span class=\"value\">{:.4f} → {:.4f}</span></div>\n",
-        escaped(label), 100 * before / most, 100 * after / most, before, after);
+        "<div class=\"bar\"><span class=\"label\">{}</span><span class=\"track\">{}<span class=\"after\" "
+        "style=\"width:{:.1f}%\"></span></span><span class=\"value\">{}</span></div>\n",
+        escaped(label),
+        compared ? fmt::format("<span class=\"before\" style=\"width:{:.1f}%\"></span>", 100 * before / most) : "",
+        100 * after / most, value(before, after));
   return html + fmt::format(
                     "<div class=\"bar total\"><span class=\"label\">total</span><span class=\"track\"></span>"
-                    "<span class=\"value\">{:.4f} → {:.4f}</span></div>\n</div>\n",
-                    totalBefore, totalAfter);
+                    "<span class=\"value\">{}</span></div>\n</div>\n",
+                    value(totalBefore, totalAfter));
 }
 
 std::string graphColumn(const Side& side, const std::string& title) {
@@ -265,4 +314,4 @@ ir::Model modelForReport(const ir::Model& model, const std::vector<std::string>&
   return copy;
 }
 
-}  // namespace convopt::tools
+}  // namespace convopt::report

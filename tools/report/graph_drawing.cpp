@@ -1,4 +1,4 @@
-#include "tools/report_graph.h"
+#include "tools/report/graph_drawing.h"
 
 #include <fmt/format.h>
 #include <sys/wait.h>
@@ -10,7 +10,7 @@
 #include <filesystem>
 #include <fstream>
 
-namespace convopt::tools {
+namespace convopt::report {
 namespace {
 
 std::string dotString(const std::string& text) {
@@ -103,4 +103,4 @@ GraphDrawing drawGraph(const ir::Graph& graph, const std::string& idPrefix,
   return drawing;
 }
 
-}  // namespace convopt::tools
+}  // namespace convopt::report

@@ -8,7 +8,7 @@
 
 #include "ir/graph.h"
 
-namespace convopt::tools {
+namespace convopt::report {
 
 struct GraphDrawing {
   std::string svg;          // <svg>...</svg>, empty when it could not be drawn
@@ -20,4 +20,4 @@ struct GraphDrawing {
 GraphDrawing drawGraph(const ir::Graph& graph, const std::string& idPrefix,
                        const std::map<std::string, std::string>& marks);
 
-}  // namespace convopt::tools
+}  // namespace convopt::report

@@ -6,7 +6,7 @@
 #pragma once
 #include <string_view>
 
-namespace convopt::tools {
+namespace convopt::report {
 
 inline constexpr std::string_view kHtmlReportPage = R"PAGE(<!DOCTYPE html>
 <html lang="en">
@@ -27,8 +27,9 @@ g.node.removed path, g.node.removed polygon { fill: #ffd1cc; stroke: #c0392b; st
 g.node.selected path, g.node.selected polygon { stroke: #1d4ed8; stroke-width: 3; }
 .legend span { display: inline-block; padding: 0 0.5em; margin-right: 0.5em; border-radius: 4px; }
 .legend .changed { background: #ffe8a8; } .legend .added { background: #c9f0cf; } .legend .removed { background: #ffd1cc; }
-#details { position: sticky; top: 0; background: #f7f9fb; border: 1px solid #d5dde6; border-radius: 6px;
-           padding: 0.5em 0.8em; margin: 0.8em 0; min-height: 2.5em; white-space: pre-wrap; font-family: monospace; }
+#details { background: #f7f9fb; border: 1px solid #d5dde6; border-radius: 6px;
+           padding: 0.5em 0.8em; margin: 0.8em 0; height: 9em; overflow: auto; white-space: pre-wrap;
+           font-family: monospace; }  /* fixed height: showing a node must not move the graphs under the pointer */
 table { border-collapse: collapse; width: 100%; }
 th, td { border-bottom: 1px solid #e3e8ee; padding: 0.25em 0.5em; text-align: left; vertical-align: top; }
 th { cursor: pointer; background: #eef2f7; user-select: none; }
@@ -40,6 +41,7 @@ tr.rewritten td { background: #fff7de; }
 .bars .before, .bars .after { position: absolute; left: 0; height: 0.55em; border-radius: 2px; }
 .bars .before { top: 0; background: #9aa9bb; } .bars .after { top: 0.6em; background: #2f6fd6; }
 .bars .total { font-weight: bold; }
+.key { padding: 0 0.4em; border-radius: 3px; } .key.before { background: #9aa9bb; } .key.after { background: #2f6fd6; color: #fff; }
 .unavailable { color: #a33; }
 </style>
 </head>
@@ -59,7 +61,6 @@ click or hover a node for its details</p>
 @ROWS@</tbody>
 </table>
 <h2>Where the time goes</h2>
-<p class="legend"><span style="background:#9aa9bb">before</span><span style="background:#2f6fd6;color:#fff">after</span></p>
 @BARS@
 <script type="application/json" id="report-data">@DATA@</script>
 <script>
@@ -130,4 +131,4 @@ document.body.dataset.ready = "1";
 </html>
 )PAGE";
 
-}  // namespace convopt::tools
+}  // namespace convopt::report
