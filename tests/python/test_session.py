@@ -65,3 +65,16 @@ def test_input_shapes_fix_dynamic_dims_at_creation():
     session = convopt.Session(block_diagonal_conv_model(batch="N"), input_shapes={"x": (2, 32, 12, 12)})
     assert session.get_inputs()[0].shape == [2, 32, 12, 12]
     assert "compiled for x=[2,32,12,12]" in session.explain()
+
+
+def test_the_python_example_optimizes_reports_and_runs_the_demo_model(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).parents[2]
+    result = subprocess.run([sys.executable, str(root / "examples" / "python" / "optimize_and_run.py"),
+                             str(root / "models" / "demo.onnx"), str(tmp_path / "out.onnx"), str(tmp_path / "r.html")],
+                            check=True, capture_output=True, text=True)
+    assert "optimized: 4 rewrites" in result.stdout and "logits: shape [1, 10]" in result.stdout
+    assert (tmp_path / "out.onnx").stat().st_size > 0 and "<svg" in (tmp_path / "r.html").read_text()
