@@ -14,6 +14,7 @@ const ShapeRuleTable& ruleTable() {
     addLayoutShapeRules(t);
     addReduceShapeRules(t);
     addControlFlowShapeRules(t);
+    addSizingShapeRules(t);
     return t;
   }();
   return table;

@@ -46,6 +46,7 @@ void addLinearShapeRules(ShapeRuleTable& table);
 void addLayoutShapeRules(ShapeRuleTable& table);
 void addReduceShapeRules(ShapeRuleTable& table);
 void addControlFlowShapeRules(ShapeRuleTable& table);
+void addSizingShapeRules(ShapeRuleTable& table);
 
 // ---- helpers shared by the rule files ----
 

@@ -82,11 +82,14 @@ Expected<std::vector<ir::Tensor>> evaluated(const ir::Node& node, int64_t opset,
     inputs.push_back(in ? constantTensor(in) : nullptr);  // a capture's is the outer constant
     if (in) inputBytes += inputs.back()->byteSize();
   }
-  // Judged by the inferred sizes first: ConstantOfShape([1e12]) must not be evaluated to find out.
+  // Judged by the inferred sizes first: ConstantOfShape([1e12]) must not be evaluated to find out,
+  // so an output whose size inference could not tell is not evaluated either.
   size_t limit = std::max(maxGrowthBytes, inputBytes);
-  for (const ir::Value* out : node.outputs())
+  for (const ir::Value* out : node.outputs()) {
+    if (out && !out->type.hasStaticShape()) return Status::refuse("its output's size is not known before evaluating");
     if (out && ir::staticByteSize(out->type) > limit)
       return Status::refuse(fmt::format("output of {} bytes would grow the model", ir::staticByteSize(out->type)));
+  }
   std::vector<ir::Tensor> outputs = runtime::runNodeReference(node, inputs, opset);
   for (const ir::Tensor& t : outputs)
     if (t.byteSize() > limit)

@@ -109,6 +109,31 @@ z: float[2,10]
   EXPECT_EQ(inferredTypes(model, ShapeEngines::OnnxThenRules), expected);
 }
 
+// Ops whose output size comes from an input's values: known before anything evaluates them
+// (fold-constants and the memory limit judge them by it), for opsets libonnx does not know too.
+TEST(ShapeRules, SizesFromValuesConstantOfShapeExpandTilePad) {
+  const char* model = R"(<ir_version: 8, opset_import: ["" : 18]>
+g (float[2,1,3] x) => (int64[4,5] c, float[2,4,3] e, float[4,3,3] t, float[2,1,6] p, float[2,1,2] q)
+<int64[2] dims = {4, 5}, int64[3] to = {1, 4, 1}, int64[3] reps = {2, 3, 1}, int64[6] pads = {0, 0, 1, 0, 0, 2},
+ int64[2] crop = {0, -1}, int64[1] axes = {-1}>
+{
+  c = ConstantOfShape <value = int64[1] {7}> (dims)
+  e = Expand (x, to)
+  t = Tile (x, reps)
+  p = Pad (x, pads)
+  q = Pad (x, crop, , axes)
+}
+)";
+  EXPECT_EQ(inferredTypes(model, ShapeEngines::RulesOnly),
+            "c: int64[4,5]\ne: float[2,4,3]\nt: float[4,3,3]\np: float[2,1,6]\nq: float[2,1,2]\n");
+  EXPECT_EQ(inputErrorOf(R"(<ir_version: 8, opset_import: ["" : 18]>
+g (float[2,3] x) => (float[2,3] y) <int64[2] reps = {2, -1}> { y = Tile (x, reps) })"),
+            "node Tile(y): repeats [2,-1] has a negative count");
+  EXPECT_EQ(inputErrorOf(R"(<ir_version: 8, opset_import: ["" : 18]>
+g (float[2,3] x) => (float[2,3] y) <int64[4] pads = {0, -2, 0, -2}> { y = Pad (x, pads) })"),
+            "node Pad(y): pads [0,-2,0,-2] leave axis 1 of length 3 with -1 elements");
+}
+
 TEST(ShapeRules, ResizeBySizesAndByScales) {
   const char* model = R"(<ir_version: 8, opset_import: ["" : 13]>
 g (float[1,2,4,4] x) => (float[1,2,8,8] a, float[1,2,3,5] b)
