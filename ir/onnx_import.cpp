@@ -213,6 +213,28 @@ class GraphImporter {
 
 }  // namespace
 
+namespace {
+
+bool usesDefaultDomain(const Graph& graph) {
+  for (const Node* node : graph.nodes()) {
+    if (node->domain.empty() || node->domain == "ai.onnx") return true;
+    for (const Graph* body : node->subgraphs())
+      if (usesDefaultDomain(*body)) return true;
+  }
+  return false;
+}
+
+// ONNX ops mean what their opset says: without a positive version of the default
+// domain they mean nothing, and the engines would each guess differently.
+void checkDefaultOpset(const Model& model) {
+  int64_t version = model.defaultOpset();
+  if (version > 0 || !usesDefaultDomain(*model.graph)) return;
+  if (version == 0) throwInputError("the model uses ONNX ops but its opset_import has no version of the ONNX domain");
+  throwInputError("opset_import: version {} of the ONNX domain is not an opset (they start at 1)", version);
+}
+
+}  // namespace
+
 Model importModel(const onnx::ModelProto& proto, const fs::path& baseDir) {
   if (!proto.has_graph()) throwInputError("the model has no graph");
   Model model;
@@ -225,6 +247,7 @@ Model importModel(const onnx::ModelProto& proto, const fs::path& baseDir) {
   model.graph->initializerInputsAreConstant = model.irVersion >= 1 && model.irVersion < 4;
   GraphImporter(*model.graph, baseDir, Scope{}).run(proto.graph());
   model.graph->adoptSubgraphs();
+  checkDefaultOpset(model);
 
   onnx::ModelProto residue = proto;
   residue.clear_graph();

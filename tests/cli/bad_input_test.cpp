@@ -132,6 +132,18 @@ TEST(BadInput, FuzzFoundNodesMissingTheirDataInput) {
   }
 }
 
+// The engine fuzz target: a Pad in a model importing the ONNX domain at version -1. The reference
+// interpreter read that as its default opset (pads an input), the JIT's fallback as an old one
+// (pads an attribute, missing here): an error the harness did not expect. Ops without an opset
+// mean nothing, so such a model is refused at import.
+TEST(BadInput, FuzzFoundOnnxOpsWithoutAPositiveOpset) {
+  expectRejected(readFile(kFuzzFindings / "pad_at_opset_minus_one.onnx"),
+                 "opset_import: version -1 of the ONNX domain is not an opset (they start at 1)");
+  expectRejected(textModelBytes(R"(<ir_version: 8, opset_import: ["com.example" : 1]>
+g (float[2] x) => (float[2] y) { y = Relu (x) })"),
+                 "the model uses ONNX ops but its opset_import has no version of the ONNX domain");
+}
+
 // The pipeline fuzz target: a scale of 1.7e22 made shape inference cast 5e22 to int64 (undefined).
 TEST(BadInput, FuzzFoundResizeScaleBeyondAnyDim) {
   expectRejected(textModelBytes(R"(<ir_version: 8, opset_import: ["" : 13]>
