@@ -67,10 +67,12 @@ void checkConvChannels(const Node& node, const Shape& x, const Shape& weight, in
                     node.input(1)->name(), cout.value, group);
   const Dim& cin = x[1];
   const Dim& cinPerGroup = weight[1];
-  if (cin.isStatic() && cinPerGroup.isStatic() && cin.value != cinPerGroup.value * group)
+  using Wide = __int128;  // group may be huge: no 64-bit overflow
+  Wide expected = Wide(cinPerGroup.value) * group;
+  if (cin.isStatic() && cinPerGroup.isStatic() && Wide(cin.value) != expected)
     throwInputError("node {}: weight '{}' expects {} input channels ({} per group x group {}) but input '{}' has {}",
-                    node.label(), node.input(1)->name(), cinPerGroup.value * group, cinPerGroup.value, group,
-                    node.input(0)->name(), cin.value);
+                    node.label(), node.input(1)->name(), expected, cinPerGroup.value, group, node.input(0)->name(),
+                    cin.value);
 }
 
 // The optional bias holds one value per output channel.

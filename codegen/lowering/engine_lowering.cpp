@@ -57,8 +57,7 @@ void lowerGraph(const ir::Graph& graph, Program& program, KernelModule& module, 
     if (!lowered) context.fallback(*node, lowered.reason());
   }
   for (const ir::Value* output : graph.outputs()) {
-    const Storage& storage = program.storage[output];
-    if (storage.constant || storage.dynamic) continue;
+    if (program.constantOf(output) || program.storage[output].dynamic) continue;  // an initializer output too
     int slot = context.plainSlot(output);
     program.slots[slot].last = INT_MAX;
   }

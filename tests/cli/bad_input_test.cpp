@@ -144,6 +144,23 @@ g (float[2] x) => (float[2] y) { y = Relu (x) })"),
                  "the model uses ONNX ops but its opset_import has no version of the ONNX domain");
 }
 
+// The engine fuzz target: a grouped Conv of group INT64_MAX whose weight's output channels are
+// unknown; the channel check multiplied the group by the weight's input channels (overflow, UBSan).
+TEST(BadInput, FuzzFoundConvGroupOfInt64Max) {
+  expectRejected(readFile(kFuzzFindings / "conv_group_of_int64_max.onnx"),
+                 "expects 46116860184273879035 input channels (5 per group x group 9223372036854775807)");
+}
+
+// The engine fuzz target: an If whose branch output folded to a constant had no buffer, and the
+// engine stopped with an internal error (exit 1); it runs now, as on the reference interpreter.
+TEST(BadInput, FuzzFoundIfBranchFoldingToAConstantOutput) {
+  testing::TempDir dir;
+  testing::RunResult r = testing::runConvopt(
+      fmt::format("run '{}'", (kFuzzFindings / "if_branch_folding_to_a_constant_output.onnx").string()), dir.path());
+  EXPECT_EQ(r.exitCode, 0) << r.stderrText;
+  EXPECT_NE(r.stdoutText.find("y: float[4,4,6,6]"), std::string::npos) << r.stdoutText;
+}
+
 // The pipeline fuzz target: a scale of 1.7e22 made shape inference cast 5e22 to int64 (undefined).
 TEST(BadInput, FuzzFoundResizeScaleBeyondAnyDim) {
   expectRejected(textModelBytes(R"(<ir_version: 8, opset_import: ["" : 13]>

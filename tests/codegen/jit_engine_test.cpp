@@ -175,6 +175,29 @@ g (bool[1] c, float[1,8,6,6] x) => (float[1,8,6,6] z)
   EXPECT_EQ(explain.find("FALLBACK"), std::string::npos) << explain;
 }
 
+// Outputs that are constants need no buffer: an initializer listed as a graph output, and a
+// branch whose output folds to a constant (found by the engine fuzz target: "has no storage").
+TEST_P(Engine, OutputsThatAreConstantsNeedNoStorage) {
+  ir::Model model = ir::parseModelText(R"(<ir_version: 8, opset_import: ["" : 13]>
+g (bool[1] c, float[1,2] x) => (float[1,2] y, float[1,2] k, float[1,2] z)
+<float[1,2] k = {1, -2}>
+{
+  y = Relu (x)
+  z = If (c) <then_branch = folds () => (float[1,2] tz) { tz = Add (k, k) },
+              else_branch = runs () => (float[1,2] ez) { ez = Neg (x) }>
+}
+)");
+  runtime::TensorMap inputs = {{"x", ir::Tensor::fromVector<float>(ir::DType::Float, {1, 2}, {-3, 4})}};
+  JitEngine engine(model, {{"c", {1}}, {"x", {1, 2}}}, {GetParam(), 1});
+  for (bool branch : {true, false}) {
+    inputs["c"] = ir::Tensor::fromVector<uint8_t>(ir::DType::Bool, {1}, {branch});
+    runtime::TensorMap outputs = engine.run(inputs);
+    EXPECT_EQ(outputs.at("y").toFloatVector(), (std::vector<float>{0, 4}));
+    EXPECT_EQ(outputs.at("k").toFloatVector(), (std::vector<float>{1, -2}));
+    EXPECT_EQ(outputs.at("z").toFloatVector(), (branch ? std::vector<float>{2, -4} : std::vector<float>{3, -4}));
+  }
+}
+
 TEST_P(Engine, UnsupportedNodesFallBackWithReorders) {
   std::string explain = expectSameAsReference(R"(<ir_version: 8, opset_import: ["" : 13]>
 g (float[1,8,6,6] x, float[8, 8, 3, 3] w, float[288, 8] fc) => (float[1,8] z)
