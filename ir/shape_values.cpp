@@ -77,6 +77,7 @@ std::optional<Ints> sliceValue(const Node& node, const KnownValues& known) {
   auto n = static_cast<int64_t>(data->size());
   int64_t step = (*steps)[0];
   if (step == 0) return std::nullopt;
+  if (n == 0) return Ints{};  // (and the clamp below needs n - 1 >= 0 when stepping back)
   auto clampIndex = [&](int64_t v, int64_t lo, int64_t hi) { return std::clamp(v < 0 ? v + n : v, lo, hi); };
   int64_t s = step > 0 ? clampIndex((*starts)[0], 0, n) : clampIndex((*starts)[0], 0, n - 1);
   int64_t e = step > 0 ? clampIndex((*ends)[0], 0, n) : clampIndex((*ends)[0], -1, n - 1);
@@ -90,6 +91,7 @@ template <typename Op>
 std::optional<Ints> arithmeticValue(const Node& node, const KnownValues& known) {
   auto a = known.ints(node.input(0)), b = known.ints(node.input(1));
   if (!a || !b || (a->size() != b->size() && a->size() != 1 && b->size() != 1)) return std::nullopt;
+  if (a->empty() || b->empty()) return Ints{};  // [0] against [0] or [1]: nothing to compute
   size_t n = std::max(a->size(), b->size());
   Ints out(n);
   for (size_t i = 0; i < n; ++i) {

@@ -61,10 +61,11 @@ FallbackModel makeFallbackModel(const ir::Model& model, const ir::Node& node,
     }
   }
   std::vector<std::string> outputNames;
-  for (const ir::Value* output : node.outputs()) outputNames.push_back(output->name());
+  for (const ir::Value* output : node.outputs()) outputNames.push_back(output ? output->name() : "");
   ir::Node* copy = graph.createNode(node.opType, inputs, outputNames);
   copy->name = node.name, copy->domain = node.domain, copy->attributes = node.attributes;
   for (size_t i = 0; i < node.outputs().size(); ++i) {
+    if (!node.output(i)) continue;  // an optional output the model does not take
     checkFixed(node, node.output(i));
     copy->output(i)->type = node.output(i)->type;
     graph.markOutput(copy->output(i));

@@ -108,6 +108,7 @@ void JitEngine::Impl::runFallback(const Step& step, std::map<const ir::Value*, i
       runtime::runNodeReference(node, inputs, program.opset, implicitInputs, &bodies->runner());
   for (size_t i = 0; i < outputs.size() && i < step.node->outputs().size(); ++i) {
     const ir::Value* value = step.node->output(i);
+    if (!value) continue;  // an optional output the model does not take
     const Storage& storage = program.storage.at(value);
     if (storage.dynamic) {
       dynamic[value] = std::move(outputs[i]);

@@ -40,6 +40,7 @@ void LoweringContext::fallback(const ir::Node& node, const std::string& reason) 
     }
   int index = int(program_.steps.size());
   for (const ir::Value* output : node.outputs()) {
+    if (!output) continue;  // an optional output the model does not take
     Storage& storage = program_.storage[output];
     if (output->type.hasStaticShape() && ir::elementSize(output->type.dtype) > 0) {
       storage.plain = newSlot(byteSize(output));
@@ -59,8 +60,9 @@ void LoweringContext::fallback(const ir::Node& node, const std::string& reason) 
   }
   program_.explanation.push_back(
       fmt::format("{}: {} -> FALLBACK to the reference interpreter ({})", node.label(), node.opType, reason));
-  const ir::ValueType& type = node.output(0)->type;
-  program_.fallbacks.push_back({node.opType, node.label(), reason, type.shape ? int(type.shape->size()) : -1});
+  const ir::Value* first = node.outputs().empty() ? nullptr : node.output(0);  // a node may have none
+  int rank = first && first->type.shape ? int(first->type.shape->size()) : -1;
+  program_.fallbacks.push_back({node.opType, node.label(), reason, rank});
 }
 
 int LoweringContext::newSlot(size_t bytes) {

@@ -161,6 +161,22 @@ TEST(BadInput, FuzzFoundIfBranchFoldingToAConstantOutput) {
   EXPECT_NE(r.stdoutText.find("y: float[4,4,6,6]"), std::string::npos) << r.stdoutText;
 }
 
+// The engine fuzz target: an integer Mul of an empty value by a one-element one (the shape-value
+// arithmetic read the empty side's first element), and a model whose custom-domain nodes have
+// no outputs (the JIT's fallback read the first output of each). Both were internal errors.
+TEST(BadInput, FuzzFoundEmptyValuesAndNodesWithoutOutputs) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"mul_of_an_empty_and_a_one_element_value.onnx", "node '_if_copy': Node (_if_copy) has input size 3"},
+      {"custom_nodes_without_outputs.onnx", "Reshape node 'Reshape(Y)': required input 0 is missing"}};
+  for (const auto& [file, message] : cases) {
+    SCOPED_TRACE(file);
+    testing::TempDir dir;
+    testing::RunResult r = testing::runConvopt(fmt::format("run '{}'", (kFuzzFindings / file).string()), dir.path());
+    EXPECT_EQ(r.exitCode, 2) << r.stderrText;
+    EXPECT_TRUE(r.stderrText.starts_with(std::string("convopt: error: ") + message)) << r.stderrText;
+  }
+}
+
 // The pipeline fuzz target: a scale of 1.7e22 made shape inference cast 5e22 to int64 (undefined).
 TEST(BadInput, FuzzFoundResizeScaleBeyondAnyDim) {
   expectRejected(textModelBytes(R"(<ir_version: 8, opset_import: ["" : 13]>
