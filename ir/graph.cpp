@@ -18,6 +18,14 @@ std::vector<int64_t> ValueType::staticShape() const {
   return dims;
 }
 
+bool ValueType::admits(const std::vector<int64_t>& dims) const {
+  if (!shape) return true;
+  if (shape->size() != dims.size()) return false;
+  for (size_t i = 0; i < dims.size(); ++i)
+    if ((*shape)[i].isStatic() && (*shape)[i].value != dims[i]) return false;
+  return true;
+}
+
 ValueType ValueType::tensor(DType dtype, const std::vector<int64_t>& dims) {
   ValueType t;
   t.dtype = dtype;

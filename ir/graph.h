@@ -35,6 +35,8 @@ struct ValueType {
 
   bool hasStaticShape() const;
   std::vector<int64_t> staticShape() const;  // requires hasStaticShape()
+  // Whether a tensor of these dims fits: same rank (when known), every static dim equal.
+  bool admits(const std::vector<int64_t>& dims) const;
   static ValueType tensor(DType dtype, const std::vector<int64_t>& dims);
   bool operator==(const ValueType&) const = default;
 };

@@ -72,9 +72,7 @@ void compileAheadOfTime(const CompileOptions& o, ir::Model& model) {
   }
   codegen::AotOptions options{o.name.empty() ? codegen::artifactNameFor(o.model) : o.name,
                               o.outputDir,
-                              o.format == "static"   ? codegen::ArtifactFormat::Static
-                              : o.format == "shared" ? codegen::ArtifactFormat::Shared
-                                                     : codegen::ArtifactFormat::Object,
+                              codegen::artifactFormatNamed(o.format),
                               o.embedWeights,
                               o.triple,
                               o.cpu,

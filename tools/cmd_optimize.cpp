@@ -69,10 +69,8 @@ void optimize(const OptimizeOptions& o) {
     request.afterPass = [](std::string_view pass, const ir::Model& m) {
       std::cerr << fmt::format("// ----- IR after {} -----\n", pass) << ir::printModel(m, {.maxInlineElements = 16});
     };
-  nlohmann::json profile = o.profileJson.empty() ? nlohmann::json() : report::readProfileJson(o.profileJson);
-  std::optional<ir::Model> before;
-  if (!o.html.empty())
-    before = report::modelForReport(model, o.freezeShapes ? std::vector<std::string>{} : o.inputShapes);
+  std::optional<report::OptimizeReport> page;
+  if (!o.html.empty()) page.emplace(model, o.inputShapes, o.profileJson);
   passes::OptimizeOutcome outcome = passes::optimizeModel(model, request, std::cout);
   if (!outcome.equivalent) {
     if (!o.report.empty()) writeReport(o.report, outcome.report);
@@ -83,17 +81,9 @@ void optimize(const OptimizeOptions& o) {
   }
   ir::saveModel(model, o.output, {o.externalThreshold});
   if (!o.report.empty()) writeReport(o.report, outcome.report);
-  if (!o.html.empty()) {
-    ir::Model after = report::modelForReport(model, o.freezeShapes ? std::vector<std::string>{} : o.inputShapes);
-    report::HtmlReportInput page{fmt::format("convopt optimize {}", o.input),
-                                 o.input,
-                                 o.output,
-                                 &*before,
-                                 &after,
-                                 outcome.report["rewrites"],
-                                 profile};
-    ir::writeFileAtomically(o.html, report::renderHtmlReport(page));
-  }
+  if (page)
+    ir::writeFileAtomically(o.html, page->render(fmt::format("convopt optimize {}", o.input), o.input, o.output, model,
+                                                 outcome.report["rewrites"]));
 }
 
 }  // namespace

@@ -199,6 +199,13 @@ AotResult compileAheadOfTime(const ir::Model& model, const std::map<std::string,
   return result;
 }
 
+ArtifactFormat artifactFormatNamed(const std::string& format) {
+  if (format == "object") return ArtifactFormat::Object;
+  if (format == "static") return ArtifactFormat::Static;
+  if (format == "shared") return ArtifactFormat::Shared;
+  throwInputError("format '{}': expected object, static or shared", format);
+}
+
 std::string artifactNameFor(const std::string& modelPath) {
   std::filesystem::path path(modelPath);
   std::string name = path.stem().string();

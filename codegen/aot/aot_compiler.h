@@ -15,6 +15,8 @@
 namespace convopt::codegen {
 
 enum class ArtifactFormat { Object, Static, Shared };
+// "object", "static" or "shared"; InputError otherwise.
+ArtifactFormat artifactFormatNamed(const std::string& format);
 
 struct AotOptions {
   std::string name;       // C identifier: every exported symbol starts with NAME_

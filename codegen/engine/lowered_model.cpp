@@ -26,16 +26,6 @@ size_t planSlots(std::vector<Slot>& slots) {
   return plan.bytes;
 }
 
-// Same rank and every static dim the same: dims the engine may be specialised to.
-bool fitsDeclaredDims(const ir::Value& input, const std::vector<int64_t>& dims) {
-  if (!input.type.shape) return true;
-  const std::vector<ir::Dim>& declared = *input.type.shape;
-  if (declared.size() != dims.size()) return false;
-  for (size_t i = 0; i < dims.size(); ++i)
-    if (declared[i].isStatic() && declared[i].value != dims[i]) return false;
-  return true;
-}
-
 }  // namespace
 
 LoweredModel lowerModel(const ir::Model& source, const std::map<std::string, std::vector<int64_t>>& shapes,
@@ -46,7 +36,7 @@ LoweredModel lowerModel(const ir::Model& source, const std::map<std::string, std
   for (const auto& [name, dims] : shapes) {
     ir::Value* input = lowered.model.graph->findValue(name);
     if (!input || !input->isGraphInput()) throwInputError("input '{}' is not a graph input", name);
-    if (!fitsDeclaredDims(*input, dims))
+    if (!input->type.admits(dims))
       throwInputError("input '{}' is [{}], the graph expects {}", name, fmt::join(dims, ","),
                       ir::typeText(input->type));
     input->type = ir::ValueType::tensor(input->type.dtype, dims);

@@ -3,7 +3,6 @@
 #include <pybind11/stl.h>
 
 #include "codegen/aot/aot_compiler.h"
-#include "ir/error.h"
 #include "ir/shape_inference.h"
 #include "passes/pass_manager.h"
 #include "passes/pipeline.h"
@@ -14,13 +13,6 @@ namespace py = pybind11;
 
 namespace convopt::python {
 namespace {
-
-codegen::ArtifactFormat formatNamed(const std::string& format) {
-  if (format == "object") return codegen::ArtifactFormat::Object;
-  if (format == "static") return codegen::ArtifactFormat::Static;
-  if (format == "shared") return codegen::ArtifactFormat::Shared;
-  throwInputError("format '{}': expected object, static or shared", format);
-}
 
 py::dict compile(const py::object& source, const std::string& outputDir, const std::string& name,
                  const std::string& format, const std::string& triple, const std::string& cpu,
@@ -34,7 +26,7 @@ py::dict compile(const py::object& source, const std::string& outputDir, const s
     if (optimize) passes::runPipeline(model, passes ? passes::parsePipeline(*passes) : passes::defaultPipelineNames());
     codegen::AotOptions options{.name = name,
                                 .outputDir = outputDir,
-                                .format = formatNamed(format),
+                                .format = codegen::artifactFormatNamed(format),
                                 .embedWeights = embedWeights,
                                 .triple = triple,
                                 .cpu = cpu,

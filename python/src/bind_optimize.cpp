@@ -41,17 +41,13 @@ py::tuple optimize(const py::object& source, std::optional<std::string> passes,
   std::string bytes;
   {
     py::gil_scoped_release release;
-    nlohmann::json profile = profileJson.empty() ? nlohmann::json() : report::readProfileJson(profileJson);
-    std::vector<std::string> reportShapes = freezeShapes ? std::vector<std::string>{} : inputShapes;
-    std::optional<ir::Model> before;
-    if (!html.empty()) before = report::modelForReport(model, reportShapes);
+    std::optional<report::OptimizeReport> page;
+    if (!html.empty()) page.emplace(model, inputShapes, profileJson);
     outcome = passes::optimizeModel(model, request, log);
     if (outcome.equivalent) bytes = ir::serializeModel(model);
-    if (outcome.equivalent && !html.empty()) {
-      ir::Model after = report::modelForReport(model, reportShapes);
-      ir::writeFileAtomically(html, report::renderHtmlReport({"convopt.optimize", "model given", "optimized model",
-                                                              &*before, &after, outcome.report["rewrites"], profile}));
-    }
+    if (outcome.equivalent && page)
+      ir::writeFileAtomically(
+          html, page->render("convopt.optimize", "model given", "optimized model", model, outcome.report["rewrites"]));
   }
   return py::make_tuple(py::bytes(bytes), outcome.report.dump(), log.str(), outcome.equivalent);
 }

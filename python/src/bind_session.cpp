@@ -32,21 +32,36 @@ py::tuple describe(const ir::Value& value) {
   return py::make_tuple(value.name(), shape, "tensor(" + std::string(ir::dtypeName(value.type.dtype)) + ")");
 }
 
+// Those a run feeds: initializers are constants.
+std::vector<const ir::Value*> fedInputs(const ir::Graph& graph) {
+  std::vector<const ir::Value*> inputs;
+  for (const ir::Value* input : graph.inputs())
+    if (!input->isInitializer()) inputs.push_back(input);
+  return inputs;
+}
+
 class Session {
  public:
-  Session(const py::object& source, int threads, const std::vector<std::string>& inputShapes)
-      : model_(loadModelFrom(source)) {
-    py::gil_scoped_release release;
-    for (const std::string& spec : inputShapes) ir::applyInputShape(model_, spec);
-    ir::inferShapes(model_);
-    engine_ = std::make_unique<codegen::ShapeCachedEngine>(
-        model_, codegen::EngineOptions{.cpu = "", .threads = threads, .flushDenormals = true, .afterPlanningStep = {}});
-    codegen::ShapeCachedEngine::Shapes shapes;
-    for (const ir::Value* input : graphInputs()) {
-      if (!input->type.hasStaticShape()) return;  // compiled at the first run, for its shapes
-      shapes[input->name()] = input->type.staticShape();
+  // The engine keeps its own copy of the model; the session keeps only how its
+  // inputs and outputs are described.
+  Session(const py::object& source, int threads, const std::vector<std::string>& inputShapes) {
+    ir::Model model = loadModelFrom(source);
+    std::vector<const ir::Value*> fed;
+    {
+      py::gil_scoped_release release;
+      for (const std::string& spec : inputShapes) ir::applyInputShape(model, spec);
+      ir::inferShapes(model);
+      fed = fedInputs(*model.graph);
+      engine_ = std::make_unique<codegen::ShapeCachedEngine>(
+          model,
+          codegen::EngineOptions{.cpu = "", .threads = threads, .flushDenormals = true, .afterPlanningStep = {}});
+      codegen::ShapeCachedEngine::Shapes shapes;
+      for (const ir::Value* input : fed)
+        if (input->type.hasStaticShape()) shapes[input->name()] = input->type.staticShape();
+      if (shapes.size() == fed.size()) engine_->prepare(shapes);  // else at the first run
     }
-    engine_->prepare(shapes);
+    for (const ir::Value* input : fed) inputs_.append(describe(*input));
+    for (const ir::Value* output : model.graph->outputs()) outputs_.append(describe(*output));
   }
 
   py::dict run(const py::dict& feeds) {
@@ -65,29 +80,13 @@ class Session {
     return result;
   }
 
-  py::list inputs() const {
-    py::list list;
-    for (const ir::Value* input : graphInputs()) list.append(describe(*input));
-    return list;
-  }
-  py::list outputs() const {
-    py::list list;
-    for (const ir::Value* output : model_.graph->outputs()) list.append(describe(*output));
-    return list;
-  }
+  py::list inputs() const { return inputs_; }
+  py::list outputs() const { return outputs_; }
   std::string explain() const { return engine_->explain(); }
-  size_t compilations() const { return engine_->compilations(); }
 
  private:
-  std::vector<const ir::Value*> graphInputs() const {  // those a run feeds: initializers are constants
-    std::vector<const ir::Value*> inputs;
-    for (const ir::Value* input : model_.graph->inputs())
-      if (!input->isInitializer()) inputs.push_back(input);
-    return inputs;
-  }
-
-  ir::Model model_;
   std::unique_ptr<codegen::ShapeCachedEngine> engine_;
+  py::list inputs_, outputs_;  // describe() of each
 };
 
 }  // namespace
@@ -99,8 +98,7 @@ void bindSession(py::module_& m) {
       .def("run", &Session::run, py::arg("feeds"))
       .def("inputs", &Session::inputs)
       .def("outputs", &Session::outputs)
-      .def("explain", &Session::explain)
-      .def("compilations", &Session::compilations);
+      .def("explain", &Session::explain);
 }
 
 }  // namespace convopt::python

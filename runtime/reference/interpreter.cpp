@@ -53,11 +53,7 @@ namespace {
 // Whether `tensor` has the element type and every static dim `value` declares.
 bool fitsDeclared(const ir::Value& value, const ir::Tensor& tensor) {
   if (value.type.dtype != ir::DType::Undefined && value.type.dtype != tensor.dtype()) return false;
-  if (!value.type.shape) return true;
-  const auto& dims = *value.type.shape;
-  bool fits = dims.size() == tensor.dims().size();
-  for (size_t i = 0; fits && i < dims.size(); ++i) fits = !dims[i].isStatic() || dims[i].value == tensor.dims()[i];
-  return fits;
+  return value.type.admits(tensor.dims());
 }
 
 std::string tensorTypeText(const ir::Tensor& tensor) {

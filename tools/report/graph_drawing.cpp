@@ -8,7 +8,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 
 namespace convopt::report {
 namespace {
@@ -70,9 +69,17 @@ std::string dotText(const ir::Graph& graph, const std::string& prefix,
 
 // `dot -Tsvg` on the text; its output, or empty with `why` set.
 std::string runDot(const std::string& text, std::string& why) {
-  std::filesystem::path file = std::filesystem::temp_directory_path() / fmt::format("convopt-{}.dot", getpid());
-  std::ofstream(file) << text;
-  std::string command = fmt::format("dot -Tsvg '{}' 2>/dev/null", file.string());
+  // A file of its own: reports may be drawn by several threads at once (Python releases the GIL).
+  std::string file = (std::filesystem::temp_directory_path() / "convopt-XXXXXX.dot").string();
+  int fd = mkstemps(file.data(), 4);
+  bool written = fd >= 0 && write(fd, text.data(), text.size()) == ssize_t(text.size());
+  if (fd >= 0) close(fd);
+  if (!written) {
+    if (fd >= 0) std::filesystem::remove(file);
+    why = "the graph's DOT file could not be written to the temporary folder";
+    return "";
+  }
+  std::string command = fmt::format("dot -Tsvg '{}' 2>/dev/null", file);
   std::string svg;
   if (FILE* pipe = popen(command.c_str(), "r")) {
     std::array<char, 65536> buffer;

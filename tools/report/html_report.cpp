@@ -124,14 +124,15 @@ void takeRewrite(ConvRow& row, const nlohmann::json& rewrite) {
 
 double predictedMs(const ir::ConvInfo& conv) { return passes::estimateConvSeconds(passes::geometryOf(conv)) * 1e3; }
 
-// One row per conv of the model before, then one per conv only the model after has.
-std::string convRows(const ir::Model& before, const ir::Model* after, const nlohmann::json& rewrites) {
+// One row per conv of the model before, then one per conv only the model after (if any) has.
+std::string convRows(const std::vector<ir::ConvInfo>& before, const std::vector<ir::ConvInfo>* after,
+                     const nlohmann::json& rewrites) {
   std::map<std::string, ir::ConvInfo> afterConvs;  // by first output
   if (after)
-    for (const ir::ConvInfo& conv : ir::summarizeModel(*after).convs) afterConvs[firstOutput(*conv.node)] = conv;
+    for (const ir::ConvInfo& conv : *after) afterConvs[firstOutput(*conv.node)] = conv;
   std::string rows;
   std::set<const nlohmann::json*> shown;  // rewrites a row of the model before already shows
-  for (const ir::ConvInfo& conv : ir::summarizeModel(before).convs) {
+  for (const ir::ConvInfo& conv : before) {
     ConvRow row{conv.node->label(),
                 conv.scope,
                 std::string(ir::convKindName(conv.kind)),
@@ -181,24 +182,25 @@ std::string convRows(const ir::Model& before, const ir::Model* after, const nloh
 }
 
 // Bars of time by layer kind: the profile's categories (measured, one model), or
-// the cost model's predicted conv time per kind (before and after).
-std::string timeBars(const HtmlReportInput& input) {
+// the cost model's predicted conv time per kind (before and after, if there is an after).
+std::string timeBars(const nlohmann::json& profile, const std::vector<ir::ConvInfo>& beforeConvs,
+                     const std::vector<ir::ConvInfo>* afterConvs) {
   std::vector<std::tuple<std::string, double, double>> bars;  // label, before, after
-  bool measured = input.profile.is_object() && input.profile.contains("categories");
-  bool compared = !measured && input.after;
+  bool measured = profile.is_object() && profile.contains("categories");
+  bool compared = !measured && afterConvs;
   if (measured) {
-    for (const nlohmann::json& c : input.profile["categories"])
+    for (const nlohmann::json& c : profile["categories"])
       bars.emplace_back(c.value("category", ""), 0, c.value("ms", 0.0));
   } else {
     std::map<std::string, std::pair<double, double>> byKind;
-    auto add = [&](const ir::Model& model, bool isAfter) {
-      for (const ir::ConvInfo& conv : ir::summarizeModel(model).convs) {
+    auto add = [&](const std::vector<ir::ConvInfo>& convs, bool isAfter) {
+      for (const ir::ConvInfo& conv : convs) {
         auto& [before, after] = byKind[std::string(ir::convKindName(conv.kind))];
         (isAfter ? after : before) += predictedMs(conv);
       }
     };
-    add(*input.before, false);
-    add(input.after ? *input.after : *input.before, true);
+    add(beforeConvs, false);
+    add(afterConvs ? *afterConvs : beforeConvs, true);
     for (const auto& [kind, ms] : byKind) bars.emplace_back(kind, ms.first, ms.second);
   }
   double most = 1e-12, totalBefore = 0, totalAfter = 0;
@@ -249,6 +251,14 @@ std::string totalsLine(const ir::ModelSummary& summary) {
                      fmt::join(kinds, ", "));
 }
 
+// A copy with shapes inferred at the given NAME=DIMS specs, for the report's figures.
+ir::Model modelForReport(const ir::Model& model, const std::vector<std::string>& inputShapes) {
+  ir::Model copy = model.clone();
+  for (const std::string& spec : inputShapes) ir::applyInputShape(copy, spec);
+  ir::inferShapes(copy);
+  return copy;
+}
+
 // The page with its @NAME@ slots filled, in one pass over the page (text put in is never scanned).
 std::string filledPage(const std::map<std::string, std::string>& slots) {
   std::string_view page = kHtmlReportPage;
@@ -270,20 +280,24 @@ std::string renderHtmlReport(const HtmlReportInput& input) {
   Side before{"before", input.before, {}, {}}, after{"after", input.after, {}, {}};
   std::map<std::string, std::string> beforeLabels;  // by first output
   for (const ir::Node* node : input.before->graph->nodes()) beforeLabels[firstOutput(*node)] = node->label();
+  passes::ModelDiff diff;  // its summaries serve the totals, the table and the bars
   if (input.after) {
-    passes::ModelDiff diff = passes::diffModels(*input.before, *input.after);
+    diff = passes::diffModels(*input.before, *input.after);
     for (const passes::NodeChange& c : diff.removed) before.marks[c.output] = "removed";
     for (const passes::NodeChange& c : diff.added) after.marks[c.output] = "added";
     for (const passes::NodeChange& c : diff.changed) {
       before.marks[c.output] = after.marks[c.output] = "changed";
       before.diff[c.output] = after.diff[c.output] = c.details;
     }
+  } else {
+    diff.before = ir::summarizeModel(*input.before);
   }
+  const std::vector<ir::ConvInfo>* afterConvs = input.after ? &diff.after.convs : nullptr;
   nlohmann::json data = {{"nodes", nodeDetails(before, beforeLabels, input.rewrites)}};
   if (input.after) data["nodes"].update(nodeDetails(after, beforeLabels, input.rewrites));
-  std::string summary = "<p><b>" + escaped(input.beforeName) + "</b>: " + totalsLine(ir::summarizeModel(*input.before));
+  std::string summary = "<p><b>" + escaped(input.beforeName) + "</b>: " + totalsLine(diff.before);
   if (input.after)
-    summary += "</p><p><b>" + escaped(input.afterName) + "</b>: " + totalsLine(ir::summarizeModel(*input.after)) +
+    summary += "</p><p><b>" + escaped(input.afterName) + "</b>: " + totalsLine(diff.after) +
                fmt::format("</p><p>{} rewrites", input.rewrites.size());
   summary += "</p>\n";
   std::string graphs = graphColumn(before, input.beforeName) + (input.after ? graphColumn(after, input.afterName) : "");
@@ -292,8 +306,8 @@ std::string renderHtmlReport(const HtmlReportInput& input) {
   return filledPage({{"TITLE", escaped(input.title)},
                      {"SUMMARY", summary},
                      {"GRAPHS", graphs},
-                     {"ROWS", convRows(*input.before, input.after, input.rewrites)},
-                     {"BARS", timeBars(input)},
+                     {"ROWS", convRows(diff.before.convs, afterConvs, input.rewrites)},
+                     {"BARS", timeBars(input.profile, diff.before.convs, afterConvs)},
                      {"DATA", dataText}});
 }
 
@@ -307,11 +321,17 @@ nlohmann::json readProfileJson(const std::string& path) {
   return json;
 }
 
-ir::Model modelForReport(const ir::Model& model, const std::vector<std::string>& inputShapes) {
-  ir::Model copy = model.clone();
-  for (const std::string& spec : inputShapes) ir::applyInputShape(copy, spec);
-  ir::inferShapes(copy);
-  return copy;
+OptimizeReport::OptimizeReport(const ir::Model& original, std::vector<std::string> inputShapes,
+                               const std::string& profileJson)
+    : inputShapes_(std::move(inputShapes)),
+      before_(modelForReport(original, inputShapes_)),
+      profile_(profileJson.empty() ? nlohmann::json() : readProfileJson(profileJson)) {}
+
+std::string OptimizeReport::render(const std::string& title, const std::string& beforeName,
+                                   const std::string& afterName, const ir::Model& optimized,
+                                   const nlohmann::json& rewrites) const {
+  ir::Model after = modelForReport(optimized, inputShapes_);
+  return renderHtmlReport({title, beforeName, afterName, &before_, &after, rewrites, profile_});
 }
 
 }  // namespace convopt::report

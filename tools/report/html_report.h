@@ -7,6 +7,7 @@
 // --json`) when given, else the cost model's prediction.
 #pragma once
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -29,7 +30,20 @@ std::string renderHtmlReport(const HtmlReportInput& input);
 // "profile" object, or that object alone); InputError naming the file otherwise.
 nlohmann::json readProfileJson(const std::string& path);
 
-// Shapes inferred on a copy at the given NAME=DIMS specs, for the report's figures.
-ir::Model modelForReport(const ir::Model& model, const std::vector<std::string>& inputShapes);
+// optimize's report: taken from the model before the pipeline runs, written
+// once it has (the CLI's --html and Python's html=).
+class OptimizeReport {
+ public:
+  // `inputShapes` (NAME=1x3x224x224) size the figures of dynamic dims; a
+  // `profileJson` file ("" for none) is read now, so a bad one fails first.
+  OptimizeReport(const ir::Model& original, std::vector<std::string> inputShapes, const std::string& profileJson);
+  std::string render(const std::string& title, const std::string& beforeName, const std::string& afterName,
+                     const ir::Model& optimized, const nlohmann::json& rewrites) const;
+
+ private:
+  std::vector<std::string> inputShapes_;
+  ir::Model before_;
+  nlohmann::json profile_;
+};
 
 }  // namespace convopt::report
