@@ -189,7 +189,8 @@ ir::Value* indexConstant(ir::Graph& graph, const std::string& base, const std::v
 }  // namespace
 
 Expected<PermutationPlan> planPermutation(const ConstantConv& conv, const std::vector<int64_t>& inOrder,
-                                          const std::vector<int64_t>& outOrder, const ConvGeometry& geometry) {
+                                          const std::vector<int64_t>& outOrder, const ConvGeometry& geometry,
+                                          const CostModel& cost) {
   PermutationPlan plan;
   plan.permuteInput = !isIdentity(inOrder);
   plan.permuteOutput = !isIdentity(outOrder);
@@ -202,7 +203,7 @@ Expected<PermutationPlan> planPermutation(const ConstantConv& conv, const std::v
     plan.foldInput = pathToProducer(x, rank, conv.inChannels()).has_value();
     if (!plan.foldInput) {
       plan.gatherSeconds +=
-          estimateCopySeconds(geometry.batch * geometry.inPixels * geometry.inChannels * geometry.elementBytes);
+          cost.gatherSeconds(geometry.batch * geometry.inPixels * geometry.inChannels * geometry.elementBytes);
     }
   }
   if (plan.permuteOutput) {
@@ -210,7 +211,7 @@ Expected<PermutationPlan> planPermutation(const ConstantConv& conv, const std::v
     plan.foldOutput = collectReaders(y, rank, conv.outChannels, readers);
     if (!plan.foldOutput) {
       plan.gatherSeconds +=
-          estimateCopySeconds(geometry.batch * geometry.outPixels * geometry.outChannels * geometry.elementBytes);
+          cost.gatherSeconds(geometry.batch * geometry.outPixels * geometry.outChannels * geometry.elementBytes);
     }
   }
   return plan;

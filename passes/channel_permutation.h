@@ -33,7 +33,8 @@ struct PermutationPlan {
 };
 
 Expected<PermutationPlan> planPermutation(const ConstantConv& conv, const std::vector<int64_t>& inOrder,
-                                          const std::vector<int64_t>& outOrder, const ConvGeometry& geometry);
+                                          const std::vector<int64_t>& outOrder, const ConvGeometry& geometry,
+                                          const CostModel& cost);
 // Applies the plan around the (not yet rewritten) conv; `passName` goes into
 // the doc_string of neighbours whose weights were reordered.
 void applyPermutation(ir::Graph& graph, const ConstantConv& conv, const std::vector<int64_t>& inOrder,

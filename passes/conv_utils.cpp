@@ -85,14 +85,14 @@ ConvGeometry withStructure(ConvGeometry g, int64_t inChannels, int64_t outChanne
   return g;
 }
 
-ConvFigures figuresOf(const std::vector<ConvGeometry>& convs, double extraSeconds) {
+ConvFigures figuresOf(const CostModel& cost, const std::vector<ConvGeometry>& convs, double extraSeconds) {
   ConvFigures f;
   std::vector<std::string> kinds;
   for (const ConvGeometry& g : convs) {
     kinds.emplace_back(ir::convKindName(g.kind()));
     f.params += g.params();
     f.macs += g.macs();
-    f.seconds += estimateConvSeconds(g);
+    f.seconds += cost.convSeconds(g);
   }
   bool allSame = std::all_of(kinds.begin(), kinds.end(), [&](const std::string& k) { return k == kinds[0]; });
   f.kind = allSame && kinds.size() > 1 ? fmt::format("{}x {}", kinds.size(), kinds[0])

@@ -41,7 +41,7 @@ ConvGeometry geometryOf(const ConstantConv& conv, const PassOptions& options);
 // The same conv with another channel structure (the rewrite's replacement).
 ConvGeometry withStructure(ConvGeometry g, int64_t inChannels, int64_t outChannels, int64_t group,
                            int64_t kernelElements, bool hasBias);
-ConvFigures figuresOf(const std::vector<ConvGeometry>& convs, double extraSeconds = 0);
+ConvFigures figuresOf(const CostModel& cost, const std::vector<ConvGeometry>& convs, double extraSeconds = 0);
 
 // Largest |a - b| over max |a| (0 for an all-zero a): the reconstruction error.
 double relativeMaxError(const std::vector<double>& original, const std::vector<double>& rebuilt);

@@ -1,27 +1,24 @@
 #include "passes/cost_model.h"
 
 #include <algorithm>
+#include <cmath>
+#include <map>
+#include <mutex>
+
+#include "ir/error.h"
 
 namespace convopt::passes {
+namespace {
 
-// One core, fp32. Efficiencies are the fraction of peak a good kernel of that
-// kind reaches when compute-bound.
-const CostParameters& defaultCostParameters() {
-  static const CostParameters params = {
-      .peakMacsPerSecond = 48e9,  // 2 FMA ports x 8 fp32 lanes x 3 GHz
-      .bytesPerSecond = 12e9,     // sustained single-core DRAM/L3 streaming
-      .perNodeSeconds = 2e-6,     // dispatch + cache warm-up per op
-      .vectorLanes = 16,          // AVX-512 fp32 lanes
-      .efficiency =
-          {
-              0.70,  // dense (kxk): direct conv, some edge overhead
-              0.80,  // pointwise (dense 1x1): a GEMM, best register reuse
-              0.70,  // grouped: per group the same direct conv (narrow groups pay through lane utilisation)
-              0.30,  // depthwise: no reduction over channels, low arithmetic intensity
-          },
-  };
-  return params;
+// How far apart two channel structures are: log ratios, so that 4 vs 8
+// channels per group is as far as 32 vs 64.
+double distance(const KernelRate& rate, double inPerGroup, double outPerGroup, double kernelElements) {
+  return std::abs(std::log(double(rate.inPerGroup) / inPerGroup)) +
+         std::abs(std::log(double(rate.outPerGroup) / outPerGroup)) +
+         std::abs(std::log(double(rate.kernelElements) / kernelElements));
 }
+
+}  // namespace
 
 int64_t ConvGeometry::params() const {
   return outChannels * (inChannels / group) * kernelElements + (hasBias ? outChannels : 0);
@@ -33,18 +30,60 @@ int64_t ConvGeometry::bytesMoved() const {
   return elementBytes * (batch * inPixels * inChannels + batch * outPixels * outChannels + params());
 }
 
-double estimateConvSeconds(const ConvGeometry& conv, const CostParameters& params) {
+double CostModel::macsPerSecond(const ConvGeometry& conv) const {
   ir::ConvKind kind = conv.kind();
-  int64_t vectorised = kind == ir::ConvKind::Depthwise ? conv.inChannels : conv.outChannels / conv.group;
-  double lanes = std::min(1.0, static_cast<double>(vectorised) / static_cast<double>(params.vectorLanes));
-  double compute =
-      static_cast<double>(conv.macs()) / (params.peakMacsPerSecond * params.efficiency[static_cast<int>(kind)] * lanes);
-  double memory = static_cast<double>(conv.bytesMoved()) / params.bytesPerSecond;
-  return std::max(compute, memory) + params.perNodeSeconds;
+  double in = double(std::max<int64_t>(conv.inChannels / conv.group, 1));
+  double out = double(std::max<int64_t>(conv.outChannels / conv.group, 1));
+  double k = double(std::max<int64_t>(conv.kernelElements, 1));
+  // The two nearest entries of this kind (grouped falls back to dense ones).
+  const KernelRate* nearest[2] = {nullptr, nullptr};
+  double d[2] = {INFINITY, INFINITY};
+  for (ir::ConvKind wanted : {kind, ir::ConvKind::Dense}) {
+    for (const KernelRate& rate : table_.rates) {
+      if (rate.kind != wanted) continue;
+      double dr = distance(rate, in, out, k);
+      if (dr < d[0]) {
+        nearest[1] = nearest[0], d[1] = d[0];
+        nearest[0] = &rate, d[0] = dr;
+      } else if (dr < d[1]) {
+        nearest[1] = &rate, d[1] = dr;
+      }
+    }
+    if (nearest[0]) break;
+  }
+  if (!nearest[1] || d[0] == 0) return nearest[0]->macsPerSecond;
+  // Inverse-distance weights on the log rates.
+  double w0 = d[1] / (d[0] + d[1]);
+  return std::exp(w0 * std::log(nearest[0]->macsPerSecond) + (1 - w0) * std::log(nearest[1]->macsPerSecond));
 }
 
-double estimateCopySeconds(int64_t bytes, const CostParameters& params) {
-  return 2.0 * static_cast<double>(bytes) / params.bytesPerSecond + params.perNodeSeconds;
+double CostModel::convSeconds(const ConvGeometry& conv) const {
+  double compute = double(conv.macs()) / macsPerSecond(conv);
+  double memory = double(conv.bytesMoved()) / table_.streamBytesPerSecond;
+  return table_.nodeSeconds + std::max(compute, memory);
+}
+
+double CostModel::gatherSeconds(int64_t bytes) const { return double(bytes) / table_.gatherBytesPerSecond; }
+
+double CostModel::splitConcatSeconds(int64_t bytes) const { return double(bytes) / table_.splitConcatBytesPerSecond; }
+
+std::shared_ptr<const CostModel> builtinCostModel(std::string_view runtime) {
+  static std::mutex mutex;
+  static std::map<std::string, std::shared_ptr<const CostModel>, std::less<>> models;
+  std::lock_guard lock(mutex);
+  auto found = models.find(runtime);
+  if (found != models.end()) return found->second;
+  auto model = std::make_shared<const CostModel>(builtinCostTable(runtime));
+  models.emplace(std::string(runtime), model);
+  return model;
+}
+
+std::shared_ptr<const CostModel> selectCostModel(std::string_view runtime, const std::string& tablePath) {
+  if (tablePath.empty()) return builtinCostModel(runtime.empty() ? "convopt" : runtime);
+  CostTable table = loadCostTable(tablePath);
+  if (!runtime.empty() && table.runtime != runtime)
+    throwInputError("cost table '{}' was measured for '{}', not '{}' (--for)", tablePath, table.runtime, runtime);
+  return std::make_shared<const CostModel>(std::move(table));
 }
 
 bool rewritePays(double beforeSeconds, double afterSeconds, double minGain) {

@@ -1,20 +1,25 @@
-// The cost model: an estimate of a convolution's time on the target CPU from
-// its MACs and the bytes it moves, with an efficiency factor per conv kind.
-// Structural rewrites consult it: they apply only when the estimated time of
-// the replacement is at least PassOptions::minGain below the original's.
+// The cost model: a convolution's time on the runtime the model is headed for,
+// predicted from that runtime's cost table (cost_table.h: kernel rates
+// measured by `convopt calibrate`). Structural rewrites consult it: they apply
+// only when the estimated time of the replacement is at least
+// PassOptions::minGain below the original's.
 //
-//   compute = MACs / (peak MAC/s * efficiency(kind) * lane utilisation)
-//   memory  = (input + output + weight bytes) / bandwidth
-//   time    = max(compute, memory) + per-node overhead          (a roofline)
+//   rate    = the table's rate for the conv's kind, interpolated in log space
+//             between the two entries nearest in (in/out channels per group,
+//             kernel elements)
+//   compute = MACs / rate
+//   memory  = (input + output + weight bytes) / stream bandwidth
+//   time    = node overhead + max(compute, memory)               (a roofline)
 //
-// Lane utilisation models vectorisation over output channels: a group with
-// fewer output channels than vector lanes leaves lanes idle (depthwise kernels
-// vectorise over channels instead). The defaults are round numbers for one
-// AVX2/AVX-512 core; a later issue calibrates them from convopt's own kernels.
+// A measured rate already holds what a kind costs on that runtime: idle vector
+// lanes of narrow groups, a depthwise kernel's low arithmetic intensity.
 #pragma once
 #include <cstdint>
+#include <memory>
+#include <string_view>
 
 #include "ir/conv_info.h"
+#include "passes/cost_table.h"
 
 namespace convopt::passes {
 
@@ -36,24 +41,35 @@ struct ConvGeometry {
   int64_t bytesMoved() const;
 };
 
-struct CostParameters {
-  double peakMacsPerSecond;
-  double bytesPerSecond;
-  double perNodeSeconds;
-  int64_t vectorLanes;
-  double efficiency[4];  // indexed by ir::ConvKind
+class CostModel {
+ public:
+  explicit CostModel(CostTable table) : table_(std::move(table)) {}
+
+  double convSeconds(const ConvGeometry& conv) const;
+  // A channel Gather (a permutation) of a tensor of `bytes`.
+  double gatherSeconds(int64_t bytes) const;
+  // A Split or a Concat of a tensor of `bytes`.
+  double splitConcatSeconds(int64_t bytes) const;
+  // The interpolated kernel rate (MACs per second) for the conv's structure.
+  double macsPerSecond(const ConvGeometry& conv) const;
+
+  const CostTable& table() const { return table_; }
+
+ private:
+  CostTable table_;
 };
 
-// The defaults, one named table (see cost_model.cpp for why each value).
-const CostParameters& defaultCostParameters();
+// The model of a built-in table (shared, built once per runtime).
+std::shared_ptr<const CostModel> builtinCostModel(std::string_view runtime);
+
+// The model `optimize --for RUNTIME [--cost-table FILE]` asks for: the table in
+// FILE (which must have been measured for RUNTIME when that is given), else
+// RUNTIME's built-in one (convopt when empty).
+std::shared_ptr<const CostModel> selectCostModel(std::string_view runtime, const std::string& tablePath);
 
 // A conv as inspect describes it (ir::analyzeConv after inferShapes); unknown
 // dims count as 1, as in ConvGeometry.
 ConvGeometry geometryOf(const ir::ConvInfo& conv);
-
-double estimateConvSeconds(const ConvGeometry& conv, const CostParameters& params = defaultCostParameters());
-// A pure data movement op (Split, Concat, Gather) reading and writing `bytes`.
-double estimateCopySeconds(int64_t bytes, const CostParameters& params = defaultCostParameters());
 
 // True when `after` is at least `minGain` (a fraction) faster than `before`.
 bool rewritePays(double beforeSeconds, double afterSeconds, double minGain);

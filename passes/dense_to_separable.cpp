@@ -105,7 +105,7 @@ Factorization factorize(const ConstantConv& conv, Order order, double tolerance)
   return f;
 }
 
-void estimate(const ConstantConv& conv, const ConvGeometry& original, Factorization& f) {
+void estimate(const ConstantConv& conv, const ConvGeometry& original, const CostModel& cost, Factorization& f) {
   int64_t cin = conv.inPerGroup, cout = conv.outChannels, r = f.rank;
   bool bias = conv.bias != nullptr;
   if (f.order == Order::DepthwiseFirst) {
@@ -117,7 +117,7 @@ void estimate(const ConstantConv& conv, const ConvGeometry& original, Factorizat
     f.firstGeometry.outPixels = original.inPixels;
     f.secondGeometry = withStructure(original, cout * r, cout, cout, conv.kernelElements, bias);
   }
-  f.seconds = estimateConvSeconds(f.firstGeometry) + estimateConvSeconds(f.secondGeometry);
+  f.seconds = cost.convSeconds(f.firstGeometry) + cost.convSeconds(f.secondGeometry);
 }
 
 // The faster exact factorization, or why none applies.
@@ -136,12 +136,12 @@ Expected<Factorization> bestFactorization(const ConstantConv& conv, const PassOp
       notLowRank.push_back(fmt::format("{} factors rebuild W with error {:.2g}", name, f.error));
       continue;
     }
-    estimate(conv, original, f);
+    estimate(conv, original, options.cost(), f);
     if (best.first.empty() || f.seconds < best.seconds) best = std::move(f);
   }
   if (best.first.empty())
     return Status::refuse(fmt::format("weight is not per-channel low-rank: {}", fmt::join(notLowRank, "; ")));
-  double before = estimateConvSeconds(original);
+  double before = options.cost().convSeconds(original);
   if (!options.force && !rewritePays(before, best.seconds, options.minGain))
     return Status::refuse(fmt::format("cost model: rank {} factors take {:.3g} us vs {:.3g} us, no {:.0f}% gain",
                                       best.rank, best.seconds * 1e6, before * 1e6, options.minGain * 100));
@@ -212,8 +212,8 @@ void applySeparable(ir::Graph& graph, const Plan& plan, PassContext& context) {
   RewriteRecord record{node.label(),
                        fmt::format("per-{}-channel rank {} weight, {} first", dwFirst ? "input" : "output", r,
                                    dwFirst ? "depthwise" : "pointwise"),
-                       figuresOf({geometryOf(conv, context.options)}),
-                       figuresOf({f.firstGeometry, f.secondGeometry}),
+                       figuresOf(context.options.cost(), {geometryOf(conv, context.options)}),
+                       figuresOf(context.options.cost(), {f.firstGeometry, f.secondGeometry}),
                        f.error,
                        context.scope};
   std::string note = structuralNote(record, context.options);

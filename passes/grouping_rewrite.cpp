@@ -33,11 +33,11 @@ Expected<Plan> planGrouping(ir::Node& node, GroupingTarget target, const PassOpt
   plan.after =
       withStructure(plan.before, cin, plan.conv.outChannels, g, plan.conv.kernelElements, plan.conv.bias != nullptr);
   Expected<PermutationPlan> permutation =
-      planPermutation(plan.conv, plan.blocks.inOrder, plan.blocks.outOrder, plan.before);
+      planPermutation(plan.conv, plan.blocks.inOrder, plan.blocks.outOrder, plan.before, options.cost());
   if (!permutation) return permutation.status();
   plan.permutation = *permutation;
-  double beforeSeconds = estimateConvSeconds(plan.before);
-  double afterSeconds = estimateConvSeconds(plan.after) + plan.permutation.gatherSeconds;
+  double beforeSeconds = options.cost().convSeconds(plan.before);
+  double afterSeconds = options.cost().convSeconds(plan.after) + plan.permutation.gatherSeconds;
   if (!options.force && !rewritePays(beforeSeconds, afterSeconds, options.minGain))
     return Status::refuse(fmt::format("cost model: {:.3g} us -> {:.3g} us does not gain {:.0f}%", beforeSeconds * 1e6,
                                       afterSeconds * 1e6, options.minGain * 100));
@@ -74,9 +74,13 @@ void applyGrouping(ir::Graph& graph, const Plan& plan, PassContext& context, std
   }
   node.setInput(1, addFloatInitializer(graph, base + "_W_grouped", dims, weight));
   node.setAttribute(ir::Attribute::makeInt("group", plan.blocks.groups));
-  RewriteRecord record{
-      node.label(), describe(plan), figuresOf({plan.before}), figuresOf({plan.after}, plan.permutation.gatherSeconds),
-      error,        context.scope};
+  const CostModel& cost = context.options.cost();
+  RewriteRecord record{node.label(),
+                       describe(plan),
+                       figuresOf(cost, {plan.before}),
+                       figuresOf(cost, {plan.after}, plan.permutation.gatherSeconds),
+                       error,
+                       context.scope};
   noteRewrite(node, passName, structuralNote(record, context.options));
   context.recordRewrite(std::move(record));
 }

@@ -125,11 +125,18 @@ OptimizeOutcome optimizeModel(ir::Model& model, const OptimizeRequest& request, 
   OptimizeOutcome outcome;
   outcome.stats = runPipeline(model, request.pipeline ? *request.pipeline : defaultPipelineNames(), managerOptions);
   double pipelineSeconds = secondsSince(start);
-  log << formatStatistics(outcome.stats, request.explain) << "\n"
+  const CostTable& costs = request.pass.cost().table();
+  log << fmt::format("cost model: {} ({}, measured {} on {}), rewrites must gain {:g}%{}\n", costs.runtime,
+                     costs.source, costs.measured, costs.host, request.pass.minGain * 100,
+                     request.pass.force ? " (--force: every exact rewrite applies)" : "")
+      << formatStatistics(outcome.stats, request.explain) << "\n"
       << formatRewriteTable(outcome.stats)
       << fmt::format("pipeline: {:.1f} ms (passes, verifier and shape inference)\n", pipelineSeconds * 1e3);
   outcome.report = rewriteReportJson(outcome.stats);
   outcome.report["pipeline_seconds"] = pipelineSeconds;
+  outcome.report["cost_model"] = {
+      {"runtime", costs.runtime},   {"source", costs.source},           {"host", costs.host},
+      {"measured", costs.measured}, {"min_gain", request.pass.minGain}, {"force", request.pass.force}};
   if (request.verify)
     outcome.equivalent = verify(request, *original, model, regions, equivalence, outcome.report["verify"], log);
   return outcome;

@@ -129,8 +129,8 @@ Estimate estimateRewrite(const Match& m, const PassOptions& options) {
   const ConvGeometry& g = e.branches[0];
   e.grouped = withStructure(g, first.inChannels() * n, first.outChannels * n, first.group * n, first.kernelElements,
                             first.bias != nullptr);
-  e.copySeconds = estimateCopySeconds(g.batch * g.inPixels * g.inChannels * n * g.elementBytes) +
-                  estimateCopySeconds(g.batch * g.outPixels * g.outChannels * n * g.elementBytes);
+  e.copySeconds = options.cost().splitConcatSeconds(g.batch * g.inPixels * g.inChannels * n * g.elementBytes) +
+                  options.cost().splitConcatSeconds(g.batch * g.outPixels * g.outChannels * n * g.elementBytes);
   return e;
 }
 
@@ -144,7 +144,8 @@ Expected<Match> matchSplitConcat(ir::Node& concat, const PassOptions& options) {
   if (!splitting) return splitting.status();
   Match m{std::move(*branches), std::move(*splitting)};
   Estimate e = estimateRewrite(m, options);
-  double before = figuresOf(e.branches, e.copySeconds).seconds, after = estimateConvSeconds(e.grouped);
+  double before = figuresOf(options.cost(), e.branches, e.copySeconds).seconds,
+         after = options.cost().convSeconds(e.grouped);
   if (!options.force && !rewritePays(before, after, options.minGain))
     return Status::refuse(fmt::format("cost model: {:.3g} us -> {:.3g} us does not gain {:.0f}%", before * 1e6,
                                       after * 1e6, options.minGain * 100));
@@ -182,8 +183,8 @@ void rewrite(ir::Graph& graph, ir::Node& concat, const Match& m, PassContext& co
   for (ir::Node* s : m.splitting.splitters) graph.eraseNode(s);
   RewriteRecord record{concat.label(),
                        fmt::format("Split -> {} Convs -> Concat", n),
-                       figuresOf(estimate.branches, estimate.copySeconds),
-                       figuresOf({estimate.grouped}),
+                       figuresOf(context.options.cost(), estimate.branches, estimate.copySeconds),
+                       figuresOf(context.options.cost(), {estimate.grouped}),
                        0.0,
                        context.scope};
   noteRewrite(concat, "splitconcat-to-grouped", structuralNote(record, context.options));

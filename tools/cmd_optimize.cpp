@@ -35,6 +35,7 @@ struct OptimizeOptions {
   bool verify = true;
   bool verifyLocal = false;
   std::string verifyInputs;
+  std::string forRuntime, costTable;
   passes::PassOptions pass;
   passes::EquivalenceOptions equivalence;
 };
@@ -63,6 +64,7 @@ void optimize(const OptimizeOptions& o) {
   request.verifyInputsSource = o.verifyInputs;
   request.explain = o.explain;
   request.pass = o.pass;
+  request.pass.costModel = passes::selectCostModel(o.forRuntime, o.costTable);
   request.equivalence = o.equivalence;
   if (!o.verifyInputs.empty()) request.equivalence.inputs = runtime::loadInputFolder(o.verifyInputs, *model.graph);
   if (o.printAfterAll)
@@ -70,7 +72,7 @@ void optimize(const OptimizeOptions& o) {
       std::cerr << fmt::format("// ----- IR after {} -----\n", pass) << ir::printModel(m, {.maxInlineElements = 16});
     };
   std::optional<report::OptimizeReport> page;
-  if (!o.html.empty()) page.emplace(model, o.inputShapes, o.profileJson);
+  if (!o.html.empty()) page.emplace(model, o.inputShapes, o.profileJson, request.pass.costModel);
   passes::OptimizeOutcome outcome = passes::optimizeModel(model, request, std::cout);
   if (!outcome.equivalent) {
     if (!o.report.empty()) writeReport(o.report, outcome.report);
@@ -96,8 +98,14 @@ void registerOptimizeCommand(CLI::App& app) {
   cmd->add_option("--passes", o->passes, passListHelp())->expected(0, 1)->default_str("");
   cmd->add_flag("--print-after-all", o->printAfterAll, "Print the IR after every pass (to stderr)");
   cmd->add_flag("--explain", o->explain, "Print every rejected candidate with its reason, per pass");
+  cmd->add_option("--for", o->forRuntime,
+                  "The runtime the optimized model is headed for, whose cost model decides which rewrites pay: "
+                  "convopt (default: its own kernels) or onnxruntime")
+      ->check(CLI::IsMember(passes::builtinRuntimes()));
+  cmd->add_option("--cost-table", o->costTable,
+                  "A cost table measured on this machine by `convopt calibrate` (default: the runtime's built-in one)");
   cmd->add_option("--min-gain", o->pass.minGain,
-                  "A structural rewrite must cut the estimated time by this fraction (default 0.10)")
+                  "A structural rewrite must cut the estimated time by this fraction (default 0.05)")
       ->check(CLI::Range(0.0, 1.0));
   cmd->add_flag("--force", o->pass.force, "Apply exact structural rewrites even when the cost model says no");
   cmd->add_option("--rank-tolerance", o->pass.rankTolerance,

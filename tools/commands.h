@@ -24,5 +24,6 @@ void registerOptimizeCommand(CLI::App& app);
 void registerRunCommand(CLI::App& app);
 void registerBenchCommand(CLI::App& app);
 void registerCompileCommand(CLI::App& app);
+void registerCalibrateCommand(CLI::App& app);
 
 }  // namespace convopt::tools

@@ -17,8 +17,9 @@ int main(int argc, char** argv) {
       fmt::format("Refuse a model whose tensors (one tensor, or a compiled model's arena) would need more than this, "
                   "e.g. 4G or 512M (default: half of physical memory, here {})",
                   ir::formatBytes(ir::memoryLimit())));
-  for (auto registerCommand : {tools::registerInspectCommand, tools::registerOptimizeCommand, tools::registerRunCommand,
-                               tools::registerCompileCommand, tools::registerBenchCommand})
+  for (auto registerCommand :
+       {tools::registerInspectCommand, tools::registerOptimizeCommand, tools::registerRunCommand,
+        tools::registerCompileCommand, tools::registerBenchCommand, tools::registerCalibrateCommand})
     registerCommand(app);
   try {
     app.parse(argc, argv);

@@ -94,13 +94,17 @@ def set_max_memory(size):
 
 
 def optimize(model, *, passes=None, input_shapes=None, verify=True, approx=None, verify_local=False, seed=1,
-             tolerance=1e-4, min_gain=None, force=False, freeze_shapes=False, html=None, profile_json=None):
+             tolerance=1e-4, min_gain=None, force=False, freeze_shapes=False, html=None, profile_json=None,
+             for_runtime=None, cost_table=None):
     """Runs the rewrite pipeline (`convopt optimize`) and returns
     (onnx.ModelProto, Report). The model given is never modified.
 
     passes: names (list or comma-separated) instead of the default pipeline.
     input_shapes: {"x": (1, 3, 224, 224)} for dynamic dims, used by the cost
         model and the check; the result keeps them dynamic unless freeze_shapes.
+    for_runtime: the runtime the result is headed for, "convopt" (default) or
+        "onnxruntime" (`optimize --for`): its cost model decides which rewrites pay.
+    cost_table: a table measured by `convopt calibrate` (`--cost-table`).
     verify: compare outputs before and after on the reference interpreter
         (seeded inputs `seed`, `tolerance`); a mismatch raises VerificationError.
     html: write the HTML report there (`optimize --html`): the graph before and
@@ -117,7 +121,8 @@ def optimize(model, *, passes=None, input_shapes=None, verify=True, approx=None,
     data, report_json, log, equivalent = _convopt.optimize(
         _model_source(model), _pipeline(passes), _shape_specs(input_shapes), freeze_shapes, verify, verify_local,
         seed, tolerance, min_gain, force, os.fspath(html) if html else "",
-        os.fspath(profile_json) if profile_json else "")
+        os.fspath(profile_json) if profile_json else "", for_runtime or "",
+        os.fspath(cost_table) if cost_table else "")
     import json
 
     report = Report(json.loads(report_json), log)

@@ -9,6 +9,7 @@
 #include <onnx/onnx_pb.h>
 
 #include "ir/onnx_io.h"
+#include "passes/cost_table.h"
 #include "tests/support/cli_helpers.h"
 #include "tests/support/ir_temp_dir.h"
 
@@ -141,6 +142,41 @@ TEST(OptimizeCommand, ExplainNamesTheCostModelDecision) {
   ASSERT_EQ(r.exitCode, 0) << r.stderrText;
   EXPECT_THAT(r.stdoutText, HasSubstr("    rejected Conv(y): cost model: rank 1 factors take "));
   EXPECT_THAT(r.stdoutText, HasSubstr("no convolution was rewritten"));
+}
+
+TEST(OptimizeCommand, ForNamesTheRuntimeWhoseCostModelDecides) {
+  Fixture f;
+  std::string report = (f.dir / "report.json").string();
+  auto r = f.optimize("--for onnxruntime --no-verify --report '" + report + "'");
+  ASSERT_EQ(r.exitCode, 0) << r.stderrText;
+  EXPECT_THAT(r.stdoutText, HasSubstr("cost model: onnxruntime (built-in, measured "));
+  nlohmann::json json = nlohmann::json::parse(convopt::testing::readFile(report));
+  EXPECT_EQ(json["cost_model"]["runtime"], "onnxruntime");
+  EXPECT_EQ(json["cost_model"]["source"], "built-in");
+  EXPECT_EQ(json["cost_model"]["min_gain"], 0.05);
+
+  auto unknown = f.optimize("--for tvm");
+  EXPECT_EQ(unknown.exitCode, 2);
+  EXPECT_THAT(unknown.stderrText, HasSubstr("tvm not in {convopt,onnxruntime}"));
+}
+
+TEST(OptimizeCommand, ACostTableMustBeReadableAndForTheRuntime) {
+  Fixture f;
+  std::string table = (f.dir / "table.json").string();
+  convopt::testing::writeFile(table, "{\"runtime\": \"onnxruntime\"}");
+  auto incomplete = f.optimize("--cost-table '" + table + "'");
+  EXPECT_EQ(incomplete.exitCode, 2);
+  EXPECT_THAT(incomplete.stderrText, HasSubstr(table + ": 'threads' is missing or not a number"));
+  EXPECT_FALSE(std::filesystem::exists(f.out));
+
+  std::string builtin = (f.dir / "ort.json").string();
+  convopt::testing::writeFile(builtin, passes::costTableJson(passes::builtinCostTable("onnxruntime")));
+  auto mismatch = f.optimize("--for convopt --cost-table '" + builtin + "'");
+  EXPECT_EQ(mismatch.exitCode, 2);
+  EXPECT_THAT(mismatch.stderrText, HasSubstr("was measured for 'onnxruntime', not 'convopt' (--for)"));
+  auto used = f.optimize("--no-verify --cost-table '" + builtin + "'");
+  ASSERT_EQ(used.exitCode, 0) << used.stderrText;
+  EXPECT_THAT(used.stdoutText, HasSubstr("cost model: onnxruntime (" + builtin + ", measured "));
 }
 
 }  // namespace

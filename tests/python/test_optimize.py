@@ -56,6 +56,16 @@ def test_chosen_passes_and_shapes_reach_the_pipeline(tiny_model):
     assert frozen.graph.input[0].type.tensor_type.shape.dim[0].dim_value == 3
 
 
+def test_for_runtime_picks_the_cost_model_the_report_names(tiny_model, tmp_path):
+    _, report = convopt.optimize(tiny_model, for_runtime="onnxruntime")
+    assert report.cost_model["runtime"] == "onnxruntime" and report.cost_model["source"] == "built-in"
+    with pytest.raises(convopt.InputError, match="no cost table for runtime 'tvm'"):
+        convopt.optimize(tiny_model, for_runtime="tvm")
+    missing = tmp_path / "missing.json"
+    with pytest.raises(convopt.InputError, match="cannot read cost table"):
+        convopt.optimize(tiny_model, cost_table=missing)
+
+
 def test_approximate_rewrites_are_refused_rather_than_silently_ignored(tiny_model):
     with pytest.raises(NotImplementedError, match="approximate"):
         convopt.optimize(tiny_model, approx=0.01)

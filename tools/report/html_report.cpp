@@ -122,11 +122,13 @@ void takeRewrite(ConvRow& row, const nlohmann::json& rewrite) {
   row.rewrite = rewrite.value("pass", "") + ": " + rewrite.value("description", "");
 }
 
-double predictedMs(const ir::ConvInfo& conv) { return passes::estimateConvSeconds(passes::geometryOf(conv)) * 1e3; }
+double predictedMs(const ir::ConvInfo& conv, const passes::CostModel& cost) {
+  return cost.convSeconds(passes::geometryOf(conv)) * 1e3;
+}
 
 // One row per conv of the model before, then one per conv only the model after (if any) has.
 std::string convRows(const std::vector<ir::ConvInfo>& before, const std::vector<ir::ConvInfo>* after,
-                     const nlohmann::json& rewrites) {
+                     const nlohmann::json& rewrites, const passes::CostModel& cost) {
   std::map<std::string, ir::ConvInfo> afterConvs;  // by first output
   if (after)
     for (const ir::ConvInfo& conv : *after) afterConvs[firstOutput(*conv.node)] = conv;
@@ -138,7 +140,7 @@ std::string convRows(const std::vector<ir::ConvInfo>& before, const std::vector<
                 std::string(ir::convKindName(conv.kind)),
                 fmt::format("{}", conv.weightParams + conv.biasParams),
                 number(conv.macs),
-                predictedMs(conv),
+                predictedMs(conv, cost),
                 0,
                 "",
                 ""};
@@ -154,7 +156,7 @@ std::string convRows(const std::vector<ir::ConvInfo>& before, const std::vector<
     } else {
       bool kept = now != afterConvs.end();
       row.kinds += " → " + (kept ? std::string(ir::convKindName(now->second.kind)) : "removed");
-      row.msAfter = kept ? predictedMs(now->second) : 0;
+      row.msAfter = kept ? predictedMs(now->second, cost) : 0;
     }
     rows += rowHtml(row);
     if (now != afterConvs.end()) afterConvs.erase(now);
@@ -166,7 +168,7 @@ std::string convRows(const std::vector<ir::ConvInfo>& before, const std::vector<
                 fmt::format("{}", conv.weightParams + conv.biasParams),
                 number(conv.macs),
                 0,
-                predictedMs(conv),
+                predictedMs(conv, cost),
                 "",
                 ""};
     if (const nlohmann::json* rewrite = rewriteOf(*conv.node, "", true, rewrites); rewrite && shown.count(rewrite)) {
@@ -184,7 +186,7 @@ std::string convRows(const std::vector<ir::ConvInfo>& before, const std::vector<
 // Bars of time by layer kind: the profile's categories (measured, one model), or
 // the cost model's predicted conv time per kind (before and after, if there is an after).
 std::string timeBars(const nlohmann::json& profile, const std::vector<ir::ConvInfo>& beforeConvs,
-                     const std::vector<ir::ConvInfo>* afterConvs) {
+                     const std::vector<ir::ConvInfo>* afterConvs, const passes::CostModel& cost) {
   std::vector<std::tuple<std::string, double, double>> bars;  // label, before, after
   bool measured = profile.is_object() && profile.contains("categories");
   bool compared = !measured && afterConvs;
@@ -196,7 +198,7 @@ std::string timeBars(const nlohmann::json& profile, const std::vector<ir::ConvIn
     auto add = [&](const std::vector<ir::ConvInfo>& convs, bool isAfter) {
       for (const ir::ConvInfo& conv : convs) {
         auto& [before, after] = byKind[std::string(ir::convKindName(conv.kind))];
-        (isAfter ? after : before) += predictedMs(conv);
+        (isAfter ? after : before) += predictedMs(conv, cost);
       }
     };
     add(beforeConvs, false);
@@ -212,13 +214,12 @@ std::string timeBars(const nlohmann::json& profile, const std::vector<ir::ConvIn
   auto value = [&](double before, double after) {
     return compared ? fmt::format("{:.4f} → {:.4f}", before, after) : fmt::format("{:.4f}", after);
   };
+  std::string predicted = fmt::format("predicted conv time by the {} cost model, ms", cost.table().runtime);
   std::string html = fmt::format(
       "<p>{}</p>\n<div class=\"bars\">\n",
-      measured ? "measured by <code>convopt bench --profile</code>, ms per inference"
-      : compared
-          ? "predicted conv time by the cost model, ms: <span class=\"key before\">before</span> <span class=\"key "
-            "after\">after</span>"
-          : "predicted conv time by the cost model, ms");
+      measured   ? "measured by <code>convopt bench --profile</code>, ms per inference"
+      : compared ? predicted + ": <span class=\"key before\">before</span> <span class=\"key after\">after</span>"
+                 : predicted);
   for (const auto& [label, before, after] : bars)
     html += fmt::format(
         "<div class=\"bar\"><span class=\"label\">{}</span><span class=\"track\">{}<span class=\"after\" "
@@ -306,8 +307,8 @@ std::string renderHtmlReport(const HtmlReportInput& input) {
   return filledPage({{"TITLE", escaped(input.title)},
                      {"SUMMARY", summary},
                      {"GRAPHS", graphs},
-                     {"ROWS", convRows(diff.before.convs, afterConvs, input.rewrites)},
-                     {"BARS", timeBars(input.profile, diff.before.convs, afterConvs)},
+                     {"ROWS", convRows(diff.before.convs, afterConvs, input.rewrites, *input.cost)},
+                     {"BARS", timeBars(input.profile, diff.before.convs, afterConvs, *input.cost)},
                      {"DATA", dataText}});
 }
 
@@ -322,16 +323,17 @@ nlohmann::json readProfileJson(const std::string& path) {
 }
 
 OptimizeReport::OptimizeReport(const ir::Model& original, std::vector<std::string> inputShapes,
-                               const std::string& profileJson)
+                               const std::string& profileJson, std::shared_ptr<const passes::CostModel> cost)
     : inputShapes_(std::move(inputShapes)),
       before_(modelForReport(original, inputShapes_)),
-      profile_(profileJson.empty() ? nlohmann::json() : readProfileJson(profileJson)) {}
+      profile_(profileJson.empty() ? nlohmann::json() : readProfileJson(profileJson)),
+      cost_(std::move(cost)) {}
 
 std::string OptimizeReport::render(const std::string& title, const std::string& beforeName,
                                    const std::string& afterName, const ir::Model& optimized,
                                    const nlohmann::json& rewrites) const {
   ir::Model after = modelForReport(optimized, inputShapes_);
-  return renderHtmlReport({title, beforeName, afterName, &before_, &after, rewrites, profile_});
+  return renderHtmlReport({title, beforeName, afterName, &before_, &after, rewrites, profile_, cost_});
 }
 
 }  // namespace convopt::report

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ir/graph.h"
+#include "passes/cost_model.h"
 
 namespace convopt::report {
 
@@ -22,6 +23,8 @@ struct HtmlReportInput {
   const ir::Model* after = nullptr;                   // null: one model, nothing compared
   nlohmann::json rewrites = nlohmann::json::array();  // optimize's report["rewrites"]
   nlohmann::json profile;                             // bench --profile --json of the after model, or null
+  // What predicts each conv's time (the one optimize costed its rewrites with).
+  std::shared_ptr<const passes::CostModel> cost = passes::builtinCostModel("convopt");
 };
 
 std::string renderHtmlReport(const HtmlReportInput& input);
@@ -36,7 +39,8 @@ class OptimizeReport {
  public:
   // `inputShapes` (NAME=1x3x224x224) size the figures of dynamic dims; a
   // `profileJson` file ("" for none) is read now, so a bad one fails first.
-  OptimizeReport(const ir::Model& original, std::vector<std::string> inputShapes, const std::string& profileJson);
+  OptimizeReport(const ir::Model& original, std::vector<std::string> inputShapes, const std::string& profileJson,
+                 std::shared_ptr<const passes::CostModel> cost);
   std::string render(const std::string& title, const std::string& beforeName, const std::string& afterName,
                      const ir::Model& optimized, const nlohmann::json& rewrites) const;
 
@@ -44,6 +48,7 @@ class OptimizeReport {
   std::vector<std::string> inputShapes_;
   ir::Model before_;
   nlohmann::json profile_;
+  std::shared_ptr<const passes::CostModel> cost_;
 };
 
 }  // namespace convopt::report

@@ -1,0 +1,47 @@
+#include "tools/calibrate/cost_table_fit.h"
+
+#include <algorithm>
+
+#include "ir/error.h"
+
+namespace convopt::tools::calibrate {
+
+double ProbeTiming::opSeconds() const {
+  // A difference within noise of zero still counts as a little time.
+  return std::max((withMs - withoutMs) / kProbeRepeats, 1e-5) * 1e-3;
+}
+
+passes::CostTable fitCostTable(const std::vector<ProbeTiming>& timings, const TableIdentity& identity) {
+  passes::CostTable table;
+  table.runtime = identity.runtime;
+  table.host = identity.host;
+  table.measured = identity.measured;
+  table.threads = identity.threads;
+  auto find = [&](const std::string& name) -> const ProbeTiming& {
+    for (const ProbeTiming& t : timings)
+      if (t.probe.name == name) return t;
+    throwInputError("calibration: probe '{}' was not timed", name);
+  };
+  table.nodeSeconds = find("tiny").opSeconds();
+  auto work = [&](const ProbeTiming& t) { return std::max(t.opSeconds() - table.nodeSeconds, 0.25 * t.opSeconds()); };
+  const ProbeTiming& depthwise = find("depthwise3x3_c128_g128");
+  table.streamBytesPerSecond = double(depthwise.probe.geometry().bytesMoved()) / work(depthwise);
+  const ProbeTiming& gather = find("gather_c128");
+  table.gatherBytesPerSecond = double(gather.probe.tensorBytes()) / gather.opSeconds();
+  const ProbeTiming& splitConcat = find("split_concat_c128");
+  table.splitConcatBytesPerSecond = 2.0 * double(splitConcat.probe.tensorBytes()) / splitConcat.opSeconds();
+  auto addRate = [&](const ProbeTiming& t, double seconds) {
+    passes::ConvGeometry g = t.probe.geometry();
+    table.rates.push_back({g.kind(), g.inChannels / g.group, g.outChannels / g.group, g.kernelElements,
+                           double(g.macs()) / std::max(seconds, 0.25 * t.opSeconds())});
+  };
+  for (const ProbeTiming& t : timings)
+    if (t.probe.op == ProbeOp::Conv && t.probe.name != "tiny" && t.probe.multiplier == 1) addRate(t, work(t));
+  // Then the depthwise multipliers, less the pointwise conv the table now predicts.
+  passes::CostModel sofar(table);
+  for (const ProbeTiming& t : timings)
+    if (t.probe.multiplier > 1) addRate(t, work(t) - sofar.convSeconds(t.probe.pointwiseGeometry()));
+  return table;
+}
+
+}  // namespace convopt::tools::calibrate

@@ -1,0 +1,35 @@
+// From probe timings to a cost table (passes/cost_table.h). Each probe's pair
+// of models differs by kProbeRepeats copies of its op, so one op takes
+// (with - without) / kProbeRepeats; then
+//   node overhead   = the tiny conv's time
+//   conv rate       = MACs / (time - node overhead)   (at least a quarter of
+//                     the time counts as work, so noise cannot make it infinite);
+//                     a depthwise multiplier's probe less its pointwise conv
+//   stream bandwidth = the depthwise 3x3 probe's bytes moved / (time - node
+//                     overhead): the memory roofline (its tensors, like most
+//                     layers' at batch 1, live in the outer caches)
+//   gather          = tensor bytes / time
+//   split + concat  = 2 x tensor bytes / time (two ops, each over the tensor)
+#pragma once
+#include <string>
+#include <vector>
+
+#include "passes/cost_table.h"
+#include "tools/calibrate/probe_models.h"
+
+namespace convopt::tools::calibrate {
+
+struct ProbeTiming {
+  Probe probe;
+  double withoutMs = 0, withMs = 0;  // median whole-inference times of the pair
+  double opSeconds() const;          // one copy of the probed op
+};
+
+struct TableIdentity {
+  std::string runtime, host, measured;
+  int threads = 1;
+};
+
+passes::CostTable fitCostTable(const std::vector<ProbeTiming>& timings, const TableIdentity& identity);
+
+}  // namespace convopt::tools::calibrate
