@@ -11,6 +11,8 @@
 #   wrong:    applied but measured slower than -NOISE (a rewrite that hurts)
 #   missed:   not applied but measured faster by MIN_GAIN or more
 #   agree:    neither
+# Then every model with a rewrite (the shared ones and two of tests/models/generated),
+# as given and as `optimize --for RUNTIME` writes it, timed whole on that runtime.
 # Usage: [MIN_GAIN=0.05] [NOISE=0.03] [RUNS=40] [THREADS=1] [TABLES="convopt=F onnxruntime=G"]
 #        scripts/bench/cost_model_check.sh [RUNTIME...]   (build first: scripts/build.sh)
 set -euo pipefail
@@ -23,8 +25,12 @@ for runtime in "${runtimes[@]}"; do
   table=$(for t in ${TABLES:-}; do [ "${t%%=*}" = "$runtime" ] && echo "--cost-table=${t#*=}"; done)
   build/bench/cost_model_check --for "$runtime" $table --threads "${THREADS:-1}" --runs "${RUNS:-40}" --sweep "$models" \
     | sed "s/^{/{\"runtime\":\"$runtime\",/" >>"$work/candidates.jsonl"
+  build/bench/cost_model_check --for "$runtime" $table --threads "${THREADS:-1}" --runs "${RUNS:-40}" --whole "$models" \
+    --model tests/models/generated/permuted_groups_cnn/model.onnx=image=1x3x56x56 \
+    --model tests/models/generated/dynamic_batch_cnn/model.onnx=image=1x3x32x32 \
+    | sed "s/^{/{\"runtime\":\"$runtime\",/" >>"$work/whole.jsonl"
 done
-MIN_GAIN=${MIN_GAIN:-0.05} NOISE=${NOISE:-0.03} /usr/bin/python3 - "$work/candidates.jsonl" <<'PY'
+MIN_GAIN=${MIN_GAIN:-0.05} NOISE=${NOISE:-0.03} /usr/bin/python3 - "$work/candidates.jsonl" "$work/whole.jsonl" <<'PY'
 import collections, json, os, statistics, sys
 min_gain, noise = float(os.environ["MIN_GAIN"]), float(os.environ["NOISE"])
 rows = [json.loads(line) for line in open(sys.argv[1])]
@@ -59,4 +65,11 @@ for runtime in sorted({r["runtime"] for r in rows}):
     agree = sum(x == "agree" for *_, x in v)
     print(f"{runtime}: {len(v)} candidates, decision agrees with measurement for {agree} ({agree / len(v):.0%}); "
           f"{sum(x == 'wrong' for *_, x in v)} applied but slower, {sum(x == 'missed' for *_, x in v)} missed")
+print("\n| runtime | model | rewrites | as given ms | optimized for it ms | speed-up |")
+print("|---|---|---:|---:|---:|---:|")
+for line in open(sys.argv[2]):
+    r = json.loads(line)
+    if r["rewrites"]:
+        print(f"| {r['runtime']} | {r['model']} | {r['rewrites']} | {r['given_ms']:.3f} | {r['optimized_ms']:.3f} | "
+              f"{r['given_ms'] / r['optimized_ms']:.2f}x |")
 PY
