@@ -23,8 +23,7 @@ std::string EquivalenceResult::summary() const {
   return out;
 }
 
-EquivalenceResult compareModels(const ir::Graph& before, const ir::Graph& after, int64_t opset,
-                                const EquivalenceOptions& options) {
+runtime::TensorMap equivalenceInputs(const ir::Graph& before, const EquivalenceOptions& options) {
   runtime::RandomInputOptions random;
   random.seed = options.seed;
   for (const ir::Value* in : before.inputs()) {
@@ -41,6 +40,12 @@ EquivalenceResult compareModels(const ir::Graph& before, const ir::Graph& after,
   }
   runtime::TensorMap inputs = runtime::randomInputs(before, random);
   for (const auto& [name, tensor] : options.inputs) inputs[name] = tensor;
+  return inputs;
+}
+
+EquivalenceResult compareModels(const ir::Graph& before, const ir::Graph& after, int64_t opset,
+                                const EquivalenceOptions& options) {
+  runtime::TensorMap inputs = equivalenceInputs(before, options);
   runtime::TensorMap expected = runtime::runReference(before, inputs, opset);
   runtime::TensorMap actual = runtime::runReference(after, inputs, opset);
   EquivalenceResult result;

@@ -9,6 +9,7 @@
 
 #include "ir/graph.h"
 #include "ir/shape_inference.h"
+#include "runtime/random_inputs.h"
 
 namespace convopt::passes {
 
@@ -38,6 +39,10 @@ struct EquivalenceResult {
   bool equivalent() const;
   std::string summary() const;  // one line per output
 };
+
+// The inputs compareModels runs both graphs on: `options.inputs`, else seeded
+// random tensors of the inputs' shapes (dynamic dims as the options say).
+runtime::TensorMap equivalenceInputs(const ir::Graph& graph, const EquivalenceOptions& options);
 
 // Throws InputError when an input's dtype cannot be generated or the
 // interpreter rejects a graph.

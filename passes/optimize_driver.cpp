@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
 #include <chrono>
 
 #include "ir/error.h"
@@ -109,6 +110,15 @@ OptimizeOutcome optimizeModel(ir::Model& model, const OptimizeRequest& request, 
     managerOptions.pass.costingInputShapes = request.inputShapes;
     equivalence.inputShapes = ir::staticShapesAt(model, request.inputShapes);
   }
+  std::optional<ApproxOutcome> approximated;
+  if (request.approx) {
+    ApproxRequest approx = *request.approx;
+    approx.inputs.seed = equivalence.seed;
+    approx.inputs.inputShapes = equivalence.inputShapes;
+    approx.inputs.dynamicDim = equivalence.dynamicDim;
+    approximated = approximateWeights(model, approx, managerOptions.pass, log);
+  }
+  // With --approx, the exact rewrites are checked against the projected model.
   std::unique_ptr<ir::Graph> original = request.verify ? model.graph->clone() : nullptr;
   // What each pass changed, cut out to be checked alone if the whole model cannot run.
   std::vector<RewriteRegion> regions;
@@ -134,6 +144,12 @@ OptimizeOutcome optimizeModel(ir::Model& model, const OptimizeRequest& request, 
       << fmt::format("pipeline: {:.1f} ms (passes, verifier and shape inference)\n", pipelineSeconds * 1e3);
   outcome.report = rewriteReportJson(outcome.stats);
   outcome.report["pipeline_seconds"] = pipelineSeconds;
+  if (approximated) {
+    outcome.report["approximate"] = approximated->json(*request.approx);
+    for (nlohmann::json& rewrite : outcome.report["rewrites"])
+      rewrite["approximate"] = std::any_of(approximated->layers.begin(), approximated->layers.end(),
+                                           [&](const ApproximateLayer& l) { return l.node == rewrite["node"]; });
+  }
   outcome.report["cost_model"] = {
       {"runtime", costs.runtime},   {"source", costs.source},           {"host", costs.host},
       {"measured", costs.measured}, {"min_gain", request.pass.minGain}, {"force", request.pass.force}};

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ir/graph.h"
+#include "passes/approx/approximate_rewrites.h"
 #include "passes/equivalence.h"
 #include "passes/pass.h"
 
@@ -30,6 +31,10 @@ struct OptimizeRequest {
   bool explain = false;            // every rejected candidate in the log
   PassOptions pass;
   EquivalenceOptions equivalence;
+  // `--approx BUDGET`: project nearly structured weights first (approximate_rewrites.h);
+  // the check then compares the result with the projected model, and the
+  // report says what the approximation cost.
+  std::optional<ApproxRequest> approx;
   std::function<void(std::string_view pass, const ir::Model&)> afterPass;  // --print-after-all
 };
 

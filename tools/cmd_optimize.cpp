@@ -36,6 +36,8 @@ struct OptimizeOptions {
   bool verifyLocal = false;
   std::string verifyInputs;
   std::string forRuntime, costTable;
+  std::optional<double> approx;
+  std::string calibration;
   passes::PassOptions pass;
   passes::EquivalenceOptions equivalence;
 };
@@ -67,6 +69,7 @@ void optimize(const OptimizeOptions& o) {
   request.pass.costModel = passes::selectCostModel(o.forRuntime, o.costTable);
   request.equivalence = o.equivalence;
   if (!o.verifyInputs.empty()) request.equivalence.inputs = runtime::loadInputFolder(o.verifyInputs, *model.graph);
+  if (o.approx) request.approx = passes::approxRequest(*o.approx, o.calibration, *model.graph);
   if (o.printAfterAll)
     request.afterPass = [](std::string_view pass, const ir::Model& m) {
       std::cerr << fmt::format("// ----- IR after {} -----\n", pass) << ir::printModel(m, {.maxInlineElements = 16});
@@ -104,6 +107,16 @@ void registerOptimizeCommand(CLI::App& app) {
       ->check(CLI::IsMember(passes::builtinRuntimes()));
   cmd->add_option("--cost-table", o->costTable,
                   "A cost table measured on this machine by `convopt calibrate` (default: the runtime's built-in one)");
+  CLI::Option* approx =
+      cmd->add_option("--approx", o->approx,
+                      "Also rewrite nearly structured convs (low rank, nearly block-diagonal) approximately, keeping "
+                      "every output within this relative error (e.g. 0.01) on the calibration inputs (default: off, "
+                      "only exact rewrites)")
+          ->check(CLI::Range(0.0, 1.0));
+  cmd->add_option("--calibration", o->calibration,
+                  "With --approx: measure the error on these inputs (an ONNX test data set or NAME.npy files; "
+                  "default: seeded random inputs, a weak proxy)")
+      ->needs(approx);
   cmd->add_option("--min-gain", o->pass.minGain,
                   "A structural rewrite must cut the estimated time by this fraction (default 0.05)")
       ->check(CLI::Range(0.0, 1.0));

@@ -95,7 +95,7 @@ def set_max_memory(size):
 
 def optimize(model, *, passes=None, input_shapes=None, verify=True, approx=None, verify_local=False, seed=1,
              tolerance=1e-4, min_gain=None, force=False, freeze_shapes=False, html=None, profile_json=None,
-             for_runtime=None, cost_table=None):
+             for_runtime=None, cost_table=None, calibration=None):
     """Runs the rewrite pipeline (`convopt optimize`) and returns
     (onnx.ModelProto, Report). The model given is never modified.
 
@@ -110,19 +110,18 @@ def optimize(model, *, passes=None, input_shapes=None, verify=True, approx=None,
     html: write the HTML report there (`optimize --html`): the graph before and
         after with the rewrites highlighted, every conv, where the time goes
         (measured, from `convopt bench --profile --json` saved as profile_json).
-    approx: approximate rewrites under an error budget are not available yet;
-        anything but None raises NotImplementedError, so nothing approximate
-        ever happens silently.
+    approx: a relative error budget (e.g. 0.01) for approximate rewrites of
+        nearly structured convs (`--approx`); None (default): exact rewrites only.
+    calibration: with approx, a folder of inputs to measure the error on
+        (`--calibration`; default seeded random inputs).
     """
-    if approx is not None:
-        raise NotImplementedError("approximate rewrites (approx=) are not implemented yet; convopt rewrites exactly")
     import onnx
 
     data, report_json, log, equivalent = _convopt.optimize(
         _model_source(model), _pipeline(passes), _shape_specs(input_shapes), freeze_shapes, verify, verify_local,
         seed, tolerance, min_gain, force, os.fspath(html) if html else "",
         os.fspath(profile_json) if profile_json else "", for_runtime or "",
-        os.fspath(cost_table) if cost_table else "")
+        os.fspath(cost_table) if cost_table else "", approx, os.fspath(calibration) if calibration else "")
     import json
 
     report = Report(json.loads(report_json), log)

@@ -24,7 +24,8 @@ namespace {
 py::tuple optimize(const py::object& source, std::optional<std::string> passes,
                    const std::vector<std::string>& inputShapes, bool freezeShapes, bool verify, bool verifyLocal,
                    uint64_t seed, double tolerance, std::optional<double> minGain, bool force, const std::string& html,
-                   const std::string& profileJson, const std::string& forRuntime, const std::string& costTable) {
+                   const std::string& profileJson, const std::string& forRuntime, const std::string& costTable,
+                   std::optional<double> approx, const std::string& calibration) {
   ir::Model model = loadModelFrom(source);
   passes::OptimizeRequest request;
   if (passes) request.pipeline = passes::parsePipeline(*passes);
@@ -37,6 +38,7 @@ py::tuple optimize(const py::object& source, std::optional<std::string> passes,
   if (minGain) request.pass.minGain = *minGain;
   request.pass.force = force;
   request.pass.costModel = passes::selectCostModel(forRuntime, costTable);
+  if (approx) request.approx = passes::approxRequest(*approx, calibration, *model.graph);
   std::ostringstream log;
   passes::OptimizeOutcome outcome;
   std::string bytes;
@@ -66,7 +68,8 @@ std::string inspect(const py::object& source, const std::vector<std::string>& in
 void bindOptimize(py::module_& m) {
   m.def("optimize", &optimize, py::arg("model"), py::arg("passes"), py::arg("input_shapes"), py::arg("freeze_shapes"),
         py::arg("verify"), py::arg("verify_local"), py::arg("seed"), py::arg("tolerance"), py::arg("min_gain"),
-        py::arg("force"), py::arg("html"), py::arg("profile_json"), py::arg("for_runtime"), py::arg("cost_table"));
+        py::arg("force"), py::arg("html"), py::arg("profile_json"), py::arg("for_runtime"), py::arg("cost_table"),
+        py::arg("approx"), py::arg("calibration"));
   m.def("inspect", &inspect, py::arg("model"), py::arg("input_shapes"));
   m.def("default_pipeline", [] { return passes::defaultPipelineNames(); });
 }

@@ -34,22 +34,23 @@ struct Fixture {
   convopt::testing::TempDir dir;
   std::string in = (dir / "in.onnx").string();
   std::string out = (dir / "out.onnx").string();
+  std::string reportPath = (dir / "report.json").string();
   Fixture() { convopt::testing::writeFile(in, convopt::testing::textModelBytes(kSeparable)); }
   convopt::testing::RunResult optimize(const std::string& flags) {
     return convopt::testing::runConvopt(fmt::format("optimize '{}' -o '{}' {}", in, out, flags), dir.path());
   }
+  nlohmann::json report() const { return nlohmann::json::parse(convopt::testing::readFile(reportPath)); }
 };
 
 TEST(OptimizeCommand, RewritesReportsAndDocumentsTheRewrite) {
   Fixture f;
-  std::string report = (f.dir / "report.json").string();
-  auto r = f.optimize("--force --report '" + report + "'");
+  auto r = f.optimize("--force --report '" + f.reportPath + "'");
   ASSERT_EQ(r.exitCode, 0) << r.stderrText;
   EXPECT_THAT(r.stdoutText, HasSubstr("dense-to-separable     Conv(y)"));
   EXPECT_THAT(r.stdoutText, HasSubstr("dense -> depthwise+pointwise"));
   EXPECT_THAT(r.stdoutText, HasSubstr("  output y: max |diff| "));
 
-  nlohmann::json json = nlohmann::json::parse(convopt::testing::readFile(report));
+  nlohmann::json json = f.report();
   EXPECT_EQ(json["totals"]["rewrites"], 1);
   EXPECT_EQ(json["totals"]["params_before"], 24);
   EXPECT_EQ(json["totals"]["params_after"], 2 * 4 + 3 * 2);
@@ -146,11 +147,10 @@ TEST(OptimizeCommand, ExplainNamesTheCostModelDecision) {
 
 TEST(OptimizeCommand, ForNamesTheRuntimeWhoseCostModelDecides) {
   Fixture f;
-  std::string report = (f.dir / "report.json").string();
-  auto r = f.optimize("--for onnxruntime --no-verify --report '" + report + "'");
+  auto r = f.optimize("--for onnxruntime --no-verify --report '" + f.reportPath + "'");
   ASSERT_EQ(r.exitCode, 0) << r.stderrText;
   EXPECT_THAT(r.stdoutText, HasSubstr("cost model: onnxruntime (built-in, measured "));
-  nlohmann::json json = nlohmann::json::parse(convopt::testing::readFile(report));
+  nlohmann::json json = f.report();
   EXPECT_EQ(json["cost_model"]["runtime"], "onnxruntime");
   EXPECT_EQ(json["cost_model"]["source"], "built-in");
   EXPECT_EQ(json["cost_model"]["min_gain"], 0.05);

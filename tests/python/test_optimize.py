@@ -66,9 +66,12 @@ def test_for_runtime_picks_the_cost_model_the_report_names(tiny_model, tmp_path)
         convopt.optimize(tiny_model, cost_table=missing)
 
 
-def test_approximate_rewrites_are_refused_rather_than_silently_ignored(tiny_model):
-    with pytest.raises(NotImplementedError, match="approximate"):
-        convopt.optimize(tiny_model, approx=0.01)
+def test_approx_is_reported_as_approximate(tiny_model):
+    _, exact = convopt.optimize(tiny_model)
+    assert "approximate" not in exact
+    _, report = convopt.optimize(tiny_model, approx=0.01)
+    assert report.approximate["budget"] == 0.01 and report.approximate["inputs"] == "seeded random"
+    assert report.approximate["model_error"] <= 0.01
 
 
 def test_inspect_is_the_cli_inspect_json(tiny_model, tmp_path):

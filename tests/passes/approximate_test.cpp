@@ -1,0 +1,88 @@
+// Approximate rewrites (`optimize --approx`): a nearly per-channel low-rank
+// conv is projected and then rewritten exactly within the budget; without
+// --approx, or with a budget its error does not fit, nothing changes.
+#include <fmt/format.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <sstream>
+
+#include "ir/onnx_io.h"
+#include "passes/optimize_driver.h"
+
+namespace convopt::passes {
+namespace {
+
+// W[o, i, :] = P[o, i] K[i, :] (rank 1 per input channel) plus noise of about
+// 1e-3 (a hash of (o, i, e), so of full rank).
+double noise(int o, int i, int e) {
+  double x = std::sin(o * 12.9898 + i * 78.233 + e * 37.719) * 43758.5453;
+  return 2 * (x - std::floor(x)) - 1;
+}
+
+ir::Model nearlySeparable() {
+  std::string weights;
+  for (int o = 0; o < 8; ++o)
+    for (int i = 0; i < 8; ++i)
+      for (int e = 0; e < 9; ++e)
+        weights += fmt::format("{}{:.6f}", weights.empty() ? "" : ", ",
+                               std::sin(o * 1.7 + i * 0.3 + 1) * std::cos(i * 2.1 + e * 0.7) + 1e-3 * noise(o, i, e));
+  return ir::parseModelText(R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,8,16,16] x) => (float[1,8,16,16] y)
+<float[8,8,3,3] w = {)" + weights +
+                            R"(}>
+{
+  y = Conv <pads = [1, 1, 1, 1]> (x, w)
+}
+)");
+}
+
+OptimizeOutcome optimize(ir::Model& model, std::optional<double> budget) {
+  OptimizeRequest request;
+  if (budget) request.approx = approxRequest(*budget, "", *model.graph);
+  std::ostringstream log;
+  OptimizeOutcome outcome = optimizeModel(model, request, log);
+  outcome.report["log"] = log.str();
+  return outcome;
+}
+
+TEST(ApproximateRewrites, ANearlySeparableConvBecomesDepthwisePlusPointwiseWithinTheBudget) {
+  ir::Model model = nearlySeparable();
+  OptimizeOutcome outcome = optimize(model, 0.01);
+  ASSERT_TRUE(outcome.equivalent);
+  const nlohmann::json& approx = outcome.report["approximate"];
+  ASSERT_EQ(approx["layers"].size(), 1u);
+  EXPECT_EQ(approx["layers"][0]["method"], "low-rank");
+  EXPECT_EQ(approx["layers"][0]["parameter"], 1);
+  EXPECT_LE(approx["model_error"].get<double>(), 0.01);
+  EXPECT_GT(approx["model_error"].get<double>(), 0);  // it is approximate, and says so
+  EXPECT_EQ(approx["inputs"], "seeded random");
+  ASSERT_EQ(outcome.report["rewrites"].size(), 1u);
+  EXPECT_EQ(outcome.report["rewrites"][0]["pass"], "dense-to-separable");
+  EXPECT_EQ(outcome.report["rewrites"][0]["approximate"], true);
+  EXPECT_THAT(outcome.report["log"].get<std::string>(), ::testing::HasSubstr("warning: --approx measured its error on "
+                                                                             "seeded random inputs"));
+  ASSERT_EQ(model.graph->numNodes(), 2u);
+  EXPECT_THAT(model.graph->nodes()[1]->docString, ::testing::HasSubstr("APPROXIMATE: weight projected to low-rank 1"));
+}
+
+TEST(ApproximateRewrites, WithoutApproxNothingApproximateHappens) {
+  ir::Model model = nearlySeparable();
+  OptimizeOutcome outcome = optimize(model, std::nullopt);
+  EXPECT_FALSE(outcome.report.contains("approximate"));
+  EXPECT_EQ(outcome.report["totals"]["rewrites"], 0);
+  EXPECT_EQ(model.graph->numNodes(), 1u);
+}
+
+TEST(ApproximateRewrites, ABudgetTheErrorDoesNotFitLeavesTheModelAlone) {
+  ir::Model model = nearlySeparable();
+  OptimizeOutcome outcome = optimize(model, 1e-6);
+  EXPECT_EQ(outcome.report["approximate"]["layers"].size(), 0u);
+  EXPECT_EQ(outcome.report["approximate"]["model_error"], 0.0);
+  EXPECT_EQ(outcome.report["totals"]["rewrites"], 0);
+  EXPECT_EQ(model.graph->numNodes(), 1u);
+}
+
+}  // namespace
+}  // namespace convopt::passes
