@@ -32,6 +32,10 @@ int64_t ConvGeometry::bytesMoved() const {
 
 double CostModel::macsPerSecond(const ConvGeometry& conv) const {
   ir::ConvKind kind = conv.kind();
+  const std::vector<int64_t>& native = table_.nativeDepthMultipliers;
+  if (kind == ir::ConvKind::Depthwise && !native.empty() &&
+      std::find(native.begin(), native.end(), conv.outChannels / conv.group) == native.end())
+    return table_.fallbackMacsPerSecond;
   double in = double(std::max<int64_t>(conv.inChannels / conv.group, 1));
   double out = double(std::max<int64_t>(conv.outChannels / conv.group, 1));
   double k = double(std::max<int64_t>(conv.kernelElements, 1));

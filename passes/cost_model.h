@@ -12,7 +12,9 @@
 //   time    = node overhead + max(compute, memory)               (a roofline)
 //
 // A measured rate already holds what a kind costs on that runtime: idle vector
-// lanes of narrow groups, a depthwise kernel's low arithmetic intensity.
+// lanes of narrow groups, a depthwise kernel's low arithmetic intensity. A
+// depthwise conv whose depth multiplier the runtime has no kernel for runs at
+// the table's fallback rate.
 #pragma once
 #include <cstdint>
 #include <memory>

@@ -89,6 +89,16 @@ CostTable parseCostTable(std::string_view text, const std::string& source) {
   table.streamBytesPerSecond = positive(root, "stream_gbps", source) * 1e9;
   table.gatherBytesPerSecond = positive(root, "gather_gbps", source) * 1e9;
   table.splitConcatBytesPerSecond = positive(root, "split_concat_gbps", source) * 1e9;
+  if (root.contains("native_depth_multipliers")) {
+    if (!root["native_depth_multipliers"].is_array())
+      throwInputError("{}: 'native_depth_multipliers' must be an array of integers", source);
+    for (const json& m : root["native_depth_multipliers"]) {
+      if (!m.is_number_integer() || m.get<int64_t>() < 1)
+        throwInputError("{}: 'native_depth_multipliers' must hold positive integers", source);
+      table.nativeDepthMultipliers.push_back(m.get<int64_t>());
+    }
+    table.fallbackMacsPerSecond = positive(root, "fallback_gmacs", source) * 1e9;
+  }
   if (!root.contains("rates") || !root["rates"].is_array()) throwInputError("{}: 'rates' must be an array", source);
   for (size_t i = 0; i < root["rates"].size(); ++i)
     table.rates.push_back(rateFrom(root["rates"][i], fmt::format("{}: rates[{}]", source, i)));
@@ -115,6 +125,10 @@ std::string costTableJson(const CostTable& table) {
                {"gather_gbps", std::round(table.gatherBytesPerSecond / 1e7) / 1e2},
                {"split_concat_gbps", std::round(table.splitConcatBytesPerSecond / 1e7) / 1e2},
                {"rates", rates}};
+  if (!table.nativeDepthMultipliers.empty()) {
+    root["native_depth_multipliers"] = table.nativeDepthMultipliers;
+    root["fallback_gmacs"] = std::round(table.fallbackMacsPerSecond / 1e6) / 1e3;
+  }
   return root.dump(2) + "\n";
 }
 

@@ -34,6 +34,10 @@ struct CostTable {
   double streamBytesPerSecond = 0;       // the memory roofline: what a depthwise 3x3 conv moves per second
   double gatherBytesPerSecond = 0;       // a channel Gather's tensor bytes per second
   double splitConcatBytesPerSecond = 0;  // a Split's or a Concat's tensor bytes per second
+  // Depth multipliers the runtime has depthwise kernels for (empty: every one);
+  // a depthwise conv with another runs at fallbackMacsPerSecond.
+  std::vector<int64_t> nativeDepthMultipliers;
+  double fallbackMacsPerSecond = 0;
   std::vector<KernelRate> rates;
 };
 

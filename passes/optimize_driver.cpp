@@ -147,8 +147,9 @@ OptimizeOutcome optimizeModel(ir::Model& model, const OptimizeRequest& request, 
   if (approximated) {
     outcome.report["approximate"] = approximated->json(*request.approx);
     for (nlohmann::json& rewrite : outcome.report["rewrites"])
-      rewrite["approximate"] = std::any_of(approximated->layers.begin(), approximated->layers.end(),
-                                           [&](const ApproximateLayer& l) { return l.node == rewrite["node"]; });
+      rewrite["approximate"] =
+          std::any_of(approximated->layers.begin(), approximated->layers.end(),
+                      [&](const ApproximateLayer& l) { return l.node == rewrite.value("node", ""); });
   }
   outcome.report["cost_model"] = {
       {"runtime", costs.runtime},   {"source", costs.source},           {"host", costs.host},

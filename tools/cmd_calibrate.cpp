@@ -4,6 +4,7 @@
 // `optimize --cost-table FILE`. Prints one row per probe as it goes.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <ctime>
 #include <filesystem>
@@ -14,6 +15,7 @@
 #include "ir/onnx_io.h"
 #include "passes/cost_table.h"
 #include "tools/calibrate/cost_table_fit.h"
+#include "tools/calibrate/host_cost_model.h"
 #include "tools/calibrate/model_timing.h"
 #include "tools/commands.h"
 
@@ -48,10 +50,9 @@ std::string today() {
 }
 
 // Every probe's pair timed in one go (one node process for onnxruntime).
-std::vector<calibrate::ProbeTiming> timeProbes(const CalibrateOptions& o) {
+std::vector<calibrate::ProbeTiming> timeProbes(const CalibrateOptions& o, const std::vector<calibrate::Probe>& probes) {
   std::vector<std::pair<ir::Model, ir::Model>> pairs;
   std::vector<calibrate::TimedModel> models;
-  const auto& probes = calibrate::probeTable();
   for (const calibrate::Probe& probe : probes) pairs.push_back(calibrate::probeModels(probe));
   for (size_t i = 0; i < probes.size(); ++i) {
     models.push_back({probes[i].name + ".without", &pairs[i].first});
@@ -71,17 +72,27 @@ std::vector<calibrate::ProbeTiming> timeProbes(const CalibrateOptions& o) {
 
 void calibrateRuntime(const CalibrateOptions& o) {
   auto start = std::chrono::steady_clock::now();
+  std::vector<calibrate::Probe> probes = calibrate::probeTable();
+  // convopt has depthwise kernels for some depth multipliers only: probe the
+  // fallback with the smallest other one.
+  std::vector<int64_t> native = o.runtime == "convopt" ? calibrate::hostDepthMultipliers() : std::vector<int64_t>();
+  for (int64_t m = 2; !native.empty() && m <= native.back() + 1; ++m)
+    if (std::find(native.begin(), native.end(), m) == native.end()) {
+      probes.push_back(calibrate::depthwiseMultiplierProbe(16, m));
+      break;
+    }
   fmt::print("calibrating {} at {} thread(s): {} probes, 2 models each, {} runs per model...\n", o.runtime,
-             o.timing.threads, calibrate::probeTable().size(), o.timing.runs);
+             o.timing.threads, probes.size(), o.timing.runs);
   std::fflush(stdout);
-  std::vector<calibrate::ProbeTiming> timings = timeProbes(o);
+  std::vector<calibrate::ProbeTiming> timings = timeProbes(o, probes);
   fmt::print("{:<26} {:>10} {:>12} {:>10}\n", "probe", "us per op", "MMACs", "GMAC/s");
   for (const calibrate::ProbeTiming& t : timings) {
     double macs = t.probe.op == calibrate::ProbeOp::Conv ? double(t.probe.geometry().macs()) : 0;
     fmt::print("{:<26} {:>10.2f} {:>12.2f} {:>10.2f}\n", t.probe.name, t.opSeconds() * 1e6, macs / 1e6,
                macs / t.opSeconds() / 1e9);
   }
-  passes::CostTable table = calibrate::fitCostTable(timings, {o.runtime, hostName(), today(), o.timing.threads});
+  passes::CostTable table =
+      calibrate::fitCostTable(timings, {o.runtime, hostName(), today(), o.timing.threads, native});
   ir::writeFileAtomically(o.output, passes::costTableJson(table));
   fmt::print("wrote {} ({:.0f} s): node {:.2f} us, stream {:.1f} GB/s, gather {:.1f} GB/s, split/concat {:.1f} GB/s\n",
              o.output, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(),

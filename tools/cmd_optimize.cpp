@@ -15,6 +15,7 @@
 #include "passes/pass_registry.h"
 #include "passes/pipeline.h"
 #include "runtime/tensor_file.h"
+#include "tools/calibrate/host_cost_model.h"
 #include "tools/commands.h"
 #include "tools/report/html_report.h"
 
@@ -66,7 +67,7 @@ void optimize(const OptimizeOptions& o) {
   request.verifyInputsSource = o.verifyInputs;
   request.explain = o.explain;
   request.pass = o.pass;
-  request.pass.costModel = passes::selectCostModel(o.forRuntime, o.costTable);
+  request.pass.costModel = calibrate::hostCostModel(o.forRuntime, o.costTable);
   request.equivalence = o.equivalence;
   if (!o.verifyInputs.empty()) request.equivalence.inputs = runtime::loadInputFolder(o.verifyInputs, *model.graph);
   if (o.approx) request.approx = passes::approxRequest(*o.approx, o.calibration, *model.graph);

@@ -12,7 +12,7 @@ using WeightAt = std::function<float(int64_t o, int64_t i, int64_t s)>;  // s: f
 
 class SweepBuilder {
  public:
-  SweepBuilder(int64_t channels, int64_t side) : channels_(channels), rng_(7) {
+  SweepBuilder(int64_t channels, int64_t side) : rng_(7) {
     model_.opsets = {{"", 13}};
     model_.irVersion = 8;
     current_ = model_.graph->addInput("x", ir::ValueType::tensor(ir::DType::Float, {1, channels, side, side}));
@@ -63,7 +63,6 @@ class SweepBuilder {
     return model_.graph->addInitializer(std::move(t));
   }
 
-  int64_t channels_;
   std::mt19937 rng_;
   ir::Model model_;
   ir::Value* current_ = nullptr;

@@ -12,6 +12,17 @@ std::optional<GatherPeriod> gatherPeriod(const ConvSpec& spec, int vectorWidth) 
   return std::nullopt;
 }
 
+std::vector<int64_t> nativeDepthMultipliers(int vectorWidth, int64_t upTo) {
+  std::vector<int64_t> native;
+  for (int64_t m = 1; m <= upTo; ++m) {
+    ConvSpec spec;
+    spec.inChannels = spec.group = vectorWidth;
+    spec.outChannels = vectorWidth * m;
+    if (gatherPeriod(spec, vectorWidth)) native.push_back(m);
+  }
+  return native;
+}
+
 bool halfLastBlock(const ConvSpec& spec, int vectorWidth) {
   int64_t lanes = spec.outChannels % vectorWidth;
   return lanes > 0 && 2 * lanes <= vectorWidth;

@@ -13,8 +13,10 @@
 //    The mapping repeats every `period` blocks, advancing `periodShiftBlocks`
 //    input blocks, so one code path serves all full tiles.
 #pragma once
+#include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "codegen/conv/conv_spec.h"
 #include "codegen/conv/tiling.h"
@@ -58,6 +60,9 @@ struct GatherPeriod {
 // Smallest period (in output blocks) after which the gather mapping repeats,
 // shifted by a whole number of input blocks; nullopt if none up to kMaxGatherPeriod.
 std::optional<GatherPeriod> gatherPeriod(const ConvSpec& spec, int vectorWidth);
+// The depth multipliers 1..upTo a depthwise conv has a kernel for at this
+// vector width (a gather period exists); others fall back.
+std::vector<int64_t> nativeDepthMultipliers(int vectorWidth, int64_t upTo);
 
 // Family plans; each refuses, saying why, a spec that is not its case.
 Expected<ConvPlan> planPointwise(const ConvSpec& spec, const Target& target);

@@ -66,10 +66,7 @@ std::vector<WeightProjection> weightProjections(const ConstantConv& conv, const 
   int64_t cin = conv.inPerGroup, cout = conv.outChannels, k = conv.kernelElements;
   if (k > 1) {
     auto svds = sliceSvds(conv);
-    // Powers of two only: the depthwise conv's depth multiplier then tiles every
-    // vector width (convopt runs other multipliers on its reference fallback).
-    for (int64_t rank = 1; rank < std::min(cout, k); rank *= 2)
-      projections.push_back(lowRank(conv, geometry, svds, rank));
+    for (int64_t rank = 1; rank < std::min(cout, k); ++rank) projections.push_back(lowRank(conv, geometry, svds, rank));
   }
   for (int64_t groups = 2; groups <= std::min(cin, cout); groups *= 2)
     if (cin % groups == 0 && cout % groups == 0) projections.push_back(blocks(conv, geometry, groups));

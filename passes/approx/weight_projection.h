@@ -24,8 +24,8 @@ struct WeightProjection {
   std::vector<ConvGeometry> after;  // the convs the exact rewrite makes of it
 };
 
-// Every projection of a group-1 conv: ranks 1, 2, 4, ... below min(C_out, K)
-// for a kxk kernel, group counts 2, 4, 8, ... dividing both channel counts.
+// Every projection of a group-1 conv: ranks 1 .. min(C_out, K) - 1 for a kxk
+// kernel, group counts 2, 4, 8, ... dividing both channel counts.
 // `geometry` is the conv's own (geometryOf).
 std::vector<WeightProjection> weightProjections(const ConstantConv& conv, const ConvGeometry& geometry);
 

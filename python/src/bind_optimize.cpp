@@ -13,6 +13,7 @@
 #include "passes/pipeline.h"
 #include "python/src/bindings.h"
 #include "python/src/model_source.h"
+#include "tools/calibrate/host_cost_model.h"
 #include "tools/report/html_report.h"
 
 namespace py = pybind11;
@@ -37,7 +38,7 @@ py::tuple optimize(const py::object& source, std::optional<std::string> passes,
   request.equivalence.tolerance = tolerance;
   if (minGain) request.pass.minGain = *minGain;
   request.pass.force = force;
-  request.pass.costModel = passes::selectCostModel(forRuntime, costTable);
+  request.pass.costModel = tools::calibrate::hostCostModel(forRuntime, costTable);
   if (approx) request.approx = passes::approxRequest(*approx, calibration, *model.graph);
   std::ostringstream log;
   passes::OptimizeOutcome outcome;

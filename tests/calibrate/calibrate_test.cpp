@@ -55,6 +55,11 @@ std::vector<ProbeTiming> timingsFrom(const passes::CostModel& truth) {
     if (probe.multiplier > 1) seconds += truth.convSeconds(probe.pointwiseGeometry());
     timings.push_back({probe, 1.0, 1.0 + kProbeRepeats * seconds * 1e3});
   }
+  // A depth multiplier without a kernel (9 when only 1..8 have one), at 1 GMAC/s.
+  Probe fallback = depthwiseMultiplierProbe(16, 9);
+  double seconds = truth.table().nodeSeconds + double(fallback.geometry().macs()) / 1e9 +
+                   truth.convSeconds(fallback.pointwiseGeometry());
+  timings.push_back({fallback, 1.0, 1.0 + kProbeRepeats * seconds * 1e3});
   return timings;
 }
 
@@ -70,12 +75,18 @@ TEST(CostTableFit, RecoversTheRatesTheTimingsWereMadeFrom) {
              {ir::ConvKind::Depthwise, 1, 1, 9, 20e9}};
   // One rate per kind whatever the channels: the fit must find it at every probe.
   passes::CostModel truth(t);
-  passes::CostTable fitted = fitCostTable(timingsFrom(truth), {"convopt", "test CPU", "2026-12-03", 1});
+  passes::CostTable fitted =
+      fitCostTable(timingsFrom(truth), {"convopt", "test CPU", "2026-12-03", 1, {1, 2, 3, 4, 5, 6, 7, 8}});
   EXPECT_EQ(fitted.runtime, "convopt");
   EXPECT_EQ(fitted.host, "test CPU");
   EXPECT_NEAR(fitted.nodeSeconds, 1e-6, 1e-12);
   EXPECT_NEAR(fitted.gatherBytesPerSecond, 5e9, 1e3);
   EXPECT_NEAR(fitted.splitConcatBytesPerSecond, 20e9, 1e3);
+  // The fit subtracts its own prediction of the pointwise conv after the
+  // fallback one, whose memory roofline uses the stream bandwidth it derived
+  // from the depthwise probe, not the truth's: hence 1%.
+  EXPECT_NEAR(fitted.fallbackMacsPerSecond / 1e9, 1.0, 0.01);
+  EXPECT_EQ(fitted.nativeDepthMultipliers.size(), 8u);
   for (const passes::KernelRate& rate : fitted.rates) {
     SCOPED_TRACE(fmt::format("{} {}x{} k{}", ir::convKindName(rate.kind), rate.inPerGroup, rate.outPerGroup,
                              rate.kernelElements));

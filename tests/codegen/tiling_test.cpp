@@ -144,5 +144,14 @@ TEST(Tiling, GatherPeriodFollowsGroupsAcrossVectors) {
   EXPECT_EQ(gatherPeriod(odd, 16)->period, 7);
 }
 
+// A depth multiplier m needs a period that is a multiple of m, so only those up
+// to kMaxGatherPeriod have a kernel, at every vector width.
+TEST(Tiling, DepthMultipliersWithAKernelAreThoseUpToTheLongestPeriod) {
+  std::vector<int64_t> upToEight = {1, 2, 3, 4, 5, 6, 7, 8};
+  EXPECT_EQ(nativeDepthMultipliers(16, 20), upToEight);
+  EXPECT_EQ(nativeDepthMultipliers(8, 20), upToEight);
+  EXPECT_EQ(nativeDepthMultipliers(4, 6), (std::vector<int64_t>{1, 2, 3, 4, 5, 6}));
+}
+
 }  // namespace
 }  // namespace convopt::codegen

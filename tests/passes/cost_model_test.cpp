@@ -81,6 +81,18 @@ TEST(CostModel, KindsWithoutEntriesUseTheDenseOnes) {
   EXPECT_DOUBLE_EQ(CostModel(t).macsPerSecond(conv(64, 64, 4, 9, 1)), 40e9);
 }
 
+TEST(CostModel, DepthMultipliersWithoutAKernelRunAtTheFallbackRate) {
+  CostTable t = table();
+  t.nativeDepthMultipliers = {1, 2, 4};
+  t.fallbackMacsPerSecond = 1e9;
+  CostModel model(t);
+  EXPECT_DOUBLE_EQ(model.macsPerSecond(conv(16, 48, 16, 9, 1)), 1e9);  // multiplier 3
+  EXPECT_DOUBLE_EQ(model.macsPerSecond(conv(16, 16, 16, 9, 1)), 50e9);
+  EXPECT_GT(model.macsPerSecond(conv(16, 32, 16, 9, 1)), 1e9);
+  t.nativeDepthMultipliers.clear();  // a runtime with a kernel for every multiplier
+  EXPECT_GT(CostModel(t).macsPerSecond(conv(16, 48, 16, 9, 1)), 1e9);
+}
+
 TEST(CostModel, CopiesMoveTheirTensorAtTheMeasuredRates) {
   CostModel model(table());
   EXPECT_DOUBLE_EQ(model.gatherSeconds(1000), 1000 / 20e9);
@@ -99,7 +111,11 @@ TEST(CostTable, JsonRoundTripKeepsEveryField) {
   t.host = "test CPU";
   t.measured = "2026-12-03";
   t.threads = 2;
+  t.nativeDepthMultipliers = {1, 2, 3};
+  t.fallbackMacsPerSecond = 0.5e9;
   CostTable back = parseCostTable(costTableJson(t), "test");
+  EXPECT_EQ(back.nativeDepthMultipliers, (std::vector<int64_t>{1, 2, 3}));
+  EXPECT_DOUBLE_EQ(back.fallbackMacsPerSecond, 0.5e9);
   EXPECT_EQ(back.runtime, "convopt");
   EXPECT_EQ(back.host, "test CPU");
   EXPECT_EQ(back.measured, "2026-12-03");

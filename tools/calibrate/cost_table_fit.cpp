@@ -17,6 +17,7 @@ passes::CostTable fitCostTable(const std::vector<ProbeTiming>& timings, const Ta
   table.host = identity.host;
   table.measured = identity.measured;
   table.threads = identity.threads;
+  table.nativeDepthMultipliers = identity.nativeDepthMultipliers;
   auto find = [&](const std::string& name) -> const ProbeTiming& {
     for (const ProbeTiming& t : timings)
       if (t.probe.name == name) return t;
@@ -39,8 +40,17 @@ passes::CostTable fitCostTable(const std::vector<ProbeTiming>& timings, const Ta
     if (t.probe.op == ProbeOp::Conv && t.probe.name != "tiny" && t.probe.multiplier == 1) addRate(t, work(t));
   // Then the depthwise multipliers, less the pointwise conv the table now predicts.
   passes::CostModel sofar(table);
-  for (const ProbeTiming& t : timings)
-    if (t.probe.multiplier > 1) addRate(t, work(t) - sofar.convSeconds(t.probe.pointwiseGeometry()));
+  const std::vector<int64_t>& native = identity.nativeDepthMultipliers;
+  for (const ProbeTiming& t : timings) {
+    if (t.probe.multiplier == 1) continue;
+    double seconds = work(t) - sofar.convSeconds(t.probe.pointwiseGeometry());
+    if (native.empty() || std::find(native.begin(), native.end(), t.probe.multiplier) != native.end())
+      addRate(t, seconds);
+    else
+      table.fallbackMacsPerSecond = double(t.probe.geometry().macs()) / std::max(seconds, 0.25 * t.opSeconds());
+  }
+  if (!native.empty() && table.fallbackMacsPerSecond == 0)
+    throwInputError("calibration: no probe measured the fallback of a depth multiplier without a kernel");
   return table;
 }
 

@@ -5,6 +5,7 @@
 //   conv rate       = MACs / (time - node overhead)   (at least a quarter of
 //                     the time counts as work, so noise cannot make it infinite);
 //                     a depthwise multiplier's probe less its pointwise conv
+//                     (one the runtime has no kernel for: the fallback rate)
 //   stream bandwidth = the depthwise 3x3 probe's bytes moved / (time - node
 //                     overhead): the memory roofline (its tensors, like most
 //                     layers' at batch 1, live in the outer caches)
@@ -28,6 +29,9 @@ struct ProbeTiming {
 struct TableIdentity {
   std::string runtime, host, measured;
   int threads = 1;
+  // The depth multipliers the runtime has kernels for (empty: all); a probe
+  // with another one measures the fallback rate.
+  std::vector<int64_t> nativeDepthMultipliers;
 };
 
 passes::CostTable fitCostTable(const std::vector<ProbeTiming>& timings, const TableIdentity& identity);

@@ -154,19 +154,21 @@ const std::vector<Probe>& probeTable() {
       p.side = 56;
       t.push_back(p);
     }
-    for (int64_t multiplier : {2, 4}) {
-      Probe p = convProbe("depthwise", 64, 64, 3);
-      p.name += fmt::format("_x{}", multiplier);
-      p.side = 56;
-      p.multiplier = multiplier;
-      t.push_back(p);
-    }
+    for (int64_t multiplier : {2, 4}) t.push_back(depthwiseMultiplierProbe(64, multiplier));
     t.push_back({"tiny", ProbeOp::Conv, 8, 1, 1, 4});
     t.push_back({"gather_c128", ProbeOp::Gather, 128, 1, 1, 28});
     t.push_back({"split_concat_c128", ProbeOp::SplitConcat, 128, 1, 1, 28});
     return t;
   }();
   return table;
+}
+
+Probe depthwiseMultiplierProbe(int64_t channels, int64_t multiplier) {
+  Probe p = convProbe("depthwise", channels, channels, 3);
+  p.name += fmt::format("_x{}", multiplier);
+  p.side = 56;
+  p.multiplier = multiplier;
+  return p;
 }
 
 std::pair<ir::Model, ir::Model> probeModels(const Probe& probe) { return {chain(probe, false), chain(probe, true)}; }

@@ -43,6 +43,8 @@ inline constexpr int kProbeRepeats = 6;
 // over channels per group, depthwise convs over kernel sizes, a tiny conv
 // (the per-node cost), a channel Gather and a Split + Concat.
 const std::vector<Probe>& probeTable();
+// A depthwise 3x3 probe with this depth multiplier (and the pointwise conv back).
+Probe depthwiseMultiplierProbe(int64_t channels, int64_t multiplier);
 
 // The probe's pair: {without, with}; `with` has kProbeRepeats more of the op.
 std::pair<ir::Model, ir::Model> probeModels(const Probe& probe);
