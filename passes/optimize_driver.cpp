@@ -113,9 +113,8 @@ OptimizeOutcome optimizeModel(ir::Model& model, const OptimizeRequest& request, 
   std::optional<ApproxOutcome> approximated;
   if (request.approx) {
     ApproxRequest approx = *request.approx;
-    approx.inputs.seed = equivalence.seed;
-    approx.inputs.inputShapes = equivalence.inputShapes;
-    approx.inputs.dynamicDim = equivalence.dynamicDim;
+    approx.inputs = equivalence;                           // the check's seed and dims
+    approx.inputs.inputs = request.approx->inputs.inputs;  // the calibration inputs, not --verify-inputs
     approximated = approximateWeights(model, approx, managerOptions.pass, log);
   }
   // With --approx, the exact rewrites are checked against the projected model.

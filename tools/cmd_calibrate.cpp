@@ -76,11 +76,11 @@ void calibrateRuntime(const CalibrateOptions& o) {
   // convopt has depthwise kernels for some depth multipliers only: probe the
   // fallback with the smallest other one.
   std::vector<int64_t> native = o.runtime == "convopt" ? calibrate::hostDepthMultipliers() : std::vector<int64_t>();
-  for (int64_t m = 2; !native.empty() && m <= native.back() + 1; ++m)
-    if (std::find(native.begin(), native.end(), m) == native.end()) {
-      probes.push_back(calibrate::depthwiseMultiplierProbe(16, m));
-      break;
-    }
+  if (!native.empty()) {
+    int64_t m = 1;
+    while (std::binary_search(native.begin(), native.end(), m)) ++m;
+    probes.push_back(calibrate::depthwiseMultiplierProbe(16, m));
+  }
   fmt::print("calibrating {} at {} thread(s): {} probes, 2 models each, {} runs per model...\n", o.runtime,
              o.timing.threads, probes.size(), o.timing.runs);
   std::fflush(stdout);

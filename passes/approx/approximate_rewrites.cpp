@@ -21,6 +21,7 @@ struct Option {
 struct Candidate {
   ConstantConv conv;            // its weight pointer is valid until the first setWeight
   std::vector<float> original;  // the weight as given
+  ConvGeometry geometry;
   double seconds = 0;           // before
   std::vector<Option> options;  // by time saved, ascending
   int chosen = -1;
@@ -68,7 +69,8 @@ std::vector<Candidate> candidates(ir::Model& model, const ApproxRequest& request
     Expected<ConstantConv> conv = matchConstantConv(*node);
     if (!conv || conv->group != 1 || node->input(1)->uses().size() != 1) continue;
     std::span<const float> w = conv->weight->data<float>();
-    found.push_back({*conv, {w.begin(), w.end()}, options.cost().convSeconds(geometryOf(*conv, options)), {}, -1});
+    ConvGeometry geometry = geometryOf(*conv, options);
+    found.push_back({*conv, {w.begin(), w.end()}, geometry, options.cost().convSeconds(geometry), {}, -1});
   }
   // Every candidate's input on the calibration inputs, from one run.
   std::unique_ptr<ir::Graph> probe = model.graph->clone();
@@ -78,8 +80,7 @@ std::vector<Candidate> candidates(ir::Model& model, const ApproxRequest& request
   runtime::TensorMap values =
       runtime::runReference(*probe, equivalenceInputs(*model.graph, request.inputs), model.defaultOpset());
   for (Candidate& c : found) {
-    ConvGeometry geometry = geometryOf(c.conv, options);
-    for (WeightProjection& p : weightProjections(c.conv, geometry)) {
+    for (WeightProjection& p : weightProjections(c.conv, c.geometry)) {
       double after = figuresOf(options.cost(), p.after).seconds;
       if (!rewritePays(c.seconds, after, options.minGain)) continue;
       double error = layerError(c.conv, values.at(c.conv.node->input(0)->name()), p, model.defaultOpset());
