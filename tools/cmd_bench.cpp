@@ -37,7 +37,14 @@ struct BenchOptions {
   bool keepDenormals = false;
   std::vector<std::string> shapes;
   int processes = 0;
+  bool fixedThreads = false;
 };
+
+// The share of runs the engine ran on one thread (EngineOptions::adaptThreads).
+double oneThreadShare(const codegen::JitEngine::ThreadRuns& runs) {
+  uint64_t total = runs.oneThread + runs.allThreads;
+  return total ? double(runs.oneThread) / double(total) : 0.0;
+}
 
 struct CategoryTime {
   std::string category;
@@ -99,19 +106,30 @@ void benchFreshProcesses(const BenchOptions& o) {
                                    "--json"};
   if (!o.cpu.empty()) args.insert(args.end(), {"--cpu", o.cpu});
   if (o.keepDenormals) args.push_back("--keep-denormals");
+  if (o.fixedThreads) args.push_back("--fixed-threads");
   for (const std::string& shape : o.shapes) args.insert(args.end(), {"--input-shape", shape});
-  std::vector<double> medians = freshProcessMedians(args, o.processes);
+  std::vector<nlohmann::json> results = freshProcessResults(args, o.processes);
+  std::vector<double> medians, oneThread;
+  for (const nlohmann::json& result : results) {
+    medians.push_back(result["median_ms"].get<double>());
+    oneThread.push_back(result.value("one_thread_share", 0.0));
+  }
   if (o.json) {
     auto [fastest, slowest] = std::minmax_element(medians.begin(), medians.end());
     std::cout << nlohmann::json{{"process_medians_ms", medians},
                                 {"median_ms", medianOf(medians)},
                                 {"slowest_over_fastest", *slowest / *fastest},
+                                {"process_one_thread_shares", oneThread},
                                 {"runs", o.runs},
                                 {"threads", o.threads}}
                      .dump()
               << "\n";
   } else {
     fmt::print("{}: {} runs per process, {} thread(s): {}\n", o.model, o.runs, o.threads, describeSpread(medians));
+    if (std::any_of(oneThread.begin(), oneThread.end(), [](double share) { return share > 0; }))
+      fmt::print(
+          "runs on 1 thread, per process: {}\n",
+          fmt::join(std::views::transform(oneThread, [](double s) { return fmt::format("{:.0f}%", 100 * s); }), " "));
   }
 }
 
@@ -123,7 +141,12 @@ void bench(const BenchOptions& o) {
   ir::verifyGraph(*model.graph);
   auto shapes = ir::fixInputShapes(model, o.shapes);
   runtime::TensorMap inputs = runtime::randomInputs(*model.graph, {0, shapes, {}});
-  codegen::JitEngine engine(model, shapes, {o.cpu, o.threads, !o.keepDenormals});
+  codegen::JitEngine engine(model, shapes,
+                            {.cpu = o.cpu,
+                             .threads = o.threads,
+                             .flushDenormals = !o.keepDenormals,
+                             .adaptThreads = !o.fixedThreads,
+                             .afterPlanningStep = {}});
   for (int i = 0; i < o.warmup; ++i) engine.run(inputs);
   std::vector<double> ms;
   for (int i = 0; i < o.runs; ++i) {
@@ -134,17 +157,20 @@ void bench(const BenchOptions& o) {
   std::sort(ms.begin(), ms.end());
   auto quantile = [&](double q) { return ms[std::min(ms.size() - 1, size_t(q * double(ms.size() - 1) + 0.5))]; };
   double median = medianOf(ms);
+  double oneThread = oneThreadShare(engine.threadRuns());
   if (o.json) {
-    nlohmann::json result = {{"median_ms", median},
-                             {"min_ms", ms.front()},
-                             {"p90_ms", quantile(0.9)},
-                             {"runs", o.runs},
-                             {"threads", engine.threads()}};
+    nlohmann::json result = {{"median_ms", median}, {"min_ms", ms.front()},        {"p90_ms", quantile(0.9)},
+                             {"runs", o.runs},      {"threads", engine.threads()}, {"one_thread_share", oneThread}};
     if (o.profile) result["profile"] = profileJson(profileRuns(engine, inputs, o.runs));
     std::cout << result.dump() << "\n";
   } else {
     fmt::print("{}: {} runs, {} thread(s): min {:.3f} ms, median {:.3f} ms, p90 {:.3f} ms\n", o.model, o.runs,
                engine.threads(), ms.front(), median, quantile(0.9));
+    if (oneThread > 0)
+      fmt::print(
+          "{:.0f}% of the runs used 1 thread: the engine times both and runs the faster "
+          "(--fixed-threads always uses {})\n",
+          100 * oneThread, engine.threads());
     if (o.profile) printProfile(profileRuns(engine, inputs, o.runs), o.top);
   }
 }
@@ -158,7 +184,7 @@ void registerBenchCommand(CLI::App& app) {
   cmd->add_option("--threads", o->threads, "Threads (0: all cores)")->capture_default_str();
   cmd->add_option("--runs", o->runs, "Timed runs")->capture_default_str();
   cmd->add_option("--warmup", o->warmup, "Untimed runs first")->capture_default_str();
-  cmd->add_flag("--json", o->json, "Print {median_ms, min_ms, p90_ms, runs, threads[, profile]}");
+  cmd->add_flag("--json", o->json, "Print {median_ms, min_ms, p90_ms, runs, threads, one_thread_share[, profile]}");
   cmd->add_flag("--profile", o->profile,
                 "Then time every step over --runs more runs: ms per kernel family and per step");
   cmd->add_option("--top", o->top, "Steps listed by --profile")->capture_default_str();
@@ -170,6 +196,9 @@ void registerBenchCommand(CLI::App& app) {
   cmd->add_option("--processes", o->processes,
                   "Run the benchmark in N fresh processes, one after another, and report the spread of their "
                   "medians (where a process's threads land is settled at its start)");
+  cmd->add_flag("--fixed-threads", o->fixedThreads,
+                "Always run on --threads threads; by default the engine times runs on one thread against runs on "
+                "all and uses the faster (where cores are far apart, small models run slower on two)");
   cmd->callback([o] { bench(*o); });
 }
 

@@ -107,8 +107,13 @@ void compile(const CompileOptions& o) {
   auto shapes = ir::fixInputShapes(model, o.shapes);
   bool assembly = !o.emitAsm.empty();
   if (!o.triple.empty()) throwInputError("--target-triple goes with -o DIR");
-  writeText(assembly ? o.emitAsm : o.emitLlvm,
-            codegen::emitKernels(model, shapes, {o.cpu, 1, true, planPrinter(o.printAfterAll)}, o.node, assembly));
+  writeText(assembly ? o.emitAsm : o.emitLlvm, codegen::emitKernels(model, shapes,
+                                                                    {.cpu = o.cpu,
+                                                                     .threads = 1,
+                                                                     .flushDenormals = true,
+                                                                     .adaptThreads = false,
+                                                                     .afterPlanningStep = planPrinter(o.printAfterAll)},
+                                                                    o.node, assembly));
 }
 
 }  // namespace

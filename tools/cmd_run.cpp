@@ -143,7 +143,11 @@ void run(const RunOptions& o) {
   try {
     if (o.engine == "jit") {
       codegen::JitEngine engine(model, codegen::shapesOf(inputs),
-                                {o.cpu, o.threads, !o.keepDenormals, planPrinter(o.printAfterAll)});
+                                {.cpu = o.cpu,
+                                 .threads = o.threads,
+                                 .flushDenormals = !o.keepDenormals,
+                                 .adaptThreads = true,
+                                 .afterPlanningStep = planPrinter(o.printAfterAll)});
       outputs = engine.run(inputs);
       if (o.explain) std::cout << engine.explain();  // after the run: bodies compile on first use
     } else {

@@ -44,18 +44,20 @@ std::string captureSelf(const std::vector<std::string>& args) {
 
 }  // namespace
 
-std::vector<double> freshProcessMedians(const std::vector<std::string>& args, int processes) {
-  std::vector<double> medians;
+std::vector<nlohmann::json> freshProcessResults(const std::vector<std::string>& args, int processes) {
+  std::vector<nlohmann::json> results;
+  // On a terminal the progress line is rewritten in place; in a log each process gets a line.
+  const char* end = isatty(STDERR_FILENO) ? "" : "\n";
   for (int i = 0; i < processes; ++i) {
     std::string output = captureSelf(args);
     nlohmann::json result = nlohmann::json::parse(output, nullptr, false);
-    if (!result.is_object() || !result.contains("median_ms"))
+    if (!result.is_object() || !result.contains("median_ms") || !result["median_ms"].is_number())
       throwInputError("--processes: 'convopt {}' printed no median: {}", fmt::join(args, " "), output);
-    medians.push_back(result["median_ms"].get<double>());
-    fmt::print(stderr, "\rprocess {}/{}: median {:.3f} ms", i + 1, processes, medians.back());
+    fmt::print(stderr, "\rprocess {}/{}: median {:.3f} ms{}", i + 1, processes, result["median_ms"].get<double>(), end);
+    results.push_back(std::move(result));
   }
-  fmt::print(stderr, "\n");
-  return medians;
+  if (!*end) fmt::print(stderr, "\n");
+  return results;
 }
 
 double medianOf(std::vector<double> values) {

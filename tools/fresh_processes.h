@@ -1,18 +1,20 @@
 // `convopt bench --processes N`: the same benchmark in N fresh processes, one
-// after another. Where a process's threads land (and so whether its 2-thread
-// runs are fast) is settled when it starts and kept for its life, so one
-// process's median says little about the next; the spread across fresh
-// processes is what a deployment sees.
+// after another. Where a process's threads land, and on a VM where the host
+// places its vCPUs (near or far apart), decides how fast its 2-thread runs
+// are, so one process's median says little about the next; the spread across
+// fresh processes is what a deployment sees.
 #pragma once
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 namespace convopt::tools {
 
 // Runs `convopt ARGS...` (this executable) `processes` times, each printing one
-// JSON object with "median_ms" on stdout; returns the medians in run order.
+// JSON object with "median_ms" on stdout; returns those objects in run order.
 // Throws InputError if a process fails or prints something else.
-std::vector<double> freshProcessMedians(const std::vector<std::string>& args, int processes);
+std::vector<nlohmann::json> freshProcessResults(const std::vector<std::string>& args, int processes);
 
 // The median of `values` (the mean of the middle two for an even count); values not empty.
 double medianOf(std::vector<double> values);

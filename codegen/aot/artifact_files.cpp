@@ -106,6 +106,9 @@ std::string artifactHeader(const ArtifactDescription& d, const ProgramTable& tab
  *   or NULL to allocate one) and a pool of num_threads threads counting the
  *   caller (0: one per online CPU). Sessions of one model may run concurrently
  *   from different threads; one session runs one {n}_run at a time.
+ * - With more than one thread, a session times its runs on one thread against
+ *   runs on all and uses the faster (where cores are far apart, a small model
+ *   runs slower on two); {n}_session_fix_threads(session, 1) always uses all.
  * - {n}_run takes one buffer per input and per output, dense row-major
  *   (NCHW for 4-D tensors), of the element types and counts below; {n}_data
  *   is float when every one is float32, else void.
@@ -136,6 +139,7 @@ int {n}_model_from_memory(const void* data, size_t bytes, {n}_model** out); /* a
 void {n}_model_free({n}_model* model);
 int {n}_session_create(const {n}_model* model, int num_threads, void* arena /* NULL: allocate */,
                        {n}_session** out);
+int {n}_session_fix_threads({n}_session* session, int fixed); /* 1: never fewer threads (default 0) */
 int {n}_run({n}_session* session, const {n}_data* const* inputs, {n}_data* const* outputs);
 void {n}_session_free({n}_session* session);
 const char* {n}_status_string(int status);

@@ -19,6 +19,7 @@
 #include "ir/memory_limit.h"
 #include "ir/printer.h"
 #include "runtime/denormals.h"
+#include "runtime/thread_choice.h"
 #include "runtime/thread_pool.h"
 
 namespace convopt::codegen {
@@ -35,7 +36,9 @@ struct JitEngine::Impl {
   explicit Impl(const EngineOptions& options)
       : options(options),
         pool(std::make_unique<runtime::ThreadPool>(options.threads)),
-        flushDenormals(options.flushDenormals) {}
+        flushDenormals(options.flushDenormals) {
+    convopt_thread_choice_init(&threadChoice);
+  }
   EngineOptions options;
   ir::Model model;
   std::unique_ptr<BodyEngines> bodies;  // the control-flow nodes' bodies, compiled on first use
@@ -50,6 +53,18 @@ struct JitEngine::Impl {
   bool profiling = false;
   std::vector<double> stepMs;  // per step, summed over profiledRuns
   int profiledRuns = 0;
+  convopt_thread_choice threadChoice;  // whether a run uses every thread (runtime/thread_choice.h)
+  bool allThreads = true;              // this run's choice
+  ThreadRuns threadRuns;
+
+  // The pool's parallelFor, or the whole range on the caller when this run uses one thread.
+  void forUnits(int64_t units, const std::function<void(int64_t, int64_t)>& body) {
+    if (allThreads)
+      pool->parallelFor(units, body);
+    else if (units > 0)
+      body(0, units);
+  }
+  bool adapting() const { return options.adaptThreads && pool->threads() > 1; }
 
   void compile(const ir::Model& source, const std::map<std::string, std::vector<int64_t>>& shapes, const Target& target,
                const PlanningObserver& afterPlanningStep);
@@ -144,6 +159,9 @@ runtime::TensorMap JitEngine::Impl::run(const runtime::TensorMap& inputs) {
       throwInputError("input '{}' does not have the shape and type the engine was compiled for", input->name());
     copyBytes(slotAddress(storage.plain), it->second.bytes().data(), it->second.byteSize());
   }
+  // Profiled runs keep the current choice, so that a profile shows one configuration.
+  allThreads = !adapting() || (profiling ? threadChoice.use_all : convopt_thread_choice_next(&threadChoice));
+  auto runStart = std::chrono::steady_clock::now();
   std::vector<float*> buffers;
   for (size_t index = 0; index < program.steps.size(); ++index) {
     const Step& step = program.steps[index];
@@ -156,7 +174,7 @@ runtime::TensorMap JitEngine::Impl::run(const runtime::TensorMap& inputs) {
                                                               : program.constants[arg.index].data());
         KernelFunction function = step.function;
         float* const* args = buffers.data();
-        pool->parallelFor(step.units, [&](int64_t begin, int64_t end) {
+        forUnits(step.units, [&](int64_t begin, int64_t end) {
           runtime::DenormalsAreZero mode(flushDenormals);
           function(args, begin, end);
         });
@@ -167,7 +185,7 @@ runtime::TensorMap JitEngine::Impl::run(const runtime::TensorMap& inputs) {
         auto* from = static_cast<float*>(slotAddress(step.from));
         auto* to = static_cast<float*>(slotAddress(step.to));
         bool blocking = step.kind == Step::Kind::ToBlocked;
-        pool->parallelFor(step.shape.planes(), [&](int64_t begin, int64_t end) {
+        forUnits(step.shape.planes(), [&](int64_t begin, int64_t end) {
           if (blocking)
             runtime::toBlocked(from, to, step.shape, begin, end);
           else
@@ -183,6 +201,10 @@ runtime::TensorMap JitEngine::Impl::run(const runtime::TensorMap& inputs) {
       stepMs[index] += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   }
   profiledRuns += profiling;
+  if (adapting() && !profiling)
+    convopt_thread_choice_record(&threadChoice, allThreads,
+                                 std::chrono::duration<double>(std::chrono::steady_clock::now() - runStart).count());
+  ++(allThreads ? threadRuns.allThreads : threadRuns.oneThread);
   runtime::TensorMap outputs;
   for (const ir::Value* output : model.graph->outputs()) {
     ir::Tensor tensor = output->initializer() ? *output->initializer() : tensorOf(output, dynamic);
@@ -242,10 +264,16 @@ std::vector<StepProfile> JitEngine::profile() const {
 }
 
 int JitEngine::threads() const { return impl_->pool->threads(); }
+JitEngine::ThreadRuns JitEngine::threadRuns() const {
+  std::lock_guard lock(impl_->runs);
+  return impl_->threadRuns;
+}
 void JitEngine::setThreads(int threads) {
   std::lock_guard lock(impl_->runs);
   impl_->pool = std::make_unique<runtime::ThreadPool>(threads);
   impl_->options.threads = threads;
+  convopt_thread_choice_init(&impl_->threadChoice);
+  impl_->threadRuns = {};
   impl_->makeBodyEngines();  // recompiled on first use with the new pool size
 }
 

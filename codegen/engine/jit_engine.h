@@ -3,6 +3,7 @@
 // the boundaries), the others through the reference interpreter node by node.
 // No LLVM types here: runtime users include this header only.
 #pragma once
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -38,6 +39,10 @@ struct EngineOptions {
   // Generated kernels run with denormals as zero (runtime/denormals.h); false
   // keeps IEEE denormals, at the cost of slow FMAs on them (Intel cores).
   bool flushDenormals = true;
+  // With more than one thread, time the runs and run on one thread while that is
+  // measured faster (runtime/thread_choice.h: where cores are far apart, a small
+  // model runs slower on two); false always uses every thread.
+  bool adaptThreads = true;
   PlanningObserver afterPlanningStep = {};
 };
 
@@ -62,6 +67,12 @@ class JitEngine {
   size_t arenaBytes() const;
   int threads() const;
   void setThreads(int threads);  // 0: one per hardware thread
+  // How many runs so far used one thread (adaptThreads found it faster, or was
+  // timing it) and how many used every thread.
+  struct ThreadRuns {
+    uint64_t oneThread = 0, allThreads = 0;
+  };
+  ThreadRuns threadRuns() const;
   // Profiling times every step of the following runs (a clock read per step);
   // profile() returns each step's mean time, in program order.
   void setProfiling(bool on);

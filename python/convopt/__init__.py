@@ -142,13 +142,18 @@ class Session:
     """A model compiled by convopt's JIT engine, run on NumPy arrays; shaped like
     onnxruntime.InferenceSession so that switching is a one-line change.
 
-    threads: kernel threads (None: one per hardware thread).
+    threads: kernel threads (None: one per hardware thread). With more than one,
+        the session times runs on one thread against runs on all and uses the
+        faster (where cores are far apart, small models run slower on two);
+        fixed_threads=True always uses them all.
     input_shapes: fix dynamic dims ({"x": (1, 3, 224, 224)}); otherwise a model
         with dynamic dims compiles at its first run for each new set of shapes.
     """
 
-    def __init__(self, model, threads=None, input_shapes=None):
-        self._session = _convopt.Session(_model_source(model), int(threads or 0), _shape_specs(input_shapes))
+    def __init__(self, model, threads=None, input_shapes=None, fixed_threads=False):
+        self._session = _convopt.Session(
+            _model_source(model), int(threads or 0), bool(fixed_threads), _shape_specs(input_shapes)
+        )
         self._inputs = [NodeArg(*arg) for arg in self._session.inputs()]
         self._outputs = [NodeArg(*arg) for arg in self._session.outputs()]
 

@@ -64,7 +64,8 @@ TEST(AotArtifact, ExportsOnlyNamePrefixedSymbols) {
   for (std::string address, kind, name; lines >> address >> kind >> name;) exported.push_back(name);
   std::sort(exported.begin(), exported.end());
   EXPECT_EQ(exported, (std::vector<std::string>{"sep_model_free", "sep_model_from_memory", "sep_model_load", "sep_run",
-                                                "sep_session_create", "sep_session_free", "sep_status_string"}));
+                                                "sep_session_create", "sep_session_fix_threads", "sep_session_free",
+                                                "sep_status_string"}));
 }
 
 TEST(AotArtifact, TwoModelsLinkIntoOneProgram) {

@@ -57,7 +57,23 @@ TEST_F(Bench, FreshProcessesReportEachMedianAndTheSpread) {
   EXPECT_GE(json["median_ms"].get<double>(), fastest);
   EXPECT_LE(json["median_ms"].get<double>(), slowest);
   EXPECT_EQ(json["threads"], 2);
+  EXPECT_EQ(json["process_one_thread_shares"].size(), 3u);
   EXPECT_NE(r.stderrText.find("process 3/3"), std::string::npos) << r.stderrText;
+}
+
+// At 2 threads the engine times runs on one thread too (runtime/thread_choice.h):
+// after 2 warm-up runs it alternates, so 3 of the first 8 runs use one thread.
+// --fixed-threads never does.
+TEST_F(Bench, SaysHowManyRunsUsedOneThread) {
+  std::string command = fmt::format("bench '{}' --runs 6 --warmup 2 --threads 2", model());
+  auto adaptive = runConvopt(command + " --json", dir.path());
+  ASSERT_EQ(adaptive.exitCode, 0) << adaptive.stderrText;
+  EXPECT_DOUBLE_EQ(nlohmann::json::parse(adaptive.stdoutText)["one_thread_share"].get<double>(), 3.0 / 8);
+  auto text = runConvopt(command, dir.path());
+  EXPECT_NE(text.stdoutText.find("38% of the runs used 1 thread"), std::string::npos) << text.stdoutText;
+  auto fixed = runConvopt(command + " --json --fixed-threads", dir.path());
+  ASSERT_EQ(fixed.exitCode, 0) << fixed.stderrText;
+  EXPECT_EQ(nlohmann::json::parse(fixed.stdoutText)["one_thread_share"].get<double>(), 0.0);
 }
 
 TEST_F(Bench, ProcessesRefuseProfileAndNegativeCounts) {

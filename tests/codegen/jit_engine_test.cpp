@@ -15,6 +15,7 @@
 #include "ir/onnx_io.h"
 #include "runtime/random_inputs.h"
 #include "runtime/reference/interpreter.h"
+#include "runtime/thread_choice.h"
 #include "tests/support/codegen_reference_check.h"
 #include "tests/support/target_cpus.h"
 
@@ -251,8 +252,6 @@ g (float[2] x, float[2] s) => (float[2] y)
   }
 }
 
-// Generated kernels flush denormals to zero unless asked to keep them, and the
-// calling thread's float control mode is as it was after a run.
 // One engine, several threads calling run at once: each run returns what it
 // returns alone (runs share the engine's arena, so they take turns).
 TEST(EngineConcurrency, RunsFromSeveralThreadsEqualRunsAlone) {
@@ -287,6 +286,42 @@ g (float[1,24,12,12] x) => (float[1,24,12,12] y)
     }
 }
 
+// With adaptThreads (the default) the engine times runs on one thread against
+// runs on all and uses the faster (runtime/thread_choice.h); either way a run
+// returns the same bytes. Fixed threads never run on one.
+TEST(EngineThreadChoice, RunsOnOneThreadOrAllWithTheSameResults) {
+  ir::Model model = ir::parseModelText(R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,32,12,12] x, float[32,8,3,3] w) => (float[1,32,12,12] y)
+{
+  c = Conv <group = 4, pads = [1, 1, 1, 1]> (x, w)
+  y = Sigmoid (c)
+}
+)");
+  runtime::TensorMap inputs = runtime::randomInputs(*model.graph, {7, {}, {}});
+  for (bool adapt : {true, false}) {
+    SCOPED_TRACE(adapt);
+    JitEngine engine(model, {},
+                     {.cpu = "", .threads = 2, .flushDenormals = true, .adaptThreads = adapt, .afterPlanningStep = {}});
+    std::vector<uint8_t> first;
+    constexpr int kRuns = 12;
+    for (int i = 0; i < kRuns; ++i) {
+      runtime::TensorMap outputs = engine.run(inputs);
+      auto bytes = outputs.at("y").bytes();
+      if (i == 0) first.assign(bytes.begin(), bytes.end());
+      ASSERT_TRUE(std::equal(first.begin(), first.end(), bytes.begin(), bytes.end())) << "run " << i;
+    }
+    JitEngine::ThreadRuns runs = engine.threadRuns();
+    EXPECT_EQ(runs.oneThread + runs.allThreads, uint64_t(kRuns));
+    // Adapting, both are timed CONVOPT_THREAD_CHOICE_MIN_SAMPLES times after the warm-up.
+    EXPECT_EQ(runs.oneThread >= CONVOPT_THREAD_CHOICE_MIN_SAMPLES, adapt);
+    if (!adapt) {
+      EXPECT_EQ(runs.oneThread, 0u);
+    }
+  }
+}
+
+// Generated kernels flush denormals to zero unless asked to keep them, and the
+// calling thread's float control mode is as it was after a run.
 TEST(EngineDenormals, FlushedToZeroUnlessKept) {
   ir::Model model = ir::parseModelText(R"(<ir_version: 8, opset_import: ["" : 13]>
 g (float[1,1,1,2] x) => (float[1,1,1,2] y)

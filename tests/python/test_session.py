@@ -78,3 +78,13 @@ def test_the_python_example_optimizes_reports_and_runs_the_demo_model(tmp_path):
                             check=True, capture_output=True, text=True)
     assert "optimized: 4 rewrites" in result.stdout and "logits: shape [1, 10]" in result.stdout
     assert (tmp_path / "out.onnx").stat().st_size > 0 and "<svg" in (tmp_path / "r.html").read_text()
+
+
+@pytest.mark.parametrize("fixed_threads", [False, True])
+def test_two_threads_adaptive_or_fixed_give_the_single_threaded_result_every_run(fixed_threads):
+    model = block_diagonal_conv_model(batch=1)
+    x = np.random.default_rng(1).standard_normal((1, 32, 12, 12)).astype(np.float32)
+    want = convopt.Session(model, threads=1).run({"x": x})["y"]
+    session = convopt.Session(model, threads=2, fixed_threads=fixed_threads)
+    for _ in range(12):  # past the thread choice's warm-up, so adaptive runs also use one thread
+        np.testing.assert_array_equal(session.run({"x": x})["y"], want)

@@ -16,6 +16,7 @@
 #include "artifact_format.h"
 #include "codegen/aot/fallback/convopt_fallback.h"
 #include "runtime/blocked_reorder.h"
+#include "runtime/thread_choice.h"
 
 #define API __attribute__((visibility("default")))
 
@@ -154,6 +155,7 @@ struct pool {
   _Atomic int sleepers;
   _Atomic uint32_t done_word;
   _Atomic int caller_sleeping;
+  int serial; /* this run uses the caller alone (runtime/thread_choice.h) */
 };
 
 enum { kChunksPerThread = 4 };
@@ -275,7 +277,7 @@ static int pool_create(struct pool* p, int threads) {
 
 static void parallel_for(struct pool* p, int64_t units, pool_body body, void* context) {
   if (units <= 0) return;
-  if (units == 1 || p->threads == 1) {
+  if (units == 1 || p->threads == 1 || p->serial) {
     body(context, 0, units);
     return;
   }
@@ -335,6 +337,8 @@ struct convopt_session {
   struct pool pool;
   float** buffers; /* a kernel's arguments */
   int status;      /* why the last step failed */
+  struct convopt_thread_choice thread_choice;
+  int fixed_threads; /* always every thread of the pool */
 };
 
 static const int64_t* program_section(int section) {
@@ -486,6 +490,7 @@ API int convopt_api_session_create(const struct convopt_model* model, int num_th
     free(s);
     return CONVOPT_OUT_OF_MEMORY;
   }
+  convopt_thread_choice_init(&s->thread_choice);
   int status = pool_create(&s->pool, num_threads);
   if (status != CONVOPT_OK) {
     if (s->owns_arena) free(s->arena);
@@ -494,6 +499,12 @@ API int convopt_api_session_create(const struct convopt_model* model, int num_th
     return status;
   }
   *out = s;
+  return CONVOPT_OK;
+}
+
+API int convopt_api_session_fix_threads(struct convopt_session* s, int fixed) {
+  if (!s) return CONVOPT_BAD_ARGUMENT;
+  s->fixed_threads = fixed != 0;
   return CONVOPT_OK;
 }
 
@@ -653,8 +664,13 @@ API int convopt_api_run(struct convopt_session* s, const void* const* inputs, vo
     if (!outputs[i]) return CONVOPT_BAD_ARGUMENT;
   const int64_t* in = INPUTS;
   for (int64_t i = 0; i < num_inputs; ++i) memcpy(s->arena + in[2 * i], inputs[i], (size_t)in[2 * i + 1]);
+  int adapt = s->pool.threads > 1 && !s->fixed_threads;
+  int all = !adapt || convopt_thread_choice_next(&s->thread_choice);
+  s->pool.serial = !all;
+  int64_t start = now_ns();
   int status = run_steps(s, STEPS, convopt_program[CONVOPT_P_NUM_STEPS]);
   if (status != CONVOPT_OK) return status;
+  if (adapt) convopt_thread_choice_record(&s->thread_choice, all, (double)(now_ns() - start) * 1e-9);
   const int64_t* out = OUTPUTS;
   for (int64_t i = 0; i < num_outputs; ++i) {
     memcpy(outputs[i], buffer_of(s, out[3 * i], out[3 * i + 1]), (size_t)out[3 * i + 2]);
