@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 rounds=${1:-10}; runs=${2:-200}; shift 2 || shift $#
 models=("$@")
-[ ${#models[@]} -gt 0 ] || models=(../shared/models/{mobilenet_v2_lite,sepnet,squeezenet1_1,resnet18_w025,ppocr_mobile_v2_cls})
+[ ${#models[@]} -gt 0 ] || models=(../shared/models/{mobilenet_v2_lite,sepnet,squeezenet1_1,resnet18_w025})  # static input shapes
 convopt=build/tools/convopt
 field() { python3 -c "import json,sys; print(json.load(sys.stdin)['$1'])"; }
 summary() {  # values... -> "v1 v2 ... | slowest/fastest"
