@@ -11,11 +11,14 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "codegen/engine/fma_peak.h"
 #include "codegen/engine/jit_engine.h"
+#include "codegen/engine/target.h"
 #include "ir/error.h"
 #include "ir/onnx_io.h"
 #include "ir/shape_inference.h"
 #include "ir/verifier.h"
+#include "runtime/copy_bandwidth.h"
 #include "runtime/random_inputs.h"
 #include "tools/commands.h"
 #include "tools/fresh_processes.h"
@@ -38,6 +41,7 @@ struct BenchOptions {
   std::vector<std::string> shapes;
   int processes = 0;
   bool fixedThreads = false;
+  bool roofline = false;
 };
 
 // The share of runs the engine ran on one thread (EngineOptions::adaptThreads).
@@ -50,14 +54,35 @@ struct CategoryTime {
   std::string category;
   double ms = 0;
   int steps = 0;
+  int64_t macs = 0, bytes = 0;
 };
+
+// What this host's cores can do at the engine's thread count, measured when
+// --profile asks (about 0.1 s): the kernels' FMA peak and a large copy's bandwidth.
+struct HostPeaks {
+  double gflops = 0, gbps = 0;
+};
+
+HostPeaks measureHostPeaks(const std::string& cpu, int threads) {
+  runtime::ThreadPool pool(threads);
+  return {codegen::measureFmaPeakGflops(codegen::selectTarget(cpu)) * threads, runtime::measureCopyGBps(pool)};
+}
+
+// A step's (or category's) rates at `ms` per run: "GFLOP/s %peak GB/s %peak".
+std::string rates(int64_t macs, int64_t bytes, double ms, const HostPeaks& peaks) {
+  if (ms <= 0) return "";
+  double gflops = 2.0 * double(macs) / ms / 1e6, gbps = double(bytes) / ms / 1e6;
+  std::string flops =
+      macs ? fmt::format("{:>8.1f} {:>5.0f}%", gflops, 100 * gflops / peaks.gflops) : fmt::format("{:>15}", "");
+  return fmt::format("{} {:>7.1f} {:>5.0f}%", flops, gbps, 100 * gbps / peaks.gbps);
+}
 
 // Milliseconds per run by category, largest first.
 std::vector<CategoryTime> byCategory(const std::vector<codegen::StepProfile>& steps) {
   std::map<std::string, CategoryTime> sums;
   for (const codegen::StepProfile& step : steps) {
     CategoryTime& sum = sums[step.category];
-    sum.category = step.category, sum.ms += step.ms, ++sum.steps;
+    sum.category = step.category, sum.ms += step.ms, ++sum.steps, sum.macs += step.macs, sum.bytes += step.bytes;
   }
   std::vector<CategoryTime> result;
   for (auto& [name, sum] : sums) result.push_back(sum);
@@ -73,32 +98,47 @@ std::vector<codegen::StepProfile> profileRuns(codegen::JitEngine& engine, const 
   return steps;
 }
 
-nlohmann::json profileJson(const std::vector<codegen::StepProfile>& steps) {
+nlohmann::json profileJson(const std::vector<codegen::StepProfile>& steps, const HostPeaks& peaks) {
   nlohmann::json categories = nlohmann::json::array(), list = nlohmann::json::array();
   for (const CategoryTime& c : byCategory(steps))
-    categories.push_back({{"category", c.category}, {"ms", c.ms}, {"steps", c.steps}});
+    categories.push_back(
+        {{"category", c.category}, {"ms", c.ms}, {"steps", c.steps}, {"macs", c.macs}, {"bytes", c.bytes}});
   for (const codegen::StepProfile& step : steps)
-    list.push_back({{"category", step.category}, {"label", step.label}, {"ms", step.ms}, {"units", step.units}});
-  return {{"categories", categories}, {"steps", list}};
+    list.push_back({{"category", step.category},
+                    {"label", step.label},
+                    {"ms", step.ms},
+                    {"units", step.units},
+                    {"macs", step.macs},
+                    {"bytes", step.bytes}});
+  return {{"categories", categories},
+          {"steps", list},
+          {"host_peaks", {{"fma_gflops", peaks.gflops}, {"copy_gbps", peaks.gbps}}}};
 }
 
-void printProfile(std::vector<codegen::StepProfile> steps, int top) {
+void printProfile(std::vector<codegen::StepProfile> steps, int top, const HostPeaks& peaks) {
   double total = 0;
   for (const codegen::StepProfile& step : steps) total += step.ms;
-  fmt::print("\n{:<28} {:>10} {:>7} {:>6}\n", "time by category", "ms/run", "share", "steps");
+  fmt::print(
+      "\nhost peaks at this thread count: FMA {:.0f} GFLOP/s, copy {:.1f} GB/s (read + written, from memory); "
+      "a step above 100% of the copy rate found its data in cache\n",
+      peaks.gflops, peaks.gbps);
+  std::string rateHeader = fmt::format("{:>8} {:>6} {:>7} {:>6}", "GFLOP/s", "FMA", "GB/s", "copy");
+  fmt::print("\n{:<28} {:>10} {:>7} {:>6} {}\n", "time by category", "ms/run", "share", "steps", rateHeader);
   for (const CategoryTime& c : byCategory(steps))
-    fmt::print("{:<28} {:>10.3f} {:>6.1f}% {:>6}\n", c.category, c.ms, 100 * c.ms / total, c.steps);
+    fmt::print("{:<28} {:>10.3f} {:>6.1f}% {:>6} {}\n", c.category, c.ms, 100 * c.ms / total, c.steps,
+               rates(c.macs, c.bytes, c.ms, peaks));
   std::stable_sort(steps.begin(), steps.end(), [](const auto& a, const auto& b) { return a.ms > b.ms; });
-  fmt::print("\n{:<28} {:<44} {:>10} {:>7} {:>6}\n", fmt::format("top {} steps", top), "node / value", "ms/run",
-             "share", "units");
+  fmt::print("\n{:<28} {:<44} {:>10} {:>7} {:>6} {}\n", fmt::format("top {} steps", top), "node / value", "ms/run",
+             "share", "units", rateHeader);
   for (size_t i = 0; i < steps.size() && int(i) < top; ++i)
-    fmt::print("{:<28} {:<44} {:>10.3f} {:>6.1f}% {:>6}\n", steps[i].category, steps[i].label, steps[i].ms,
-               100 * steps[i].ms / total, steps[i].units);
+    fmt::print("{:<28} {:<44} {:>10.3f} {:>6.1f}% {:>6} {}\n", steps[i].category, steps[i].label, steps[i].ms,
+               100 * steps[i].ms / total, steps[i].units, rates(steps[i].macs, steps[i].bytes, steps[i].ms, peaks));
 }
 
 // The benchmark `o` describes in `o.processes` fresh processes (fresh_processes.h).
 void benchFreshProcesses(const BenchOptions& o) {
-  if (o.profile) throwInputError("--profile does not go with --processes (profile one process)");
+  if (o.profile || o.roofline)
+    throwInputError("--profile and --roofline do not go with --processes (measure one process)");
   std::vector<std::string> args = {"bench",     o.model,
                                    "--threads", std::to_string(o.threads),
                                    "--runs",    std::to_string(o.runs),
@@ -158,10 +198,17 @@ void bench(const BenchOptions& o) {
   auto quantile = [&](double q) { return ms[std::min(ms.size() - 1, size_t(q * double(ms.size() - 1) + 0.5))]; };
   double median = medianOf(ms);
   double oneThread = oneThreadShare(engine.threadRuns());
+  int64_t macs = 0;
+  for (const codegen::StepProfile& step : engine.profile()) macs += step.macs;
+  HostPeaks peaks = o.roofline || o.profile ? measureHostPeaks(o.cpu, engine.threads()) : HostPeaks{};
+  // Achieved FLOP rate over the FMA peak: how close the model runs to its compute roofline.
+  double roofline = peaks.gflops > 0 ? 2.0 * double(macs) / median / 1e6 / peaks.gflops : 0.0;
   if (o.json) {
     nlohmann::json result = {{"median_ms", median}, {"min_ms", ms.front()},        {"p90_ms", quantile(0.9)},
-                             {"runs", o.runs},      {"threads", engine.threads()}, {"one_thread_share", oneThread}};
-    if (o.profile) result["profile"] = profileJson(profileRuns(engine, inputs, o.runs));
+                             {"runs", o.runs},      {"threads", engine.threads()}, {"one_thread_share", oneThread},
+                             {"macs", macs}};
+    if (o.roofline) result["fma_peak_gflops"] = peaks.gflops, result["fma_roofline"] = roofline;
+    if (o.profile) result["profile"] = profileJson(profileRuns(engine, inputs, o.runs), peaks);
     std::cout << result.dump() << "\n";
   } else {
     fmt::print("{}: {} runs, {} thread(s): min {:.3f} ms, median {:.3f} ms, p90 {:.3f} ms\n", o.model, o.runs,
@@ -171,7 +218,10 @@ void bench(const BenchOptions& o) {
           "{:.0f}% of the runs used 1 thread: the engine times both and runs the faster "
           "(--fixed-threads always uses {})\n",
           100 * oneThread, engine.threads());
-    if (o.profile) printProfile(profileRuns(engine, inputs, o.runs), o.top);
+    if (o.roofline)
+      fmt::print("{:.1f} M multiply-adds per run: {:.1f} GFLOP/s, {:.0f}% of this host's FMA peak ({:.0f} GFLOP/s)\n",
+                 double(macs) / 1e6, 2.0 * double(macs) / median / 1e6, 100 * roofline, peaks.gflops);
+    if (o.profile) printProfile(profileRuns(engine, inputs, o.runs), o.top, peaks);
   }
 }
 
@@ -184,7 +234,9 @@ void registerBenchCommand(CLI::App& app) {
   cmd->add_option("--threads", o->threads, "Threads (0: all cores)")->capture_default_str();
   cmd->add_option("--runs", o->runs, "Timed runs")->capture_default_str();
   cmd->add_option("--warmup", o->warmup, "Untimed runs first")->capture_default_str();
-  cmd->add_flag("--json", o->json, "Print {median_ms, min_ms, p90_ms, runs, threads, one_thread_share[, profile]}");
+  cmd->add_flag("--json", o->json,
+                "Print {median_ms, min_ms, p90_ms, runs, threads, one_thread_share, macs[, fma_peak_gflops, "
+                "fma_roofline][, profile]}");
   cmd->add_flag("--profile", o->profile,
                 "Then time every step over --runs more runs: ms per kernel family and per step");
   cmd->add_option("--top", o->top, "Steps listed by --profile")->capture_default_str();
@@ -196,6 +248,9 @@ void registerBenchCommand(CLI::App& app) {
   cmd->add_option("--processes", o->processes,
                   "Run the benchmark in N fresh processes, one after another, and report the spread of their "
                   "medians (where a process's threads land is settled at its start)");
+  cmd->add_flag("--roofline", o->roofline,
+                "Also measure this host's FMA peak (0.1 s) and say how close the model's convolutions and matrix "
+                "products run to it");
   cmd->add_flag("--fixed-threads", o->fixedThreads,
                 "Always run on --threads threads; by default the engine times runs on one thread against runs on "
                 "all and uses the faster (where cores are far apart, small models run slower on two)");

@@ -32,6 +32,9 @@ struct Step {
   KernelFunction function = nullptr;
   int64_t units = 0;
   std::vector<KernelArg> args;
+  // For profiles: multiply-adds done (convolutions, matrix products; else 0) and
+  // bytes of the buffers read and written, each counted once.
+  int64_t macs = 0, bytes = 0;
   // Reorders: slot to slot
   runtime::BlockedShape shape{};
   int from = -1, to = -1;

@@ -258,7 +258,8 @@ std::vector<StepProfile> JitEngine::profile() const {
     int64_t units = step.kind == Step::Kind::Kernel     ? step.units
                     : step.kind == Step::Kind::Fallback ? 1
                                                         : step.shape.planes();
-    result.push_back({step.category, step.label, impl_->profiledRuns ? total / impl_->profiledRuns : 0.0, units});
+    result.push_back({step.category, step.label, impl_->profiledRuns ? total / impl_->profiledRuns : 0.0, units,
+                      step.macs, step.bytes});
   }
   return result;
 }

@@ -27,6 +27,8 @@ struct StepProfile {
   std::string label;     // the node, or the reordered value
   double ms = 0;
   int64_t units = 1;  // work units the step's range is split into across threads
+  int64_t macs = 0;   // multiply-adds per run (convolutions, matrix products; else 0)
+  int64_t bytes = 0;  // of the buffers it reads and writes, each counted once
 };
 
 // Sees the pre-lowering plan after each of its steps (`--print-after-all`):

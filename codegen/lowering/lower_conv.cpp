@@ -88,7 +88,7 @@ Status lowerConv(LoweringContext& context, const ir::Node& node) {
   std::string what = fmt::format("{} {} tile {}x{}{}{}{}", plan.family, spec.describe(), plan.tile.outBlocks,
                                  plan.tile.pixels, plan.plainInput ? " plain input" : "",
                                  fused.epilogue.steps.empty() ? "" : " + ", fused.epilogue.describe());
-  context.addKernel(name, convWorkUnits(plan, width), std::move(args), what, node, fused.nodes);
+  context.addKernel(name, convWorkUnits(plan, width), std::move(args), what, node, fused.nodes, spec.multiplyAdds());
   return Status::success();
 }
 

@@ -207,7 +207,7 @@ Status lowerMatMul(LoweringContext& context, const ir::Node& node) {
   std::string name = context.kernelName("matmul");
   emitMatMulKernel(context.module(), name, spec, context.vectorWidth());
   context.addKernel(name, matmulWorkUnits(spec, context.vectorWidth()), std::move(args), spec.describe(), node,
-                    fused.nodes);
+                    fused.nodes, spec.m * spec.n * spec.k * spec.batchCount());
   return Status::success();
 }
 

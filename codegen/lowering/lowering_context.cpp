@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <set>
 
 #include "ir/error.h"
 
@@ -101,6 +102,7 @@ int LoweringContext::fromBlockedSlot(int blocked, const std::vector<int64_t>& nc
   step.to =
       newSlot(size_t(step.shape.batch * step.shape.channels * step.shape.height * step.shape.width) * sizeof(float));
   touch(step.from), touch(step.to);
+  step.bytes = int64_t(program_.slots[step.from].bytes + program_.slots[step.to].bytes);
   program_.steps.push_back(step);
   return step.to;
 }
@@ -121,6 +123,7 @@ int LoweringContext::blockedSlot(const ir::Value* value) {
   step.shape = shape;
   step.from = plainSlot(value), step.to = storage.blocked = newBlockedSlot(value);
   touch(step.from), touch(step.to);
+  step.bytes = int64_t(program_.slots[step.from].bytes + program_.slots[step.to].bytes);
   program_.steps.push_back(step);
   touch(storage.blocked);
   return storage.blocked;
@@ -177,13 +180,19 @@ std::string LoweringContext::kernelName(const std::string& family) {
 
 void LoweringContext::addKernel(const std::string& name, int64_t units, std::vector<KernelArg> args,
                                 const std::string& what, const ir::Node& node,
-                                const std::vector<const ir::Node*>& fused) {
+                                const std::vector<const ir::Node*>& fused, int64_t macs) {
   Step step;
   step.kind = Step::Kind::Kernel;
   step.kernelName = name, step.units = units, step.args = std::move(args);
   step.category = name.substr(name.find('_') + 1), step.label = node.label();
-  for (const KernelArg& arg : step.args)
+  step.macs = macs;
+  std::set<std::pair<KernelArg::Kind, int>> counted;  // an argument passed twice is read once
+  for (const KernelArg& arg : step.args) {
     if (arg.kind == KernelArg::Kind::Slot) touch(arg.index);
+    if (!counted.insert({arg.kind, arg.index}).second) continue;
+    step.bytes += arg.kind == KernelArg::Kind::Slot ? int64_t(program_.slots[arg.index].bytes)
+                                                    : int64_t(program_.constants[arg.index].size() * sizeof(float));
+  }
   program_.steps.push_back(std::move(step));
   program_.kernelsByNode.insert({node.label(), name});
   if (!node.name.empty() && node.name != node.label()) program_.kernelsByNode.insert({node.name, name});

@@ -68,9 +68,10 @@ class LoweringContext {
   // The kernel's output slot, then its residual operands (kernel_abi.h: the buffer order of every generator).
   void appendOutputArgs(std::vector<KernelArg>& args, const ir::Value* output,
                         const std::vector<const ir::Value*>& residuals);
-  // `fused`: the nodes the plan computes in this kernel too, for the explanation.
+  // `fused`: the nodes the plan computes in this kernel too, for the explanation;
+  // `macs`: the multiply-adds it does (convolutions, matrix products), for profiles.
   void addKernel(const std::string& name, int64_t units, std::vector<KernelArg> args, const std::string& what,
-                 const ir::Node& node, const std::vector<const ir::Node*>& fused = {});
+                 const ir::Node& node, const std::vector<const ir::Node*>& fused = {}, int64_t macs = 0);
   void fallback(const ir::Node& node, const std::string& reason);
 
  private:

@@ -79,7 +79,7 @@ TEST_F(Bench, SaysHowManyRunsUsedOneThread) {
 TEST_F(Bench, ProcessesRefuseProfileAndNegativeCounts) {
   auto profiled = runConvopt(fmt::format("bench '{}' --processes 2 --profile", model()), dir.path());
   EXPECT_EQ(profiled.exitCode, 2);
-  EXPECT_NE(profiled.stderrText.find("--profile does not go with --processes"), std::string::npos)
+  EXPECT_NE(profiled.stderrText.find("--profile and --roofline do not go with --processes"), std::string::npos)
       << profiled.stderrText;
   auto negative = runConvopt(fmt::format("bench '{}' --processes -1", model()), dir.path());
   EXPECT_EQ(negative.exitCode, 2);
@@ -104,11 +104,43 @@ TEST_F(Bench, ProfileListsEveryStepByCategory) {
   EXPECT_EQ(counted, 3);
 }
 
+// --roofline: the model's multiply-adds against the host's measured FMA peak.
+TEST_F(Bench, RooflineReadsTheModelsWorkAgainstTheFmaPeak) {
+  auto r = runConvopt(fmt::format("bench '{}' --runs 2 --threads 1 --json --roofline", model()), dir.path());
+  ASSERT_EQ(r.exitCode, 0) << r.stderrText;
+  auto json = nlohmann::json::parse(r.stdoutText);
+  EXPECT_EQ(json["macs"], 2 * 4 * 4 * 2);
+  double gflops = 2.0 * 64 / json["median_ms"].get<double>() / 1e6;
+  EXPECT_NEAR(json["fma_roofline"].get<double>(), gflops / json["fma_peak_gflops"].get<double>(), 1e-9);
+  auto text = runConvopt(fmt::format("bench '{}' --runs 2 --threads 1 --roofline", model()), dir.path());
+  EXPECT_NE(text.stdoutText.find("of this host's FMA peak"), std::string::npos) << text.stdoutText;
+}
+
+// Each step's multiply-adds and bytes, and the host's peaks they are read against.
+TEST_F(Bench, ProfileHasWorkAndTheHostsPeaks) {
+  auto r = runConvopt(fmt::format("bench '{}' --runs 2 --threads 1 --json --profile", model()), dir.path());
+  ASSERT_EQ(r.exitCode, 0) << r.stderrText;
+  auto profile = nlohmann::json::parse(r.stdoutText)["profile"];
+  const auto& steps = profile["steps"];
+  ASSERT_EQ(steps.size(), 3u);
+  EXPECT_EQ(steps[0]["macs"], 2 * 4 * 4 * 2);  // output channels x pixels x input channels, 1x1 kernel
+  EXPECT_EQ(steps[1]["macs"], 0);
+  EXPECT_EQ(steps[2]["macs"], 0);
+  // The conv reads x (2x4x4 floats) and the packed weights, writes its blocked output;
+  // the reorder reads that and writes r in plain layout (2x4x4 floats).
+  EXPECT_GT(steps[0]["bytes"].get<int64_t>(), 2 * 128);
+  EXPECT_GT(steps[1]["bytes"].get<int64_t>(), 2 * 128 - 1);
+  EXPECT_GT(profile["host_peaks"]["fma_gflops"].get<double>(), 0.0);
+  EXPECT_GT(profile["host_peaks"]["copy_gbps"].get<double>(), 0.0);
+}
+
 TEST_F(Bench, HumanProfileHasBothTables) {
   auto r = runConvopt(fmt::format("bench '{}' --runs 2 --profile --top 2", model()), dir.path());
   ASSERT_EQ(r.exitCode, 0) << r.stderrText;
   EXPECT_NE(r.stdoutText.find("time by category"), std::string::npos) << r.stdoutText;
   EXPECT_NE(r.stdoutText.find("top 2 steps"), std::string::npos) << r.stdoutText;
+  EXPECT_NE(r.stdoutText.find("host peaks at this thread count: FMA"), std::string::npos) << r.stdoutText;
+  EXPECT_NE(r.stdoutText.find("GFLOP/s"), std::string::npos) << r.stdoutText;
   EXPECT_NE(r.stdoutText.find("fallback Tanh"), std::string::npos) << r.stdoutText;
 }
 
