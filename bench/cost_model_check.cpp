@@ -24,6 +24,7 @@
 
 #include "bench/support/candidate_sweep.h"
 #include "ir/error.h"
+#include "ir/graph_building.h"
 #include "ir/onnx_io.h"
 #include "ir/shape_inference.h"
 #include "passes/pass_manager.h"
@@ -50,13 +51,9 @@ bool sameNode(const std::string& a, const std::string& b) {
 // A depthwise 3x3 conv over `value` (4-D float, static shape), zero padded.
 ir::Value* anchorConv(ir::Graph& graph, ir::Value* value, const std::string& name) {
   int64_t channels = value->type.staticShape()[1];
-  std::vector<float> weights(size_t(channels * 9), 1.f / 9);
-  ir::Tensor w = ir::Tensor::fromVector(ir::DType::Float, {channels, 1, 3, 3}, weights);
-  w.name = graph.uniqueName(name + "_w");
-  ir::Node* conv = graph.createNode("Conv", {value, graph.addInitializer(std::move(w))}, {graph.uniqueName(name)});
-  conv->setAttribute(ir::Attribute::makeInt("group", channels));
-  conv->setAttribute(ir::Attribute::makeInts("kernel_shape", {3, 3}));
-  conv->setAttribute(ir::Attribute::makeInts("pads", {1, 1, 1, 1}));
+  ir::Value* w = ir::addFloatInitializer(graph, graph.uniqueName(name + "_w"), {channels, 1, 3, 3},
+                                         std::vector<float>(size_t(channels * 9), 1.f / 9));
+  ir::Node* conv = ir::addSquareConv(graph, value, w, nullptr, graph.uniqueName(name), channels);
   conv->output(0)->type = value->type;
   return conv->output(0);
 }

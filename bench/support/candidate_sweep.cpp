@@ -5,6 +5,8 @@
 #include <functional>
 #include <random>
 
+#include "ir/graph_building.h"
+
 namespace convopt::bench {
 namespace {
 
@@ -26,13 +28,10 @@ class SweepBuilder {
     for (int64_t o = 0; o < out; ++o)
       for (int64_t i = 0; i < in; ++i)
         for (int64_t s = 0; s < kernel * kernel; ++s) w.push_back(at(o, i, s));
-    ir::Node* node = model_.graph->createNode(
-        "Conv", {input ? input : current_, constant({out, in, kernel, kernel}, w), constant({out}, bias(out))},
-        {model_.graph->uniqueName("c")});
-    int64_t pad = kernel / 2;
-    node->setAttribute(ir::Attribute::makeInts("kernel_shape", {kernel, kernel}));
-    node->setAttribute(ir::Attribute::makeInts("pads", {pad, pad, pad, pad}));
-    return current_ = node->output(0);
+    ir::Value* weights = constant({out, in, kernel, kernel}, w);
+    return current_ = ir::addSquareConv(*model_.graph, input ? input : current_, weights, constant({out}, bias(out)),
+                                        model_.graph->uniqueName("c"))
+                          ->output(0);
   }
 
   ir::Node* node(const std::string& op, const std::vector<ir::Value*>& inputs, int outputs = 1) {
@@ -58,9 +57,7 @@ class SweepBuilder {
     return b;
   }
   ir::Value* constant(std::vector<int64_t> dims, const std::vector<float>& values) {
-    ir::Tensor t = ir::Tensor::fromVector(ir::DType::Float, std::move(dims), values);
-    t.name = model_.graph->uniqueName("w");
-    return model_.graph->addInitializer(std::move(t));
+    return ir::addFloatInitializer(*model_.graph, model_.graph->uniqueName("w"), std::move(dims), values);
   }
 
   std::mt19937 rng_;

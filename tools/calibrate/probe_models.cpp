@@ -6,6 +6,8 @@
 #include <cmath>
 #include <random>
 
+#include "ir/graph_building.h"
+
 namespace convopt::tools::calibrate {
 namespace {
 
@@ -37,11 +39,7 @@ class ChainBuilder {
   void conv(int64_t in, int64_t out, int64_t group, int64_t kernel) {
     ir::Value* w = constant({out, in / group, kernel, kernel}, 0.5f / std::sqrt(float(in / group * kernel * kernel)));
     ir::Value* b = constant({out}, 0.1f);
-    ir::Node* node = append("Conv", {current_, w, b});
-    int64_t pad = kernel / 2;
-    node->setAttribute(ir::Attribute::makeInt("group", group));
-    node->setAttribute(ir::Attribute::makeInts("kernel_shape", {kernel, kernel}));
-    node->setAttribute(ir::Attribute::makeInts("pads", {pad, pad, pad, pad}));
+    current_ = ir::addSquareConv(*model_.graph, current_, w, b, model_.graph->uniqueName("t"), group)->output(0);
   }
 
   // A depthwise 3x3 conv: every runtime keeps it in its native layout, and it
@@ -85,9 +83,7 @@ class ChainBuilder {
     std::uniform_real_distribution<float> uniform(-scale, scale);
     std::vector<float> values(size_t(n), 0.f);
     for (float& v : values) v = uniform(rng_);
-    ir::Tensor t = ir::Tensor::fromVector(ir::DType::Float, std::move(dims), values);
-    t.name = model_.graph->uniqueName("w");
-    return model_.graph->addInitializer(std::move(t));
+    return ir::addFloatInitializer(*model_.graph, model_.graph->uniqueName("w"), std::move(dims), values);
   }
 
   ir::Node* append(const std::string& op, const std::vector<ir::Value*>& inputs) {

@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include "ir/graph_building.h"
 #include "ir/onnx_io.h"
 
 namespace {
@@ -39,11 +40,8 @@ class DemoBuilder {
         for (int64_t s = 0; s < k * k; ++s) w[((o * cin) + i) * k * k + s] = weightAt(o, i, s);
     Value* weight = constant(name + ".weight", {cout, cin, k, k}, w);
     Value* bias = constant(name + ".bias", {cout}, random(cout, 0.1f));
-    Node* n = graph().createNode("Conv", {x, weight, bias}, {name + ".out"});
+    Node* n = addSquareConv(graph(), x, weight, bias, name + ".out", 1, stride);
     n->name = name;
-    n->setAttribute(Attribute::makeInts("kernel_shape", {k, k}));
-    n->setAttribute(Attribute::makeInts("pads", {k / 2, k / 2, k / 2, k / 2}));
-    n->setAttribute(Attribute::makeInts("strides", {stride, stride}));
     return n->output(0);
   }
 
@@ -73,9 +71,7 @@ class DemoBuilder {
   }
 
   Value* constant(const std::string& name, std::vector<int64_t> dims, const std::vector<float>& values) {
-    Tensor t = Tensor::fromVector(DType::Float, std::move(dims), values);
-    t.name = name;
-    return graph().addInitializer(std::move(t));
+    return addFloatInitializer(graph(), name, std::move(dims), values);
   }
 
   std::vector<float> random(int64_t n, float scale, float offset = 0.0f) {
