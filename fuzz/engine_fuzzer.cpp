@@ -31,8 +31,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   std::unique_ptr<codegen::JitEngine> engine;
   try {
-    engine =
-        std::make_unique<codegen::JitEngine>(*model, codegen::shapesOf(inputs), codegen::EngineOptions{.threads = 1});
+    engine = std::make_unique<codegen::JitEngine>(
+        *model, codegen::shapesOf(inputs),
+        codegen::EngineOptions{
+            .cpu = "", .threads = 1, .flushDenormals = true, .adaptThreads = false, .afterPlanningStep = {}});
   } catch (const InputError&) {
     return 0;
   }

@@ -15,7 +15,7 @@ namespace convopt::fuzz {
 
 // Bytes -> a verified model with shapes inferred, or nullopt when they are not
 // a model or convopt refuses it with an InputError (the expected outcome).
-// Sets convopt's memory limit to 256 MiB per tensor on first use.
+// Sets convopt's memory limit to 16 MiB per tensor on first use.
 // External data resolves against an empty folder: every reference is missing.
 std::optional<ir::Model> importedModel(const uint8_t* data, size_t size);
 

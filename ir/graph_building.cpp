@@ -9,8 +9,8 @@ Value* addFloatInitializer(Graph& graph, const std::string& name, std::vector<in
   return graph.addInitializer(std::move(tensor));
 }
 
-Node* addSquareConv(Graph& graph, Value* input, Value* weight, Value* bias, const std::string& output,
-                    int64_t group, int64_t stride) {
+Node* addSquareConv(Graph& graph, Value* input, Value* weight, Value* bias, const std::string& output, int64_t group,
+                    int64_t stride) {
   std::vector<Value*> inputs = {input, weight};
   if (bias) inputs.push_back(bias);
   Node* conv = graph.createNode("Conv", inputs, {output});
