@@ -28,11 +28,17 @@ std::optional<Shape> shapeFromProto(const onnx::TypeProto_Tensor& tensor) {
 
 // Adds what `inferred` knows and `known` does not; never overrides a known
 // static dim, and keeps the existing shape when ranks disagree.
-void mergeType(Value& value, const ValueType& inferred) {
+// A dim name libonnx makes up for a dim it cannot size ("unk__0"): not the model's.
+bool madeUpName(const Dim& dim) { return dim.param.rfind("unk__", 0) == 0; }
+
+void mergeType(Value& value, ValueType inferred) {
   ValueType& known = value.type;
   if (!known.opaqueTypeProto.empty() || value.isGraphInput()) return;
   if (known.dtype == DType::Undefined) known.dtype = inferred.dtype;
   if (!inferred.shape) return;
+  // Kept, a made-up name would reach the exported outputs, and a re-import would make up another.
+  for (Dim& dim : *inferred.shape)
+    if (madeUpName(dim)) dim.param.clear();
   if (!known.shape) {
     known.shape = inferred.shape;
     return;
