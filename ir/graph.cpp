@@ -496,9 +496,10 @@ Model Model::bodyAsModel(const Graph& body) const {
 }
 
 int64_t Model::defaultOpset() const {
+  int64_t version = 0;
   for (const OpsetImport& o : opsets)
-    if (o.domain.empty() || o.domain == "ai.onnx") return o.version;
-  return 0;
+    if (o.domain.empty() || o.domain == "ai.onnx") version = o.version;
+  return version;
 }
 
 }  // namespace convopt::ir

@@ -246,7 +246,8 @@ struct Model {
   // detached from its enclosing graphs (Graph::detachFromEnclosing), with this
   // model's opsets and IR version.
   Model bodyAsModel(const Graph& body) const;
-  // Version of the default ("" / "ai.onnx") domain; 0 if not imported.
+  // Version of the default ("" / "ai.onnx") domain; 0 if not imported. A domain
+  // imported twice means its last version, as to libonnx and onnxruntime.
   int64_t defaultOpset() const;
 };
 

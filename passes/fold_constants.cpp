@@ -97,13 +97,20 @@ Expected<std::vector<ir::Tensor>> evaluated(const ir::Node& node, int64_t opset,
   return outputs;
 }
 
-// The values of the node's outputs, or why they are not folded.
-Expected<std::vector<ir::Tensor>> foldedValues(const ir::Node& node, int64_t opset, size_t maxGrowthBytes) {
+Expected<std::vector<ir::Tensor>> evaluatedOrRead(const ir::Node& node, int64_t opset, size_t maxGrowthBytes) {
   if (node.opType != "Constant" && node.opType != "Shape") return evaluated(node, opset, maxGrowthBytes);
   Expected<ir::Tensor> value = node.opType == "Constant" ? constantValue(node) : shapeValue(node);
   if (!value) return value.status();
   std::vector<ir::Tensor> values;
   values.push_back(std::move(*value));
+  return values;
+}
+
+// The values of the node's outputs, or why they are not folded.
+Expected<std::vector<ir::Tensor>> foldedValues(const ir::Node& node, int64_t opset, size_t maxGrowthBytes) {
+  Expected<std::vector<ir::Tensor>> values = evaluatedOrRead(node, opset, maxGrowthBytes);
+  if (values && values->size() != node.outputs().size())  // a node with more outputs than its op has
+    return Status::refuse(fmt::format("{} outputs, {} values", node.outputs().size(), values->size()));
   return values;
 }
 

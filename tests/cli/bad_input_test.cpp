@@ -403,6 +403,31 @@ TEST(BadInput, FuzzFoundStrideOfInt64Max) {
                  "node Conv(y): strides has 9223372036854775807, beyond 2^31");
 }
 
+// The pipeline fuzz target (a 2-worker run on commit 698ad6b): a Shape node with two outputs,
+// in a model importing the ONNX domain as opsets 12 and 21. The last import counts (as for
+// libonnx and onnxruntime), 21, whose schemas libonnx does not know, so the output count went
+// unchecked; fold-constants wrote the one value Shape computes to both outputs (heap overflow;
+// ASan). Now a node with more outputs than its op computes is not folded, and running it names
+// the node.
+TEST(BadInput, FuzzFoundShapeNodeWithTwoOutputs) {
+  for (const char* file : {"shape_node_with_two_outputs.onnx", "shape_node_with_two_outputs_small.onnxtxt"}) {
+    SCOPED_TRACE(file);
+    testing::TempDir dir;
+    fs::path model = dir / "model.onnx";
+    std::string bytes = readFile(kFuzzFindings / file);
+    writeFile(model, fs::path(file).extension() == ".onnxtxt" ? textModelBytes(bytes) : bytes);
+    testing::RunResult optimized = testing::runConvopt(
+        fmt::format("optimize '{}' -o '{}'", model.string(), (dir / "out.onnx").string()), dir.path());
+    EXPECT_EQ(optimized.exitCode, 0) << optimized.stderrText;
+    EXPECT_NE(optimized.stdoutText.find("fold-constants                  0          0         1"), std::string::npos)
+        << optimized.stdoutText;
+    testing::RunResult run = testing::runConvopt(fmt::format("run '{}'", model.string()), dir.path());
+    EXPECT_EQ(run.exitCode, 2);
+    EXPECT_EQ(run.stderrText,
+              "convopt: error: node 'Shape(a)' (Shape) asks for 2 outputs; the reference interpreter computes 1\n");
+  }
+}
+
 TEST(BadInput, ConvStrideZero) {  // libonnx divides by it
   expectRejected(textModelBytes(readFile(kFuzzFindings / "conv_stride_zero.onnxtxt")),
                  "node Conv(y): strides has 0, not positive");

@@ -81,8 +81,7 @@ void load(convopt_fallback_node& loaded, const void* bytes, size_t size) {
     loaded.outputIndex.push_back(size_t(std::find(produced.begin(), produced.end(), output) - produced.begin()));
     loaded.outputBytes.push_back(byteSize(output));
   }
-  for (const ir::OpsetImport& opset : loaded.model.opsets)
-    if (opset.domain.empty() || opset.domain == "ai.onnx") loaded.opset = opset.version;
+  loaded.opset = loaded.model.defaultOpset();
 }
 
 void run(const convopt_fallback_node& loaded, const void* const* buffers, void* const* outputs) {
