@@ -46,14 +46,13 @@ Expected<ConstantConv> matchConstantConv(ir::Node& node) {
   return conv;
 }
 
-namespace {
-// The value's static dims, else those it has at the costing input shapes (empty when neither).
 std::vector<int64_t> costingDims(const ir::Value* value, const PassOptions& options) {
   if (value->type.hasStaticShape()) return value->type.staticShape();
   auto it = options.costingShapes.find(value->name());
   return it == options.costingShapes.end() ? std::vector<int64_t>{} : it->second;
 }
 
+namespace {
 int64_t spatialPixels(const std::vector<int64_t>& dims) {
   int64_t pixels = 1;
   for (size_t d = 2; d < dims.size(); ++d) pixels *= dims[d];

@@ -35,6 +35,8 @@ struct ConstantConv {
 // weights (the rejection reason).
 Expected<ConstantConv> matchConstantConv(ir::Node& node);
 
+// The value's static dims, else those it has at options.costingShapes (empty when neither).
+std::vector<int64_t> costingDims(const ir::Value* value, const PassOptions& options);
 // Geometry for the cost model; sizes from the value shapes when static, else
 // from options.costingShapes.
 ConvGeometry geometryOf(const ConstantConv& conv, const PassOptions& options);

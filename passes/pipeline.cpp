@@ -19,7 +19,10 @@ const std::vector<PipelineEntry>& defaultPipeline() {
        "merges branch convs first: they are dense and would otherwise be analysed one by one"},
       {"dense-to-depthwise", "a channel-diagonal weight is also block-diagonal; depthwise is its finest form"},
       {"dense-to-grouped", "remaining block-diagonal weights"},
-      {"dense-to-separable", "last structural pass: only weights without zero blocks are worth an SVD"},
+      {"dense-to-separable", "only weights without zero blocks are worth an SVD"},
+      {"dense-to-spatially-separable",
+       "last structural pass: a rank across the kernel's rows and columns, where "
+       "per-channel factors found none"},
       {"dce", "removes the replaced weights and nodes left without uses"},
   };
   return pipeline;

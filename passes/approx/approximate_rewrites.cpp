@@ -80,7 +80,7 @@ std::vector<Candidate> candidates(ir::Model& model, const ApproxRequest& request
   runtime::TensorMap values =
       runtime::runReference(*probe, equivalenceInputs(*model.graph, request.inputs), model.defaultOpset());
   for (Candidate& c : found) {
-    for (WeightProjection& p : weightProjections(c.conv, c.geometry)) {
+    for (WeightProjection& p : weightProjections(c.conv, c.geometry, options)) {
       double after = figuresOf(options.cost(), p.after).seconds;
       if (!rewritePays(c.seconds, after, options.minGain)) continue;
       double error = layerError(c.conv, values.at(c.conv.node->input(0)->name()), p, model.defaultOpset());

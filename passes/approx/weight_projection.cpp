@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "passes/spatial_factors.h"
+
 namespace convopt::passes {
 namespace {
 
@@ -58,9 +60,23 @@ WeightProjection blocks(const ConstantConv& conv, const ConvGeometry& g, int64_t
   return p;
 }
 
+void addSpatialRanks(const ConstantConv& conv, const ConvGeometry& g, const PassOptions& options,
+                     std::vector<WeightProjection>& projections) {
+  if (!spatialFactorsFit(conv)) return;
+  SpatialSvd svd(conv);
+  for (int64_t rank = 1; rank < svd.fullRank(); rank *= 2) {
+    WeightProjection p{"spatial-rank", rank, svd.truncated(rank), 0, {}};
+    p.weightError = relativeError(conv.weight->data<float>(), p.weight);
+    auto [vertical, horizontal] = spatialFactorGeometry(conv, g, rank, options);
+    p.after = {vertical, horizontal};
+    projections.push_back(std::move(p));
+  }
+}
+
 }  // namespace
 
-std::vector<WeightProjection> weightProjections(const ConstantConv& conv, const ConvGeometry& geometry) {
+std::vector<WeightProjection> weightProjections(const ConstantConv& conv, const ConvGeometry& geometry,
+                                                const PassOptions& options) {
   std::vector<WeightProjection> projections;
   if (conv.group != 1) return projections;
   int64_t cin = conv.inPerGroup, cout = conv.outChannels, k = conv.kernelElements;
@@ -70,6 +86,7 @@ std::vector<WeightProjection> weightProjections(const ConstantConv& conv, const 
   }
   for (int64_t groups = 2; groups <= std::min(cin, cout); groups *= 2)
     if (cin % groups == 0 && cout % groups == 0) projections.push_back(blocks(conv, geometry, groups));
+  addSpatialRanks(conv, geometry, options, projections);
   return projections;
 }
 

@@ -7,6 +7,9 @@
 //                norm) -> dense-to-separable: depthwise (multiplier r) + 1x1
 //   g blocks:    the weights outside g contiguous diagonal blocks set to zero
 //                -> dense-to-grouped: a grouped conv
+//   spatial rank r: W as M[(i, h), (o, w)] by its rank-r truncated SVD
+//                (spatial_factors.h) -> dense-to-spatially-separable: a kh x 1
+//                conv into r channels, then a 1 x kw conv
 #pragma once
 #include <cstdint>
 #include <string>
@@ -17,7 +20,7 @@
 namespace convopt::passes {
 
 struct WeightProjection {
-  std::string method;     // "low-rank" or "block-diagonal"
+  std::string method;     // "low-rank", "block-diagonal" or "spatial-rank"
   int64_t parameter = 0;  // rank, or number of groups
   std::vector<float> weight;
   double weightError = 0;           // max |W - W'| / max |W|
@@ -25,8 +28,10 @@ struct WeightProjection {
 };
 
 // Every projection of a group-1 conv: ranks 1 .. min(C_out, K) - 1 for a kxk
-// kernel, group counts 2, 4, 8, ... dividing both channel counts.
+// kernel, group counts 2, 4, 8, ... dividing both channel counts, spatial
+// ranks 1, 2, 4, ... below full (powers of two: vector widths from 16 on).
 // `geometry` is the conv's own (geometryOf).
-std::vector<WeightProjection> weightProjections(const ConstantConv& conv, const ConvGeometry& geometry);
+std::vector<WeightProjection> weightProjections(const ConstantConv& conv, const ConvGeometry& geometry,
+                                                const PassOptions& options);
 
 }  // namespace convopt::passes

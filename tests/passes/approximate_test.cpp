@@ -38,6 +38,29 @@ g (float[1,8,16,16] x) => (float[1,8,16,16] y)
 )");
 }
 
+// W[o, i, h, w] = sum_j A_j[i, h] B_j[o, w] for j < 2 (spatial rank 2, while
+// each input channel's C_out x 9 slice has rank 6) plus noise of about 1e-3.
+ir::Model nearlySpatiallySeparable() {
+  std::string weights;
+  for (int o = 0; o < 8; ++o)
+    for (int i = 0; i < 8; ++i)
+      for (int h = 0; h < 3; ++h)
+        for (int w = 0; w < 3; ++w) {
+          double planted = 0;
+          for (int j = 0; j < 2; ++j)
+            planted += std::sin(i * 1.3 + h * 0.9 + j * 2.2 + 0.4) * std::cos(o * 0.7 + w * 1.9 + j * 1.1);
+          weights += fmt::format("{}{:.6f}", weights.empty() ? "" : ", ", planted + 1e-3 * noise(o, i, h * 3 + w));
+        }
+  return ir::parseModelText(R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,8,16,16] x) => (float[1,8,16,16] y)
+<float[8,8,3,3] w = {)" + weights +
+                            R"(}>
+{
+  y = Conv <pads = [1, 1, 1, 1]> (x, w)
+}
+)");
+}
+
 OptimizeOutcome optimize(ir::Model& model, std::optional<double> budget) {
   OptimizeRequest request;
   if (budget) request.approx = approxRequest(*budget, "", *model.graph);
@@ -67,12 +90,32 @@ TEST(ApproximateRewrites, ANearlySeparableConvBecomesDepthwisePlusPointwiseWithi
   EXPECT_THAT(model.graph->nodes()[1]->docString, ::testing::HasSubstr("APPROXIMATE: weight projected to low-rank 1"));
 }
 
+TEST(ApproximateRewrites, ANearlySpatiallySeparableConvBecomesAColumnThenARowConv) {
+  ir::Model model = nearlySpatiallySeparable();
+  OptimizeOutcome outcome = optimize(model, 0.01);
+  ASSERT_TRUE(outcome.equivalent);
+  const nlohmann::json& approx = outcome.report["approximate"];
+  ASSERT_EQ(approx["layers"].size(), 1u);
+  EXPECT_EQ(approx["layers"][0]["method"], "spatial-rank");
+  EXPECT_EQ(approx["layers"][0]["parameter"], 2);
+  EXPECT_LE(approx["model_error"].get<double>(), 0.01);
+  EXPECT_GT(approx["model_error"].get<double>(), 0);
+  ASSERT_EQ(outcome.report["rewrites"].size(), 1u);
+  EXPECT_EQ(outcome.report["rewrites"][0]["pass"], "dense-to-spatially-separable");
+  EXPECT_EQ(outcome.report["rewrites"][0]["approximate"], true);
+  ASSERT_EQ(model.graph->numNodes(), 2u);
+  EXPECT_EQ(model.graph->nodes()[0]->getInts("kernel_shape", {}), (std::vector<int64_t>{3, 1}));
+  EXPECT_EQ(model.graph->nodes()[1]->getInts("kernel_shape", {}), (std::vector<int64_t>{1, 3}));
+}
+
 TEST(ApproximateRewrites, WithoutApproxNothingApproximateHappens) {
-  ir::Model model = nearlySeparable();
-  OptimizeOutcome outcome = optimize(model, std::nullopt);
-  EXPECT_FALSE(outcome.report.contains("approximate"));
-  EXPECT_EQ(outcome.report["totals"]["rewrites"], 0);
-  EXPECT_EQ(model.graph->numNodes(), 1u);
+  for (ir::Model (*make)() : {&nearlySeparable, &nearlySpatiallySeparable}) {
+    ir::Model model = make();
+    OptimizeOutcome outcome = optimize(model, std::nullopt);
+    EXPECT_FALSE(outcome.report.contains("approximate"));
+    EXPECT_EQ(outcome.report["totals"]["rewrites"], 0);
+    EXPECT_EQ(model.graph->numNodes(), 1u);
+  }
 }
 
 TEST(ApproximateRewrites, ABudgetTheErrorDoesNotFitLeavesTheModelAlone) {
