@@ -41,14 +41,16 @@ void mergeType(Value& value, ValueType inferred) {
     if (madeUpName(dim)) dim.param.clear();
   if (!known.shape) {
     known.shape = inferred.shape;
-    return;
+  } else if (known.shape->size() == inferred.shape->size()) {
+    for (size_t i = 0; i < known.shape->size(); ++i) {
+      Dim& d = (*known.shape)[i];
+      const Dim& n = (*inferred.shape)[i];
+      if (!d.isStatic() && (n.isStatic() || d.param.empty())) d = n;
+    }
   }
-  if (known.shape->size() != inferred.shape->size()) return;
-  for (size_t i = 0; i < known.shape->size(); ++i) {
-    Dim& d = (*known.shape)[i];
-    const Dim& n = (*inferred.shape)[i];
-    if (!d.isStatic() && (n.isStatic() || d.param.empty())) d = n;
-  }
+  // As the verifier checks declared shapes: a value a rewrite adds (with more channels than the
+  // conv it replaces) can overflow where the model's own values did not.
+  if (known.hasStaticShape()) checkedElementCount(known.staticShape(), "value '" + value.name() + "'");
 }
 
 // The types libonnx inferred in `proto` (the export of `graph`, bodies included) into the IR.

@@ -20,7 +20,7 @@ const std::vector<PipelineEntry>& defaultPipeline() {
       {"dense-to-depthwise", "a channel-diagonal weight is also block-diagonal; depthwise is its finest form"},
       {"dense-to-grouped", "remaining block-diagonal weights"},
       {"dense-to-separable", "only weights without zero blocks are worth an SVD"},
-      {"dense-to-spatially-separable",
+      {"spatial-separation",
        "last structural pass: a rank across the kernel's rows and columns, where "
        "per-channel factors found none"},
       {"dce", "removes the replaced weights and nodes left without uses"},

@@ -116,7 +116,8 @@ std::vector<float> SpatialSvd::truncated(int64_t rank) const {
 std::pair<ConvGeometry, ConvGeometry> spatialFactorGeometry(const ConstantConv& conv, const ConvGeometry& original,
                                                             int64_t rank, const PassOptions& options) {
   ConvGeometry vertical = withStructure(original, conv.inChannels(), rank, 1, conv.weight->dims()[2], false);
-  ConvGeometry horizontal = withStructure(original, rank, conv.outChannels, 1, conv.weight->dims()[3], original.hasBias);
+  ConvGeometry horizontal =
+      withStructure(original, rank, conv.outChannels, 1, conv.weight->dims()[3], original.hasBias);
   std::vector<int64_t> in = costingDims(conv.node->input(0), options);
   std::vector<int64_t> out = costingDims(conv.node->output(0), options);
   // Rows as the output, columns as the input; per output pixel when unknown.

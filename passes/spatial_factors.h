@@ -1,6 +1,6 @@
 // A 2-D conv weight as a product of a kh x 1 and a 1 x kw conv: the SVD of
 // W laid out as M[(i, h), (o, w)] (C_in*kh x C_out*kw). Shared by the exact
-// rewrite (dense-to-spatially-separable: M has low rank) and the approximate
+// rewrite (spatial-separation: M has low rank) and the approximate
 // one (weight_projection.h: M's truncated SVD, the nearest rank-r weight).
 #pragma once
 #include <Eigen/Core>

@@ -8,7 +8,7 @@
 //   g blocks:    the weights outside g contiguous diagonal blocks set to zero
 //                -> dense-to-grouped: a grouped conv
 //   spatial rank r: W as M[(i, h), (o, w)] by its rank-r truncated SVD
-//                (spatial_factors.h) -> dense-to-spatially-separable: a kh x 1
+//                (spatial_factors.h) -> spatial-separation: a kh x 1
 //                conv into r channels, then a 1 x kw conv
 #pragma once
 #include <cstdint>

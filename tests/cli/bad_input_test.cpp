@@ -428,6 +428,24 @@ TEST(BadInput, FuzzFoundShapeNodeWithTwoOutputs) {
   }
 }
 
+// The pipeline fuzz target (the first seconds of a run on commit 4a0ecdb): a Pad adding 2^56 to
+// the batch, then a Conv of 4 output channels, whose output just fits 64 bits of elements.
+// dense-to-separable factors it through 8 channels, and the shape inference after the pass gave
+// that value a size beyond 2^63 elements; the next pass's verifier refused it as the pass's
+// fault (internal error, exit 1). Inference now checks the sizes it assigns, as the verifier
+// checks declared ones, and the error is the input's.
+TEST(BadInput, FuzzFoundAFactoredConvWhoseSizeOverflows) {
+  testing::TempDir dir;
+  fs::path model = kFuzzFindings / "batch_pad_of_2_pow_56_before_a_factored_conv.onnx";
+  testing::RunResult r = testing::runConvopt(
+      fmt::format("optimize '{}' -o '{}'", model.string(), (dir / "out.onnx").string()), dir.path());
+  EXPECT_EQ(r.exitCode, 2);
+  EXPECT_EQ(r.stderrText,
+            "convopt: error: value 'c_pointwise': element count of its shape overflows 64 bits (shapes inferred "
+            "after pass dense-to-separable)\n");
+  EXPECT_FALSE(fs::exists(dir / "out.onnx"));
+}
+
 TEST(BadInput, ConvStrideZero) {  // libonnx divides by it
   expectRejected(textModelBytes(readFile(kFuzzFindings / "conv_stride_zero.onnxtxt")),
                  "node Conv(y): strides has 0, not positive");

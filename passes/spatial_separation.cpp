@@ -1,4 +1,4 @@
-// dense-to-spatially-separable: a dense 2-D kh x kw Conv whose weight, laid
+// spatial-separation: a dense 2-D kh x kw Conv whose weight, laid
 // out as the matrix M[(i, h), (o, w)] (C_in*kh x C_out*kw), has rank r becomes
 // a kh x 1 Conv into r channels and a 1 x kw Conv out of them.
 //   M = sum_j sigma_j a_j b_j^T (SVD), so with
@@ -79,8 +79,8 @@ Expected<Plan> planSpatiallySeparable(ir::Node& node, const PassOptions& options
   SpatialSvd svd(*conv);
   int64_t rank = svd.rank(options.rankTolerance);
   if (rank > paying)
-    return Status::refuse(fmt::format("weight has spatial rank {} of {}; factors pay up to rank {}", rank, full,
-                                      paying));
+    return Status::refuse(
+        fmt::format("weight has spatial rank {} of {}; factors pay up to rank {}", rank, full, paying));
   Plan plan{*conv, svd.factors(rank), {}, {}};
   if (plan.factors.error > kMaxReconstructionError)
     return Status::refuse(fmt::format("rank {} factors rebuild W with error {:.2g}", rank, plan.factors.error));
@@ -132,14 +132,14 @@ void applySpatiallySeparable(ir::Graph& graph, const Plan& plan, PassContext& co
                        f.error,
                        context.scope};
   std::string note = structuralNote(record, context.options);
-  noteRewrite(*vertical, "dense-to-spatially-separable", note);
-  noteRewrite(node, "dense-to-spatially-separable", note);
+  noteRewrite(*vertical, "spatial-separation", note);
+  noteRewrite(node, "spatial-separation", note);
   context.recordRewrite(std::move(record));
 }
 
-class DenseToSpatiallySeparablePass final : public Pass {
+class SpatialSeparationPass final : public Pass {
  public:
-  std::string_view name() const override { return "dense-to-spatially-separable"; }
+  std::string_view name() const override { return "spatial-separation"; }
 
   void run(ir::Graph& graph, PassContext& context) override {
     rewriteCandidates(
@@ -151,8 +151,6 @@ class DenseToSpatiallySeparablePass final : public Pass {
 
 }  // namespace
 
-std::unique_ptr<Pass> createDenseToSpatiallySeparablePass() {
-  return std::make_unique<DenseToSpatiallySeparablePass>();
-}
+std::unique_ptr<Pass> createSpatialSeparationPass() { return std::make_unique<SpatialSeparationPass>(); }
 
 }  // namespace convopt::passes

@@ -1,4 +1,4 @@
-// dense-to-spatially-separable: a dense kh x kw Conv whose weight has low rank
+// spatial-separation: a dense kh x kw Conv whose weight has low rank
 // across its spatial axes (as M[(i, h), (o, w)]) becomes a kh x 1 Conv and a
 // 1 x kw Conv. Shown with --force; factor values come from an SVD, so dumps
 // show structure and the reference interpreter checks the values.
@@ -28,8 +28,8 @@ g (float[1,2,7,8] x) => (float[1,2,3,5] y)
 }
 )";
 
-TEST(DenseToSpatiallySeparable, RankOneWeightBecomesAColumnThenARowConv) {
-  auto run = runPasses("dense-to-spatially-separable,dce", kRankOne, forcedOptions());
+TEST(SpatialSeparation, RankOneWeightBecomesAColumnThenARowConv) {
+  auto run = runPasses("spatial-separation,dce", kRankOne, forcedOptions());
   EXPECT_EQ(printedStructure(run.after), R"(<ir_version: 8, opset_import: ["" : 13]>
 g (float[1,2,7,8] x) => (float[1,2,3,5] y)
 # float[2] b = <2 elements>
@@ -49,11 +49,11 @@ g (float[1,2,7,8] x) => (float[1,2,3,5] y)
 }
 
 // auto_pad VALID is explicit pads of zero.
-TEST(DenseToSpatiallySeparable, AutoPadValidIsZeroPads) {
+TEST(SpatialSeparation, AutoPadValidIsZeroPads) {
   std::string text = kRankOne;
   text.replace(text.find("pads = [1, 0, 0, 1]"), 19, "auto_pad = \"VALID\"");
   text.replace(text.find("float[1,2,3,5] y"), 16, "float[1,2,3,4] y");
-  auto run = runPasses("dense-to-spatially-separable", text, forcedOptions());
+  auto run = runPasses("spatial-separation", text, forcedOptions());
   ASSERT_EQ(run.stats.rewrites.size(), 1u);
   EXPECT_TRUE(numericallyEquivalent(run));
 }
@@ -64,19 +64,18 @@ struct SpatialRejection {
   const char* reason;
 };
 
-class SpatiallySeparableRejects : public ::testing::TestWithParam<SpatialRejection> {};
+class SpatialSeparationRejects : public ::testing::TestWithParam<SpatialRejection> {};
 
-TEST_P(SpatiallySeparableRejects, LeavesTheModelUnchanged) {
+TEST_P(SpatialSeparationRejects, LeavesTheModelUnchanged) {
   const SpatialRejection& c = GetParam();
-  auto run = runPasses("dense-to-spatially-separable", c.text, forcedOptions());
+  auto run = runPasses("spatial-separation", c.text, forcedOptions());
   EXPECT_EQ(run.afterText, run.beforeText);
   EXPECT_EQ(rejectionFor(run.stats, "Conv(y)"), c.reason);
 }
 
 INSTANTIATE_TEST_SUITE_P(
-    Conditions, SpatiallySeparableRejects,
-    ::testing::Values(
-        SpatialRejection{"FullRank", R"(<ir_version: 8, opset_import: ["" : 13]>
+    Conditions, SpatialSeparationRejects,
+    ::testing::Values(SpatialRejection{"FullRank", R"(<ir_version: 8, opset_import: ["" : 13]>
 g (float[1,2,7,8] x) => (float[1,2,5,6] y)
 <float[2,2,3,3] w = {-6, 2, -6, -4, -5, 4, -3, 0, 0, -3, 4, -5, -4, -6, 2, -6, -4, -5,
                      4, -3, 0, 0, -3, 4, -5, -4, -6, 2, -6, -4, -5, 4, -3, 0, 0, -3}>
@@ -84,32 +83,32 @@ g (float[1,2,7,8] x) => (float[1,2,5,6] y)
   y = Conv (x, w)
 }
 )",
-                         "weight is not spatially separable: rank 6 (full)"},
-        SpatialRejection{"AlreadyGrouped", R"(<ir_version: 8, opset_import: ["" : 13]>
+                                       "weight is not spatially separable: rank 6 (full)"},
+                      SpatialRejection{"AlreadyGrouped", R"(<ir_version: 8, opset_import: ["" : 13]>
 g (float[1,2,5,5] x) => (float[1,2,3,3] y)
 <float[2,1,3,3] w = {1, 0, -1, 2, 0, -2, 3, 0, -3, 2, 1, 0, 4, 2, 0, 6, 3, 0}>
 {
   y = Conv <group = 2> (x, w)
 }
 )",
-                         "already grouped (group > 1)"},
-        SpatialRejection{"OneDimensional", R"(<ir_version: 8, opset_import: ["" : 13]>
+                                       "already grouped (group > 1)"},
+                      SpatialRejection{"OneDimensional", R"(<ir_version: 8, opset_import: ["" : 13]>
 g (float[1,2,8] x) => (float[1,2,6] y)
 <float[2,2,3] w = {1, 0, -1, 2, 0, -2, 2, 0, -2, 4, 0, -4}>
 {
   y = Conv (x, w)
 }
 )",
-                         "1-D conv: only 2-D kernels separate"},
-        SpatialRejection{"ColumnKernel", R"(<ir_version: 8, opset_import: ["" : 13]>
+                                       "1-D conv: only 2-D kernels separate"},
+                      SpatialRejection{"ColumnKernel", R"(<ir_version: 8, opset_import: ["" : 13]>
 g (float[1,2,5,5] x) => (float[1,2,3,5] y)
 <float[2,2,3,1] w = {1, 2, 3, 2, 4, 6, 2, 4, 6, 4, 8, 12}>
 {
   y = Conv (x, w)
 }
 )",
-                         "3x1 kernel: already one-dimensional"},
-        SpatialRejection{"AutoPadSame", R"(<ir_version: 8, opset_import: ["" : 13]>
+                                       "3x1 kernel: already one-dimensional"},
+                      SpatialRejection{"AutoPadSame", R"(<ir_version: 8, opset_import: ["" : 13]>
 g (float[1,2,7,8] x) => (float[1,2,7,8] y)
 <float[2,2,3,3] w = {1, 0, -1, 2, 0, -2, 3, 0, -3, 0, 0, 0, -1, 0, 1, 1, 0, -1,
                      2, 1, 0, 4, 2, 0, 6, 3, 0, 0, 0, 0, -2, -1, 0, 2, 1, 0}>
@@ -117,11 +116,11 @@ g (float[1,2,7,8] x) => (float[1,2,7,8] y)
   y = Conv <auto_pad = "SAME_UPPER"> (x, w)
 }
 )",
-                         "auto_pad SAME_UPPER: pads depend on the input size"}),
+                                       "auto_pad SAME_UPPER: pads depend on the input size"}),
     [](const auto& info) { return std::string(info.param.name); });
 
-TEST(DenseToSpatiallySeparable, CostModelRejectsWhereFactorsDoNotPay) {
-  auto run = runPasses("dense-to-spatially-separable", kRankOne);
+TEST(SpatialSeparation, CostModelRejectsWhereFactorsDoNotPay) {
+  auto run = runPasses("spatial-separation", kRankOne);
   EXPECT_EQ(run.afterText, run.beforeText);
   EXPECT_EQ(rejectionFor(run.stats, "Conv(y)").rfind("cost model: rank 1 factors take ", 0), 0u);
 }
