@@ -21,13 +21,8 @@ double noise(int o, int i, int e) {
   return 2 * (x - std::floor(x)) - 1;
 }
 
-ir::Model nearlySeparable() {
-  std::string weights;
-  for (int o = 0; o < 8; ++o)
-    for (int i = 0; i < 8; ++i)
-      for (int e = 0; e < 9; ++e)
-        weights += fmt::format("{}{:.6f}", weights.empty() ? "" : ", ",
-                               std::sin(o * 1.7 + i * 0.3 + 1) * std::cos(i * 2.1 + e * 0.7) + 1e-3 * noise(o, i, e));
+// One same-padded 3x3 conv of 8 channels with the given weight text.
+ir::Model sameConv(const std::string& weights) {
   return ir::parseModelText(R"(<ir_version: 8, opset_import: ["" : 13]>
 g (float[1,8,16,16] x) => (float[1,8,16,16] y)
 <float[8,8,3,3] w = {)" + weights +
@@ -36,6 +31,16 @@ g (float[1,8,16,16] x) => (float[1,8,16,16] y)
   y = Conv <pads = [1, 1, 1, 1]> (x, w)
 }
 )");
+}
+
+ir::Model nearlySeparable() {
+  std::string weights;
+  for (int o = 0; o < 8; ++o)
+    for (int i = 0; i < 8; ++i)
+      for (int e = 0; e < 9; ++e)
+        weights += fmt::format("{}{:.6f}", weights.empty() ? "" : ", ",
+                               std::sin(o * 1.7 + i * 0.3 + 1) * std::cos(i * 2.1 + e * 0.7) + 1e-3 * noise(o, i, e));
+  return sameConv(weights);
 }
 
 // W[o, i, h, w] = sum_j A_j[i, h] B_j[o, w] for j < 2 (spatial rank 2, while
@@ -51,14 +56,7 @@ ir::Model nearlySpatiallySeparable() {
             planted += std::sin(i * 1.3 + h * 0.9 + j * 2.2 + 0.4) * std::cos(o * 0.7 + w * 1.9 + j * 1.1);
           weights += fmt::format("{}{:.6f}", weights.empty() ? "" : ", ", planted + 1e-3 * noise(o, i, h * 3 + w));
         }
-  return ir::parseModelText(R"(<ir_version: 8, opset_import: ["" : 13]>
-g (float[1,8,16,16] x) => (float[1,8,16,16] y)
-<float[8,8,3,3] w = {)" + weights +
-                            R"(}>
-{
-  y = Conv <pads = [1, 1, 1, 1]> (x, w)
-}
-)");
+  return sameConv(weights);
 }
 
 OptimizeOutcome optimize(ir::Model& model, std::optional<double> budget) {

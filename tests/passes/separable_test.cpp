@@ -72,25 +72,14 @@ g (float[1,3,5,5] x) => (float[1,2,2,2] y)
   EXPECT_TRUE(numericallyEquivalent(run));
 }
 
-struct SeparableRejection {
-  const char* name;
-  const char* text;
-  const char* reason;
-};
+class SeparableRejects : public ::testing::TestWithParam<testing::ConvRejection> {};
 
-class SeparableRejects : public ::testing::TestWithParam<SeparableRejection> {};
-
-TEST_P(SeparableRejects, LeavesTheModelUnchanged) {
-  const SeparableRejection& c = GetParam();
-  auto run = runPasses("dense-to-separable", c.text, forcedOptions());
-  EXPECT_EQ(run.afterText, run.beforeText);
-  EXPECT_EQ(rejectionFor(run.stats, "Conv(y)"), c.reason);
-}
+TEST_P(SeparableRejects, LeavesTheModelUnchanged) { testing::expectConvRejected("dense-to-separable", GetParam()); }
 
 INSTANTIATE_TEST_SUITE_P(Conditions, SeparableRejects,
                          ::testing::Values(
                              // kRankOnePerInput with W[1,0,1,1] = 8.001 instead of 8: nearly, not exactly, low rank.
-                             SeparableRejection{
+                             testing::ConvRejection{
                                  "NearlyLowRank", R"(<ir_version: 8, opset_import: ["" : 13]>
 g (float[1,2,5,5] x) => (float[1,2,5,5] y)
 <float[2,2,2,2] w = {1, 2, 3, 4, 2, 0, -2, 4, 2, 4, 6, 8.001, -1, 0, 1, -2}, float[2] b = {1, -1}>
@@ -100,31 +89,31 @@ g (float[1,2,5,5] x) => (float[1,2,5,5] y)
 )",
                                  "weight is not per-channel low-rank: input-channel slices have rank 2 (full); "
                                  "output-channel slices have rank 2 (full)"},
-                             SeparableRejection{"PointwiseKernel", R"(<ir_version: 8, opset_import: ["" : 13]>
+                             testing::ConvRejection{"PointwiseKernel", R"(<ir_version: 8, opset_import: ["" : 13]>
 g (float[1,2,5,5] x) => (float[1,2,5,5] y)
 <float[2,2,1,1] w = {1, 2, 2, 4}>
 {
   y = Conv (x, w)
 }
 )",
-                                                "1x1 kernel: nothing to separate"},
-                             SeparableRejection{"AlreadyGrouped", R"(<ir_version: 8, opset_import: ["" : 13]>
+                                                    "1x1 kernel: nothing to separate"},
+                             testing::ConvRejection{"AlreadyGrouped", R"(<ir_version: 8, opset_import: ["" : 13]>
 g (float[1,2,5,5] x) => (float[1,2,4,4] y)
 <float[2,1,2,2] w = {1, 2, 3, 4, 2, 4, 6, 8}>
 {
   y = Conv <group = 2> (x, w)
 }
 )",
-                                                "already grouped (group > 1)"},
+                                                    "already grouped (group > 1)"},
                              // Found by the pipeline fuzz target: an SVD of empty slices asserted.
-                             SeparableRejection{"EmptyWeight", R"(<ir_version: 8, opset_import: ["" : 13]>
+                             testing::ConvRejection{"EmptyWeight", R"(<ir_version: 8, opset_import: ["" : 13]>
 g (float[1,0,16] x) => (float[1,4,16] y)
 <float[4,0,3] w = {}>
 {
   y = Conv <pads = [1, 1]> (x, w)
 }
 )",
-                                                "weight has no elements"}),
+                                                    "weight has no elements"}),
                          [](const auto& info) { return std::string(info.param.name); });
 
 TEST(DenseToSeparable, CostModelRejectsWhereFactorsDoNotPay) {

@@ -58,24 +58,15 @@ TEST(SpatialSeparation, AutoPadValidIsZeroPads) {
   EXPECT_TRUE(numericallyEquivalent(run));
 }
 
-struct SpatialRejection {
-  const char* name;
-  const char* text;
-  const char* reason;
-};
-
-class SpatialSeparationRejects : public ::testing::TestWithParam<SpatialRejection> {};
+class SpatialSeparationRejects : public ::testing::TestWithParam<testing::ConvRejection> {};
 
 TEST_P(SpatialSeparationRejects, LeavesTheModelUnchanged) {
-  const SpatialRejection& c = GetParam();
-  auto run = runPasses("spatial-separation", c.text, forcedOptions());
-  EXPECT_EQ(run.afterText, run.beforeText);
-  EXPECT_EQ(rejectionFor(run.stats, "Conv(y)"), c.reason);
+  testing::expectConvRejected("spatial-separation", GetParam());
 }
 
 INSTANTIATE_TEST_SUITE_P(
     Conditions, SpatialSeparationRejects,
-    ::testing::Values(SpatialRejection{"FullRank", R"(<ir_version: 8, opset_import: ["" : 13]>
+    ::testing::Values(testing::ConvRejection{"FullRank", R"(<ir_version: 8, opset_import: ["" : 13]>
 g (float[1,2,7,8] x) => (float[1,2,5,6] y)
 <float[2,2,3,3] w = {-6, 2, -6, -4, -5, 4, -3, 0, 0, -3, 4, -5, -4, -6, 2, -6, -4, -5,
                      4, -3, 0, 0, -3, 4, -5, -4, -6, 2, -6, -4, -5, 4, -3, 0, 0, -3}>
@@ -83,32 +74,32 @@ g (float[1,2,7,8] x) => (float[1,2,5,6] y)
   y = Conv (x, w)
 }
 )",
-                                       "weight is not spatially separable: rank 6 (full)"},
-                      SpatialRejection{"AlreadyGrouped", R"(<ir_version: 8, opset_import: ["" : 13]>
+                                             "weight is not spatially separable: rank 6 (full)"},
+                      testing::ConvRejection{"AlreadyGrouped", R"(<ir_version: 8, opset_import: ["" : 13]>
 g (float[1,2,5,5] x) => (float[1,2,3,3] y)
 <float[2,1,3,3] w = {1, 0, -1, 2, 0, -2, 3, 0, -3, 2, 1, 0, 4, 2, 0, 6, 3, 0}>
 {
   y = Conv <group = 2> (x, w)
 }
 )",
-                                       "already grouped (group > 1)"},
-                      SpatialRejection{"OneDimensional", R"(<ir_version: 8, opset_import: ["" : 13]>
+                                             "already grouped (group > 1)"},
+                      testing::ConvRejection{"OneDimensional", R"(<ir_version: 8, opset_import: ["" : 13]>
 g (float[1,2,8] x) => (float[1,2,6] y)
 <float[2,2,3] w = {1, 0, -1, 2, 0, -2, 2, 0, -2, 4, 0, -4}>
 {
   y = Conv (x, w)
 }
 )",
-                                       "1-D conv: only 2-D kernels separate"},
-                      SpatialRejection{"ColumnKernel", R"(<ir_version: 8, opset_import: ["" : 13]>
+                                             "1-D conv: only 2-D kernels separate"},
+                      testing::ConvRejection{"ColumnKernel", R"(<ir_version: 8, opset_import: ["" : 13]>
 g (float[1,2,5,5] x) => (float[1,2,3,5] y)
 <float[2,2,3,1] w = {1, 2, 3, 2, 4, 6, 2, 4, 6, 4, 8, 12}>
 {
   y = Conv (x, w)
 }
 )",
-                                       "3x1 kernel: already one-dimensional"},
-                      SpatialRejection{"AutoPadSame", R"(<ir_version: 8, opset_import: ["" : 13]>
+                                             "3x1 kernel: already one-dimensional"},
+                      testing::ConvRejection{"AutoPadSame", R"(<ir_version: 8, opset_import: ["" : 13]>
 g (float[1,2,7,8] x) => (float[1,2,7,8] y)
 <float[2,2,3,3] w = {1, 0, -1, 2, 0, -2, 3, 0, -3, 0, 0, 0, -1, 0, 1, 1, 0, -1,
                      2, 1, 0, 4, 2, 0, 6, 3, 0, 0, 0, 0, -2, -1, 0, 2, 1, 0}>
@@ -116,7 +107,7 @@ g (float[1,2,7,8] x) => (float[1,2,7,8] y)
   y = Conv <auto_pad = "SAME_UPPER"> (x, w)
 }
 )",
-                                       "auto_pad SAME_UPPER: pads depend on the input size"}),
+                                             "auto_pad SAME_UPPER: pads depend on the input size"}),
     [](const auto& info) { return std::string(info.param.name); });
 
 TEST(SpatialSeparation, CostModelRejectsWhereFactorsDoNotPay) {

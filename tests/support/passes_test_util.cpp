@@ -48,4 +48,10 @@ PassOptions forcedOptions() {
   return options;
 }
 
+void expectConvRejected(const std::string& pass, const ConvRejection& rejection) {
+  PassRun run = runPasses(pass, rejection.text, forcedOptions());
+  EXPECT_EQ(run.afterText, run.beforeText);
+  EXPECT_EQ(rejectionFor(run.stats, "Conv(y)"), rejection.reason);
+}
+
 }  // namespace convopt::passes::testing

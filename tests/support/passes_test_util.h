@@ -34,6 +34,17 @@ std::string rejectionFor(const PassStatistics& stats, const std::string& node);
 // weights come out of an SVD: numerics check their values).
 std::string printedStructure(const ir::Model& model);
 
+// A legality condition's negative case for a pass that reads one Conv(y).
+struct ConvRejection {
+  const char* name;    // the test's name
+  const char* text;    // the model
+  const char* reason;  // what the pass says about Conv(y)
+};
+
+// Runs `pass` with --force on the case's model: the model is unchanged and
+// Conv(y) rejected for the case's reason.
+void expectConvRejected(const std::string& pass, const ConvRejection& rejection);
+
 // Before and after agree on seeded random inputs (reference interpreter).
 ::testing::AssertionResult numericallyEquivalent(const PassRun& run, uint64_t seed = 7);
 
