@@ -59,6 +59,9 @@ std::vector<Tensor> gemm(const KernelContext& ctx) {
   const Tensor& b = ctx.input(1);
   const Tensor* c = ctx.optionalInput(2);
   if (a.rank() != 2 || b.rank() != 2) ctx.fail("A and B must be 2-D");
+  for (const Tensor* operand : {&b, c})  // read as A's element type below
+    if (operand && operand->dtype() != a.dtype())
+      ctx.fail("A is {} but {} is {}", dtypeName(a.dtype()), operand == &b ? "B" : "C", dtypeName(operand->dtype()));
   bool ta = ctx.getInt("transA", 0) != 0, tb = ctx.getInt("transB", 0) != 0;
   const int64_t m = ta ? a.dims()[1] : a.dims()[0], k = ta ? a.dims()[0] : a.dims()[1];
   const int64_t n = tb ? b.dims()[0] : b.dims()[1];

@@ -446,6 +446,17 @@ TEST(BadInput, FuzzFoundAFactoredConvWhoseSizeOverflows) {
   EXPECT_FALSE(fs::exists(dir / "out.onnx"));
 }
 
+// The pipeline fuzz target (a run with -reload=0 on b333489): a Gemm whose C is a bool scalar.
+// The reference interpreter read C (and would have read B) as A's element type: a heap overflow
+// (ASan) in the equivalence check. Now it names the mismatch.
+TEST(BadInput, FuzzFoundGemmWithABoolBias) {
+  testing::TempDir dir;
+  fs::path model = kFuzzFindings / "gemm_with_a_bool_bias.onnx";
+  testing::RunResult r = testing::runConvopt(fmt::format("run '{}' --engine reference", model.string()), dir.path());
+  EXPECT_EQ(r.exitCode, 2);
+  EXPECT_EQ(r.stderrText, "convopt: error: Gemm node 'Gemm(y)': A is float but C is bool\n");
+}
+
 TEST(BadInput, ConvStrideZero) {  // libonnx divides by it
   expectRejected(textModelBytes(readFile(kFuzzFindings / "conv_stride_zero.onnxtxt")),
                  "node Conv(y): strides has 0, not positive");
