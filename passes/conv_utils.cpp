@@ -100,6 +100,12 @@ ConvFigures figuresOf(const CostModel& cost, const std::vector<ConvGeometry>& co
   return f;
 }
 
+int64_t numericalRank(const Eigen::VectorXd& singularValues, double tolerance) {
+  int64_t rank = 0;
+  while (rank < singularValues.size() && singularValues(rank) > tolerance * singularValues(0)) ++rank;
+  return rank;
+}
+
 double relativeMaxError(const std::vector<double>& original, const std::vector<double>& rebuilt) {
   double scale = 0, error = 0;
   for (size_t i = 0; i < original.size(); ++i) {

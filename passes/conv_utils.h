@@ -1,6 +1,7 @@
 // What the convolution passes share: reading a Conv whose weight is a
 // constant, its geometry for the cost model, and small graph predicates.
 #pragma once
+#include <Eigen/Core>
 #include <string>
 #include <vector>
 
@@ -44,6 +45,10 @@ ConvGeometry geometryOf(const ConstantConv& conv, const PassOptions& options);
 ConvGeometry withStructure(ConvGeometry g, int64_t inChannels, int64_t outChannels, int64_t group,
                            int64_t kernelElements, bool hasBias);
 ConvFigures figuresOf(const CostModel& cost, const std::vector<ConvGeometry>& convs, double extraSeconds = 0);
+
+// Singular values (descending) above `tolerance` times the largest: the rank
+// the SVD-based rewrites count.
+int64_t numericalRank(const Eigen::VectorXd& singularValues, double tolerance);
 
 // Largest |a - b| over max |a| (0 for an all-zero a): the reconstruction error.
 double relativeMaxError(const std::vector<double>& original, const std::vector<double>& rebuilt);

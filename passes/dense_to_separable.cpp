@@ -69,10 +69,7 @@ Factorization factorize(const ConstantConv& conv, Order order, double tolerance)
   std::vector<Eigen::JacobiSVD<Eigen::MatrixXd>> svds;
   for (int64_t s = 0; s < slices; ++s) {
     svds.emplace_back(slice(conv, order, s), Eigen::ComputeThinU | Eigen::ComputeThinV);
-    const Eigen::VectorXd& sigma = svds.back().singularValues();
-    int64_t rank = 0;
-    while (rank < sigma.size() && sigma(rank) > tolerance * sigma(0)) ++rank;
-    f.rank = std::max(f.rank, rank);
+    f.rank = std::max(f.rank, numericalRank(svds.back().singularValues(), tolerance));
   }
   if (f.rank == 0 || f.rank >= std::min(rows, k)) return f;
   int64_t r = f.rank;

@@ -77,12 +77,7 @@ std::vector<float> SpatialSvd::toWeight(const Eigen::MatrixXd& m) const {
   return w;
 }
 
-int64_t SpatialSvd::rank(double tolerance) const {
-  const Eigen::VectorXd& sigma = svd_.singularValues();
-  int64_t r = 0;
-  while (r < sigma.size() && sigma(r) > tolerance * sigma(0)) ++r;
-  return r;
-}
+int64_t SpatialSvd::rank(double tolerance) const { return numericalRank(svd_.singularValues(), tolerance); }
 
 SpatialFactors SpatialSvd::factors(int64_t rank) const {
   SpatialFactors f{rank, std::vector<float>(size_t(rank * cin_ * kh_)), std::vector<float>(size_t(cout_ * rank * kw_)),
