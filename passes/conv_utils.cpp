@@ -84,6 +84,12 @@ ConvGeometry withStructure(ConvGeometry g, int64_t inChannels, int64_t outChanne
   return g;
 }
 
+double convsSeconds(const CostModel& cost, const std::vector<ConvGeometry>& convs) {
+  double seconds = 0;
+  for (const ConvGeometry& g : convs) seconds += cost.convSeconds(g);
+  return seconds;
+}
+
 ConvFigures figuresOf(const CostModel& cost, const std::vector<ConvGeometry>& convs, double extraSeconds) {
   ConvFigures f;
   std::vector<std::string> kinds;
@@ -91,12 +97,11 @@ ConvFigures figuresOf(const CostModel& cost, const std::vector<ConvGeometry>& co
     kinds.emplace_back(ir::convKindName(g.kind()));
     f.params += g.params();
     f.macs += g.macs();
-    f.seconds += cost.convSeconds(g);
   }
   bool allSame = std::all_of(kinds.begin(), kinds.end(), [&](const std::string& k) { return k == kinds[0]; });
   f.kind = allSame && kinds.size() > 1 ? fmt::format("{}x {}", kinds.size(), kinds[0])
                                        : fmt::format("{}", fmt::join(kinds, "+"));
-  f.seconds += extraSeconds;
+  f.seconds = convsSeconds(cost, convs) + extraSeconds;
   return f;
 }
 

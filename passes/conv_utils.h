@@ -44,6 +44,8 @@ ConvGeometry geometryOf(const ConstantConv& conv, const PassOptions& options);
 // The same conv with another channel structure (the rewrite's replacement).
 ConvGeometry withStructure(ConvGeometry g, int64_t inChannels, int64_t outChannels, int64_t group,
                            int64_t kernelElements, bool hasBias);
+// The cost model's time for the convs, one after the other.
+double convsSeconds(const CostModel& cost, const std::vector<ConvGeometry>& convs);
 ConvFigures figuresOf(const CostModel& cost, const std::vector<ConvGeometry>& convs, double extraSeconds = 0);
 
 // Singular values (descending) above `tolerance` times the largest: the rank

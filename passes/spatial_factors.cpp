@@ -27,6 +27,28 @@ int64_t spatialFullRank(const ConstantConv& conv) {
   return std::min(d[1] * d[2], d[0] * d[3]);
 }
 
+namespace {
+
+// Where M's element (row (i, h), column (o, w)) lies in W (C_out x C_in x kh x kw).
+int64_t weightIndex(const std::vector<int64_t>& dims, int64_t row, int64_t column) {
+  int64_t cin = dims[1], kh = dims[2], kw = dims[3];
+  int64_t i = row / kh, h = row % kh, o = column / kw, x = column % kw;
+  return ((o * cin + i) * kh + h) * kw + x;
+}
+
+}  // namespace
+
+int64_t spatialPayingRank(const ConstantConv& conv, const ConvGeometry& original, const PassOptions& options) {
+  int64_t full = spatialFullRank(conv);
+  if (options.force) return full - 1;
+  double before = options.cost().convSeconds(original);
+  for (int64_t rank = full - 1; rank >= 1; --rank) {
+    auto [vertical, horizontal] = spatialFactorGeometry(conv, original, rank, options);
+    if (rewritePays(before, convsSeconds(options.cost(), {vertical, horizontal}), options.minGain)) return rank;
+  }
+  return 0;
+}
+
 bool spatialRankReaches(const ConstantConv& conv, int64_t rank, double tolerance) {
   const std::vector<int64_t>& d = conv.weight->dims();
   int64_t cout = d[0], cin = d[1], kh = d[2], kw = d[3];
@@ -42,10 +64,7 @@ bool spatialRankReaches(const ConstantConv& conv, int64_t rank, double tolerance
   std::span<const float> w = conv.weight->data<float>();
   Eigen::MatrixXd sub(rank, rank);
   for (int64_t r = 0; r < rank; ++r)
-    for (int64_t c = 0; c < rank; ++c) {
-      int64_t i = rows[r] / kh, h = rows[r] % kh, o = cols[c] / kw, x = cols[c] % kw;
-      sub(r, c) = w[((o * cin + i) * kh + h) * kw + x];
-    }
+    for (int64_t c = 0; c < rank; ++c) sub(r, c) = w[weightIndex(d, rows[r], cols[c])];
   Eigen::FullPivLU<Eigen::MatrixXd> lu(sub);
   lu.setThreshold(tolerance);
   return lu.rank() == rank;
@@ -56,24 +75,21 @@ SpatialSvd::SpatialSvd(const ConstantConv& conv)
       cin_(conv.inPerGroup),
       kh_(conv.weight->dims()[2]),
       kw_(conv.weight->dims()[3]),
+      dims_(conv.weight->dims()),
       weight_(conv.weight->data<float>()),
-      svd_(fromWeight(weight_), Eigen::ComputeThinU | Eigen::ComputeThinV) {}
+      svd_(asMatrix(), Eigen::ComputeThinU | Eigen::ComputeThinV) {}
 
-Eigen::MatrixXd SpatialSvd::fromWeight(std::span<const float> w) const {
+Eigen::MatrixXd SpatialSvd::asMatrix() const {
   Eigen::MatrixXd m(cin_ * kh_, cout_ * kw_);
-  for (int64_t o = 0; o < cout_; ++o)
-    for (int64_t i = 0; i < cin_; ++i)
-      for (int64_t h = 0; h < kh_; ++h)
-        for (int64_t x = 0; x < kw_; ++x) m(i * kh_ + h, o * kw_ + x) = w[((o * cin_ + i) * kh_ + h) * kw_ + x];
+  for (int64_t col = 0; col < m.cols(); ++col)
+    for (int64_t row = 0; row < m.rows(); ++row) m(row, col) = weight_[weightIndex(dims_, row, col)];
   return m;
 }
 
 std::vector<float> SpatialSvd::toWeight(const Eigen::MatrixXd& m) const {
-  std::vector<float> w(size_t(cout_ * cin_ * kh_ * kw_));
-  for (int64_t o = 0; o < cout_; ++o)
-    for (int64_t i = 0; i < cin_; ++i)
-      for (int64_t h = 0; h < kh_; ++h)
-        for (int64_t x = 0; x < kw_; ++x) w[((o * cin_ + i) * kh_ + h) * kw_ + x] = float(m(i * kh_ + h, o * kw_ + x));
+  std::vector<float> w(weight_.size());
+  for (int64_t col = 0; col < m.cols(); ++col)
+    for (int64_t row = 0; row < m.rows(); ++row) w[weightIndex(dims_, row, col)] = float(m(row, col));
   return w;
 }
 

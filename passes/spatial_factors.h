@@ -27,6 +27,10 @@ Status spatialFactorsFit(const ConstantConv& conv);
 // M's largest possible rank, min(C_in*kh, C_out*kw).
 int64_t spatialFullRank(const ConstantConv& conv);
 
+// The largest rank whose factors the cost model says drop the conv's estimate
+// by --min-gain (any below full with --force); 0 when none does.
+int64_t spatialPayingRank(const ConstantConv& conv, const ConvGeometry& original, const PassOptions& options);
+
 // Whether M's rank is at least `rank`, from a seeded random rank x rank
 // submatrix (a full-pivoting LU, pivots above `tolerance` times the largest):
 // ~rank^3 / 3 operations where an SVD takes ~(C_in*kh)^2 * C_out*kw, so most
@@ -46,10 +50,11 @@ class SpatialSvd {
   std::vector<float> truncated(int64_t rank) const;
 
  private:
-  Eigen::MatrixXd fromWeight(std::span<const float> w) const;
+  Eigen::MatrixXd asMatrix() const;  // W as M
   std::vector<float> toWeight(const Eigen::MatrixXd& m) const;
 
   int64_t cout_, cin_, kh_, kw_;
+  std::vector<int64_t> dims_;
   std::span<const float> weight_;
   Eigen::BDCSVD<Eigen::MatrixXd> svd_;
 };

@@ -38,36 +38,17 @@ struct Plan {
   ConvGeometry vertical, horizontal;
 };
 
-double secondsOf(const PassOptions& options, const std::vector<ConvGeometry>& convs) {
-  double seconds = 0;
-  for (const ConvGeometry& g : convs) seconds += options.cost().convSeconds(g);
-  return seconds;
-}
-
-// The largest rank whose factors the cost model says pay (any below full with
-// --force); 0 when none does.
-int64_t payingRank(const ConstantConv& conv, const ConvGeometry& original, const PassOptions& options) {
-  int64_t full = spatialFullRank(conv);
-  if (options.force) return full - 1;
-  double before = secondsOf(options, {original});
-  for (int64_t rank = full - 1; rank >= 1; --rank) {
-    auto [vertical, horizontal] = spatialFactorGeometry(conv, original, rank, options);
-    if (rewritePays(before, secondsOf(options, {vertical, horizontal}), options.minGain)) return rank;
-  }
-  return 0;
-}
-
 Expected<Plan> planSpatiallySeparable(ir::Node& node, const PassOptions& options) {
   Expected<ConstantConv> conv = matchConstantConv(node);
   if (!conv) return conv.status();
   if (Status fits = spatialFactorsFit(*conv); !fits) return fits;
   ConvGeometry original = geometryOf(*conv, options);
-  int64_t paying = payingRank(*conv, original, options);
+  int64_t paying = spatialPayingRank(*conv, original, options);
   if (paying == 0) {
     auto [vertical, horizontal] = spatialFactorGeometry(*conv, original, 1, options);
     return Status::refuse(fmt::format("cost model: rank 1 factors take {:.3g} us vs {:.3g} us, no {:.0f}% gain",
-                                      secondsOf(options, {vertical, horizontal}) * 1e6,
-                                      secondsOf(options, {original}) * 1e6, options.minGain * 100));
+                                      convsSeconds(options.cost(), {vertical, horizontal}) * 1e6,
+                                      options.cost().convSeconds(original) * 1e6, options.minGain * 100));
   }
   int64_t full = spatialFullRank(*conv);
   if (spatialRankReaches(*conv, paying + 1, options.rankTolerance))

@@ -63,8 +63,10 @@ WeightProjection blocks(const ConstantConv& conv, const ConvGeometry& g, int64_t
 void addSpatialRanks(const ConstantConv& conv, const ConvGeometry& g, const PassOptions& options,
                      std::vector<WeightProjection>& projections) {
   if (!spatialFactorsFit(conv)) return;
+  int64_t paying = spatialPayingRank(conv, g, options);  // higher ranks save no time
+  if (paying == 0) return;
   SpatialSvd svd(conv);
-  for (int64_t rank = 1; rank < svd.fullRank(); rank *= 2) {
+  for (int64_t rank = 1; rank <= paying; rank *= 2) {
     WeightProjection p{"spatial-rank", rank, svd.truncated(rank), 0, {}};
     p.weightError = relativeError(conv.weight->data<float>(), p.weight);
     auto [vertical, horizontal] = spatialFactorGeometry(conv, g, rank, options);
