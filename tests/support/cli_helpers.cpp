@@ -8,8 +8,11 @@
 #include <stdexcept>
 
 #include <fmt/format.h>
+#include <gtest/gtest.h>
 #include <onnx/defs/parser.h>
 #include <onnx/onnx_pb.h>
+
+#include "tests/support/ir_temp_dir.h"
 
 namespace convopt::testing {
 
@@ -40,6 +43,34 @@ RunResult runCommand(const std::string& commandLine, const std::filesystem::path
 
 RunResult runConvopt(const std::string& args, const std::filesystem::path& scratchDir) {
   return runCommand(fmt::format("'{}' {}", CONVOPT_BINARY, args), scratchDir);
+}
+
+void expectRejected(const std::string& bytes, const std::string& expected,
+                    const std::function<void(const TempDir&)>& setUp) {
+  TempDir dir;
+  std::filesystem::create_directory(dir / "in");
+  std::filesystem::path model = dir / "in" / "model.onnx";
+  writeFile(model, bytes);
+  if (setUp) setUp(dir);
+  for (const char* command : {"inspect", "inspect --json", "optimize"}) {
+    SCOPED_TRACE(command);
+    std::filesystem::path out = dir / "out.onnx";
+    std::string args = fmt::format("{} '{}'", command, model.string());
+    if (std::string(command) == "optimize") args += fmt::format(" -o '{}'", out.string());
+    RunResult r = runConvopt(args, dir.path());
+    EXPECT_EQ(r.exitCode, 2);
+    EXPECT_TRUE(r.stderrText.starts_with("convopt: error: ")) << r.stderrText;
+    EXPECT_EQ(std::count(r.stderrText.begin(), r.stderrText.end(), '\n'), 1) << r.stderrText;
+    EXPECT_NE(r.stderrText.find(expected), std::string::npos) << r.stderrText;
+    EXPECT_EQ(readFile(model), bytes);
+    // No output, no external data file, no temp file beside them.
+    for (const auto& entry : std::filesystem::directory_iterator(dir.path()))
+      EXPECT_EQ(entry.path().filename().string().find("out.onnx"), std::string::npos) << entry.path();
+  }
+}
+
+std::filesystem::path fuzzFinding(const std::string& file) {
+  return std::filesystem::path(CONVOPT_SOURCE_DIR) / "tests" / "cli" / "fuzz_regressions" / file;
 }
 
 }  // namespace convopt::testing

@@ -1,6 +1,7 @@
 // Helpers for tests that drive the convopt binary (CONVOPT_BINARY).
 #pragma once
 #include <filesystem>
+#include <functional>
 #include <string>
 
 namespace convopt::testing {
@@ -19,5 +20,17 @@ struct RunResult {
 RunResult runCommand(const std::string& commandLine, const std::filesystem::path& scratchDir);
 // Runs `convopt ARGS` (ARGS already shell-quoted) with output captured in `scratchDir`.
 RunResult runConvopt(const std::string& args, const std::filesystem::path& scratchDir);
+
+class TempDir;
+
+// Bad input's contract: runs `inspect`, `inspect --json` and `optimize` on
+// `bytes` written as in/model.onnx (plus side files `setUp` makes) and checks
+// each exits 2 with one error line containing `expected`, leaves the model as it
+// was and writes no output, external data or temp file.
+void expectRejected(const std::string& bytes, const std::string& expected,
+                    const std::function<void(const TempDir&)>& setUp = {});
+
+// An input a fuzz target found crashing convopt, kept as found in tests/cli/fuzz_regressions/.
+std::filesystem::path fuzzFinding(const std::string& file);
 
 }  // namespace convopt::testing

@@ -1,0 +1,404 @@
+// Inputs the fuzz targets (fuzz/) found crashing or misleading convopt, each
+// with the clear error (exit 2) or result it gets now. The files are kept as
+// found in tests/cli/fuzz_regressions/; docs/RELIABILITY.md lists them.
+#include <gtest/gtest.h>
+
+#include <fmt/format.h>
+#include <onnx/onnx_pb.h>
+
+#include "tests/support/cli_helpers.h"
+#include "tests/support/ir_temp_dir.h"
+
+namespace convopt {
+namespace {
+
+namespace fs = std::filesystem;
+
+using testing::expectRejected;
+using testing::readFile;
+using testing::textModelBytes;
+using testing::writeFile;
+
+TEST(BadInput, FuzzFoundGraphInputWithoutName) {
+  expectRejected(readFile(testing::fuzzFinding("graph_input_without_name.onnx")), "a graph input has no name");
+}
+
+TEST(BadInput, FuzzFoundScanThatBreaksItsSchema) {  // libonnx's Scan inference dereferenced a missing body
+  expectRejected(readFile(testing::fuzzFinding("scan_with_a_misspelt_attribute.onnx")),
+                 "node Scan(y): Unrecognized attribute: nu-_scan_inputs for operator Scan");
+}
+
+TEST(BadInput, FuzzFoundConvTransposeWeightsOfRankZero) {  // libonnx indexed W's missing dims
+  expectRejected(readFile(testing::fuzzFinding("conv_transpose_weights_of_rank_0.onnx")),
+                 "node ConvTranspose(Y): input 'W' has rank 0; ConvTranspose takes [N, C, spatial...] tensors");
+}
+
+// Opset 110: libonnx would apply its newest Shape schema to a 3-input Shape node and crash; its
+// inference is skipped instead. `inspect` then finds the model's own error with the project's
+// rules (its Concat output is declared of another type than it computes); `run` stops first at
+// its input, of a type convopt cannot feed.
+TEST(BadInput, FuzzFoundShapeNodeOfAFutureOpset) {
+  const std::pair<const char*, const char*> expected[] = {
+      {"inspect", "node Concat(output): computes int16 for 'output', which the model declares float"},
+      {"run", "input 'x': random inputs of type undefined are not supported"}};
+  for (const auto& [command, message] : expected) {
+    SCOPED_TRACE(command);
+    testing::TempDir dir;
+    fs::path model = testing::fuzzFinding("shape_node_of_a_future_opset.onnx");
+    testing::RunResult r = testing::runConvopt(fmt::format("{} '{}'", command, model.string()), dir.path());
+    EXPECT_EQ(r.exitCode, 2);
+    EXPECT_NE(r.stderrText.find(message), std::string::npos) << r.stderrText;
+  }
+}
+
+// The pipeline fuzz target (fuzz/pipeline_fuzzer.cpp): an Add whose operands cannot broadcast,
+// hidden while a Pad of an unknown opset left the shapes unknown; folding the Pad into the Conv
+// made them known. Was an internal error blaming fold-pad; the conflict is the input's. Since
+// Pad has a shape rule of the project's, the conflict is named at import, before any pass.
+TEST(BadInput, FuzzFoundBroadcastConflictRevealedByFoldingAPad) {
+  testing::TempDir dir;
+  fs::path model = testing::fuzzFinding("pad_fold_reveals_a_broadcast_conflict.onnx");
+  testing::RunResult r = testing::runConvopt(
+      fmt::format("optimize '{}' -o '{}'", model.string(), (dir / "out.onnx").string()), dir.path());
+  EXPECT_EQ(r.exitCode, 2);
+  EXPECT_EQ(
+      r.stderrText,
+      "convopt: error: node Add(a): shapes do not broadcast (dimension 3 is 5 in one input and 2 in the other)\n");
+  EXPECT_FALSE(fs::exists(dir / "out.onnx"));
+}
+
+// The pipeline fuzz target: at opset 18, whose schemas this libonnx does not know (so they are
+// not enforced), a Relu without input ahead of a conv with permuted blocks, and a Conv without
+// its data input in an If branch. The permutation's path search and the conv matcher followed
+// the missing inputs (null dereferences under UBSan); now each stops there, and optimize ends
+// with the clear error or report it would give anyway.
+TEST(BadInput, FuzzFoundNodesMissingTheirDataInput) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"relu_without_input_before_a_permuted_conv.onnx", "input 'diagonal_relu.out' has no known rank"},
+      {"conv_without_data_input_in_a_branch.onnx", ""}};
+  for (const auto& [file, message] : cases) {
+    SCOPED_TRACE(file);
+    testing::TempDir dir;
+    testing::RunResult r = testing::runConvopt(
+        fmt::format("optimize '{}' -o '{}'", (testing::fuzzFinding(file)).string(), (dir / "out.onnx").string()), dir.path());
+    EXPECT_EQ(r.exitCode, *message ? 2 : 0) << r.stderrText;
+    EXPECT_NE(r.stderrText.find(message), std::string::npos) << r.stderrText;
+    EXPECT_EQ(fs::exists(dir / "out.onnx"), !*message);
+  }
+}
+
+// The engine fuzz target: a Pad in a model importing the ONNX domain at version -1. The reference
+// interpreter read that as its default opset (pads an input), the JIT's fallback as an old one
+// (pads an attribute, missing here): an error the harness did not expect. Ops without an opset
+// mean nothing, so such a model is refused at import.
+TEST(BadInput, FuzzFoundOnnxOpsWithoutAPositiveOpset) {
+  expectRejected(readFile(testing::fuzzFinding("pad_at_opset_minus_one.onnx")),
+                 "opset_import: version -1 of the ONNX domain is not an opset (they start at 1)");
+  expectRejected(textModelBytes(R"(<ir_version: 8, opset_import: ["com.example" : 1]>
+g (float[2] x) => (float[2] y) { y = Relu (x) })"),
+                 "the model uses ONNX ops but its opset_import has no version of the ONNX domain");
+}
+
+// The engine fuzz target: a grouped Conv of group INT64_MAX whose weight's output channels are
+// unknown; the channel check multiplied the group by the weight's input channels (overflow, UBSan).
+TEST(BadInput, FuzzFoundConvGroupOfInt64Max) {
+  expectRejected(readFile(testing::fuzzFinding("conv_group_of_int64_max.onnx")),
+                 "expects 46116860184273879035 input channels (5 per group x group 9223372036854775807)");
+}
+
+// The engine fuzz target: an If whose branch output folded to a constant had no buffer, and the
+// engine stopped with an internal error (exit 1); it runs now, as on the reference interpreter.
+TEST(BadInput, FuzzFoundIfBranchFoldingToAConstantOutput) {
+  testing::TempDir dir;
+  testing::RunResult r = testing::runConvopt(
+      fmt::format("run '{}'", (testing::fuzzFinding("if_branch_folding_to_a_constant_output.onnx")).string()), dir.path());
+  EXPECT_EQ(r.exitCode, 0) << r.stderrText;
+  EXPECT_NE(r.stdoutText.find("y: float[4,4,6,6]"), std::string::npos) << r.stdoutText;
+}
+
+// The engine fuzz target: an integer Mul of an empty value by a one-element one (the shape-value
+// arithmetic read the empty side's first element), and a model whose custom-domain nodes have
+// no outputs (the JIT's fallback read the first output of each). Both were internal errors.
+TEST(BadInput, FuzzFoundEmptyValuesAndNodesWithoutOutputs) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"mul_of_an_empty_and_a_one_element_value.onnx", "node '_if_copy': Node (_if_copy) has input size 3"},
+      {"custom_nodes_without_outputs.onnx", "Reshape node 'Reshape(Y)': required input 0 is missing"}};
+  for (const auto& [file, message] : cases) {
+    SCOPED_TRACE(file);
+    testing::TempDir dir;
+    testing::RunResult r = testing::runConvopt(fmt::format("run '{}'", (testing::fuzzFinding(file)).string()), dir.path());
+    EXPECT_EQ(r.exitCode, 2) << r.stderrText;
+    EXPECT_TRUE(r.stderrText.starts_with(std::string("convopt: error: ") + message)) << r.stderrText;
+  }
+}
+
+// The pipeline fuzz target: a scale of 1.7e22 made shape inference cast 5e22 to int64 (undefined).
+TEST(BadInput, FuzzFoundResizeScaleBeyondAnyDim) {
+  expectRejected(textModelBytes(R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,4,3,3] x) => (float[1,4,3,3] y)
+<float[4] scales = {1, 1, 1.7225224e+22, 2}>
+{
+  y = Resize <mode = "nearest"> (x, , scales)
+}
+)"),
+                 "node Resize(y): scale 1.72252e+22 makes dim 2 5.16757e+22 long");
+}
+
+// The pipeline fuzz target: libonnx's conv inference crashed (SIGSEGV) on a weight whose rank
+// differs from that of an input only inference knows; the project's rules now run first, so the
+// schema check sees the inferred rank.
+TEST(BadInput, FuzzFoundConvWeightRankDifferingFromAnInferredInput) {
+  expectRejected(readFile(testing::fuzzFinding("conv_weight_rank_differs_from_an_inferred_input.onnx")),
+                 "node Conv(ca): input 'a' has rank 4 and weight 'wa' rank 5; both must be the same, at least 3");
+}
+
+// CI's seeded pipeline fuzz run: the same mismatch where only libonnx can infer the data's rank
+// (a Pad's output, in the pass that reaches the Conv); its conv inference indexed the rank-4 input
+// by the rank-5 weight (SIGSEGV). Its conv and pooling schemas now check the ranks first.
+TEST(BadInput, FuzzFoundConvWeightRankDifferingFromARankLibonnxInfers) {
+  expectRejected(readFile(testing::fuzzFinding("conv_weight_rank_differs_from_a_rank_libonnx_infers.onnx")),
+                 "node Conv(c): input 'p' has rank 4 and weight 'w' rank 5; both must be the same, at least 3");
+}
+
+// The pipeline fuzz target: a Conv whose bias is a 4-D weight; fold-batchnorm copied all its
+// elements into a bias of C_out (heap overflow). The conv rule now checks the bias's shape.
+TEST(BadInput, FuzzFoundConvBiasOfTheWrongShape) {
+  expectRejected(textModelBytes(R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,4,5,5] x, float[8,4,3,3] w1, float[8,1,3,3] w2) => (float[1,8,3,3] e)
+{
+  e = Conv(x, w1, w2)
+}
+)"),
+                 "node Conv(e): bias 'w2' has shape [8,1,3,3]; weight 'w1' has 8 output channels");
+}
+
+// The pipeline fuzz target: a node reading its own output passed the verifier's cycle check
+// (Kahn's algorithm skipped self-edges); eliminate-identity then could not erase it.
+TEST(BadInput, FuzzFoundNodeReadingItsOwnOutput) {
+  expectRejected(textModelBytes(R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[2] x) => (float[2] y)
+{
+  t = Identity (t)
+  y = Add (t, x)
+}
+)"),
+                 "node Identity(t): is part of a cycle (the graph is not a DAG)");
+}
+
+// The pipeline fuzz target: Unsqueeze axes [2, 2] made the rule read past the input's dims (ASan).
+TEST(BadInput, FuzzFoundUnsqueezeOfARepeatedAxis) {
+  expectRejected(textModelBytes(R"(<ir_version: 8, opset_import: ["" : 11]>
+g (float[2,3] x) => (float[2,3,1,1] y)
+{
+  y = Unsqueeze <axes = [2, 2]> (x)
+}
+)"),
+                 "node Unsqueeze(y): axes names axis 2 twice");
+}
+
+// The pipeline fuzz target: a Split without outputs (in a model whose opset libonnx cannot
+// check) divided by its output count of 0 in the shape rule (UBSan).
+TEST(BadInput, FuzzFoundSplitWithoutOutputs) {
+  onnx::ModelProto proto;
+  proto.set_ir_version(8);
+  proto.add_opset_import()->set_version(13);
+  onnx::GraphProto& g = *proto.mutable_graph();
+  onnx::ValueInfoProto& x = *g.add_input();
+  x.set_name("x");
+  x.mutable_type()->mutable_tensor_type()->set_elem_type(onnx::TensorProto::FLOAT);
+  x.mutable_type()->mutable_tensor_type()->mutable_shape()->add_dim()->set_dim_value(4);
+  onnx::NodeProto& split = *g.add_node();
+  split.set_op_type("Split");
+  split.set_name("s");
+  split.add_input("x");
+  expectRejected(proto.SerializeAsString(), "node s: a Split needs at least one output");
+}
+
+// The engine fuzz target: a declared output of another rank than the node computes was kept
+// (only equal ranks were compared); the JIT sized it by the declaration (internal error).
+TEST(BadInput, FuzzFoundDeclaredRankTheNodeDoesNotCompute) {
+  expectRejected(textModelBytes(R"(<ir_version: 7, opset_import: ["" : 13]>
+g (float[2,2,2] a, float[2,2,2] b) => (float[2,4,2,1] y)
+{
+  y = Concat <axis = 1> (a, b)
+}
+)"),
+                 "node Concat(y): computes [2,4,2] for 'y', which the model declares [2,4,2,1]");
+}
+
+// The engine fuzz target: ConvTranspose had no rule of the project's, so a declared output
+// extent it does not compute went unchecked and the JIT sized the output by it.
+TEST(BadInput, FuzzFoundConvTransposeDeclaringAnExtentItDoesNotCompute) {
+  expectRejected(textModelBytes(R"(<ir_version: 6, opset_import: ["" : 11]>
+g (float[1,1,3,3] X, float[1,2,3,3] W) => (float[1,2,1,3] Y)
+{
+  Y = ConvTranspose <pads = [1, 2, 1, 2], strides = [3, 2]> (X, W)
+}
+)"),
+                 "node ConvTranspose(Y): computes [1,2,7,3] for 'Y', which the model declares [1,2,1,3]");
+}
+
+// The engine fuzz target: an If output declared with a dim its branches do not compute; with no
+// If rule the declaration went unchecked and the JIT sized the output by it.
+TEST(BadInput, FuzzFoundIfDeclaringADimItsBranchesDoNotCompute) {
+  expectRejected(textModelBytes(R"(<ir_version: 8, opset_import: ["" : 13]>
+g (bool[1] c, float[2,3] x) => (float[2,4] y)
+{
+  y = If (c) <then_branch = then_body () => (float[2,3] t) { t = Relu (x) },
+              else_branch = else_body () => (float[2,3] e) { e = Neg (x) }>
+}
+)"),
+                 "node If(y): computes [2,3] for 'y', which the model declares [2,4]");
+}
+
+// CI's seeded engine fuzz run: an AveragePool output declared uint8; the JIT sized it as
+// uint8 and failed with an internal error after computing floats.
+TEST(BadInput, FuzzFoundOutputDeclaredOfAnotherElementType) {
+  expectRejected(textModelBytes(R"(<ir_version: 6, opset_import: ["" : 11]>
+g (float[1,3,28,28] x) => (uint8[1,3,30,30] y)
+{
+  y = AveragePool <kernel_shape = [3, 3], pads = [2, 2, 2, 2]> (x)
+}
+)"),
+                 "node AveragePool(y): computes float for 'y', which the model declares uint8");
+}
+
+// CI's seeded engine fuzz run: an opset-1 Concat without axis (default 1 before opset 4) was
+// inferred along axis 0, so the JIT sized its output wrongly. Its shape is now the model's.
+TEST(BadInput, FuzzFoundOpset1ConcatWithTheDefaultAxis) {
+  expectRejected(textModelBytes(R"(<ir_version: 10, opset_import: ["" : 1]>
+g (float[2,2,2] a, float[2,4,2] b) => (float[2,6,3] y)
+{
+  y = Concat (a, b)
+}
+)"),
+                 "node Concat(y): computes [2,6,2] for 'y', which the model declares [2,6,3]");
+}
+
+// The engine fuzz target: a Concat without axis at opset >= 4, which the engines sized differently.
+TEST(BadInput, FuzzFoundConcatWithoutAxis) {
+  testing::TempDir dir;
+  fs::path model = testing::fuzzFinding("concat_without_axis_at_opset_4_or_later.onnx");
+  for (const char* engine : {"jit", "reference"}) {
+    testing::RunResult r = testing::runConvopt(fmt::format("run --engine {} '{}'", engine, model.string()), dir.path());
+    EXPECT_EQ(r.exitCode, 2) << engine;
+    EXPECT_NE(r.stderrText.find("axis is required from opset 4 on"), std::string::npos) << r.stderrText;
+  }
+}
+
+// CI's seeded engine fuzz run: a Resize reading its scales from an input, its output declared
+// 4x4; the JIT sized the output by that declaration and stopped with an uncaught error when the
+// scales made it 2x2, while the reference returned the 2x2 tensor. Both engines now refuse it.
+TEST(BadInput, FuzzFoundRunTimeShapeContradictingTheDeclaredOne) {
+  testing::TempDir dir;
+  writeFile(dir / "model.onnx", textModelBytes(R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,1,2,2] x, float[4] scales) => (float[1,1,4,4] y)
+{
+  y = Resize <mode = "linear"> (x, , scales)
+}
+)"));
+  onnx::TensorProto scales;
+  scales.set_data_type(onnx::TensorProto::FLOAT);
+  scales.add_dims(4);
+  for (float s : {1.0f, 1.0f, 1.0f, 1.0f}) scales.add_float_data(s);
+  writeFile(dir / "scales.pb", scales.SerializeAsString());
+  for (const char* engine : {"jit", "reference"}) {
+    testing::RunResult r = testing::runConvopt(fmt::format("run --engine {} '{}' --input 'scales={}'", engine,
+                                                           (dir / "model.onnx").string(), (dir / "scales.pb").string()),
+                                               dir.path());
+    EXPECT_EQ(r.exitCode, 2) << engine;
+    EXPECT_EQ(r.stderrText,
+              "convopt: error: node Resize(y): computes float [1,1,2,2] for 'y', which the model declares "
+              "float[1,1,4,4]\n")
+        << engine;
+  }
+}
+
+// A 3x3 Conv on a 1x1x7x5 input with these attributes, declaring its output `outputDims`.
+std::string convModelBytes(const std::string& attributes, const std::string& outputDims) {
+  return textModelBytes(fmt::format(R"(<ir_version: 6, opset_import: ["" : 11]>
+g (float[1,1,7,5] x, float[1,1,3,3] W) => (float[{}] y)
+{{
+  y = Conv <kernel_shape = [3, 3], {}> (x, W)
+}}
+)",
+                                    outputDims, attributes));
+}
+
+// The engine fuzz target: a declared output shape the node does not compute. Inference kept the
+// declared dims, both engines sized y by them and failed with an internal error after computing it.
+TEST(BadInput, FuzzFoundDeclaredShapeTheNodeDoesNotCompute) {
+  expectRejected(convModelBytes("strides = [2, 2]", "1,1,4,3"),
+                 "node Conv(y): computes [1,1,3,2] for 'y', which the model declares [1,1,4,3]");
+}
+
+// The pipeline fuzz target (in CI's seeded run): a pad of INT64_MAX overflowed the output-extent
+// arithmetic of shape inference (UBSan).
+TEST(BadInput, FuzzFoundPadOfInt64Max) {
+  expectRejected(convModelBytes("pads = [9223372036854775807, 1, 1, 1], strides = [2, 2]", "1,1,4,3"),
+                 "node Conv(y): pads has 9223372036854775807, beyond 2^31");
+}
+
+// The same run on the next commit: a stride of INT64_MAX passed shape inference (one output
+// pixel) and overflowed the reference convolution's window arithmetic (UBSan).
+TEST(BadInput, FuzzFoundStrideOfInt64Max) {
+  expectRejected(convModelBytes("strides = [9223372036854775807, 2]", "1,1,1,2"),
+                 "node Conv(y): strides has 9223372036854775807, beyond 2^31");
+}
+
+// The pipeline fuzz target (a 2-worker run on commit 698ad6b): a Shape node with two outputs,
+// in a model importing the ONNX domain as opsets 12 and 21. The last import counts (as for
+// libonnx and onnxruntime), 21, whose schemas libonnx does not know, so the output count went
+// unchecked; fold-constants wrote the one value Shape computes to both outputs (heap overflow;
+// ASan). Now a node with more outputs than its op computes is not folded, and running it names
+// the node.
+TEST(BadInput, FuzzFoundShapeNodeWithTwoOutputs) {
+  for (const char* file : {"shape_node_with_two_outputs.onnx", "shape_node_with_two_outputs_small.onnxtxt"}) {
+    SCOPED_TRACE(file);
+    testing::TempDir dir;
+    fs::path model = dir / "model.onnx";
+    std::string bytes = readFile(testing::fuzzFinding(file));
+    writeFile(model, fs::path(file).extension() == ".onnxtxt" ? textModelBytes(bytes) : bytes);
+    testing::RunResult optimized = testing::runConvopt(
+        fmt::format("optimize '{}' -o '{}'", model.string(), (dir / "out.onnx").string()), dir.path());
+    EXPECT_EQ(optimized.exitCode, 0) << optimized.stderrText;
+    EXPECT_NE(optimized.stdoutText.find("fold-constants                  0          0         1"), std::string::npos)
+        << optimized.stdoutText;
+    testing::RunResult run = testing::runConvopt(fmt::format("run '{}'", model.string()), dir.path());
+    EXPECT_EQ(run.exitCode, 2);
+    EXPECT_EQ(run.stderrText,
+              "convopt: error: node 'Shape(a)' (Shape) asks for 2 outputs; the reference interpreter computes 1\n");
+  }
+}
+
+// The pipeline fuzz target (the first seconds of a run on commit 4a0ecdb): a Pad adding 2^56 to
+// the batch, then a Conv of 4 output channels, whose output just fits 64 bits of elements.
+// dense-to-separable factors it through 8 channels, and the shape inference after the pass gave
+// that value a size beyond 2^63 elements; the next pass's verifier refused it as the pass's
+// fault (internal error, exit 1). Inference now checks the sizes it assigns, as the verifier
+// checks declared ones, and the error is the input's.
+TEST(BadInput, FuzzFoundAFactoredConvWhoseSizeOverflows) {
+  testing::TempDir dir;
+  fs::path model = testing::fuzzFinding("batch_pad_of_2_pow_56_before_a_factored_conv.onnx");
+  testing::RunResult r = testing::runConvopt(
+      fmt::format("optimize '{}' -o '{}'", model.string(), (dir / "out.onnx").string()), dir.path());
+  EXPECT_EQ(r.exitCode, 2);
+  EXPECT_EQ(r.stderrText,
+            "convopt: error: value 'c_pointwise': element count of its shape overflows 64 bits (shapes inferred "
+            "after pass dense-to-separable)\n");
+  EXPECT_FALSE(fs::exists(dir / "out.onnx"));
+}
+
+// The pipeline fuzz target (a run with -reload=0 on b333489): a Gemm whose C is a bool scalar.
+// The reference interpreter read C (and would have read B) as A's element type: a heap overflow
+// (ASan) in the equivalence check. Now it names the mismatch.
+TEST(BadInput, FuzzFoundGemmWithABoolBias) {
+  testing::TempDir dir;
+  fs::path model = testing::fuzzFinding("gemm_with_a_bool_bias.onnx");
+  testing::RunResult r = testing::runConvopt(fmt::format("run '{}' --engine reference", model.string()), dir.path());
+  EXPECT_EQ(r.exitCode, 2);
+  EXPECT_EQ(r.stderrText, "convopt: error: Gemm node 'Gemm(y)': A is float but C is bool\n");
+}
+
+}  // namespace
+}  // namespace convopt
