@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
+#include <unordered_map>
 
 #include "passes/approx/weight_projection.h"
 #include "runtime/reference/interpreter.h"
@@ -61,29 +63,41 @@ double layerError(const ConstantConv& conv, const ir::Tensor& input, const Weigh
   return maxAbs(runConv(conv, input, difference, false, opset)) / std::max(scale, 1e-30);
 }
 
-std::vector<Candidate> candidates(ir::Model& model, const ApproxRequest& request, const PassOptions& options) {
-  ir::inferShapes(model);
-  std::vector<Candidate> found;
-  for (ir::Node* node : model.graph->nodes()) {
+// Dense convs with a constant weight of their own, in `graph` and its bodies.
+void collectCandidates(ir::Graph& graph, const PassOptions& options, std::vector<Candidate>& found) {
+  for (ir::Node* node : graph.nodes()) {
+    for (ir::Graph* body : node->subgraphs()) collectCandidates(*body, options, found);
     if (node->opType != "Conv" || !node->domain.empty()) continue;
     Expected<ConstantConv> conv = matchConstantConv(*node);
-    if (!conv || conv->group != 1 || node->input(1)->uses().size() != 1) continue;
+    bool ownWeight = node->input(1)->isInitializer() && hasSingleUse(node->input(1));  // not captured, not shared
+    if (!conv || conv->group != 1 || !ownWeight) continue;
     std::span<const float> w = conv->weight->data<float>();
     ConvGeometry geometry = geometryOf(*conv, options);
     found.push_back({*conv, {w.begin(), w.end()}, geometry, options.cost().convSeconds(geometry), {}, -1});
   }
-  // Every candidate's input on the calibration inputs, from one run.
-  std::unique_ptr<ir::Graph> probe = model.graph->clone();
-  for (const Candidate& c : found)
-    if (!probe->findValue(c.conv.node->input(0)->name())->isGraphOutput())
-      probe->markOutput(probe->findValue(c.conv.node->input(0)->name()));
-  runtime::TensorMap values =
-      runtime::runReference(*probe, equivalenceInputs(*model.graph, request.inputs), model.defaultOpset());
+}
+
+std::vector<Candidate> candidates(ir::Model& model, const ApproxRequest& request, const PassOptions& options) {
+  ir::inferShapes(model);
+  std::vector<Candidate> found;
+  collectCandidates(*model.graph, options, found);
+  // Every candidate's input on the calibration inputs, from one run: the first
+  // tensor it takes (a body's conv runs once per iteration).
+  std::unordered_map<const ir::Value*, std::optional<ir::Tensor>> convInputs;
+  for (const Candidate& c : found) convInputs[c.conv.node->input(0)];
+  runtime::ValueObserver keepFirst = [&](const ir::Value& value, const ir::Tensor& tensor) {
+    auto it = convInputs.find(&value);
+    if (it != convInputs.end() && !it->second) it->second = tensor;
+  };
+  runtime::runReference(*model.graph, equivalenceInputs(*model.graph, request.inputs), model.defaultOpset(),
+                        &keepFirst);
+  // A conv that never ran (in an If branch not taken) has no error to measure.
+  std::erase_if(found, [&](const Candidate& c) { return !convInputs.at(c.conv.node->input(0)); });
   for (Candidate& c : found) {
     for (WeightProjection& p : weightProjections(c.conv, c.geometry, options)) {
       double after = figuresOf(options.cost(), p.after).seconds;
       if (!rewritePays(c.seconds, after, options.minGain)) continue;
-      double error = layerError(c.conv, values.at(c.conv.node->input(0)->name()), p, model.defaultOpset());
+      double error = layerError(c.conv, *convInputs.at(c.conv.node->input(0)), p, model.defaultOpset());
       c.options.push_back({std::move(p), error, c.seconds - after});
     }
     std::sort(c.options.begin(), c.options.end(),

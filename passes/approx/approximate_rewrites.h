@@ -6,7 +6,7 @@
 //
 // Choice under the budget (a multiple-choice knapsack, greedily):
 //   1. run the model once on the calibration inputs, keeping every candidate
-//      conv's input;
+//      conv's input (runtime::ValueObserver sees bodies' values too);
 //   2. per conv, every projection the cost model says pays (--min-gain): its
 //      time saved (cost model) and the error it adds to the conv's own output
 //      on those inputs (max |conv(x, W - W')| / max |conv(x, W) + b|);
@@ -15,7 +15,9 @@
 //      stay within the budget;
 //   4. check the whole model against the original; while it exceeds the
 //      budget, undo the last step.
-// Only main-graph convs with a weight of their own are candidates.
+// Candidates: dense convs with a constant weight of their own, in the main
+// graph and in If/Loop/Scan bodies (a body's conv measured on the first input
+// it gets; one the calibration run never reaches is left alone).
 #pragma once
 #include <ostream>
 #include <string>

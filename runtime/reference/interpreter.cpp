@@ -92,9 +92,12 @@ const ir::Tensor* lookup(const Bindings& available, const ir::Node& node, const 
 // Runs the nodes of `graph` in order, `available` holding its inputs and
 // captures; initializers not bound there are bound to their tensors. Frees each
 // intermediate after its last use; returns the graph's outputs in order.
-std::vector<ir::Tensor> runNodes(const ir::Graph& graph, Bindings available, int64_t opset) {
+std::vector<ir::Tensor> runNodes(const ir::Graph& graph, Bindings available, int64_t opset,
+                                 const BodyRunner* bodyRunner = nullptr, const ValueObserver* observer = nullptr) {
   std::unordered_map<const ir::Value*, ir::Tensor> computed;
   std::unordered_map<const ir::Value*, size_t> pendingUses;
+  if (observer)
+    for (const auto& [value, tensor] : available) (*observer)(*value, *tensor);
   for (const ir::Value* init : graph.initializers()) available.emplace(init, init->initializer());
   for (const ir::Value* v : graph.values()) pendingUses[v] = v->uses().size() + (v->isGraphOutput() ? 1 : 0);
   auto release = [&](const ir::Value* v) {
@@ -107,11 +110,12 @@ std::vector<ir::Tensor> runNodes(const ir::Graph& graph, Bindings available, int
     std::vector<const ir::Tensor*> args, captured;
     for (const ir::Value* in : node->inputs()) args.push_back(in ? lookup(available, *node, in) : nullptr);
     for (const ir::Value* in : node->implicitInputs()) captured.push_back(lookup(available, *node, in));
-    std::vector<ir::Tensor> results = runNodeReference(*node, args, opset, captured);
+    std::vector<ir::Tensor> results = runNodeReference(*node, args, opset, captured, bodyRunner);
     for (size_t i = 0; i < node->outputs().size() && i < results.size(); ++i) {
       const ir::Value* out = node->outputs()[i];
       if (!out) continue;  // omitted optional output
       checkComputed(*node, *out, results[i]);
+      if (observer) (*observer)(*out, results[i]);
       available[out] = &(computed[out] = std::move(results[i]));
     }
     for (const ir::Value* in : node->inputs()) release(in);
@@ -128,7 +132,7 @@ std::vector<ir::Tensor> runNodes(const ir::Graph& graph, Bindings available, int
 
 }  // namespace
 
-TensorMap runReference(const ir::Graph& graph, const TensorMap& inputs, int64_t opset) {
+TensorMap runReference(const ir::Graph& graph, const TensorMap& inputs, int64_t opset, const ValueObserver* observer) {
   Bindings available;
   for (const ir::Value* input : graph.inputs()) {
     auto it = inputs.find(input->name());
@@ -147,7 +151,13 @@ TensorMap runReference(const ir::Graph& graph, const TensorMap& inputs, int64_t 
                       name);
   }
   ir::checkDeclaredSizes(graph);
-  std::vector<ir::Tensor> results = runNodes(graph, std::move(available), opset);
+  BodyRunner observedBodies;  // the bodies run like the graph, observed
+  if (observer)
+    observedBodies = [&](const ir::Graph& body, const BodyBindings& bound) {
+      return runNodes(body, bound, opset, &observedBodies, observer);
+    };
+  std::vector<ir::Tensor> results =
+      runNodes(graph, std::move(available), opset, observer ? &observedBodies : nullptr, observer);
   TensorMap outputs;
   for (size_t i = 0; i < results.size(); ++i) outputs[graph.outputs()[i]->name()] = std::move(results[i]);
   return outputs;

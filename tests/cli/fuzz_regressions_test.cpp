@@ -80,7 +80,8 @@ TEST(BadInput, FuzzFoundNodesMissingTheirDataInput) {
     SCOPED_TRACE(file);
     testing::TempDir dir;
     testing::RunResult r = testing::runConvopt(
-        fmt::format("optimize '{}' -o '{}'", (testing::fuzzFinding(file)).string(), (dir / "out.onnx").string()), dir.path());
+        fmt::format("optimize '{}' -o '{}'", testing::fuzzFinding(file).string(), (dir / "out.onnx").string()),
+        dir.path());
     EXPECT_EQ(r.exitCode, *message ? 2 : 0) << r.stderrText;
     EXPECT_NE(r.stderrText.find(message), std::string::npos) << r.stderrText;
     EXPECT_EQ(fs::exists(dir / "out.onnx"), !*message);
@@ -111,7 +112,8 @@ TEST(BadInput, FuzzFoundConvGroupOfInt64Max) {
 TEST(BadInput, FuzzFoundIfBranchFoldingToAConstantOutput) {
   testing::TempDir dir;
   testing::RunResult r = testing::runConvopt(
-      fmt::format("run '{}'", (testing::fuzzFinding("if_branch_folding_to_a_constant_output.onnx")).string()), dir.path());
+      fmt::format("run '{}'", testing::fuzzFinding("if_branch_folding_to_a_constant_output.onnx").string()),
+      dir.path());
   EXPECT_EQ(r.exitCode, 0) << r.stderrText;
   EXPECT_NE(r.stdoutText.find("y: float[4,4,6,6]"), std::string::npos) << r.stdoutText;
 }
@@ -126,7 +128,8 @@ TEST(BadInput, FuzzFoundEmptyValuesAndNodesWithoutOutputs) {
   for (const auto& [file, message] : cases) {
     SCOPED_TRACE(file);
     testing::TempDir dir;
-    testing::RunResult r = testing::runConvopt(fmt::format("run '{}'", (testing::fuzzFinding(file)).string()), dir.path());
+    testing::RunResult r =
+        testing::runConvopt(fmt::format("run '{}'", testing::fuzzFinding(file).string()), dir.path());
     EXPECT_EQ(r.exitCode, 2) << r.stderrText;
     EXPECT_TRUE(r.stderrText.starts_with(std::string("convopt: error: ") + message)) << r.stderrText;
   }

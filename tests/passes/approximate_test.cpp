@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "ir/onnx_io.h"
+#include "ir/printer.h"
 #include "passes/optimize_driver.h"
 
 namespace convopt::passes {
@@ -33,15 +34,16 @@ g (float[1,8,16,16] x) => (float[1,8,16,16] y)
 )");
 }
 
-ir::Model nearlySeparable() {
+std::string nearlySeparableWeights() {
   std::string weights;
   for (int o = 0; o < 8; ++o)
     for (int i = 0; i < 8; ++i)
       for (int e = 0; e < 9; ++e)
         weights += fmt::format("{}{:.6f}", weights.empty() ? "" : ", ",
                                std::sin(o * 1.7 + i * 0.3 + 1) * std::cos(i * 2.1 + e * 0.7) + 1e-3 * noise(o, i, e));
-  return sameConv(weights);
+  return weights;
 }
+ir::Model nearlySeparable() { return sameConv(nearlySeparableWeights()); }
 
 // W[o, i, h, w] = sum_j A_j[i, h] B_j[o, w] for j < 2 (spatial rank 2, while
 // each input channel's C_out x 9 slice has rank 6) plus noise of about 1e-3.
@@ -59,9 +61,43 @@ ir::Model nearlySpatiallySeparable() {
   return sameConv(weights);
 }
 
-OptimizeOutcome optimize(ir::Model& model, std::optional<double> budget) {
+// The nearly separable conv in a Loop body, applied twice to the carried value.
+ir::Model nearlySeparableInALoop() {
+  return ir::parseModelText(R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,8,16,16] x) => (float[1,8,16,16] y)
+<int64 trips = {2}>
+{
+  y = Loop (trips, , x) <body = step (int64 i, bool go, float[1,8,16,16] s) => (bool again, float[1,8,16,16] next)
+    <float[8,8,3,3] w = {)" +
+                            nearlySeparableWeights() +
+                            R"(}>
+  {
+    again = Identity (go)
+    next = Conv <pads = [1, 1, 1, 1]> (s, w)
+  }>
+}
+)");
+}
+
+// The nearly separable conv in the then branch of an If on input c.
+ir::Model nearlySeparableInABranch() {
+  return ir::parseModelText(R"(<ir_version: 8, opset_import: ["" : 13]>
+g (bool c, float[1,8,16,16] x) => (float[1,8,16,16] y)
+{
+  y = If (c) <then_branch = convolved () => (float[1,8,16,16] t) <float[8,8,3,3] w = {)" +
+                            nearlySeparableWeights() + R"(}>
+  {
+    t = Conv <pads = [1, 1, 1, 1]> (x, w)
+  }, else_branch = rectified () => (float[1,8,16,16] e) { e = Relu (x) }>
+}
+)");
+}
+
+// `calibration`: inputs given (as --calibration would), the others seeded random.
+OptimizeOutcome optimize(ir::Model& model, std::optional<double> budget, const runtime::TensorMap& calibration = {}) {
   OptimizeRequest request;
   if (budget) request.approx = approxRequest(*budget, "", *model.graph);
+  if (budget) request.approx->inputs.inputs = calibration;
   std::ostringstream log;
   OptimizeOutcome outcome = optimizeModel(model, request, log);
   outcome.report["log"] = log.str();
@@ -106,13 +142,43 @@ TEST(ApproximateRewrites, ANearlySpatiallySeparableConvBecomesAColumnThenARowCon
   EXPECT_EQ(model.graph->nodes()[1]->getInts("kernel_shape", {}), (std::vector<int64_t>{1, 3}));
 }
 
+// Bodies' convs are candidates, measured on the values the calibration run gives them.
+TEST(ApproximateRewrites, AConvInALoopBodyIsProjectedAndRewrittenThere) {
+  ir::Model model = nearlySeparableInALoop();
+  OptimizeOutcome outcome = optimize(model, 0.01);
+  ASSERT_TRUE(outcome.equivalent);
+  const nlohmann::json& approx = outcome.report["approximate"];
+  ASSERT_EQ(approx["layers"].size(), 1u);
+  EXPECT_EQ(approx["layers"][0]["method"], "low-rank");
+  EXPECT_LE(approx["model_error"].get<double>(), 0.01);
+  EXPECT_GT(approx["model_error"].get<double>(), 0);
+  ASSERT_EQ(outcome.report["rewrites"].size(), 1u);
+  EXPECT_EQ(outcome.report["rewrites"][0]["approximate"], true);
+  const ir::Graph& body = *model.graph->nodes()[0]->subgraphs()[0];
+  EXPECT_EQ(body.numNodes(), 3u);  // Identity, depthwise, pointwise
+}
+
+// A conv the calibration run never reaches has no measured error: it stays as it is.
+TEST(ApproximateRewrites, AConvInABranchTheCalibrationInputsDoNotTakeIsLeftAlone) {
+  for (bool taken : {true, false}) {
+    SCOPED_TRACE(taken);
+    ir::Model model = nearlySeparableInABranch();
+    OptimizeOutcome outcome =
+        optimize(model, 0.01, {{"c", ir::Tensor::fromVector(ir::DType::Bool, {}, std::vector<uint8_t>{taken})}});
+    ASSERT_TRUE(outcome.equivalent);
+    EXPECT_EQ(outcome.report["approximate"]["layers"].size(), taken ? 1u : 0u);
+    EXPECT_EQ(model.graph->nodes()[0]->subgraphs()[0]->numNodes(), taken ? 2u : 1u);
+  }
+}
+
 TEST(ApproximateRewrites, WithoutApproxNothingApproximateHappens) {
-  for (ir::Model (*make)() : {&nearlySeparable, &nearlySpatiallySeparable}) {
+  for (ir::Model (*make)() : {&nearlySeparable, &nearlySpatiallySeparable, &nearlySeparableInALoop}) {
     ir::Model model = make();
     OptimizeOutcome outcome = optimize(model, std::nullopt);
     EXPECT_FALSE(outcome.report.contains("approximate"));
     EXPECT_EQ(outcome.report["totals"]["rewrites"], 0);
     EXPECT_EQ(model.graph->numNodes(), 1u);
+    EXPECT_EQ(ir::printGraph(*model.graph), ir::printGraph(*make().graph));
   }
 }
 
