@@ -1,7 +1,11 @@
 #include "ir/schema_check.h"
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <onnx/defs/data_type_utils.h>
 #include <onnx/defs/schema.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -23,7 +27,11 @@ struct Opset {
   bool known;
 };
 using Opsets = std::map<std::string, Opset>;
-using Ranks = std::map<std::string, int>;  // value name -> rank, where a type says it
+// What the model's types say of a value, by name, where they say it.
+struct Known {
+  std::map<std::string, int> ranks;
+  std::map<std::string, int32_t> elementTypes;  // onnx::TensorProto::DataType
+};
 
 // Window ops and which of their inputs are [N, C, spatial...] tensors of one rank:
 // libonnx indexes their dims without checking the rank.
@@ -35,9 +43,17 @@ const std::map<std::string, std::vector<int>>& windowOps() {
   return ops;
 }
 
-void addRank(Ranks& ranks, const onnx::ValueInfoProto& info) {
-  if (info.type().has_tensor_type() && info.type().tensor_type().has_shape())
-    ranks[info.name()] = info.type().tensor_type().shape().dim_size();
+// Only the types libonnx can name: a newer one is left to the project's rules.
+void addElementType(Known& known, const std::string& name, int32_t type) {
+  if (type != onnx::TensorProto::UNDEFINED && onnx::TensorProto::DataType_IsValid(type))
+    known.elementTypes[name] = type;
+}
+
+void addKnown(Known& known, const onnx::ValueInfoProto& info) {
+  if (!info.type().has_tensor_type()) return;
+  const onnx::TypeProto::Tensor& tensor = info.type().tensor_type();
+  if (tensor.has_shape()) known.ranks[info.name()] = tensor.shape().dim_size();
+  addElementType(known, info.name(), tensor.elem_type());
 }
 
 std::string label(const onnx::NodeProto& node) {
@@ -57,7 +73,40 @@ void checkPositiveAttributes(const onnx::NodeProto& node) {
   }
 }
 
-void checkWindowRanks(const onnx::NodeProto& node, const Ranks& ranks) {
+// Each input's element type against the schema's type constraint, and inputs
+// sharing a homogeneous constraint (Gemm's A, B and C: T) of one type, as
+// onnxruntime checks them when it loads a model: the kernels read an input as
+// the type its constraint binds (a bool Gemm bias read as float).
+void checkInputTypes(const onnx::NodeProto& node, const onnx::OpSchema& schema, const Known& known) {
+  const std::vector<onnx::OpSchema::FormalParameter>& formals = schema.inputs();
+  std::map<std::string, std::pair<std::string, onnx::DataType>> bound;  // constraint -> first input, its type
+  for (int i = 0; i < node.input_size() && !formals.empty(); ++i) {
+    const onnx::OpSchema::FormalParameter& formal = formals[std::min<size_t>(size_t(i), formals.size() - 1)];
+    if (size_t(i) >= formals.size() && formal.GetOption() != onnx::OpSchema::Variadic) return;  // Verify's case
+    auto element = known.elementTypes.find(node.input(i));
+    if (node.input(i).empty() || element == known.elementTypes.end()) continue;
+    onnx::TypeProto type;
+    type.mutable_tensor_type()->set_elem_type(element->second);
+    onnx::DataType actual = onnx::Utils::DataTypeUtils::ToType(type);
+    if (!formal.GetTypes().count(actual)) {
+      std::vector<std::string> allowed;
+      for (onnx::DataType t : formal.GetTypes()) allowed.push_back(*t);
+      std::sort(allowed.begin(), allowed.end());
+      throwInputError("node {}: input '{}' is {}, which {} does not take as {} ({})", label(node), node.input(i),
+                      *actual, node.op_type(), formal.GetTypeStr(), fmt::join(allowed, ", "));
+    }
+    if (size_t(i) >= formals.size() - 1 && formal.GetOption() == onnx::OpSchema::Variadic && !formal.GetIsHomogeneous())
+      continue;
+    auto [first, fresh] = bound.try_emplace(formal.GetTypeStr(), node.input(i), actual);
+    if (!fresh && first->second.second != actual)
+      throwInputError("node {}: inputs '{}' and '{}' are {} and {}, where {} takes one type {} for both", label(node),
+                      first->second.first, node.input(i), *first->second.second, *actual, node.op_type(),
+                      formal.GetTypeStr());
+  }
+}
+
+void checkWindowRanks(const onnx::NodeProto& node, const Known& known) {
+  const std::map<std::string, int>& ranks = known.ranks;
   auto op = windowOps().find(node.op_type());
   if (op == windowOps().end()) return;
   int first = -1;
@@ -73,12 +122,15 @@ void checkWindowRanks(const onnx::NodeProto& node, const Ranks& ranks) {
 
 // Returns false when a node of a newer opset than libonnx knows breaks the
 // schema libonnx would apply to it anyway.
-bool checkGraph(const onnx::GraphProto& graph, const Opsets& opsets, Ranks ranks) {
+bool checkGraph(const onnx::GraphProto& graph, const Opsets& opsets, Known known) {
   bool safe = true;
-  for (const onnx::ValueInfoProto& info : graph.input()) addRank(ranks, info);
-  for (const onnx::ValueInfoProto& info : graph.value_info()) addRank(ranks, info);
-  for (const onnx::ValueInfoProto& info : graph.output()) addRank(ranks, info);
-  for (const onnx::TensorProto& tensor : graph.initializer()) ranks[tensor.name()] = tensor.dims_size();
+  for (const onnx::ValueInfoProto& info : graph.input()) addKnown(known, info);
+  for (const onnx::ValueInfoProto& info : graph.value_info()) addKnown(known, info);
+  for (const onnx::ValueInfoProto& info : graph.output()) addKnown(known, info);
+  for (const onnx::TensorProto& tensor : graph.initializer()) {
+    known.ranks[tensor.name()] = tensor.dims_size();
+    addElementType(known, tensor.name(), tensor.data_type());
+  }
   for (const onnx::NodeProto& node : graph.node()) {
     std::string domain = node.domain() == "ai.onnx" ? "" : node.domain();
     auto opset = opsets.find(domain);
@@ -92,11 +144,12 @@ bool checkGraph(const onnx::GraphProto& graph, const Opsets& opsets, Ranks ranks
         safe = false;
       }
       checkPositiveAttributes(node);
-      if (domain.empty()) checkWindowRanks(node, ranks);
+      if (opset->second.known) checkInputTypes(node, *schema, known);
+      if (domain.empty()) checkWindowRanks(node, known);
     }
     for (const onnx::AttributeProto& attribute : node.attribute()) {
-      if (attribute.has_g()) safe &= checkGraph(attribute.g(), opsets, ranks);
-      for (const onnx::GraphProto& subgraph : attribute.graphs()) safe &= checkGraph(subgraph, opsets, ranks);
+      if (attribute.has_g()) safe &= checkGraph(attribute.g(), opsets, known);
+      for (const onnx::GraphProto& subgraph : attribute.graphs()) safe &= checkGraph(subgraph, opsets, known);
     }
   }
   return safe;

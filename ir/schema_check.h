@@ -11,7 +11,8 @@
 namespace convopt::ir {
 
 // Throws InputError naming the first node (subgraphs included) that its
-// schema rejects, whose strides / dilations / kernel_shape / group are not
+// schema rejects, an input of a type its schema's constraint does not allow (or
+// inputs of one constraint of different types), whose strides / dilations / kernel_shape / group are not
 // positive, or (a conv or pooling) whose data and weights' declared ranks are
 // below 3 or differ. Returns false when libonnx must not run on the model: a
 // node of an opset newer than libonnx knows breaks the newest schema libonnx

@@ -108,8 +108,8 @@ std::vector<Tensor> gatherND(const KernelContext& ctx) {
   Tensor out(data.dtype(), dims);
   const size_t bytes = slice * ir::elementSize(data.dtype());
   for (size_t t = 0; t < offsets.size(); ++t)
-    std::memcpy(out.mutableBytes().data() + t * bytes, data.bytes().data() + offsets[t] * ir::elementSize(data.dtype()),
-                bytes);
+    copyBytes(out.mutableBytes().data() + t * bytes, data.bytes().data() + offsets[t] * ir::elementSize(data.dtype()),
+              bytes);
   return {std::move(out)};
 }
 
@@ -209,7 +209,7 @@ std::vector<Tensor> compress(const KernelContext& ctx) {
   uint8_t* dst = out.mutableBytes().data();
   for (int64_t o = 0; o < outer; ++o)
     for (int64_t i : kept) {
-      std::memcpy(dst, x.bytes().data() + (o * x.dims()[axis] + i) * innerBytes, innerBytes);
+      copyBytes(dst, x.bytes().data() + (o * x.dims()[axis] + i) * innerBytes, innerBytes);
       dst += innerBytes;
     }
   return {std::move(out)};

@@ -3,6 +3,7 @@
 // kernels in its own file (conv.cpp, pool.cpp, ...).
 #pragma once
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <span>
 #include <string>
@@ -14,6 +15,12 @@
 #include "runtime/reference/interpreter.h"
 
 namespace convopt::runtime::reference {
+
+// memcpy where copying nothing is fine: an empty tensor's buffer is null, and
+// memcpy from null is undefined behaviour even for 0 bytes (UBSan, the fuzzers).
+inline void copyBytes(void* dst, const void* src, size_t n) {
+  if (n > 0) std::memcpy(dst, src, n);
+}
 
 using ir::DType;
 using ir::Tensor;

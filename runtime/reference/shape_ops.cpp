@@ -165,8 +165,7 @@ std::vector<Tensor> concat(const KernelContext& ctx) {
   for (int64_t o = 0; o < outer; ++o)
     for (size_t i = 0; i < ctx.numInputs(); ++i) {
       int64_t chunk = ctx.input(i).dims()[axis] * innerBytes;
-      if (chunk == 0) continue;  // an empty input has no buffer to copy from
-      std::memcpy(dst, ctx.input(i).bytes().data() + o * chunk, chunk);
+      copyBytes(dst, ctx.input(i).bytes().data() + o * chunk, chunk);
       dst += chunk;
     }
   return {std::move(out)};
@@ -224,7 +223,7 @@ std::vector<Tensor> gather(const KernelContext& ctx) {
       if (index < -axisLen || index >= axisLen)
         ctx.fail("index {} is out of range for axis of size {}", index, axisLen);
       if (index < 0) index += axisLen;
-      std::memcpy(dst, data.bytes().data() + (o * axisLen + index) * innerBytes, innerBytes);
+      copyBytes(dst, data.bytes().data() + (o * axisLen + index) * innerBytes, innerBytes);
       dst += innerBytes;
     }
   return {std::move(out)};
@@ -267,7 +266,7 @@ std::vector<Tensor> reverseSequence(const KernelContext& ctx) {
     for (int64_t t = 0; t < lens[b]; ++t) {
       int64_t to = t * strides[timeAxis] + b * strides[batchAxis];
       int64_t from = (lens[b] - 1 - t) * strides[timeAxis] + b * strides[batchAxis];
-      std::memcpy(out.mutableBytes().data() + to * size, x.bytes().data() + from * size, inner * size);
+      copyBytes(out.mutableBytes().data() + to * size, x.bytes().data() + from * size, inner * size);
     }
   }
   return {std::move(out)};

@@ -63,6 +63,30 @@ g (float[1,1,4,4] x, float[1,1,3,3] w) => (float[1,1,1,1] y)
                  "node Conv(y): window of 3 does not fit input extent 4");
 }
 
+// Input types are checked against the op's type constraints, as onnxruntime does when
+// it loads a model: a kernel reads an input as the type its constraint binds.
+TEST(BadInput, InputOfATypeItsOpDoesNotTake) {
+  expectRejected(textModelBytes(R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[4,2] x, float[3] i) => (float[3,2] y)
+{
+  y = Gather (x, i)
+}
+)"),
+                 "node Gather(y): input 'i' is tensor(float), which Gather does not take as Tind (tensor(int32), "
+                 "tensor(int64))");
+}
+
+TEST(BadInput, InputsOfOneTypeConstraintOfDifferentTypes) {
+  expectRejected(textModelBytes(R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[2,3] a, float[3,4] b, int64[4] c) => (float[2,4] y)
+{
+  y = Gemm (a, b, c)
+}
+)"),
+                 "node Gemm(y): inputs 'a' and 'c' are tensor(float) and tensor(int64), where Gemm takes one type T "
+                 "for both");
+}
+
 TEST(BadInput, AxesOutOfRange) {
   expectRejected(textModelBytes(R"(<ir_version: 8, opset_import: ["" : 13]>
 g (float[1,2,4,4] x) => (float[1,4,4,4] y)

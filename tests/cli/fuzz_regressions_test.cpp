@@ -403,5 +403,14 @@ TEST(BadInput, FuzzFoundGemmWithABoolBias) {
   EXPECT_EQ(r.stderrText, "convopt: error: Gemm node 'Gemm(y)': A is float but C is bool\n");
 }
 
+// The pipeline fuzz target (a -reload=0 run on cc02451): a Gather of a [2,0,2] tensor with
+// float indices. The reference interpreter read the indices as integers and passed memcpy
+// the empty tensor's null buffer (UBSan). Now an input of a type its op's constraint does
+// not allow is refused at import, and copies of nothing skip memcpy.
+TEST(BadInput, FuzzFoundGatherWithFloatIndicesOfAnEmptyTensor) {
+  expectRejected(readFile(testing::fuzzFinding("gather_with_float_indices_of_an_empty_tensor.onnx")),
+                 "node '_copy': input 'value1' is tensor(float), which Gather does not take as Tind");
+}
+
 }  // namespace
 }  // namespace convopt

@@ -255,12 +255,6 @@ TEST(ReferenceInitializerInputs, BelowIr4TheInitializerIsAConstantThatCannotBeFe
   }
 }
 
-}  // namespace
-}  // namespace convopt::runtime
-
-namespace convopt::runtime {
-namespace {
-
 // The pipeline fuzz target: a reduction of a scalar over axis 0 indexed an empty axis mask (UBSan).
 TEST(ReferenceReduce, AxisOfAScalarIsOutOfRange) {
   ir::Model model = ir::parseModelText(R"(<ir_version: 8, opset_import: ["" : 11]>
@@ -275,6 +269,29 @@ g (float x) => (float y)
         runReference(*model.graph, {{"x", x}}, 11);
       },
       ::testing::ThrowsMessage<InputError>(::testing::HasSubstr("axis 0 is out of range for rank 0")));
+}
+
+// The pipeline fuzz target: copying the rows of an empty tensor passed memcpy the null
+// buffer of an empty tensor (UBSan, even for 0 bytes). Each of these copies nothing.
+TEST(ReferenceEmptyTensors, RowCopiesOfAnEmptyTensorAreEmpty) {
+  ir::Model model = ir::parseModelText(R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[2,0,2] x, int64[3] i, bool[2] keep, int64[3,1] rows) => (float[3,0,2] gathered, float[1,0,2] kept,
+                                                                 float[3,0,2] picked, float[2,0,2] joined)
+{
+  gathered = Gather (x, i)
+  kept = Compress <axis = 0> (x, keep)
+  picked = GatherND (x, rows)
+  joined = Concat <axis = 1> (x, x)
+}
+)");
+  TensorMap out = runReference(model, {{"x", ir::Tensor(ir::DType::Float, {2, 0, 2})},
+                                       {"i", ir::Tensor::fromVector<int64_t>(ir::DType::Int64, {3}, {1, 0, 1})},
+                                       {"keep", ir::Tensor::fromVector<uint8_t>(ir::DType::Bool, {2}, {0, 1})},
+                                       {"rows", ir::Tensor::fromVector<int64_t>(ir::DType::Int64, {3, 1}, {1, 0, 1})}});
+  EXPECT_EQ(out.at("gathered").dims(), (std::vector<int64_t>{3, 0, 2}));
+  EXPECT_EQ(out.at("kept").dims(), (std::vector<int64_t>{1, 0, 2}));
+  EXPECT_EQ(out.at("picked").dims(), (std::vector<int64_t>{3, 0, 2}));
+  EXPECT_EQ(out.at("joined").dims(), (std::vector<int64_t>{2, 0, 2}));
 }
 
 }  // namespace
