@@ -44,7 +44,9 @@ int64_t elements(const std::vector<int64_t>& shape) {
 int64_t multiplyAdds(const ir::Node& node) {
   if (node.opType != "Conv" && node.opType != "ConvTranspose" && node.opType != "MatMul" && node.opType != "Gemm")
     return 0;
-  if (node.inputs().size() < 2 || !node.input(1) || !node.input(1)->type.hasStaticShape()) return kMaxMultiplyAdds + 1;
+  if (node.inputs().size() < 2 || !node.input(1) || !node.input(1)->type.hasStaticShape() || node.outputs().empty() ||
+      !node.output(0))  // a schema of an opset libonnx does not know leaves such nodes unchecked
+    return kMaxMultiplyAdds + 1;
   int64_t weight = elements(node.input(1)->type.staticShape());
   int64_t output = elements(node.output(0)->type.staticShape());
   return output * weight;  // both <= 2^16 + 1: no overflow
