@@ -75,14 +75,16 @@ void checkPositiveAttributes(const onnx::NodeProto& node) {
 
 // Each input's element type against the schema's type constraint, and inputs
 // sharing a homogeneous constraint (Gemm's A, B and C: T) of one type, as
-// onnxruntime checks them when it loads a model: the kernels read an input as
-// the type its constraint binds (a bool Gemm bias read as float).
-void checkInputTypes(const onnx::NodeProto& node, const onnx::OpSchema& schema, const Known& known) {
+// onnxruntime checks them when it loads a model: kernels and libonnx's
+// inference read an input as the type its constraint binds (a bool Gemm bias
+// read as float, float Pad pads read as int64). Returns the problem, or "".
+std::string inputTypeProblem(const onnx::NodeProto& node, const onnx::OpSchema& schema, const Known& known) {
   const std::vector<onnx::OpSchema::FormalParameter>& formals = schema.inputs();
   std::map<std::string, std::pair<std::string, onnx::DataType>> bound;  // constraint -> first input, its type
   for (int i = 0; i < node.input_size() && !formals.empty(); ++i) {
     const onnx::OpSchema::FormalParameter& formal = formals[std::min<size_t>(size_t(i), formals.size() - 1)];
-    if (size_t(i) >= formals.size() && formal.GetOption() != onnx::OpSchema::Variadic) return;  // Verify's case
+    bool variadic = size_t(i) + 1 >= formals.size() && formal.GetOption() == onnx::OpSchema::Variadic;
+    if (size_t(i) >= formals.size() && !variadic) return "";  // too many inputs: Verify's case
     auto element = known.elementTypes.find(node.input(i));
     if (node.input(i).empty() || element == known.elementTypes.end()) continue;
     onnx::TypeProto type;
@@ -92,17 +94,26 @@ void checkInputTypes(const onnx::NodeProto& node, const onnx::OpSchema& schema, 
       std::vector<std::string> allowed;
       for (onnx::DataType t : formal.GetTypes()) allowed.push_back(*t);
       std::sort(allowed.begin(), allowed.end());
-      throwInputError("node {}: input '{}' is {}, which {} does not take as {} ({})", label(node), node.input(i),
-                      *actual, node.op_type(), formal.GetTypeStr(), fmt::join(allowed, ", "));
+      return fmt::format("input '{}' is {}, which {} does not take as {} ({})", node.input(i), *actual, node.op_type(),
+                         formal.GetTypeStr(), fmt::join(allowed, ", "));
     }
-    if (size_t(i) >= formals.size() - 1 && formal.GetOption() == onnx::OpSchema::Variadic && !formal.GetIsHomogeneous())
-      continue;
+    if (variadic && !formal.GetIsHomogeneous()) continue;
     auto [first, fresh] = bound.try_emplace(formal.GetTypeStr(), node.input(i), actual);
     if (!fresh && first->second.second != actual)
-      throwInputError("node {}: inputs '{}' and '{}' are {} and {}, where {} takes one type {} for both", label(node),
-                      first->second.first, node.input(i), *first->second.second, *actual, node.op_type(),
-                      formal.GetTypeStr());
+      return fmt::format("inputs '{}' and '{}' are {} and {}, where {} takes one type {} for both", first->second.first,
+                         node.input(i), *first->second.second, *actual, node.op_type(), formal.GetTypeStr());
   }
+  return "";
+}
+
+// What the node's schema rejects: its structure (Verify), then its input types.
+std::string schemaProblem(const onnx::NodeProto& node, const onnx::OpSchema& schema, const Known& known) {
+  try {
+    schema.Verify(node);
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+  return inputTypeProblem(node, schema, known);
 }
 
 void checkWindowRanks(const onnx::NodeProto& node, const Known& known) {
@@ -137,14 +148,11 @@ bool checkGraph(const onnx::GraphProto& graph, const Opsets& opsets, Known known
     const onnx::OpSchema* schema =
         opset == opsets.end() ? nullptr : onnx::OpSchemaRegistry::Schema(node.op_type(), opset->second.version, domain);
     if (schema) {
-      try {
-        schema->Verify(node);
-      } catch (const std::exception& e) {
-        if (opset->second.known) throwInputError("node {}: {}", label(node), e.what());
+      if (std::string problem = schemaProblem(node, *schema, known); !problem.empty()) {
+        if (opset->second.known) throwInputError("node {}: {}", label(node), problem);
         safe = false;
       }
       checkPositiveAttributes(node);
-      if (opset->second.known) checkInputTypes(node, *schema, known);
       if (domain.empty()) checkWindowRanks(node, known);
     }
     for (const onnx::AttributeProto& attribute : node.attribute()) {

@@ -16,7 +16,8 @@ namespace convopt::ir {
 // positive, or (a conv or pooling) whose data and weights' declared ranks are
 // below 3 or differ. Returns false when libonnx must not run on the model: a
 // node of an opset newer than libonnx knows breaks the newest schema libonnx
-// has, which it would apply anyway (the node may be valid at its own opset).
+// has (its structure or input types), which it would apply anyway (the node
+// may be valid at its own opset).
 bool checkNodesAgainstSchemas(const onnx::ModelProto& model);
 
 // The schema registry to run libonnx's inference with. Its conv and pooling

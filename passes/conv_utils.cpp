@@ -1,5 +1,7 @@
 #include "passes/conv_utils.h"
 
+#include "ir/int_math.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -95,8 +97,8 @@ ConvFigures figuresOf(const CostModel& cost, const std::vector<ConvGeometry>& co
   std::vector<std::string> kinds;
   for (const ConvGeometry& g : convs) {
     kinds.emplace_back(ir::convKindName(g.kind()));
-    f.params += g.params();
-    f.macs += g.macs();
+    f.params = saturatingSum(f.params, g.params());
+    f.macs = saturatingSum(f.macs, g.macs());
   }
   bool allSame = std::all_of(kinds.begin(), kinds.end(), [&](const std::string& k) { return k == kinds[0]; });
   f.kind = allSame && kinds.size() > 1 ? fmt::format("{}x {}", kinds.size(), kinds[0])

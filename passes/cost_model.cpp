@@ -1,5 +1,7 @@
 #include "passes/cost_model.h"
 
+#include "ir/int_math.h"
+
 #include <algorithm>
 #include <cmath>
 #include <map>
@@ -21,13 +23,17 @@ double distance(const KernelRate& rate, double inPerGroup, double outPerGroup, d
 }  // namespace
 
 int64_t ConvGeometry::params() const {
-  return outChannels * (inChannels / group) * kernelElements + (hasBias ? outChannels : 0);
+  return saturatingSum(saturatingProduct(outChannels, inChannels / group, kernelElements), hasBias ? outChannels : 0);
 }
 
-int64_t ConvGeometry::macs() const { return batch * outPixels * outChannels * (inChannels / group) * kernelElements; }
+int64_t ConvGeometry::macs() const {
+  return saturatingProduct(batch, outPixels, outChannels, inChannels / group, kernelElements);
+}
 
 int64_t ConvGeometry::bytesMoved() const {
-  return elementBytes * (batch * inPixels * inChannels + batch * outPixels * outChannels + params());
+  int64_t elements = saturatingSum(saturatingProduct(batch, inPixels, inChannels),
+                                   saturatingSum(saturatingProduct(batch, outPixels, outChannels), params()));
+  return saturatingProduct(elementBytes, elements);
 }
 
 double CostModel::macsPerSecond(const ConvGeometry& conv) const {

@@ -412,5 +412,35 @@ TEST(BadInput, FuzzFoundGatherWithFloatIndicesOfAnEmptyTensor) {
                  "node '_copy': input 'value1' is tensor(float), which Gather does not take as Tind");
 }
 
+// The pipeline fuzz target (2026-12-04, a run on 6686e1b): a Pad whose pads are a float
+// tensor, in a model importing the ONNX domain as opsets 14 and 21. At 21, newer than libonnx
+// knows, the type check does not refuse the node, and libonnx's Pad inference read the float
+// pads as int64: SIGSEGV. A node of such an opset that breaks the type constraints of the
+// newest schema libonnx has now keeps libonnx's inference off the model, as a structural
+// violation did; the project's rules infer what they can.
+TEST(BadInput, FuzzFoundPadOfFloatPadsAtAnOpsetLibonnxDoesNotKnow) {
+  testing::TempDir dir;
+  fs::path model = testing::fuzzFinding("pad_of_float_pads_at_an_opset_libonnx_does_not_know.onnx");
+  testing::RunResult r = testing::runConvopt(fmt::format("inspect '{}'", model.string()), dir.path());
+  EXPECT_EQ(r.exitCode, 0) << r.stderrText;
+  EXPECT_NE(r.stdoutText.find("ops:     Conv 1, Mul 1, Pad 1, Shape 1, com.example.Concat 1"), std::string::npos)
+      << r.stdoutText;
+}
+
+// The same run: a Pad adding 2^26 to the batch and 2^32 to the height ahead of a Conv in a
+// nested If. Its output fits 64 bits of elements, its multiply-adds do not: the cost model's
+// product overflowed (UBSan). The figures saturate; the rewrite's check then names the size.
+TEST(BadInput, FuzzFoundAConvWhoseMacsPass2Pow63) {
+  testing::TempDir dir;
+  fs::path model = testing::fuzzFinding("conv_whose_macs_pass_2_pow_63.onnx");
+  testing::RunResult r = testing::runConvopt(
+      fmt::format("optimize '{}' -o '{}'", model.string(), (dir / "out.onnx").string()), dir.path());
+  EXPECT_EQ(r.exitCode, 2);
+  EXPECT_NE(r.stderrText.find("--verify cannot run the dense-to-depthwise of Conv(c_then_branch_else_branch)"),
+            std::string::npos)
+      << r.stderrText;
+  EXPECT_FALSE(fs::exists(dir / "out.onnx"));
+}
+
 }  // namespace
 }  // namespace convopt

@@ -51,6 +51,16 @@ TEST(CostModel, FiguresFollowTheConvDefinition) {
   EXPECT_EQ(conv(8, 8, 1, 1, 1).kind(), ir::ConvKind::Pointwise);
 }
 
+// The pipeline fuzz target: a conv whose output (here 2^59 elements) fits 64 bits while its
+// MACs do not overflowed the product (UBSan). The figures stop at INT64_MAX.
+TEST(CostModel, FiguresBeyond64BitsSaturate) {
+  ConvGeometry g = conv(512, 64, 1, 9, int64_t{1} << 53);
+  EXPECT_EQ(g.macs(), INT64_MAX);
+  EXPECT_EQ(g.bytesMoved(), INT64_MAX);
+  EXPECT_EQ(conv(512, 64, 1, 9, 0).macs(), 0);
+  EXPECT_GT(CostModel(table()).convSeconds(g), 1e6);
+}
+
 TEST(CostModel, ComputeBoundTimeIsMacsOverTheMeasuredRate) {
   CostModel model(table());
   ConvGeometry g = conv(64, 64, 1, 9, 56 * 56);
