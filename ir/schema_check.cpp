@@ -44,16 +44,22 @@ const std::map<std::string, std::vector<int>>& windowOps() {
 }
 
 // Only the types libonnx can name: a newer one is left to the project's rules.
+// A declaration that says less than the outer scope did (a body input reusing
+// an outer name) forgets what the outer one said.
 void addElementType(Known& known, const std::string& name, int32_t type) {
   if (type != onnx::TensorProto::UNDEFINED && onnx::TensorProto::DataType_IsValid(type))
     known.elementTypes[name] = type;
+  else
+    known.elementTypes.erase(name);
 }
 
 void addKnown(Known& known, const onnx::ValueInfoProto& info) {
-  if (!info.type().has_tensor_type()) return;
-  const onnx::TypeProto::Tensor& tensor = info.type().tensor_type();
-  if (tensor.has_shape()) known.ranks[info.name()] = tensor.shape().dim_size();
-  addElementType(known, info.name(), tensor.elem_type());
+  bool tensor = info.type().has_tensor_type();
+  if (tensor && info.type().tensor_type().has_shape())
+    known.ranks[info.name()] = info.type().tensor_type().shape().dim_size();
+  else
+    known.ranks.erase(info.name());
+  addElementType(known, info.name(), tensor ? info.type().tensor_type().elem_type() : onnx::TensorProto::UNDEFINED);
 }
 
 std::string label(const onnx::NodeProto& node) {

@@ -10,14 +10,20 @@
 
 namespace convopt::ir {
 
-// Throws InputError naming the first node (subgraphs included) that its
-// schema rejects, an input of a type its schema's constraint does not allow (or
-// inputs of one constraint of different types), whose strides / dilations / kernel_shape / group are not
-// positive, or (a conv or pooling) whose data and weights' declared ranks are
-// below 3 or differ. Returns false when libonnx must not run on the model: a
-// node of an opset newer than libonnx knows breaks the newest schema libonnx
-// has (its structure or input types), which it would apply anyway (the node
-// may be valid at its own opset).
+// Throws InputError naming the first node (subgraphs included) that
+//   - its schema rejects (structure, attributes),
+//   - has an input of a type its schema's constraint does not allow, or inputs
+//     of one homogeneous constraint of different types (what onnxruntime checks
+//     at load),
+//   - has strides / dilations / kernel_shape / group that are not positive, or
+//   - (a conv or pooling) has data and weights whose declared ranks are below 3
+//     or differ.
+// The schema checks apply at opsets libonnx knows (up to 17 for libonnx 1.12).
+// Returns false when libonnx must not run on the model: a node of a newer
+// opset breaks the newest schema libonnx has (its structure or input types),
+// which libonnx would apply anyway (the node may be valid at its own opset).
+// The types checked include those inference found so far, so a pass that
+// creates a mistyped node fails here too.
 bool checkNodesAgainstSchemas(const onnx::ModelProto& model);
 
 // The schema registry to run libonnx's inference with. Its conv and pooling

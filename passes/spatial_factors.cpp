@@ -30,8 +30,7 @@ int64_t spatialFullRank(const ConstantConv& conv) {
 namespace {
 
 // Where M's element (row (i, h), column (o, w)) lies in W (C_out x C_in x kh x kw).
-int64_t weightIndex(const std::vector<int64_t>& dims, int64_t row, int64_t column) {
-  int64_t cin = dims[1], kh = dims[2], kw = dims[3];
+int64_t weightIndex(int64_t cin, int64_t kh, int64_t kw, int64_t row, int64_t column) {
   int64_t i = row / kh, h = row % kh, o = column / kw, x = column % kw;
   return ((o * cin + i) * kh + h) * kw + x;
 }
@@ -64,7 +63,7 @@ bool spatialRankReaches(const ConstantConv& conv, int64_t rank, double tolerance
   std::span<const float> w = conv.weight->data<float>();
   Eigen::MatrixXd sub(rank, rank);
   for (int64_t r = 0; r < rank; ++r)
-    for (int64_t c = 0; c < rank; ++c) sub(r, c) = w[weightIndex(d, rows[r], cols[c])];
+    for (int64_t c = 0; c < rank; ++c) sub(r, c) = w[weightIndex(cin, kh, kw, rows[r], cols[c])];
   Eigen::FullPivLU<Eigen::MatrixXd> lu(sub);
   lu.setThreshold(tolerance);
   return lu.rank() == rank;
@@ -75,21 +74,20 @@ SpatialSvd::SpatialSvd(const ConstantConv& conv)
       cin_(conv.inPerGroup),
       kh_(conv.weight->dims()[2]),
       kw_(conv.weight->dims()[3]),
-      dims_(conv.weight->dims()),
       weight_(conv.weight->data<float>()),
       svd_(asMatrix(), Eigen::ComputeThinU | Eigen::ComputeThinV) {}
 
 Eigen::MatrixXd SpatialSvd::asMatrix() const {
   Eigen::MatrixXd m(cin_ * kh_, cout_ * kw_);
   for (int64_t col = 0; col < m.cols(); ++col)
-    for (int64_t row = 0; row < m.rows(); ++row) m(row, col) = weight_[weightIndex(dims_, row, col)];
+    for (int64_t row = 0; row < m.rows(); ++row) m(row, col) = weight_[weightIndex(cin_, kh_, kw_, row, col)];
   return m;
 }
 
 std::vector<float> SpatialSvd::toWeight(const Eigen::MatrixXd& m) const {
   std::vector<float> w(weight_.size());
   for (int64_t col = 0; col < m.cols(); ++col)
-    for (int64_t row = 0; row < m.rows(); ++row) w[weightIndex(dims_, row, col)] = float(m(row, col));
+    for (int64_t row = 0; row < m.rows(); ++row) w[weightIndex(cin_, kh_, kw_, row, col)] = float(m(row, col));
   return w;
 }
 

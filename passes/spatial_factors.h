@@ -54,7 +54,6 @@ class SpatialSvd {
   std::vector<float> toWeight(const Eigen::MatrixXd& m) const;
 
   int64_t cout_, cin_, kh_, kw_;
-  std::vector<int64_t> dims_;
   std::span<const float> weight_;
   Eigen::BDCSVD<Eigen::MatrixXd> svd_;
 };

@@ -69,8 +69,9 @@ void collectCandidates(ir::Graph& graph, const PassOptions& options, std::vector
     for (ir::Graph* body : node->subgraphs()) collectCandidates(*body, options, found);
     if (node->opType != "Conv" || !node->domain.empty()) continue;
     Expected<ConstantConv> conv = matchConstantConv(*node);
+    if (!conv || conv->group != 1) continue;
     bool ownWeight = node->input(1)->isInitializer() && hasSingleUse(node->input(1));  // not captured, not shared
-    if (!conv || conv->group != 1 || !ownWeight) continue;
+    if (!ownWeight) continue;
     std::span<const float> w = conv->weight->data<float>();
     ConvGeometry geometry = geometryOf(*conv, options);
     found.push_back({*conv, {w.begin(), w.end()}, geometry, options.cost().convSeconds(geometry), {}, -1});
@@ -92,6 +93,7 @@ std::vector<Candidate> candidates(ir::Model& model, const ApproxRequest& request
   runtime::runReference(*model.graph, equivalenceInputs(*model.graph, request.inputs), model.defaultOpset(),
                         &keepFirst);
   // A conv that never ran (in an If branch not taken) has no error to measure.
+  // (Its seconds are one run's: a Loop body's conv saves them once per trip.)
   std::erase_if(found, [&](const Candidate& c) { return !convInputs.at(c.conv.node->input(0)); });
   for (Candidate& c : found) {
     for (WeightProjection& p : weightProjections(c.conv, c.geometry, options)) {

@@ -96,9 +96,9 @@ std::vector<ir::Tensor> runNodes(const ir::Graph& graph, Bindings available, int
                                  const BodyRunner* bodyRunner = nullptr, const ValueObserver* observer = nullptr) {
   std::unordered_map<const ir::Value*, ir::Tensor> computed;
   std::unordered_map<const ir::Value*, size_t> pendingUses;
+  for (const ir::Value* init : graph.initializers()) available.emplace(init, init->initializer());
   if (observer)
     for (const auto& [value, tensor] : available) (*observer)(*value, *tensor);
-  for (const ir::Value* init : graph.initializers()) available.emplace(init, init->initializer());
   for (const ir::Value* v : graph.values()) pendingUses[v] = v->uses().size() + (v->isGraphOutput() ? 1 : 0);
   auto release = [&](const ir::Value* v) {
     if (v && --pendingUses[v] == 0 && computed.count(v)) {

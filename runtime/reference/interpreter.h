@@ -27,7 +27,7 @@ inline constexpr int64_t kReferenceDefaultOpset = 21;
 // unsupported ops or mismatched shapes, naming the input for missing or
 // mistyped inputs.
 TensorMap runReference(const ir::Graph& graph, const TensorMap& inputs);
-// Called with each value a run binds (inputs, captures) or computes, in the
+// Called with each value a run binds (inputs, captures, initializers) or computes, in the
 // graph and in every run of its bodies: how a caller sees a body's values.
 using ValueObserver = std::function<void(const ir::Value& value, const ir::Tensor& tensor)>;
 TensorMap runReference(const ir::Graph& graph, const TensorMap& inputs, int64_t opset,

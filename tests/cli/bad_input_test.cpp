@@ -85,6 +85,14 @@ g (float[2,3] a, float[3,4] b, int64[4] c) => (float[2,4] y)
 )"),
                  "node Gemm(y): inputs 'a' and 'c' are tensor(float) and tensor(int64), where Gemm takes one type T "
                  "for both");
+  expectRejected(textModelBytes(R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[2] a, int64[2] b) => (float[4] y)
+{
+  y = Concat <axis = 0> (a, b)
+}
+)"),
+                 "node Concat(y): inputs 'a' and 'b' are tensor(float) and tensor(int64), where Concat takes one "
+                 "type T for both");
 }
 
 TEST(BadInput, AxesOutOfRange) {

@@ -212,6 +212,30 @@ g (float[2,3] x) => (float[?,?] y, float[?,?,?] trace)
   EXPECT_EQ(inferredTypes(stopping, ShapeEngines::RulesOnly), "y: float[2,3]\ntrace: float[?,2,3]\n");
 }
 
+// The type-constraint check (schema_check.h) lets through what the schemas allow: a Loop
+// carrying values of different types (its V is not homogeneous), omitted optional inputs,
+// a body input that reuses an outer name with another type.
+TEST(ShapeRules, TypeConstraintsAcceptWhatTheSchemasAllow) {
+  const char* model = R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[4] x, int64 n, float lo) => (float[4] total, int64 steps, float[4] clipped, float[1,1,4,4] big)
+<int64[4] shape = {1, 1, 2, 2}, float[4] scales = {1, 1, 2, 2}>
+{
+  total, steps = Loop (n, , x, n) <body = step (int64 i, bool go, float[4] x, int64 count) => (bool more, float[4] next,
+                                                                                             int64 counted)
+  {
+    more = Identity (go)
+    next = Relu (x)
+    counted = Add (count, i)
+  }>
+  clipped = Clip (x, lo, )
+  square = Reshape (x, shape)
+  big = Resize (square, , scales)
+}
+)";
+  EXPECT_EQ(inferredTypes(model, ShapeEngines::OnnxThenRules),
+            "total: float[4]\nsteps: int64[]\nclipped: float[4]\nsquare: float[1,1,2,2]\nbig: float[1,1,4,4]\n");
+}
+
 TEST(ShapeRules, ReshapeToAShapeOfAnotherSizeIsNamed) {
   EXPECT_EQ(inputErrorOf(R"(<ir_version: 8, opset_import: ["" : 13]>
 g (float[2,8,3,3] x) => (float[1,2,4,3,3] y)

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <sstream>
 
+#include "ir/error.h"
 #include "ir/onnx_io.h"
 #include "ir/printer.h"
 #include "passes/optimize_driver.h"
@@ -169,6 +170,21 @@ TEST(ApproximateRewrites, AConvInABranchTheCalibrationInputsDoNotTakeIsLeftAlone
     EXPECT_EQ(outcome.report["approximate"]["layers"].size(), taken ? 1u : 0u);
     EXPECT_EQ(model.graph->nodes()[0]->subgraphs()[0]->numNodes(), taken ? 2u : 1u);
   }
+}
+
+// Review finding: a Conv without a weight (opset 18, whose schemas libonnx does not check)
+// reached the candidates' weight test (a null dereference); now it is no candidate, and the
+// calibration run names it.
+TEST(ApproximateRewrites, AConvWithoutAWeightIsNamed) {
+  ir::Model model = ir::parseModelText(R"(<ir_version: 8, opset_import: ["" : 18]>
+g (float[1,8,16,16] x) => (float[1,8,16,16] y)
+{
+  y = Conv (x)
+}
+)");
+  EXPECT_THAT([&] { optimize(model, 0.01); },
+              ::testing::ThrowsMessage<InputError>(::testing::HasSubstr("Conv node 'Conv(y)': required input 1 is "
+                                                                        "missing")));
 }
 
 TEST(ApproximateRewrites, WithoutApproxNothingApproximateHappens) {
