@@ -1,8 +1,13 @@
 #include "passes/bypass.h"
 
+#include <fmt/format.h>
+
 namespace convopt::passes {
 
 Status checkBypassable(const ir::Node& node, const ir::Value* value) {
+  for (size_t i = 1; i < node.outputs().size(); ++i)  // more outputs than the op computes, at an unchecked opset
+    if (const ir::Value* other = node.outputs()[i]; other && (other->hasUses() || other->isGraphOutput()))
+      return Status::refuse(fmt::format("its output '{}' is read too", other->name()));
   if (!node.output(0)->isGraphOutput()) return Status::success();
   const ir::Node* producer = value->producer();
   if (!producer || producer->outputs().size() != 1 || !producer->implicitInputs().empty() ||

@@ -4,6 +4,8 @@
 //   After:  z = Relu(x)                          After:  z = Relu(x)
 //
 // Legality:
+//   - nothing reads another output (an Identity listing two, at an opset libonnx
+//     does not check);
 //   - if the output is a graph output, the input is the only-used result of a
 //     single-output node (which then takes the output's name; see bypass.h);
 //   - Dropout: its mask output (if any) is unused, and training_mode (opset 12+
@@ -20,11 +22,7 @@ bool isCandidate(const ir::Node& node) {
   return node.domain.empty() && (node.opType == "Identity" || node.opType == "Dropout");
 }
 
-Status checkForwarding(const ir::Node& node, int64_t opset) {
-  if (node.outputs().empty() || !node.output(0)) return Status::refuse("has no output");
-  if (!node.input(0)) return Status::refuse("has no input");
-  if (Status bypassable = checkBypassable(node, node.input(0)); !bypassable) return bypassable;
-  if (node.opType == "Identity") return Status::success();
+Status checkInferenceDropout(const ir::Node& node, int64_t opset) {
   if (node.outputs().size() > 1 && node.output(1) && (node.output(1)->hasUses() || node.output(1)->isGraphOutput()))
     return Status::refuse("Dropout mask output is used");
   if (opset < 7 && node.getInt("is_test", 0) == 0)
@@ -35,6 +33,14 @@ Status checkForwarding(const ir::Node& node, int64_t opset) {
     if (flag->toInt64Vector().at(0) != 0) return Status::refuse("Dropout training_mode is true");
   }
   return Status::success();
+}
+
+Status checkForwarding(const ir::Node& node, int64_t opset) {
+  if (node.outputs().empty() || !node.output(0)) return Status::refuse("has no output");
+  if (!node.input(0)) return Status::refuse("has no input");
+  if (node.opType == "Dropout")
+    if (Status dropout = checkInferenceDropout(node, opset); !dropout) return dropout;
+  return checkBypassable(node, node.input(0));
 }
 
 class EliminateIdentityPass final : public Pass {

@@ -96,6 +96,21 @@ g (float[2] x) => (float[2] z)
             "the node would rename the output");
 }
 
+// The pipeline fuzz target: an Identity with two outputs, at an opset whose schemas libonnx
+// does not check; erasing it left its second output's reader dangling (std::logic_error).
+TEST(EliminateIdentity, RejectsAnIdentityWithTwoOutputs) {
+  const char* text = R"(<ir_version: 8, opset_import: ["" : 21]>
+g (float[2] x) => (float[2] z)
+{
+  a, b = Identity (x)
+  z = Add (a, b)
+}
+)";
+  auto run = runPasses("eliminate-identity", text);
+  EXPECT_EQ(run.afterText, run.beforeText);
+  EXPECT_EQ(rejectionFor(run.stats, "Identity(a)"), "its output 'b' is read too");
+}
+
 TEST(EliminateIdentity, RejectsDropoutWhoseMaskIsUsed) {
   const char* text = R"(<ir_version: 8, opset_import: ["" : 13]>
 g (float[2] x) => (float[2] z, bool[2] m)
