@@ -86,23 +86,33 @@ void checkConvBias(const Node& node, const Shape& weight) {
                     cout.isStatic() ? std::to_string(cout.value) : "?");
 }
 
+// The window attributes against the weight's spatial dims (kernel_shape, when
+// given, equal to them).
+Window convWindow(const Node& node, const Shape& weight) {
+  std::vector<int64_t> kernel;
+  for (size_t i = 2; i < weight.size(); ++i) kernel.push_back(weight.at(i).value);
+  Window w = readWindow(node, kernel);
+  for (size_t i = 0; i < kernel.size(); ++i)
+    if (kernel[i] >= 0 && kernel[i] != w.kernel[i])
+      throwInputError("node {}: kernel_shape {} does not match weight '{}' spatial size {} in dim {}", node.label(),
+                      w.kernel[i], node.input(1)->name(), kernel[i], i);
+  return w;
+}
+
 std::vector<ValueType> convRule(const Node& node, const KnownValues&) {
   auto x = inputShape(node, 0);
   auto weight = inputShape(node, 1);
   DType dtype = inputDType(node, 0);
+  // The window is checked even while x's shape is unknown: passes rewrite a conv by its weight and attributes.
+  if (!x && weight && weight->size() >= 3) convWindow(node, *weight);
   if (!x || !weight) return {makeType(dtype, std::nullopt)};
   if (x->size() < 3 || weight->size() != x->size())
     throwInputError("node {}: input '{}' has rank {} and weight '{}' rank {}; both must be the same, at least 3",
                     node.label(), node.input(0)->name(), x->size(), node.input(1)->name(), weight->size());
   checkConvChannels(node, *x, *weight, node.getInt("group", 1));
   checkConvBias(node, *weight);
-  std::vector<int64_t> kernel;
-  for (size_t i = 2; i < weight->size(); ++i) kernel.push_back(weight->at(i).value);
-  Window w = readWindow(node, kernel);
-  for (size_t i = 0; i < kernel.size(); ++i)
-    if (kernel[i] >= 0 && kernel[i] != w.kernel[i])
-      throwInputError("node {}: kernel_shape {} does not match weight '{}' spatial size {} in dim {}", node.label(),
-                      w.kernel[i], node.input(1)->name(), kernel[i], i);
+  Window w = convWindow(node, *weight);
+  const std::vector<int64_t>& kernel = w.kernel;
   Shape out{(*x)[0], (*weight)[0]};
   for (size_t i = 0; i < kernel.size(); ++i) out.push_back(outputExtent(node, w, i, (*x)[i + 2]));
   return {makeType(dtype, out)};

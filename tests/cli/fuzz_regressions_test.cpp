@@ -442,5 +442,22 @@ TEST(BadInput, FuzzFoundAConvWhoseMacsPass2Pow63) {
   EXPECT_FALSE(fs::exists(dir / "out.onnx"));
 }
 
+// The pipeline fuzz target (2026-12-04, a run on baba59f): a 3x3 Conv with dilations = [1]
+// whose input comes from an op of another domain, so its shape is unknown and the shape rule
+// never read the window; spatial-separation indexed the second dilation (heap overflow, ASan).
+// The rule now checks the window against the weight whenever the weight's shape is known.
+TEST(BadInput, FuzzFoundConvDilationsOfOneValueAfterAnUnknownOp) {
+  expectRejected(readFile(testing::fuzzFinding("conv_dilations_of_one_value_after_an_unknown_op.onnx")),
+                 "node Conv(c): kernel_shape/strides/dilations/pads do not match its 2 spatial dimensions");
+  expectRejected(textModelBytes(R"(<ir_version: 8, opset_import: ["" : 13, "com.example" : 1]>
+g (float[1,4,5,5] x, float[4,4,3,3] w) => (float[1,4,3,3] y)
+{
+  p = com.example.Pad (x)
+  y = Conv <dilations = [1]> (p, w)
+}
+)"),
+                 "node Conv(y): kernel_shape/strides/dilations/pads do not match its 2 spatial dimensions");
+}
+
 }  // namespace
 }  // namespace convopt
