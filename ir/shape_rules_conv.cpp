@@ -138,9 +138,13 @@ std::vector<ValueType> convTransposeRule(const Node& node, const KnownValues&) {
   std::vector<int64_t> outputShape = node.getInts("output_shape", {});
   if (outputPadding.size() != n || (!outputShape.empty() && outputShape.size() != n))
     throwInputError("node {}: output_padding / output_shape do not match its {} spatial dimensions", node.label(), n);
-  int64_t group = node.getInt("group", 1);
+  int64_t group = node.getInt("group", 1), channels = 0;
   const Dim& perGroup = (*weight)[1];
-  Shape out{(*x)[0], perGroup.isStatic() ? staticDim(perGroup.value * group) : Dim{}};
+  if (group < 1) throwInputError("node {}: group is {}, not positive", node.label(), group);
+  if (perGroup.isStatic() && __builtin_mul_overflow(perGroup.value, group, &channels))
+    throwInputError("node {}: weight '{}' has {} output channels per group; times group {} is beyond 64 bits",
+                    node.label(), node.input(1)->name(), perGroup.value, group);
+  Shape out{(*x)[0], perGroup.isStatic() ? staticDim(channels) : Dim{}};
   for (size_t i = 0; i < n; ++i) {
     const Dim& in = (*x)[i + 2];
     if (!outputShape.empty()) {

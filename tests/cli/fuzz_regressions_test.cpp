@@ -459,5 +459,13 @@ g (float[1,4,5,5] x, float[4,4,3,3] w) => (float[1,4,3,3] y)
                  "node Conv(y): kernel_shape/strides/dilations/pads do not match its 2 spatial dimensions");
 }
 
+// The pipeline fuzz target (2026-12-04, a run on d235dac): a ConvTranspose of group
+// INT64_MAX; its output channels, per group times group, overflowed in shape inference (UBSan).
+TEST(BadInput, FuzzFoundConvTransposeGroupOfInt64Max) {
+  expectRejected(readFile(testing::fuzzFinding("conv_transpose_group_of_int64_max.onnx")),
+                 "node ConvTranspose(Y): weight 'W' has 2 output channels per group; times group 9223372036854775807 "
+                 "is beyond 64 bits");
+}
+
 }  // namespace
 }  // namespace convopt
