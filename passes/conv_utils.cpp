@@ -21,7 +21,9 @@ bool hasSingleUse(const ir::Value* value) {
 
 Expected<ConstantConv> matchConstantConv(ir::Node& node) {
   if (node.opType != "Conv" || !node.domain.empty()) return Status::refuse("not a Conv");
-  if (!node.input(0)) return Status::refuse("no data input");  // a schema of an opset libonnx does not know
+  // Both possible at an opset whose schemas libonnx does not know.
+  if (!node.input(0)) return Status::refuse("no data input");
+  if (node.outputs().empty() || !node.output(0)) return Status::refuse("no output");
   const ir::Tensor* weight = constantTensor(node.input(1));
   if (!weight) return Status::refuse("weight is not a constant");
   if (weight->dtype() != ir::DType::Float) return Status::refuse("weight is not float32");

@@ -116,6 +116,22 @@ g (float[1,0,16] x) => (float[1,4,16] y)
                                                     "weight has no elements"}),
                          [](const auto& info) { return std::string(info.param.name); });
 
+// The pipeline fuzz target: a Conv without outputs, at an opset whose schemas libonnx does
+// not check; the pass read its missing output's shape (std::out_of_range).
+TEST(DenseToSeparable, RejectsAConvWithoutOutputs) {
+  auto run = runPasses("dense-to-separable", R"(<ir_version: 8, opset_import: ["" : 21]>
+g (float[1,2,16] x) => (float[1,2,16] y)
+<float[4,2,3] w = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24}>
+{
+  y = Relu (x)
+  = Conv <pads = [1, 1]> (x, w)
+}
+)",
+                       testing::forcedOptions());
+  EXPECT_EQ(run.afterText, run.beforeText);
+  EXPECT_EQ(rejectionFor(run.stats, "Conv()"), "no output");
+}
+
 TEST(DenseToSeparable, CostModelRejectsWhereFactorsDoNotPay) {
   auto run = runPasses("dense-to-separable", kRankOnePerInput);
   EXPECT_EQ(run.afterText, run.beforeText);
