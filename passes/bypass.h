@@ -10,8 +10,8 @@ namespace convopt::passes {
 
 // Whether `node` can be bypassed so that `value` takes the place of its
 // output(0): nothing reads its other outputs (at an opset whose schemas libonnx
-// does not check, an Identity may list two), and output(0), when a graph
-// output, can keep its name.
+// does not check, an Identity may list two), no body that reads output(0)
+// shadows `value`'s name, and output(0), when a graph output, can keep its name.
 Status checkBypassable(const ir::Node& node, const ir::Value* value);
 // Erases `node` (every output but output(0) must be unused); readers of its
 // output(0) read `value` instead, under output(0)'s name when that is a graph output.

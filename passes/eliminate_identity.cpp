@@ -5,7 +5,7 @@
 //
 // Legality:
 //   - nothing reads another output (an Identity listing two, at an opset libonnx
-//     does not check);
+//     does not check), and no body reading the output defines x's name itself;
 //   - if the output is a graph output, the input is the only-used result of a
 //     single-output node (which then takes the output's name; see bypass.h);
 //   - Dropout: its mask output (if any) is unused, and training_mode (opset 12+

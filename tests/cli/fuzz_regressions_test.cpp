@@ -467,5 +467,20 @@ TEST(BadInput, FuzzFoundConvTransposeGroupOfInt64Max) {
                  "is beyond 64 bits");
 }
 
+// The pipeline fuzz target (2026-12-04, a run on 82208ab): an Identity whose output nested If
+// bodies read, one of which has an initializer named like the Identity's input.
+// eliminate-identity renamed the bodies' captures into that name (std::logic_error, an internal
+// error); now it leaves the Identity, and the model's own type error is named.
+TEST(BadInput, FuzzFoundIdentityReadInABodyThatShadowsItsInput) {
+  testing::TempDir dir;
+  fs::path model = testing::fuzzFinding("identity_read_in_a_body_that_shadows_its_input.onnx");
+  testing::RunResult r = testing::runConvopt(
+      fmt::format("optimize '{}' -o '{}'", model.string(), (dir / "out.onnx").string()), dir.path());
+  EXPECT_EQ(r.exitCode, 2);
+  EXPECT_EQ(r.stderrText,
+            "convopt: error: Mul node 'Mul(y_then_branch_then_branch)': inputs have different element types float "
+            "and bool\n");
+}
+
 }  // namespace
 }  // namespace convopt

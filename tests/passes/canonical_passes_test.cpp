@@ -111,6 +111,37 @@ g (float[2] x) => (float[2] z)
   EXPECT_EQ(rejectionFor(run.stats, "Identity(a)"), "its output 'b' is read too");
 }
 
+// The pipeline fuzz target: the Identity's output is read inside an If branch that has an
+// initializer named like the Identity's input; a branch cannot read both (std::logic_error).
+TEST(EliminateIdentity, RejectsAnIdentityWhoseInputNameABodyShadows) {
+  const char* text = R"(<ir_version: 8, opset_import: ["" : 13]>
+g (bool c, float[2] x) => (float[2] z)
+{
+  a = Identity (x)
+  z = If (c) <then_branch = t () => (float[2] r) <float[2] x = {1, 2}> { r = Add (a, x) },
+               else_branch = e () => (float[2] s) { s = Neg (a) }>
+}
+)";
+  // Two levels down, behind a body that captures x too (renaming merges the captures and goes on).
+  const char* nested = R"(<ir_version: 8, opset_import: ["" : 13]>
+g (bool c, float[2] x) => (float[2] z)
+{
+  a = Identity (x)
+  z = If (c) <then_branch = t () => (float[2] r) {
+                 r = If (c) <then_branch = tt () => (float[2] q) <float[2] x = {1, 2}> { q = Add (a, x) },
+                              else_branch = te () => (float[2] p) { p = Neg (a) }>
+                 u = Neg (x)
+               },
+               else_branch = e () => (float[2] s) { s = Neg (a) }>
+}
+)";
+  for (const char* model : {text, nested}) {
+    auto run = runPasses("eliminate-identity", model);
+    EXPECT_EQ(run.afterText, run.beforeText);
+    EXPECT_EQ(rejectionFor(run.stats, "Identity(a)"), "a body reading its output defines a value named 'x' of its own");
+  }
+}
+
 TEST(EliminateIdentity, RejectsDropoutWhoseMaskIsUsed) {
   const char* text = R"(<ir_version: 8, opset_import: ["" : 13]>
 g (float[2] x) => (float[2] z, bool[2] m)
