@@ -36,12 +36,12 @@ int64_t ConvGeometry::bytesMoved() const {
   return saturatingProduct(elementBytes, elements);
 }
 
-double CostModel::macsPerSecond(const ConvGeometry& conv) const {
+CostModel::Entry CostModel::interpolated(const ConvGeometry& conv) const {
   ir::ConvKind kind = conv.kind();
   const std::vector<int64_t>& native = table_.nativeDepthMultipliers;
   if (kind == ir::ConvKind::Depthwise && !native.empty() &&
       std::find(native.begin(), native.end(), conv.outChannels / conv.group) == native.end())
-    return table_.fallbackMacsPerSecond;
+    return {table_.fallbackMacsPerSecond, table_.nodeSeconds};
   double in = double(std::max<int64_t>(conv.inChannels / conv.group, 1));
   double out = double(std::max<int64_t>(conv.outChannels / conv.group, 1));
   double k = double(std::max<int64_t>(conv.kernelElements, 1));
@@ -61,16 +61,25 @@ double CostModel::macsPerSecond(const ConvGeometry& conv) const {
     }
     if (nearest[0]) break;
   }
-  if (!nearest[1] || d[0] == 0) return nearest[0]->macsPerSecond;
-  // Inverse-distance weights on the log rates.
+  auto overhead = [&](const KernelRate* rate) {
+    return rate->overheadSeconds >= 0 ? rate->overheadSeconds : table_.nodeSeconds;
+  };
+  if (!nearest[1] || d[0] == 0) return {nearest[0]->macsPerSecond, overhead(nearest[0])};
+  // Inverse-distance weights on the log rates and on the overheads.
   double w0 = d[1] / (d[0] + d[1]);
-  return std::exp(w0 * std::log(nearest[0]->macsPerSecond) + (1 - w0) * std::log(nearest[1]->macsPerSecond));
+  return {std::exp(w0 * std::log(nearest[0]->macsPerSecond) + (1 - w0) * std::log(nearest[1]->macsPerSecond)),
+          w0 * overhead(nearest[0]) + (1 - w0) * overhead(nearest[1])};
 }
 
+double CostModel::macsPerSecond(const ConvGeometry& conv) const { return interpolated(conv).macsPerSecond; }
+
+double CostModel::overheadSeconds(const ConvGeometry& conv) const { return interpolated(conv).overheadSeconds; }
+
 double CostModel::convSeconds(const ConvGeometry& conv) const {
-  double compute = double(conv.macs()) / macsPerSecond(conv);
+  Entry entry = interpolated(conv);
+  double compute = double(conv.macs()) / entry.macsPerSecond;
   double memory = double(conv.bytesMoved()) / table_.streamBytesPerSecond;
-  return table_.nodeSeconds + std::max(compute, memory);
+  return entry.overheadSeconds + std::max(compute, memory);
 }
 
 double CostModel::gatherSeconds(int64_t bytes) const { return double(bytes) / table_.gatherBytesPerSecond; }

@@ -4,12 +4,15 @@
 // only when the estimated time of the replacement is at least
 // PassOptions::minGain below the original's.
 //
-//   rate    = the table's rate for the conv's kind, interpolated in log space
-//             between the two entries nearest in (in/out channels per group,
-//             kernel elements)
-//   compute = MACs / rate
-//   memory  = (input + output + weight bytes) / stream bandwidth
-//   time    = node overhead + max(compute, memory)               (a roofline)
+//   rate     = the table's rate for the conv's kind, interpolated in log space
+//              between the two entries nearest in (in/out channels per group,
+//              kernel elements)
+//   overhead = the same entries' fixed time, interpolated with the same weights
+//              (a kind's node, loop and layout costs: onnxruntime's grouped
+//              convs outside its blocked layout take ~30 us at any size)
+//   compute  = MACs / rate
+//   memory   = (input + output + weight bytes) / stream bandwidth
+//   time     = overhead + max(compute, memory)                    (a roofline)
 //
 // A measured rate already holds what a kind costs on that runtime: idle vector
 // lanes of narrow groups, a depthwise kernel's low arithmetic intensity. A
@@ -54,10 +57,17 @@ class CostModel {
   double splitConcatSeconds(int64_t bytes) const;
   // The interpolated kernel rate (MACs per second) for the conv's structure.
   double macsPerSecond(const ConvGeometry& conv) const;
+  // The interpolated fixed time of a conv of this structure.
+  double overheadSeconds(const ConvGeometry& conv) const;
 
   const CostTable& table() const { return table_; }
 
  private:
+  struct Entry {
+    double macsPerSecond, overheadSeconds;
+  };
+  Entry interpolated(const ConvGeometry& conv) const;
+
   CostTable table_;
 };
 

@@ -48,6 +48,12 @@ KernelRate rateFrom(const json& entry, const std::string& where) {
   rate.outPerGroup = int64_t(positive(entry, "out_per_group", where));
   rate.kernelElements = int64_t(positive(entry, "kernel_elements", where));
   rate.macsPerSecond = positive(entry, "gmacs", where) * 1e9;
+  if (entry.contains("overhead_us")) {
+    if (!entry["overhead_us"].is_number() || !std::isfinite(entry["overhead_us"].get<double>()) ||
+        entry["overhead_us"].get<double>() < 0)
+      throwInputError("{}: 'overhead_us' must be a number >= 0", where);
+    rate.overheadSeconds = entry["overhead_us"].get<double>() * 1e-6;
+  }
   return rate;
 }
 
@@ -110,12 +116,14 @@ CostTable parseCostTable(std::string_view text, const std::string& source) {
 
 std::string costTableJson(const CostTable& table) {
   json rates = json::array();
-  for (const KernelRate& r : table.rates)
+  for (const KernelRate& r : table.rates) {
     rates.push_back({{"kind", ir::convKindName(r.kind)},
                      {"in_per_group", r.inPerGroup},
                      {"out_per_group", r.outPerGroup},
                      {"kernel_elements", r.kernelElements},
                      {"gmacs", std::round(r.macsPerSecond / 1e6) / 1e3}});
+    if (r.overheadSeconds >= 0) rates.back()["overhead_us"] = std::round(r.overheadSeconds * 1e8) / 1e2;
+  }
   json root = {{"runtime", table.runtime},
                {"host", table.host},
                {"measured", table.measured},

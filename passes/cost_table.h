@@ -22,6 +22,9 @@ struct KernelRate {
   int64_t outPerGroup = 1;  // output channels per group (the depth multiplier for depthwise)
   int64_t kernelElements = 1;
   double macsPerSecond = 0;
+  // The fixed time of one such conv, whatever its size (node overhead,
+  // per-group loops, layout changes around it); < 0: the table's nodeSeconds.
+  double overheadSeconds = -1;
 };
 
 struct CostTable {

@@ -69,10 +69,11 @@ TEST(CostTableFit, RecoversTheRatesTheTimingsWereMadeFrom) {
   t.streamBytesPerSecond = 1e12;  // nothing memory bound: every time is its rate's
   t.gatherBytesPerSecond = 5e9;
   t.splitConcatBytesPerSecond = 20e9;
-  t.rates = {{ir::ConvKind::Dense, 1, 1, 9, 100e9},
-             {ir::ConvKind::Pointwise, 1, 1, 1, 80e9},
-             {ir::ConvKind::Grouped, 1, 1, 9, 30e9},
-             {ir::ConvKind::Depthwise, 1, 1, 9, 20e9}};
+  // Each kind with its own fixed time, as onnxruntime's grouped convs outside its blocked layout.
+  t.rates = {{ir::ConvKind::Dense, 1, 1, 9, 100e9, 3e-6},
+             {ir::ConvKind::Pointwise, 1, 1, 1, 80e9, 1e-6},
+             {ir::ConvKind::Grouped, 1, 1, 9, 30e9, 30e-6},
+             {ir::ConvKind::Depthwise, 1, 1, 9, 20e9, 2e-6}};
   // One rate per kind whatever the channels: the fit must find it at every probe.
   passes::CostModel truth(t);
   passes::CostTable fitted =
@@ -95,6 +96,11 @@ TEST(CostTableFit, RecoversTheRatesTheTimingsWereMadeFrom) {
                       : rate.kind == ir::ConvKind::Grouped   ? 30e9
                                                              : 20e9;
     EXPECT_NEAR(rate.macsPerSecond / expected, 1.0, 1e-6);
+    double overhead = rate.kind == ir::ConvKind::Dense       ? 3e-6
+                      : rate.kind == ir::ConvKind::Pointwise ? 1e-6
+                      : rate.kind == ir::ConvKind::Grouped   ? 30e-6
+                                                             : 2e-6;
+    EXPECT_NEAR(rate.overheadSeconds, overhead, 1e-12);
   }
   // Each depth multiplier has its own entry.
   EXPECT_EQ(

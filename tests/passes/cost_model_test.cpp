@@ -85,6 +85,22 @@ TEST(CostModel, RatesInterpolateBetweenTheNearestEntriesInLogSpace) {
   EXPECT_LE(wide, 20e9);
 }
 
+TEST(CostModel, AnEntrysOverheadReplacesTheNodeOverheadAndInterpolatesLinearly) {
+  CostTable t = table();
+  t.rates[2].overheadSeconds = 30e-6;  // grouped, 4 per group
+  t.rates[3].overheadSeconds = 10e-6;  // grouped, 16 per group
+  CostModel model(t);
+  ConvGeometry narrow = conv(64, 64, 16, 9, 14 * 14);
+  EXPECT_DOUBLE_EQ(model.convSeconds(narrow), 30e-6 + double(narrow.macs()) / 10e9);
+  EXPECT_NEAR(model.overheadSeconds(conv(64, 64, 8, 9, 1)), 20e-6, 1e-12);  // halfway in log
+  // Entries without one keep the table's node overhead.
+  ConvGeometry dense = conv(64, 64, 1, 9, 56 * 56);
+  EXPECT_DOUBLE_EQ(model.convSeconds(dense), 2e-6 + double(dense.macs()) / 40e9);
+  t.nativeDepthMultipliers = {1};
+  t.fallbackMacsPerSecond = 1e9;
+  EXPECT_DOUBLE_EQ(CostModel(t).overheadSeconds(conv(16, 32, 16, 9, 1)), 2e-6);  // the fallback's
+}
+
 TEST(CostModel, KindsWithoutEntriesUseTheDenseOnes) {
   CostTable t = table();
   std::erase_if(t.rates, [](const KernelRate& r) { return r.kind == ir::ConvKind::Grouped; });
@@ -123,6 +139,7 @@ TEST(CostTable, JsonRoundTripKeepsEveryField) {
   t.threads = 2;
   t.nativeDepthMultipliers = {1, 2, 3};
   t.fallbackMacsPerSecond = 0.5e9;
+  t.rates[2].overheadSeconds = 31.5e-6;
   CostTable back = parseCostTable(costTableJson(t), "test");
   EXPECT_EQ(back.nativeDepthMultipliers, (std::vector<int64_t>{1, 2, 3}));
   EXPECT_DOUBLE_EQ(back.fallbackMacsPerSecond, 0.5e9);
@@ -139,6 +156,8 @@ TEST(CostTable, JsonRoundTripKeepsEveryField) {
   EXPECT_EQ(back.rates[2].inPerGroup, 4);
   EXPECT_EQ(back.rates[2].kernelElements, 9);
   EXPECT_DOUBLE_EQ(back.rates[2].macsPerSecond, 10e9);
+  EXPECT_DOUBLE_EQ(back.rates[2].overheadSeconds, 31.5e-6);
+  EXPECT_LT(back.rates[1].overheadSeconds, 0);  // none given: the node overhead
 }
 
 TEST(CostTable, BadTablesNameTheSourceAndTheField) {
@@ -161,6 +180,9 @@ TEST(CostTable, BadTablesNameTheSourceAndTheField) {
   std::string zeroRate = good;
   zeroRate.replace(zeroRate.find("\"gmacs\": 40.0"), 13, "\"gmacs\": 0");
   EXPECT_EQ(message(zeroRate), "t.json: rates[0]: 'gmacs' must be positive, not 0");
+  std::string negativeOverhead = good;
+  negativeOverhead.replace(negativeOverhead.find("\"gmacs\": 40.0"), 13, "\"gmacs\": 40, \"overhead_us\": -1");
+  EXPECT_EQ(message(negativeOverhead), "t.json: rates[0]: 'overhead_us' must be a number >= 0");
   CostTable noDepthwise = table();
   noDepthwise.rates.pop_back();
   EXPECT_EQ(message(costTableJson(noDepthwise)), "t.json: no rate for depthwise convs");

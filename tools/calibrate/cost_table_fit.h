@@ -2,10 +2,13 @@
 // of models differs by kProbeRepeats copies of its op, so one op takes
 // (with - without) / kProbeRepeats; then
 //   node overhead   = the tiny conv's time
-//   conv rate       = MACs / (time - node overhead)   (at least a quarter of
-//                     the time counts as work, so noise cannot make it infinite);
-//                     a depthwise multiplier's probe less its pointwise conv
-//                     (one the runtime has no kernel for: the fallback rate)
+//   conv rate       = (MACs - twin's MACs) / (time - twin's time): a conv probe
+//                     and its small twin (probe_models.h)
+//   conv overhead   = twin's time - twin's MACs / rate (at least 0)
+//   depth multiplier = MACs / (time - the depthwise entries' overhead - its
+//                     pointwise conv's predicted time) (at least a quarter of the time counts as
+//                     work, so noise cannot make it infinite; one the runtime has
+//                     no kernel for: the fallback rate)
 //   stream bandwidth = the depthwise 3x3 probe's bytes moved / (time - node
 //                     overhead): the memory roofline (its tensors, like most
 //                     layers' at batch 1, live in the outer caches)

@@ -100,8 +100,12 @@ std::map<std::string, double> timeOnOnnxruntime(const std::vector<TimedModel>& m
     ir::saveModel(*m.model, file.string());
     specs.push_back(shellQuoted(fmt::format("{}={}={}", m.name, file.string(), fmt::join(inputDims(*m.model), "x"))));
   }
-  std::string command = fmt::format("NODE_PATH={} node {} {} {} nodes {}", shellQuoted(modules), shellQuoted(script),
-                                    options.threads, options.runs, fmt::join(specs, " "));
+  // One thread: the runs of all models go in rounds (ort_bench.js --interleave),
+  // so a drift of the host's speed does not land on one side of a comparison.
+  // With more, each session's own thread pool would spin beside the one running.
+  std::string command =
+      fmt::format("NODE_PATH={} node {} {} {} nodes {} {}", shellQuoted(modules), shellQuoted(script), options.threads,
+                  options.runs, options.threads == 1 ? "--interleave" : "", fmt::join(specs, " "));
   std::string printed = outputOf(command, "is node installed? (`node --version`)");
   nlohmann::json json = nlohmann::json::parse(printed, nullptr, false);
   if (!json.is_object()) throwInputError("onnxruntime timing printed no JSON: {}", printed.substr(0, 200));

@@ -3,7 +3,8 @@
 // (scripts/bench/ort_bench.js with the npm package onnxruntime-node, opt level
 // 'all'; the profiler's sum of every node's kernel time in a run, layout
 // reorders included: node's own per-run costs swing single runs of a small
-// model by 10x and would drown a layer's time). The calibration and the
+// model by 10x and would drown a layer's time; at one thread the models' runs
+// interleave in rounds). The calibration and the
 // cost model's check (bench/cost_model_check.cpp) time through this one piece,
 // so what they compare is measured alike.
 #pragma once
@@ -28,7 +29,8 @@ struct TimingOptions {
   std::string ortScript, nodeModules;
 };
 
-// Median milliseconds of an inference of each model, by name.
+// Milliseconds of an inference of each model, by name: the median run on
+// convopt, the mean of the middle half of the profiled runs on onnxruntime.
 std::map<std::string, double> timeOnConvopt(const std::vector<TimedModel>& models, const TimingOptions& options);
 // The same in onnxruntime; InputError when node or onnxruntime-node is missing.
 std::map<std::string, double> timeOnOnnxruntime(const std::vector<TimedModel>& models, const TimingOptions& options);

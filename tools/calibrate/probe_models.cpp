@@ -21,7 +21,8 @@ Probe convProbe(const std::string& family, int64_t channels, int64_t group, int6
           kernel,
           0};
   double perPixel = double(channels) * double(channels / group) * double(kernel * kernel);
-  p.side = std::clamp<int64_t>(int64_t(std::lround(std::sqrt(kTargetMacs / perPixel))), 7, 56);
+  // At least twice its small twin's side, so the two sizes tell rate from overhead.
+  p.side = std::clamp<int64_t>(int64_t(std::lround(std::sqrt(kTargetMacs / perPixel))), 2 * kSmallSide, 56);
   return p;
 }
 
@@ -151,12 +152,21 @@ const std::vector<Probe>& probeTable() {
       t.push_back(p);
     }
     for (int64_t multiplier : {2, 4}) t.push_back(depthwiseMultiplierProbe(64, multiplier));
+    for (size_t i = 0, n = t.size(); i < n; ++i)
+      if (t[i].multiplier == 1) t.push_back(smallTwin(t[i]));
     t.push_back({"tiny", ProbeOp::Conv, 8, 1, 1, 4});
     t.push_back({"gather_c128", ProbeOp::Gather, 128, 1, 1, 28});
     t.push_back({"split_concat_c128", ProbeOp::SplitConcat, 128, 1, 1, 28});
     return t;
   }();
   return table;
+}
+
+Probe smallTwin(const Probe& probe) {
+  Probe twin = probe;
+  twin.name += fmt::format("_side{}", kSmallSide);
+  twin.side = kSmallSide;
+  return twin;
 }
 
 Probe depthwiseMultiplierProbe(int64_t channels, int64_t multiplier) {

@@ -38,10 +38,16 @@ struct Probe {
 };
 
 inline constexpr int kProbeRepeats = 6;
+// Each conv probe (but the tiny one and the depth multipliers) has a twin on a
+// kSmallSide x kSmallSide input: the fit takes the rate from the MACs and time
+// between the two sizes and the fixed time from what the twin takes beyond its
+// MACs (onnxruntime's grouped convs outside its blocked layout: ~30 us at any size).
+inline constexpr int64_t kSmallSide = 14;
+Probe smallTwin(const Probe& probe);
 
 // The probes: dense kxk and pointwise convs over channel counts, grouped convs
-// over channels per group, depthwise convs over kernel sizes, a tiny conv
-// (the per-node cost), a channel Gather and a Split + Concat.
+// over channels per group, depthwise convs over kernel sizes, each also as its
+// small twin; a tiny conv (the per-node cost), a channel Gather and a Split + Concat.
 const std::vector<Probe>& probeTable();
 // A depthwise 3x3 probe with this depth multiplier (and the pointwise conv back).
 Probe depthwiseMultiplierProbe(int64_t channels, int64_t multiplier);
