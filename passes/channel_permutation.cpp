@@ -209,6 +209,10 @@ Expected<PermutationPlan> planPermutation(const ConstantConv& conv, const std::v
   if (plan.permuteOutput) {
     FoldPath readers;
     plan.foldOutput = collectReaders(y, rank, conv.outChannels, readers);
+    // A body reads the output by name: a Gather cannot be put between them.
+    if (!plan.foldOutput && std::any_of(y->uses().begin(), y->uses().end(),
+                                        [](const ir::Use& use) { return use.inputIndex == ir::Use::kImplicit; }))
+      return Status::refuse("permuted blocks and the output is read inside a subgraph");
     if (!plan.foldOutput) {
       plan.gatherSeconds +=
           cost.gatherSeconds(geometry.batch * geometry.outPixels * geometry.outChannels * geometry.elementBytes);

@@ -24,7 +24,7 @@ struct Candidate {
   ConstantConv conv;            // its weight pointer is valid until the first setWeight
   std::vector<float> original;  // the weight as given
   ConvGeometry geometry;
-  double seconds = 0;           // before
+  double seconds = 0;           // before, in one inference (a Loop body's conv: all its trips)
   std::vector<Option> options;  // by time saved, ascending
   int chosen = -1;
 };
@@ -83,25 +83,33 @@ std::vector<Candidate> candidates(ir::Model& model, const ApproxRequest& request
   std::vector<Candidate> found;
   collectCandidates(*model.graph, options, found);
   // Every candidate's input on the calibration inputs, from one run: the first
-  // tensor it takes (a body's conv runs once per iteration).
-  std::unordered_map<const ir::Value*, std::optional<ir::Tensor>> convInputs;
+  // tensor it takes, and how often it takes one (a body's conv runs once per
+  // iteration, and saves its time as often).
+  struct ConvInput {
+    std::optional<ir::Tensor> first;
+    int64_t runs = 0;
+  };
+  std::unordered_map<const ir::Value*, ConvInput> convInputs;
   for (const Candidate& c : found) convInputs[c.conv.node->input(0)];
   runtime::ValueObserver keepFirst = [&](const ir::Value& value, const ir::Tensor& tensor) {
     auto it = convInputs.find(&value);
-    if (it != convInputs.end() && !it->second) it->second = tensor;
+    if (it == convInputs.end()) return;
+    if (!it->second.first) it->second.first = tensor;
+    ++it->second.runs;
   };
   runtime::runReference(*model.graph, equivalenceInputs(*model.graph, request.inputs), model.defaultOpset(),
                         &keepFirst);
   // A conv that never ran (in an If branch not taken) has no error to measure.
-  // (Its seconds are one run's: a Loop body's conv saves them once per trip.)
-  std::erase_if(found, [&](const Candidate& c) { return !convInputs.at(c.conv.node->input(0)); });
+  std::erase_if(found, [&](const Candidate& c) { return !convInputs.at(c.conv.node->input(0)).first; });
   for (Candidate& c : found) {
+    const ConvInput& input = convInputs.at(c.conv.node->input(0));
     for (WeightProjection& p : weightProjections(c.conv, c.geometry, options)) {
       double after = figuresOf(options.cost(), p.after).seconds;
       if (!rewritePays(c.seconds, after, options.minGain)) continue;
-      double error = layerError(c.conv, *convInputs.at(c.conv.node->input(0)), p, model.defaultOpset());
-      c.options.push_back({std::move(p), error, c.seconds - after});
+      double error = layerError(c.conv, *input.first, p, model.defaultOpset());
+      c.options.push_back({std::move(p), error, double(input.runs) * (c.seconds - after)});
     }
+    c.seconds *= double(input.runs);
     std::sort(c.options.begin(), c.options.end(),
               [](const Option& a, const Option& b) { return a.savedSeconds < b.savedSeconds; });
   }

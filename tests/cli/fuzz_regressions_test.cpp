@@ -482,5 +482,19 @@ TEST(BadInput, FuzzFoundIdentityReadInABodyThatShadowsItsInput) {
             "and bool\n");
 }
 
+// The pipeline fuzz target (2026-12-04, second session, on 60d75a6): a Conv with channel-
+// permuted blocks whose output an If branch reads. The Gather restoring the order was put
+// before the branch's capture, which has no input slot (SIGSEGV); now that conv is refused.
+TEST(BadInput, FuzzFoundPermutedConvOutputReadInABranch) {
+  testing::TempDir dir;
+  fs::path model = testing::fuzzFinding("permuted_conv_output_read_in_a_branch.onnx");
+  testing::RunResult r = testing::runConvopt(
+      fmt::format("optimize '{}' -o '{}' --explain", model.string(), (dir / "out.onnx").string()), dir.path());
+  EXPECT_EQ(r.exitCode, 0) << r.stderrText;
+  EXPECT_NE(r.stdoutText.find("permuted blocks and the output is read inside a subgraph"), std::string::npos)
+      << r.stdoutText;
+  EXPECT_TRUE(fs::exists(dir / "out.onnx"));
+}
+
 }  // namespace
 }  // namespace convopt

@@ -272,7 +272,19 @@ g (float[1,4,3,3] x) => (float[1,4,3,3] y)
   y = Conv (x, w)
 }
 )",
-                          "permuted blocks and the output is a graph output"}),
+                          "permuted blocks and the output is a graph output"},
+        // The pipeline fuzz target (2026-12-04): the restoring Gather was put before an If that
+        // reads the output in a branch, through a use that has no input slot (a crash).
+        GroupingRejection{"PermutedOutputReadInABody", "dense-to-grouped", R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,4,3,3] x, bool c) => (float[1,4,3,3] z)
+<float[4,4,1,1] w = {1, 0, 2, 0, 0, 3, 0, 4, 5, 0, 6, 0, 0, 7, 0, 8}>
+{
+  y = Conv (x, w)
+  z = If (c) <then_branch = rectified () => (float[1,4,3,3] a) { a = Relu (y) },
+              else_branch = given () => (float[1,4,3,3] b) { b = Identity (x) }>
+}
+)",
+                          "permuted blocks and the output is read inside a subgraph"}),
     [](const auto& info) { return std::string(info.param.name); });
 
 // The built-in (convopt) cost model: 64 channels in 4 blocks of 16 on a 32x32
