@@ -44,6 +44,18 @@ Kernel sameTypeBinary(Fn fn) {
   };
 }
 
+// fn on a and b, wrapping around for signed integers (two's complement, as the
+// machines onnxruntime runs on do) where their overflow would be undefined.
+template <typename T, typename Fn>
+T wrapping(T a, T b, Fn fn) {
+  if constexpr (std::is_integral_v<T> && std::is_signed_v<T>) {
+    using U = std::make_unsigned_t<decltype(a + b)>;  // int8/int16 promote to int: unsigned int
+    return static_cast<T>(fn(static_cast<U>(a), static_cast<U>(b)));
+  } else {
+    return static_cast<T>(fn(a, b));
+  }
+}
+
 template <typename Fn>
 Kernel arithmetic(Fn fn) {
   return sameTypeBinary<false>(fn);
@@ -117,6 +129,8 @@ std::vector<Tensor> mod(const KernelContext& ctx) {
       return r;
     } else {
       if (b == 0) return T(0);
+      if constexpr (std::is_signed_v<T>)
+        if (b == T(-1)) return T(0);  // MIN % -1 traps
       T r = static_cast<T>(a % b);
       if constexpr (std::is_signed_v<T>)
         if (!cStyle && r != 0 && ((r < 0) != (b < 0))) r = static_cast<T>(r + b);
@@ -185,19 +199,24 @@ std::vector<Tensor> isNaN(const KernelContext& ctx) {
 }  // namespace
 
 void registerElementwiseKernels(KernelRegistry& r) {
-  r.add("Add", arithmetic([](auto a, auto b) { return a + b; }));
-  r.add("Sub", arithmetic([](auto a, auto b) { return a - b; }));
-  r.add("Mul", arithmetic([](auto a, auto b) { return a * b; }));
+  auto add = [](auto a, auto b) { return wrapping(a, b, [](auto x, auto y) { return x + y; }); };
+  r.add("Add", arithmetic(add));
+  r.add("Sub", arithmetic([](auto a, auto b) { return wrapping(a, b, [](auto x, auto y) { return x - y; }); }));
+  r.add("Mul", arithmetic([](auto a, auto b) { return wrapping(a, b, [](auto x, auto y) { return x * y; }); }));
   r.add("Div", arithmetic([](auto a, auto b) {
-          if constexpr (std::is_integral_v<decltype(a)>)
-            if (b == 0) return decltype(a)(0);  // undefined in ONNX; avoid the trap
-          return decltype(a)(a / b);
+          using T = decltype(a);
+          if constexpr (std::is_integral_v<T>) {
+            if (b == 0) return T(0);  // undefined in ONNX; avoid the trap
+            if constexpr (std::is_signed_v<T>)
+              if (b == T(-1)) return wrapping(T(0), a, [](auto x, auto y) { return x - y; });  // MIN / -1 traps too
+          }
+          return T(a / b);
         }));
   r.add("Pow", pow);
   r.add("Mod", mod);
   r.add("BitShift", bitShift);
-  r.add("Sum", variadic([](auto a, auto b) { return a + b; }));
-  r.add("Mean", variadic([](auto a, auto b) { return a + b; }, true));
+  r.add("Sum", variadic(add));
+  r.add("Mean", variadic(add, true));
   r.add("Max", variadic([](auto a, auto b) { return (a != a || a > b) ? a : b; }));
   r.add("Min", variadic([](auto a, auto b) { return (a != a || a < b) ? a : b; }));
   r.add("Equal", comparison([](auto a, auto b) { return a == b; }));

@@ -496,5 +496,17 @@ TEST(BadInput, FuzzFoundPermutedConvOutputReadInABranch) {
   EXPECT_TRUE(fs::exists(dir / "out.onnx"));
 }
 
+// The same run: an int64 Mul whose product overflows, folded by fold-constants through the
+// reference interpreter (signed overflow: undefined behaviour, UBSan). Integer arithmetic
+// now wraps around (ReferenceIntegers.SignedArithmeticWrapsAround).
+TEST(BadInput, FuzzFoundInt64MulThatOverflowsBeforeAConv) {
+  testing::TempDir dir;
+  fs::path model = testing::fuzzFinding("int64_mul_that_overflows_before_a_conv.onnx");
+  testing::RunResult r = testing::runConvopt(
+      fmt::format("optimize '{}' -o '{}'", model.string(), (dir / "out.onnx").string()), dir.path());
+  EXPECT_EQ(r.exitCode, 0) << r.stderrText;
+  EXPECT_TRUE(fs::exists(dir / "out.onnx"));
+}
+
 }  // namespace
 }  // namespace convopt

@@ -168,6 +168,33 @@ g (int64[3] x) => (int64[3] y, int64[3] z)
   EXPECT_EQ(out["z"].toInt64Vector(), (std::vector<int64_t>{-2, 0, 9}));
 }
 
+// Signed integer arithmetic wraps around (two's complement), and MIN / -1 and MIN % -1 give
+// what wrapping gives instead of trapping (the pipeline fuzz target found an int64 Mul whose
+// product overflowed: undefined behaviour, UBSan).
+TEST(ReferenceIntegers, SignedArithmeticWrapsAround) {
+  TensorMap out = run(R"(<ir_version: 8, opset_import: ["" : 13]>
+g (int64[2] a, int64[2] b, int32[1] c, int32[1] d) => (int64[2] mul, int64[2] add, int64[2] div, int64[2] mod,
+                                                     int32[1] sub, int64[2] sum)
+{
+  mul = Mul (a, b)
+  add = Add (a, b)
+  div = Div (a, b)
+  mod = Mod (a, b)
+  sub = Sub (c, d)
+  sum = Sum (a, a, b)
+})",
+                      {{"a", ir::Tensor::fromVector<int64_t>(ir::DType::Int64, {2}, {INT64_MIN, int64_t{1} << 62})},
+                       {"b", ir::Tensor::fromVector<int64_t>(ir::DType::Int64, {2}, {-1, 4})},
+                       {"c", ir::Tensor::fromVector<int32_t>(ir::DType::Int32, {1}, {INT32_MIN})},
+                       {"d", ir::Tensor::fromVector<int32_t>(ir::DType::Int32, {1}, {1})}});
+  EXPECT_THAT(out["mul"].toInt64Vector(), ElementsAre(INT64_MIN, 0));
+  EXPECT_THAT(out["add"].toInt64Vector(), ElementsAre(INT64_MAX, (int64_t{1} << 62) + 4));
+  EXPECT_THAT(out["div"].toInt64Vector(), ElementsAre(INT64_MIN, int64_t{1} << 60));
+  EXPECT_THAT(out["mod"].toInt64Vector(), ElementsAre(0, 0));
+  EXPECT_THAT(out["sub"].toInt64Vector(), ElementsAre(INT32_MAX));
+  EXPECT_THAT(out["sum"].toInt64Vector(), ElementsAre(-1, INT64_MIN + 4));  // MIN + MIN wraps to 0
+}
+
 TEST(ReferenceOpset, SliceAttributesBefore10InputsAfter) {
   TensorMap in{{"x", floats({5}, {0, 1, 2, 3, 4})}};
   auto old = run(R"(<ir_version: 4, opset_import: ["" : 9]>
