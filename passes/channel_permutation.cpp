@@ -14,9 +14,12 @@ bool isIdentity(const std::vector<int64_t>& order) {
   return true;
 }
 
-bool isPermutableConv(ir::Node& node) {
+// A group-1 Conv with constant weight whose output (`axis` 0) or input (1)
+// channels are the `channels` being permuted: a model whose shapes disagree
+// with its weights must not have `channels` indices reordered in other dims.
+bool isPermutableConv(ir::Node& node, int axis, int64_t channels) {
   Expected<ConstantConv> conv = matchConstantConv(node);
-  return conv && conv->group == 1;
+  return conv && conv->group == 1 && (axis == 0 ? conv->outChannels : conv->inPerGroup) == channels;
 }
 
 // Where a constant operand of `node` (on `rank`-D data with `channels`
@@ -71,10 +74,10 @@ bool isHead(const ir::Node& flatten, const ir::Value& value, int64_t channels) {
   return true;
 }
 
-// A depthwise Conv (one input channel per output channel) with constant weight.
-bool isDepthwiseConv(ir::Node& node) {
+// A depthwise Conv (one input channel per output channel) over `channels`, with constant weight.
+bool isDepthwiseConv(ir::Node& node, int64_t channels) {
   Expected<ConstantConv> conv = matchConstantConv(node);
-  return conv && conv->inPerGroup == 1 && conv->group == conv->outChannels;
+  return conv && conv->inPerGroup == 1 && conv->group == conv->outChannels && conv->outChannels == channels;
 }
 
 // Whether `node` acts on each channel of its input `data` alone, every other
@@ -88,7 +91,7 @@ bool actsPerChannel(ir::Node& node, size_t data, size_t rank, int64_t channels) 
       "LpPool", "GlobalAveragePool", "GlobalMaxPool"};
   static const std::set<std::string> perChannel = {"Add", "Sub", "Mul", "Div", "PRelu", "BatchNormalization"};
   if (!node.domain.empty() || node.outputs().size() != 1 || !node.input(data)) return false;
-  if (node.opType == "Conv") return data == 0 && isDepthwiseConv(node);
+  if (node.opType == "Conv") return data == 0 && isDepthwiseConv(node, channels);
   if (!unary.count(node.opType) && !perChannel.count(node.opType)) return false;
   if (data != 0 && (unary.count(node.opType) || node.opType == "BatchNormalization")) return false;
   for (size_t i = 0; i < node.inputs().size(); ++i) {
@@ -109,7 +112,7 @@ std::optional<FoldPath> pathToProducer(ir::Value* x, size_t rank, int64_t channe
   for (ir::Value* value = x;;) {
     ir::Node* producer = value->producer();
     if (!producer || !hasSingleUse(value) || value->isGraphOutput()) return std::nullopt;
-    if (isPermutableConv(*producer)) {
+    if (isPermutableConv(*producer, 0, channels)) {
       path.convs.push_back(producer);
       return path;
     }
@@ -123,7 +126,7 @@ std::optional<FoldPath> pathToProducer(ir::Value* x, size_t rank, int64_t channe
 // From the conv's output down to every Conv reading it, through per-channel ops.
 bool collectReaders(const ir::Value* value, size_t rank, int64_t channels, FoldPath& path) {
   for (const ir::Use& use : value->uses()) {
-    if (use.inputIndex == 0 && isPermutableConv(*use.user)) {
+    if (use.inputIndex == 0 && isPermutableConv(*use.user, 1, channels)) {
       path.convs.push_back(use.user);
       continue;
     }

@@ -508,5 +508,22 @@ TEST(BadInput, FuzzFoundInt64MulThatOverflowsBeforeAConv) {
   EXPECT_TRUE(fs::exists(dir / "out.onnx"));
 }
 
+// The pipeline fuzz target (2026-12-04, second session, on 06e7c58): at opset 21 (unchecked
+// by libonnx) Convs of 3x3x1x1 weights on an input of unknown rank, one with permuted blocks
+// read by another whose weight does not match its channels. Folding the permutation into the
+// reader reordered its weight by indices past its end (heap overflow, ASan); now only readers
+// (and producers, and depthwise convs between) whose weights have those channels fold it.
+TEST(BadInput, FuzzFoundPermutedConvReaderOfOtherChannels) {
+  testing::TempDir dir;
+  fs::path model = testing::fuzzFinding("permuted_conv_reader_of_other_channels.onnx");
+  testing::RunResult r = testing::runConvopt(
+      fmt::format("optimize '{}' -o '{}'", model.string(), (dir / "out.onnx").string()), dir.path());
+  EXPECT_EQ(r.exitCode, 2);
+  EXPECT_EQ(r.stderrText,
+            "convopt: error: --verify cannot run the eliminate-identity of _copy alone: input 'p' has no known rank; "
+            "give dims with --input-shape, or skip the check with --no-verify\n");
+  EXPECT_FALSE(fs::exists(dir / "out.onnx"));
+}
+
 }  // namespace
 }  // namespace convopt
