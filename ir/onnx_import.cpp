@@ -237,6 +237,11 @@ void checkDefaultOpset(const Model& model) {
 
 Model importModel(const onnx::ModelProto& proto, const fs::path& baseDir) {
   if (!proto.has_graph()) throwInputError("the model has no graph");
+  // Which IR version a model follows decides what its initializers are; without
+  // one libonnx's inference dereferenced null (the ONNX checker refuses it too).
+  if (proto.ir_version() < 1)
+    throwInputError("ir_version is {}: the model must say which ONNX IR version it follows (1 or later)",
+                    proto.ir_version());
   Model model;
   model.irVersion = proto.ir_version();
   model.producerName = proto.producer_name();

@@ -110,7 +110,9 @@ void registerCalibrateCommand(CLI::App& app) {
       ->check(CLI::IsMember(passes::builtinRuntimes()));
   cmd->add_option("-o,--output", o->output, "Where to write the table (JSON, atomically)")->required();
   cmd->add_option("--threads", o->timing.threads, "Threads the runtime uses (default 1)")->check(CLI::Range(1, 1024));
-  cmd->add_option("--runs", o->timing.runs, "Timed runs per probe model (default 40): convopt takes the median, onnxruntime the mean of the middle half")
+  cmd->add_option(
+         "--runs", o->timing.runs,
+         "Timed runs per probe model (default 40): convopt takes the median, onnxruntime the mean of the middle half")
       ->check(CLI::Range(1, 100000));
   cmd->add_option("--save-probes", o->saveProbes,
                   "Also write every probe's pair of models to this folder (NAME.without.onnx, NAME.with.onnx)");

@@ -417,7 +417,8 @@ TEST(BadInput, FuzzFoundGatherWithFloatIndicesOfAnEmptyTensor) {
 // knows, the type check does not refuse the node, and libonnx's Pad inference read the float
 // pads as int64: SIGSEGV. A node of such an opset that breaks the type constraints of the
 // newest schema libonnx has now keeps libonnx's inference off the model, as a structural
-// violation did; the project's rules infer what they can.
+// violation did; the project's rules infer what they can. (The input's ir_version, 0 as found,
+// is set to 8: a model must now give one.)
 TEST(BadInput, FuzzFoundPadOfFloatPadsAtAnOpsetLibonnxDoesNotKnow) {
   testing::TempDir dir;
   fs::path model = testing::fuzzFinding("pad_of_float_pads_at_an_opset_libonnx_does_not_know.onnx");
@@ -485,6 +486,7 @@ TEST(BadInput, FuzzFoundIdentityReadInABodyThatShadowsItsInput) {
 // The pipeline fuzz target (2026-12-04, second session, on 60d75a6): a Conv with channel-
 // permuted blocks whose output an If branch reads. The Gather restoring the order was put
 // before the branch's capture, which has no input slot (SIGSEGV); now that conv is refused.
+// (The input's ir_version, 0 as found, is set to 8: a model must now give one.)
 TEST(BadInput, FuzzFoundPermutedConvOutputReadInABranch) {
   testing::TempDir dir;
   fs::path model = testing::fuzzFinding("permuted_conv_output_read_in_a_branch.onnx");
@@ -523,6 +525,20 @@ TEST(BadInput, FuzzFoundPermutedConvReaderOfOtherChannels) {
             "convopt: error: --verify cannot run the eliminate-identity of _copy alone: input 'p' has no known rank; "
             "give dims with --input-shape, or skip the check with --no-verify\n");
   EXPECT_FALSE(fs::exists(dir / "out.onnx"));
+}
+
+// The pipeline fuzz target (2026-12-04, second session, on 3353f16): a model with ir_version 0
+// whose Shape reads the Shape of an initializer. libonnx's data propagation dereferenced null
+// (SIGSEGV in every command); a model must now give its IR version, as the ONNX checker requires.
+TEST(BadInput, FuzzFoundShapeOfAShapeWithoutIrVersion) {
+  expectRejected(readFile(testing::fuzzFinding("shape_of_a_shape_without_ir_version.onnx")),
+                 "ir_version is 0: the model must say which ONNX IR version it follows (1 or later)");
+  onnx::ModelProto proto;
+  ASSERT_TRUE(proto.ParseFromString(textModelBytes(R"(<ir_version: 8, opset_import: ["" : 17]>
+g (float[3,16] x) => (int64[1] y) { s = Shape (x)  y = Shape (s) })")));
+  proto.set_ir_version(-3);
+  expectRejected(proto.SerializeAsString(),
+                 "ir_version is -3: the model must say which ONNX IR version it follows (1 or later)");
 }
 
 }  // namespace
