@@ -27,19 +27,6 @@ std::vector<Tensor> relu(const KernelContext& ctx) {
   })};
 }
 
-// `value` in T, saturating at T's range (NaN is 0): a float bound of an integer Clip.
-template <typename T>
-T saturated(float value) {
-  if constexpr (std::is_floating_point_v<T>) {
-    return static_cast<T>(value);
-  } else {
-    if (std::isnan(value)) return T(0);
-    if (value <= float(std::numeric_limits<T>::lowest())) return std::numeric_limits<T>::lowest();
-    if (value >= float(std::numeric_limits<T>::max())) return std::numeric_limits<T>::max();
-    return static_cast<T>(value);
-  }
-}
-
 // Clip: bounds are attributes before opset 11, optional inputs from 11 on.
 std::vector<Tensor> clip(const KernelContext& ctx) {
   const Tensor& x = ctx.input(0);
@@ -48,8 +35,8 @@ std::vector<Tensor> clip(const KernelContext& ctx) {
     T lo = std::numeric_limits<T>::lowest();
     T hi = std::numeric_limits<T>::max();
     if (ctx.opset < 11) {
-      lo = saturated<T>(ctx.getFloat("min", -std::numeric_limits<float>::max()));
-      hi = saturated<T>(ctx.getFloat("max", std::numeric_limits<float>::max()));
+      lo = saturatingCast<T>(ctx.getFloat("min", -std::numeric_limits<float>::max()));
+      hi = saturatingCast<T>(ctx.getFloat("max", std::numeric_limits<float>::max()));
     }
     for (size_t i : {1u, 2u}) {
       if (!ctx.hasInput(i)) continue;

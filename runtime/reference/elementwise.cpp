@@ -15,7 +15,7 @@ Tensor castTensor(const KernelContext& ctx, const Tensor& in, DType to) {
       using D = decltype(dst);
       if (to == DType::Bool) return mapElements<S, uint8_t>(in, to, [](S v) { return v != S(0); });
       if (fromBool) return mapElements<S, D>(in, to, [](S v) { return D(v != 0); });
-      return mapElements<S, D>(in, to, [](S v) { return static_cast<D>(v); });
+      return mapElements<S, D>(in, to, [](S v) { return saturatingCast<D>(v); });
     });
   });
 }

@@ -2,11 +2,14 @@
 // op registry that maps op names to kernels. Each op family registers its
 // kernels in its own file (conv.cpp, pool.cpp, ...).
 #pragma once
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <functional>
+#include <limits>
 #include <span>
 #include <string>
+#include <type_traits>
 #include <unordered_map>
 #include <vector>
 
@@ -15,6 +18,18 @@
 #include "runtime/reference/interpreter.h"
 
 namespace convopt::runtime::reference {
+
+// `v` in D. A float into an integer saturates at D's range and NaN becomes 0:
+// a plain cast of an out-of-range float is undefined behaviour.
+template <typename D, typename S>
+D saturatingCast(S v) {
+  if constexpr (std::is_floating_point_v<S> && std::is_integral_v<D>) {
+    if (std::isnan(v)) return D(0);
+    if (v <= S(std::numeric_limits<D>::lowest())) return std::numeric_limits<D>::lowest();
+    if (v >= S(std::numeric_limits<D>::max())) return std::numeric_limits<D>::max();
+  }
+  return static_cast<D>(v);
+}
 
 // memcpy where copying nothing is fine: an empty tensor's buffer is null, and
 // memcpy from null is undefined behaviour even for 0 bytes (UBSan, the fuzzers).

@@ -92,7 +92,7 @@ Kernel reduce(Reduction kind, int64_t axesInputSince) {
       using T = decltype(tag);
       Tensor out(x.dtype(), shape.outDims);
       auto src = result.data<double>();
-      for (size_t i = 0; i < src.size(); ++i) out.data<T>()[i] = static_cast<T>(src[i]);
+      for (size_t i = 0; i < src.size(); ++i) out.data<T>()[i] = saturatingCast<T>(src[i]);
       return out;
     })};
   };

@@ -211,9 +211,10 @@ TEST(BadInput, FuzzFoundSplitWithoutOutputs) {
   x.mutable_type()->mutable_tensor_type()->set_elem_type(onnx::TensorProto::FLOAT);
   x.mutable_type()->mutable_tensor_type()->mutable_shape()->add_dim()->set_dim_value(4);
   onnx::NodeProto& split = *g.add_node();
-  split.set_op_type("Split");
-  split.set_name("s");
-  split.add_input("x");
+  // std::string arguments: GCC 12 at -O3 warned falsely (-Wrestrict) on the char* overloads here.
+  split.set_op_type(std::string("Split"));
+  split.set_name(std::string("s"));
+  split.add_input(std::string("x"));
   expectRejected(proto.SerializeAsString(), "node s: a Split needs at least one output");
 }
 
@@ -539,6 +540,19 @@ g (float[3,16] x) => (int64[1] y) { s = Shape (x)  y = Shape (s) })")));
   proto.set_ir_version(-3);
   expectRejected(proto.SerializeAsString(),
                  "ir_version is -3: the model must say which ONNX IR version it follows (1 or later)");
+}
+
+// The pipeline fuzz target (2026-12-04, second session, on 641152f): a ReduceMean over an empty
+// uint8 tensor, folded by fold-constants: the reference converted its mean, 0 / 0 = NaN, into
+// uint8 (undefined behaviour, UBSan). Floats out of an integer type's range now saturate
+// (ReferenceIntegers.FloatsOutOfRangeSaturate).
+TEST(BadInput, FuzzFoundReduceMeanOfAnEmptyUint8Tensor) {
+  testing::TempDir dir;
+  fs::path model = testing::fuzzFinding("reduce_mean_of_an_empty_uint8_tensor.onnx");
+  testing::RunResult r = testing::runConvopt(
+      fmt::format("optimize '{}' -o '{}'", model.string(), (dir / "out.onnx").string()), dir.path());
+  EXPECT_EQ(r.exitCode, 0) << r.stderrText;
+  EXPECT_TRUE(fs::exists(dir / "out.onnx"));
 }
 
 }  // namespace

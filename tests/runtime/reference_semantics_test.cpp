@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "ir/error.h"
 #include "ir/onnx_io.h"
 #include "runtime/reference/interpreter.h"
@@ -193,6 +195,25 @@ g (int64[2] a, int64[2] b, int32[1] c, int32[1] d) => (int64[2] mul, int64[2] ad
   EXPECT_THAT(out["mod"].toInt64Vector(), ElementsAre(0, 0));
   EXPECT_THAT(out["sub"].toInt64Vector(), ElementsAre(INT32_MAX));
   EXPECT_THAT(out["sum"].toInt64Vector(), ElementsAre(-1, INT64_MIN + 4));  // MIN + MIN wraps to 0
+}
+
+// Floats that do not fit an integer type saturate and NaN becomes 0, in Cast and in an integer
+// reduction over an empty axis (the pipeline fuzz target: ReduceMean of an empty uint8 tensor
+// converted 0 / 0 = NaN into uint8, undefined behaviour, UBSan).
+TEST(ReferenceIntegers, FloatsOutOfRangeSaturate) {
+  TensorMap out =
+      run(R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[4] x, uint8[2,0] e) => (int8[4] c, uint8[2] m, int32[2] p)
+{
+  c = Cast <to = 3> (x)
+  m = ReduceMax <axes = [1], keepdims = 0> (e)
+  f = Cast <to = 6> (e)
+  p = ReduceMin <axes = [1], keepdims = 0> (f)
+})",
+          {{"x", floats({4}, {300.f, -1e9f, std::nanf(""), -7.5f})}, {"e", ir::Tensor(ir::DType::Uint8, {2, 0})}});
+  EXPECT_THAT(out["c"].toInt64Vector(), ElementsAre(127, -128, 0, -7));
+  EXPECT_THAT(out["m"].toInt64Vector(), ElementsAre(0, 0));
+  EXPECT_THAT(out["p"].toInt64Vector(), ElementsAre(INT32_MAX, INT32_MAX));
 }
 
 TEST(ReferenceOpset, SliceAttributesBefore10InputsAfter) {
