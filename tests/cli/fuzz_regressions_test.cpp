@@ -19,6 +19,23 @@ using testing::readFile;
 using testing::textModelBytes;
 using testing::writeFile;
 
+// `convopt optimize` of the fuzz finding into dir/out.onnx, with `extra` arguments.
+testing::RunResult optimizeFinding(const testing::TempDir& dir, const std::string& finding,
+                                   const std::string& extra = "") {
+  return testing::runConvopt(fmt::format("optimize '{}' -o '{}'{}", testing::fuzzFinding(finding).string(),
+                                         (dir / "out.onnx").string(), extra),
+                             dir.path());
+}
+
+// `convopt optimize` of the finding fails with exactly `message` (exit 2) and writes nothing.
+void expectOptimizeRefuses(const std::string& finding, const std::string& message) {
+  testing::TempDir dir;
+  testing::RunResult r = optimizeFinding(dir, finding);
+  EXPECT_EQ(r.exitCode, 2);
+  EXPECT_EQ(r.stderrText, "convopt: error: " + message + "\n");
+  EXPECT_FALSE(fs::exists(dir / "out.onnx"));
+}
+
 TEST(BadInput, FuzzFoundGraphInputWithoutName) {
   expectRejected(readFile(testing::fuzzFinding("graph_input_without_name.onnx")), "a graph input has no name");
 }
@@ -57,9 +74,7 @@ TEST(BadInput, FuzzFoundShapeNodeOfAFutureOpset) {
 // Pad has a shape rule of the project's, the conflict is named at import, before any pass.
 TEST(BadInput, FuzzFoundBroadcastConflictRevealedByFoldingAPad) {
   testing::TempDir dir;
-  fs::path model = testing::fuzzFinding("pad_fold_reveals_a_broadcast_conflict.onnx");
-  testing::RunResult r = testing::runConvopt(
-      fmt::format("optimize '{}' -o '{}'", model.string(), (dir / "out.onnx").string()), dir.path());
+  testing::RunResult r = optimizeFinding(dir, "pad_fold_reveals_a_broadcast_conflict.onnx");
   EXPECT_EQ(r.exitCode, 2);
   EXPECT_EQ(
       r.stderrText,
@@ -79,9 +94,7 @@ TEST(BadInput, FuzzFoundNodesMissingTheirDataInput) {
   for (const auto& [file, message] : cases) {
     SCOPED_TRACE(file);
     testing::TempDir dir;
-    testing::RunResult r = testing::runConvopt(
-        fmt::format("optimize '{}' -o '{}'", testing::fuzzFinding(file).string(), (dir / "out.onnx").string()),
-        dir.path());
+    testing::RunResult r = optimizeFinding(dir, file);
     EXPECT_EQ(r.exitCode, *message ? 2 : 0) << r.stderrText;
     EXPECT_NE(r.stderrText.find(message), std::string::npos) << r.stderrText;
     EXPECT_EQ(fs::exists(dir / "out.onnx"), !*message);
@@ -382,15 +395,9 @@ TEST(BadInput, FuzzFoundShapeNodeWithTwoOutputs) {
 // fault (internal error, exit 1). Inference now checks the sizes it assigns, as the verifier
 // checks declared ones, and the error is the input's.
 TEST(BadInput, FuzzFoundAFactoredConvWhoseSizeOverflows) {
-  testing::TempDir dir;
-  fs::path model = testing::fuzzFinding("batch_pad_of_2_pow_56_before_a_factored_conv.onnx");
-  testing::RunResult r = testing::runConvopt(
-      fmt::format("optimize '{}' -o '{}'", model.string(), (dir / "out.onnx").string()), dir.path());
-  EXPECT_EQ(r.exitCode, 2);
-  EXPECT_EQ(r.stderrText,
-            "convopt: error: value 'c_pointwise': element count of its shape overflows 64 bits (shapes inferred "
-            "after pass dense-to-separable)\n");
-  EXPECT_FALSE(fs::exists(dir / "out.onnx"));
+  expectOptimizeRefuses("batch_pad_of_2_pow_56_before_a_factored_conv.onnx",
+                        "value 'c_pointwise': element count of its shape overflows 64 bits (shapes inferred after pass "
+                        "dense-to-separable)");
 }
 
 // The pipeline fuzz target (a run with -reload=0 on b333489): a Gemm whose C is a bool scalar.
@@ -434,9 +441,7 @@ TEST(BadInput, FuzzFoundPadOfFloatPadsAtAnOpsetLibonnxDoesNotKnow) {
 // product overflowed (UBSan). The figures saturate; the rewrite's check then names the size.
 TEST(BadInput, FuzzFoundAConvWhoseMacsPass2Pow63) {
   testing::TempDir dir;
-  fs::path model = testing::fuzzFinding("conv_whose_macs_pass_2_pow_63.onnx");
-  testing::RunResult r = testing::runConvopt(
-      fmt::format("optimize '{}' -o '{}'", model.string(), (dir / "out.onnx").string()), dir.path());
+  testing::RunResult r = optimizeFinding(dir, "conv_whose_macs_pass_2_pow_63.onnx");
   EXPECT_EQ(r.exitCode, 2);
   EXPECT_NE(r.stderrText.find("--verify cannot run the dense-to-depthwise of Conv(c_then_branch_else_branch)"),
             std::string::npos)
@@ -475,9 +480,7 @@ TEST(BadInput, FuzzFoundConvTransposeGroupOfInt64Max) {
 // error); now it leaves the Identity, and the model's own type error is named.
 TEST(BadInput, FuzzFoundIdentityReadInABodyThatShadowsItsInput) {
   testing::TempDir dir;
-  fs::path model = testing::fuzzFinding("identity_read_in_a_body_that_shadows_its_input.onnx");
-  testing::RunResult r = testing::runConvopt(
-      fmt::format("optimize '{}' -o '{}'", model.string(), (dir / "out.onnx").string()), dir.path());
+  testing::RunResult r = optimizeFinding(dir, "identity_read_in_a_body_that_shadows_its_input.onnx");
   EXPECT_EQ(r.exitCode, 2);
   EXPECT_EQ(r.stderrText,
             "convopt: error: Mul node 'Mul(y_then_branch_then_branch)': inputs have different element types float "
@@ -490,9 +493,7 @@ TEST(BadInput, FuzzFoundIdentityReadInABodyThatShadowsItsInput) {
 // (The input's ir_version, 0 as found, is set to 8: a model must now give one.)
 TEST(BadInput, FuzzFoundPermutedConvOutputReadInABranch) {
   testing::TempDir dir;
-  fs::path model = testing::fuzzFinding("permuted_conv_output_read_in_a_branch.onnx");
-  testing::RunResult r = testing::runConvopt(
-      fmt::format("optimize '{}' -o '{}' --explain", model.string(), (dir / "out.onnx").string()), dir.path());
+  testing::RunResult r = optimizeFinding(dir, "permuted_conv_output_read_in_a_branch.onnx", " --explain");
   EXPECT_EQ(r.exitCode, 0) << r.stderrText;
   EXPECT_NE(r.stdoutText.find("permuted blocks and the output is read inside a subgraph"), std::string::npos)
       << r.stdoutText;
@@ -504,9 +505,7 @@ TEST(BadInput, FuzzFoundPermutedConvOutputReadInABranch) {
 // now wraps around (ReferenceIntegers.SignedArithmeticWrapsAround).
 TEST(BadInput, FuzzFoundInt64MulThatOverflowsBeforeAConv) {
   testing::TempDir dir;
-  fs::path model = testing::fuzzFinding("int64_mul_that_overflows_before_a_conv.onnx");
-  testing::RunResult r = testing::runConvopt(
-      fmt::format("optimize '{}' -o '{}'", model.string(), (dir / "out.onnx").string()), dir.path());
+  testing::RunResult r = optimizeFinding(dir, "int64_mul_that_overflows_before_a_conv.onnx");
   EXPECT_EQ(r.exitCode, 0) << r.stderrText;
   EXPECT_TRUE(fs::exists(dir / "out.onnx"));
 }
@@ -517,15 +516,9 @@ TEST(BadInput, FuzzFoundInt64MulThatOverflowsBeforeAConv) {
 // reader reordered its weight by indices past its end (heap overflow, ASan); now only readers
 // (and producers, and depthwise convs between) whose weights have those channels fold it.
 TEST(BadInput, FuzzFoundPermutedConvReaderOfOtherChannels) {
-  testing::TempDir dir;
-  fs::path model = testing::fuzzFinding("permuted_conv_reader_of_other_channels.onnx");
-  testing::RunResult r = testing::runConvopt(
-      fmt::format("optimize '{}' -o '{}'", model.string(), (dir / "out.onnx").string()), dir.path());
-  EXPECT_EQ(r.exitCode, 2);
-  EXPECT_EQ(r.stderrText,
-            "convopt: error: --verify cannot run the eliminate-identity of _copy alone: input 'p' has no known rank; "
-            "give dims with --input-shape, or skip the check with --no-verify\n");
-  EXPECT_FALSE(fs::exists(dir / "out.onnx"));
+  expectOptimizeRefuses("permuted_conv_reader_of_other_channels.onnx",
+                        "--verify cannot run the eliminate-identity of _copy alone: input 'p' has no known rank; give "
+                        "dims with --input-shape, or skip the check with --no-verify");
 }
 
 // The pipeline fuzz target (2026-12-04, second session, on 3353f16): a model with ir_version 0
@@ -548,9 +541,7 @@ g (float[3,16] x) => (int64[1] y) { s = Shape (x)  y = Shape (s) })")));
 // (ReferenceIntegers.FloatsOutOfRangeSaturate).
 TEST(BadInput, FuzzFoundReduceMeanOfAnEmptyUint8Tensor) {
   testing::TempDir dir;
-  fs::path model = testing::fuzzFinding("reduce_mean_of_an_empty_uint8_tensor.onnx");
-  testing::RunResult r = testing::runConvopt(
-      fmt::format("optimize '{}' -o '{}'", model.string(), (dir / "out.onnx").string()), dir.path());
+  testing::RunResult r = optimizeFinding(dir, "reduce_mean_of_an_empty_uint8_tensor.onnx");
   EXPECT_EQ(r.exitCode, 0) << r.stderrText;
   EXPECT_TRUE(fs::exists(dir / "out.onnx"));
 }
