@@ -9,7 +9,7 @@
 //              kernel elements)
 //   overhead = the same entries' fixed time, interpolated with the same weights
 //              (a kind's node, loop and layout costs: onnxruntime's grouped
-//              convs outside its blocked layout take ~30 us at any size)
+//              convs outside its blocked layout take ~40 us at any size)
 //   compute  = MACs / rate
 //   memory   = (input + output + weight bytes) / stream bandwidth
 //   time     = overhead + max(compute, memory)                    (a roofline)

@@ -3,6 +3,7 @@
 #include "runtime/reference/elementwise.h"
 
 #include <cmath>
+#include <functional>
 #include <type_traits>
 
 namespace convopt::runtime::reference {
@@ -44,16 +45,20 @@ Kernel sameTypeBinary(Fn fn) {
   };
 }
 
-// fn on a and b, wrapping around for signed integers (two's complement, as the
-// machines onnxruntime runs on do) where their overflow would be undefined.
-template <typename T, typename Fn>
-T wrapping(T a, T b, Fn fn) {
-  if constexpr (std::is_integral_v<T> && std::is_signed_v<T>) {
-    using U = std::make_unsigned_t<decltype(a + b)>;  // int8/int16 promote to int: unsigned int
-    return static_cast<T>(fn(static_cast<U>(a), static_cast<U>(b)));
-  } else {
-    return static_cast<T>(fn(a, b));
-  }
+// `op` (std::plus<> ...) that wraps around for signed integers (two's
+// complement, as the machines onnxruntime runs on do) where their overflow
+// would be undefined.
+template <typename Op>
+auto wrapping(Op op) {
+  return [op](auto a, auto b) {
+    using T = decltype(a);
+    if constexpr (std::is_integral_v<T> && std::is_signed_v<T>) {
+      using U = std::make_unsigned_t<decltype(a + b)>;  // int8/int16 promote to int: unsigned int
+      return static_cast<T>(op(static_cast<U>(a), static_cast<U>(b)));
+    } else {
+      return static_cast<T>(op(a, b));
+    }
+  };
 }
 
 template <typename Fn>
@@ -199,24 +204,23 @@ std::vector<Tensor> isNaN(const KernelContext& ctx) {
 }  // namespace
 
 void registerElementwiseKernels(KernelRegistry& r) {
-  auto add = [](auto a, auto b) { return wrapping(a, b, [](auto x, auto y) { return x + y; }); };
-  r.add("Add", arithmetic(add));
-  r.add("Sub", arithmetic([](auto a, auto b) { return wrapping(a, b, [](auto x, auto y) { return x - y; }); }));
-  r.add("Mul", arithmetic([](auto a, auto b) { return wrapping(a, b, [](auto x, auto y) { return x * y; }); }));
+  r.add("Add", arithmetic(wrapping(std::plus<>())));
+  r.add("Sub", arithmetic(wrapping(std::minus<>())));
+  r.add("Mul", arithmetic(wrapping(std::multiplies<>())));
   r.add("Div", arithmetic([](auto a, auto b) {
           using T = decltype(a);
           if constexpr (std::is_integral_v<T>) {
             if (b == 0) return T(0);  // undefined in ONNX; avoid the trap
             if constexpr (std::is_signed_v<T>)
-              if (b == T(-1)) return wrapping(T(0), a, [](auto x, auto y) { return x - y; });  // MIN / -1 traps too
+              if (b == T(-1)) return wrapping(std::minus<>())(T(0), a);  // MIN / -1 traps too
           }
           return T(a / b);
         }));
   r.add("Pow", pow);
   r.add("Mod", mod);
   r.add("BitShift", bitShift);
-  r.add("Sum", variadic(add));
-  r.add("Mean", variadic(add, true));
+  r.add("Sum", variadic(wrapping(std::plus<>())));
+  r.add("Mean", variadic(wrapping(std::plus<>()), true));
   r.add("Max", variadic([](auto a, auto b) { return (a != a || a > b) ? a : b; }));
   r.add("Min", variadic([](auto a, auto b) { return (a != a || a < b) ? a : b; }));
   r.add("Equal", comparison([](auto a, auto b) { return a == b; }));

@@ -41,7 +41,7 @@ inline constexpr int kProbeRepeats = 6;
 // Each conv probe (but the tiny one and the depth multipliers) has a twin on a
 // kSmallSide x kSmallSide input: the fit takes the rate from the MACs and time
 // between the two sizes and the fixed time from what the twin takes beyond its
-// MACs (onnxruntime's grouped convs outside its blocked layout: ~30 us at any size).
+// MACs (onnxruntime's grouped convs outside its blocked layout: ~40 us at any size).
 inline constexpr int64_t kSmallSide = 14;
 Probe smallTwin(const Probe& probe);
 
