@@ -3,7 +3,10 @@
 // LLVM) and run on seeded inputs. Where the model is cheap and tame enough to
 // execute (fuzz_oracles.h) and the reference interpreter runs it, the engine
 // must compute the same outputs; a model the engine refuses must be refused
-// with an InputError. One thread, so a finding replays exactly.
+// with an InputError. One thread, so a finding replays exactly. The input's
+// size picks the Winograd mode (auto, F(2x2,3x3) or F(4x4,3x3) wherever legal),
+// so both tiles meet every shape the mutator makes, replayably.
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -33,8 +36,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   try {
     engine = std::make_unique<codegen::JitEngine>(
         *model, codegen::shapesOf(inputs),
-        codegen::EngineOptions{
-            .cpu = "", .threads = 1, .flushDenormals = true, .adaptThreads = false, .afterPlanningStep = {}});
+        codegen::EngineOptions{.cpu = "",
+                               .threads = 1,
+                               .flushDenormals = true,
+                               .adaptThreads = false,
+                               .winograd = std::array{codegen::WinogradUse::Auto, codegen::WinogradUse::Tile2,
+                                                      codegen::WinogradUse::Tile4}[size % 3],
+                               .afterPlanningStep = {}});
   } catch (const InputError&) {
     return 0;
   }

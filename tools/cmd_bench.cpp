@@ -23,6 +23,7 @@
 #include "tools/commands.h"
 #include "tools/fresh_processes.h"
 #include "tools/plan_printer.h"
+#include "tools/winograd_option.h"
 
 namespace convopt::tools {
 
@@ -42,6 +43,7 @@ struct BenchOptions {
   int processes = 0;
   bool fixedThreads = false;
   bool roofline = false;
+  std::string winograd;
 };
 
 // The share of runs the engine ran on one thread (EngineOptions::adaptThreads).
@@ -147,6 +149,7 @@ void benchFreshProcesses(const BenchOptions& o) {
   if (!o.cpu.empty()) args.insert(args.end(), {"--cpu", o.cpu});
   if (o.keepDenormals) args.push_back("--keep-denormals");
   if (o.fixedThreads) args.push_back("--fixed-threads");
+  args.insert(args.end(), {"--winograd", o.winograd});
   for (const std::string& shape : o.shapes) args.insert(args.end(), {"--input-shape", shape});
   std::vector<nlohmann::json> results = freshProcessResults(args, o.processes);
   std::vector<double> medians, oneThread;
@@ -186,6 +189,7 @@ void bench(const BenchOptions& o) {
                              .threads = o.threads,
                              .flushDenormals = !o.keepDenormals,
                              .adaptThreads = !o.fixedThreads,
+                             .winograd = codegen::winogradUseNamed(o.winograd),
                              .afterPlanningStep = {}});
   for (int i = 0; i < o.warmup; ++i) engine.run(inputs);
   std::vector<double> ms;
@@ -254,6 +258,7 @@ void registerBenchCommand(CLI::App& app) {
   cmd->add_flag("--fixed-threads", o->fixedThreads,
                 "Always run on --threads threads; by default the engine times runs on one thread against runs on "
                 "all and uses the faster (where cores are far apart, small models run slower on two)");
+  addWinogradOption(cmd, o->winograd);
   cmd->callback([o] { bench(*o); });
 }
 

@@ -21,6 +21,7 @@
 #include "passes/pipeline.h"
 #include "tools/commands.h"
 #include "tools/plan_printer.h"
+#include "tools/winograd_option.h"
 
 namespace convopt::tools {
 
@@ -38,6 +39,7 @@ struct CompileOptions {
   std::string fallbackLibraryDir;
   bool optimize = true, embedWeights = false, keepDenormals = false, allowFallback = false;
   bool explain = false, printAfterAll = false;
+  std::string winograd;
 };
 
 // Where libconvopt_fallback.so is: beside this convopt, installed
@@ -77,6 +79,7 @@ void compileAheadOfTime(const CompileOptions& o, ir::Model& model) {
                               o.triple,
                               o.cpu,
                               !o.keepDenormals,
+                              codegen::winogradUseNamed(o.winograd),
                               o.linker,
                               o.model,
                               o.allowFallback,
@@ -112,6 +115,7 @@ void compile(const CompileOptions& o) {
                                                                      .threads = 1,
                                                                      .flushDenormals = true,
                                                                      .adaptThreads = false,
+                                                                     .winograd = codegen::winogradUseNamed(o.winograd),
                                                                      .afterPlanningStep = planPrinter(o.printAfterAll)},
                                                                     o.node, assembly));
 }
@@ -157,6 +161,7 @@ void registerCompileCommand(CLI::App& app) {
   cmd->add_option("--emit-llvm", o->emitLlvm, "Write the kernels' optimised LLVM IR there ('-': stdout)");
   cmd->add_option("--emit-asm", o->emitAsm, "Write the kernels' assembly there ('-': stdout)");
   cmd->add_option("--node", o->node, "With --emit-*: only the kernels of this node (name, or label such as Conv(y))");
+  addWinogradOption(cmd, o->winograd);
   cmd->callback([o] { compile(*o); });
 }
 

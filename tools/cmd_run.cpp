@@ -17,6 +17,7 @@
 #include "runtime/tensor_file.h"
 #include "tools/commands.h"
 #include "tools/plan_printer.h"
+#include "tools/winograd_option.h"
 
 namespace convopt::tools {
 namespace {
@@ -36,6 +37,7 @@ struct RunOptions {
   int threads = 0;
   std::string cpu;
   bool keepDenormals = false;
+  std::string winograd;
   bool explain = false;
   bool printAfterAll = false;
 };
@@ -147,6 +149,7 @@ void run(const RunOptions& o) {
                                  .threads = o.threads,
                                  .flushDenormals = !o.keepDenormals,
                                  .adaptThreads = true,
+                                 .winograd = codegen::winogradUseNamed(o.winograd),
                                  .afterPlanningStep = planPrinter(o.printAfterAll)});
       outputs = engine.run(inputs);
       if (o.explain) std::cout << engine.explain();  // after the run: bodies compile on first use
@@ -190,6 +193,7 @@ void registerRunCommand(CLI::App& app) {
                 "JIT: the pre-lowering steps' decisions and rejections, then what each node runs as (kernel, fused, "
                 "or reference fallback)");
   cmd->add_flag("--print-after-all", o->printAfterAll, "JIT: print the pre-lowering plan after every step (to stderr)");
+  addWinogradOption(cmd, o->winograd);
   cmd->callback([o] { run(*o); });
 }
 

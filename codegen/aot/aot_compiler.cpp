@@ -128,6 +128,7 @@ AotResult compileAheadOfTime(const ir::Model& model, const std::map<std::string,
   if (!isCIdentifier(name)) throwInputError("--name '{}' is not a C identifier ([A-Za-z_][A-Za-z0-9_]*)", name);
   AotResult result;
   result.target = selectTarget(options.cpu, options.triple);
+  result.target.winograd = options.winograd;
   const Target& target = result.target;
   LoweredModel lowered = lowerModel(model, inputShapes, target, options.afterPlanningStep);
   BodyPrograms bodies = lowerBodies(lowered, target, lowered.module);

@@ -218,6 +218,7 @@ JitEngine::JitEngine(const ir::Model& model, const std::map<std::string, std::ve
                      const EngineOptions& options)
     : impl_(std::make_unique<Impl>(options)) {
   Target target = selectTarget(options.cpu);
+  target.winograd = options.winograd;
   if (!hostCanRun(target))
     throwInputError(
         "--cpu {}: this host cannot run code for that CPU (it lacks some of its instruction set); "
@@ -281,6 +282,7 @@ void JitEngine::setThreads(int threads) {
 std::string emitKernels(const ir::Model& source, const std::map<std::string, std::vector<int64_t>>& shapes,
                         const EngineOptions& options, const std::string& node, bool assembly) {
   Target target = selectTarget(options.cpu);
+  target.winograd = options.winograd;
   LoweredModel lowered = lowerModel(source, shapes, target, options.afterPlanningStep);
   Program& program = lowered.program;
   KernelModule& module = lowered.module;

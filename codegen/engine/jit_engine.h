@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "codegen/engine/target.h"
 #include "ir/graph.h"
 #include "runtime/reference/interpreter.h"
 
@@ -45,6 +46,8 @@ struct EngineOptions {
   // measured faster (runtime/thread_choice.h: where cores are far apart, a small
   // model runs slower on two); false always uses every thread.
   bool adaptThreads = true;
+  // 3x3 convs in the Winograd domain where its estimate says it pays (conv/winograd.h).
+  WinogradUse winograd = WinogradUse::Auto;
   PlanningObserver afterPlanningStep = {};
 };
 

@@ -46,6 +46,14 @@ std::string hostFeatures() {
 
 }  // namespace
 
+WinogradUse winogradUseNamed(const std::string& name) {
+  if (name == "auto") return WinogradUse::Auto;
+  if (name == "off") return WinogradUse::Never;
+  if (name == "f2") return WinogradUse::Tile2;
+  if (name == "f4") return WinogradUse::Tile4;
+  throwInputError("winograd '{}': expected auto, off, f2 or f4", name);
+}
+
 Target selectTarget(const std::string& cpu, const std::string& triple) {
   initializeLlvmOnce();
   Target target;

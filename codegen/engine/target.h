@@ -21,6 +21,13 @@ struct CacheBudget {
   int64_t streamedWeightBytes = 64 * 1024;  // a conv with more weights streams them: prefetch, not row-by-row units
 };
 
+// Whether 3x3 stride-1 convolutions may run in the Winograd domain
+// (conv/winograd.h): Auto lets its estimate choose per layer; Tile2 / Tile4
+// force F(2x2,3x3) / F(4x4,3x3) on every conv that can take it (tests).
+enum class WinogradUse { Auto, Never, Tile2, Tile4 };
+// "auto", "off", "f2", "f4" (the CLI's and Python's spelling); InputError for others.
+WinogradUse winogradUseNamed(const std::string& name);
+
 struct Target {
   std::string triple;
   std::string cpu;
@@ -29,6 +36,7 @@ struct Target {
   int vectorRegisters = 16;
   bool hasFma = false;
   CacheBudget caches{};
+  WinogradUse winograd = WinogradUse::Auto;  // a choice of the user's, not of the CPU
 };
 
 // `triple` empty: the machine we run on, else an LLVM triple such as

@@ -13,6 +13,7 @@
 
 #include "codegen/conv/conv_emitter.h"
 #include "codegen/conv/conv_transpose.h"
+#include "codegen/conv/winograd.h"
 #include "codegen/engine/target.h"
 #include "codegen/fusion/fusion_plan.h"
 #include "codegen/kernels/matmul_kernel.h"
@@ -31,7 +32,8 @@ struct PlanningInputs {
 
 struct ConvKernel {
   ConvSpec spec;
-  ConvPlan plan;
+  ConvPlan plan;                         // direct convolution
+  std::optional<WinogradPlan> winograd;  // instead, when it may and pays (conv/winograd.h)
 };
 
 struct ConvTransposeKernel {

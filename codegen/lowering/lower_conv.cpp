@@ -16,6 +16,7 @@ namespace convopt::codegen {
 
 // File-local steps of this file's lowering functions.
 static int scaledWeights(LoweringContext& context, const ir::Node& node, const ConvSpec& spec, int packedWeights);
+static void lowerWinogradConv(LoweringContext& context, const ir::Node& node, WinogradPlan plan);
 
 Expected<RootKernel> planConvKernel(const ir::Node& node, const PlanningInputs& inputs) {
   if (!isStatic4dFloat(node.input(0)) || !isStatic4dFloat(node.output(0)))
@@ -34,6 +35,8 @@ Expected<RootKernel> planConvKernel(const ir::Node& node, const PlanningInputs& 
   Expected<ConvPlan> plan = planConv(kernel.spec, inputs.target);
   if (!plan) return plan.status();
   kernel.plan = std::move(*plan);
+  if (Expected<WinogradPlan> winograd = planWinograd(kernel.spec, inputs.target))
+    kernel.winograd = std::move(*winograd);
   return RootKernel{std::move(kernel), node.output(0), {}};
 }
 
@@ -54,11 +57,58 @@ int scaledWeights(LoweringContext& context, const ir::Node& node, const ConvSpec
   return slot;
 }
 
+// Input transform, products, output transform (conv/winograd.h), through two scratch slots.
+void lowerWinogradConv(LoweringContext& context, const ir::Node& node, WinogradPlan plan) {
+  const FusedEpilogue& fused = context.epilogueOf(node);
+  plan.conv.epilogue = fused.epilogue;
+  int width = context.vectorWidth();
+  const ConvSpec& spec = plan.conv;
+  std::string points = fmt::format("F({0}x{0},3x3)", plan.transform.tile);
+  int transformed = context.newSlot(winogradInputBytes(plan)), products = context.newSlot(winogradProductBytes(plan));
+  std::string name = context.kernelName("winograd_input");
+  emitWinogradInputTransform(context.module(), name, plan, width);
+  context.addKernel(name, winogradInputUnits(plan, width),
+                    {{KernelArg::Kind::Slot, context.blockedSlot(node.input(0))}, {KernelArg::Kind::Slot, transformed}},
+                    fmt::format("winograd {} input transform of {}", points, spec.describe()), node);
+  const ir::Tensor* weights = context.constantOf(node.input(1));
+  std::vector<KernelArg> args(kConvBuffers.index(BufferRole::Output) + 1);
+  args[kConvBuffers.index(BufferRole::Input)] = {KernelArg::Kind::Slot, transformed};
+  args[kConvBuffers.index(BufferRole::Weights)] = {
+      KernelArg::Kind::Constant,
+      context.addConstant(packConvWeights(plan.products.view, width, winogradWeights(plan, weights->data<float>())))};
+  args[kConvBuffers.index(BufferRole::Bias)] = {KernelArg::Kind::Constant,
+                                                context.addConstant(packConvBias(plan.products.view, width, {}))};
+  args[kConvBuffers.index(BufferRole::Output)] = {KernelArg::Kind::Slot, products};
+  name = context.kernelName("winograd_products");
+  emitConvKernel(context.module(), name, plan.products, width);
+  // The profile counts the direct convolution's multiply-adds: its rate is the one that compares.
+  context.addKernel(name, convWorkUnits(plan.products, width), std::move(args),
+                    fmt::format("winograd {} products {} tile {}x{}", points, plan.products.view.describe(),
+                                plan.products.tile.outBlocks, plan.products.tile.pixels),
+                    node, {}, spec.multiplyAdds());
+  const ir::Tensor* bias = node.input(2) ? context.constantOf(node.input(2)) : nullptr;
+  args = {{KernelArg::Kind::Slot, products},
+          {KernelArg::Kind::Constant,
+           context.addConstant(packConvBias(spec, width, bias ? bias->data<float>() : std::span<const float>()))}};
+  context.appendOutputArgs(args, fused.output, fused.residuals);
+  name = context.kernelName("winograd_output");
+  emitWinogradOutputTransform(context.module(), name, plan, width);
+  context.addKernel(name, winogradOutputUnits(plan, width), std::move(args),
+                    fmt::format("winograd {} output transform{}{}", points, fused.epilogue.steps.empty() ? "" : " + ",
+                                fused.epilogue.describe()),
+                    node, fused.nodes);
+}
+
 Status lowerConv(LoweringContext& context, const ir::Node& node) {
   const ConvKernel* kernel = context.rootKernel<ConvKernel>(node);
   if (!kernel) return context.refusal(node);
   auto scaled = context.fusion().scaledInputs.find(&node);
   bool isScaled = scaled != context.fusion().scaledInputs.end();
+  // A scaled input's weights change at run time; the Winograd domain's are transformed at compile time.
+  if (kernel->winograd && !isScaled) {
+    lowerWinogradConv(context, node, *kernel->winograd);
+    return Status::success();
+  }
   const ir::Value* data = isScaled ? scaled->second.input : node.input(0);
   const FusedEpilogue& fused = context.epilogueOf(node);
   ConvSpec spec = kernel->spec;

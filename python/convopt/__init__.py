@@ -148,11 +148,13 @@ class Session:
         fixed_threads=True always uses them all.
     input_shapes: fix dynamic dims ({"x": (1, 3, 224, 224)}); otherwise a model
         with dynamic dims compiles at its first run for each new set of shapes.
+    winograd: "auto" (3x3 convs in the Winograd domain where convopt estimates
+        it pays), "off", "f2" or "f4" (that tile wherever legal), as the CLI's --winograd.
     """
 
-    def __init__(self, model, threads=None, input_shapes=None, fixed_threads=False):
+    def __init__(self, model, threads=None, input_shapes=None, fixed_threads=False, winograd="auto"):
         self._session = _convopt.Session(
-            _model_source(model), int(threads or 0), bool(fixed_threads), _shape_specs(input_shapes)
+            _model_source(model), int(threads or 0), bool(fixed_threads), _shape_specs(input_shapes), winograd
         )
         self._inputs = [NodeArg(*arg) for arg in self._session.inputs()]
         self._outputs = [NodeArg(*arg) for arg in self._session.outputs()]
@@ -195,7 +197,7 @@ class Session:
 
 
 def compile(model, out_dir, *, name=None, target=None, cpu=None, format="object", input_shapes=None, optimize=True,
-            passes=None, embed_weights=False, allow_fallback=False, fallback_library_dir=None):
+            passes=None, embed_weights=False, allow_fallback=False, fallback_library_dir=None, winograd="auto"):
     """Compiles the model ahead of time into a C API in out_dir (`convopt compile
     -o DIR`): NAME.h, NAME.o / libNAME.a / libNAME.so, NAME.weights, NAME.json.
     Returns what it wrote and for which target ({"files": [...], "triple": ..., ...}).
@@ -203,9 +205,10 @@ def compile(model, out_dir, *, name=None, target=None, cpu=None, format="object"
     name: the C prefix (default: the model file's name, or "model").
     target: a target triple such as "aarch64-linux-gnu" (default: the host);
     cpu: "host", "x86-64-v3", "cortex-a76", ...
+    winograd: as Session's.
     """
     if name is None:
         name = _convopt.artifact_name_for(os.fspath(model)) if isinstance(model, (str, os.PathLike)) else "model"
     return _convopt.compile(_model_source(model), os.fspath(out_dir), name, format, target or "", cpu or "",
                             _shape_specs(input_shapes), optimize, _pipeline(passes), embed_weights, allow_fallback,
-                            fallback_library_dir or "")
+                            fallback_library_dir or "", winograd)

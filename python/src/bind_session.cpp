@@ -44,7 +44,8 @@ class Session {
  public:
   // The engine keeps its own copy of the model; the session keeps only how its
   // inputs and outputs are described.
-  Session(const py::object& source, int threads, bool fixedThreads, const std::vector<std::string>& inputShapes) {
+  Session(const py::object& source, int threads, bool fixedThreads, const std::vector<std::string>& inputShapes,
+          const std::string& winograd) {
     ir::Model model = loadModelFrom(source);
     std::vector<const ir::Value*> fed;
     {
@@ -52,12 +53,13 @@ class Session {
       for (const std::string& spec : inputShapes) ir::applyInputShape(model, spec);
       ir::inferShapes(model);
       fed = fedInputs(*model.graph);
-      engine_ =
-          std::make_unique<codegen::ShapeCachedEngine>(model, codegen::EngineOptions{.cpu = "",
-                                                                                     .threads = threads,
-                                                                                     .flushDenormals = true,
-                                                                                     .adaptThreads = !fixedThreads,
-                                                                                     .afterPlanningStep = {}});
+      engine_ = std::make_unique<codegen::ShapeCachedEngine>(
+          model, codegen::EngineOptions{.cpu = "",
+                                        .threads = threads,
+                                        .flushDenormals = true,
+                                        .adaptThreads = !fixedThreads,
+                                        .winograd = codegen::winogradUseNamed(winograd),
+                                        .afterPlanningStep = {}});
       codegen::ShapeCachedEngine::Shapes shapes;
       for (const ir::Value* input : fed)
         if (input->type.hasStaticShape()) shapes[input->name()] = input->type.staticShape();
@@ -96,8 +98,8 @@ class Session {
 
 void bindSession(py::module_& m) {
   py::class_<Session>(m, "Session")
-      .def(py::init<const py::object&, int, bool, const std::vector<std::string>&>(), py::arg("model"),
-           py::arg("threads"), py::arg("fixed_threads"), py::arg("input_shapes"))
+      .def(py::init<const py::object&, int, bool, const std::vector<std::string>&, const std::string&>(),
+           py::arg("model"), py::arg("threads"), py::arg("fixed_threads"), py::arg("input_shapes"), py::arg("winograd"))
       .def("run", &Session::run, py::arg("feeds"))
       .def("inputs", &Session::inputs)
       .def("outputs", &Session::outputs)

@@ -88,3 +88,17 @@ def test_two_threads_adaptive_or_fixed_give_the_single_threaded_result_every_run
     session = convopt.Session(model, threads=2, fixed_threads=fixed_threads)
     for _ in range(12):  # past the thread choice's warm-up, so adaptive runs also use one thread
         np.testing.assert_array_equal(session.run({"x": x})["y"], want)
+
+
+@pytest.mark.parametrize("winograd", ["off", "f2", "f4"])
+def test_winograd_tiles_compute_the_convolution(winograd):
+    model = block_diagonal_conv_model(batch=1)
+    session = convopt.Session(model, threads=1, winograd=winograd)
+    x = np.random.default_rng(3).standard_normal((1, 32, 12, 12)).astype(np.float32)
+    np.testing.assert_allclose(session.run({"x": x})["y"], reference_conv(x, model), rtol=1e-4, atol=1e-4)
+    assert ("winograd" in session.explain()) == (winograd != "off")
+
+
+def test_an_unknown_winograd_mode_is_refused():
+    with pytest.raises(convopt.InputError, match="winograd 'f3'"):
+        convopt.Session(block_diagonal_conv_model(batch=1), winograd="f3")

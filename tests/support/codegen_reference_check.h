@@ -4,6 +4,8 @@
 #pragma once
 #include <string>
 
+#include "codegen/engine/target.h"
+
 namespace convopt::codegen::testing {
 
 struct ReferenceCheck {
@@ -16,6 +18,7 @@ struct ReferenceCheck {
   // |got - want| <= tolerance * (absolute + |want|)
   float tolerance = 1e-4f;
   float absolute = 1;
+  WinogradUse winograd = WinogradUse::Auto;  // EngineOptions::winograd
 };
 
 // Runs the model both ways; returns the engine's explanation (--explain).

@@ -1,0 +1,169 @@
+// 3x3 convs in the Winograd domain (codegen/conv/winograd.h): the transform
+// matrices compute a correlation, and the engine's three kernels agree with the
+// reference interpreter for both tiles on both vector widths, over a sweep of
+// shapes that hits partial tiles, padding, groups, batches and epilogues. Each
+// legality condition is a conv that stays a direct kernel.
+#include <gtest/gtest.h>
+
+#include <fmt/format.h>
+
+#include <array>
+#include <random>
+#include <string>
+
+#include "codegen/conv/winograd.h"
+#include "tests/support/codegen_reference_check.h"
+#include "tests/support/target_cpus.h"
+
+namespace convopt::codegen {
+namespace {
+
+using testing::expectSameAsReference;
+using testing::has;
+using testing::ReferenceCheck;
+
+// One output row of F(m, 3) in one dimension: A^T [(G g) ⊙ (B^T d)] = the correlation of d with g.
+TEST(WinogradTransform, ComputesACorrelationInOneDimension) {
+  std::mt19937 rng(3);
+  std::uniform_real_distribution<double> uniform(-1, 1);
+  for (int tile : {2, 4}) {
+    const WinogradTransform& t = winogradTransform(tile);
+    ASSERT_EQ(t.points, tile + 2);
+    std::vector<double> d(size_t(t.points)), g(3);
+    for (double& v : d) v = uniform(rng);
+    for (double& v : g) v = uniform(rng);
+    std::vector<double> product(size_t(t.points));
+    for (int p = 0; p < t.points; ++p) {
+      double gp = 0, dp = 0;
+      for (int k = 0; k < 3; ++k) gp += t.filter[size_t(p * 3 + k)] * g[size_t(k)];
+      for (int k = 0; k < t.points; ++k) dp += t.inputT[size_t(p * t.points + k)] * d[size_t(k)];
+      product[size_t(p)] = gp * dp;
+    }
+    for (int i = 0; i < tile; ++i) {
+      double y = 0, want = 0;
+      for (int p = 0; p < t.points; ++p) y += t.outputT[size_t(i * t.points + p)] * product[size_t(p)];
+      for (int k = 0; k < 3; ++k) want += d[size_t(i + k)] * g[size_t(k)];
+      EXPECT_NEAR(y, want, 1e-12) << "F(" << tile << ",3) output " << i;
+    }
+  }
+}
+
+struct ConvCase {
+  const char* name;
+  int64_t batch, channels, height, width, outChannels, group;
+  const char* follower;    // "" | "relu" | "residual" (Add of x, then Relu)
+};
+
+// Output size of a 3x3 stride-1 conv along one axis.
+int64_t outSize(int64_t size, int64_t padBefore, int64_t padAfter) { return size + padBefore + padAfter - 2; }
+
+std::string modelText(const ConvCase& c, std::array<int64_t, 4> pads) {
+  int64_t oh = outSize(c.height, pads[0], pads[2]), ow = outSize(c.width, pads[1], pads[3]);
+  std::string follower = std::string(c.follower) == "relu"       ? "y = Relu (c)"
+                         : std::string(c.follower) == "residual" ? "s = Add (c, x)\n  y = Relu (s)"
+                                                                  : "y = Identity (c)";
+  return fmt::format(R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[{0},{1},{2},{3}] x, float[{4},{5},3,3] w, float[{4}] b) => (float[{0},{4},{6},{7}] y) {{
+  c = Conv <group = {8}, pads = [{9}, {10}, {11}, {12}]> (x, w, b)
+  {13}
+}}
+)",
+                     c.batch, c.channels, c.height, c.width, c.outChannels, c.channels / c.group, oh, ow, c.group,
+                     pads[0], pads[1], pads[2], pads[3], follower);
+}
+
+// Shapes: channels per group a multiple of 16 (both vector widths), odd and
+// prime map sizes (partial last tiles of both tile sizes), maps smaller than a tile.
+const ConvCase kCases[] = {
+    {"c16_8x8", 1, 16, 8, 8, 16, 1, "relu"},
+    {"c32_o48_7x9", 1, 32, 7, 9, 48, 1, ""},
+    {"c16_o32_13x11", 1, 16, 13, 11, 32, 1, "relu"},
+    {"c64_g2_10x10", 1, 64, 10, 10, 64, 2, "relu"},
+    {"c64_g4_6x5", 1, 64, 6, 5, 64, 4, ""},
+    {"batch2_c16_6x6", 2, 16, 6, 6, 16, 1, "relu"},
+    {"c32_9x9_residual", 1, 32, 9, 9, 32, 1, "residual"},
+    {"c16_3x3_map", 1, 16, 3, 3, 16, 1, ""},
+};
+
+const std::array<int64_t, 4> kPadsSame{1, 1, 1, 1};
+
+class Winograd : public TargetTest<std::tuple<const char*, WinogradUse>> {
+ protected:
+  const char* cpu() const { return std::get<0>(GetParam()); }
+  WinogradUse use() const { return std::get<1>(GetParam()); }
+  std::string transformLine() const {
+    return fmt::format("winograd F({0}x{0},3x3) input transform", use() == WinogradUse::Tile2 ? 2 : 4);
+  }
+  std::string check(const std::string& text) {
+    ReferenceCheck check;
+    check.winograd = use();
+    return expectSameAsReference(text, cpu(), check);
+  }
+};
+
+TEST_P(Winograd, MatchesTheReferenceOverTheShapeSweep) {
+  for (const ConvCase& c : kCases) {
+    SCOPED_TRACE(c.name);
+    std::string explain = check(modelText(c, kPadsSame));
+    EXPECT_EQ(has(explain, transformLine()), "");
+  }
+}
+
+TEST_P(Winograd, UnpaddedAndAsymmetricPads) {
+  ConvCase c{"c16_o32_11x13", 1, 16, 11, 13, 32, 1, "relu"};
+  for (std::array<int64_t, 4> pads : {std::array<int64_t, 4>{0, 0, 0, 0}, {0, 1, 2, 1}, {2, 0, 0, 2}}) {
+    SCOPED_TRACE(fmt::format("pads {} {} {} {}", pads[0], pads[1], pads[2], pads[3]));
+    EXPECT_EQ(has(check(modelText(c, pads)), transformLine()), "");
+  }
+}
+
+TEST_P(Winograd, TheResidualAndReluRunInTheOutputTransform) {
+  std::string explain = check(modelText(kCases[6], kPadsSame));
+  EXPECT_EQ(has(explain, "output transform + add+relu"), "");
+  EXPECT_EQ(has(explain, "Add(s): Add -> fused into"), "");
+}
+
+// Each legality condition: the conv stays a direct kernel.
+TEST_P(Winograd, DirectWhereNotLegal) {
+  const ConvCase c16{"c16", 1, 16, 9, 9, 16, 1, "relu"};
+  // `attribute` joins the pads; `output` is the conv's output size.
+  auto variant = [&](const std::string& attribute, int64_t output, int64_t kernel = 3) {
+    std::string text = modelText(c16, kPadsSame);
+    auto replace = [&](const std::string& from, const std::string& to) { text.replace(text.find(from), from.size(), to); };
+    replace("pads = [1, 1, 1, 1]", fmt::format("pads = [{0}, {0}, {0}, {0}]{1}", kernel / 2, attribute));
+    replace("float[1,16,9,9] y", fmt::format("float[1,16,{0},{0}] y", output));
+    replace("float[16,16,3,3] w", fmt::format("float[16,16,{0},{0}] w", kernel));
+    return text;
+  };
+  const std::pair<const char*, std::string> cases[] = {
+      {"stride 2", variant(", strides = [2, 2]", 5)},
+      {"dilation 2", variant(", dilations = [2, 2]", 7)},
+      {"5x5", variant("", 9, 5)},
+      {"12 channels", modelText({"c12", 1, 12, 9, 9, 12, 1, "relu"}, kPadsSame)},
+  };
+  for (const auto& [what, text] : cases) {
+    SCOPED_TRACE(what);
+    std::string explain = check(text);
+    EXPECT_EQ(explain.find("winograd"), std::string::npos) << explain;
+  }
+}
+
+TEST_P(Winograd, OffKeepsDirectConvolution) {
+  ReferenceCheck off;
+  off.winograd = WinogradUse::Never;
+  std::string explain = expectSameAsReference(modelText(kCases[0], kPadsSame), cpu(), off);
+  EXPECT_EQ(explain.find("winograd"), std::string::npos) << explain;
+  EXPECT_EQ(has(explain, "-> kernel k0_dense"), "");
+}
+
+INSTANTIATE_TEST_SUITE_P(Targets, Winograd,
+                         ::testing::Combine(::testing::Values("x86-64-v3", "x86-64-v4"),
+                                            ::testing::Values(WinogradUse::Tile2, WinogradUse::Tile4)),
+                         [](const auto& info) {
+                           return fmt::format("{}_F{}", std::get<0>(info.param) == std::string("x86-64-v3") ? "AVX2"
+                                                                                                          : "AVX512",
+                                              std::get<1>(info.param) == WinogradUse::Tile2 ? 2 : 4);
+                         });
+
+}  // namespace
+}  // namespace convopt::codegen
