@@ -10,7 +10,8 @@ void addWinogradOption(CLI::App* command, std::string& mode) {
                    "(F(2x2,3x3) / F(4x4,3x3) wherever legal)")
       ->check(CLI::IsMember({"auto", "off", "f2", "f4"}))
       ->capture_default_str();
-  command->add_flag_callback("--no-winograd", [&mode] { mode = "off"; }, "Same as --winograd off: direct convolution only");
+  command->add_flag_callback(
+      "--no-winograd", [&mode] { mode = "off"; }, "Same as --winograd off: direct convolution only");
 }
 
 }  // namespace convopt::tools

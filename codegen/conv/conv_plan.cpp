@@ -33,6 +33,8 @@ bool canReadPlainInput(const ConvPlan& plan, int vectorWidth) {
 }
 
 Expected<ConvPlan> planConv(const ConvSpec& spec, const Target& target) {
+  // Nothing to compute, and every family divides by the channels per group.
+  if (spec.outChannels == 0 || spec.inPerGroup() == 0) return Status::refuse("conv: its weight has no elements");
   std::string reasons;
   for (auto plan : {planPointwise, planDepthwise, planGrouped, planDense}) {
     Expected<ConvPlan> result = plan(spec, target);

@@ -1,6 +1,5 @@
 #include "codegen/conv/winograd.h"
 
-
 #include "codegen/builder/epilogue_emitter.h"
 #include "codegen/builder/kernel_builder.h"
 #include "ir/int_math.h"
@@ -14,14 +13,13 @@ const WinogradTransform& winogradTransform(int tile) {
                                     {1, 0, 0, .5, .5, .5, .5, -.5, .5, 0, 0, 1},
                                     {1, 1, 1, 0, 0, 1, -1, -1}};
   // Interpolation points 0, ±1, ±2 and infinity: the usual F(4x4, 3x3).
-  static const WinogradTransform f4{
-      4,
-      6,
-      {4, 0, -5, 0, 1, 0, 0, -4, -4, 1, 1, 0, 0, 4, -4, -1, 1, 0,
-       0, -2, -1, 2, 1, 0, 0, 2, -1, -2, 1, 0, 0, 4, 0, -5, 0, 1},
-      {1. / 4, 0, 0, -1. / 6, -1. / 6, -1. / 6, -1. / 6, 1. / 6, -1. / 6, 1. / 24, 1. / 12, 1. / 6, 1. / 24, -1. / 12,
-       1. / 6, 0, 0, 1},
-      {1, 1, 1, 1, 1, 0, 0, 1, -1, 2, -2, 0, 0, 1, 1, 4, 4, 0, 0, 1, -1, 8, -8, 1}};
+  static const WinogradTransform f4{4,
+                                    6,
+                                    {4, 0,  -5, 0, 1, 0, 0, -4, -4, 1,  1, 0, 0, 4, -4, -1, 1, 0,
+                                     0, -2, -1, 2, 1, 0, 0, 2,  -1, -2, 1, 0, 0, 4, 0,  -5, 0, 1},
+                                    {1. / 4, 0, 0, -1. / 6, -1. / 6, -1. / 6, -1. / 6, 1. / 6, -1. / 6, 1. / 24,
+                                     1. / 12, 1. / 6, 1. / 24, -1. / 12, 1. / 6, 0, 0, 1},
+                                    {1, 1, 1, 1, 1, 0, 0, 1, -1, 2, -2, 0, 0, 1, 1, 4, 4, 0, 0, 1, -1, 8, -8, 1}};
   return tile == 4 ? f4 : f2;
 }
 
@@ -83,7 +81,7 @@ Expected<WinogradPlan> planWinograd(const ConvSpec& spec, const Target& target) 
     return Status::refuse("winograd: channels per group not multiples of the vector width");
   int tile = target.winograd == WinogradUse::Tile2   ? 2
              : target.winograd == WinogradUse::Tile4 ? 4
-                                                      : estimatedTile(spec);
+                                                     : estimatedTile(spec);
   if (tile == 0) return Status::refuse("winograd: estimated slower than direct convolution");
   WinogradPlan plan{winogradTransform(tile), spec, ceilDiv(spec.outHeight, tile), ceilDiv(spec.outWidth, tile), {}};
   Expected<ConvPlan> products = planProducts(plan, target);
@@ -162,8 +160,7 @@ int64_t winogradOutputUnits(const WinogradPlan& plan, int vectorWidth) {
 }
 
 size_t winogradInputBytes(const WinogradPlan& plan) {
-  return size_t(plan.conv.batch * plan.pointCount() * plan.conv.inChannels * plan.tilesH * plan.tilesW) *
-         sizeof(float);
+  return size_t(plan.conv.batch * plan.pointCount() * plan.conv.inChannels * plan.tilesH * plan.tilesW) * sizeof(float);
 }
 
 size_t winogradProductBytes(const WinogradPlan& plan) {
@@ -191,7 +188,8 @@ void emitWinogradInputTransform(llvm::Module& module, const std::string& name, c
     llvm::Value* outRow = ir.CreateMul(ir.CreateAdd(ir.CreateMul(outBlock, kb.i64(plan.tilesH)), th), kb.i64(tileRow));
     llvm::Value* row0 = ir.CreateSub(ir.CreateMul(th, kb.i64(m)), kb.i64(s.padTop));
     std::vector<llvm::Value*> rowInside(static_cast<size_t>(a));
-    for (int k = 0; k < a; ++k) rowInside[size_t(k)] = ir.CreateICmpULT(ir.CreateAdd(row0, kb.i64(k)), kb.i64(s.inHeight));
+    for (int k = 0; k < a; ++k)
+      rowInside[size_t(k)] = ir.CreateICmpULT(ir.CreateAdd(row0, kb.i64(k)), kb.i64(s.inHeight));
     kb.forLoop(kb.i64(0), kb.i64(plan.tilesW), 1, [&](llvm::Value* tw) {
       llvm::Value* col0 = ir.CreateSub(ir.CreateMul(tw, kb.i64(m)), kb.i64(s.padLeft));
       std::vector<llvm::Value*> tile(static_cast<size_t>(a * a));
@@ -207,7 +205,8 @@ void emitWinogradInputTransform(llvm::Module& module, const std::string& name, c
         }
       std::vector<llvm::Value*> points = transform2d(kb, plan.transform.inputT, a, a, tile);
       llvm::Value* at = ir.CreateAdd(outRow, ir.CreateMul(tw, kb.i64(vectorWidth)));
-      for (int p = 0; p < a * a; ++p) kb.storeVector(output, ir.CreateAdd(at, kb.i64(p * pointStride)), points[size_t(p)]);
+      for (int p = 0; p < a * a; ++p)
+        kb.storeVector(output, ir.CreateAdd(at, kb.i64(p * pointStride)), points[size_t(p)]);
     });
   });
 }
@@ -238,16 +237,16 @@ void emitWinogradOutputTransform(llvm::Module& module, const std::string& name, 
     kb.forLoop(kb.i64(0), kb.i64(plan.tilesW), 1, [&](llvm::Value* tw) {
       llvm::Value* at = ir.CreateAdd(inRow, ir.CreateMul(tw, kb.i64(vectorWidth)));
       std::vector<llvm::Value*> tile(static_cast<size_t>(a * a));
-      for (int p = 0; p < a * a; ++p) tile[size_t(p)] = kb.loadVector(products, ir.CreateAdd(at, kb.i64(p * pointStride)));
+      for (int p = 0; p < a * a; ++p)
+        tile[size_t(p)] = kb.loadVector(products, ir.CreateAdd(at, kb.i64(p * pointStride)));
       std::vector<llvm::Value*> pixels = transform2d(kb, plan.transform.outputT, m, a, tile);
       for (int i = 0; i < m; ++i)
         for (int j = 0; j < m; ++j) {
           llvm::Value* oh = ir.CreateAdd(ir.CreateMul(th, kb.i64(m)), kb.i64(i));
           llvm::Value* ow = ir.CreateAdd(ir.CreateMul(tw, kb.i64(m)), kb.i64(j));
           auto store = [&] {
-            llvm::Value* offset =
-                ir.CreateAdd(outPlane, ir.CreateMul(ir.CreateAdd(ir.CreateMul(oh, kb.i64(s.outWidth)), ow),
-                                                    kb.i64(vectorWidth)));
+            llvm::Value* offset = ir.CreateAdd(
+                outPlane, ir.CreateMul(ir.CreateAdd(ir.CreateMul(oh, kb.i64(s.outWidth)), ow), kb.i64(vectorWidth)));
             llvm::Value* x = ir.CreateFAdd(pixels[size_t(i * m + j)], biasVector);
             x = emitEpilogue(
                 kb, s.epilogue, x, [&](int k) { return kb.loadVector(residuals[size_t(k)], offset); }, channel);

@@ -41,7 +41,7 @@ const WinogradTransform& winogradTransform(int tile);
 
 struct WinogradPlan {
   WinogradTransform transform;
-  ConvSpec conv;     // the convolution, its epilogue included
+  ConvSpec conv;  // the convolution, its epilogue included
   int64_t tilesH = 0, tilesW = 0;
   ConvPlan products;  // the grouped 1x1 conv over the transformed tiles
   int pointCount() const { return transform.points * transform.points; }

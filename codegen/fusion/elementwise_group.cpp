@@ -193,6 +193,8 @@ Expected<ElementwiseGroup> matchElementwiseGroup(const ir::Node& seed, const Ele
   if (!isStaticFloat(out)) return Status::refuse("output is not a statically shaped float tensor");
   ElementwiseGroup group;
   group.dims = out->type.staticShape();
+  // Nothing to compute (and the row split divides by the dims): the reference runs it.
+  if (std::find(group.dims.begin(), group.dims.end(), 0) != group.dims.end()) return Status::refuse("empty output");
   auto fits = [&](ElementwiseLayout layout) {
     for (size_t i : *inputs)
       if (!classifyOperand(seed.input(i), layout, group.dims, context)) return false;

@@ -546,5 +546,36 @@ TEST(BadInput, FuzzFoundReduceMeanOfAnEmptyUint8Tensor) {
   EXPECT_TRUE(fs::exists(dir / "out.onnx"));
 }
 
+// The engine fuzz target (2026-12-04, third session, on ab9e98e): an If whose then-branch
+// computes a scalar for an output the model declares [1,4,1,1]. The JIT engine refuses it while
+// running the branch (the reference interpreter does not check a body's declared shapes); the
+// target counted that refusal as a crash, and now takes it, as the CLI always did: exit 2.
+TEST(BadInput, FuzzFoundIfBranchOutputBreakingItsDeclaredShape) {
+  testing::TempDir dir;
+  testing::RunResult r = testing::runConvopt(
+      fmt::format("run --engine jit '{}'",
+                  testing::fuzzFinding("if_branch_output_breaking_its_declared_shape.onnx").string()),
+      dir.path());
+  EXPECT_EQ(r.exitCode, 2);
+  EXPECT_EQ(r.stderrText,
+            "convopt: error: node split_if: computes float [] for 'split.1_then_branch', which the model declares "
+            "float[1,4,1,1]\n");
+}
+
+// The engine fuzz target (2026-12-04, third session, on a6f91bb): a depthwise Conv whose weight
+// has 0 output channels, then a Relu of the empty result. The conv planner divided by the
+// channels per group (UBSan; SIGFPE in the release CLI), then the Relu's kernel by the empty
+// dim. planConv now refuses an empty weight and an elementwise group an empty output; the
+// reference interpreter runs both nodes.
+TEST(BadInput, FuzzFoundDepthwiseConvWithNoOutputChannels) {
+  testing::TempDir dir;
+  testing::RunResult r =
+      testing::runConvopt(fmt::format("run --engine jit '{}'",
+                                      testing::fuzzFinding("depthwise_conv_with_no_output_channels.onnx").string()),
+                          dir.path());
+  EXPECT_EQ(r.exitCode, 0) << r.stderrText;
+  EXPECT_EQ(r.stdoutText, "y: float[1,0,8] min 0 max 0 mean 0\n");
+}
+
 }  // namespace
 }  // namespace convopt

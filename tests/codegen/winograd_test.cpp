@@ -51,7 +51,7 @@ TEST(WinogradTransform, ComputesACorrelationInOneDimension) {
 struct ConvCase {
   const char* name;
   int64_t batch, channels, height, width, outChannels, group;
-  const char* follower;    // "" | "relu" | "residual" (Add of x, then Relu)
+  const char* follower;  // "" | "relu" | "residual" (Add of x, then Relu)
 };
 
 // Output size of a 3x3 stride-1 conv along one axis.
@@ -61,7 +61,7 @@ std::string modelText(const ConvCase& c, std::array<int64_t, 4> pads) {
   int64_t oh = outSize(c.height, pads[0], pads[2]), ow = outSize(c.width, pads[1], pads[3]);
   std::string follower = std::string(c.follower) == "relu"       ? "y = Relu (c)"
                          : std::string(c.follower) == "residual" ? "s = Add (c, x)\n  y = Relu (s)"
-                                                                  : "y = Identity (c)";
+                                                                 : "y = Identity (c)";
   return fmt::format(R"(<ir_version: 8, opset_import: ["" : 13]>
 g (float[{0},{1},{2},{3}] x, float[{4},{5},3,3] w, float[{4}] b) => (float[{0},{4},{6},{7}] y) {{
   c = Conv <group = {8}, pads = [{9}, {10}, {11}, {12}]> (x, w, b)
@@ -129,7 +129,9 @@ TEST_P(Winograd, DirectWhereNotLegal) {
   // `attribute` joins the pads; `output` is the conv's output size.
   auto variant = [&](const std::string& attribute, int64_t output, int64_t kernel = 3) {
     std::string text = modelText(c16, kPadsSame);
-    auto replace = [&](const std::string& from, const std::string& to) { text.replace(text.find(from), from.size(), to); };
+    auto replace = [&](const std::string& from, const std::string& to) {
+      text.replace(text.find(from), from.size(), to);
+    };
     replace("pads = [1, 1, 1, 1]", fmt::format("pads = [{0}, {0}, {0}, {0}]{1}", kernel / 2, attribute));
     replace("float[1,16,9,9] y", fmt::format("float[1,16,{0},{0}] y", output));
     replace("float[16,16,3,3] w", fmt::format("float[16,16,{0},{0}] w", kernel));
@@ -160,8 +162,8 @@ INSTANTIATE_TEST_SUITE_P(Targets, Winograd,
                          ::testing::Combine(::testing::Values("x86-64-v3", "x86-64-v4"),
                                             ::testing::Values(WinogradUse::Tile2, WinogradUse::Tile4)),
                          [](const auto& info) {
-                           return fmt::format("{}_F{}", std::get<0>(info.param) == std::string("x86-64-v3") ? "AVX2"
-                                                                                                          : "AVX512",
+                           return fmt::format("{}_F{}",
+                                              std::get<0>(info.param) == std::string("x86-64-v3") ? "AVX2" : "AVX512",
                                               std::get<1>(info.param) == WinogradUse::Tile2 ? 2 : 4);
                          });
 
