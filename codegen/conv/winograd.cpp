@@ -168,24 +168,43 @@ size_t winogradProductBytes(const WinogradPlan& plan) {
          sizeof(float);
 }
 
+// The transformed tensors (transformed input, products) as the transform
+// kernels see them: `blocks` channel blocks per point, and for a work unit —
+// one row of tiles of one block of one image — where its point 0 starts.
+struct TileRows {
+  int64_t blocks, tileRow, pointStride;  // pointStride: floats from one point's channels to the next's
+  TileRows(const WinogradPlan& plan, int64_t channels, int vectorWidth)
+      : blocks(channels / vectorWidth),
+        tileRow(plan.tilesW * vectorWidth),
+        pointStride(blocks * plan.tilesH * tileRow) {}
+
+  struct Unit {
+    llvm::Value *th, *plane, *start;  // tile row; image * blocks + block; offset of point 0's row
+  };
+  Unit unit(KernelBuilder& kb, const WinogradPlan& plan, llvm::Value* unit) const {
+    llvm::IRBuilder<>& ir = kb.ir();
+    llvm::Value* th = ir.CreateSRem(unit, kb.i64(plan.tilesH));
+    llvm::Value* plane = ir.CreateSDiv(unit, kb.i64(plan.tilesH));
+    // Point 0 of this block sits in block image * a^2 * blocks + block of the transformed tensor.
+    llvm::Value* image = ir.CreateSDiv(plane, kb.i64(blocks));
+    llvm::Value* block = ir.CreateAdd(plane, ir.CreateMul(image, kb.i64((plan.pointCount() - 1) * blocks)));
+    llvm::Value* start = ir.CreateMul(ir.CreateAdd(ir.CreateMul(block, kb.i64(plan.tilesH)), th), kb.i64(tileRow));
+    return {th, plane, start};
+  }
+};
+
 void emitWinogradInputTransform(llvm::Module& module, const std::string& name, const WinogradPlan& plan,
                                 int vectorWidth) {
   KernelBuilder kb(module, name, vectorWidth);
   llvm::IRBuilder<>& ir = kb.ir();
   const ConvSpec& s = plan.conv;
   int m = plan.transform.tile, a = plan.transform.points;
-  int64_t blocks = s.inChannels / vectorWidth, tileRow = plan.tilesW * vectorWidth;
-  int64_t pointStride = blocks * plan.tilesH * tileRow;  // floats from one point's channels to the next's
+  TileRows rows(plan, s.inChannels, vectorWidth);
   llvm::Value* input = kb.buffer(kDataBuffers, BufferRole::Input);
   llvm::Value* output = kb.buffer(kDataBuffers, BufferRole::Output);
   kb.forLoop(kb.begin(), kb.end(), 1, [&](llvm::Value* unit) {
-    llvm::Value* th = ir.CreateSRem(unit, kb.i64(plan.tilesH));
-    llvm::Value* plane = ir.CreateSDiv(unit, kb.i64(plan.tilesH));  // image * blocks + block
-    llvm::Value* image = ir.CreateSDiv(plane, kb.i64(blocks));
+    auto [th, plane, outRow] = rows.unit(kb, plan, unit);
     llvm::Value* inPlane = ir.CreateMul(plane, kb.i64(s.inHeight * s.inWidth * vectorWidth));
-    // The tile row's point 0 in the image's first point block: image * a^2 * blocks + block.
-    llvm::Value* outBlock = ir.CreateAdd(plane, ir.CreateMul(image, kb.i64((a * a - 1) * blocks)));
-    llvm::Value* outRow = ir.CreateMul(ir.CreateAdd(ir.CreateMul(outBlock, kb.i64(plan.tilesH)), th), kb.i64(tileRow));
     llvm::Value* row0 = ir.CreateSub(ir.CreateMul(th, kb.i64(m)), kb.i64(s.padTop));
     std::vector<llvm::Value*> rowInside(static_cast<size_t>(a));
     for (int k = 0; k < a; ++k)
@@ -206,7 +225,7 @@ void emitWinogradInputTransform(llvm::Module& module, const std::string& name, c
       std::vector<llvm::Value*> points = transform2d(kb, plan.transform.inputT, a, a, tile);
       llvm::Value* at = ir.CreateAdd(outRow, ir.CreateMul(tw, kb.i64(vectorWidth)));
       for (int p = 0; p < a * a; ++p)
-        kb.storeVector(output, ir.CreateAdd(at, kb.i64(p * pointStride)), points[size_t(p)]);
+        kb.storeVector(output, ir.CreateAdd(at, kb.i64(p * rows.pointStride)), points[size_t(p)]);
     });
   });
 }
@@ -217,8 +236,7 @@ void emitWinogradOutputTransform(llvm::Module& module, const std::string& name, 
   llvm::IRBuilder<>& ir = kb.ir();
   const ConvSpec& s = plan.conv;
   int m = plan.transform.tile, a = plan.transform.points;
-  int64_t blocks = s.outChannels / vectorWidth, tileRow = plan.tilesW * vectorWidth;
-  int64_t pointStride = blocks * plan.tilesH * tileRow;
+  TileRows rows(plan, s.outChannels, vectorWidth);
   const BufferLayout& layout = kWinogradOutputBuffers;
   llvm::Value* products = kb.buffer(layout, BufferRole::Input);
   llvm::Value* bias = kb.buffer(layout, BufferRole::Bias);
@@ -226,19 +244,15 @@ void emitWinogradOutputTransform(llvm::Module& module, const std::string& name, 
   std::vector<llvm::Value*> residuals;
   for (int k = 0; k < s.epilogue.residualCount(); ++k) residuals.push_back(kb.buffer(layout, BufferRole::Residual, k));
   kb.forLoop(kb.begin(), kb.end(), 1, [&](llvm::Value* unit) {
-    llvm::Value* th = ir.CreateSRem(unit, kb.i64(plan.tilesH));
-    llvm::Value* plane = ir.CreateSDiv(unit, kb.i64(plan.tilesH));  // image * blocks + block
-    llvm::Value* image = ir.CreateSDiv(plane, kb.i64(blocks));
-    llvm::Value* channel = ir.CreateMul(ir.CreateSRem(plane, kb.i64(blocks)), kb.i64(vectorWidth));
-    llvm::Value* inBlock = ir.CreateAdd(plane, ir.CreateMul(image, kb.i64((a * a - 1) * blocks)));
-    llvm::Value* inRow = ir.CreateMul(ir.CreateAdd(ir.CreateMul(inBlock, kb.i64(plan.tilesH)), th), kb.i64(tileRow));
+    auto [th, plane, inRow] = rows.unit(kb, plan, unit);
+    llvm::Value* channel = ir.CreateMul(ir.CreateSRem(plane, kb.i64(rows.blocks)), kb.i64(vectorWidth));
     llvm::Value* outPlane = ir.CreateMul(plane, kb.i64(s.outHeight * s.outWidth * vectorWidth));
     llvm::Value* biasVector = kb.loadVector(bias, channel);
     kb.forLoop(kb.i64(0), kb.i64(plan.tilesW), 1, [&](llvm::Value* tw) {
       llvm::Value* at = ir.CreateAdd(inRow, ir.CreateMul(tw, kb.i64(vectorWidth)));
       std::vector<llvm::Value*> tile(static_cast<size_t>(a * a));
       for (int p = 0; p < a * a; ++p)
-        tile[size_t(p)] = kb.loadVector(products, ir.CreateAdd(at, kb.i64(p * pointStride)));
+        tile[size_t(p)] = kb.loadVector(products, ir.CreateAdd(at, kb.i64(p * rows.pointStride)));
       std::vector<llvm::Value*> pixels = transform2d(kb, plan.transform.outputT, m, a, tile);
       for (int i = 0; i < m; ++i)
         for (int j = 0; j < m; ++j) {
