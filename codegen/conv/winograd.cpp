@@ -55,7 +55,7 @@ Expected<ConvPlan> planProducts(const WinogradPlan& plan, const Target& target) 
   products.group = points * s.group;
   products.inHeight = products.outHeight = plan.tilesH;
   products.inWidth = products.outWidth = plan.tilesW;
-  Expected<ConvPlan> grouped = planGrouped(products, target);
+  Expected<ConvPlan> grouped = planConv(products, target);
   if (!grouped || grouped->mapping != ChannelMapping::Broadcast) return Status::refuse("winograd: no product kernel");
   int64_t blocksPerGroup = s.outPerGroup() / target.vectorWidth;
   int64_t blockTiles = products.group * (blocksPerGroup / grouped->tile.outBlocks);
@@ -63,8 +63,6 @@ Expected<ConvPlan> planProducts(const WinogradPlan& plan, const Target& target) 
   grouped->tile = broadcastTile(target, blocksPerGroup, true, rowLength);
   grouped->view.inHeight = grouped->view.outHeight = plan.tilesH * plan.tilesW / rowLength;
   grouped->view.inWidth = grouped->view.outWidth = rowLength;
-  grouped->vectorRegisters = target.vectorRegisters;
-  grouped->caches = target.caches;
   return grouped;
 }
 
