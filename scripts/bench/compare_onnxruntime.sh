@@ -7,7 +7,9 @@
 #   Layers: kernel time vs kernel time (onnxruntime's profiler per-node times
 #   without its reorders; convopt's generated kernel on blocked data).
 #   Models: whole inference vs whole inference (convopt bench), convopt both on
-#   the model as given and after `convopt optimize` (what a user deploys).
+#   the model as given and after `convopt optimize` (what a user deploys), and
+#   each peer's % of the FMA roofline on the model as given (its conv and matmul
+#   FLOPs over the FMA peak of the thread count that `bench --roofline` measures).
 #   The host's load moves both peers' times from minute to minute, so the
 #   whole comparison runs ROUNDS times (default 3), each round timing both
 #   peers within a minute of each other; the tables give each peer's median ms
@@ -33,12 +35,15 @@ for dir in "$models"/*/; do
 done
 
 input_name() { build/tools/convopt inspect --json "$1" | python3 -c "import json,sys;print(json.load(sys.stdin)['inputs'][0]['name'])"; }
-# add_median JSON NAME MODEL THREADS SHAPE: JSON with NAME set to convopt's median ms on MODEL.
+# add_median JSON NAME MODEL THREADS SHAPE: JSON with NAME set to [median ms, fraction of the FMA
+# roofline] of convopt on MODEL (the roofline: its conv and matmul FLOPs at the measured FMA peak).
 add_median() {
-  local ms
-  ms=$(build/tools/convopt bench "$3" --threads "$4" --runs "$runs" --json --input-shape "$(input_name "$3")=$5" \
-       | python3 -c "import json,sys;print(json.load(sys.stdin)['median_ms'])")
-  python3 -c "import json,sys;a=json.loads(sys.argv[1]);a[sys.argv[2]]=float(sys.argv[3]);print(json.dumps(a))" "$1" "$2" "$ms"
+  local result
+  result=$(build/tools/convopt bench "$3" --threads "$4" --runs "$runs" --json --roofline \
+             --input-shape "$(input_name "$3")=$5" \
+           | python3 -c "import json,sys;r=json.load(sys.stdin);print(json.dumps([r['median_ms'],r['fma_roofline']]))")
+  python3 -c "import json,sys;a=json.loads(sys.argv[1]);a[sys.argv[2]]=json.loads(sys.argv[3]);print(json.dumps(a))" \
+    "$1" "$2" "$result"
 }
 for spec in "${model_specs[@]}"; do
   IFS== read -r name path shape <<<"$spec"
@@ -73,12 +78,19 @@ done
 python3 - "$work/rounds.jsonl" <<'PY'
 import json, statistics, sys
 rounds = [json.loads(line) for line in open(sys.argv[1])]
+def ms(entry):  # layers: ms; models: [ms, fraction of the FMA roofline]
+    return entry[0] if isinstance(entry, list) else entry
 def summary(threads, ort_key, ours_key, name):
-    pairs = [(r[ort_key][name], r[ours_key][name]) for r in rounds
+    pairs = [(r[ort_key][name], ms(r[ours_key][name])) for r in rounds
              if r["threads"] == threads and name in r[ort_key] and name in r[ours_key]]
     ratios = [o / c for o, c in pairs]
     return (statistics.median(o for o, _ in pairs), statistics.median(c for _, c in pairs),
             statistics.median(ratios), min(ratios), max(ratios))
+def roofline(threads, name):
+    # The model's FLOPs over the peak of the thread count in each peer's time, median over the rounds.
+    entries = [(r["ort_models"][name], r["ours_models"][name]) for r in rounds if r["threads"] == threads]
+    return (statistics.median(100 * f * c / o for o, (c, f) in entries),
+            statistics.median(100 * f for _, (c, f) in entries))
 def cells(s):
     return f"{s[0]:.3f} | {s[1]:.3f} | {s[2]:.2f} | {s[3]:.2f}–{s[4]:.2f}"
 for threads in (1, 2):
@@ -89,12 +101,14 @@ for threads in (1, 2):
         if name in first["ours_layers"]:
             print(f"| {name} | {cells(summary(threads, 'ort_layers', 'ours_layers', name))} |")
     print(f"\n| model (whole inference), {threads} thread(s) | onnxruntime ms | convopt ms | ratio | range "
-          "| convopt after optimize ms | ratio | range |\n|---|---:|---:|---:|---:|---:|---:|---:|")
+          "| % of FMA roofline: onnxruntime | convopt | convopt after optimize ms | ratio | range |"
+          "\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for name in first["ort_models"]:
         if name in first["ours_models"] and name in first["ours_optimized"]:
             given = summary(threads, "ort_models", "ours_models", name)
             optimized = summary(threads, "ort_models", "ours_optimized", name)
-            print(f"| {name} | {cells(given)} | {optimized[1]:.3f} | {optimized[2]:.2f} | "
-                  f"{optimized[3]:.2f}–{optimized[4]:.2f} |")
+            ort_roofline, ours_roofline = roofline(threads, name)
+            print(f"| {name} | {cells(given)} | {ort_roofline:.0f}% | {ours_roofline:.0f}% | {optimized[1]:.3f} | "
+                  f"{optimized[2]:.2f} | {optimized[3]:.2f}–{optimized[4]:.2f} |")
 print(f"\n{len(rounds) // 2} round(s); ratio = onnxruntime ms / convopt ms, median over the rounds (range: min–max).")
 PY
