@@ -1,5 +1,7 @@
 #include "codegen/fusion/elementwise_group.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 
 #include "codegen/fusion/epilogue_fusion.h"
@@ -46,7 +48,11 @@ Expected<std::vector<size_t>> elementwiseDataInputs(const ir::Node& node, const 
     if (node.inputs().size() != 2) return Status::refuse("not two operands");
     return std::vector<size_t>{0, 1};
   }
-  if (unary.count(op)) return std::vector<size_t>{0};
+  if (unary.count(op)) {
+    if (node.inputs().size() != 1)
+      return Status::refuse(fmt::format("{} inputs, where {} takes one", node.inputs().size(), op));
+    return std::vector<size_t>{0};
+  }
   if (op == "Pow") {
     std::optional<float> exponent = node.inputs().size() == 2 ? scalarConstant(node.input(1), context) : std::nullopt;
     if (!exponent || (*exponent != 0.5f && *exponent != 1.0f && *exponent != 2.0f))
@@ -61,6 +67,11 @@ Expected<std::vector<size_t>> elementwiseDataInputs(const ir::Node& node, const 
       return Status::refuse("not an inference BatchNormalization of a 4-D tensor with constant parameters");
     return std::vector<size_t>{0};
   }
+  // The rest are activations: one operand (Clip: with its bounds).
+  size_t takes = op == "Clip" ? 3 : 1;
+  if (node.inputs().size() > takes)
+    return Status::refuse(
+        fmt::format("{} inputs, where {} takes {}", node.inputs().size(), op, takes == 1 ? "one" : "at most 3"));
   if (activationStep(node, context.constantOf)) return std::vector<size_t>{0};
   return Status::refuse("activation parameters are not constants");
 }

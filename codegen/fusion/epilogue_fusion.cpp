@@ -44,22 +44,20 @@ std::optional<EpilogueStep> activationStep(const ir::Node& node, const ConstantL
   };
   const std::string& op = node.opType;
   if (!node.domain.empty() || node.outputs().size() != 1 || !activations.count(op)) return std::nullopt;
+  if (op == "Clip") {
+    std::optional<std::pair<float, float>> bounds = clipBounds(node, constantOf);
+    if (!bounds) return std::nullopt;
+    return EpilogueStep::activate(Activation::Clip, bounds->first, bounds->second);
+  }
+  // Inputs beyond the one an activation takes (a newer opset's node that the schema
+  // check lets through) mean it is not the activation of its first input alone.
+  if (node.inputs().size() != 1) return std::nullopt;
   if (op == "Relu") return EpilogueStep::activate(Activation::Relu);
   if (op == "Sigmoid") return EpilogueStep::activate(Activation::Sigmoid);
   if (op == "HardSigmoid")
     return EpilogueStep::activate(Activation::HardSigmoid, node.getFloat("alpha", 0.2f), node.getFloat("beta", 0.5f));
   if (op == "HardSwish") return EpilogueStep::activate(Activation::HardSwish, 1.0f / 6, 0.5f);
   if (op == "LeakyRelu") return EpilogueStep::activate(Activation::LeakyRelu, node.getFloat("alpha", 0.01f));
-  if (op == "Clip") {
-    float lo = node.getFloat("min", -3.402823466e38f), hi = node.getFloat("max", 3.402823466e38f);
-    for (size_t i = 1; i < 3; ++i) {
-      if (!node.input(i)) continue;
-      const ir::Tensor* bound = constantOf(node.input(i));
-      if (!bound || bound->numel() != 1 || bound->dtype() != ir::DType::Float) return std::nullopt;
-      (i == 1 ? lo : hi) = bound->data<float>()[0];
-    }
-    return EpilogueStep::activate(Activation::Clip, lo, hi);
-  }
   throw std::logic_error("lowered_ops.def lists the activation " + op + ", which activationStep does not map");
 }
 

@@ -30,7 +30,8 @@ EpilogueMatch fuseEpilogue(const ir::Value* output, const ConstantLookup& consta
                            const std::function<bool(const ir::Value*)>& isComputed);
 
 // The activation `node` applies (lowered_ops.def: ELEMENTWISE_ACTIVATION) with
-// its parameters, nullopt for any other node or non-constant parameters.
+// its parameters, nullopt for any other node, non-constant parameters or more
+// inputs than the activation takes.
 std::optional<EpilogueStep> activationStep(const ir::Node& node, const ConstantLookup& constantOf);
 
 }  // namespace convopt::codegen

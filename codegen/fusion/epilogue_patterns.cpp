@@ -44,11 +44,17 @@ std::vector<float> mulAdd(const std::vector<float>& a, const std::vector<float>&
   return out;
 }
 
-// Clip's [min, max]: attributes before opset 11, constant inputs after.
+bool allEqual(const std::vector<float>& v, float value) {
+  return std::all_of(v.begin(), v.end(), [&](float x) { return x == value; });
+}
+
+}  // namespace
+
 std::optional<std::pair<float, float>> clipBounds(const ir::Node& clip, const ConstantLookup& constantOf) {
+  if (clip.inputs().size() > 3) return std::nullopt;
   float bounds[2] = {clip.getFloat("min", -std::numeric_limits<float>::max()),
                      clip.getFloat("max", std::numeric_limits<float>::max())};
-  for (size_t i = 1; i < 3 && i < clip.inputs().size(); ++i) {
+  for (size_t i = 1; i < clip.inputs().size(); ++i) {
     if (!clip.input(i)) continue;
     const ir::Tensor* bound = constantOf(clip.input(i));
     if (!bound || bound->numel() != 1 || bound->dtype() != ir::DType::Float) return std::nullopt;
@@ -56,12 +62,6 @@ std::optional<std::pair<float, float>> clipBounds(const ir::Node& clip, const Co
   }
   return std::pair(bounds[0], bounds[1]);
 }
-
-bool allEqual(const std::vector<float>& v, float value) {
-  return std::all_of(v.begin(), v.end(), [&](float x) { return x == value; });
-}
-
-}  // namespace
 
 std::optional<EpilogueStep> affineStep(const ir::Node& user, const ir::Value* y, const ConstantLookup& constantOf) {
   const std::string& op = user.opType;

@@ -24,6 +24,10 @@ using ConstantLookup = std::function<const ir::Tensor*(const ir::Value*)>;
 // `user` applied to the 4-D value `y` as an Affine step.
 std::optional<EpilogueStep> affineStep(const ir::Node& user, const ir::Value* y, const ConstantLookup& constantOf);
 
+// Clip's [min, max]: attributes before opset 11, constant scalar inputs after;
+// nullopt for bounds computed at run time or inputs beyond Clip's three.
+std::optional<std::pair<float, float>> clipBounds(const ir::Node& clip, const ConstantLookup& constantOf);
+
 // An inference BatchNormalization with constant parameters as an Affine step.
 std::optional<EpilogueStep> batchNormStep(const ir::Node& node, const ConstantLookup& constantOf);
 

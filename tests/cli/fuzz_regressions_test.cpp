@@ -577,5 +577,32 @@ TEST(BadInput, FuzzFoundDepthwiseConvWithNoOutputChannels) {
   EXPECT_EQ(r.stdoutText, "y: float[1,0,8] min 0 max 0 mean 0\n");
 }
 
+// The engine fuzz target (2026-12-04, fourth session, on 6ecd455, both workers): opset-18 models
+// whose HardSwish nodes have 3 extra inputs (the schema check leaves a node of an opset newer than
+// libonnx's to its own opset), one of them the output of a GlobalAveragePool or a MatMul. Epilogue
+// fusion took the HardSwish for that kernel's activation and applied it to the pool's (MatMul's)
+// result; the reference interpreter applies it to the first input, as the JIT kernels do. An
+// activation with inputs beyond its own now neither fuses nor joins an elementwise group: it falls
+// back, saying why, and both engines agree.
+TEST(BadInput, FuzzFoundActivationsWithExtraInputsFusedIntoTheWrongKernel) {
+  for (const char* file :
+       {"hardswish_with_extra_inputs_after_a_pool.onnx", "hardswish_with_extra_inputs_after_a_matmul.onnx"}) {
+    SCOPED_TRACE(file);
+    testing::TempDir dir;
+    std::string model = testing::fuzzFinding(file).string();
+    testing::RunResult jit = testing::runConvopt(
+        fmt::format("run --engine jit --threads 1 --explain --output-dir '{}' '{}'", dir.path().string(), model),
+        dir.path());
+    ASSERT_EQ(jit.exitCode, 0) << jit.stderrText;
+    EXPECT_NE(jit.stdoutText.find("HardSwish(y): HardSwish -> FALLBACK to the reference interpreter (4 inputs, where "
+                                  "HardSwish takes one)"),
+              std::string::npos)
+        << jit.stdoutText;
+    testing::RunResult reference = testing::runConvopt(
+        fmt::format("run --engine reference --check '{}' '{}'", dir.path().string(), model), dir.path());
+    EXPECT_EQ(reference.exitCode, 0) << reference.stdoutText << reference.stderrText;
+  }
+}
+
 }  // namespace
 }  // namespace convopt

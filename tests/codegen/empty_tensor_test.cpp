@@ -47,8 +47,8 @@ const EmptyCase kCases[] = {
     {"Transpose", "", "", "y = Transpose <perm = [0, 2, 3, 1]> (x)", 4},
     {"Resize", "", "float[4] s = {{1.0, 1.0, 2.0, 2.0}}", "y = Resize <mode = \"nearest\"> (x, , s)", 4},
     {"ConcatInPlace", "", "", "r = Relu (x)\n  y = Concat <axis = 1> (r, x)", 4},
-    {"SliceW", "", "int64[1] one = {{1}}, int64[1] five = {{5}}, int64[1] three = {{3}}", "y = Slice (x, one, five, three)",
-     4},
+    {"SliceW", "", "int64[1] one = {{1}}, int64[1] five = {{5}}, int64[1] three = {{3}}",
+     "y = Slice (x, one, five, three)", 4},
     {"SplitC", "", "int64[2] halves = {{{h0}, {h1}}}", "a, b = Split <axis = 1> (x, halves)\n  y = Add (b, b)", 4},
     {"Pointwise", ", float[8,{c},1,1] w", "", "y = Conv (x, w)", 4, "NC"},
     {"Depthwise", ", float[{c},1,3,3] w", "", "y = Conv <group = {c}, pads = [1, 1, 1, 1]> (x, w)", 4, "N"},
@@ -58,8 +58,8 @@ const EmptyCase kCases[] = {
 
 std::string emptyModel(const EmptyCase& c, const std::vector<int64_t>& dims) {
   auto fill = [&](const char* text) {
-    return fmt::format(fmt::runtime(text), fmt::arg("c", dims[1]), fmt::arg("w", dims[3]),
-                       fmt::arg("h0", dims[1] / 2), fmt::arg("h1", dims[1] - dims[1] / 2));
+    return fmt::format(fmt::runtime(text), fmt::arg("c", dims[1]), fmt::arg("w", dims[3]), fmt::arg("h0", dims[1] / 2),
+                       fmt::arg("h1", dims[1] - dims[1] / 2));
   };
   std::vector<std::string> unknown(size_t(c.outputRank), "?");
   std::string constants = fill(c.constants);
