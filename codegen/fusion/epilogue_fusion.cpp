@@ -25,6 +25,7 @@ const ir::Node* gatedBy(const ir::Value* y) {
   for (const ir::Use& use : y->uses()) {
     const ir::Node* gate = use.user;
     if (!isDefaultOp(gate, "Sigmoid") && !isDefaultOp(gate, "HardSigmoid")) continue;
+    if (gate->inputs().size() != 1 || gate->input(0) != y) continue;
     const ir::Node* mul = onlyUser(gate->output(0));
     if (!isDefaultOp(mul, "Mul") || mul->inputs().size() != 2) continue;
     bool pairs = (mul->input(0) == y && mul->input(1) == gate->output(0)) ||
@@ -91,7 +92,8 @@ EpilogueMatch fuseEpilogue(const ir::Value* output, const ConstantLookup& consta
     if (output->isGraphOutput()) return stop(output->name() + " is a graph output");
     const ir::Node* user = onlyUser(output);
     if (!user) return stop(fmt::format("{} has {} uses", output->name(), output->uses().size()));
-    if (std::optional<EpilogueStep> step = activationStep(*user, constantOf)) {
+    std::optional<EpilogueStep> step = user->input(0) == output ? activationStep(*user, constantOf) : std::nullopt;
+    if (step) {
       epilogue.steps.push_back(*step);
     } else if (std::optional<EpilogueStep> affine = affineStep(*user, output, constantOf)) {
       appendAffine(epilogue, *affine);

@@ -88,7 +88,8 @@ def summary(threads, ort_key, ours_key, name):
             statistics.median(ratios), min(ratios), max(ratios))
 def roofline(threads, name):
     # The model's FLOPs over the peak of the thread count in each peer's time, median over the rounds.
-    entries = [(r["ort_models"][name], r["ours_models"][name]) for r in rounds if r["threads"] == threads]
+    entries = [(r["ort_models"][name], r["ours_models"][name]) for r in rounds
+               if r["threads"] == threads and name in r["ort_models"] and name in r["ours_models"]]
     return (statistics.median(100 * f * c / o for o, (c, f) in entries),
             statistics.median(100 * f for _, (c, f) in entries))
 def cells(s):
