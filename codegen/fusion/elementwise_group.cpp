@@ -67,9 +67,8 @@ Expected<std::vector<size_t>> elementwiseDataInputs(const ir::Node& node, const 
       return Status::refuse("not an inference BatchNormalization of a 4-D tensor with constant parameters");
     return std::vector<size_t>{0};
   }
-  // The rest are activations: one operand (Clip: with its bounds).
-  size_t takes = op == "Clip" ? 3 : 1;
-  if (node.inputs().size() > takes)
+  // The rest are activations.
+  if (size_t takes = activationInputs(op); node.inputs().size() > takes)
     return Status::refuse(
         fmt::format("{} inputs, where {} takes {}", node.inputs().size(), op, takes == 1 ? "one" : "at most 3"));
   if (activationStep(node, context.constantOf)) return std::vector<size_t>{0};

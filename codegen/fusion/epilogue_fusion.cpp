@@ -45,14 +45,14 @@ std::optional<EpilogueStep> activationStep(const ir::Node& node, const ConstantL
   };
   const std::string& op = node.opType;
   if (!node.domain.empty() || node.outputs().size() != 1 || !activations.count(op)) return std::nullopt;
+  // Inputs beyond those an activation takes (a newer opset's node that the schema
+  // check lets through) mean it is not the activation of its first input alone.
+  if (node.inputs().size() > activationInputs(op)) return std::nullopt;
   if (op == "Clip") {
     std::optional<std::pair<float, float>> bounds = clipBounds(node, constantOf);
     if (!bounds) return std::nullopt;
     return EpilogueStep::activate(Activation::Clip, bounds->first, bounds->second);
   }
-  // Inputs beyond the one an activation takes (a newer opset's node that the schema
-  // check lets through) mean it is not the activation of its first input alone.
-  if (node.inputs().size() != 1) return std::nullopt;
   if (op == "Relu") return EpilogueStep::activate(Activation::Relu);
   if (op == "Sigmoid") return EpilogueStep::activate(Activation::Sigmoid);
   if (op == "HardSigmoid")

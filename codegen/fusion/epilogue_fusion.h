@@ -29,6 +29,9 @@ struct EpilogueMatch {
 EpilogueMatch fuseEpilogue(const ir::Value* output, const ConstantLookup& constantOf,
                            const std::function<bool(const ir::Value*)>& isComputed);
 
+// Most inputs activation `op` takes: the value, and for Clip its two bounds.
+inline size_t activationInputs(const std::string& op) { return op == "Clip" ? 3 : 1; }
+
 // The activation `node` applies (lowered_ops.def: ELEMENTWISE_ACTIVATION) with
 // its parameters, nullopt for any other node, non-constant parameters or more
 // inputs than the activation takes.
