@@ -43,7 +43,7 @@ struct BenchOptions {
   int processes = 0;
   bool fixedThreads = false;
   bool roofline = false;
-  std::string winograd;
+  WinogradChoice winograd;
 };
 
 // The share of runs the engine ran on one thread (EngineOptions::adaptThreads).
@@ -149,7 +149,7 @@ void benchFreshProcesses(const BenchOptions& o) {
   if (!o.cpu.empty()) args.insert(args.end(), {"--cpu", o.cpu});
   if (o.keepDenormals) args.push_back("--keep-denormals");
   if (o.fixedThreads) args.push_back("--fixed-threads");
-  args.insert(args.end(), {"--winograd", o.winograd});
+  args.insert(args.end(), {"--winograd", o.winograd.mode});
   for (const std::string& shape : o.shapes) args.insert(args.end(), {"--input-shape", shape});
   std::vector<nlohmann::json> results = freshProcessResults(args, o.processes);
   std::vector<double> medians, oneThread;
@@ -179,18 +179,16 @@ void benchFreshProcesses(const BenchOptions& o) {
 void bench(const BenchOptions& o) {
   if (o.runs < 1 || o.warmup < 0 || o.threads < 0 || o.processes < 0)
     throwInputError("--runs must be >= 1, --warmup, --threads and --processes >= 0");
-  if (o.processes > 0) return benchFreshProcesses(o);
   ir::Model model = ir::loadModel(o.model);
   ir::verifyGraph(*model.graph);
   auto shapes = ir::fixInputShapes(model, o.shapes);
+  codegen::EngineOptions options{
+      .cpu = o.cpu, .threads = o.threads, .flushDenormals = !o.keepDenormals, .adaptThreads = !o.fixedThreads};
+  // Tuned once here; fresh processes read the measurement from the cache.
+  applyWinogradChoice(o.winograd, model, shapes, options);
+  if (o.processes > 0) return benchFreshProcesses(o);
   runtime::TensorMap inputs = runtime::randomInputs(*model.graph, {0, shapes, {}});
-  codegen::JitEngine engine(model, shapes,
-                            {.cpu = o.cpu,
-                             .threads = o.threads,
-                             .flushDenormals = !o.keepDenormals,
-                             .adaptThreads = !o.fixedThreads,
-                             .winograd = codegen::winogradUseNamed(o.winograd),
-                             .afterPlanningStep = {}});
+  codegen::JitEngine engine(model, shapes, options);
   for (int i = 0; i < o.warmup; ++i) engine.run(inputs);
   std::vector<double> ms;
   for (int i = 0; i < o.runs; ++i) {
@@ -258,7 +256,7 @@ void registerBenchCommand(CLI::App& app) {
   cmd->add_flag("--fixed-threads", o->fixedThreads,
                 "Always run on --threads threads; by default the engine times runs on one thread against runs on "
                 "all and uses the faster (where cores are far apart, small models run slower on two)");
-  addWinogradOption(cmd, o->winograd);
+  addWinogradOptions(cmd, o->winograd);
   cmd->callback([o] { bench(*o); });
 }
 

@@ -37,7 +37,7 @@ struct RunOptions {
   int threads = 0;
   std::string cpu;
   bool keepDenormals = false;
-  std::string winograd;
+  WinogradChoice winograd;
   bool explain = false;
   bool printAfterAll = false;
 };
@@ -144,13 +144,10 @@ void run(const RunOptions& o) {
   runtime::TensorMap outputs;
   try {
     if (o.engine == "jit") {
-      codegen::JitEngine engine(model, codegen::shapesOf(inputs),
-                                {.cpu = o.cpu,
-                                 .threads = o.threads,
-                                 .flushDenormals = !o.keepDenormals,
-                                 .adaptThreads = true,
-                                 .winograd = codegen::winogradUseNamed(o.winograd),
-                                 .afterPlanningStep = planPrinter(o.printAfterAll)});
+      codegen::EngineOptions options{.cpu = o.cpu, .threads = o.threads, .flushDenormals = !o.keepDenormals};
+      applyWinogradChoice(o.winograd, model, codegen::shapesOf(inputs), options);
+      options.afterPlanningStep = planPrinter(o.printAfterAll);
+      codegen::JitEngine engine(model, codegen::shapesOf(inputs), options);
       outputs = engine.run(inputs);
       if (o.explain) std::cout << engine.explain();  // after the run: bodies compile on first use
     } else {
@@ -193,7 +190,7 @@ void registerRunCommand(CLI::App& app) {
                 "JIT: the pre-lowering steps' decisions and rejections, then what each node runs as (kernel, fused, "
                 "or reference fallback)");
   cmd->add_flag("--print-after-all", o->printAfterAll, "JIT: print the pre-lowering plan after every step (to stderr)");
-  addWinogradOption(cmd, o->winograd);
+  addWinogradOptions(cmd, o->winograd);
   cmd->callback([o] { run(*o); });
 }
 

@@ -1,17 +1,81 @@
 #include "tools/winograd_option.h"
 
+#include <algorithm>
+#include <iostream>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "codegen/engine/tuning_cache.h"
+#include "codegen/engine/winograd_tuning.h"
+#include "ir/error.h"
+
 namespace convopt::tools {
 
 void addWinogradOption(CLI::App* command, std::string& mode) {
   mode = "auto";
   command
       ->add_option("--winograd", mode,
-                   "3x3 stride-1 convs in the Winograd domain: auto (where the estimate says it pays), off, f2 or f4 "
-                   "(F(2x2,3x3) / F(4x4,3x3) wherever legal)")
+                   "3x3 stride-1 convs in the Winograd domain: auto (where measured by --tune, else estimated, to "
+                   "pay), off, f2 or f4 (F(2x2,3x3) / F(4x4,3x3) wherever legal)")
       ->check(CLI::IsMember({"auto", "off", "f2", "f4"}))
       ->capture_default_str();
   command->add_flag_callback(
       "--no-winograd", [&mode] { mode = "off"; }, "Same as --winograd off: direct convolution only");
+}
+
+void addWinogradOptions(CLI::App* command, WinogradChoice& choice) {
+  addWinogradOption(command, choice.mode);
+  command->add_flag("--tune", choice.tune,
+                    "First time every legal 3x3 conv direct, as F(2x2,3x3) and as F(4x4,3x3) in whole runs on this "
+                    "host at this thread count; keep the fastest per layer in the tuning cache "
+                    "($CONVOPT_CACHE_DIR, else ~/.cache/convopt/tuning.json; safe to delete), which later runs "
+                    "with --winograd auto use");
+  command->add_option("--tune-seconds", choice.tuneSeconds, "Time budget of --tune (at least 3 rounds run)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+}
+
+namespace {
+
+void printTuning(const codegen::WinogradTuning& tuning) {
+  fmt::print(stderr, "{:<58} {:>5} {:>10} {:>10} {:>10}  choice\n", "3x3 conv layer", "convs", "direct ms", "F(2x2) ms",
+             "F(4x4) ms");
+  for (const codegen::WinogradTuning::Layer& layer : tuning.layers)
+    fmt::print(stderr, "{:<58} {:>5} {:>10.4f} {:>10.4f} {:>10.4f}  {}\n", layer.key, layer.convs, layer.ms[0],
+               layer.ms[1], layer.ms[2], layer.tile ? fmt::format("F({0}x{0})", layer.tile) : "direct");
+}
+
+}  // namespace
+
+void applyWinogradChoice(const WinogradChoice& choice, const ir::Model& model,
+                         const std::map<std::string, std::vector<int64_t>>& shapes, codegen::EngineOptions& options) {
+  options.winograd = codegen::winogradUseNamed(choice.mode);
+  if (choice.tune && options.winograd != codegen::WinogradUse::Auto)
+    throwInputError(
+        "--tune measures where --winograd auto should use the Winograd domain; it cannot be combined "
+        "with --winograd {}",
+        choice.mode);
+  if (options.winograd != codegen::WinogradUse::Auto) return;
+  int threads = options.threads > 0 ? options.threads : int(std::max(1u, std::thread::hardware_concurrency()));
+  std::string hostKey = codegen::tuningHostKey(codegen::selectTarget(options.cpu), threads);
+  std::filesystem::path cache = codegen::tuningCachePath();
+  options.measuredWinogradTiles = codegen::loadWinogradTiles(cache, hostKey);
+  if (!choice.tune) return;
+  codegen::WinogradTuning tuning = codegen::tuneWinograd(
+      model, shapes, options, choice.tuneSeconds, [](const std::string& line) { fmt::print(stderr, "{}\n", line); });
+  if (tuning.layers.empty()) {
+    fmt::print(stderr, "--tune: no 3x3 conv of this model may run in the Winograd domain; nothing to tune\n");
+    return;
+  }
+  printTuning(tuning);
+  for (const auto& [key, tile] : tuning.tiles()) options.measuredWinogradTiles[key] = tile;
+  try {
+    codegen::storeWinogradTiles(cache, hostKey, tuning.tiles());
+    fmt::print(stderr, "kept in {}\n", cache.string());
+  } catch (const InputError& e) {  // this run still uses the measurement
+    fmt::print(stderr, "warning: the tuning is not kept: {}\n", e.what());
+  }
 }
 
 }  // namespace convopt::tools

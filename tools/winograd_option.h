@@ -1,13 +1,35 @@
 // `--winograd MODE` / `--no-winograd` of the commands that generate code
 // (run, bench, compile): whether 3x3 convs may run in the Winograd domain
 // (codegen/conv/winograd.h); codegen::winogradUseNamed reads the mode.
+// run and bench also take `--tune`: measure per layer whether direct,
+// F(2x2,3x3) or F(4x4,3x3) runs fastest on this host at this thread count
+// (codegen/engine/winograd_tuning.h), keep it in the tuning cache
+// (codegen/engine/tuning_cache.h), and use it; without --tune, mode auto uses
+// what the cache holds for this host and thread count, the estimate elsewhere.
 #pragma once
+#include <map>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
+
+#include "codegen/engine/jit_engine.h"
 
 namespace convopt::tools {
 
 void addWinogradOption(CLI::App* command, std::string& mode);
+
+struct WinogradChoice {
+  std::string mode;
+  bool tune = false;
+  double tuneSeconds = 30;
+};
+void addWinogradOptions(CLI::App* command, WinogradChoice& choice);
+
+// Sets options.winograd and, in mode auto, options.measuredWinogradTiles:
+// measured now with --tune (progress and a table of the layers on stderr, the
+// result stored in the cache), else read from the cache.
+void applyWinogradChoice(const WinogradChoice& choice, const ir::Model& model,
+                         const std::map<std::string, std::vector<int64_t>>& shapes, codegen::EngineOptions& options);
 
 }  // namespace convopt::tools

@@ -4,6 +4,8 @@
 #include "codegen/builder/kernel_builder.h"
 #include "ir/int_math.h"
 
+#include <fmt/format.h>
+
 namespace convopt::codegen {
 
 const WinogradTransform& winogradTransform(int tile) {
@@ -68,19 +70,33 @@ Expected<ConvPlan> planProducts(const WinogradPlan& plan, const Target& target) 
 
 }  // namespace
 
-Expected<WinogradPlan> planWinograd(const ConvSpec& spec, const Target& target) {
-  if (target.winograd == WinogradUse::Never) return Status::refuse("winograd: disabled");
+Status winogradLegality(const ConvSpec& spec, int vectorWidth) {
   if (spec.kernelH != 3 || spec.kernelW != 3 || spec.strideH != 1 || spec.strideW != 1 || spec.dilationH != 1 ||
       spec.dilationW != 1)
     return Status::refuse("winograd: not a 3x3 stride-1 undilated conv");
   if (!spec.placement.isDense()) return Status::refuse("winograd: output not stored densely");
-  int width = target.vectorWidth;
-  if (spec.inPerGroup() % width || spec.outPerGroup() % width)
+  if (spec.inPerGroup() % vectorWidth || spec.outPerGroup() % vectorWidth)
     return Status::refuse("winograd: channels per group not multiples of the vector width");
+  return Status::success();
+}
+
+std::string winogradLayerKey(const ConvSpec& spec) {
+  return fmt::format("n{}_{}_p{}_{}_{}_{}", spec.batch, spec.describe(), spec.padTop, spec.padLeft, spec.padBottom,
+                     spec.padRight);
+}
+
+Expected<WinogradPlan> planWinograd(const ConvSpec& spec, const Target& target) {
+  if (target.winograd == WinogradUse::Never) return Status::refuse("winograd: disabled");
+  if (Status legal = winogradLegality(spec, target.vectorWidth); !legal) return legal;
+  auto measured = target.measuredWinogradTiles.find(winogradLayerKey(spec));
+  bool isMeasured = target.winograd == WinogradUse::Auto && measured != target.measuredWinogradTiles.end();
   int tile = target.winograd == WinogradUse::Tile2   ? 2
              : target.winograd == WinogradUse::Tile4 ? 4
+             : isMeasured                            ? measured->second
                                                      : estimatedTile(spec);
-  if (tile == 0) return Status::refuse("winograd: estimated slower than direct convolution");
+  if (tile == 0)
+    return Status::refuse(isMeasured ? "winograd: measured slower than direct convolution on this host (--tune)"
+                                     : "winograd: estimated slower than direct convolution");
   WinogradPlan plan{winogradTransform(tile), spec, ceilDiv(spec.outHeight, tile), ceilDiv(spec.outWidth, tile), {}};
   Expected<ConvPlan> products = planProducts(plan, target);
   if (!products) return products.status();

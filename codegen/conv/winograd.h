@@ -47,8 +47,16 @@ struct WinogradPlan {
   int pointCount() const { return transform.points * transform.points; }
 };
 
+// Whether `spec` may run in the Winograd domain at `vectorWidth` (the legality above).
+Status winogradLegality(const ConvSpec& spec, int vectorWidth);
+
+// The layer a measured choice is keyed by (Target::measuredWinogradTiles,
+// engine/winograd_tuning.h): the conv's batch, shape, groups and pads, not its epilogue.
+std::string winogradLayerKey(const ConvSpec& spec);
+
 // Whether `spec` runs in the Winograd domain on `target` (Target::winograd),
-// and with which tile; refuses, saying why, a conv that may not or should not.
+// and with which tile: the tile measured fastest on this host for its layer
+// key, else the estimate's; refuses, saying why, a conv that may not or should not.
 Expected<WinogradPlan> planWinograd(const ConvSpec& spec, const Target& target);
 
 // The products' weights in ONNX layout, [a^2 * C_out][C_in / group][1][1]:

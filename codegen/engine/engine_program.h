@@ -35,6 +35,9 @@ struct Step {
   // For profiles: multiply-adds done (convolutions, matrix products; else 0) and
   // bytes of the buffers read and written, each counted once.
   int64_t macs = 0, bytes = 0;
+  // A step of a conv that may run in the Winograd domain: its layer key
+  // (conv/winograd.h), by which tuning sums its steps' times.
+  std::string winogradKey;
   // Reorders: slot to slot
   runtime::BlockedShape shape{};
   int from = -1, to = -1;

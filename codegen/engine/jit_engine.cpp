@@ -219,6 +219,7 @@ JitEngine::JitEngine(const ir::Model& model, const std::map<std::string, std::ve
     : impl_(std::make_unique<Impl>(options)) {
   Target target = selectTarget(options.cpu);
   target.winograd = options.winograd;
+  target.measuredWinogradTiles = options.measuredWinogradTiles;
   if (!hostCanRun(target))
     throwInputError(
         "--cpu {}: this host cannot run code for that CPU (it lacks some of its instruction set); "
@@ -260,7 +261,7 @@ std::vector<StepProfile> JitEngine::profile() const {
                     : step.kind == Step::Kind::Fallback ? 1
                                                         : step.shape.planes();
     result.push_back({step.category, step.label, impl_->profiledRuns ? total / impl_->profiledRuns : 0.0, units,
-                      step.macs, step.bytes});
+                      step.macs, step.bytes, step.winogradKey});
   }
   return result;
 }
@@ -283,6 +284,7 @@ std::string emitKernels(const ir::Model& source, const std::map<std::string, std
                         const EngineOptions& options, const std::string& node, bool assembly) {
   Target target = selectTarget(options.cpu);
   target.winograd = options.winograd;
+  target.measuredWinogradTiles = options.measuredWinogradTiles;
   LoweredModel lowered = lowerModel(source, shapes, target, options.afterPlanningStep);
   Program& program = lowered.program;
   KernelModule& module = lowered.module;

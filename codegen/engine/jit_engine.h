@@ -27,9 +27,10 @@ struct StepProfile {
   std::string category;  // kernel family ("pointwise", "elementwise", ...), "reorder ...", "fallback <op>"
   std::string label;     // the node, or the reordered value
   double ms = 0;
-  int64_t units = 1;  // work units the step's range is split into across threads
-  int64_t macs = 0;   // multiply-adds per run (convolutions, matrix products; else 0)
-  int64_t bytes = 0;  // of the buffers it reads and writes, each counted once
+  int64_t units = 1;        // work units the step's range is split into across threads
+  int64_t macs = 0;         // multiply-adds per run (convolutions, matrix products; else 0)
+  int64_t bytes = 0;        // of the buffers it reads and writes, each counted once
+  std::string winogradKey;  // Step::winogradKey
 };
 
 // Sees the pre-lowering plan after each of its steps (`--print-after-all`):
@@ -48,6 +49,8 @@ struct EngineOptions {
   bool adaptThreads = true;
   // 3x3 convs in the Winograd domain where its estimate says it pays (conv/winograd.h).
   WinogradUse winograd = WinogradUse::Auto;
+  // Auto: the tiles measured per layer on this host (Target::measuredWinogradTiles).
+  std::map<std::string, int> measuredWinogradTiles = {};
   PlanningObserver afterPlanningStep = {};
 };
 

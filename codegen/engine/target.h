@@ -2,6 +2,7 @@
 // (`x86-64-v3` = AVX2+FMA, `x86-64-v4` = AVX-512). The vector width and the
 // register count drive every tiling heuristic.
 #pragma once
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -37,6 +38,10 @@ struct Target {
   bool hasFma = false;
   CacheBudget caches{};
   WinogradUse winograd = WinogradUse::Auto;  // a choice of the user's, not of the CPU
+  // Auto: per layer (conv/winograd.h: winogradLayerKey), the tile measured
+  // fastest on this host, 0 for direct (engine/winograd_tuning.h); layers not
+  // listed take the estimate.
+  std::map<std::string, int> measuredWinogradTiles;
 };
 
 // `triple` empty: the machine we run on, else an LLVM triple such as

@@ -99,21 +99,35 @@ void lowerWinogradConv(LoweringContext& context, const ir::Node& node, WinogradP
                     node, fused.nodes);
 }
 
+static void lowerDirectConv(LoweringContext& context, const ir::Node& node, const ConvKernel& kernel,
+                            const ScaledConvInput* scaled);
+
 Status lowerConv(LoweringContext& context, const ir::Node& node) {
   const ConvKernel* kernel = context.rootKernel<ConvKernel>(node);
   if (!kernel) return context.refusal(node);
   auto scaled = context.fusion().scaledInputs.find(&node);
   bool isScaled = scaled != context.fusion().scaledInputs.end();
+  std::vector<Step>& steps = context.program().steps;
+  size_t first = steps.size();
   // A scaled input's weights change at run time; the Winograd domain's are transformed at compile time.
-  if (kernel->winograd && !isScaled) {
+  if (kernel->winograd && !isScaled)
     lowerWinogradConv(context, node, *kernel->winograd);
-    return Status::success();
-  }
-  const ir::Value* data = isScaled ? scaled->second.input : node.input(0);
+  else
+    lowerDirectConv(context, node, *kernel, isScaled ? &scaled->second : nullptr);
+  if (!isScaled && winogradLegality(kernel->spec, context.vectorWidth()))
+    for (size_t i = first; i < steps.size(); ++i)  // its kernels, not the reorders of its input
+      if (steps[i].kind == Step::Kind::Kernel) steps[i].winogradKey = winogradLayerKey(kernel->spec);
+  return Status::success();
+}
+
+void lowerDirectConv(LoweringContext& context, const ir::Node& node, const ConvKernel& kernel,
+                     const ScaledConvInput* scaled) {
+  bool isScaled = scaled != nullptr;
+  const ir::Value* data = isScaled ? scaled->input : node.input(0);
   const FusedEpilogue& fused = context.epilogueOf(node);
-  ConvSpec spec = kernel->spec;
+  ConvSpec spec = kernel.spec;
   spec.epilogue = fused.epilogue;
-  ConvPlan plan = kernel->plan;
+  ConvPlan plan = kernel.plan;
   plan.view.epilogue = fused.epilogue;
   int width = context.vectorWidth();
   // Read a few-channel input in place when it exists only in ONNX layout (a
@@ -139,7 +153,6 @@ Status lowerConv(LoweringContext& context, const ir::Node& node) {
                                  plan.tile.pixels, plan.plainInput ? " plain input" : "",
                                  fused.epilogue.steps.empty() ? "" : " + ", fused.epilogue.describe());
   context.addKernel(name, convWorkUnits(plan, width), std::move(args), what, node, fused.nodes, spec.multiplyAdds());
-  return Status::success();
 }
 
 }  // namespace convopt::codegen

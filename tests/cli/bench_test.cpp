@@ -33,6 +33,35 @@ struct Bench : ::testing::Test {
   }
 };
 
+// --tune times the 3x3 conv three ways, prints the table and keeps the choice
+// in the cache under this host and thread count; later runs read it from there.
+TEST_F(Bench, TuneMeasuresEach3x3LayerAndKeepsTheChoice) {
+  testing::writeFile(dir / "c.onnx", testing::textModelBytes(R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,16,10,10] x) => (float[1,16,10,10] y)
+<float[16,16,3,3] w = {)" + fmt::format("{}", fmt::join(std::vector<float>(2304, 0.01f), ", ")) +
+                                                             R"(}>
+{
+  y = Conv <pads = [1, 1, 1, 1]> (x, w)
+}
+)"));
+  std::filesystem::path cache = dir / "cache";
+  std::string convopt = fmt::format("CONVOPT_CACHE_DIR='{}' '{}' bench '{}' --runs 2 --threads 1", cache.string(),
+                                    CONVOPT_BINARY, (dir / "c.onnx").string());
+  auto r = testing::runCommand(convopt + " --tune --tune-seconds 0.1", dir.path());
+  ASSERT_EQ(r.exitCode, 0) << r.stderrText;
+  EXPECT_NE(r.stderrText.find("3x3 conv layer"), std::string::npos) << r.stderrText;
+  EXPECT_NE(r.stderrText.find("n1_conv3x3_s1_d1_g1_c16x10x10_o16_p1_1_1_1"), std::string::npos) << r.stderrText;
+  auto json = nlohmann::json::parse(testing::readFile(cache / "tuning.json"));
+  ASSERT_EQ(json["hosts"].size(), 1u);
+  EXPECT_NE(json["hosts"].begin().key().find(" 1 thread(s)"), std::string::npos) << json.dump();
+  int tile = json["hosts"].begin().value()["winograd"]["n1_conv3x3_s1_d1_g1_c16x10x10_o16_p1_1_1_1"];
+  EXPECT_TRUE(tile == 0 || tile == 2 || tile == 4) << tile;
+
+  r = testing::runCommand(convopt + " --tune --winograd off", dir.path());
+  EXPECT_EQ(r.exitCode, 2);
+  EXPECT_NE(r.stderrText.find("cannot be combined with --winograd off"), std::string::npos) << r.stderrText;
+}
+
 TEST_F(Bench, JsonHasTheLatencySummary) {
   auto r = runConvopt(fmt::format("bench '{}' --runs 3 --threads 1 --json", model()), dir.path());
   ASSERT_EQ(r.exitCode, 0) << r.stderrText;

@@ -13,6 +13,7 @@
 
 #include "codegen/conv/winograd.h"
 #include "tests/support/codegen_reference_check.h"
+#include "tests/support/conv_layers.h"
 #include "tests/support/target_cpus.h"
 
 namespace convopt::codegen {
@@ -156,6 +157,56 @@ TEST_P(Winograd, OffKeepsDirectConvolution) {
   std::string explain = expectSameAsReference(modelText(kCases[0], kPadsSame), cpu(), off);
   EXPECT_EQ(explain.find("winograd"), std::string::npos) << explain;
   EXPECT_EQ(has(explain, "-> kernel k0_dense"), "");
+}
+
+// A 3x3 conv keeping its size (pads 1), `size` x `size`, as the Winograd plan sees it.
+ConvSpec sameSize3x3(int64_t channels, int64_t size) {
+  return layers::specOf({.in = channels, .out = channels, .height = size, .kernel = 3, .pads = {1, 1, 1, 1}});
+}
+
+// A tile measured on the host for a layer (engine/winograd_tuning.h) replaces
+// the estimate's choice, both ways, and the conv still computes what the reference does.
+class WinogradMeasured : public TargetTest<const char*> {};
+
+TEST_P(WinogradMeasured, AMeasuredTileReplacesTheEstimate) {
+  const char* cpu = GetParam();
+  const ConvCase c16 = kCases[0];  // 16 channels at 8x8: the estimate keeps it direct
+  std::string estimated = expectSameAsReference(modelText(c16, kPadsSame), cpu);
+  EXPECT_EQ(estimated.find("winograd F("), std::string::npos) << estimated;
+  ReferenceCheck measured;
+  measured.measuredWinogradTiles = {{winogradLayerKey(sameSize3x3(16, 8)), 4}};
+  EXPECT_EQ(has(expectSameAsReference(modelText(c16, kPadsSame), cpu, measured), "winograd F(4x4,3x3) input transform"),
+            "");
+
+  ConvCase c32{"c32_12x12", 1, 32, 12, 12, 32, 1, "relu"};  // the estimate takes F(2x2)
+  EXPECT_EQ(has(expectSameAsReference(modelText(c32, kPadsSame), cpu), "winograd F(2x2,3x3) input transform"), "");
+  measured.measuredWinogradTiles = {{winogradLayerKey(sameSize3x3(32, 12)), 0}};
+  std::string direct = expectSameAsReference(modelText(c32, kPadsSame), cpu, measured);
+  EXPECT_EQ(direct.find("winograd F("), std::string::npos) << direct;
+}
+
+INSTANTIATE_TEST_SUITE_P(Targets, WinogradMeasured, ::testing::Values("x86-64-v3", "x86-64-v4"),
+                         [](const auto& info) { return std::string(info.param) == "x86-64-v3" ? "AVX2" : "AVX512"; });
+
+TEST(WinogradPlan, MeasuredTilesServeOnlyTheAutomaticChoice) {
+  ConvSpec spec = sameSize3x3(32, 12);
+  Target target = selectTarget("x86-64-v3");
+  target.measuredWinogradTiles = {{winogradLayerKey(spec), 0}};
+  EXPECT_EQ(planWinograd(spec, target).reason(),
+            "winograd: measured slower than direct convolution on this host (--tune)");
+  target.winograd = WinogradUse::Tile2;
+  ASSERT_TRUE(planWinograd(spec, target));
+  EXPECT_EQ(planWinograd(spec, target)->transform.tile, 2);
+  // The key is the layer, not the epilogue: another batch or pads is another layer.
+  ConvSpec other = spec;
+  other.batch = 2;
+  EXPECT_NE(winogradLayerKey(other), winogradLayerKey(spec));
+  other = spec;
+  other.padBottom = 0;
+  EXPECT_NE(winogradLayerKey(other), winogradLayerKey(spec));
+  other = spec;
+  other.epilogue.steps.push_back({});
+  EXPECT_EQ(winogradLayerKey(other), winogradLayerKey(spec));
 }
 
 INSTANTIATE_TEST_SUITE_P(Targets, Winograd,

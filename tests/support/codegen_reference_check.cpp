@@ -44,7 +44,11 @@ std::string expectSameAsReference(const std::string& text, const char* cpu, cons
   ir::Model model = ir::parseModelText(text);
   runtime::TensorMap inputs = randomizeModel(model, check, 7);
   runtime::TensorMap expected = runtime::runReference(model, inputs);  // at the model's opset
-  JitEngine engine(model, shapesOf(inputs), {.cpu = cpu, .threads = check.threads, .winograd = check.winograd});
+  JitEngine engine(model, shapesOf(inputs),
+                   {.cpu = cpu,
+                    .threads = check.threads,
+                    .winograd = check.winograd,
+                    .measuredWinogradTiles = check.measuredWinogradTiles});
   runtime::TensorMap actual = engine.run(inputs);
   for (const auto& [name, want] : expected) {
     const ir::Tensor& got = actual.at(name);

@@ -2,6 +2,7 @@
 // the JIT engine and run by the reference interpreter on the same random
 // inputs; every output must agree.
 #pragma once
+#include <map>
 #include <string>
 
 #include "codegen/engine/target.h"
@@ -18,7 +19,8 @@ struct ReferenceCheck {
   // |got - want| <= tolerance * (absolute + |want|)
   float tolerance = 1e-4f;
   float absolute = 1;
-  WinogradUse winograd = WinogradUse::Auto;  // EngineOptions::winograd
+  WinogradUse winograd = WinogradUse::Auto;               // EngineOptions::winograd
+  std::map<std::string, int> measuredWinogradTiles = {};  // EngineOptions::measuredWinogradTiles
 };
 
 // Runs the model both ways; returns the engine's explanation (--explain).

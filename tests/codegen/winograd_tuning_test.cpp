@@ -1,0 +1,93 @@
+// Tuning the Winograd choice by measurement (codegen/engine/winograd_tuning.h):
+// every legal 3x3 conv is timed direct, as F(2x2) and as F(4x4) per layer key,
+// convs of one shape counted together, and the engine given the result
+// computes what the reference does.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "codegen/conv/winograd.h"
+#include "codegen/engine/winograd_tuning.h"
+#include "ir/onnx_io.h"
+#include "tests/support/codegen_reference_check.h"
+#include "tests/support/conv_layers.h"
+
+namespace convopt::codegen {
+namespace {
+
+// Two 16 -> 16 convs of one shape, then a 16 -> 32 one, and a 1x1 that is no 3x3 layer.
+constexpr const char* kThreeConvs = R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,16,12,12] x, float[16,16,3,3] w1, float[16,16,3,3] w2, float[32,16,3,3] w3, float[8,32,1,1] w4)
+    => (float[1,8,12,12] y) {
+  a = Conv <pads = [1, 1, 1, 1]> (x, w1)
+  r = Relu (a)
+  b = Conv <pads = [1, 1, 1, 1]> (r, w2)
+  c = Conv <pads = [1, 1, 1, 1]> (b, w3)
+  y = Conv (c, w4)
+}
+)";
+
+// The 3x3 layers of kThreeConvs.
+ConvSpec layer(int64_t outChannels) {
+  return layers::specOf({.in = 16, .out = outChannels, .height = 12, .kernel = 3, .pads = {1, 1, 1, 1}});
+}
+
+ir::Model modelWithWeights() {
+  ir::Model model = ir::parseModelText(kThreeConvs);
+  std::vector<ir::Value*> inputs = model.graph->inputs();
+  for (size_t i = 1; i < inputs.size(); ++i) {
+    ir::Tensor weights(ir::DType::Float, inputs[i]->type.staticShape());
+    float value = 0.01f * float(i);
+    for (float& w : weights.data<float>()) value = -value * 0.97f, w = value;
+    weights.name = inputs[i]->name();
+    model.graph->setInitializer(inputs[i], weights);
+  }
+  return model;
+}
+
+TEST(WinogradTuning, TimesEachLayerKeyThreeWaysAndKeepsTheFastest) {
+  std::vector<std::string> progress;
+  WinogradTuning tuning = tuneWinograd(modelWithWeights(), {}, {.cpu = "", .threads = 1}, 0.0,
+                                       [&](const std::string& line) { progress.push_back(line); });
+  EXPECT_EQ(tuning.rounds, 3);  // the minimum, however small the budget
+  EXPECT_EQ(progress.size(), 3u);
+  ASSERT_EQ(tuning.layers.size(), 2u);
+  std::map<std::string, int> convs;
+  for (const WinogradTuning::Layer& l : tuning.layers) {
+    SCOPED_TRACE(l.key);
+    convs[l.key] = l.convs;
+    for (double ms : l.ms) EXPECT_GT(ms, 0);
+    size_t fastest = size_t(std::min_element(l.ms.begin(), l.ms.end()) - l.ms.begin());
+    const int tiles[] = {0, 2, 4};
+    EXPECT_EQ(l.tile, tiles[fastest]);
+    EXPECT_EQ(tuning.tiles().at(l.key), l.tile);
+  }
+  EXPECT_EQ(convs, (std::map<std::string, int>{{winogradLayerKey(layer(16)), 2}, {winogradLayerKey(layer(32)), 1}}));
+}
+
+TEST(WinogradTuning, AModelWithoutA3x3ConvHasNothingToTune) {
+  ir::Model model = ir::parseModelText(R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,4,6,6] x) => (float[1,4,6,6] y) {
+  y = Relu (x)
+}
+)");
+  int rounds = 0;
+  WinogradTuning tuning = tuneWinograd(model, {}, {.cpu = "", .threads = 1}, 10.0, [&](const std::string&) { ++rounds; });
+  EXPECT_TRUE(tuning.layers.empty());
+  EXPECT_EQ(rounds, 0);
+}
+
+// Whatever the host measured, each choice computes the same convolution.
+TEST(WinogradTuning, EveryMeasurableChoiceMatchesTheReference) {
+  for (int tile : {0, 2, 4}) {
+    SCOPED_TRACE(tile);
+    testing::ReferenceCheck check;
+    check.magnitude = 0.5f;  // three convs in a row: F(4x4)'s rounding (docs/CODEGEN.md) grows with the values
+    check.measuredWinogradTiles = {{winogradLayerKey(layer(16)), tile}, {winogradLayerKey(layer(32)), 4 - tile}};
+    std::string explain = testing::expectSameAsReference(kThreeConvs, "", check);
+    EXPECT_NE(explain.find("winograd F("), std::string::npos) << explain;  // one of the two layers, at least
+  }
+}
+
+}  // namespace
+}  // namespace convopt::codegen
