@@ -14,7 +14,11 @@
 #   whole comparison runs ROUNDS times (default 3), each round timing both
 #   peers within a minute of each other; the tables give each peer's median ms
 #   over the rounds and the median and range of the per-round ratios.
-# Usage: [ROUNDS=3] scripts/bench/compare_onnxruntime.sh [RUNS] (build first: scripts/build.sh)
+#   convopt runs untuned (its estimates; a tuning cache of the user's is not
+#   read) unless TUNE=1: then `convopt bench --tune` first measures each
+#   model's Winograd choice at each thread count (codegen/engine/winograd_tuning.h)
+#   into a cache of this run's own, as a user who tunes on their host would.
+# Usage: [ROUNDS=3] [TUNE=1] scripts/bench/compare_onnxruntime.sh [RUNS] (build first: scripts/build.sh)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 runs=${1:-20}
@@ -23,6 +27,7 @@ models=${CONVOPT_SHARED_MODELS:-../shared/models}
 export NODE_PATH=$PWD/third_party_npm/node_modules
 [ -d "$NODE_PATH/onnxruntime-node" ] || { echo "run scripts/install-deps.sh first (onnxruntime-node)" >&2; exit 2; }
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
+export CONVOPT_CACHE_DIR=$work/tuning
 build/bench/write_layer_models "$work/layers" >"$work/layer_shapes"
 
 layer_specs=()
@@ -50,6 +55,19 @@ for spec in "${model_specs[@]}"; do
   build/tools/convopt optimize "$path" -o "$work/$name.optimized.onnx" --no-verify \
     --input-shape "$(input_name "$path")=$shape" >/dev/null
 done
+
+if [ "${TUNE:-0}" = 1 ]; then
+  for spec in "${model_specs[@]}"; do
+    IFS== read -r name path shape <<<"$spec"
+    for model in "$path" "$work/$name.optimized.onnx"; do
+      for threads in 1 2; do
+        echo "tuning $name ($(basename "$model")), $threads thread(s)" >&2
+        build/tools/convopt bench "$model" --threads "$threads" --fixed-threads --runs 1 --tune --tune-seconds 10 \
+          --input-shape "$(input_name "$path")=$shape" >/dev/null 2>&1
+      done
+    done
+  done
+fi
 
 for round in $(seq "$rounds"); do
 for threads in 1 2; do
