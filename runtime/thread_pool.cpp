@@ -5,8 +5,12 @@
 
 namespace convopt::runtime {
 
+int ThreadPool::resolvedThreads(int threads) {
+  return threads > 0 ? threads : int(std::max(1u, std::thread::hardware_concurrency()));
+}
+
 ThreadPool::ThreadPool(int threads) {
-  if (threads <= 0) threads = int(std::max(1u, std::thread::hardware_concurrency()));
+  threads = resolvedThreads(threads);
   shares_ = std::make_unique<Share[]>(size_t(threads));
   for (int i = 1; i < threads; ++i) workers_.emplace_back([this, i] { workerLoop(i); });
 }

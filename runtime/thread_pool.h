@@ -34,6 +34,8 @@ class ThreadPool {
   ThreadPool& operator=(const ThreadPool&) = delete;
 
   int threads() const { return int(workers_.size()) + 1; }
+  // What `threads` means to the constructor: itself, or for 0 the hardware threads.
+  static int resolvedThreads(int threads);
   // Runs body(begin, end) over disjoint ranges covering [0, units); returns when all are done.
   void parallelFor(int64_t units, const std::function<void(int64_t, int64_t)>& body);
 

@@ -19,6 +19,7 @@
 #include "ir/shape_inference.h"
 #include "ir/verifier.h"
 #include "runtime/copy_bandwidth.h"
+#include "runtime/median.h"
 #include "runtime/random_inputs.h"
 #include "tools/commands.h"
 #include "tools/fresh_processes.h"
@@ -139,8 +140,6 @@ void printProfile(std::vector<codegen::StepProfile> steps, int top, const HostPe
 
 // The benchmark `o` describes in `o.processes` fresh processes (fresh_processes.h).
 void benchFreshProcesses(const BenchOptions& o) {
-  if (o.profile || o.roofline)
-    throwInputError("--profile and --roofline do not go with --processes (measure one process)");
   std::vector<std::string> args = {"bench",     o.model,
                                    "--threads", std::to_string(o.threads),
                                    "--runs",    std::to_string(o.runs),
@@ -160,7 +159,7 @@ void benchFreshProcesses(const BenchOptions& o) {
   if (o.json) {
     auto [fastest, slowest] = std::minmax_element(medians.begin(), medians.end());
     std::cout << nlohmann::json{{"process_medians_ms", medians},
-                                {"median_ms", medianOf(medians)},
+                                {"median_ms", runtime::medianOf(medians)},
                                 {"slowest_over_fastest", *slowest / *fastest},
                                 {"process_one_thread_shares", oneThread},
                                 {"runs", o.runs},
@@ -179,6 +178,8 @@ void benchFreshProcesses(const BenchOptions& o) {
 void bench(const BenchOptions& o) {
   if (o.runs < 1 || o.warmup < 0 || o.threads < 0 || o.processes < 0)
     throwInputError("--runs must be >= 1, --warmup, --threads and --processes >= 0");
+  if (o.processes > 0 && (o.profile || o.roofline))
+    throwInputError("--profile and --roofline do not go with --processes (measure one process)");
   ir::Model model = ir::loadModel(o.model);
   ir::verifyGraph(*model.graph);
   auto shapes = ir::fixInputShapes(model, o.shapes);
@@ -198,7 +199,7 @@ void bench(const BenchOptions& o) {
   }
   std::sort(ms.begin(), ms.end());
   auto quantile = [&](double q) { return ms[std::min(ms.size() - 1, size_t(q * double(ms.size() - 1) + 0.5))]; };
-  double median = medianOf(ms);
+  double median = runtime::medianOf(ms);
   double oneThread = oneThreadShare(engine.threadRuns());
   int64_t macs = 0;
   for (const codegen::StepProfile& step : engine.profile()) macs += step.macs;

@@ -131,6 +131,8 @@ std::string defaultedDimsNote(const ir::Graph& graph, const runtime::TensorMap& 
 }
 
 void run(const RunOptions& o) {
+  if (o.winograd.tune && o.engine != "jit")
+    throwInputError("--tune measures the JIT engine; not with --engine {}", o.engine);
   ir::Model model = ir::loadModel(o.model);
   ir::verifyGraph(*model.graph);
   for (const std::string& spec : o.shapes) ir::applyInputShape(model, spec);

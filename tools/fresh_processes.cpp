@@ -1,5 +1,7 @@
 #include "tools/fresh_processes.h"
 
+#include "runtime/median.h"
+
 #include <fmt/format.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -60,16 +62,10 @@ std::vector<nlohmann::json> freshProcessResults(const std::vector<std::string>& 
   return results;
 }
 
-double medianOf(std::vector<double> values) {
-  std::sort(values.begin(), values.end());
-  size_t n = values.size();
-  return n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
-}
-
 std::string describeSpread(const std::vector<double>& medians) {
   std::vector<double> sorted = medians;
   std::sort(sorted.begin(), sorted.end());
-  double middle = medianOf(sorted);
+  double middle = runtime::medianOf(sorted);
   return fmt::format("{} fresh processes: medians {:.3f}-{:.3f} ms (median {:.3f}), slowest/fastest {:.2f}",
                      sorted.size(), sorted.front(), sorted.back(), middle, sorted.back() / sorted.front());
 }

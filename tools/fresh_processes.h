@@ -16,9 +16,6 @@ namespace convopt::tools {
 // Throws InputError if a process fails or prints something else.
 std::vector<nlohmann::json> freshProcessResults(const std::vector<std::string>& args, int processes);
 
-// The median of `values` (the mean of the middle two for an even count); values not empty.
-double medianOf(std::vector<double> values);
-
 // "10 fresh processes: medians 0.71-0.77 ms (median 0.74), slowest/fastest 1.08"
 std::string describeSpread(const std::vector<double>& medians);
 

@@ -2,13 +2,13 @@
 
 #include <algorithm>
 #include <iostream>
-#include <thread>
 
 #include <fmt/format.h>
 
 #include "codegen/engine/tuning_cache.h"
 #include "codegen/engine/winograd_tuning.h"
 #include "ir/error.h"
+#include "runtime/thread_pool.h"
 
 namespace convopt::tools {
 
@@ -16,8 +16,8 @@ void addWinogradOption(CLI::App* command, std::string& mode) {
   mode = "auto";
   command
       ->add_option("--winograd", mode,
-                   "3x3 stride-1 convs in the Winograd domain: auto (where measured by --tune, else estimated, to "
-                   "pay), off, f2 or f4 (F(2x2,3x3) / F(4x4,3x3) wherever legal)")
+                   "3x3 stride-1 convs in the Winograd domain: auto (where it pays: as `run`/`bench --tune` measured "
+                   "on this host, else estimated), off, f2 or f4 (F(2x2,3x3) / F(4x4,3x3) wherever legal)")
       ->check(CLI::IsMember({"auto", "off", "f2", "f4"}))
       ->capture_default_str();
   command->add_flag_callback(
@@ -28,9 +28,9 @@ void addWinogradOptions(CLI::App* command, WinogradChoice& choice) {
   addWinogradOption(command, choice.mode);
   command->add_flag("--tune", choice.tune,
                     "First time every legal 3x3 conv direct, as F(2x2,3x3) and as F(4x4,3x3) in whole runs on this "
-                    "host at this thread count; keep the fastest per layer in the tuning cache "
-                    "($CONVOPT_CACHE_DIR, else ~/.cache/convopt/tuning.json; safe to delete), which later runs "
-                    "with --winograd auto use");
+                    "host at this thread count; keep the fastest per layer in the tuning cache, tuning.json in "
+                    "$CONVOPT_CACHE_DIR, else $XDG_CACHE_HOME/convopt, else ~/.cache/convopt (safe to delete), which "
+                    "later runs and benches with --winograd auto use");
   command->add_option("--tune-seconds", choice.tuneSeconds, "Time budget of --tune (at least 3 rounds run)")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
@@ -57,25 +57,23 @@ void applyWinogradChoice(const WinogradChoice& choice, const ir::Model& model,
         "with --winograd {}",
         choice.mode);
   if (options.winograd != codegen::WinogradUse::Auto) return;
-  int threads = options.threads > 0 ? options.threads : int(std::max(1u, std::thread::hardware_concurrency()));
-  std::string hostKey = codegen::tuningHostKey(codegen::selectTarget(options.cpu), threads);
+  std::string hostKey = codegen::tuningHostKey(options.cpu, runtime::ThreadPool::resolvedThreads(options.threads));
   std::filesystem::path cache = codegen::tuningCachePath();
   options.measuredWinogradTiles = codegen::loadWinogradTiles(cache, hostKey);
   if (!choice.tune) return;
+  codegen::storeWinogradTiles(cache, hostKey, {});  // a cache that cannot be written fails before the timing
   codegen::WinogradTuning tuning = codegen::tuneWinograd(
       model, shapes, options, choice.tuneSeconds, [](const std::string& line) { fmt::print(stderr, "{}\n", line); });
   if (tuning.layers.empty()) {
-    fmt::print(stderr, "--tune: no 3x3 conv of this model may run in the Winograd domain; nothing to tune\n");
+    fmt::print(stderr,
+               "--tune: no 3x3 conv of the main graph may run in the Winograd domain (those of If / Loop bodies "
+               "keep the estimate); nothing to tune\n");
     return;
   }
   printTuning(tuning);
+  codegen::storeWinogradTiles(cache, hostKey, tuning.tiles());  // `bench --processes` reads it from there
+  fmt::print(stderr, "kept in {}\n", cache.string());
   for (const auto& [key, tile] : tuning.tiles()) options.measuredWinogradTiles[key] = tile;
-  try {
-    codegen::storeWinogradTiles(cache, hostKey, tuning.tiles());
-    fmt::print(stderr, "kept in {}\n", cache.string());
-  } catch (const InputError& e) {  // this run still uses the measurement
-    fmt::print(stderr, "warning: the tuning is not kept: {}\n", e.what());
-  }
 }
 
 }  // namespace convopt::tools

@@ -4,8 +4,10 @@
 // run and bench also take `--tune`: measure per layer whether direct,
 // F(2x2,3x3) or F(4x4,3x3) runs fastest on this host at this thread count
 // (codegen/engine/winograd_tuning.h), keep it in the tuning cache
-// (codegen/engine/tuning_cache.h), and use it; without --tune, mode auto uses
-// what the cache holds for this host and thread count, the estimate elsewhere.
+// (codegen/engine/tuning_cache.h), and use it; without --tune, their mode auto
+// uses what the cache holds for this host and thread count, the estimate
+// elsewhere. `compile` keeps the estimate (an artifact's threads are chosen
+// where it runs).
 #pragma once
 #include <map>
 #include <string>
@@ -28,7 +30,7 @@ void addWinogradOptions(CLI::App* command, WinogradChoice& choice);
 
 // Sets options.winograd and, in mode auto, options.measuredWinogradTiles:
 // measured now with --tune (progress and a table of the layers on stderr, the
-// result stored in the cache), else read from the cache.
+// result stored in the cache: InputError if it cannot be), else read from the cache.
 void applyWinogradChoice(const WinogradChoice& choice, const ir::Model& model,
                          const std::map<std::string, std::vector<int64_t>>& shapes, codegen::EngineOptions& options);
 

@@ -1,9 +1,10 @@
 // Measured choices kept between processes (engine/winograd_tuning.h): one
 // JSON file, safe to delete, in the user's cache folder — $CONVOPT_CACHE_DIR,
-// else $XDG_CACHE_HOME/convopt, else ~/.cache/convopt. A measurement holds for
-// one CPU, one set of features and one thread count: entries are keyed by all
-// three, so a copied home folder or a changed VM measures afresh.
-//   {"version": 1, "hosts": {"x86_64-pc-linux-gnu znver5 features-<hash> 2 thread(s)":
+// else $XDG_CACHE_HOME/convopt, else $HOME/.cache/convopt. A measurement holds
+// for one machine, one target and one thread count: entries are keyed by the
+// host's triple, CPU name and a hash of its features, the target CPU and the
+// thread count, so a copied home folder or a changed VM measures afresh.
+//   {"version": 1, "hosts": {"x86_64-pc-linux-gnu znver5 features-<hash> for host, 2 thread(s)":
 //                             {"winograd": {"n1_conv3x3_..._p1_1_1_1": 4, ...}}}}
 #pragma once
 #include <filesystem>
@@ -14,14 +15,17 @@
 
 namespace convopt::codegen {
 
+// Empty when none of the three variables says where.
 std::filesystem::path tuningCachePath();
-std::string tuningHostKey(const Target& target, int threads);
+// `cpu`: the engine's --cpu ("" for the host).
+std::string tuningHostKey(const std::string& cpu, int threads);
 
 // The layer tiles measured for `hostKey`; none when the file is missing or
 // unreadable (a damaged cache is measured afresh, never an error).
 std::map<std::string, int> loadWinogradTiles(const std::filesystem::path& file, const std::string& hostKey);
-// Merges `tiles` into the file's entry for `hostKey`, written atomically;
-// InputError when the folder cannot be written.
+// Merges `tiles` into the file's entry for `hostKey` (another process storing
+// at the same time waits on a lock), written atomically; InputError when the
+// folder cannot be written.
 void storeWinogradTiles(const std::filesystem::path& file, const std::string& hostKey,
                         const std::map<std::string, int>& tiles);
 

@@ -6,9 +6,10 @@
 // between the cores' caches), while squeezenet1_1's and sepnet_merged's still
 // won at 2. So tuning compiles the model three times — every legal 3x3 conv
 // direct, in F(2x2,3x3), in F(4x4,3x3) — times whole inferences of each at the
-// engine's thread count with a per-step profile, in alternating rounds, and
-// keeps per layer key (conv/winograd.h) the fastest by its median over the
-// rounds, the three steps of a Winograd conv counted together.
+// engine's thread count (always that count: no adaptive thread choice) with a
+// per-step profile, in alternating rounds, and keeps per layer key
+// (conv/winograd.h) the fastest by its median over the rounds. Convs of the
+// main graph only: those of If / Loop bodies keep the estimate.
 #pragma once
 #include <array>
 #include <functional>
@@ -20,15 +21,19 @@
 
 namespace convopt::codegen {
 
+// Per layer key, ms per run of its steps (StepProfile::winogradKey): a
+// Winograd conv's three kernels together, never the reorders of its input.
+std::map<std::string, double> winogradLayerTimes(const std::vector<StepProfile>& profile);
+
 struct WinogradTuning {
   struct Layer {
-    std::string key;               // winogradLayerKey
-    int convs = 0;                 // convs of the model with this key
-    std::array<double, 3> ms{};    // per run, summed over its convs: direct, F(2x2), F(4x4)
-    int tile = 0;                  // the fastest: 0 (direct), 2 or 4
+    std::string key;             // winogradLayerKey
+    int convs = 0;               // convs of the model with this key
+    std::array<double, 3> ms{};  // per run, summed over its convs: direct, F(2x2), F(4x4)
+    int tile = 0;                // the fastest: 0 (direct), 2 or 4
   };
   std::vector<Layer> layers;
-  int rounds = 0, runsPerRound = 0;
+  int rounds = 0;
   // key -> tile, for EngineOptions::measuredWinogradTiles
   std::map<std::string, int> tiles() const;
 };

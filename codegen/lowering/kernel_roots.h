@@ -34,6 +34,7 @@ struct ConvKernel {
   ConvSpec spec;
   ConvPlan plan;                         // direct convolution
   std::optional<WinogradPlan> winograd;  // instead, when it may and pays (conv/winograd.h)
+  std::string directReason;              // else, for a legal 3x3 conv under --winograd auto: why not (--explain)
 };
 
 struct ConvTransposeKernel {

@@ -37,6 +37,8 @@ Expected<RootKernel> planConvKernel(const ir::Node& node, const PlanningInputs& 
   kernel.plan = std::move(*plan);
   if (Expected<WinogradPlan> winograd = planWinograd(kernel.spec, inputs.target))
     kernel.winograd = std::move(*winograd);
+  else if (inputs.target.winograd != WinogradUse::Never && winogradLegality(kernel.spec, inputs.target.vectorWidth))
+    kernel.directReason = winograd.reason();
   return RootKernel{std::move(kernel), node.output(0), {}};
 }
 
@@ -149,9 +151,10 @@ void lowerDirectConv(LoweringContext& context, const ir::Node& node, const ConvK
   context.appendOutputArgs(args, fused.output, fused.residuals);
   std::string name = context.kernelName(plan.family);
   emitConvKernel(context.module(), name, plan, width);
-  std::string what = fmt::format("{} {} tile {}x{}{}{}{}", plan.family, spec.describe(), plan.tile.outBlocks,
-                                 plan.tile.pixels, plan.plainInput ? " plain input" : "",
-                                 fused.epilogue.steps.empty() ? "" : " + ", fused.epilogue.describe());
+  std::string what =
+      fmt::format("{} {} tile {}x{}{}{}{}{}", plan.family, spec.describe(), plan.tile.outBlocks, plan.tile.pixels,
+                  plan.plainInput ? " plain input" : "", fused.epilogue.steps.empty() ? "" : " + ",
+                  fused.epilogue.describe(), kernel.directReason.empty() ? "" : " (" + kernel.directReason + ")");
   context.addKernel(name, convWorkUnits(plan, width), std::move(args), what, node, fused.nodes, spec.multiplyAdds());
 }
 

@@ -63,7 +63,8 @@ if [ "${TUNE:-0}" = 1 ]; then
       for threads in 1 2; do
         echo "tuning $name ($(basename "$model")), $threads thread(s)" >&2
         build/tools/convopt bench "$model" --threads "$threads" --fixed-threads --runs 1 --tune --tune-seconds 10 \
-          --input-shape "$(input_name "$path")=$shape" >/dev/null 2>&1
+          --input-shape "$(input_name "$path")=$shape" >/dev/null 2>"$work/tune.log" \
+          || { cat "$work/tune.log" >&2; exit 1; }
       done
     done
   done

@@ -44,22 +44,49 @@ g (float[1,16,10,10] x) => (float[1,16,10,10] y)
   y = Conv <pads = [1, 1, 1, 1]> (x, w)
 }
 )"));
+  const std::string layer = "n1_conv3x3_s1_d1_g1_c16x10x10_o16_p1_1_1_1";
   std::filesystem::path cache = dir / "cache";
-  std::string convopt = fmt::format("CONVOPT_CACHE_DIR='{}' '{}' bench '{}' --runs 2 --threads 1", cache.string(),
-                                    CONVOPT_BINARY, (dir / "c.onnx").string());
-  auto r = testing::runCommand(convopt + " --tune --tune-seconds 0.1", dir.path());
+  auto convopt = [&](const std::string& args) {
+    return testing::runCommand(fmt::format("CONVOPT_CACHE_DIR='{}' '{}' {} '{}' --threads 1", cache.string(),
+                                           CONVOPT_BINARY, args, (dir / "c.onnx").string()),
+                               dir.path());
+  };
+  auto r = convopt("bench --runs 2 --tune --tune-seconds 0.1");
   ASSERT_EQ(r.exitCode, 0) << r.stderrText;
   EXPECT_NE(r.stderrText.find("3x3 conv layer"), std::string::npos) << r.stderrText;
-  EXPECT_NE(r.stderrText.find("n1_conv3x3_s1_d1_g1_c16x10x10_o16_p1_1_1_1"), std::string::npos) << r.stderrText;
+  EXPECT_NE(r.stderrText.find(layer), std::string::npos) << r.stderrText;
   auto json = nlohmann::json::parse(testing::readFile(cache / "tuning.json"));
   ASSERT_EQ(json["hosts"].size(), 1u);
-  EXPECT_NE(json["hosts"].begin().key().find(" 1 thread(s)"), std::string::npos) << json.dump();
-  int tile = json["hosts"].begin().value()["winograd"]["n1_conv3x3_s1_d1_g1_c16x10x10_o16_p1_1_1_1"];
+  std::string host = json["hosts"].begin().key();
+  EXPECT_TRUE(host.ends_with(" for host, 1 thread(s)")) << host;
+  int tile = json["hosts"][host]["winograd"][layer];
   EXPECT_TRUE(tile == 0 || tile == 2 || tile == 4) << tile;
 
-  r = testing::runCommand(convopt + " --tune --winograd off", dir.path());
+  // A later run uses what the cache says (here: F(4x4), whatever was measured).
+  json["hosts"][host]["winograd"][layer] = 4;
+  testing::writeFile(cache / "tuning.json", json.dump());
+  r = convopt("run --explain");
+  ASSERT_EQ(r.exitCode, 0) << r.stderrText;
+  EXPECT_NE(r.stdoutText.find("winograd F(4x4,3x3) input transform"), std::string::npos) << r.stdoutText;
+  json["hosts"][host]["winograd"][layer] = 0;
+  testing::writeFile(cache / "tuning.json", json.dump());
+  r = convopt("run --explain");
+  EXPECT_NE(r.stdoutText.find("(winograd: measured slower than direct convolution on this host (--tune))"),
+            std::string::npos)
+      << r.stdoutText;
+
+  r = convopt("bench --tune --winograd off");
   EXPECT_EQ(r.exitCode, 2);
   EXPECT_NE(r.stderrText.find("cannot be combined with --winograd off"), std::string::npos) << r.stderrText;
+  r = convopt("run --tune --engine reference");
+  EXPECT_EQ(r.exitCode, 2);
+  EXPECT_NE(r.stderrText.find("--tune measures the JIT engine"), std::string::npos) << r.stderrText;
+  // A cache folder that cannot be written: an error naming it, before anything is timed.
+  testing::writeFile(dir / "file", "");
+  cache = dir / "file" / "cache";
+  r = convopt("bench --runs 1 --tune --tune-seconds 0.1");
+  EXPECT_EQ(r.exitCode, 2);
+  EXPECT_NE(r.stderrText.find((dir / "file").string()), std::string::npos) << r.stderrText;
 }
 
 TEST_F(Bench, JsonHasTheLatencySummary) {

@@ -57,12 +57,32 @@ TEST(WinogradTuning, TimesEachLayerKeyThreeWaysAndKeepsTheFastest) {
     SCOPED_TRACE(l.key);
     convs[l.key] = l.convs;
     for (double ms : l.ms) EXPECT_GT(ms, 0);
-    size_t fastest = size_t(std::min_element(l.ms.begin(), l.ms.end()) - l.ms.begin());
-    const int tiles[] = {0, 2, 4};
-    EXPECT_EQ(l.tile, tiles[fastest]);
+    double fastest = *std::min_element(l.ms.begin(), l.ms.end());
+    EXPECT_EQ(l.ms[l.tile / 2], fastest);  // ms: direct, F(2x2), F(4x4)
     EXPECT_EQ(tuning.tiles().at(l.key), l.tile);
   }
   EXPECT_EQ(convs, (std::map<std::string, int>{{winogradLayerKey(layer(16)), 2}, {winogradLayerKey(layer(32)), 1}}));
+}
+
+// A layer's time is its convs' kernel steps: the three of a Winograd conv
+// together, never the reorder of its input, other layers and unkeyed steps apart.
+TEST(WinogradTuning, ALayersTimeSumsItsKernelStepsOnly) {
+  auto step = [](const char* category, const char* label, double ms, const char* key) {
+    return StepProfile{category, label, ms, 1, 0, 0, key};
+  };
+  std::vector<StepProfile> profile = {
+      step("reorder to blocked", "x", 0.5, ""),
+      step("winograd_input", "Conv(a)", 0.1, "A"),
+      step("winograd_products", "Conv(a)", 0.3, "A"),
+      step("winograd_output", "Conv(a)", 0.2, "A"),
+      step("dense", "Conv(b)", 0.4, "A"),
+      step("dense", "Conv(c)", 0.7, "C"),
+      step("pointwise", "Conv(y)", 0.9, ""),
+  };
+  std::map<std::string, double> times = winogradLayerTimes(profile);
+  ASSERT_EQ(times.size(), 2u);
+  EXPECT_DOUBLE_EQ(times.at("A"), 0.1 + 0.3 + 0.2 + 0.4);
+  EXPECT_DOUBLE_EQ(times.at("C"), 0.7);
 }
 
 TEST(WinogradTuning, AModelWithoutA3x3ConvHasNothingToTune) {
@@ -72,7 +92,8 @@ g (float[1,4,6,6] x) => (float[1,4,6,6] y) {
 }
 )");
   int rounds = 0;
-  WinogradTuning tuning = tuneWinograd(model, {}, {.cpu = "", .threads = 1}, 10.0, [&](const std::string&) { ++rounds; });
+  WinogradTuning tuning =
+      tuneWinograd(model, {}, {.cpu = "", .threads = 1}, 10.0, [&](const std::string&) { ++rounds; });
   EXPECT_TRUE(tuning.layers.empty());
   EXPECT_EQ(rounds, 0);
 }

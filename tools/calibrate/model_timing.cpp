@@ -14,18 +14,13 @@
 #include "codegen/engine/jit_engine.h"
 #include "ir/error.h"
 #include "ir/onnx_io.h"
+#include "runtime/median.h"
 #include "runtime/random_inputs.h"
 
 namespace convopt::tools::calibrate {
 namespace {
 
 namespace fs = std::filesystem;
-
-double median(std::vector<double> values) {
-  std::sort(values.begin(), values.end());
-  size_t n = values.size();
-  return n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
-}
 
 std::vector<int64_t> inputDims(const ir::Model& model) {
   const ir::Value* input = model.graph->inputs().at(0);
@@ -80,7 +75,7 @@ std::map<std::string, double> timeOnConvopt(const std::vector<TimedModel>& model
       engine.run(inputs);
       ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
     }
-    result[m.name] = median(ms);
+    result[m.name] = runtime::medianOf(ms);
   }
   return result;
 }
