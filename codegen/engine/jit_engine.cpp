@@ -214,12 +214,18 @@ runtime::TensorMap JitEngine::Impl::run(const runtime::TensorMap& inputs) {
   return outputs;
 }
 
-JitEngine::JitEngine(const ir::Model& model, const std::map<std::string, std::vector<int64_t>>& inputShapes,
-                     const EngineOptions& options)
-    : impl_(std::make_unique<Impl>(options)) {
+// The target `options` name, with the user's Winograd choices.
+static Target targetOf(const EngineOptions& options) {
   Target target = selectTarget(options.cpu);
   target.winograd = options.winograd;
   target.measuredWinogradTiles = options.measuredWinogradTiles;
+  return target;
+}
+
+JitEngine::JitEngine(const ir::Model& model, const std::map<std::string, std::vector<int64_t>>& inputShapes,
+                     const EngineOptions& options)
+    : impl_(std::make_unique<Impl>(options)) {
+  Target target = targetOf(options);
   if (!hostCanRun(target))
     throwInputError(
         "--cpu {}: this host cannot run code for that CPU (it lacks some of its instruction set); "
@@ -282,9 +288,7 @@ void JitEngine::setThreads(int threads) {
 
 std::string emitKernels(const ir::Model& source, const std::map<std::string, std::vector<int64_t>>& shapes,
                         const EngineOptions& options, const std::string& node, bool assembly) {
-  Target target = selectTarget(options.cpu);
-  target.winograd = options.winograd;
-  target.measuredWinogradTiles = options.measuredWinogradTiles;
+  Target target = targetOf(options);
   LoweredModel lowered = lowerModel(source, shapes, target, options.afterPlanningStep);
   Program& program = lowered.program;
   KernelModule& module = lowered.module;

@@ -34,7 +34,9 @@ struct ConvKernel {
   ConvSpec spec;
   ConvPlan plan;                         // direct convolution
   std::optional<WinogradPlan> winograd;  // instead, when it may and pays (conv/winograd.h)
-  std::string directReason;              // else, for a legal 3x3 conv under --winograd auto: why not (--explain)
+  // A 3x3 conv that may run in the Winograd domain: its layer key (tuning
+  // measures it), and when it stays direct under --winograd auto, why (--explain).
+  std::string winogradKey, directReason;
 };
 
 struct ConvTransposeKernel {

@@ -35,9 +35,10 @@ Expected<RootKernel> planConvKernel(const ir::Node& node, const PlanningInputs& 
   Expected<ConvPlan> plan = planConv(kernel.spec, inputs.target);
   if (!plan) return plan.status();
   kernel.plan = std::move(*plan);
+  if (winogradLegality(kernel.spec, inputs.target.vectorWidth)) kernel.winogradKey = winogradLayerKey(kernel.spec);
   if (Expected<WinogradPlan> winograd = planWinograd(kernel.spec, inputs.target))
     kernel.winograd = std::move(*winograd);
-  else if (inputs.target.winograd != WinogradUse::Never && winogradLegality(kernel.spec, inputs.target.vectorWidth))
+  else if (inputs.target.winograd != WinogradUse::Never && !kernel.winogradKey.empty())
     kernel.directReason = winograd.reason();
   return RootKernel{std::move(kernel), node.output(0), {}};
 }
@@ -116,9 +117,9 @@ Status lowerConv(LoweringContext& context, const ir::Node& node) {
     lowerWinogradConv(context, node, *kernel->winograd);
   else
     lowerDirectConv(context, node, *kernel, isScaled ? &scaled->second : nullptr);
-  if (!isScaled && winogradLegality(kernel->spec, context.vectorWidth()))
+  if (!isScaled)
     for (size_t i = first; i < steps.size(); ++i)  // its kernels, not the reorders of its input
-      if (steps[i].kind == Step::Kind::Kernel) steps[i].winogradKey = winogradLayerKey(kernel->spec);
+      if (steps[i].kind == Step::Kind::Kernel) steps[i].winogradKey = kernel->winogradKey;
   return Status::success();
 }
 
