@@ -7,7 +7,8 @@
 // (codegen/engine/tuning_cache.h), and use it; without --tune, their mode auto
 // uses what the cache holds for this host and thread count, the estimate
 // elsewhere. `compile` keeps the estimate (an artifact's threads are chosen
-// where it runs).
+// where it runs). `--no-ring-fusion` (the same commands) turns off ring fusion
+// (codegen/conv/conv_ring_fusion.h), the other code-generation choice a user makes.
 #pragma once
 #include <map>
 #include <string>
@@ -20,6 +21,7 @@
 namespace convopt::tools {
 
 void addWinogradOption(CLI::App* command, std::string& mode);
+void addRingFusionOption(CLI::App* command, bool& off);
 
 struct WinogradChoice {
   std::string mode;

@@ -129,6 +129,7 @@ AotResult compileAheadOfTime(const ir::Model& model, const std::map<std::string,
   AotResult result;
   result.target = selectTarget(options.cpu, options.triple);
   result.target.winograd = options.winograd;
+  result.target.ringFusion = options.ringFusion;
   const Target& target = result.target;
   LoweredModel lowered = lowerModel(model, inputShapes, target, options.afterPlanningStep);
   BodyPrograms bodies = lowerBodies(lowered, target, lowered.module);

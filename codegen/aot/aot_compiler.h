@@ -25,9 +25,10 @@ struct AotOptions {
   bool embedWeights = false;
   std::string triple, cpu;  // "" : the host (see selectTarget)
   bool flushDenormals = true;
-  WinogradUse winograd = WinogradUse::Auto;  // as EngineOptions::winograd
-  std::string linker;                        // --format shared: the C compiler that links (default cc, or TRIPLE-gcc)
-  std::string sourcePath;                    // for the header and NAME.json
+  WinogradUse winograd = WinogradUse::Auto;        // as EngineOptions::winograd
+  RingFusionUse ringFusion = RingFusionUse::Auto;  // as EngineOptions::ringFusion
+  std::string linker;      // --format shared: the C compiler that links (default cc, or TRIPLE-gcc)
+  std::string sourcePath;  // for the header and NAME.json
   // Nodes without a kernel run in libconvopt_fallback (the reference
   // interpreter), which the program then links; else they fail the compile.
   bool allowFallback = false;

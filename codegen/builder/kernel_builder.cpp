@@ -154,6 +154,13 @@ llvm::AllocaInst* KernelBuilder::vectorVariable(llvm::Value* initial) {
   return slot;
 }
 
+llvm::Value* KernelBuilder::scratchFloats(int64_t count) {
+  llvm::IRBuilder<> atEntry(entry_, entry_->getFirstInsertionPt());
+  llvm::AllocaInst* scratch = atEntry.CreateAlloca(builder_.getFloatTy(), i64(count));
+  scratch->setAlignment(llvm::Align(64));
+  return scratch;
+}
+
 void KernelBuilder::forLoop(llvm::Value* first, llvm::Value* last, int64_t step,
                             const std::function<void(llvm::Value*)>& body, Unroll unroll) {
   llvm::LLVMContext& context = builder_.getContext();

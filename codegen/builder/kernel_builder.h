@@ -68,6 +68,10 @@ class KernelBuilder {
 
   // A vector variable (entry-block alloca; promoted to a register by mem2reg).
   llvm::AllocaInst* vectorVariable(llvm::Value* initial);
+  // Scratch of `count` floats on the calling thread's stack, cache-line
+  // aligned, for the whole call (entry-block alloca): a fused kernel's rows
+  // that never leave the core (conv/conv_ring_fusion.h).
+  llvm::Value* scratchFloats(int64_t count);
 
   // for (i = first; i < last; i += step) body(i). Unroll::Never keeps it a loop
   // even when LLVM would unroll a short constant trip count; Unroll::ByFour runs

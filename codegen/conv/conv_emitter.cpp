@@ -38,25 +38,19 @@ struct Tile {
 
 class ConvEmitter {
  public:
-  ConvEmitter(KernelBuilder& kb, const ConvPart& part)
+  ConvEmitter(KernelBuilder& kb, const ConvPlan& plan, const ConvOperands& operands)
       : kb_(kb),
         ir_(kb.ir()),
-        plan_(part.plan),
-        s_(part.plan.view),
+        plan_(plan),
+        s_(plan.view),
         width_(kb.vectorWidth()),
         inBlocks_(ceilDiv(s_.inChannels, width_)),
         outBlocks_(ceilDiv(s_.outChannels, width_)),
-        tiles_(tileSplit(part.plan, width_)),
-        weightOffset_(part.weightOffset) {}
+        tiles_(tileSplit(plan, width_)),
+        in_(operands) {}
 
   // The computation of one work unit (of this convolution's own numbering).
   void emitUnit(Value* unit) {
-    input_ = kb_.buffer(kConvBuffers, BufferRole::Input), bias_ = kb_.buffer(kConvBuffers, BufferRole::Bias);
-    output_ = kb_.buffer(kConvBuffers, BufferRole::Output);
-    weights_ =
-        ir_.CreateInBoundsGEP(ir_.getFloatTy(), kb_.buffer(kConvBuffers, BufferRole::Weights), kb_.i64(weightOffset_));
-    for (int k = 0; k < s_.epilogue.residualCount(); ++k)
-      residuals_.push_back(kb_.buffer(kConvBuffers, BufferRole::Residual, k));
     // unit = (n, tile, oh), or (n, oh, tile) row by row (tiling.h: unitsRowByRow)
     bool rowByRow = unitsRowByRow(plan_.caches, convWeightFloats() * int64_t(sizeof(float)),
                                   plan_.mapping == ChannelMapping::Broadcast);
@@ -64,16 +58,32 @@ class ConvEmitter {
     Value* innerIndex = ir_.CreateSRem(unit, kb_.i64(inner));
     Value* rest = ir_.CreateSDiv(unit, kb_.i64(inner));
     Value* outerIndex = ir_.CreateSRem(rest, kb_.i64(outer));
-    n_ = ir_.CreateSDiv(rest, kb_.i64(outer));
-    oh_ = rowByRow ? outerIndex : innerIndex;
-    Value* tile = rowByRow ? innerIndex : outerIndex;
+    emitAt(ir_.CreateSDiv(rest, kb_.i64(outer)), rowByRow ? outerIndex : innerIndex,
+           rowByRow ? innerIndex : outerIndex);
+  }
+
+  // Rows [firstRow, endRow) of image n, each row's tiles in turn.
+  void emitRows(Value* n, Value* firstRow, Value* endRow) {
+    kb_.forLoop(
+        firstRow, endRow, 1,
+        [&](Value* oh) {
+          kb_.forLoop(
+              kb_.i64(0), kb_.i64(tiles_.total()), 1, [&](Value* tile) { emitAt(n, oh, tile); },
+              KernelBuilder::Unroll::Never);
+        },
+        KernelBuilder::Unroll::Never);
+  }
+
+ private:
+  // Row oh of tile `tile` of image n.
+  void emitAt(Value* n, Value* oh, Value* tile) {
+    n_ = n, oh_ = oh;
     Value* isFull = ir_.CreateICmpSLT(tile, kb_.i64(tiles_.full));
     if (tiles_.full > 0) kb_.ifThen(isFull, [&] { emitRow({tile, -1, plan_.tile.outBlocks}); });
     if (tiles_.last > 0)
       kb_.ifThen(ir_.CreateNot(isFull), [&] { emitRow({kb_.i64(tiles_.full), tiles_.full, int(tiles_.last)}); });
   }
 
- private:
   // Output columns split at compile time: borders (some taps in the padding,
   // the valid taps known per pixel) and the interior (tiles of
   // plan.tile.pixels with every tap valid).
@@ -141,14 +151,26 @@ class ConvEmitter {
     blockShift_ = ir_.CreateMul(group, kb_.i64(s_.inPerGroup() / width_));
   }
 
+  // Rows per input channel block as stored: the image's, or the ring's.
+  int64_t inputPlaneRows() const { return in_.inputRingRows ? in_.inputRingRows : s_.inHeight; }
+
   Value* inputOffset(Value* block, Value* ih, Value* iw) {
-    Value* plane = ir_.CreateAdd(ir_.CreateMul(n_, kb_.i64(inBlocks_)), block);
-    Value* row = ir_.CreateAdd(ir_.CreateMul(plane, kb_.i64(s_.inHeight)), ih);
+    Value* plane = block;
+    if (in_.inputRingRows)
+      ih = ir_.CreateURem(ih, kb_.i64(in_.inputRingRows));  // only for rows inside the image
+    else
+      plane = ir_.CreateAdd(ir_.CreateMul(n_, kb_.i64(inBlocks_)), block);
+    Value* row = ir_.CreateAdd(ir_.CreateMul(plane, kb_.i64(inputPlaneRows())), ih);
     return ir_.CreateMul(ir_.CreateAdd(ir_.CreateMul(row, kb_.i64(s_.inWidth)), iw), kb_.i64(width_));
   }
 
   Value* outputOffset(Value* block, Value* ow) {
     const OutputPlacement& at = s_.placement;
+    if (in_.outputRingRows) {  // a dense output (ring fusion plans only those)
+      Value* row = ir_.CreateAdd(ir_.CreateMul(block, kb_.i64(in_.outputRingRows)),
+                                 ir_.CreateURem(oh_, kb_.i64(in_.outputRingRows)));
+      return ir_.CreateMul(ir_.CreateAdd(ir_.CreateMul(row, kb_.i64(s_.outWidth)), ow), kb_.i64(width_));
+    }
     Value* plane = ir_.CreateAdd(ir_.CreateMul(n_, kb_.i64(outBlocks_)), block);
     Value* oh = at.isDense() ? oh_ : ir_.CreateAdd(ir_.CreateMul(oh_, kb_.i64(at.rowStep)), kb_.i64(at.rowOffset));
     if (!at.isDense()) ow = ir_.CreateAdd(ir_.CreateMul(ow, kb_.i64(at.colStep)), kb_.i64(at.colOffset));
@@ -203,8 +225,8 @@ class ConvEmitter {
     for (int p = 0; p < count; ++p) ows.push_back(ir_.CreateAdd(ow0, kb_.i64(p)));
     if (batch_)  // later batches continue the partial sums
       kb_.ifThen(ir_.CreateICmpSGT(batch_, kb_.i64(0)), [&] {
-        forEachPartialSum(ows,
-                          [&](llvm::AllocaInst* acc, Value* at) { ir_.CreateStore(kb_.loadVector(output_, at), acc); });
+        forEachPartialSum(
+            ows, [&](llvm::AllocaInst* acc, Value* at) { ir_.CreateStore(kb_.loadVector(in_.output, at), acc); });
       });
     kb_.forLoop(kb_.i64(0), kb_.i64(s_.kernelH), 1, [&](Value* kh) {
       Value* ih = ir_.CreateAdd(ir_.CreateMul(oh_, kb_.i64(s_.strideH)),
@@ -231,7 +253,7 @@ class ConvEmitter {
     Value* last = ir_.CreateICmpEQ(batch_, kb_.i64(reductionBatches() - 1));
     kb_.ifThen(ir_.CreateNot(last), [&] {
       forEachPartialSum(ows, [&](llvm::AllocaInst* acc, Value* at) {
-        kb_.storeVector(output_, at, ir_.CreateLoad(acc->getAllocatedType(), acc));
+        kb_.storeVector(in_.output, at, ir_.CreateLoad(acc->getAllocatedType(), acc));
       });
     });
     kb_.ifThen(last, [&] { storeResults(ows); });
@@ -254,11 +276,11 @@ class ConvEmitter {
         llvm::AllocaInst* acc = accumulators_[accumulator(int(i), p, count)];
         Value* sum = ir_.CreateLoad(acc->getAllocatedType(), acc);
         if (int(i) == pairedBlock()) sum = pairHalf(sum, p % 2);
-        Value* x = ir_.CreateFAdd(sum, kb_.loadVector(bias_, ir_.CreateMul(blocks_[i], kb_.i64(width_))));
+        Value* x = ir_.CreateFAdd(sum, kb_.loadVector(in_.bias, ir_.CreateMul(blocks_[i], kb_.i64(width_))));
         x = emitEpilogue(
-            kb_, s_.epilogue, x, [&](int k) { return kb_.loadVector(residuals_[k], offset); },
+            kb_, s_.epilogue, x, [&](int k) { return kb_.loadVector(in_.residuals[k], offset); },
             ir_.CreateMul(blocks_[i], kb_.i64(width_)));
-        kb_.storeVector(output_, offset, x);
+        kb_.storeVector(in_.output, offset, x);
       }
   }
 
@@ -307,7 +329,7 @@ class ConvEmitter {
             Value* plane = ir_.CreateAdd(ir_.CreateMul(n_, kb_.i64(s_.inChannels)), j);
             Value* row = ir_.CreateAdd(ir_.CreateMul(plane, kb_.i64(s_.inHeight)), ih);
             emitBroadcastStep(kh, kw, j,
-                              kb_.pointer(input_, ir_.CreateAdd(ir_.CreateMul(row, kb_.i64(s_.inWidth)), iws[0])),
+                              kb_.pointer(in_.input, ir_.CreateAdd(ir_.CreateMul(row, kb_.i64(s_.inWidth)), iws[0])),
                               iws.size(), pixels);
           },
           KernelBuilder::Unroll::Never);
@@ -329,7 +351,7 @@ class ConvEmitter {
         firstBlock, endBlock, 1,
         [&](Value* jb) {
           prefetchNextTileWeights(ir_.CreateAdd(tapSteps, jb));
-          Value* block = kb_.pointer(input_, inputOffset(ir_.CreateAdd(blockShift_, jb), ih, iws[0]));
+          Value* block = kb_.pointer(in_.input, inputOffset(ir_.CreateAdd(blockShift_, jb), ih, iws[0]));
           Value* lanes = lastLanes == width_
                              ? kb_.i64(width_)
                              : ir_.CreateSelect(ir_.CreateICmpEQ(jb, lastBlock), kb_.i64(lastLanes), kb_.i64(width_));
@@ -360,7 +382,7 @@ class ConvEmitter {
     first = ir_.CreateAdd(first, ir_.CreateMul(rowStep, kb_.i64(lines * lineFloats)));
     for (int64_t l = 0; l < lines; ++l) {
       Value* at = ir_.CreateAdd(first, kb_.i64(l * lineFloats));
-      kb_.prefetchToL2(weights_, ir_.CreateSelect(ir_.CreateICmpSLT(at, kb_.i64(lastLine)), at, kb_.i64(lastLine)));
+      kb_.prefetchToL2(in_.weights, ir_.CreateSelect(ir_.CreateICmpSLT(at, kb_.i64(lastLine)), at, kb_.i64(lastLine)));
     }
   }
 
@@ -377,7 +399,7 @@ class ConvEmitter {
     int paired = pairedBlock();
     updateAccumulators([&](std::vector<Value*>& acc) {
       std::vector<Value*> w;
-      for (Value* ob : blocks_) w.push_back(kb_.loadVector(weights_, weightOffset(ob, kh, kw, j)));
+      for (Value* ob : blocks_) w.push_back(kb_.loadVector(in_.weights, weightOffset(ob, kh, kw, j)));
       Value* pairedWeight = nullptr;  // its low half in both halves
       if (paired >= 0) {
         std::vector<int> lowTwice(width_);
@@ -413,8 +435,8 @@ class ConvEmitter {
   void emitGatherTap(Value* kh, Value* kw, Value* ih, const std::vector<Value*>& iws, const std::vector<int>& pixels) {
     size_t count = iws.size();
     std::map<std::pair<int64_t, int>, Value*> loaded;  // (input block, pixel) -> vector
-    Value* row = kb_.pointer(input_, inputOffset(blockShift_, ih, iws[0]));
-    int64_t blockStride = s_.inHeight * s_.inWidth * width_;
+    Value* row = kb_.pointer(in_.input, inputOffset(blockShift_, ih, iws[0]));
+    int64_t blockStride = inputPlaneRows() * s_.inWidth * width_;
     auto load = [&](int64_t block, int p) {
       Value*& vector = loaded[{block, p}];
       if (!vector) vector = kb_.loadVector(row, kb_.i64(block * blockStride + p * s_.strideW * width_));
@@ -425,7 +447,7 @@ class ConvEmitter {
     updateAccumulators([&](std::vector<Value*>& acc) {
       std::vector<Value*> w;
       for (int64_t j = 0; j < s_.inPerGroup(); ++j)
-        for (Value* block : blocks_) w.push_back(kb_.loadVector(weights_, weightOffset(block, kh, kw, kb_.i64(j))));
+        for (Value* block : blocks_) w.push_back(kb_.loadVector(in_.weights, weightOffset(block, kh, kw, kb_.i64(j))));
       for (int p : pixels)
         for (int64_t j = 0; j < s_.inPerGroup(); ++j)
           for (size_t i = 0; i < blocks_.size(); ++i)
@@ -465,9 +487,7 @@ class ConvEmitter {
   int width_;
   int64_t inBlocks_, outBlocks_;
   TileSplit tiles_;
-  int64_t weightOffset_;
-  Value *input_ = nullptr, *weights_ = nullptr, *bias_ = nullptr, *output_ = nullptr;
-  std::vector<Value*> residuals_;
+  const ConvOperands& in_;
   Value *n_ = nullptr, *oh_ = nullptr, *blockShift_ = nullptr, *pixelTile_ = nullptr;
   Value* batch_ = nullptr;  // the reduction batch being swept; null: one sweep
   Tile tile_{};
@@ -477,20 +497,40 @@ class ConvEmitter {
 
 }  // namespace
 
+// The kernel's own buffers (kernel_abi.h) as the operands of `part`.
+static ConvOperands kernelOperands(KernelBuilder& kb, const ConvPart& part) {
+  ConvOperands operands;
+  operands.input = kb.buffer(kConvBuffers, BufferRole::Input);
+  operands.weights = kb.ir().CreateInBoundsGEP(kb.ir().getFloatTy(), kb.buffer(kConvBuffers, BufferRole::Weights),
+                                               kb.i64(part.weightOffset));
+  operands.bias = kb.buffer(kConvBuffers, BufferRole::Bias);
+  operands.output = kb.buffer(kConvBuffers, BufferRole::Output);
+  for (int k = 0; k < part.plan.view.epilogue.residualCount(); ++k)
+    operands.residuals.push_back(kb.buffer(kConvBuffers, BufferRole::Residual, k));
+  return operands;
+}
+
 void emitConvKernel(llvm::Module& module, const std::string& name, const std::vector<ConvPart>& parts,
                     int vectorWidth) {
   KernelBuilder kb(module, name, vectorWidth);
   kb.forLoop(kb.begin(), kb.end(), 1, [&](Value* unit) {
-    if (parts.size() == 1) return ConvEmitter(kb, parts[0]).emitUnit(unit);
+    if (parts.size() == 1) return ConvEmitter(kb, parts[0].plan, kernelOperands(kb, parts[0])).emitUnit(unit);
     int64_t first = 0;
     for (const ConvPart& part : parts) {
       int64_t last = first + convWorkUnits(part.plan, vectorWidth);
       llvm::IRBuilder<>& ir = kb.ir();
       Value* mine = ir.CreateAnd(ir.CreateICmpSGE(unit, kb.i64(first)), ir.CreateICmpSLT(unit, kb.i64(last)));
-      kb.ifThen(mine, [&] { ConvEmitter(kb, part).emitUnit(ir.CreateSub(unit, kb.i64(first))); });
+      kb.ifThen(mine, [&] {
+        ConvEmitter(kb, part.plan, kernelOperands(kb, part)).emitUnit(ir.CreateSub(unit, kb.i64(first)));
+      });
       first = last;
     }
   });
+}
+
+void emitConvRows(KernelBuilder& kb, const ConvPlan& plan, const ConvOperands& operands, Value* n, Value* firstRow,
+                  Value* endRow) {
+  ConvEmitter(kb, plan, operands).emitRows(n, firstRow, endRow);
 }
 
 void emitConvKernel(llvm::Module& module, const std::string& name, const ConvPlan& plan, int vectorWidth) {

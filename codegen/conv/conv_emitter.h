@@ -16,14 +16,32 @@
 
 namespace llvm {
 class Module;
-}
+class Value;
+}  // namespace llvm
 
 namespace convopt::codegen {
+
+class KernelBuilder;
 
 struct ConvPart {
   ConvPlan plan;
   int64_t weightOffset = 0;  // in floats, into buffer 1
 };
+
+// A conv's operands inside a generated function. A kernel fusing several convs
+// (conv_ring_fusion.h) hands one conv's output to the next through a ring of
+// rows: a scratch holding `rows` rows of every channel block of one image, row
+// r at r mod rows (blocked layout otherwise).
+struct ConvOperands {
+  llvm::Value *input = nullptr, *weights = nullptr, *bias = nullptr, *output = nullptr;  // at this conv's own
+  std::vector<llvm::Value*> residuals;
+  int64_t inputRingRows = 0, outputRingRows = 0;  // 0: the whole tensor
+};
+
+// Output rows [firstRow, endRow) of image n, every tile of output blocks, of
+// the conv `plan` (its view's rows), emitted into kb's current function.
+void emitConvRows(KernelBuilder& kb, const ConvPlan& plan, const ConvOperands& operands, llvm::Value* n,
+                  llvm::Value* firstRow, llvm::Value* endRow);
 
 void emitConvKernel(llvm::Module& module, const std::string& name, const ConvPlan& plan, int vectorWidth);
 void emitConvKernel(llvm::Module& module, const std::string& name, const std::vector<ConvPart>& parts, int vectorWidth);

@@ -70,6 +70,11 @@ Expected<ConvPlan> planDepthwise(const ConvSpec& spec, const Target& target);
 Expected<ConvPlan> planGrouped(const ConvSpec& spec, const Target& target);
 Expected<ConvPlan> planDense(const ConvSpec& spec, const Target& target);
 
+// A pointwise plan whose view's rows are the image's rows instead of H*W
+// flattened into rows of its choice (a ring-fused producer computes whole rows).
+// `spec` is the plan's (pointwise) conv.
+ConvPlan pointwiseByImageRows(const ConvSpec& spec, const Target& target);
+
 // The first family that takes the spec, in the order above; else every family's reason.
 Expected<ConvPlan> planConv(const ConvSpec& spec, const Target& target);
 

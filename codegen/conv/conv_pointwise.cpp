@@ -6,6 +6,20 @@
 
 namespace convopt::codegen {
 
+namespace {
+
+// The plan viewing H*W as rows of `rowLength` pixels (a divisor of H*W).
+ConvPlan pointwiseRows(const ConvSpec& spec, const Target& target, int64_t rowLength) {
+  int64_t outBlocks = ceilDiv(spec.outChannels, target.vectorWidth);
+  ConvTile tile = broadcastTile(target, outBlocks, false, rowLength, halfLastBlock(spec, target.vectorWidth));
+  ConvPlan plan{"pointwise", ChannelMapping::Broadcast, tile, spec};
+  plan.view.inHeight = plan.view.outHeight = spec.outHeight * spec.outWidth / rowLength;
+  plan.view.inWidth = plan.view.outWidth = rowLength;
+  return plan;
+}
+
+}  // namespace
+
 Expected<ConvPlan> planPointwise(const ConvSpec& spec, const Target& target) {
   if (!spec.isPointwise()) return Status::refuse("pointwise: not a 1x1 stride-1 unpadded conv");
   if (spec.group != 1) return Status::refuse("pointwise: grouped");
@@ -13,13 +27,12 @@ Expected<ConvPlan> planPointwise(const ConvSpec& spec, const Target& target) {
   int64_t outBlocks = ceilDiv(spec.outChannels, target.vectorWidth);
   int64_t pixels = spec.outHeight * spec.outWidth;
   ConvTile tile = broadcastTile(target, outBlocks, false, pixels, halfLastBlock(spec, target.vectorWidth));
-  int64_t rowLength =
-      pointwiseRowLength(spec.outHeight, spec.outWidth, tile.pixels, ceilDiv(outBlocks, tile.outBlocks));
-  tile = broadcastTile(target, outBlocks, false, rowLength, halfLastBlock(spec, target.vectorWidth));
-  ConvPlan plan{"pointwise", ChannelMapping::Broadcast, tile, spec};
-  plan.view.inHeight = plan.view.outHeight = pixels / rowLength;
-  plan.view.inWidth = plan.view.outWidth = rowLength;
-  return plan;
+  return pointwiseRows(
+      spec, target, pointwiseRowLength(spec.outHeight, spec.outWidth, tile.pixels, ceilDiv(outBlocks, tile.outBlocks)));
+}
+
+ConvPlan pointwiseByImageRows(const ConvSpec& spec, const Target& target) {
+  return pointwiseRows(spec, target, spec.outWidth);
 }
 
 }  // namespace convopt::codegen

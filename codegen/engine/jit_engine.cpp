@@ -214,11 +214,12 @@ runtime::TensorMap JitEngine::Impl::run(const runtime::TensorMap& inputs) {
   return outputs;
 }
 
-// The target `options` name, with the user's Winograd choices.
+// The target `options` name, with the user's Winograd and ring fusion choices.
 static Target targetOf(const EngineOptions& options) {
   Target target = selectTarget(options.cpu);
   target.winograd = options.winograd;
   target.measuredWinogradTiles = options.measuredWinogradTiles;
+  target.ringFusion = options.ringFusion;
   return target;
 }
 

@@ -51,6 +51,9 @@ struct EngineOptions {
   WinogradUse winograd = WinogradUse::Auto;
   // Auto: the tiles measured per layer on this host (Target::measuredWinogradTiles).
   std::map<std::string, int> measuredWinogradTiles = {};
+  // A conv whose output only the next conv reads is computed row by row inside
+  // that conv's kernel where it pays (conv/conv_ring_fusion.h); Never: no conv is.
+  RingFusionUse ringFusion = RingFusionUse::Auto;
   PlanningObserver afterPlanningStep = {};
 };
 

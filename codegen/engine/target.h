@@ -20,6 +20,9 @@ struct CacheBudget {
   int64_t lineBytes = 64;
   int64_t l1WeightBytes = 32 * 1024;        // weights one reduction batch keeps in L1 (reductionBatchBlocks)
   int64_t streamedWeightBytes = 64 * 1024;  // a conv with more weights streams them: prefetch, not row-by-row units
+  // A core's L2 (1 MiB on Zen 4/5, 2 MiB on Sapphire Rapids): a tensor larger
+  // than this goes to L3 or memory between two kernels (conv_ring_fusion.h).
+  int64_t l2Bytes = 1024 * 1024;
 };
 
 // Whether 3x3 stride-1 convolutions may run in the Winograd domain
@@ -29,6 +32,11 @@ enum class WinogradUse { Auto, Never, Tile2, Tile4 };
 // "auto", "off", "f2", "f4" (the CLI's and Python's spelling); InputError for others.
 WinogradUse winogradUseNamed(const std::string& name);
 
+// Whether a conv hands its output to the conv reading it row by row
+// (conv/conv_ring_fusion.h): Auto where the cost model says it pays, Always
+// wherever it is legal (tests), Never.
+enum class RingFusionUse { Auto, Never, Always };
+
 struct Target {
   std::string triple;
   std::string cpu;
@@ -37,7 +45,8 @@ struct Target {
   int vectorRegisters = 16;
   bool hasFma = false;
   CacheBudget caches{};
-  WinogradUse winograd = WinogradUse::Auto;  // a choice of the user's, not of the CPU
+  WinogradUse winograd = WinogradUse::Auto;        // a choice of the user's, not of the CPU
+  RingFusionUse ringFusion = RingFusionUse::Auto;  // the same
   // Auto: per layer (conv/winograd.h: winogradLayerKey), the tile measured
   // fastest on this host, 0 for direct (engine/winograd_tuning.h); layers not
   // listed take the estimate.

@@ -104,10 +104,15 @@ void lowerWinogradConv(LoweringContext& context, const ir::Node& node, WinogradP
 
 static void lowerDirectConv(LoweringContext& context, const ir::Node& node, const ConvKernel& kernel,
                             const ScaledConvInput* scaled);
+static void lowerRingFusedConvs(LoweringContext& context, const ir::Node& node, const ConvRing& ring);
 
 Status lowerConv(LoweringContext& context, const ir::Node& node) {
   const ConvKernel* kernel = context.rootKernel<ConvKernel>(node);
   if (!kernel) return context.refusal(node);
+  if (auto ring = context.fusion().convRings.find(&node); ring != context.fusion().convRings.end()) {
+    lowerRingFusedConvs(context, node, ring->second);
+    return Status::success();
+  }
   auto scaled = context.fusion().scaledInputs.find(&node);
   bool isScaled = scaled != context.fusion().scaledInputs.end();
   std::vector<Step>& steps = context.program().steps;
@@ -123,6 +128,53 @@ Status lowerConv(LoweringContext& context, const ir::Node& node) {
   return Status::success();
 }
 
+// Whether a conv reading `data` reads it in place in ONNX layout: a few-channel
+// input that exists only that way (a model's image input), so no reorder and
+// no padded lanes in the cache lines.
+static bool readsPlainInput(LoweringContext& context, const ConvPlan& plan, const ir::Value* data) {
+  const Storage& input = context.program().storage[data];
+  return canReadPlainInput(plan, context.vectorWidth()) && input.plain >= 0 && input.blocked < 0;
+}
+
+// The conv's packed weights and bias, appended to `weights` and `bias`.
+static void appendPackedConv(LoweringContext& context, const ir::Node& node, const ConvSpec& spec,
+                             std::vector<float>& weights, std::vector<float>& bias) {
+  int width = context.vectorWidth();
+  std::vector<float> packed = packConvWeights(spec, width, context.constantOf(node.input(1))->data<float>());
+  weights.insert(weights.end(), packed.begin(), packed.end());
+  const ir::Tensor* biasValues = node.input(2) ? context.constantOf(node.input(2)) : nullptr;
+  packed = packConvBias(spec, width, biasValues ? biasValues->data<float>() : std::span<const float>());
+  bias.insert(bias.end(), packed.begin(), packed.end());
+}
+
+// The producer conv's rows computed inside the reading conv's kernel (conv/conv_ring_fusion.h).
+void lowerRingFusedConvs(LoweringContext& context, const ir::Node& node, const ConvRing& ring) {
+  const ir::Node& producer = *ring.producer;
+  const FusedEpilogue &made = context.epilogueOf(producer), &fused = context.epilogueOf(node);
+  RingFusionPlan plan = ring.plan;
+  plan.producer.view.epilogue = made.epilogue;
+  plan.consumer.view.epilogue = fused.epilogue;
+  plan.producer.plainInput = readsPlainInput(context, plan.producer, producer.input(0));
+  std::vector<float> weights, bias;
+  appendPackedConv(context, producer, context.rootKernel<ConvKernel>(producer)->spec, weights, bias);
+  appendPackedConv(context, node, context.rootKernel<ConvKernel>(node)->spec, weights, bias);
+  const ir::Value* data = producer.input(0);
+  std::vector<KernelArg> args(kConvBuffers.index(BufferRole::Output));
+  args[kConvBuffers.index(BufferRole::Input)] = {
+      KernelArg::Kind::Slot, plan.producer.plainInput ? context.plainSlot(data) : context.blockedSlot(data)};
+  args[kConvBuffers.index(BufferRole::Weights)] = {KernelArg::Kind::Constant, context.addConstant(std::move(weights))};
+  args[kConvBuffers.index(BufferRole::Bias)] = {KernelArg::Kind::Constant, context.addConstant(std::move(bias))};
+  context.appendOutputArgs(args, fused.output, fused.residuals);
+  std::string name = context.kernelName("ringfused");
+  emitRingFusedKernel(context.module(), name, plan, context.vectorWidth());
+  std::vector<const ir::Node*> nodes{&producer};
+  nodes.insert(nodes.end(), made.nodes.begin(), made.nodes.end());
+  nodes.insert(nodes.end(), fused.nodes.begin(), fused.nodes.end());
+  context.addKernel(name, ringFusedWorkUnits(plan), std::move(args), describeRingFusion(plan), node, nodes,
+                    plan.producer.view.multiplyAdds() + plan.consumer.view.multiplyAdds());
+  context.program().kernelsByNode.insert({producer.label(), name});
+}
+
 void lowerDirectConv(LoweringContext& context, const ir::Node& node, const ConvKernel& kernel,
                      const ScaledConvInput* scaled) {
   bool isScaled = scaled != nullptr;
@@ -133,10 +185,7 @@ void lowerDirectConv(LoweringContext& context, const ir::Node& node, const ConvK
   ConvPlan plan = kernel.plan;
   plan.view.epilogue = fused.epilogue;
   int width = context.vectorWidth();
-  // Read a few-channel input in place when it exists only in ONNX layout (a
-  // model's image input): no reorder, and no padded lanes in the cache lines.
-  const Storage& input = context.program().storage[data];
-  plan.plainInput = canReadPlainInput(plan, width) && input.plain >= 0 && input.blocked < 0;
+  plan.plainInput = readsPlainInput(context, plan, data);
   const ir::Tensor* weights = context.constantOf(node.input(1));
   const ir::Tensor* bias = node.input(2) ? context.constantOf(node.input(2)) : nullptr;
   KernelArg weightArg{KernelArg::Kind::Constant,

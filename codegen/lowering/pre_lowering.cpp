@@ -112,6 +112,55 @@ void fuseEpilogues(Planner& p, passes::PassStatistics& stats) {
   }
 }
 
+// The conv kernel whose (epilogue's) output `value` is, if any.
+const ir::Node* producingConv(const Planner& p, const ir::Value* value) {
+  const ir::Node* node = value->producer();
+  if (!node) return nullptr;
+  if (auto by = p.fusion.computedBy.find(node); by != p.fusion.computedBy.end()) node = by->second;
+  auto root = p.plan.kernels.find(node);
+  if (root == p.plan.kernels.end() || !std::holds_alternative<ConvKernel>(root->second.kernel)) return nullptr;
+  return p.fusion.epilogues.at(node).output == value ? node : nullptr;
+}
+
+// Why the conv pair cannot be ring-fused on the graph's side; "" if it may.
+std::string ringRefusal(const Planner& p, const ir::Node& producer, const ir::Node& consumer) {
+  const ir::Value* value = consumer.input(0);
+  if (value->isGraphOutput() || value->uses().size() != 1) return "the producer's output has other readers";
+  if (p.fusion.scaledInputs.count(&producer) || p.fusion.scaledInputs.count(&consumer))
+    return "weights scaled at run time";
+  if (p.fusion.convRings.count(&producer)) return "the producer reads a ring of its own producer";
+  for (const ir::Node* conv : {&producer, &consumer})
+    if (!std::get<ConvKernel>(p.plan.kernels.at(conv).kernel).winogradKey.empty())
+      return "a Winograd candidate (chosen per layer, --tune measures it alone)";
+  if (p.inputs.target.ringFusion == RingFusionUse::Never) return "off (--no-ring-fusion)";
+  return "";
+}
+
+void fuseConvRings(Planner& p, passes::PassStatistics& stats) {
+  for (const ir::Node* consumer : p.graph.nodes()) {
+    auto root = p.plan.kernels.find(consumer);
+    if (root == p.plan.kernels.end() || !std::holds_alternative<ConvKernel>(root->second.kernel)) continue;
+    const ir::Node* producer = producingConv(p, consumer->input(0));
+    if (!producer) continue;
+    ++stats.matched;
+    auto plan = [&]() -> Expected<RingFusionPlan> {
+      if (std::string refusal = ringRefusal(p, *producer, *consumer); !refusal.empty()) return Status::refuse(refusal);
+      ConvKernel made = std::get<ConvKernel>(p.plan.kernels.at(producer).kernel);
+      made.spec.epilogue = p.fusion.epilogues.at(producer).epilogue;
+      const ConvKernel& reads = std::get<ConvKernel>(root->second.kernel);
+      return planRingFusion(made.spec, made.plan, reads.spec, reads.plan, p.inputs.target);
+    };
+    Expected<RingFusionPlan> ring = plan();
+    if (!ring) {
+      stats.rejections.push_back({consumer->label(), ring.reason()});
+      continue;
+    }
+    ++stats.rewritten;
+    p.fusion.take(*producer, *consumer);
+    p.fusion.convRings.emplace(consumer, ConvRing{producer, std::move(*ring)});
+  }
+}
+
 bool isElementwise(const ir::Node& node) {
   static const std::set<std::string> ops = {
 #define ELEMENTWISE_BINARY(op) #op,
@@ -247,6 +296,9 @@ std::string describeNode(const ir::Node& node, const LoweringPlan& plan) {
     text += fmt::format("{}: epilogue {} computing [{}] -> {}{}\n", node.label(), it->second.epilogue.describe(),
                         labels(it->second.nodes), it->second.output->name(),
                         it->second.residuals.empty() ? "" : ", residuals " + names(it->second.residuals));
+  if (auto it = fusion.convRings.find(&node); it != fusion.convRings.end())
+    text += fmt::format("{}: ring-fused with {}: {} KB not moved, ring of {} rows\n", node.label(),
+                        it->second.producer->label(), it->second.plan.savedBytes / 1024, it->second.plan.ringRows);
   if (auto it = fusion.elementwiseGroups.find(&node); it != fusion.elementwiseGroups.end())
     text += fmt::format("{}: elementwise kernel [{}] -> {}\n", node.label(), labels(it->second.nodes),
                         names(it->second.outputs));
@@ -265,8 +317,10 @@ std::string describePlan(const ir::Graph& graph, const LoweringPlan& plan) {
 
 using Step = void (*)(Planner&, passes::PassStatistics&);
 const std::pair<const char*, Step> kSteps[] = {
-    {"plan-kernels", planKernels},     {"scale-conv-inputs", scaleConvInputs},  {"concat-in-place", placeConcats},
-    {"fuse-epilogues", fuseEpilogues}, {"group-elementwise", groupElementwise}, {"compose-gathers", composeGathers},
+    {"plan-kernels", planKernels},       {"scale-conv-inputs", scaleConvInputs},
+    {"concat-in-place", placeConcats},   {"fuse-epilogues", fuseEpilogues},
+    {"fuse-conv-rings", fuseConvRings},  {"group-elementwise", groupElementwise},
+    {"compose-gathers", composeGathers},
 };
 
 }  // namespace

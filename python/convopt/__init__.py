@@ -150,11 +150,19 @@ class Session:
         with dynamic dims compiles at its first run for each new set of shapes.
     winograd: "auto" (3x3 convs in the Winograd domain where convopt estimates
         it pays), "off", "f2" or "f4" (that tile wherever legal), as the CLI's --winograd.
+    ring_fusion: False writes every conv's whole output to memory (the CLI's
+        --no-ring-fusion); by default a conv read only by the next one is computed
+        row by row inside it where that pays.
     """
 
-    def __init__(self, model, threads=None, input_shapes=None, fixed_threads=False, winograd="auto"):
+    def __init__(self, model, threads=None, input_shapes=None, fixed_threads=False, winograd="auto", ring_fusion=True):
         self._session = _convopt.Session(
-            _model_source(model), int(threads or 0), bool(fixed_threads), _shape_specs(input_shapes), winograd
+            _model_source(model),
+            int(threads or 0),
+            bool(fixed_threads),
+            _shape_specs(input_shapes),
+            winograd,
+            bool(ring_fusion),
         )
         self._inputs = [NodeArg(*arg) for arg in self._session.inputs()]
         self._outputs = [NodeArg(*arg) for arg in self._session.outputs()]

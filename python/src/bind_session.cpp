@@ -45,7 +45,7 @@ class Session {
   // The engine keeps its own copy of the model; the session keeps only how its
   // inputs and outputs are described.
   Session(const py::object& source, int threads, bool fixedThreads, const std::vector<std::string>& inputShapes,
-          const std::string& winograd) {
+          const std::string& winograd, bool ringFusion) {
     ir::Model model = loadModelFrom(source);
     std::vector<const ir::Value*> fed;
     {
@@ -54,12 +54,15 @@ class Session {
       ir::inferShapes(model);
       fed = fedInputs(*model.graph);
       engine_ = std::make_unique<codegen::ShapeCachedEngine>(
-          model, codegen::EngineOptions{.cpu = "",
-                                        .threads = threads,
-                                        .flushDenormals = true,
-                                        .adaptThreads = !fixedThreads,
-                                        .winograd = codegen::winogradUseNamed(winograd),
-                                        .afterPlanningStep = {}});
+          model, codegen::EngineOptions{
+                     .cpu = "",
+                     .threads = threads,
+                     .flushDenormals = true,
+                     .adaptThreads = !fixedThreads,
+                     .winograd = codegen::winogradUseNamed(winograd),
+                     .measuredWinogradTiles = {},
+                     .ringFusion = ringFusion ? codegen::RingFusionUse::Auto : codegen::RingFusionUse::Never,
+                     .afterPlanningStep = {}});
       codegen::ShapeCachedEngine::Shapes shapes;
       for (const ir::Value* input : fed)
         if (input->type.hasStaticShape()) shapes[input->name()] = input->type.staticShape();
@@ -98,8 +101,9 @@ class Session {
 
 void bindSession(py::module_& m) {
   py::class_<Session>(m, "Session")
-      .def(py::init<const py::object&, int, bool, const std::vector<std::string>&, const std::string&>(),
-           py::arg("model"), py::arg("threads"), py::arg("fixed_threads"), py::arg("input_shapes"), py::arg("winograd"))
+      .def(py::init<const py::object&, int, bool, const std::vector<std::string>&, const std::string&, bool>(),
+           py::arg("model"), py::arg("threads"), py::arg("fixed_threads"), py::arg("input_shapes"), py::arg("winograd"),
+           py::arg("ring_fusion"))
       .def("run", &Session::run, py::arg("feeds"))
       .def("inputs", &Session::inputs)
       .def("outputs", &Session::outputs)

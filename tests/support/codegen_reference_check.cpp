@@ -48,7 +48,8 @@ std::string expectSameAsReference(const std::string& text, const char* cpu, cons
                    {.cpu = cpu,
                     .threads = check.threads,
                     .winograd = check.winograd,
-                    .measuredWinogradTiles = check.measuredWinogradTiles});
+                    .measuredWinogradTiles = check.measuredWinogradTiles,
+                    .ringFusion = check.ringFusion});
   runtime::TensorMap actual = engine.run(inputs);
   for (const auto& [name, want] : expected) {
     const ir::Tensor& got = actual.at(name);

@@ -21,6 +21,7 @@ struct ReferenceCheck {
   float absolute = 1;
   WinogradUse winograd = WinogradUse::Auto;               // EngineOptions::winograd
   std::map<std::string, int> measuredWinogradTiles = {};  // EngineOptions::measuredWinogradTiles
+  RingFusionUse ringFusion = RingFusionUse::Auto;         // EngineOptions::ringFusion
 };
 
 // Runs the model both ways; returns the engine's explanation (--explain).

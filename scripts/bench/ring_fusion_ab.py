@@ -1,0 +1,81 @@
+#!/usr/bin/env python3
+"""What ring fusion (codegen/conv/conv_ring_fusion.h) buys, measured inside one
+process: two sessions of the same model, ring fusion off and on, alternate
+rounds of runs, so a host whose speed drifts by tens of percent within minutes
+(cloud VMs) moves both sides alike. Prints a Markdown table: each side's median
+over the rounds and the median of the per-round ratios, with its range.
+
+Usage: scripts/bench/ring_fusion_ab.py [--rounds 11] [--runs 40] MODEL_DIR...
+(default: the shared models that have ring-fused convs). Needs the Python
+package of a build (build/python) and numpy; the models' test_data_set_0
+inputs are fed (their shapes fix any dynamic dims).
+"""
+import argparse
+import os
+import platform
+import statistics
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "build", "python"))
+import convopt  # noqa: E402
+from onnx import numpy_helper  # noqa: E402
+import onnx  # noqa: E402
+
+DEFAULT_MODELS = ["mobilenet_v2", "efficientnet_b0", "sepnet", "ppocr_v4_det"]
+
+
+def first_inputs(model_dir):
+    data = os.path.join(model_dir, "test_data_set_0")
+    model = onnx.load(os.path.join(model_dir, "model.onnx"), load_external_data=False)
+    initializers = {t.name for t in model.graph.initializer}
+    names = [i.name for i in model.graph.input if i.name not in initializers]
+    feeds = {}
+    for k, name in enumerate(names):
+        tensor = onnx.TensorProto()
+        with open(os.path.join(data, f"input_{k}.pb"), "rb") as f:
+            tensor.ParseFromString(f.read())
+        feeds[name] = numpy_helper.to_array(tensor)
+    return feeds
+
+
+def median_ms(session, feeds, runs):
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        session.run(None, feeds)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times) * 1e3
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=11)
+    parser.add_argument("--runs", type=int, default=40)
+    parser.add_argument("models", nargs="*")
+    args = parser.parse_args()
+    models = args.models or [os.path.join(ROOT, "..", "shared", "models", m) for m in DEFAULT_MODELS]
+    print(f"host: {platform.processor() or platform.machine()}, {os.cpu_count()} cores; "
+          f"{args.rounds} alternating rounds of {args.runs} runs in one process, fixed threads")
+    print()
+    print("| model | threads | off ms | on ms | off / on (median of rounds) | range |")
+    print("|---|---:|---:|---:|---:|---|")
+    for model_dir in models:
+        feeds = first_inputs(model_dir)
+        shapes = {name: value.shape for name, value in feeds.items()}
+        path = os.path.join(model_dir, "model.onnx")
+        for threads in (1, 2):
+            sessions = [convopt.Session(path, threads=threads, input_shapes=shapes, fixed_threads=True,
+                                        ring_fusion=fused) for fused in (False, True)]
+            for session in sessions:
+                median_ms(session, feeds, args.runs)  # warm up
+            rounds = [[median_ms(s, feeds, args.runs) for s in sessions] for _ in range(args.rounds)]
+            ratios = [off / on for off, on in rounds]
+            print(f"| {os.path.basename(os.path.normpath(model_dir))} | {threads} "
+                  f"| {statistics.median(r[0] for r in rounds):.3f} | {statistics.median(r[1] for r in rounds):.3f} "
+                  f"| {statistics.median(ratios):.3f} | {min(ratios):.2f}–{max(ratios):.2f} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
