@@ -63,9 +63,12 @@ void applyWinogradChoice(const WinogradChoice& choice, const ir::Model& model,
         "with --winograd {}",
         choice.mode);
   if (options.winograd != codegen::WinogradUse::Auto) return;
-  std::string hostKey = codegen::tuningHostKey(options.cpu, runtime::ThreadPool::resolvedThreads(options.threads));
+  int threads = runtime::ThreadPool::resolvedThreads(options.threads);
+  std::string hostKey = codegen::tuningHostKey(options.cpu, threads);
   std::filesystem::path cache = codegen::tuningCachePath();
-  options.measuredWinogradTiles = codegen::loadWinogradTiles(cache, hostKey);
+  // This host's own measurements over those checked in for its CPU family.
+  options.measuredWinogradTiles = codegen::defaultWinogradTiles(codegen::tuningFamilyKey(options.cpu, threads));
+  for (const auto& [key, tile] : codegen::loadWinogradTiles(cache, hostKey)) options.measuredWinogradTiles[key] = tile;
   if (!choice.tune) return;
   codegen::storeWinogradTiles(cache, hostKey, {});  // a cache that cannot be written fails before the timing
   codegen::WinogradTuning tuning = codegen::tuneWinograd(

@@ -42,13 +42,13 @@ Expected<RingFusionPlan> planRingFusion(const ConvSpec& producerSpec, const Conv
   plan.biasOffset = ceilDiv(p.outChannels, width) * width;
   int64_t ringBytes = blockedBytes(p, width, plan.ringRows) / p.batch;
   if (ringBytes > target.caches.l2Bytes / 4)
-    return Status::refuse(fmt::format("ring of {} rows ({} KB) does not fit a quarter of L2", plan.ringRows,
-                                      ringBytes / 1024));
+    return Status::refuse(
+        fmt::format("ring of {} rows ({} KB) does not fit a quarter of L2", plan.ringRows, ringBytes / 1024));
   if (target.ringFusion == RingFusionUse::Always) return plan;
   if (plan.savedBytes / 2 <= target.caches.l2Bytes)
     return Status::refuse(fmt::format("intermediate ({} KB) stays in L2 anyway", plan.savedBytes / 2 / 1024));
-  double recomputed = double(p.multiplyAdds()) * std::min(1.0, double(plan.haloRows * kRingCallsPerKernel) /
-                                                                   double(p.outHeight * p.batch));
+  double recomputed = double(p.multiplyAdds()) *
+                      std::min(1.0, double(plan.haloRows * kRingCallsPerKernel) / double(p.outHeight * p.batch));
   double recomputeSeconds = recomputed / (kRingMacsPerLanePerSecond * width);
   double savedSeconds = double(plan.savedBytes) / kRingMemoryBytesPerSecond;
   if (savedSeconds < kRingRequiredGain * recomputeSeconds)
@@ -61,8 +61,7 @@ int64_t ringFusedWorkUnits(const RingFusionPlan& plan) {
   return plan.consumer.view.batch * plan.consumer.view.outHeight;
 }
 
-void emitRingFusedKernel(llvm::Module& module, const std::string& name, const RingFusionPlan& plan,
-                         int vectorWidth) {
+void emitRingFusedKernel(llvm::Module& module, const std::string& name, const RingFusionPlan& plan, int vectorWidth) {
   KernelBuilder kb(module, name, vectorWidth);
   llvm::IRBuilder<>& ir = kb.ir();
   const ConvSpec &p = plan.producer.view, &c = plan.consumer.view;
@@ -70,10 +69,20 @@ void emitRingFusedKernel(llvm::Module& module, const std::string& name, const Ri
     return ir.CreateInBoundsGEP(ir.getFloatTy(), kb.buffer(kConvBuffers, role), kb.i64(offset));
   };
   llvm::Value* ring = kb.scratchFloats(ceilDiv(p.outChannels, vectorWidth) * vectorWidth * plan.ringRows * p.outWidth);
-  ConvOperands producer{kb.buffer(kConvBuffers, BufferRole::Input), at(BufferRole::Weights, 0),
-                        at(BufferRole::Bias, 0), ring, {}, 0, plan.ringRows};
-  ConvOperands consumer{ring, at(BufferRole::Weights, plan.weightOffset), at(BufferRole::Bias, plan.biasOffset),
-                        kb.buffer(kConvBuffers, BufferRole::Output), {}, plan.ringRows, 0};
+  ConvOperands producer{kb.buffer(kConvBuffers, BufferRole::Input),
+                        at(BufferRole::Weights, 0),
+                        at(BufferRole::Bias, 0),
+                        ring,
+                        {},
+                        0,
+                        plan.ringRows};
+  ConvOperands consumer{ring,
+                        at(BufferRole::Weights, plan.weightOffset),
+                        at(BufferRole::Bias, plan.biasOffset),
+                        kb.buffer(kConvBuffers, BufferRole::Output),
+                        {},
+                        plan.ringRows,
+                        0};
   for (int k = 0; k < c.epilogue.residualCount(); ++k)
     consumer.residuals.push_back(kb.buffer(kConvBuffers, BufferRole::Residual, k));
   // The producer rows consumer row o reads: [first(o), last(o)] within the image.
@@ -82,8 +91,8 @@ void emitRingFusedKernel(llvm::Module& module, const std::string& name, const Ri
     return ir.CreateSelect(ir.CreateICmpSLT(row, kb.i64(0)), kb.i64(0), row);
   };
   auto end = [&](llvm::Value* o) {  // last(o) + 1
-    llvm::Value* row = ir.CreateAdd(ir.CreateMul(o, kb.i64(c.strideH)),
-                                    kb.i64((c.kernelH - 1) * c.dilationH - c.padTop + 1));
+    llvm::Value* row =
+        ir.CreateAdd(ir.CreateMul(o, kb.i64(c.strideH)), kb.i64((c.kernelH - 1) * c.dilationH - c.padTop + 1));
     return ir.CreateSelect(ir.CreateICmpSGT(row, kb.i64(p.outHeight)), kb.i64(p.outHeight), row);
   };
   kb.forLoop(
@@ -105,8 +114,8 @@ void emitRingFusedKernel(llvm::Module& module, const std::string& name, const Ri
 std::string describeRingFusion(const RingFusionPlan& plan) {
   auto conv = [](const ConvPlan& conv) {
     const Epilogue& epilogue = conv.view.epilogue;
-    return fmt::format("{} {} tile {}x{}{}{}", conv.family, conv.view.describe(), conv.tile.outBlocks,
-                       conv.tile.pixels, epilogue.steps.empty() ? "" : " + ", epilogue.describe());
+    return fmt::format("{} {} tile {}x{}{}{}", conv.family, conv.view.describe(), conv.tile.outBlocks, conv.tile.pixels,
+                       epilogue.steps.empty() ? "" : " + ", epilogue.describe());
   };
   return fmt::format("{} > {}, ring of {} rows", conv(plan.producer), conv(plan.consumer), plan.ringRows);
 }

@@ -44,9 +44,9 @@ inline constexpr int64_t kRingCallsPerKernel = 8;
 struct RingFusionPlan {
   ConvPlan producer;  // its view's rows are its output rows (a pointwise conv's are not flattened)
   ConvPlan consumer;
-  int64_t ringRows = 0;     // producer output rows one consumer row reads
-  int64_t haloRows = 0;     // rows two consecutive consumer rows share: recomputed at each call's first unit
-  int64_t savedBytes = 0;   // the intermediate, written and read back
+  int64_t ringRows = 0;    // producer output rows one consumer row reads
+  int64_t haloRows = 0;    // rows two consecutive consumer rows share: recomputed at each call's first unit
+  int64_t savedBytes = 0;  // the intermediate, written and read back
   int64_t weightOffset = 0, biasOffset = 0;  // the consumer's, in floats, after the producer's packed ones
 };
 

@@ -95,7 +95,8 @@ Expected<WinogradPlan> planWinograd(const ConvSpec& spec, const Target& target) 
              : isMeasured                            ? measured->second
                                                      : estimatedTile(spec);
   if (tile == 0)
-    return Status::refuse(isMeasured ? "winograd: measured slower than direct convolution on this host (--tune)"
+    return Status::refuse(isMeasured ? "winograd: measured slower than direct convolution (--tune on this host, else "
+                                       "the table of its CPU family)"
                                      : "winograd: estimated slower than direct convolution");
   WinogradPlan plan{winogradTransform(tile), spec, ceilDiv(spec.outHeight, tile), ceilDiv(spec.outWidth, tile), {}};
   Expected<ConvPlan> products = planProducts(plan, target);

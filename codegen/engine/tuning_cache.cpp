@@ -6,6 +6,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <string_view>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -13,15 +14,21 @@
 #include "ir/atomic_file.h"
 #include "ir/error.h"
 
+// codegen/engine/tuning_defaults.json, embedded at build time (codegen/CMakeLists.txt).
+extern "C" {
+extern const unsigned char convopt_tuning_defaults[];
+extern const unsigned long convopt_tuning_defaults_size;
+}
+
 namespace convopt::codegen {
 namespace {
 
 constexpr int kVersion = 1;
 
-// The file's hosts, each an object; an unreadable or foreign file has none.
-nlohmann::json readHosts(const std::filesystem::path& file) {
-  std::ifstream in(file);
-  nlohmann::json cache = in ? nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false) : nlohmann::json();
+bool isTile(const nlohmann::json& tile) { return tile.is_number_integer() && (tile == 0 || tile == 2 || tile == 4); }
+
+// The hosts of a cache's text, each an object; an unreadable or foreign text has none.
+nlohmann::json hostsOf(const nlohmann::json& cache) {
   nlohmann::json hosts = nlohmann::json::object();
   if (!cache.is_object() || cache["version"] != kVersion || !cache["hosts"].is_object()) return hosts;
   for (const auto& [key, host] : cache["hosts"].items())
@@ -29,7 +36,18 @@ nlohmann::json readHosts(const std::filesystem::path& file) {
   return hosts;
 }
 
-bool isTile(const nlohmann::json& tile) { return tile.is_number_integer() && (tile == 0 || tile == 2 || tile == 4); }
+nlohmann::json readHosts(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  return hostsOf(in ? nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false) : nlohmann::json());
+}
+
+std::map<std::string, int> winogradTilesOf(nlohmann::json hosts, const std::string& hostKey) {
+  std::map<std::string, int> tiles;
+  if (!hosts.contains(hostKey) || !hosts[hostKey]["winograd"].is_object()) return tiles;
+  for (const auto& [key, tile] : hosts[hostKey]["winograd"].items())
+    if (isTile(tile)) tiles[key] = tile.get<int>();
+  return tiles;
+}
 
 // An exclusive lock on FILE.lock for the read-modify-write of `file`, released on destruction.
 class CacheLock {
@@ -72,13 +90,16 @@ std::string tuningHostKey(const std::string& cpu, int threads) {
 }
 
 std::map<std::string, int> loadWinogradTiles(const std::filesystem::path& file, const std::string& hostKey) {
-  std::map<std::string, int> tiles;
-  if (file.empty()) return tiles;
-  nlohmann::json hosts = readHosts(file);
-  if (!hosts.contains(hostKey) || !hosts[hostKey]["winograd"].is_object()) return tiles;
-  for (const auto& [key, tile] : hosts[hostKey]["winograd"].items())
-    if (isTile(tile)) tiles[key] = tile.get<int>();
-  return tiles;
+  return file.empty() ? std::map<std::string, int>() : winogradTilesOf(readHosts(file), hostKey);
+}
+
+std::string tuningFamilyKey(const std::string& cpu, int threads) {
+  return fmt::format("{}, {} thread(s)", cpu.empty() || cpu == "host" ? selectTarget().cpu : cpu, threads);
+}
+
+std::map<std::string, int> defaultWinogradTiles(const std::string& familyKey) {
+  std::string_view text(reinterpret_cast<const char*>(convopt_tuning_defaults), convopt_tuning_defaults_size);
+  return winogradTilesOf(hostsOf(nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false)), familyKey);
 }
 
 void storeWinogradTiles(const std::filesystem::path& file, const std::string& hostKey,

@@ -29,4 +29,12 @@ std::map<std::string, int> loadWinogradTiles(const std::filesystem::path& file, 
 void storeWinogradTiles(const std::filesystem::path& file, const std::string& hostKey,
                         const std::map<std::string, int>& tiles);
 
+// Without a measurement of its own, a machine takes the choices measured on a
+// CPU of its family and checked in (codegen/engine/tuning_defaults.json, the
+// cache's format keyed by "<LLVM CPU name>, N thread(s)", embedded at build
+// time; scripts/dev/tuning_defaults.py merges a tuning.json into it).
+// `cpu`: the engine's --cpu ("" for the host's).
+std::string tuningFamilyKey(const std::string& cpu, int threads);
+std::map<std::string, int> defaultWinogradTiles(const std::string& familyKey);
+
 }  // namespace convopt::codegen

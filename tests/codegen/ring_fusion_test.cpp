@@ -27,11 +27,11 @@ using testing::ReferenceCheck;
 struct ConvPair {
   const char* name;
   int64_t batch, channels, height, width;
-  int64_t mid;                     // producer output channels
-  int64_t k1, s1, g1;              // producer kernel, stride, group
-  int64_t out, k2, s2, d2, g2;     // consumer output channels, kernel, stride, dilation, group
-  const char* activation;          // after each conv: "Relu", "SiLU" (x * Sigmoid(x))
-  bool residual;                   // y = c + r (r a model input of y's shape)
+  int64_t mid;                  // producer output channels
+  int64_t k1, s1, g1;           // producer kernel, stride, group
+  int64_t out, k2, s2, d2, g2;  // consumer output channels, kernel, stride, dilation, group
+  const char* activation;       // after each conv: "Relu", "SiLU" (x * Sigmoid(x))
+  bool residual;                // y = c + r (r a model input of y's shape)
 };
 
 int64_t outSize(int64_t size, int64_t k, int64_t s, int64_t d) {
@@ -44,12 +44,13 @@ std::string activate(const char* activation, const std::string& in, const std::s
   return fmt::format("  {0}_s = Sigmoid ({1})\n  {0} = Mul ({1}, {0}_s)\n", out, in);
 }
 
-std::string conv(const std::string& out, const std::string& in, const std::string& w, int64_t k, int64_t s,
-                 int64_t d, int64_t g) {
+std::string conv(const std::string& out, const std::string& in, const std::string& w, int64_t k, int64_t s, int64_t d,
+                 int64_t g) {
   int64_t pad = d * (k - 1) / 2;
-  return fmt::format("  {} = Conv <strides = [{s}, {s}], dilations = [{d}, {d}], pads = [{p}, {p}, {p}, {p}], group = {g}> "
-                     "({}, {}, {}_b)\n",
-                     out, in, w, w, fmt::arg("s", s), fmt::arg("d", d), fmt::arg("p", pad), fmt::arg("g", g));
+  return fmt::format(
+      "  {} = Conv <strides = [{s}, {s}], dilations = [{d}, {d}], pads = [{p}, {p}, {p}, {p}], group = {g}> "
+      "({}, {}, {}_b)\n",
+      out, in, w, w, fmt::arg("s", s), fmt::arg("d", d), fmt::arg("p", pad), fmt::arg("g", g));
 }
 
 // The pair as ONNX text: inputs x [, r], then the weights (random initializers).

@@ -98,5 +98,23 @@ TEST(TuningCache, ADamagedFileIsMeasuredAfresh) {
   }
 }
 
+// Machines without measurements of their own take the table checked in per
+// CPU family (codegen/engine/tuning_defaults.json): keyed by LLVM CPU name and
+// thread count, in the cache's format.
+TEST(TuningDefaults, AreKeyedByCpuFamilyAndThreads) {
+  EXPECT_EQ(tuningFamilyKey("x86-64-v3", 2), "x86-64-v3, 2 thread(s)");
+  EXPECT_EQ(tuningFamilyKey("", 1), selectTarget().cpu + ", 1 thread(s)");
+  EXPECT_EQ(tuningFamilyKey("host", 1), tuningFamilyKey("", 1));
+}
+
+TEST(TuningDefaults, HoldZen5sMeasuredChoicesAtOneThread) {
+  std::map<std::string, int> zen5 = defaultWinogradTiles("znver5, 1 thread(s)");
+  // resnet18_w025's 16-channel 56x56 layer, which the estimate keeps direct, ran 1.8x faster as F(4x4).
+  EXPECT_EQ(zen5.at("n1_conv3x3_s1_d1_g1_c16x56x56_o16_p1_1_1_1"), 4);
+  // A 2-vCPU VM's 2-thread choices do not carry over to a machine whose cores share a cache: none checked in.
+  EXPECT_TRUE(defaultWinogradTiles("znver5, 2 thread(s)").empty());
+  EXPECT_TRUE(defaultWinogradTiles("no-such-cpu, 1 thread(s)").empty());
+}
+
 }  // namespace
 }  // namespace convopt::codegen

@@ -183,7 +183,10 @@ TEST_P(WinogradMeasured, AMeasuredTileReplacesTheEstimate) {
   measured.measuredWinogradTiles = {{winogradLayerKey(sameSize3x3(32, 12)), 0}};
   std::string direct = expectSameAsReference(modelText(c32, kPadsSame), cpu, measured);
   EXPECT_EQ(direct.find("winograd F("), std::string::npos) << direct;
-  EXPECT_EQ(has(direct, "(winograd: measured slower than direct convolution on this host (--tune))"), "");
+  EXPECT_EQ(has(direct,
+                "(winograd: measured slower than direct convolution (--tune on this host, else the table of its CPU "
+                "family))"),
+            "");
 }
 
 INSTANTIATE_TEST_SUITE_P(Targets, WinogradMeasured, ::testing::Values("x86-64-v3", "x86-64-v4"),
@@ -193,8 +196,9 @@ TEST(WinogradPlan, MeasuredTilesServeOnlyTheAutomaticChoice) {
   ConvSpec spec = sameSize3x3(32, 12);
   Target target = selectTarget("x86-64-v3");
   target.measuredWinogradTiles = {{winogradLayerKey(spec), 0}};
-  EXPECT_EQ(planWinograd(spec, target).reason(),
-            "winograd: measured slower than direct convolution on this host (--tune)");
+  EXPECT_EQ(
+      planWinograd(spec, target).reason(),
+      "winograd: measured slower than direct convolution (--tune on this host, else the table of its CPU family)");
   target.winograd = WinogradUse::Tile2;
   ASSERT_TRUE(planWinograd(spec, target));
   EXPECT_EQ(planWinograd(spec, target)->transform.tile, 2);
