@@ -14,7 +14,8 @@
 #   whole comparison runs ROUNDS times (default 3), each round timing both
 #   peers within a minute of each other; the tables give each peer's median ms
 #   over the rounds and the median and range of the per-round ratios.
-#   convopt runs untuned (its estimates; a tuning cache of the user's is not
+#   convopt runs untuned (its estimates and the choices checked in for the
+#   host's CPU family, codegen/engine/tuning_defaults.json; a tuning cache of the user's is not
 #   read) unless TUNE=1: then `convopt bench --tune` first measures each
 #   model's Winograd choice at each thread count (codegen/engine/winograd_tuning.h)
 #   into a cache of this run's own, as a user who tunes on their host would.
