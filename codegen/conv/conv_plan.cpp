@@ -1,5 +1,7 @@
 #include "codegen/conv/conv_plan.h"
 
+#include <fmt/format.h>
+
 namespace convopt::codegen {
 
 std::optional<GatherPeriod> gatherPeriod(const ConvSpec& spec, int vectorWidth) {
@@ -32,17 +34,25 @@ bool canReadPlainInput(const ConvPlan& plan, int vectorWidth) {
   return plan.mapping == ChannelMapping::Broadcast && plan.view.group == 1 && plan.view.inChannels < vectorWidth;
 }
 
+ConvPlan withTargetBudgets(ConvPlan plan, const Target& target) {
+  plan.vectorRegisters = target.vectorRegisters;
+  plan.caches = target.caches;
+  return plan;
+}
+
+std::string describeConvPlan(const ConvSpec& spec, const ConvPlan& plan) {
+  const Epilogue& epilogue = plan.view.epilogue;
+  return fmt::format("{} {} tile {}x{}{}{}{}", plan.family, spec.describe(), plan.tile.outBlocks, plan.tile.pixels,
+                     plan.plainInput ? " plain input" : "", epilogue.steps.empty() ? "" : " + ", epilogue.describe());
+}
+
 Expected<ConvPlan> planConv(const ConvSpec& spec, const Target& target) {
   // Nothing to compute, and every family divides by the channels per group.
   if (spec.outChannels == 0 || spec.inPerGroup() == 0) return Status::refuse("conv: its weight has no elements");
   std::string reasons;
   for (auto plan : {planPointwise, planDepthwise, planGrouped, planDense}) {
     Expected<ConvPlan> result = plan(spec, target);
-    if (result) {
-      result->vectorRegisters = target.vectorRegisters;
-      result->caches = target.caches;
-      return result;
-    }
+    if (result) return withTargetBudgets(std::move(*result), target);
     reasons += (reasons.empty() ? "" : "; ") + result.reason();
   }
   return Status::refuse(reasons);

@@ -75,6 +75,13 @@ Expected<ConvPlan> planDense(const ConvSpec& spec, const Target& target);
 // `spec` is the plan's (pointwise) conv.
 ConvPlan pointwiseByImageRows(const ConvSpec& spec, const Target& target);
 
+// The plan with the target's register file and cache budgets (which the emitter reads).
+ConvPlan withTargetBudgets(ConvPlan plan, const Target& target);
+
+// "depthwise conv3x3_s1_d1_g32_c32x112x112_o32 tile 1x14 plain input + relu": for --explain
+// (`spec` is the conv's, whose shape a pointwise plan's view flattens).
+std::string describeConvPlan(const ConvSpec& spec, const ConvPlan& plan);
+
 // The first family that takes the spec, in the order above; else every family's reason.
 Expected<ConvPlan> planConv(const ConvSpec& spec, const Target& target);
 

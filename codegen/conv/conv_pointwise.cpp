@@ -32,7 +32,7 @@ Expected<ConvPlan> planPointwise(const ConvSpec& spec, const Target& target) {
 }
 
 ConvPlan pointwiseByImageRows(const ConvSpec& spec, const Target& target) {
-  return pointwiseRows(spec, target, spec.outWidth);
+  return withTargetBudgets(pointwiseRows(spec, target, spec.outWidth), target);
 }
 
 }  // namespace convopt::codegen

@@ -27,9 +27,12 @@ int64_t blockedBytes(const ConvSpec& spec, int vectorWidth, int64_t rows) {
 Expected<RingFusionPlan> planRingFusion(const ConvSpec& producerSpec, const ConvPlan& producer,
                                         const ConvSpec& consumerSpec, const ConvPlan& consumer, const Target& target) {
   const ConvSpec &p = producerSpec, &c = consumerSpec;
-  if (!p.placement.isDense()) return Status::refuse("producer output not stored densely");
   if (p.epilogue.residualCount() > 0) return Status::refuse("producer epilogue reads residual operands");
-  if (consumer.plainInput) return Status::refuse("consumer reads its input in plain layout");
+  for (const ConvSpec* spec : {&p, &c})
+    if (spec->outChannels * spec->inPerGroup() * spec->kernelH * spec->kernelW * int64_t(sizeof(float)) >
+        target.caches.streamedWeightBytes)
+      return Status::refuse(fmt::format("{} has weights to stream (a ring computes every tile per row)",
+                                        spec == &p ? "producer" : "consumer"));
   if (p.batch != c.batch || p.outChannels != c.inChannels || p.outHeight != c.inHeight || p.outWidth != c.inWidth)
     return Status::refuse("consumer does not read the producer's output");
   int width = target.vectorWidth;
@@ -38,8 +41,6 @@ Expected<RingFusionPlan> planRingFusion(const ConvSpec& producerSpec, const Conv
   plan.ringRows = std::min(window, p.outHeight);
   plan.haloRows = std::max<int64_t>(0, window - c.strideH);
   plan.savedBytes = 2 * blockedBytes(p, width, p.outHeight);
-  plan.weightOffset = ceilDiv(p.outChannels, width) * p.kernelH * p.kernelW * p.inPerGroup() * width;
-  plan.biasOffset = ceilDiv(p.outChannels, width) * width;
   int64_t ringBytes = blockedBytes(p, width, plan.ringRows) / p.batch;
   if (ringBytes > target.caches.l2Bytes / 4)
     return Status::refuse(
@@ -112,12 +113,8 @@ void emitRingFusedKernel(llvm::Module& module, const std::string& name, const Ri
 }
 
 std::string describeRingFusion(const RingFusionPlan& plan) {
-  auto conv = [](const ConvPlan& conv) {
-    const Epilogue& epilogue = conv.view.epilogue;
-    return fmt::format("{} {} tile {}x{}{}{}", conv.family, conv.view.describe(), conv.tile.outBlocks, conv.tile.pixels,
-                       epilogue.steps.empty() ? "" : " + ", epilogue.describe());
-  };
-  return fmt::format("{} > {}, ring of {} rows", conv(plan.producer), conv(plan.consumer), plan.ringRows);
+  return fmt::format("{} > {}, ring of {} row(s)", describeConvPlan(plan.producer.view, plan.producer),
+                     describeConvPlan(plan.consumer.view, plan.consumer), plan.ringRows);
 }
 
 }  // namespace convopt::codegen

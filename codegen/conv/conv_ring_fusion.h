@@ -1,21 +1,27 @@
 // Ring fusion: a conv whose output only the next conv reads (an inverted
-// residual block's expand conv and its depthwise conv, a stem and the
-// depthwise conv after it) hands it over a few rows at a time through a ring
-// of rows on the thread's stack, so the wide intermediate never leaves the core.
+// residual block's expand conv and its depthwise conv, a depthwise conv and its
+// project conv) hands it over a few rows at a time through a ring of rows on
+// the thread's stack, so the wide intermediate never leaves the core.
 //
 // Rewrite (one kernel; unit = one output row o of the consumer C, one image):
 // the producer P computes the rows of its output that row o reads and the
-// previous unit of the same call did not (at a call's first unit, all of them:
-// the halo is recomputed once per call) into the ring, row r at r mod
-// ringRows; C then computes row o reading the ring (conv_emitter.h: ConvOperands).
+// previous unit of the same call did not (at a call's first unit and an
+// image's first row, all of them: the halo is recomputed once per call) into
+// the ring, row r at r mod ringRows; C then computes row o reading the ring
+// (conv_emitter.h: ConvOperands). Rows are computed in increasing order and a
+// ring holds every row one consumer row reads, so a new row only overwrites
+// rows no later consumer row reads.
 //
 // Legality (checked here on specs; the graph side — P's output read by C alone,
-// not a graph output, neither conv scaled or in the Winograd domain — by the
-// pre-lowering step fuse-conv-rings): P's output dense, its epilogue without
-// residual operands (they would be read at the ring's offsets), C reading it
-// blocked. Pays (the cost model) when the intermediate would leave L2 and the
-// bytes it would move cost more than the halo rows recomputed, and the ring
-// fits in a quarter of L2.
+// not a graph output, neither conv scaled at run time or a Winograd candidate,
+// no chain of rings — by the pre-lowering step fuse-conv-rings): P's epilogue
+// without residual operands (they would be read at the ring's offsets), and
+// neither conv with weights to stream (CacheBudget::streamedWeightBytes: the
+// fused kernel computes every tile of a row before the next row, the order
+// that re-reads large weights). Pays (the cost model) when the intermediate
+// would leave L2, the round trip saved is worth twice the halo rows recomputed,
+// and the ring fits in a quarter of L2 — at most 256 KiB of stack per calling
+// thread (the AOT runtime's own threads and the JIT's have megabytes).
 #pragma once
 #include <cstdint>
 #include <string>
@@ -38,7 +44,8 @@ namespace convopt::codegen {
 inline constexpr double kRingMemoryBytesPerSecond = 100e9;
 inline constexpr double kRingMacsPerLanePerSecond = 3e9;
 inline constexpr double kRingRequiredGain = 2;
-// Calls a kernel's range is cut into (thread_pool.h: 4 chunks per thread, 2 threads).
+// Calls a kernel's range is cut into (thread_pool.h: 4 chunks per thread) at 2
+// threads, the hosts this was measured on; more threads recompute more halos.
 inline constexpr int64_t kRingCallsPerKernel = 8;
 
 struct RingFusionPlan {
@@ -60,7 +67,7 @@ Expected<RingFusionPlan> planRingFusion(const ConvSpec& producerSpec, const Conv
 void emitRingFusedKernel(llvm::Module& module, const std::string& name, const RingFusionPlan& plan, int vectorWidth);
 int64_t ringFusedWorkUnits(const RingFusionPlan& plan);
 
-// "ring-fused pointwise ... > depthwise ..., ring of 3 rows": for --explain.
+// "pointwise conv1x1_... tile 4x6 + silu > depthwise conv3x3_... tile 1x14 + silu, ring of 3 row(s)": for --explain.
 std::string describeRingFusion(const RingFusionPlan& plan);
 
 }  // namespace convopt::codegen

@@ -157,6 +157,7 @@ void lowerRingFusedConvs(LoweringContext& context, const ir::Node& node, const C
   plan.producer.plainInput = readsPlainInput(context, plan.producer, producer.input(0));
   std::vector<float> weights, bias;
   appendPackedConv(context, producer, context.rootKernel<ConvKernel>(producer)->spec, weights, bias);
+  plan.weightOffset = int64_t(weights.size()), plan.biasOffset = int64_t(bias.size());
   appendPackedConv(context, node, context.rootKernel<ConvKernel>(node)->spec, weights, bias);
   const ir::Value* data = producer.input(0);
   std::vector<KernelArg> args(kConvBuffers.index(BufferRole::Output));
@@ -202,9 +203,7 @@ void lowerDirectConv(LoweringContext& context, const ir::Node& node, const ConvK
   std::string name = context.kernelName(plan.family);
   emitConvKernel(context.module(), name, plan, width);
   std::string what =
-      fmt::format("{} {} tile {}x{}{}{}{}{}", plan.family, spec.describe(), plan.tile.outBlocks, plan.tile.pixels,
-                  plan.plainInput ? " plain input" : "", fused.epilogue.steps.empty() ? "" : " + ",
-                  fused.epilogue.describe(), kernel.directReason.empty() ? "" : " (" + kernel.directReason + ")");
+      describeConvPlan(spec, plan) + (kernel.directReason.empty() ? "" : " (" + kernel.directReason + ")");
   context.addKernel(name, convWorkUnits(plan, width), std::move(args), what, node, fused.nodes, spec.multiplyAdds());
 }
 

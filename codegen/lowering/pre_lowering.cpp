@@ -126,11 +126,11 @@ const ir::Node* producingConv(const Planner& p, const ir::Value* value) {
 std::string ringRefusal(const Planner& p, const ir::Node& producer, const ir::Node& consumer) {
   const ir::Value* value = consumer.input(0);
   if (value->isGraphOutput() || value->uses().size() != 1) return "the producer's output has other readers";
-  if (p.fusion.scaledInputs.count(&producer) || p.fusion.scaledInputs.count(&consumer))
-    return "weights scaled at run time";
+  if (p.fusion.scaledInputs.count(&producer)) return "the producer's weights are scaled at run time";
   if (p.fusion.convRings.count(&producer)) return "the producer reads a ring of its own producer";
   for (const ir::Node* conv : {&producer, &consumer})
-    if (!std::get<ConvKernel>(p.plan.kernels.at(conv).kernel).winogradKey.empty())
+    if (p.inputs.target.winograd != WinogradUse::Never &&
+        !std::get<ConvKernel>(p.plan.kernels.at(conv).kernel).winogradKey.empty())
       return "a Winograd candidate (chosen per layer, --tune measures it alone)";
   if (p.inputs.target.ringFusion == RingFusionUse::Never) return "off (--no-ring-fusion)";
   return "";
@@ -297,7 +297,7 @@ std::string describeNode(const ir::Node& node, const LoweringPlan& plan) {
                         labels(it->second.nodes), it->second.output->name(),
                         it->second.residuals.empty() ? "" : ", residuals " + names(it->second.residuals));
   if (auto it = fusion.convRings.find(&node); it != fusion.convRings.end())
-    text += fmt::format("{}: ring-fused with {}: {} KB not moved, ring of {} rows\n", node.label(),
+    text += fmt::format("{}: ring-fused with {}: {} KB not moved, ring of {} row(s)\n", node.label(),
                         it->second.producer->label(), it->second.plan.savedBytes / 1024, it->second.plan.ringRows);
   if (auto it = fusion.elementwiseGroups.find(&node); it != fusion.elementwiseGroups.end())
     text += fmt::format("{}: elementwise kernel [{}] -> {}\n", node.label(), labels(it->second.nodes),

@@ -18,7 +18,7 @@ py::dict compile(const py::object& source, const std::string& outputDir, const s
                  const std::string& format, const std::string& triple, const std::string& cpu,
                  const std::vector<std::string>& inputShapes, bool optimize, std::optional<std::string> passes,
                  bool embedWeights, bool allowFallback, const std::string& fallbackLibraryDir,
-                 const std::string& winograd) {
+                 const std::string& winograd, bool ringFusion) {
   ir::Model model = loadModelFrom(source);
   codegen::AotResult result;
   {
@@ -33,6 +33,7 @@ py::dict compile(const py::object& source, const std::string& outputDir, const s
                                 .cpu = cpu,
                                 .flushDenormals = true,
                                 .winograd = codegen::winogradUseNamed(winograd),
+                                .ringFusion = ringFusion ? codegen::RingFusionUse::Auto : codegen::RingFusionUse::Never,
                                 .linker = "",
                                 .sourcePath = "",
                                 .allowFallback = allowFallback,
@@ -59,7 +60,8 @@ py::dict compile(const py::object& source, const std::string& outputDir, const s
 void bindCompile(py::module_& m) {
   m.def("compile", &compile, py::arg("model"), py::arg("output_dir"), py::arg("name"), py::arg("format"),
         py::arg("target_triple"), py::arg("cpu"), py::arg("input_shapes"), py::arg("optimize"), py::arg("passes"),
-        py::arg("embed_weights"), py::arg("allow_fallback"), py::arg("fallback_library_dir"), py::arg("winograd"));
+        py::arg("embed_weights"), py::arg("allow_fallback"), py::arg("fallback_library_dir"), py::arg("winograd"),
+        py::arg("ring_fusion"));
   m.def("artifact_name_for", &codegen::artifactNameFor, py::arg("model_path"));
 }
 

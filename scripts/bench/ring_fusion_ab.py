@@ -70,7 +70,11 @@ def main():
                                         ring_fusion=fused) for fused in (False, True)]
             for session in sessions:
                 median_ms(session, feeds, args.runs)  # warm up
-            rounds = [[median_ms(s, feeds, args.runs) for s in sessions] for _ in range(args.rounds)]
+            rounds = []
+            for k in range(args.rounds):  # off first in even rounds, on first in odd ones
+                order = sessions if k % 2 == 0 else sessions[::-1]
+                times = [median_ms(s, feeds, args.runs) for s in order]
+                rounds.append(times if k % 2 == 0 else times[::-1])
             ratios = [off / on for off, on in rounds]
             print(f"| {os.path.basename(os.path.normpath(model_dir))} | {threads} "
                   f"| {statistics.median(r[0] for r in rounds):.3f} | {statistics.median(r[1] for r in rounds):.3f} "

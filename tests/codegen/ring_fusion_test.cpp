@@ -5,9 +5,11 @@
 // reading the image in plain layout, depthwise -> project, pointwise ->
 // pointwise, channel counts that are not multiples of the vector width,
 // residual on and off, batch 2 — each fused wherever legal
-// (RingFusionUse::Always) and run on 2 threads, so calls start mid-image and
-// recompute their halo. Then each legality condition, whose expected plan is
-// the two kernels unchanged, and the cost model's decisions.
+// (RingFusionUse::Always) and run on 1 thread (one call: every unit after the
+// first reuses the rows the one before left in the ring, across images too) and
+// on 2 (calls start mid-image and recompute their halo). Then each legality
+// condition, whose expected plan is the two kernels unchanged, and the cost
+// model's decisions.
 #include <gtest/gtest.h>
 
 #include <fmt/format.h>
@@ -84,24 +86,30 @@ const ConvPair kPairs[] = {
     {"Batch2ExpandDepthwise", 2, 8, 11, 12, 24, 1, 1, 1, 24, 3, 2, 1, 24, "SiLU", false},
 };
 
-class RingFusedPairs : public TargetTest<std::tuple<const char*, ConvPair>> {};
+class RingFusedPairs : public TargetTest<std::tuple<const char*, ConvPair, int>> {};
 
 TEST_P(RingFusedPairs, MatchTheReference) {
-  const auto& [cpu, pair] = GetParam();
+  const auto& [cpu, pair, threads] = GetParam();
   ReferenceCheck check;
+  check.threads = threads;
   check.runtimeInputs = pair.residual ? 2 : 1;
   check.ringFusion = RingFusionUse::Always;
   check.winograd = WinogradUse::Never;  // a 3x3 Winograd candidate is never ring-fused
   std::string explain = expectSameAsReference(modelText(pair), cpu, check);
   EXPECT_EQ(has(explain, "Conv(c): Conv -> kernel k0_ringfused ("), "");
   EXPECT_EQ(has(explain, "Conv(p): Conv -> fused into k0_ringfused"), "");
+  if (pair.channels < 8) {  // the stem reads the image as given
+    EXPECT_EQ(has(explain, "plain input"), "");
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Targets, RingFusedPairs,
-                         ::testing::Combine(::testing::Values("x86-64-v3", "x86-64-v4"), ::testing::ValuesIn(kPairs)),
+                         ::testing::Combine(::testing::Values("x86-64-v3", "x86-64-v4"), ::testing::ValuesIn(kPairs),
+                                            ::testing::Values(1, 2)),
                          [](const auto& info) {
                            std::string isa = std::string(std::get<0>(info.param)) == "x86-64-v3" ? "AVX2" : "AVX512";
-                           return isa + "_" + std::get<1>(info.param).name;
+                           return fmt::format("{}_{}_{}Threads", isa, std::get<1>(info.param).name,
+                                              std::get<2>(info.param));
                          });
 
 class RingFusionLegality : public TargetTest<const char*> {
@@ -151,6 +159,32 @@ TEST_P(RingFusionLegality, WinogradCandidateStays) {
   std::string explain = expectSameAsReference(modelText(pair), GetParam(), check);
   EXPECT_EQ(has(explain, "rejected Conv(c): a Winograd candidate"), "");
   EXPECT_EQ(explain.find("ringfused"), std::string::npos) << explain;
+  check.winograd = WinogradUse::Never;  // --no-winograd: nothing to measure, the pair fuses
+  EXPECT_EQ(has(expectSameAsReference(modelText(pair), GetParam(), check), "Conv(c): Conv -> kernel k0_ringfused ("),
+            "");
+}
+
+TEST_P(RingFusionLegality, NoChainOfRings) {
+  // expand -> depthwise -> project: the depthwise conv reads the expand conv's
+  // ring, so its own output does not go through a second ring.
+  std::string text =
+      "<ir_version: 8, opset_import: [\"\" : 17]>\ng (float[1,8,12,12] x, float[24,8,1,1] w1, float[24] w1_b, "
+      "float[24,1,3,3] w2, float[24] w2_b, float[8,24,1,1] w3, float[8] w3_b) => (float[1,8,12,12] y)\n{\n" +
+      conv("p", "x", "w1", 1, 1, 1, 1) + "  a = Relu (p)\n" + conv("c", "a", "w2", 3, 1, 1, 24) + "  b = Relu (c)\n" +
+      conv("y", "b", "w3", 1, 1, 1, 1) + "}\n";
+  ReferenceCheck check;
+  check.ringFusion = RingFusionUse::Always;
+  std::string explain = expectSameAsReference(text, GetParam(), check);
+  EXPECT_EQ(has(explain, "Conv(c): Conv -> kernel k0_ringfused ("), "");
+  EXPECT_EQ(has(explain, "rejected Conv(y): the producer reads a ring of its own producer"), "");
+  EXPECT_EQ(has(explain, "Conv(y): Conv -> kernel k1_pointwise"), "");
+}
+
+TEST_P(RingFusionLegality, WeightsToStreamStay) {
+  // 1x1 conv 64 -> 320 (80 KB of weights): a ring would re-read them for every row.
+  ConvPair pair{"", 1, 64, 8, 8, 320, 1, 1, 1, 320, 3, 2, 1, 320, "Relu", false};
+  std::string explain = refusedBecause(modelText(pair));
+  EXPECT_EQ(has(explain, "rejected Conv(c): producer has weights to stream"), "");
 }
 
 TEST_P(RingFusionLegality, OffKeepsBothKernels) {
