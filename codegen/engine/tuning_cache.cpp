@@ -6,6 +6,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <string_view>
 
 #include <fmt/format.h>
@@ -102,18 +103,42 @@ std::map<std::string, int> defaultWinogradTiles(const std::string& familyKey) {
   return winogradTilesOf(hostsOf(nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false)), familyKey);
 }
 
-void storeWinogradTiles(const std::filesystem::path& file, const std::string& hostKey,
-                        const std::map<std::string, int>& tiles) {
+// Changes the file's entry for `hostKey` under its lock; InputError when the folder cannot be written.
+static void updateHost(const std::filesystem::path& file, const std::string& hostKey,
+                       const std::function<void(nlohmann::json&)>& update) {
   if (file.empty())
     throwInputError("no folder for the tuning cache: set CONVOPT_CACHE_DIR (or XDG_CACHE_HOME or HOME)");
   std::error_code error;
   std::filesystem::create_directories(file.parent_path(), error);  // writeFileAtomically reports a failure
   CacheLock lock(file);
   nlohmann::json hosts = readHosts(file);
-  nlohmann::json& winograd = hosts[hostKey]["winograd"];
-  if (!winograd.is_object()) winograd = nlohmann::json::object();
-  for (const auto& [key, tile] : tiles) winograd[key] = tile;
+  update(hosts[hostKey]);
   ir::writeFileAtomically(file, nlohmann::json{{"version", kVersion}, {"hosts", hosts}}.dump(1) + "\n");
+}
+
+void storeWinogradTiles(const std::filesystem::path& file, const std::string& hostKey,
+                        const std::map<std::string, int>& tiles) {
+  updateHost(file, hostKey, [&](nlohmann::json& host) {
+    nlohmann::json& winograd = host["winograd"];
+    if (!winograd.is_object()) winograd = nlohmann::json::object();
+    for (const auto& [key, tile] : tiles) winograd[key] = tile;
+  });
+}
+
+std::optional<HostPeaks> loadHostPeaks(const std::filesystem::path& file, const std::string& hostKey) {
+  if (file.empty()) return std::nullopt;
+  nlohmann::json hosts = readHosts(file);
+  if (!hosts.contains(hostKey)) return std::nullopt;
+  const nlohmann::json& peaks = hosts[hostKey]["peaks"];
+  auto positive = [&](const char* name) { return peaks.contains(name) && peaks[name].is_number() && peaks[name] > 0; };
+  if (!peaks.is_object() || !positive("fma_gflops") || !positive("copy_gbps")) return std::nullopt;
+  return HostPeaks{peaks["fma_gflops"].get<double>(), peaks["copy_gbps"].get<double>()};
+}
+
+void storeHostPeaks(const std::filesystem::path& file, const std::string& hostKey, const HostPeaks& peaks) {
+  updateHost(file, hostKey, [&](nlohmann::json& host) {
+    host["peaks"] = {{"fma_gflops", peaks.fmaGflops}, {"copy_gbps", peaks.copyGbps}};
+  });
 }
 
 }  // namespace convopt::codegen

@@ -5,10 +5,12 @@
 // host's triple, CPU name and a hash of its features, the target CPU and the
 // thread count, so a copied home folder or a changed VM measures afresh.
 //   {"version": 1, "hosts": {"x86_64-pc-linux-gnu znver5 features-<hash> for host, 2 thread(s)":
-//                             {"winograd": {"n1_conv3x3_..._p1_1_1_1": 4, ...}}}}
+//                             {"winograd": {"n1_conv3x3_..._p1_1_1_1": 4, ...},
+//                              "peaks": {"fma_gflops": 222.0, "copy_gbps": 29.5}}}}
 #pragma once
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 
 #include "codegen/engine/target.h"
@@ -28,6 +30,16 @@ std::map<std::string, int> loadWinogradTiles(const std::filesystem::path& file, 
 // folder cannot be written.
 void storeWinogradTiles(const std::filesystem::path& file, const std::string& hostKey,
                         const std::map<std::string, int>& tiles);
+
+// What `bench --profile` and `--roofline` divide rates by: the host's FMA peak
+// and copy bandwidth at one thread count, measured once (about 0.2 s) and kept
+// beside the tuning (hostKey's "peaks"); delete the file to measure again.
+struct HostPeaks {
+  double fmaGflops = 0, copyGbps = 0;
+};
+std::optional<HostPeaks> loadHostPeaks(const std::filesystem::path& file, const std::string& hostKey);
+// InputError when the folder cannot be written.
+void storeHostPeaks(const std::filesystem::path& file, const std::string& hostKey, const HostPeaks& peaks);
 
 // Without a measurement of its own, a machine takes the choices measured on a
 // CPU of its family and checked in (codegen/engine/tuning_defaults.json, the

@@ -191,6 +191,29 @@ TEST_F(Bench, ProfileHasWorkAndTheHostsPeaks) {
   EXPECT_GT(profile["host_peaks"]["copy_gbps"].get<double>(), 0.0);
 }
 
+// The peaks are measured the first time and kept in the tuning cache: a later
+// bench reads them from there (here, values planted in the file).
+TEST_F(Bench, HostPeaksAreMeasuredOnceThenReadFromTheCache) {
+  std::filesystem::path cache = dir / "cache";
+  auto bench = [&] {
+    return testing::runCommand(
+        fmt::format("CONVOPT_CACHE_DIR='{}' '{}' bench '{}' --runs 2 --threads 1 --json --roofline", cache.string(),
+                    CONVOPT_BINARY, model()),
+        dir.path());
+  };
+  auto first = bench();
+  ASSERT_EQ(first.exitCode, 0) << first.stderrText;
+  auto file = nlohmann::json::parse(testing::readFile(cache / "tuning.json"));
+  ASSERT_EQ(file["hosts"].size(), 1u);
+  nlohmann::json& peaks = file["hosts"].begin().value()["peaks"];
+  EXPECT_EQ(peaks["fma_gflops"], nlohmann::json::parse(first.stdoutText)["fma_peak_gflops"]);
+  peaks["fma_gflops"] = 1234.5;
+  testing::writeFile(cache / "tuning.json", file.dump());
+  auto second = bench();
+  ASSERT_EQ(second.exitCode, 0) << second.stderrText;
+  EXPECT_EQ(nlohmann::json::parse(second.stdoutText)["fma_peak_gflops"], 1234.5);
+}
+
 TEST_F(Bench, HumanProfileHasBothTables) {
   auto r = runConvopt(fmt::format("bench '{}' --runs 2 --profile --top 2", model()), dir.path());
   ASSERT_EQ(r.exitCode, 0) << r.stderrText;

@@ -98,6 +98,22 @@ TEST(TuningCache, ADamagedFileIsMeasuredAfresh) {
   }
 }
 
+TEST(TuningCache, KeepsTheHostsPeaksBesideItsTiles) {
+  testing::TempDir dir;
+  std::filesystem::path file = dir / "tuning.json";
+  EXPECT_FALSE(loadHostPeaks(file, "a"));
+  storeWinogradTiles(file, "a", {{"l", 4}});
+  storeHostPeaks(file, "a", {222.5, 29.5});
+  std::optional<HostPeaks> peaks = loadHostPeaks(file, "a");
+  ASSERT_TRUE(peaks);
+  EXPECT_EQ(peaks->fmaGflops, 222.5);
+  EXPECT_EQ(peaks->copyGbps, 29.5);
+  EXPECT_EQ(loadWinogradTiles(file, "a").at("l"), 4);  // one does not replace the other
+  EXPECT_FALSE(loadHostPeaks(file, "b"));
+  testing::writeFile(file, R"({"version": 1, "hosts": {"a": {"peaks": {"fma_gflops": -1, "copy_gbps": 3}}}})");
+  EXPECT_FALSE(loadHostPeaks(file, "a"));  // damaged: measured afresh
+}
+
 // Machines without measurements of their own take the table checked in per
 // CPU family (codegen/engine/tuning_defaults.json): keyed by LLVM CPU name and
 // thread count, in the cache's format.
