@@ -13,7 +13,7 @@ foreach(i RANGE ${last})
   string(LENGTH "${hex}" digits)
   math(EXPR bytes "${digits} / 2")
   string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," body "${hex}")
-  string(APPEND text "extern const unsigned char ${symbol}[] = {${body}};\n"
-                     "extern const unsigned long ${symbol}_size = ${bytes};\n")
+  string(APPEND text "extern \"C\" {\nextern const unsigned char ${symbol}[] = {${body}};\n"
+                     "extern const unsigned long ${symbol}_size = ${bytes};\n}\n")
 endforeach()
 file(WRITE ${OUTPUT} "${text}")

@@ -135,7 +135,8 @@ void printProfile(std::vector<codegen::StepProfile> steps, int top, const HostPe
   for (const codegen::StepProfile& step : steps) total += step.ms;
   fmt::print(
       "\nhost peaks at this thread count: FMA {:.0f} GFLOP/s, copy {:.1f} GB/s (read + written, from memory; "
-      "measured once, kept in the tuning cache); a step above 100% of the copy rate found its data in cache\n",
+      "measured once per host and kept in the tuning cache where it can be written); a step above 100% of the "
+      "copy rate found its data in cache\n",
       peaks.fmaGflops, peaks.copyGbps);
   std::string rateHeader = fmt::format("{:>8} {:>6} {:>7} {:>6}", "GFLOP/s", "FMA", "GB/s", "copy");
   fmt::print("\n{:<28} {:>10} {:>7} {:>6} {}\n", "time by category", "ms/run", "share", "steps", rateHeader);
@@ -266,8 +267,8 @@ void registerBenchCommand(CLI::App& app) {
                   "Run the benchmark in N fresh processes, one after another, and report the spread of their "
                   "medians (where a process's threads land is settled at its start)");
   cmd->add_flag("--roofline", o->roofline,
-                "Also measure this host's FMA peak (0.1 s) and say how close the model's convolutions and matrix "
-                "products run to it");
+                "Also say how close the model's convolutions and matrix products run to this host's FMA peak "
+                "(measured the first time, about 0.2 s, then kept in the tuning cache)");
   cmd->add_flag("--fixed-threads", o->fixedThreads,
                 "Always run on --threads threads; by default the engine times runs on one thread against runs on "
                 "all and uses the faster (where cores are far apart, small models run slower on two)");

@@ -17,7 +17,8 @@ void addWinogradOption(CLI::App* command, std::string& mode) {
   command
       ->add_option("--winograd", mode,
                    "3x3 stride-1 convs in the Winograd domain: auto (where it pays: as `run`/`bench --tune` measured "
-                   "on this host, else estimated), off, f2 or f4 (F(2x2,3x3) / F(4x4,3x3) wherever legal)")
+                   "on this host, else as measured on its CPU family and checked in, else estimated), off, f2 or f4 "
+                   "(F(2x2,3x3) / F(4x4,3x3) wherever legal)")
       ->check(CLI::IsMember({"auto", "off", "f2", "f4"}))
       ->capture_default_str();
   command->add_flag_callback(
@@ -66,8 +67,9 @@ void applyWinogradChoice(const WinogradChoice& choice, const ir::Model& model,
   int threads = runtime::ThreadPool::resolvedThreads(options.threads);
   std::string hostKey = codegen::tuningHostKey(options.cpu, threads);
   std::filesystem::path cache = codegen::tuningCachePath();
-  // This host's own measurements over those checked in for its CPU family.
-  options.measuredWinogradTiles = codegen::defaultWinogradTiles(codegen::tuningFamilyKey(options.cpu, threads));
+  // This host's own measurements over those checked in for its CPU family (for code for this CPU).
+  if (options.cpu.empty() || options.cpu == "host" || options.cpu == codegen::selectTarget().cpu)
+    options.measuredWinogradTiles = codegen::defaultWinogradTiles(codegen::tuningFamilyKey(threads));
   for (const auto& [key, tile] : codegen::loadWinogradTiles(cache, hostKey)) options.measuredWinogradTiles[key] = tile;
   if (!choice.tune) return;
   codegen::storeWinogradTiles(cache, hostKey, {});  // a cache that cannot be written fails before the timing

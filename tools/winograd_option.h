@@ -5,7 +5,8 @@
 // F(2x2,3x3) or F(4x4,3x3) runs fastest on this host at this thread count
 // (codegen/engine/winograd_tuning.h), keep it in the tuning cache
 // (codegen/engine/tuning_cache.h), and use it; without --tune, their mode auto
-// uses what the cache holds for this host and thread count, the estimate
+// uses what the cache holds for this host and thread count, else the choices
+// checked in for the host's CPU family (code for that CPU only), the estimate
 // elsewhere. `compile` keeps the estimate (an artifact's threads are chosen
 // where it runs). `--no-ring-fusion` (the same commands) turns off ring fusion
 // (codegen/conv/conv_ring_fusion.h), the other code-generation choice a user makes.
@@ -32,7 +33,8 @@ void addWinogradOptions(CLI::App* command, WinogradChoice& choice);
 
 // Sets options.winograd and, in mode auto, options.measuredWinogradTiles:
 // measured now with --tune (progress and a table of the layers on stderr, the
-// result stored in the cache: InputError if it cannot be), else read from the cache.
+// result stored in the cache: InputError if it cannot be), else read from the
+// cache over the host's CPU family's checked-in choices.
 void applyWinogradChoice(const WinogradChoice& choice, const ir::Model& model,
                          const std::map<std::string, std::vector<int64_t>>& shapes, codegen::EngineOptions& options);
 

@@ -78,7 +78,7 @@ ConvPlan pointwiseByImageRows(const ConvSpec& spec, const Target& target);
 // The plan with the target's register file and cache budgets (which the emitter reads).
 ConvPlan withTargetBudgets(ConvPlan plan, const Target& target);
 
-// "depthwise conv3x3_s1_d1_g32_c32x112x112_o32 tile 1x14 plain input + relu": for --explain
+// "dense conv3x3_s2_d1_g1_c3x224x224_o32 tile 2x14 plain input + relu": for --explain
 // (`spec` is the conv's, whose shape a pointwise plan's view flattens).
 std::string describeConvPlan(const ConvSpec& spec, const ConvPlan& plan);
 

@@ -28,8 +28,9 @@ Expected<RingFusionPlan> planRingFusion(const ConvSpec& producerSpec, const Conv
                                         const ConvSpec& consumerSpec, const ConvPlan& consumer, const Target& target) {
   const ConvSpec &p = producerSpec, &c = consumerSpec;
   if (p.epilogue.residualCount() > 0) return Status::refuse("producer epilogue reads residual operands");
-  for (const ConvSpec* spec : {&p, &c})
-    if (spec->outChannels * spec->inPerGroup() * spec->kernelH * spec->kernelW * int64_t(sizeof(float)) >
+  for (const ConvSpec* spec : {&p, &c})  // as packed (conv_weights.h), as the emitter's unit order counts them
+    if (ceilDiv(spec->outChannels, target.vectorWidth) * target.vectorWidth * spec->inPerGroup() * spec->kernelH *
+            spec->kernelW * int64_t(sizeof(float)) >=
         target.caches.streamedWeightBytes)
       return Status::refuse(fmt::format("{} has weights to stream (a ring computes every tile per row)",
                                         spec == &p ? "producer" : "consumer"));

@@ -21,7 +21,7 @@
 // that re-reads large weights). Pays (the cost model) when the intermediate
 // would leave L2, the round trip saved is worth twice the halo rows recomputed,
 // and the ring fits in a quarter of L2 — at most 256 KiB of stack per calling
-// thread (the AOT runtime's own threads and the JIT's have megabytes).
+// thread (glibc gives threads 8 MiB; musl's 128 KiB is too little: --no-ring-fusion).
 #pragma once
 #include <cstdint>
 #include <string>

@@ -49,7 +49,8 @@ struct EngineOptions {
   bool adaptThreads = true;
   // 3x3 convs in the Winograd domain where its estimate says it pays (conv/winograd.h).
   WinogradUse winograd = WinogradUse::Auto;
-  // Auto: the tiles measured per layer on this host (Target::measuredWinogradTiles).
+  // Auto: the tiles measured per layer (Target::measuredWinogradTiles; the CLI
+  // fills them from the tuning cache and the host's CPU family's table).
   std::map<std::string, int> measuredWinogradTiles = {};
   // A conv whose output only the next conv reads is computed row by row inside
   // that conv's kernel where it pays (conv/conv_ring_fusion.h); Never: no conv is.

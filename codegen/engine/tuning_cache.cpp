@@ -31,8 +31,10 @@ bool isTile(const nlohmann::json& tile) { return tile.is_number_integer() && (ti
 // The hosts of a cache's text, each an object; an unreadable or foreign text has none.
 nlohmann::json hostsOf(const nlohmann::json& cache) {
   nlohmann::json hosts = nlohmann::json::object();
-  if (!cache.is_object() || cache["version"] != kVersion || !cache["hosts"].is_object()) return hosts;
-  for (const auto& [key, host] : cache["hosts"].items())
+  if (!cache.is_object() || cache.value("version", nlohmann::json()) != kVersion || !cache.contains("hosts") ||
+      !cache.at("hosts").is_object())
+    return hosts;
+  for (const auto& [key, host] : cache.at("hosts").items())
     if (host.is_object()) hosts[key] = host;
   return hosts;
 }
@@ -94,9 +96,7 @@ std::map<std::string, int> loadWinogradTiles(const std::filesystem::path& file, 
   return file.empty() ? std::map<std::string, int>() : winogradTilesOf(readHosts(file), hostKey);
 }
 
-std::string tuningFamilyKey(const std::string& cpu, int threads) {
-  return fmt::format("{}, {} thread(s)", cpu.empty() || cpu == "host" ? selectTarget().cpu : cpu, threads);
-}
+std::string tuningFamilyKey(int threads) { return fmt::format("{}, {} thread(s)", selectTarget().cpu, threads); }
 
 std::map<std::string, int> defaultWinogradTiles(const std::string& familyKey) {
   std::string_view text(reinterpret_cast<const char*>(convopt_tuning_defaults), convopt_tuning_defaults_size);

@@ -53,6 +53,8 @@ WinogradTuning tuneWinograd(const ir::Model& model, const std::map<std::string, 
     EngineOptions forced = options;
     forced.winograd = candidate.use;
     forced.adaptThreads = false;  // every timed run on the thread count being tuned for
+    // Each 3x3 conv its own steps, so its time is its own (a ring-fused kernel carries two convs).
+    forced.ringFusion = RingFusionUse::Never;
     forced.afterPlanningStep = {};
     engines.push_back(std::make_unique<JitEngine>(model, shapes, forced));
   }

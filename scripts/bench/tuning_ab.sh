@@ -2,7 +2,8 @@
 # What `--tune` buys: per model and thread count, `convopt bench --tune` first
 # measures the Winograd choice into a cache of this run's own
 # (codegen/engine/winograd_tuning.h), then fresh processes of `convopt bench`
-# alternate untuned (the estimate) and tuned (the cache), so both sides see the
+# alternate untuned (the estimate, and on a CPU family with checked-in choices
+# those: codegen/engine/tuning_defaults.json) and tuned (the cache), so both sides see the
 # same host state. Prints a Markdown table of each side's median over the
 # processes, the ratio and the layers the tuning changed.
 # Usage: scripts/bench/tuning_ab.sh [ROUNDS=5] [RUNS=200] [MODEL_DIR...]

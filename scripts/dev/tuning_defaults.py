@@ -30,12 +30,12 @@ def main():
         defaults = json.load(f)
     for key, host in cache["hosts"].items():
         match = re.fullmatch(r"\S+ (\S+) features-[0-9a-f]+ for host, (\d+) thread\(s\)", key)
-        if not match or int(match.group(2)) not in args.threads:
-            continue
+        if not match or int(match.group(2)) not in args.threads or not host.get("winograd"):
+            continue  # another target, thread count, or only the host's peaks
         family = f"{match.group(1)}, {match.group(2)} thread(s)"
-        entry = defaults["hosts"].setdefault(family, {"winograd": {}})
-        entry["winograd"].update(host.get("winograd", {}))
-        entry["measured"] = args.measured
+        entry = defaults["hosts"].setdefault(family, {})
+        entry.setdefault("winograd", {}).update(host["winograd"])
+        entry["measured"] = "; ".join(m for m in (entry.get("measured"), args.measured) if m)
         print(f"{family}: {len(entry['winograd'])} layer(s)")
     with open(DEFAULTS, "w") as f:
         json.dump(defaults, f, indent=1, sort_keys=True)

@@ -5,8 +5,8 @@
 // reading the image in plain layout, depthwise -> project, pointwise ->
 // pointwise, channel counts that are not multiples of the vector width,
 // residual on and off, batch 2 — each fused wherever legal
-// (RingFusionUse::Always) and run on 1 thread (one call: every unit after the
-// first reuses the rows the one before left in the ring, across images too) and
+// (RingFusionUse::Always) and run on 1 thread (one call: every row after an
+// image's first reuses the rows the one before left in the ring) and
 // on 2 (calls start mid-image and recompute their halo). Then each legality
 // condition, whose expected plan is the two kernels unchanged, and the cost
 // model's decisions.

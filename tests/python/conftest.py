@@ -63,6 +63,21 @@ def reference_conv(x, model):
     return np.maximum(out + b[None, :, None, None], 0)
 
 
+def separable_model():
+    """x[1,32,112,112] -> depthwise 3x3 -> Relu -> 1x1 conv to 16 -> y: a 1.6 MB
+    intermediate that only the 1x1 conv reads (ring fusion takes it)."""
+    rng = np.random.default_rng(5)
+    weights = [numpy_helper.from_array(rng.standard_normal(shape).astype(np.float32) * 0.3, name)
+               for name, shape in (("wd", (32, 1, 3, 3)), ("wp", (16, 32, 1, 1)))]
+    graph = helper.make_graph(
+        [helper.make_node("Conv", ["x", "wd"], ["d"], pads=[1, 1, 1, 1], group=32),
+         helper.make_node("Relu", ["d"], ["a"]), helper.make_node("Conv", ["a", "wp"], ["y"])],
+        "separable", [helper.make_tensor_value_info("x", onnx.TensorProto.FLOAT, [1, 32, 112, 112])],
+        [helper.make_tensor_value_info("y", onnx.TensorProto.FLOAT, [1, 16, 112, 112])], weights)
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+
+
+
 @pytest.fixture
 def tiny_model():
     return block_diagonal_conv_model()

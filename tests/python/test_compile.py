@@ -5,7 +5,7 @@ import json
 import pytest
 
 import convopt
-from conftest import block_diagonal_conv_model
+from conftest import block_diagonal_conv_model, separable_model
 
 
 def test_compile_writes_the_c_api_and_reports_it(tmp_path):
@@ -32,3 +32,9 @@ def test_dynamic_dims_need_shapes(tmp_path):
     with pytest.raises(convopt.InputError, match="input 'x' has dynamic dims"):
         convopt.compile(block_diagonal_conv_model(batch="N"), tmp_path / "out", name="tiny")
     assert not (tmp_path / "out").exists()
+
+
+def test_ring_fusion_can_be_turned_off(tmp_path):
+    fused = convopt.compile(separable_model(), tmp_path / "fused")
+    apart = convopt.compile(separable_model(), tmp_path / "apart", ring_fusion=False)
+    assert apart["kernels"] == fused["kernels"] + 1  # the depthwise and 1x1 convs: one kernel or two

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 import convopt
-from conftest import block_diagonal_conv_model, read_tensor, reference_conv, shared_model, shared_model_names
+from conftest import (block_diagonal_conv_model, read_tensor, reference_conv, separable_model, shared_model,
+                      shared_model_names)
 
 
 @pytest.mark.parametrize("name", shared_model_names())
@@ -102,3 +103,11 @@ def test_winograd_tiles_compute_the_convolution(winograd):
 def test_an_unknown_winograd_mode_is_refused():
     with pytest.raises(convopt.InputError, match="winograd 'f3'"):
         convopt.Session(block_diagonal_conv_model(batch=1), winograd="f3")
+
+
+def test_ring_fusion_is_on_by_default_and_gives_the_same_result_off():
+    model = separable_model()
+    x = np.random.default_rng(4).standard_normal((1, 32, 112, 112)).astype(np.float32)
+    fused, apart = convopt.Session(model, threads=1), convopt.Session(model, threads=1, ring_fusion=False)
+    np.testing.assert_allclose(fused.run({"x": x})["y"], apart.run({"x": x})["y"], rtol=1e-5, atol=1e-5)
+    assert "ringfused" in fused.explain() and "ringfused" not in apart.explain()
