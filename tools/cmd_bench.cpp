@@ -48,7 +48,7 @@ struct BenchOptions {
   bool fixedThreads = false;
   bool roofline = false;
   WinogradChoice winograd;
-  bool noRingFusion = false;
+  codegen::RingFusionUse ringFusion = codegen::RingFusionUse::Auto;
 };
 
 // The share of runs the engine ran on one thread (EngineOptions::adaptThreads).
@@ -162,7 +162,7 @@ void benchFreshProcesses(const BenchOptions& o) {
   if (o.keepDenormals) args.push_back("--keep-denormals");
   if (o.fixedThreads) args.push_back("--fixed-threads");
   args.insert(args.end(), {"--winograd", o.winograd.mode});
-  if (o.noRingFusion) args.push_back("--no-ring-fusion");
+  if (o.ringFusion == codegen::RingFusionUse::Never) args.push_back("--no-ring-fusion");
   for (const std::string& shape : o.shapes) args.insert(args.end(), {"--input-shape", shape});
   std::vector<nlohmann::json> results = freshProcessResults(args, o.processes);
   std::vector<double> medians, oneThread;
@@ -199,7 +199,7 @@ void bench(const BenchOptions& o) {
   auto shapes = ir::fixInputShapes(model, o.shapes);
   codegen::EngineOptions options{
       .cpu = o.cpu, .threads = o.threads, .flushDenormals = !o.keepDenormals, .adaptThreads = !o.fixedThreads};
-  options.ringFusion = o.noRingFusion ? codegen::RingFusionUse::Never : codegen::RingFusionUse::Auto;
+  options.ringFusion = o.ringFusion;
   // Tuned once here; fresh processes read the measurement from the cache.
   applyWinogradChoice(o.winograd, model, shapes, options);
   if (o.processes > 0) return benchFreshProcesses(o);
@@ -273,7 +273,7 @@ void registerBenchCommand(CLI::App& app) {
                 "Always run on --threads threads; by default the engine times runs on one thread against runs on "
                 "all and uses the faster (where cores are far apart, small models run slower on two)");
   addWinogradOptions(cmd, o->winograd);
-  addRingFusionOption(cmd, o->noRingFusion);
+  addRingFusionOption(cmd, o->ringFusion);
   cmd->callback([o] { bench(*o); });
 }
 

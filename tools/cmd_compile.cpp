@@ -40,7 +40,7 @@ struct CompileOptions {
   bool optimize = true, embedWeights = false, keepDenormals = false, allowFallback = false;
   bool explain = false, printAfterAll = false;
   std::string winograd;
-  bool noRingFusion = false;
+  codegen::RingFusionUse ringFusion = codegen::RingFusionUse::Auto;
 };
 
 // Where libconvopt_fallback.so is: beside this convopt, installed
@@ -81,7 +81,7 @@ void compileAheadOfTime(const CompileOptions& o, ir::Model& model) {
                               o.cpu,
                               !o.keepDenormals,
                               codegen::winogradUseNamed(o.winograd),
-                              o.noRingFusion ? codegen::RingFusionUse::Never : codegen::RingFusionUse::Auto,
+                              o.ringFusion,
                               o.linker,
                               o.model,
                               o.allowFallback,
@@ -112,17 +112,15 @@ void compile(const CompileOptions& o) {
   auto shapes = ir::fixInputShapes(model, o.shapes);
   bool assembly = !o.emitAsm.empty();
   if (!o.triple.empty()) throwInputError("--target-triple goes with -o DIR");
-  writeText(
-      assembly ? o.emitAsm : o.emitLlvm,
-      codegen::emitKernels(model, shapes,
-                           {.cpu = o.cpu,
-                            .threads = 1,
-                            .flushDenormals = true,
-                            .adaptThreads = false,
-                            .winograd = codegen::winogradUseNamed(o.winograd),
-                            .ringFusion = o.noRingFusion ? codegen::RingFusionUse::Never : codegen::RingFusionUse::Auto,
-                            .afterPlanningStep = planPrinter(o.printAfterAll)},
-                           o.node, assembly));
+  writeText(assembly ? o.emitAsm : o.emitLlvm, codegen::emitKernels(model, shapes,
+                                                                    {.cpu = o.cpu,
+                                                                     .threads = 1,
+                                                                     .flushDenormals = true,
+                                                                     .adaptThreads = false,
+                                                                     .winograd = codegen::winogradUseNamed(o.winograd),
+                                                                     .ringFusion = o.ringFusion,
+                                                                     .afterPlanningStep = planPrinter(o.printAfterAll)},
+                                                                    o.node, assembly));
 }
 
 }  // namespace
@@ -167,7 +165,7 @@ void registerCompileCommand(CLI::App& app) {
   cmd->add_option("--emit-asm", o->emitAsm, "Write the kernels' assembly there ('-': stdout)");
   cmd->add_option("--node", o->node, "With --emit-*: only the kernels of this node (name, or label such as Conv(y))");
   addWinogradOption(cmd, o->winograd);
-  addRingFusionOption(cmd, o->noRingFusion);
+  addRingFusionOption(cmd, o->ringFusion);
   cmd->callback([o] { compile(*o); });
 }
 

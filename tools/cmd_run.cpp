@@ -38,7 +38,7 @@ struct RunOptions {
   std::string cpu;
   bool keepDenormals = false;
   WinogradChoice winograd;
-  bool noRingFusion = false;
+  codegen::RingFusionUse ringFusion = codegen::RingFusionUse::Auto;
   bool explain = false;
   bool printAfterAll = false;
 };
@@ -148,7 +148,7 @@ void run(const RunOptions& o) {
   try {
     if (o.engine == "jit") {
       codegen::EngineOptions options{.cpu = o.cpu, .threads = o.threads, .flushDenormals = !o.keepDenormals};
-      options.ringFusion = o.noRingFusion ? codegen::RingFusionUse::Never : codegen::RingFusionUse::Auto;
+      options.ringFusion = o.ringFusion;
       applyWinogradChoice(o.winograd, model, codegen::shapesOf(inputs), options);
       options.afterPlanningStep = planPrinter(o.printAfterAll);
       codegen::JitEngine engine(model, codegen::shapesOf(inputs), options);
@@ -195,7 +195,7 @@ void registerRunCommand(CLI::App& app) {
                 "or reference fallback)");
   cmd->add_flag("--print-after-all", o->printAfterAll, "JIT: print the pre-lowering plan after every step (to stderr)");
   addWinogradOptions(cmd, o->winograd);
-  addRingFusionOption(cmd, o->noRingFusion);
+  addRingFusionOption(cmd, o->ringFusion);
   cmd->callback([o] { run(*o); });
 }
 

@@ -25,10 +25,11 @@ void addWinogradOption(CLI::App* command, std::string& mode) {
       "--no-winograd", [&mode] { mode = "off"; }, "Same as --winograd off: direct convolution only");
 }
 
-void addRingFusionOption(CLI::App* command, bool& off) {
-  command->add_flag("--no-ring-fusion", off,
-                    "Every conv writes its whole output to memory: none is computed row by row inside the conv that "
-                    "reads it (ring fusion, by default where the intermediate would leave L2 and that pays)");
+void addRingFusionOption(CLI::App* command, codegen::RingFusionUse& use) {
+  command->add_flag_callback(
+      "--no-ring-fusion", [&use] { use = codegen::RingFusionUse::Never; },
+      "Every conv writes its whole output to memory: none is computed row by row inside the conv that reads it "
+      "(ring fusion, by default where the intermediate would leave L2 and that pays)");
 }
 
 void addWinogradOptions(CLI::App* command, WinogradChoice& choice) {

@@ -22,7 +22,7 @@
 namespace convopt::tools {
 
 void addWinogradOption(CLI::App* command, std::string& mode);
-void addRingFusionOption(CLI::App* command, bool& off);
+void addRingFusionOption(CLI::App* command, codegen::RingFusionUse& use);
 
 struct WinogradChoice {
   std::string mode;

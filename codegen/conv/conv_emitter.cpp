@@ -497,17 +497,22 @@ class ConvEmitter {
 
 }  // namespace
 
-// The kernel's own buffers (kernel_abi.h) as the operands of `part`.
-static ConvOperands kernelOperands(KernelBuilder& kb, const ConvPart& part) {
+ConvOperands kernelConvOperands(KernelBuilder& kb, int64_t weightOffset, int64_t biasOffset, int residuals) {
+  auto at = [&](BufferRole role, int64_t offset) {
+    return kb.ir().CreateInBoundsGEP(kb.ir().getFloatTy(), kb.buffer(kConvBuffers, role), kb.i64(offset));
+  };
   ConvOperands operands;
   operands.input = kb.buffer(kConvBuffers, BufferRole::Input);
-  operands.weights = kb.ir().CreateInBoundsGEP(kb.ir().getFloatTy(), kb.buffer(kConvBuffers, BufferRole::Weights),
-                                               kb.i64(part.weightOffset));
-  operands.bias = kb.buffer(kConvBuffers, BufferRole::Bias);
+  operands.weights = at(BufferRole::Weights, weightOffset);
+  operands.bias = at(BufferRole::Bias, biasOffset);
   operands.output = kb.buffer(kConvBuffers, BufferRole::Output);
-  for (int k = 0; k < part.plan.view.epilogue.residualCount(); ++k)
-    operands.residuals.push_back(kb.buffer(kConvBuffers, BufferRole::Residual, k));
+  for (int k = 0; k < residuals; ++k) operands.residuals.push_back(kb.buffer(kConvBuffers, BufferRole::Residual, k));
   return operands;
+}
+
+// The operands of one part of a conv kernel.
+static ConvOperands kernelOperands(KernelBuilder& kb, const ConvPart& part) {
+  return kernelConvOperands(kb, part.weightOffset, 0, part.plan.view.epilogue.residualCount());
 }
 
 void emitConvKernel(llvm::Module& module, const std::string& name, const std::vector<ConvPart>& parts,

@@ -38,6 +38,10 @@ struct ConvOperands {
   int64_t inputRingRows = 0, outputRingRows = 0;  // 0: the whole tensor
 };
 
+// The kernel's own buffers (kernel_abi.h) as a conv's operands: its packed
+// weights and bias at the given offsets (floats), `residuals` residual operands.
+ConvOperands kernelConvOperands(KernelBuilder& kb, int64_t weightOffset, int64_t biasOffset, int residuals);
+
 // Output rows [firstRow, endRow) of image n, every tile of output blocks, of
 // the conv `plan` (its view's rows), emitted into kb's current function.
 void emitConvRows(KernelBuilder& kb, const ConvPlan& plan, const ConvOperands& operands, llvm::Value* n,

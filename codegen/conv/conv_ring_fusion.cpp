@@ -67,26 +67,11 @@ void emitRingFusedKernel(llvm::Module& module, const std::string& name, const Ri
   KernelBuilder kb(module, name, vectorWidth);
   llvm::IRBuilder<>& ir = kb.ir();
   const ConvSpec &p = plan.producer.view, &c = plan.consumer.view;
-  auto at = [&](BufferRole role, int64_t offset) {
-    return ir.CreateInBoundsGEP(ir.getFloatTy(), kb.buffer(kConvBuffers, role), kb.i64(offset));
-  };
   llvm::Value* ring = kb.scratchFloats(ceilDiv(p.outChannels, vectorWidth) * vectorWidth * plan.ringRows * p.outWidth);
-  ConvOperands producer{kb.buffer(kConvBuffers, BufferRole::Input),
-                        at(BufferRole::Weights, 0),
-                        at(BufferRole::Bias, 0),
-                        ring,
-                        {},
-                        0,
-                        plan.ringRows};
-  ConvOperands consumer{ring,
-                        at(BufferRole::Weights, plan.weightOffset),
-                        at(BufferRole::Bias, plan.biasOffset),
-                        kb.buffer(kConvBuffers, BufferRole::Output),
-                        {},
-                        plan.ringRows,
-                        0};
-  for (int k = 0; k < c.epilogue.residualCount(); ++k)
-    consumer.residuals.push_back(kb.buffer(kConvBuffers, BufferRole::Residual, k));
+  ConvOperands producer = kernelConvOperands(kb, 0, 0, 0);
+  producer.output = ring, producer.outputRingRows = plan.ringRows;
+  ConvOperands consumer = kernelConvOperands(kb, plan.weightOffset, plan.biasOffset, c.epilogue.residualCount());
+  consumer.input = ring, consumer.inputRingRows = plan.ringRows;
   // The producer rows consumer row o reads: [first(o), last(o)] within the image.
   auto first = [&](llvm::Value* o) {
     llvm::Value* row = ir.CreateSub(ir.CreateMul(o, kb.i64(c.strideH)), kb.i64(c.padTop));

@@ -147,6 +147,19 @@ static void appendPackedConv(LoweringContext& context, const ir::Node& node, con
   bias.insert(bias.end(), packed.begin(), packed.end());
 }
 
+// A conv kernel's arguments (kernel_abi.h): `data` read plain or blocked, the
+// weights, the packed bias, then the epilogue's output and residuals.
+static std::vector<KernelArg> convKernelArgs(LoweringContext& context, const ir::Value* data, bool plainInput,
+                                             KernelArg weights, std::vector<float> bias, const FusedEpilogue& fused) {
+  std::vector<KernelArg> args(kConvBuffers.index(BufferRole::Output));
+  args[kConvBuffers.index(BufferRole::Input)] = {KernelArg::Kind::Slot,
+                                                 plainInput ? context.plainSlot(data) : context.blockedSlot(data)};
+  args[kConvBuffers.index(BufferRole::Weights)] = weights;
+  args[kConvBuffers.index(BufferRole::Bias)] = {KernelArg::Kind::Constant, context.addConstant(std::move(bias))};
+  context.appendOutputArgs(args, fused.output, fused.residuals);
+  return args;
+}
+
 // The producer conv's rows computed inside the reading conv's kernel (conv/conv_ring_fusion.h).
 void lowerRingFusedConvs(LoweringContext& context, const ir::Node& node, const ConvRing& ring) {
   const ir::Node& producer = *ring.producer;
@@ -159,13 +172,9 @@ void lowerRingFusedConvs(LoweringContext& context, const ir::Node& node, const C
   appendPackedConv(context, producer, context.rootKernel<ConvKernel>(producer)->spec, weights, bias);
   plan.weightOffset = int64_t(weights.size()), plan.biasOffset = int64_t(bias.size());
   appendPackedConv(context, node, context.rootKernel<ConvKernel>(node)->spec, weights, bias);
-  const ir::Value* data = producer.input(0);
-  std::vector<KernelArg> args(kConvBuffers.index(BufferRole::Output));
-  args[kConvBuffers.index(BufferRole::Input)] = {
-      KernelArg::Kind::Slot, plan.producer.plainInput ? context.plainSlot(data) : context.blockedSlot(data)};
-  args[kConvBuffers.index(BufferRole::Weights)] = {KernelArg::Kind::Constant, context.addConstant(std::move(weights))};
-  args[kConvBuffers.index(BufferRole::Bias)] = {KernelArg::Kind::Constant, context.addConstant(std::move(bias))};
-  context.appendOutputArgs(args, fused.output, fused.residuals);
+  std::vector<KernelArg> args =
+      convKernelArgs(context, producer.input(0), plan.producer.plainInput,
+                     {KernelArg::Kind::Constant, context.addConstant(std::move(weights))}, std::move(bias), fused);
   std::string name = context.kernelName("ringfused");
   emitRingFusedKernel(context.module(), name, plan, context.vectorWidth());
   std::vector<const ir::Node*> nodes{&producer};
@@ -187,19 +196,11 @@ void lowerDirectConv(LoweringContext& context, const ir::Node& node, const ConvK
   plan.view.epilogue = fused.epilogue;
   int width = context.vectorWidth();
   plan.plainInput = readsPlainInput(context, plan, data);
-  const ir::Tensor* weights = context.constantOf(node.input(1));
-  const ir::Tensor* bias = node.input(2) ? context.constantOf(node.input(2)) : nullptr;
-  KernelArg weightArg{KernelArg::Kind::Constant,
-                      context.addConstant(packConvWeights(spec, width, weights->data<float>()))};
+  std::vector<float> weights, bias;
+  appendPackedConv(context, node, spec, weights, bias);
+  KernelArg weightArg{KernelArg::Kind::Constant, context.addConstant(std::move(weights))};
   if (isScaled) weightArg = {KernelArg::Kind::Slot, scaledWeights(context, node, spec, weightArg.index)};
-  std::vector<KernelArg> args(kConvBuffers.index(BufferRole::Output));
-  args[kConvBuffers.index(BufferRole::Input)] = {KernelArg::Kind::Slot,
-                                                 plan.plainInput ? context.plainSlot(data) : context.blockedSlot(data)};
-  args[kConvBuffers.index(BufferRole::Weights)] = weightArg;
-  args[kConvBuffers.index(BufferRole::Bias)] = {
-      KernelArg::Kind::Constant,
-      context.addConstant(packConvBias(spec, width, bias ? bias->data<float>() : std::span<const float>()))};
-  context.appendOutputArgs(args, fused.output, fused.residuals);
+  std::vector<KernelArg> args = convKernelArgs(context, data, plan.plainInput, weightArg, std::move(bias), fused);
   std::string name = context.kernelName(plan.family);
   emitConvKernel(context.module(), name, plan, width);
   std::string what =
