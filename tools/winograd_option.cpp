@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "codegen/engine/conv_variant_tuning.h"
+#include "codegen/engine/measured_choices.h"
 #include "codegen/engine/tuning_cache.h"
 #include "codegen/engine/winograd_tuning.h"
 #include "ir/error.h"
@@ -36,10 +38,14 @@ void addWinogradOptions(CLI::App* command, WinogradChoice& choice) {
   addWinogradOption(command, choice.mode);
   command->add_flag("--tune", choice.tune,
                     "First time every legal 3x3 conv direct, as F(2x2,3x3) and as F(4x4,3x3) in whole runs on this "
-                    "host at this thread count; keep the fastest per layer in the tuning cache, tuning.json in "
-                    "$CONVOPT_CACHE_DIR, else $XDG_CACHE_HOME/convopt, else ~/.cache/convopt (safe to delete), which "
-                    "later runs and benches with --winograd auto use");
-  command->add_option("--tune-seconds", choice.tuneSeconds, "Time budget of --tune (at least 3 rounds run)")
+                    "host at this thread count, then the direct convs' kernel variants (one reduction sweep instead "
+                    "of batches, steps not unrolled, the other work-unit order); keep the fastest per layer in the "
+                    "tuning cache, tuning.json in $CONVOPT_CACHE_DIR, else $XDG_CACHE_HOME/convopt, else "
+                    "~/.cache/convopt (safe to delete), which later runs and benches use");
+  command
+      ->add_option("--tune-seconds", choice.tuneSeconds,
+                   "Time budget of --tune, half for the Winograd choice, the rest for the variants (at least 3 "
+                   "rounds of each run)")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
 }
@@ -54,6 +60,34 @@ void printTuning(const codegen::WinogradTuning& tuning) {
                layer.ms[1], layer.ms[2], layer.tile ? fmt::format("F({0}x{0})", layer.tile) : "direct");
 }
 
+void printTuning(const codegen::ConvVariantTuning& tuning) {
+  fmt::print(stderr, "{:<58} {:>5} {:>12} {:>12} {:>12} {:>12}  choice\n", "direct conv layer", "convs", "heuristic ms",
+             "one-sweep ms", "no-unroll ms", "other-order");
+  for (const codegen::ConvVariantTuning::Layer& layer : tuning.layers) {
+    auto ms = [&](codegen::ConvVariant variant) {
+      auto found = layer.variantMs.find(variant);
+      return found == layer.variantMs.end() ? std::string("-") : fmt::format("{:.4f}", found->second);
+    };
+    fmt::print(stderr, "{:<58} {:>5} {:>12.4f} {:>12} {:>12} {:>12}  {}\n", layer.key, layer.convs, layer.heuristicMs,
+               ms(codegen::ConvVariant::OneReductionSweep), ms(codegen::ConvVariant::NoStepUnroll),
+               ms(codegen::ConvVariant::OtherUnitOrder), codegen::convVariantName(layer.chosen));
+  }
+}
+
+void tuneVariants(const ir::Model& model, const std::map<std::string, std::vector<int64_t>>& shapes,
+                  codegen::EngineOptions& options, double seconds, const std::filesystem::path& cache,
+                  const std::string& hostKey) {
+  codegen::ConvVariantTuning tuning = codegen::tuneConvVariants(
+      model, shapes, options, seconds, [](const std::string& line) { fmt::print(stderr, "{}\n", line); });
+  if (tuning.layers.empty()) {
+    fmt::print(stderr, "--tune: no direct conv of the main graph has a kernel variant to measure\n");
+    return;
+  }
+  printTuning(tuning);
+  codegen::storeConvVariants(cache, hostKey, tuning.variants());
+  for (const auto& [key, variant] : tuning.variants()) options.measuredConvVariants[key] = variant;
+}
+
 }  // namespace
 
 void applyWinogradChoice(const WinogradChoice& choice, const ir::Model& model,
@@ -64,28 +98,28 @@ void applyWinogradChoice(const WinogradChoice& choice, const ir::Model& model,
         "--tune measures where --winograd auto should use the Winograd domain; it cannot be combined "
         "with --winograd {}",
         choice.mode);
-  if (options.winograd != codegen::WinogradUse::Auto) return;
   int threads = runtime::ThreadPool::resolvedThreads(options.threads);
   std::string hostKey = codegen::tuningHostKey(options.cpu, threads);
   std::filesystem::path cache = codegen::tuningCachePath();
-  // This host's own measurements over those checked in for its CPU family (for code for this CPU).
-  if (options.cpu.empty() || options.cpu == "host" || options.cpu == codegen::selectTarget().cpu)
-    options.measuredWinogradTiles = codegen::defaultWinogradTiles(codegen::tuningFamilyKey(threads));
-  for (const auto& [key, tile] : codegen::loadWinogradTiles(cache, hostKey)) options.measuredWinogradTiles[key] = tile;
+  codegen::takeMeasuredChoices(options);
   if (!choice.tune) return;
   codegen::storeWinogradTiles(cache, hostKey, {});  // a cache that cannot be written fails before the timing
-  codegen::WinogradTuning tuning = codegen::tuneWinograd(
-      model, shapes, options, choice.tuneSeconds, [](const std::string& line) { fmt::print(stderr, "{}\n", line); });
+  auto start = std::chrono::steady_clock::now();
+  codegen::WinogradTuning tuning =
+      codegen::tuneWinograd(model, shapes, options, choice.tuneSeconds / 2,
+                            [](const std::string& line) { fmt::print(stderr, "{}\n", line); });
   if (tuning.layers.empty()) {
     fmt::print(stderr,
                "--tune: no 3x3 conv of the main graph may run in the Winograd domain (those of If / Loop bodies "
-               "keep the estimate); nothing to tune\n");
-    return;
+               "keep the estimate)\n");
+  } else {
+    printTuning(tuning);
+    codegen::storeWinogradTiles(cache, hostKey, tuning.tiles());  // `bench --processes` reads it from there
+    for (const auto& [key, tile] : tuning.tiles()) options.measuredWinogradTiles[key] = tile;
   }
-  printTuning(tuning);
-  codegen::storeWinogradTiles(cache, hostKey, tuning.tiles());  // `bench --processes` reads it from there
+  double spent = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  tuneVariants(model, shapes, options, choice.tuneSeconds - spent, cache, hostKey);
   fmt::print(stderr, "kept in {}\n", cache.string());
-  for (const auto& [key, tile] : tuning.tiles()) options.measuredWinogradTiles[key] = tile;
 }
 
 }  // namespace convopt::tools

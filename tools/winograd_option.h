@@ -3,11 +3,12 @@
 // (codegen/conv/winograd.h); codegen::winogradUseNamed reads the mode.
 // run and bench also take `--tune`: measure per layer whether direct,
 // F(2x2,3x3) or F(4x4,3x3) runs fastest on this host at this thread count
-// (codegen/engine/winograd_tuning.h), keep it in the tuning cache
-// (codegen/engine/tuning_cache.h), and use it; without --tune, their mode auto
-// uses what the cache holds for this host and thread count, else the choices
-// checked in for the host's CPU family (code for that CPU only), the estimate
-// elsewhere. `compile` keeps the estimate (an artifact's threads are chosen
+// (codegen/engine/winograd_tuning.h), then which variant of each direct conv's
+// kernel (codegen/engine/conv_variant_tuning.h), keep them in the tuning cache
+// (codegen/engine/tuning_cache.h), and use them; without --tune, they use what
+// the cache holds for this host and thread count, else the choices checked in
+// for the host's CPU family (code for that CPU only), the estimate and the
+// heuristics elsewhere (tiles under mode auto only). `compile` keeps the estimate (an artifact's threads are chosen
 // where it runs). `--no-ring-fusion` (the same commands) turns off ring fusion
 // (codegen/conv/conv_ring_fusion.h), the other code-generation choice a user makes.
 #pragma once
@@ -31,10 +32,10 @@ struct WinogradChoice {
 };
 void addWinogradOptions(CLI::App* command, WinogradChoice& choice);
 
-// Sets options.winograd and, in mode auto, options.measuredWinogradTiles:
-// measured now with --tune (progress and a table of the layers on stderr, the
-// result stored in the cache: InputError if it cannot be), else read from the
-// cache over the host's CPU family's checked-in choices.
+// Sets options.winograd, options.measuredConvVariants and, in mode auto,
+// options.measuredWinogradTiles: measured now with --tune (progress and a table
+// of the layers on stderr, the result stored in the cache: InputError if it
+// cannot be), else read from the cache over the host's CPU family's checked-in choices.
 void applyWinogradChoice(const WinogradChoice& choice, const ir::Model& model,
                          const std::map<std::string, std::vector<int64_t>>& shapes, codegen::EngineOptions& options);
 

@@ -30,6 +30,25 @@ TileSplit tileSplit(const ConvPlan& plan, int width) {
   return {full, outBlocks - full * perTile};
 }
 
+int64_t inBlocksPerGroup(const ConvPlan& plan, int width) { return ceilDiv(plan.view.inPerGroup(), width); }
+int64_t blockWeightFloats(const ConvPlan& plan, int width) {
+  return plan.view.kernelH * plan.view.kernelW * plan.view.inPerGroup() * width;
+}
+int64_t convWeightFloats(const ConvPlan& plan, int width) {
+  return ceilDiv(plan.view.outChannels, width) * blockWeightFloats(plan, width);
+}
+int64_t rowTiles(const ConvPlan& plan) { return ceilDiv(plan.view.outWidth, plan.tile.pixels); }
+
+// The heuristics' choices (tiling.h) before the plan's variant turns one of them.
+bool heuristicRowByRow(const ConvPlan& plan, int width) {
+  return unitsRowByRow(plan.caches, convWeightFloats(plan, width) * int64_t(sizeof(float)),
+                       plan.mapping == ChannelMapping::Broadcast);
+}
+int64_t heuristicBatchBlocks(const ConvPlan& plan, int width) {
+  return reductionBatchBlocks(plan.caches, plan.tile.outBlocks, plan.view.kernelH * plan.view.kernelW,
+                              inBlocksPerGroup(plan, width), rowTiles(plan), width);
+}
+
 struct Tile {
   Value* index;        // runtime or constant tile index
   int64_t constIndex;  // -1 for the shared full-tile path
@@ -49,11 +68,15 @@ class ConvEmitter {
         tiles_(tileSplit(plan, width_)),
         in_(operands) {}
 
+  // The variants (ConvVariant) whose choice the code emitted so far made otherwise.
+  const std::vector<ConvVariant>& inPlay() const { return inPlay_; }
+
   // The computation of one work unit (of this convolution's own numbering).
   void emitUnit(Value* unit) {
     // unit = (n, tile, oh), or (n, oh, tile) row by row (tiling.h: unitsRowByRow)
-    bool rowByRow = unitsRowByRow(plan_.caches, convWeightFloats() * int64_t(sizeof(float)),
-                                  plan_.mapping == ChannelMapping::Broadcast);
+    bool orderMatters = tiles_.total() > 1 && s_.outHeight > 1;  // else both orders are one
+    if (orderMatters) consulted(ConvVariant::OtherUnitOrder);
+    bool rowByRow = orderMatters && heuristicRowByRow(plan_, width_) != (plan_.variant == ConvVariant::OtherUnitOrder);
     int64_t inner = rowByRow ? tiles_.total() : s_.outHeight, outer = rowByRow ? s_.outHeight : tiles_.total();
     Value* innerIndex = ir_.CreateSRem(unit, kb_.i64(inner));
     Value* rest = ir_.CreateSDiv(unit, kb_.i64(inner));
@@ -76,6 +99,10 @@ class ConvEmitter {
 
  private:
   // Row oh of tile `tile` of image n.
+  void consulted(ConvVariant variant) {
+    if (std::find(inPlay_.begin(), inPlay_.end(), variant) == inPlay_.end()) inPlay_.push_back(variant);
+  }
+
   void emitAt(Value* n, Value* oh, Value* tile) {
     n_ = n, oh_ = oh;
     Value* isFull = ir_.CreateICmpSLT(tile, kb_.i64(tiles_.full));
@@ -126,14 +153,13 @@ class ConvEmitter {
   // The row is swept once per batch of input blocks (tiling.h:
   // reductionBatchBlocks), partial sums kept in the output between batches;
   // gather and paired tiles, and plain inputs, reduce in one sweep.
-  int64_t inBlocksPerGroup() const { return ceilDiv(s_.inPerGroup(), width_); }
-  int64_t batchBlocks() const {
-    return reductionBatchBlocks(plan_.caches, plan_.tile.outBlocks, s_.kernelH * s_.kernelW, inBlocksPerGroup(),
-                                rowTiles(), width_);
-  }
-  int64_t reductionBatches() const {
+  int64_t inBlocksPerGroup() const { return codegen::inBlocksPerGroup(plan_, width_); }
+  int64_t batchBlocks() const { return heuristicBatchBlocks(plan_, width_); }
+  int64_t reductionBatches() {
     bool oneSweep = plan_.mapping == ChannelMapping::Gather || plan_.plainInput || pairedBlock() >= 0;
-    return oneSweep ? 1 : ceilDiv(inBlocksPerGroup(), batchBlocks());
+    int64_t batches = oneSweep ? 1 : ceilDiv(inBlocksPerGroup(), batchBlocks());
+    if (batches > 1) consulted(ConvVariant::OneReductionSweep);
+    return plan_.variant == ConvVariant::OneReductionSweep ? 1 : batches;
   }
 
   void setInputBase(const Tile& tile) {
@@ -339,6 +365,8 @@ class ConvEmitter {
     Value* lastBlock = kb_.i64(inBlocksPerGroup() - 1);
     bool unrollSteps =
         unrollBroadcastSteps(plan_.vectorRegisters, int(blocks_.size()), int(iws.size()), pairedBlock() >= 0);
+    if (unrollSteps) consulted(ConvVariant::NoStepUnroll);
+    unrollSteps = unrollSteps && plan_.variant != ConvVariant::NoStepUnroll;
     Value *firstBlock = kb_.i64(0), *endBlock = kb_.i64(inBlocksPerGroup());
     if (batch_) {
       firstBlock = ir_.CreateMul(batch_, kb_.i64(batchBlocks()));
@@ -386,11 +414,11 @@ class ConvEmitter {
     }
   }
 
-  int64_t blockWeightFloats() const { return s_.kernelH * s_.kernelW * s_.inPerGroup() * width_; }
-  int64_t convWeightFloats() const { return outBlocks_ * blockWeightFloats(); }
+  int64_t blockWeightFloats() const { return codegen::blockWeightFloats(plan_, width_); }
+  int64_t convWeightFloats() const { return codegen::convWeightFloats(plan_, width_); }
   // Reduction steps of a broadcast pixel tile: taps x input blocks of the group.
   int64_t reductionSteps() const { return s_.kernelH * s_.kernelW * inBlocksPerGroup(); }
-  int64_t rowTiles() const { return ceilDiv(s_.outWidth, plan_.tile.pixels); }
+  int64_t rowTiles() const { return codegen::rowTiles(plan_); }
 
   // Reduction step j: `row` addresses channel j of the tile's first pixel; the
   // other pixels are constant offsets from it (one base address per step).
@@ -493,6 +521,7 @@ class ConvEmitter {
   Tile tile_{};
   std::vector<Value*> blocks_;
   std::vector<llvm::AllocaInst*> accumulators_;
+  std::vector<ConvVariant> inPlay_;
 };
 
 }  // namespace
@@ -538,8 +567,17 @@ void emitConvRows(KernelBuilder& kb, const ConvPlan& plan, const ConvOperands& o
   ConvEmitter(kb, plan, operands).emitRows(n, firstRow, endRow);
 }
 
-void emitConvKernel(llvm::Module& module, const std::string& name, const ConvPlan& plan, int vectorWidth) {
-  emitConvKernel(module, name, std::vector<ConvPart>{{plan, 0}}, vectorWidth);
+std::vector<ConvVariant> emitConvKernel(llvm::Module& module, const std::string& name, const ConvPlan& plan,
+                                        int vectorWidth) {
+  KernelBuilder kb(module, name, vectorWidth);
+  std::vector<ConvVariant> inPlay;
+  kb.forLoop(kb.begin(), kb.end(), 1, [&](Value* unit) {
+    ConvOperands operands = kernelOperands(kb, {plan, 0});  // the emitter refers to them
+    ConvEmitter emitter(kb, plan, operands);
+    emitter.emitUnit(unit);
+    inPlay = emitter.inPlay();
+  });
+  return inPlay;
 }
 
 int64_t convWorkUnits(const ConvPlan& plan, int vectorWidth) {

@@ -47,7 +47,10 @@ ConvOperands kernelConvOperands(KernelBuilder& kb, int64_t weightOffset, int64_t
 void emitConvRows(KernelBuilder& kb, const ConvPlan& plan, const ConvOperands& operands, llvm::Value* n,
                   llvm::Value* firstRow, llvm::Value* endRow);
 
-void emitConvKernel(llvm::Module& module, const std::string& name, const ConvPlan& plan, int vectorWidth);
+// Returns the variants in play (Target::measuredConvVariants): those whose
+// kernel differs from the heuristics' one, each a choice this kernel makes.
+std::vector<ConvVariant> emitConvKernel(llvm::Module& module, const std::string& name, const ConvPlan& plan,
+                                        int vectorWidth);
 void emitConvKernel(llvm::Module& module, const std::string& name, const std::vector<ConvPart>& parts, int vectorWidth);
 
 // Number of work units of the kernel (the [begin, end) range it accepts).

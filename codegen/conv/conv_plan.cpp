@@ -34,16 +34,21 @@ bool canReadPlainInput(const ConvPlan& plan, int vectorWidth) {
   return plan.mapping == ChannelMapping::Broadcast && plan.view.group == 1 && plan.view.inChannels < vectorWidth;
 }
 
-ConvPlan withTargetBudgets(ConvPlan plan, const Target& target) {
+ConvPlan withTargetChoices(ConvPlan plan, const ConvSpec& spec, const Target& target) {
   plan.vectorRegisters = target.vectorRegisters;
   plan.caches = target.caches;
+  auto measured = target.measuredConvVariants.find(convLayerKey(spec));
+  plan.variant = measured == target.measuredConvVariants.end() ? ConvVariant::Heuristic : measured->second;
   return plan;
 }
 
 std::string describeConvPlan(const ConvSpec& spec, const ConvPlan& plan) {
   const Epilogue& epilogue = plan.view.epilogue;
-  return fmt::format("{} {} tile {}x{}{}{}{}", plan.family, spec.describe(), plan.tile.outBlocks, plan.tile.pixels,
-                     plan.plainInput ? " plain input" : "", epilogue.steps.empty() ? "" : " + ", epilogue.describe());
+  std::string variant =
+      plan.variant == ConvVariant::Heuristic ? "" : fmt::format(" {} (measured)", convVariantName(plan.variant));
+  return fmt::format("{} {} tile {}x{}{}{}{}{}", plan.family, spec.describe(), plan.tile.outBlocks, plan.tile.pixels,
+                     variant, plan.plainInput ? " plain input" : "", epilogue.steps.empty() ? "" : " + ",
+                     epilogue.describe());
 }
 
 Expected<ConvPlan> planConv(const ConvSpec& spec, const Target& target) {
@@ -52,7 +57,7 @@ Expected<ConvPlan> planConv(const ConvSpec& spec, const Target& target) {
   std::string reasons;
   for (auto plan : {planPointwise, planDepthwise, planGrouped, planDense}) {
     Expected<ConvPlan> result = plan(spec, target);
-    if (result) return withTargetBudgets(std::move(*result), target);
+    if (result) return withTargetChoices(std::move(*result), spec, target);
     reasons += (reasons.empty() ? "" : "; ") + result.reason();
   }
   return Status::refuse(reasons);

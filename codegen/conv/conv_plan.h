@@ -37,8 +37,9 @@ struct ConvPlan {
   // mappings of one group only, worth it when C_in < V (a stem's 3 channels
   // would otherwise fill 3 of V lanes of every cache line it touches).
   bool plainInput = false;
-  int vectorRegisters = 16;  // the target's, for the emitter's register budget (planConv sets it)
-  CacheBudget caches{};      // the target's, for the emitter's working sets (planConv sets it)
+  int vectorRegisters = 16;                      // the target's, for the emitter's register budget (planConv sets it)
+  CacheBudget caches{};                          // the target's, for the emitter's working sets (planConv sets it)
+  ConvVariant variant = ConvVariant::Heuristic;  // measured for the layer on the target (planConv sets it)
 };
 
 // Whether the last output block has at most V/2 real channels (broadcast
@@ -75,8 +76,9 @@ Expected<ConvPlan> planDense(const ConvSpec& spec, const Target& target);
 // `spec` is the plan's (pointwise) conv.
 ConvPlan pointwiseByImageRows(const ConvSpec& spec, const Target& target);
 
-// The plan with the target's register file and cache budgets (which the emitter reads).
-ConvPlan withTargetBudgets(ConvPlan plan, const Target& target);
+// The plan with the target's register file and cache budgets (which the emitter
+// reads), and the variant measured for `spec`'s layer (Target::measuredConvVariants).
+ConvPlan withTargetChoices(ConvPlan plan, const ConvSpec& spec, const Target& target);
 
 // "dense conv3x3_s2_d1_g1_c3x224x224_o32 tile 2x14 plain input + relu": for --explain
 // (`spec` is the conv's, whose shape a pointwise plan's view flattens).

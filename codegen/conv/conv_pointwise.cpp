@@ -32,7 +32,7 @@ Expected<ConvPlan> planPointwise(const ConvSpec& spec, const Target& target) {
 }
 
 ConvPlan pointwiseByImageRows(const ConvSpec& spec, const Target& target) {
-  return withTargetBudgets(pointwiseRows(spec, target, spec.outWidth), target);
+  return withTargetChoices(pointwiseRows(spec, target, spec.outWidth), spec, target);
 }
 
 }  // namespace convopt::codegen

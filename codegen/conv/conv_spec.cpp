@@ -20,4 +20,9 @@ std::string ConvSpec::describe() const {
                      axes(dilationH, dilationW), group, inChannels, inHeight, inWidth, outChannels);
 }
 
+std::string convLayerKey(const ConvSpec& spec) {
+  return fmt::format("n{}_{}_p{}_{}_{}_{}", spec.batch, spec.describe(), spec.padTop, spec.padLeft, spec.padBottom,
+                     spec.padRight);
+}
+
 }  // namespace convopt::codegen

@@ -43,4 +43,9 @@ struct ConvSpec {
   std::string describe() const;
 };
 
+// The layer a measured choice is keyed by (Target::measuredWinogradTiles and
+// measuredConvVariants, engine/winograd_tuning.h and conv_variant_tuning.h):
+// the conv's batch, shape, groups and pads, not its epilogue.
+std::string convLayerKey(const ConvSpec& spec);
+
 }  // namespace convopt::codegen

@@ -80,15 +80,10 @@ Status winogradLegality(const ConvSpec& spec, int vectorWidth) {
   return Status::success();
 }
 
-std::string winogradLayerKey(const ConvSpec& spec) {
-  return fmt::format("n{}_{}_p{}_{}_{}_{}", spec.batch, spec.describe(), spec.padTop, spec.padLeft, spec.padBottom,
-                     spec.padRight);
-}
-
 Expected<WinogradPlan> planWinograd(const ConvSpec& spec, const Target& target) {
   if (target.winograd == WinogradUse::Never) return Status::refuse("winograd: disabled");
   if (Status legal = winogradLegality(spec, target.vectorWidth); !legal) return legal;
-  auto measured = target.measuredWinogradTiles.find(winogradLayerKey(spec));
+  auto measured = target.measuredWinogradTiles.find(convLayerKey(spec));
   bool isMeasured = target.winograd == WinogradUse::Auto && measured != target.measuredWinogradTiles.end();
   int tile = target.winograd == WinogradUse::Tile2   ? 2
              : target.winograd == WinogradUse::Tile4 ? 4

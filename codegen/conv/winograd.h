@@ -50,10 +50,6 @@ struct WinogradPlan {
 // Whether `spec` may run in the Winograd domain at `vectorWidth` (the legality above).
 Status winogradLegality(const ConvSpec& spec, int vectorWidth);
 
-// The layer a measured choice is keyed by (Target::measuredWinogradTiles,
-// engine/winograd_tuning.h): the conv's batch, shape, groups and pads, not its epilogue.
-std::string winogradLayerKey(const ConvSpec& spec);
-
 // Whether `spec` runs in the Winograd domain on `target` (Target::winograd),
 // and with which tile: the tile measured fastest on this host for its layer
 // key, else the estimate's; refuses, saying why, a conv that may not or should not.

@@ -38,6 +38,10 @@ struct Step {
   // A step of a conv that may run in the Winograd domain: its layer key
   // (conv/winograd.h), by which tuning sums its steps' times.
   std::string winogradKey;
+  // A direct conv kernel whose variants differ from it (conv_emitter.h
+  // convVariantsInPlay): its layer key and those variants, which tuning times.
+  std::string convKey;
+  std::vector<ConvVariant> convVariants;
   // Reorders: slot to slot
   runtime::BlockedShape shape{};
   int from = -1, to = -1;

@@ -219,6 +219,7 @@ static Target targetOf(const EngineOptions& options) {
   Target target = selectTarget(options.cpu);
   target.winograd = options.winograd;
   target.measuredWinogradTiles = options.measuredWinogradTiles;
+  target.measuredConvVariants = options.measuredConvVariants;
   target.ringFusion = options.ringFusion;
   return target;
 }
@@ -268,7 +269,7 @@ std::vector<StepProfile> JitEngine::profile() const {
                     : step.kind == Step::Kind::Fallback ? 1
                                                         : step.shape.planes();
     result.push_back({step.category, step.label, impl_->profiledRuns ? total / impl_->profiledRuns : 0.0, units,
-                      step.macs, step.bytes, step.winogradKey});
+                      step.macs, step.bytes, step.winogradKey, step.convKey, step.convVariants});
   }
   return result;
 }

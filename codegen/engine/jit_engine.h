@@ -31,6 +31,8 @@ struct StepProfile {
   int64_t macs = 0;         // multiply-adds per run (convolutions, matrix products; else 0)
   int64_t bytes = 0;        // of the buffers it reads and writes, each counted once
   std::string winogradKey;  // Step::winogradKey
+  std::string convKey;      // Step::convKey
+  std::vector<ConvVariant> convVariants;
 };
 
 // Sees the pre-lowering plan after each of its steps (`--print-after-all`):
@@ -52,6 +54,8 @@ struct EngineOptions {
   // Auto: the tiles measured per layer (Target::measuredWinogradTiles; the CLI
   // fills them from the tuning cache and the host's CPU family's table).
   std::map<std::string, int> measuredWinogradTiles = {};
+  // The direct conv variants measured per layer (Target::measuredConvVariants; the same sources).
+  std::map<std::string, ConvVariant> measuredConvVariants = {};
   // A conv whose output only the next conv reads is computed row by row inside
   // that conv's kernel where it pays (conv/conv_ring_fusion.h); Never: no conv is.
   RingFusionUse ringFusion = RingFusionUse::Auto;

@@ -54,6 +54,26 @@ WinogradUse winogradUseNamed(const std::string& name) {
   throwInputError("winograd '{}': expected auto, off, f2 or f4", name);
 }
 
+std::string convVariantName(ConvVariant variant) {
+  switch (variant) {
+    case ConvVariant::Heuristic:
+      return "heuristic";
+    case ConvVariant::OneReductionSweep:
+      return "one-sweep";
+    case ConvVariant::NoStepUnroll:
+      return "no-unroll";
+    case ConvVariant::OtherUnitOrder:
+      return "other-order";
+  }
+  return "heuristic";
+}
+
+std::optional<ConvVariant> convVariantNamed(const std::string& name) {
+  for (ConvVariant variant : kConvVariants)
+    if (convVariantName(variant) == name) return variant;
+  return std::nullopt;
+}
+
 Target selectTarget(const std::string& cpu, const std::string& triple) {
   initializeLlvmOnce();
   Target target;

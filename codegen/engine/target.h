@@ -4,6 +4,7 @@
 #pragma once
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,19 @@ WinogradUse winogradUseNamed(const std::string& name);
 // wherever it is legal (tests), Never.
 enum class RingFusionUse { Auto, Never, Always };
 
+// A direct conv kernel's close choices (conv/tiling.h) are made by heuristics
+// fitted on a few hosts; where this host measured one of them turned the other
+// way faster for a layer (`--tune`, engine/conv_variant_tuning.h), its kernel
+// takes that variant: one sweep over the reduction instead of batches
+// (reductionBatchBlocks), reduction steps not unrolled (unrollBroadcastSteps),
+// or the other work-unit order (unitsRowByRow).
+enum class ConvVariant { Heuristic, OneReductionSweep, NoStepUnroll, OtherUnitOrder };
+inline constexpr ConvVariant kConvVariants[] = {ConvVariant::Heuristic, ConvVariant::OneReductionSweep,
+                                                ConvVariant::NoStepUnroll, ConvVariant::OtherUnitOrder};
+// "heuristic", "one-sweep", "no-unroll", "other-order" (the tuning cache's spelling).
+std::string convVariantName(ConvVariant variant);
+std::optional<ConvVariant> convVariantNamed(const std::string& name);
+
 struct Target {
   std::string triple;
   std::string cpu;
@@ -47,10 +61,12 @@ struct Target {
   CacheBudget caches{};
   WinogradUse winograd = WinogradUse::Auto;        // a choice of the user's, not of the CPU
   RingFusionUse ringFusion = RingFusionUse::Auto;  // the same
-  // Auto: per layer (conv/winograd.h: winogradLayerKey), the tile measured
+  // Auto: per layer (conv/winograd.h: convLayerKey), the tile measured
   // fastest on this host or its CPU family, 0 for direct (engine/winograd_tuning.h,
   // tuning_cache.h); layers not listed take the estimate.
   std::map<std::string, int> measuredWinogradTiles;
+  // Per layer (convLayerKey), the variant measured fastest on this host or its CPU family.
+  std::map<std::string, ConvVariant> measuredConvVariants;
 };
 
 // `triple` empty: the machine we run on, else an LLVM triple such as

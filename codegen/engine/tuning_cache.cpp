@@ -26,7 +26,13 @@ namespace {
 
 constexpr int kVersion = 1;
 
-bool isTile(const nlohmann::json& tile) { return tile.is_number_integer() && (tile == 0 || tile == 2 || tile == 4); }
+std::optional<int> tileOf(const nlohmann::json& tile) {
+  if (tile.is_number_integer() && (tile == 0 || tile == 2 || tile == 4)) return tile.get<int>();
+  return std::nullopt;
+}
+std::optional<ConvVariant> variantOf(const nlohmann::json& name) {
+  return name.is_string() ? convVariantNamed(name.get<std::string>()) : std::nullopt;
+}
 
 // The hosts of a cache's text, each an object; an unreadable or foreign text has none.
 nlohmann::json hostsOf(const nlohmann::json& cache) {
@@ -44,12 +50,21 @@ nlohmann::json readHosts(const std::filesystem::path& file) {
   return hostsOf(in ? nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false) : nlohmann::json());
 }
 
-std::map<std::string, int> winogradTilesOf(nlohmann::json hosts, const std::string& hostKey) {
-  std::map<std::string, int> tiles;
-  if (!hosts.contains(hostKey) || !hosts[hostKey]["winograd"].is_object()) return tiles;
-  for (const auto& [key, tile] : hosts[hostKey]["winograd"].items())
-    if (isTile(tile)) tiles[key] = tile.get<int>();
-  return tiles;
+// The valid choices of one section ("winograd", "variants") of a host's entry, by layer key.
+template <class Choice>
+std::map<std::string, Choice> choicesOf(const nlohmann::json& hosts, const std::string& hostKey, const char* section,
+                                        std::optional<Choice> (*parse)(const nlohmann::json&)) {
+  std::map<std::string, Choice> choices;
+  if (!hosts.contains(hostKey) || !hosts.at(hostKey).contains(section) || !hosts.at(hostKey).at(section).is_object())
+    return choices;
+  for (const auto& [key, value] : hosts.at(hostKey).at(section).items())
+    if (std::optional<Choice> choice = parse(value)) choices[key] = *choice;
+  return choices;
+}
+
+nlohmann::json defaultHosts() {
+  std::string_view text(reinterpret_cast<const char*>(convopt_tuning_defaults), convopt_tuning_defaults_size);
+  return hostsOf(nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false));
 }
 
 // An exclusive lock on FILE.lock for the read-modify-write of `file`, released on destruction.
@@ -93,14 +108,22 @@ std::string tuningHostKey(const std::string& cpu, int threads) {
 }
 
 std::map<std::string, int> loadWinogradTiles(const std::filesystem::path& file, const std::string& hostKey) {
-  return file.empty() ? std::map<std::string, int>() : winogradTilesOf(readHosts(file), hostKey);
+  return file.empty() ? std::map<std::string, int>() : choicesOf(readHosts(file), hostKey, "winograd", tileOf);
+}
+
+std::map<std::string, ConvVariant> loadConvVariants(const std::filesystem::path& file, const std::string& hostKey) {
+  return file.empty() ? std::map<std::string, ConvVariant>()
+                      : choicesOf(readHosts(file), hostKey, "variants", variantOf);
 }
 
 std::string tuningFamilyKey(int threads) { return fmt::format("{}, {} thread(s)", selectTarget().cpu, threads); }
 
 std::map<std::string, int> defaultWinogradTiles(const std::string& familyKey) {
-  std::string_view text(reinterpret_cast<const char*>(convopt_tuning_defaults), convopt_tuning_defaults_size);
-  return winogradTilesOf(hostsOf(nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false)), familyKey);
+  return choicesOf(defaultHosts(), familyKey, "winograd", tileOf);
+}
+
+std::map<std::string, ConvVariant> defaultConvVariants(const std::string& familyKey) {
+  return choicesOf(defaultHosts(), familyKey, "variants", variantOf);
 }
 
 // Changes the file's entry for `hostKey` under its lock; InputError when the folder cannot be written.
@@ -116,13 +139,26 @@ static void updateHost(const std::filesystem::path& file, const std::string& hos
   ir::writeFileAtomically(file, nlohmann::json{{"version", kVersion}, {"hosts", hosts}}.dump(1) + "\n");
 }
 
+// Merges `choices` into a section of the file's entry for `hostKey`.
+static void storeChoices(const std::filesystem::path& file, const std::string& hostKey, const char* section,
+                         const nlohmann::json& choices) {
+  updateHost(file, hostKey, [&](nlohmann::json& host) {
+    nlohmann::json& stored = host[section];
+    if (!stored.is_object()) stored = nlohmann::json::object();
+    stored.update(choices);
+  });
+}
+
 void storeWinogradTiles(const std::filesystem::path& file, const std::string& hostKey,
                         const std::map<std::string, int>& tiles) {
-  updateHost(file, hostKey, [&](nlohmann::json& host) {
-    nlohmann::json& winograd = host["winograd"];
-    if (!winograd.is_object()) winograd = nlohmann::json::object();
-    for (const auto& [key, tile] : tiles) winograd[key] = tile;
-  });
+  storeChoices(file, hostKey, "winograd", nlohmann::json(tiles));
+}
+
+void storeConvVariants(const std::filesystem::path& file, const std::string& hostKey,
+                       const std::map<std::string, ConvVariant>& variants) {
+  nlohmann::json names = nlohmann::json::object();
+  for (const auto& [key, variant] : variants) names[key] = convVariantName(variant);
+  storeChoices(file, hostKey, "variants", names);
 }
 
 std::optional<HostPeaks> loadHostPeaks(const std::filesystem::path& file, const std::string& hostKey) {

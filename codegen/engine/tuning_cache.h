@@ -1,4 +1,5 @@
-// Measured choices kept between processes (engine/winograd_tuning.h): one
+// Measured choices kept between processes (engine/winograd_tuning.h,
+// conv_variant_tuning.h) and the host's peaks: one
 // JSON file, safe to delete, in the user's cache folder — $CONVOPT_CACHE_DIR,
 // else $XDG_CACHE_HOME/convopt, else $HOME/.cache/convopt. A measurement holds
 // for one machine, one target and one thread count: entries are keyed by the
@@ -6,6 +7,7 @@
 // thread count, so a copied home folder or a changed VM measures afresh.
 //   {"version": 1, "hosts": {"x86_64-pc-linux-gnu znver5 features-<hash> for host, 2 thread(s)":
 //                             {"winograd": {"n1_conv3x3_..._p1_1_1_1": 4, ...},
+//                              "variants": {"n1_conv1x1_..._p0_0_0_0": "one-sweep", ...},
 //                              "peaks": {"fma_gflops": 222.0, "copy_gbps": 29.5}}}}
 #pragma once
 #include <filesystem>
@@ -30,6 +32,10 @@ std::map<std::string, int> loadWinogradTiles(const std::filesystem::path& file, 
 // folder cannot be written.
 void storeWinogradTiles(const std::filesystem::path& file, const std::string& hostKey,
                         const std::map<std::string, int>& tiles);
+// The same for the direct conv variants measured (engine/conv_variant_tuning.h).
+std::map<std::string, ConvVariant> loadConvVariants(const std::filesystem::path& file, const std::string& hostKey);
+void storeConvVariants(const std::filesystem::path& file, const std::string& hostKey,
+                       const std::map<std::string, ConvVariant>& variants);
 
 // What `bench --profile` and `--roofline` divide rates by: the host's FMA peak
 // and copy bandwidth at one thread count, measured once (about 0.2 s) and kept
@@ -49,5 +55,6 @@ void storeHostPeaks(const std::filesystem::path& file, const std::string& hostKe
 // code generated for the host's own CPU (--cpu empty, "host" or that name).
 std::string tuningFamilyKey(int threads);
 std::map<std::string, int> defaultWinogradTiles(const std::string& familyKey);
+std::map<std::string, ConvVariant> defaultConvVariants(const std::string& familyKey);
 
 }  // namespace convopt::codegen

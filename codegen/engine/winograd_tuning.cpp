@@ -1,11 +1,11 @@
 #include "codegen/engine/winograd_tuning.h"
 
 #include <algorithm>
-#include <chrono>
 #include <memory>
 
 #include <fmt/format.h>
 
+#include "codegen/engine/tuning_rounds.h"
 #include "runtime/median.h"
 #include "runtime/random_inputs.h"
 
@@ -18,7 +18,6 @@ struct Candidate {
 };
 constexpr std::array<Candidate, 3> kCandidates{
     {{WinogradUse::Never, 0}, {WinogradUse::Tile2, 2}, {WinogradUse::Tile4, 4}}};
-constexpr int kMinRounds = 3, kMaxRounds = 15, kRunsPerRound = 5;
 
 // Convs per layer key: a direct conv is one kernel step.
 std::map<std::string, int> convsByKey(const std::vector<StepProfile>& directProfile) {
@@ -29,13 +28,6 @@ std::map<std::string, int> convsByKey(const std::vector<StepProfile>& directProf
 }
 
 }  // namespace
-
-std::map<std::string, double> winogradLayerTimes(const std::vector<StepProfile>& profile) {
-  std::map<std::string, double> ms;
-  for (const StepProfile& step : profile)
-    if (!step.winogradKey.empty()) ms[step.winogradKey] += step.ms;
-  return ms;
-}
 
 std::map<std::string, int> WinogradTuning::tiles() const {
   std::map<std::string, int> result;
@@ -50,34 +42,21 @@ WinogradTuning tuneWinograd(const ir::Model& model, const std::map<std::string, 
   runtime::TensorMap inputs = runtime::randomInputs(*model.graph, {0, shapes, {}});
   std::vector<std::unique_ptr<JitEngine>> engines;
   for (const Candidate& candidate : kCandidates) {
-    EngineOptions forced = options;
+    EngineOptions forced = tuningCandidateOptions(options);
     forced.winograd = candidate.use;
-    forced.adaptThreads = false;  // every timed run on the thread count being tuned for
-    // Each 3x3 conv its own steps, so its time is its own (a ring-fused kernel carries two convs).
-    forced.ringFusion = RingFusionUse::Never;
-    forced.afterPlanningStep = {};
     engines.push_back(std::make_unique<JitEngine>(model, shapes, forced));
   }
   WinogradTuning tuning;
   std::map<std::string, int> convs = convsByKey(engines[0]->profile());
   if (convs.empty()) return tuning;
-  std::map<std::string, std::array<std::vector<double>, kCandidates.size()>> times;  // per round
-  for (int round = 0; round < kMaxRounds; ++round) {
-    for (size_t c = 0; c < engines.size(); ++c) {
-      JitEngine& engine = *engines[c];
-      engine.run(inputs);  // untimed: brings this engine's constants back into cache
-      engine.setProfiling(true);
-      for (int run = 0; run < kRunsPerRound; ++run) engine.run(inputs);
-      for (const auto& [key, ms] : winogradLayerTimes(engine.profile())) times[key][c].push_back(ms);
-      engine.setProfiling(false);
-    }
-    tuning.rounds = round + 1;
-    double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    progress(fmt::format("tuning 3x3 convs at {} thread(s): round {} (of {} to {}), {:.1f} s", engines[0]->threads(),
-                         tuning.rounds, kMinRounds, kMaxRounds, elapsed));
-    if (tuning.rounds >= kMinRounds && elapsed * (tuning.rounds + 1) / tuning.rounds > budgetSeconds) break;
-  }
-  for (const auto& [key, rounds] : times) {
+  TimedRounds timed = timeLayerRounds(
+      engines, inputs, [](const StepProfile& step) { return step.winogradKey; }, budgetSeconds, start,
+      [&](int round, double seconds) {
+        progress(fmt::format("tuning 3x3 convs at {} thread(s): round {} (of {} to {}), {:.1f} s",
+                             engines[0]->threads(), round, kMinTuningRounds, kMaxTuningRounds, seconds));
+      });
+  tuning.rounds = timed.rounds;
+  for (const auto& [key, rounds] : timed.ms) {
     WinogradTuning::Layer layer{key, convs[key], {}, 0};
     // Every candidate compiles every key (a forced tile falls back to direct where it cannot plan).
     for (size_t c = 0; c < kCandidates.size(); ++c) layer.ms[c] = runtime::medianOf(rounds[c]);

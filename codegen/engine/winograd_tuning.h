@@ -1,4 +1,5 @@
-// Per-layer choice of direct or Winograd convolution by measurement (`--tune`).
+// Per-layer choice of direct or Winograd convolution by measurement (`--tune`;
+// then conv_variant_tuning.h tunes the convs that stay direct).
 // The estimate of conv/winograd.h was fitted at one thread on one host, and
 // the choice turns on the host: on a Zen 5 VM whose two vCPUs share no cache,
 // resnet18_w025's 3x3 convs ran 2x faster in the Winograd domain at 1 thread
@@ -6,8 +7,8 @@
 // between the cores' caches), while squeezenet1_1's and sepnet_merged's still
 // won at 2. So tuning compiles the model three times — every legal 3x3 conv
 // direct, in F(2x2,3x3), in F(4x4,3x3) — times whole inferences of each at the
-// engine's thread count (always that count: no adaptive thread choice) with a
-// per-step profile, in alternating rounds, and keeps per layer key
+// engine's thread count with a per-step profile, in alternating rounds
+// (tuning_rounds.h), and keeps per layer key
 // (conv/winograd.h) the fastest by its median over the rounds. Convs of the
 // main graph only: those of If / Loop bodies keep the estimate.
 #pragma once
@@ -21,13 +22,9 @@
 
 namespace convopt::codegen {
 
-// Per layer key, ms per run of its steps (StepProfile::winogradKey): a
-// Winograd conv's three kernels together, never the reorders of its input.
-std::map<std::string, double> winogradLayerTimes(const std::vector<StepProfile>& profile);
-
 struct WinogradTuning {
   struct Layer {
-    std::string key;             // winogradLayerKey
+    std::string key;             // convLayerKey
     int convs = 0;               // convs of the model with this key
     std::array<double, 3> ms{};  // per run, summed over its convs: direct, F(2x2), F(4x4)
     int tile = 0;                // the fastest: 0 (direct), 2 or 4

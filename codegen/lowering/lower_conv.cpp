@@ -1,6 +1,7 @@
 // Conv nodes -> conv kernels (codegen/conv/conv_plan.h picks the family, at planning).
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <utility>
 
 #include "codegen/conv/conv_emitter.h"
@@ -35,7 +36,7 @@ Expected<RootKernel> planConvKernel(const ir::Node& node, const PlanningInputs& 
   Expected<ConvPlan> plan = planConv(kernel.spec, inputs.target);
   if (!plan) return plan.status();
   kernel.plan = std::move(*plan);
-  if (winogradLegality(kernel.spec, inputs.target.vectorWidth)) kernel.winogradKey = winogradLayerKey(kernel.spec);
+  if (winogradLegality(kernel.spec, inputs.target.vectorWidth)) kernel.winogradKey = convLayerKey(kernel.spec);
   if (Expected<WinogradPlan> winograd = planWinograd(kernel.spec, inputs.target))
     kernel.winograd = std::move(*winograd);
   else if (inputs.target.winograd != WinogradUse::Never && !kernel.winogradKey.empty())
@@ -202,10 +203,15 @@ void lowerDirectConv(LoweringContext& context, const ir::Node& node, const ConvK
   if (isScaled) weightArg = {KernelArg::Kind::Slot, scaledWeights(context, node, spec, weightArg.index)};
   std::vector<KernelArg> args = convKernelArgs(context, data, plan.plainInput, weightArg, std::move(bias), fused);
   std::string name = context.kernelName(plan.family);
-  emitConvKernel(context.module(), name, plan, width);
+  std::vector<ConvVariant> inPlay = emitConvKernel(context.module(), name, plan, width);
+  // A variant measured where this kernel does not make its choice (another vector width's table) changed nothing.
+  if (std::find(inPlay.begin(), inPlay.end(), plan.variant) == inPlay.end()) plan.variant = ConvVariant::Heuristic;
   std::string what =
       describeConvPlan(spec, plan) + (kernel.directReason.empty() ? "" : " (" + kernel.directReason + ")");
   context.addKernel(name, convWorkUnits(plan, width), std::move(args), what, node, fused.nodes, spec.multiplyAdds());
+  Step& step = context.program().steps.back();
+  step.convVariants = std::move(inPlay);
+  if (!step.convVariants.empty()) step.convKey = convLayerKey(kernel.spec);
 }
 
 }  // namespace convopt::codegen

@@ -148,14 +148,18 @@ class Session:
         fixed_threads=True always uses them all.
     input_shapes: fix dynamic dims ({"x": (1, 3, 224, 224)}); otherwise a model
         with dynamic dims compiles at its first run for each new set of shapes.
-    winograd: "auto" (3x3 convs in the Winograd domain where convopt estimates
-        it pays), "off", "f2" or "f4" (that tile wherever legal), as the CLI's --winograd.
+    winograd: "auto" (3x3 convs in the Winograd domain where it pays, as measured
+        or estimated), "off", "f2" or "f4" (that tile wherever legal), as the CLI's --winograd.
     ring_fusion: False writes every conv's whole output to memory (the CLI's
         --no-ring-fusion); by default a conv read only by the next one is computed
         row by row inside it where that pays.
+    measured: True (default) takes the choices measured on this host by
+        `convopt bench --tune` (its tuning cache) or on its CPU family (checked
+        in), as the CLI's run and bench do; False: estimates and heuristics only.
     """
 
-    def __init__(self, model, threads=None, input_shapes=None, fixed_threads=False, winograd="auto", ring_fusion=True):
+    def __init__(self, model, threads=None, input_shapes=None, fixed_threads=False, winograd="auto", ring_fusion=True,
+                 measured=True):
         self._session = _convopt.Session(
             _model_source(model),
             int(threads or 0),
@@ -163,6 +167,7 @@ class Session:
             _shape_specs(input_shapes),
             winograd,
             bool(ring_fusion),
+            bool(measured),
         )
         self._inputs = [NodeArg(*arg) for arg in self._session.inputs()]
         self._outputs = [NodeArg(*arg) for arg in self._session.outputs()]

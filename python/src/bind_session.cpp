@@ -6,6 +6,7 @@
 
 #include <pybind11/stl.h>
 
+#include "codegen/engine/measured_choices.h"
 #include "codegen/engine/shape_cached_engine.h"
 #include "ir/error.h"
 #include "ir/shape_inference.h"
@@ -45,7 +46,7 @@ class Session {
   // The engine keeps its own copy of the model; the session keeps only how its
   // inputs and outputs are described.
   Session(const py::object& source, int threads, bool fixedThreads, const std::vector<std::string>& inputShapes,
-          const std::string& winograd, bool ringFusion) {
+          const std::string& winograd, bool ringFusion, bool measured) {
     ir::Model model = loadModelFrom(source);
     std::vector<const ir::Value*> fed;
     {
@@ -53,16 +54,18 @@ class Session {
       for (const std::string& spec : inputShapes) ir::applyInputShape(model, spec);
       ir::inferShapes(model);
       fed = fedInputs(*model.graph);
-      engine_ = std::make_unique<codegen::ShapeCachedEngine>(
-          model, codegen::EngineOptions{
-                     .cpu = "",
-                     .threads = threads,
-                     .flushDenormals = true,
-                     .adaptThreads = !fixedThreads,
-                     .winograd = codegen::winogradUseNamed(winograd),
-                     .measuredWinogradTiles = {},
-                     .ringFusion = ringFusion ? codegen::RingFusionUse::Auto : codegen::RingFusionUse::Never,
-                     .afterPlanningStep = {}});
+      codegen::EngineOptions options{
+          .cpu = "",
+          .threads = threads,
+          .flushDenormals = true,
+          .adaptThreads = !fixedThreads,
+          .winograd = codegen::winogradUseNamed(winograd),
+          .measuredWinogradTiles = {},
+          .measuredConvVariants = {},
+          .ringFusion = ringFusion ? codegen::RingFusionUse::Auto : codegen::RingFusionUse::Never,
+          .afterPlanningStep = {}};
+      if (measured) codegen::takeMeasuredChoices(options);
+      engine_ = std::make_unique<codegen::ShapeCachedEngine>(model, options);
       codegen::ShapeCachedEngine::Shapes shapes;
       for (const ir::Value* input : fed)
         if (input->type.hasStaticShape()) shapes[input->name()] = input->type.staticShape();
@@ -101,9 +104,9 @@ class Session {
 
 void bindSession(py::module_& m) {
   py::class_<Session>(m, "Session")
-      .def(py::init<const py::object&, int, bool, const std::vector<std::string>&, const std::string&, bool>(),
+      .def(py::init<const py::object&, int, bool, const std::vector<std::string>&, const std::string&, bool, bool>(),
            py::arg("model"), py::arg("threads"), py::arg("fixed_threads"), py::arg("input_shapes"), py::arg("winograd"),
-           py::arg("ring_fusion"))
+           py::arg("ring_fusion"), py::arg("measured"))
       .def("run", &Session::run, py::arg("feeds"))
       .def("inputs", &Session::inputs)
       .def("outputs", &Session::outputs)

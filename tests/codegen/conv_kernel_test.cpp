@@ -5,6 +5,7 @@
 // 2, depth multiplier 2, every epilogue.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "codegen/conv/conv_emitter.h"
@@ -84,6 +85,41 @@ INSTANTIATE_TEST_SUITE_P(Table, TableLayers,
                          [](const auto& info) {
                            return std::get<1>(info.param).name + "_" + isaName(std::get<0>(info.param));
                          });
+
+// The kernel variants a host may measure faster (Target::measuredConvVariants):
+// each one in play for a layer of the table (a choice its kernel makes)
+// generates another kernel that computes the same conv; one not in play
+// generates the heuristics' kernel.
+TEST_P(TableLayers, EveryVariantMatchesTheReferenceAndChangesTheKernelOnlyWhereInPlay) {
+  const Layer& layer = std::get<1>(GetParam());
+  ConvSpec spec = specOf(layer);
+  std::vector<ConvVariant> inPlay;
+  auto kernelText = [&](ConvVariant variant) {
+    Target target = target_;
+    target.measuredConvVariants = {{convLayerKey(spec), variant}};
+    ConvPlan plan = *planConv(spec, target);
+    EXPECT_EQ(plan.variant, variant);
+    KernelModule module;
+    inPlay = emitConvKernel(*module.module, "conv", plan, target.vectorWidth);
+    return moduleText(*module.module);
+  };
+  std::string heuristic = kernelText(ConvVariant::Heuristic);
+  std::vector<ConvVariant> heuristicInPlay = inPlay;
+  for (ConvVariant variant : kConvVariants) {
+    if (variant == ConvVariant::Heuristic) continue;
+    SCOPED_TRACE(convVariantName(variant));
+    std::string text = kernelText(variant);
+    EXPECT_EQ(inPlay, heuristicInPlay);  // the choices a kernel makes do not depend on how it makes them
+    if (std::find(heuristicInPlay.begin(), heuristicInPlay.end(), variant) == heuristicInPlay.end()) {
+      EXPECT_EQ(text, heuristic) << "not in play";
+      continue;
+    }
+    EXPECT_NE(text, heuristic) << "in play";
+    target_.measuredConvVariants = {{convLayerKey(spec), variant}};
+    expectMatches(layer);
+    target_.measuredConvVariants.clear();
+  }
+}
 
 class ConvKernels : public ConvKernelTest<const char*> {};
 

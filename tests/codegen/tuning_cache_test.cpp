@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <fstream>
 #include <map>
 #include <optional>
 #include <string>
@@ -62,6 +63,21 @@ TEST(TuningCache, KeepsEachHostsTilesAndMergesNewOnes) {
   EXPECT_EQ(loadWinogradTiles(file, "a"), (std::map<std::string, int>{{"layer1", 4}, {"layer2", 2}, {"layer3", 0}}));
   EXPECT_EQ(loadWinogradTiles(file, "b"), (std::map<std::string, int>{{"layer1", 2}}));
   EXPECT_TRUE(loadWinogradTiles(file, "c").empty());
+}
+
+TEST(TuningCache, KeepsTheConvVariantsBesideTheTilesAndSkipsUnknownNames) {
+  testing::TempDir dir;
+  std::filesystem::path file = dir / "tuning.json";
+  storeWinogradTiles(file, "a", {{"layer1", 4}});
+  storeConvVariants(file, "a", {{"layer2", ConvVariant::OneReductionSweep}, {"layer3", ConvVariant::Heuristic}});
+  storeConvVariants(file, "a", {{"layer3", ConvVariant::OtherUnitOrder}, {"layer4", ConvVariant::NoStepUnroll}});
+  EXPECT_EQ(loadConvVariants(file, "a"), (std::map<std::string, ConvVariant>{{"layer2", ConvVariant::OneReductionSweep},
+                                                                             {"layer3", ConvVariant::OtherUnitOrder},
+                                                                             {"layer4", ConvVariant::NoStepUnroll}}));
+  EXPECT_EQ(loadWinogradTiles(file, "a"), (std::map<std::string, int>{{"layer1", 4}}));
+  std::ofstream(file)
+      << R"({"version": 1, "hosts": {"a": {"variants": {"l1": "one-sweep", "l2": "fastest", "l3": 2}}}})";
+  EXPECT_EQ(loadConvVariants(file, "a"), (std::map<std::string, ConvVariant>{{"l1", ConvVariant::OneReductionSweep}}));
 }
 
 TEST(TuningCache, AHostKeySaysTheHostTheTargetAndTheThreads) {

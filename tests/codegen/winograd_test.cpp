@@ -174,13 +174,13 @@ TEST_P(WinogradMeasured, AMeasuredTileReplacesTheEstimate) {
   std::string estimated = expectSameAsReference(modelText(c16, kPadsSame), cpu);
   EXPECT_EQ(estimated.find("winograd F("), std::string::npos) << estimated;
   ReferenceCheck measured;
-  measured.measuredWinogradTiles = {{winogradLayerKey(sameSize3x3(16, 8)), 4}};
+  measured.measuredWinogradTiles = {{convLayerKey(sameSize3x3(16, 8)), 4}};
   EXPECT_EQ(has(expectSameAsReference(modelText(c16, kPadsSame), cpu, measured), "winograd F(4x4,3x3) input transform"),
             "");
 
   ConvCase c32{"c32_12x12", 1, 32, 12, 12, 32, 1, "relu"};  // the estimate takes F(2x2)
   EXPECT_EQ(has(expectSameAsReference(modelText(c32, kPadsSame), cpu), "winograd F(2x2,3x3) input transform"), "");
-  measured.measuredWinogradTiles = {{winogradLayerKey(sameSize3x3(32, 12)), 0}};
+  measured.measuredWinogradTiles = {{convLayerKey(sameSize3x3(32, 12)), 0}};
   std::string direct = expectSameAsReference(modelText(c32, kPadsSame), cpu, measured);
   EXPECT_EQ(direct.find("winograd F("), std::string::npos) << direct;
   EXPECT_EQ(has(direct,
@@ -195,7 +195,7 @@ INSTANTIATE_TEST_SUITE_P(Targets, WinogradMeasured, ::testing::Values("x86-64-v3
 TEST(WinogradPlan, MeasuredTilesServeOnlyTheAutomaticChoice) {
   ConvSpec spec = sameSize3x3(32, 12);
   Target target = selectTarget("x86-64-v3");
-  target.measuredWinogradTiles = {{winogradLayerKey(spec), 0}};
+  target.measuredWinogradTiles = {{convLayerKey(spec), 0}};
   EXPECT_EQ(
       planWinograd(spec, target).reason(),
       "winograd: measured slower than direct convolution (--tune on this host, else the table of its CPU family)");
@@ -205,13 +205,13 @@ TEST(WinogradPlan, MeasuredTilesServeOnlyTheAutomaticChoice) {
   // The key is the layer, not the epilogue: another batch or pads is another layer.
   ConvSpec other = spec;
   other.batch = 2;
-  EXPECT_NE(winogradLayerKey(other), winogradLayerKey(spec));
+  EXPECT_NE(convLayerKey(other), convLayerKey(spec));
   other = spec;
   other.padBottom = 0;
-  EXPECT_NE(winogradLayerKey(other), winogradLayerKey(spec));
+  EXPECT_NE(convLayerKey(other), convLayerKey(spec));
   other = spec;
   other.epilogue.steps.push_back({});
-  EXPECT_EQ(winogradLayerKey(other), winogradLayerKey(spec));
+  EXPECT_EQ(convLayerKey(other), convLayerKey(spec));
 }
 
 INSTANTIATE_TEST_SUITE_P(Targets, Winograd,

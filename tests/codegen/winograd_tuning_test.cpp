@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include "codegen/conv/winograd.h"
+#include "codegen/engine/tuning_rounds.h"
 #include "codegen/engine/winograd_tuning.h"
 #include "ir/onnx_io.h"
 #include "tests/support/codegen_reference_check.h"
@@ -61,14 +62,14 @@ TEST(WinogradTuning, TimesEachLayerKeyThreeWaysAndKeepsTheFastest) {
     EXPECT_EQ(l.ms[l.tile / 2], fastest);  // ms: direct, F(2x2), F(4x4)
     EXPECT_EQ(tuning.tiles().at(l.key), l.tile);
   }
-  EXPECT_EQ(convs, (std::map<std::string, int>{{winogradLayerKey(layer(16)), 2}, {winogradLayerKey(layer(32)), 1}}));
+  EXPECT_EQ(convs, (std::map<std::string, int>{{convLayerKey(layer(16)), 2}, {convLayerKey(layer(32)), 1}}));
 }
 
 // A layer's time is its convs' kernel steps: the three of a Winograd conv
 // together, never the reorder of its input, other layers and unkeyed steps apart.
 TEST(WinogradTuning, ALayersTimeSumsItsKernelStepsOnly) {
   auto step = [](const char* category, const char* label, double ms, const char* key) {
-    return StepProfile{category, label, ms, 1, 0, 0, key};
+    return StepProfile{category, label, ms, 1, 0, 0, key, {}, {}};
   };
   std::vector<StepProfile> profile = {
       step("reorder to blocked", "x", 0.5, ""),
@@ -79,7 +80,7 @@ TEST(WinogradTuning, ALayersTimeSumsItsKernelStepsOnly) {
       step("dense", "Conv(c)", 0.7, "C"),
       step("pointwise", "Conv(y)", 0.9, ""),
   };
-  std::map<std::string, double> times = winogradLayerTimes(profile);
+  std::map<std::string, double> times = layerTimes(profile, [](const StepProfile& s) { return s.winogradKey; });
   ASSERT_EQ(times.size(), 2u);
   EXPECT_DOUBLE_EQ(times.at("A"), 0.1 + 0.3 + 0.2 + 0.4);
   EXPECT_DOUBLE_EQ(times.at("C"), 0.7);
@@ -104,7 +105,7 @@ TEST(WinogradTuning, EveryMeasurableChoiceMatchesTheReference) {
     SCOPED_TRACE(tile);
     testing::ReferenceCheck check;
     check.magnitude = 0.5f;  // three convs in a row: F(4x4)'s rounding (docs/CODEGEN.md) grows with the values
-    check.measuredWinogradTiles = {{winogradLayerKey(layer(16)), tile}, {winogradLayerKey(layer(32)), 4 - tile}};
+    check.measuredWinogradTiles = {{convLayerKey(layer(16)), tile}, {convLayerKey(layer(32)), 4 - tile}};
     std::string explain = testing::expectSameAsReference(kThreeConvs, "", check);
     EXPECT_NE(explain.find("winograd F("), std::string::npos) << explain;  // one of the two layers, at least
   }

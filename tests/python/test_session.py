@@ -1,10 +1,15 @@
 """convopt.Session: the JIT engine on NumPy arrays, shaped like onnxruntime.InferenceSession."""
 
+import json
+import subprocess
+
 import numpy as np
+import onnx
 import pytest
+from onnx import helper, numpy_helper
 
 import convopt
-from conftest import (block_diagonal_conv_model, read_tensor, reference_conv, separable_model, shared_model,
+from conftest import (CONVOPT, block_diagonal_conv_model, read_tensor, reference_conv, separable_model, shared_model,
                       shared_model_names)
 
 
@@ -111,3 +116,36 @@ def test_ring_fusion_is_on_by_default_and_gives_the_same_result_off():
     fused, apart = convopt.Session(model, threads=1), convopt.Session(model, threads=1, ring_fusion=False)
     np.testing.assert_allclose(fused.run({"x": x})["y"], apart.run({"x": x})["y"], rtol=1e-5, atol=1e-5)
     assert "ringfused" in fused.explain() and "ringfused" not in apart.explain()
+
+
+def test_measured_choices_of_the_tuning_cache_are_taken_unless_turned_off(tmp_path, monkeypatch):
+    # `bench --tune` writes this host's entry for the model's one conv layer (1x1, 64 -> 256 channels
+    # at 28x28: several tiles of output channels and rows, so at least the unit order is in play);
+    # the test then sets it to each variant in turn: those in play show in the explanation.
+    rng = np.random.default_rng(8)
+    graph = helper.make_graph(
+        [helper.make_node("Conv", ["x", "w"], ["y"], name="conv")], "pointwise",
+        [helper.make_tensor_value_info("x", onnx.TensorProto.FLOAT, [1, 64, 28, 28])],
+        [helper.make_tensor_value_info("y", onnx.TensorProto.FLOAT, [1, 256, 28, 28])],
+        [numpy_helper.from_array(rng.standard_normal((256, 64, 1, 1)).astype(np.float32), "w")])
+    model_path = tmp_path / "model.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)]), model_path)
+    monkeypatch.setenv("CONVOPT_CACHE_DIR", str(tmp_path / "cache"))
+    subprocess.run([CONVOPT, "bench", str(model_path), "--threads", "1", "--runs", "1", "--tune", "--tune-seconds",
+                    "1"], check=True, capture_output=True)
+    cache_file = tmp_path / "cache" / "tuning.json"
+    cache = json.loads(cache_file.read_text())
+    (host,) = cache["hosts"].values()
+    assert len(host["variants"]) == 1, cache
+    x = rng.standard_normal((1, 64, 28, 28)).astype(np.float32)
+    estimated = convopt.Session(model_path, threads=1, fixed_threads=True, measured=False)
+    assert "(measured)" not in estimated.explain()
+    taken = []
+    for variant in ("one-sweep", "no-unroll", "other-order"):
+        host["variants"] = {key: variant for key in host["variants"]}
+        cache_file.write_text(json.dumps(cache))
+        measured = convopt.Session(model_path, threads=1, fixed_threads=True)
+        if f"{variant} (measured)" in measured.explain():
+            taken.append(variant)
+        np.testing.assert_allclose(measured.run({"x": x})["y"], estimated.run({"x": x})["y"], rtol=1e-5, atol=1e-5)
+    assert "other-order" in taken

@@ -49,6 +49,7 @@ std::string expectSameAsReference(const std::string& text, const char* cpu, cons
                     .threads = check.threads,
                     .winograd = check.winograd,
                     .measuredWinogradTiles = check.measuredWinogradTiles,
+                    .measuredConvVariants = check.measuredConvVariants,
                     .ringFusion = check.ringFusion});
   runtime::TensorMap actual = engine.run(inputs);
   for (const auto& [name, want] : expected) {

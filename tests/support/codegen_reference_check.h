@@ -19,9 +19,10 @@ struct ReferenceCheck {
   // |got - want| <= tolerance * (absolute + |want|)
   float tolerance = 1e-4f;
   float absolute = 1;
-  WinogradUse winograd = WinogradUse::Auto;               // EngineOptions::winograd
-  std::map<std::string, int> measuredWinogradTiles = {};  // EngineOptions::measuredWinogradTiles
-  RingFusionUse ringFusion = RingFusionUse::Auto;         // EngineOptions::ringFusion
+  WinogradUse winograd = WinogradUse::Auto;                      // EngineOptions::winograd
+  std::map<std::string, int> measuredWinogradTiles = {};         // EngineOptions::measuredWinogradTiles
+  std::map<std::string, ConvVariant> measuredConvVariants = {};  // EngineOptions::measuredConvVariants
+  RingFusionUse ringFusion = RingFusionUse::Auto;                // EngineOptions::ringFusion
 };
 
 // Runs the model both ways; returns the engine's explanation (--explain).
