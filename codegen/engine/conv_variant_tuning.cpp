@@ -37,7 +37,8 @@ ConvVariantTuning tuneConvVariants(const ir::Model& model, const std::map<std::s
   std::map<std::string, int> convs;
   std::map<std::string, std::set<ConvVariant>> inPlay;
   for (const StepProfile& step : engines[0]->profile())
-    if (!step.convKey.empty()) ++convs[step.convKey], inPlay[step.convKey].insert(step.convVariants.begin(), step.convVariants.end());
+    if (!step.convKey.empty())
+      ++convs[step.convKey], inPlay[step.convKey].insert(step.convVariants.begin(), step.convVariants.end());
   std::vector<ConvVariant> candidates{ConvVariant::Heuristic};  // per engine
   for (ConvVariant variant : kConvVariants) {
     EngineOptions forced = heuristic;

@@ -11,9 +11,11 @@
 #   each peer's % of the FMA roofline on the model as given (its conv and matmul
 #   FLOPs over the FMA peak of the thread count that `bench --roofline` measures).
 #   The host's load moves both peers' times from minute to minute, so the
-#   whole comparison runs ROUNDS times (default 3), each round timing both
-#   peers within a minute of each other; the tables give each peer's median ms
-#   over the rounds and the median and range of the per-round ratios.
+#   whole comparison runs ROUNDS times (default 3), and within a round each
+#   model's three timings (onnxruntime, convopt as given, after optimize)
+#   follow each other, onnxruntime first in odd rounds and last in even ones;
+#   the tables give each peer's median ms over the rounds and the median and
+#   range of the per-round ratios.
 #   convopt runs untuned (its estimates and the choices checked in for the
 #   host's CPU family, codegen/engine/tuning_defaults.json; a tuning cache of the user's is not
 #   read) unless TUNE=1: then `convopt bench --tune` first measures each
@@ -71,11 +73,18 @@ if [ "${TUNE:-0}" = 1 ]; then
   done
 fi
 
+# add_ort JSON NAME THREADS SPEC: JSON with NAME set to onnxruntime's median ms on the model of SPEC.
+add_ort() {
+  local result
+  result=$(node scripts/bench/ort_bench.js "$3" "$runs" model "$4" \
+           | python3 -c "import json,sys;print(json.dumps(json.load(sys.stdin)[sys.argv[1]]))" "$2")
+  python3 -c "import json,sys;a=json.loads(sys.argv[1]);a[sys.argv[2]]=json.loads(sys.argv[3]);print(json.dumps(a))" \
+    "$1" "$2" "$result"
+}
 for round in $(seq "$rounds"); do
 for threads in 1 2; do
   echo "round $round/$rounds, $threads thread(s)" >&2
   ort_layers=$(node scripts/bench/ort_bench.js "$threads" "$runs" kernel "${layer_specs[@]}")
-  ort_models=$(node scripts/bench/ort_bench.js "$threads" "$runs" model "${model_specs[@]}")
   ours_layers="{}"
   for family in dense grouped depthwise pointwise; do
     json=$(CONVOPT_BENCH_THREADS=$threads build/bench/${family}_bench --benchmark_format=json \
@@ -83,12 +92,16 @@ for threads in 1 2; do
     ours_layers=$(python3 -c "import json,sys;a=json.loads(sys.argv[1]);b=json.loads(sys.argv[2]);
 a.update({x['name'].split('/')[0]:x['real_time'] for x in b['benchmarks']});print(json.dumps(a))" "$ours_layers" "$json")
   done
+  ort_models="{}"
   ours_models="{}"
   ours_optimized="{}"
   for spec in "${model_specs[@]}"; do
     IFS== read -r name path shape <<<"$spec"
+    # Each model's three timings back to back; onnxruntime first in odd rounds, last in even ones.
+    if [ $((round % 2)) = 1 ]; then ort_models=$(add_ort "$ort_models" "$name" "$threads" "$spec"); fi
     ours_models=$(add_median "$ours_models" "$name" "$path" "$threads" "$shape")
     ours_optimized=$(add_median "$ours_optimized" "$name" "$work/$name.optimized.onnx" "$threads" "$shape")
+    if [ $((round % 2)) = 0 ]; then ort_models=$(add_ort "$ort_models" "$name" "$threads" "$spec"); fi
   done
   python3 -c "import json,sys;print(json.dumps(dict(zip(['threads','ort_layers','ours_layers','ort_models','ours_models','ours_optimized'],[int(sys.argv[1])]+[json.loads(a) for a in sys.argv[2:]]))))" \
     "$threads" "$ort_layers" "$ours_layers" "$ort_models" "$ours_models" "$ours_optimized" >>"$work/rounds.jsonl"

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Merges the host entries of a tuning cache (tuning.json, written by
-`convopt run/bench --tune`) into codegen/engine/tuning_defaults.json, the
+`convopt run/bench --tune`: Winograd tiles and direct conv variants) into
+codegen/engine/tuning_defaults.json, the
 choices checked in per CPU family that a machine without measurements of its
 own takes (codegen/engine/tuning_cache.h). A host key
 "<triple> <cpu> features-<hash> for host, N thread(s)" becomes "<cpu>, N thread(s)";
@@ -30,13 +31,15 @@ def main():
         defaults = json.load(f)
     for key, host in cache["hosts"].items():
         match = re.fullmatch(r"\S+ (\S+) features-[0-9a-f]+ for host, (\d+) thread\(s\)", key)
-        if not match or int(match.group(2)) not in args.threads or not host.get("winograd"):
+        sections = [s for s in ("winograd", "variants") if host.get(s)]
+        if not match or int(match.group(2)) not in args.threads or not sections:
             continue  # another target, thread count, or only the host's peaks
         family = f"{match.group(1)}, {match.group(2)} thread(s)"
         entry = defaults["hosts"].setdefault(family, {})
-        entry.setdefault("winograd", {}).update(host["winograd"])
+        for section in sections:
+            entry.setdefault(section, {}).update(host[section])
         entry["measured"] = "; ".join(m for m in (entry.get("measured"), args.measured) if m)
-        print(f"{family}: {len(entry['winograd'])} layer(s)")
+        print(f"{family}: " + ", ".join(f"{len(entry.get(s, {}))} {s} layer(s)" for s in ("winograd", "variants")))
     with open(DEFAULTS, "w") as f:
         json.dump(defaults, f, indent=1, sort_keys=True)
         f.write("\n")

@@ -90,6 +90,41 @@ g (float[1,16,10,10] x) => (float[1,16,10,10] y)
   EXPECT_NE(r.stderrText.find((dir / "file").string()), std::string::npos) << r.stderrText;
 }
 
+// --tune then times the direct convs' kernel variants (here the unit order of a
+// 1x1 conv of several tiles and rows) and keeps a choice per layer; a later run
+// takes a variant the cache holds and --explain names it.
+TEST_F(Bench, TuneMeasuresTheDirectConvVariantsAndKeepsTheChoice) {
+  testing::writeFile(dir / "p.onnx", testing::textModelBytes(R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,32,20,20] x) => (float[1,128,20,20] y)
+<float[128,32,1,1] w = {)" + fmt::format("{}", fmt::join(std::vector<float>(4096, 0.01f), ", ")) +
+                                                             R"(}>
+{
+  y = Conv (x, w)
+}
+)"));
+  const std::string layer = "n1_conv1x1_s1_d1_g1_c32x20x20_o128_p0_0_0_0";
+  std::filesystem::path cache = dir / "cache";
+  auto convopt = [&](const std::string& args) {
+    return testing::runCommand(fmt::format("CONVOPT_CACHE_DIR='{}' '{}' {} '{}' --threads 1", cache.string(),
+                                           CONVOPT_BINARY, args, (dir / "p.onnx").string()),
+                               dir.path());
+  };
+  auto r = convopt("bench --runs 2 --tune --tune-seconds 0.1");
+  ASSERT_EQ(r.exitCode, 0) << r.stderrText;
+  EXPECT_NE(r.stderrText.find("no 3x3 conv of the main graph"), std::string::npos) << r.stderrText;
+  EXPECT_NE(r.stderrText.find("direct conv layer"), std::string::npos) << r.stderrText;
+  auto json = nlohmann::json::parse(testing::readFile(cache / "tuning.json"));
+  std::string host = json["hosts"].begin().key();
+  std::string variant = json["hosts"][host]["variants"][layer];
+  EXPECT_TRUE(variant == "heuristic" || variant == "one-sweep" || variant == "no-unroll" || variant == "other-order")
+      << variant;
+  json["hosts"][host]["variants"][layer] = "other-order";
+  testing::writeFile(cache / "tuning.json", json.dump());
+  r = convopt("run --explain");
+  ASSERT_EQ(r.exitCode, 0) << r.stderrText;
+  EXPECT_NE(r.stdoutText.find("other-order (measured)"), std::string::npos) << r.stdoutText;
+}
+
 TEST_F(Bench, JsonHasTheLatencySummary) {
   auto r = runConvopt(fmt::format("bench '{}' --runs 3 --threads 1 --json", model()), dir.path());
   ASSERT_EQ(r.exitCode, 0) << r.stderrText;

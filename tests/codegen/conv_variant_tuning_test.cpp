@@ -57,8 +57,8 @@ TEST(ConvVariantTuning, TimesEachLayerKeyWithTheVariantsInPlayAndKeepsItsChoice)
   if (!hostCanRun(host)) GTEST_SKIP() << "the host lacks AVX2";
   std::vector<std::string> progress;
   ConvVariantTuning tuning =
-      tuneConvVariants(modelWithWeights(), {}, {.cpu = "x86-64-v3", .threads = 1, .winograd = WinogradUse::Never},
-                       0.0, [&](const std::string& line) { progress.push_back(line); });
+      tuneConvVariants(modelWithWeights(), {}, {.cpu = "x86-64-v3", .threads = 1, .winograd = WinogradUse::Never}, 0.0,
+                       [&](const std::string& line) { progress.push_back(line); });
   EXPECT_EQ(tuning.rounds, 3);  // the minimum, however small the budget
   EXPECT_EQ(progress.size(), 3u);
   ASSERT_EQ(tuning.layers.size(), 2u);
@@ -73,8 +73,8 @@ TEST(ConvVariantTuning, TimesEachLayerKeyWithTheVariantsInPlayAndKeepsItsChoice)
   }
   EXPECT_EQ(convs, (std::map<std::string, int>{{pointwiseKey(), 2}, {denseKey(), 1}}));
   // 400 channels reduce in batches of 32 KB of weights: one sweep is a variant of the pointwise layer.
-  EXPECT_TRUE(tuning.layers[tuning.layers[0].key == pointwiseKey() ? 0 : 1].variantMs.count(
-      ConvVariant::OneReductionSweep));
+  EXPECT_TRUE(
+      tuning.layers[tuning.layers[0].key == pointwiseKey() ? 0 : 1].variantMs.count(ConvVariant::OneReductionSweep));
 }
 
 TEST(ConvVariantTuning, AModelWithoutADirectConvHasNothingToTune) {

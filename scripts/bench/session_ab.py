@@ -1,16 +1,25 @@
 #!/usr/bin/env python3
-"""What ring fusion (codegen/conv/conv_ring_fusion.h) buys, measured inside one
-process: two sessions of the same model, ring fusion off and on, alternate
-rounds of runs, so a host whose speed drifts by tens of percent within minutes
-(cloud VMs) moves both sides alike. Prints a Markdown table: each side's median
-over the rounds and the median of the per-round ratios, with its range.
+"""Two configurations of convopt.Session compared inside one process: one
+session of each per model and thread count, alternating rounds of runs, so a
+host whose speed drifts by tens of percent within minutes (cloud VMs) moves
+both sides alike. Prints a Markdown table: each side's median over the rounds
+and the median of the per-round ratios (A / B: above 1, B is faster), with its
+range.
 
-Usage: scripts/bench/ring_fusion_ab.py [--rounds 11] [--runs 40] MODEL_DIR...
-(default: the shared models that have ring-fused convs). Needs the Python
+A side is Session keyword arguments and environment variables set while its
+sessions are made, e.g.
+  ring fusion off vs on:   --a ring_fusion=False --b ring_fusion=True
+  tuned variants vs not:   --a CONVOPT_CACHE_DIR=/tmp/tiles-only --b CONVOPT_CACHE_DIR=/tmp/tuned
+(a NAME in capitals is an environment variable; values are Python literals).
+
+Usage: scripts/bench/session_ab.py --a K=V... --b K=V... [--rounds 11] [--runs 40]
+       [--threads 1 2] MODEL_DIR...
+(default models: the shared ones with ring-fused convs). Needs the Python
 package of a build (build/python) and numpy; the models' test_data_set_0
 inputs are fed (their shapes fix any dynamic dims).
 """
 import argparse
+import ast
 import os
 import platform
 import statistics
@@ -49,33 +58,62 @@ def median_ms(session, feeds, runs):
     return statistics.median(times) * 1e3
 
 
+def side(settings):
+    """K=V strings -> (Session keyword arguments, environment variables)."""
+    kwargs, env = {}, {}
+    for setting in settings:
+        key, _, value = setting.partition("=")
+        if key.isupper():
+            env[key] = value
+        else:
+            kwargs[key] = ast.literal_eval(value)
+    return kwargs, env
+
+
+def make_session(path, threads, shapes, kwargs, env):
+    saved = {key: os.environ.get(key) for key in env}
+    os.environ.update(env)
+    try:
+        return convopt.Session(path, threads=threads, input_shapes=shapes, fixed_threads=True, **kwargs)
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--a", nargs="*", default=[], help="side A: K=V settings")
+    parser.add_argument("--b", nargs="*", default=[], help="side B: K=V settings")
     parser.add_argument("--rounds", type=int, default=11)
     parser.add_argument("--runs", type=int, default=40)
+    parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     parser.add_argument("models", nargs="*")
     args = parser.parse_args()
+    sides = [side(args.a), side(args.b)]
     models = args.models or [os.path.join(ROOT, "..", "shared", "models", m) for m in DEFAULT_MODELS]
     print(f"host: {platform.processor() or platform.machine()}, {os.cpu_count()} cores; "
           f"{args.rounds} alternating rounds of {args.runs} runs in one process, fixed threads")
+    print(f"A: {' '.join(args.a) or '(defaults)'}; B: {' '.join(args.b) or '(defaults)'}")
     print()
-    print("| model | threads | off ms | on ms | off / on (median of rounds) | range |")
+    print("| model | threads | A ms | B ms | A / B (median of rounds) | range |")
     print("|---|---:|---:|---:|---:|---|")
     for model_dir in models:
         feeds = first_inputs(model_dir)
         shapes = {name: value.shape for name, value in feeds.items()}
         path = os.path.join(model_dir, "model.onnx")
-        for threads in (1, 2):
-            sessions = [convopt.Session(path, threads=threads, input_shapes=shapes, fixed_threads=True,
-                                        ring_fusion=fused) for fused in (False, True)]
+        for threads in args.threads:
+            sessions = [make_session(path, threads, shapes, kwargs, env) for kwargs, env in sides]
             for session in sessions:
                 median_ms(session, feeds, args.runs)  # warm up
             rounds = []
-            for k in range(args.rounds):  # off first in even rounds, on first in odd ones
+            for k in range(args.rounds):  # A first in even rounds, B first in odd ones
                 order = sessions if k % 2 == 0 else sessions[::-1]
                 times = [median_ms(s, feeds, args.runs) for s in order]
                 rounds.append(times if k % 2 == 0 else times[::-1])
-            ratios = [off / on for off, on in rounds]
+            ratios = [a / b for a, b in rounds]
             print(f"| {os.path.basename(os.path.normpath(model_dir))} | {threads} "
                   f"| {statistics.median(r[0] for r in rounds):.3f} | {statistics.median(r[1] for r in rounds):.3f} "
                   f"| {statistics.median(ratios):.3f} | {min(ratios):.2f}–{max(ratios):.2f} |", flush=True)
