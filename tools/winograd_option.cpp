@@ -1,6 +1,7 @@
 #include "tools/winograd_option.h"
 
 #include <algorithm>
+#include <chrono>
 #include <iostream>
 
 #include <fmt/format.h>
@@ -9,7 +10,6 @@
 #include "codegen/engine/measured_choices.h"
 #include "codegen/engine/tuning_cache.h"
 #include "codegen/engine/winograd_tuning.h"
-#include "ir/error.h"
 #include "runtime/thread_pool.h"
 
 namespace convopt::tools {
@@ -38,13 +38,14 @@ void addWinogradOptions(CLI::App* command, WinogradChoice& choice) {
   addWinogradOption(command, choice.mode);
   command->add_flag("--tune", choice.tune,
                     "First time every legal 3x3 conv direct, as F(2x2,3x3) and as F(4x4,3x3) in whole runs on this "
-                    "host at this thread count, then the direct convs' kernel variants (one reduction sweep instead "
+                    "host at this thread count (under --winograd auto), then the direct convs' kernel variants (one "
+                    "reduction sweep instead "
                     "of batches, steps not unrolled, the other work-unit order); keep the fastest per layer in the "
                     "tuning cache, tuning.json in $CONVOPT_CACHE_DIR, else $XDG_CACHE_HOME/convopt, else "
                     "~/.cache/convopt (safe to delete), which later runs and benches use");
   command
       ->add_option("--tune-seconds", choice.tuneSeconds,
-                   "Time budget of --tune, half for the Winograd choice, the rest for the variants (at least 3 "
+                   "Time budget of --tune: half for the Winograd choice, the rest for the variants (at least 3 "
                    "rounds of each run)")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
@@ -74,18 +75,37 @@ void printTuning(const codegen::ConvVariantTuning& tuning) {
   }
 }
 
-void tuneVariants(const ir::Model& model, const std::map<std::string, std::vector<int64_t>>& shapes,
+// Each returns whether it stored a measurement.
+bool tuneTiles(const ir::Model& model, const std::map<std::string, std::vector<int64_t>>& shapes,
+               codegen::EngineOptions& options, double seconds, const std::filesystem::path& cache,
+               const std::string& hostKey) {
+  codegen::WinogradTuning tuning = codegen::tuneWinograd(
+      model, shapes, options, seconds, [](const std::string& line) { fmt::print(stderr, "{}\n", line); });
+  if (tuning.layers.empty()) {
+    fmt::print(stderr,
+               "--tune: no 3x3 conv of the main graph may run in the Winograd domain (those of If / Loop bodies "
+               "keep the estimate)\n");
+    return false;
+  }
+  printTuning(tuning);
+  codegen::storeWinogradTiles(cache, hostKey, tuning.tiles());  // `bench --processes` reads it from there
+  for (const auto& [key, tile] : tuning.tiles()) options.measuredWinogradTiles[key] = tile;
+  return true;
+}
+
+bool tuneVariants(const ir::Model& model, const std::map<std::string, std::vector<int64_t>>& shapes,
                   codegen::EngineOptions& options, double seconds, const std::filesystem::path& cache,
                   const std::string& hostKey) {
   codegen::ConvVariantTuning tuning = codegen::tuneConvVariants(
       model, shapes, options, seconds, [](const std::string& line) { fmt::print(stderr, "{}\n", line); });
   if (tuning.layers.empty()) {
     fmt::print(stderr, "--tune: no direct conv of the main graph has a kernel variant to measure\n");
-    return;
+    return false;
   }
   printTuning(tuning);
   codegen::storeConvVariants(cache, hostKey, tuning.variants());
   for (const auto& [key, variant] : tuning.variants()) options.measuredConvVariants[key] = variant;
+  return true;
 }
 
 }  // namespace
@@ -93,33 +113,18 @@ void tuneVariants(const ir::Model& model, const std::map<std::string, std::vecto
 void applyWinogradChoice(const WinogradChoice& choice, const ir::Model& model,
                          const std::map<std::string, std::vector<int64_t>>& shapes, codegen::EngineOptions& options) {
   options.winograd = codegen::winogradUseNamed(choice.mode);
-  if (choice.tune && options.winograd != codegen::WinogradUse::Auto)
-    throwInputError(
-        "--tune measures where --winograd auto should use the Winograd domain; it cannot be combined "
-        "with --winograd {}",
-        choice.mode);
-  int threads = runtime::ThreadPool::resolvedThreads(options.threads);
-  std::string hostKey = codegen::tuningHostKey(options.cpu, threads);
-  std::filesystem::path cache = codegen::tuningCachePath();
   codegen::takeMeasuredChoices(options);
   if (!choice.tune) return;
+  std::string hostKey = codegen::tuningHostKey(options.cpu, runtime::ThreadPool::resolvedThreads(options.threads));
+  std::filesystem::path cache = codegen::tuningCachePath();
   codegen::storeWinogradTiles(cache, hostKey, {});  // a cache that cannot be written fails before the timing
   auto start = std::chrono::steady_clock::now();
-  codegen::WinogradTuning tuning =
-      codegen::tuneWinograd(model, shapes, options, choice.tuneSeconds / 2,
-                            [](const std::string& line) { fmt::print(stderr, "{}\n", line); });
-  if (tuning.layers.empty()) {
-    fmt::print(stderr,
-               "--tune: no 3x3 conv of the main graph may run in the Winograd domain (those of If / Loop bodies "
-               "keep the estimate)\n");
-  } else {
-    printTuning(tuning);
-    codegen::storeWinogradTiles(cache, hostKey, tuning.tiles());  // `bench --processes` reads it from there
-    for (const auto& [key, tile] : tuning.tiles()) options.measuredWinogradTiles[key] = tile;
-  }
+  // Under --winograd auto, half the budget measures the Winograd choice; the convs that stay direct get the rest.
+  bool stored = options.winograd == codegen::WinogradUse::Auto &&
+                tuneTiles(model, shapes, options, choice.tuneSeconds / 2, cache, hostKey);
   double spent = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  tuneVariants(model, shapes, options, choice.tuneSeconds - spent, cache, hostKey);
-  fmt::print(stderr, "kept in {}\n", cache.string());
+  stored = tuneVariants(model, shapes, options, std::max(0.0, choice.tuneSeconds - spent), cache, hostKey) || stored;
+  if (stored) fmt::print(stderr, "kept in {}\n", cache.string());
 }
 
 }  // namespace convopt::tools

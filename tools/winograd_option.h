@@ -3,7 +3,7 @@
 // (codegen/conv/winograd.h); codegen::winogradUseNamed reads the mode.
 // run and bench also take `--tune`: measure per layer whether direct,
 // F(2x2,3x3) or F(4x4,3x3) runs fastest on this host at this thread count
-// (codegen/engine/winograd_tuning.h), then which variant of each direct conv's
+// (under mode auto; codegen/engine/winograd_tuning.h), then which variant of each direct conv's
 // kernel (codegen/engine/conv_variant_tuning.h), keep them in the tuning cache
 // (codegen/engine/tuning_cache.h), and use them; without --tune, they use what
 // the cache holds for this host and thread count, else the choices checked in
@@ -33,9 +33,10 @@ struct WinogradChoice {
 void addWinogradOptions(CLI::App* command, WinogradChoice& choice);
 
 // Sets options.winograd, options.measuredConvVariants and, in mode auto,
-// options.measuredWinogradTiles: measured now with --tune (progress and a table
-// of the layers on stderr, the result stored in the cache: InputError if it
-// cannot be), else read from the cache over the host's CPU family's checked-in choices.
+// options.measuredWinogradTiles: read from the cache over the host's CPU
+// family's checked-in choices (codegen/engine/measured_choices.h), then with
+// --tune measured now (progress and a table of the layers on stderr, the
+// result stored in the cache: InputError if it cannot be).
 void applyWinogradChoice(const WinogradChoice& choice, const ir::Model& model,
                          const std::map<std::string, std::vector<int64_t>>& shapes, codegen::EngineOptions& options);
 

@@ -68,7 +68,7 @@ class ConvEmitter {
         tiles_(tileSplit(plan, width_)),
         in_(operands) {}
 
-  // The variants (ConvVariant) whose choice the code emitted so far made otherwise.
+  // The choices the code emitted so far makes, each a variant (ConvVariant) would change.
   const std::vector<ConvVariant>& inPlay() const { return inPlay_; }
 
   // The computation of one work unit (of this convolution's own numbering).
@@ -98,11 +98,12 @@ class ConvEmitter {
   }
 
  private:
-  // Row oh of tile `tile` of image n.
+  // The kernel makes the choice `variant` would turn (ConvVariant: in play).
   void consulted(ConvVariant variant) {
     if (std::find(inPlay_.begin(), inPlay_.end(), variant) == inPlay_.end()) inPlay_.push_back(variant);
   }
 
+  // Row oh of tile `tile` of image n.
   void emitAt(Value* n, Value* oh, Value* tile) {
     n_ = n, oh_ = oh;
     Value* isFull = ir_.CreateICmpSLT(tile, kb_.i64(tiles_.full));
@@ -544,22 +545,30 @@ static ConvOperands kernelOperands(KernelBuilder& kb, const ConvPart& part) {
   return kernelConvOperands(kb, part.weightOffset, 0, part.plan.view.epilogue.residualCount());
 }
 
-void emitConvKernel(llvm::Module& module, const std::string& name, const std::vector<ConvPart>& parts,
-                    int vectorWidth) {
+std::vector<ConvVariant> emitConvKernel(llvm::Module& module, const std::string& name,
+                                        const std::vector<ConvPart>& parts, int vectorWidth) {
   KernelBuilder kb(module, name, vectorWidth);
+  std::vector<ConvVariant> inPlay;
+  // Part `part`'s units, numbered from 0.
+  auto emitPart = [&](const ConvPart& part, Value* unit) {
+    ConvOperands operands = kernelOperands(kb, part);  // the emitter refers to them
+    ConvEmitter emitter(kb, part.plan, operands);
+    emitter.emitUnit(unit);
+    for (ConvVariant variant : emitter.inPlay())
+      if (std::find(inPlay.begin(), inPlay.end(), variant) == inPlay.end()) inPlay.push_back(variant);
+  };
   kb.forLoop(kb.begin(), kb.end(), 1, [&](Value* unit) {
-    if (parts.size() == 1) return ConvEmitter(kb, parts[0].plan, kernelOperands(kb, parts[0])).emitUnit(unit);
+    if (parts.size() == 1) return emitPart(parts[0], unit);
     int64_t first = 0;
     for (const ConvPart& part : parts) {
       int64_t last = first + convWorkUnits(part.plan, vectorWidth);
       llvm::IRBuilder<>& ir = kb.ir();
       Value* mine = ir.CreateAnd(ir.CreateICmpSGE(unit, kb.i64(first)), ir.CreateICmpSLT(unit, kb.i64(last)));
-      kb.ifThen(mine, [&] {
-        ConvEmitter(kb, part.plan, kernelOperands(kb, part)).emitUnit(ir.CreateSub(unit, kb.i64(first)));
-      });
+      kb.ifThen(mine, [&] { emitPart(part, ir.CreateSub(unit, kb.i64(first))); });
       first = last;
     }
   });
+  return inPlay;
 }
 
 void emitConvRows(KernelBuilder& kb, const ConvPlan& plan, const ConvOperands& operands, Value* n, Value* firstRow,
@@ -569,15 +578,7 @@ void emitConvRows(KernelBuilder& kb, const ConvPlan& plan, const ConvOperands& o
 
 std::vector<ConvVariant> emitConvKernel(llvm::Module& module, const std::string& name, const ConvPlan& plan,
                                         int vectorWidth) {
-  KernelBuilder kb(module, name, vectorWidth);
-  std::vector<ConvVariant> inPlay;
-  kb.forLoop(kb.begin(), kb.end(), 1, [&](Value* unit) {
-    ConvOperands operands = kernelOperands(kb, {plan, 0});  // the emitter refers to them
-    ConvEmitter emitter(kb, plan, operands);
-    emitter.emitUnit(unit);
-    inPlay = emitter.inPlay();
-  });
-  return inPlay;
+  return emitConvKernel(module, name, std::vector<ConvPart>{{plan, 0}}, vectorWidth);
 }
 
 int64_t convWorkUnits(const ConvPlan& plan, int vectorWidth) {

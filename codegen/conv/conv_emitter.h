@@ -47,11 +47,13 @@ ConvOperands kernelConvOperands(KernelBuilder& kb, int64_t weightOffset, int64_t
 void emitConvRows(KernelBuilder& kb, const ConvPlan& plan, const ConvOperands& operands, llvm::Value* n,
                   llvm::Value* firstRow, llvm::Value* endRow);
 
-// Returns the variants in play (Target::measuredConvVariants): those whose
-// kernel differs from the heuristics' one, each a choice this kernel makes.
+// Return the variants in play (ConvVariant): the choices the kernel makes,
+// each of which its plan's variant would turn; a variant not in play leaves
+// the heuristics' kernel.
 std::vector<ConvVariant> emitConvKernel(llvm::Module& module, const std::string& name, const ConvPlan& plan,
                                         int vectorWidth);
-void emitConvKernel(llvm::Module& module, const std::string& name, const std::vector<ConvPart>& parts, int vectorWidth);
+std::vector<ConvVariant> emitConvKernel(llvm::Module& module, const std::string& name,
+                                        const std::vector<ConvPart>& parts, int vectorWidth);
 
 // Number of work units of the kernel (the [begin, end) range it accepts).
 int64_t convWorkUnits(const ConvPlan& plan, int vectorWidth);

@@ -34,12 +34,15 @@ bool canReadPlainInput(const ConvPlan& plan, int vectorWidth) {
   return plan.mapping == ChannelMapping::Broadcast && plan.view.group == 1 && plan.view.inChannels < vectorWidth;
 }
 
-ConvPlan withTargetChoices(ConvPlan plan, const ConvSpec& spec, const Target& target) {
+ConvPlan withTargetBudgets(ConvPlan plan, const Target& target) {
   plan.vectorRegisters = target.vectorRegisters;
   plan.caches = target.caches;
-  auto measured = target.measuredConvVariants.find(convLayerKey(spec));
-  plan.variant = measured == target.measuredConvVariants.end() ? ConvVariant::Heuristic : measured->second;
   return plan;
+}
+
+ConvVariant measuredConvVariant(const ConvSpec& spec, const Target& target) {
+  auto measured = target.measuredConvVariants.find(convLayerKey(spec));
+  return measured == target.measuredConvVariants.end() ? ConvVariant::Heuristic : measured->second;
 }
 
 std::string describeConvPlan(const ConvSpec& spec, const ConvPlan& plan) {
@@ -57,7 +60,7 @@ Expected<ConvPlan> planConv(const ConvSpec& spec, const Target& target) {
   std::string reasons;
   for (auto plan : {planPointwise, planDepthwise, planGrouped, planDense}) {
     Expected<ConvPlan> result = plan(spec, target);
-    if (result) return withTargetChoices(std::move(*result), spec, target);
+    if (result) return withTargetBudgets(std::move(*result), target);
     reasons += (reasons.empty() ? "" : "; ") + result.reason();
   }
   return Status::refuse(reasons);

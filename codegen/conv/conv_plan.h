@@ -39,7 +39,7 @@ struct ConvPlan {
   bool plainInput = false;
   int vectorRegisters = 16;                      // the target's, for the emitter's register budget (planConv sets it)
   CacheBudget caches{};                          // the target's, for the emitter's working sets (planConv sets it)
-  ConvVariant variant = ConvVariant::Heuristic;  // measured for the layer on the target (planConv sets it)
+  ConvVariant variant = ConvVariant::Heuristic;  // measuredConvVariant, for a Conv node's direct kernel
 };
 
 // Whether the last output block has at most V/2 real channels (broadcast
@@ -76,9 +76,12 @@ Expected<ConvPlan> planDense(const ConvSpec& spec, const Target& target);
 // `spec` is the plan's (pointwise) conv.
 ConvPlan pointwiseByImageRows(const ConvSpec& spec, const Target& target);
 
-// The plan with the target's register file and cache budgets (which the emitter
-// reads), and the variant measured for `spec`'s layer (Target::measuredConvVariants).
-ConvPlan withTargetChoices(ConvPlan plan, const ConvSpec& spec, const Target& target);
+// The plan with the target's register file and cache budgets (which the emitter reads).
+ConvPlan withTargetBudgets(ConvPlan plan, const Target& target);
+
+// The variant measured for the layer of a model's conv (Target::measuredConvVariants),
+// Heuristic when none was: for the conv's own direct kernel, the one tuning times.
+ConvVariant measuredConvVariant(const ConvSpec& spec, const Target& target);
 
 // "dense conv3x3_s2_d1_g1_c3x224x224_o32 tile 2x14 plain input + relu": for --explain
 // (`spec` is the conv's, whose shape a pointwise plan's view flattens).

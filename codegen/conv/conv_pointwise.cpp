@@ -32,7 +32,7 @@ Expected<ConvPlan> planPointwise(const ConvSpec& spec, const Target& target) {
 }
 
 ConvPlan pointwiseByImageRows(const ConvSpec& spec, const Target& target) {
-  return withTargetChoices(pointwiseRows(spec, target, spec.outWidth), spec, target);
+  return withTargetBudgets(pointwiseRows(spec, target, spec.outWidth), target);
 }
 
 }  // namespace convopt::codegen

@@ -12,9 +12,12 @@ namespace convopt::codegen {
 
 namespace {
 
-// The plan whose view's rows are the conv's output rows.
-ConvPlan byImageRows(const ConvSpec& spec, const ConvPlan& plan, const Target& target) {
-  return plan.family == "pointwise" ? pointwiseByImageRows(spec, target) : plan;
+// The plan whose view's rows are the conv's output rows, with the heuristics'
+// choices: a ring's rows follow its own order, and tuning times unfused kernels.
+ConvPlan byImageRows(const ConvSpec& spec, ConvPlan plan, const Target& target) {
+  if (plan.family == "pointwise") return pointwiseByImageRows(spec, target);
+  plan.variant = ConvVariant::Heuristic;
+  return plan;
 }
 
 int64_t blockedBytes(const ConvSpec& spec, int vectorWidth, int64_t rows) {

@@ -36,7 +36,7 @@ class Module;
 namespace convopt::codegen {
 
 // The cost model's rates, fitted to in-process A/B runs on a Zen 5 VM
-// (scripts/bench/ring_fusion_ab.py): an intermediate's round trip through L3
+// (scripts/bench/session_ab.py --a ring_fusion=False --b ring_fusion=True): an intermediate's round trip through L3
 // overlaps the kernels' compute, so it costs a byte per 10 ps; a conv kernel
 // does about 3 G multiply-adds per vector lane per second. Fusion must save
 // twice what it recomputes: the fused kernel itself ran 1-2% slower than the

@@ -2,6 +2,7 @@
 
 #include <memory>
 #include <set>
+#include <span>
 
 #include <fmt/format.h>
 
@@ -36,15 +37,17 @@ ConvVariantTuning tuneConvVariants(const ir::Model& model, const std::map<std::s
   // Per layer key: its direct convs and the variants in play for them.
   std::map<std::string, int> convs;
   std::map<std::string, std::set<ConvVariant>> inPlay;
-  for (const StepProfile& step : engines[0]->profile())
-    if (!step.convKey.empty())
-      ++convs[step.convKey], inPlay[step.convKey].insert(step.convVariants.begin(), step.convVariants.end());
-  std::vector<ConvVariant> candidates{ConvVariant::Heuristic};  // per engine
-  for (ConvVariant variant : kConvVariants) {
+  for (const StepProfile& step : engines[0]->profile()) {
+    if (step.convKey.empty()) continue;
+    ++convs[step.convKey];
+    inPlay[step.convKey].insert(step.convVariants.begin(), step.convVariants.end());
+  }
+  std::vector<ConvVariant> candidates{ConvVariant::Heuristic};       // per engine
+  for (ConvVariant variant : std::span(kConvVariants).subspan(1)) {  // after Heuristic
     EngineOptions forced = heuristic;
     for (const auto& [key, variants] : inPlay)
       if (variants.count(variant)) forced.measuredConvVariants[key] = variant;
-    if (variant == ConvVariant::Heuristic || forced.measuredConvVariants.empty()) continue;
+    if (forced.measuredConvVariants.empty()) continue;
     engines.push_back(std::make_unique<JitEngine>(model, shapes, forced));
     candidates.push_back(variant);
   }

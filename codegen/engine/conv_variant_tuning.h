@@ -25,7 +25,7 @@ inline constexpr double kMinVariantGain = 0.02;
 struct ConvVariantTuning {
   struct Layer {
     std::string key;  // convLayerKey
-    int convs = 0;    // direct convs of the model with this key
+    int convs = 0;    // direct convs of the model with this key and a variant in play
     double heuristicMs = 0;
     std::map<ConvVariant, double> variantMs;  // per run, summed over its convs: each variant in play
     ConvVariant chosen = ConvVariant::Heuristic;

@@ -36,10 +36,10 @@ struct Step {
   // bytes of the buffers read and written, each counted once.
   int64_t macs = 0, bytes = 0;
   // A step of a conv that may run in the Winograd domain: its layer key
-  // (conv/winograd.h), by which tuning sums its steps' times.
+  // (conv/conv_spec.h: convLayerKey), by which tuning sums its steps' times.
   std::string winogradKey;
-  // A direct conv kernel whose variants differ from it (conv_emitter.h
-  // convVariantsInPlay): its layer key and those variants, which tuning times.
+  // A Conv node's direct kernel with variants in play (conv_emitter.h:
+  // emitConvKernel's answer): its layer key and those variants, which tuning times.
   std::string convKey;
   std::vector<ConvVariant> convVariants;
   // Reorders: slot to slot

@@ -51,8 +51,9 @@ struct EngineOptions {
   bool adaptThreads = true;
   // 3x3 convs in the Winograd domain where its estimate says it pays (conv/winograd.h).
   WinogradUse winograd = WinogradUse::Auto;
-  // Auto: the tiles measured per layer (Target::measuredWinogradTiles; the CLI
-  // fills them from the tuning cache and the host's CPU family's table).
+  // Auto: the tiles measured per layer (Target::measuredWinogradTiles;
+  // measured_choices.h fills them from the tuning cache and the host's CPU
+  // family's table for the CLI and Python).
   std::map<std::string, int> measuredWinogradTiles = {};
   // The direct conv variants measured per layer (Target::measuredConvVariants; the same sources).
   std::map<std::string, ConvVariant> measuredConvVariants = {};

@@ -61,7 +61,7 @@ struct Target {
   CacheBudget caches{};
   WinogradUse winograd = WinogradUse::Auto;        // a choice of the user's, not of the CPU
   RingFusionUse ringFusion = RingFusionUse::Auto;  // the same
-  // Auto: per layer (conv/winograd.h: convLayerKey), the tile measured
+  // Auto: per layer (conv/conv_spec.h: convLayerKey), the tile measured
   // fastest on this host or its CPU family, 0 for direct (engine/winograd_tuning.h,
   // tuning_cache.h); layers not listed take the estimate.
   std::map<std::string, int> measuredWinogradTiles;

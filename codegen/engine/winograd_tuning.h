@@ -9,7 +9,7 @@
 // direct, in F(2x2,3x3), in F(4x4,3x3) — times whole inferences of each at the
 // engine's thread count with a per-step profile, in alternating rounds
 // (tuning_rounds.h), and keeps per layer key
-// (conv/winograd.h) the fastest by its median over the rounds. Convs of the
+// (conv/conv_spec.h) the fastest by its median over the rounds. Convs of the
 // main graph only: those of If / Loop bodies keep the estimate.
 #pragma once
 #include <array>

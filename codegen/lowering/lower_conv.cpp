@@ -36,6 +36,7 @@ Expected<RootKernel> planConvKernel(const ir::Node& node, const PlanningInputs& 
   Expected<ConvPlan> plan = planConv(kernel.spec, inputs.target);
   if (!plan) return plan.status();
   kernel.plan = std::move(*plan);
+  kernel.plan.variant = measuredConvVariant(kernel.spec, inputs.target);
   if (winogradLegality(kernel.spec, inputs.target.vectorWidth)) kernel.winogradKey = convLayerKey(kernel.spec);
   if (Expected<WinogradPlan> winograd = planWinograd(kernel.spec, inputs.target))
     kernel.winograd = std::move(*winograd);

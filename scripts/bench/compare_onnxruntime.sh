@@ -19,8 +19,10 @@
 #   convopt runs untuned (its estimates and the choices checked in for the
 #   host's CPU family, codegen/engine/tuning_defaults.json; a tuning cache of the user's is not
 #   read) unless TUNE=1: then `convopt bench --tune` first measures each
-#   model's Winograd choice at each thread count (codegen/engine/winograd_tuning.h)
-#   into a cache of this run's own, as a user who tunes on their host would.
+#   model's Winograd choice and direct conv variants at each thread count
+#   (codegen/engine/winograd_tuning.h, conv_variant_tuning.h; 10 s, split
+#   between the two) into a cache of this run's own, as a user who tunes on
+#   their host would.
 # Usage: [ROUNDS=3] [TUNE=1] scripts/bench/compare_onnxruntime.sh [RUNS] (build first: scripts/build.sh)
 set -euo pipefail
 cd "$(dirname "$0")/../.."

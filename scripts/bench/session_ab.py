@@ -7,13 +7,13 @@ and the median of the per-round ratios (A / B: above 1, B is faster), with its
 range.
 
 A side is Session keyword arguments and environment variables set while its
-sessions are made, e.g.
+sessions are made, one K=V per --a / --b (repeat for more), e.g.
   ring fusion off vs on:   --a ring_fusion=False --b ring_fusion=True
   tuned variants vs not:   --a CONVOPT_CACHE_DIR=/tmp/tiles-only --b CONVOPT_CACHE_DIR=/tmp/tuned
 (a NAME in capitals is an environment variable; values are Python literals).
 
-Usage: scripts/bench/session_ab.py --a K=V... --b K=V... [--rounds 11] [--runs 40]
-       [--threads 1 2] MODEL_DIR...
+Usage: scripts/bench/session_ab.py --a K=V [--a K=V...] --b K=V [...] [--rounds 11] [--runs 40]
+       [--threads 1,2] [MODEL_DIR...]
 (default models: the shared ones with ring-fused convs). Needs the Python
 package of a build (build/python) and numpy; the models' test_data_set_0
 inputs are fed (their shapes fix any dynamic dims).
@@ -85,11 +85,12 @@ def make_session(path, threads, shapes, kwargs, env):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--a", nargs="*", default=[], help="side A: K=V settings")
-    parser.add_argument("--b", nargs="*", default=[], help="side B: K=V settings")
+    parser.add_argument("--a", action="append", default=[], help="a setting of side A, K=V (repeatable)")
+    parser.add_argument("--b", action="append", default=[], help="a setting of side B, K=V (repeatable)")
     parser.add_argument("--rounds", type=int, default=11)
     parser.add_argument("--runs", type=int, default=40)
-    parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--threads", type=lambda s: [int(t) for t in s.split(",")], default=[1, 2],
+                        help="thread counts, comma-separated (default 1,2)")
     parser.add_argument("models", nargs="*")
     args = parser.parse_args()
     sides = [side(args.a), side(args.b)]

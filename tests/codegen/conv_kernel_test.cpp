@@ -49,10 +49,12 @@ class ConvKernelTest : public TargetTest<Param> {
  protected:
   // Plans, checks layer.family took it, compares with the oracle.
   // With `plainInput` the kernel reads the input in NCHW (ConvPlan::plainInput).
-  void expectMatches(const Layer& layer, bool plainInput = false) {
+  // `variant`: the kernel variant (ConvPlan::variant).
+  void expectMatches(const Layer& layer, bool plainInput = false, ConvVariant variant = ConvVariant::Heuristic) {
     ConvSpec spec = specOf(layer);
     Expected<ConvPlan> result = planConv(spec, target_);
     ASSERT_TRUE(result) << spec.describe() << ": " << result.reason();
+    result->variant = variant;
     EXPECT_EQ(result->family, layer.family) << spec.describe();
     if (plainInput) {
       ASSERT_TRUE(canReadPlainInput(*result, target_.vectorWidth)) << spec.describe();
@@ -95,12 +97,10 @@ TEST_P(TableLayers, EveryVariantMatchesTheReferenceAndChangesTheKernelOnlyWhereI
   ConvSpec spec = specOf(layer);
   std::vector<ConvVariant> inPlay;
   auto kernelText = [&](ConvVariant variant) {
-    Target target = target_;
-    target.measuredConvVariants = {{convLayerKey(spec), variant}};
-    ConvPlan plan = *planConv(spec, target);
-    EXPECT_EQ(plan.variant, variant);
+    ConvPlan plan = *planConv(spec, target_);
+    plan.variant = variant;
     KernelModule module;
-    inPlay = emitConvKernel(*module.module, "conv", plan, target.vectorWidth);
+    inPlay = emitConvKernel(*module.module, "conv", plan, target_.vectorWidth);
     return moduleText(*module.module);
   };
   std::string heuristic = kernelText(ConvVariant::Heuristic);
@@ -115,9 +115,7 @@ TEST_P(TableLayers, EveryVariantMatchesTheReferenceAndChangesTheKernelOnlyWhereI
       continue;
     }
     EXPECT_NE(text, heuristic) << "in play";
-    target_.measuredConvVariants = {{convLayerKey(spec), variant}};
-    expectMatches(layer);
-    target_.measuredConvVariants.clear();
+    expectMatches(layer, /*plainInput=*/false, variant);
   }
 }
 
