@@ -4,8 +4,6 @@
 #include <set>
 #include <span>
 
-#include <fmt/format.h>
-
 #include "codegen/engine/tuning_rounds.h"
 #include "runtime/median.h"
 #include "runtime/random_inputs.h"
@@ -56,10 +54,7 @@ ConvVariantTuning tuneConvVariants(const ir::Model& model, const std::map<std::s
   runtime::TensorMap inputs = runtime::randomInputs(*model.graph, {0, shapes, {}});
   TimedRounds timed = timeLayerRounds(
       engines, inputs, [](const StepProfile& step) { return step.convKey; }, budgetSeconds, start,
-      [&](int round, double seconds) {
-        progress(fmt::format("tuning direct conv variants at {} thread(s): round {} (of {} to {}), {:.1f} s",
-                             engines[0]->threads(), round, kMinTuningRounds, kMaxTuningRounds, seconds));
-      });
+      "direct conv variants", progress);
   tuning.rounds = timed.rounds;
   for (const auto& [key, rounds] : timed.ms) {
     ConvVariantTuning::Layer layer{key, convs[key], runtime::medianOf(rounds[0]), {}, ConvVariant::Heuristic};

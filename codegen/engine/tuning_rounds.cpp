@@ -1,5 +1,7 @@
 #include "codegen/engine/tuning_rounds.h"
 
+#include <fmt/format.h>
+
 namespace convopt::codegen {
 namespace {
 
@@ -24,8 +26,8 @@ std::map<std::string, double> layerTimes(const std::vector<StepProfile>& profile
 
 TimedRounds timeLayerRounds(const std::vector<std::unique_ptr<JitEngine>>& engines, const runtime::TensorMap& inputs,
                             const std::function<std::string(const StepProfile&)>& layerOf, double budgetSeconds,
-                            std::chrono::steady_clock::time_point start,
-                            const std::function<void(int round, double seconds)>& progress) {
+                            std::chrono::steady_clock::time_point start, const std::string& what,
+                            const std::function<void(const std::string&)>& progress) {
   TimedRounds timed;
   for (int round = 0; round < kMaxTuningRounds; ++round) {
     for (size_t c = 0; c < engines.size(); ++c) {
@@ -42,7 +44,8 @@ TimedRounds timeLayerRounds(const std::vector<std::unique_ptr<JitEngine>>& engin
     }
     timed.rounds = round + 1;
     double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    progress(timed.rounds, elapsed);
+    progress(fmt::format("tuning {} at {} thread(s): round {} (of {} to {}), {:.1f} s", what, engines[0]->threads(),
+                         timed.rounds, kMinTuningRounds, kMaxTuningRounds, elapsed));
     if (timed.rounds >= kMinTuningRounds && elapsed * (timed.rounds + 1) / timed.rounds > budgetSeconds) break;
   }
   return timed;

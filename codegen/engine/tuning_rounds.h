@@ -35,10 +35,11 @@ struct TimedRounds {
 };
 
 // Rounds continue while they fit in `budgetSeconds` since `start` (at least
-// kMinTuningRounds, at most kMaxTuningRounds); `progress` hears the round number and the seconds elapsed.
+// kMinTuningRounds, at most kMaxTuningRounds); `progress` hears a line per
+// round: "tuning <what> at N thread(s): round R (of 3 to 15), S s".
 TimedRounds timeLayerRounds(const std::vector<std::unique_ptr<JitEngine>>& engines, const runtime::TensorMap& inputs,
                             const std::function<std::string(const StepProfile&)>& layerOf, double budgetSeconds,
-                            std::chrono::steady_clock::time_point start,
-                            const std::function<void(int round, double seconds)>& progress);
+                            std::chrono::steady_clock::time_point start, const std::string& what,
+                            const std::function<void(const std::string&)>& progress);
 
 }  // namespace convopt::codegen

@@ -3,8 +3,6 @@
 #include <algorithm>
 #include <memory>
 
-#include <fmt/format.h>
-
 #include "codegen/engine/tuning_rounds.h"
 #include "runtime/median.h"
 #include "runtime/random_inputs.h"
@@ -50,11 +48,8 @@ WinogradTuning tuneWinograd(const ir::Model& model, const std::map<std::string, 
   std::map<std::string, int> convs = convsByKey(engines[0]->profile());
   if (convs.empty()) return tuning;
   TimedRounds timed = timeLayerRounds(
-      engines, inputs, [](const StepProfile& step) { return step.winogradKey; }, budgetSeconds, start,
-      [&](int round, double seconds) {
-        progress(fmt::format("tuning 3x3 convs at {} thread(s): round {} (of {} to {}), {:.1f} s",
-                             engines[0]->threads(), round, kMinTuningRounds, kMaxTuningRounds, seconds));
-      });
+      engines, inputs, [](const StepProfile& step) { return step.winogradKey; }, budgetSeconds, start, "3x3 convs",
+      progress);
   tuning.rounds = timed.rounds;
   for (const auto& [key, rounds] : timed.ms) {
     WinogradTuning::Layer layer{key, convs[key], {}, 0};

@@ -10,6 +10,7 @@
 #include "codegen/conv/conv_emitter.h"
 #include "codegen/engine/conv_variant_tuning.h"
 #include "codegen/engine/jit.h"
+#include "codegen/engine/winograd_tuning.h"
 #include "ir/onnx_io.h"
 #include "tests/support/codegen_reference_check.h"
 #include "tests/support/conv_layers.h"
@@ -44,19 +45,6 @@ std::set<ConvVariant> inPlay(const ConvSpec& spec, const Target& target) {
   return {variants.begin(), variants.end()};
 }
 
-ir::Model modelWithWeights() {
-  ir::Model model = ir::parseModelText(kModel);
-  std::vector<ir::Value*> inputs = model.graph->inputs();
-  for (size_t i = 1; i < inputs.size(); ++i) {
-    ir::Tensor weights(ir::DType::Float, inputs[i]->type.staticShape());
-    float value = 0.01f * float(i);
-    for (float& w : weights.data<float>()) value = -value * 0.97f, w = value;
-    weights.name = inputs[i]->name();
-    model.graph->setInitializer(inputs[i], weights);
-  }
-  return model;
-}
-
 TEST(ConvVariantTuning, AVariantIsKeptOnlyWhenItBeatsTheHeuristicsByTheMargin) {
   EXPECT_EQ(chooseConvVariant(1.0, {}), ConvVariant::Heuristic);
   EXPECT_EQ(chooseConvVariant(1.0, {{ConvVariant::OneReductionSweep, 0.99}}), ConvVariant::Heuristic);
@@ -70,9 +58,9 @@ TEST(ConvVariantTuning, TimesEachLayerKeyWithTheVariantsInPlayAndKeepsItsChoice)
   Target host = selectTarget("x86-64-v3");  // V = 8 on any x86-64 host with AVX2
   if (!hostCanRun(host)) GTEST_SKIP() << "the host lacks AVX2";
   std::vector<std::string> progress;
-  ConvVariantTuning tuning =
-      tuneConvVariants(modelWithWeights(), {}, {.cpu = "x86-64-v3", .threads = 1, .winograd = WinogradUse::Never}, 0.0,
-                       [&](const std::string& line) { progress.push_back(line); });
+  ConvVariantTuning tuning = tuneConvVariants(testing::modelWithFixedWeights(kModel), {},
+                                              {.cpu = "x86-64-v3", .threads = 1, .winograd = WinogradUse::Never}, 0.0,
+                                              [&](const std::string& line) { progress.push_back(line); });
   EXPECT_EQ(tuning.rounds, 3);  // the minimum, however small the budget
   EXPECT_EQ(progress.size(), 3u);
   ASSERT_EQ(tuning.layers.size(), 2u);
@@ -95,16 +83,17 @@ TEST(ConvVariantTuning, TimesEachLayerKeyWithTheVariantsInPlayAndKeepsItsChoice)
   EXPECT_TRUE(inPlay(pointwiseLayer(), host).count(ConvVariant::OneReductionSweep));
 }
 
-TEST(ConvVariantTuning, AModelWithoutADirectConvHasNothingToTune) {
+// Neither tuner times a model without a conv to tune (winograd_tuning.h too).
+TEST(ConvVariantTuning, AModelWithoutAConvHasNothingToTune) {
   ir::Model model = ir::parseModelText(R"(<ir_version: 8, opset_import: ["" : 13]>
 g (float[1,4,6,6] x) => (float[1,4,6,6] y) {
   y = Relu (x)
 }
 )");
   int rounds = 0;
-  ConvVariantTuning tuning =
-      tuneConvVariants(model, {}, {.cpu = "", .threads = 1}, 10.0, [&](const std::string&) { ++rounds; });
-  EXPECT_TRUE(tuning.layers.empty());
+  auto count = [&](const std::string&) { ++rounds; };
+  EXPECT_TRUE(tuneConvVariants(model, {}, {.cpu = "", .threads = 1}, 10.0, count).layers.empty());
+  EXPECT_TRUE(tuneWinograd(model, {}, {.cpu = "", .threads = 1}, 10.0, count).layers.empty());
   EXPECT_EQ(rounds, 0);
 }
 

@@ -33,22 +33,9 @@ ConvSpec layer(int64_t outChannels) {
   return layers::specOf({.in = 16, .out = outChannels, .height = 12, .kernel = 3, .pads = {1, 1, 1, 1}});
 }
 
-ir::Model modelWithWeights() {
-  ir::Model model = ir::parseModelText(kThreeConvs);
-  std::vector<ir::Value*> inputs = model.graph->inputs();
-  for (size_t i = 1; i < inputs.size(); ++i) {
-    ir::Tensor weights(ir::DType::Float, inputs[i]->type.staticShape());
-    float value = 0.01f * float(i);
-    for (float& w : weights.data<float>()) value = -value * 0.97f, w = value;
-    weights.name = inputs[i]->name();
-    model.graph->setInitializer(inputs[i], weights);
-  }
-  return model;
-}
-
 TEST(WinogradTuning, TimesEachLayerKeyThreeWaysAndKeepsTheFastest) {
   std::vector<std::string> progress;
-  WinogradTuning tuning = tuneWinograd(modelWithWeights(), {}, {.cpu = "", .threads = 1}, 0.0,
+  WinogradTuning tuning = tuneWinograd(testing::modelWithFixedWeights(kThreeConvs), {}, {.cpu = "", .threads = 1}, 0.0,
                                        [&](const std::string& line) { progress.push_back(line); });
   EXPECT_EQ(tuning.rounds, 3);  // the minimum, however small the budget
   EXPECT_EQ(progress.size(), 3u);
@@ -84,19 +71,6 @@ TEST(WinogradTuning, ALayersTimeSumsItsKernelStepsOnly) {
   ASSERT_EQ(times.size(), 2u);
   EXPECT_DOUBLE_EQ(times.at("A"), 0.1 + 0.3 + 0.2 + 0.4);
   EXPECT_DOUBLE_EQ(times.at("C"), 0.7);
-}
-
-TEST(WinogradTuning, AModelWithoutA3x3ConvHasNothingToTune) {
-  ir::Model model = ir::parseModelText(R"(<ir_version: 8, opset_import: ["" : 13]>
-g (float[1,4,6,6] x) => (float[1,4,6,6] y) {
-  y = Relu (x)
-}
-)");
-  int rounds = 0;
-  WinogradTuning tuning =
-      tuneWinograd(model, {}, {.cpu = "", .threads = 1}, 10.0, [&](const std::string&) { ++rounds; });
-  EXPECT_TRUE(tuning.layers.empty());
-  EXPECT_EQ(rounds, 0);
 }
 
 // Whatever the host measured, each choice computes the same convolution.

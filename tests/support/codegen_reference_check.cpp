@@ -83,4 +83,17 @@ std::string has(const std::string& explain, const std::string& line) {
   return explain.find(line) != std::string::npos ? "" : "missing '" + line + "' in\n" + explain;
 }
 
+ir::Model modelWithFixedWeights(const std::string& text) {
+  ir::Model model = ir::parseModelText(text);
+  std::vector<ir::Value*> inputs = model.graph->inputs();
+  for (size_t i = 1; i < inputs.size(); ++i) {
+    ir::Tensor weights(ir::DType::Float, inputs[i]->type.staticShape());
+    float value = 0.01f * float(i);
+    for (float& w : weights.data<float>()) value = -value * 0.97f, w = value;
+    weights.name = inputs[i]->name();
+    model.graph->setInitializer(inputs[i], weights);
+  }
+  return model;
+}
+
 }  // namespace convopt::codegen::testing

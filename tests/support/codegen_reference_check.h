@@ -6,6 +6,7 @@
 #include <string>
 
 #include "codegen/engine/target.h"
+#include "ir/graph.h"
 
 namespace convopt::codegen::testing {
 
@@ -32,6 +33,11 @@ std::string expectSameAsReference(const std::string& text, const char* cpu, int 
 // "" when the explanation contains `line`, else a message quoting both, so
 // EXPECT_EQ(has(explain, line), "") shows what the engine did instead.
 std::string has(const std::string& explain, const std::string& line);
+
+// The model of `text` with every graph input after the first made an
+// initializer of fixed values (alternating, shrinking from 0.01 per input):
+// for tests that time or compile a model rather than compare it.
+ir::Model modelWithFixedWeights(const std::string& text);
 
 // Compiles the model for its declared input shapes without running it; returns
 // the engine's explanation (for nodes that fall back on purpose).
