@@ -39,6 +39,11 @@ int64_t convWeightFloats(const ConvPlan& plan, int width) {
 }
 int64_t rowTiles(const ConvPlan& plan) { return ceilDiv(plan.view.outWidth, plan.tile.pixels); }
 
+// Adds `variant` to the choices a kernel makes (ConvEmitter::inPlay), once.
+void addInPlay(std::vector<ConvVariant>& inPlay, ConvVariant variant) {
+  if (std::find(inPlay.begin(), inPlay.end(), variant) == inPlay.end()) inPlay.push_back(variant);
+}
+
 // The heuristics' choices (tiling.h) before the plan's variant turns one of them.
 bool heuristicRowByRow(const ConvPlan& plan, int width) {
   return unitsRowByRow(plan.caches, convWeightFloats(plan, width) * int64_t(sizeof(float)),
@@ -99,9 +104,7 @@ class ConvEmitter {
 
  private:
   // The kernel makes the choice `variant` would turn (ConvVariant: in play).
-  void consulted(ConvVariant variant) {
-    if (std::find(inPlay_.begin(), inPlay_.end(), variant) == inPlay_.end()) inPlay_.push_back(variant);
-  }
+  void consulted(ConvVariant variant) { addInPlay(inPlay_, variant); }
 
   // Row oh of tile `tile` of image n.
   void emitAt(Value* n, Value* oh, Value* tile) {
@@ -554,8 +557,7 @@ std::vector<ConvVariant> emitConvKernel(llvm::Module& module, const std::string&
     ConvOperands operands = kernelOperands(kb, part);  // the emitter refers to them
     ConvEmitter emitter(kb, part.plan, operands);
     emitter.emitUnit(unit);
-    for (ConvVariant variant : emitter.inPlay())
-      if (std::find(inPlay.begin(), inPlay.end(), variant) == inPlay.end()) inPlay.push_back(variant);
+    for (ConvVariant variant : emitter.inPlay()) addInPlay(inPlay, variant);
   };
   kb.forLoop(kb.begin(), kb.end(), 1, [&](Value* unit) {
     if (parts.size() == 1) return emitPart(parts[0], unit);
