@@ -12,6 +12,7 @@
 
 #include "codegen/aot/aot_compiler.h"
 #include "codegen/engine/jit_engine.h"
+#include "codegen/engine/measured_choices.h"
 #include "ir/atomic_file.h"
 #include "ir/error.h"
 #include "ir/onnx_io.h"
@@ -39,6 +40,7 @@ struct CompileOptions {
   std::string fallbackLibraryDir;
   bool optimize = true, embedWeights = false, keepDenormals = false, allowFallback = false;
   bool explain = false, printAfterAll = false;
+  int threads = 0;
   std::string winograd;
   codegen::RingFusionUse ringFusion = codegen::RingFusionUse::Auto;
 };
@@ -62,6 +64,20 @@ void writeText(const std::string& path, const std::string& text) {
   ir::writeFileAtomically(path, text);
 }
 
+// Where the kernel choices come from: what `bench --tune` measured, the CPU family's table, or estimates.
+void printMeasuredChoices(const codegen::MeasuredChoices& choices) {
+  if (choices.fromHost + choices.fromFamily == 0) {
+    fmt::print(
+        "kernel choices: estimated (nothing measured for {}; `convopt bench --tune` on the machine that will "
+        "run it measures them)\n",
+        choices.familyKey);
+    return;
+  }
+  fmt::print("kernel choices: as measured where held (layer keys in this host's tuning cache: {}, in the table "
+             "checked in for {}: {}), else estimated\n",
+             choices.fromHost, choices.familyKey, choices.fromFamily);
+}
+
 void compileAheadOfTime(const CompileOptions& o, ir::Model& model) {
   auto start = std::chrono::steady_clock::now();
   auto shapes = ir::fixInputShapes(model, o.shapes);
@@ -73,20 +89,22 @@ void compileAheadOfTime(const CompileOptions& o, ir::Model& model) {
     for (const passes::PassStatistics& pass : stats) rewrites += size_t(pass.rewritten);
     fmt::print("optimize: {} passes, {} rewrites\n", stats.size(), rewrites);
   }
-  codegen::AotOptions options{o.name.empty() ? codegen::artifactNameFor(o.model) : o.name,
-                              o.outputDir,
-                              codegen::artifactFormatNamed(o.format),
-                              o.embedWeights,
-                              o.triple,
-                              o.cpu,
-                              !o.keepDenormals,
-                              codegen::winogradUseNamed(o.winograd),
-                              o.ringFusion,
-                              o.linker,
-                              o.model,
-                              o.allowFallback,
-                              o.fallbackLibraryDir.empty() ? defaultFallbackLibraryDir() : o.fallbackLibraryDir,
-                              planPrinter(o.printAfterAll)};
+  codegen::AotOptions options{
+      .name = o.name.empty() ? codegen::artifactNameFor(o.model) : o.name,
+      .outputDir = o.outputDir,
+      .format = codegen::artifactFormatNamed(o.format),
+      .embedWeights = o.embedWeights,
+      .triple = o.triple,
+      .cpu = o.cpu,
+      .flushDenormals = !o.keepDenormals,
+      .winograd = codegen::winogradUseNamed(o.winograd),
+      .ringFusion = o.ringFusion,
+      .linker = o.linker,
+      .sourcePath = o.model,
+      .allowFallback = o.allowFallback,
+      .fallbackLibraryDir = o.fallbackLibraryDir.empty() ? defaultFallbackLibraryDir() : o.fallbackLibraryDir,
+      .afterPlanningStep = planPrinter(o.printAfterAll)};
+  printMeasuredChoices(codegen::takeMeasuredChoices(options, o.threads));
   codegen::AotResult result = codegen::compileAheadOfTime(model, shapes, options);
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (o.explain) fmt::print("{}", result.explanation);
@@ -112,15 +130,15 @@ void compile(const CompileOptions& o) {
   auto shapes = ir::fixInputShapes(model, o.shapes);
   bool assembly = !o.emitAsm.empty();
   if (!o.triple.empty()) throwInputError("--target-triple goes with -o DIR");
-  writeText(assembly ? o.emitAsm : o.emitLlvm, codegen::emitKernels(model, shapes,
-                                                                    {.cpu = o.cpu,
-                                                                     .threads = 1,
-                                                                     .flushDenormals = true,
-                                                                     .adaptThreads = false,
-                                                                     .winograd = codegen::winogradUseNamed(o.winograd),
-                                                                     .ringFusion = o.ringFusion,
-                                                                     .afterPlanningStep = planPrinter(o.printAfterAll)},
-                                                                    o.node, assembly));
+  codegen::EngineOptions options{.cpu = o.cpu,
+                                 .threads = o.threads,
+                                 .flushDenormals = true,
+                                 .adaptThreads = false,
+                                 .winograd = codegen::winogradUseNamed(o.winograd),
+                                 .ringFusion = o.ringFusion,
+                                 .afterPlanningStep = planPrinter(o.printAfterAll)};
+  codegen::takeMeasuredChoices(options);  // the kernels `compile -o` would write
+  writeText(assembly ? o.emitAsm : o.emitLlvm, codegen::emitKernels(model, shapes, options, o.node, assembly));
 }
 
 }  // namespace
@@ -164,6 +182,11 @@ void registerCompileCommand(CLI::App& app) {
   cmd->add_option("--emit-llvm", o->emitLlvm, "Write the kernels' optimised LLVM IR there ('-': stdout)");
   cmd->add_option("--emit-asm", o->emitAsm, "Write the kernels' assembly there ('-': stdout)");
   cmd->add_option("--node", o->node, "With --emit-*: only the kernels of this node (name, or label such as Conv(y))");
+  cmd->add_option("--threads", o->threads,
+                  "The thread count the code will mostly run at (0: this machine's cores): the kernel choices "
+                  "`run`/`bench --tune` measured on this host at that count are taken (code for this host's triple "
+                  "only), else those checked in for the target CPU's family, else estimates")
+      ->check(CLI::NonNegativeNumber);
   addWinogradOption(cmd, o->winograd);
   addRingFusionOption(cmd, o->ringFusion);
   cmd->callback([o] { compile(*o); });

@@ -7,10 +7,11 @@
 // kernel (codegen/engine/conv_variant_tuning.h), keep them in the tuning cache
 // (codegen/engine/tuning_cache.h), and use them; without --tune, they use what
 // the cache holds for this host and thread count, else the choices checked in
-// for the host's CPU family (code for that CPU only), the estimate and the
-// heuristics elsewhere (tiles under mode auto only). `compile` keeps the estimate (an artifact's threads are chosen
-// where it runs). `--no-ring-fusion` (the same commands) turns off ring fusion
-// (codegen/conv/conv_ring_fusion.h), the other code-generation choice a user makes.
+// for the target CPU's family, the estimate and the heuristics elsewhere (tiles
+// under mode auto only); `compile` takes them for its --threads
+// (codegen/engine/measured_choices.h). `--no-ring-fusion` (the same commands)
+// turns off ring fusion (codegen/conv/conv_ring_fusion.h), the other
+// code-generation choice a user makes.
 #pragma once
 #include <map>
 #include <string>

@@ -130,6 +130,8 @@ AotResult compileAheadOfTime(const ir::Model& model, const std::map<std::string,
   result.target = selectTarget(options.cpu, options.triple);
   result.target.winograd = options.winograd;
   result.target.ringFusion = options.ringFusion;
+  result.target.measuredWinogradTiles = options.measuredWinogradTiles;
+  result.target.measuredConvVariants = options.measuredConvVariants;
   const Target& target = result.target;
   LoweredModel lowered = lowerModel(model, inputShapes, target, options.afterPlanningStep);
   BodyPrograms bodies = lowerBodies(lowered, target, lowered.module);

@@ -27,6 +27,9 @@ struct AotOptions {
   bool flushDenormals = true;
   WinogradUse winograd = WinogradUse::Auto;        // as EngineOptions::winograd
   RingFusionUse ringFusion = RingFusionUse::Auto;  // as EngineOptions::ringFusion
+  // As EngineOptions' (engine/measured_choices.h fills them for the CLI and Python).
+  std::map<std::string, int> measuredWinogradTiles = {};
+  std::map<std::string, ConvVariant> measuredConvVariants = {};
   std::string linker;      // --format shared: the C compiler that links (default cc, or TRIPLE-gcc)
   std::string sourcePath;  // for the header and NAME.json
   // Nodes without a kernel run in libconvopt_fallback (the reference

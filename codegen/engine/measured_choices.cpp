@@ -5,21 +5,37 @@
 
 namespace convopt::codegen {
 
-void takeMeasuredChoices(EngineOptions& options) {
-  int threads = runtime::ThreadPool::resolvedThreads(options.threads);
-  bool tiles = options.winograd == WinogradUse::Auto;
-  options.measuredWinogradTiles.clear();
-  options.measuredConvVariants.clear();
-  if (options.cpu.empty() || options.cpu == "host" || options.cpu == selectTarget().cpu) {
-    std::string family = tuningFamilyKey(threads);
-    options.measuredConvVariants = defaultConvVariants(family);
-    if (tiles) options.measuredWinogradTiles = defaultWinogradTiles(family);
-  }
+MeasuredChoices measuredChoices(const std::string& cpu, const std::string& triple, int threads, WinogradUse winograd) {
+  threads = runtime::ThreadPool::resolvedThreads(threads);
+  bool tiles = winograd == WinogradUse::Auto;
+  MeasuredChoices choices;
+  Target target = selectTarget(cpu, triple);
+  choices.familyKey = tuningFamilyKey(target.cpu, threads);
+  choices.convVariants = defaultConvVariants(choices.familyKey);
+  if (tiles) choices.winogradTiles = defaultWinogradTiles(choices.familyKey);
+  choices.fromFamily = choices.convVariants.size() + choices.winogradTiles.size();
+  if (target.triple != selectTarget().triple) return choices;  // the host measured its own code only
   std::filesystem::path cache = tuningCachePath();
-  std::string hostKey = tuningHostKey(options.cpu, threads);
-  for (const auto& [key, variant] : loadConvVariants(cache, hostKey)) options.measuredConvVariants[key] = variant;
-  if (tiles)
-    for (const auto& [key, tile] : loadWinogradTiles(cache, hostKey)) options.measuredWinogradTiles[key] = tile;
+  std::string hostKey = tuningHostKey(cpu, threads);
+  auto variants = loadConvVariants(cache, hostKey);
+  auto measuredTiles = tiles ? loadWinogradTiles(cache, hostKey) : std::map<std::string, int>();
+  for (const auto& [key, variant] : variants) choices.convVariants[key] = variant;
+  for (const auto& [key, tile] : measuredTiles) choices.winogradTiles[key] = tile;
+  choices.fromHost = variants.size() + measuredTiles.size();
+  return choices;
+}
+
+void takeMeasuredChoices(EngineOptions& options) {
+  MeasuredChoices choices = measuredChoices(options.cpu, "", options.threads, options.winograd);
+  options.measuredWinogradTiles = std::move(choices.winogradTiles);
+  options.measuredConvVariants = std::move(choices.convVariants);
+}
+
+MeasuredChoices takeMeasuredChoices(AotOptions& options, int threads) {
+  MeasuredChoices choices = measuredChoices(options.cpu, options.triple, threads, options.winograd);
+  options.measuredWinogradTiles = choices.winogradTiles;
+  options.measuredConvVariants = choices.convVariants;
+  return choices;
 }
 
 }  // namespace convopt::codegen

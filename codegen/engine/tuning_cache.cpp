@@ -116,7 +116,9 @@ std::map<std::string, ConvVariant> loadConvVariants(const std::filesystem::path&
                       : choicesOf(readHosts(file), hostKey, "variants", variantOf);
 }
 
-std::string tuningFamilyKey(int threads) { return fmt::format("{}, {} thread(s)", selectTarget().cpu, threads); }
+std::string tuningFamilyKey(const std::string& cpuName, int threads) {
+  return fmt::format("{}, {} thread(s)", cpuName, threads);
+}
 
 std::map<std::string, int> defaultWinogradTiles(const std::string& familyKey) {
   return choicesOf(defaultHosts(), familyKey, "winograd", tileOf);

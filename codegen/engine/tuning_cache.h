@@ -51,9 +51,9 @@ void storeHostPeaks(const std::filesystem::path& file, const std::string& hostKe
 // CPU of its family and checked in (codegen/engine/tuning_defaults.json, the
 // cache's format keyed by "<LLVM CPU name>, N thread(s)", embedded at build
 // time; scripts/dev/tuning_defaults.py merges a tuning.json into it).
-// The host's key: its LLVM CPU name and the thread count. The table holds for
-// code generated for the host's own CPU (--cpu empty, "host" or that name).
-std::string tuningFamilyKey(int threads);
+// The key of code for the CPU LLVM names `cpuName` (Target::cpu: the host's,
+// or the one --cpu names) run at `threads`.
+std::string tuningFamilyKey(const std::string& cpuName, int threads);
 std::map<std::string, int> defaultWinogradTiles(const std::string& familyKey);
 std::map<std::string, ConvVariant> defaultConvVariants(const std::string& familyKey);
 

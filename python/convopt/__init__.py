@@ -211,7 +211,7 @@ class Session:
 
 def compile(model, out_dir, *, name=None, target=None, cpu=None, format="object", input_shapes=None, optimize=True,
             passes=None, embed_weights=False, allow_fallback=False, fallback_library_dir=None, winograd="auto",
-            ring_fusion=True):
+            ring_fusion=True, threads=None, measured=True):
     """Compiles the model ahead of time into a C API in out_dir (`convopt compile
     -o DIR`): NAME.h, NAME.o / libNAME.a / libNAME.so, NAME.weights, NAME.json.
     Returns what it wrote and for which target ({"files": [...], "triple": ..., ...}).
@@ -220,9 +220,14 @@ def compile(model, out_dir, *, name=None, target=None, cpu=None, format="object"
     target: a target triple such as "aarch64-linux-gnu" (default: the host);
     cpu: "host", "x86-64-v3", "cortex-a76", ...
     winograd, ring_fusion: as Session's.
+    threads: the thread count the code will mostly run at (None: this machine's
+        cores); measured=True (default) takes the kernel choices measured for it
+        as Session does (the host's tuning cache for code for this host's triple,
+        the target CPU family's checked-in table), as the CLI's compile --threads.
     """
     if name is None:
         name = _convopt.artifact_name_for(os.fspath(model)) if isinstance(model, (str, os.PathLike)) else "model"
     return _convopt.compile(_model_source(model), os.fspath(out_dir), name, format, target or "", cpu or "",
                             _shape_specs(input_shapes), optimize, _pipeline(passes), embed_weights, allow_fallback,
-                            fallback_library_dir or "", winograd, bool(ring_fusion))
+                            fallback_library_dir or "", winograd, bool(ring_fusion), int(threads or 0),
+                            bool(measured))

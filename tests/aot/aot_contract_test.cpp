@@ -10,8 +10,11 @@
 #include <cstring>
 #include <filesystem>
 
+#include <nlohmann/json.hpp>
+
 #include "codegen/engine/jit_engine.h"
 #include "codegen/engine/target.h"
+#include "codegen/engine/tuning_cache.h"
 #include "ir/onnx_io.h"
 #include "runtime/compare.h"
 #include "runtime/tensor_file.h"
@@ -177,6 +180,44 @@ TEST(AotArtifact, ModelLoadRefusesAHostThatLacksTheCompiledInstructionSet) {
     EXPECT_EQ(run.exitCode, 1);
     EXPECT_NE(run.stderrText.find("lacks an instruction set extension"), std::string::npos) << run.stderrText;
   }
+}
+
+// The kernel choices `bench --tune` measured are taken for the thread count
+// the artifact is meant to run at (--threads): here a tuning cache entry puts
+// the 16-channel 3x3 conv, which the estimate keeps direct, in the Winograd
+// domain at 1 thread; at 2 threads nothing was measured and the estimate stays.
+TEST(AotCompile, TakesTheKernelChoicesMeasuredForItsThreadCount) {
+  TempDir temp;
+  writeFile(temp / "c.onnx", textModelBytes(R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,16,10,10] x) => (float[1,16,10,10] y)
+<float[16,16,3,3] w = {)" + fmt::format("{}", fmt::join(std::vector<float>(2304, 0.01f), ", ")) +
+                                            R"(}>
+{
+  y = Conv <pads = [1, 1, 1, 1]> (x, w)
+}
+)"));
+  nlohmann::json cache;
+  cache["version"] = 1;
+  cache["hosts"][codegen::tuningHostKey("", 1)]["winograd"]["n1_conv3x3_s1_d1_g1_c16x10x10_o16_p1_1_1_1"] = 4;
+  fs::create_directories(temp / "cache");
+  writeFile(temp / "cache" / "tuning.json", cache.dump());
+  auto compile = [&](int threads) {
+    return runCommand(
+        fmt::format("CONVOPT_CACHE_DIR='{}' '{}' compile '{}' -o '{}' --no-optimize --explain --threads {}",
+                    (temp / "cache").string(), CONVOPT_BINARY, (temp / "c.onnx").string(), (temp / "out").string(),
+                    threads),
+        temp.path());
+  };
+  RunResult one = compile(1);
+  ASSERT_EQ(one.exitCode, 0) << one.stderrText;
+  EXPECT_NE(one.stdoutText.find("layer keys in this host's tuning cache: 1,"), std::string::npos)
+      << one.stdoutText;
+  EXPECT_NE(one.stdoutText.find("winograd F(4x4,3x3) input transform"), std::string::npos) << one.stdoutText;
+  RunResult two = compile(2);
+  ASSERT_EQ(two.exitCode, 0) << two.stderrText;
+  EXPECT_EQ(two.stdoutText.find("layer keys in this host's tuning cache: 1,"), std::string::npos) << two.stdoutText;
+  EXPECT_NE(two.stdoutText.find("(winograd: estimated slower than direct convolution)"), std::string::npos)
+      << two.stdoutText;
 }
 
 TEST(AotCompile, BadInputExitsTwoNamingTheProblemAndWritesNothing) {

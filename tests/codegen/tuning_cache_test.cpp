@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include "codegen/engine/measured_choices.h"
 #include "codegen/engine/tuning_cache.h"
 #include "ir/error.h"
 #include "tests/support/cli_helpers.h"
@@ -135,8 +136,8 @@ TEST(TuningCache, KeepsTheHostsPeaksBesideItsTiles) {
 // Machines without measurements of their own take the table checked in per
 // CPU family (codegen/engine/tuning_defaults.json): keyed by LLVM CPU name and
 // thread count, in the cache's format.
-TEST(TuningDefaults, AreKeyedByTheHostsCpuAndThreads) {
-  EXPECT_EQ(tuningFamilyKey(2), selectTarget().cpu + ", 2 thread(s)");
+TEST(TuningDefaults, AreKeyedByTheTargetCpuAndThreads) {
+  EXPECT_EQ(tuningFamilyKey("znver5", 2), "znver5, 2 thread(s)");
 }
 
 TEST(TuningDefaults, HoldZen5sMeasuredChoicesAtOneThread) {
@@ -146,6 +147,34 @@ TEST(TuningDefaults, HoldZen5sMeasuredChoicesAtOneThread) {
   // A 2-vCPU VM's 2-thread choices do not carry over to a machine whose cores share a cache: none checked in.
   EXPECT_TRUE(defaultWinogradTiles("znver5, 2 thread(s)").empty());
   EXPECT_TRUE(defaultWinogradTiles("no-such-cpu, 1 thread(s)").empty());
+}
+
+// Code for a CPU takes the table of its family on whatever machine it is
+// generated, and over it what this host measured at that thread count; code
+// for another triple none of the host's measurements. Tiles only under --winograd auto.
+TEST(MeasuredChoices, TakeTheTargetsFamilyTableThenTheHostsOwnMeasurements) {
+  testing::TempDir dir;
+  Environment env;
+  env.set("CONVOPT_CACHE_DIR", dir.path().c_str());
+  const std::string zen5Layer = "n1_conv3x3_s1_d1_g1_c16x56x56_o16_p1_1_1_1";
+  MeasuredChoices zen5 = measuredChoices("znver5", "", 1, WinogradUse::Auto);
+  EXPECT_EQ(zen5.familyKey, "znver5, 1 thread(s)");
+  EXPECT_EQ(zen5.winogradTiles.at(zen5Layer), 4);
+  EXPECT_EQ(zen5.fromFamily, zen5.winogradTiles.size() + zen5.convVariants.size());
+  EXPECT_EQ(zen5.fromHost, 0u);
+  EXPECT_TRUE(measuredChoices("znver5", "", 1, WinogradUse::Never).winogradTiles.empty());
+
+  storeWinogradTiles(tuningCachePath(), tuningHostKey("znver5", 1), {{zen5Layer, 2}, {"other", 0}});
+  storeConvVariants(tuningCachePath(), tuningHostKey("znver5", 1), {{"other", ConvVariant::NoStepUnroll}});
+  MeasuredChoices measured = measuredChoices("znver5", "", 1, WinogradUse::Auto);
+  EXPECT_EQ(measured.winogradTiles.at(zen5Layer), 2);  // the host's over the table's
+  EXPECT_EQ(measured.convVariants.at("other"), ConvVariant::NoStepUnroll);
+  EXPECT_EQ(measured.fromHost, 3u);
+  EXPECT_TRUE(measuredChoices("znver5", "", 2, WinogradUse::Auto).winogradTiles.empty());  // another thread count
+
+  MeasuredChoices arm = measuredChoices("", "aarch64-linux-gnu", 1, WinogradUse::Auto);
+  EXPECT_EQ(arm.familyKey, "generic, 1 thread(s)");
+  EXPECT_EQ(arm.fromHost + arm.fromFamily, 0u);
 }
 
 }  // namespace

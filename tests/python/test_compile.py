@@ -1,11 +1,15 @@
 """convopt.compile: `convopt compile -o DIR` from Python (the artifacts themselves: tests/aot)."""
 
 import json
+import subprocess
 
+import numpy as np
+import onnx
 import pytest
+from onnx import helper, numpy_helper
 
 import convopt
-from conftest import block_diagonal_conv_model, separable_model
+from conftest import CONVOPT, block_diagonal_conv_model, separable_model
 
 
 def test_compile_writes_the_c_api_and_reports_it(tmp_path):
@@ -38,3 +42,31 @@ def test_ring_fusion_can_be_turned_off(tmp_path):
     fused = convopt.compile(separable_model(), tmp_path / "fused")
     apart = convopt.compile(separable_model(), tmp_path / "apart", ring_fusion=False)
     assert apart["kernels"] == fused["kernels"] + 1  # the depthwise and 1x1 convs: one kernel or two
+
+
+def test_the_kernel_choices_measured_for_its_thread_count_are_taken(tmp_path, monkeypatch):
+    # A 16-channel 3x3 conv the estimate keeps direct; this host's tuning cache
+    # (its entry made by `bench --roofline`) says F(4x4) at 1 thread.
+    weights = np.random.default_rng(3).standard_normal((16, 16, 3, 3)).astype(np.float32)
+    graph = helper.make_graph(
+        [helper.make_node("Conv", ["x", "w"], ["y"], pads=[1, 1, 1, 1])], "conv3x3",
+        [helper.make_tensor_value_info("x", onnx.TensorProto.FLOAT, [1, 16, 10, 10])],
+        [helper.make_tensor_value_info("y", onnx.TensorProto.FLOAT, [1, 16, 10, 10])],
+        [numpy_helper.from_array(weights, "w")])
+    model_path = tmp_path / "model.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)]), model_path)
+    monkeypatch.setenv("CONVOPT_CACHE_DIR", str(tmp_path / "cache"))
+    subprocess.run([CONVOPT, "bench", str(model_path), "--threads", "1", "--runs", "1", "--roofline"], check=True,
+                   capture_output=True)
+    cache_file = tmp_path / "cache" / "tuning.json"
+    cache = json.loads(cache_file.read_text())
+    (host,) = cache["hosts"].values()
+    host["winograd"] = {"n1_conv3x3_s1_d1_g1_c16x10x10_o16_p1_1_1_1": 4}
+    cache_file.write_text(json.dumps(cache))
+
+    def explanation(out, **options):
+        return convopt.compile(model_path, tmp_path / out, optimize=False, **options)["explanation"]
+
+    assert "winograd F(4x4,3x3)" in explanation("one", threads=1)
+    assert "winograd F(4x4,3x3)" not in explanation("estimated", threads=1, measured=False)
+    assert "winograd F(4x4,3x3)" not in explanation("two", threads=2)
