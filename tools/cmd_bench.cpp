@@ -22,6 +22,7 @@
 #include "ir/shape_inference.h"
 #include "ir/verifier.h"
 #include "runtime/copy_bandwidth.h"
+#include "runtime/core_round_trip.h"
 #include "runtime/median.h"
 #include "runtime/random_inputs.h"
 #include "tools/commands.h"
@@ -165,10 +166,11 @@ void benchFreshProcesses(const BenchOptions& o) {
   if (o.ringFusion == codegen::RingFusionUse::Never) args.push_back("--no-ring-fusion");
   for (const std::string& shape : o.shapes) args.insert(args.end(), {"--input-shape", shape});
   std::vector<nlohmann::json> results = freshProcessResults(args, o.processes);
-  std::vector<double> medians, oneThread;
+  std::vector<double> medians, oneThread, roundTrips;
   for (const nlohmann::json& result : results) {
     medians.push_back(result["median_ms"].get<double>());
     oneThread.push_back(result.value("one_thread_share", 0.0));
+    if (result.contains("core_round_trip_ns")) roundTrips.push_back(result["core_round_trip_ns"][0].get<double>());
   }
   if (o.json) {
     auto [fastest, slowest] = std::minmax_element(medians.begin(), medians.end());
@@ -176,12 +178,17 @@ void benchFreshProcesses(const BenchOptions& o) {
                                 {"median_ms", runtime::medianOf(medians)},
                                 {"slowest_over_fastest", *slowest / *fastest},
                                 {"process_one_thread_shares", oneThread},
+                                {"process_core_round_trips_ns", roundTrips},
                                 {"runs", o.runs},
                                 {"threads", o.threads}}
                      .dump()
               << "\n";
   } else {
     fmt::print("{}: {} runs per process, {} thread(s): {}\n", o.model, o.runs, o.threads, describeSpread(medians));
+    if (!roundTrips.empty())
+      fmt::print(
+          "cores' round trip before the runs, per process: {}\n",
+          fmt::join(std::views::transform(roundTrips, [](double ns) { return fmt::format("{:.0f} ns", ns); }), " "));
     if (std::any_of(oneThread.begin(), oneThread.end(), [](double share) { return share > 0; }))
       fmt::print(
           "runs on 1 thread, per process: {}\n",
@@ -206,12 +213,16 @@ void bench(const BenchOptions& o) {
   runtime::TensorMap inputs = runtime::randomInputs(*model.graph, {0, shapes, {}});
   codegen::JitEngine engine(model, shapes, options);
   for (int i = 0; i < o.warmup; ++i) engine.run(inputs);
+  // Where the threads' cores stand to each other before and after (core_round_trip.h).
+  std::vector<double> roundTrips;
+  if (engine.threads() > 1) roundTrips.push_back(runtime::measureCoreRoundTripNs());
   std::vector<double> ms;
   for (int i = 0; i < o.runs; ++i) {
     auto start = std::chrono::steady_clock::now();
     engine.run(inputs);
     ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
   }
+  if (engine.threads() > 1) roundTrips.push_back(runtime::measureCoreRoundTripNs());
   std::sort(ms.begin(), ms.end());
   auto quantile = [&](double q) { return ms[std::min(ms.size() - 1, size_t(q * double(ms.size() - 1) + 0.5))]; };
   double median = runtime::medianOf(ms);
@@ -226,6 +237,7 @@ void bench(const BenchOptions& o) {
                              {"runs", o.runs},      {"threads", engine.threads()}, {"one_thread_share", oneThread},
                              {"macs", macs}};
     if (o.roofline) result["fma_peak_gflops"] = peaks.fmaGflops, result["fma_roofline"] = roofline;
+    if (!roundTrips.empty()) result["core_round_trip_ns"] = roundTrips;
     if (o.profile) result["profile"] = profileJson(profileRuns(engine, inputs, o.runs), peaks);
     std::cout << result.dump() << "\n";
   } else {
@@ -236,6 +248,11 @@ void bench(const BenchOptions& o) {
           "{:.0f}% of the runs used 1 thread: the engine times both and runs the faster "
           "(--fixed-threads always uses {})\n",
           100 * oneThread, engine.threads());
+    if (!roundTrips.empty())
+      fmt::print(
+          "cores' round trip (a cache line from one thread to another and back): {:.0f} ns before the runs, {:.0f} "
+          "ns after (~100 ns: cores that share a cache; far more: data between threads crosses slowly)\n",
+          roundTrips.front(), roundTrips.back());
     if (o.roofline)
       fmt::print("{:.1f} M multiply-adds per run: {:.1f} GFLOP/s, {:.0f}% of this host's FMA peak ({:.0f} GFLOP/s)\n",
                  double(macs) / 1e6, 2.0 * double(macs) / median / 1e6, 100 * roofline, peaks.fmaGflops);
@@ -253,8 +270,8 @@ void registerBenchCommand(CLI::App& app) {
   cmd->add_option("--runs", o->runs, "Timed runs")->capture_default_str();
   cmd->add_option("--warmup", o->warmup, "Untimed runs first")->capture_default_str();
   cmd->add_flag("--json", o->json,
-                "Print {median_ms, min_ms, p90_ms, runs, threads, one_thread_share, macs[, fma_peak_gflops, "
-                "fma_roofline][, profile]}");
+                "Print {median_ms, min_ms, p90_ms, runs, threads, one_thread_share, macs[, core_round_trip_ns: "
+                "[before, after] with more than one thread][, fma_peak_gflops, fma_roofline][, profile]}");
   cmd->add_flag("--profile", o->profile,
                 "Then time every step over --runs more runs: ms per kernel family and per step");
   cmd->add_option("--top", o->top, "Steps listed by --profile")->capture_default_str();

@@ -20,7 +20,7 @@ from ._convopt import InputError
 
 __version__ = _convopt.__version__
 __all__ = ["optimize", "inspect", "Session", "compile", "Report", "NodeArg", "InputError", "VerificationError",
-           "set_max_memory"]
+           "set_max_memory", "core_round_trip_ns"]
 
 
 class VerificationError(RuntimeError):
@@ -91,6 +91,14 @@ def set_max_memory(size):
     tensor, or a compiled model's intermediates at once) need more. None restores
     the default, half of physical memory."""
     _convopt.set_max_memory(None if size is None else str(size))
+
+
+def core_round_trip_ns():
+    """How far apart two of this machine's cores are as convopt's threads feel it:
+    nanoseconds for a cache line to go from one thread to another and back (~100
+    on cores that share a cache; a cloud VM whose vCPUs sit on distant cores can
+    take 5-10x that, and its multi-threaded runs are then slower). About 10 ms."""
+    return _convopt.core_round_trip_ns()
 
 
 def optimize(model, *, passes=None, input_shapes=None, verify=True, approx=None, verify_local=False, seed=1,

@@ -8,6 +8,7 @@
 #include "ir/error.h"
 #include "ir/memory_limit.h"
 #include "python/src/bindings.h"
+#include "runtime/core_round_trip.h"
 
 namespace py = pybind11;
 
@@ -20,6 +21,10 @@ PYBIND11_MODULE(_convopt, m) {
         convopt::ir::setMemoryLimit(size ? convopt::ir::parseByteSize(*size) : 0);
       },
       py::arg("size"));
+  m.def("core_round_trip_ns", [] {
+    py::gil_scoped_release release;
+    return convopt::runtime::measureCoreRoundTripNs();
+  });
   m.attr("__version__") = CONVOPT_VERSION;
   convopt::python::bindOptimize(m);
   convopt::python::bindSession(m);

@@ -15,7 +15,9 @@
 #   model's three timings (onnxruntime, convopt as given, after optimize)
 #   follow each other, onnxruntime first in odd rounds and last in even ones;
 #   the tables give each peer's median ms over the rounds and the median and
-#   range of the per-round ratios.
+#   range of the per-round ratios. At 2 threads they add how far apart the
+#   cores were (`bench`'s core_round_trip_ns): a cloud VM moves its vCPUs
+#   between near and distant cores, and 2-thread times follow.
 #   convopt runs untuned (its estimates and the choices checked in for the
 #   host's CPU family, codegen/engine/tuning_defaults.json; a tuning cache of the user's is not
 #   read) unless TUNE=1: then `convopt bench --tune` first measures each
@@ -46,12 +48,14 @@ done
 
 input_name() { build/tools/convopt inspect --json "$1" | python3 -c "import json,sys;print(json.load(sys.stdin)['inputs'][0]['name'])"; }
 # add_median JSON NAME MODEL THREADS SHAPE: JSON with NAME set to [median ms, fraction of the FMA
-# roofline] of convopt on MODEL (the roofline: its conv and matmul FLOPs at the measured FMA peak).
+# roofline, cores' round trip ns before the runs or null at 1 thread] of convopt on MODEL (the
+# roofline: its conv and matmul FLOPs at the measured FMA peak; the round trip:
+# runtime/core_round_trip.h, how far apart the cores were).
 add_median() {
   local result
   result=$(build/tools/convopt bench "$3" --threads "$4" --runs "$runs" --json --roofline \
              --input-shape "$(input_name "$3")=$5" \
-           | python3 -c "import json,sys;r=json.load(sys.stdin);print(json.dumps([r['median_ms'],r['fma_roofline']]))")
+           | python3 -c "import json,sys;r=json.load(sys.stdin);print(json.dumps([r['median_ms'],r['fma_roofline'],(r.get('core_round_trip_ns') or [None])[0]]))")
   python3 -c "import json,sys;a=json.loads(sys.argv[1]);a[sys.argv[2]]=json.loads(sys.argv[3]);print(json.dumps(a))" \
     "$1" "$2" "$result"
 }
@@ -113,7 +117,7 @@ done
 python3 - "$work/rounds.jsonl" <<'PY'
 import json, statistics, sys
 rounds = [json.loads(line) for line in open(sys.argv[1])]
-def ms(entry):  # layers: ms; models: [ms, fraction of the FMA roofline]
+def ms(entry):  # layers: ms; models: [ms, fraction of the FMA roofline, cores' round trip ns]
     return entry[0] if isinstance(entry, list) else entry
 def summary(threads, ort_key, ours_key, name):
     pairs = [(r[ort_key][name], ms(r[ours_key][name])) for r in rounds
@@ -125,8 +129,12 @@ def roofline(threads, name):
     # The model's FLOPs over the peak of the thread count in each peer's time, median over the rounds.
     entries = [(r["ort_models"][name], r["ours_models"][name]) for r in rounds
                if r["threads"] == threads and name in r["ort_models"] and name in r["ours_models"]]
-    return (statistics.median(100 * f * c / o for o, (c, f) in entries),
-            statistics.median(100 * f for _, (c, f) in entries))
+    return (statistics.median(100 * c[1] * c[0] / o for o, c in entries),
+            statistics.median(100 * c[1] for _, c in entries))
+def round_trips(threads, name):  # before convopt's runs of the model as given, over the rounds
+    trips = [r["ours_models"][name][2] for r in rounds if r["threads"] == threads and name in r["ours_models"]]
+    trips = [t for t in trips if t is not None]
+    return f" {statistics.median(trips):.0f} ({min(trips):.0f}–{max(trips):.0f}) |" if trips else ""
 def cells(s):
     return f"{s[0]:.3f} | {s[1]:.3f} | {s[2]:.2f} | {s[3]:.2f}–{s[4]:.2f}"
 for threads in (1, 2):
@@ -138,13 +146,16 @@ for threads in (1, 2):
             print(f"| {name} | {cells(summary(threads, 'ort_layers', 'ours_layers', name))} |")
     print(f"\n| model (whole inference), {threads} thread(s) | onnxruntime ms | convopt ms | ratio | range "
           "| % of FMA roofline: onnxruntime | convopt | convopt after optimize ms | ratio | range |"
-          "\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+          + (" cores' round trip ns |" if threads > 1 else "")
+          + "\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|" + ("---:|" if threads > 1 else ""))
     for name in first["ort_models"]:
         if name in first["ours_models"] and name in first["ours_optimized"]:
             given = summary(threads, "ort_models", "ours_models", name)
             optimized = summary(threads, "ort_models", "ours_optimized", name)
             ort_roofline, ours_roofline = roofline(threads, name)
             print(f"| {name} | {cells(given)} | {ort_roofline:.0f}% | {ours_roofline:.0f}% | {optimized[1]:.3f} | "
-                  f"{optimized[2]:.2f} | {optimized[3]:.2f}–{optimized[4]:.2f} |")
-print(f"\n{len(rounds) // 2} round(s); ratio = onnxruntime ms / convopt ms, median over the rounds (range: min–max).")
+                  f"{optimized[2]:.2f} | {optimized[3]:.2f}–{optimized[4]:.2f} |{round_trips(threads, name)}")
+print(f"\n{len(rounds) // 2} round(s); ratio = onnxruntime ms / convopt ms, median over the rounds (range: min–max)."
+      " Cores' round trip: a cache line between two threads and back before convopt's runs (median, range),"
+      " ~100 ns where cores share a cache.")
 PY

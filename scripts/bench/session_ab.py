@@ -4,7 +4,12 @@ session of each per model and thread count, alternating rounds of runs, so a
 host whose speed drifts by tens of percent within minutes (cloud VMs) moves
 both sides alike. Prints a Markdown table: each side's median over the rounds
 and the median of the per-round ratios (A / B: above 1, B is faster), with its
-range.
+range. With more than one thread, each round first measures how far apart the
+cores are (convopt.core_round_trip_ns: a cache line's round trip between two
+threads; runtime/core_round_trip.h), and the table adds the ratio over the
+rounds whose cores were near (round trip under --near-ns, default 250: cores
+sharing a cache) and far, with their counts: a VM that moves its vCPUs
+switches between both within minutes, and a change can help in one state only.
 
 A side is Session keyword arguments and environment variables set while its
 sessions are made, one K=V per --a / --b (repeat for more), e.g.
@@ -83,6 +88,16 @@ def make_session(path, threads, shapes, kwargs, env):
                 os.environ[key] = value
 
 
+def by_state(ratios, trips, near_ns):
+    """The round-trip range, then the median ratio of the near and of the far rounds with their counts."""
+    if not trips:
+        return "– | – | –"
+    cells = [f"{min(trips):.0f}–{max(trips):.0f}"]
+    for chosen in ([r for r, t in zip(ratios, trips) if t < near_ns], [r for r, t in zip(ratios, trips) if t >= near_ns]):
+        cells.append(f"{statistics.median(chosen):.3f} ({len(chosen)})" if chosen else "– (0)")
+    return " | ".join(cells)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--a", action="append", default=[], help="a setting of side A, K=V (repeatable)")
@@ -91,6 +106,8 @@ def main():
     parser.add_argument("--runs", type=int, default=40)
     parser.add_argument("--threads", type=lambda s: [int(t) for t in s.split(",")], default=[1, 2],
                         help="thread counts, comma-separated (default 1,2)")
+    parser.add_argument("--near-ns", type=float, default=250,
+                        help="rounds whose cores' round trip is below this count as near (default 250)")
     parser.add_argument("models", nargs="*")
     args = parser.parse_args()
     sides = [side(args.a), side(args.b)]
@@ -99,8 +116,9 @@ def main():
           f"{args.rounds} alternating rounds of {args.runs} runs in one process, fixed threads")
     print(f"A: {' '.join(args.a) or '(defaults)'}; B: {' '.join(args.b) or '(defaults)'}")
     print()
-    print("| model | threads | A ms | B ms | A / B (median of rounds) | range |")
-    print("|---|---:|---:|---:|---:|---|")
+    print("| model | threads | A ms | B ms | A / B (median of rounds) | range | round trip ns | A / B near (rounds) "
+          "| A / B far (rounds) |")
+    print("|---|---:|---:|---:|---:|---|---|---:|---:|")
     for model_dir in models:
         feeds = first_inputs(model_dir)
         shapes = {name: value.shape for name, value in feeds.items()}
@@ -109,15 +127,18 @@ def main():
             sessions = [make_session(path, threads, shapes, kwargs, env) for kwargs, env in sides]
             for session in sessions:
                 median_ms(session, feeds, args.runs)  # warm up
-            rounds = []
+            rounds, trips = [], []
             for k in range(args.rounds):  # A first in even rounds, B first in odd ones
+                if threads > 1:
+                    trips.append(convopt.core_round_trip_ns())
                 order = sessions if k % 2 == 0 else sessions[::-1]
                 times = [median_ms(s, feeds, args.runs) for s in order]
                 rounds.append(times if k % 2 == 0 else times[::-1])
             ratios = [a / b for a, b in rounds]
             print(f"| {os.path.basename(os.path.normpath(model_dir))} | {threads} "
                   f"| {statistics.median(r[0] for r in rounds):.3f} | {statistics.median(r[1] for r in rounds):.3f} "
-                  f"| {statistics.median(ratios):.3f} | {min(ratios):.2f}–{max(ratios):.2f} |", flush=True)
+                  f"| {statistics.median(ratios):.3f} | {min(ratios):.2f}–{max(ratios):.2f} "
+                  f"| {by_state(ratios, trips, args.near_ns)} |", flush=True)
 
 
 if __name__ == "__main__":

@@ -135,6 +135,18 @@ TEST_F(Bench, JsonHasTheLatencySummary) {
   EXPECT_LE(json["min_ms"].get<double>(), json["median_ms"].get<double>());
   EXPECT_LE(json["median_ms"].get<double>(), json["p90_ms"].get<double>());
   EXPECT_FALSE(json.contains("profile"));
+  EXPECT_FALSE(json.contains("core_round_trip_ns"));  // one thread: no second core to reach
+}
+
+// With more threads, how far apart the cores were before and after the runs (runtime/core_round_trip.h).
+TEST_F(Bench, MoreThreadsSayHowFarApartTheCoresWere) {
+  auto r = runConvopt(fmt::format("bench '{}' --runs 3 --threads 2 --json", model()), dir.path());
+  ASSERT_EQ(r.exitCode, 0) << r.stderrText;
+  auto trips = nlohmann::json::parse(r.stdoutText)["core_round_trip_ns"].get<std::vector<double>>();
+  ASSERT_EQ(trips.size(), 2u);
+  for (double ns : trips) EXPECT_GT(ns, 0);
+  r = runConvopt(fmt::format("bench '{}' --runs 3 --threads 2", model()), dir.path());
+  EXPECT_NE(r.stdoutText.find("cores' round trip"), std::string::npos) << r.stdoutText;
 }
 
 TEST_F(Bench, FreshProcessesReportEachMedianAndTheSpread) {
@@ -151,6 +163,7 @@ TEST_F(Bench, FreshProcessesReportEachMedianAndTheSpread) {
   EXPECT_LE(json["median_ms"].get<double>(), slowest);
   EXPECT_EQ(json["threads"], 2);
   EXPECT_EQ(json["process_one_thread_shares"].size(), 3u);
+  EXPECT_EQ(json["process_core_round_trips_ns"].size(), 3u);
   EXPECT_NE(r.stderrText.find("process 3/3"), std::string::npos) << r.stderrText;
 }
 

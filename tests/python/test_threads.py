@@ -78,3 +78,8 @@ def test_one_session_used_by_several_threads_gives_each_the_single_threaded_resu
         thread.join()
     for got, want in zip(results, expected):
         assert np.array_equal(got, want)
+
+
+def test_how_far_apart_the_cores_are_is_a_positive_time():
+    ns = convopt.core_round_trip_ns()
+    assert 0 < ns < float("inf")
