@@ -73,9 +73,10 @@ void printMeasuredChoices(const codegen::MeasuredChoices& choices) {
         choices.familyKey);
     return;
   }
-  fmt::print("kernel choices: as measured where held (layer keys in this host's tuning cache: {}, in the table "
-             "checked in for {}: {}), else estimated\n",
-             choices.fromHost, choices.familyKey, choices.fromFamily);
+  fmt::print(
+      "kernel choices: as measured where held (layer keys in this host's tuning cache: {}, in the table "
+      "checked in for {}: {}), else estimated\n",
+      choices.fromHost, choices.familyKey, choices.fromFamily);
 }
 
 void compileAheadOfTime(const CompileOptions& o, ir::Model& model) {
