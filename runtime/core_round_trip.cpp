@@ -13,8 +13,11 @@ namespace {
 // Spins until `ball` holds `value`; yields after a while, so that two threads
 // the OS put on one core (a loaded machine) still take turns quickly.
 void waitFor(const std::atomic<int64_t>& ball, int64_t value) {
-  for (int spins = 0; ball.load(std::memory_order_acquire) != value; ++spins)
-    if (spins > 4096) std::this_thread::yield();
+  for (int spins = 0; ball.load(std::memory_order_acquire) != value;)
+    if (spins < 4096)
+      ++spins;
+    else
+      std::this_thread::yield();
 }
 
 }  // namespace

@@ -212,10 +212,11 @@ void bench(const BenchOptions& o) {
   if (o.processes > 0) return benchFreshProcesses(o);
   runtime::TensorMap inputs = runtime::randomInputs(*model.graph, {0, shapes, {}});
   codegen::JitEngine engine(model, shapes, options);
-  for (int i = 0; i < o.warmup; ++i) engine.run(inputs);
-  // Where the threads' cores stand to each other before and after (core_round_trip.h).
+  // Where the threads' cores stand to each other before and after (core_round_trip.h); the
+  // warm-up runs come after the first probe, which leaves the pool's workers asleep.
   std::vector<double> roundTrips;
   if (engine.threads() > 1) roundTrips.push_back(runtime::measureCoreRoundTripNs());
+  for (int i = 0; i < o.warmup; ++i) engine.run(inputs);
   std::vector<double> ms;
   for (int i = 0; i < o.runs; ++i) {
     auto start = std::chrono::steady_clock::now();
@@ -249,10 +250,8 @@ void bench(const BenchOptions& o) {
           "(--fixed-threads always uses {})\n",
           100 * oneThread, engine.threads());
     if (!roundTrips.empty())
-      fmt::print(
-          "cores' round trip (a cache line from one thread to another and back): {:.0f} ns before the runs, {:.0f} "
-          "ns after (~100 ns: cores that share a cache; far more: data between threads crosses slowly)\n",
-          roundTrips.front(), roundTrips.back());
+      fmt::print("cores' round trip (runtime/core_round_trip.h): {:.0f} ns before the runs, {:.0f} ns after\n",
+                 roundTrips.front(), roundTrips.back());
     if (o.roofline)
       fmt::print("{:.1f} M multiply-adds per run: {:.1f} GFLOP/s, {:.0f}% of this host's FMA peak ({:.0f} GFLOP/s)\n",
                  double(macs) / 1e6, 2.0 * double(macs) / median / 1e6, 100 * roofline, peaks.fmaGflops);

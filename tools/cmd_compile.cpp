@@ -39,7 +39,7 @@ struct CompileOptions {
   std::string format = "object";
   std::string fallbackLibraryDir;
   bool optimize = true, embedWeights = false, keepDenormals = false, allowFallback = false;
-  bool explain = false, printAfterAll = false;
+  bool explain = false, printAfterAll = false, measured = true;
   int threads = 0;
   std::string winograd;
   codegen::RingFusionUse ringFusion = codegen::RingFusionUse::Auto;
@@ -65,17 +65,18 @@ void writeText(const std::string& path, const std::string& text) {
 }
 
 // Where the kernel choices come from: what `bench --tune` measured, the CPU family's table, or estimates.
-void printMeasuredChoices(const codegen::MeasuredChoices& choices) {
+void printMeasuredChoices(const codegen::MeasuredChoices& choices, const codegen::Target& target) {
   if (choices.fromHost + choices.fromFamily == 0) {
-    fmt::print(
-        "kernel choices: estimated (nothing measured for {}; `convopt bench --tune` on the machine that will "
-        "run it measures them)\n",
-        choices.familyKey);
+    bool onHost = target.triple == codegen::selectTarget().triple;
+    fmt::print("kernel choices: estimated (nothing measured for {}; {})\n", choices.familyKey,
+               onHost ? "`convopt bench --tune` on the machine that will run it measures them"
+                      : "measure on such a machine with `convopt bench --tune` and merge its tuning.json into "
+                        "codegen/engine/tuning_defaults.json with scripts/dev/tuning_defaults.py");
     return;
   }
   fmt::print(
-      "kernel choices: as measured where held (layer keys in this host's tuning cache: {}, in the table "
-      "checked in for {}: {}), else estimated\n",
+      "kernel choices: as measured where held (entries of this host's tuning cache: {}, of the table checked in "
+      "for {}: {}), else estimated\n",
       choices.fromHost, choices.familyKey, choices.fromFamily);
 }
 
@@ -105,10 +106,12 @@ void compileAheadOfTime(const CompileOptions& o, ir::Model& model) {
       .allowFallback = o.allowFallback,
       .fallbackLibraryDir = o.fallbackLibraryDir.empty() ? defaultFallbackLibraryDir() : o.fallbackLibraryDir,
       .afterPlanningStep = planPrinter(o.printAfterAll)};
-  printMeasuredChoices(codegen::takeMeasuredChoices(options, o.threads));
+  codegen::MeasuredChoices choices;
+  if (o.measured) choices = codegen::takeMeasuredChoices(options, o.threads);
   codegen::AotResult result = codegen::compileAheadOfTime(model, shapes, options);
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (o.explain) fmt::print("{}", result.explanation);
+  if (o.measured) printMeasuredChoices(choices, result.target);
   fmt::print(
       "compiled for {} ({}): {} kernels, {} steps; arena {:.2f} MiB, weights {:.2f} MiB, code {:.1f} KiB; "
       "{:.2f} s\n",
@@ -138,7 +141,7 @@ void compile(const CompileOptions& o) {
                                  .winograd = codegen::winogradUseNamed(o.winograd),
                                  .ringFusion = o.ringFusion,
                                  .afterPlanningStep = planPrinter(o.printAfterAll)};
-  codegen::takeMeasuredChoices(options);  // the kernels `compile -o` would write
+  if (o.measured) codegen::takeMeasuredChoices(options);  // the kernels `compile -o` would write
   writeText(assembly ? o.emitAsm : o.emitLlvm, codegen::emitKernels(model, shapes, options, o.node, assembly));
 }
 
@@ -188,6 +191,9 @@ void registerCompileCommand(CLI::App& app) {
                   "`run`/`bench --tune` measured on this host at that count are taken (code for this host's triple "
                   "only), else those checked in for the target CPU's family, else estimates")
       ->check(CLI::NonNegativeNumber);
+  cmd->add_flag("!--no-measured-choices", o->measured,
+                "Estimates and heuristics only: neither the tuning cache nor the CPU family's table (as Python's "
+                "measured=False)");
   addWinogradOption(cmd, o->winograd);
   addRingFusionOption(cmd, o->ringFusion);
   cmd->callback([o] { compile(*o); });

@@ -34,7 +34,7 @@ struct WinogradChoice {
 void addWinogradOptions(CLI::App* command, WinogradChoice& choice);
 
 // Sets options.winograd, options.measuredConvVariants and, in mode auto,
-// options.measuredWinogradTiles: read from the cache over the host's CPU
+// options.measuredWinogradTiles: read from the cache over the target CPU
 // family's checked-in choices (codegen/engine/measured_choices.h), then with
 // --tune measured now (progress and a table of the layers on stderr, the
 // result stored in the cache: InputError if it cannot be).

@@ -52,7 +52,7 @@ struct EngineOptions {
   // 3x3 convs in the Winograd domain where its estimate says it pays (conv/winograd.h).
   WinogradUse winograd = WinogradUse::Auto;
   // Auto: the tiles measured per layer (Target::measuredWinogradTiles;
-  // measured_choices.h fills them from the tuning cache and the host's CPU
+  // measured_choices.h fills them from the tuning cache and the target CPU
   // family's table for the CLI and Python).
   std::map<std::string, int> measuredWinogradTiles = {};
   // The direct conv variants measured per layer (Target::measuredConvVariants; the same sources).

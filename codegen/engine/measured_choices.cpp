@@ -1,5 +1,6 @@
 #include "codegen/engine/measured_choices.h"
 
+#include "codegen/aot/aot_compiler.h"
 #include "codegen/engine/tuning_cache.h"
 #include "runtime/thread_pool.h"
 

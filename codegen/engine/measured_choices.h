@@ -4,21 +4,23 @@
 // CPU of the target's family and checked in (tuning_defaults.json). Winograd
 // tiles under WinogradUse::Auto (winograd_tuning.h), the direct conv variants
 // always (conv_variant_tuning.h). The CLI's run, bench and compile and
-// Python's Session and compile take them; `compile` at the thread count the
+// Python's Session and compile take them (unless told not to: compile
+// --no-measured-choices, measured=False); `compile` at the thread count the
 // artifact is meant to run at (its --threads).
 #pragma once
 #include <map>
 #include <string>
 
-#include "codegen/aot/aot_compiler.h"
 #include "codegen/engine/jit_engine.h"
 
 namespace convopt::codegen {
 
+struct AotOptions;  // codegen/aot/aot_compiler.h
+
 struct MeasuredChoices {
   std::map<std::string, int> winogradTiles;         // Target::measuredWinogradTiles
   std::map<std::string, ConvVariant> convVariants;  // Target::measuredConvVariants
-  size_t fromHost = 0, fromFamily = 0;              // entries of the tuning cache / of the checked-in table
+  size_t fromHost = 0, fromFamily = 0;              // entries (tiles and variants): the cache's / the table's
   std::string familyKey;                            // the table's entry looked up (tuningFamilyKey)
 };
 

@@ -80,6 +80,13 @@ def _shape_specs(input_shapes):
     return [str(spec) for spec in input_shapes]
 
 
+def _thread_count(threads):
+    """None -> 0 (one per core), as the CLI's --threads 0; a negative count is an InputError."""
+    if threads is not None and int(threads) < 0:
+        raise InputError(f"threads must be >= 0 (None: one per core), not {threads}")
+    return int(threads or 0)
+
+
 def _pipeline(passes):
     if passes is None or isinstance(passes, str):
         return passes
@@ -95,9 +102,8 @@ def set_max_memory(size):
 
 def core_round_trip_ns():
     """How far apart two of this machine's cores are as convopt's threads feel it:
-    nanoseconds for a cache line to go from one thread to another and back (~100
-    on cores that share a cache; a cloud VM whose vCPUs sit on distant cores can
-    take 5-10x that, and its multi-threaded runs are then slower). About 10 ms."""
+    nanoseconds for a cache line to go from one thread to another and back, as
+    `convopt bench --threads N` prints it (runtime/core_round_trip.h). About 10 ms."""
     return _convopt.core_round_trip_ns()
 
 
@@ -170,7 +176,7 @@ class Session:
                  measured=True):
         self._session = _convopt.Session(
             _model_source(model),
-            int(threads or 0),
+            _thread_count(threads),
             bool(fixed_threads),
             _shape_specs(input_shapes),
             winograd,
@@ -237,5 +243,5 @@ def compile(model, out_dir, *, name=None, target=None, cpu=None, format="object"
         name = _convopt.artifact_name_for(os.fspath(model)) if isinstance(model, (str, os.PathLike)) else "model"
     return _convopt.compile(_model_source(model), os.fspath(out_dir), name, format, target or "", cpu or "",
                             _shape_specs(input_shapes), optimize, _pipeline(passes), embed_weights, allow_fallback,
-                            fallback_library_dir or "", winograd, bool(ring_fusion), int(threads or 0),
+                            fallback_library_dir or "", winograd, bool(ring_fusion), _thread_count(threads),
                             bool(measured))

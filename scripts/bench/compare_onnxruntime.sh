@@ -156,6 +156,6 @@ for threads in (1, 2):
             print(f"| {name} | {cells(given)} | {ort_roofline:.0f}% | {ours_roofline:.0f}% | {optimized[1]:.3f} | "
                   f"{optimized[2]:.2f} | {optimized[3]:.2f}–{optimized[4]:.2f} |{round_trips(threads, name)}")
 print(f"\n{len(rounds) // 2} round(s); ratio = onnxruntime ms / convopt ms, median over the rounds (range: min–max)."
-      " Cores' round trip: a cache line between two threads and back before convopt's runs (median, range),"
-      " ~100 ns where cores share a cache.")
+      " Cores' round trip: a cache line between two threads and back before convopt's runs (median, range;"
+      " runtime/core_round_trip.h).")
 PY

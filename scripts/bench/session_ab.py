@@ -18,7 +18,7 @@ sessions are made, one K=V per --a / --b (repeat for more), e.g.
 (a NAME in capitals is an environment variable; values are Python literals).
 
 Usage: scripts/bench/session_ab.py --a K=V [--a K=V...] --b K=V [...] [--rounds 11] [--runs 40]
-       [--threads 1,2] [MODEL_DIR...]
+       [--threads 1,2] [--near-ns 250] [MODEL_DIR...]
 (default models: the shared ones with ring-fused convs). Needs the Python
 package of a build (build/python) and numpy; the models' test_data_set_0
 inputs are fed (their shapes fix any dynamic dims).

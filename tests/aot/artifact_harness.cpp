@@ -11,7 +11,8 @@ namespace fs = std::filesystem;
 
 Artifact compileModel(const fs::path& model, const fs::path& dir, const std::string& name, const std::string& args) {
   RunResult result = runConvopt(
-      fmt::format("compile '{}' -o '{}' --name {} {}", model.string(), dir.string(), name, args), dir.parent_path());
+      fmt::format("compile '{}' -o '{}' --name {} --no-measured-choices {}", model.string(), dir.string(), name, args),
+      dir.parent_path());
   EXPECT_EQ(result.exitCode, 0) << result.stderrText;
   Artifact artifact{dir, name, name + ".o"};
   if (result.exitCode != 0) return artifact;

@@ -19,8 +19,10 @@ struct Artifact {
   std::string libraries = "";  // linker arguments beyond libm and pthreads (NAME.json's link_libraries)
 };
 
-// `convopt compile MODEL -o DIR --name NAME ARGS`; fails the test on a non-zero
-// exit. An artifact that needs libconvopt_fallback links the build tree's.
+// `convopt compile MODEL -o DIR --name NAME --no-measured-choices ARGS` (the
+// kernels of a JitEngine made without measured choices, whatever this machine's
+// cores and CPU family); fails the test on a non-zero exit. An artifact that
+// needs libconvopt_fallback links the build tree's.
 Artifact compileModel(const std::filesystem::path& model, const std::filesystem::path& dir, const std::string& name,
                       const std::string& args = "");
 // Links run_model.c against the artifact; returns the executable.

@@ -70,3 +70,9 @@ def test_the_kernel_choices_measured_for_its_thread_count_are_taken(tmp_path, mo
     assert "winograd F(4x4,3x3)" in explanation("one", threads=1)
     assert "winograd F(4x4,3x3)" not in explanation("estimated", threads=1, measured=False)
     assert "winograd F(4x4,3x3)" not in explanation("two", threads=2)
+
+
+def test_a_negative_thread_count_is_refused(tmp_path):
+    with pytest.raises(convopt.InputError, match="threads must be >= 0"):
+        convopt.compile(separable_model(), tmp_path / "out", threads=-1)
+    assert not (tmp_path / "out").exists()
