@@ -65,13 +65,13 @@ void writeText(const std::string& path, const std::string& text) {
 }
 
 // Where the kernel choices come from: what `bench --tune` measured, the CPU family's table, or estimates.
-void printMeasuredChoices(const codegen::MeasuredChoices& choices, const codegen::Target& target) {
+void printMeasuredChoices(const codegen::MeasuredChoices& choices) {
   if (choices.fromHost + choices.fromFamily == 0) {
-    bool onHost = target.triple == codegen::selectTarget().triple;
     fmt::print("kernel choices: estimated (nothing measured for {}; {})\n", choices.familyKey,
-               onHost ? "`convopt bench --tune` on the machine that will run it measures them"
-                      : "measure on such a machine with `convopt bench --tune` and merge its tuning.json into "
-                        "codegen/engine/tuning_defaults.json with scripts/dev/tuning_defaults.py");
+               choices.hostCode
+                   ? "`convopt bench --tune` on the machine that will run it measures them"
+                   : "measure on such a machine with `convopt bench --tune` and merge its tuning.json into "
+                     "codegen/engine/tuning_defaults.json with scripts/dev/tuning_defaults.py");
     return;
   }
   fmt::print(
@@ -111,7 +111,7 @@ void compileAheadOfTime(const CompileOptions& o, ir::Model& model) {
   codegen::AotResult result = codegen::compileAheadOfTime(model, shapes, options);
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (o.explain) fmt::print("{}", result.explanation);
-  if (o.measured) printMeasuredChoices(choices, result.target);
+  if (o.measured) printMeasuredChoices(choices);
   fmt::print(
       "compiled for {} ({}): {} kernels, {} steps; arena {:.2f} MiB, weights {:.2f} MiB, code {:.1f} KiB; "
       "{:.2f} s\n",

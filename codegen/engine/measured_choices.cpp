@@ -15,7 +15,8 @@ MeasuredChoices measuredChoices(const std::string& cpu, const std::string& tripl
   choices.convVariants = defaultConvVariants(choices.familyKey);
   if (tiles) choices.winogradTiles = defaultWinogradTiles(choices.familyKey);
   choices.fromFamily = choices.convVariants.size() + choices.winogradTiles.size();
-  if (target.triple != selectTarget().triple) return choices;  // the host measured its own code only
+  choices.hostCode = target.triple == selectTarget().triple;
+  if (!choices.hostCode) return choices;  // the host measured its own code only
   std::filesystem::path cache = tuningCachePath();
   std::string hostKey = tuningHostKey(cpu, threads);
   auto variants = loadConvVariants(cache, hostKey);

@@ -22,6 +22,7 @@ struct MeasuredChoices {
   std::map<std::string, ConvVariant> convVariants;  // Target::measuredConvVariants
   size_t fromHost = 0, fromFamily = 0;              // entries (tiles and variants): the cache's / the table's
   std::string familyKey;                            // the table's entry looked up (tuningFamilyKey)
+  bool hostCode = false;                            // code for the host's triple: its cache was read
 };
 
 // For code for `cpu` on `triple` ("" : the host) run at `threads` (0: one per

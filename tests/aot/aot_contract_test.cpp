@@ -188,14 +188,7 @@ TEST(AotArtifact, ModelLoadRefusesAHostThatLacksTheCompiledInstructionSet) {
 // domain at 1 thread; at 2 threads nothing was measured and the estimate stays.
 TEST(AotCompile, TakesTheKernelChoicesMeasuredForItsThreadCount) {
   TempDir temp;
-  writeFile(temp / "c.onnx", textModelBytes(R"(<ir_version: 8, opset_import: ["" : 13]>
-g (float[1,16,10,10] x) => (float[1,16,10,10] y)
-<float[16,16,3,3] w = {)" + fmt::format("{}", fmt::join(std::vector<float>(2304, 0.01f), ", ")) +
-                                            R"(}>
-{
-  y = Conv <pads = [1, 1, 1, 1]> (x, w)
-}
-)"));
+  writeFile(temp / "c.onnx", conv3x3ModelBytes());
   nlohmann::json cache;
   cache["version"] = 1;
   cache["hosts"][codegen::tuningHostKey("", 1)]["winograd"]["n1_conv3x3_s1_d1_g1_c16x10x10_o16_p1_1_1_1"] = 4;

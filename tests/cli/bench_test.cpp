@@ -36,14 +36,7 @@ struct Bench : ::testing::Test {
 // --tune times the 3x3 conv three ways, prints the table and keeps the choice
 // in the cache under this host and thread count; later runs read it from there.
 TEST_F(Bench, TuneMeasuresEach3x3LayerAndKeepsTheChoice) {
-  testing::writeFile(dir / "c.onnx", testing::textModelBytes(R"(<ir_version: 8, opset_import: ["" : 13]>
-g (float[1,16,10,10] x) => (float[1,16,10,10] y)
-<float[16,16,3,3] w = {)" + fmt::format("{}", fmt::join(std::vector<float>(2304, 0.01f), ", ")) +
-                                                             R"(}>
-{
-  y = Conv <pads = [1, 1, 1, 1]> (x, w)
-}
-)"));
+  testing::writeFile(dir / "c.onnx", testing::conv3x3ModelBytes());
   const std::string layer = "n1_conv3x3_s1_d1_g1_c16x10x10_o16_p1_1_1_1";
   std::filesystem::path cache = dir / "cache";
   auto convopt = [&](const std::string& args) {

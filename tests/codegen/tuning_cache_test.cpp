@@ -179,6 +179,8 @@ TEST(MeasuredChoices, TakeTheTargetsFamilyTableThenTheHostsOwnMeasurements) {
   MeasuredChoices arm = measuredChoices("", "aarch64-linux-gnu", 1, WinogradUse::Auto);
   EXPECT_EQ(arm.familyKey, "generic, 1 thread(s)");
   EXPECT_EQ(arm.fromHost + arm.fromFamily, 0u);
+  EXPECT_FALSE(arm.hostCode);
+  EXPECT_TRUE(measured.hostCode);
 }
 
 }  // namespace

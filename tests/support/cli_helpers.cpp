@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <gtest/gtest.h>
 #include <onnx/defs/parser.h>
 #include <onnx/onnx_pb.h>
@@ -25,6 +26,18 @@ std::string readFile(const std::filesystem::path& path) {
 
 void writeFile(const std::filesystem::path& path, const std::string& bytes) {
   std::ofstream(path, std::ios::binary) << bytes;
+}
+
+std::string conv3x3ModelBytes() {
+  return textModelBytes(R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,16,10,10] x) => (float[1,16,10,10] y)
+<float[16,16,3,3] w = {)" +
+                        fmt::format("{}", fmt::join(std::vector<float>(2304, 0.01f), ", ")) +
+                        R"(}>
+{
+  y = Conv <pads = [1, 1, 1, 1]> (x, w)
+}
+)");
 }
 
 std::string textModelBytes(const std::string& text) {

@@ -10,6 +10,9 @@ std::string readFile(const std::filesystem::path& path);
 void writeFile(const std::filesystem::path& path, const std::string& bytes);
 // A serialized ModelProto from ONNX text syntax.
 std::string textModelBytes(const std::string& text);
+// One 16-channel 3x3 conv (pads 1) at 10x10, every weight 0.01: a Winograd
+// candidate (layer n1_conv3x3_s1_d1_g1_c16x10x10_o16_p1_1_1_1) the estimate keeps direct.
+std::string conv3x3ModelBytes();
 
 struct RunResult {
   int exitCode;
