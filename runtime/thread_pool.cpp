@@ -12,6 +12,7 @@ int ThreadPool::resolvedThreads(int threads) {
 ThreadPool::ThreadPool(int threads) {
   threads = resolvedThreads(threads);
   shares_ = std::make_unique<Share[]>(size_t(threads));
+  spans_.resize(size_t(threads));
   for (int i = 1; i < threads; ++i) workers_.emplace_back([this, i] { workerLoop(i); });
 }
 
@@ -22,13 +23,29 @@ ThreadPool::~ThreadPool() {
   for (std::thread& worker : workers_) worker.join();
 }
 
+void ThreadPool::runChunk(int index, int64_t begin, int64_t end) {
+  if (!tracing_) return (*body_)(begin, end);
+  auto start = std::chrono::steady_clock::now();
+  (*body_)(begin, end);
+  spans_[size_t(index)].push_back({index, begin, end, start, std::chrono::steady_clock::now()});
+}
+
+std::vector<ThreadPool::ChunkSpan> ThreadPool::takeChunkSpans() {
+  std::vector<ChunkSpan> all;
+  for (std::vector<ChunkSpan>& spans : spans_) {
+    all.insert(all.end(), spans.begin(), spans.end());
+    spans.clear();
+  }
+  return all;
+}
+
 void ThreadPool::runChunks(int index) {
   for (int k = 0; k < threads(); ++k) {  // its own share first, then the others'
     Share& share = shares_[(index + k) % threads()];
     for (;;) {
       int64_t begin = share.next.fetch_add(chunk_, std::memory_order_relaxed);
       if (begin >= share.end) break;
-      (*body_)(begin, std::min(share.end, begin + chunk_));
+      runChunk(index, begin, std::min(share.end, begin + chunk_));
     }
   }
 }
@@ -77,12 +94,15 @@ void ThreadPool::workerLoop(int index) {
   }
 }
 
+void ThreadPool::runOnCaller(int64_t units, const std::function<void(int64_t, int64_t)>& body) {
+  if (units <= 0) return;
+  body_ = &body;
+  runChunk(0, 0, units);
+}
+
 void ThreadPool::parallelFor(int64_t units, const std::function<void(int64_t, int64_t)>& body) {
   if (units <= 0) return;
-  if (units == 1 || workers_.empty()) {
-    body(0, units);
-    return;
-  }
+  if (units == 1 || workers_.empty()) return runOnCaller(units, body);
   body_ = &body;
   chunk_ = std::max<int64_t>(1, units / (threads() * kChunksPerThread));
   for (int i = 0; i < threads(); ++i) {

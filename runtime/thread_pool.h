@@ -15,6 +15,7 @@
 // variables are touched only when some thread actually sleeps.
 #pragma once
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -38,13 +39,28 @@ class ThreadPool {
   static int resolvedThreads(int threads);
   // Runs body(begin, end) over disjoint ranges covering [0, units); returns when all are done.
   void parallelFor(int64_t units, const std::function<void(int64_t, int64_t)>& body);
+  // body(0, units) on the calling thread (recorded as thread 0's chunk when tracing).
+  void runOnCaller(int64_t units, const std::function<void(int64_t, int64_t)>& body);
 
   // Chunks a thread's share is cut into: the grain at which others take it over.
   static constexpr int64_t kChunksPerThread = 4;
 
+  // Tracing (off by default; `bench --trace`): every chunk a thread runs is
+  // recorded with its clock times, a timeline of who ran what when.
+  struct ChunkSpan {
+    int thread;  // 0: the caller
+    int64_t begin, end;
+    std::chrono::steady_clock::time_point start, stop;
+  };
+  // Call between parallelFor calls.
+  void setTracing(bool on) { tracing_ = on; }
+  // The chunks run since the last call, by thread; call between parallelFor calls.
+  std::vector<ChunkSpan> takeChunkSpans();
+
  private:
   void workerLoop(int index);
   void runChunks(int index);
+  void runChunk(int index, int64_t begin, int64_t end);
 
   std::vector<std::thread> workers_;
   // The job: written by the caller before it bumps generation_ (release), read
@@ -58,7 +74,11 @@ class ThreadPool {
     std::atomic<int64_t> next = 0;  // first unit not yet taken
     int64_t end = 0;
   };
-  std::unique_ptr<Share[]> shares_;           // one per thread
+  std::unique_ptr<Share[]> shares_;  // one per thread
+  // Tracing: set between jobs, so workers read it after the job's publication;
+  // each thread appends to its own list, which the caller reads after the job.
+  bool tracing_ = false;
+  std::vector<std::vector<ChunkSpan>> spans_;
   alignas(64) std::atomic<int> pending_ = 0;  // workers still in the current job
   // Sleeping. A thread announces itself (sleepers_, callerSleeping_) before it
   // re-checks under the mutex, and the other side checks the announcement after

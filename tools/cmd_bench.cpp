@@ -3,6 +3,7 @@
 // p90 latency in milliseconds. --profile then times every step over as many
 // more runs and prints where the time goes, by kernel family and by step.
 // --processes N repeats all that in N fresh processes (fresh_processes.h).
+// --trace FILE writes a timeline of a few more runs (run_trace.h).
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
@@ -17,6 +18,7 @@
 #include "codegen/engine/jit_engine.h"
 #include "codegen/engine/target.h"
 #include "codegen/engine/tuning_cache.h"
+#include "ir/atomic_file.h"
 #include "ir/error.h"
 #include "ir/onnx_io.h"
 #include "ir/shape_inference.h"
@@ -28,6 +30,7 @@
 #include "tools/commands.h"
 #include "tools/fresh_processes.h"
 #include "tools/plan_printer.h"
+#include "tools/run_trace.h"
 #include "tools/winograd_option.h"
 
 namespace convopt::tools {
@@ -50,7 +53,10 @@ struct BenchOptions {
   bool roofline = false;
   WinogradChoice winograd;
   codegen::RingFusionUse ringFusion = codegen::RingFusionUse::Auto;
+  std::string trace;  // file
 };
+
+constexpr int kTracedRuns = 5;
 
 // The share of runs the engine ran on one thread (EngineOptions::adaptThreads).
 double oneThreadShare(const codegen::JitEngine::ThreadRuns& runs) {
@@ -112,6 +118,17 @@ std::vector<codegen::StepProfile> profileRuns(codegen::JitEngine& engine, const 
   std::vector<codegen::StepProfile> steps = engine.profile();
   engine.setProfiling(false);
   return steps;
+}
+
+// --trace: kTracedRuns more runs, their timeline written to `path`; returns the
+// threads' busy share in them (run_trace.h).
+double writeTrace(codegen::JitEngine& engine, const runtime::TensorMap& inputs, const std::string& path) {
+  engine.setTracing(true);
+  for (int i = 0; i < kTracedRuns; ++i) engine.run(inputs);
+  std::vector<codegen::TraceSpan> spans = engine.trace();
+  engine.setTracing(false);
+  ir::writeFileAtomically(path, traceEventJson(spans, engine.profile(), engine.threads()).dump());
+  return threadBusyShare(spans, engine.threads());
 }
 
 nlohmann::json profileJson(const std::vector<codegen::StepProfile>& steps, const HostPeaks& peaks) {
@@ -199,8 +216,8 @@ void benchFreshProcesses(const BenchOptions& o) {
 void bench(const BenchOptions& o) {
   if (o.runs < 1 || o.warmup < 0 || o.threads < 0 || o.processes < 0)
     throwInputError("--runs must be >= 1, --warmup, --threads and --processes >= 0");
-  if (o.processes > 0 && (o.profile || o.roofline))
-    throwInputError("--profile and --roofline do not go with --processes (measure one process)");
+  if (o.processes > 0 && (o.profile || o.roofline || !o.trace.empty()))
+    throwInputError("--profile, --roofline and --trace do not go with --processes (measure one process)");
   ir::Model model = ir::loadModel(o.model);
   ir::verifyGraph(*model.graph);
   auto shapes = ir::fixInputShapes(model, o.shapes);
@@ -224,6 +241,8 @@ void bench(const BenchOptions& o) {
     ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
   }
   if (engine.threads() > 1) roundTrips.push_back(runtime::measureCoreRoundTripNs());
+  std::optional<double> busyShare;
+  if (!o.trace.empty()) busyShare = writeTrace(engine, inputs, o.trace);
   std::sort(ms.begin(), ms.end());
   auto quantile = [&](double q) { return ms[std::min(ms.size() - 1, size_t(q * double(ms.size() - 1) + 0.5))]; };
   double median = runtime::medianOf(ms);
@@ -239,6 +258,7 @@ void bench(const BenchOptions& o) {
                              {"macs", macs}};
     if (o.roofline) result["fma_peak_gflops"] = peaks.fmaGflops, result["fma_roofline"] = roofline;
     if (!roundTrips.empty()) result["core_round_trip_ns"] = roundTrips;
+    if (busyShare) result["trace_busy_share"] = *busyShare;
     if (o.profile) result["profile"] = profileJson(profileRuns(engine, inputs, o.runs), peaks);
     std::cout << result.dump() << "\n";
   } else {
@@ -255,6 +275,11 @@ void bench(const BenchOptions& o) {
     if (o.roofline)
       fmt::print("{:.1f} M multiply-adds per run: {:.1f} GFLOP/s, {:.0f}% of this host's FMA peak ({:.0f} GFLOP/s)\n",
                  double(macs) / 1e6, 2.0 * double(macs) / median / 1e6, 100 * roofline, peaks.fmaGflops);
+    if (busyShare)
+      fmt::print(
+          "trace of {} more runs written to {} (open it in chrome://tracing or https://ui.perfetto.dev): the "
+          "threads were busy {:.0f}% of the steps' time\n",
+          kTracedRuns, o.trace, 100 * *busyShare);
     if (o.profile) printProfile(profileRuns(engine, inputs, o.runs), o.top, peaks);
   }
 }
@@ -270,7 +295,8 @@ void registerBenchCommand(CLI::App& app) {
   cmd->add_option("--warmup", o->warmup, "Untimed runs first")->capture_default_str();
   cmd->add_flag("--json", o->json,
                 "Print {median_ms, min_ms, p90_ms, runs, threads, one_thread_share, macs[, core_round_trip_ns: "
-                "[before, after] with more than one thread][, fma_peak_gflops, fma_roofline][, profile]}");
+                "[before, after] with more than one thread][, fma_peak_gflops, fma_roofline][, trace_busy_share]"
+                "[, profile]}");
   cmd->add_flag("--profile", o->profile,
                 "Then time every step over --runs more runs: ms per kernel family and per step");
   cmd->add_option("--top", o->top, "Steps listed by --profile")->capture_default_str();
@@ -288,6 +314,11 @@ void registerBenchCommand(CLI::App& app) {
   cmd->add_flag("--fixed-threads", o->fixedThreads,
                 "Always run on --threads threads; by default the engine times runs on one thread against runs on "
                 "all and uses the faster (where cores are far apart, small models run slower on two)");
+  cmd->add_option("--trace", o->trace,
+                  fmt::format("Then write a timeline of {} more runs to this file, in the Chrome trace event format "
+                              "(chrome://tracing, https://ui.perfetto.dev): each step, and which thread ran which of "
+                              "its work units when",
+                              kTracedRuns));
   addWinogradOptions(cmd, o->winograd);
   addRingFusionOption(cmd, o->ringFusion);
   cmd->callback([o] { bench(*o); });

@@ -30,6 +30,18 @@ void copyBytes(void* to, const void* from, size_t bytes) {
   if (bytes) std::memcpy(to, from, bytes);
 }
 
+// Work units of a step as profiles and traces count them.
+int64_t profileUnits(const Step& step) {
+  switch (step.kind) {
+    case Step::Kind::Kernel:
+      return step.units;
+    case Step::Kind::Fallback:
+      return 1;
+    default:
+      return step.shape.planes();
+  }
+}
+
 }  // namespace
 
 struct JitEngine::Impl {
@@ -61,9 +73,18 @@ struct JitEngine::Impl {
   void forUnits(int64_t units, const std::function<void(int64_t, int64_t)>& body) {
     if (allThreads)
       pool->parallelFor(units, body);
-    else if (units > 0)
-      body(0, units);
+    else
+      pool->runOnCaller(units, body);
   }
+  // Tracing (setTracing): the spans of the traced runs, times from traceOrigin.
+  bool tracing = false;
+  int tracedRuns = 0;
+  std::chrono::steady_clock::time_point traceOrigin;
+  std::vector<TraceSpan> traceSpans;
+  double traceUs(std::chrono::steady_clock::time_point t) const {
+    return std::chrono::duration<double, std::micro>(t - traceOrigin).count();
+  }
+  void traceStep(int index, int64_t units, std::chrono::steady_clock::time_point start);
   bool adapting() const { return options.adaptThreads && pool->threads() > 1; }
 
   void compile(const ir::Model& source, const std::map<std::string, std::vector<int64_t>>& shapes, const Target& target,
@@ -138,6 +159,13 @@ void JitEngine::Impl::runFallback(const Step& step, std::map<const ir::Value*, i
   }
 }
 
+void JitEngine::Impl::traceStep(int index, int64_t units, std::chrono::steady_clock::time_point start) {
+  traceSpans.push_back({tracedRuns, index, -1, 0, units, traceUs(start), traceUs(std::chrono::steady_clock::now())});
+  for (const runtime::ThreadPool::ChunkSpan& chunk : pool->takeChunkSpans())
+    traceSpans.push_back(
+        {tracedRuns, index, chunk.thread, chunk.begin, chunk.end, traceUs(chunk.start), traceUs(chunk.stop)});
+}
+
 runtime::TensorMap JitEngine::Impl::run(const runtime::TensorMap& inputs) {
   for (const auto& [name, tensor] : inputs) {
     const ir::Value* value = model.graph->findValue(name);
@@ -160,12 +188,13 @@ runtime::TensorMap JitEngine::Impl::run(const runtime::TensorMap& inputs) {
     copyBytes(slotAddress(storage.plain), it->second.bytes().data(), it->second.byteSize());
   }
   // Profiled runs keep the current choice, so that a profile shows one configuration.
-  allThreads = !adapting() || (profiling ? threadChoice.use_all : convopt_thread_choice_next(&threadChoice));
+  allThreads = !adapting() || (profiling || tracing ? threadChoice.use_all : convopt_thread_choice_next(&threadChoice));
+  pool->setTracing(tracing);
   auto runStart = std::chrono::steady_clock::now();
   std::vector<float*> buffers;
   for (size_t index = 0; index < program.steps.size(); ++index) {
     const Step& step = program.steps[index];
-    auto start = profiling ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point();
+    auto start = profiling || tracing ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point();
     switch (step.kind) {
       case Step::Kind::Kernel: {
         buffers.clear();
@@ -194,14 +223,16 @@ runtime::TensorMap JitEngine::Impl::run(const runtime::TensorMap& inputs) {
         break;
       }
       case Step::Kind::Fallback:
-        runFallback(step, dynamic);
+        pool->runOnCaller(1, [&](int64_t, int64_t) { runFallback(step, dynamic); });
         break;
     }
+    if (tracing) traceStep(int(index), profileUnits(step), start);
     if (profiling)
       stepMs[index] += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   }
   profiledRuns += profiling;
-  if (adapting() && !profiling)
+  tracedRuns += tracing;
+  if (adapting() && !profiling && !tracing)
     convopt_thread_choice_record(&threadChoice, allThreads,
                                  std::chrono::duration<double>(std::chrono::steady_clock::now() - runStart).count());
   ++(allThreads ? threadRuns.allThreads : threadRuns.oneThread);
@@ -260,16 +291,26 @@ void JitEngine::setProfiling(bool on) {
   impl_->profiledRuns = 0;
 }
 
+void JitEngine::setTracing(bool on) {
+  std::lock_guard lock(impl_->runs);
+  impl_->tracing = on;
+  impl_->tracedRuns = 0;
+  impl_->traceSpans.clear();
+  impl_->traceOrigin = std::chrono::steady_clock::now();
+}
+
+std::vector<TraceSpan> JitEngine::trace() const {
+  std::lock_guard lock(impl_->runs);
+  return impl_->traceSpans;
+}
+
 std::vector<StepProfile> JitEngine::profile() const {
   std::vector<StepProfile> result;
   for (size_t i = 0; i < impl_->program.steps.size(); ++i) {
     const Step& step = impl_->program.steps[i];
     double total = i < impl_->stepMs.size() ? impl_->stepMs[i] : 0.0;  // empty before setProfiling
-    int64_t units = step.kind == Step::Kind::Kernel     ? step.units
-                    : step.kind == Step::Kind::Fallback ? 1
-                                                        : step.shape.planes();
-    result.push_back({step.category, step.label, impl_->profiledRuns ? total / impl_->profiledRuns : 0.0, units,
-                      step.macs, step.bytes, step.winogradKey, step.convKey, step.convVariants});
+    result.push_back({step.category, step.label, impl_->profiledRuns ? total / impl_->profiledRuns : 0.0,
+                      profileUnits(step), step.macs, step.bytes, step.winogradKey, step.convKey, step.convVariants});
   }
   return result;
 }

@@ -35,6 +35,16 @@ struct StepProfile {
   std::vector<ConvVariant> convVariants;
 };
 
+// A span of a traced run (JitEngine::setTracing): a step, run by the calling
+// thread, or a chunk of a step's work units, run by one of the engine's threads.
+struct TraceSpan {
+  int run = 0;                         // traced run, from 0
+  int step = 0;                        // in program order (profile()'s index)
+  int thread = -1;                     // -1: the step as a whole; else the thread that ran the chunk (0: the caller)
+  int64_t beginUnit = 0, endUnit = 0;  // the chunk's work units (the step's: all of them)
+  double startUs = 0, endUs = 0;       // from setTracing(true)
+};
+
 // Sees the pre-lowering plan after each of its steps (`--print-after-all`):
 // the step's name and its decisions so far, one line each.
 using PlanningObserver = std::function<void(std::string_view step, const std::string& decisions)>;
@@ -94,6 +104,10 @@ class JitEngine {
   // profile() returns each step's mean time, in program order.
   void setProfiling(bool on);
   std::vector<StepProfile> profile() const;
+  // Tracing records when each step ran and which thread ran which of its work
+  // units (a clock read per chunk) in the following runs; trace() returns them.
+  void setTracing(bool on);
+  std::vector<TraceSpan> trace() const;
 
   struct Impl;
 

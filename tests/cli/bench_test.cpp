@@ -2,6 +2,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <map>
+#include <set>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -178,11 +181,49 @@ TEST_F(Bench, SaysHowManyRunsUsedOneThread) {
 TEST_F(Bench, ProcessesRefuseProfileAndNegativeCounts) {
   auto profiled = runConvopt(fmt::format("bench '{}' --processes 2 --profile", model()), dir.path());
   EXPECT_EQ(profiled.exitCode, 2);
-  EXPECT_NE(profiled.stderrText.find("--profile and --roofline do not go with --processes"), std::string::npos)
+  EXPECT_NE(profiled.stderrText.find("--profile, --roofline and --trace do not go with --processes"), std::string::npos)
       << profiled.stderrText;
   auto negative = runConvopt(fmt::format("bench '{}' --processes -1", model()), dir.path());
   EXPECT_EQ(negative.exitCode, 2);
   EXPECT_NE(negative.stderrText.find("--processes >= 0"), std::string::npos) << negative.stderrText;
+}
+
+// --trace writes the Chrome trace event file of five more runs: a track of
+// steps and one per thread, every event named by its step; --json gives the
+// threads' busy share. A file that cannot be written: exit 2, nothing left.
+TEST_F(Bench, TraceWritesEachStepAndThreadsChunksAsTraceEvents) {
+  std::filesystem::path trace = dir / "trace.json";
+  auto r = runConvopt(
+      fmt::format("bench '{}' --runs 2 --threads 2 --fixed-threads --json --trace '{}'", model(), trace.string()),
+      dir.path());
+  ASSERT_EQ(r.exitCode, 0) << r.stderrText;
+  double busy = nlohmann::json::parse(r.stdoutText)["trace_busy_share"];
+  EXPECT_TRUE(busy > 0 && busy <= 1) << busy;
+  auto events = nlohmann::json::parse(testing::readFile(trace))["traceEvents"];
+  std::map<int, std::string> tracks;
+  std::map<int, int> perTrack;
+  std::set<int> runs;
+  for (const auto& event : events) {
+    if (event["ph"] == "M") {
+      tracks[event["tid"].get<int>()] = event["args"]["name"];
+      continue;
+    }
+    ASSERT_EQ(event["ph"], "X");
+    EXPECT_GE(event["dur"].get<double>(), 0.0);
+    EXPECT_FALSE(event["name"].get<std::string>().empty());
+    ++perTrack[event["tid"].get<int>()];
+    runs.insert(event["args"]["run"].get<int>());
+  }
+  EXPECT_EQ(tracks, (std::map<int, std::string>{{0, "steps"}, {1, "thread 0 (the caller)"}, {2, "thread 1"}}));
+  EXPECT_EQ(runs, (std::set<int>{0, 1, 2, 3, 4}));
+  EXPECT_EQ(perTrack[0] % 5, 0) << "every step once per run";
+  EXPECT_GE(perTrack[1] + perTrack[2], perTrack[0]) << "at least one chunk per step";
+
+  auto refused = runConvopt(fmt::format("bench '{}' --runs 1 --trace '{}'", model(), (dir / "no" / "t.json").string()),
+                            dir.path());
+  EXPECT_EQ(refused.exitCode, 2);
+  EXPECT_NE(refused.stderrText.find("cannot write"), std::string::npos) << refused.stderrText;
+  EXPECT_FALSE(std::filesystem::exists(dir / "no"));
 }
 
 TEST_F(Bench, ProfileListsEveryStepByCategory) {

@@ -320,6 +320,57 @@ g (float[1,32,12,12] x, float[32,8,3,3] w) => (float[1,32,12,12] y)
   }
 }
 
+// A traced run records every step once, and each step's work units as chunks
+// that cover them exactly once, run by the engine's threads within the step's
+// time; a reference fallback is one chunk on the caller. Tracing off, nothing.
+TEST(EngineTrace, EveryStepsUnitsRunOnceWithinTheStep) {
+  ir::Model model = ir::parseModelText(R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,32,12,12] x, float[32,8,3,3] w) => (float[1,32,12,12] y)
+{
+  c = Conv <group = 4, pads = [1, 1, 1, 1]> (x, w)
+  y = Tanh (c)
+}
+)");
+  runtime::TensorMap inputs = runtime::randomInputs(*model.graph, {7, {}, {}});
+  for (int threads : {1, 2}) {
+    SCOPED_TRACE(threads);
+    JitEngine engine(model, {}, {.cpu = "", .threads = threads, .adaptThreads = false});
+    engine.run(inputs);
+    EXPECT_TRUE(engine.trace().empty());
+    engine.setTracing(true);
+    constexpr int kRuns = 3;
+    for (int i = 0; i < kRuns; ++i) engine.run(inputs);
+    std::vector<TraceSpan> spans = engine.trace();
+    std::vector<StepProfile> steps = engine.profile();
+    ASSERT_THAT(steps, ::testing::Contains(::testing::Field(&StepProfile::category, "fallback Tanh")));
+    for (int run = 0; run < kRuns; ++run)
+      for (int step = 0; step < int(steps.size()); ++step) {
+        SCOPED_TRACE(fmt::format("run {} step {} ({})", run, step, steps[size_t(step)].label));
+        std::vector<TraceSpan> whole, chunks;
+        for (const TraceSpan& span : spans)
+          if (span.run == run && span.step == step) (span.thread < 0 ? whole : chunks).push_back(span);
+        ASSERT_EQ(whole.size(), 1u);
+        EXPECT_EQ(whole[0].endUnit, steps[size_t(step)].units);
+        std::sort(chunks.begin(), chunks.end(), [](auto& a, auto& b) { return a.beginUnit < b.beginUnit; });
+        int64_t next = 0;
+        for (const TraceSpan& chunk : chunks) {
+          EXPECT_EQ(chunk.beginUnit, next);
+          EXPECT_LT(chunk.beginUnit, chunk.endUnit);
+          next = chunk.endUnit;
+          EXPECT_TRUE(chunk.thread >= 0 && chunk.thread < threads) << chunk.thread;
+          EXPECT_LE(whole[0].startUs, chunk.startUs);
+          EXPECT_LE(chunk.startUs, chunk.endUs);
+          EXPECT_LE(chunk.endUs, whole[0].endUs);
+        }
+        EXPECT_EQ(next, steps[size_t(step)].units);
+      }
+    EXPECT_FALSE(std::any_of(spans.begin(), spans.end(), [](auto& s) { return s.run >= kRuns; }));
+    engine.setTracing(false);
+    engine.run(inputs);
+    EXPECT_TRUE(engine.trace().empty());
+  }
+}
+
 // Generated kernels flush denormals to zero unless asked to keep them, and the
 // calling thread's float control mode is as it was after a run.
 TEST(EngineDenormals, FlushedToZeroUnlessKept) {

@@ -3,6 +3,7 @@
 // call; each thread's share is taken over when its owner is busy.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <mutex>
@@ -54,6 +55,34 @@ TEST(ThreadPool, FreeThreadsTakeOverABusyThreadsShare) {
   int64_t sleeper = firstStarted.load();
   ASSERT_TRUE(sleeper == 0 || sleeper == 4) << "a thread starts its share at its front, got " << sleeper;
   for (int64_t u = sleeper + 1; u < sleeper + 4; ++u) EXPECT_NE(ranOn[u], ranOn[sleeper]) << "unit " << u;
+}
+
+// Traced, every chunk a thread ran is listed once with that thread and its
+// clock times, the caller's whole-range runs as thread 0's; not traced, none.
+TEST(ThreadPool, TracingListsEveryChunkOnce) {
+  ThreadPool pool(2);
+  auto body = [](int64_t, int64_t) {};
+  pool.parallelFor(64, body);
+  EXPECT_TRUE(pool.takeChunkSpans().empty());
+  pool.setTracing(true);
+  pool.parallelFor(64, body);
+  std::vector<ThreadPool::ChunkSpan> spans = pool.takeChunkSpans();
+  std::sort(spans.begin(), spans.end(), [](auto& a, auto& b) { return a.begin < b.begin; });
+  int64_t next = 0;
+  for (const ThreadPool::ChunkSpan& span : spans) {
+    EXPECT_EQ(span.begin, next);
+    next = span.end;
+    EXPECT_TRUE(span.thread == 0 || span.thread == 1) << span.thread;
+    EXPECT_LE(span.start, span.stop);
+  }
+  EXPECT_EQ(next, 64);
+  EXPECT_TRUE(pool.takeChunkSpans().empty());
+  pool.runOnCaller(5, body);
+  spans = pool.takeChunkSpans();
+  ASSERT_EQ(spans.size(), 1u);
+  EXPECT_EQ(spans[0].thread, 0);
+  EXPECT_EQ(spans[0].begin, 0);
+  EXPECT_EQ(spans[0].end, 5);
 }
 
 TEST(ThreadPool, ManyShortCallsInARow) {
