@@ -12,7 +12,7 @@ int ThreadPool::resolvedThreads(int threads) {
 ThreadPool::ThreadPool(int threads) {
   threads = resolvedThreads(threads);
   shares_ = std::make_unique<Share[]>(size_t(threads));
-  spans_.resize(size_t(threads));
+  spans_ = std::make_unique<ThreadSpans[]>(size_t(threads));
   for (int i = 1; i < threads; ++i) workers_.emplace_back([this, i] { workerLoop(i); });
 }
 
@@ -23,18 +23,18 @@ ThreadPool::~ThreadPool() {
   for (std::thread& worker : workers_) worker.join();
 }
 
-void ThreadPool::runChunk(int index, int64_t begin, int64_t end) {
-  if (!tracing_) return (*body_)(begin, end);
+void ThreadPool::runChunk(const Body& body, int index, int64_t begin, int64_t end) {
+  if (!tracing_) return body(begin, end);
   auto start = std::chrono::steady_clock::now();
-  (*body_)(begin, end);
-  spans_[size_t(index)].push_back({index, begin, end, start, std::chrono::steady_clock::now()});
+  body(begin, end);
+  spans_[index].spans.push_back({index, begin, end, start, std::chrono::steady_clock::now()});
 }
 
 std::vector<ThreadPool::ChunkSpan> ThreadPool::takeChunkSpans() {
   std::vector<ChunkSpan> all;
-  for (std::vector<ChunkSpan>& spans : spans_) {
-    all.insert(all.end(), spans.begin(), spans.end());
-    spans.clear();
+  for (int i = 0; i < threads(); ++i) {
+    all.insert(all.end(), spans_[i].spans.begin(), spans_[i].spans.end());
+    spans_[i].spans.clear();
   }
   return all;
 }
@@ -45,7 +45,7 @@ void ThreadPool::runChunks(int index) {
     for (;;) {
       int64_t begin = share.next.fetch_add(chunk_, std::memory_order_relaxed);
       if (begin >= share.end) break;
-      runChunk(index, begin, std::min(share.end, begin + chunk_));
+      runChunk(*body_, index, begin, std::min(share.end, begin + chunk_));
     }
   }
 }
@@ -95,9 +95,8 @@ void ThreadPool::workerLoop(int index) {
 }
 
 void ThreadPool::runOnCaller(int64_t units, const std::function<void(int64_t, int64_t)>& body) {
-  if (units <= 0) return;
-  body_ = &body;
-  runChunk(0, 0, units);
+  // Not through body_: workers spinning between jobs read the line it shares with generation_.
+  if (units > 0) runChunk(body, 0, 0, units);
 }
 
 void ThreadPool::parallelFor(int64_t units, const std::function<void(int64_t, int64_t)>& body) {

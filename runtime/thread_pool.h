@@ -54,13 +54,14 @@ class ThreadPool {
   };
   // Call between parallelFor calls.
   void setTracing(bool on) { tracing_ = on; }
-  // The chunks run since the last call, by thread; call between parallelFor calls.
+  // The chunks run since the last call, all threads'; call between parallelFor calls.
   std::vector<ChunkSpan> takeChunkSpans();
 
  private:
   void workerLoop(int index);
   void runChunks(int index);
-  void runChunk(int index, int64_t begin, int64_t end);
+  using Body = std::function<void(int64_t, int64_t)>;
+  void runChunk(const Body& body, int index, int64_t begin, int64_t end);
 
   std::vector<std::thread> workers_;
   // The job: written by the caller before it bumps generation_ (release), read
@@ -76,9 +77,13 @@ class ThreadPool {
   };
   std::unique_ptr<Share[]> shares_;  // one per thread
   // Tracing: set between jobs, so workers read it after the job's publication;
-  // each thread appends to its own list, which the caller reads after the job.
+  // each thread appends to its own list (on its own cache line), which the
+  // caller reads after the job.
   bool tracing_ = false;
-  std::vector<std::vector<ChunkSpan>> spans_;
+  struct alignas(64) ThreadSpans {
+    std::vector<ChunkSpan> spans;
+  };
+  std::unique_ptr<ThreadSpans[]> spans_;      // one per thread
   alignas(64) std::atomic<int> pending_ = 0;  // workers still in the current job
   // Sleeping. A thread announces itself (sleepers_, callerSleeping_) before it
   // re-checks under the mutex, and the other side checks the announcement after

@@ -128,7 +128,7 @@ double writeTrace(codegen::JitEngine& engine, const runtime::TensorMap& inputs, 
   std::vector<codegen::TraceSpan> spans = engine.trace();
   engine.setTracing(false);
   ir::writeFileAtomically(path, traceEventJson(spans, engine.profile(), engine.threads()).dump());
-  return threadBusyShare(spans, engine.threads());
+  return threadBusyShare(spans);
 }
 
 nlohmann::json profileJson(const std::vector<codegen::StepProfile>& steps, const HostPeaks& peaks) {
@@ -241,14 +241,14 @@ void bench(const BenchOptions& o) {
     ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
   }
   if (engine.threads() > 1) roundTrips.push_back(runtime::measureCoreRoundTripNs());
-  std::optional<double> busyShare;
-  if (!o.trace.empty()) busyShare = writeTrace(engine, inputs, o.trace);
   std::sort(ms.begin(), ms.end());
   auto quantile = [&](double q) { return ms[std::min(ms.size() - 1, size_t(q * double(ms.size() - 1) + 0.5))]; };
   double median = runtime::medianOf(ms);
   double oneThread = oneThreadShare(engine.threadRuns());
   int64_t macs = 0;
   for (const codegen::StepProfile& step : engine.profile()) macs += step.macs;
+  std::optional<double> busyShare;  // after the timed runs' figures: traced runs are extra
+  if (!o.trace.empty()) busyShare = writeTrace(engine, inputs, o.trace);
   HostPeaks peaks = o.roofline || o.profile ? hostPeaks(o.cpu, engine.threads()) : HostPeaks{};
   // Achieved FLOP rate over the FMA peak: how close the model runs to its compute roofline.
   double roofline = peaks.fmaGflops > 0 ? 2.0 * double(macs) / median / 1e6 / peaks.fmaGflops : 0.0;
@@ -278,7 +278,7 @@ void bench(const BenchOptions& o) {
     if (busyShare)
       fmt::print(
           "trace of {} more runs written to {} (open it in chrome://tracing or https://ui.perfetto.dev): the "
-          "threads were busy {:.0f}% of the steps' time\n",
+          "threads each run used were busy {:.0f}% of its steps' time\n",
           kTracedRuns, o.trace, 100 * *busyShare);
     if (o.profile) printProfile(profileRuns(engine, inputs, o.runs), o.top, peaks);
   }
@@ -317,7 +317,7 @@ void registerBenchCommand(CLI::App& app) {
   cmd->add_option("--trace", o->trace,
                   fmt::format("Then write a timeline of {} more runs to this file, in the Chrome trace event format "
                               "(chrome://tracing, https://ui.perfetto.dev): each step, and which thread ran which of "
-                              "its work units when",
+                              "its work units when (the runs keep the engine's thread choice; --fixed-threads: all)",
                               kTracedRuns));
   addWinogradOptions(cmd, o->winograd);
   addRingFusionOption(cmd, o->ringFusion);

@@ -16,9 +16,9 @@ nlohmann::json traceEventJson(const std::vector<codegen::TraceSpan>& spans,
     const codegen::StepProfile& step = steps.at(size_t(span.step));
     nlohmann::json args = {{"run", span.run}, {"step", span.step}};
     if (span.thread < 0)
-      args["units"] = step.units;
+      args["units"] = step.units, args["threads"] = span.threads;
     else
-      args["units"] = fmt::format("{}-{} of {}", span.beginUnit, span.endUnit, step.units);
+      args["begin_unit"] = span.beginUnit, args["end_unit"] = span.endUnit;
     events.push_back({{"name", step.label},
                       {"cat", step.category},
                       {"ph", "X"},
@@ -31,10 +31,11 @@ nlohmann::json traceEventJson(const std::vector<codegen::TraceSpan>& spans,
   return {{"traceEvents", events}, {"displayTimeUnit", "ns"}};
 }
 
-double threadBusyShare(const std::vector<codegen::TraceSpan>& spans, int threads) {
-  double stepUs = 0, chunkUs = 0;
-  for (const codegen::TraceSpan& span : spans) (span.thread < 0 ? stepUs : chunkUs) += span.endUs - span.startUs;
-  return stepUs > 0 ? chunkUs / (stepUs * threads) : 0.0;
+double threadBusyShare(const std::vector<codegen::TraceSpan>& spans) {
+  double threadUs = 0, chunkUs = 0;
+  for (const codegen::TraceSpan& span : spans)
+    (span.thread < 0 ? threadUs : chunkUs) += (span.endUs - span.startUs) * (span.thread < 0 ? span.threads : 1);
+  return threadUs > 0 ? chunkUs / threadUs : 0.0;
 }
 
 }  // namespace convopt::tools

@@ -3,7 +3,10 @@
 // trace event format that chrome://tracing and https://ui.perfetto.dev open:
 // one track with the steps, one per thread with its chunks. It shows what a
 // profile's averages hide: a thread waiting for the other, a step's units
-// taken over, steps too small to share.
+// taken over, steps too small to share. The runs keep the engine's thread
+// choice as it stands (a run on one thread leaves the other tracks empty;
+// `--fixed-threads` uses all), and a control-flow node's bodies, run by their
+// own engines, are one chunk of the caller.
 #pragma once
 #include <string>
 #include <vector>
@@ -19,8 +22,8 @@ namespace convopt::tools {
 nlohmann::json traceEventJson(const std::vector<codegen::TraceSpan>& spans,
                               const std::vector<codegen::StepProfile>& steps, int threads);
 
-// Time the threads spent in chunks over the time `threads` threads had during
-// the traced runs' steps: 1 when every thread worked all along.
-double threadBusyShare(const std::vector<codegen::TraceSpan>& spans, int threads);
+// Time the threads spent in chunks over the time the threads each step's run
+// used had during it: 1 when they all worked all along.
+double threadBusyShare(const std::vector<codegen::TraceSpan>& spans);
 
 }  // namespace convopt::tools

@@ -37,9 +37,11 @@ int64_t profileUnits(const Step& step) {
       return step.units;
     case Step::Kind::Fallback:
       return 1;
-    default:
+    case Step::Kind::ToBlocked:
+    case Step::Kind::FromBlocked:
       return step.shape.planes();
   }
+  return 0;
 }
 
 }  // namespace
@@ -85,6 +87,9 @@ struct JitEngine::Impl {
     return std::chrono::duration<double, std::micro>(t - traceOrigin).count();
   }
   void traceStep(int index, int64_t units, std::chrono::steady_clock::time_point start);
+  void runStep(const Step& step, std::map<const ir::Value*, ir::Tensor>& dynamic);
+  void runSteps(std::map<const ir::Value*, ir::Tensor>& dynamic);
+  std::vector<float*> buffers;  // a kernel step's arguments
   bool adapting() const { return options.adaptThreads && pool->threads() > 1; }
 
   void compile(const ir::Model& source, const std::map<std::string, std::vector<int64_t>>& shapes, const Target& target,
@@ -160,10 +165,66 @@ void JitEngine::Impl::runFallback(const Step& step, std::map<const ir::Value*, i
 }
 
 void JitEngine::Impl::traceStep(int index, int64_t units, std::chrono::steady_clock::time_point start) {
-  traceSpans.push_back({tracedRuns, index, -1, 0, units, traceUs(start), traceUs(std::chrono::steady_clock::now())});
+  traceSpans.push_back({tracedRuns, index, -1, 0, units, traceUs(start), traceUs(std::chrono::steady_clock::now()),
+                        allThreads ? pool->threads() : 1});
   for (const runtime::ThreadPool::ChunkSpan& chunk : pool->takeChunkSpans())
     traceSpans.push_back(
-        {tracedRuns, index, chunk.thread, chunk.begin, chunk.end, traceUs(chunk.start), traceUs(chunk.stop)});
+        {tracedRuns, index, chunk.thread, chunk.begin, chunk.end, traceUs(chunk.start), traceUs(chunk.stop), 1});
+}
+
+void JitEngine::Impl::runStep(const Step& step, std::map<const ir::Value*, ir::Tensor>& dynamic) {
+  switch (step.kind) {
+    case Step::Kind::Kernel: {
+      buffers.clear();
+      for (const KernelArg& arg : step.args)
+        buffers.push_back(arg.kind == KernelArg::Kind::Slot ? static_cast<float*>(slotAddress(arg.index))
+                                                            : program.constants[arg.index].data());
+      KernelFunction function = step.function;
+      float* const* args = buffers.data();
+      forUnits(step.units, [&](int64_t begin, int64_t end) {
+        runtime::DenormalsAreZero mode(flushDenormals);
+        function(args, begin, end);
+      });
+      break;
+    }
+    case Step::Kind::ToBlocked:
+    case Step::Kind::FromBlocked: {
+      auto* from = static_cast<float*>(slotAddress(step.from));
+      auto* to = static_cast<float*>(slotAddress(step.to));
+      bool blocking = step.kind == Step::Kind::ToBlocked;
+      forUnits(step.shape.planes(), [&](int64_t begin, int64_t end) {
+        if (blocking)
+          runtime::toBlocked(from, to, step.shape, begin, end);
+        else
+          runtime::fromBlocked(from, to, step.shape, begin, end);
+      });
+      break;
+    }
+    case Step::Kind::Fallback:
+      if (tracing)  // the caller's one chunk, in the timeline
+        pool->runOnCaller(1, [&](int64_t, int64_t) { runFallback(step, dynamic); });
+      else
+        runFallback(step, dynamic);
+      break;
+  }
+}
+
+void JitEngine::Impl::runSteps(std::map<const ir::Value*, ir::Tensor>& dynamic) {
+  size_t traced = traceSpans.size();
+  try {
+    for (size_t index = 0; index < program.steps.size(); ++index) {
+      const Step& step = program.steps[index];
+      auto start = profiling || tracing ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point();
+      runStep(step, dynamic);
+      if (profiling)
+        stepMs[index] += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+      if (tracing) traceStep(int(index), profileUnits(step), start);
+    }
+  } catch (...) {  // a failed run leaves no spans
+    traceSpans.resize(traced);
+    pool->takeChunkSpans();
+    throw;
+  }
 }
 
 runtime::TensorMap JitEngine::Impl::run(const runtime::TensorMap& inputs) {
@@ -187,49 +248,11 @@ runtime::TensorMap JitEngine::Impl::run(const runtime::TensorMap& inputs) {
       throwInputError("input '{}' does not have the shape and type the engine was compiled for", input->name());
     copyBytes(slotAddress(storage.plain), it->second.bytes().data(), it->second.byteSize());
   }
-  // Profiled runs keep the current choice, so that a profile shows one configuration.
+  // Profiled and traced runs keep the current choice, so that they show one configuration.
   allThreads = !adapting() || (profiling || tracing ? threadChoice.use_all : convopt_thread_choice_next(&threadChoice));
   pool->setTracing(tracing);
   auto runStart = std::chrono::steady_clock::now();
-  std::vector<float*> buffers;
-  for (size_t index = 0; index < program.steps.size(); ++index) {
-    const Step& step = program.steps[index];
-    auto start = profiling || tracing ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point();
-    switch (step.kind) {
-      case Step::Kind::Kernel: {
-        buffers.clear();
-        for (const KernelArg& arg : step.args)
-          buffers.push_back(arg.kind == KernelArg::Kind::Slot ? static_cast<float*>(slotAddress(arg.index))
-                                                              : program.constants[arg.index].data());
-        KernelFunction function = step.function;
-        float* const* args = buffers.data();
-        forUnits(step.units, [&](int64_t begin, int64_t end) {
-          runtime::DenormalsAreZero mode(flushDenormals);
-          function(args, begin, end);
-        });
-        break;
-      }
-      case Step::Kind::ToBlocked:
-      case Step::Kind::FromBlocked: {
-        auto* from = static_cast<float*>(slotAddress(step.from));
-        auto* to = static_cast<float*>(slotAddress(step.to));
-        bool blocking = step.kind == Step::Kind::ToBlocked;
-        forUnits(step.shape.planes(), [&](int64_t begin, int64_t end) {
-          if (blocking)
-            runtime::toBlocked(from, to, step.shape, begin, end);
-          else
-            runtime::fromBlocked(from, to, step.shape, begin, end);
-        });
-        break;
-      }
-      case Step::Kind::Fallback:
-        pool->runOnCaller(1, [&](int64_t, int64_t) { runFallback(step, dynamic); });
-        break;
-    }
-    if (tracing) traceStep(int(index), profileUnits(step), start);
-    if (profiling)
-      stepMs[index] += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-  }
+  runSteps(dynamic);
   profiledRuns += profiling;
   tracedRuns += tracing;
   if (adapting() && !profiling && !tracing)
@@ -326,6 +349,8 @@ void JitEngine::setThreads(int threads) {
   impl_->options.threads = threads;
   convopt_thread_choice_init(&impl_->threadChoice);
   impl_->threadRuns = {};
+  impl_->tracedRuns = 0;  // the spans so far name the old pool's threads
+  impl_->traceSpans.clear();
   impl_->makeBodyEngines();  // recompiled on first use with the new pool size
 }
 

@@ -43,6 +43,7 @@ struct TraceSpan {
   int thread = -1;                     // -1: the step as a whole; else the thread that ran the chunk (0: the caller)
   int64_t beginUnit = 0, endUnit = 0;  // the chunk's work units (the step's: all of them)
   double startUs = 0, endUs = 0;       // from setTracing(true)
+  int threads = 1;                     // the step's: threads its run used (1 when the thread choice ran it on one)
 };
 
 // Sees the pre-lowering plan after each of its steps (`--print-after-all`):
@@ -105,7 +106,10 @@ class JitEngine {
   void setProfiling(bool on);
   std::vector<StepProfile> profile() const;
   // Tracing records when each step ran and which thread ran which of its work
-  // units (a clock read per chunk) in the following runs; trace() returns them.
+  // units (two clock reads per chunk) in the following runs; trace() returns
+  // them. Either call discards what was recorded. Traced runs keep the thread
+  // choice as it stands (adaptThreads). A control-flow node's bodies run on
+  // their own engines: one chunk of the caller here.
   void setTracing(bool on);
   std::vector<TraceSpan> trace() const;
 

@@ -189,31 +189,52 @@ TEST_F(Bench, ProcessesRefuseProfileAndNegativeCounts) {
 }
 
 // --trace writes the Chrome trace event file of five more runs: a track of
-// steps and one per thread, every event named by its step; --json gives the
-// threads' busy share. A file that cannot be written: exit 2, nothing left.
+// steps (in order, in microseconds) and one per thread, every event named by
+// its step; --json gives the threads' busy share, which the file's times
+// reproduce. A file that cannot be written: exit 2, nothing left.
 TEST_F(Bench, TraceWritesEachStepAndThreadsChunksAsTraceEvents) {
   std::filesystem::path trace = dir / "trace.json";
   auto r = runConvopt(
       fmt::format("bench '{}' --runs 2 --threads 2 --fixed-threads --json --trace '{}'", model(), trace.string()),
       dir.path());
   ASSERT_EQ(r.exitCode, 0) << r.stderrText;
-  double busy = nlohmann::json::parse(r.stdoutText)["trace_busy_share"];
-  EXPECT_TRUE(busy > 0 && busy <= 1) << busy;
+  auto result = nlohmann::json::parse(r.stdoutText);
+  double busy = result["trace_busy_share"], medianUs = 1000 * result["median_ms"].get<double>();
   auto events = nlohmann::json::parse(testing::readFile(trace))["traceEvents"];
   std::map<int, std::string> tracks;
   std::map<int, int> perTrack;
+  std::map<int, double> stepUsPerRun;
   std::set<int> runs;
+  double threadUs = 0, chunkUs = 0, lastStepStart = -1;
   for (const auto& event : events) {
     if (event["ph"] == "M") {
       tracks[event["tid"].get<int>()] = event["args"]["name"];
       continue;
     }
     ASSERT_EQ(event["ph"], "X");
-    EXPECT_GE(event["dur"].get<double>(), 0.0);
+    double dur = event["dur"];
+    EXPECT_GE(dur, 0.0);
     EXPECT_FALSE(event["name"].get<std::string>().empty());
-    ++perTrack[event["tid"].get<int>()];
-    runs.insert(event["args"]["run"].get<int>());
+    int tid = event["tid"], run = event["args"]["run"];
+    ++perTrack[tid];
+    runs.insert(run);
+    if (tid == 0) {
+      EXPECT_EQ(event["args"]["threads"], 2);
+      EXPECT_GE(event["ts"].get<double>(), lastStepStart);
+      lastStepStart = event["ts"];
+      threadUs += 2 * dur, stepUsPerRun[run] += dur;
+    } else {
+      EXPECT_LT(event["args"]["begin_unit"].get<int64_t>(), event["args"]["end_unit"].get<int64_t>());
+      chunkUs += dur;
+    }
   }
+  EXPECT_NEAR(busy, chunkUs / threadUs, 1e-6);
+  EXPECT_TRUE(busy > 0 && busy <= 1) << busy;
+  // Microseconds, as the format wants: the fastest traced run's steps took about a timed run's time.
+  double fastestUs = std::min_element(stepUsPerRun.begin(), stepUsPerRun.end(), [](auto& a, auto& b) {
+                       return a.second < b.second;
+                     })->second;
+  EXPECT_TRUE(fastestUs > medianUs / 30 && fastestUs < medianUs * 30) << fastestUs << " us, median " << medianUs;
   EXPECT_EQ(tracks, (std::map<int, std::string>{{0, "steps"}, {1, "thread 0 (the caller)"}, {2, "thread 1"}}));
   EXPECT_EQ(runs, (std::set<int>{0, 1, 2, 3, 4}));
   EXPECT_EQ(perTrack[0] % 5, 0) << "every step once per run";

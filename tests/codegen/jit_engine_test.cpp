@@ -343,6 +343,7 @@ g (float[1,32,12,12] x, float[32,8,3,3] w) => (float[1,32,12,12] y)
     std::vector<TraceSpan> spans = engine.trace();
     std::vector<StepProfile> steps = engine.profile();
     ASSERT_THAT(steps, ::testing::Contains(::testing::Field(&StepProfile::category, "fallback Tanh")));
+    double previousEndUs = 0;
     for (int run = 0; run < kRuns; ++run)
       for (int step = 0; step < int(steps.size()); ++step) {
         SCOPED_TRACE(fmt::format("run {} step {} ({})", run, step, steps[size_t(step)].label));
@@ -351,6 +352,9 @@ g (float[1,32,12,12] x, float[32,8,3,3] w) => (float[1,32,12,12] y)
           if (span.run == run && span.step == step) (span.thread < 0 ? whole : chunks).push_back(span);
         ASSERT_EQ(whole.size(), 1u);
         EXPECT_EQ(whole[0].endUnit, steps[size_t(step)].units);
+        EXPECT_EQ(whole[0].threads, threads);
+        EXPECT_LE(previousEndUs, whole[0].startUs) << "steps and runs follow each other";
+        previousEndUs = whole[0].endUs;
         std::sort(chunks.begin(), chunks.end(), [](auto& a, auto& b) { return a.beginUnit < b.beginUnit; });
         int64_t next = 0;
         for (const TraceSpan& chunk : chunks) {

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <chrono>
 #include <mutex>
+#include <set>
 #include <thread>
 #include <vector>
 
@@ -59,9 +60,12 @@ TEST(ThreadPool, FreeThreadsTakeOverABusyThreadsShare) {
 
 // Traced, every chunk a thread ran is listed once with that thread and its
 // clock times, the caller's whole-range runs as thread 0's; not traced, none.
+// The chunk holding unit 0 sleeps, so the other thread runs some for sure.
 TEST(ThreadPool, TracingListsEveryChunkOnce) {
   ThreadPool pool(2);
-  auto body = [](int64_t, int64_t) {};
+  auto body = [](int64_t begin, int64_t) {
+    if (begin == 0) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  };
   pool.parallelFor(64, body);
   EXPECT_TRUE(pool.takeChunkSpans().empty());
   pool.setTracing(true);
@@ -69,13 +73,18 @@ TEST(ThreadPool, TracingListsEveryChunkOnce) {
   std::vector<ThreadPool::ChunkSpan> spans = pool.takeChunkSpans();
   std::sort(spans.begin(), spans.end(), [](auto& a, auto& b) { return a.begin < b.begin; });
   int64_t next = 0;
+  std::set<int> threads;
   for (const ThreadPool::ChunkSpan& span : spans) {
     EXPECT_EQ(span.begin, next);
     next = span.end;
-    EXPECT_TRUE(span.thread == 0 || span.thread == 1) << span.thread;
+    threads.insert(span.thread);
     EXPECT_LE(span.start, span.stop);
+    if (span.begin == 0) {
+      EXPECT_GE(span.stop - span.start, std::chrono::milliseconds(20));
+    }
   }
   EXPECT_EQ(next, 64);
+  EXPECT_EQ(threads, (std::set<int>{0, 1}));
   EXPECT_TRUE(pool.takeChunkSpans().empty());
   pool.runOnCaller(5, body);
   spans = pool.takeChunkSpans();
@@ -83,6 +92,10 @@ TEST(ThreadPool, TracingListsEveryChunkOnce) {
   EXPECT_EQ(spans[0].thread, 0);
   EXPECT_EQ(spans[0].begin, 0);
   EXPECT_EQ(spans[0].end, 5);
+  pool.setTracing(false);
+  pool.parallelFor(64, body);
+  pool.runOnCaller(5, body);
+  EXPECT_TRUE(pool.takeChunkSpans().empty());
 }
 
 TEST(ThreadPool, ManyShortCallsInARow) {
