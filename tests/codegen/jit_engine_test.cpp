@@ -286,17 +286,23 @@ g (float[1,24,12,12] x) => (float[1,24,12,12] y)
     }
 }
 
+// A grouped 3x3 conv, then `op` (Sigmoid runs as a kernel, Tanh falls back).
+ir::Model groupedConvThen(const std::string& op) {
+  return ir::parseModelText(fmt::format(R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,32,12,12] x, float[32,8,3,3] w) => (float[1,32,12,12] y)
+{{
+  c = Conv <group = 4, pads = [1, 1, 1, 1]> (x, w)
+  y = {} (c)
+}}
+)",
+                                        op));
+}
+
 // With adaptThreads (the default) the engine times runs on one thread against
 // runs on all and uses the faster (runtime/thread_choice.h); either way a run
 // returns the same bytes. Fixed threads never run on one.
 TEST(EngineThreadChoice, RunsOnOneThreadOrAllWithTheSameResults) {
-  ir::Model model = ir::parseModelText(R"(<ir_version: 8, opset_import: ["" : 13]>
-g (float[1,32,12,12] x, float[32,8,3,3] w) => (float[1,32,12,12] y)
-{
-  c = Conv <group = 4, pads = [1, 1, 1, 1]> (x, w)
-  y = Sigmoid (c)
-}
-)");
+  ir::Model model = groupedConvThen("Sigmoid");
   runtime::TensorMap inputs = runtime::randomInputs(*model.graph, {7, {}, {}});
   for (bool adapt : {true, false}) {
     SCOPED_TRACE(adapt);
@@ -324,13 +330,7 @@ g (float[1,32,12,12] x, float[32,8,3,3] w) => (float[1,32,12,12] y)
 // that cover them exactly once, run by the engine's threads within the step's
 // time; a reference fallback is one chunk on the caller. Tracing off, nothing.
 TEST(EngineTrace, EveryStepsUnitsRunOnceWithinTheStep) {
-  ir::Model model = ir::parseModelText(R"(<ir_version: 8, opset_import: ["" : 13]>
-g (float[1,32,12,12] x, float[32,8,3,3] w) => (float[1,32,12,12] y)
-{
-  c = Conv <group = 4, pads = [1, 1, 1, 1]> (x, w)
-  y = Tanh (c)
-}
-)");
+  ir::Model model = groupedConvThen("Tanh");
   runtime::TensorMap inputs = runtime::randomInputs(*model.graph, {7, {}, {}});
   for (int threads : {1, 2}) {
     SCOPED_TRACE(threads);
