@@ -10,6 +10,7 @@
 #include <iostream>
 #include <map>
 #include <optional>
+#include <thread>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -54,6 +55,7 @@ struct BenchOptions {
   WinogradChoice winograd;
   codegen::RingFusionUse ringFusion = codegen::RingFusionUse::Auto;
   std::string trace;  // file
+  double idleMs = 0;  // before each timed run
 };
 
 constexpr int kTracedRuns = 5;
@@ -175,6 +177,7 @@ void benchFreshProcesses(const BenchOptions& o) {
                                    "--threads", std::to_string(o.threads),
                                    "--runs",    std::to_string(o.runs),
                                    "--warmup",  std::to_string(o.warmup),
+                                   "--idle-ms", fmt::format("{:g}", o.idleMs),
                                    "--json"};
   if (!o.cpu.empty()) args.insert(args.end(), {"--cpu", o.cpu});
   if (o.keepDenormals) args.push_back("--keep-denormals");
@@ -214,8 +217,8 @@ void benchFreshProcesses(const BenchOptions& o) {
 }
 
 void bench(const BenchOptions& o) {
-  if (o.runs < 1 || o.warmup < 0 || o.threads < 0 || o.processes < 0)
-    throwInputError("--runs must be >= 1, --warmup, --threads and --processes >= 0");
+  if (o.runs < 1 || o.warmup < 0 || o.threads < 0 || o.processes < 0 || !(o.idleMs >= 0))
+    throwInputError("--runs must be >= 1, --warmup, --threads, --processes and --idle-ms >= 0");
   if (o.processes > 0 && (o.profile || o.roofline || !o.trace.empty()))
     throwInputError("--profile, --roofline and --trace do not go with --processes (measure one process)");
   ir::Model model = ir::loadModel(o.model);
@@ -236,6 +239,7 @@ void bench(const BenchOptions& o) {
   for (int i = 0; i < o.warmup; ++i) engine.run(inputs);
   std::vector<double> ms;
   for (int i = 0; i < o.runs; ++i) {
+    if (o.idleMs > 0) std::this_thread::sleep_for(std::chrono::duration<double, std::milli>(o.idleMs));
     auto start = std::chrono::steady_clock::now();
     engine.run(inputs);
     ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
@@ -255,15 +259,16 @@ void bench(const BenchOptions& o) {
   if (o.json) {
     nlohmann::json result = {{"median_ms", median}, {"min_ms", ms.front()},        {"p90_ms", quantile(0.9)},
                              {"runs", o.runs},      {"threads", engine.threads()}, {"one_thread_share", oneThread},
-                             {"macs", macs}};
+                             {"macs", macs},        {"idle_ms", o.idleMs}};
     if (o.roofline) result["fma_peak_gflops"] = peaks.fmaGflops, result["fma_roofline"] = roofline;
     if (!roundTrips.empty()) result["core_round_trip_ns"] = roundTrips;
     if (busyShare) result["trace_busy_share"] = *busyShare;
     if (o.profile) result["profile"] = profileJson(profileRuns(engine, inputs, o.runs), peaks);
     std::cout << result.dump() << "\n";
   } else {
-    fmt::print("{}: {} runs, {} thread(s): min {:.3f} ms, median {:.3f} ms, p90 {:.3f} ms\n", o.model, o.runs,
-               engine.threads(), ms.front(), median, quantile(0.9));
+    fmt::print("{}: {} runs{}, {} thread(s): min {:.3f} ms, median {:.3f} ms, p90 {:.3f} ms\n", o.model, o.runs,
+               o.idleMs > 0 ? fmt::format(" each after {:g} ms idle", o.idleMs) : "", engine.threads(), ms.front(),
+               median, quantile(0.9));
     if (oneThread > 0)
       fmt::print(
           "{:.0f}% of the runs used 1 thread: the engine times both and runs the faster "
@@ -293,10 +298,15 @@ void registerBenchCommand(CLI::App& app) {
   cmd->add_option("--threads", o->threads, "Threads (0: all cores)")->capture_default_str();
   cmd->add_option("--runs", o->runs, "Timed runs")->capture_default_str();
   cmd->add_option("--warmup", o->warmup, "Untimed runs first")->capture_default_str();
-  cmd->add_flag("--json", o->json,
-                "Print {median_ms, min_ms, p90_ms, runs, threads, one_thread_share, macs[, core_round_trip_ns: "
-                "[before, after] with more than one thread][, fma_peak_gflops, fma_roofline][, trace_busy_share]"
-                "[, profile]}");
+  cmd->add_option("--idle-ms", o->idleMs,
+                  "Sleep this long before each timed run, as between a deployment's requests: the latency after idle "
+                  "(caches cooled, the other threads asleep) instead of back to back")
+      ->capture_default_str();
+  cmd->add_flag(
+      "--json", o->json,
+      "Print {median_ms, min_ms, p90_ms, runs, threads, one_thread_share, macs, idle_ms[, core_round_trip_ns: "
+      "[before, after] with more than one thread][, fma_peak_gflops, fma_roofline][, trace_busy_share]"
+      "[, profile]}");
   cmd->add_flag("--profile", o->profile,
                 "Then time every step over --runs more runs: ms per kernel family and per step");
   cmd->add_option("--top", o->top, "Steps listed by --profile")->capture_default_str();

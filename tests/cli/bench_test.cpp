@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <map>
 #include <set>
@@ -128,6 +129,7 @@ TEST_F(Bench, JsonHasTheLatencySummary) {
   auto json = nlohmann::json::parse(r.stdoutText);
   EXPECT_EQ(json["runs"], 3);
   EXPECT_EQ(json["threads"], 1);
+  EXPECT_EQ(json["idle_ms"], 0.0);
   EXPECT_LE(json["min_ms"].get<double>(), json["median_ms"].get<double>());
   EXPECT_LE(json["median_ms"].get<double>(), json["p90_ms"].get<double>());
   EXPECT_FALSE(json.contains("profile"));
@@ -185,7 +187,21 @@ TEST_F(Bench, ProcessesRefuseProfileAndNegativeCounts) {
       << profiled.stderrText;
   auto negative = runConvopt(fmt::format("bench '{}' --processes -1", model()), dir.path());
   EXPECT_EQ(negative.exitCode, 2);
-  EXPECT_NE(negative.stderrText.find("--processes >= 0"), std::string::npos) << negative.stderrText;
+  EXPECT_NE(negative.stderrText.find("--processes and --idle-ms >= 0"), std::string::npos) << negative.stderrText;
+}
+
+// --idle-ms sleeps before each timed run (latency after idle, as between
+// requests): 5 runs after 40 ms each take at least 0.2 s; a negative pause is refused.
+TEST_F(Bench, IdleMsSleepsBeforeEachTimedRun) {
+  auto start = std::chrono::steady_clock::now();
+  auto r = runConvopt(fmt::format("bench '{}' --runs 5 --warmup 0 --threads 1 --idle-ms 40", model()), dir.path());
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  ASSERT_EQ(r.exitCode, 0) << r.stderrText;
+  EXPECT_GE(seconds, 0.2);
+  EXPECT_NE(r.stdoutText.find("5 runs each after 40 ms idle, 1 thread(s)"), std::string::npos) << r.stdoutText;
+  auto negative = runConvopt(fmt::format("bench '{}' --idle-ms -1", model()), dir.path());
+  EXPECT_EQ(negative.exitCode, 2);
+  EXPECT_NE(negative.stderrText.find("--idle-ms >= 0"), std::string::npos) << negative.stderrText;
 }
 
 // --trace writes the Chrome trace event file of five more runs: a track of
