@@ -83,11 +83,13 @@ void ThreadPool::workerLoop(int index) {
       ++sleepers_;
       wake_.wait(lock, ready);
       --sleepers_;
+      wakeSent_ = false;
     }
     if (stopping_) return;
     seen = generation_.load(std::memory_order_acquire);
-    runChunks(index);
-    if (pending_.fetch_sub(1) == 1 && callerSleeping_) {
+    active_.fetch_add(1);
+    if (open_.load() == seen) runChunks(index);  // else the caller has finished it: wait for the next
+    if (active_.fetch_sub(1) == 1 && callerSleeping_) {
       std::lock_guard lock(mutex_);
       done_.notify_one();
     }
@@ -108,14 +110,16 @@ void ThreadPool::parallelFor(int64_t units, const std::function<void(int64_t, in
     shares_[i].next.store(units * i / threads(), std::memory_order_relaxed);
     shares_[i].end = units * (i + 1) / threads();
   }
-  pending_.store(int(workers_.size()), std::memory_order_relaxed);
-  generation_.fetch_add(1);  // publishes the job
-  if (sleepers_ > 0) {
+  uint64_t job = generation_.load(std::memory_order_relaxed) + 1;
+  open_.store(job);
+  generation_.store(job);  // publishes the job
+  if (sleepers_ > 0 && !wakeSent_.exchange(true)) {
     { std::lock_guard lock(mutex_); }
     wake_.notify_all();
   }
-  runChunks(0);
-  auto done = [&] { return pending_.load() == 0; };
+  runChunks(0);  // returns when every unit is taken
+  open_.store(0);
+  auto done = [&] { return active_.load() == 0; };
   if (!spinUntil(done)) {
     std::unique_lock lock(mutex_);
     callerSleeping_ = true;

@@ -133,7 +133,9 @@ static void restore_fp_mode(fp_mode saved) { __asm__ volatile("msr fpcr, %0" : :
 /* ---- Thread pool (the design of runtime/thread_pool.h): thread i owns the i-th
  * share of every range and runs it in chunks from the front; a thread done with
  * its share takes chunks others have not started. Threads spin between kernels
- * and sleep on a futex after kSpinNanoseconds. ---- */
+ * and sleep on a futex after kSpinNanoseconds. A job ends when its units are
+ * done: once every unit is taken the caller closes it to late workers (open)
+ * and waits only for those inside it (active), not for a sleeping one. ---- */
 typedef void (*pool_body)(void* context, int64_t begin, int64_t end);
 
 struct share {
@@ -150,9 +152,11 @@ struct pool {
   int64_t chunk;
   _Alignas(64) _Atomic uint64_t generation;
   _Atomic int stopping;
-  _Alignas(64) _Atomic int pending;
+  _Alignas(64) _Atomic uint64_t open; /* the generation workers may still enter, 0: closed */
+  _Atomic int active;                 /* workers inside a job */
   _Alignas(64) _Atomic uint32_t wake_word;
   _Atomic int sleepers;
+  _Atomic int wake_sent; /* sleepers were woken and none is back in its loop yet */
   _Atomic uint32_t done_word;
   _Atomic int caller_sleeping;
   int serial; /* this run uses the caller alone (runtime/thread_choice.h) */
@@ -173,7 +177,7 @@ static void futex_wait(_Atomic uint32_t* word, uint32_t seen) {
 static void futex_wake(_Atomic uint32_t* word, int count) { syscall(SYS_FUTEX, word, FUTEX_WAKE_PRIVATE, count); }
 
 static int job_published(struct pool* p, uint64_t seen) { return p->stopping || p->generation != seen; }
-static int job_done(struct pool* p) { return p->pending == 0; }
+static int job_done(struct pool* p) { return p->active == 0; }
 
 /* Spins until ready(p, arg) or the spin time passes; nonzero if ready. */
 static int spin_until(int (*ready)(struct pool*, uint64_t), struct pool* p, uint64_t arg) {
@@ -224,11 +228,13 @@ static void* worker_loop(void* argument) {
         futex_wait(&p->wake_word, word);
       }
       --p->sleepers;
+      p->wake_sent = 0;
     }
     if (p->stopping) return 0;
     seen = atomic_load_explicit(&p->generation, memory_order_acquire);
-    run_chunks(p, index);
-    if (atomic_fetch_sub(&p->pending, 1) == 1 && p->caller_sleeping) {
+    ++p->active;
+    if (p->open == seen) run_chunks(p, index); /* else the caller has finished it */
+    if (atomic_fetch_sub(&p->active, 1) == 1 && p->caller_sleeping) {
       ++p->done_word;
       futex_wake(&p->done_word, 1);
     }
@@ -288,13 +294,15 @@ static void parallel_for(struct pool* p, int64_t units, pool_body body, void* co
     atomic_store_explicit(&p->shares[i].next, units * i / p->threads, memory_order_relaxed);
     p->shares[i].end = units * (i + 1) / p->threads;
   }
-  atomic_store_explicit(&p->pending, p->threads - 1, memory_order_relaxed);
-  ++p->generation; /* publishes the job */
-  if (p->sleepers > 0) {
+  uint64_t job = atomic_load_explicit(&p->generation, memory_order_relaxed) + 1;
+  p->open = job;
+  p->generation = job; /* publishes the job */
+  if (p->sleepers > 0 && !atomic_exchange(&p->wake_sent, 1)) {
     ++p->wake_word;
     futex_wake(&p->wake_word, 1 << 30);
   }
-  run_chunks(p, 0);
+  run_chunks(p, 0); /* returns when every unit is taken */
+  p->open = 0;
   if (!spin_until(done_ready, p, 0)) {
     p->caller_sleeping = 1;
     for (;;) {
