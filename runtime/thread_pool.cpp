@@ -81,9 +81,12 @@ void ThreadPool::workerLoop(int index) {
     if (!spinUntil(ready)) {
       std::unique_lock lock(mutex_);
       ++sleepers_;
-      wake_.wait(lock, ready);
+      for (;;) {
+        wakeSent_ = false;  // before each last look, under the mutex: the next publication wakes us
+        if (ready()) break;
+        wake_.wait(lock);
+      }
       --sleepers_;
-      wakeSent_ = false;
     }
     if (stopping_) return;
     seen = generation_.load(std::memory_order_acquire);

@@ -11,8 +11,9 @@
 //
 // A model runs ~100 short kernels per inference, so handing out a range must
 // cost little: threads spin between kernels (sleeping only after a while),
-// the job is published with one atomic store, and the mutex and condition
-// variables are touched only when some thread actually sleeps.
+// the job is published with two atomic stores (open_, generation_), and the
+// mutex and condition variables are touched only when some thread actually
+// sleeps, once per sleep.
 //
 // A job ends when its units are done, not when every worker has looked in: a
 // worker still asleep (between a deployment's requests) may take hundreds of
@@ -73,7 +74,8 @@ class ThreadPool {
 
   std::vector<std::thread> workers_;
   // The job: written by the caller before it bumps generation_ (release), read
-  // by the workers after they see the new generation (acquire).
+  // by the workers after they see the new generation (acquire), between their
+  // check of open_ and their decrement of active_.
   const std::function<void(int64_t, int64_t)>* body_ = nullptr;
   int64_t chunk_ = 1;
   std::atomic<uint64_t> generation_ = 0;
@@ -104,7 +106,9 @@ class ThreadPool {
   alignas(64) std::mutex mutex_;
   std::condition_variable wake_, done_;
   std::atomic<int> sleepers_ = 0;
-  std::atomic<bool> wakeSent_ = false;  // sleepers were woken and none is back in its loop yet
+  // A wake-up went out since a sleeper last looked; a sleeper clears it under
+  // the mutex before each look, so a publication after that look wakes it.
+  std::atomic<bool> wakeSent_ = false;
   std::atomic<bool> callerSleeping_ = false;
 };
 

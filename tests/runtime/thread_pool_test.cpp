@@ -127,5 +127,31 @@ TEST(ThreadPool, SleepingThreadsWakeForTheNextCallAndTheLastUnit) {
   }
 }
 
+// A job ends when its units are done (a sleeping worker is not waited for), so
+// the test above would pass even if workers never woke. Here unit 0 waits until
+// another thread has run a unit: after each idle spell a worker must wake.
+TEST(ThreadPool, AWorkerWakesForEachCallAfterIdle) {
+  ThreadPool pool(2);
+  for (int call = 0; call < 8; ++call) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));  // the worker goes to sleep
+    std::mutex mutex;
+    std::set<std::thread::id> ran;  // threads that started a chunk
+    bool sawAnother = false;
+    pool.parallelFor(8, [&](int64_t begin, int64_t) {
+      std::thread::id me = std::this_thread::get_id();
+      auto another = [&] {
+        std::lock_guard lock(mutex);
+        ran.insert(me);
+        return ran.size() > 1;
+      };
+      if (begin != 0) return (void)another();
+      auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+      while (!another() && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+      sawAnother = another();  // only unit 0's thread writes it
+    });
+    EXPECT_TRUE(sawAnother) << "call " << call << ": no other thread ran a unit within 5 s of unit 0";
+  }
+}
+
 }  // namespace
 }  // namespace convopt::runtime

@@ -156,7 +156,7 @@ struct pool {
   _Atomic int active;                 /* workers inside a job */
   _Alignas(64) _Atomic uint32_t wake_word;
   _Atomic int sleepers;
-  _Atomic int wake_sent; /* sleepers were woken and none is back in its loop yet */
+  _Atomic int wake_sent; /* a wake went out since a sleeper last looked (cleared before each look) */
   _Atomic uint32_t done_word;
   _Atomic int caller_sleeping;
   int serial; /* this run uses the caller alone (runtime/thread_choice.h) */
@@ -224,11 +224,11 @@ static void* worker_loop(void* argument) {
       ++p->sleepers; /* announced before the re-check: no wake-up is lost */
       for (;;) {
         uint32_t word = p->wake_word;
+        p->wake_sent = 0; /* after reading word: a wake sent from here on changes it */
         if (job_published(p, seen)) break;
         futex_wait(&p->wake_word, word);
       }
       --p->sleepers;
-      p->wake_sent = 0;
     }
     if (p->stopping) return 0;
     seen = atomic_load_explicit(&p->generation, memory_order_acquire);
