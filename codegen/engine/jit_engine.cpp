@@ -250,7 +250,6 @@ runtime::TensorMap JitEngine::Impl::run(const runtime::TensorMap& inputs) {
   }
   // Profiled and traced runs keep the current choice, so that they show one configuration.
   allThreads = !adapting() || (profiling || tracing ? threadChoice.use_all : convopt_thread_choice_next(&threadChoice));
-  pool->setTracing(tracing);
   auto runStart = std::chrono::steady_clock::now();
   runSteps(dynamic);
   profiledRuns += profiling;
@@ -317,6 +316,7 @@ void JitEngine::setProfiling(bool on) {
 void JitEngine::setTracing(bool on) {
   std::lock_guard lock(impl_->runs);
   impl_->tracing = on;
+  impl_->pool->setTracing(on);
   impl_->tracedRuns = 0;
   impl_->traceSpans.clear();
   impl_->traceOrigin = std::chrono::steady_clock::now();
@@ -346,6 +346,7 @@ JitEngine::ThreadRuns JitEngine::threadRuns() const {
 void JitEngine::setThreads(int threads) {
   std::lock_guard lock(impl_->runs);
   impl_->pool = std::make_unique<runtime::ThreadPool>(threads);
+  impl_->pool->setTracing(impl_->tracing);
   impl_->options.threads = threads;
   convopt_thread_choice_init(&impl_->threadChoice);
   impl_->threadRuns = {};
