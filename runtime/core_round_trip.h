@@ -14,7 +14,7 @@
 namespace convopt::runtime {
 
 // Median of a few batches of ping-pongs between the caller and a second
-// thread (placed by the OS, as the pool's are); about 10 ms. Nanoseconds.
+// thread (a thread pool's worker, placed as the engine's are); about 10 ms. Nanoseconds.
 double measureCoreRoundTripNs();
 
 }  // namespace convopt::runtime

@@ -1,7 +1,14 @@
 #include "runtime/thread_pool.h"
 
+#include <pthread.h>
+#include <sched.h>
+
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
+#include <cstring>
+
+#include "runtime/thread_placement.h"
 
 namespace convopt::runtime {
 
@@ -14,7 +21,59 @@ ThreadPool::ThreadPool(int threads) {
   shares_ = std::make_unique<Share[]>(size_t(threads));
   spans_ = std::make_unique<ThreadSpans[]>(size_t(threads));
   for (int i = 1; i < threads; ++i) workers_.emplace_back([this, i] { workerLoop(i); });
+  pinWorkers();
 }
+
+namespace {
+
+// Where pools of this process start choosing CPUs (thread_placement.h).
+std::atomic<int> nextFirstCpu = 0;
+
+bool pinningWanted() {
+  const char* setting = std::getenv("CONVOPT_PIN_THREADS");
+  return !setting || std::strcmp(setting, "0") != 0;
+}
+
+}  // namespace
+
+bool ThreadPool::pin(int worker, int cpu) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(cpu, &set);
+  return pthread_setaffinity_np(workers_[size_t(worker)].native_handle(), sizeof set, &set) == 0;
+}
+
+void ThreadPool::pinWorkers() {
+  cpu_set_t allowed;
+  static_assert(sizeof allowed == CONVOPT_PLACEMENT_MASK_WORDS * sizeof(uint64_t));
+  if (workers_.empty() || !pinningWanted() || sched_getaffinity(0, sizeof allowed, &allowed) != 0) return;
+  allowedCpus_.resize(CONVOPT_PLACEMENT_MASK_WORDS);
+  std::memcpy(allowedCpus_.data(), &allowed, sizeof allowed);
+  int workers = int(workers_.size());
+  std::vector<int> cpus(size_t(workers), -1);
+  callerCpu_ = sched_getcpu();
+  if (!convopt_placement_choose(allowedCpus_.data(), nextFirstCpu.fetch_add(workers), callerCpu_, cpus.data(), workers))
+    return;
+  workerCpus_ = std::move(cpus);
+  for (int w = 0; w < workers; ++w)
+    if (!pin(w, workerCpus_[size_t(w)])) return unpinWorkers();
+}
+
+// A CPU refused (a cpuset changed under us): placement is left to the kernel.
+void ThreadPool::unpinWorkers() {
+  cpu_set_t allowed;
+  std::memcpy(&allowed, allowedCpus_.data(), sizeof allowed);
+  for (std::thread& worker : workers_) pthread_setaffinity_np(worker.native_handle(), sizeof allowed, &allowed);
+  workerCpus_.clear();
+}
+
+void ThreadPool::followCaller() {
+  int moved = convopt_placement_follow(allowedCpus_.data(), &callerCpu_, sched_getcpu(), workerCpus_.data(),
+                                       int(workerCpus_.size()));
+  if (moved >= 0 && !pin(moved, workerCpus_[size_t(moved)])) unpinWorkers();
+}
+
+std::vector<int> ThreadPool::workerCpus() const { return workerCpus_; }
 
 ThreadPool::~ThreadPool() {
   stopping_ = true;
@@ -107,6 +166,7 @@ void ThreadPool::runOnCaller(int64_t units, const std::function<void(int64_t, in
 void ThreadPool::parallelFor(int64_t units, const std::function<void(int64_t, int64_t)>& body) {
   if (units <= 0) return;
   if (units == 1 || workers_.empty()) return runOnCaller(units, body);
+  if (!workerCpus_.empty()) followCaller();
   body_ = &body;
   chunk_ = std::max<int64_t>(1, units / (threads() * kChunksPerThread));
   for (int i = 0; i < threads(); ++i) {

@@ -15,6 +15,11 @@
 // mutex and condition variables are touched only when some thread actually
 // sleeps, once per sleep.
 //
+// Each worker is pinned to a CPU of its own, never the caller's
+// (runtime/thread_placement.h: a guest kernel that packs threads onto fewer
+// vCPUs queued the worker behind the spinning caller, and 2 threads ran as
+// slowly as one); CONVOPT_PIN_THREADS=0 leaves placement to the kernel.
+//
 // A job ends when its units are done, not when every worker has looked in: a
 // worker still asleep (between a deployment's requests) may take hundreds of
 // microseconds to wake on a VM, and the caller, having taken over its share,
@@ -51,6 +56,10 @@ class ThreadPool {
   // body(0, units) on the calling thread (recorded as thread 0's chunk when tracing).
   void runOnCaller(int64_t units, const std::function<void(int64_t, int64_t)>& body);
 
+  // The CPU each worker is pinned to (worker i at [i - 1]); empty when the
+  // workers are not pinned (runtime/thread_placement.h says when).
+  std::vector<int> workerCpus() const;
+
   // Chunks a thread's share is cut into: the grain at which others take it over.
   static constexpr int64_t kChunksPerThread = 4;
 
@@ -71,8 +80,17 @@ class ThreadPool {
   void runChunks(int index);
   using Body = std::function<void(int64_t, int64_t)>;
   void runChunk(const Body& body, int index, int64_t begin, int64_t end);
+  void pinWorkers();
+  void unpinWorkers();
+  void followCaller();
+  bool pin(int worker, int cpu);
 
   std::vector<std::thread> workers_;
+  // Placement, touched by the caller only: the CPUs the pool may use, the
+  // workers' (empty: not pinned), and where the caller was last seen.
+  std::vector<uint64_t> allowedCpus_;
+  std::vector<int> workerCpus_;
+  int callerCpu_ = -1;
   // The job: written by the caller before it bumps generation_ (release), read
   // by the workers after they see the new generation (acquire), between their
   // check of open_ and their decrement of active_.

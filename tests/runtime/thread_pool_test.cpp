@@ -3,11 +3,17 @@
 // call; each thread's share is taken over when its owner is busy.
 #include <gtest/gtest.h>
 
+#include <pthread.h>
+#include <sched.h>
+
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
 #include <mutex>
 #include <set>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -151,6 +157,82 @@ TEST(ThreadPool, AWorkerWakesForEachCallAfterIdle) {
     });
     EXPECT_TRUE(sawAnother) << "call " << call << ": no other thread ran a unit within 5 s of unit 0";
   }
+}
+
+// Placement (runtime/thread_placement.h; its decisions: thread_placement_test.cpp).
+
+// Pins the calling thread to `cpus` for the scope; its mask before is restored after.
+class CallerOn {
+ public:
+  explicit CallerOn(std::vector<int> cpus) {
+    sched_getaffinity(0, sizeof before_, &before_);
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    for (int cpu : cpus) CPU_SET(cpu, &set);
+    EXPECT_EQ(sched_setaffinity(0, sizeof set, &set), 0);
+  }
+  ~CallerOn() { sched_setaffinity(0, sizeof before_, &before_); }
+
+ private:
+  cpu_set_t before_;
+};
+
+std::vector<int> allowedCpus() {
+  cpu_set_t set;
+  sched_getaffinity(0, sizeof set, &set);
+  std::vector<int> cpus;
+  for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu)
+    if (CPU_ISSET(cpu, &set)) cpus.push_back(cpu);
+  return cpus;
+}
+
+// A 2-unit job whose units wait for each other: the caller runs unit 0 (its
+// own share) and the worker unit 1. The CPU each ran on: {caller's, worker's}.
+std::array<int, 2> cpusOfAMeeting(ThreadPool& pool) {
+  std::array<int, 2> cpus = {-1, -1};
+  std::atomic<int> arrived = 0;
+  pool.parallelFor(2, [&](int64_t begin, int64_t) {
+    cpus[size_t(begin)] = sched_getcpu();
+    arrived.fetch_add(1);
+    while (arrived.load() < 2) std::this_thread::yield();
+  });
+  return cpus;
+}
+
+TEST(ThreadPool, PinsItsWorkerToACpuOfItsOwnAndMovesItToTheCpuTheCallerLeft) {
+  std::vector<int> allowed = allowedCpus();
+  if (allowed.size() < 2) GTEST_SKIP() << "the process may use " << allowed.size() << " CPU: no second one to pin to";
+  if (const char* setting = std::getenv("CONVOPT_PIN_THREADS"))
+    if (std::string(setting) == "0") GTEST_SKIP() << "CONVOPT_PIN_THREADS=0 is set";
+  ThreadPool pool(2);
+  ASSERT_EQ(pool.workerCpus().size(), 1u);
+  int workerCpu = pool.workerCpus()[0];
+  int callerCpu = allowed[0] == workerCpu ? allowed[1] : allowed[0];
+  {
+    CallerOn caller({callerCpu});
+    EXPECT_EQ(cpusOfAMeeting(pool), (std::array<int, 2>{callerCpu, workerCpu}));
+  }
+  {
+    CallerOn caller({workerCpu});  // the caller lands on the worker's CPU: the worker takes the caller's old one
+    EXPECT_EQ(cpusOfAMeeting(pool), (std::array<int, 2>{workerCpu, callerCpu}));
+    EXPECT_EQ(pool.workerCpus(), std::vector<int>({callerCpu}));
+  }
+}
+
+TEST(ThreadPool, LeavesPlacementToTheKernelWhenTheCpusAreTooFewOrWhenAsked) {
+  {
+    CallerOn caller({allowedCpus()[0]});  // the pool may use one CPU for its two threads
+    ThreadPool pool(2);
+    EXPECT_TRUE(pool.workerCpus().empty());
+    std::array<int, 2> cpus = cpusOfAMeeting(pool);
+    EXPECT_EQ(cpus[0], cpus[1]);
+  }
+  setenv("CONVOPT_PIN_THREADS", "0", 1);
+  ThreadPool pool(2);
+  unsetenv("CONVOPT_PIN_THREADS");
+  EXPECT_TRUE(pool.workerCpus().empty());
+  std::array<int, 2> cpus = cpusOfAMeeting(pool);
+  EXPECT_GE(std::min(cpus[0], cpus[1]), 0);
 }
 
 }  // namespace

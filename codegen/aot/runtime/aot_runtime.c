@@ -17,6 +17,7 @@
 #include "codegen/aot/fallback/convopt_fallback.h"
 #include "runtime/blocked_reorder.h"
 #include "runtime/thread_choice.h"
+#include "runtime/thread_placement.h"
 
 #define API __attribute__((visibility("default")))
 
@@ -32,6 +33,11 @@ int memcmp(const void* a, const void* b, size_t bytes);
 typedef unsigned long pthread_t;
 int pthread_create(pthread_t* thread, const void* attributes, void* (*start)(void*), void* argument);
 int pthread_join(pthread_t thread, void** result);
+int pthread_setaffinity_np(pthread_t thread, size_t bytes, const void* cpu_set);
+int sched_getaffinity(int pid, size_t bytes, void* cpu_set);
+int sched_getcpu(void);
+char* getenv(const char* name);
+int strcmp(const char* a, const char* b);
 long sysconf(int name);
 long syscall(long number, ...);
 int sched_yield(void);
@@ -135,7 +141,8 @@ static void restore_fp_mode(fp_mode saved) { __asm__ volatile("msr fpcr, %0" : :
  * its share takes chunks others have not started. Threads spin between kernels
  * and sleep on a futex after kSpinNanoseconds. A job ends when its units are
  * done: once every unit is taken the caller closes it to late workers (open)
- * and waits only for those inside it (active), not for a sleeping one. ---- */
+ * and waits only for those inside it (active), not for a sleeping one. Each
+ * worker is pinned to a CPU of its own, never the caller's (runtime/thread_placement.h). ---- */
 typedef void (*pool_body)(void* context, int64_t begin, int64_t end);
 
 struct share {
@@ -147,6 +154,9 @@ struct pool {
   int threads;
   pthread_t* workers;
   struct share* shares;
+  uint64_t allowed_cpus[CONVOPT_PLACEMENT_MASK_WORDS]; /* placement (the caller's only) */
+  int* worker_cpus;                                    /* worker i's CPU at [i - 1]; null: not pinned */
+  int caller_cpu;                                      /* where the caller was last seen */
   pool_body body;
   void* context;
   int64_t chunk;
@@ -249,11 +259,49 @@ static void pool_destroy(struct pool* p) {
     if (p->workers[i]) pthread_join(p->workers[i], 0);
   free(p->workers);
   free(p->shares);
+  free(p->worker_cpus);
 }
 
 static void* aligned_alloc_(size_t bytes) {
   void* data = 0;
   return posix_memalign(&data, CONVOPT_ALIGNMENT, bytes ? bytes : 1) == 0 ? data : 0;
+}
+
+static int pin_worker(struct pool* p, int worker, int cpu) {
+  uint64_t set[CONVOPT_PLACEMENT_MASK_WORDS] = {0};
+  set[cpu / 64] = (uint64_t)1 << (cpu % 64);
+  return pthread_setaffinity_np(p->workers[worker + 1], sizeof set, set) == 0;
+}
+
+/* A CPU refused (a cpuset changed under us): placement is left to the kernel. */
+static void unpin_workers(struct pool* p) {
+  for (int i = 1; i < p->threads; ++i) pthread_setaffinity_np(p->workers[i], sizeof p->allowed_cpus, p->allowed_cpus);
+  free(p->worker_cpus);
+  p->worker_cpus = 0;
+}
+
+static void pin_workers(struct pool* p) {
+  static _Atomic int next_first_cpu; /* where this artifact's pools start choosing */
+  const char* setting = getenv("CONVOPT_PIN_THREADS");
+  int workers = p->threads - 1;
+  if (workers == 0 || (setting && strcmp(setting, "0") == 0) ||
+      sched_getaffinity(0, sizeof p->allowed_cpus, p->allowed_cpus) != 0)
+    return;
+  int* cpus = aligned_alloc_(sizeof(int) * (size_t)workers);
+  p->caller_cpu = sched_getcpu();
+  if (!cpus || !convopt_placement_choose(p->allowed_cpus, atomic_fetch_add(&next_first_cpu, workers), p->caller_cpu,
+                                         cpus, workers)) {
+    free(cpus);
+    return;
+  }
+  p->worker_cpus = cpus;
+  for (int w = 0; w < workers; ++w)
+    if (!pin_worker(p, w, cpus[w])) return unpin_workers(p);
+}
+
+static void follow_caller(struct pool* p) {
+  int moved = convopt_placement_follow(p->allowed_cpus, &p->caller_cpu, sched_getcpu(), p->worker_cpus, p->threads - 1);
+  if (moved >= 0 && !pin_worker(p, moved, p->worker_cpus[moved])) unpin_workers(p);
 }
 
 static int pool_create(struct pool* p, int threads) {
@@ -278,6 +326,7 @@ static int pool_create(struct pool* p, int threads) {
       return CONVOPT_THREADS_FAILED;
     }
   }
+  pin_workers(p);
   return CONVOPT_OK;
 }
 
@@ -287,6 +336,7 @@ static void parallel_for(struct pool* p, int64_t units, pool_body body, void* co
     body(context, 0, units);
     return;
   }
+  if (p->worker_cpus) follow_caller(p);
   p->body = body, p->context = context;
   int64_t chunk = units / (p->threads * kChunksPerThread);
   p->chunk = chunk > 1 ? chunk : 1;
