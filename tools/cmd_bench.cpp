@@ -261,7 +261,7 @@ void bench(const BenchOptions& o) {
                              {"runs", o.runs},      {"threads", engine.threads()}, {"one_thread_share", oneThread},
                              {"macs", macs},        {"idle_ms", o.idleMs}};
     if (o.roofline) result["fma_peak_gflops"] = peaks.fmaGflops, result["fma_roofline"] = roofline;
-    if (!roundTrips.empty()) result["core_round_trip_ns"] = roundTrips;
+    if (!roundTrips.empty()) result["core_round_trip_ns"] = roundTrips, result["worker_cpus"] = engine.workerCpus();
     if (busyShare) result["trace_busy_share"] = *busyShare;
     if (o.profile) result["profile"] = profileJson(profileRuns(engine, inputs, o.runs), peaks);
     std::cout << result.dump() << "\n";
@@ -274,9 +274,13 @@ void bench(const BenchOptions& o) {
           "{:.0f}% of the runs used 1 thread: the engine times both and runs the faster "
           "(--fixed-threads always uses {})\n",
           100 * oneThread, engine.threads());
-    if (!roundTrips.empty())
+    if (!roundTrips.empty()) {
       fmt::print("cores' round trip (runtime/core_round_trip.h): {:.0f} ns before the runs, {:.0f} ns after\n",
                  roundTrips.front(), roundTrips.back());
+      std::vector<int> cpus = engine.workerCpus();
+      fmt::print("worker threads: {} (runtime/thread_placement.h; CONVOPT_PIN_THREADS=0 leaves them to the kernel)\n",
+                 cpus.empty() ? "placed by the kernel" : fmt::format("pinned to CPU {}", fmt::join(cpus, ", ")));
+    }
     if (o.roofline)
       fmt::print("{:.1f} M multiply-adds per run: {:.1f} GFLOP/s, {:.0f}% of this host's FMA peak ({:.0f} GFLOP/s)\n",
                  double(macs) / 1e6, 2.0 * double(macs) / median / 1e6, 100 * roofline, peaks.fmaGflops);
@@ -305,7 +309,8 @@ void registerBenchCommand(CLI::App& app) {
   cmd->add_flag(
       "--json", o->json,
       "Print {median_ms, min_ms, p90_ms, runs, threads, one_thread_share, macs, idle_ms[, core_round_trip_ns: "
-      "[before, after] with more than one thread][, fma_peak_gflops, fma_roofline][, trace_busy_share]"
+      "[before, after], worker_cpus: [the CPU each worker is pinned to] with more than one thread][, fma_peak_gflops, "
+      "fma_roofline][, trace_busy_share]"
       "[, profile]}");
   cmd->add_flag("--profile", o->profile,
                 "Then time every step over --runs more runs: ms per kernel family and per step");

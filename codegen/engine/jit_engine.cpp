@@ -339,6 +339,10 @@ std::vector<StepProfile> JitEngine::profile() const {
 }
 
 int JitEngine::threads() const { return impl_->pool->threads(); }
+std::vector<int> JitEngine::workerCpus() const {
+  std::lock_guard lock(impl_->runs);
+  return impl_->pool->workerCpus();
+}
 JitEngine::ThreadRuns JitEngine::threadRuns() const {
   std::lock_guard lock(impl_->runs);
   return impl_->threadRuns;

@@ -95,6 +95,9 @@ class JitEngine {
   size_t arenaBytes() const;
   int threads() const;
   void setThreads(int threads);  // 0: one per hardware thread
+  // The CPU each worker thread is pinned to; empty when the kernel places them
+  // (runtime/thread_placement.h says when).
+  std::vector<int> workerCpus() const;
   // How many runs so far used one thread (adaptThreads found it faster, or was
   // timing it) and how many used every thread.
   struct ThreadRuns {

@@ -4,11 +4,15 @@
  * - two sessions of one model run concurrently from two threads (one on an
  *   arena the caller owns) and each gets, every time, the single-run result,
  *   also where a session's thread choice runs it on one thread;
+ * - a session's worker thread is pinned to a CPU of its own (runtime/thread_placement.h),
+ *   unless CONVOPT_PIN_THREADS=0 (or the process may use one CPU only);
  * - bad arguments are status codes, never a crash.
  * Prints "api contract: ok" and exits 0, or says what failed and exits 1.
  * Usage: api_contract WEIGHTS_FILE */
-#define _POSIX_C_SOURCE 200112L
+#define _GNU_SOURCE /* sched_getaffinity, CPU_COUNT */
+#include <dirent.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +41,25 @@ struct worker {
   API(_session) * session;
   int mismatches;
 };
+
+/* Threads of this process allowed on one CPU only, as /proc lists them. */
+static int threads_on_one_cpu(void) {
+  int count = 0;
+  DIR* tasks = opendir("/proc/self/task");
+  CHECK(tasks != NULL, "cannot list /proc/self/task");
+  for (struct dirent* task; (task = readdir(tasks)) != NULL;) {
+    if (task->d_name[0] == '.') continue;
+    char path[300], line[4096];
+    snprintf(path, sizeof path, "/proc/self/task/%s/status", task->d_name);
+    FILE* status = fopen(path, "r");
+    if (!status) continue; /* a thread that has just ended */
+    while (fgets(line, sizeof line, status))
+      if (strncmp(line, "Cpus_allowed_list:", 18) == 0) count += strpbrk(line + 18, ",-") == NULL;
+    fclose(status);
+  }
+  closedir(tasks);
+  return count;
+}
 
 static void* run_repeatedly(void* argument) {
   struct worker* w = argument;
@@ -77,7 +100,15 @@ int main(int argc, char** argv) {
   void* arena = NULL;
   CHECK(posix_memalign(&arena, 64, DEF(_ARENA_BYTES)) == 0, "posix_memalign");
   struct worker workers[2] = {{NULL, 0}, {NULL, 0}};
+  cpu_set_t allowed;
+  CHECK(sched_getaffinity(0, sizeof allowed, &allowed) == 0, "sched_getaffinity");
+  const char* pin_setting = getenv("CONVOPT_PIN_THREADS");
+  int pinned_off = pin_setting && strcmp(pin_setting, "0") == 0;
+  int on_one_cpu = CPU_COUNT(&allowed) < 2 || !pinned_off; /* with one CPU allowed, every thread is on it */
+  int pinned_before = threads_on_one_cpu();
   CHECK(API(_session_create)(from_memory, 2, NULL, &workers[0].session) == DEF(_OK), "session_create (2 threads)");
+  CHECK(threads_on_one_cpu() == pinned_before + on_one_cpu,
+        "the 2-thread session's worker is not placed as it should be");
   CHECK(API(_session_create)(from_file, 1, arena, &workers[1].session) == DEF(_OK), "session_create (own arena)");
   pthread_t threads[2];
   for (int i = 0; i < 2; ++i) pthread_create(&threads[i], NULL, run_repeatedly, &workers[i]);
