@@ -34,8 +34,10 @@ struct TempFile {
   }
 };
 
+fs::path folderOf(const fs::path& path) { return path.parent_path().empty() ? fs::path(".") : path.parent_path(); }
+
 void createBeside(const fs::path& path, TempFile& temp) {
-  fs::path folder = path.parent_path().empty() ? fs::path(".") : path.parent_path();
+  fs::path folder = folderOf(path);
   temp.fd = ::open(folder.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0666);
   if (temp.fd >= 0) return;
   if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL) cannotWrite(path, errno);
@@ -74,6 +76,14 @@ void writeFileAtomically(const fs::path& path, std::string_view bytes) {
   }
   if (::rename(temp.name.c_str(), path.c_str()) != 0) cannotWrite(path, errno);
   temp.name.clear();  // it is the target now
+}
+
+void checkWritable(const fs::path& path) {
+  fs::path folder = folderOf(path);
+  struct stat info;
+  if (::stat(folder.c_str(), &info) != 0) cannotWrite(path, errno);
+  if (!S_ISDIR(info.st_mode)) cannotWrite(path, ENOTDIR);
+  if (::access(folder.c_str(), W_OK | X_OK) != 0) cannotWrite(path, errno);
 }
 
 }  // namespace convopt::ir

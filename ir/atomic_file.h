@@ -14,4 +14,8 @@ namespace convopt::ir {
 // InputError "cannot write 'PATH': REASON" when the folder or disk refuses.
 void writeFileAtomically(const std::filesystem::path& path, std::string_view bytes);
 
+// Throws the InputError writeFileAtomically would where PATH's folder is
+// missing or refuses writing: for a command to fail before long work, not after.
+void checkWritable(const std::filesystem::path& path);
+
 }  // namespace convopt::ir

@@ -4,6 +4,7 @@
 #include <sched.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -26,8 +27,19 @@ ThreadPool::ThreadPool(int threads) {
 
 namespace {
 
-// Where pools of this process start choosing CPUs (thread_placement.h).
-std::atomic<int> nextFirstCpu = 0;
+// Workers of this process's pools pinned to each CPU (thread_placement.h: a
+// new pool's workers take the least used CPUs).
+std::array<std::atomic<int>, CONVOPT_PLACEMENT_MAX_CPUS> pinnedWorkers = {};
+
+void countPinned(const std::vector<int>& cpus, int delta) {
+  for (int cpu : cpus) pinnedWorkers[size_t(cpu)] += delta;
+}
+
+std::vector<int> pinnedLoad() {
+  std::vector<int> load(CONVOPT_PLACEMENT_MAX_CPUS);
+  for (size_t cpu = 0; cpu < load.size(); ++cpu) load[cpu] = pinnedWorkers[cpu].load(std::memory_order_relaxed);
+  return load;
+}
 
 bool pinningWanted() {
   const char* setting = std::getenv("CONVOPT_PIN_THREADS");
@@ -49,33 +61,43 @@ void ThreadPool::pinWorkers() {
   if (workers_.empty() || !pinningWanted() || sched_getaffinity(0, sizeof allowed, &allowed) != 0) return;
   allowedCpus_.resize(CONVOPT_PLACEMENT_MASK_WORDS);
   std::memcpy(allowedCpus_.data(), &allowed, sizeof allowed);
-  int workers = int(workers_.size());
-  std::vector<int> cpus(size_t(workers), -1);
+  std::vector<int> cpus(workers_.size(), -1);
   callerCpu_ = sched_getcpu();
-  if (!convopt_placement_choose(allowedCpus_.data(), nextFirstCpu.fetch_add(workers), callerCpu_, cpus.data(), workers))
+  if (!convopt_placement_choose(allowedCpus_.data(), pinnedLoad().data(), callerCpu_, cpus.data(), int(cpus.size())))
     return;
+  for (size_t w = 0; w < cpus.size(); ++w)
+    if (!pin(int(w), cpus[w])) return unpinWorkers();
   workerCpus_ = std::move(cpus);
-  for (int w = 0; w < workers; ++w)
-    if (!pin(w, workerCpus_[size_t(w)])) return unpinWorkers();
+  countPinned(workerCpus_, +1);
 }
 
-// A CPU refused (a cpuset changed under us): placement is left to the kernel.
+// Leaves placement to the kernel (a CPU refused: a cpuset changed under us).
 void ThreadPool::unpinWorkers() {
   cpu_set_t allowed;
   std::memcpy(&allowed, allowedCpus_.data(), sizeof allowed);
   for (std::thread& worker : workers_) pthread_setaffinity_np(worker.native_handle(), sizeof allowed, &allowed);
+  countPinned(workerCpus_, -1);
   workerCpus_.clear();
 }
 
 void ThreadPool::followCaller() {
-  int moved = convopt_placement_follow(allowedCpus_.data(), &callerCpu_, sched_getcpu(), workerCpus_.data(),
+  int cpu = sched_getcpu();
+  if (workerCpus_.empty() || cpu == callerCpu_) return;
+  int moved = convopt_placement_follow(allowedCpus_.data(), pinnedLoad().data(), &callerCpu_, cpu, workerCpus_.data(),
                                        int(workerCpus_.size()));
-  if (moved >= 0 && !pin(moved, workerCpus_[size_t(moved)])) unpinWorkers();
+  if (moved < 0) return;
+  if (!pin(moved, workerCpus_[size_t(moved)])) {
+    workerCpus_[size_t(moved)] = cpu;  // where it was, as counted
+    return unpinWorkers();
+  }
+  countPinned({cpu}, -1);  // it was on the caller's CPU
+  countPinned({workerCpus_[size_t(moved)]}, +1);
 }
 
 std::vector<int> ThreadPool::workerCpus() const { return workerCpus_; }
 
 ThreadPool::~ThreadPool() {
+  countPinned(workerCpus_, -1);
   stopping_ = true;
   { std::lock_guard lock(mutex_); }
   wake_.notify_all();
@@ -166,7 +188,6 @@ void ThreadPool::runOnCaller(int64_t units, const std::function<void(int64_t, in
 void ThreadPool::parallelFor(int64_t units, const std::function<void(int64_t, int64_t)>& body) {
   if (units <= 0) return;
   if (units == 1 || workers_.empty()) return runOnCaller(units, body);
-  if (!workerCpus_.empty()) followCaller();
   body_ = &body;
   chunk_ = std::max<int64_t>(1, units / (threads() * kChunksPerThread));
   for (int i = 0; i < threads(); ++i) {

@@ -18,7 +18,8 @@
 // Each worker is pinned to a CPU of its own, never the caller's
 // (runtime/thread_placement.h: a guest kernel that packs threads onto fewer
 // vCPUs queued the worker behind the spinning caller, and 2 threads ran as
-// slowly as one); CONVOPT_PIN_THREADS=0 leaves placement to the kernel.
+// slowly as one); CONVOPT_PIN_THREADS=0 leaves placement to the kernel. Each
+// thread runs its own share first: core_round_trip.cpp relies on it.
 //
 // A job ends when its units are done, not when every worker has looked in: a
 // worker still asleep (between a deployment's requests) may take hundreds of
@@ -59,6 +60,9 @@ class ThreadPool {
   // The CPU each worker is pinned to (worker i at [i - 1]); empty when the
   // workers are not pinned (runtime/thread_placement.h says when).
   std::vector<int> workerCpus() const;
+  // Moves the worker pinned to the caller's CPU, if any, to the CPU the caller
+  // left: call at the start of a run of kernels, from the thread that runs them.
+  void followCaller();
 
   // Chunks a thread's share is cut into: the grain at which others take it over.
   static constexpr int64_t kChunksPerThread = 4;
@@ -82,7 +86,6 @@ class ThreadPool {
   void runChunk(const Body& body, int index, int64_t begin, int64_t end);
   void pinWorkers();
   void unpinWorkers();
-  void followCaller();
   bool pin(int worker, int cpu);
 
   std::vector<std::thread> workers_;

@@ -250,6 +250,7 @@ runtime::TensorMap JitEngine::Impl::run(const runtime::TensorMap& inputs) {
   }
   // Profiled and traced runs keep the current choice, so that they show one configuration.
   allThreads = !adapting() || (profiling || tracing ? threadChoice.use_all : convopt_thread_choice_next(&threadChoice));
+  if (allThreads) pool->followCaller();
   auto runStart = std::chrono::steady_clock::now();
   runSteps(dynamic);
   profiledRuns += profiling;

@@ -10,6 +10,8 @@
 
 #include <fmt/format.h>
 
+#include "ir/atomic_file.h"
+#include "ir/error.h"
 #include "tests/support/cli_helpers.h"
 #include "tests/support/ir_temp_dir.h"
 
@@ -110,6 +112,22 @@ TEST(AtomicWrites, UnwritableFolderIsAClearError) {
   EXPECT_EQ(r.exitCode, 2);
   EXPECT_EQ(r.stderrText, fmt::format("convopt: error: cannot write '{}/missing/out.onnx': No such file or directory\n",
                                       s.work.string()));
+}
+
+// What a command checks before long work (bench --trace): the error a write would give, and nothing written.
+TEST(AtomicWrites, CheckWritableRefusesWhatAWriteWouldAndCreatesNothing) {
+  Scratch s;
+  EXPECT_NO_THROW(ir::checkWritable(s.work / "trace.json"));
+  for (auto [path, reason] : {std::pair{s.work / "missing" / "trace.json", "No such file or directory"},
+                              std::pair{s.input / "trace.json", "Not a directory"}}) {
+    try {
+      ir::checkWritable(path);
+      ADD_FAILURE() << path << " was taken as writable";
+    } catch (const InputError& e) {
+      EXPECT_EQ(std::string(e.what()), fmt::format("cannot write '{}': {}", path.string(), reason));
+    }
+  }
+  EXPECT_EQ(filesIn(s.work), (std::vector<std::string>{"demo.onnx"}));
 }
 
 }  // namespace

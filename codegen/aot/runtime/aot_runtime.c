@@ -251,6 +251,18 @@ static void* worker_loop(void* argument) {
   }
 }
 
+/* Workers of this artifact's pools pinned to each CPU (thread_placement.h: a
+ * new pool's workers take the least used CPUs). */
+static _Atomic int pinned_workers[CONVOPT_PLACEMENT_MAX_CPUS];
+
+static void count_pinned(const int* cpus, int count, int delta) {
+  for (int i = 0; i < count; ++i) pinned_workers[cpus[i]] += delta;
+}
+
+static void pinned_load(int* load) {
+  for (int cpu = 0; cpu < CONVOPT_PLACEMENT_MAX_CPUS; ++cpu) load[cpu] = pinned_workers[cpu];
+}
+
 static void pool_destroy(struct pool* p) {
   p->stopping = 1;
   ++p->wake_word;
@@ -259,6 +271,7 @@ static void pool_destroy(struct pool* p) {
     if (p->workers[i]) pthread_join(p->workers[i], 0);
   free(p->workers);
   free(p->shares);
+  if (p->worker_cpus) count_pinned(p->worker_cpus, p->threads - 1, -1);
   free(p->worker_cpus);
 }
 
@@ -273,35 +286,48 @@ static int pin_worker(struct pool* p, int worker, int cpu) {
   return pthread_setaffinity_np(p->workers[worker + 1], sizeof set, set) == 0;
 }
 
-/* A CPU refused (a cpuset changed under us): placement is left to the kernel. */
+/* Leaves placement to the kernel (a CPU refused: a cpuset changed under us). */
 static void unpin_workers(struct pool* p) {
   for (int i = 1; i < p->threads; ++i) pthread_setaffinity_np(p->workers[i], sizeof p->allowed_cpus, p->allowed_cpus);
+  if (p->worker_cpus) count_pinned(p->worker_cpus, p->threads - 1, -1);
   free(p->worker_cpus);
   p->worker_cpus = 0;
 }
 
 static void pin_workers(struct pool* p) {
-  static _Atomic int next_first_cpu; /* where this artifact's pools start choosing */
   const char* setting = getenv("CONVOPT_PIN_THREADS");
-  int workers = p->threads - 1;
+  int workers = p->threads - 1, load[CONVOPT_PLACEMENT_MAX_CPUS];
   if (workers == 0 || (setting && strcmp(setting, "0") == 0) ||
       sched_getaffinity(0, sizeof p->allowed_cpus, p->allowed_cpus) != 0)
     return;
   int* cpus = aligned_alloc_(sizeof(int) * (size_t)workers);
   p->caller_cpu = sched_getcpu();
-  if (!cpus || !convopt_placement_choose(p->allowed_cpus, atomic_fetch_add(&next_first_cpu, workers), p->caller_cpu,
-                                         cpus, workers)) {
+  pinned_load(load);
+  int placed = cpus && convopt_placement_choose(p->allowed_cpus, load, p->caller_cpu, cpus, workers);
+  for (int w = 0; placed && w < workers; ++w) placed = pin_worker(p, w, cpus[w]);
+  if (!placed) {
     free(cpus);
+    unpin_workers(p);
     return;
   }
   p->worker_cpus = cpus;
-  for (int w = 0; w < workers; ++w)
-    if (!pin_worker(p, w, cpus[w])) return unpin_workers(p);
+  count_pinned(cpus, workers, 1);
 }
 
+/* At the start of a run on every thread (runtime/thread_pool.h: followCaller). */
 static void follow_caller(struct pool* p) {
-  int moved = convopt_placement_follow(p->allowed_cpus, &p->caller_cpu, sched_getcpu(), p->worker_cpus, p->threads - 1);
-  if (moved >= 0 && !pin_worker(p, moved, p->worker_cpus[moved])) unpin_workers(p);
+  int cpu = sched_getcpu(), load[CONVOPT_PLACEMENT_MAX_CPUS];
+  if (!p->worker_cpus || cpu == p->caller_cpu) return;
+  pinned_load(load);
+  int moved = convopt_placement_follow(p->allowed_cpus, load, &p->caller_cpu, cpu, p->worker_cpus, p->threads - 1);
+  if (moved < 0) return;
+  if (!pin_worker(p, moved, p->worker_cpus[moved])) {
+    p->worker_cpus[moved] = cpu; /* where it was, as counted */
+    unpin_workers(p);
+    return;
+  }
+  count_pinned(&cpu, 1, -1); /* it was on the caller's CPU */
+  count_pinned(&p->worker_cpus[moved], 1, 1);
 }
 
 static int pool_create(struct pool* p, int threads) {
@@ -336,7 +362,6 @@ static void parallel_for(struct pool* p, int64_t units, pool_body body, void* co
     body(context, 0, units);
     return;
   }
-  if (p->worker_cpus) follow_caller(p);
   p->body = body, p->context = context;
   int64_t chunk = units / (p->threads * kChunksPerThread);
   p->chunk = chunk > 1 ? chunk : 1;
@@ -725,6 +750,7 @@ API int convopt_api_run(struct convopt_session* s, const void* const* inputs, vo
   int adapt = s->pool.threads > 1 && !s->fixed_threads;
   int all = !adapt || convopt_thread_choice_next(&s->thread_choice);
   s->pool.serial = !all;
+  if (all) follow_caller(&s->pool);
   int64_t start = now_ns();
   int status = run_steps(s, STEPS, convopt_program[CONVOPT_P_NUM_STEPS]);
   if (status != CONVOPT_OK) return status;
