@@ -12,6 +12,7 @@ double measureCopyGBps(ThreadPool& pool) {
   constexpr size_t kBytes = size_t(64) << 20;
   constexpr int64_t kPieces = 256;
   std::vector<char> from(kBytes, 1), to(kBytes, 0);
+  pool.followCaller();
   auto copy = [&] {
     pool.parallelFor(kPieces, [&](int64_t begin, int64_t end) {
       size_t first = kBytes / kPieces * size_t(begin), last = kBytes / kPieces * size_t(end);

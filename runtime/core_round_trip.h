@@ -14,8 +14,8 @@
 namespace convopt::runtime {
 
 // Median of a few batches of ping-pongs between the caller and a second
-// thread (a thread pool's worker, pinned to a CPU other than the caller's as the
-// engine's are; runtime/thread_placement.h); about 10 ms. Nanoseconds.
+// thread (a thread pool's worker, pinned to a CPU other than the caller's as an
+// engine's workers are; runtime/thread_placement.h); about 10 ms. Nanoseconds.
 double measureCoreRoundTripNs();
 
 }  // namespace convopt::runtime

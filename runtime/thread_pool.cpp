@@ -90,8 +90,8 @@ void ThreadPool::followCaller() {
     workerCpus_[size_t(moved)] = cpu;  // where it was, as counted
     return unpinWorkers();
   }
-  countPinned({cpu}, -1);  // it was on the caller's CPU
-  countPinned({workerCpus_[size_t(moved)]}, +1);
+  --pinnedWorkers[size_t(cpu)];  // it was on the caller's CPU
+  ++pinnedWorkers[size_t(workerCpus_[size_t(moved)])];
 }
 
 std::vector<int> ThreadPool::workerCpus() const { return workerCpus_; }

@@ -68,6 +68,7 @@ void runLayer(benchmark::State& state, const Layer& layer) {
   runtime::AlignedFloats packed(packedWeights.begin(), packedWeights.end()), bias(packedBias.begin(), packedBias.end());
   std::vector<float*> buffers = codegen::convBuffers(input.data(), packed.data(), bias.data(), output.data());
   int64_t units = codegen::convWorkUnits(*result, width);
+  f.pool.followCaller();  // the pool outlives this benchmark; its caller may have moved
   for (auto _ : state) f.pool.parallelFor(units, [&](int64_t b, int64_t e) { kernel(buffers.data(), b, e); });
   double flops = 2.0 * double(spec.multiplyAdds());
   state.counters["GFLOPS"] = benchmark::Counter(flops / 1e9, benchmark::Counter::kIsIterationInvariantRate);

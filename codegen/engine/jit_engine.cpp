@@ -350,6 +350,7 @@ JitEngine::ThreadRuns JitEngine::threadRuns() const {
 }
 void JitEngine::setThreads(int threads) {
   std::lock_guard lock(impl_->runs);
+  impl_->pool.reset();  // first: its workers' CPUs are free for the new pool's
   impl_->pool = std::make_unique<runtime::ThreadPool>(threads);
   impl_->pool->setTracing(impl_->tracing);
   impl_->options.threads = threads;

@@ -17,7 +17,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h> /* gettid */
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #define STRINGIFY_(x) #x
 #define STRINGIFY(x) STRINGIFY_(x)
@@ -92,7 +93,7 @@ static void check_worker_placement(API(_model) * model) {
   if (CPU_COUNT(&allowed) < 2 || (setting && strcmp(setting, "0") == 0)) return;
   int before[65], before_cpus[64];
   int before_count = threads_on_one_cpu(before, before_cpus);
-  before[before_count++] = gettid(); /* pinned below: not the worker */
+  before[before_count++] = (int)syscall(SYS_gettid); /* pinned below: not the worker */
   API(_session) * session;
   CHECK(API(_session_create)(model, 2, NULL, &session) == DEF(_OK), "session_create (2 threads, placement)");
   int worker_cpu = -1, worker = new_thread_on_one_cpu(before, before_count, &worker_cpu);

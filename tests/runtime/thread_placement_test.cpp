@@ -98,6 +98,19 @@ TEST(ThreadPlacement, AWorkerMovesToAFreeCpuWhenTheOneTheCallerLeftIsNotAllowedO
   EXPECT_EQ(cpus, std::vector<int>({0, 2}));
 }
 
+TEST(ThreadPlacement, AMovedWorkerTakesTheLeastUsedFreeCpu) {
+  std::vector<uint64_t> allowed = cpuSet({0, 1, 2, 3});
+  std::vector<int> cpus = {0};
+  std::vector<int> load = loadOf({{2, 1}});  // another pool's worker on CPU 2
+  int lastCpu = 9;                           // the CPU the caller left is not the pool's
+  EXPECT_EQ(convopt_placement_follow(allowed.data(), load.data(), &lastCpu, 0, cpus.data(), 1), 0);
+  EXPECT_EQ(cpus, std::vector<int>({1}));
+  lastCpu = 9;
+  load = loadOf({{0, 1}, {2, 1}});
+  EXPECT_EQ(convopt_placement_follow(allowed.data(), load.data(), &lastCpu, 1, cpus.data(), 1), 0);
+  EXPECT_EQ(cpus, std::vector<int>({3}));
+}
+
 TEST(ThreadPlacement, NobodyMovesWhenNoCpuIsFree) {
   std::vector<int> cpus = {1, 0};  // (the set shrank under the pool)
   int lastCpu = 7;                 // not allowed, and the other allowed CPU has a worker
