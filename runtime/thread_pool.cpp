@@ -81,8 +81,9 @@ void ThreadPool::unpinWorkers() {
 }
 
 void ThreadPool::followCaller() {
+  if (workerCpus_.empty()) return;  // no system call for a pool not pinned
   int cpu = sched_getcpu();
-  if (workerCpus_.empty() || cpu == callerCpu_) return;
+  if (cpu == callerCpu_) return;
   int moved = convopt_placement_follow(allowedCpus_.data(), pinnedLoad().data(), &callerCpu_, cpu, workerCpus_.data(),
                                        int(workerCpus_.size()));
   if (moved < 0) return;

@@ -303,21 +303,25 @@ static void pin_workers(struct pool* p) {
   int* cpus = aligned_alloc_(sizeof(int) * (size_t)workers);
   p->caller_cpu = sched_getcpu();
   pinned_load(load);
-  int placed = cpus && convopt_placement_choose(p->allowed_cpus, load, p->caller_cpu, cpus, workers);
-  for (int w = 0; placed && w < workers; ++w) placed = pin_worker(p, w, cpus[w]);
-  if (!placed) {
-    free(cpus);
-    unpin_workers(p);
+  if (!cpus || !convopt_placement_choose(p->allowed_cpus, load, p->caller_cpu, cpus, workers)) {
+    free(cpus); /* nobody pinned */
     return;
   }
+  for (int w = 0; w < workers; ++w)
+    if (!pin_worker(p, w, cpus[w])) {
+      free(cpus);
+      unpin_workers(p); /* the ones pinned so far (none counted yet) */
+      return;
+    }
   p->worker_cpus = cpus;
   count_pinned(cpus, workers, 1);
 }
 
 /* At the start of a run on every thread (runtime/thread_pool.h: followCaller). */
 static void follow_caller(struct pool* p) {
+  if (!p->worker_cpus) return; /* no system call for a pool not pinned */
   int cpu = sched_getcpu(), load[CONVOPT_PLACEMENT_MAX_CPUS];
-  if (!p->worker_cpus || cpu == p->caller_cpu) return;
+  if (cpu == p->caller_cpu) return;
   pinned_load(load);
   int moved = convopt_placement_follow(p->allowed_cpus, load, &p->caller_cpu, cpu, p->worker_cpus, p->threads - 1);
   if (moved < 0) return;
