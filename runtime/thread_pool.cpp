@@ -8,7 +8,9 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <system_error>
 
+#include "ir/error.h"
 #include "runtime/thread_placement.h"
 
 namespace convopt::runtime {
@@ -21,7 +23,13 @@ ThreadPool::ThreadPool(int threads) {
   threads = resolvedThreads(threads);
   shares_ = std::make_unique<Share[]>(size_t(threads));
   spans_ = std::make_unique<ThreadSpans[]>(size_t(threads));
-  for (int i = 1; i < threads; ++i) workers_.emplace_back([this, i] { workerLoop(i); });
+  try {
+    for (int i = 1; i < threads; ++i) workers_.emplace_back([this, i] { workerLoop(i); });
+  } catch (const std::system_error& error) {  // the system's thread limit, or memory for their stacks
+    stopWorkers();                            // a joinable std::thread destroyed would terminate the process
+    throwInputError("could not start {} threads: thread {} failed ({}); ask for fewer", threads, workers_.size() + 1,
+                    error.what());
+  }
   pinWorkers();
 }
 
@@ -99,6 +107,10 @@ std::vector<int> ThreadPool::workerCpus() const { return workerCpus_; }
 
 ThreadPool::~ThreadPool() {
   countPinned(workerCpus_, -1);
+  stopWorkers();
+}
+
+void ThreadPool::stopWorkers() {
   stopping_ = true;
   { std::lock_guard lock(mutex_); }
   wake_.notify_all();

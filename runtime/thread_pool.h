@@ -44,6 +44,7 @@ namespace convopt::runtime {
 class ThreadPool {
  public:
   // `threads` counts the calling thread; 0 means one per hardware thread.
+  // Throws InputError if the system will not start that many.
   explicit ThreadPool(int threads);
   ~ThreadPool();
   ThreadPool(const ThreadPool&) = delete;
@@ -84,6 +85,7 @@ class ThreadPool {
   void runChunks(int index);
   using Body = std::function<void(int64_t, int64_t)>;
   void runChunk(const Body& body, int index, int64_t begin, int64_t end);
+  void stopWorkers();
   void pinWorkers();
   void unpinWorkers();
   bool pin(int worker, int cpu);

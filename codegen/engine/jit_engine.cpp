@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstring>
+#include <exception>
 #include <set>
 
 #include <llvm/IR/Module.h>
@@ -350,8 +351,14 @@ JitEngine::ThreadRuns JitEngine::threadRuns() const {
 }
 void JitEngine::setThreads(int threads) {
   std::lock_guard lock(impl_->runs);
-  impl_->pool.reset();  // first: its workers' CPUs are free for the new pool's
-  impl_->pool = std::make_unique<runtime::ThreadPool>(threads);
+  impl_->pool.reset();         // first: its workers' CPUs are free for the new pool's
+  std::exception_ptr failure;  // the system would not start the threads: the engine goes on at 1
+  try {
+    impl_->pool = std::make_unique<runtime::ThreadPool>(threads);
+  } catch (const InputError&) {
+    failure = std::current_exception();
+    impl_->pool = std::make_unique<runtime::ThreadPool>(threads = 1);
+  }
   impl_->pool->setTracing(impl_->tracing);
   impl_->options.threads = threads;
   convopt_thread_choice_init(&impl_->threadChoice);
@@ -359,6 +366,7 @@ void JitEngine::setThreads(int threads) {
   impl_->tracedRuns = 0;  // the spans so far name the old pool's threads
   impl_->traceSpans.clear();
   impl_->makeBodyEngines();  // recompiled on first use with the new pool size
+  if (failure) std::rethrow_exception(failure);
 }
 
 std::string emitKernels(const ir::Model& source, const std::map<std::string, std::vector<int64_t>>& shapes,

@@ -94,7 +94,8 @@ class JitEngine {
   std::vector<FallbackNode> fallbackNodes() const;
   size_t arenaBytes() const;
   int threads() const;
-  void setThreads(int threads);  // 0: one per hardware thread
+  // 0: one per hardware thread. If the system will not start them, throws InputError and runs at 1 thread.
+  void setThreads(int threads);
   // The CPU each worker thread is pinned to; empty when the kernel places them
   // (runtime/thread_placement.h says when).
   std::vector<int> workerCpus() const;

@@ -5,9 +5,13 @@
 #include <fmt/ranges.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/resource.h>
+#include <unistd.h>
 #include <xmmintrin.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <fstream>
 #include <thread>
 
 #include "codegen/engine/jit_engine.h"
@@ -21,6 +25,14 @@
 
 namespace convopt::codegen {
 namespace {
+
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)  // GCC
+constexpr bool kSanitized = true;
+#elif defined(__has_feature)  // clang
+constexpr bool kSanitized = __has_feature(address_sanitizer) || __has_feature(thread_sanitizer);
+#else
+constexpr bool kSanitized = false;
+#endif
 
 using testing::expectSameAsReference;
 
@@ -324,6 +336,37 @@ TEST(EngineThreadChoice, RunsOnOneThreadOrAllWithTheSameResults) {
       EXPECT_EQ(runs.oneThread, 0u);
     }
   }
+}
+
+// Threads the system will not start (here: no address space left for their
+// stacks) are an InputError naming the count, not a crash, and the engine goes
+// on at one thread with the same results.
+TEST(EngineThreadChoice, ThreadsTheSystemWillNotStartAreAnErrorAndTheEngineGoesOnAtOne) {
+  if (kSanitized)
+    GTEST_SKIP() << "under a sanitizer, whose runtime needs address space of its own, the limit below cannot be set";
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  ir::Model model = groupedConvThen("Sigmoid");
+  runtime::TensorMap inputs = runtime::randomInputs(*model.graph, {7, {}, {}});
+  EXPECT_EXIT(
+      {
+        JitEngine engine(model, {}, {.cpu = "", .threads = 1, .adaptThreads = false});
+        ir::Tensor before = engine.run(inputs).at("y");
+        size_t pages = 0;
+        std::ifstream("/proc/self/statm") >> pages;
+        rlimit limit{};
+        getrlimit(RLIMIT_AS, &limit);
+        limit.rlim_cur = pages * size_t(sysconf(_SC_PAGESIZE)) + (64u << 20);  // 64 MB more: a few stacks
+        setrlimit(RLIMIT_AS, &limit);
+        try {
+          engine.setThreads(64);
+        } catch (const InputError& error) {
+          std::fprintf(stderr, "%s\n", error.what());
+        }
+        ir::Tensor after = engine.run(inputs).at("y");
+        bool same = std::ranges::equal(after.bytes(), before.bytes());
+        std::_Exit(engine.threads() == 1 && same ? 0 : 1);
+      },
+      ::testing::ExitedWithCode(0), "could not start 64 threads: thread [0-9]+ failed");
 }
 
 // A traced run records every step once, and each step's work units as chunks
