@@ -23,14 +23,20 @@ ThreadPool::ThreadPool(int threads) {
   threads = resolvedThreads(threads);
   shares_ = std::make_unique<Share[]>(size_t(threads));
   spans_ = std::make_unique<ThreadSpans[]>(size_t(threads));
+  // A joinable std::thread destroyed would terminate the process: whatever
+  // fails, the workers started so far are stopped before the error leaves.
   try {
+    workers_.reserve(size_t(threads - 1));
     for (int i = 1; i < threads; ++i) workers_.emplace_back([this, i] { workerLoop(i); });
-  } catch (const std::system_error& error) {  // the system's thread limit, or memory for their stacks
-    stopWorkers();                            // a joinable std::thread destroyed would terminate the process
+    pinWorkers();                             // counts its CPUs last, after anything that may throw
+  } catch (const std::system_error& error) {  // the system's thread limit, or no memory for their stacks
+    stopWorkers();
     throwInputError("could not start {} threads: thread {} failed ({}); ask for fewer", threads, workers_.size() + 1,
                     error.what());
+  } catch (...) {
+    stopWorkers();
+    throw;
   }
-  pinWorkers();
 }
 
 namespace {

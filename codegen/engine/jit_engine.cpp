@@ -355,9 +355,10 @@ void JitEngine::setThreads(int threads) {
   std::exception_ptr failure;  // the system would not start the threads: the engine goes on at 1
   try {
     impl_->pool = std::make_unique<runtime::ThreadPool>(threads);
-  } catch (const InputError&) {
+  } catch (...) {
     failure = std::current_exception();
-    impl_->pool = std::make_unique<runtime::ThreadPool>(threads = 1);
+    threads = 1;
+    impl_->pool = std::make_unique<runtime::ThreadPool>(threads);
   }
   impl_->pool->setTracing(impl_->tracing);
   impl_->options.threads = threads;

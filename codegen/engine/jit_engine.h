@@ -94,7 +94,8 @@ class JitEngine {
   std::vector<FallbackNode> fallbackNodes() const;
   size_t arenaBytes() const;
   int threads() const;
-  // 0: one per hardware thread. If the system will not start them, throws InputError and runs at 1 thread.
+  // 0: one per hardware thread. If the pool cannot start (InputError: the system will not start the
+  // threads), throws and runs at 1 thread.
   void setThreads(int threads);
   // The CPU each worker thread is pinned to; empty when the kernel places them
   // (runtime/thread_placement.h says when).

@@ -5,6 +5,7 @@
 #include <fmt/ranges.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <pthread.h>
 #include <sys/resource.h>
 #include <unistd.h>
 #include <xmmintrin.h>
@@ -340,33 +341,45 @@ TEST(EngineThreadChoice, RunsOnOneThreadOrAllWithTheSameResults) {
 
 // Threads the system will not start (here: no address space left for their
 // stacks) are an InputError naming the count, not a crash, and the engine goes
-// on at one thread with the same results.
+// on at one thread with the same results. Runs in a child process (it lowers
+// RLIMIT_AS), exiting 0 when all of that holds.
+[[noreturn]] void askForThreadsWithoutRoomForTheirStacks(const ir::Model& model, const runtime::TensorMap& inputs) {
+  JitEngine engine(model, {}, {.cpu = "", .threads = 1, .adaptThreads = false});
+  ir::Tensor before = engine.run(inputs).at("y");
+  pthread_attr_t stacks;  // 8 MB each, whatever the host's `ulimit -s`
+  pthread_attr_init(&stacks);
+  pthread_attr_setstacksize(&stacks, 8u << 20);
+  pthread_setattr_default_np(&stacks);
+  size_t pages = 0;
+  std::ifstream("/proc/self/statm") >> pages;
+  rlimit unlimited{};
+  getrlimit(RLIMIT_AS, &unlimited);
+  rlimit limit = unlimited;
+  limit.rlim_cur = pages * size_t(sysconf(_SC_PAGESIZE)) + (64u << 20);  // room for a few of the 64 stacks
+  if (setrlimit(RLIMIT_AS, &limit) != 0) {
+    std::fprintf(stderr, "cannot lower RLIMIT_AS (a lower hard limit?)\n");
+    std::_Exit(2);
+  }
+  try {
+    engine.setThreads(64);
+    std::fprintf(stderr, "64 threads started under the limit\n");
+  } catch (const InputError& error) {
+    std::fprintf(stderr, "%s\n", error.what());
+  }
+  setrlimit(RLIMIT_AS, &unlimited);
+  ir::Tensor after = engine.run(inputs).at("y");
+  bool same = std::ranges::equal(after.bytes(), before.bytes());
+  std::_Exit(engine.threads() == 1 && same ? 0 : 1);
+}
+
 TEST(EngineThreadChoice, ThreadsTheSystemWillNotStartAreAnErrorAndTheEngineGoesOnAtOne) {
   if (kSanitized)
-    GTEST_SKIP() << "under a sanitizer, whose runtime needs address space of its own, the limit below cannot be set";
-  GTEST_FLAG_SET(death_test_style, "threadsafe");
+    GTEST_SKIP() << "under a sanitizer, whose runtime needs address space of its own, the limit cannot be set";
+  GTEST_FLAG_SET(death_test_style, "threadsafe");  // this process has run threads: re-execute, not fork
   ir::Model model = groupedConvThen("Sigmoid");
   runtime::TensorMap inputs = runtime::randomInputs(*model.graph, {7, {}, {}});
-  EXPECT_EXIT(
-      {
-        JitEngine engine(model, {}, {.cpu = "", .threads = 1, .adaptThreads = false});
-        ir::Tensor before = engine.run(inputs).at("y");
-        size_t pages = 0;
-        std::ifstream("/proc/self/statm") >> pages;
-        rlimit limit{};
-        getrlimit(RLIMIT_AS, &limit);
-        limit.rlim_cur = pages * size_t(sysconf(_SC_PAGESIZE)) + (64u << 20);  // 64 MB more: a few stacks
-        setrlimit(RLIMIT_AS, &limit);
-        try {
-          engine.setThreads(64);
-        } catch (const InputError& error) {
-          std::fprintf(stderr, "%s\n", error.what());
-        }
-        ir::Tensor after = engine.run(inputs).at("y");
-        bool same = std::ranges::equal(after.bytes(), before.bytes());
-        std::_Exit(engine.threads() == 1 && same ? 0 : 1);
-      },
-      ::testing::ExitedWithCode(0), "could not start 64 threads: thread [0-9]+ failed");
+  EXPECT_EXIT(askForThreadsWithoutRoomForTheirStacks(model, inputs), ::testing::ExitedWithCode(0),
+              "could not start 64 threads: thread [0-9]+ failed");
 }
 
 // A traced run records every step once, and each step's work units as chunks
