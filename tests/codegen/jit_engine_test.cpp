@@ -352,9 +352,9 @@ TEST(EngineThreadChoice, RunsOnOneThreadOrAllWithTheSameResults) {
   pthread_setattr_default_np(&stacks);
   size_t pages = 0;
   std::ifstream("/proc/self/statm") >> pages;
-  rlimit unlimited{};
-  getrlimit(RLIMIT_AS, &unlimited);
-  rlimit limit = unlimited;
+  rlimit previous{};
+  getrlimit(RLIMIT_AS, &previous);
+  rlimit limit = previous;
   limit.rlim_cur = pages * size_t(sysconf(_SC_PAGESIZE)) + (64u << 20);  // room for a few of the 64 stacks
   if (setrlimit(RLIMIT_AS, &limit) != 0) {
     std::fprintf(stderr, "cannot lower RLIMIT_AS (a lower hard limit?)\n");
@@ -366,7 +366,7 @@ TEST(EngineThreadChoice, RunsOnOneThreadOrAllWithTheSameResults) {
   } catch (const InputError& error) {
     std::fprintf(stderr, "%s\n", error.what());
   }
-  setrlimit(RLIMIT_AS, &unlimited);
+  setrlimit(RLIMIT_AS, &previous);
   ir::Tensor after = engine.run(inputs).at("y");
   bool same = std::ranges::equal(after.bytes(), before.bytes());
   std::_Exit(engine.threads() == 1 && same ? 0 : 1);
