@@ -123,14 +123,30 @@ std::vector<codegen::StepProfile> profileRuns(codegen::JitEngine& engine, const 
 }
 
 // --trace: kTracedRuns more runs, their timeline written to `path`; returns the
-// threads' busy share in them (run_trace.h).
-double writeTrace(codegen::JitEngine& engine, const runtime::TensorMap& inputs, const std::string& path) {
+// threads' busy share in them and each thread's part (run_trace.h).
+struct TraceSummary {
+  double busyShare = 0;
+  std::vector<ThreadShare> threads;
+};
+TraceSummary writeTrace(codegen::JitEngine& engine, const runtime::TensorMap& inputs, const std::string& path) {
   engine.setTracing(true);
   for (int i = 0; i < kTracedRuns; ++i) engine.run(inputs);
   std::vector<codegen::TraceSpan> spans = engine.trace();
   engine.setTracing(false);
   ir::writeFileAtomically(path, traceEventJson(spans, engine.profile(), engine.threads()).dump());
-  return threadBusyShare(spans);
+  return {threadBusyShare(spans), threadShares(spans, engine.threads())};
+}
+
+// "thread 0 (the caller) ran 58% of their units, 612 us per run; thread 1 42%, 590 us, 1.62x the caller's time per
+// unit"
+std::string describeThreadShares(const std::vector<ThreadShare>& threads) {
+  std::vector<std::string> parts;
+  for (const ThreadShare& t : threads)
+    parts.push_back(t.thread == 0 ? fmt::format("thread 0 (the caller) ran {:.0f}% of their units, {:.0f} us per run",
+                                                100 * t.unitShare, t.busyUsPerRun)
+                                  : fmt::format("thread {} {:.0f}%, {:.0f} us, {:.2f}x the caller's time per unit",
+                                                t.thread, 100 * t.unitShare, t.busyUsPerRun, t.timePerUnitVsCaller));
+  return fmt::format("{}", fmt::join(parts, "; "));
 }
 
 nlohmann::json profileJson(const std::vector<codegen::StepProfile>& steps, const HostPeaks& peaks) {
@@ -252,8 +268,8 @@ void bench(const BenchOptions& o) {
   double oneThread = oneThreadShare(engine.threadRuns());
   int64_t macs = 0;
   for (const codegen::StepProfile& step : engine.profile()) macs += step.macs;
-  std::optional<double> busyShare;  // after the timed runs' figures: traced runs are extra
-  if (!o.trace.empty()) busyShare = writeTrace(engine, inputs, o.trace);
+  std::optional<TraceSummary> traced;  // after the timed runs' figures: traced runs are extra
+  if (!o.trace.empty()) traced = writeTrace(engine, inputs, o.trace);
   HostPeaks peaks = o.roofline || o.profile ? hostPeaks(o.cpu, engine.threads()) : HostPeaks{};
   // Achieved FLOP rate over the FMA peak: how close the model runs to its compute roofline.
   double roofline = peaks.fmaGflops > 0 ? 2.0 * double(macs) / median / 1e6 / peaks.fmaGflops : 0.0;
@@ -263,7 +279,14 @@ void bench(const BenchOptions& o) {
                              {"macs", macs},        {"idle_ms", o.idleMs}};
     if (o.roofline) result["fma_peak_gflops"] = peaks.fmaGflops, result["fma_roofline"] = roofline;
     if (!roundTrips.empty()) result["core_round_trip_ns"] = roundTrips, result["worker_cpus"] = engine.workerCpus();
-    if (busyShare) result["trace_busy_share"] = *busyShare;
+    if (traced) {
+      result["trace_busy_share"] = traced->busyShare;
+      for (const ThreadShare& t : traced->threads)
+        result["trace_threads"].push_back({{"thread", t.thread},
+                                           {"unit_share", t.unitShare},
+                                           {"busy_us_per_run", t.busyUsPerRun},
+                                           {"time_per_unit_vs_caller", t.timePerUnitVsCaller}});
+    }
     if (o.profile) result["profile"] = profileJson(profileRuns(engine, inputs, o.runs), peaks);
     std::cout << result.dump() << "\n";
   } else {
@@ -285,11 +308,15 @@ void bench(const BenchOptions& o) {
     if (o.roofline)
       fmt::print("{:.1f} M multiply-adds per run: {:.1f} GFLOP/s, {:.0f}% of this host's FMA peak ({:.0f} GFLOP/s)\n",
                  double(macs) / 1e6, 2.0 * double(macs) / median / 1e6, 100 * roofline, peaks.fmaGflops);
-    if (busyShare)
+    if (traced) {
       fmt::print(
           "trace of {} more runs written to {} (open it in chrome://tracing or https://ui.perfetto.dev): the "
           "threads each run used were busy {:.0f}% of its steps' time\n",
-          kTracedRuns, o.trace, 100 * *busyShare);
+          kTracedRuns, o.trace, 100 * traced->busyShare);
+      if (traced->threads.size() > 1 && traced->threads[0].busyUsPerRun > 0)
+        fmt::print("in the steps that ran on several threads, {} (in the steps both ran)\n",
+                   describeThreadShares(traced->threads));
+    }
     if (o.profile) printProfile(profileRuns(engine, inputs, o.runs), o.top, peaks);
   }
 }
@@ -311,7 +338,8 @@ void registerBenchCommand(CLI::App& app) {
       "--json", o->json,
       "Print {median_ms, min_ms, p90_ms, runs, threads, one_thread_share, macs, idle_ms[, core_round_trip_ns: "
       "[before, after], worker_cpus: [the CPU each worker is pinned to] with more than one thread][, fma_peak_gflops, "
-      "fma_roofline][, trace_busy_share]"
+      "fma_roofline][, trace_busy_share, trace_threads: [{thread, unit_share, busy_us_per_run, "
+      "time_per_unit_vs_caller}]]"
       "[, profile]}");
   cmd->add_flag("--profile", o->profile,
                 "Then time every step over --runs more runs: ms per kernel family and per step");
@@ -333,7 +361,8 @@ void registerBenchCommand(CLI::App& app) {
   cmd->add_option("--trace", o->trace,
                   fmt::format("Then write a timeline of {} more runs to this file, in the Chrome trace event format "
                               "(chrome://tracing, https://ui.perfetto.dev): each step, and which thread ran which of "
-                              "its work units when (the runs keep the engine's thread choice; --fixed-threads: all)",
+                              "its work units when (the runs keep the engine's thread choice; --fixed-threads: all); "
+                              "prints each thread's share of the units and its time per unit over the caller's",
                               kTracedRuns));
   addWinogradOptions(cmd, o->winograd);
   addRingFusionOption(cmd, o->ringFusion);

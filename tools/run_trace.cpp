@@ -2,6 +2,11 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <map>
+#include <set>
+#include <utility>
+
 namespace convopt::tools {
 
 nlohmann::json traceEventJson(const std::vector<codegen::TraceSpan>& spans,
@@ -36,6 +41,39 @@ double threadBusyShare(const std::vector<codegen::TraceSpan>& spans) {
   for (const codegen::TraceSpan& span : spans)
     (span.thread < 0 ? threadUs : chunkUs) += (span.endUs - span.startUs) * (span.thread < 0 ? span.threads : 1);
   return threadUs > 0 ? chunkUs / threadUs : 0.0;
+}
+
+std::vector<ThreadShare> threadShares(const std::vector<codegen::TraceSpan>& spans, int threads) {
+  std::set<std::pair<int, int>> shared;  // (run, step) that used more than one thread
+  std::set<int> runs;
+  for (const codegen::TraceSpan& span : spans)
+    if (span.thread < 0 && span.threads > 1) shared.insert({span.run, span.step}), runs.insert(span.run);
+  struct Part {
+    double units = 0, us = 0;
+  };
+  std::map<std::pair<int, int>, std::vector<Part>> parts;  // per shared step, per thread
+  std::vector<Part> total(static_cast<size_t>(threads));
+  for (const codegen::TraceSpan& span : spans) {
+    if (span.thread < 0 || span.thread >= threads || !shared.count({span.run, span.step})) continue;
+    auto& step = parts.try_emplace({span.run, span.step}, size_t(threads)).first->second;
+    for (Part* part : {&step[size_t(span.thread)], &total[size_t(span.thread)]})
+      part->units += double(span.endUnit - span.beginUnit), part->us += span.endUs - span.startUs;
+  }
+  double allUnits = 0;
+  for (const Part& part : total) allUnits += part.units;
+  std::vector<ThreadShare> shares;
+  for (int t = 0; t < threads; ++t) {
+    double usTaken = 0, usAtCallersRate = 0;  // over the steps where both ran units
+    for (const auto& [key, step] : parts) {
+      const Part &mine = step[size_t(t)], &caller = step[0];
+      if (mine.units > 0 && caller.units > 0)
+        usTaken += mine.us, usAtCallersRate += mine.units * caller.us / caller.units;
+    }
+    const Part& part = total[size_t(t)];
+    shares.push_back({t, allUnits > 0 ? part.units / allUnits : 0, runs.empty() ? 0 : part.us / double(runs.size()),
+                      usAtCallersRate > 0 ? usTaken / usAtCallersRate : 0});
+  }
+  return shares;
 }
 
 }  // namespace convopt::tools

@@ -26,4 +26,16 @@ nlohmann::json traceEventJson(const std::vector<codegen::TraceSpan>& spans,
 // used had during it: 1 when they all worked all along.
 double threadBusyShare(const std::vector<codegen::TraceSpan>& spans);
 
+// Each thread's part in the traced steps that ran on more than one thread: the
+// share of their work units it ran, its time in chunks per traced run, and its
+// time per unit over the caller's: its time in the steps where both ran units
+// over the time its units would have taken at the caller's rate in each (0
+// where there is none, 1 for the caller). A thread whose units take longer
+// reads what the other thread wrote, or runs on a slower core.
+struct ThreadShare {
+  int thread = 0;
+  double unitShare = 0, busyUsPerRun = 0, timePerUnitVsCaller = 0;
+};
+std::vector<ThreadShare> threadShares(const std::vector<codegen::TraceSpan>& spans, int threads);
+
 }  // namespace convopt::tools

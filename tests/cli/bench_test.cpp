@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <filesystem>
 #include <map>
@@ -206,8 +207,10 @@ TEST_F(Bench, IdleMsSleepsBeforeEachTimedRun) {
 
 // --trace writes the Chrome trace event file of five more runs: a track of
 // steps (in order, in microseconds) and one per thread, every event named by
-// its step; --json gives the threads' busy share, which the file's times
-// reproduce. A file that cannot be written: exit 2, nothing left.
+// its step; --json gives the threads' busy share and each thread's share of
+// the units, busy time per run and time per unit over the caller's (in the
+// steps both ran), which the file's times reproduce. A file that cannot be
+// written: exit 2, nothing left.
 TEST_F(Bench, TraceWritesEachStepAndThreadsChunksAsTraceEvents) {
   std::filesystem::path trace = dir / "trace.json";
   auto r = runConvopt(
@@ -222,6 +225,8 @@ TEST_F(Bench, TraceWritesEachStepAndThreadsChunksAsTraceEvents) {
   std::map<int, double> stepUsPerRun;
   std::set<int> runs;
   double threadUs = 0, chunkUs = 0, lastStepStart = -1;
+  std::array<double, 2> units{}, us{};
+  std::map<std::pair<int, int>, std::array<std::array<double, 2>, 2>> perStep;  // (run, step) -> thread -> units, us
   for (const auto& event : events) {
     if (event["ph"] == "M") {
       tracks[event["tid"].get<int>()] = event["args"]["name"];
@@ -242,10 +247,27 @@ TEST_F(Bench, TraceWritesEachStepAndThreadsChunksAsTraceEvents) {
     } else {
       EXPECT_LT(event["args"]["begin_unit"].get<int64_t>(), event["args"]["end_unit"].get<int64_t>());
       chunkUs += dur;
+      double chunkUnits = double(event["args"]["end_unit"].get<int64_t>() - event["args"]["begin_unit"].get<int64_t>());
+      units[size_t(tid - 1)] += chunkUnits, us[size_t(tid - 1)] += dur;
+      auto& step = perStep[{run, event["args"]["step"].get<int>()}][size_t(tid - 1)];
+      step[0] += chunkUnits, step[1] += dur;
     }
   }
   EXPECT_NEAR(busy, chunkUs / threadUs, 1e-6);
   EXPECT_TRUE(busy > 0 && busy <= 1) << busy;
+  double workerUs = 0, atCallersRate = 0;  // the worker's time in the steps both ran, and at the caller's rate
+  for (const auto& [key, step] : perStep)
+    if (step[0][0] > 0 && step[1][0] > 0) workerUs += step[1][1], atCallersRate += step[1][0] * step[0][1] / step[0][0];
+  const auto& threads = result["trace_threads"];
+  ASSERT_EQ(threads.size(), 2u) << result.dump();
+  for (int t : {0, 1}) {
+    EXPECT_EQ(threads[t]["thread"], t);
+    EXPECT_NEAR(threads[t]["unit_share"].get<double>(), units[size_t(t)] / (units[0] + units[1]), 1e-6);
+    EXPECT_NEAR(threads[t]["busy_us_per_run"].get<double>(), us[size_t(t)] / 5, 1e-3);
+  }
+  EXPECT_EQ(threads[0]["time_per_unit_vs_caller"], 1.0);
+  EXPECT_NEAR(threads[1]["time_per_unit_vs_caller"].get<double>(), atCallersRate > 0 ? workerUs / atCallersRate : 0,
+              1e-6);
   // Microseconds, as the format wants: the fastest traced run's steps took about a timed run's time.
   double fastestUs = std::min_element(stepUsPerRun.begin(), stepUsPerRun.end(), [](auto& a, auto& b) {
                        return a.second < b.second;
