@@ -137,15 +137,22 @@ TraceSummary writeTrace(codegen::JitEngine& engine, const runtime::TensorMap& in
   return {threadBusyShare(spans), threadShares(spans, engine.threads())};
 }
 
-// "thread 0 (the caller) ran 58% of their units, 612 us per run; thread 1 42%, 590 us, 1.62x the caller's time per
-// unit"
+// "thread 0 (the caller) ran 58% of the units, 612 us per run; thread 1 42%, 590 us, 1.62x the caller's time per
+// unit in the steps both ran units"
 std::string describeThreadShares(const std::vector<ThreadShare>& threads) {
   std::vector<std::string> parts;
-  for (const ThreadShare& t : threads)
-    parts.push_back(t.thread == 0 ? fmt::format("thread 0 (the caller) ran {:.0f}% of their units, {:.0f} us per run",
-                                                100 * t.unitShare, t.busyUsPerRun)
-                                  : fmt::format("thread {} {:.0f}%, {:.0f} us, {:.2f}x the caller's time per unit",
-                                                t.thread, 100 * t.unitShare, t.busyUsPerRun, t.timePerUnitVsCaller));
+  for (const ThreadShare& t : threads) {
+    if (t.thread == 0) {
+      parts.push_back(fmt::format("thread 0 (the caller) ran {:.0f}% of the units, {:.0f} us per run",
+                                  100 * t.unitShare, t.busyUsPerRun));
+      continue;
+    }
+    std::string pace =
+        t.timePerUnitVsCaller
+            ? fmt::format("{:.2f}x the caller's time per unit in the steps both ran units", *t.timePerUnitVsCaller)
+            : "no step where both ran units";
+    parts.push_back(fmt::format("thread {} {:.0f}%, {:.0f} us, {}", t.thread, 100 * t.unitShare, t.busyUsPerRun, pace));
+  }
   return fmt::format("{}", fmt::join(parts, "; "));
 }
 
@@ -282,10 +289,11 @@ void bench(const BenchOptions& o) {
     if (traced) {
       result["trace_busy_share"] = traced->busyShare;
       for (const ThreadShare& t : traced->threads)
-        result["trace_threads"].push_back({{"thread", t.thread},
-                                           {"unit_share", t.unitShare},
-                                           {"busy_us_per_run", t.busyUsPerRun},
-                                           {"time_per_unit_vs_caller", t.timePerUnitVsCaller}});
+        result["trace_threads"].push_back(
+            {{"thread", t.thread},
+             {"unit_share", t.unitShare},
+             {"busy_us_per_run", t.busyUsPerRun},
+             {"time_per_unit_vs_caller", t.timePerUnitVsCaller ? nlohmann::json(*t.timePerUnitVsCaller) : nullptr}});
     }
     if (o.profile) result["profile"] = profileJson(profileRuns(engine, inputs, o.runs), peaks);
     std::cout << result.dump() << "\n";
@@ -314,8 +322,7 @@ void bench(const BenchOptions& o) {
           "threads each run used were busy {:.0f}% of its steps' time\n",
           kTracedRuns, o.trace, 100 * traced->busyShare);
       if (traced->threads.size() > 1 && traced->threads[0].busyUsPerRun > 0)
-        fmt::print("in the steps that ran on several threads, {} (in the steps both ran)\n",
-                   describeThreadShares(traced->threads));
+        fmt::print("steps shared out to the threads: {}\n", describeThreadShares(traced->threads));
     }
     if (o.profile) printProfile(profileRuns(engine, inputs, o.runs), o.top, peaks);
   }
@@ -362,7 +369,8 @@ void registerBenchCommand(CLI::App& app) {
                   fmt::format("Then write a timeline of {} more runs to this file, in the Chrome trace event format "
                               "(chrome://tracing, https://ui.perfetto.dev): each step, and which thread ran which of "
                               "its work units when (the runs keep the engine's thread choice; --fixed-threads: all); "
-                              "prints each thread's share of the units and its time per unit over the caller's",
+                              "prints each thread's share of the shared-out steps' units and its time per unit over "
+                              "the caller's",
                               kTracedRuns));
   addWinogradOptions(cmd, o->winograd);
   addRingFusionOption(cmd, o->ringFusion);

@@ -44,10 +44,13 @@ double threadBusyShare(const std::vector<codegen::TraceSpan>& spans) {
 }
 
 std::vector<ThreadShare> threadShares(const std::vector<codegen::TraceSpan>& spans, int threads) {
-  std::set<std::pair<int, int>> shared;  // (run, step) that used more than one thread
+  // (run, step) handed to the pool: a run on several threads, a step of more than one unit
+  // (one unit, or a reference fallback, runs on the caller).
+  std::set<std::pair<int, int>> shared;
   std::set<int> runs;
   for (const codegen::TraceSpan& span : spans)
-    if (span.thread < 0 && span.threads > 1) shared.insert({span.run, span.step}), runs.insert(span.run);
+    if (span.thread < 0 && span.threads > 1 && span.endUnit - span.beginUnit > 1)
+      shared.insert({span.run, span.step}), runs.insert(span.run);
   struct Part {
     double units = 0, us = 0;
   };
@@ -67,11 +70,11 @@ std::vector<ThreadShare> threadShares(const std::vector<codegen::TraceSpan>& spa
     for (const auto& [key, step] : parts) {
       const Part &mine = step[size_t(t)], &caller = step[0];
       if (mine.units > 0 && caller.units > 0)
-        usTaken += mine.us, usAtCallersRate += mine.units * caller.us / caller.units;
+        usTaken += mine.us, usAtCallersRate += mine.units / caller.units * caller.us;  // the caller's: exactly 1
     }
     const Part& part = total[size_t(t)];
     shares.push_back({t, allUnits > 0 ? part.units / allUnits : 0, runs.empty() ? 0 : part.us / double(runs.size()),
-                      usAtCallersRate > 0 ? usTaken / usAtCallersRate : 0});
+                      usAtCallersRate > 0 ? std::optional(usTaken / usAtCallersRate) : std::nullopt});
   }
   return shares;
 }

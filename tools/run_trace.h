@@ -8,6 +8,7 @@
 // `--fixed-threads` uses all), and a control-flow node's bodies, run by their
 // own engines, are one chunk of the caller.
 #pragma once
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,15 +27,18 @@ nlohmann::json traceEventJson(const std::vector<codegen::TraceSpan>& spans,
 // used had during it: 1 when they all worked all along.
 double threadBusyShare(const std::vector<codegen::TraceSpan>& spans);
 
-// Each thread's part in the traced steps that ran on more than one thread: the
-// share of their work units it ran, its time in chunks per traced run, and its
-// time per unit over the caller's: its time in the steps where both ran units
-// over the time its units would have taken at the caller's rate in each (0
-// where there is none, 1 for the caller). A thread whose units take longer
-// reads what the other thread wrote, or runs on a slower core.
+// Each thread's part in the traced steps the pool shared out (runs on several
+// threads, steps of more than one unit): the share of their work units it ran
+// (summed across steps, not weighted by what a unit costs in each), its time in
+// chunks per traced run, and its time per unit over the caller's: its time in
+// the steps where both ran units over the time its units would have taken at
+// the caller's rate in each (none if there is no such step; 1 for the caller).
+// A thread whose units take longer typically runs on a core slower at that
+// moment, or reads what the other thread wrote.
 struct ThreadShare {
   int thread = 0;
-  double unitShare = 0, busyUsPerRun = 0, timePerUnitVsCaller = 0;
+  double unitShare = 0, busyUsPerRun = 0;
+  std::optional<double> timePerUnitVsCaller;
 };
 std::vector<ThreadShare> threadShares(const std::vector<codegen::TraceSpan>& spans, int threads);
 
