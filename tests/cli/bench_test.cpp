@@ -19,32 +19,26 @@ namespace {
 
 using testing::runConvopt;
 
-// A generated conv + fused Relu, then a Tanh that falls back (with reorders around it).
-constexpr const char* kConvThenTanh = R"(<ir_version: 8, opset_import: ["" : 13]>
-g (float[1,2,4,4] x) => (float[1,2,4,4] y)
-<float[2,2,1,1] w = {1.0, 2.0, 3.0, 4.0}>
-{
+// A generated conv + fused Relu, then a Tanh that falls back (with reorders
+// around it), on side x side images: 4 gives one work unit per step, 32 the
+// conv units enough for the pool to share out.
+std::string convThenTanh(int side) {
+  return fmt::format(R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,2,{0},{0}] x) => (float[1,2,{0},{0}] y)
+<float[2,2,1,1] w = {{1.0, 2.0, 3.0, 4.0}}>
+{{
   c = Conv (x, w)
   r = Relu (c)
   y = Tanh (r)
+}}
+)",
+                     side);
 }
-)";
-
-// The same at 32x32: its conv has work units enough for the pool to share out.
-constexpr const char* kWideConvThenTanh = R"(<ir_version: 8, opset_import: ["" : 13]>
-g (float[1,2,32,32] x) => (float[1,2,32,32] y)
-<float[2,2,1,1] w = {1.0, 2.0, 3.0, 4.0}>
-{
-  c = Conv (x, w)
-  r = Relu (c)
-  y = Tanh (r)
-}
-)";
 
 struct Bench : ::testing::Test {
   testing::TempDir dir;
-  std::string model(const char* text = kConvThenTanh) {
-    testing::writeFile(dir / "m.onnx", testing::textModelBytes(text));
+  std::string model(int side = 4) {
+    testing::writeFile(dir / "m.onnx", testing::textModelBytes(convThenTanh(side)));
     return (dir / "m.onnx").string();
   }
 };
@@ -224,9 +218,9 @@ TEST_F(Bench, IdleMsSleepsBeforeEachTimedRun) {
 // written: exit 2, nothing left.
 TEST_F(Bench, TraceWritesEachStepAndThreadsChunksAsTraceEvents) {
   std::filesystem::path trace = dir / "trace.json";
-  auto r = runConvopt(fmt::format("bench '{}' --runs 2 --threads 2 --fixed-threads --json --trace '{}'",
-                                  model(kWideConvThenTanh), trace.string()),
-                      dir.path());
+  auto r = runConvopt(
+      fmt::format("bench '{}' --runs 2 --threads 2 --fixed-threads --json --trace '{}'", model(32), trace.string()),
+      dir.path());
   ASSERT_EQ(r.exitCode, 0) << r.stderrText;
   auto result = nlohmann::json::parse(r.stdoutText);
   double busy = result["trace_busy_share"], medianUs = 1000 * result["median_ms"].get<double>();
@@ -287,9 +281,9 @@ TEST_F(Bench, TraceWritesEachStepAndThreadsChunksAsTraceEvents) {
     EXPECT_NEAR(threads[1]["time_per_unit_vs_caller"].get<double>(), workerUs / atCallersRate, 1e-6);
   else
     EXPECT_TRUE(threads[1]["time_per_unit_vs_caller"].is_null()) << result.dump();
-  EXPECT_NE(testing::runConvopt(fmt::format("bench '{}' --runs 2 --threads 2 --fixed-threads --trace '{}'",
-                                            model(kWideConvThenTanh), trace.string()),
-                                dir.path())
+  EXPECT_NE(testing::runConvopt(
+                fmt::format("bench '{}' --runs 2 --threads 2 --fixed-threads --trace '{}'", model(32), trace.string()),
+                dir.path())
                 .stdoutText.find("steps shared out to the threads: thread 0 (the caller) ran "),
             std::string::npos);
   // Microseconds, as the format wants: the fastest traced run's steps took about a timed run's time.
