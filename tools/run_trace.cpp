@@ -54,26 +54,24 @@ std::vector<ThreadShare> threadShares(const std::vector<codegen::TraceSpan>& spa
     double units = 0, us = 0;
   };
   std::map<std::pair<int, int>, std::vector<Part>> parts;  // per shared step, per thread
-  std::vector<Part> total(static_cast<size_t>(threads));
+  double allUnits = 0;
   for (const codegen::TraceSpan& span : spans) {
     if (span.thread < 0 || span.thread >= threads || !shared.count({span.run, span.step})) continue;
-    auto& step = parts.try_emplace({span.run, span.step}, size_t(threads)).first->second;
-    for (Part* part : {&step[size_t(span.thread)], &total[size_t(span.thread)]})
-      part->units += double(span.endUnit - span.beginUnit), part->us += span.endUs - span.startUs;
+    Part& part = parts.try_emplace({span.run, span.step}, size_t(threads)).first->second[size_t(span.thread)];
+    part.units += double(span.endUnit - span.beginUnit), part.us += span.endUs - span.startUs;
+    allUnits += double(span.endUnit - span.beginUnit);
   }
-  double allUnits = 0;
-  for (const Part& part : total) allUnits += part.units;
   std::vector<ThreadShare> shares;
   for (int t = 0; t < threads; ++t) {
-    double usTaken = 0, usAtCallersRate = 0;  // over the steps where both ran units
+    double units = 0, us = 0, usBeside = 0, usAtCallersRate = 0;  // the last two: in steps where both ran units
     for (const auto& [key, step] : parts) {
       const Part &mine = step[size_t(t)], &caller = step[0];
+      units += mine.units, us += mine.us;
       if (mine.units > 0 && caller.units > 0)
-        usTaken += mine.us, usAtCallersRate += mine.units / caller.units * caller.us;  // the caller's: exactly 1
+        usBeside += mine.us, usAtCallersRate += mine.units / caller.units * caller.us;  // the caller's: exactly 1
     }
-    const Part& part = total[size_t(t)];
-    shares.push_back({t, allUnits > 0 ? part.units / allUnits : 0, runs.empty() ? 0 : part.us / double(runs.size()),
-                      usAtCallersRate > 0 ? std::optional(usTaken / usAtCallersRate) : std::nullopt});
+    shares.push_back({t, allUnits > 0 ? units / allUnits : 0, runs.empty() ? 0 : us / double(runs.size()),
+                      usAtCallersRate > 0 ? std::optional(usBeside / usAtCallersRate) : std::nullopt});
   }
   return shares;
 }
