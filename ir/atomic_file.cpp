@@ -78,6 +78,13 @@ void writeFileAtomically(const fs::path& path, std::string_view bytes) {
   temp.name.clear();  // it is the target now
 }
 
+void checkNotInput(const fs::path& path, const fs::path& input) {
+  std::error_code error;  // false, not an error, when either is missing
+  if (fs::equivalent(path, input, error))
+    throwInputError("cannot write '{}': it is the input '{}', which convopt never overwrites; write to another path",
+                    path.string(), input.string());
+}
+
 void checkWritable(const fs::path& path) {
   fs::path folder = folderOf(path);
   struct stat info;

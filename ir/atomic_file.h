@@ -18,4 +18,8 @@ void writeFileAtomically(const std::filesystem::path& path, std::string_view byt
 // missing or refuses writing: for a command to fail before long work, not after.
 void checkWritable(const std::filesystem::path& path);
 
+// Throws InputError when `path` names the file `input` (by the same path, a
+// relative or symbolic one, or a hard link): a command never replaces a file it reads.
+void checkNotInput(const std::filesystem::path& path, const std::filesystem::path& input);
+
 }  // namespace convopt::ir

@@ -30,10 +30,10 @@ Window readWindow(const Node& node, std::vector<int64_t> kernel) {
   for (const auto& [name, values] :
        {std::pair{"kernel_shape", &w.kernel}, {"strides", &w.strides}, {"dilations", &w.dilations}, {"pads", &w.pads}})
     for (int64_t value : *values) {
-      if (value < 1 && values != &w.pads)
-        throwInputError("node {}: {} has {}, not positive", node.label(), name, value);
-      if (value > kMaxWindowValue || value < -kMaxWindowValue)
-        throwInputError("node {}: {} has {}, beyond 2^31", node.label(), name, value);
+      bool isPads = values == &w.pads;  // pads add pixels: onnxruntime refuses negative ones too
+      if (isPads ? value < 0 : value < 1)
+        throwInputError("node {}: {} has {}, {}", node.label(), name, value, isPads ? "negative" : "not positive");
+      if (value > kMaxWindowValue) throwInputError("node {}: {} has {}, beyond 2^31", node.label(), name, value);
     }
   return w;
 }

@@ -244,7 +244,10 @@ void bench(const BenchOptions& o) {
     throwInputError("--runs must be >= 1, --warmup, --threads, --processes and --idle-ms >= 0");
   if (o.processes > 0 && (o.profile || o.roofline || !o.trace.empty()))
     throwInputError("--profile, --roofline and --trace do not go with --processes (measure one process)");
-  if (!o.trace.empty()) ir::checkWritable(o.trace);  // before the runs, not after them
+  if (!o.trace.empty()) {  // before the runs, not after them
+    ir::checkWritable(o.trace);
+    ir::checkNotInput(o.trace, o.model);
+  }
   ir::Model model = ir::loadModel(o.model);
   ir::verifyGraph(*model.graph);
   auto shapes = ir::fixInputShapes(model, o.shapes);

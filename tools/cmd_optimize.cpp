@@ -56,6 +56,8 @@ void writeReport(const std::string& path, nlohmann::json report) {
 }
 
 void optimize(const OptimizeOptions& o) {
+  for (const std::string& written : {o.output, o.output + ".data", o.report, o.html})
+    if (!written.empty()) ir::checkNotInput(written, o.input);
   ir::Model model = ir::loadModel(o.input);
   ir::verifyGraph(*model.graph);
   passes::OptimizeRequest request;

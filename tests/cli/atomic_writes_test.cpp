@@ -114,6 +114,34 @@ TEST(AtomicWrites, UnwritableFolderIsAClearError) {
                                       s.work.string()));
 }
 
+// A command never writes over the model it reads, whatever the name it is given:
+// the same path, one through "..", a symbolic link, a hard link.
+TEST(AtomicWrites, OutputThatIsTheInputIsRefusedAndTheInputKept) {
+  Scratch s;
+  fs::create_symlink(s.input, s.work / "link.onnx");
+  fs::create_hard_link(s.input, s.work / "hard.onnx");
+  for (std::string target : {"demo.onnx", "../work/demo.onnx", "link.onnx", "hard.onnx"})
+    for (std::string command : {"optimize --no-verify '{in}' -o '{out}'", "inspect '{in}' --html '{out}'",
+                                "bench '{in}' --runs 1 --trace '{out}'", "compile '{in}' --emit-llvm '{out}'",
+                                "optimize --no-verify '{in}' -o '{work}/x.onnx' --report '{out}'"}) {
+      std::string out = (s.work / target).string();
+      std::string args = fmt::format(fmt::runtime(command), fmt::arg("in", s.input.string()), fmt::arg("out", out),
+                                     fmt::arg("work", s.work.string()));
+      SCOPED_TRACE(args);
+      testing::RunResult r = testing::runConvopt(args, s.dir.path());
+      EXPECT_EQ(r.exitCode, 2);
+      EXPECT_EQ(r.stderrText,
+                fmt::format("convopt: error: cannot write '{}': it is the input '{}', which convopt never "
+                            "overwrites; write to another path\n",
+                            out, s.input.string()));
+      EXPECT_EQ(testing::readFile(s.input), testing::readFile(kDemoModel));
+    }
+  std::vector<std::string> names;  // filesIn would name the link by its target
+  for (const auto& entry : fs::directory_iterator(s.work)) names.push_back(entry.path().filename().string());
+  std::sort(names.begin(), names.end());
+  EXPECT_EQ(names, (std::vector<std::string>{"demo.onnx", "hard.onnx", "link.onnx"}));
+}
+
 // What a command checks before long work (bench --trace): the error a write would give, and nothing written.
 TEST(AtomicWrites, CheckWritableRefusesWhatAWriteWouldAndCreatesNothing) {
   Scratch s;

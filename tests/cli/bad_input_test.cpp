@@ -53,14 +53,35 @@ TEST(BadInput, ConvStrideZero) {  // libonnx divides by it
                  "node Conv(y): strides has 0, not positive");
 }
 
+// Pads add pixels (onnxruntime refuses negative ones; a Pad node crops): every
+// command refuses them, not only the reference interpreter.
+TEST(BadInput, NegativePads) {
+  std::string bytes = textModelBytes(R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,1,4,4] x, float[1,1,3,3] w) => (float[1,1,1,2] y)
+{
+  y = Conv <pads = [-1, 0, 0, 0]> (x, w)
+}
+)");
+  expectRejected(bytes, "node Conv(y): pads has -1, negative");
+  testing::TempDir dir;
+  writeFile(dir / "model.onnx", bytes);
+  for (std::string command : {"run '{}' --seed 1", "compile '{}' -o artifact"}) {
+    testing::RunResult r =
+        testing::runConvopt(fmt::format(fmt::runtime(command), (dir / "model.onnx").string()), dir.path());
+    EXPECT_EQ(r.exitCode, 2) << command;
+    EXPECT_EQ(r.stderrText, "convopt: error: node Conv(y): pads has -1, negative\n") << command;
+  }
+  EXPECT_FALSE(fs::exists(dir / "artifact"));
+}
+
 TEST(BadInput, PadsSwallowingTheInput) {
   expectRejected(textModelBytes(R"(<ir_version: 8, opset_import: ["" : 13]>
 g (float[1,1,4,4] x, float[1,1,3,3] w) => (float[1,1,1,1] y)
 {
-  y = Conv <pads = [-5, -5, -5, -5]> (x, w)
+  y = Conv <dilations = [2, 2]> (x, w)
 }
 )"),
-                 "node Conv(y): window of 3 does not fit input extent 4");
+                 "node Conv(y): window of 5 does not fit input extent 4");
 }
 
 // Input types are checked against the op's type constraints, as onnxruntime does when
