@@ -20,21 +20,25 @@ struct ResizeParams {
 
 // `resized` is the output length before flooring (input length x scale), which
 // ONNX uses in the length-based modes; `outLen` the integer output length.
-double sourceCoordinate(const ResizeParams& p, double x, double scale, int64_t inLen, int64_t outLen, double resized,
-                        double roiStart, double roiEnd) {
+// In float arithmetic, as onnxruntime's: a coordinate that lands on a pixel
+// boundary in exact arithmetic can land a hair beside it in double arithmetic
+// on the float scale (3 / 0.6f is 4.9999998 in double, 5 in float) and make
+// nearest take the neighbouring pixel.
+float sourceCoordinate(const ResizeParams& p, float x, float scale, float inLen, float outLen, float resized,
+                       float roiStart, float roiEnd) {
   const std::string& t = p.transform;
-  if (t == "half_pixel") return (x + 0.5) / scale - 0.5;
-  if (t == "pytorch_half_pixel") return resized > 1 ? (x + 0.5) / scale - 0.5 : 0.0;
-  if (t == "align_corners") return resized == 1 ? 0.0 : x * double(inLen - 1) / (resized - 1);
+  if (t == "half_pixel") return (x + 0.5f) / scale - 0.5f;
+  if (t == "pytorch_half_pixel") return resized > 1 ? (x + 0.5f) / scale - 0.5f : 0.0f;
+  if (t == "align_corners") return resized == 1 ? 0.0f : x * (inLen - 1) / (resized - 1);
   if (t == "asymmetric") return x / scale;
-  if (t == "tf_half_pixel_for_nn") return (x + 0.5) / scale;
+  if (t == "tf_half_pixel_for_nn") return (x + 0.5f) / scale;
   if (t == "half_pixel_symmetric") {
-    double offset = double(inLen) / 2 * (1 - double(outLen) / resized);
-    return offset + (x + 0.5) / scale - 0.5;
+    float offset = inLen / 2 * (1 - outLen / resized);
+    return offset + (x + 0.5f) / scale - 0.5f;
   }
   // tf_crop_and_resize
   if (resized > 1) return roiStart * (inLen - 1) + x * (roiEnd - roiStart) * (inLen - 1) / (resized - 1);
-  return 0.5 * (roiStart + roiEnd) * (inLen - 1);
+  return 0.5f * (roiStart + roiEnd) * (inLen - 1);
 }
 
 int64_t nearestIndex(const ResizeParams& p, double x, double scale) {
@@ -149,11 +153,10 @@ Target targetShape(const KernelContext& ctx, const std::vector<int64_t>& inDims,
     int64_t a = axes[i];
     if (given[i] <= 0) ctx.fail("scale {} must be positive", given[i]);
     scales[a] = given[i];
-    double extent = ctx.getString("coordinate_transformation_mode", "") == "tf_crop_and_resize"
-                        ? fullRoi[rank + a] - fullRoi[a]
-                        : 1.0;
+    // Not times the roi's extent under tf_crop_and_resize, which the operator's
+    // text asks for: onnxruntime, ONNX's reference and its shape inference all leave it out.
     target.resized[a] = double(inDims[a]) * given[i];
-    double dim = std::floor(target.resized[a] * extent);
+    double dim = std::floor(target.resized[a]);
     if (!representableDim(dim)) ctx.fail("scale {:g} makes dim {} {:g} long", given[i], a, dim);
     outDims[a] = static_cast<int64_t>(dim);
   }
@@ -196,10 +199,10 @@ ResizeGeometry resizeGeometry(const KernelContext& ctx, const std::vector<int64_
   for (int64_t a = 0; a < rank; ++a) {
     std::vector<ResizeTaps>& axis = g.axes.emplace_back();
     for (int64_t x = 0; x < t.dims[a]; ++x)
-      axis.push_back(tapsFor(
-          p,
-          sourceCoordinate(p, double(x), t.scales[a], inputDims[a], t.dims[a], t.resized[a], t.roi[a], t.roi[rank + a]),
-          t.scales[a], inputDims[a]));
+      axis.push_back(tapsFor(p,
+                             sourceCoordinate(p, float(x), float(t.scales[a]), float(inputDims[a]), float(t.dims[a]),
+                                              float(t.resized[a]), float(t.roi[a]), float(t.roi[rank + a])),
+                             t.scales[a], inputDims[a]));
   }
   return g;
 }

@@ -241,6 +241,37 @@ g (float[1,1,1,2] x) => (float[1,1,2,4] y)
   EXPECT_THAT(valuesOf(out["y"]), ElementsAre(1, 1, 2, 2, 1, 1, 2, 2));
 }
 
+// Source coordinates in float, as onnxruntime and ONNX's reference find them: 10 -> 6
+// rows scale by 0.6f, and output row 3 maps to 3 / 0.6f, exactly 5 in float (4.9999998
+// in double, whose floor took row 4); 20 -> 13 maps row 6 to 9.5, rounded down to 9.
+TEST(ReferenceResize, NearestSourceRowsOnABoundaryAreOnnxruntimes) {
+  std::vector<float> rows(20);
+  for (size_t i = 0; i < rows.size(); ++i) rows[i] = float(i);
+  TensorMap floor = run(R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,1,10,1] x) => (float[1,1,6,1] y)
+<float[0] roi = {}, float[0] scales = {}, int64[4] sizes = {1, 1, 6, 1}>
+{ y = Resize <mode = "nearest", coordinate_transformation_mode = "asymmetric", nearest_mode = "floor"> (x, roi, scales, sizes) })",
+                        {{"x", floats({1, 1, 10, 1}, std::vector<float>(rows.begin(), rows.begin() + 10))}});
+  EXPECT_THAT(valuesOf(floor["y"]), ElementsAre(0, 1, 3, 5, 6, 8));
+  TensorMap round = run(R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,1,20,1] x) => (float[1,1,13,1] y)
+<float[0] roi = {}, float[0] scales = {}, int64[4] sizes = {1, 1, 13, 1}>
+{ y = Resize <mode = "nearest"> (x, roi, scales, sizes) })",
+                        {{"x", floats({1, 1, 20, 1}, rows)}});
+  EXPECT_THAT(valuesOf(round["y"]), ElementsAre(0, 2, 3, 5, 6, 8, 9, 11, 13, 14, 16, 17, 19));
+}
+
+// tf_crop_and_resize with scales: the output is input x scale, the roi's extent left
+// out, as onnxruntime, ONNX's reference and shape inference have it.
+TEST(ReferenceResize, CropAndResizeScalesGiveTheShapeInferenceGives) {
+  TensorMap out = run(R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,1,2,3] x) => (float[1,1,4,6] y)
+<float[8] roi = {0, 0, 0.1, -0.2, 1, 1, 0.9, 1.3}, float[4] scales = {1, 1, 2, 2}>
+{ y = Resize <mode = "nearest", coordinate_transformation_mode = "tf_crop_and_resize"> (x, roi, scales) })",
+                      {{"x", floats({1, 1, 2, 3}, {1, 2, 3, 4, 5, 6})}});
+  EXPECT_THAT(out["y"].dims(), ElementsAre(1, 1, 4, 6));
+}
+
 TEST(ReferenceOutputs, OmittedOptionalOutputsAreSkipped) {
   // MaxPool's Indices omitted in the middle, Dropout's mask omitted at the end.
   TensorMap out = run(R"(<ir_version: 8, opset_import: ["" : 13]>
