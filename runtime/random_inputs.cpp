@@ -34,7 +34,7 @@ TensorMap randomInputs(const ir::Graph& graph, const RandomInputOptions& options
   std::mt19937_64 rng(options.seed);
   TensorMap inputs;
   for (const ir::Value* input : graph.inputs()) {
-    if (input->isInitializer()) continue;
+    if (input->isInitializer() || options.given.count(input->name())) continue;
     std::vector<int64_t> shape = concreteInputShape(*input, options);
     ir::checkTensorSize("input", input->name(), ir::ValueType::tensor(input->type.dtype, shape));
     ir::Tensor t(input->type.dtype, shape);

@@ -3,6 +3,7 @@
 // against an ONNX backend-test data set (exit 3 when outside tolerance).
 #include <filesystem>
 #include <iostream>
+#include <set>
 
 #include <fmt/ranges.h>
 
@@ -142,8 +143,10 @@ void run(const RunOptions& o) {
   runtime::TensorMap inputs = givenInputs(o, *model.graph, data ? &*data : nullptr);
   std::string note = defaultedDimsNote(*model.graph, inputs);
   // Seeded random tensors for the rest; --input-shape specs were applied to the model.
-  for (auto& [name, tensor] : runtime::randomInputs(*model.graph, {o.seed, {}, {}}))
-    inputs.try_emplace(name, std::move(tensor));
+  std::set<std::string> given;
+  for (const auto& [name, tensor] : inputs) given.insert(name);
+  for (auto& [name, tensor] : runtime::randomInputs(*model.graph, {o.seed, {}, {}, given}))
+    inputs.emplace(name, std::move(tensor));
   runtime::TensorMap outputs;
   try {
     if (o.engine == "jit") {

@@ -246,7 +246,8 @@ runtime::TensorMap JitEngine::Impl::run(const runtime::TensorMap& inputs) {
       continue;
     }
     if (it->second.dims() != input->type.staticShape() || it->second.dtype() != input->type.dtype)
-      throwInputError("input '{}' does not have the shape and type the engine was compiled for", input->name());
+      throwInputError("input '{}' is {} [{}]; the engine was compiled for {}", input->name(),
+                      ir::dtypeName(it->second.dtype()), fmt::join(it->second.dims(), ","), ir::typeText(input->type));
     copyBytes(slotAddress(storage.plain), it->second.bytes().data(), it->second.byteSize());
   }
   // Profiled and traced runs keep the current choice, so that they show one configuration.

@@ -8,6 +8,8 @@
 #include <fmt/format.h>
 #include <onnx/onnx_pb.h>
 
+#include "ir/tensor.h"
+#include "runtime/tensor_file.h"
 #include "tests/support/cli_helpers.h"
 #include "tests/support/ir_external_model.h"
 #include "tests/support/ir_temp_dir.h"
@@ -264,6 +266,31 @@ g (float[1,4,4,W] x) => (float[1,4,2,Wo] y)
     r = testing::runConvopt(fmt::format("run --engine {} '{}' --input-shape x=1x4x4x6", engine, model.string()),
                             dir.path());
     EXPECT_EQ(r.exitCode, 0) << r.stderrText;
+  }
+}
+
+// A given input file is used as it is: its type is the engine's to judge, with both types named.
+TEST(BadInput, RunOnAGivenInputOfAnotherTypeNamesBothTypes) {
+  testing::TempDir dir;
+  for (const char* type : {"float", "float16"}) {
+    writeFile(dir / "model.onnx", textModelBytes(fmt::format(R"(<ir_version: 8, opset_import: ["" : 13]>
+g ({}[1,2] x) => ({}[1,2] y)
+{{
+  y = Relu (x)
+}}
+)",
+                                                             type, type)));
+    ir::Tensor given(std::string(type) == "float" ? ir::DType::Double : ir::DType::Float16, {1, 2});  // zeros
+    given.name = "x";
+    runtime::saveTensorFile(given, dir / "x.pb");
+    testing::RunResult r = testing::runConvopt(
+        fmt::format("run '{}' --input x='{}'", (dir / "model.onnx").string(), (dir / "x.pb").string()), dir.path());
+    SCOPED_TRACE(type);
+    EXPECT_EQ(r.exitCode, 2);
+    EXPECT_EQ(r.stderrText.find("random"), std::string::npos) << r.stderrText;
+    if (std::string(type) == "float") {
+      EXPECT_EQ(r.stderrText, "convopt: error: input 'x' is double [1,2]; the engine was compiled for float[1,2]\n");
+    }
   }
 }
 
