@@ -24,7 +24,8 @@ namespace {
 // (beyond it libonnx uses its newest schemas, which a node may legitimately outgrow).
 struct Opset {
   int version;
-  bool known;
+  bool known;  // libonnx has the schemas of this version
+  int last;    // the newest version libonnx knows
 };
 using Opsets = std::map<std::string, Opset>;
 // What the model's types say of a value, by name, where they say it.
@@ -137,6 +138,13 @@ void checkWindowRanks(const onnx::NodeProto& node, const Known& known) {
   }
 }
 
+// The first opset of `domain` after `version`, up to `last`, that defines `op`; 0 if none does.
+int firstOpsetDefining(const std::string& op, const std::string& domain, int version, int last) {
+  for (int later = version + 1; later <= last; ++later)
+    if (const onnx::OpSchema* schema = onnx::OpSchemaRegistry::Schema(op, later, domain)) return schema->SinceVersion();
+  return 0;
+}
+
 // Returns false when a node of a newer opset than libonnx knows breaks the
 // schema libonnx would apply to it anyway.
 bool checkGraph(const onnx::GraphProto& graph, const Opsets& opsets, Known known) {
@@ -160,6 +168,10 @@ bool checkGraph(const onnx::GraphProto& graph, const Opsets& opsets, Known known
       }
       checkPositiveAttributes(node);
       if (domain.empty()) checkWindowRanks(node, known);
+    } else if (opset != opsets.end() && opset->second.known) {  // as onnxruntime, which finds no kernel for it
+      if (int since = firstOpsetDefining(node.op_type(), domain, opset->second.version, opset->second.last))
+        throwInputError("node {}: {} is not in opset {} of {}: it came in opset {}", label(node), node.op_type(),
+                        opset->second.version, domain.empty() ? "the default domain" : "'" + domain + "'", since);
     }
     for (const onnx::AttributeProto& attribute : node.attribute()) {
       if (attribute.has_g()) safe &= checkGraph(attribute.g(), opsets, known);
@@ -225,7 +237,7 @@ bool checkNodesAgainstSchemas(const onnx::ModelProto& model) {
     std::string domain = import.domain() == "ai.onnx" ? "" : import.domain();
     auto range = known.find(domain);
     if (range == known.end() || import.version() < 1 || import.version() > INT32_MAX) continue;
-    opsets[domain] = {int(import.version()), import.version() <= range->second.second};
+    opsets[domain] = {int(import.version()), import.version() <= range->second.second, range->second.second};
   }
   return checkGraph(model.graph(), opsets, {});
 }

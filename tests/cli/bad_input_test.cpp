@@ -135,6 +135,17 @@ g (float[1,2,4,4] x) => (float[1,2,4,4] y)
                  "node Transpose(y): axis 5 is out of range for rank 4");
 }
 
+// onnxruntime refuses it too: no kernel of that op exists at the model's opset.
+TEST(BadInput, OpNewerThanTheModelsOpset) {
+  expectRejected(textModelBytes(R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,2] x) => (float[1,2] y)
+{
+  y = HardSwish (x)
+}
+)"),
+                 "node HardSwish(y): HardSwish is not in opset 13 of the default domain: it came in opset 14");
+}
+
 TEST(BadInput, NodeWithTheSameOutputTwice) {
   expectRejected(textModelBytes(R"(<ir_version: 8, opset_import: ["" : 17]>
 g (float[4] x) => (float[2] y)
