@@ -111,8 +111,14 @@ struct RegionBuilder {
     g.name = "region";
     for (const ir::Value* input : inputs) {
       std::optional<std::vector<int64_t>> dims = concreteDims(*input, shapes, dynamicDim, readers, defaulted);
-      if (!dims) {
-        uncheckable = fmt::format("input '{}' has no known rank", input->name());
+      if (!dims) {  // with what would give it one
+        const ir::Node* producer = input->producer();
+        uncheckable =
+            producer ? fmt::format(
+                           "input '{}' (computed by {}) has no known rank; declare its shape in "
+                           "the model's value_info",
+                           input->name(), producer->label())
+                     : fmt::format("input '{}' has no known rank; give its dims with --input-shape", input->name());
         dims.emplace();
       }
       g.addInput(input->name(), ir::ValueType::tensor(input->type.dtype, *dims));

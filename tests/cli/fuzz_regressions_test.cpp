@@ -91,7 +91,8 @@ TEST(BadInput, FuzzFoundBroadcastConflictRevealedByFoldingAPad) {
 // with the clear error or report it would give anyway.
 TEST(BadInput, FuzzFoundNodesMissingTheirDataInput) {
   const std::pair<const char*, const char*> cases[] = {
-      {"relu_without_input_before_a_permuted_conv.onnx", "input 'diagonal_relu.out' has no known rank"},
+      {"relu_without_input_before_a_permuted_conv.onnx",
+       "input 'diagonal_relu.out' (computed by diagonal_relu) has no known rank"},
       {"conv_without_data_input_in_a_branch.onnx", ""}};
   for (const auto& [file, message] : cases) {
     SCOPED_TRACE(file);
@@ -372,8 +373,9 @@ TEST(BadInput, FuzzFoundInt64MulThatOverflowsBeforeAConv) {
 // (and producers, and depthwise convs between) whose weights have those channels fold it.
 TEST(BadInput, FuzzFoundPermutedConvReaderOfOtherChannels) {
   expectOptimizeRefuses("permuted_conv_reader_of_other_channels.onnx",
-                        "--verify cannot run the eliminate-identity of _copy alone: input 'p' has no known rank; give "
-                        "dims with --input-shape, or skip the check with --no-verify");
+                        "--verify cannot run the eliminate-identity of _copy alone: input 'p' (computed by Pa\xA1(p)) "
+                        "has no known rank; declare its shape in the model's value_info, or skip the check with "
+                        "--no-verify");
 }
 
 // The pipeline fuzz target (2026-12-04, second session, on 3353f16): a model with ir_version 0

@@ -93,6 +93,38 @@ TEST(OptimizeCommand, UnknownPassIsABadInput) {
   EXPECT_FALSE(std::filesystem::exists(f.out));
 }
 
+// A rewrite the reference interpreter can check only alone, whose input has no shape:
+// the error says what would give it one. An op of another domain hides the shape of
+// what it computes; a graph input without a shape has none either.
+TEST(OptimizeCommand, VerifyNamesWhatWouldGiveARewritesInputItsShape) {
+  Fixture f;
+  for (auto [body, data, remedy] :
+       {std::tuple{"g = com.example.Gelu (x)", "g",
+                   "input 'g' (computed by Gelu(g)) has no known rank; declare its shape in the model's value_info"},
+        std::tuple{"", "x", "input 'x' has no known rank; give its dims with --input-shape"}}) {
+    SCOPED_TRACE(body);
+    onnx::ModelProto proto;
+    proto.ParseFromString(
+        convopt::testing::textModelBytes(fmt::format(R"(<ir_version: 8, opset_import: ["" : 13, "com.example" : 1]>
+g (float[1,3,8,8] x) => (y)
+<float[3,3,1,1] w = {{1, 0, 0, 0, 2, 0, 0, 0, 3}}>
+{{
+  {}
+  y = Conv ({}, w)
+}}
+)",
+                                                     body, data)));
+    proto.mutable_graph()->mutable_input(0)->mutable_type()->mutable_tensor_type()->clear_shape();  // no rank
+    convopt::testing::writeFile(f.in, proto.SerializeAsString());
+    auto r = f.optimize("--passes dense-to-depthwise --force");
+    EXPECT_EQ(r.exitCode, 2);
+    EXPECT_THAT(r.stderrText, HasSubstr(fmt::format("--verify cannot run the dense-to-depthwise of Conv(y) alone: {}, "
+                                                    "or skip the check with --no-verify",
+                                                    remedy)));
+    EXPECT_FALSE(std::filesystem::exists(f.out));
+  }
+}
+
 // An empty pipeline, however spelt, is a pure round trip: the model as imported, exported.
 TEST(OptimizeCommand, EmptyPassListRunsNoPass) {
   Fixture f;
