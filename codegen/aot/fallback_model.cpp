@@ -1,5 +1,6 @@
 #include "codegen/aot/fallback_model.h"
 
+#include <fmt/format.h>
 #include <onnx/onnx_pb.h>
 
 #include "ir/error.h"
@@ -10,17 +11,8 @@ namespace convopt::codegen {
 namespace {
 
 void checkRunsAlone(const ir::Node& node) {
-  std::string op = node.domain.empty() ? node.opType : node.domain + "::" + node.opType;
-  if (!runtime::referenceSupports(node.domain, node.opType))
-    throwInputError(
-        "node {} ({}) has no generated kernel and no reference implementation: "
-        "neither a compiled artifact nor --allow-fallback can run it",
-        node.label(), op);
-  if (!node.implicitInputs().empty())
-    throwInputError(
-        "node {} ({}) reads '{}' from the enclosing graph through a subgraph: --allow-fallback runs "
-        "single nodes only",
-        node.label(), op, node.implicitInputs().front()->name());
+  if (std::string refusal = fallbackRefusal(node); !refusal.empty())
+    throwInputError("node {} ({}) has no generated kernel, and {}", node.label(), qualifiedOp(node), refusal);
 }
 
 void checkFixed(const ir::Node& node, const ir::Value* value) {
@@ -32,6 +24,21 @@ void checkFixed(const ir::Node& node, const ir::Value* value) {
 }
 
 }  // namespace
+
+std::string qualifiedOp(const ir::Node& node) {
+  return node.domain.empty() ? node.opType : node.domain + "::" + node.opType;
+}
+
+std::string fallbackRefusal(const ir::Node& node) {
+  if (!runtime::referenceSupports(node.domain, node.opType))
+    return "no reference implementation: --allow-fallback cannot run it either";
+  if (!node.implicitInputs().empty())
+    return fmt::format(
+        "it reads '{}' from the enclosing graph through a subgraph: --allow-fallback runs single nodes "
+        "only",
+        node.implicitInputs().front()->name());
+  return "";
+}
 
 FallbackModel makeFallbackModel(const ir::Model& model, const ir::Node& node,
                                 const std::function<const ir::Tensor*(const ir::Value*)>& constantOf) {

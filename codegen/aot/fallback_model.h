@@ -18,6 +18,13 @@ struct FallbackModel {
   std::vector<const ir::Value*> outputs;  // the node's outputs
 };
 
+// "com.example::Mystery", or "Conv" for the default domain.
+std::string qualifiedOp(const ir::Node& node);
+
+// Why `node` cannot run alone in the fallback library ("" if it can): no
+// reference implementation, or outer-scope values read by its subgraphs.
+std::string fallbackRefusal(const ir::Node& node);
+
 // Throws InputError naming the node when it cannot run alone in the
 // fallback library: no reference implementation, outer-scope values read by
 // its subgraphs, or a value whose shape is only known at run time.

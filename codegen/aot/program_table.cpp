@@ -175,10 +175,13 @@ void TableBuilder::addStep(const Placement& at, const Step& step, std::vector<in
       if (runsCompiledBodies(*step.node))
         return step.node->opType == "If" ? addIfStep(at, *step.node, words) : addLoopStep(at, *step.node, words);
       if (options_.allowFallback) return addFallbackStep(at, *step.node, words);
+      if (std::string refusal = fallbackRefusal(*step.node); !refusal.empty())
+        throwInputError("node {} ({}) has no generated kernel ({}), and {}", step.node->label(),
+                        qualifiedOp(*step.node), fallbackReason(at, *step.node), refusal);
       throwInputError(
           "node {} ({}) has no generated kernel ({}): compiled artifacts run generated kernels only, unless "
           "--allow-fallback links libconvopt_fallback to run it; `convopt run --explain` lists every fallback",
-          step.node->label(), step.node->opType, fallbackReason(at, *step.node));
+          step.node->label(), qualifiedOp(*step.node), fallbackReason(at, *step.node));
   }
 }
 

@@ -106,7 +106,18 @@ g (float[1,8,4,4] x) => (float[1,8,4,4] y)
       fmt::format("compile '{}' -o '{}' --allow-fallback", (temp / "custom.onnx").string(), (temp / "out").string()),
       temp.path());
   EXPECT_EQ(result.exitCode, 2) << result.stderrText;
-  EXPECT_NE(result.stderrText.find("com.example::Mystery) has no generated kernel and no reference implementation"),
+  EXPECT_EQ(result.stderrText,
+            "convopt: error: node Mystery(y) (com.example::Mystery) has no generated kernel, and no reference "
+            "implementation: --allow-fallback cannot run it either\n");
+  EXPECT_TRUE(fs::is_empty(temp / "out"));
+  // Without --allow-fallback the error does not suggest it.
+  result = runConvopt(fmt::format("compile '{}' -o '{}'", (temp / "custom.onnx").string(), (temp / "out").string()),
+                      temp.path());
+  EXPECT_EQ(result.exitCode, 2) << result.stderrText;
+  EXPECT_NE(result.stderrText.find("node Mystery(y) (com.example::Mystery) has no generated kernel ("),
+            std::string::npos)
+      << result.stderrText;
+  EXPECT_NE(result.stderrText.find("), and no reference implementation: --allow-fallback cannot run it either\n"),
             std::string::npos)
       << result.stderrText;
   EXPECT_TRUE(fs::is_empty(temp / "out"));
