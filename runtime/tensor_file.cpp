@@ -101,12 +101,17 @@ std::map<std::string, ir::Tensor> bindInputs(const std::vector<ir::Tensor>& tens
   std::vector<const ir::Value*> declared;
   for (const ir::Value* v : graph.inputs())
     if (!v->isInitializer()) declared.push_back(v);
-  if (tensors.size() > declared.size())
-    throwInputError("{} has {} inputs, the model takes {}", source, tensors.size(), declared.size());
+  // A tensor named after a graph input binds to it, an initializer input too
+  // (an override, which the engine judges); the others bind by position.
   std::map<std::string, ir::Tensor> inputs;
   for (size_t i = 0; i < tensors.size(); ++i) {
     const ir::Value* named = graph.findValue(tensors[i].name);
-    inputs[named && named->isGraphInput() ? tensors[i].name : declared[i]->name()] = tensors[i];
+    if (named && named->isGraphInput())
+      inputs[tensors[i].name] = tensors[i];
+    else if (i < declared.size())
+      inputs[declared[i]->name()] = tensors[i];
+    else
+      throwInputError("{} has {} inputs, the model takes {}", source, tensors.size(), declared.size());
   }
   return inputs;
 }

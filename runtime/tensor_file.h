@@ -27,9 +27,10 @@ struct TestDataSet {
 };
 TestDataSet loadTestDataSet(const std::filesystem::path& dir);
 
-// A data set's input tensors bound to `graph`'s inputs that are not
-// initializers: by the tensor's name when it names one, else by position.
-// InputError (naming `source`) when there are more tensors than inputs.
+// A data set's input tensors bound to `graph`'s inputs: by the tensor's name
+// when it names one (an initializer input too: an override, which the engine
+// judges), else by position among the inputs that are not initializers.
+// InputError (naming `source`) for an unnamed tensor past those.
 std::map<std::string, ir::Tensor> bindInputs(const std::vector<ir::Tensor>& tensors, const ir::Graph& graph,
                                              const std::string& source);
 

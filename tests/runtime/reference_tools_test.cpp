@@ -80,6 +80,28 @@ g (float[N,3] x, int64[2] k) => (float[N,3] y)
   EXPECT_THROW(randomInputs(*model.graph, options), InputError);  // contradicts the static 3
 }
 
+// A data set's tensor named after an initializer input overrides it (the engine
+// judges whether it may); unnamed tensors take the other inputs in order.
+TEST(BindInputs, ByNameIncludingInitializerInputsElseByPosition) {
+  ir::Model model = ir::parseModelText(R"(<ir_version: 7, opset_import: ["" : 13]>
+g (float[2] x, float[2] w) => (float[2] y)
+<float[2] w = {1, 2}>
+{ y = Add (x, w) })");
+  ir::Tensor x(ir::DType::Float, {2}), w(ir::DType::Float, {2}), unnamed(ir::DType::Float, {2});
+  x.name = "x", w.name = "w";
+  std::map<std::string, ir::Tensor> bound = bindInputs({x, w}, *model.graph, "set");
+  EXPECT_EQ(bound.size(), 2u);
+  EXPECT_TRUE(bound.count("w"));
+  bound = bindInputs({unnamed}, *model.graph, "set");
+  EXPECT_TRUE(bound.count("x"));
+  try {
+    bindInputs({unnamed, unnamed}, *model.graph, "set");
+    ADD_FAILURE() << "two unnamed tensors for one input";
+  } catch (const InputError& e) {
+    EXPECT_STREQ(e.what(), "set has 2 inputs, the model takes 1");
+  }
+}
+
 TEST(Compare, AllcloseSemantics) {
   auto f = [](std::vector<float> v) { return ir::Tensor::fromVector(ir::DType::Float, {int64_t(v.size())}, v); };
   Comparison c = compareTensors(f({1.0f, 100.0f, NAN}), f({1.0f, 100.009f, NAN}), {1e-4, 0});
