@@ -76,7 +76,7 @@ g (float[1,1,4,4] x, float[1,1,3,3] w) => (float[1,1,1,2] y)
   EXPECT_FALSE(fs::exists(dir / "artifact"));
 }
 
-TEST(BadInput, PadsSwallowingTheInput) {
+TEST(BadInput, WindowLargerThanThePaddedInput) {
   expectRejected(textModelBytes(R"(<ir_version: 8, opset_import: ["" : 13]>
 g (float[1,1,4,4] x, float[1,1,3,3] w) => (float[1,1,1,1] y)
 {
