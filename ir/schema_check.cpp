@@ -138,8 +138,23 @@ void checkWindowRanks(const onnx::NodeProto& node, const Known& known) {
   }
 }
 
-// The first opset of `domain` after `version`, up to `last`, that defines `op`; 0 if none does.
+// The first opset of `domain` after `version`, up to `last`, that defines `op`;
+// 0 if none does, or if the op existed before that as an experimental op,
+// which libonnx no longer lists and onnxruntime still runs at opset 1 on
+// (its onnx_deprecated_operators.cc).
 int firstOpsetDefining(const std::string& op, const std::string& domain, int version, int last) {
+  static const std::set<std::string> formerlyExperimental = {"Affine",
+                                                             "Crop",
+                                                             "DynamicSlice",
+                                                             "GivenTensorFill",
+                                                             "GRUUnit",
+                                                             "ImageScaler",
+                                                             "MeanVarianceNormalization",
+                                                             "ParametricSoftplus",
+                                                             "Scale",
+                                                             "ScaledTanh",
+                                                             "ThresholdedRelu"};
+  if (domain.empty() && formerlyExperimental.count(op)) return 0;
   for (int later = version + 1; later <= last; ++later)
     if (const onnx::OpSchema* schema = onnx::OpSchemaRegistry::Schema(op, later, domain)) return schema->SinceVersion();
   return 0;

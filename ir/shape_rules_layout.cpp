@@ -221,7 +221,18 @@ std::vector<ValueType> resizeRule(const Node& node, const KnownValues& known) {
   Shape out(x->size());
   auto sizes = known.ints(node.input(3));
   if (sizes && sizes->size() == x->size()) {
-    for (size_t i = 0; i < out.size(); ++i) out[i] = staticDim((*sizes)[i]);
+    // keep_aspect_ratio_policy: one scale for every axis, the output rounded
+    // from it (the reference's arithmetic, resize_geometry.cpp); unknown dims when some input dim is.
+    std::string policy = node.getString("keep_aspect_ratio_policy", "stretch");
+    double common = policy == "not_larger" ? 1e300 : 0;
+    for (size_t i = 0; i < out.size() && policy != "stretch"; ++i) {
+      if (!(*x)[i].isStatic()) return {makeType(dtype, out)};
+      double s = double((*sizes)[i]) / double((*x)[i].value);
+      common = policy == "not_larger" ? std::min(common, s) : std::max(common, s);
+    }
+    for (size_t i = 0; i < out.size(); ++i)
+      out[i] = staticDim(policy == "stretch" ? (*sizes)[i]
+                                             : static_cast<int64_t>(std::round(common * double((*x)[i].value))));
     return {makeType(dtype, out)};
   }
   bool scalesFirst = node.inputs().size() == 2;
@@ -229,7 +240,8 @@ std::vector<ValueType> resizeRule(const Node& node, const KnownValues& known) {
   if (!scales && node.findAttribute("scales")) scales = node.findAttribute("scales")->floats;
   if (!scales || scales->size() != x->size()) return {makeType(dtype, out)};
   for (size_t i = 0; i < out.size(); ++i) {
-    double scaled = (*x)[i].isStatic() ? std::floor(static_cast<double>((*x)[i].value) * (*scales)[i]) : 0;
+    // In float, as libonnx and onnxruntime multiply (resize_geometry.cpp).
+    double scaled = (*x)[i].isStatic() ? std::floor(static_cast<float>((*x)[i].value) * (*scales)[i]) : 0;
     if (!representableDim(scaled))
       throwInputError("node {}: scale {:g} makes dim {} {:g} long", node.label(), (*scales)[i], i, scaled);
     out[i] = (*x)[i].isStatic() ? staticDim(static_cast<int64_t>(scaled)) : (*scales)[i] == 1.0f ? (*x)[i] : Dim{};

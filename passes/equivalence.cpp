@@ -26,8 +26,9 @@ std::string EquivalenceResult::summary() const {
 runtime::TensorMap equivalenceInputs(const ir::Graph& before, const EquivalenceOptions& options) {
   runtime::RandomInputOptions random;
   random.seed = options.seed;
+  for (const auto& [name, tensor] : options.inputs) random.given.insert(name);
   for (const ir::Value* in : before.inputs()) {
-    if (in->isInitializer() || !in->type.shape) continue;
+    if (in->isInitializer() || !in->type.shape || random.given.count(in->name())) continue;
     std::vector<int64_t>& dims = random.shapes[in->name()];
     if (auto given = options.inputShapes.find(in->name()); given != options.inputShapes.end()) {
       dims = given->second;

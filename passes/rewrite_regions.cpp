@@ -93,6 +93,19 @@ std::optional<std::vector<int64_t>> concreteDims(const ir::Value& value, const i
   return dims;
 }
 
+// That `input` of a region has no known rank, and what would give it one.
+std::string noRankReason(const ir::Model& source, const ir::Value& input) {
+  const ir::Value* defined = input.definition();  // a capture: the enclosing graph's value
+  if (defined && defined != &input) return noRankReason(source, *defined);
+  if (const ir::Node* producer = input.producer())
+    return fmt::format("input '{}' (computed by {}) has no known rank; declare its shape in the model's value_info",
+                       input.name(), producer->label());
+  if (source.graph->findValue(input.name()) == &input)
+    return fmt::format("input '{}' has no known rank; give its dims with --input-shape", input.name());
+  return fmt::format("input '{}' of a subgraph has no known rank; declare its shape in the subgraph's inputs",
+                     input.name());
+}
+
 struct RegionBuilder {
   const ir::Model& source;
   const ir::ShapesByName& shapes;
@@ -111,14 +124,8 @@ struct RegionBuilder {
     g.name = "region";
     for (const ir::Value* input : inputs) {
       std::optional<std::vector<int64_t>> dims = concreteDims(*input, shapes, dynamicDim, readers, defaulted);
-      if (!dims) {  // with what would give it one
-        const ir::Node* producer = input->producer();
-        uncheckable =
-            producer ? fmt::format(
-                           "input '{}' (computed by {}) has no known rank; declare its shape in "
-                           "the model's value_info",
-                           input->name(), producer->label())
-                     : fmt::format("input '{}' has no known rank; give its dims with --input-shape", input->name());
+      if (!dims) {
+        uncheckable = noRankReason(source, *input);
         dims.emplace();
       }
       g.addInput(input->name(), ir::ValueType::tensor(input->type.dtype, *dims));

@@ -98,21 +98,25 @@ TestDataSet loadTestDataSet(const fs::path& dir) {
 
 std::map<std::string, ir::Tensor> bindInputs(const std::vector<ir::Tensor>& tensors, const ir::Graph& graph,
                                              const std::string& source) {
-  std::vector<const ir::Value*> declared;
-  for (const ir::Value* v : graph.inputs())
-    if (!v->isInitializer()) declared.push_back(v);
   // A tensor named after a graph input binds to it, an initializer input too
-  // (an override, which the engine judges); the others bind by position.
+  // (an override, which the engine judges); the others take the inputs that
+  // are not initializers and not named, in order.
   std::map<std::string, ir::Tensor> inputs;
-  for (size_t i = 0; i < tensors.size(); ++i) {
-    const ir::Value* named = graph.findValue(tensors[i].name);
+  std::vector<const ir::Tensor*> unnamed;
+  for (const ir::Tensor& tensor : tensors) {
+    const ir::Value* named = graph.findValue(tensor.name);
     if (named && named->isGraphInput())
-      inputs[tensors[i].name] = tensors[i];
-    else if (i < declared.size())
-      inputs[declared[i]->name()] = tensors[i];
+      inputs[tensor.name] = tensor;
     else
-      throwInputError("{} has {} inputs, the model takes {}", source, tensors.size(), declared.size());
+      unnamed.push_back(&tensor);
   }
+  size_t declared = 0, next = 0;
+  for (const ir::Value* v : graph.inputs()) {
+    if (v->isInitializer()) continue;
+    ++declared;
+    if (!inputs.count(v->name()) && next < unnamed.size()) inputs[v->name()] = *unnamed[next++];
+  }
+  if (next < unnamed.size()) throwInputError("{} has {} inputs, the model takes {}", source, tensors.size(), declared);
   return inputs;
 }
 

@@ -10,17 +10,16 @@
 namespace convopt::codegen {
 namespace {
 
-void checkRunsAlone(const ir::Node& node) {
-  if (std::string refusal = fallbackRefusal(node); !refusal.empty())
-    throwInputError("node {} ({}) has no generated kernel, and {}", node.label(), qualifiedOp(node), refusal);
-}
-
-void checkFixed(const ir::Node& node, const ir::Value* value) {
-  if (!value->type.hasStaticShape() || ir::elementSize(value->type.dtype) == 0)
-    throwInputError(
-        "node {} ({}) runs in libconvopt_fallback, which needs '{}' to have a fixed shape and a numeric "
-        "type; fix the inputs' dims with --input-shape",
-        node.label(), node.opType, value->name());
+// Why the fallback library cannot hold `value` ("" if it can): its buffer is sized at compile time.
+std::string unfixedReason(const ir::Value& value) {
+  if (ir::elementSize(value.type.dtype) == 0)
+    return fmt::format("it runs in libconvopt_fallback, which needs '{}' to have a numeric type", value.name());
+  if (!value.type.hasStaticShape())
+    return fmt::format(
+        "it runs in libconvopt_fallback, which needs '{}' to have a shape known when compiling (where it is "
+        "one of dynamic input dims: give them with --input-shape)",
+        value.name());
+  return "";
 }
 
 }  // namespace
@@ -29,20 +28,27 @@ std::string qualifiedOp(const ir::Node& node) {
   return node.domain.empty() ? node.opType : node.domain + "::" + node.opType;
 }
 
-std::string fallbackRefusal(const ir::Node& node) {
+std::string fallbackRefusal(const ir::Node& node,
+                            const std::function<const ir::Tensor*(const ir::Value*)>& constantOf) {
   if (!runtime::referenceSupports(node.domain, node.opType))
     return "no reference implementation: --allow-fallback cannot run it either";
   if (!node.implicitInputs().empty())
     return fmt::format(
-        "it reads '{}' from the enclosing graph through a subgraph: --allow-fallback runs single nodes "
-        "only",
+        "it reads '{}' from the enclosing graph through a subgraph: --allow-fallback runs single nodes only",
         node.implicitInputs().front()->name());
+  for (const ir::Value* input : node.inputs())
+    if (input && !constantOf(input))
+      if (std::string reason = unfixedReason(*input); !reason.empty()) return reason;
+  for (const ir::Value* output : node.outputs())
+    if (output)
+      if (std::string reason = unfixedReason(*output); !reason.empty()) return reason;
   return "";
 }
 
 FallbackModel makeFallbackModel(const ir::Model& model, const ir::Node& node,
                                 const std::function<const ir::Tensor*(const ir::Value*)>& constantOf) {
-  checkRunsAlone(node);
+  if (std::string refusal = fallbackRefusal(node, constantOf); !refusal.empty())
+    throwInputError("node {} ({}) has no generated kernel, and {}", node.label(), qualifiedOp(node), refusal);
   ir::Model alone;
   alone.irVersion = model.irVersion;
   alone.opsets = model.opsets;
@@ -62,7 +68,6 @@ FallbackModel makeFallbackModel(const ir::Model& model, const ir::Node& node,
       copy.name = input->name();
       inputs.push_back(graph.addInitializer(std::move(copy)));
     } else {
-      checkFixed(node, input);
       inputs.push_back(graph.addInput(input->name(), input->type));
       result.inputs.push_back(input);
     }
@@ -73,7 +78,6 @@ FallbackModel makeFallbackModel(const ir::Model& model, const ir::Node& node,
   copy->name = node.name, copy->domain = node.domain, copy->attributes = node.attributes;
   for (size_t i = 0; i < node.outputs().size(); ++i) {
     if (!node.output(i)) continue;  // an optional output the model does not take
-    checkFixed(node, node.output(i));
     copy->output(i)->type = node.output(i)->type;
     graph.markOutput(copy->output(i));
     result.outputs.push_back(node.output(i));

@@ -22,12 +22,13 @@ struct FallbackModel {
 std::string qualifiedOp(const ir::Node& node);
 
 // Why `node` cannot run alone in the fallback library ("" if it can): no
-// reference implementation, or outer-scope values read by its subgraphs.
-std::string fallbackRefusal(const ir::Node& node);
+// reference implementation, outer-scope values read by its subgraphs, or a
+// value not constant (`constantOf` null) whose shape is only known at run
+// time or whose type is not numeric.
+std::string fallbackRefusal(const ir::Node& node, const std::function<const ir::Tensor*(const ir::Value*)>& constantOf);
 
 // Throws InputError naming the node when it cannot run alone in the
-// fallback library: no reference implementation, outer-scope values read by
-// its subgraphs, or a value whose shape is only known at run time.
+// fallback library (fallbackRefusal).
 FallbackModel makeFallbackModel(const ir::Model& model, const ir::Node& node,
                                 const std::function<const ir::Tensor*(const ir::Value*)>& constantOf);
 

@@ -175,7 +175,9 @@ void TableBuilder::addStep(const Placement& at, const Step& step, std::vector<in
       if (runsCompiledBodies(*step.node))
         return step.node->opType == "If" ? addIfStep(at, *step.node, words) : addLoopStep(at, *step.node, words);
       if (options_.allowFallback) return addFallbackStep(at, *step.node, words);
-      if (std::string refusal = fallbackRefusal(*step.node); !refusal.empty())
+      if (std::string refusal =
+              fallbackRefusal(*step.node, [&at](const ir::Value* value) { return at.program().constantOf(value); });
+          !refusal.empty())
         throwInputError("node {} ({}) has no generated kernel ({}), and {}", step.node->label(),
                         qualifiedOp(*step.node), fallbackReason(at, *step.node), refusal);
       throwInputError(

@@ -153,9 +153,11 @@ Target targetShape(const KernelContext& ctx, const std::vector<int64_t>& inDims,
     int64_t a = axes[i];
     if (given[i] <= 0) ctx.fail("scale {} must be positive", given[i]);
     scales[a] = given[i];
-    // Not times the roi's extent under tf_crop_and_resize, which the operator's
-    // text asks for: onnxruntime, ONNX's reference and its shape inference all leave it out.
-    target.resized[a] = double(inDims[a]) * given[i];
+    // In float, as onnxruntime and libonnx's shape inference multiply (10 x 0.7f
+    // is 7 in float, 6.99999988 in double); not times the roi's extent under
+    // tf_crop_and_resize, which the operator's text asks for: onnxruntime, ONNX's
+    // reference and its shape inference all leave it out.
+    target.resized[a] = double(float(inDims[a]) * float(given[i]));
     double dim = std::floor(target.resized[a]);
     if (!representableDim(dim)) ctx.fail("scale {:g} makes dim {} {:g} long", given[i], a, dim);
     outDims[a] = static_cast<int64_t>(dim);

@@ -123,6 +123,44 @@ g (float[1,8,4,4] x) => (float[1,8,4,4] y)
   EXPECT_TRUE(fs::is_empty(temp / "out"));
 }
 
+// What --allow-fallback cannot run either is said at once, without suggesting it.
+TEST(AotFallback, NodesTheFallbackLibraryCannotRunSayWhy) {
+  const std::pair<const char*, const char*> cases[] = {
+      {R"(<ir_version: 8, opset_import: ["" : 17]>
+g (float[2,3] xs, float[3] a) => (float[3] last, float[2,3] ys)
+{
+  last, ys = Scan <num_scan_inputs = 1, body = body (float[3] s, float[3] x) => (float[3] t, float[3] y) {
+    t = Add (s, x)
+    y = Mul (t, a)
+  }> (a, xs)
+}
+)",
+       ", and it reads 'a' from the enclosing graph through a subgraph: --allow-fallback runs single nodes only\n"},
+      {R"(<ir_version: 8, opset_import: ["" : 17]>
+g (float[4] x) => (int64[1,N] y)
+{
+  y = NonZero (x)
+}
+)",
+       ", and it runs in libconvopt_fallback, which needs 'y' to have a shape known when compiling (where it is "
+       "one of dynamic input dims: give them with --input-shape)\n"}};
+  for (const auto& [text, reason] : cases) {
+    SCOPED_TRACE(text);
+    TempDir temp;
+    writeFile(temp / "model.onnx", textModelBytes(text));
+    fs::create_directories(temp / "out");
+    for (const char* flag : {"", " --allow-fallback"}) {
+      RunResult result = runConvopt(
+          fmt::format("compile '{}' -o '{}'{}", (temp / "model.onnx").string(), (temp / "out").string(), flag),
+          temp.path());
+      EXPECT_EQ(result.exitCode, 2) << result.stderrText;
+      EXPECT_TRUE(result.stderrText.ends_with(reason)) << result.stderrText;
+      EXPECT_EQ(result.stderrText.find("unless --allow-fallback"), std::string::npos) << result.stderrText;
+      EXPECT_TRUE(fs::is_empty(temp / "out"));
+    }
+  }
+}
+
 TEST(AotFallback, ANodeFailingAtRunTimeIsAStatusNotACrash) {
   TempDir temp;
   writeFile(temp / "gather.onnx", textModelBytes(R"(<ir_version: 8, opset_import: ["" : 17]>

@@ -91,7 +91,7 @@ g (float[1,11,5,5] x, float[11,1,1] s, float[11,1,1] t) => (float[1,11,5,5] b, f
 
 TEST_P(ElementwiseFusion, PerImageChannelOperandsAndBatchNorm) {
   // Squeeze-excitation style gate: a value per image and channel ([2,13,1,1]).
-  std::string explain = expectSameAsReference(R"(<ir_version: 8, opset_import: ["" : 13]>
+  std::string explain = expectSameAsReference(R"(<ir_version: 8, opset_import: ["" : 14]>
 g (float[2,13,6,7] x, float[13] sc, float[13] bb, float[13] m, float[13] var) => (float[2,13,6,7] z)
 {
   r = Relu (x)

@@ -146,6 +146,22 @@ g (float[1,2,4,4] x) => (float[1,2,8,8] a, float[1,2,3,5] b)
   EXPECT_EQ(inferredTypes(model, ShapeEngines::RulesOnly), "a: float[1,2,8,8]\nb: float[1,2,3,5]\n");
 }
 
+// Scales multiply in float, as in libonnx and onnxruntime (10 x 0.7f is 7 in
+// float, 6.99999988 in double); sizes under keep_aspect_ratio_policy give one
+// scale for every axis (opset 18: not_larger takes the smallest, 9 / 8 here).
+TEST(ShapeRules, ResizeScalesInFloatAndKeepAspectRatio) {
+  const char* model = R"(<ir_version: 8, opset_import: ["" : 18]>
+g (float[1,2,10,8] x) => (a, b)
+<float[0] roi = {}, float[4] scales = {1, 1, 0.7, 0.7}, int64[4] sizes = {2, 4, 15, 9}>
+{
+  a = Resize <mode = "nearest"> (x, roi, scales)
+  b = Resize <keep_aspect_ratio_policy = "not_larger"> (x, roi, , sizes)
+}
+)";
+  for (ShapeEngines engines : {ShapeEngines::RulesOnly, ShapeEngines::OnnxThenRules})
+    EXPECT_EQ(inferredTypes(model, engines), "a: float[1,2,7,5]\nb: float[1,2,11,9]\n");
+}
+
 // Channel shuffle as exporters write it: the Reshape target is computed from
 // the input's shape, so it is known once the input's dims are.
 TEST(ShapeRules, ShapeArithmeticFeedsReshape) {

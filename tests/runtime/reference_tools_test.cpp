@@ -94,6 +94,9 @@ g (float[2] x, float[2] w) => (float[2] y)
   EXPECT_TRUE(bound.count("w"));
   bound = bindInputs({unnamed}, *model.graph, "set");
   EXPECT_TRUE(bound.count("x"));
+  bound = bindInputs({w, unnamed}, *model.graph, "set");  // the override first, x by position after it
+  EXPECT_EQ(bound.size(), 2u);
+  EXPECT_TRUE(bound.count("x") && bound.count("w"));
   try {
     bindInputs({unnamed, unnamed}, *model.graph, "set");
     ADD_FAILURE() << "two unnamed tensors for one input";
