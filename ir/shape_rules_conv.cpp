@@ -12,7 +12,9 @@ struct Window {
   bool ceilMode = false;
 };
 
-Window readWindow(const Node& node, std::vector<int64_t> kernel) {
+// `negativePads`: a ConvTranspose's pads may be below 0 (they then widen its
+// output, as the reference computes it); a Conv's or pool's are refused, as onnxruntime does.
+Window readWindow(const Node& node, std::vector<int64_t> kernel, bool negativePads = false) {
   size_t n = kernel.size();
   Window w;
   w.kernel = node.getInts("kernel_shape", kernel);
@@ -30,10 +32,11 @@ Window readWindow(const Node& node, std::vector<int64_t> kernel) {
   for (const auto& [name, values] :
        {std::pair{"kernel_shape", &w.kernel}, {"strides", &w.strides}, {"dilations", &w.dilations}, {"pads", &w.pads}})
     for (int64_t value : *values) {
-      bool isPads = values == &w.pads;  // pads add pixels: onnxruntime refuses negative ones too
-      if (isPads ? value < 0 : value < 1)
+      bool isPads = values == &w.pads;
+      if (isPads ? value < 0 && !negativePads : value < 1)
         throwInputError("node {}: {} has {}, {}", node.label(), name, value, isPads ? "negative" : "not positive");
-      if (value > kMaxWindowValue) throwInputError("node {}: {} has {}, beyond 2^31", node.label(), name, value);
+      if (value > kMaxWindowValue || value < -kMaxWindowValue)
+        throwInputError("node {}: {} has {}, beyond 2^31", node.label(), name, value);
     }
   return w;
 }
@@ -132,7 +135,7 @@ std::vector<ValueType> convTransposeRule(const Node& node, const KnownValues&) {
   }
   std::vector<int64_t> kernel;
   for (size_t i = 2; i < weight->size(); ++i) kernel.push_back(weight->at(i).value);
-  Window w = readWindow(node, kernel);
+  Window w = readWindow(node, kernel, true);
   const size_t n = kernel.size();
   std::vector<int64_t> outputPadding = node.getInts("output_padding", std::vector<int64_t>(n, 0));
   std::vector<int64_t> outputShape = node.getInts("output_shape", {});

@@ -56,8 +56,10 @@ void writeReport(const std::string& path, nlohmann::json report) {
 }
 
 void optimize(const OptimizeOptions& o) {
-  for (const std::string& written : {o.output, o.output + ".data", o.report, o.html})
-    if (!written.empty()) ir::checkNotInput(written, o.input);
+  std::string data = o.externalThreshold > 0 ? o.output + ".data" : "";  // what saveModel writes beside it
+  for (const std::string& written : {o.output, data, o.report, o.html})
+    for (const std::string& read : {o.input, o.profileJson, o.costTable, o.verifyInputs, o.calibration})
+      if (!written.empty() && !read.empty()) ir::checkNotInput(written, read);
   ir::Model model = ir::loadModel(o.input);
   ir::verifyGraph(*model.graph);
   passes::OptimizeRequest request;

@@ -8,6 +8,7 @@
 #include <fmt/ranges.h>
 
 #include "codegen/engine/jit_engine.h"
+#include "ir/atomic_file.h"
 #include "ir/error.h"
 #include "ir/onnx_io.h"
 #include "ir/shape_inference.h"
@@ -81,6 +82,21 @@ void printStatistics(const std::string& name, const ir::Tensor& t) {
 
 // Writes input_N.pb and output_N.pb in graph order: an ONNX backend-test data
 // set that `run --check` (e.g. with another engine or an optimized model) replays.
+// Before the run: --output-dir must not replace what the run reads (the model,
+// --input files, the --check data set, whose goldens it would overwrite).
+void checkOutputDir(const RunOptions& o, const ir::Graph& graph) {
+  if (!o.checkDir.empty()) ir::checkNotInput(o.outputDir, o.checkDir);
+  std::vector<std::string> read = {o.model};
+  for (const std::string& spec : o.inputs) read.push_back(splitAssignment(spec, "--input").second);
+  std::vector<fs::path> written;  // as writeTestDataSet names them, at most
+  for (size_t i = 0; i < graph.inputs().size(); ++i)
+    written.push_back(fs::path(o.outputDir) / fmt::format("input_{}.pb", i));
+  for (size_t i = 0; i < graph.outputs().size(); ++i)
+    written.push_back(fs::path(o.outputDir) / fmt::format("output_{}.pb", i));
+  for (const fs::path& file : written)
+    for (const std::string& path : read) ir::checkNotInput(file, path);
+}
+
 void writeTestDataSet(const fs::path& dir, const ir::Graph& graph, const runtime::TensorMap& inputs,
                       const runtime::TensorMap& outputs) {
   fs::create_directories(dir);
@@ -140,6 +156,7 @@ void run(const RunOptions& o) {
   for (const std::string& spec : o.shapes) ir::applyInputShape(model, spec);
   std::optional<runtime::TestDataSet> data;
   if (!o.checkDir.empty()) data = runtime::loadTestDataSet(o.checkDir);
+  if (!o.outputDir.empty()) checkOutputDir(o, *model.graph);
   runtime::TensorMap inputs = givenInputs(o, *model.graph, data ? &*data : nullptr);
   std::string note = defaultedDimsNote(*model.graph, inputs);
   // Seeded random tensors for the rest; --input-shape specs were applied to the model.

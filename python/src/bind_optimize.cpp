@@ -27,6 +27,9 @@ py::tuple optimize(const py::object& source, std::optional<std::string> passes,
                    uint64_t seed, double tolerance, std::optional<double> minGain, bool force, const std::string& html,
                    const std::string& profileJson, const std::string& forRuntime, const std::string& costTable,
                    std::optional<double> approx, const std::string& calibration) {
+  if (!html.empty())
+    for (const std::string& read : {modelPathOf(source), profileJson, costTable})
+      if (!read.empty()) ir::checkNotInput(html, read);
   ir::Model model = loadModelFrom(source);
   passes::OptimizeRequest request;
   if (passes) request.pipeline = passes::parsePipeline(*passes);

@@ -9,6 +9,11 @@ namespace py = pybind11;
 
 namespace convopt::python {
 
+std::string modelPathOf(const py::object& source) {
+  if (py::isinstance<py::bytes>(source)) return "";
+  return py::str(py::module_::import("os").attr("fspath")(source));
+}
+
 ir::Model loadModelFrom(const py::object& source) {
   ir::Model model;
   if (py::isinstance<py::bytes>(source)) {
@@ -16,7 +21,7 @@ ir::Model loadModelFrom(const py::object& source) {
     py::gil_scoped_release release;
     model = ir::parseModelBytes(bytes, std::filesystem::current_path(), "the model");
   } else {
-    std::string path = py::str(py::module_::import("os").attr("fspath")(source));
+    std::string path = modelPathOf(source);
     py::gil_scoped_release release;
     model = ir::loadModel(path);
   }

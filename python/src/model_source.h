@@ -13,4 +13,7 @@ namespace convopt::python {
 // str or os.PathLike: loaded as `convopt` loads a file. Then verified.
 ir::Model loadModelFrom(const pybind11::object& source);
 
+// The path `source` names, "" for bytes.
+std::string modelPathOf(const pybind11::object& source);
+
 }  // namespace convopt::python

@@ -5,6 +5,8 @@
 // an existing output keeps its old contents, and the input is untouched.
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
 #include <csignal>
 #include <functional>
 
@@ -140,6 +142,38 @@ TEST(AtomicWrites, OutputThatIsTheInputIsRefusedAndTheInputKept) {
   for (const auto& entry : fs::directory_iterator(s.work)) names.push_back(entry.path().filename().string());
   std::sort(names.begin(), names.end());
   EXPECT_EQ(names, (std::vector<std::string>{"demo.onnx", "hard.onnx", "link.onnx"}));
+}
+
+// run --output-dir writes a data set: never over the files the run reads (the
+// --check set's goldens, an --input file), and nothing of it before the refusal.
+TEST(AtomicWrites, RunNeverWritesItsDataSetOverWhatItReads) {
+  Scratch s;
+  fs::path set = s.work / "set";
+  testing::RunResult made =
+      testing::runConvopt(fmt::format("run '{}' --output-dir '{}'", s.input.string(), set.string()), s.dir.path());
+  ASSERT_EQ(made.exitCode, 0) << made.stderrText;
+  // A rewrite would give the same bytes: it is seen as a new file (writes are
+  // atomic: a new inode under the old name).
+  auto inodes = [&] {
+    std::vector<ino_t> numbers;
+    for (const char* file : {"input_0.pb", "output_0.pb"}) {
+      struct stat info {};
+      EXPECT_EQ(::stat((set / file).c_str(), &info), 0);
+      numbers.push_back(info.st_ino);
+    }
+    return numbers;
+  };
+  std::vector<ino_t> before = inodes();
+  for (std::string args :
+       {"--check '{set}' --output-dir '{set}'", "--input image='{set}/input_0.pb' --output-dir '{set}'"}) {
+    args = fmt::format(fmt::runtime(args), fmt::arg("set", set.string()));
+    SCOPED_TRACE(args);
+    testing::RunResult r = testing::runConvopt(fmt::format("run '{}' {}", s.input.string(), args), s.dir.path());
+    EXPECT_EQ(r.exitCode, 2);
+    EXPECT_TRUE(r.stderrText.starts_with(fmt::format("convopt: error: cannot write '{}", set.string())))
+        << r.stderrText;
+    EXPECT_EQ(inodes(), before);
+  }
 }
 
 // What a command checks before long work (bench --trace): the error a write would give, and nothing written.

@@ -34,6 +34,15 @@ def test_a_conv_with_stride_zero_names_the_node_and_attribute():
             call(model)
 
 
+def test_the_html_report_never_replaces_the_model_it_reads(tmp_path):
+    path = tmp_path / "model.onnx"
+    onnx.save(block_diagonal_conv_model(), path)
+    before = path.read_bytes()
+    with pytest.raises(convopt.InputError, match="it is the input .*model.onnx', which convopt never overwrites"):
+        convopt.optimize(path, html=path)
+    assert path.read_bytes() == before
+
+
 def test_unknown_pass_names():
     with pytest.raises(convopt.InputError, match="no-such-pass"):
         convopt.optimize(block_diagonal_conv_model(), passes=["no-such-pass"])
