@@ -57,15 +57,32 @@ void writeAll(int fd, std::string_view bytes, const fs::path& path) {
     if (written <= 0) cannotWrite(path, written < 0 ? errno : EIO);
     bytes.remove_prefix(size_t(written));
   }
-  if (::fsync(fd) != 0) cannotWrite(path, errno);
+}
+
+// A device (/dev/null) or FIFO is written into as it is: replacing it with a
+// regular file would, run as root, take /dev/null away from the whole system.
+void writeIntoSpecialFile(const fs::path& path, std::string_view bytes) {
+  TempFile file;  // closes it
+  file.fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+  if (file.fd < 0) cannotWrite(path, errno);
+  writeAll(file.fd, bytes, path);
 }
 
 }  // namespace
 
-void writeFileAtomically(const fs::path& path, std::string_view bytes) {
+void writeFileAtomically(const fs::path& given, std::string_view bytes) {
+  // Through a symbolic link to its final target, which is replaced (the link stays).
+  std::error_code error;
+  fs::path path = given;
+  if (fs::is_symlink(fs::symlink_status(given, error))) path = fs::weakly_canonical(given, error);
+  if (error) path = given;
+  struct stat info;
+  if (::stat(path.c_str(), &info) == 0 && !S_ISREG(info.st_mode) && !S_ISDIR(info.st_mode))
+    return writeIntoSpecialFile(path, bytes);
   TempFile temp;
   createBeside(path, temp);
   writeAll(temp.fd, bytes, path);
+  if (::fsync(temp.fd) != 0) cannotWrite(path, errno);
   if (temp.name.empty()) {  // name the unnamed file beside the target, then move it over
     std::string name = fmt::format("{}/.{}.convopt-{}", path.parent_path().empty() ? "." : path.parent_path().string(),
                                    path.filename().string(), ::getpid());

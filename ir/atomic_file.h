@@ -1,5 +1,7 @@
 // Files convopt writes appear whole or not at all: readers (and whatever runs
 // after a crash) see the old file or the complete new one, never a prefix.
+// A symbolic link is followed: its target is replaced, the link stays. A
+// device or FIFO (/dev/null) is written into as it is, not replaced.
 // The bytes go to an unnamed file in the target's folder (Linux O_TMPFILE),
 // flushed to disk, which gets the target's name (linkat, then rename over any
 // old file) only once complete: killed at any point before that, nothing is

@@ -483,6 +483,7 @@ Model Model::clone() const {
   copy.producerVersion = producerVersion;
   copy.metadata = metadata;
   copy.modelResidue = modelResidue;
+  copy.externalDataFiles = externalDataFiles;
   return copy;
 }
 

@@ -3,6 +3,7 @@
 // pass can replace uses and erase nodes without re-scanning the graph.
 #pragma once
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
@@ -239,6 +240,9 @@ struct Model {
   // Serialized ModelProto holding only the fields the IR does not model
   // (functions, training info, ...): merged back on export.
   std::string modelResidue;
+  // The files import read external data from (not exported): what a command
+  // writing files must not replace, as it must not replace the model.
+  std::vector<std::filesystem::path> externalDataFiles;
 
   // An independent copy (graph, bodies and all).
   Model clone() const;

@@ -1,4 +1,5 @@
 // ONNX protobuf -> IR.
+#include <algorithm>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -235,6 +236,24 @@ void checkDefaultOpset(const Model& model) {
 
 }  // namespace
 
+// The external data locations of the graph's tensors, its bodies' included, under `baseDir`.
+static void collectExternalData(const onnx::GraphProto& graph, const fs::path& baseDir, std::vector<fs::path>& files) {
+  auto add = [&](const onnx::TensorProto& tensor) {
+    if (tensor.data_location() != onnx::TensorProto::EXTERNAL) return;
+    for (const auto& entry : tensor.external_data())
+      if (entry.key() == "location" && std::find(files.begin(), files.end(), baseDir / entry.value()) == files.end())
+        files.push_back(baseDir / entry.value());
+  };
+  for (const onnx::TensorProto& tensor : graph.initializer()) add(tensor);
+  for (const onnx::NodeProto& node : graph.node())
+    for (const onnx::AttributeProto& attribute : node.attribute()) {
+      if (attribute.has_t()) add(attribute.t());
+      for (const onnx::TensorProto& tensor : attribute.tensors()) add(tensor);
+      if (attribute.has_g()) collectExternalData(attribute.g(), baseDir, files);
+      for (const onnx::GraphProto& body : attribute.graphs()) collectExternalData(body, baseDir, files);
+    }
+}
+
 Model importModel(const onnx::ModelProto& proto, const fs::path& baseDir) {
   if (!proto.has_graph()) throwInputError("the model has no graph");
   // Which IR version a model follows decides what its initializers are; without
@@ -251,6 +270,7 @@ Model importModel(const onnx::ModelProto& proto, const fs::path& baseDir) {
   // IR versions 1-3 list every initializer as a graph input, as a constant.
   model.graph->initializerInputsAreConstant = model.irVersion >= 1 && model.irVersion < 4;
   GraphImporter(*model.graph, baseDir, Scope{}).run(proto.graph());
+  collectExternalData(proto.graph(), baseDir, model.externalDataFiles);
   model.graph->adoptSubgraphs();
   checkDefaultOpset(model);
 

@@ -353,7 +353,7 @@ void registerBenchCommand(CLI::App& app) {
       "[, profile]}");
   cmd->add_flag("--profile", o->profile,
                 "Then time every step over --runs more runs: ms per kernel family and per step");
-  cmd->add_option("--top", o->top, "Steps listed by --profile")->capture_default_str();
+  cmd->add_option("--top", o->top, "Steps listed by --profile")->capture_default_str()->check(CLI::NonNegativeNumber);
   cmd->add_option("--cpu", o->cpu, "Target CPU: host (default), x86-64-v3 (AVX2), x86-64-v4 (AVX-512), ...");
   cmd->add_flag("--keep-denormals", o->keepDenormals,
                 "Keep IEEE denormal floats in generated kernels (default: flushed to zero, as FMAs on them are slow)");

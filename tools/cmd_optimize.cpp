@@ -56,11 +56,13 @@ void writeReport(const std::string& path, nlohmann::json report) {
 }
 
 void optimize(const OptimizeOptions& o) {
-  std::string data = o.externalThreshold > 0 ? o.output + ".data" : "";  // what saveModel writes beside it
-  for (const std::string& written : {o.output, data, o.report, o.html})
-    for (const std::string& read : {o.input, o.profileJson, o.costTable, o.verifyInputs, o.calibration})
-      if (!written.empty() && !read.empty()) ir::checkNotInput(written, read);
   ir::Model model = ir::loadModel(o.input);
+  std::string data = o.externalThreshold > 0 ? o.output + ".data" : "";  // what saveModel writes beside it
+  std::vector<std::string> read = {o.input, o.profileJson, o.costTable, o.verifyInputs, o.calibration};
+  for (const auto& file : model.externalDataFiles) read.push_back(file.string());  // the weights, read already
+  for (const std::string& written : {o.output, data, o.report, o.html})
+    for (const std::string& path : read)
+      if (!written.empty() && !path.empty()) ir::checkNotInput(written, path);
   ir::verifyGraph(*model.graph);
   passes::OptimizeRequest request;
   if (o.passes) request.pipeline = passes::parsePipeline(*o.passes);
@@ -154,7 +156,8 @@ void registerOptimizeCommand(CLI::App& app) {
                   "Verify on these inputs: a folder holding an ONNX test data set (input_0.pb, ...) or NAME.npy files");
   cmd->add_option("--seed", o->equivalence.seed, "Seed of the random inputs --verify uses (default 1)");
   cmd->add_option("--tolerance", o->equivalence.tolerance,
-                  "--verify accepts max|diff| <= tolerance * max(max|output|, 1) (default 1e-4)");
+                  "--verify accepts max|diff| <= tolerance * max(max|output|, 1) (default 1e-4)")
+      ->check(CLI::NonNegativeNumber);
   cmd->add_option("--verify-dim", o->equivalence.dynamicDim,
                   "--verify gives dynamic input dims other than the batch (1) this size (default 64); "
                   "--input-shape fixes them instead");

@@ -82,24 +82,24 @@ void printStatistics(const std::string& name, const ir::Tensor& t) {
 
 // Writes input_N.pb and output_N.pb in graph order: an ONNX backend-test data
 // set that `run --check` (e.g. with another engine or an optimized model) replays.
-// Before the run: --output-dir must not replace what the run reads (the model,
-// --input files, the --check data set, whose goldens it would overwrite).
+// Before the run: --output-dir must not replace what the run reads: the
+// --check data set (its goldens would become the outputs they are checked
+// against), the model, an --input file with an output. (An input_N.pb may
+// replace the --input file it came from: a data set made in place from its inputs.)
 void checkOutputDir(const RunOptions& o, const ir::Graph& graph) {
   if (!o.checkDir.empty()) ir::checkNotInput(o.outputDir, o.checkDir);
   std::vector<std::string> read = {o.model};
   for (const std::string& spec : o.inputs) read.push_back(splitAssignment(spec, "--input").second);
-  std::vector<fs::path> written;  // as writeTestDataSet names them, at most
-  for (size_t i = 0; i < graph.inputs().size(); ++i)
-    written.push_back(fs::path(o.outputDir) / fmt::format("input_{}.pb", i));
   for (size_t i = 0; i < graph.outputs().size(); ++i)
-    written.push_back(fs::path(o.outputDir) / fmt::format("output_{}.pb", i));
-  for (const fs::path& file : written)
-    for (const std::string& path : read) ir::checkNotInput(file, path);
+    for (const std::string& path : read)
+      ir::checkNotInput(fs::path(o.outputDir) / fmt::format("output_{}.pb", i), path);
 }
 
 void writeTestDataSet(const fs::path& dir, const ir::Graph& graph, const runtime::TensorMap& inputs,
                       const runtime::TensorMap& outputs) {
-  fs::create_directories(dir);
+  std::error_code error;
+  fs::create_directories(dir, error);
+  if (error) throwInputError("cannot write '{}': {}", dir.string(), error.message());
   auto write = [&](const std::vector<ir::Value*>& values, const runtime::TensorMap& tensors, const char* prefix) {
     size_t index = 0;
     for (const ir::Value* v : values) {
@@ -149,8 +149,8 @@ std::string defaultedDimsNote(const ir::Graph& graph, const runtime::TensorMap& 
 }
 
 void run(const RunOptions& o) {
-  if (o.winograd.tune && o.engine != "jit")
-    throwInputError("--tune measures the JIT engine; not with --engine {}", o.engine);
+  if (o.engine != "jit" && (o.winograd.tune || o.explain || o.printAfterAll))
+    throwInputError("--tune, --explain and --print-after-all are about the JIT engine; not with --engine {}", o.engine);
   ir::Model model = ir::loadModel(o.model);
   ir::verifyGraph(*model.graph);
   for (const std::string& spec : o.shapes) ir::applyInputShape(model, spec);
@@ -206,7 +206,9 @@ void registerRunCommand(CLI::App& app) {
   cmd->add_option("--engine", o->engine, "Execution engine")
       ->check(CLI::IsMember({"reference", "jit"}))
       ->capture_default_str();
-  cmd->add_option("--threads", o->threads, "JIT engine threads (0: all cores)")->capture_default_str();
+  cmd->add_option("--threads", o->threads, "JIT engine threads (0: all cores)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
   cmd->add_option("--cpu", o->cpu, "JIT target CPU: host (default), x86-64-v3 (AVX2), x86-64-v4 (AVX-512), ...");
   cmd->add_flag("--keep-denormals", o->keepDenormals,
                 "Keep IEEE denormal floats in generated kernels (default: flushed to zero, as FMAs on them are slow)");

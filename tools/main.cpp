@@ -24,6 +24,13 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
+    if (app.get_subcommands().empty() && argc > 1 && argv[1][0] != '-') {  // CLI11 would say one is required
+      fmt::print(stderr,
+                 "convopt: error: unknown command '{}' (inspect, optimize, run, compile, bench, calibrate; "
+                 "convopt --help)\n",
+                 argv[1]);
+      return kExitInputError;
+    }
     int code = app.exit(e);
     return code == 0 ? kExitOk : kExitInputError;
   } catch (const tools::ExitWith& e) {

@@ -20,11 +20,12 @@ std::string upper(std::string text) {
   return text;
 }
 
-// A C string literal of `text` (names may hold any character ONNX allows).
+// A C string literal of `text` (names may hold any character ONNX allows);
+// '?' escaped too, so that no "??/" reads as a trigraph (C99, C++ before 17).
 std::string cString(const std::string& text) {
   std::string out = "\"";
   for (unsigned char c : text) {
-    if (c == '"' || c == '\\')
+    if (c == '"' || c == '\\' || c == '?')
       out += '\\', out += char(c);
     else if (c < 0x20 || c >= 0x7f)
       out += fmt::format("\\{:03o}", c);

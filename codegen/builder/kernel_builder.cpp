@@ -128,13 +128,15 @@ llvm::Value* KernelBuilder::fma(llvm::Value* a, llvm::Value* b, llvm::Value* acc
   return builder_.CreateIntrinsic(llvm::Intrinsic::fmuladd, {vectorType_}, {a, b, accumulator});
 }
 
-// Compare+select rather than llvm.maxnum: it maps to one vmaxps.
+// Compare+select rather than llvm.maxnum: one vmaxps (b, a), whose NaN case
+// gives a: a NaN in `a` comes out (Relu and Clip of NaN are NaN, as onnxruntime
+// has them), a NaN in `b` does not (a pool's window value, past the running max).
 llvm::Value* KernelBuilder::max(llvm::Value* a, llvm::Value* b) {
-  return builder_.CreateSelect(builder_.CreateFCmpOGT(a, b), a, b);
+  return builder_.CreateSelect(builder_.CreateFCmpOLT(a, b), b, a);
 }
 
 llvm::Value* KernelBuilder::min(llvm::Value* a, llvm::Value* b) {
-  return builder_.CreateSelect(builder_.CreateFCmpOLT(a, b), a, b);
+  return builder_.CreateSelect(builder_.CreateFCmpOGT(a, b), b, a);
 }
 
 llvm::Value* KernelBuilder::acrossLanes(llvm::Value* vector,

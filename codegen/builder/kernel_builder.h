@@ -61,6 +61,7 @@ class KernelBuilder {
   // A hint to bring the cache line at base + offset (floats) into L2; never faults.
   void prefetchToL2(llvm::Value* base, llvm::Value* offset);
   llvm::Value* fma(llvm::Value* a, llvm::Value* b, llvm::Value* accumulator);
+  // A NaN in `a` is the result; one in `b` is not.
   llvm::Value* max(llvm::Value* a, llvm::Value* b);
   llvm::Value* min(llvm::Value* a, llvm::Value* b);
   // `op` folded over all lanes of `vector`, the result in every lane (a butterfly of shuffles).

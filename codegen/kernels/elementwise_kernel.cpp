@@ -58,11 +58,11 @@ std::vector<Value*> evaluate(KernelBuilder& kb, const ElementwiseSpec& spec,
       case ElementwiseOp::Div:
         r.push_back(ir.CreateFDiv(arg(0), arg(1)));
         break;
-      case ElementwiseOp::Max:
-        r.push_back(kb.max(arg(0), arg(1)));
+      case ElementwiseOp::Max:  // a NaN of either operand is the result, as the reference's
+        r.push_back(ir.CreateSelect(ir.CreateFCmpUNO(arg(1), arg(1)), arg(1), kb.max(arg(0), arg(1))));
         break;
       case ElementwiseOp::Min:
-        r.push_back(kb.min(arg(0), arg(1)));
+        r.push_back(ir.CreateSelect(ir.CreateFCmpUNO(arg(1), arg(1)), arg(1), kb.min(arg(0), arg(1))));
         break;
       case ElementwiseOp::MulAdd:
         r.push_back(kb.fma(arg(0), arg(1), arg(2)));

@@ -6,6 +6,7 @@
 #include <pybind11/stl.h>
 
 #include "ir/atomic_file.h"
+#include "ir/error.h"
 #include "ir/model_summary.h"
 #include "ir/onnx_io.h"
 #include "ir/shape_inference.h"
@@ -27,6 +28,8 @@ py::tuple optimize(const py::object& source, std::optional<std::string> passes,
                    uint64_t seed, double tolerance, std::optional<double> minGain, bool force, const std::string& html,
                    const std::string& profileJson, const std::string& forRuntime, const std::string& costTable,
                    std::optional<double> approx, const std::string& calibration) {
+  if (!(tolerance >= 0)) throwInputError("tolerance must be >= 0, not {}", tolerance);  // as the CLI's options
+  if (approx && !(*approx >= 0 && *approx <= 1)) throwInputError("approx must be in [0, 1], not {}", *approx);
   if (!html.empty())
     for (const std::string& read : {modelPathOf(source), profileJson, costTable})
       if (!read.empty()) ir::checkNotInput(html, read);

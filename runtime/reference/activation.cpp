@@ -23,7 +23,7 @@ std::vector<Tensor> relu(const KernelContext& ctx) {
   const Tensor& x = ctx.input(0);
   return {dispatchNumeric(ctx, x.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    return mapElements<T>(x, x.dtype(), [](T v) { return v > T(0) ? v : T(0); });
+    return mapElements<T>(x, x.dtype(), [](T v) { return v < T(0) ? T(0) : v; });  // NaN stays NaN
   })};
 }
 

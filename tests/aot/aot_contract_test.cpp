@@ -10,6 +10,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include <onnx/onnx_pb.h>
 #include <nlohmann/json.hpp>
 
 #include "codegen/engine/jit_engine.h"
@@ -210,6 +211,34 @@ TEST(AotCompile, TakesTheKernelChoicesMeasuredForItsThreadCount) {
   EXPECT_EQ(two.stdoutText.find("winograd F(4x4,3x3)"), std::string::npos) << two.stdoutText;
   EXPECT_NE(two.stdoutText.find("(winograd: estimated slower than direct convolution)"), std::string::npos)
       << two.stdoutText;
+}
+
+// Tensor names become C string literals and comments in NAME.h: any name ONNX
+// allows keeps it valid C99 and C++11 (quotes, "*/", "??/", which pre-C++17
+// compilers read as a trigraph for a backslash).
+TEST(AotCompile, TheHeaderOfAnyTensorNamesIsStrictC99AndCpp11) {
+  TempDir temp;
+  onnx::ModelProto proto;
+  proto.ParseFromString(textModelBytes(R"(<ir_version: 8, opset_import: ["" : 17]>
+g (float[2] x) => (float[2] y)
+{
+  y = Relu (x)
+}
+)"));
+  const std::string name = std::string("y \"*/ /* ?") + "?/ ?? \\";  // split: no trigraph in this file
+  proto.mutable_graph()->mutable_node(0)->set_output(0, name);
+  proto.mutable_graph()->mutable_output(0)->set_name(name);
+  writeFile(temp / "names.onnx", proto.SerializeAsString());
+  RunResult result = runConvopt(
+      fmt::format("compile '{}' -o '{}' --name names", (temp / "names.onnx").string(), (temp / "out").string()),
+      temp.path());
+  ASSERT_EQ(result.exitCode, 0) << result.stderrText;
+  for (const char* compiler : {"cc -std=c99 -x c", "c++ -std=c++11 -x c++"}) {
+    RunResult check = runCommand(
+        fmt::format("{} -Wall -Werror -pedantic -fsyntax-only '{}'", compiler, (temp / "out" / "names.h").string()),
+        temp.path());
+    EXPECT_EQ(check.exitCode, 0) << compiler << "\n" << check.stderrText;
+  }
 }
 
 TEST(AotCompile, BadInputExitsTwoNamingTheProblemAndWritesNothing) {

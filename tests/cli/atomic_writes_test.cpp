@@ -138,14 +138,29 @@ TEST(AtomicWrites, OutputThatIsTheInputIsRefusedAndTheInputKept) {
                             out, s.input.string()));
       EXPECT_EQ(testing::readFile(s.input), testing::readFile(kDemoModel));
     }
+  // Nor the external data the model read its weights from.
+  testing::RunResult made = testing::runConvopt(fmt::format("optimize --no-verify --external-data 1024 '{}' -o '{}'",
+                                                            s.input.string(), (s.work / "ext.onnx").string()),
+                                                s.dir.path());
+  ASSERT_EQ(made.exitCode, 0) << made.stderrText;
+  std::string weights = testing::readFile(s.work / "ext.onnx.data");
+  testing::RunResult r =
+      testing::runConvopt(fmt::format("optimize --no-verify '{}' -o '{}'", (s.work / "ext.onnx").string(),
+                                      (s.work / "ext.onnx.data").string()),
+                          s.dir.path());
+  EXPECT_EQ(r.exitCode, 2);
+  EXPECT_NE(r.stderrText.find("it is the input"), std::string::npos) << r.stderrText;
+  EXPECT_EQ(testing::readFile(s.work / "ext.onnx.data"), weights);
+  fs::remove(s.work / "ext.onnx"), fs::remove(s.work / "ext.onnx.data");
   std::vector<std::string> names;  // filesIn would name the link by its target
   for (const auto& entry : fs::directory_iterator(s.work)) names.push_back(entry.path().filename().string());
   std::sort(names.begin(), names.end());
   EXPECT_EQ(names, (std::vector<std::string>{"demo.onnx", "hard.onnx", "link.onnx"}));
 }
 
-// run --output-dir writes a data set: never over the files the run reads (the
-// --check set's goldens, an --input file), and nothing of it before the refusal.
+// run --output-dir writes a data set: never over the --check set it reads (the
+// goldens would become the outputs checked against them) or with an output over
+// an --input file, and nothing of it before the refusal.
 TEST(AtomicWrites, RunNeverWritesItsDataSetOverWhatItReads) {
   Scratch s;
   fs::path set = s.work / "set";
@@ -165,7 +180,7 @@ TEST(AtomicWrites, RunNeverWritesItsDataSetOverWhatItReads) {
   };
   std::vector<ino_t> before = inodes();
   for (std::string args :
-       {"--check '{set}' --output-dir '{set}'", "--input image='{set}/input_0.pb' --output-dir '{set}'"}) {
+       {"--check '{set}' --output-dir '{set}'", "--input image='{set}/output_0.pb' --output-dir '{set}'"}) {
     args = fmt::format(fmt::runtime(args), fmt::arg("set", set.string()));
     SCOPED_TRACE(args);
     testing::RunResult r = testing::runConvopt(fmt::format("run '{}' {}", s.input.string(), args), s.dir.path());
@@ -174,6 +189,27 @@ TEST(AtomicWrites, RunNeverWritesItsDataSetOverWhatItReads) {
         << r.stderrText;
     EXPECT_EQ(inodes(), before);
   }
+}
+
+// A symbolic link is followed (its target replaced, the link kept); a FIFO or
+// device (/dev/null, which run as root would otherwise be replaced by a file)
+// is written into as it is.
+TEST(AtomicWrites, LinksAreFollowedAndSpecialFilesWrittenInto) {
+  Scratch s;
+  testing::writeFile(s.work / "target.html", "old");
+  fs::create_symlink("target.html", s.work / "link.html");
+  testing::RunResult r = testing::runConvopt(
+      fmt::format("inspect '{}' --html '{}'", s.input.string(), (s.work / "link.html").string()), s.dir.path());
+  ASSERT_EQ(r.exitCode, 0) << r.stderrText;
+  EXPECT_TRUE(fs::is_symlink(s.work / "link.html"));
+  EXPECT_NE(testing::readFile(s.work / "target.html").find("<html"), std::string::npos);
+  r = testing::runCommand(fmt::format("cd '{}' && mkfifo pipe.html && {{ cat pipe.html > got.html & '{}' inspect "
+                                      "'{}' --html pipe.html; wait; }}",
+                                      s.work.string(), CONVOPT_BINARY, s.input.string()),
+                          s.dir.path());
+  ASSERT_EQ(r.exitCode, 0) << r.stderrText;
+  EXPECT_EQ(fs::status(s.work / "pipe.html").type(), fs::file_type::fifo);
+  EXPECT_NE(testing::readFile(s.work / "got.html").find("<html"), std::string::npos);
 }
 
 // What a command checks before long work (bench --trace): the error a write would give, and nothing written.

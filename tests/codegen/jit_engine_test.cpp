@@ -74,6 +74,40 @@ g (float[2,3,17,17] x, float[20, 3, 3, 3] w, float[20] b, float[12, 20, 1, 1] wp
   EXPECT_EQ(explain.find("plain input"), explain.rfind("plain input")) << explain;  // the pointwise reads r blocked
 }
 
+// A NaN input stays NaN through the activations, fused into a conv or alone,
+// and through Max / Min, as onnxruntime and the reference interpreter have it.
+TEST_P(Engine, NaNPropagatesThroughActivationsAndMaxMin) {
+  std::vector<float> identity(16 * 16, 0.0f);
+  for (int c = 0; c < 16; ++c) identity[c * 16 + c] = 1;
+  ir::Model model = ir::parseModelText(fmt::format(R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,16,1,2] x) => (float[1,16,1,2] relu, float[1,16,1,2] clip, float[1,16,1,2] sig, float[1,16,1,2] hsig,
+                          float[1,16,1,2] mx, float[1,16,1,2] mn)
+<float[16,16,1,1] w = {{{}}}, float zero = {{0}}, float six = {{6}}>
+{{
+  c = Conv (x, w)
+  relu = Relu (c)
+  d = Conv (x, w)
+  clip = Clip (d, zero, six)
+  sig = Sigmoid (x)
+  hsig = HardSigmoid (x)
+  mx = Max (x, zero)
+  mn = Min (zero, x)
+}}
+)",
+                                                   fmt::join(identity, ", ")));
+  std::vector<float> x(32, 1.0f);
+  x[0] = std::nanf("");  // channel 0, pixel 0; the convs mix it into every channel of pixel 0
+  runtime::TensorMap inputs = {{"x", ir::Tensor::fromVector<float>(ir::DType::Float, {1, 16, 1, 2}, x)}};
+  JitEngine engine(model, shapesOf(inputs), {GetParam(), 1});
+  runtime::TensorMap outputs = engine.run(inputs);
+  for (const char* name : {"relu", "clip", "sig", "hsig", "mx", "mn"}) {
+    std::vector<float> y = outputs.at(name).toFloatVector();
+    EXPECT_TRUE(std::isnan(y[0])) << name << " " << y[0];
+    EXPECT_FALSE(std::isnan(y[1])) << name;
+  }
+  EXPECT_THAT(engine.explain(), ::testing::HasSubstr("Relu(relu): Relu -> fused into"));
+}
+
 TEST_P(Engine, SqueezeExcitationAndSiLU) {
   std::string explain = expectSameAsReference(R"(<ir_version: 8, opset_import: ["" : 13]>
 g (float[1,20,7,7] x, float[20, 20, 3, 3] w, float[20] b, float[8, 20, 1, 1] w1, float[8] b1, float[20, 8, 1, 1] w2, float[20] b2) => (float[1,20,7,7] z)
