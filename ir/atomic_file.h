@@ -13,6 +13,10 @@
 
 namespace convopt::ir {
 
+// The file a write to `path` goes to: through symbolic links (a chain, a
+// relative target, a dangling link's missing target).
+std::filesystem::path writeTarget(const std::filesystem::path& path);
+
 // InputError "cannot write 'PATH': REASON" when the folder or disk refuses.
 void writeFileAtomically(const std::filesystem::path& path, std::string_view bytes);
 

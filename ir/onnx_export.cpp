@@ -173,7 +173,7 @@ std::string serializeModel(const Model& model) { return serialized(exportModel(m
 
 void saveModel(const Model& model, const fs::path& path, const ExportOptions& options) {
   onnx::ModelProto proto = exportModel(model);
-  fs::path dataPath = path;
+  fs::path dataPath = writeTarget(path);  // beside the model, through a link to it
   dataPath += ".data";
   bool external = options.externalDataThreshold > 0;
   std::string data;

@@ -56,6 +56,7 @@ void writeReport(const std::string& path, nlohmann::json report) {
 }
 
 void optimize(const OptimizeOptions& o) {
+  if (!(o.equivalence.tolerance >= 0)) throwInputError("--tolerance must be >= 0, not {}", o.equivalence.tolerance);
   ir::Model model = ir::loadModel(o.input);
   std::string data = o.externalThreshold > 0 ? o.output + ".data" : "";  // what saveModel writes beside it
   std::vector<std::string> read = {o.input, o.profileJson, o.costTable, o.verifyInputs, o.calibration};

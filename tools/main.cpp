@@ -24,11 +24,12 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    if (app.get_subcommands().empty() && argc > 1 && argv[1][0] != '-') {  // CLI11 would say one is required
+    std::vector<std::string> rest = app.remaining();  // CLI11 would say a command is required
+    if (app.get_subcommands().empty() && e.get_exit_code() != 0 && !rest.empty() && rest.front()[0] != '-') {
       fmt::print(stderr,
                  "convopt: error: unknown command '{}' (inspect, optimize, run, compile, bench, calibrate; "
                  "convopt --help)\n",
-                 argv[1]);
+                 rest.front());
       return kExitInputError;
     }
     int code = app.exit(e);

@@ -39,7 +39,8 @@ std::string cString(const std::string& text) {
 std::string commentText(const std::string& text) {
   std::string out;
   for (char c : text) {
-    if (c == '/' && !out.empty() && out.back() == '*') out += ' ';
+    if ((c == '/' && !out.empty() && out.back() == '*') || (c == '*' && !out.empty() && out.back() == '/'))
+      out += ' ';  // neither "*/" nor "/*" (-Wcomment)
     out += static_cast<unsigned char>(c) < 0x20 ? ' ' : c;
   }
   return out;

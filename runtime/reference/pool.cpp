@@ -58,7 +58,8 @@ PoolResult poolAs(const KernelContext& ctx, PoolKind kind, const WindowGeometry&
         double v = plane[offset];
         ++count;
         if (kind == PoolKind::Max) {
-          if (v > acc || best < 0) acc = v, best = c * inPlane + indexOffset;
+          // A NaN is skipped, as onnxruntime and the JIT skip it.
+          if (v > acc || (best < 0 && !std::isnan(v))) acc = v, best = c * inPlane + indexOffset;
         } else {
           acc += kind == PoolKind::Lp ? std::pow(std::fabs(v), p) : v;
         }

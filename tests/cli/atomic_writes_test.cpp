@@ -203,10 +203,17 @@ TEST(AtomicWrites, LinksAreFollowedAndSpecialFilesWrittenInto) {
   ASSERT_EQ(r.exitCode, 0) << r.stderrText;
   EXPECT_TRUE(fs::is_symlink(s.work / "link.html"));
   EXPECT_NE(testing::readFile(s.work / "target.html").find("<html"), std::string::npos);
-  r = testing::runCommand(fmt::format("cd '{}' && mkfifo pipe.html && {{ cat pipe.html > got.html & '{}' inspect "
-                                      "'{}' --html pipe.html; wait; }}",
-                                      s.work.string(), CONVOPT_BINARY, s.input.string()),
-                          s.dir.path());
+  fs::create_symlink("new.html", s.work / "dangling.html");  // its target made, the link kept
+  r = testing::runConvopt(
+      fmt::format("inspect '{}' --html '{}'", s.input.string(), (s.work / "dangling.html").string()), s.dir.path());
+  ASSERT_EQ(r.exitCode, 0) << r.stderrText;
+  EXPECT_TRUE(fs::is_symlink(s.work / "dangling.html"));
+  EXPECT_NE(testing::readFile(s.work / "new.html").find("<html"), std::string::npos);
+  r = testing::runCommand(
+      fmt::format("cd '{}' && mkfifo pipe.html && {{ timeout 60 cat pipe.html > got.html & timeout 60 '{}' "
+                  "inspect '{}' --html pipe.html; status=$?; kill $! 2>/dev/null; wait; exit $status; }}",
+                  s.work.string(), CONVOPT_BINARY, s.input.string()),
+      s.dir.path());
   ASSERT_EQ(r.exitCode, 0) << r.stderrText;
   EXPECT_EQ(fs::status(s.work / "pipe.html").type(), fs::file_type::fifo);
   EXPECT_NE(testing::readFile(s.work / "got.html").find("<html"), std::string::npos);
