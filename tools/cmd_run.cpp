@@ -80,8 +80,6 @@ void printStatistics(const std::string& name, const ir::Tensor& t) {
              lo, hi, v.empty() ? 0.0 : sum / double(v.size()));
 }
 
-// Writes input_N.pb and output_N.pb in graph order: an ONNX backend-test data
-// set that `run --check` (e.g. with another engine or an optimized model) replays.
 // Before the run: --output-dir must not replace what the run reads: the
 // --check data set (its goldens would become the outputs they are checked
 // against), the model, an --input file with an output. (An input_N.pb may
@@ -95,6 +93,8 @@ void checkOutputDir(const RunOptions& o, const ir::Graph& graph) {
       ir::checkNotInput(fs::path(o.outputDir) / fmt::format("output_{}.pb", i), path);
 }
 
+// Writes input_N.pb and output_N.pb in graph order: an ONNX backend-test data
+// set that `run --check` (e.g. with another engine or an optimized model) replays.
 void writeTestDataSet(const fs::path& dir, const ir::Graph& graph, const runtime::TensorMap& inputs,
                       const runtime::TensorMap& outputs) {
   std::error_code error;
