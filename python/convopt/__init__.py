@@ -81,10 +81,17 @@ def _shape_specs(input_shapes):
 
 
 def _thread_count(threads):
-    """None -> 0 (one per core), as the CLI's --threads 0; a negative count is an InputError."""
-    if threads is not None and int(threads) < 0:
-        raise InputError(f"threads must be >= 0 (None: one per core), not {threads}")
+    """None -> 0 (one per core), as the CLI's --threads 0; a count outside [0, 2**31) is an InputError."""
+    if threads is not None and not 0 <= int(threads) < 2**31:
+        raise InputError(f"threads must be >= 0 and below 2**31 (None: one per core), not {threads}")
     return int(threads or 0)
+
+
+def _seed(seed):
+    """A seed of the random inputs: an integer in [0, 2**64), as the CLI's --seed."""
+    if not 0 <= int(seed) < 2**64:
+        raise InputError(f"seed must be >= 0 and below 2**64, not {seed}")
+    return int(seed)
 
 
 def _pipeline(passes):
@@ -133,7 +140,7 @@ def optimize(model, *, passes=None, input_shapes=None, verify=True, approx=None,
 
     data, report_json, log, equivalent = _convopt.optimize(
         _model_source(model), _pipeline(passes), _shape_specs(input_shapes), freeze_shapes, verify, verify_local,
-        seed, tolerance, min_gain, force, os.fspath(html) if html else "",
+        _seed(seed), tolerance, min_gain, force, os.fspath(html) if html else "",
         os.fspath(profile_json) if profile_json else "", for_runtime or "",
         os.fspath(cost_table) if cost_table else "", approx, os.fspath(calibration) if calibration else "")
     import json

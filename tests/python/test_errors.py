@@ -43,6 +43,13 @@ def test_the_html_report_never_replaces_the_model_it_reads(tmp_path):
     assert path.read_bytes() == before
 
 
+def test_numbers_out_of_range_are_input_errors_not_type_errors():
+    with pytest.raises(convopt.InputError, match="threads must be >= 0 and below 2\\*\\*31"):
+        convopt.Session(block_diagonal_conv_model(), threads=2**31)
+    with pytest.raises(convopt.InputError, match="seed must be >= 0"):
+        convopt.optimize(block_diagonal_conv_model(), seed=-1)
+
+
 def test_unknown_pass_names():
     with pytest.raises(convopt.InputError, match="no-such-pass"):
         convopt.optimize(block_diagonal_conv_model(), passes=["no-such-pass"])
