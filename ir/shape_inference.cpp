@@ -181,9 +181,10 @@ void applyInputShape(Model& model, std::string_view spec) {
     throwInputError("--input-shape: input '{}' has rank {}, not {}", name, type.shape->size(), dims.size());
   for (size_t i = 0; type.shape && i < dims.size(); ++i)
     if ((*type.shape)[i].isStatic() && (*type.shape)[i].value != dims[i])
-      throwInputError("--input-shape: input '{}' has dim {} fixed to {} (by the model, or an --input-shape before), "
-                      "not {}",
-                      name, i, (*type.shape)[i].value, dims[i]);
+      throwInputError(
+          "--input-shape: input '{}' has dim {} fixed to {} (by the model, or an --input-shape before), "
+          "not {}",
+          name, i, (*type.shape)[i].value, dims[i]);
   type = ValueType::tensor(type.dtype, dims);
 }
 
