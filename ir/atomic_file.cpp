@@ -107,11 +107,13 @@ void writeFileAtomically(const fs::path& given, std::string_view bytes) {
   temp.name.clear();  // it is the target now
 }
 
-void checkNotInput(const fs::path& path, const fs::path& input) {
-  std::error_code error;  // false, not an error, when either is missing
-  if (fs::equivalent(path, input, error))
-    throwInputError("cannot write '{}': it is the input '{}', which convopt never overwrites; write to another path",
-                    path.string(), input.string());
+void checkNotInput(const fs::path& path, const std::vector<fs::path>& inputs) {
+  for (const fs::path& input : inputs) {
+    std::error_code error;  // false, not an error, when either is missing
+    if (!path.empty() && !input.empty() && fs::equivalent(path, input, error))
+      throwInputError("cannot write '{}': it is the input '{}', which convopt never overwrites; write to another path",
+                      path.string(), input.string());
+  }
 }
 
 void checkWritable(const fs::path& given) {

@@ -10,6 +10,7 @@
 #pragma once
 #include <filesystem>
 #include <string_view>
+#include <vector>
 
 namespace convopt::ir {
 
@@ -24,8 +25,9 @@ void writeFileAtomically(const std::filesystem::path& path, std::string_view byt
 // missing or refuses writing: for a command to fail before long work, not after.
 void checkWritable(const std::filesystem::path& path);
 
-// Throws InputError when `path` names the file `input` (by the same path, a
-// relative or symbolic one, or a hard link): a command never replaces a file it reads.
-void checkNotInput(const std::filesystem::path& path, const std::filesystem::path& input);
+// Throws InputError when `path` names one of the files `inputs` (by the same
+// path, a relative or symbolic one, or a hard link): a command never replaces
+// a file it reads. Empty paths (options not given) are skipped.
+void checkNotInput(const std::filesystem::path& path, const std::vector<std::filesystem::path>& inputs);
 
 }  // namespace convopt::ir

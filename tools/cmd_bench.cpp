@@ -246,7 +246,7 @@ void bench(const BenchOptions& o) {
     throwInputError("--profile, --roofline and --trace do not go with --processes (measure one process)");
   if (!o.trace.empty()) {  // before the runs, not after them
     ir::checkWritable(o.trace);
-    ir::checkNotInput(o.trace, o.model);
+    ir::checkNotInput(o.trace, {o.model});
   }
   ir::Model model = ir::loadModel(o.model);
   ir::verifyGraph(*model.graph);

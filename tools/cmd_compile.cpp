@@ -129,7 +129,7 @@ void compile(const CompileOptions& o) {
   int modes = !o.emitLlvm.empty() + !o.emitAsm.empty() + !o.outputDir.empty();
   if (modes != 1) throwInputError("give exactly one of -o DIR, --emit-llvm FILE, --emit-asm FILE");
   for (const std::string& written : {o.emitLlvm, o.emitAsm})
-    if (!written.empty() && written != "-") ir::checkNotInput(written, o.model);
+    if (written != "-") ir::checkNotInput(written, {o.model});
   ir::Model model = ir::loadModel(o.model);
   ir::verifyGraph(*model.graph);
   if (!o.outputDir.empty()) return compileAheadOfTime(o, model);

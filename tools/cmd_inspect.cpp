@@ -58,9 +58,7 @@ void registerInspectCommand(CLI::App& app) {
       std::cout << ir::printModel(model);
       return;
     }
-    if (!options->html.empty())
-      for (const std::string& read : {options->model, options->diffWith, options->profileJson})
-        if (!read.empty()) ir::checkNotInput(options->html, read);
+    ir::checkNotInput(options->html, {options->model, options->diffWith, options->profileJson});
     ir::Model model = loadAnalyzed(options->model);
     if (!options->html.empty()) {
       nlohmann::json profile =

@@ -59,11 +59,9 @@ void optimize(const OptimizeOptions& o) {
   if (!(o.equivalence.tolerance >= 0)) throwInputError("--tolerance must be >= 0, not {}", o.equivalence.tolerance);
   ir::Model model = ir::loadModel(o.input);
   std::string data = o.externalThreshold > 0 ? o.output + ".data" : "";  // what saveModel writes beside it
-  std::vector<std::string> read = {o.input, o.profileJson, o.costTable, o.verifyInputs, o.calibration};
-  for (const auto& file : model.externalDataFiles) read.push_back(file.string());  // the weights, read already
-  for (const std::string& written : {o.output, data, o.report, o.html})
-    for (const std::string& path : read)
-      if (!written.empty() && !path.empty()) ir::checkNotInput(written, path);
+  std::vector<std::filesystem::path> read = {o.input, o.profileJson, o.costTable, o.verifyInputs, o.calibration};
+  read.insert(read.end(), model.externalDataFiles.begin(), model.externalDataFiles.end());  // the weights
+  for (const std::string& written : {o.output, data, o.report, o.html}) ir::checkNotInput(written, read);
   ir::verifyGraph(*model.graph);
   passes::OptimizeRequest request;
   if (o.passes) request.pipeline = passes::parsePipeline(*o.passes);

@@ -85,12 +85,11 @@ void printStatistics(const std::string& name, const ir::Tensor& t) {
 // against), the model, an --input file with an output. (An input_N.pb may
 // replace the --input file it came from: a data set made in place from its inputs.)
 void checkOutputDir(const RunOptions& o, const ir::Graph& graph) {
-  if (!o.checkDir.empty()) ir::checkNotInput(o.outputDir, o.checkDir);
-  std::vector<std::string> read = {o.model};
+  ir::checkNotInput(o.outputDir, {o.checkDir});
+  std::vector<fs::path> read = {o.model};
   for (const std::string& spec : o.inputs) read.push_back(splitAssignment(spec, "--input").second);
   for (size_t i = 0; i < graph.outputs().size(); ++i)
-    for (const std::string& path : read)
-      ir::checkNotInput(fs::path(o.outputDir) / fmt::format("output_{}.pb", i), path);
+    ir::checkNotInput(fs::path(o.outputDir) / fmt::format("output_{}.pb", i), read);
 }
 
 // Writes input_N.pb and output_N.pb in graph order: an ONNX backend-test data

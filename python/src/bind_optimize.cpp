@@ -30,9 +30,7 @@ py::tuple optimize(const py::object& source, std::optional<std::string> passes,
                    std::optional<double> approx, const std::string& calibration) {
   if (!(tolerance >= 0)) throwInputError("tolerance must be >= 0, not {}", tolerance);  // as the CLI's options
   if (approx && !(*approx >= 0 && *approx <= 1)) throwInputError("approx must be in [0, 1], not {}", *approx);
-  if (!html.empty())
-    for (const std::string& read : {modelPathOf(source), profileJson, costTable})
-      if (!read.empty()) ir::checkNotInput(html, read);
+  ir::checkNotInput(html, {modelPathOf(source), profileJson, costTable});
   ir::Model model = loadModelFrom(source);
   passes::OptimizeRequest request;
   if (passes) request.pipeline = passes::parsePipeline(*passes);
