@@ -1,5 +1,6 @@
 // ORC LLJIT for the generated kernels: optimise a module at -O3 for the
-// target, compile it in memory, look its kernels up by name. Also renders a
+// target, compile it in memory (its kernels shared out among threads), look
+// its kernels up by name. Also renders a
 // module as optimised IR or assembly (--emit-llvm / --emit-asm).
 #pragma once
 #include <memory>
@@ -31,7 +32,7 @@ struct KernelModule {
 void optimizeModule(llvm::Module& module, const Target& target);
 std::string moduleText(const llvm::Module& module);
 enum class MachineCode { Assembly, Object };
-// The module compiled for `target` (an object is position independent).
+// The module compiled for `target`, position independent (what the JIT runs and an artifact holds).
 std::string emitMachineCode(llvm::Module& module, const Target& target, MachineCode kind);
 
 class Jit {
@@ -39,8 +40,10 @@ class Jit {
   explicit Jit(const Target& target);
   ~Jit();
   const Target& target() const { return target_; }
-  // Optimises and compiles the module; its kernels become callable.
-  void add(KernelModule module);
+  // Optimises and compiles the module, on up to `threads` threads (the caller's
+  // and threads - 1 more, each compiling a part of the kernels: LLVM's time is
+  // most of a model's first run); its kernels become callable.
+  void add(KernelModule module, int threads = 1);
   KernelFunction lookup(const std::string& name);
 
  private:

@@ -130,14 +130,13 @@ bool hostCanRun(const Target& target) {
   return true;
 }
 
-std::unique_ptr<llvm::TargetMachine> createTargetMachine(const Target& target, CodeUse use) {
+std::unique_ptr<llvm::TargetMachine> createTargetMachine(const Target& target) {
   initializeLlvmOnce();
   llvm::TargetOptions options;
   options.AllowFPOpFusion = llvm::FPOpFusion::Fast;
   auto* machine = lookupTarget(target.triple)
-                      .createTargetMachine(target.triple, target.cpu, target.features, options,
-                                           use == CodeUse::Object ? std::optional(llvm::Reloc::PIC_) : std::nullopt,
-                                           std::nullopt, llvm::CodeGenOptLevel::Aggressive, use == CodeUse::Jit);
+                      .createTargetMachine(target.triple, target.cpu, target.features, options, llvm::Reloc::PIC_,
+                                           std::nullopt, llvm::CodeGenOptLevel::Aggressive);
   return std::unique_ptr<llvm::TargetMachine>(machine);
 }
 

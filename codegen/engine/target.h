@@ -86,8 +86,8 @@ std::vector<IsaFeature> isaFeatures(const Target& target);
 // extension of isaFeatures(target) present on the host.
 bool hostCanRun(const Target& target);
 
-enum class CodeUse { Jit, Object };  // an object is position independent
-// A TargetMachine for `target` at -O3 (owned by the caller).
-std::unique_ptr<llvm::TargetMachine> createTargetMachine(const Target& target, CodeUse use = CodeUse::Jit);
+// A TargetMachine for `target` at -O3 (owned by the caller), for position
+// independent code: the JIT links the same objects an artifact holds.
+std::unique_ptr<llvm::TargetMachine> createTargetMachine(const Target& target);
 
 }  // namespace convopt::codegen

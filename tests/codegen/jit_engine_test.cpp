@@ -36,6 +36,7 @@ constexpr bool kSanitized = false;
 #endif
 
 using testing::expectSameAsReference;
+using testing::has;
 
 class Engine : public TargetTest<const char*> {};
 
@@ -273,6 +274,40 @@ g (float[1,64,10,10] x, float[64, 4, 3, 3] w) => (float[1,64,10,10] z)
 }
 )",
                         GetParam(), 1);
+}
+
+// Layers of one shape get identical kernels: one of them is compiled, the
+// others become a jump to it (MergeFunctions). An engine of several threads
+// compiles its kernels in parts on as many threads (codegen/engine/jit.h): here
+// seven kernels, four of them alike, in seven parts on three threads.
+TEST_P(Engine, IdenticalKernelsCompiledOnceAndInPartsOnSeveralThreads) {
+  const char* text = R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,16,12,12] x, float[16,16,3,3] w1, float[16,16,3,3] w2, float[16,16,3,3] w3, float[16,16,3,3] w4,
+   float[32,16,1,1] w5, float[32,1,3,3] w6) => (float[1,32,6,6] z)
+{
+  a1 = Conv <pads = [1,1,1,1]> (x, w1)
+  b1 = Relu (a1)
+  a2 = Conv <pads = [1,1,1,1]> (b1, w2)
+  b2 = Relu (a2)
+  a3 = Conv <pads = [1,1,1,1]> (b2, w3)
+  b3 = Relu (a3)
+  a4 = Conv <pads = [1,1,1,1]> (b3, w4)
+  b4 = Relu (a4)
+  p = MaxPool <kernel_shape = [2,2], strides = [2,2]> (b4)
+  q = Conv (p, w5)
+  r = Conv <group = 32, pads = [1,1,1,1]> (q, w6)
+  z = Sigmoid (r)
+}
+)";
+  std::string explain = expectSameAsReference(text, GetParam(), 3);
+  for (const char* conv : {"Conv(a1): Conv -> kernel k0_dense", "Conv(a4): Conv -> kernel k3_dense", "k6_depthwise"})
+    EXPECT_EQ(has(explain, conv), "");
+  std::string kernels = emitKernels(testing::modelWithFixedWeights(text), {}, {GetParam(), 3}, "", false);
+  std::vector<std::string> jumps;
+  for (size_t at = 0; (at = kernels.find("tail call void @k", at)) != std::string::npos; ++at)
+    jumps.push_back(kernels.substr(at + 16, kernels.find('(', at) - at - 16));
+  ASSERT_EQ(jumps.size(), 3u) << fmt::format("{}", jumps);
+  EXPECT_EQ(std::count(jumps.begin(), jumps.end(), jumps.front()), 3) << fmt::format("{}", jumps);
 }
 
 // The engine compiles initializers as constants, so an initializer that is also
