@@ -1,0 +1,66 @@
+#!/usr/bin/env python3
+"""How long `convopt run` takes from start to exit on each shared model (loading,
+lowering, compiling the kernels, one inference): the time a user waits for a
+first result, most of it LLVM's. Runs each binary at each thread count in
+alternating rounds of fresh processes and prints a Markdown table of each one's
+best time over the rounds, in seconds.
+
+Usage: scripts/bench/compile_time.py [--threads 1,2] [--rounds 2] [--models DIR]
+       [NAME=BINARY ...]
+(default: build/tools/convopt as "convopt"). Each model is fed its
+test_data_set_0/input_0.pb, which fixes any dynamic dims. Needs python3-onnx.
+"""
+import argparse
+import math
+import os
+import subprocess
+import time
+
+import onnx
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def first_input(model_path):
+    graph = onnx.load(model_path, load_external_data=False).graph
+    initializers = {t.name for t in graph.initializer}
+    return next(i.name for i in graph.input if i.name not in initializers)
+
+
+def seconds(binary, model_dir, threads):
+    model = os.path.join(model_dir, "model.onnx")
+    data = os.path.join(model_dir, "test_data_set_0", "input_0.pb")
+    command = [binary, "run", model, "--threads", str(threads), "--input", f"{first_input(model)}={data}"]
+    start = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    if done.returncode != 0:
+        print(f"<!-- {' '.join(command)} failed: {done.stderr.strip()[-300:]} -->")
+        return math.nan
+    return elapsed
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("binaries", nargs="*", help="NAME=BINARY (default convopt=build/tools/convopt)")
+    parser.add_argument("--threads", default="1,2", help="thread counts, comma separated (default 1,2)")
+    parser.add_argument("--rounds", type=int, default=2, help="alternating rounds per model (default 2)")
+    parser.add_argument("--models", default=os.path.join(ROOT, "..", "shared", "models"),
+                        help="folder of model folders (default ../shared/models)")
+    args = parser.parse_args()
+    binaries = [b.split("=", 1) for b in args.binaries] or [["convopt", os.path.join(ROOT, "build/tools/convopt")]]
+    columns = [(name, binary, int(t)) for name, binary in binaries for t in args.threads.split(",")]
+    models = sorted(d for d in os.listdir(args.models) if os.path.exists(os.path.join(args.models, d, "model.onnx")))
+    print("| model | " + " | ".join(f"{name}, {t} thread(s) s" for name, _, t in columns) + " |")
+    print("|---|" + "---:|" * len(columns))
+    for model in models:
+        best = [math.inf] * len(columns)
+        for _ in range(args.rounds):
+            for k, (_, binary, threads) in enumerate(columns):
+                best[k] = min(best[k], seconds(binary, os.path.join(args.models, model), threads))
+        cells = [f"{b:.2f}" if math.isfinite(b) else "failed" for b in best]
+        print(f"| {model} | " + " | ".join(cells) + " |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
