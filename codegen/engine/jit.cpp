@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <atomic>
 #include <exception>
+#include <system_error>
 #include <thread>
 
 namespace convopt::codegen {
@@ -46,7 +47,7 @@ void prepareModule(llvm::Module& module, const Target& target) {
   // Layers of one shape give identical kernels (efficientnet_b0: 114 kernels,
   // 40% of their instructions in copies). Merged first, each is optimised and
   // compiled once and its copies become a jump to it: efficientnet_b0's `run`
-  // 6.3 -> 3.9 s on a Zen 5 host.
+  // 6.6 -> 4.4 s on a Zen 5 host (BENCHMARKS.md, "Compile time").
   llvm::ModuleAnalysisManager modules;
   llvm::PassBuilder builder;
   builder.registerModuleAnalyses(modules);
@@ -111,9 +112,11 @@ void check(llvm::Error error) {
 
 using Bitcode = llvm::SmallVector<char, 0>;
 
-// The module cut into `parts` modules (SplitModule: kernels dealt out largest
-// first), each as bitcode: an LLVMContext serves one thread at a time, so each
-// part is read into a context of its own on the thread that compiles it.
+// The module cut into `parts` modules, each as bitcode: an LLVMContext serves
+// one thread at a time, so each part is read into a context of its own on the
+// thread that compiles it. SplitModule keeps a kernel with the private
+// constants it reads (tables, per-channel values: -O3 folds them) and deals
+// the other kernels out in turn, by count.
 std::vector<Bitcode> splitIntoBitcode(llvm::Module& module, int parts) {
   std::vector<Bitcode> bitcode;
   llvm::SplitModule(
@@ -122,7 +125,7 @@ std::vector<Bitcode> splitIntoBitcode(llvm::Module& module, int parts) {
         llvm::raw_svector_ostream stream(bitcode.emplace_back());
         llvm::WriteBitcodeToFile(*part, stream);
       },
-      /*PreserveLocals=*/false, /*RoundRobin=*/true);
+      /*PreserveLocals=*/true, /*RoundRobin=*/true);
   return bitcode;
 }
 
@@ -134,8 +137,8 @@ std::string compilePart(const Bitcode& bitcode, const Target& target) {
   return emitMachineCode(*module, target, MachineCode::Object);
 }
 
-// Parts per compiling thread: kernels' compile times differ more than their
-// sizes say, so threads take parts in turn until none is left. efficientnet_b0
+// Parts per compiling thread: parts hold equal numbers of kernels, not equal
+// work, so threads take parts in turn until none is left. efficientnet_b0
 // on 2 threads of a Zen 5 host, each thread's compile time with 1 part per
 // thread: 1.6-1.7 and 2.7 s; 4 parts: 1.9 and 2.1; 8: 2.0 and 2.0; 16: 2.3
 // and 2.3 (each part sets up its own target machine and pass pipeline).
@@ -161,7 +164,10 @@ std::vector<std::string> compileObjects(llvm::Module& module, const Target& targ
       }
   };
   std::vector<std::thread> helpers;
-  for (int i = 1; i < std::min(threads, int(parts.size())); ++i) helpers.emplace_back(compile);
+  try {
+    for (int i = 1; i < std::min(threads, int(parts.size())); ++i) helpers.emplace_back(compile);
+  } catch (const std::system_error&) {  // the system starts no more threads: fewer compile it
+  }
   compile();
   for (std::thread& helper : helpers) helper.join();
   for (const std::exception_ptr& failure : failures)

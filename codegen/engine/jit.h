@@ -1,7 +1,7 @@
-// ORC LLJIT for the generated kernels: optimise a module at -O3 for the
-// target, compile it in memory (its kernels shared out among threads), look
-// its kernels up by name. Also renders a
-// module as optimised IR or assembly (--emit-llvm / --emit-asm).
+// ORC LLJIT for the generated kernels: merge identical kernels, optimise at
+// -O3 for the target, compile in memory (the kernels shared out among
+// threads), look kernels up by name. Also renders a module as optimised IR or
+// assembly (--emit-llvm / --emit-asm).
 #pragma once
 #include <memory>
 #include <string>
@@ -28,7 +28,8 @@ struct KernelModule {
   std::unique_ptr<llvm::Module> module;
 };
 
-// Verifies (throws on malformed IR) and runs the -O3 pipeline for the target.
+// Verifies (throws on malformed IR), merges identical kernels (all but one
+// become a jump to it) and runs the -O3 pipeline for the target.
 void optimizeModule(llvm::Module& module, const Target& target);
 std::string moduleText(const llvm::Module& module);
 enum class MachineCode { Assembly, Object };
@@ -43,7 +44,7 @@ class Jit {
   // Optimises and compiles the module, on up to `threads` threads (the caller's
   // and threads - 1 more, each compiling a part of the kernels: LLVM's time is
   // most of a model's first run); its kernels become callable.
-  void add(KernelModule module, int threads = 1);
+  void add(KernelModule kernels, int threads = 1);
   KernelFunction lookup(const std::string& name);
 
  private:

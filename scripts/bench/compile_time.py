@@ -27,10 +27,10 @@ def first_input(model_path):
     return next(i.name for i in graph.input if i.name not in initializers)
 
 
-def seconds(binary, model_dir, threads):
+def seconds(binary, model_dir, input_name, threads):
     model = os.path.join(model_dir, "model.onnx")
     data = os.path.join(model_dir, "test_data_set_0", "input_0.pb")
-    command = [binary, "run", model, "--threads", str(threads), "--input", f"{first_input(model)}={data}"]
+    command = [binary, "run", model, "--threads", str(threads), "--input", f"{input_name}={data}"]
     start = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True)
     elapsed = time.perf_counter() - start
@@ -54,11 +54,11 @@ def main():
     print("| model | " + " | ".join(f"{name}, {t} thread(s) s" for name, _, t in columns) + " |")
     print("|---|" + "---:|" * len(columns))
     for model in models:
-        best = [math.inf] * len(columns)
-        for _ in range(args.rounds):
-            for k, (_, binary, threads) in enumerate(columns):
-                best[k] = min(best[k], seconds(binary, os.path.join(args.models, model), threads))
-        cells = [f"{b:.2f}" if math.isfinite(b) else "failed" for b in best]
+        model_dir = os.path.join(args.models, model)
+        input_name = first_input(os.path.join(model_dir, "model.onnx"))
+        times = [[seconds(binary, model_dir, input_name, threads) for _, binary, threads in columns]
+                 for _ in range(args.rounds)]
+        cells = ["failed" if any(math.isnan(t) for t in column) else f"{min(column):.2f}" for column in zip(*times)]
         print(f"| {model} | " + " | ".join(cells) + " |", flush=True)
 
 
