@@ -144,8 +144,12 @@ std::string compilePart(const Bitcode& bitcode, const Target& target) {
 // and 2.3 (each part sets up its own target machine and pass pipeline).
 constexpr int kPartsPerThread = 8;
 
-// A prepared module as objects, compiled by up to `threads` threads (the caller one of them).
+// A prepared module as objects, compiled by up to `threads` threads (the caller
+// one of them), at most one per hardware thread: more would only add memory,
+// each holding a part's LLVM state (an engine of 64 threads on 2 cores compiling
+// 120 distinct kernels peaked at 610 MB against 241 MB on 2 threads).
 std::vector<std::string> compileObjects(llvm::Module& module, const Target& target, int threads) {
+  threads = std::min(threads, int(std::max(1u, std::thread::hardware_concurrency())));
   int kernels =
       int(std::count_if(module.begin(), module.end(), [](const llvm::Function& f) { return !f.isDeclaration(); }));
   if (std::min(threads, kernels) <= 1) {

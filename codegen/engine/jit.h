@@ -41,9 +41,10 @@ class Jit {
   explicit Jit(const Target& target);
   ~Jit();
   const Target& target() const { return target_; }
-  // Optimises and compiles the module, on up to `threads` threads (the caller's
-  // and threads - 1 more, each compiling a part of the kernels: LLVM's time is
-  // most of a model's first run); its kernels become callable.
+  // Optimises and compiles the module, on up to `threads` threads but no more
+  // than the hardware's (the caller's and the others each compiling a part of
+  // the kernels: LLVM's time is most of a model's first run); its kernels
+  // become callable.
   void add(KernelModule kernels, int threads = 1);
   KernelFunction lookup(const std::string& name);
 
