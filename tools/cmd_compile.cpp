@@ -135,14 +135,14 @@ void compile(const CompileOptions& o) {
   if (!o.outputDir.empty()) return compileAheadOfTime(o, model);
   auto shapes = ir::fixInputShapes(model, o.shapes);
   bool assembly = !o.emitAsm.empty();
-  if (!o.triple.empty()) throwInputError("--target-triple goes with -o DIR");
   codegen::EngineOptions options{.cpu = o.cpu,
                                  .threads = o.threads,
                                  .flushDenormals = true,
                                  .adaptThreads = false,
                                  .winograd = codegen::winogradUseNamed(o.winograd),
                                  .ringFusion = o.ringFusion,
-                                 .afterPlanningStep = planPrinter(o.printAfterAll)};
+                                 .afterPlanningStep = planPrinter(o.printAfterAll),
+                                 .triple = o.triple};
   if (o.measured) codegen::takeMeasuredChoices(options);  // the kernels `compile -o` would write
   writeText(assembly ? o.emitAsm : o.emitLlvm, codegen::emitKernels(model, shapes, options, o.node, assembly));
 }

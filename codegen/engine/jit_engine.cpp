@@ -272,7 +272,7 @@ runtime::TensorMap JitEngine::Impl::run(const runtime::TensorMap& inputs) {
 
 // The target `options` name, with the user's Winograd and ring fusion choices.
 static Target targetOf(const EngineOptions& options) {
-  Target target = selectTarget(options.cpu);
+  Target target = selectTarget(options.cpu, options.triple);
   target.winograd = options.winograd;
   target.measuredWinogradTiles = options.measuredWinogradTiles;
   target.measuredConvVariants = options.measuredConvVariants;
@@ -286,9 +286,9 @@ JitEngine::JitEngine(const ir::Model& model, const std::map<std::string, std::ve
   Target target = targetOf(options);
   if (!hostCanRun(target))
     throwInputError(
-        "--cpu {}: this host cannot run code for that CPU (it lacks some of its instruction set); "
-        "`convopt compile` can still generate code for it",
-        options.cpu);
+        "--cpu {}: this host cannot run code for that CPU (it lacks some of its instruction set, or it is "
+        "another architecture: {}); `convopt compile` can still generate code for it",
+        options.cpu, target.triple);
   impl_->compile(model, inputShapes, target, options.afterPlanningStep);
 }
 

@@ -72,6 +72,9 @@ struct EngineOptions {
   // that conv's kernel where it pays (conv/conv_ring_fusion.h); Never: no conv is.
   RingFusionUse ringFusion = RingFusionUse::Auto;
   PlanningObserver afterPlanningStep = {};
+  // "" for the host's; another (an LLVM triple such as aarch64-linux-gnu) only
+  // for emitKernels: an engine runs on the host.
+  std::string triple = {};
 };
 
 class JitEngine {

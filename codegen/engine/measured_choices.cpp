@@ -28,7 +28,7 @@ MeasuredChoices measuredChoices(const std::string& cpu, const std::string& tripl
 }
 
 void takeMeasuredChoices(EngineOptions& options) {
-  MeasuredChoices choices = measuredChoices(options.cpu, "", options.threads, options.winograd);
+  MeasuredChoices choices = measuredChoices(options.cpu, options.triple, options.threads, options.winograd);
   options.measuredWinogradTiles = std::move(choices.winogradTiles);
   options.measuredConvVariants = std::move(choices.convVariants);
 }
