@@ -6,27 +6,19 @@
 
 namespace convopt::codegen {
 
-llvm::Value* emitExp(KernelBuilder& kb, llvm::Value* x, ExpOf of) {
+llvm::Value* emitExp(KernelBuilder& kb, llvm::Value* x) {
   llvm::IRBuilder<>& ir = kb.ir();
-  // e^(s*x), s = +-1, as 2^n * e^r with n = round(s*x / ln2), r = s*x - n*ln2 in
-  // [-ln2/2, ln2/2]. Clamped so that 2^n stays a normal float: n in [-126, 127].
-  float s = of == ExpOf::Negated ? -1.0f : 1.0f;
-  x = of == ExpOf::Negated ? kb.min(kb.max(x, kb.splat(-88.0f)), kb.splat(87.3f))
-                           : kb.min(kb.max(x, kb.splat(-87.3f)), kb.splat(88.0f));
+  // Clamped so that 2^n stays a normal float: n in [-126, 127].
+  x = kb.min(kb.max(x, kb.splat(-87.3f)), kb.splat(88.0f));
   llvm::Value* n =
-      ir.CreateUnaryIntrinsic(llvm::Intrinsic::floor, kb.fma(x, kb.splat(s * 1.44269504088896341f), kb.splat(0.5f)));
-  // t = s*r = x - s*n*ln2, with ln2 split in two for precision: e^(-x) needs no negation.
-  llvm::Value* t = kb.fma(n, kb.splat(s * -0.693359375f), x);
-  t = kb.fma(n, kb.splat(s * 2.12194440e-4f), t);
-  // e^r = 1 + r*(c1 + r*(c2 + ... + r*c6)), a minimax fit of relative error
-  // 2.5e-9 on [-ln2/2, ln2/2] (below 1 ulp in float arithmetic, as the Cephes
-  // polynomial it replaced, in 6 operations instead of 8); in t, the odd
-  // coefficients take the sign s.
-  const float coefficients[] = {1.0f, 0.5f, 0.16666415f, 0.041666351f, 0.0083751343f, 0.0013941119f};
-  auto c = [&](int k) { return kb.splat(k % 2 == 1 ? s * coefficients[k - 1] : coefficients[k - 1]); };
-  llvm::Value* p = c(6);
-  for (int k = 5; k >= 1; --k) p = kb.fma(p, t, c(k));
-  p = kb.fma(p, t, kb.splat(1.0f));
+      ir.CreateUnaryIntrinsic(llvm::Intrinsic::floor, kb.fma(x, kb.splat(1.44269504088896341f), kb.splat(0.5f)));
+  // r = x - n*ln2, with ln2 split in two for precision.
+  llvm::Value* r = kb.fma(n, kb.splat(-0.693359375f), x);
+  r = kb.fma(n, kb.splat(2.12194440e-4f), r);
+  llvm::Value* p = kb.splat(1.9875691500e-4f);
+  for (float c : {1.3981999507e-3f, 8.3334519073e-3f, 4.1665795894e-2f, 1.6666665459e-1f, 5.0000001201e-1f})
+    p = kb.fma(p, r, kb.splat(c));
+  p = kb.fma(p, ir.CreateFMul(r, r), ir.CreateFAdd(r, kb.splat(1.0f)));
   // p * 2^n: AVX-512's vscalefps in one instruction (n is integral, p * 2^n normal:
   // the same value as building 2^n's bits); elsewhere from the exponent bits.
   if (kb.vectorWidth() == 16)
@@ -70,7 +62,7 @@ llvm::Value* reciprocal(KernelBuilder& kb, llvm::Value* d) {
 
 llvm::Value* sigmoid(KernelBuilder& kb, llvm::Value* x) {
   llvm::IRBuilder<>& ir = kb.ir();
-  llvm::Value* e = emitExp(kb, x, ExpOf::Negated);  // clamped: 1 + e stays finite
+  llvm::Value* e = emitExp(kb, ir.CreateFNeg(x));  // clamped: 1 + e stays finite
   return reciprocal(kb, ir.CreateFAdd(kb.splat(1.0f), e));
 }
 

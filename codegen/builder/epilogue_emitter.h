@@ -16,10 +16,9 @@ llvm::Value* emitEpilogue(KernelBuilder& kb, const Epilogue& epilogue, llvm::Val
 
 llvm::Value* emitActivation(KernelBuilder& kb, const EpilogueStep& step, llvm::Value* x);
 
-// exp(x) or exp(-x) per lane: range reduction + degree-6 polynomial, within
-// 1 ulp of libm's (a libm call per lane would dominate Sigmoid/SiLU); tested
+// exp(x) per lane: Cephes-style range reduction + degree-7 polynomial, within
+// 1.22 ulp of libm (a libm call per lane would dominate Sigmoid/SiLU); tested
 // over the float range in tests/codegen/exp_accuracy_test.cpp.
-enum class ExpOf { Value, Negated };
-llvm::Value* emitExp(KernelBuilder& kb, llvm::Value* x, ExpOf of = ExpOf::Value);
+llvm::Value* emitExp(KernelBuilder& kb, llvm::Value* x);
 
 }  // namespace convopt::codegen
