@@ -179,7 +179,8 @@ void saveModel(const Model& model, const fs::path& path, const ExportOptions& op
   std::string data;
   if (external) data = externalize(*proto.mutable_graph(), options.externalDataThreshold, dataPath.filename());
   std::string bytes = serialized(proto, path.string());
-  if (external) writeFileAtomically(dataPath, data);  // first: the model never names missing data
+  // First: the model never names missing data. None reached the threshold: no file.
+  if (external && !data.empty()) writeFileAtomically(dataPath, data);
   writeFileAtomically(path, bytes);
 }
 

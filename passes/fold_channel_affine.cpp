@@ -9,9 +9,13 @@
 //     Mul/Add only and not a graph output;
 //   - the other operand is a constant float tensor that is per channel: after
 //     right-aligning it with the Conv output (rank R), it has rank <= R and every
-//     dim is 1 except the channel dim (index 1), which is 1 or C_out;
+//     dim is 1 except the channel dim (index 1), which is 1 or C_out, and
+//     every value is finite;
 //   - removing the Mul/Add renames no graph output (see bypass.h).
 #include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
 
 #include "passes/bypass.h"
 #include "passes/candidate_loop.h"
@@ -36,6 +40,8 @@ Expected<std::vector<float>> perChannelValues(const ir::Tensor& t, const Constan
     }
   }
   std::vector<float> values = t.toFloatVector();
+  if (!std::all_of(values.begin(), values.end(), [](float v) { return std::isfinite(v); }))
+    return Status::refuse("the constant operand is not finite (folded, inf * 0 weights would become NaN)");
   std::vector<float> out(static_cast<size_t>(conv.outChannels));
   for (int64_t o = 0; o < conv.outChannels; ++o) out[o] = values[channels == 1 ? 0 : o];
   return out;

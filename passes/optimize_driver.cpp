@@ -115,6 +115,9 @@ OptimizeOutcome optimizeModel(ir::Model& model, const OptimizeRequest& request, 
     approx.inputs.inputs = request.approx->inputs.inputs;  // the calibration inputs, not --verify-inputs
     approximated = approximateWeights(model, approx, managerOptions.pass, log);
   }
+  // The first pass's rewrites are cut out of this model to be checked alone: with
+  // the shapes runPipeline infers first, as every later pass's are.
+  if (request.verify) ir::inferShapes(model);
   // With --approx, the exact rewrites are checked against the projected model.
   std::unique_ptr<ir::Graph> original = request.verify ? model.graph->clone() : nullptr;
   // What each pass changed, cut out to be checked alone if the whole model cannot run.

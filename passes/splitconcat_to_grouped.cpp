@@ -8,17 +8,22 @@
 // Legality (each failing condition is a rejection reason, reported on the Concat):
 //   - the Concat is on the channel axis (1, or -R+1) and has n >= 2 inputs;
 //   - input b is produced by a Conv with constant float weight, read only by the Concat;
-//   - every branch Conv has identical attributes, weight shape and bias presence;
+//   - every branch Conv has the same attributes in effect (defaults spelt out or
+//     not), weight shape and bias presence;
 //   - branch b's data input is output b of one Split on the channel axis with exactly n
-//     outputs (each read only by its branch), or a Slice of one common x on
-//     axis 1, step 1, covering [b*w, (b+1)*w) with x's channel dim known to be n*w;
+//     outputs (each read only by its branch), or a constant Slice of one common x
+//     taking channels [b*w, (b+1)*w) with step 1 and every other axis whole, as ONNX
+//     resolves it (negative or clamped bounds, a negative axis, attributes before
+//     opset 10), with x's channel dim known to be n*w;
 //     w = the branches' input channels, so the split sizes are equal;
 //   - the cost model's estimate (branches + split and concat copies -> one
 //     grouped Conv) drops by --min-gain (unless --force).
 #include <fmt/format.h>
 
+#include "ir/conv_info.h"
 #include "passes/candidate_loop.h"
 #include "passes/conv_utils.h"
+#include "runtime/reference/slice_parameters.h"
 
 namespace convopt::passes {
 namespace {
@@ -34,13 +39,12 @@ struct Match {
   Splitting splitting;
 };
 
-bool sameAttributes(const ir::Node& a, const ir::Node& b) {
-  if (a.attributes.size() != b.attributes.size()) return false;
-  for (const ir::Attribute& x : a.attributes) {
-    const ir::Attribute* y = b.findAttribute(x.name);
-    if (!y || y->kind != x.kind || y->i != x.i || y->ints != x.ints || y->s != x.s || y->f != x.f) return false;
-  }
-  return true;
+// Equal in effect: strides, dilations and pads with their defaults filled in,
+// kernel_shape the weight's (compared with the weight shapes).
+bool sameConvAttributes(const ir::Node& a, const ir::Node& b) {
+  ir::ConvInfo x = ir::analyzeConv(a), y = ir::analyzeConv(b);
+  return x.strides == y.strides && x.dilations == y.dilations && x.pads == y.pads && x.group == y.group &&
+         a.getString("auto_pad", "NOTSET") == b.getString("auto_pad", "NOTSET");
 }
 
 Expected<std::vector<ConstantConv>> matchBranches(const ir::Node& concat) {
@@ -54,7 +58,7 @@ Expected<std::vector<ConstantConv>> matchBranches(const ir::Node& concat) {
     if (!conv) return Status::refuse(fmt::format("input {}: {}", b, conv.reason()));
     if (!hasSingleUse(in)) return Status::refuse(fmt::format("input {} has other readers", b));
     const ConstantConv& first = b == 0 ? *conv : branches[0];
-    if (!sameAttributes(*conv->node, *first.node))
+    if (!sameConvAttributes(*conv->node, *first.node))
       return Status::refuse(fmt::format("branch {} has other Conv attributes", b));
     if (conv->weight->dims() != first.weight->dims())
       return Status::refuse(fmt::format("branch {} has another weight shape", b));
@@ -82,34 +86,43 @@ Expected<Splitting> matchSplit(ir::Node& split, const std::vector<ConstantConv>&
   return Splitting{{&split}, split.input(0)};
 }
 
-Expected<Splitting> matchSlices(const std::vector<ConstantConv>& branches) {
-  int64_t width = branches[0].inChannels();
+// The dims a Slice of `source` resolves against: a dim not known stands for a
+// length no bound reaches, so only a whole-axis slice of it takes all of it.
+std::vector<int64_t> sliceDims(const ir::Value& source) {
+  constexpr int64_t kUnknown = int64_t(1) << 40;
+  std::vector<int64_t> dims;
+  for (const ir::Dim& dim : *source.type.shape) dims.push_back(dim.value >= 0 ? dim.value : kUnknown);
+  return dims;
+}
+
+Expected<Splitting> matchSlices(const std::vector<ConstantConv>& branches, int64_t opset) {
+  int64_t width = branches[0].inChannels(), total = width * static_cast<int64_t>(branches.size());
   Splitting s;
   for (size_t b = 0; b < branches.size(); ++b) {
     ir::Value* part = branches[b].node->input(0);
     ir::Node* slice = part->producer();
-    if (!slice || slice->opType != "Slice" || !hasSingleUse(part))
+    if (!slice || slice->opType != "Slice" || !slice->domain.empty() || !hasSingleUse(part))
       return Status::refuse(fmt::format("branch {} does not read a single-use Slice", b));
     if (b > 0 && slice->input(0) != s.source) return Status::refuse(fmt::format("branch {} slices another tensor", b));
     s.source = slice->input(0);
-    const ir::Tensor* starts = constantTensor(slice->input(1));
-    const ir::Tensor* ends = constantTensor(slice->input(2));
-    const ir::Tensor* axes = constantTensor(slice->input(3));
-    const ir::Tensor* steps = slice->input(4) ? constantTensor(slice->input(4)) : nullptr;
-    if (!starts || !ends || !axes || (slice->input(4) && !steps))
-      return Status::refuse(fmt::format("branch {} Slice is not constant", b));
-    if (axes->toInt64Vector() != std::vector<int64_t>{1} ||
-        (steps && steps->toInt64Vector() != std::vector<int64_t>{1}))
-      return Status::refuse(fmt::format("branch {} Slice is not a step-1 slice of axis 1 alone", b));
+    const ir::ValueType& type = s.source->type;
+    if (!type.shape || type.shape->size() < 2 || (*type.shape)[1].value != total)
+      return Status::refuse(fmt::format("source channel count is not known to be {}", total));
+    runtime::reference::SliceParameters parameters;
+    std::vector<runtime::reference::SliceAxis> axes;
+    Status status = runtime::reference::readSliceParameters(
+        *slice, [](const ir::Value* v) { return constantTensor(v); }, opset, parameters);
+    if (status) status = parameters.resolve(sliceDims(*s.source), axes);
+    if (!status) return Status::refuse(fmt::format("branch {} Slice: {}", b, status.reason()));
+    std::vector<int64_t> dims = sliceDims(*s.source);
+    for (size_t axis = 0; axis < axes.size(); ++axis)
+      if (axis != 1 && !axes[axis].whole(dims[axis]))
+        return Status::refuse(fmt::format("branch {} Slice also slices axis {}", b, axis));
     int64_t begin = static_cast<int64_t>(b) * width;
-    if (starts->toInt64Vector()[0] != begin || ends->toInt64Vector()[0] != begin + width)
+    if (axes[1].start != begin || axes[1].count != width || axes[1].step != 1)
       return Status::refuse(fmt::format("branch {} Slice is not channels [{}, {})", b, begin, begin + width));
     s.splitters.push_back(slice);
   }
-  const ir::ValueType& type = s.source->type;
-  int64_t total = width * static_cast<int64_t>(branches.size());
-  if (!type.shape || type.shape->size() < 2 || (*type.shape)[1].value != total)
-    return Status::refuse(fmt::format("source channel count is not known to be {}", total));
   return s;
 }
 
@@ -134,13 +147,13 @@ Estimate estimateRewrite(const Match& m, const PassOptions& options) {
   return e;
 }
 
-Expected<Match> matchSplitConcat(ir::Node& concat, const PassOptions& options) {
+Expected<Match> matchSplitConcat(ir::Node& concat, const PassOptions& options, int64_t opset) {
   Expected<std::vector<ConstantConv>> branches = matchBranches(concat);
   if (!branches) return branches.status();
   ir::Node* split = (*branches)[0].node->input(0)->producer();
   Expected<Splitting> splitting = split && split->opType == "Split" && split->domain.empty()
                                       ? matchSplit(*split, *branches)
-                                      : matchSlices(*branches);
+                                      : matchSlices(*branches, opset);
   if (!splitting) return splitting.status();
   Match m{std::move(*branches), std::move(*splitting)};
   Estimate e = estimateRewrite(m, options);
@@ -198,7 +211,7 @@ class SplitConcatToGroupedPass final : public Pass {
   void run(ir::Graph& graph, PassContext& context) override {
     rewriteCandidates(
         graph, context, isDefaultOp("Concat"),
-        [&](ir::Node& concat) { return matchSplitConcat(concat, context.options); },
+        [&](ir::Node& concat) { return matchSplitConcat(concat, context.options, context.model.defaultOpset()); },
         [&](ir::Node& concat, const Match& m) { rewrite(graph, concat, m, context); });
   }
 };

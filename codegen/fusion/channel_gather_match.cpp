@@ -5,8 +5,8 @@
 #include <algorithm>
 #include <map>
 
-#include "codegen/lowering/slice_axes.h"
 #include "codegen/lowering/static_values.h"
+#include "runtime/reference/slice_parameters.h"
 
 namespace convopt::codegen {
 
@@ -68,11 +68,11 @@ Status matchSplit(const ir::Node& node, const ConstantLookup& constantOf, Channe
 }
 
 Status matchSlice(const ir::Node& node, const ConstantLookup& constantOf, int64_t opset, ChannelGatherMatch& match) {
-  SliceParameters params;
-  if (Status status = readSliceParameters(node, constantOf, opset, params); !status) return status;
+  runtime::reference::SliceParameters params;
+  if (Status status = runtime::reference::readSliceParameters(node, constantOf, opset, params); !status) return status;
   if (Status status = checkSources(node, {node.input(0)}, constantOf); !status) return status;
   std::vector<int64_t> dims = node.input(0)->type.staticShape();
-  std::vector<SliceAxis> axes;
+  std::vector<runtime::reference::SliceAxis> axes;
   if (Status status = params.resolve(dims, axes); !status) return status;
   for (size_t axis : {0, 2, 3})
     if (!axes[axis].whole(dims[axis]))  // a window of rows, columns or images: a strided copy

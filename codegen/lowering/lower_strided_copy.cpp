@@ -2,7 +2,7 @@
 // kernels (codegen/strided_copy_kernel.h):
 //   Transpose(perm): output dim d walks the input's dim perm[d];
 //   Slice: output dim d walks input dim d from its start by its step
-//     (slice_axes.h: the reference's clamping), the starts summed into the base.
+//     (runtime/reference/slice_parameters.h: the reference's clamping), the starts summed into the base.
 // A Slice that is a channel gather of a blocked 4-D tensor stays one
 // (lower_channels.cpp) and is tried first. A blocked input is read through its
 // plain copy (a reorder). Static float tensors only; empty outputs fall back.
@@ -15,7 +15,7 @@
 #include "codegen/fusion/epilogue_fusion.h"
 #include "codegen/kernels/strided_copy_kernel.h"
 #include "codegen/lowering/op_lowering.h"
-#include "codegen/lowering/slice_axes.h"
+#include "runtime/reference/slice_parameters.h"
 
 namespace convopt::codegen {
 
@@ -69,15 +69,16 @@ Status lowerTranspose(LoweringContext& context, const ir::Node& node) {
 
 Status lowerSlice(LoweringContext& context, const ir::Node& node) {
   if (Status gather = lowerChannelGather(context, node); gather.ok()) return gather;
-  SliceParameters params;
-  if (Status status = readSliceParameters(node, context.constantLookup(), context.opset(), params); !status)
+  runtime::reference::SliceParameters params;
+  if (Status status = runtime::reference::readSliceParameters(node, context.constantLookup(), context.opset(), params);
+      !status)
     return status;
   const ir::Value* input = node.input(0);
   if (!isStaticFloat(input) || !isStaticFloat(node.output(0)))
     return Status::refuse("not a float tensor of static shape");
   if (context.constantOf(input)) return Status::refuse("constant input");
   std::vector<int64_t> dims = input->type.staticShape(), strides = rowMajorStrides(dims);
-  std::vector<SliceAxis> axes;
+  std::vector<runtime::reference::SliceAxis> axes;
   if (Status status = params.resolve(dims, axes); !status) return status;
   StridedCopySpec spec;
   for (size_t d = 0; d < dims.size(); ++d) {

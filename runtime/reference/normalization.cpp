@@ -7,22 +7,37 @@
 namespace convopt::runtime::reference {
 namespace {
 
-// y = (x - mean) * scale / sqrt(var + eps) + bias per channel (dim 1). In
-// training mode mean and var are the batch's (population variance) and the
-// running statistics are updated with `momentum`.
+// y = (x - mean) * scale / sqrt(var + eps) + bias per channel (dim 1), or
+// before opset 9 with spatial = 0 per activation (each element of a sample:
+// parameters of C x D1 x ... values). In training mode mean and var are the
+// batch's (population variance) and the running statistics are updated with
+// `momentum`.
 std::vector<Tensor> batchNorm(const KernelContext& ctx) {
   const Tensor& x = ctx.input(0);
   requireFloat(ctx, x, "X");
   const bool training = ctx.getInt("training_mode", 0) != 0;
   const float eps = ctx.getFloat("epsilon", 1e-5f), momentum = ctx.getFloat("momentum", 0.9f);
   const int64_t channels = x.rank() > 1 ? x.dims()[1] : 1;
+  const int64_t plane = x.rank() > 2 ? product(std::span(x.dims()).subspan(2)) : 1;
+  const bool perActivation = ctx.opset < 9 && ctx.getInt("spatial", 1) == 0;
+  const int64_t parameters = perActivation ? channels * plane : channels;
   for (size_t i = 1; i <= 4; ++i) {
     requireFloat(ctx, ctx.input(i), "parameter");
-    if (ctx.input(i).numel() != channels)
-      ctx.fail("input {} has {} values for {} channels", i, ctx.input(i).numel(), channels);
+    if (ctx.input(i).numel() != parameters)
+      ctx.fail("input {} has {} values for {} {}", i, ctx.input(i).numel(), parameters,
+               perActivation ? "activations per sample (spatial = 0)" : "channels");
   }
   auto scale = ctx.input(1).data<float>(), bias = ctx.input(2).data<float>();
-  const int64_t plane = x.rank() > 2 ? product(std::span(x.dims()).subspan(2)) : 1;
+  if (perActivation) {  // inference only: opsets before 9 have no training_mode
+    std::vector<Tensor> outs{Tensor(DType::Float, x.dims())};
+    auto in = x.data<float>(), mean = ctx.input(3).data<float>(), var = ctx.input(4).data<float>();
+    auto out = outs[0].data<float>();
+    for (int64_t i = 0; i < x.numel(); ++i) {
+      int64_t p = i % parameters;
+      out[i] = float((double(in[i]) - mean[p]) * (scale[p] / std::sqrt(double(var[p]) + eps)) + bias[p]);
+    }
+    return outs;
+  }
   auto in = x.data<float>();
   std::vector<double> mean(ctx.input(3).data<float>().begin(), ctx.input(3).data<float>().end());
   std::vector<double> var(ctx.input(4).data<float>().begin(), ctx.input(4).data<float>().end());

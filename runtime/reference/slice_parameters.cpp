@@ -1,10 +1,10 @@
-#include "codegen/lowering/slice_axes.h"
+#include "runtime/reference/slice_parameters.h"
 
 #include <fmt/format.h>
 
 #include "runtime/reference/slice_range.h"
 
-namespace convopt::codegen {
+namespace convopt::runtime::reference {
 
 Status readSliceParameters(const ir::Node& node, const std::function<const ir::Tensor*(const ir::Value*)>& constantOf,
                            int64_t opset, SliceParameters& params) {
@@ -38,10 +38,10 @@ Status SliceParameters::resolve(const std::vector<int64_t>& dims, std::vector<Sl
     if (axis < 0 || axis >= rank || seen[axis] || step == 0)
       return Status::refuse("invalid or repeated axis, or step 0");
     seen[axis] = true;
-    auto [start, count] = runtime::reference::sliceRange(starts[i], ends[i], step, dims[axis]);
+    auto [start, count] = sliceRange(starts[i], ends[i], step, dims[axis]);
     result[axis] = {start, count, step};
   }
   return Status::success();
 }
 
-}  // namespace convopt::codegen
+}  // namespace convopt::runtime::reference

@@ -1,7 +1,7 @@
 // A Slice node's constant parameters (attributes before opset 10, inputs
 // after) resolved per input axis with the reference interpreter's own clamping
-// rule (runtime/reference/slice_range.h): what the channel-slice gathers and
-// the plain strided-copy Slices both read.
+// rule (slice_range.h): what the engine's channel-slice gathers and plain
+// strided-copy Slices and the splitconcat-to-grouped pass all read.
 #pragma once
 #include <functional>
 #include <string>
@@ -10,7 +10,7 @@
 #include "ir/graph.h"
 #include "ir/status.h"
 
-namespace convopt::codegen {
+namespace convopt::runtime::reference {
 
 // Along one axis the Slice takes elements start, start+step, ... (count of them).
 struct SliceAxis {
@@ -28,4 +28,4 @@ struct SliceParameters {
 Status readSliceParameters(const ir::Node& node, const std::function<const ir::Tensor*(const ir::Value*)>& constantOf,
                            int64_t opset, SliceParameters& params);
 
-}  // namespace convopt::codegen
+}  // namespace convopt::runtime::reference

@@ -36,6 +36,16 @@ TEST(ExternalData, WrittenAndReadBackByteEqual) {
   EXPECT_EQ(std::distance(fs::directory_iterator(dir.path()), fs::directory_iterator()), 2);
 }
 
+// A threshold no tensor reaches writes the model alone: no empty data file.
+TEST(ExternalData, NoTensorAtTheThresholdWritesNoDataFile) {
+  testing::TempDir dir;
+  Model original = loadModel(fs::path(CONVOPT_SHARED_MODELS) / "mobilenet_v2_lite" / "model.onnx");
+  saveModel(original, dir / "m.onnx", {.externalDataThreshold = size_t(1) << 40});
+  EXPECT_TRUE(fs::exists(dir / "m.onnx"));
+  EXPECT_FALSE(fs::exists(dir / "m.onnx.data"));
+  EXPECT_EQ(loadModel(dir / "m.onnx").graph->initializers().size(), original.graph->initializers().size());
+}
+
 // Writes the test model whose initializer 'w' is stored externally at `location`.
 void writeExternalModel(const fs::path& modelPath, const std::string& location, int64_t offset, int64_t length) {
   std::ofstream(modelPath, std::ios::binary) << testing::externalDataModelBytes(location, offset, length);

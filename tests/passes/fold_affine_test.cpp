@@ -2,6 +2,11 @@
 // folded into its weight and bias.
 #include <gtest/gtest.h>
 
+#include <limits>
+
+#include "ir/onnx_io.h"
+#include "ir/printer.h"
+#include "passes/pass_manager.h"
 #include "tests/support/passes_test_util.h"
 
 namespace convopt::passes {
@@ -123,6 +128,25 @@ g (float[1,1,2,2] x) => (float[1,2,2,2] y)
   auto run = runPasses("fold-channel-affine", text);
   EXPECT_EQ(run.afterText, run.beforeText);
   EXPECT_EQ(rejectionFor(run.stats, "Mul(y)"), "the constant operand's dim 1 (size 2) is not per channel");
+}
+
+// inf * W would be NaN where W is 0 (ONNX text spells no inf: it is set after parsing).
+TEST(FoldChannelAffine, RejectsANonFiniteConstant) {
+  ir::Model model = ir::parseModelText(R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,1,2,2] x) => (float[1,2,2,2] y)
+<float[2,1,1,1] w = {0, 2}, float[2,1,1] s = {2, 3}>
+{
+  c = Conv (x, w)
+  y = Mul (c, s)
+}
+)");
+  ir::Value* s = model.graph->findValue("s");
+  s->mutableInitializer()->data<float>()[1] = std::numeric_limits<float>::infinity();
+  std::string before = ir::printModel(model);
+  std::vector<PassStatistics> stats = runPipeline(model, {"fold-channel-affine"}, {});
+  EXPECT_EQ(ir::printModel(model), before);
+  EXPECT_EQ(rejectionFor(stats.front(), "Mul(y)"),
+            "the constant operand is not finite (folded, inf * 0 weights would become NaN)");
 }
 
 TEST(FoldChannelAffine, RejectsNonConstantOperand) {

@@ -125,6 +125,29 @@ g (float[1,3,8,8] x) => (y)
   }
 }
 
+// The first pass's rewrites are checked alone on the shapes the pipeline infers
+// (a static model needs no value_info): here the default pipeline's first pass,
+// eliminate-identity, and a conv rewrite put first.
+TEST(OptimizeCommand, VerifyLocalChecksTheFirstPassOnInferredShapes) {
+  Fixture f;
+  for (auto [body, passes] : {std::pair{"c = Relu (x)\n  i = Identity (c)\n  y = Relu (i)", ""},
+                              std::pair{"c = Relu (x)\n  y = Conv (c, w)", "--passes dense-to-depthwise --force"}}) {
+    SCOPED_TRACE(body);
+    convopt::testing::writeFile(f.in, convopt::testing::textModelBytes(fmt::format(
+                                          R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,3,8,8] x) => (float[1,3,8,8] y)
+<float[3,3,1,1] w = {{1, 0, 0, 0, 2, 0, 0, 0, 3}}>
+{{
+  {}
+}}
+)",
+                                          body)));
+    auto r = f.optimize(fmt::format("--verify-local {}", passes));
+    EXPECT_EQ(r.exitCode, 0) << r.stderrText;
+    EXPECT_THAT(r.stdoutText + r.stderrText, HasSubstr("1 rewritten regions checked"));
+  }
+}
+
 // An empty pipeline, however spelt, is a pure round trip: the model as imported, exported.
 TEST(OptimizeCommand, EmptyPassListRunsNoPass) {
   Fixture f;

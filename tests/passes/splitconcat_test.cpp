@@ -1,4 +1,5 @@
 // splitconcat-to-grouped: Split/Slice -> g Convs -> Concat becomes one grouped Conv.
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -63,6 +64,71 @@ g (float[1,4,5,5] x) => (float[1,2,3,3] y)
   EXPECT_TRUE(numericallyEquivalent(run));
 }
 
+// Two 3x3 branches of channels [0, 2) and [2, 4) of x taken by Slices spelt
+// {x0} and {x1} (inputs s0, e0, s1, e1: the bounds; a: the axis; st: step 1).
+std::string sliceBranches(const std::string& x0, const std::string& x1, int opset = 13,
+                          const std::string& y1Attributes = "") {
+  return fmt::format(R"(<ir_version: 8, opset_import: ["" : {}]>
+g (float[1,4,5,5] x) => (float[1,2,3,3] y)
+<float[1,2,3,3] w0 = {{1, 2, 3, 4, 5, 6, 7, 8, 9, 1, 2, 3, 4, 5, 6, 7, 8, 9}},
+ float[1,2,3,3] w1 = {{9, 8, 7, 6, 5, 4, 3, 2, 1, 9, 8, 7, 6, 5, 4, 3, 2, 1}},
+ int64[1] s0 = {{0}}, int64[1] e0 = {{2}}, int64[1] s1 = {{2}}, int64[1] e1 = {{4}}, int64[1] a = {{1}},
+ int64[1] st = {{1}}, int64[1] begin = {{-4}}, int64[1] middle = {{-2}}, int64[1] last = {{9223372036854775807}},
+ int64[1] minus3 = {{-3}}, int64[2] s0x = {{0, 0}}, int64[2] e0x = {{1, 2}},
+ int64[2] s0h = {{0, 0}}, int64[2] e0h = {{2, 4}}, int64[2] s1h = {{2, 0}}, int64[2] e1h = {{4, 4}}, int64[2] a1h = {{1, 2}}>
+{{
+  x0 = {}
+  x1 = {}
+  y0 = Conv (x0, w0)
+  y1 = Conv {} (x1, w1)
+  y = Concat <axis = 1> (y0, y1)
+}}
+)",
+                     opset, x0, x1, y1Attributes);
+}
+
+struct SliceSpelling {
+  const char* name;
+  std::string text;
+};
+
+class SplitConcatSlices : public ::testing::TestWithParam<SliceSpelling> {};
+
+// The same channels, however the Slices and Convs spell them, as ONNX resolves them.
+TEST_P(SplitConcatSlices, SpellingsOfTheSameChannelsBecomeOneGroupedConv) {
+  auto run = runPasses("splitconcat-to-grouped,dce", GetParam().text);
+  EXPECT_EQ(run.stats.rewritten, 1) << rejectionFor(run.stats, "Concat(y)");
+  EXPECT_TRUE(numericallyEquivalent(run));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Spellings, SplitConcatSlices,
+    ::testing::Values(
+        SliceSpelling{"EndPastTheAxis", sliceBranches("Slice (x, s0, e0, a)", "Slice (x, s1, last, a)")},  // x[:, 2:]
+        SliceSpelling{"NegativeBounds", sliceBranches("Slice (x, begin, middle, a)", "Slice (x, middle, e1, a, st)")},
+        SliceSpelling{"NegativeAxis", sliceBranches("Slice (x, s0, e0, minus3)", "Slice (x, s1, e1, minus3)")},
+        SliceSpelling{"AxesLeftOut", sliceBranches("Slice (x, s0x, e0x)", "Slice (x, s1, e1, a)")},
+        SliceSpelling{"AttributesBeforeOpset10", sliceBranches("Slice <starts = [0], ends = [2], axes = [1]> (x)",
+                                                               "Slice <starts = [2], ends = [4], axes = [1]> (x)", 9)},
+        SliceSpelling{
+            "DefaultConvAttributesSpeltOut",
+            sliceBranches("Slice (x, s0, e0, a)", "Slice (x, s1, e1, a)", 13,
+                          "<strides = [1, 1], dilations = [1, 1], pads = [0, 0, 0, 0], kernel_shape = [3, 3], "
+                          "auto_pad = \"NOTSET\", group = 1>")}),
+    [](const auto& info) { return std::string(info.param.name); });
+
+TEST(SplitConcatToGrouped, RejectsSlicesOfOtherAxesOrSteps) {
+  for (auto [x0, x1, reason] :
+       {std::tuple{"Slice (x, s0h, e0h, a1h)", "Slice (x, s1h, e1h, a1h)", "branch 0 Slice also slices axis 2"},
+        std::tuple{"Slice (x, s0, e0, a)", "Slice (x, s0, e0, a)", "branch 1 Slice is not channels [2, 4)"}}) {
+    std::string text = sliceBranches(x0, x1);
+    text.replace(text.find("(float[1,2,3,3] y)"), 18, "(float[1,?,?,?] y)");
+    auto run = runPasses("splitconcat-to-grouped", text);
+    EXPECT_EQ(run.afterText, run.beforeText);
+    EXPECT_EQ(rejectionFor(run.stats, "Concat(y)"), reason);
+  }
+}
+
 struct SplitRejection {
   const char* name;
   const char* from;
@@ -87,7 +153,7 @@ TEST_P(SplitConcatRejects, LeavesTheModelUnchanged) {
 INSTANTIATE_TEST_SUITE_P(
     Conditions, SplitConcatRejects,
     ::testing::Values(SplitRejection{"OtherAttributes", "y1 = Conv <pads = [0, 0, 0, 0]>",
-                                     "y1 = Conv <pads = [0, 0, 0, 0], strides = [1, 1]>",
+                                     "y1 = Conv <pads = [0, 0, 0, 0], dilations = [2, 2]>",
                                      "branch 1 has other Conv attributes"},
                       SplitRejection{"MissingBias", "(x1, w1, b1)", "(x1, w1)", "branch 1 differs in having a bias"},
                       SplitRejection{"SwappedOrder", "Concat <axis = 1> (y0, y1)", "Concat <axis = 1> (y1, y0)",

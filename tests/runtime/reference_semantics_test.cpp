@@ -156,6 +156,23 @@ g (float[1,2,2] x) => (float[1,2,2] y)
   EXPECT_THAT(valuesOf(now["y"]), ElementsAre(0.5, 0.5, 0.5, 0.5));
 }
 
+// Before opset 9, BatchNormalization with spatial = 0 normalizes each activation
+// with its own statistics: parameters of C x H x W values (onnxruntime runs it).
+TEST(ReferenceOpset, BatchNormWithoutSpatialBefore9IsPerActivation) {
+  auto out = run(R"(<ir_version: 3, opset_import: ["" : 7]>
+g (float[2,1,1,2] x) => (float[2,1,1,2] y, float[2,1,1,2] z)
+<float[1,1,2] s = {2, 3}, float[1,1,2] b = {1, -1}, float[1,1,2] m = {0.5, 1}, float[1,1,2] v = {4, 16},
+ float[1] s1 = {2}, float[1] b1 = {1}, float[1] m1 = {0.5}, float[1] v1 = {4}>
+{
+  y = BatchNormalization <spatial = 0, epsilon = 0.0> (x, s, b, m, v)
+  z = BatchNormalization <epsilon = 0.0> (x, s1, b1, m1, v1)
+})",
+                 {{"x", floats({2, 1, 1, 2}, {2.5, 5, 0.5, -3})}});
+  // (x - m) * s / sqrt(v) + b per activation, the same for both samples; per channel with spatial = 1.
+  EXPECT_THAT(valuesOf(out["y"]), ElementsAre(3, 2, 1, -4));
+  EXPECT_THAT(valuesOf(out["z"]), ElementsAre(3, 5.5, 1, -2.5));
+}
+
 // Before opset 11 Clip's bounds are float attributes, by default -FLT_MAX and FLT_MAX: on an
 // int64 input they saturate at int64's range (the pipeline fuzz target found the cast undefined).
 TEST(ReferenceOpset, ClipBefore11SaturatesItsFloatBoundsOnIntegers) {
