@@ -42,7 +42,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                                .adaptThreads = false,
                                .winograd = std::array{codegen::WinogradUse::Auto, codegen::WinogradUse::Tile2,
                                                       codegen::WinogradUse::Tile4}[size % 3],
-                               .afterPlanningStep = {}});
+                               .afterPlanningStep = {},
+                               .triple = {},
+                               .kernelCache = false});  // every input through LLVM; no disk writes
   } catch (const InputError&) {
     return 0;
   }

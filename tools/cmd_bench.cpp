@@ -54,6 +54,7 @@ struct BenchOptions {
   bool roofline = false;
   WinogradChoice winograd;
   codegen::RingFusionUse ringFusion = codegen::RingFusionUse::Auto;
+  bool kernelCache = true;
   std::string trace;  // file
   double idleMs = 0;  // before each timed run
 };
@@ -207,6 +208,7 @@ void benchFreshProcesses(const BenchOptions& o) {
   if (o.fixedThreads) args.push_back("--fixed-threads");
   args.insert(args.end(), {"--winograd", o.winograd.mode});
   if (o.ringFusion == codegen::RingFusionUse::Never) args.push_back("--no-ring-fusion");
+  if (!o.kernelCache) args.push_back("--no-kernel-cache");
   for (const std::string& shape : o.shapes) args.insert(args.end(), {"--input-shape", shape});
   std::vector<nlohmann::json> results = freshProcessResults(args, o.processes);
   std::vector<double> medians, oneThread, roundTrips;
@@ -254,6 +256,7 @@ void bench(const BenchOptions& o) {
   codegen::EngineOptions options{
       .cpu = o.cpu, .threads = o.threads, .flushDenormals = !o.keepDenormals, .adaptThreads = !o.fixedThreads};
   options.ringFusion = o.ringFusion;
+  options.kernelCache = o.kernelCache;
   // Tuned once here; fresh processes read the measurement from the cache.
   applyWinogradChoice(o.winograd, model, shapes, options);
   if (o.processes > 0) return benchFreshProcesses(o);
@@ -377,6 +380,7 @@ void registerBenchCommand(CLI::App& app) {
                               kTracedRuns));
   addWinogradOptions(cmd, o->winograd);
   addRingFusionOption(cmd, o->ringFusion);
+  addKernelCacheOption(cmd, o->kernelCache);
   cmd->callback([o] { bench(*o); });
 }
 

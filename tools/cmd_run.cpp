@@ -41,6 +41,7 @@ struct RunOptions {
   bool keepDenormals = false;
   WinogradChoice winograd;
   codegen::RingFusionUse ringFusion = codegen::RingFusionUse::Auto;
+  bool kernelCache = true;
   bool explain = false;
   bool printAfterAll = false;
 };
@@ -168,6 +169,7 @@ void run(const RunOptions& o) {
     if (o.engine == "jit") {
       codegen::EngineOptions options{.cpu = o.cpu, .threads = o.threads, .flushDenormals = !o.keepDenormals};
       options.ringFusion = o.ringFusion;
+      options.kernelCache = o.kernelCache;
       applyWinogradChoice(o.winograd, model, codegen::shapesOf(inputs), options);
       options.afterPlanningStep = planPrinter(o.printAfterAll);
       codegen::JitEngine engine(model, codegen::shapesOf(inputs), options);
@@ -217,6 +219,7 @@ void registerRunCommand(CLI::App& app) {
   cmd->add_flag("--print-after-all", o->printAfterAll, "JIT: print the pre-lowering plan after every step (to stderr)");
   addWinogradOptions(cmd, o->winograd);
   addRingFusionOption(cmd, o->ringFusion);
+  addKernelCacheOption(cmd, o->kernelCache);
   cmd->callback([o] { run(*o); });
 }
 

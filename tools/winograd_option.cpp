@@ -34,6 +34,14 @@ void addRingFusionOption(CLI::App* command, codegen::RingFusionUse& use) {
       "(ring fusion, by default where the intermediate would leave L2 and that pays)");
 }
 
+void addKernelCacheOption(CLI::App* command, bool& use) {
+  command->add_flag_callback(
+      "--no-kernel-cache", [&use] { use = false; },
+      "Compile every kernel afresh and keep none: by default the objects compiled for a model are kept in "
+      "kernels/ beside the tuning cache (safe to delete; at most 256 MB, the least recently used go first), and "
+      "a later run of the same kernels for this CPU by this convopt build loads them instead of compiling");
+}
+
 void addWinogradOptions(CLI::App* command, WinogradChoice& choice) {
   addWinogradOption(command, choice.mode);
   command->add_flag("--tune", choice.tune,

@@ -11,7 +11,9 @@
 // under mode auto only); `compile` takes them for its --threads
 // (codegen/engine/measured_choices.h). `--no-ring-fusion` (the same commands)
 // turns off ring fusion (codegen/conv/conv_ring_fusion.h), the other
-// code-generation choice a user makes.
+// code-generation choice a user makes. run and bench also take
+// `--no-kernel-cache`: compile every kernel afresh, and keep none
+// (codegen/engine/object_cache.h).
 #pragma once
 #include <map>
 #include <string>
@@ -25,6 +27,7 @@ namespace convopt::tools {
 
 void addWinogradOption(CLI::App* command, std::string& mode);
 void addRingFusionOption(CLI::App* command, codegen::RingFusionUse& use);
+void addKernelCacheOption(CLI::App* command, bool& use);
 
 struct WinogradChoice {
   std::string mode;

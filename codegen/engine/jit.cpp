@@ -190,9 +190,23 @@ Jit::Jit(const Target& target) : target_(target) {
 
 Jit::~Jit() = default;
 
-void Jit::add(KernelModule kernels, int threads) {
-  prepareModule(*kernels.module, target_);
-  for (const std::string& object : compileObjects(*kernels.module, target_, threads))
+void Jit::add(KernelModule kernels, int threads, const ObjectCache* cache) {
+  // Keyed by the module as generated: a hit skips its verification and merging too.
+  std::string key;
+  std::optional<std::vector<std::string>> objects;
+  if (cache) {
+    Bitcode bitcode;
+    llvm::raw_svector_ostream stream(bitcode);
+    llvm::WriteBitcodeToFile(*kernels.module, stream);
+    key = cache->key(std::string_view(bitcode.data(), bitcode.size()), target_);
+    objects = cache->load(key);
+  }
+  if (!objects) {
+    prepareModule(*kernels.module, target_);
+    objects = compileObjects(*kernels.module, target_, threads);
+    if (cache) cache->store(key, *objects);
+  }
+  for (const std::string& object : *objects)
     check(jit_->addObjectFile(llvm::MemoryBuffer::getMemBufferCopy(object, "convopt_kernels.o")));
 }
 

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "codegen/builder/kernel_abi.h"
+#include "codegen/engine/object_cache.h"
 #include "codegen/engine/target.h"
 
 namespace llvm {
@@ -44,8 +45,9 @@ class Jit {
   // Optimises and compiles the module, on up to `threads` threads but no more
   // than the hardware's (the caller's and the others each compiling a part of
   // the kernels: LLVM's time is most of a model's first run); its kernels
-  // become callable.
-  void add(KernelModule kernels, int threads = 1);
+  // become callable. With a cache, objects it holds for the module are taken
+  // instead, and those compiled are stored there.
+  void add(KernelModule kernels, int threads = 1, const ObjectCache* cache = nullptr);
   KernelFunction lookup(const std::string& name);
 
  private:

@@ -112,7 +112,8 @@ void JitEngine::Impl::compile(const ir::Model& source, const std::map<std::strin
   model = std::move(lowered.model);
   program = std::move(lowered.program);
   jit = std::make_unique<Jit>(target);
-  jit->add(std::move(lowered.module), pool->threads());
+  std::optional<ObjectCache> cache = options.kernelCache ? ObjectCache::standard() : std::nullopt;
+  jit->add(std::move(lowered.module), pool->threads(), cache ? &*cache : nullptr);
   for (Step& step : program.steps)
     if (step.kind == Step::Kind::Kernel) step.function = jit->lookup(step.kernelName);
   makeBodyEngines();

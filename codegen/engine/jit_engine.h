@@ -75,6 +75,10 @@ struct EngineOptions {
   // "" for the host's; another (an LLVM triple such as aarch64-linux-gnu) only
   // for emitKernels: an engine runs on the host.
   std::string triple = {};
+  // Objects compiled before for the same kernels are read from the user's
+  // cache folder, and those compiled here kept there (engine/object_cache.h);
+  // false neither reads nor writes it.
+  bool kernelCache = true;
 };
 
 class JitEngine {

@@ -177,10 +177,14 @@ class Session:
     measured: True (default) takes the choices measured on this host by
         `convopt bench --tune` (its tuning cache) or on its CPU family (checked
         in), as the CLI's run and bench do; False: estimates and heuristics only.
+    kernel_cache: True (default) loads the kernels compiled for the same model
+        before (by this build, for this CPU) from the user's cache folder, and
+        keeps those it compiles there; False compiles afresh and keeps nothing
+        (the CLI's --no-kernel-cache).
     """
 
     def __init__(self, model, threads=None, input_shapes=None, fixed_threads=False, winograd="auto", ring_fusion=True,
-                 measured=True):
+                 measured=True, kernel_cache=True):
         self._session = _convopt.Session(
             _model_source(model),
             _thread_count(threads),
@@ -189,6 +193,7 @@ class Session:
             winograd,
             bool(ring_fusion),
             bool(measured),
+            bool(kernel_cache),
         )
         self._inputs = [NodeArg(*arg) for arg in self._session.inputs()]
         self._outputs = [NodeArg(*arg) for arg in self._session.outputs()]

@@ -46,7 +46,7 @@ class Session {
   // The engine keeps its own copy of the model; the session keeps only how its
   // inputs and outputs are described.
   Session(const py::object& source, int threads, bool fixedThreads, const std::vector<std::string>& inputShapes,
-          const std::string& winograd, bool ringFusion, bool measured) {
+          const std::string& winograd, bool ringFusion, bool measured, bool kernelCache) {
     ir::Model model = loadModelFrom(source);
     std::vector<const ir::Value*> fed;
     {
@@ -63,7 +63,9 @@ class Session {
           .measuredWinogradTiles = {},
           .measuredConvVariants = {},
           .ringFusion = ringFusion ? codegen::RingFusionUse::Auto : codegen::RingFusionUse::Never,
-          .afterPlanningStep = {}};
+          .afterPlanningStep = {},
+          .triple = {},
+          .kernelCache = kernelCache};
       if (measured) codegen::takeMeasuredChoices(options);
       engine_ = std::make_unique<codegen::ShapeCachedEngine>(model, options);
       codegen::ShapeCachedEngine::Shapes shapes;
@@ -104,9 +106,10 @@ class Session {
 
 void bindSession(py::module_& m) {
   py::class_<Session>(m, "Session")
-      .def(py::init<const py::object&, int, bool, const std::vector<std::string>&, const std::string&, bool, bool>(),
+      .def(py::init<const py::object&, int, bool, const std::vector<std::string>&, const std::string&, bool, bool,
+                    bool>(),
            py::arg("model"), py::arg("threads"), py::arg("fixed_threads"), py::arg("input_shapes"), py::arg("winograd"),
-           py::arg("ring_fusion"), py::arg("measured"))
+           py::arg("ring_fusion"), py::arg("measured"), py::arg("kernel_cache"))
       .def("run", &Session::run, py::arg("feeds"))
       .def("inputs", &Session::inputs)
       .def("outputs", &Session::outputs)

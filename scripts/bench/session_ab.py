@@ -16,6 +16,9 @@ sessions are made, one K=V per --a / --b (repeat for more), e.g.
   ring fusion off vs on:   --a ring_fusion=False --b ring_fusion=True
   tuned variants vs not:   --a CONVOPT_CACHE_DIR=/tmp/tiles-only --b CONVOPT_CACHE_DIR=/tmp/tuned
 (a NAME in capitals is an environment variable; values are Python literals).
+Sessions compile their kernels afresh (kernel_cache=False unless a side sets
+it): a side changing only how LLVM compiles, not the kernels' IR, would
+otherwise load the other side's objects from the kernel cache.
 
 Usage: scripts/bench/session_ab.py --a K=V [--a K=V...] --b K=V [...] [--rounds 11] [--runs 40]
        [--threads 1,2] [--near-ns 250] [MODEL_DIR...]
@@ -79,7 +82,8 @@ def make_session(path, threads, shapes, kwargs, env):
     saved = {key: os.environ.get(key) for key in env}
     os.environ.update(env)
     try:
-        return convopt.Session(path, threads=threads, input_shapes=shapes, fixed_threads=True, **kwargs)
+        return convopt.Session(path, threads=threads, input_shapes=shapes, fixed_threads=True,
+                               **{"kernel_cache": False, **kwargs})
     finally:
         for key, value in saved.items():
             if value is None:

@@ -43,6 +43,32 @@ struct Bench : ::testing::Test {
   }
 };
 
+// run and bench keep the kernels they compile beside the tuning cache and load
+// them in the next process; --no-kernel-cache neither reads nor writes them.
+TEST_F(Bench, KernelsAreKeptForTheNextProcessUnlessTold) {
+  std::filesystem::path cache = dir / "cache", kernels = cache / "kernels";
+  auto convopt = [&](const std::string& args) {
+    auto r = testing::runCommand(
+        fmt::format("CONVOPT_CACHE_DIR='{}' '{}' {} '{}' --threads 1", cache.string(), CONVOPT_BINARY, args, model()),
+        dir.path());
+    EXPECT_EQ(r.exitCode, 0) << args << "\n" << r.stderrText;
+  };
+  auto entries = [&] {
+    std::set<std::filesystem::path> found;
+    if (std::filesystem::exists(kernels))
+      for (const auto& entry : std::filesystem::directory_iterator(kernels)) found.insert(entry.path());
+    return found;
+  };
+  convopt("run --no-kernel-cache");
+  convopt("bench --runs 2 --no-kernel-cache");
+  EXPECT_TRUE(entries().empty());
+  convopt("run");
+  if (entries().empty()) GTEST_SKIP() << "this build has no GNU build id: it keeps no kernels";
+  EXPECT_EQ(entries().size(), 1u);
+  convopt("bench --runs 2");  // the same kernels: loaded
+  EXPECT_EQ(entries().size(), 1u);
+}
+
 // --tune times the 3x3 conv three ways, prints the table and keeps the choice
 // in the cache under this host and thread count; later runs read it from there.
 TEST_F(Bench, TuneMeasuresEach3x3LayerAndKeepsTheChoice) {

@@ -2,7 +2,6 @@
 // keeps per host key, and that a damaged file is measured afresh, not an error.
 #include <gtest/gtest.h>
 
-#include <cstdlib>
 #include <fstream>
 #include <map>
 #include <optional>
@@ -13,28 +12,12 @@
 #include "ir/error.h"
 #include "tests/support/cli_helpers.h"
 #include "tests/support/ir_temp_dir.h"
+#include "tests/support/scoped_environment.h"
 
 namespace convopt::codegen {
 namespace {
 
-// Sets environment variables for one test and puts them back after it.
-class Environment {
- public:
-  void set(const char* name, const char* value) {
-    if (!saved_.count(name)) {
-      const char* old = std::getenv(name);
-      saved_[name] = old ? std::optional<std::string>(old) : std::nullopt;
-    }
-    value ? ::setenv(name, value, 1) : ::unsetenv(name);
-  }
-  ~Environment() {
-    for (const auto& [name, value] : saved_)
-      value ? ::setenv(name.c_str(), value->c_str(), 1) : ::unsetenv(name.c_str());
-  }
-
- private:
-  std::map<std::string, std::optional<std::string>> saved_;
-};
+using Environment = testing::ScopedEnvironment;
 
 TEST(TuningCache, LivesInTheUsersCacheFolder) {
   Environment env;

@@ -149,3 +149,20 @@ def test_measured_choices_of_the_tuning_cache_are_taken_unless_turned_off(tmp_pa
             taken.append(variant)
         np.testing.assert_allclose(measured.run({"x": x})["y"], estimated.run({"x": x})["y"], rtol=1e-5, atol=1e-5)
     assert "other-order" in taken
+
+
+def test_kernels_compiled_once_are_kept_in_the_cache_folder_unless_told_not_to(tmp_path, monkeypatch):
+    monkeypatch.setenv("CONVOPT_CACHE_DIR", str(tmp_path))
+    kernels = tmp_path / "kernels"
+    x = np.random.default_rng(3).standard_normal((1, 32, 12, 12)).astype(np.float32)
+    model = block_diagonal_conv_model(batch=1)
+    fresh = convopt.Session(model, threads=1, kernel_cache=False).run({"x": x})["y"]
+    assert not kernels.exists()
+    kept = convopt.Session(model, threads=1).run({"x": x})["y"]
+    if not kernels.exists():
+        pytest.skip("this build has no GNU build id: it keeps no kernels")
+    entries = list(kernels.iterdir())
+    assert len(entries) == 1 and entries[0].suffix == ".objects"
+    loaded = convopt.Session(model, threads=1).run({"x": x})["y"]
+    assert list(kernels.iterdir()) == entries
+    assert np.array_equal(fresh, kept) and np.array_equal(kept, loaded)

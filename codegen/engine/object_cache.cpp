@@ -1,0 +1,185 @@
+#include "codegen/engine/object_cache.h"
+
+#include <elf.h>
+#include <link.h>
+#include <llvm/ADT/StringExtras.h>
+#include <llvm/Config/llvm-config.h>
+#include <llvm/Support/BLAKE3.h>
+
+#include <algorithm>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+
+#include "codegen/engine/tuning_cache.h"
+#include "ir/atomic_file.h"
+
+namespace convopt::codegen {
+
+namespace {
+
+// An entry: the magic line, the object count and sizes (little-endian 64-bit),
+// the objects, then a BLAKE3 hash of all that.
+constexpr std::string_view kMagic = "convopt objects 1\n";
+constexpr size_t kHashBytes = 32;
+
+void appendWord(std::string& bytes, uint64_t word) { bytes.append(reinterpret_cast<const char*>(&word), sizeof word); }
+
+std::string hashOf(std::string_view bytes) {
+  llvm::BLAKE3Result<kHashBytes> hash =
+      llvm::BLAKE3::hash<kHashBytes>(llvm::ArrayRef(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()));
+  return std::string(reinterpret_cast<const char*>(hash.data()), hash.size());
+}
+
+// The objects of an entry's bytes, or none when any part does not check out.
+std::optional<std::vector<std::string>> parseEntry(std::string_view bytes) {
+  if (bytes.size() < kMagic.size() + sizeof(uint64_t) + kHashBytes || bytes.substr(0, kMagic.size()) != kMagic)
+    return std::nullopt;
+  std::string_view body = bytes.substr(0, bytes.size() - kHashBytes);
+  if (hashOf(body) != bytes.substr(body.size())) return std::nullopt;
+  size_t at = kMagic.size();
+  auto word = [&](uint64_t& value) {
+    if (body.size() - at < sizeof value) return false;
+    std::memcpy(&value, body.data() + at, sizeof value);
+    at += sizeof value;
+    return true;
+  };
+  uint64_t count = 0;
+  if (!word(count) || count > (body.size() - at) / sizeof(uint64_t)) return std::nullopt;
+  std::vector<uint64_t> sizes(count);
+  for (uint64_t& size : sizes)
+    if (!word(size)) return std::nullopt;
+  std::vector<std::string> objects;
+  for (uint64_t size : sizes) {
+    if (size > body.size() - at) return std::nullopt;
+    objects.emplace_back(body.substr(at, size));
+    at += size;
+  }
+  if (at != body.size()) return std::nullopt;
+  return objects;
+}
+
+// dl_iterate_phdr's callback: the build id note of the object whose loaded
+// segments hold `code`.
+struct BuildIdSearch {
+  uintptr_t code;
+  std::string id;
+};
+
+int findBuildId(dl_phdr_info* info, size_t, void* data) {
+  auto* search = static_cast<BuildIdSearch*>(data);
+  bool holdsCode = false;
+  for (int i = 0; i < info->dlpi_phnum; ++i) {
+    const ElfW(Phdr)& segment = info->dlpi_phdr[i];
+    uintptr_t start = info->dlpi_addr + segment.p_vaddr;
+    if (segment.p_type == PT_LOAD && search->code >= start && search->code < start + segment.p_memsz) holdsCode = true;
+  }
+  if (!holdsCode) return 0;
+  for (int i = 0; i < info->dlpi_phnum; ++i) {
+    const ElfW(Phdr)& segment = info->dlpi_phdr[i];
+    if (segment.p_type != PT_NOTE) continue;
+    const char* note = reinterpret_cast<const char*>(info->dlpi_addr + segment.p_vaddr);
+    const char* end = note + segment.p_memsz;
+    auto aligned = [](size_t n) { return (n + 3) & ~size_t(3); };
+    while (end - note >= ptrdiff_t(sizeof(ElfW(Nhdr)))) {
+      const auto* header = reinterpret_cast<const ElfW(Nhdr)*>(note);
+      const char* name = note + sizeof(ElfW(Nhdr));
+      const char* desc = name + aligned(header->n_namesz);
+      if (desc + header->n_descsz > end) break;
+      if (header->n_type == NT_GNU_BUILD_ID && header->n_namesz == 4 && std::memcmp(name, "GNU", 4) == 0) {
+        search->id = llvm::toHex(llvm::StringRef(desc, header->n_descsz), /*LowerCase=*/true);
+        return 1;
+      }
+      note = desc + aligned(header->n_descsz);
+    }
+  }
+  return 1;
+}
+
+}  // namespace
+
+std::string buildIdOfThisCode() {
+  static const std::string id = [] {
+    BuildIdSearch search{reinterpret_cast<uintptr_t>(&buildIdOfThisCode), ""};
+    dl_iterate_phdr(findBuildId, &search);
+    return search.id;
+  }();
+  return id;
+}
+
+std::optional<ObjectCache> ObjectCache::standard() {
+  std::filesystem::path tuning = tuningCachePath();  // the same folder
+  std::string buildId = buildIdOfThisCode();
+  if (tuning.empty() || buildId.empty()) return std::nullopt;
+  return ObjectCache(tuning.parent_path() / "kernels", buildId);
+}
+
+std::string ObjectCache::key(std::string_view bitcode, const Target& target) const {
+  llvm::BLAKE3 hasher;
+  for (std::string_view part : {std::string_view(LLVM_VERSION_STRING), std::string_view(buildId_),
+                                std::string_view(target.triple), std::string_view(target.cpu),
+                                std::string_view(target.features), bitcode}) {
+    uint64_t size = part.size();  // each part's length first: no two part lists hash alike
+    hasher.update(llvm::ArrayRef(reinterpret_cast<const uint8_t*>(&size), sizeof size));
+    hasher.update(llvm::StringRef(part.data(), part.size()));
+  }
+  llvm::BLAKE3Result<16> hash = hasher.final<16>();
+  return llvm::toHex(hash, /*LowerCase=*/true);
+}
+
+std::optional<std::vector<std::string>> ObjectCache::load(const std::string& key) const {
+  std::filesystem::path path = entry(key);
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::optional<std::vector<std::string>> objects = parseEntry(bytes);
+  std::error_code ignored;
+  if (!objects) {
+    std::filesystem::remove(path, ignored);
+    return std::nullopt;
+  }
+  std::filesystem::last_write_time(path, std::filesystem::file_time_type::clock::now(), ignored);  // recently used
+  return objects;
+}
+
+void ObjectCache::store(const std::string& key, const std::vector<std::string>& objects) const {
+  std::string bytes(kMagic);
+  appendWord(bytes, objects.size());
+  for (const std::string& object : objects) appendWord(bytes, object.size());
+  for (const std::string& object : objects) bytes += object;
+  bytes += hashOf(bytes);
+  try {
+    std::error_code error;
+    std::filesystem::create_directories(folder_, error);
+    ir::writeFileAtomically(entry(key), bytes);
+    evictBeyondCapacity();
+  } catch (const std::exception&) {  // a read-only or full disk: the next process compiles again
+  }
+}
+
+// The least recently used entries go until the folder holds three quarters of the capacity.
+void ObjectCache::evictBeyondCapacity() const {
+  struct Entry {
+    std::filesystem::path path;
+    std::filesystem::file_time_type used;
+    uint64_t bytes;
+  };
+  std::vector<Entry> entries;
+  uint64_t total = 0;
+  std::error_code error;
+  for (const auto& file : std::filesystem::directory_iterator(folder_, error)) {
+    if (file.path().extension() != ".objects") continue;
+    Entry e{file.path(), file.last_write_time(error), file.file_size(error)};
+    if (error) continue;  // removed by another process meanwhile
+    total += e.bytes;
+    entries.push_back(std::move(e));
+  }
+  if (total <= capacityBytes_) return;
+  std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) { return a.used < b.used; });
+  for (const Entry& e : entries) {
+    if (total <= capacityBytes_ / 4 * 3) break;
+    if (std::filesystem::remove(e.path, error)) total -= e.bytes;
+  }
+}
+
+}  // namespace convopt::codegen

@@ -1,0 +1,162 @@
+// The kernel object cache (codegen/engine/object_cache.h): what a key depends
+// on, that a damaged entry is a miss, that the least recently used entries go
+// past the capacity, that a folder which cannot be written is no error, and an
+// engine taking a model's kernels from it.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "codegen/engine/jit_engine.h"
+#include "codegen/engine/object_cache.h"
+#include "ir/onnx_io.h"
+#include "tests/support/codegen_reference_check.h"
+#include "tests/support/ir_temp_dir.h"
+#include "tests/support/scoped_environment.h"
+#include "tests/support/target_cpus.h"
+
+namespace convopt::codegen {
+namespace {
+
+namespace fs = std::filesystem;
+using convopt::testing::ScopedEnvironment;
+using convopt::testing::TempDir;
+
+std::vector<fs::path> entriesIn(const fs::path& folder) {
+  std::vector<fs::path> entries;
+  std::error_code missing;
+  for (const auto& file : fs::directory_iterator(folder, missing)) entries.push_back(file.path());
+  return entries;
+}
+
+TEST(ObjectCache, KeepsTheObjectsStoredUnderAKey) {
+  TempDir dir;
+  ObjectCache cache(dir / "kernels", "build-1");
+  EXPECT_EQ(cache.load("k1"), std::nullopt);
+  cache.store("k1", {"first object", "", "third"});
+  cache.store("k2", {"other"});
+  EXPECT_EQ(cache.load("k1"), (std::vector<std::string>{"first object", "", "third"}));
+  EXPECT_EQ(cache.load("k2"), (std::vector<std::string>{"other"}));
+  EXPECT_EQ(ObjectCache(dir / "kernels", "build-2").load("k1")->size(), 3u);  // the key says which build
+}
+
+TEST(ObjectCache, KeyChangesWithTheBitcodeTheTargetAndTheBuild) {
+  Target target = selectTarget("x86-64-v3");
+  ObjectCache cache("unused", "build-1");
+  std::string key = cache.key("bitcode", target);
+  EXPECT_EQ(key.size(), 32u);
+  EXPECT_EQ(cache.key("bitcode", target), key);
+  EXPECT_NE(cache.key("bitcodf", target), key);
+  EXPECT_NE(ObjectCache("unused", "build-2").key("bitcode", target), key);
+  for (std::string Target::*field : {&Target::triple, &Target::cpu, &Target::features}) {
+    Target other = target;
+    other.*field += "x";
+    EXPECT_NE(cache.key("bitcode", other), key);
+  }
+  // The parts are delimited: moving a character between two of them changes the key.
+  Target shifted = target;
+  shifted.features = "b" + shifted.features;
+  EXPECT_NE(cache.key("bitcode", target), cache.key("bitcode", shifted));
+}
+
+TEST(ObjectCache, ADamagedOrTruncatedEntryIsAMissAndRemoved) {
+  TempDir dir;
+  ObjectCache cache(dir.path(), "build");
+  for (bool truncate : {false, true}) {
+    cache.store("k", {"some machine code", "more"});
+    fs::path entry = entriesIn(dir.path()).at(0);
+    std::string bytes;
+    {
+      std::ifstream in(entry, std::ios::binary);
+      bytes.assign(std::istreambuf_iterator<char>(in), {});
+    }
+    if (truncate)
+      bytes.resize(bytes.size() - 1);
+    else
+      bytes[bytes.size() / 2] ^= 1;
+    std::ofstream(entry, std::ios::binary | std::ios::trunc) << bytes;
+    EXPECT_EQ(cache.load("k"), std::nullopt) << truncate;
+    EXPECT_FALSE(fs::exists(entry)) << truncate;
+  }
+}
+
+TEST(ObjectCache, TheLeastRecentlyUsedGoPastTheCapacity) {
+  TempDir dir;
+  ObjectCache cache(dir.path(), "build", /*capacityBytes=*/3500);  // an entry here: 1000 bytes and 66 around them
+  std::string object(1000, 'o');
+  auto past = fs::file_time_type::clock::now() - std::chrono::hours(1);
+  for (const char* key : {"a", "b", "c"}) cache.store(key, {object});
+  for (const fs::path& entry : entriesIn(dir.path()))  // used in turn: a longest ago, c last
+    fs::last_write_time(entry, past + std::chrono::minutes(entry.stem() == "a" ? 0 : entry.stem() == "b" ? 1 : 2));
+  ASSERT_TRUE(cache.load("a"));  // now the most recently used
+  cache.store("d", {object});    // 4 x 1066 bytes: b, then c go (down to 3/4 of the capacity)
+  EXPECT_TRUE(cache.load("a"));
+  EXPECT_FALSE(cache.load("b"));
+  EXPECT_FALSE(cache.load("c"));
+  EXPECT_TRUE(cache.load("d"));
+}
+
+TEST(ObjectCache, AFolderThatCannotBeWrittenKeepsNothingAndIsNoError) {
+  ObjectCache cache("/dev/null/kernels", "build");
+  EXPECT_NO_THROW(cache.store("k", {"code"}));
+  EXPECT_EQ(cache.load("k"), std::nullopt);
+}
+
+TEST(ObjectCache, TheUsersLivesBesideTheTuningCacheAndNeedsABuildId) {
+  std::string id = buildIdOfThisCode();
+  if (id.empty()) GTEST_SKIP() << "this build has no GNU build id (linked without --build-id): it keeps no kernels";
+  EXPECT_EQ(id.find_first_not_of("0123456789abcdef"), std::string::npos) << id;
+  ScopedEnvironment env;
+  env.set("CONVOPT_CACHE_DIR", "/tmp/mine");
+  EXPECT_EQ(ObjectCache::standard()->folder(), "/tmp/mine/kernels");
+  env.set("CONVOPT_CACHE_DIR", nullptr);
+  env.set("XDG_CACHE_HOME", nullptr);
+  env.set("HOME", nullptr);
+  EXPECT_EQ(ObjectCache::standard(), std::nullopt);  // nowhere to keep them
+}
+
+class KernelCacheEngine : public TargetTest<const char*> {
+ protected:
+  runtime::TensorMap run(bool kernelCache) {
+    ir::Model model = testing::modelWithFixedWeights(R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,8,6,6] x, float[8,8,3,3] w) => (float[1,8,6,6] y)
+{
+  c = Conv <pads = [1,1,1,1]> (x, w)
+  y = Sigmoid (c)
+}
+)");
+    ir::Tensor x = ir::Tensor::fromVector<float>(ir::DType::Float, {1, 8, 6, 6}, std::vector<float>(288, 0.01f));
+    EngineOptions options{GetParam(), 2};
+    options.kernelCache = kernelCache;
+    return JitEngine(model, {{"x", {1, 8, 6, 6}}}, options).run({{"x", x}});
+  }
+};
+
+TEST_P(KernelCacheEngine, TheNextEngineOfAModelLoadsItsKernels) {
+  TempDir dir;
+  ScopedEnvironment env;
+  env.set("CONVOPT_CACHE_DIR", dir.path().c_str());
+  if (!ObjectCache::standard()) GTEST_SKIP() << "this build has no GNU build id: it keeps no kernels";
+  fs::path kernels = dir / "kernels";
+  std::vector<float> compiled = run(true).at("y").toFloatVector();
+  std::vector<fs::path> entries = entriesIn(kernels);
+  ASSERT_EQ(entries.size(), 1u);
+  auto past = fs::file_time_type::clock::now() - std::chrono::hours(1);
+  fs::last_write_time(entries[0], past);
+  EXPECT_EQ(run(true).at("y").toFloatVector(), compiled);
+  EXPECT_GT(fs::last_write_time(entries[0]), past);  // read (touched), not compiled again
+  EXPECT_EQ(entriesIn(kernels).size(), 1u);
+
+  std::ofstream(entries[0], std::ios::binary | std::ios::trunc) << "damaged";
+  EXPECT_EQ(run(true).at("y").toFloatVector(), compiled);  // compiled afresh, and kept again
+  EXPECT_GT(fs::file_size(entries[0]), 100u);
+
+  fs::remove_all(kernels);
+  EXPECT_EQ(run(false).at("y").toFloatVector(), compiled);
+  EXPECT_FALSE(fs::exists(kernels));  // --no-kernel-cache keeps nothing
+}
+
+INSTANTIATE_TEST_SUITE_P(Targets, KernelCacheEngine, ::testing::Values("x86-64-v3", "x86-64-v4"),
+                         [](const auto& info) { return std::string(info.param) == "x86-64-v3" ? "AVX2" : "AVX512"; });
+
+}  // namespace
+}  // namespace convopt::codegen
