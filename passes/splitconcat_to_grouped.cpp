@@ -20,7 +20,8 @@
 //     grouped Conv) drops by --min-gain (unless --force).
 #include <fmt/format.h>
 
-#include "ir/conv_info.h"
+#include <tuple>
+
 #include "passes/candidate_loop.h"
 #include "passes/conv_utils.h"
 #include "runtime/reference/slice_parameters.h"
@@ -41,10 +42,16 @@ struct Match {
 
 // Equal in effect: strides, dilations and pads with their defaults filled in,
 // kernel_shape the weight's (compared with the weight shapes).
-bool sameConvAttributes(const ir::Node& a, const ir::Node& b) {
-  ir::ConvInfo x = ir::analyzeConv(a), y = ir::analyzeConv(b);
-  return x.strides == y.strides && x.dilations == y.dilations && x.pads == y.pads && x.group == y.group &&
-         a.getString("auto_pad", "NOTSET") == b.getString("auto_pad", "NOTSET");
+bool sameConvAttributes(const ConstantConv& a, const ConstantConv& b) {
+  auto filledIn = [](const ConstantConv& c) {
+    size_t spatial = size_t(c.weight->rank() - 2);
+    const ir::Node& n = *c.node;
+    return std::tuple{n.getInts("strides", std::vector<int64_t>(spatial, 1)),
+                      n.getInts("dilations", std::vector<int64_t>(spatial, 1)),
+                      n.getInts("pads", std::vector<int64_t>(2 * spatial, 0)), c.group,
+                      n.getString("auto_pad", "NOTSET")};
+  };
+  return filledIn(a) == filledIn(b);
 }
 
 Expected<std::vector<ConstantConv>> matchBranches(const ir::Node& concat) {
@@ -58,8 +65,7 @@ Expected<std::vector<ConstantConv>> matchBranches(const ir::Node& concat) {
     if (!conv) return Status::refuse(fmt::format("input {}: {}", b, conv.reason()));
     if (!hasSingleUse(in)) return Status::refuse(fmt::format("input {} has other readers", b));
     const ConstantConv& first = b == 0 ? *conv : branches[0];
-    if (!sameConvAttributes(*conv->node, *first.node))
-      return Status::refuse(fmt::format("branch {} has other Conv attributes", b));
+    if (!sameConvAttributes(*conv, first)) return Status::refuse(fmt::format("branch {} has other Conv attributes", b));
     if (conv->weight->dims() != first.weight->dims())
       return Status::refuse(fmt::format("branch {} has another weight shape", b));
     if ((conv->bias == nullptr) != (first.bias == nullptr))

@@ -6,6 +6,7 @@
 #include <llvm/IR/LegacyPassManager.h>
 #include <llvm/IR/Module.h>
 #include <llvm/IR/Verifier.h>
+#include <llvm/Object/ObjectFile.h>
 #include <llvm/Passes/PassBuilder.h>
 #include <llvm/Support/raw_ostream.h>
 #include <llvm/Target/TargetMachine.h>
@@ -179,6 +180,14 @@ std::vector<std::string> compileObjects(llvm::Module& module, const Target& targ
   return objects;
 }
 
+bool isObjectFile(const std::string& bytes) {
+  llvm::Expected<std::unique_ptr<llvm::object::ObjectFile>> object =
+      llvm::object::ObjectFile::createObjectFile(llvm::MemoryBufferRef(bytes, "cached"));
+  if (object) return true;
+  llvm::consumeError(object.takeError());
+  return false;
+}
+
 }  // namespace
 
 Jit::Jit(const Target& target) : target_(target) {
@@ -200,6 +209,10 @@ void Jit::add(KernelModule kernels, int threads, const ObjectCache* cache) {
     llvm::WriteBitcodeToFile(*kernels.module, stream);
     key = cache->key(std::string_view(bitcode.data(), bitcode.size()), target_);
     objects = cache->load(key);
+    if (objects && !std::all_of(objects->begin(), objects->end(), isObjectFile)) {
+      cache->remove(key);  // whole, yet not objects LLJIT takes: compiled afresh
+      objects.reset();
+    }
   }
   if (!objects) {
     prepareModule(*kernels.module, target_);

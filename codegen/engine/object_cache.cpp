@@ -2,9 +2,12 @@
 
 #include <elf.h>
 #include <link.h>
+#include <llvm-c/Core.h>
 #include <llvm/ADT/StringExtras.h>
 #include <llvm/Config/llvm-config.h>
 #include <llvm/Support/BLAKE3.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstring>
@@ -18,8 +21,8 @@ namespace convopt::codegen {
 
 namespace {
 
-// An entry: the magic line, the object count and sizes (little-endian 64-bit),
-// the objects, then a BLAKE3 hash of all that.
+// An entry: the magic line, the object count and sizes (64-bit words in the
+// host's byte order), the objects, then a BLAKE3 hash of all that.
 constexpr std::string_view kMagic = "convopt objects 1\n";
 constexpr size_t kHashBytes = 32;
 
@@ -59,8 +62,8 @@ std::optional<std::vector<std::string>> parseEntry(std::string_view bytes) {
   return objects;
 }
 
-// dl_iterate_phdr's callback: the build id note of the object whose loaded
-// segments hold `code`.
+// dl_iterate_phdr's callback: the build id note of the object (executable or
+// shared library) whose loaded segments hold `code`.
 struct BuildIdSearch {
   uintptr_t code;
   std::string id;
@@ -98,27 +101,52 @@ int findBuildId(dl_phdr_info* info, size_t, void* data) {
 
 }  // namespace
 
+std::string buildIdOf(const void* code) {
+  BuildIdSearch search{reinterpret_cast<uintptr_t>(code), ""};
+  dl_iterate_phdr(findBuildId, &search);
+  return search.id;
+}
+
 std::string buildIdOfThisCode() {
+  // convopt's own code and the LLVM library that compiles (a distribution's
+  // update replaces libLLVM without relinking convopt).
   static const std::string id = [] {
-    BuildIdSearch search{reinterpret_cast<uintptr_t>(&buildIdOfThisCode), ""};
-    dl_iterate_phdr(findBuildId, &search);
-    return search.id;
+    std::string own = buildIdOf(reinterpret_cast<const void*>(&buildIdOfThisCode));
+    std::string llvm = buildIdOf(reinterpret_cast<const void*>(&LLVMGetVersion));
+    return own.empty() || llvm.empty() ? std::string() : own + "-" + llvm;
   }();
   return id;
 }
+
+namespace {
+
+// Only the user may have written what it runs: a folder of another owner, or
+// one that others may write into, holds no kernels of theirs.
+bool ownedByTheUserAlone(const std::filesystem::path& folder) {
+  struct stat status;
+  if (::stat(folder.c_str(), &status) != 0) return false;
+  return S_ISDIR(status.st_mode) && status.st_uid == ::geteuid() && !(status.st_mode & (S_IWGRP | S_IWOTH));
+}
+
+}  // namespace
 
 std::optional<ObjectCache> ObjectCache::standard() {
   std::filesystem::path tuning = tuningCachePath();  // the same folder
   std::string buildId = buildIdOfThisCode();
   if (tuning.empty() || buildId.empty()) return std::nullopt;
-  return ObjectCache(tuning.parent_path() / "kernels", buildId);
+  std::filesystem::path folder = tuning.parent_path() / "kernels";
+  std::error_code error;
+  if (std::filesystem::create_directories(folder, error))
+    std::filesystem::permissions(folder, std::filesystem::perms::owner_all, error);
+  if (!ownedByTheUserAlone(folder)) return std::nullopt;
+  return ObjectCache(folder, buildId);
 }
 
 std::string ObjectCache::key(std::string_view bitcode, const Target& target) const {
   llvm::BLAKE3 hasher;
-  for (std::string_view part : {std::string_view(LLVM_VERSION_STRING), std::string_view(buildId_),
-                                std::string_view(target.triple), std::string_view(target.cpu),
-                                std::string_view(target.features), bitcode}) {
+  for (std::string_view part :
+       {std::string_view(LLVM_VERSION_STRING), std::string_view(buildId_), std::string_view(target.triple),
+        std::string_view(target.cpu), std::string_view(target.features), bitcode}) {
     uint64_t size = part.size();  // each part's length first: no two part lists hash alike
     hasher.update(llvm::ArrayRef(reinterpret_cast<const uint8_t*>(&size), sizeof size));
     hasher.update(llvm::StringRef(part.data(), part.size()));
@@ -133,13 +161,18 @@ std::optional<std::vector<std::string>> ObjectCache::load(const std::string& key
   if (!in) return std::nullopt;
   std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   std::optional<std::vector<std::string>> objects = parseEntry(bytes);
-  std::error_code ignored;
   if (!objects) {
-    std::filesystem::remove(path, ignored);
+    remove(key);
     return std::nullopt;
   }
+  std::error_code ignored;
   std::filesystem::last_write_time(path, std::filesystem::file_time_type::clock::now(), ignored);  // recently used
   return objects;
+}
+
+void ObjectCache::remove(const std::string& key) const {
+  std::error_code ignored;
+  std::filesystem::remove(entry(key), ignored);
 }
 
 void ObjectCache::store(const std::string& key, const std::vector<std::string>& objects) const {
@@ -148,17 +181,19 @@ void ObjectCache::store(const std::string& key, const std::vector<std::string>& 
   for (const std::string& object : objects) appendWord(bytes, object.size());
   for (const std::string& object : objects) bytes += object;
   bytes += hashOf(bytes);
+  if (bytes.size() > capacityBytes_ / 2) return;  // it would push out most of the others, and soon itself
   try {
     std::error_code error;
     std::filesystem::create_directories(folder_, error);
     ir::writeFileAtomically(entry(key), bytes);
-    evictBeyondCapacity();
+    evictBeyondCapacity(entry(key));
   } catch (const std::exception&) {  // a read-only or full disk: the next process compiles again
   }
 }
 
-// The least recently used entries go until the folder holds three quarters of the capacity.
-void ObjectCache::evictBeyondCapacity() const {
+// The least recently used entries but `kept` go until the folder holds three
+// quarters of the capacity.
+void ObjectCache::evictBeyondCapacity(const std::filesystem::path& kept) const {
   struct Entry {
     std::filesystem::path path;
     std::filesystem::file_time_type used;
@@ -168,16 +203,19 @@ void ObjectCache::evictBeyondCapacity() const {
   uint64_t total = 0;
   std::error_code error;
   for (const auto& file : std::filesystem::directory_iterator(folder_, error)) {
-    if (file.path().extension() != ".objects") continue;
+    if (file.path().extension() != ".objects" || file.path() == kept) continue;
     Entry e{file.path(), file.last_write_time(error), file.file_size(error)};
     if (error) continue;  // removed by another process meanwhile
     total += e.bytes;
     entries.push_back(std::move(e));
   }
-  if (total <= capacityBytes_) return;
+  std::error_code missing;
+  uint64_t keptBytes = std::filesystem::file_size(kept, missing);
+  if (missing) keptBytes = 0;
+  if (total + keptBytes <= capacityBytes_) return;
   std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) { return a.used < b.used; });
   for (const Entry& e : entries) {
-    if (total <= capacityBytes_ / 4 * 3) break;
+    if (total + keptBytes <= capacityBytes_ / 4 * 3) break;
     if (std::filesystem::remove(e.path, error)) total -= e.bytes;
   }
 }

@@ -5,13 +5,16 @@
 // fraction of the time (LLVM's -O3 and code generation are most of it).
 //
 // An entry is keyed by a BLAKE3 hash of the module's bitcode before -O3, the
-// target (triple, CPU, features), the LLVM version and the build id of the
-// convopt code that compiles it: any change to what goes into the objects is a
-// new key, and a rebuilt convopt never reads an older build's objects (a build
-// without a GNU build id keeps no cache). Entries are checked when read (their
-// own hash; a damaged one is a miss and removed) and the least recently used go
-// once the folder passes its capacity (kCapacityBytes). Safe to delete; `--no-kernel-cache`
-// (EngineOptions::kernelCache) neither reads nor writes it.
+// target (triple, CPU, features), the LLVM version and the GNU build ids of the
+// convopt code and of the LLVM library that compile it: any change to what goes
+// into the objects is a new key, and a rebuilt convopt or updated libLLVM never
+// reads older objects (code without a build id keeps no cache). Entries are
+// checked when read (their own hash; a damaged one is a miss and removed; the
+// JIT also parses each object before taking any) and the least recently used
+// go once the folder passes its capacity (kCapacityBytes). The folder must be
+// the user's and writable by no one else (created so): the objects run as the
+// user's code. Safe to delete; `--no-kernel-cache` (EngineOptions::kernelCache)
+// neither reads nor writes it.
 #pragma once
 #include <cstdint>
 #include <filesystem>
@@ -36,21 +39,24 @@ class ObjectCache {
   std::string key(std::string_view bitcode, const Target& target) const;
   // The objects stored under `key`, or none (missing, unreadable or damaged).
   std::optional<std::vector<std::string>> load(const std::string& key) const;
-  // Best effort: a folder that cannot be written keeps nothing, silently.
+  // Best effort: a folder that cannot be written keeps nothing, silently; nor
+  // is an entry over half the capacity kept.
   void store(const std::string& key, const std::vector<std::string>& objects) const;
+  // For an entry whose objects the JIT cannot take.
+  void remove(const std::string& key) const;
 
   const std::filesystem::path& folder() const { return folder_; }
 
  private:
   std::filesystem::path entry(const std::string& key) const { return folder_ / (key + ".objects"); }
-  void evictBeyondCapacity() const;
+  void evictBeyondCapacity(const std::filesystem::path& kept) const;
   std::filesystem::path folder_;
   std::string buildId_;
   uint64_t capacityBytes_;
 };
 
-// The GNU build id of the object (executable or shared library) holding this
-// code, as hex; "" when it has none.
+// The GNU build ids, as hex, of the object (executable or shared library)
+// holding this code and of the LLVM library; "" when either has none.
 std::string buildIdOfThisCode();
 
 }  // namespace convopt::codegen

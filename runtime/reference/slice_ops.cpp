@@ -6,7 +6,7 @@
 #include <fmt/ranges.h>
 
 #include "runtime/reference/elementwise.h"
-#include "runtime/reference/slice_range.h"
+#include "runtime/reference/slice_parameters.h"
 #include "runtime/reference/spatial.h"
 
 namespace convopt::runtime::reference {
@@ -19,29 +19,22 @@ std::vector<int64_t> intsFrom(const KernelContext& ctx, bool fromInputs, const c
 
 std::vector<Tensor> slice(const KernelContext& ctx) {
   const Tensor& x = ctx.input(0);
-  const bool fromInputs = ctx.opset >= 10;
-  std::vector<int64_t> starts = intsFrom(ctx, fromInputs, "starts", 1);
-  std::vector<int64_t> ends = intsFrom(ctx, fromInputs, "ends", 2);
-  std::vector<int64_t> axes = intsFrom(ctx, fromInputs, "axes", 3);
-  std::vector<int64_t> steps = fromInputs ? intsFrom(ctx, true, "steps", 4) : std::vector<int64_t>{};
-  if (axes.empty())
-    for (size_t i = 0; i < starts.size(); ++i) axes.push_back(static_cast<int64_t>(i));
-  if (steps.empty()) steps.assign(starts.size(), 1);
-  if (ends.size() != starts.size() || axes.size() != starts.size() || steps.size() != starts.size())
-    ctx.fail("starts, ends, axes and steps have different lengths");
+  auto tensorOf = [&](const ir::Value* value) -> const Tensor* {  // the parameters are this node's inputs
+    for (size_t i = 0; i < ctx.node.inputs().size(); ++i)
+      if (ctx.node.input(i) == value) return ctx.optionalInput(i);
+    return nullptr;
+  };
+  SliceParameters params;
+  std::vector<SliceAxis> axes;
+  Status status = readSliceParameters(ctx.node, tensorOf, ctx.opset, params);
+  if (status) status = params.resolve(x.dims(), axes);
+  if (!status) ctx.fail("{}", status.reason());
   std::vector<int64_t> dims = x.dims(), inStrides = stridesOf(x.dims()), strides = inStrides;
   int64_t base = 0;
-  std::vector<bool> seen(x.rank(), false);
-  for (size_t i = 0; i < starts.size(); ++i) {
-    int64_t axis = ctx.normalizeAxis(axes[i], x.rank());
-    if (seen[axis]) ctx.fail("axis {} is repeated", axis);
-    seen[axis] = true;
-    const int64_t len = x.dims()[axis], step = steps[i];
-    if (step == 0) ctx.fail("step is 0 along axis {}", axis);
-    SliceRange range = sliceRange(starts[i], ends[i], step, len);
-    dims[axis] = range.count;
-    if (dims[axis] > 0) base += range.start * inStrides[axis];
-    strides[axis] = step * inStrides[axis];
+  for (int64_t axis = 0; axis < x.rank(); ++axis) {
+    dims[axis] = axes[axis].count;
+    if (dims[axis] > 0) base += axes[axis].start * inStrides[axis];
+    strides[axis] = axes[axis].step * inStrides[axis];
   }
   return {stridedCopy(x, dims, strides, product(dims) > 0 ? base : 0)};
 }

@@ -26,8 +26,9 @@ Status readSliceParameters(const ir::Node& node, const std::function<const ir::T
 Status SliceParameters::resolve(const std::vector<int64_t>& dims, std::vector<SliceAxis>& result) const {
   const int64_t rank = int64_t(dims.size());
   std::vector<int64_t> sliced = axes, stepping = steps;
-  for (size_t i = sliced.size(); i < starts.size(); ++i) sliced.push_back(int64_t(i));
-  stepping.resize(starts.size(), 1);
+  if (sliced.empty())
+    for (size_t i = 0; i < starts.size(); ++i) sliced.push_back(int64_t(i));
+  if (stepping.empty()) stepping.assign(starts.size(), 1);
   if (ends.size() != starts.size() || sliced.size() != starts.size() || stepping.size() != starts.size())
     return Status::refuse("starts, ends, axes and steps have different lengths");
   result.clear();
@@ -35,8 +36,10 @@ Status SliceParameters::resolve(const std::vector<int64_t>& dims, std::vector<Sl
   std::vector<bool> seen(dims.size(), false);
   for (size_t i = 0; i < starts.size(); ++i) {
     int64_t axis = sliced[i] < 0 ? sliced[i] + rank : sliced[i], step = stepping[i];
-    if (axis < 0 || axis >= rank || seen[axis] || step == 0)
-      return Status::refuse("invalid or repeated axis, or step 0");
+    if (axis < 0 || axis >= rank)
+      return Status::refuse(fmt::format("axis {} is out of range for rank {}", sliced[i], rank));
+    if (seen[axis]) return Status::refuse(fmt::format("axis {} is repeated", axis));
+    if (step == 0) return Status::refuse(fmt::format("step is 0 along axis {}", axis));
     seen[axis] = true;
     auto [start, count] = sliceRange(starts[i], ends[i], step, dims[axis]);
     result[axis] = {start, count, step};

@@ -19,7 +19,7 @@ struct SliceAxis {
 };
 
 struct SliceParameters {
-  std::vector<int64_t> starts, ends, axes, steps;
+  std::vector<int64_t> starts, ends, axes, steps;  // axes, steps empty: ONNX's defaults (0, 1, ...; all 1)
   // One SliceAxis per axis of `dims` (the whole axis where not sliced), or why the parameters are invalid.
   Status resolve(const std::vector<int64_t>& dims, std::vector<SliceAxis>& result) const;
 };

@@ -17,8 +17,10 @@ inline SliceRange sliceRange(int64_t start, int64_t end, int64_t step, int64_t l
   if (end < 0) end += length;
   start = step > 0 ? std::clamp<int64_t>(start, 0, length) : std::clamp<int64_t>(start, 0, length - 1);
   end = step > 0 ? std::clamp<int64_t>(end, 0, length) : std::clamp<int64_t>(end, -1, length - 1);
-  int64_t count = step > 0 ? (end - start + step - 1) / step : (start - end - step - 1) / -step;
-  return {start, std::max<int64_t>(0, count)};
+  // |step| and the span in unsigned arithmetic: a step near INT64_MIN or INT64_MAX does not overflow.
+  uint64_t stride = step > 0 ? uint64_t(step) : uint64_t(0) - uint64_t(step);
+  uint64_t span = step > 0 ? (end > start ? uint64_t(end - start) : 0) : (start > end ? uint64_t(start - end) : 0);
+  return {start, span == 0 ? 0 : int64_t((span - 1) / stride + 1)};
 }
 
 }  // namespace convopt::runtime::reference

@@ -75,7 +75,8 @@ g (float[1,4,5,5] x) => (float[1,2,3,3] y)
  int64[1] s0 = {{0}}, int64[1] e0 = {{2}}, int64[1] s1 = {{2}}, int64[1] e1 = {{4}}, int64[1] a = {{1}},
  int64[1] st = {{1}}, int64[1] begin = {{-4}}, int64[1] middle = {{-2}}, int64[1] last = {{9223372036854775807}},
  int64[1] minus3 = {{-3}}, int64[2] s0x = {{0, 0}}, int64[2] e0x = {{1, 2}},
- int64[2] s0h = {{0, 0}}, int64[2] e0h = {{2, 4}}, int64[2] s1h = {{2, 0}}, int64[2] e1h = {{4, 4}}, int64[2] a1h = {{1, 2}}>
+ int64[2] s0h = {{0, 0}}, int64[2] e0h = {{2, 4}}, int64[2] s1h = {{2, 0}}, int64[2] e1h = {{4, 4}}, int64[2] a1h = {{1, 2}},
+ int64[1] one = {{1}}, int64[1] minus5 = {{-5}}, int64[1] back = {{-1}}>
 {{
   x0 = {}
   x1 = {}
@@ -117,10 +118,13 @@ INSTANTIATE_TEST_SUITE_P(
                           "auto_pad = \"NOTSET\", group = 1>")}),
     [](const auto& info) { return std::string(info.param.name); });
 
+// Channels 1, 0 (step -1) are channels [0, 2) in another order: refused too.
 TEST(SplitConcatToGrouped, RejectsSlicesOfOtherAxesOrSteps) {
   for (auto [x0, x1, reason] :
        {std::tuple{"Slice (x, s0h, e0h, a1h)", "Slice (x, s1h, e1h, a1h)", "branch 0 Slice also slices axis 2"},
-        std::tuple{"Slice (x, s0, e0, a)", "Slice (x, s0, e0, a)", "branch 1 Slice is not channels [2, 4)"}}) {
+        std::tuple{"Slice (x, s0, e0, a)", "Slice (x, s0, e0, a)", "branch 1 Slice is not channels [2, 4)"},
+        std::tuple{"Slice (x, one, minus5, a, back)", "Slice (x, s1, e1, a)",
+                   "branch 0 Slice is not channels [0, 2)"}}) {
     std::string text = sliceBranches(x0, x1);
     text.replace(text.find("(float[1,2,3,3] y)"), 18, "(float[1,?,?,?] y)");
     auto run = runPasses("splitconcat-to-grouped", text);
