@@ -4,13 +4,16 @@
 #include <set>
 #include <sstream>
 
+#include <google/protobuf/field_mask.pb.h>
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+#include <google/protobuf/util/field_mask_util.h>
 #include <onnx/defs/parser.h>
 #include <onnx/onnx_pb.h>
 
 #include "ir/error.h"
 #include "ir/onnx_io.h"
+#include "ir/read_file.h"
 #include "ir/tensor_proto.h"
 
 namespace convopt::ir {
@@ -87,17 +90,25 @@ Attribute attributeFromProto(const onnx::AttributeProto& p, const fs::path& base
 // Names visible to a subgraph: those of every enclosing graph.
 using Scope = std::set<std::string>;
 
-// The fields of a GraphProto the IR does not model.
+// The fields of `message` the IR does not model (all but `modelled`, unknown
+// ones included), serialized: what a lossless round trip writes back. Copied
+// field by field: a copy of the whole message and then a clear copied a graph's
+// initializers, twice per load (15% of a warm `convopt run` of a 20 MB model).
+std::string residueOf(const google::protobuf::Message& message, const std::set<std::string>& modelled) {
+  std::unique_ptr<google::protobuf::Message> residue(message.New());
+  const google::protobuf::Reflection* reflection = message.GetReflection();
+  std::vector<const google::protobuf::FieldDescriptor*> fields;
+  reflection->ListFields(message, &fields);
+  google::protobuf::FieldMask rest;
+  for (const google::protobuf::FieldDescriptor* field : fields)
+    if (!modelled.count(field->name())) rest.add_paths(field->name());
+  google::protobuf::util::FieldMaskUtil::MergeMessageTo(message, rest, {}, residue.get());
+  residue->GetReflection()->MutableUnknownFields(residue.get())->MergeFrom(reflection->GetUnknownFields(message));
+  return residue->SerializeAsString();
+}
+
 std::string graphResidue(const onnx::GraphProto& g) {
-  onnx::GraphProto residue = g;
-  residue.clear_node();
-  residue.clear_initializer();
-  residue.clear_input();
-  residue.clear_output();
-  residue.clear_value_info();
-  residue.clear_name();
-  residue.clear_doc_string();
-  return residue.SerializeAsString();
+  return residueOf(g, {"node", "initializer", "input", "output", "value_info", "name", "doc_string"});
 }
 
 class GraphImporter {
@@ -274,14 +285,8 @@ Model importModel(const onnx::ModelProto& proto, const fs::path& baseDir) {
   model.graph->adoptSubgraphs();
   checkDefaultOpset(model);
 
-  onnx::ModelProto residue = proto;
-  residue.clear_graph();
-  residue.clear_opset_import();
-  residue.clear_metadata_props();
-  residue.clear_ir_version();
-  residue.clear_producer_name();
-  residue.clear_producer_version();
-  model.modelResidue = residue.SerializeAsString();
+  model.modelResidue =
+      residueOf(proto, {"graph", "opset_import", "metadata_props", "ir_version", "producer_name", "producer_version"});
   return model;
 }
 
@@ -300,11 +305,7 @@ bool parsesNestedDeeper(const std::string& bytes) {
 }  // namespace
 
 Model loadModel(const fs::path& path) {
-  std::error_code ec;
-  if (!fs::is_regular_file(path, ec)) throwInputError("{}: no such file", path.string());
-  std::ifstream in(path, std::ios::binary);
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (!in.good() && !in.eof()) throwInputError("{}: cannot read the file", path.string());
+  std::string bytes = readFile(path);
   if (bytes.empty()) throwInputError("{}: the file is empty", path.string());
   if (path.extension() == ".onnxtxt") {
     try {

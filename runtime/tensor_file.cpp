@@ -8,21 +8,13 @@
 
 #include "ir/atomic_file.h"
 #include "ir/error.h"
+#include "ir/read_file.h"
 #include "ir/tensor_proto.h"
 
 namespace convopt::runtime {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string readFile(const fs::path& path) {
-  std::error_code ec;
-  if (!fs::is_regular_file(path, ec)) throwInputError("{}: no such file", path.string());
-  std::ifstream in(path, std::ios::binary);
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (!in.good() && !in.eof()) throwInputError("{}: cannot read the file", path.string());
-  return bytes;
-}
 
 ir::DType npyType(const std::string& descr, const fs::path& path) {
   static const std::pair<const char*, ir::DType> kTypes[] = {
@@ -65,7 +57,7 @@ ir::Tensor parseNpy(const std::string& bytes, const fs::path& path) {
 }  // namespace
 
 ir::Tensor loadTensorFile(const fs::path& path) {
-  std::string bytes = readFile(path);
+  std::string bytes = ir::readFile(path);
   if (path.extension() == ".npy") return parseNpy(bytes, path);
   onnx::TensorProto proto;
   if (bytes.empty() || !proto.ParseFromString(bytes)) throwInputError("{}: not a TensorProto file", path.string());

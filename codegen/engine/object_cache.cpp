@@ -16,6 +16,8 @@
 
 #include "codegen/engine/tuning_cache.h"
 #include "ir/atomic_file.h"
+#include "ir/error.h"
+#include "ir/read_file.h"
 
 namespace convopt::codegen {
 
@@ -157,9 +159,12 @@ std::string ObjectCache::key(std::string_view bitcode, const Target& target) con
 
 std::optional<std::vector<std::string>> ObjectCache::load(const std::string& key) const {
   std::filesystem::path path = entry(key);
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::string bytes;
+  try {
+    bytes = ir::readFile(path);
+  } catch (const InputError&) {  // none stored (or unreadable): compiled
+    return std::nullopt;
+  }
   std::optional<std::vector<std::string>> objects = parseEntry(bytes);
   if (!objects) {
     remove(key);
