@@ -1,6 +1,7 @@
 #include "passes/block_structure.h"
 
 #include <algorithm>
+#include <functional>
 #include <map>
 #include <numeric>
 
@@ -36,37 +37,96 @@ int64_t findRoot(std::vector<int64_t>& parent, int64_t x) {
   return x;
 }
 
-// Components of the bipartite graph (nodes 0..cout-1 outputs, cout.. inputs);
-// a structure when they all have the same input and output counts.
-BlockStructure componentStructure(const std::vector<bool>& nonzero, int64_t cout, int64_t cin) {
+// A connected component of the bipartite graph: its output and input channels
+// (either may be empty: a zero output row, an input channel nothing reads).
+struct Component {
+  std::vector<int64_t> outs, ins;
+};
+
+// Components of the bipartite graph (nodes 0..cout-1 outputs, cout.. inputs), in
+// the order of their first channel.
+std::vector<Component> componentsOf(const std::vector<bool>& nonzero, int64_t cout, int64_t cin) {
   std::vector<int64_t> parent = identityOrder(cout + cin);
   for (int64_t o = 0; o < cout; ++o)
     for (int64_t i = 0; i < cin; ++i)
       if (nonzero[o * cin + i]) parent[findRoot(parent, o)] = findRoot(parent, cout + i);
-  std::map<int64_t, std::pair<std::vector<int64_t>, std::vector<int64_t>>> components;  // by smallest output
-  std::vector<int64_t> rootKey(static_cast<size_t>(cout + cin), -1);
-  for (int64_t o = 0; o < cout; ++o) {
-    int64_t root = findRoot(parent, o);
-    if (rootKey[root] < 0) rootKey[root] = o;
-    components[rootKey[root]].first.push_back(o);
+  std::map<int64_t, Component> byRoot;
+  std::vector<int64_t> firstSeen;
+  for (int64_t node = 0; node < cout + cin; ++node) {
+    int64_t root = findRoot(parent, node);
+    if (!byRoot.count(root)) firstSeen.push_back(root);
+    (node < cout ? byRoot[root].outs : byRoot[root].ins).push_back(node < cout ? node : node - cout);
   }
-  for (int64_t i = 0; i < cin; ++i) {
-    int64_t root = findRoot(parent, cout + i);
-    if (rootKey[root] < 0) return {};  // an input channel nothing reads: unequal component
-    components[rootKey[root]].second.push_back(i);
+  std::vector<Component> components;
+  for (int64_t root : firstSeen) components.push_back(std::move(byRoot[root]));
+  return components;
+}
+
+// The group of each component such that every group holds exactly outPer
+// outputs and inPer inputs, or empty when none is found: depth first, largest
+// components first, an empty group tried once per component, within a step budget.
+std::vector<int64_t> packIntoGroups(const std::vector<Component>& components, int64_t groups, int64_t outPer,
+                                    int64_t inPer) {
+  std::vector<size_t> order(components.size());
+  std::iota(order.begin(), order.end(), size_t(0));
+  auto size = [&](size_t c) { return components[c].outs.size() + components[c].ins.size(); };
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return size(a) > size(b); });
+  std::vector<int64_t> outLeft(static_cast<size_t>(groups), outPer), inLeft(static_cast<size_t>(groups), inPer);
+  std::vector<int64_t> groupOf(components.size(), -1);
+  int64_t budget = 100000;
+  std::function<bool(size_t)> place = [&](size_t next) {
+    if (next == order.size()) return true;
+    if (--budget < 0) return false;
+    const Component& c = components[order[next]];
+    int64_t outs = int64_t(c.outs.size()), ins = int64_t(c.ins.size());
+    for (int64_t g = 0; g < groups; ++g) {
+      if (outLeft[g] < outs || inLeft[g] < ins) continue;
+      outLeft[g] -= outs, inLeft[g] -= ins, groupOf[order[next]] = g;
+      if (place(next + 1)) return true;
+      outLeft[g] += outs, inLeft[g] += ins;
+      if (outLeft[g] == outPer && inLeft[g] == inPer) break;  // every empty group alike
+    }
+    return false;
+  };
+  return place(0) ? groupOf : std::vector<int64_t>{};
+}
+
+// The most groups the components pack into (each group then holds whole
+// components, its weight block zero between them); channels in each group in
+// their original order, groups by their first output channel.
+BlockStructure componentStructure(const std::vector<bool>& nonzero, int64_t cout, int64_t cin) {
+  std::vector<Component> components = componentsOf(nonzero, cout, cin);
+  BlockStructure none;
+  none.blocks = int64_t(components.size());
+  if (components.size() < 2) return none;
+  for (int64_t g = std::gcd(cout, cin); g > 1; --g) {
+    int64_t outPer = cout / g, inPer = cin / g;
+    if (cout % g != 0 || cin % g != 0 || std::any_of(components.begin(), components.end(), [&](const Component& c) {
+          return int64_t(c.outs.size()) > outPer || int64_t(c.ins.size()) > inPer;
+        }))
+      continue;
+    std::vector<int64_t> groupOf = packIntoGroups(components, g, outPer, inPer);
+    if (groupOf.empty()) continue;
+    std::vector<std::vector<int64_t>> outs(static_cast<size_t>(g)), ins(static_cast<size_t>(g));
+    for (size_t c = 0; c < components.size(); ++c) {
+      outs[groupOf[c]].insert(outs[groupOf[c]].end(), components[c].outs.begin(), components[c].outs.end());
+      ins[groupOf[c]].insert(ins[groupOf[c]].end(), components[c].ins.begin(), components[c].ins.end());
+    }
+    std::vector<size_t> groupOrder(static_cast<size_t>(g));
+    std::iota(groupOrder.begin(), groupOrder.end(), size_t(0));
+    for (auto* channels : {&outs, &ins})
+      for (std::vector<int64_t>& group : *channels) std::sort(group.begin(), group.end());
+    std::sort(groupOrder.begin(), groupOrder.end(), [&](size_t a, size_t b) { return outs[a][0] < outs[b][0]; });
+    BlockStructure s;
+    s.groups = g, s.blocks = none.blocks;
+    for (size_t group : groupOrder) {
+      s.outOrder.insert(s.outOrder.end(), outs[group].begin(), outs[group].end());
+      s.inOrder.insert(s.inOrder.end(), ins[group].begin(), ins[group].end());
+    }
+    s.contiguous = s.outOrder == identityOrder(cout) && s.inOrder == identityOrder(cin);
+    return s;
   }
-  BlockStructure s;
-  s.groups = static_cast<int64_t>(components.size());
-  if (s.groups < 2 || cout % s.groups != 0 || cin % s.groups != 0) return {};
-  for (const auto& [key, members] : components) {
-    if (static_cast<int64_t>(members.first.size()) != cout / s.groups ||
-        static_cast<int64_t>(members.second.size()) != cin / s.groups)
-      return {};
-    s.outOrder.insert(s.outOrder.end(), members.first.begin(), members.first.end());
-    s.inOrder.insert(s.inOrder.end(), members.second.begin(), members.second.end());
-  }
-  s.contiguous = s.outOrder == identityOrder(cout) && s.inOrder == identityOrder(cin);
-  return s;
+  return none;
 }
 
 }  // namespace
@@ -80,7 +140,7 @@ BlockStructure findBlockStructure(const ConstantConv& conv) {
   }
   BlockStructure permuted = componentStructure(nonzero, cout, cin);
   if (permuted.groups > 1) return permuted;
-  return {1, identityOrder(cin), identityOrder(cout), true};
+  return {1, identityOrder(cin), identityOrder(cout), true, permuted.blocks};
 }
 
 std::vector<float> groupedWeight(const ConstantConv& conv, const BlockStructure& blocks) {

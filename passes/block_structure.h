@@ -7,9 +7,11 @@
 //   - contiguous: block b holds inputs [b*C_in/g, (b+1)*C_in/g) and outputs
 //     [b*C_out/g, ...); the largest such g is found by testing every common
 //     divisor of C_in and C_out;
-//   - permuted: otherwise the blocks are the connected components of the graph,
-//     usable when all components have the same input and output counts; the
-//     channels must then be reordered (inOrder / outOrder).
+//   - permuted: otherwise the blocks are the connected components of the graph
+//     (a zero output row, or an input channel nothing reads, is one alone),
+//     packed into the most groups of equal input and output counts, whole
+//     components in each (zero between them: still exact); the channels must
+//     then be reordered (inOrder / outOrder).
 // Only exact zeros count: a nearly-zero block is an edge, so nothing inexact is
 // ever rewritten.
 #pragma once
@@ -27,6 +29,7 @@ struct BlockStructure {
   std::vector<int64_t> inOrder;
   std::vector<int64_t> outOrder;
   bool contiguous = true;
+  int64_t blocks = 1;  // connected blocks the zeros separate (the permuted search's; >= groups)
 };
 
 // For a group-1 conv. groups == 1 when there is no usable structure.

@@ -195,6 +195,49 @@ g (float[1,4,3,3] x) => (float[1,4,3,3] z)
   EXPECT_TRUE(numericallyEquivalent(run));
 }
 
+// Blocks of unequal sizes, interleaved: {o0, o3 | i0, i3} (2 x 2), {o1 | i1}, {o2 | i2}.
+// The two small ones share a group (zero between them): 2 groups of 2 x 2.
+TEST(DenseToGrouped, UnequalBlocksPackIntoEqualGroups) {
+  auto run = runPasses("dense-to-grouped,dce", R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,4,3,3] x) => (float[1,4,3,3] z)
+<float[4,4,1,1] w = {1, 0, 0, 2, 0, 3, 0, 0, 0, 0, 4, 0, 5, 0, 0, 6}>
+{
+  y = Conv (x, w)
+  z = Relu (y)
+}
+)",
+                       forcedOptions());
+  EXPECT_EQ(run.afterText, R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,4,3,3] x) => (float[1,4,3,3] z)
+<int64[4] y_in_order = {0, 3, 1, 2}, int64[4] y_out_order = {0, 2, 3, 1}, float[4,2,1,1] y_W_grouped = {1, 2, 5, 6, 3, 0, 0, 4}>
+{
+  y_in_permuted = Gather <axis = 1> (x, y_in_order)
+  y = Conv <group = 2> (y_in_permuted, y_W_grouped)
+  y_out_restored = Gather <axis = 1> (y, y_out_order)
+  z = Relu (y_out_restored)
+}
+)");
+  EXPECT_TRUE(numericallyEquivalent(run));
+}
+
+// A pruned filter (output 3 all zeros) and an input channel no filter reads (3)
+// are blocks of their own, which fill the group the small block {o1 | i1} leaves.
+TEST(DenseToGrouped, APrunedFilterAndAnUnreadInputJoinAGroup) {
+  auto run = runPasses("dense-to-grouped,dce", R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,4,3,3] x) => (float[1,4,3,3] z)
+<float[4,4,1,1] w = {1, 0, 2, 0, 0, 3, 0, 0, 4, 0, 5, 0, 0, 0, 0, 0}, float[4] b = {1, 2, 3, 4}>
+{
+  y = Conv (x, w, b)
+  z = Relu (y)
+}
+)",
+                       forcedOptions());
+  EXPECT_NE(run.afterText.find("y = Conv <group = 2>"), std::string::npos) << run.afterText;
+  ASSERT_EQ(run.stats.rewrites.size(), 1u);
+  EXPECT_EQ(run.stats.rewrites[0].reconstructionError, 0.0);
+  EXPECT_TRUE(numericallyEquivalent(run));
+}
+
 // A channel-diagonal weight with depth multiplier 2: W[o, i] != 0 only when i == o/2.
 constexpr const char* kChannelDiagonal = R"(<ir_version: 8, opset_import: ["" : 13]>
 g (float[1,2,4,4] x) => (float[1,4,4,4] y)
@@ -246,6 +289,15 @@ g (float[1,4,3,3] x) => (float[1,4,3,3] y)
 }
 )",
                           "weight has no block-diagonal zero structure (even up to channel permutation)"},
+        // Blocks of 3 x 3 and 1 x 1: no equal groups hold whole blocks.
+        GroupingRejection{"BlocksMakeNoEqualGroups", "dense-to-grouped", R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,4,3,3] x) => (float[1,4,3,3] y)
+<float[4,4,1,1] w = {1, 2, 3, 0, 4, 5, 6, 0, 7, 8, 9, 0, 0, 0, 0, 1}>
+{
+  y = Conv (x, w)
+}
+)",
+                          "the weight's zeros separate 2 blocks, which make no equal groups"},
         GroupingRejection{"AlreadyGrouped", "dense-to-grouped", R"(<ir_version: 8, opset_import: ["" : 13]>
 g (float[1,4,3,3] x) => (float[1,4,3,3] y)
 <float[4,2,1,1] w = {1, 2, 0, 0, 3, 4, 0, 0}>
