@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <atomic>
 #include <exception>
+#include <map>
 #include <system_error>
 #include <thread>
 
@@ -180,12 +181,35 @@ std::vector<std::string> compileObjects(llvm::Module& module, const Target& targ
   return objects;
 }
 
-bool isObjectFile(const std::string& bytes) {
-  llvm::Expected<std::unique_ptr<llvm::object::ObjectFile>> object =
-      llvm::object::ObjectFile::createObjectFile(llvm::MemoryBufferRef(bytes, "cached"));
-  if (object) return true;
-  llvm::consumeError(object.takeError());
-  return false;
+// Whether `objects` are what compiling `module` for `target` gives: objects of
+// the target's architecture that between them define each of its kernels
+// exactly once (a cache entry is checked so before LLJIT links any of it).
+bool areObjectsOf(const std::vector<std::string>& objects, const llvm::Module& module, const Target& target) {
+  std::map<std::string, int> definitions;
+  for (const llvm::Function& function : module)
+    if (!function.isDeclaration() && function.hasExternalLinkage()) definitions[function.getName().str()] = 0;
+  llvm::Triple::ArchType arch = llvm::Triple(target.triple).getArch();
+  for (const std::string& bytes : objects) {
+    llvm::Expected<std::unique_ptr<llvm::object::ObjectFile>> object =
+        llvm::object::ObjectFile::createObjectFile(llvm::MemoryBufferRef(bytes, "cached"));
+    if (!object) {
+      llvm::consumeError(object.takeError());
+      return false;
+    }
+    if ((*object)->getArch() != arch) return false;
+    for (const llvm::object::SymbolRef& symbol : (*object)->symbols()) {
+      llvm::Expected<uint32_t> flags = symbol.getFlags();
+      llvm::Expected<llvm::StringRef> name = symbol.getName();
+      if (!flags || !name) {
+        llvm::consumeError(flags.takeError());
+        llvm::consumeError(name.takeError());
+        return false;
+      }
+      bool defined = !(*flags & llvm::object::SymbolRef::SF_Undefined) && (*flags & llvm::object::SymbolRef::SF_Global);
+      if (auto found = definitions.find(name->str()); defined && found != definitions.end()) ++found->second;
+    }
+  }
+  return std::all_of(definitions.begin(), definitions.end(), [](const auto& d) { return d.second == 1; });
 }
 
 }  // namespace
@@ -199,7 +223,7 @@ Jit::Jit(const Target& target) : target_(target) {
 
 Jit::~Jit() = default;
 
-void Jit::add(KernelModule kernels, int threads, const ObjectCache* cache) {
+bool Jit::add(KernelModule kernels, int threads, const ObjectCache* cache) {
   // Keyed by the module as generated: a hit skips its verification and merging too.
   std::string key;
   std::optional<std::vector<std::string>> objects;
@@ -209,11 +233,12 @@ void Jit::add(KernelModule kernels, int threads, const ObjectCache* cache) {
     llvm::WriteBitcodeToFile(*kernels.module, stream);
     key = cache->key(std::string_view(bitcode.data(), bitcode.size()), target_);
     objects = cache->load(key);
-    if (objects && !std::all_of(objects->begin(), objects->end(), isObjectFile)) {
-      cache->remove(key);  // whole, yet not objects LLJIT takes: compiled afresh
+    if (objects && !areObjectsOf(*objects, *kernels.module, target_)) {
+      cache->remove(key);  // whole, yet not this module's objects: compiled afresh
       objects.reset();
     }
   }
+  bool loaded = objects.has_value();
   if (!objects) {
     prepareModule(*kernels.module, target_);
     objects = compileObjects(*kernels.module, target_, threads);
@@ -221,6 +246,7 @@ void Jit::add(KernelModule kernels, int threads, const ObjectCache* cache) {
   }
   for (const std::string& object : *objects)
     check(jit_->addObjectFile(llvm::MemoryBuffer::getMemBufferCopy(object, "convopt_kernels.o")));
+  return loaded;
 }
 
 KernelFunction Jit::lookup(const std::string& name) { return unwrap(jit_->lookup(name)).toPtr<KernelFunction>(); }

@@ -47,7 +47,8 @@ class Jit {
   // the kernels: LLVM's time is most of a model's first run); its kernels
   // become callable. With a cache, objects it holds for the module are taken
   // instead, and those compiled are stored there.
-  void add(KernelModule kernels, int threads = 1, const ObjectCache* cache = nullptr);
+  // Returns whether the objects came from the cache.
+  bool add(KernelModule kernels, int threads = 1, const ObjectCache* cache = nullptr);
   KernelFunction lookup(const std::string& name);
 
  private:

@@ -59,6 +59,7 @@ struct JitEngine::Impl {
   std::unique_ptr<BodyEngines> bodies;  // the control-flow nodes' bodies, compiled on first use
   Program program;
   std::unique_ptr<Jit> jit;
+  std::string kernelOrigin;  // explain(): compiled or loaded, and where they are kept
   std::unique_ptr<runtime::ThreadPool> pool;
   bool flushDenormals;
   size_t arenaBytes = 0;
@@ -112,8 +113,12 @@ void JitEngine::Impl::compile(const ir::Model& source, const std::map<std::strin
   model = std::move(lowered.model);
   program = std::move(lowered.program);
   jit = std::make_unique<Jit>(target);
-  std::optional<ObjectCache> cache = options.kernelCache ? ObjectCache::standard() : std::nullopt;
-  jit->add(std::move(lowered.module), pool->threads(), cache ? &*cache : nullptr);
+  std::string whyNoCache = "the kernel cache is off (--no-kernel-cache)";
+  std::optional<ObjectCache> cache = options.kernelCache ? ObjectCache::standard(&whyNoCache) : std::nullopt;
+  bool loaded = jit->add(std::move(lowered.module), pool->threads(), cache ? &*cache : nullptr);
+  kernelOrigin = loaded  ? fmt::format("loaded from the kernel cache ({})", cache->folder().string())
+                 : cache ? fmt::format("compiled, kept in the kernel cache ({})", cache->folder().string())
+                         : "compiled; not kept: " + whyNoCache;
   for (Step& step : program.steps)
     if (step.kind == Step::Kind::Kernel) step.function = jit->lookup(step.kernelName);
   makeBodyEngines();
@@ -303,8 +308,8 @@ runtime::TensorMap JitEngine::run(const runtime::TensorMap& inputs) {
 std::string JitEngine::explain() const {
   std::string text = explainLowering(impl_->program);
   text += impl_->bodies->explain();
-  text += fmt::format("{} fallback node(s); arena {:.2f} MiB; {} thread(s)\n", impl_->program.fallbacks.size(),
-                      impl_->arenaBytes / 1048576.0, threads());
+  text += fmt::format("{} fallback node(s); arena {:.2f} MiB; {} thread(s)\nkernels: {}\n",
+                      impl_->program.fallbacks.size(), impl_->arenaBytes / 1048576.0, threads(), impl_->kernelOrigin);
   return text;
 }
 

@@ -23,9 +23,10 @@ namespace convopt::codegen {
 
 namespace {
 
-// An entry: the magic line, the object count and sizes (64-bit words in the
-// host's byte order), the objects, then a BLAKE3 hash of all that.
-constexpr std::string_view kMagic = "convopt objects 1\n";
+// An entry: the magic line, its key (an entry renamed to another key is no
+// hit), the object count and sizes (64-bit words in the host's byte order, the
+// key's length first), the objects, then a BLAKE3 hash of all that.
+constexpr std::string_view kMagic = "convopt objects 2\n";
 constexpr size_t kHashBytes = 32;
 
 void appendWord(std::string& bytes, uint64_t word) { bytes.append(reinterpret_cast<const char*>(&word), sizeof word); }
@@ -36,13 +37,16 @@ std::string hashOf(std::string_view bytes) {
   return std::string(reinterpret_cast<const char*>(hash.data()), hash.size());
 }
 
-// The objects of an entry's bytes, or none when any part does not check out.
-std::optional<std::vector<std::string>> parseEntry(std::string_view bytes) {
-  if (bytes.size() < kMagic.size() + sizeof(uint64_t) + kHashBytes || bytes.substr(0, kMagic.size()) != kMagic)
+// The objects of an entry's bytes stored under `key`, or none when any part does not check out.
+std::optional<std::vector<std::string>> parseEntry(std::string_view bytes, std::string_view key) {
+  std::string head = std::string(kMagic);
+  appendWord(head, key.size());
+  head += key;
+  if (bytes.size() < head.size() + sizeof(uint64_t) + kHashBytes || bytes.substr(0, head.size()) != head)
     return std::nullopt;
   std::string_view body = bytes.substr(0, bytes.size() - kHashBytes);
   if (hashOf(body) != bytes.substr(body.size())) return std::nullopt;
-  size_t at = kMagic.size();
+  size_t at = head.size();
   auto word = [&](uint64_t& value) {
     if (body.size() - at < sizeof value) return false;
     std::memcpy(&value, body.data() + at, sizeof value);
@@ -132,15 +136,21 @@ bool ownedByTheUserAlone(const std::filesystem::path& folder) {
 
 }  // namespace
 
-std::optional<ObjectCache> ObjectCache::standard() {
+std::optional<ObjectCache> ObjectCache::standard(std::string* whyNone) {
+  auto none = [&](std::string why) -> std::optional<ObjectCache> {
+    if (whyNone) *whyNone = std::move(why);
+    return std::nullopt;
+  };
   std::filesystem::path tuning = tuningCachePath();  // the same folder
   std::string buildId = buildIdOfThisCode();
-  if (tuning.empty() || buildId.empty()) return std::nullopt;
+  if (tuning.empty()) return none("no cache folder (set CONVOPT_CACHE_DIR, XDG_CACHE_HOME or HOME)");
+  if (buildId.empty()) return none("convopt or libLLVM has no GNU build id");
   std::filesystem::path folder = tuning.parent_path() / "kernels";
   std::error_code error;
   if (std::filesystem::create_directories(folder, error))
     std::filesystem::permissions(folder, std::filesystem::perms::owner_all, error);
-  if (!ownedByTheUserAlone(folder)) return std::nullopt;
+  if (!ownedByTheUserAlone(folder))
+    return none(folder.string() + " is not a folder of this user's that no one else may write into");
   return ObjectCache(folder, buildId);
 }
 
@@ -159,13 +169,23 @@ std::string ObjectCache::key(std::string_view bitcode, const Target& target) con
 
 std::optional<std::vector<std::string>> ObjectCache::load(const std::string& key) const {
   std::filesystem::path path = entry(key);
+  std::error_code error;
+  std::filesystem::file_status status = std::filesystem::symlink_status(path, error);
+  if (error || status.type() == std::filesystem::file_type::not_found) return std::nullopt;
+  // Only a regular file no larger than store() writes is read (a FIFO would block, a
+  // directory or a huge file would fail the run): anything else is removed and compiled.
+  if (status.type() != std::filesystem::file_type::regular ||
+      std::filesystem::file_size(path, error) > capacityBytes_ / 2 || error) {
+    remove(key);
+    return std::nullopt;
+  }
   std::string bytes;
   try {
     bytes = ir::readFile(path);
-  } catch (const InputError&) {  // none stored (or unreadable): compiled
+  } catch (const std::exception&) {  // unreadable, or removed meanwhile: compiled
     return std::nullopt;
   }
-  std::optional<std::vector<std::string>> objects = parseEntry(bytes);
+  std::optional<std::vector<std::string>> objects = parseEntry(bytes, key);
   if (!objects) {
     remove(key);
     return std::nullopt;
@@ -177,11 +197,13 @@ std::optional<std::vector<std::string>> ObjectCache::load(const std::string& key
 
 void ObjectCache::remove(const std::string& key) const {
   std::error_code ignored;
-  std::filesystem::remove(entry(key), ignored);
+  std::filesystem::remove(entry(key), ignored);  // a symbolic link itself, not its target
 }
 
 void ObjectCache::store(const std::string& key, const std::vector<std::string>& objects) const {
   std::string bytes(kMagic);
+  appendWord(bytes, key.size());
+  bytes += key;
   appendWord(bytes, objects.size());
   for (const std::string& object : objects) appendWord(bytes, object.size());
   for (const std::string& object : objects) bytes += object;
@@ -190,6 +212,8 @@ void ObjectCache::store(const std::string& key, const std::vector<std::string>& 
   try {
     std::error_code error;
     std::filesystem::create_directories(folder_, error);
+    std::filesystem::file_status there = std::filesystem::symlink_status(entry(key), error);
+    if (!error && there.type() != std::filesystem::file_type::regular) remove(key);  // written here, not through a link
     ir::writeFileAtomically(entry(key), bytes);
     evictBeyondCapacity(entry(key));
   } catch (const std::exception&) {  // a read-only or full disk: the next process compiles again

@@ -30,8 +30,9 @@ namespace convopt::codegen {
 class ObjectCache {
  public:
   static constexpr uint64_t kCapacityBytes = uint64_t(256) << 20;
-  // In the user's cache folder; none when no variable names one or this build has no build id.
-  static std::optional<ObjectCache> standard();
+  // In the user's cache folder; none (and why, in `whyNone`) when no variable
+  // names one, the code has no build ids, or others may write into the folder.
+  static std::optional<ObjectCache> standard(std::string* whyNone = nullptr);
   ObjectCache(std::filesystem::path folder, std::string buildId, uint64_t capacityBytes = kCapacityBytes)
       : folder_(std::move(folder)), buildId_(std::move(buildId)), capacityBytes_(capacityBytes) {}
 

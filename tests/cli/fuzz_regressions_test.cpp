@@ -30,9 +30,9 @@ testing::RunResult optimizeFinding(const testing::TempDir& dir, const std::strin
 }
 
 // `convopt optimize` of the finding fails with exactly `message` (exit 2) and writes nothing.
-void expectOptimizeRefuses(const std::string& finding, const std::string& message) {
+void expectOptimizeRefuses(const std::string& finding, const std::string& message, const std::string& extra = "") {
   testing::TempDir dir;
-  testing::RunResult r = optimizeFinding(dir, finding);
+  testing::RunResult r = optimizeFinding(dir, finding, extra);
   EXPECT_EQ(r.exitCode, 2);
   EXPECT_EQ(r.stderrText, "convopt: error: " + message + "\n");
   EXPECT_FALSE(fs::exists(dir / "out.onnx"));
@@ -249,11 +249,16 @@ TEST(BadInput, FuzzFoundShapeNodeWithTwoOutputs) {
 // dense-to-separable factors it through 8 channels, and the shape inference after the pass gave
 // that value a size beyond 2^63 elements; the next pass's verifier refused it as the pass's
 // fault (internal error, exit 1). Inference now checks the sizes it assigns, as the verifier
-// checks declared ones, and the error is the input's.
+// checks declared ones, and the error is the input's. Since dense-to-grouped packs unequal
+// blocks, it regroups the conv first, and its permuted input meets the same check.
 TEST(BadInput, FuzzFoundAFactoredConvWhoseSizeOverflows) {
   expectOptimizeRefuses("batch_pad_of_2_pow_56_before_a_factored_conv.onnx",
                         "value 'c_pointwise': element count of its shape overflows 64 bits (shapes inferred after pass "
-                        "dense-to-separable)");
+                        "dense-to-separable)",
+                        " --passes dense-to-separable");
+  expectOptimizeRefuses("batch_pad_of_2_pow_56_before_a_factored_conv.onnx",
+                        "value 'c_in_permuted': element count of its shape overflows 64 bits (shapes inferred after "
+                        "pass dense-to-grouped)");
 }
 
 // The pipeline fuzz target (a run with -reload=0 on b333489): a Gemm whose C is a bool scalar.

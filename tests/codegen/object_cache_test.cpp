@@ -4,12 +4,13 @@
 // engine taking a model's kernels from it.
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
 #include <fstream>
 
 #include "codegen/engine/jit_engine.h"
 #include "codegen/engine/object_cache.h"
 #include "ir/onnx_io.h"
-#include "tests/support/cli_helpers.h"
 #include "tests/support/codegen_reference_check.h"
 #include "tests/support/ir_temp_dir.h"
 #include "tests/support/scoped_environment.h"
@@ -82,6 +83,36 @@ TEST(ObjectCache, ADamagedOrTruncatedEntryIsAMissAndRemoved) {
   }
 }
 
+// An entry holds its key: renamed to another key's file, it is no hit there.
+TEST(ObjectCache, AnEntryUnderAnotherKeysNameIsAMiss) {
+  TempDir dir;
+  ObjectCache cache(dir.path(), "build");
+  cache.store("k1", {"code of k1"});
+  fs::copy_file(dir / "k1.objects", dir / "k2.objects");
+  EXPECT_EQ(cache.load("k2"), std::nullopt);
+  EXPECT_FALSE(fs::exists(dir / "k2.objects"));
+  EXPECT_TRUE(cache.load("k1"));
+}
+
+// Only a regular file no larger than an entry can be is read: a FIFO would block,
+// a directory or a huge file would fail the run. Each is a miss, and removed.
+TEST(ObjectCache, WhatIsNoEntryIsAMissNotAnError) {
+  TempDir dir;
+  ObjectCache cache(dir.path(), "build", /*capacityBytes=*/4096);
+  fs::create_directory(dir / "directory.objects");
+  ASSERT_EQ(::mkfifo((dir / "fifo.objects").c_str(), 0600), 0);
+  std::ofstream(dir / "huge.objects").close();
+  fs::resize_file(dir / "huge.objects", 1 << 20);
+  fs::create_symlink(dir / "elsewhere", dir / "link.objects");
+  for (const char* key : {"directory", "fifo", "huge", "link"}) {
+    EXPECT_EQ(cache.load(key), std::nullopt) << key;
+    EXPECT_FALSE(fs::exists(fs::symlink_status(dir / (std::string(key) + ".objects")))) << key;
+  }
+  cache.store("link", {"code"});  // written in the folder, not through a link
+  EXPECT_TRUE(cache.load("link"));
+  EXPECT_FALSE(fs::exists(dir / "elsewhere"));
+}
+
 TEST(ObjectCache, TheLeastRecentlyUsedGoPastTheCapacity) {
   TempDir dir;
   ObjectCache cache(dir.path(), "build", /*capacityBytes=*/3500);  // an entry here: 1000 bytes and 66 around them
@@ -148,7 +179,8 @@ TEST(ObjectCache, AFolderOthersMayWriteIntoIsNotUsed) {
 
 class KernelCacheEngine : public TargetTest<const char*> {
  protected:
-  runtime::TensorMap run(bool kernelCache) {
+  // The output, and where the engine's kernels came from (its explain() line).
+  std::pair<std::vector<float>, std::string> run(bool kernelCache) {
     ir::Model model = testing::modelWithFixedWeights(R"(<ir_version: 8, opset_import: ["" : 13]>
 g (float[1,8,6,6] x, float[8,8,3,3] w) => (float[1,8,6,6] y)
 {
@@ -159,7 +191,11 @@ g (float[1,8,6,6] x, float[8,8,3,3] w) => (float[1,8,6,6] y)
     ir::Tensor x = ir::Tensor::fromVector<float>(ir::DType::Float, {1, 8, 6, 6}, std::vector<float>(288, 0.01f));
     EngineOptions options{GetParam(), 2};
     options.kernelCache = kernelCache;
-    return JitEngine(model, {{"x", {1, 8, 6, 6}}}, options).run({{"x", x}});
+    JitEngine engine(model, {{"x", {1, 8, 6, 6}}}, options);
+    std::string explain = engine.explain();
+    size_t at = explain.find("kernels: ");
+    return {engine.run({{"x", x}}).at("y").toFloatVector(),
+            at == std::string::npos ? explain : explain.substr(at, explain.find('\n', at) - at)};
   }
 };
 
@@ -169,29 +205,37 @@ TEST_P(KernelCacheEngine, TheNextEngineOfAModelLoadsItsKernels) {
   env.set("CONVOPT_CACHE_DIR", dir.path().c_str());
   if (!ObjectCache::standard()) GTEST_SKIP() << "this build has no GNU build id: it keeps no kernels";
   fs::path kernels = dir / "kernels";
-  std::vector<float> compiled = run(true).at("y").toFloatVector();
+  const std::string compiledLine = "kernels: compiled, kept in the kernel cache (" + kernels.string() + ")";
+  const std::string loadedLine = "kernels: loaded from the kernel cache (" + kernels.string() + ")";
+  auto [compiled, origin] = run(true);
+  EXPECT_EQ(origin, compiledLine);
   std::vector<fs::path> entries = entriesIn(kernels);
   ASSERT_EQ(entries.size(), 1u);
-  auto inode = [&] { return convopt::testing::inodeOf(entries[0]); };  // a store writes a new file in its place
-  auto stored = inode();
   auto past = fs::file_time_type::clock::now() - std::chrono::hours(1);
   fs::last_write_time(entries[0], past);
-  EXPECT_EQ(run(true).at("y").toFloatVector(), compiled);
-  EXPECT_EQ(inode(), stored);                        // loaded, not compiled and stored again
-  EXPECT_GT(fs::last_write_time(entries[0]), past);  // and marked as recently used
+  EXPECT_EQ(run(true), std::pair(compiled, loadedLine));
+  EXPECT_GT(fs::last_write_time(entries[0]), past);  // marked as recently used
   EXPECT_EQ(entriesIn(kernels).size(), 1u);
 
   std::ofstream(entries[0], std::ios::binary | std::ios::trunc) << "damaged";
-  EXPECT_EQ(run(true).at("y").toFloatVector(), compiled);  // compiled afresh, and kept again
-  EXPECT_GT(fs::file_size(entries[0]), 100u);
+  EXPECT_EQ(run(true), std::pair(compiled, compiledLine));  // compiled afresh, and kept again
+  EXPECT_EQ(run(true), std::pair(compiled, loadedLine));
 
-  ObjectCache(kernels, buildIdOfThisCode()).store(entries[0].stem(), {"whole, but no object"});
-  stored = inode();
-  EXPECT_EQ(run(true).at("y").toFloatVector(), compiled);  // refused before LLJIT sees it, compiled afresh
-  EXPECT_NE(inode(), stored);
+  // Whole entries that are not this module's objects are refused before LLJIT sees
+  // them, and compiled afresh: not objects at all, or each kernel defined twice.
+  ObjectCache cache(kernels, buildIdOfThisCode());
+  std::optional<std::vector<std::string>> objects = cache.load(entries[0].stem());
+  ASSERT_TRUE(objects);
+  std::vector<std::string> twice = *objects;
+  twice.insert(twice.end(), objects->begin(), objects->end());
+  for (const std::vector<std::string>& wrong : {std::vector<std::string>{"whole, but no object"}, twice}) {
+    cache.store(entries[0].stem(), wrong);
+    EXPECT_EQ(run(true), std::pair(compiled, compiledLine));
+  }
 
   fs::remove_all(kernels);
-  EXPECT_EQ(run(false).at("y").toFloatVector(), compiled);
+  EXPECT_EQ(run(false), std::pair(compiled, std::string("kernels: compiled; not kept: the kernel cache is off "
+                                                        "(--no-kernel-cache)")));
   EXPECT_FALSE(fs::exists(kernels));  // --no-kernel-cache keeps nothing
 }
 

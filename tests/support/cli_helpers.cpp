@@ -1,6 +1,5 @@
 #include "tests/support/cli_helpers.h"
 
-#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <cstdlib>
@@ -27,12 +26,6 @@ std::string readFile(const std::filesystem::path& path) {
 
 void writeFile(const std::filesystem::path& path, const std::string& bytes) {
   std::ofstream(path, std::ios::binary) << bytes;
-}
-
-uint64_t inodeOf(const std::filesystem::path& path) {
-  struct stat status;
-  if (::stat(path.c_str(), &status) != 0) throw std::runtime_error("cannot stat " + path.string());
-  return uint64_t(status.st_ino);
 }
 
 std::string conv3x3ModelBytes() {

@@ -1,6 +1,5 @@
 // Helpers for tests that drive the convopt binary (CONVOPT_BINARY).
 #pragma once
-#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <string>
@@ -9,8 +8,6 @@ namespace convopt::testing {
 
 std::string readFile(const std::filesystem::path& path);
 void writeFile(const std::filesystem::path& path, const std::string& bytes);
-// The file's inode: a file replaced (written anew and renamed over it) has another.
-uint64_t inodeOf(const std::filesystem::path& path);
 // A serialized ModelProto from ONNX text syntax.
 std::string textModelBytes(const std::string& text);
 // One 16-channel 3x3 conv (pads 1) at 10x10, every weight 0.01: a Winograd
