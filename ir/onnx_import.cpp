@@ -1,6 +1,5 @@
 // ONNX protobuf -> IR.
 #include <algorithm>
-#include <fstream>
 #include <set>
 #include <sstream>
 

@@ -1,6 +1,7 @@
 #include "ir/read_file.h"
 
 #include <fstream>
+#include <sstream>
 
 #include "ir/error.h"
 
@@ -14,6 +15,12 @@ std::string readFile(const std::filesystem::path& path) {
   std::string bytes(size > 0 ? size_t(size) : 0, '\0');
   if (size < 0 || !in.seekg(0) || !in.read(bytes.data(), std::streamsize(bytes.size())))
     throwInputError("{}: cannot read the file", path.string());
+  // A file longer than its size said (one that grew, or /proc's size 0): the rest too.
+  if (in.peek() != std::ifstream::traits_type::eof()) {
+    std::ostringstream rest;
+    rest << in.rdbuf();
+    bytes += rest.str();
+  }
   return bytes;
 }
 

@@ -4,6 +4,7 @@
 #include <functional>
 #include <map>
 #include <numeric>
+#include <set>
 
 namespace convopt::passes {
 namespace {
@@ -64,27 +65,27 @@ std::vector<Component> componentsOf(const std::vector<bool>& nonzero, int64_t co
 
 // The group of each component such that every group holds exactly outPer
 // outputs and inPer inputs, or empty when none is found: depth first, largest
-// components first, an empty group tried once per component, within a step budget.
+// components first, groups with the same room left tried once per component,
+// within the steps left in `budget` (shared by the caller's tries).
 std::vector<int64_t> packIntoGroups(const std::vector<Component>& components, int64_t groups, int64_t outPer,
-                                    int64_t inPer) {
+                                    int64_t inPer, int64_t& budget) {
   std::vector<size_t> order(components.size());
   std::iota(order.begin(), order.end(), size_t(0));
   auto size = [&](size_t c) { return components[c].outs.size() + components[c].ins.size(); };
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return size(a) > size(b); });
   std::vector<int64_t> outLeft(static_cast<size_t>(groups), outPer), inLeft(static_cast<size_t>(groups), inPer);
   std::vector<int64_t> groupOf(components.size(), -1);
-  int64_t budget = 100000;
   std::function<bool(size_t)> place = [&](size_t next) {
     if (next == order.size()) return true;
     if (--budget < 0) return false;
     const Component& c = components[order[next]];
     int64_t outs = int64_t(c.outs.size()), ins = int64_t(c.ins.size());
+    std::set<std::pair<int64_t, int64_t>> tried;  // groups with the same room left are alike
     for (int64_t g = 0; g < groups; ++g) {
-      if (outLeft[g] < outs || inLeft[g] < ins) continue;
+      if (outLeft[g] < outs || inLeft[g] < ins || !tried.insert({outLeft[g], inLeft[g]}).second) continue;
       outLeft[g] -= outs, inLeft[g] -= ins, groupOf[order[next]] = g;
       if (place(next + 1)) return true;
       outLeft[g] += outs, inLeft[g] += ins;
-      if (outLeft[g] == outPer && inLeft[g] == inPer) break;  // every empty group alike
     }
     return false;
   };
@@ -99,13 +100,14 @@ BlockStructure componentStructure(const std::vector<bool>& nonzero, int64_t cout
   BlockStructure none;
   none.blocks = int64_t(components.size());
   if (components.size() < 2) return none;
-  for (int64_t g = std::gcd(cout, cin); g > 1; --g) {
+  int64_t budget = 100000;  // search steps for all the group counts together
+  for (int64_t g = std::gcd(cout, cin); g > 1 && budget > 0; --g) {
     int64_t outPer = cout / g, inPer = cin / g;
     if (cout % g != 0 || cin % g != 0 || std::any_of(components.begin(), components.end(), [&](const Component& c) {
           return int64_t(c.outs.size()) > outPer || int64_t(c.ins.size()) > inPer;
         }))
       continue;
-    std::vector<int64_t> groupOf = packIntoGroups(components, g, outPer, inPer);
+    std::vector<int64_t> groupOf = packIntoGroups(components, g, outPer, inPer, budget);
     if (groupOf.empty()) continue;
     std::vector<std::vector<int64_t>> outs(static_cast<size_t>(g)), ins(static_cast<size_t>(g));
     for (size_t c = 0; c < components.size(); ++c) {

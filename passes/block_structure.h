@@ -29,7 +29,7 @@ struct BlockStructure {
   std::vector<int64_t> inOrder;
   std::vector<int64_t> outOrder;
   bool contiguous = true;
-  int64_t blocks = 1;  // connected blocks the zeros separate (the permuted search's; >= groups)
+  int64_t blocks = 1;  // when groups == 1: the connected blocks the zeros separate
 };
 
 // For a group-1 conv. groups == 1 when there is no usable structure.

@@ -25,7 +25,7 @@ Expected<Plan> planGrouping(ir::Node& node, GroupingTarget target, const PassOpt
   int64_t g = plan.blocks.groups, cin = plan.conv.inChannels();
   if (g == 1 && plan.blocks.blocks > 1)
     return Status::refuse(
-        fmt::format("the weight's zeros separate {} blocks, which make no equal groups", plan.blocks.blocks));
+        fmt::format("the weight's zeros separate {} blocks, found in no equal groups", plan.blocks.blocks));
   if (g == 1) return Status::refuse("weight has no block-diagonal zero structure (even up to channel permutation)");
   if (target == GroupingTarget::Depthwise && g != cin)
     return Status::refuse(

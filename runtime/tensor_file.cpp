@@ -1,7 +1,6 @@
 #include "runtime/tensor_file.h"
 
 #include <cstring>
-#include <fstream>
 #include <regex>
 
 #include <onnx/onnx_pb.h>

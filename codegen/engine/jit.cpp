@@ -181,9 +181,9 @@ std::vector<std::string> compileObjects(llvm::Module& module, const Target& targ
   return objects;
 }
 
-// Whether `objects` are what compiling `module` for `target` gives: objects of
-// the target's architecture that between them define each of its kernels
-// exactly once (a cache entry is checked so before LLJIT links any of it).
+// Whether `objects` are what compiling `module` for `target` gives: relocatable
+// ELF objects of the target's architecture that between them define each of its
+// kernels exactly once (a cache entry is checked so before LLJIT links any of it).
 bool areObjectsOf(const std::vector<std::string>& objects, const llvm::Module& module, const Target& target) {
   std::map<std::string, int> definitions;
   for (const llvm::Function& function : module)
@@ -196,7 +196,7 @@ bool areObjectsOf(const std::vector<std::string>& objects, const llvm::Module& m
       llvm::consumeError(object.takeError());
       return false;
     }
-    if ((*object)->getArch() != arch) return false;
+    if (!(*object)->isELF() || !(*object)->isRelocatableObject() || (*object)->getArch() != arch) return false;
     for (const llvm::object::SymbolRef& symbol : (*object)->symbols()) {
       llvm::Expected<uint32_t> flags = symbol.getFlags();
       llvm::Expected<llvm::StringRef> name = symbol.getName();
@@ -223,7 +223,7 @@ Jit::Jit(const Target& target) : target_(target) {
 
 Jit::~Jit() = default;
 
-bool Jit::add(KernelModule kernels, int threads, const ObjectCache* cache) {
+Jit::Origin Jit::add(KernelModule kernels, int threads, const ObjectCache* cache) {
   // Keyed by the module as generated: a hit skips its verification and merging too.
   std::string key;
   std::optional<std::vector<std::string>> objects;
@@ -238,15 +238,15 @@ bool Jit::add(KernelModule kernels, int threads, const ObjectCache* cache) {
       objects.reset();
     }
   }
-  bool loaded = objects.has_value();
+  Origin origin = Origin::Loaded;
   if (!objects) {
     prepareModule(*kernels.module, target_);
     objects = compileObjects(*kernels.module, target_, threads);
-    if (cache) cache->store(key, *objects);
+    origin = cache && cache->store(key, *objects) ? Origin::CompiledAndKept : Origin::Compiled;
   }
   for (const std::string& object : *objects)
     check(jit_->addObjectFile(llvm::MemoryBuffer::getMemBufferCopy(object, "convopt_kernels.o")));
-  return loaded;
+  return origin;
 }
 
 KernelFunction Jit::lookup(const std::string& name) { return unwrap(jit_->lookup(name)).toPtr<KernelFunction>(); }

@@ -47,8 +47,9 @@ class Jit {
   // the kernels: LLVM's time is most of a model's first run); its kernels
   // become callable. With a cache, objects it holds for the module are taken
   // instead, and those compiled are stored there.
-  // Returns whether the objects came from the cache.
-  bool add(KernelModule kernels, int threads = 1, const ObjectCache* cache = nullptr);
+  // Where the objects came from: the cache, or compiled (and kept in the cache, or not).
+  enum class Origin { Loaded, CompiledAndKept, Compiled };
+  Origin add(KernelModule kernels, int threads = 1, const ObjectCache* cache = nullptr);
   KernelFunction lookup(const std::string& name);
 
  private:

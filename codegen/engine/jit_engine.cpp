@@ -107,18 +107,37 @@ struct JitEngine::Impl {
   ir::Tensor tensorOf(const ir::Value* value, std::map<const ir::Value*, ir::Tensor>& dynamic);
 };
 
+namespace {
+
+// Compiles the kernels into `jit`, or loads them from the kernel cache; returns
+// explain()'s line on where they came from.
+std::string addKernels(Jit& jit, KernelModule kernels, int threads, bool useCache) {
+  std::string whyNoCache = "the kernel cache is off (--no-kernel-cache, kernel_cache=False)";
+  std::optional<ObjectCache> cache = useCache ? ObjectCache::standard(&whyNoCache) : std::nullopt;
+  switch (jit.add(std::move(kernels), threads, cache ? &*cache : nullptr)) {
+    case Jit::Origin::Loaded:
+      return fmt::format("loaded from the kernel cache ({})", cache->folder().string());
+    case Jit::Origin::CompiledAndKept:
+      return fmt::format("compiled, kept in the kernel cache ({})", cache->folder().string());
+    case Jit::Origin::Compiled:
+      break;
+  }
+  if (!cache) return "compiled; not kept: " + whyNoCache;
+  return fmt::format(
+      "compiled; not kept: the kernel cache ({}) did not take them (a full or read-only folder, or "
+      "more than half its capacity)",
+      cache->folder().string());
+}
+
+}  // namespace
+
 void JitEngine::Impl::compile(const ir::Model& source, const std::map<std::string, std::vector<int64_t>>& shapes,
                               const Target& target, const PlanningObserver& afterPlanningStep) {
   LoweredModel lowered = lowerModel(source, shapes, target, afterPlanningStep);
   model = std::move(lowered.model);
   program = std::move(lowered.program);
   jit = std::make_unique<Jit>(target);
-  std::string whyNoCache = "the kernel cache is off (--no-kernel-cache)";
-  std::optional<ObjectCache> cache = options.kernelCache ? ObjectCache::standard(&whyNoCache) : std::nullopt;
-  bool loaded = jit->add(std::move(lowered.module), pool->threads(), cache ? &*cache : nullptr);
-  kernelOrigin = loaded  ? fmt::format("loaded from the kernel cache ({})", cache->folder().string())
-                 : cache ? fmt::format("compiled, kept in the kernel cache ({})", cache->folder().string())
-                         : "compiled; not kept: " + whyNoCache;
+  kernelOrigin = addKernels(*jit, std::move(lowered.module), pool->threads(), options.kernelCache);
   for (Step& step : program.steps)
     if (step.kind == Step::Kind::Kernel) step.function = jit->lookup(step.kernelName);
   makeBodyEngines();

@@ -11,8 +11,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <fstream>
-#include <iterator>
 
 #include "codegen/engine/tuning_cache.h"
 #include "ir/atomic_file.h"
@@ -197,10 +195,10 @@ std::optional<std::vector<std::string>> ObjectCache::load(const std::string& key
 
 void ObjectCache::remove(const std::string& key) const {
   std::error_code ignored;
-  std::filesystem::remove(entry(key), ignored);  // a symbolic link itself, not its target
+  std::filesystem::remove_all(entry(key), ignored);  // a symbolic link itself, not its target; a directory too
 }
 
-void ObjectCache::store(const std::string& key, const std::vector<std::string>& objects) const {
+bool ObjectCache::store(const std::string& key, const std::vector<std::string>& objects) const {
   std::string bytes(kMagic);
   appendWord(bytes, key.size());
   bytes += key;
@@ -208,7 +206,7 @@ void ObjectCache::store(const std::string& key, const std::vector<std::string>& 
   for (const std::string& object : objects) appendWord(bytes, object.size());
   for (const std::string& object : objects) bytes += object;
   bytes += hashOf(bytes);
-  if (bytes.size() > capacityBytes_ / 2) return;  // it would push out most of the others, and soon itself
+  if (bytes.size() > capacityBytes_ / 2) return false;  // it would push out most of the others, and soon itself
   try {
     std::error_code error;
     std::filesystem::create_directories(folder_, error);
@@ -216,7 +214,9 @@ void ObjectCache::store(const std::string& key, const std::vector<std::string>& 
     if (!error && there.type() != std::filesystem::file_type::regular) remove(key);  // written here, not through a link
     ir::writeFileAtomically(entry(key), bytes);
     evictBeyondCapacity(entry(key));
+    return true;
   } catch (const std::exception&) {  // a read-only or full disk: the next process compiles again
+    return false;
   }
 }
 

@@ -8,10 +8,12 @@
 // target (triple, CPU, features), the LLVM version and the GNU build ids of the
 // convopt code and of the LLVM library that compile it: any change to what goes
 // into the objects is a new key, and a rebuilt convopt or updated libLLVM never
-// reads older objects (code without a build id keeps no cache). Entries are
-// checked when read (their own hash; a damaged one is a miss and removed; the
-// JIT also parses each object before taking any) and the least recently used
-// go once the folder passes its capacity (kCapacityBytes). The folder must be
+// reads older objects (code without a build id keeps no cache). An entry holds
+// its key and its own hash, and is read only when it is a regular file of at
+// most an entry's size (anything else under its name is a miss, removed); the
+// JIT then takes its objects only if they are relocatable ELF objects of the
+// target that define each kernel exactly once (jit.cpp). The least recently
+// used go once the folder passes its capacity (kCapacityBytes). The folder must be
 // the user's and writable by no one else (created so): the objects run as the
 // user's code. Safe to delete; `--no-kernel-cache` (EngineOptions::kernelCache)
 // neither reads nor writes it.
@@ -40,9 +42,9 @@ class ObjectCache {
   std::string key(std::string_view bitcode, const Target& target) const;
   // The objects stored under `key`, or none (missing, unreadable or damaged).
   std::optional<std::vector<std::string>> load(const std::string& key) const;
-  // Best effort: a folder that cannot be written keeps nothing, silently; nor
-  // is an entry over half the capacity kept.
-  void store(const std::string& key, const std::vector<std::string>& objects) const;
+  // Best effort, whether it kept them: a folder that cannot be written keeps
+  // nothing, nor is an entry over half the capacity kept.
+  bool store(const std::string& key, const std::vector<std::string>& objects) const;
   // For an entry whose objects the JIT cannot take.
   void remove(const std::string& key) const;
 

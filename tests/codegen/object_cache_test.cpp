@@ -99,7 +99,7 @@ TEST(ObjectCache, AnEntryUnderAnotherKeysNameIsAMiss) {
 TEST(ObjectCache, WhatIsNoEntryIsAMissNotAnError) {
   TempDir dir;
   ObjectCache cache(dir.path(), "build", /*capacityBytes=*/4096);
-  fs::create_directory(dir / "directory.objects");
+  fs::create_directories(dir / "directory.objects" / "inside");
   ASSERT_EQ(::mkfifo((dir / "fifo.objects").c_str(), 0600), 0);
   std::ofstream(dir / "huge.objects").close();
   fs::resize_file(dir / "huge.objects", 1 << 20);
@@ -108,7 +108,8 @@ TEST(ObjectCache, WhatIsNoEntryIsAMissNotAnError) {
     EXPECT_EQ(cache.load(key), std::nullopt) << key;
     EXPECT_FALSE(fs::exists(fs::symlink_status(dir / (std::string(key) + ".objects")))) << key;
   }
-  cache.store("link", {"code"});  // written in the folder, not through a link
+  fs::create_symlink(dir / "elsewhere", dir / "link.objects");
+  EXPECT_TRUE(cache.store("link", {"code"}));  // written in the folder, not through the link
   EXPECT_TRUE(cache.load("link"));
   EXPECT_FALSE(fs::exists(dir / "elsewhere"));
 }
@@ -235,7 +236,7 @@ TEST_P(KernelCacheEngine, TheNextEngineOfAModelLoadsItsKernels) {
 
   fs::remove_all(kernels);
   EXPECT_EQ(run(false), std::pair(compiled, std::string("kernels: compiled; not kept: the kernel cache is off "
-                                                        "(--no-kernel-cache)")));
+                                                        "(--no-kernel-cache, kernel_cache=False)")));
   EXPECT_FALSE(fs::exists(kernels));  // --no-kernel-cache keeps nothing
 }
 

@@ -105,6 +105,33 @@ std::vector<fs::path> modelsBelow(const fs::path& root) {
   return models;
 }
 
+// What the IR does not model comes back exactly (MessageDifferencer's default:
+// a field set to its default value differs from one unset): ModelProto's and
+// GraphProto's other fields, set or set to their defaults, and unknown fields.
+TEST(RoundTrip, FieldsTheIrDoesNotModelComeBackAsTheyWere) {
+  onnx::ModelProto original;
+  original.set_ir_version(8);
+  onnx::OperatorSetIdProto* opset = original.add_opset_import();
+  opset->set_domain("");  // exports always write it
+  opset->set_version(13);
+  original.set_model_version(0);  // proto2: set, to its default
+  original.set_domain("com.example");
+  original.add_training_info()->mutable_algorithm()->set_name("train");
+  original.mutable_unknown_fields()->AddVarint(999, 7);
+  onnx::GraphProto* graph = original.mutable_graph();
+  graph->set_name("g");
+  graph->add_quantization_annotation()->set_tensor_name("x");
+  graph->mutable_unknown_fields()->AddLengthDelimited(998, "kept");
+  onnx::ValueInfoProto* x = graph->add_input();
+  x->set_name("x");
+  x->mutable_type()->mutable_tensor_type()->set_elem_type(onnx::TensorProto::FLOAT);
+  *graph->add_output() = *x;
+  std::string difference;
+  google::protobuf::util::MessageDifferencer differencer;
+  differencer.ReportDifferencesToString(&difference);
+  EXPECT_TRUE(differencer.Compare(original, exportModel(importModel(original, ".")))) << difference;
+}
+
 TEST(RoundTrip, SharedModels) { EXPECT_EQ(expectLosslessRoundTrips(modelsBelow(CONVOPT_SHARED_MODELS)), 16); }
 
 class BackendTestData : public ::testing::TestWithParam<const char*> {};

@@ -172,51 +172,48 @@ g (float[1,1,3,3] x) => (float[1,1,3,3] z)
   EXPECT_TRUE(numericallyEquivalent(run));
 }
 
-TEST(DenseToGrouped, PermutedBlocksWithoutFoldableNeighboursUseGathers) {
-  auto run = runPasses("dense-to-grouped,dce", R"(<ir_version: 8, opset_import: ["" : 13]>
+// A 4-channel 1x1 Conv of weight `w` and a Relu, which no permutation folds into.
+std::string convThenRelu(const std::string& w) {
+  return R"(<ir_version: 8, opset_import: ["" : 13]>
 g (float[1,4,3,3] x) => (float[1,4,3,3] z)
-<float[4,4,1,1] w = {1, 0, 2, 0, 0, 3, 0, 4, 5, 0, 6, 0, 0, 7, 0, 8}>
+<float[4,4,1,1] w = {)" +
+         w + R"(}>
 {
   y = Conv (x, w)
   z = Relu (y)
 }
-)",
-                       forcedOptions());
-  EXPECT_EQ(run.afterText, R"(<ir_version: 8, opset_import: ["" : 13]>
+)";
+}
+
+// What dense-to-grouped makes of it with permuted blocks: Gathers around a Conv of 2 groups.
+std::string gatheredGroups(const std::string& inOrder, const std::string& outOrder, const std::string& grouped) {
+  return R"(<ir_version: 8, opset_import: ["" : 13]>
 g (float[1,4,3,3] x) => (float[1,4,3,3] z)
-<int64[4] y_in_order = {0, 2, 1, 3}, int64[4] y_out_order = {0, 2, 1, 3}, float[4,2,1,1] y_W_grouped = {1, 2, 5, 6, 3, 4, 7, 8}>
+<int64[4] y_in_order = {)" +
+         inOrder + R"(}, int64[4] y_out_order = {)" + outOrder + R"(}, float[4,2,1,1] y_W_grouped = {)" + grouped +
+         R"(}>
 {
   y_in_permuted = Gather <axis = 1> (x, y_in_order)
   y = Conv <group = 2> (y_in_permuted, y_W_grouped)
   y_out_restored = Gather <axis = 1> (y, y_out_order)
   z = Relu (y_out_restored)
 }
-)");
+)";
+}
+
+TEST(DenseToGrouped, PermutedBlocksWithoutFoldableNeighboursUseGathers) {
+  auto run = runPasses("dense-to-grouped,dce", convThenRelu("1, 0, 2, 0, 0, 3, 0, 4, 5, 0, 6, 0, 0, 7, 0, 8"),
+                       forcedOptions());
+  EXPECT_EQ(run.afterText, gatheredGroups("0, 2, 1, 3", "0, 2, 1, 3", "1, 2, 5, 6, 3, 4, 7, 8"));
   EXPECT_TRUE(numericallyEquivalent(run));
 }
 
 // Blocks of unequal sizes, interleaved: {o0, o3 | i0, i3} (2 x 2), {o1 | i1}, {o2 | i2}.
 // The two small ones share a group (zero between them): 2 groups of 2 x 2.
 TEST(DenseToGrouped, UnequalBlocksPackIntoEqualGroups) {
-  auto run = runPasses("dense-to-grouped,dce", R"(<ir_version: 8, opset_import: ["" : 13]>
-g (float[1,4,3,3] x) => (float[1,4,3,3] z)
-<float[4,4,1,1] w = {1, 0, 0, 2, 0, 3, 0, 0, 0, 0, 4, 0, 5, 0, 0, 6}>
-{
-  y = Conv (x, w)
-  z = Relu (y)
-}
-)",
+  auto run = runPasses("dense-to-grouped,dce", convThenRelu("1, 0, 0, 2, 0, 3, 0, 0, 0, 0, 4, 0, 5, 0, 0, 6"),
                        forcedOptions());
-  EXPECT_EQ(run.afterText, R"(<ir_version: 8, opset_import: ["" : 13]>
-g (float[1,4,3,3] x) => (float[1,4,3,3] z)
-<int64[4] y_in_order = {0, 3, 1, 2}, int64[4] y_out_order = {0, 2, 3, 1}, float[4,2,1,1] y_W_grouped = {1, 2, 5, 6, 3, 0, 0, 4}>
-{
-  y_in_permuted = Gather <axis = 1> (x, y_in_order)
-  y = Conv <group = 2> (y_in_permuted, y_W_grouped)
-  y_out_restored = Gather <axis = 1> (y, y_out_order)
-  z = Relu (y_out_restored)
-}
-)");
+  EXPECT_EQ(run.afterText, gatheredGroups("0, 3, 1, 2", "0, 2, 3, 1", "1, 2, 5, 6, 3, 0, 0, 4"));
   EXPECT_TRUE(numericallyEquivalent(run));
 }
 
@@ -297,7 +294,7 @@ g (float[1,4,3,3] x) => (float[1,4,3,3] y)
   y = Conv (x, w)
 }
 )",
-                          "the weight's zeros separate 2 blocks, which make no equal groups"},
+                          "the weight's zeros separate 2 blocks, found in no equal groups"},
         GroupingRejection{"AlreadyGrouped", "dense-to-grouped", R"(<ir_version: 8, opset_import: ["" : 13]>
 g (float[1,4,3,3] x) => (float[1,4,3,3] y)
 <float[4,2,1,1] w = {1, 2, 0, 0, 3, 4, 0, 0}>
