@@ -116,11 +116,11 @@ Expected<Splitting> matchSlices(const std::vector<ConstantConv>& branches, int64
       return Status::refuse(fmt::format("source channel count is not known to be {}", total));
     runtime::reference::SliceParameters parameters;
     std::vector<runtime::reference::SliceAxis> axes;
+    std::vector<int64_t> dims = sliceDims(*s.source);
     Status status = runtime::reference::readSliceParameters(
         *slice, [](const ir::Value* v) { return constantTensor(v); }, opset, parameters);
-    if (status) status = parameters.resolve(sliceDims(*s.source), axes);
+    if (status) status = parameters.resolve(dims, axes);
     if (!status) return Status::refuse(fmt::format("branch {} Slice: {}", b, status.reason()));
-    std::vector<int64_t> dims = sliceDims(*s.source);
     for (size_t axis = 0; axis < axes.size(); ++axis)
       if (axis != 1 && !axes[axis].whole(dims[axis]))
         return Status::refuse(fmt::format("branch {} Slice also slices axis {}", b, axis));

@@ -114,6 +114,13 @@ void check(llvm::Error error) {
 
 using Bitcode = llvm::SmallVector<char, 0>;
 
+Bitcode bitcodeOf(const llvm::Module& module) {
+  Bitcode bitcode;
+  llvm::raw_svector_ostream stream(bitcode);
+  llvm::WriteBitcodeToFile(module, stream);
+  return bitcode;
+}
+
 // The module cut into `parts` modules, each as bitcode: an LLVMContext serves
 // one thread at a time, so each part is read into a context of its own on the
 // thread that compiles it. SplitModule keeps a kernel with the private
@@ -122,11 +129,7 @@ using Bitcode = llvm::SmallVector<char, 0>;
 std::vector<Bitcode> splitIntoBitcode(llvm::Module& module, int parts) {
   std::vector<Bitcode> bitcode;
   llvm::SplitModule(
-      module, unsigned(parts),
-      [&](std::unique_ptr<llvm::Module> part) {
-        llvm::raw_svector_ostream stream(bitcode.emplace_back());
-        llvm::WriteBitcodeToFile(*part, stream);
-      },
+      module, unsigned(parts), [&](std::unique_ptr<llvm::Module> part) { bitcode.push_back(bitcodeOf(*part)); },
       /*PreserveLocals=*/true, /*RoundRobin=*/true);
   return bitcode;
 }
@@ -228,9 +231,7 @@ Jit::Origin Jit::add(KernelModule kernels, int threads, const ObjectCache* cache
   std::string key;
   std::optional<std::vector<std::string>> objects;
   if (cache) {
-    Bitcode bitcode;
-    llvm::raw_svector_ostream stream(bitcode);
-    llvm::WriteBitcodeToFile(*kernels.module, stream);
+    Bitcode bitcode = bitcodeOf(*kernels.module);
     key = cache->key(std::string_view(bitcode.data(), bitcode.size()), target_);
     objects = cache->load(key);
     if (objects && !areObjectsOf(*objects, *kernels.module, target_)) {
