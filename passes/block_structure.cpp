@@ -9,13 +9,29 @@
 namespace convopt::passes {
 namespace {
 
-// nonzero[o * C_in + i]: some W[o, i, :] != 0.
+// The first of the C_in input channels that output channel o's group reads.
+int64_t firstInputOf(const ConstantConv& conv, int64_t o) {
+  return o / (conv.outChannels / conv.group) * conv.inPerGroup;
+}
+
+// Where W[o, i, :] starts in the conv's weight, for i among all C_in input
+// channels; -1 when i is outside o's group (a zero of the grouped conv).
+int64_t weightOffset(const ConstantConv& conv, int64_t o, int64_t i) {
+  int64_t first = firstInputOf(conv, o);
+  if (i < first || i >= first + conv.inPerGroup) return -1;
+  return (o * conv.inPerGroup + i - first) * conv.kernelElements;
+}
+
+// nonzero[o * C_in + i]: output channel o reads input channel i through some nonzero weight.
 std::vector<bool> nonzeroPattern(const ConstantConv& conv) {
   std::span<const float> w = conv.weight->data<float>();
-  int64_t cin = conv.inPerGroup;
+  int64_t cin = conv.inChannels();
   std::vector<bool> pattern(static_cast<size_t>(conv.outChannels * cin), false);
-  for (size_t e = 0; e < w.size(); ++e)
-    if (w[e] != 0.0f) pattern[e / static_cast<size_t>(conv.kernelElements)] = true;
+  for (size_t e = 0; e < w.size(); ++e) {
+    if (w[e] == 0.0f) continue;
+    int64_t row = int64_t(e) / conv.kernelElements, o = row / conv.inPerGroup;
+    pattern[size_t(o * cin + firstInputOf(conv, o) + row % conv.inPerGroup)] = true;
+  }
   return pattern;
 }
 
@@ -92,16 +108,15 @@ std::vector<int64_t> packIntoGroups(const std::vector<Component>& components, in
   return place(0) ? groupOf : std::vector<int64_t>{};
 }
 
-// The most groups the components pack into (each group then holds whole
-// components, its weight block zero between them); channels in each group in
-// their original order, groups by their first output channel.
-BlockStructure componentStructure(const std::vector<bool>& nonzero, int64_t cout, int64_t cin) {
-  std::vector<Component> components = componentsOf(nonzero, cout, cin);
-  BlockStructure none;
-  none.blocks = int64_t(components.size());
+// The most groups, more than `above`, the components pack into (each group
+// then holds whole components, its weight block zero between them); channels
+// in each group in their original order, groups by their first output channel.
+// groups == 1 when there are none.
+BlockStructure componentStructure(const std::vector<Component>& components, int64_t cout, int64_t cin, int64_t above) {
+  BlockStructure none{1, identityOrder(cin), identityOrder(cout), true};
   if (components.size() < 2) return none;
   int64_t budget = 100000;  // search steps for all the group counts together
-  for (int64_t g = std::gcd(cout, cin); g > 1 && budget > 0; --g) {
+  for (int64_t g = std::gcd(cout, cin); g > above && budget > 0; --g) {
     int64_t outPer = cout / g, inPer = cin / g;
     if (cout % g != 0 || cin % g != 0 || std::any_of(components.begin(), components.end(), [&](const Component& c) {
           return int64_t(c.outs.size()) > outPer || int64_t(c.ins.size()) > inPer;
@@ -120,7 +135,7 @@ BlockStructure componentStructure(const std::vector<bool>& nonzero, int64_t cout
       for (std::vector<int64_t>& group : *channels) std::sort(group.begin(), group.end());
     std::sort(groupOrder.begin(), groupOrder.end(), [&](size_t a, size_t b) { return outs[a][0] < outs[b][0]; });
     BlockStructure s;
-    s.groups = g, s.blocks = none.blocks;
+    s.groups = g;
     for (size_t group : groupOrder) {
       s.outOrder.insert(s.outOrder.end(), outs[group].begin(), outs[group].end());
       s.inOrder.insert(s.inOrder.end(), ins[group].begin(), ins[group].end());
@@ -133,28 +148,31 @@ BlockStructure componentStructure(const std::vector<bool>& nonzero, int64_t cout
 
 }  // namespace
 
-BlockStructure findBlockStructure(const ConstantConv& conv) {
-  int64_t cout = conv.outChannels, cin = conv.inPerGroup;
+BlockSearch findBlockStructures(const ConstantConv& conv) {
+  int64_t cout = conv.outChannels, cin = conv.inChannels();
   std::vector<bool> nonzero = nonzeroPattern(conv);
-  for (int64_t g = std::gcd(cout, cin); g > 1; --g) {
-    if (cout % g != 0 || cin % g != 0 || !isBlockDiagonal(nonzero, cout, cin, g)) continue;
-    return {g, identityOrder(cin), identityOrder(cout), true};
-  }
-  BlockStructure permuted = componentStructure(nonzero, cout, cin);
-  if (permuted.groups > 1) return permuted;
-  return {1, identityOrder(cin), identityOrder(cout), true, permuted.blocks};
+  int64_t contiguous = conv.group;
+  for (int64_t g = std::gcd(cout, cin); g > conv.group && contiguous == conv.group; --g)
+    if (cout % g == 0 && cin % g == 0 && isBlockDiagonal(nonzero, cout, cin, g)) contiguous = g;
+  std::vector<Component> components = componentsOf(nonzero, cout, cin);
+  BlockSearch search;
+  search.blocks = int64_t(components.size());
+  BlockStructure permuted = componentStructure(components, cout, cin, contiguous);
+  if (permuted.groups > contiguous) search.candidates.push_back(std::move(permuted));
+  if (contiguous > conv.group) search.candidates.push_back({contiguous, identityOrder(cin), identityOrder(cout), true});
+  return search;
 }
 
 std::vector<float> groupedWeight(const ConstantConv& conv, const BlockStructure& blocks) {
   std::span<const float> w = conv.weight->data<float>();
-  int64_t cin = conv.inPerGroup, k = conv.kernelElements;
-  int64_t outPer = conv.outChannels / blocks.groups, inPer = cin / blocks.groups;
-  std::vector<float> grouped(static_cast<size_t>(conv.outChannels * inPer * k));
+  int64_t k = conv.kernelElements;
+  int64_t outPer = conv.outChannels / blocks.groups, inPer = conv.inChannels() / blocks.groups;
+  std::vector<float> grouped(static_cast<size_t>(conv.outChannels * inPer * k), 0.0f);
   for (int64_t j = 0; j < conv.outChannels; ++j) {
     int64_t o = blocks.outOrder[j], block = j / outPer;
     for (int64_t l = 0; l < inPer; ++l) {
-      int64_t i = blocks.inOrder[block * inPer + l];
-      std::copy_n(w.begin() + (o * cin + i) * k, k, grouped.begin() + (j * inPer + l) * k);
+      int64_t from = weightOffset(conv, o, blocks.inOrder[block * inPer + l]);
+      if (from >= 0) std::copy_n(w.begin() + from, k, grouped.begin() + (j * inPer + l) * k);
     }
   }
   return grouped;
@@ -163,15 +181,23 @@ std::vector<float> groupedWeight(const ConstantConv& conv, const BlockStructure&
 double groupedReconstructionError(const ConstantConv& conv, const BlockStructure& blocks,
                                   const std::vector<float>& grouped) {
   std::span<const float> w = conv.weight->data<float>();
-  int64_t cin = conv.inPerGroup, k = conv.kernelElements;
-  int64_t outPer = conv.outChannels / blocks.groups, inPer = cin / blocks.groups;
+  int64_t k = conv.kernelElements;
+  int64_t outPer = conv.outChannels / blocks.groups, inPer = conv.inChannels() / blocks.groups;
   std::vector<double> original(w.begin(), w.end());
   std::vector<double> rebuilt(w.size(), 0.0);
   for (int64_t j = 0; j < conv.outChannels; ++j) {
     int64_t o = blocks.outOrder[j], block = j / outPer;
     for (int64_t l = 0; l < inPer; ++l) {
-      int64_t i = blocks.inOrder[block * inPer + l];
-      for (int64_t e = 0; e < k; ++e) rebuilt[(o * cin + i) * k + e] = grouped[(j * inPer + l) * k + e];
+      int64_t from = weightOffset(conv, o, blocks.inOrder[block * inPer + l]);
+      for (int64_t e = 0; e < k; ++e) {
+        double value = grouped[(j * inPer + l) * k + e];
+        if (from >= 0) {
+          rebuilt[from + e] = value;
+        } else {  // where the conv's groups hold a zero
+          original.push_back(0.0);
+          rebuilt.push_back(value);
+        }
+      }
     }
   }
   return relativeMaxError(original, rebuilt);

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "ir/int_math.h"
 #include "passes/candidate_loop.h"
 
 namespace convopt::passes {
@@ -13,38 +14,63 @@ struct Plan {
   PermutationPlan permutation;
   ConvGeometry before;
   ConvGeometry after;
+  double afterSeconds = 0;
 };
 
+Status noStructure(const ConstantConv& conv, int64_t blocks) {
+  if (conv.group == 1)
+    return Status::refuse(blocks > 1
+                              ? fmt::format("the weight's zeros separate {} blocks, found in no equal groups", blocks)
+                              : "weight has no block-diagonal zero structure (even up to channel permutation)");
+  return Status::refuse(fmt::format(
+      "weight has no block structure finer than its {} groups (even up to channel permutation)", conv.group));
+}
+
+// The conv rewritten to `blocks`, when legal and (unless --force) paying.
+Expected<Plan> planStructure(const ConstantConv& conv, const BlockStructure& blocks, const PassOptions& options) {
+  Plan plan{conv, blocks, {}, geometryOf(conv, options), {}};
+  plan.after = withStructure(plan.before, conv.inChannels(), conv.outChannels, blocks.groups, conv.kernelElements,
+                             conv.bias != nullptr);
+  Expected<PermutationPlan> permutation =
+      planPermutation(conv, blocks.inOrder, blocks.outOrder, plan.before, options.cost());
+  if (!permutation) return permutation.status();
+  plan.permutation = *permutation;
+  double beforeSeconds = options.cost().convSeconds(plan.before);
+  plan.afterSeconds = options.cost().convSeconds(plan.after) + plan.permutation.gatherSeconds;
+  if (!options.force && !rewritePays(beforeSeconds, plan.afterSeconds, options.minGain))
+    return Status::refuse(fmt::format("cost model: {:.3g} us -> {:.3g} us does not gain {:.0f}%", beforeSeconds * 1e6,
+                                      plan.afterSeconds * 1e6, options.minGain * 100));
+  return plan;
+}
+
+// The target's group count is that of the structure of the most groups;
+// among the structures (dense-to-grouped: also the contiguous one of fewer
+// groups) the cheapest that is legal and pays, else why the first is refused.
 Expected<Plan> planGrouping(ir::Node& node, GroupingTarget target, const PassOptions& options) {
   Expected<ConstantConv> conv = matchConstantConv(node);
   if (!conv) return conv.status();
-  if (conv->group != 1) return Status::refuse("already grouped (group > 1)");
-  Plan plan;
-  plan.conv = *conv;
-  plan.blocks = findBlockStructure(plan.conv);
-  int64_t g = plan.blocks.groups, cin = plan.conv.inChannels();
-  if (g == 1 && plan.blocks.blocks > 1)
+  int64_t cin = conv->inChannels();
+  if (conv->group == cin) return Status::refuse("already depthwise (one input channel per group)");
+  // The search looks at every (output, input) channel pair, which a grouped
+  // weight does not bound: 2^26 pairs take a quarter of a second.
+  if (int64_t pairs = saturatingProduct(conv->outChannels, cin); pairs > (int64_t(1) << 26))
     return Status::refuse(
-        fmt::format("the weight's zeros separate {} blocks, found in no equal groups", plan.blocks.blocks));
-  if (g == 1) return Status::refuse("weight has no block-diagonal zero structure (even up to channel permutation)");
+        fmt::format("{} x {} channel pairs are too many to search for blocks (above 2^26)", conv->outChannels, cin));
+  BlockSearch search = findBlockStructures(*conv);
+  if (search.candidates.empty()) return noStructure(*conv, search.blocks);
+  int64_t g = search.candidates.front().groups;
   if (target == GroupingTarget::Depthwise && g != cin)
     return Status::refuse(
         fmt::format("weight is block-diagonal with {} groups, not channel-diagonal ({} input channels)", g, cin));
   if (target == GroupingTarget::Grouped && g == cin)
     return Status::refuse("weight is channel-diagonal: left to dense-to-depthwise");
-  plan.before = geometryOf(plan.conv, options);
-  plan.after =
-      withStructure(plan.before, cin, plan.conv.outChannels, g, plan.conv.kernelElements, plan.conv.bias != nullptr);
-  Expected<PermutationPlan> permutation =
-      planPermutation(plan.conv, plan.blocks.inOrder, plan.blocks.outOrder, plan.before, options.cost());
-  if (!permutation) return permutation.status();
-  plan.permutation = *permutation;
-  double beforeSeconds = options.cost().convSeconds(plan.before);
-  double afterSeconds = options.cost().convSeconds(plan.after) + plan.permutation.gatherSeconds;
-  if (!options.force && !rewritePays(beforeSeconds, afterSeconds, options.minGain))
-    return Status::refuse(fmt::format("cost model: {:.3g} us -> {:.3g} us does not gain {:.0f}%", beforeSeconds * 1e6,
-                                      afterSeconds * 1e6, options.minGain * 100));
-  return plan;
+  std::optional<Expected<Plan>> best;
+  for (const BlockStructure& blocks : search.candidates) {
+    if (target == GroupingTarget::Depthwise && blocks.groups != cin) break;
+    Expected<Plan> plan = planStructure(*conv, blocks, options);
+    if (!best || (plan && (!*best || plan->afterSeconds < (*best)->afterSeconds))) best = std::move(plan);
+  }
+  return std::move(*best);
 }
 
 std::string describe(const Plan& plan) {
@@ -57,8 +83,9 @@ std::string describe(const Plan& plan) {
                           !plan.permutation.permuteOutput ? "kept"
                           : plan.permutation.foldOutput   ? "folded into readers"
                                                           : "by Gather");
-  return fmt::format("block-diagonal weight, {} {} blocks of {} in x {} out channels", plan.blocks.groups, layout,
-                     plan.conv.inChannels() / plan.blocks.groups, plan.conv.outChannels / plan.blocks.groups);
+  std::string from = plan.conv.group > 1 ? fmt::format(" (from {} groups)", plan.conv.group) : "";
+  return fmt::format("block-diagonal weight, {} {} blocks of {} in x {} out channels{}", plan.blocks.groups, layout,
+                     plan.conv.inChannels() / plan.blocks.groups, plan.conv.outChannels / plan.blocks.groups, from);
 }
 
 void applyGrouping(ir::Graph& graph, const Plan& plan, PassContext& context, std::string_view passName) {
@@ -67,7 +94,7 @@ void applyGrouping(ir::Graph& graph, const Plan& plan, PassContext& context, std
   ir::Node& node = *plan.conv.node;
   std::string base = node.name.empty() ? node.output(0)->name() : node.name;
   std::vector<int64_t> dims = plan.conv.weight->dims();
-  dims[1] /= plan.blocks.groups;
+  dims[1] = plan.conv.inChannels() / plan.blocks.groups;
   applyPermutation(graph, plan.conv, plan.blocks.inOrder, plan.blocks.outOrder, plan.permutation, passName);
   if (plan.conv.bias && plan.permutation.permuteOutput) {
     std::span<const float> b = plan.conv.bias->data<float>();

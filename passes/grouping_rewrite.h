@@ -1,5 +1,6 @@
-// The rewrite dense-to-grouped and dense-to-depthwise share: a group-1 Conv
-// whose weight is block-diagonal (block_structure.h) becomes a grouped Conv,
+// The rewrite dense-to-grouped and dense-to-depthwise share: a Conv whose
+// weight is block-diagonal in more groups than it has (block_structure.h)
+// becomes a Conv of those groups,
 // channel permutations carried out by channel_permutation.h, when the cost
 // model says it pays. The two passes differ only in which group counts they take.
 #pragma once

@@ -235,6 +235,116 @@ g (float[1,4,3,3] x) => (float[1,4,3,3] z)
   EXPECT_TRUE(numericallyEquivalent(run));
 }
 
+// Two contiguous blocks of 4 channels, each of two interleaved pairs: o0, o2
+// read i0, i2 and o1, o3 read i1, i3 (and so from channel 4 on). Contiguous,
+// the weight makes 2 groups; permuted, 4.
+constexpr const char* kInterleavedPairsInTwoBlocks =
+    "1, 0, 2, 0, 0, 0, 0, 0, 0, 3, 0, 4, 0, 0, 0, 0, 5, 0, 6, 0, 0, 0, 0, 0, 0, 7, 0, 8, 0, 0, 0, 0, "
+    "0, 0, 0, 0, 9, 0, 10, 0, 0, 0, 0, 0, 0, 11, 0, 12, 0, 0, 0, 0, 13, 0, 14, 0, 0, 0, 0, 0, 0, 15, 0, 16";
+
+// The permuted packing of more groups is taken when its orders fold into the
+// neighbouring convs.
+TEST(DenseToGrouped, APermutedPackingOfMoreGroupsBeatsTheContiguousOne) {
+  auto run = runPasses("dense-to-grouped,dce",
+                       std::string(R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,1,3,3] x) => (float[1,1,3,3] z)
+<float[8,1,1,1] wp = {1, 2, 3, 4, 5, 6, 7, 8}, float[8,8,1,1] w = {)") +
+                           kInterleavedPairsInTwoBlocks +
+                           R"(},
+ float[1,8,1,1] wz = {1, 2, 3, 4, 5, 6, 7, 8}>
+{
+  p = Conv (x, wp)
+  y = Conv (p, w)
+  z = Conv (y, wz)
+}
+)",
+                       forcedOptions());
+  EXPECT_EQ(run.afterText, R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,1,3,3] x) => (float[1,1,3,3] z)
+<float[8,1,1,1] p_W_permuted = {1, 3, 2, 4, 5, 7, 6, 8}, float[1,8,1,1] z_W_permuted = {1, 3, 2, 4, 5, 7, 6, 8}, float[8,2,1,1] y_W_grouped = {1, 2, 5, 6, 3, 4, 7, 8, 9, 10, 13, 14, 11, 12, 15, 16}>
+{
+  p = Conv (x, p_W_permuted)
+  y = Conv <group = 4> (p, y_W_grouped)
+  z = Conv (y, z_W_permuted)
+}
+)");
+  EXPECT_TRUE(numericallyEquivalent(run));
+}
+
+// Where the permutation is refused (the output is a graph output), the contiguous 2 groups stand in.
+TEST(DenseToGrouped, TheContiguousGroupsStandInForARefusedPermutation) {
+  auto run = runPasses("dense-to-grouped,dce",
+                       std::string(R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,8,3,3] x) => (float[1,8,3,3] y)
+<float[8,8,1,1] w = {)") + kInterleavedPairsInTwoBlocks +
+                           R"(}>
+{
+  y = Conv (x, w)
+}
+)",
+                       forcedOptions());
+  EXPECT_EQ(run.afterText, R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,8,3,3] x) => (float[1,8,3,3] y)
+<float[8,4,1,1] y_W_grouped = {1, 0, 2, 0, 0, 3, 0, 4, 5, 0, 6, 0, 0, 7, 0, 8, 9, 0, 10, 0, 0, 11, 0, 12, 13, 0, 14, 0, 0, 15, 0, 16}>
+{
+  y = Conv <group = 2> (x, y_W_grouped)
+}
+)");
+  EXPECT_TRUE(numericallyEquivalent(run));
+}
+
+// A grouped conv whose groups are themselves block-diagonal: 2 groups of 4
+// channels, each of two 2 x 2 blocks, become 4 groups.
+TEST(DenseToGrouped, AGroupedConvWhoseGroupsAreBlockDiagonalSplitsFurther) {
+  auto run = runPasses("dense-to-grouped,dce", R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,8,3,3] x) => (float[1,8,3,3] z)
+<float[8,4,1,1] w = {1, 2, 0, 0, 3, 4, 0, 0, 0, 0, 5, 6, 0, 0, 7, 8, 9, 10, 0, 0, 11, 12, 0, 0, 0, 0, 13, 14, 0, 0, 15, 16}>
+{
+  y = Conv <group = 2> (x, w)
+  z = Relu (y)
+}
+)",
+                       forcedOptions());
+  EXPECT_EQ(run.afterText, R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,8,3,3] x) => (float[1,8,3,3] z)
+<float[8,2,1,1] y_W_grouped = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16}>
+{
+  y = Conv <group = 4> (x, y_W_grouped)
+  z = Relu (y)
+}
+)");
+  ASSERT_EQ(run.stats.rewrites.size(), 1u);
+  EXPECT_EQ(run.stats.rewrites[0].description,
+            "block-diagonal weight, 4 contiguous blocks of 2 in x 2 out channels (from 2 groups)");
+  EXPECT_EQ(run.stats.rewrites[0].reconstructionError, 0.0);
+  EXPECT_TRUE(numericallyEquivalent(run));
+}
+
+// Inside each of 2 groups the pairs interleave (o0, o2 read local i0, i2): 4
+// permuted groups, the orders gathered (no conv around to fold them into).
+TEST(DenseToGrouped, AGroupedConvWithPermutedBlocksInItsGroupsSplitsFurther) {
+  auto run = runPasses("dense-to-grouped,dce", R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,8,3,3] x) => (float[1,8,3,3] z)
+<float[8,4,1,1] w = {1, 0, 2, 0, 0, 3, 0, 4, 5, 0, 6, 0, 0, 7, 0, 8, 9, 0, 10, 0, 0, 11, 0, 12, 13, 0, 14, 0, 0, 15, 0, 16}>
+{
+  y = Conv <group = 2> (x, w)
+  z = Relu (y)
+}
+)",
+                       forcedOptions());
+  EXPECT_EQ(run.afterText, R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,8,3,3] x) => (float[1,8,3,3] z)
+<int64[8] y_in_order = {0, 2, 1, 3, 4, 6, 5, 7}, int64[8] y_out_order = {0, 2, 1, 3, 4, 6, 5, 7}, float[8,2,1,1] y_W_grouped = {1, 2, 5, 6, 3, 4, 7, 8, 9, 10, 13, 14, 11, 12, 15, 16}>
+{
+  y_in_permuted = Gather <axis = 1> (x, y_in_order)
+  y = Conv <group = 4> (y_in_permuted, y_W_grouped)
+  y_out_restored = Gather <axis = 1> (y, y_out_order)
+  z = Relu (y_out_restored)
+}
+)");
+  EXPECT_TRUE(numericallyEquivalent(run));
+}
+
 // A channel-diagonal weight with depth multiplier 2: W[o, i] != 0 only when i == o/2.
 constexpr const char* kChannelDiagonal = R"(<ir_version: 8, opset_import: ["" : 13]>
 g (float[1,2,4,4] x) => (float[1,4,4,4] y)
@@ -256,6 +366,49 @@ g (float[1,2,4,4] x) => (float[1,4,4,4] y)
   ASSERT_EQ(run.stats.rewrites.size(), 1u);
   EXPECT_EQ(run.stats.rewrites[0].after.kind, "depthwise");
   EXPECT_TRUE(numericallyEquivalent(run));
+}
+
+TEST(DenseToDepthwise, AGroupedConvWhoseGroupsAreChannelDiagonalBecomesDepthwise) {
+  auto run = runPasses("dense-to-depthwise,dce", R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,4,3,3] x) => (float[1,4,3,3] y)
+<float[4,2,3,3] w = {1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                     0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9,
+                     9, 8, 7, 6, 5, 4, 3, 2, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                     0, 0, 0, 0, 0, 0, 0, 0, 0, 9, 8, 7, 6, 5, 4, 3, 2, 1}>
+{
+  y = Conv <group = 2, pads = [1, 1, 1, 1]> (x, w)
+}
+)",
+                       forcedOptions());
+  EXPECT_EQ(run.afterText, R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,4,3,3] x) => (float[1,4,3,3] y)
+<float[4,1,3,3] y_W_grouped = {1, 2, 3, 4, 5, 6, 7, 8, 9, 1, 2, 3, 4, 5, 6, 7, 8, 9, 9, 8, 7, 6, 5, 4, 3, 2, 1, 9, 8, 7, 6, 5, 4, 3, 2, 1}>
+{
+  y = Conv <group = 4, pads = [1, 1, 1, 1]> (x, y_W_grouped)
+}
+)");
+  ASSERT_EQ(run.stats.rewrites.size(), 1u);
+  EXPECT_EQ(run.stats.rewrites[0].after.kind, "depthwise");
+  EXPECT_TRUE(numericallyEquivalent(run));
+}
+
+// 6000 groups of 2 inputs and 1 output: a 12000-float weight, 6000 x 12000
+// channel pairs to search. Refused rather than searched.
+TEST(DenseToGrouped, RefusesToSearchMoreThan2Pow26ChannelPairs) {
+  std::string ones;
+  for (int i = 0; i < 12000; ++i) ones += i ? ", 1" : "1";
+  std::string text = R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,12000,1,1] x) => (float[1,6000,1,1] y)
+<float[6000,2,1,1] w = {)" +
+                     ones + R"(}>
+{
+  y = Conv <group = 6000> (x, w)
+}
+)";
+  auto run = runPasses("dense-to-grouped", text, forcedOptions());
+  EXPECT_EQ(run.afterText, run.beforeText);
+  EXPECT_EQ(rejectionFor(run.stats, "Conv(y)"),
+            "6000 x 12000 channel pairs are too many to search for blocks (above 2^26)");
 }
 
 struct GroupingRejection {
@@ -295,14 +448,24 @@ g (float[1,4,3,3] x) => (float[1,4,3,3] y)
 }
 )",
                           "the weight's zeros separate 2 blocks, found in no equal groups"},
-        GroupingRejection{"AlreadyGrouped", "dense-to-grouped", R"(<ir_version: 8, opset_import: ["" : 13]>
+        // Its zero filters join their groups' blocks: no more than its 2 groups.
+        GroupingRejection{"NoFinerStructureThanItsGroups", "dense-to-grouped",
+                          R"(<ir_version: 8, opset_import: ["" : 13]>
 g (float[1,4,3,3] x) => (float[1,4,3,3] y)
 <float[4,2,1,1] w = {1, 2, 0, 0, 3, 4, 0, 0}>
 {
   y = Conv <group = 2> (x, w)
 }
 )",
-                          "already grouped (group > 1)"},
+                          "weight has no block structure finer than its 2 groups (even up to channel permutation)"},
+        GroupingRejection{"AlreadyDepthwise", "dense-to-grouped", R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,4,3,3] x) => (float[1,4,3,3] y)
+<float[4,1,1,1] w = {1, 2, 3, 4}>
+{
+  y = Conv <group = 4> (x, w)
+}
+)",
+                          "already depthwise (one input channel per group)"},
         GroupingRejection{"WeightNotConstant", "dense-to-grouped", R"(<ir_version: 8, opset_import: ["" : 13]>
 g (float[1,4,3,3] x, float[4,4,1,1] w) => (float[1,4,3,3] y)
 {
