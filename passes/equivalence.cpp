@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "passes/seeded_dims.h"
 #include "runtime/compare.h"
 #include "runtime/random_inputs.h"
 #include "runtime/reference/interpreter.h"
@@ -23,22 +24,21 @@ std::string EquivalenceResult::summary() const {
   return out;
 }
 
-runtime::TensorMap equivalenceInputs(const ir::Graph& before, const EquivalenceOptions& options) {
+runtime::TensorMap equivalenceInputs(const ir::Graph& before, const EquivalenceOptions& options,
+                                     std::vector<std::string>* sized) {
   runtime::RandomInputOptions random;
   random.seed = options.seed;
   for (const auto& [name, tensor] : options.inputs) random.given.insert(name);
+  std::vector<ir::Node*> nodes = before.nodes();
+  std::vector<const ir::Node*> readers(nodes.begin(), nodes.end());
+  std::vector<std::string> chosen;
   for (const ir::Value* in : before.inputs()) {
     if (in->isInitializer() || !in->type.shape || random.given.count(in->name())) continue;
-    std::vector<int64_t>& dims = random.shapes[in->name()];
-    if (auto given = options.inputShapes.find(in->name()); given != options.inputShapes.end()) {
-      dims = given->second;
-      continue;
-    }
-    for (size_t d = 0; d < in->type.shape->size(); ++d) {
-      const ir::Dim& dim = (*in->type.shape)[d];
-      dims.push_back(dim.isStatic() ? dim.value : d == 0 ? 1 : options.dynamicDim);
-    }
+    auto given = options.inputShapes.find(in->name());
+    random.shapes[in->name()] =
+        given != options.inputShapes.end() ? given->second : seededDims(*in, readers, options.dynamicDim, chosen);
   }
+  if (sized) *sized = chosen;
   runtime::TensorMap inputs = runtime::randomInputs(before, random);
   for (const auto& [name, tensor] : options.inputs) inputs[name] = tensor;
   return inputs;
@@ -46,10 +46,10 @@ runtime::TensorMap equivalenceInputs(const ir::Graph& before, const EquivalenceO
 
 EquivalenceResult compareModels(const ir::Graph& before, const ir::Graph& after, int64_t opset,
                                 const EquivalenceOptions& options) {
-  runtime::TensorMap inputs = equivalenceInputs(before, options);
+  EquivalenceResult result;
+  runtime::TensorMap inputs = equivalenceInputs(before, options, &result.sizedDims);
   runtime::TensorMap expected = runtime::runReference(before, inputs, opset);
   runtime::TensorMap actual = runtime::runReference(after, inputs, opset);
-  EquivalenceResult result;
   for (const ir::Value* out : before.outputs()) {
     OutputDifference d;
     d.output = out->name();

@@ -74,9 +74,11 @@ bool verify(const OptimizeRequest& request, const ir::Graph& original, const ir:
   if (whyAlone.empty()) {
     try {
       EquivalenceResult result = compareModels(original, *optimized.graph, optimized.defaultOpset(), options);
-      log << fmt::format("verify ({}): the whole model, {:.1f} ms\n", heading, secondsSince(start) * 1e3)
+      std::string sized = result.sizedDims.empty() ? "" : fmt::format(", with {}", fmt::join(result.sizedDims, ", "));
+      log << fmt::format("verify ({}): the whole model{}, {:.1f} ms\n", heading, sized, secondsSince(start) * 1e3)
           << result.summary();
       report["scope"] = "model";
+      report["sized_dims"] = result.sizedDims;
       equivalent = result.equivalent();
     } catch (const InputError& e) {
       whyAlone = fmt::format("the whole model cannot run on the reference interpreter: {}", e.what());

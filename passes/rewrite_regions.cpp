@@ -8,10 +8,10 @@
 #include <numeric>
 #include <set>
 
-#include "ir/conv_info.h"
 #include "ir/error.h"
 #include "passes/conv_utils.h"
 #include "passes/model_diff.h"
+#include "passes/seeded_dims.h"
 
 namespace convopt::passes {
 namespace {
@@ -48,49 +48,15 @@ bool readOutside(const ir::Value& value, const std::set<const ir::Node*>& region
   return false;
 }
 
-// The least extent of spatial dim `d` that the windowed nodes among `readers`
-// reading `value` as their data need, so that seeded inputs fit their windows.
-int64_t leastExtent(const std::string& value, const std::vector<const ir::Node*>& readers, size_t d) {
-  int64_t least = 1;
-  for (const ir::Node* node : readers) {
-    if (!node->domain.empty() || !node->input(0) || node->input(0)->name() != value) continue;
-    std::vector<int64_t> kernel, dilations, pads;
-    if (node->opType == "Conv") {
-      try {
-        ir::ConvInfo conv = ir::analyzeConv(*node);
-        kernel = conv.kernelShape, dilations = conv.dilations, pads = conv.pads;
-      } catch (const InputError&) {
-        continue;  // the check itself will name what is wrong with it
-      }
-    } else if (node->opType == "MaxPool" || node->opType == "AveragePool" || node->opType == "LpPool") {
-      kernel = node->getInts("kernel_shape", {});
-      dilations = node->getInts("dilations", {}), pads = node->getInts("pads", {});
-    }
-    if (d >= kernel.size()) continue;
-    int64_t dilation = d < dilations.size() ? dilations[d] : 1;
-    int64_t padding = pads.size() == 2 * kernel.size() ? pads[d] + pads[d + kernel.size()] : 0;
-    least = std::max(least, (kernel[d] - 1) * dilation + 1 - padding);
-  }
-  return least;
-}
-
-// Concrete dims for a region input: its own, else what `shapes` says, else batch 1
-// and `dynamicDim`, or more where `readers` need more (leastExtent).
-// Each dim so chosen is noted in `defaulted` ("'x' dim 2 = 64").
+// Concrete dims for a region input: its own, else what `shapes` says, else
+// sized for the region's nodes (seeded_dims.h), each so chosen noted in `defaulted`.
 std::optional<std::vector<int64_t>> concreteDims(const ir::Value& value, const ir::ShapesByName& shapes,
                                                  int64_t dynamicDim, const std::vector<const ir::Node*>& readers,
                                                  std::vector<std::string>& defaulted) {
   if (value.type.hasStaticShape()) return value.type.staticShape();
   if (auto it = shapes.find(value.name()); it != shapes.end()) return it->second;
   if (!value.type.shape) return std::nullopt;
-  std::vector<int64_t> dims;
-  for (size_t d = 0; d < value.type.shape->size(); ++d) {
-    const ir::Dim& dim = (*value.type.shape)[d];
-    int64_t fitting = d < 2 ? dynamicDim : std::max(dynamicDim, leastExtent(value.name(), readers, d - 2));
-    dims.push_back(dim.isStatic() ? dim.value : d == 0 ? 1 : fitting);
-    if (!dim.isStatic()) defaulted.push_back(fmt::format("'{}' dim {} = {}", value.name(), d, dims.back()));
-  }
-  return dims;
+  return seededDims(value, readers, dynamicDim, defaulted);
 }
 
 // That `input` of a region has no known rank, and what would give it one.

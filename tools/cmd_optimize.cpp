@@ -158,8 +158,9 @@ void registerOptimizeCommand(CLI::App& app) {
                   "--verify accepts max|diff| <= tolerance * max(max|output|, 1) (default 1e-4)")
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--verify-dim", o->equivalence.dynamicDim,
-                  "--verify gives dynamic input dims other than the batch (1) this size (default 64); "
-                  "--input-shape fixes them instead");
+                  "--verify gives dynamic input dims other than the batch (1) and the channels (what the "
+                  "Conv or normalization reading them needs) this size, or what a window reading them spans "
+                  "(default 64); --input-shape fixes them instead");
   cmd->add_option("--external-data", o->externalThreshold,
                   "Write tensors of at least this many bytes to OUTPUT.data (0: all inline)");
   cmd->callback([o] { optimize(*o); });
