@@ -66,9 +66,9 @@ int64_t channelsNeeded(const ir::Node& node, size_t i, size_t rank) {
 
 bool keepsChannels(const ir::Node& node) {
   static const std::set<std::string> unary = {
-      "Relu", "LeakyRelu", "Sigmoid", "Tanh",  "Clip", "Identity",   "Cast",     "HardSigmoid", "HardSwish",
-      "Elu",  "Selu",      "Softplus", "Neg",  "Abs",  "Exp",        "Log",      "Sqrt",        "Reciprocal",
-      "Floor", "Ceil",     "Round",    "Dropout", "MaxPool", "AveragePool", "LpPool"};
+      "Relu",  "LeakyRelu", "Sigmoid",  "Tanh",    "Clip",    "Identity",    "Cast",  "HardSigmoid", "HardSwish",
+      "Elu",   "Selu",      "Softplus", "Neg",     "Abs",     "Exp",         "Log",   "Sqrt",        "Reciprocal",
+      "Floor", "Ceil",      "Round",    "Dropout", "MaxPool", "AveragePool", "LpPool"};
   return unary.count(node.opType) || isElementwiseBinary(node.opType);
 }
 
@@ -102,7 +102,7 @@ std::vector<int64_t> seededDims(const ir::Value& value, const std::vector<const 
       continue;
     }
     int64_t channels = d == 1 ? channelsNeeded(value.name(), readers, shape.size()) : 0;
-    dims.push_back(d == 0 ? 1
+    dims.push_back(d == 0   ? 1
                    : d == 1 ? (channels > 0 ? channels : defaultSize)
                             : std::max(defaultSize, leastExtent(value.name(), readers, d - 2)));
     sized.push_back(fmt::format("'{}' dim {} = {}", value.name(), d, dims.back()));

@@ -40,7 +40,7 @@ struct CompileOptions {
   std::string fallbackLibraryDir;
   bool optimize = true, embedWeights = false, keepDenormals = false, allowFallback = false;
   bool explain = false, printAfterAll = false, measured = true;
-  int threads = 0;
+  int threads = 0, jobs = 0;
   std::string winograd;
   codegen::RingFusionUse ringFusion = codegen::RingFusionUse::Auto;
 };
@@ -105,6 +105,7 @@ void compileAheadOfTime(const CompileOptions& o, ir::Model& model) {
       .sourcePath = o.model,
       .allowFallback = o.allowFallback,
       .fallbackLibraryDir = o.fallbackLibraryDir.empty() ? defaultFallbackLibraryDir() : o.fallbackLibraryDir,
+      .compileThreads = o.jobs,
       .afterPlanningStep = planPrinter(o.printAfterAll)};
   codegen::MeasuredChoices choices;
   if (o.measured) choices = codegen::takeMeasuredChoices(options, o.threads);
@@ -192,6 +193,10 @@ void registerCompileCommand(CLI::App& app) {
                   "The thread count the code will mostly run at (0: this machine's cores): the kernel choices "
                   "`run`/`bench --tune` measured on this host at that count are taken (code for this host's triple "
                   "only), else those checked in for the target CPU's family, else estimates")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("-j,--jobs", o->jobs,
+                  "With -o: threads LLVM optimises the kernels on (0, default: this machine's cores); the "
+                  "artifact is the same for any count")
       ->check(CLI::NonNegativeNumber);
   cmd->add_flag("!--no-measured-choices", o->measured,
                 "Estimates and heuristics only: neither the tuning cache nor the CPU family's table (as Python's "

@@ -145,7 +145,7 @@ AotResult compileAheadOfTime(const ir::Model& model, const std::map<std::string,
     featureNames.push_back(feature.name);
   }
   ProgramTable table = buildProgramTable(lowered, bodies, {options.flushDenormals, featureMask, options.allowFallback});
-  optimizeModule(*lowered.module.module, target);  // as Jit::add: the same kernels
+  optimizeModuleInParts(lowered.module, target, options.compileThreads);
   sealProgramTable(
       table, fmt::format("{}|{}|{}|{}", target.triple, target.cpu, target.features, fmt::join(table.kernels, ",")));
   completeArtifactModule(lowered.module, target, table, options.embedWeights, name);

@@ -36,6 +36,8 @@ struct AotOptions {
   // interpreter), which the program then links; else they fail the compile.
   bool allowFallback = false;
   std::string fallbackLibraryDir;  // where --format shared finds libconvopt_fallback.so
+  // Threads LLVM optimises the kernels on (0: the machine's); the code is the same for any count.
+  int compileThreads = 0;
   PlanningObserver afterPlanningStep = {};
 };
 

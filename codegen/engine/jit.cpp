@@ -6,6 +6,7 @@
 #include <llvm/IR/LegacyPassManager.h>
 #include <llvm/IR/Module.h>
 #include <llvm/IR/Verifier.h>
+#include <llvm/Linker/Linker.h>
 #include <llvm/Object/ObjectFile.h>
 #include <llvm/Passes/PassBuilder.h>
 #include <llvm/Support/raw_ostream.h>
@@ -16,6 +17,7 @@
 #include <algorithm>
 #include <atomic>
 #include <exception>
+#include <functional>
 #include <map>
 #include <system_error>
 #include <thread>
@@ -134,12 +136,19 @@ std::vector<Bitcode> splitIntoBitcode(llvm::Module& module, int parts) {
   return bitcode;
 }
 
-std::string compilePart(const Bitcode& bitcode, const Target& target) {
+std::unique_ptr<llvm::Module> parsePart(llvm::StringRef bitcode, llvm::LLVMContext& context) {
+  return unwrap(llvm::parseBitcodeFile(llvm::MemoryBufferRef(bitcode, "part"), context));
+}
+
+// A part optimised and compiled into an object (what the JIT links), or only
+// optimised, as bitcode (what an artifact links back into one module).
+std::string compilePart(const Bitcode& bitcode, const Target& target, bool codegen) {
   llvm::LLVMContext context;
-  std::unique_ptr<llvm::Module> module = unwrap(
-      llvm::parseBitcodeFile(llvm::MemoryBufferRef(llvm::StringRef(bitcode.data(), bitcode.size()), "part"), context));
+  std::unique_ptr<llvm::Module> module = parsePart(llvm::StringRef(bitcode.data(), bitcode.size()), context);
   runO3(*module, target);
-  return emitMachineCode(*module, target, MachineCode::Object);
+  if (codegen) return emitMachineCode(*module, target, MachineCode::Object);
+  Bitcode optimized = bitcodeOf(*module);
+  return std::string(optimized.data(), optimized.size());
 }
 
 // Parts per compiling thread: parts hold equal numbers of kernels, not equal
@@ -148,26 +157,29 @@ std::string compilePart(const Bitcode& bitcode, const Target& target) {
 // thread: 1.6-1.7 and 2.7 s; 4 parts: 1.9 and 2.1; 8: 2.0 and 2.0; 16: 2.3
 // and 2.3 (each part sets up its own target machine and pass pipeline).
 constexpr int kPartsPerThread = 8;
+// An artifact's parts: as many whatever the threads, so that its code is the
+// same on any machine (the parts' boundaries are what -O3 sees).
+constexpr int kArtifactParts = 16;
 
-// A prepared module as objects, compiled by up to `threads` threads (the caller
-// one of them), at most one per hardware thread: more would only add memory,
-// each holding a part's LLVM state (an engine of 64 threads on 2 cores compiling
+int hardwareThreads() { return int(std::max(1u, std::thread::hardware_concurrency())); }
+
+int definedFunctions(const llvm::Module& module) {
+  return int(std::count_if(module.begin(), module.end(), [](const llvm::Function& f) { return !f.isDeclaration(); }));
+}
+
+// compilePart of each part, by up to `threads` threads (the caller one of
+// them), at most one per hardware thread: more would only add memory, each
+// holding a part's LLVM state (an engine of 64 threads on 2 cores compiling
 // 120 distinct kernels peaked at 610 MB against 241 MB on 2 threads).
-std::vector<std::string> compileObjects(llvm::Module& module, const Target& target, int threads) {
-  threads = std::min(threads, int(std::max(1u, std::thread::hardware_concurrency())));
-  int kernels =
-      int(std::count_if(module.begin(), module.end(), [](const llvm::Function& f) { return !f.isDeclaration(); }));
-  if (std::min(threads, kernels) <= 1) {
-    runO3(module, target);
-    return {emitMachineCode(module, target, MachineCode::Object)};
-  }
-  std::vector<Bitcode> parts = splitIntoBitcode(module, std::min(kPartsPerThread * threads, kernels));
-  std::vector<std::string> objects(parts.size());
+std::vector<std::string> compileParts(const std::vector<Bitcode>& parts, const Target& target, bool codegen,
+                                      int threads) {
+  threads = std::min(threads, hardwareThreads());
+  std::vector<std::string> results(parts.size());
   std::vector<std::exception_ptr> failures(parts.size());
   std::atomic<size_t> next{0};
   auto compile = [&] {
     for (size_t i; (i = next++) < parts.size();) try {
-        objects[i] = compilePart(parts[i], target);
+        results[i] = compilePart(parts[i], target, codegen);
       } catch (...) {
         failures[i] = std::current_exception();
       }
@@ -181,7 +193,19 @@ std::vector<std::string> compileObjects(llvm::Module& module, const Target& targ
   for (std::thread& helper : helpers) helper.join();
   for (const std::exception_ptr& failure : failures)
     if (failure) std::rethrow_exception(failure);
-  return objects;
+  return results;
+}
+
+// A prepared module as objects, compiled on up to `threads` threads.
+std::vector<std::string> compileObjects(llvm::Module& module, const Target& target, int threads) {
+  int kernels = definedFunctions(module);
+  threads = std::min(threads, hardwareThreads());
+  if (std::min(threads, kernels) <= 1) {
+    runO3(module, target);
+    return {emitMachineCode(module, target, MachineCode::Object)};
+  }
+  return compileParts(splitIntoBitcode(module, std::min(kPartsPerThread * threads, kernels)), target,
+                      /*codegen=*/true, threads);
 }
 
 // Whether `objects` are what compiling `module` for `target` gives: relocatable
@@ -216,6 +240,21 @@ bool areObjectsOf(const std::vector<std::string>& objects, const llvm::Module& m
 }
 
 }  // namespace
+
+void optimizeModuleInParts(KernelModule& kernels, const Target& target, int threads) {
+  prepareModule(*kernels.module, target);
+  threads = threads > 0 ? threads : hardwareThreads();
+  int parts = std::min(kArtifactParts, definedFunctions(*kernels.module));
+  if (parts <= 1) return runO3(*kernels.module, target);
+  std::vector<std::string> optimized =
+      compileParts(splitIntoBitcode(*kernels.module, parts), target, /*codegen=*/false, threads);
+  auto linked = std::make_unique<llvm::Module>(kernels.module->getName(), *kernels.context);
+  llvm::Linker linker(*linked);
+  for (const std::string& part : optimized)
+    if (linker.linkInModule(parsePart(part, *kernels.context)))
+      throw std::runtime_error("cannot link the optimised parts of the kernels' module");
+  kernels.module = std::move(linked);
+}
 
 Jit::Jit(const Target& target) : target_(target) {
   createTargetMachine(target);  // initialises the native target

@@ -32,6 +32,11 @@ struct KernelModule {
 // Verifies (throws on malformed IR), merges identical kernels (all but one
 // become a jump to it) and runs the -O3 pipeline for the target.
 void optimizeModule(llvm::Module& module, const Target& target);
+// optimizeModule for an artifact: the -O3 pipeline runs on a fixed number of
+// parts of the module, on up to `threads` threads, and the parts are linked
+// back into one module (what compiles into the artifact's one object). The
+// kernels come out as the JIT's, each optimised with the part it was dealt.
+void optimizeModuleInParts(KernelModule& kernels, const Target& target, int threads);
 std::string moduleText(const llvm::Module& module);
 enum class MachineCode { Assembly, Object };
 // The module compiled for `target`, position independent (what the JIT runs and an artifact holds).

@@ -213,6 +213,20 @@ TEST(AotCompile, TakesTheKernelChoicesMeasuredForItsThreadCount) {
       << two.stdoutText;
 }
 
+// LLVM optimises the kernels in the same parts on any number of threads: the
+// object is the same bytes (a build machine's cores do not change what ships).
+TEST(AotCompile, TheObjectIsTheSameWhateverTheJobs) {
+  TempDir temp;
+  std::string objects[2];
+  for (int jobs : {1, 3}) {
+    Artifact artifact = compileModel(sharedModel("sepnet") / "model.onnx", temp / std::to_string(jobs), "m",
+                                     fmt::format("-j {}", jobs));
+    objects[jobs / 2] = readFile(artifact.dir / artifact.code);
+  }
+  EXPECT_FALSE(objects[0].empty());
+  EXPECT_TRUE(objects[0] == objects[1]) << "compile -j 1 and -j 3 wrote different objects";
+}
+
 // Tensor names become C string literals and comments in NAME.h: any name ONNX
 // allows keeps it valid C99 and C++11 (quotes, "*/", "??/", which pre-C++17
 // compilers read as a trigraph for a backslash).
