@@ -55,6 +55,9 @@ Dim outputExtent(const Node& node, const Window& w, size_t i, const Dim& in) {
       throwInputError("node {}: window of {} does not fit input extent {} ({:+} padding) in spatial dim {}",
                       node.label(), span, in.value, pads, i);
     out = (w.ceilMode ? (room + stride - 1) / stride : room / stride) + 1;
+    // Rounded up, the last window may start in the end padding: it is dropped
+    // (as onnxruntime, PyTorch and the reference interpreter do), else it reads nothing.
+    if (w.ceilMode && (out - 1) * stride >= Wide(in.value) + (w.autoPad == "VALID" ? 0 : w.pads[i])) --out;
   }
   if (out >= (Wide(1) << 62))
     throwInputError("node {}: its padding makes spatial dim {} {} long", node.label(), i, out);

@@ -22,27 +22,6 @@ int64_t weightOffset(const ConstantConv& conv, int64_t o, int64_t i) {
   return (o * conv.inPerGroup + i - first) * conv.kernelElements;
 }
 
-// nonzero[o * C_in + i]: output channel o reads input channel i through some nonzero weight.
-std::vector<bool> nonzeroPattern(const ConstantConv& conv) {
-  std::span<const float> w = conv.weight->data<float>();
-  int64_t cin = conv.inChannels();
-  std::vector<bool> pattern(static_cast<size_t>(conv.outChannels * cin), false);
-  for (size_t e = 0; e < w.size(); ++e) {
-    if (w[e] == 0.0f) continue;
-    int64_t row = int64_t(e) / conv.kernelElements, o = row / conv.inPerGroup;
-    pattern[size_t(o * cin + firstInputOf(conv, o) + row % conv.inPerGroup)] = true;
-  }
-  return pattern;
-}
-
-bool isBlockDiagonal(const std::vector<bool>& nonzero, int64_t cout, int64_t cin, int64_t groups) {
-  int64_t outPer = cout / groups, inPer = cin / groups;
-  for (int64_t o = 0; o < cout; ++o)
-    for (int64_t i = 0; i < cin; ++i)
-      if (nonzero[o * cin + i] && o / outPer != i / inPer) return false;
-  return true;
-}
-
 std::vector<int64_t> identityOrder(int64_t n) {
   std::vector<int64_t> order(static_cast<size_t>(n));
   std::iota(order.begin(), order.end(), 0);
@@ -61,12 +40,18 @@ struct Component {
 };
 
 // Components of the bipartite graph (nodes 0..cout-1 outputs, cout.. inputs), in
-// the order of their first channel.
-std::vector<Component> componentsOf(const std::vector<bool>& nonzero, int64_t cout, int64_t cin) {
+// the order of their first channel: joined through the weight's nonzeros, so
+// in time and memory of the weight's size and the channels, whatever the group.
+std::vector<Component> componentsOf(const ConstantConv& conv) {
+  int64_t cout = conv.outChannels, cin = conv.inChannels();
+  std::span<const float> w = conv.weight->data<float>();
   std::vector<int64_t> parent = identityOrder(cout + cin);
-  for (int64_t o = 0; o < cout; ++o)
-    for (int64_t i = 0; i < cin; ++i)
-      if (nonzero[o * cin + i]) parent[findRoot(parent, o)] = findRoot(parent, cout + i);
+  for (size_t e = 0; e < w.size(); ++e) {
+    if (w[e] == 0.0f) continue;
+    int64_t row = int64_t(e) / conv.kernelElements, o = row / conv.inPerGroup;
+    int64_t i = firstInputOf(conv, o) + row % conv.inPerGroup;
+    parent[findRoot(parent, o)] = findRoot(parent, cout + i);
+  }
   std::map<int64_t, Component> byRoot;
   std::vector<int64_t> firstSeen;
   for (int64_t node = 0; node < cout + cin; ++node) {
@@ -77,6 +62,17 @@ std::vector<Component> componentsOf(const std::vector<bool>& nonzero, int64_t co
   std::vector<Component> components;
   for (int64_t root : firstSeen) components.push_back(std::move(byRoot[root]));
   return components;
+}
+
+// Whether `groups` contiguous blocks hold whole components (the weight is then
+// block-diagonal: no nonzero joins two blocks).
+bool isContiguous(const std::vector<Component>& components, int64_t cout, int64_t cin, int64_t groups) {
+  int64_t outPer = cout / groups, inPer = cin / groups;
+  return std::all_of(components.begin(), components.end(), [&](const Component& c) {
+    int64_t block = c.outs.empty() ? c.ins[0] / inPer : c.outs[0] / outPer;
+    return std::all_of(c.outs.begin(), c.outs.end(), [&](int64_t o) { return o / outPer == block; }) &&
+           std::all_of(c.ins.begin(), c.ins.end(), [&](int64_t i) { return i / inPer == block; });
+  });
 }
 
 // The group of each component such that every group holds exactly outPer
@@ -150,11 +146,10 @@ BlockStructure componentStructure(const std::vector<Component>& components, int6
 
 BlockSearch findBlockStructures(const ConstantConv& conv) {
   int64_t cout = conv.outChannels, cin = conv.inChannels();
-  std::vector<bool> nonzero = nonzeroPattern(conv);
+  std::vector<Component> components = componentsOf(conv);
   int64_t contiguous = conv.group;
   for (int64_t g = std::gcd(cout, cin); g > conv.group && contiguous == conv.group; --g)
-    if (cout % g == 0 && cin % g == 0 && isBlockDiagonal(nonzero, cout, cin, g)) contiguous = g;
-  std::vector<Component> components = componentsOf(nonzero, cout, cin);
+    if (cout % g == 0 && cin % g == 0 && isContiguous(components, cout, cin, g)) contiguous = g;
   BlockSearch search;
   search.blocks = int64_t(components.size());
   BlockStructure permuted = componentStructure(components, cout, cin, contiguous);
@@ -189,15 +184,8 @@ double groupedReconstructionError(const ConstantConv& conv, const BlockStructure
     int64_t o = blocks.outOrder[j], block = j / outPer;
     for (int64_t l = 0; l < inPer; ++l) {
       int64_t from = weightOffset(conv, o, blocks.inOrder[block * inPer + l]);
-      for (int64_t e = 0; e < k; ++e) {
-        double value = grouped[(j * inPer + l) * k + e];
-        if (from >= 0) {
-          rebuilt[from + e] = value;
-        } else {  // where the conv's groups hold a zero
-          original.push_back(0.0);
-          rebuilt.push_back(value);
-        }
-      }
+      if (from < 0) continue;  // outside the conv's groups: zero in both
+      for (int64_t e = 0; e < k; ++e) rebuilt[from + e] = grouped[(j * inPer + l) * k + e];
     }
   }
   return relativeMaxError(original, rebuilt);

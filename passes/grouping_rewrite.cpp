@@ -1,8 +1,8 @@
 #include "passes/grouping_rewrite.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
-#include "ir/int_math.h"
 #include "passes/candidate_loop.h"
 
 namespace convopt::passes {
@@ -43,34 +43,37 @@ Expected<Plan> planStructure(const ConstantConv& conv, const BlockStructure& blo
   return plan;
 }
 
-// The target's group count is that of the structure of the most groups;
-// among the structures (dense-to-grouped: also the contiguous one of fewer
-// groups) the cheapest that is legal and pays, else why the first is refused.
+// dense-to-depthwise takes a channel-diagonal structure, dense-to-grouped the
+// others; of those, the cheapest that is legal and pays, else why each is refused.
 Expected<Plan> planGrouping(ir::Node& node, GroupingTarget target, const PassOptions& options) {
   Expected<ConstantConv> conv = matchConstantConv(node);
   if (!conv) return conv.status();
   int64_t cin = conv->inChannels();
   if (conv->group == cin) return Status::refuse("already depthwise (one input channel per group)");
-  // The search looks at every (output, input) channel pair, which a grouped
-  // weight does not bound: 2^26 pairs take a quarter of a second.
-  if (int64_t pairs = saturatingProduct(conv->outChannels, cin); pairs > (int64_t(1) << 26))
-    return Status::refuse(
-        fmt::format("{} x {} channel pairs are too many to search for blocks (above 2^26)", conv->outChannels, cin));
   BlockSearch search = findBlockStructures(*conv);
   if (search.candidates.empty()) return noStructure(*conv, search.blocks);
-  int64_t g = search.candidates.front().groups;
-  if (target == GroupingTarget::Depthwise && g != cin)
-    return Status::refuse(
-        fmt::format("weight is block-diagonal with {} groups, not channel-diagonal ({} input channels)", g, cin));
-  if (target == GroupingTarget::Grouped && g == cin)
+  std::vector<BlockStructure> taken;
+  for (const BlockStructure& blocks : search.candidates)
+    if ((blocks.groups == cin) == (target == GroupingTarget::Depthwise)) taken.push_back(blocks);
+  if (taken.empty() && target == GroupingTarget::Grouped)
     return Status::refuse("weight is channel-diagonal: left to dense-to-depthwise");
-  std::optional<Expected<Plan>> best;
-  for (const BlockStructure& blocks : search.candidates) {
-    if (target == GroupingTarget::Depthwise && blocks.groups != cin) break;
+  if (taken.empty())
+    return Status::refuse(
+        fmt::format("weight is block-diagonal with {} groups, not channel-diagonal ({} input channels)",
+                    search.candidates.front().groups, cin));
+  std::optional<Plan> best;
+  std::vector<std::string> refusals;
+  for (const BlockStructure& blocks : taken) {
     Expected<Plan> plan = planStructure(*conv, blocks, options);
-    if (!best || (plan && (!*best || plan->afterSeconds < (*best)->afterSeconds))) best = std::move(plan);
+    if (!plan)
+      refusals.push_back(taken.size() == 1 ? plan.reason()
+                                           : fmt::format("{} {} groups: {}", blocks.groups,
+                                                         blocks.contiguous ? "contiguous" : "permuted", plan.reason()));
+    else if (!best || plan->afterSeconds < best->afterSeconds)
+      best = std::move(*plan);
   }
-  return std::move(*best);
+  if (best) return std::move(*best);
+  return Status::refuse(fmt::format("{}", fmt::join(refusals, "; ")));
 }
 
 std::string describe(const Plan& plan) {

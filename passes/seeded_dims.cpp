@@ -73,17 +73,19 @@ bool keepsChannels(const ir::Node& node) {
 }
 
 // The channels the nodes among `readers` reading `value` need, directly or
-// through ops that keep the channels; 0 when none says.
+// through ops that keep the channels; 0 when none says. Each value is looked
+// at once (`seen`): paths that part and meet again (x * Sigmoid(x), a residual
+// Add) are not walked twice.
 int64_t channelsNeeded(const std::string& value, const std::vector<const ir::Node*>& readers, size_t rank,
-                       int depth = 0) {
-  if (depth > 16) return 0;
+                       std::set<std::string>& seen) {
+  if (!seen.insert(value).second) return 0;
   for (const ir::Node* node : readers) {
     if (!node->domain.empty()) continue;
     for (size_t i = 0; i < node->inputs().size(); ++i) {
       if (!node->input(i) || node->input(i)->name() != value) continue;
       int64_t channels = channelsNeeded(*node, i, rank);
       if (!channels && keepsChannels(*node) && !node->outputs().empty() && node->output(0))
-        channels = channelsNeeded(node->output(0)->name(), readers, rank, depth + 1);
+        channels = channelsNeeded(node->output(0)->name(), readers, rank, seen);
       if (channels > 0) return channels;
     }
   }
@@ -101,7 +103,8 @@ std::vector<int64_t> seededDims(const ir::Value& value, const std::vector<const 
       dims.push_back(shape[d].value);
       continue;
     }
-    int64_t channels = d == 1 ? channelsNeeded(value.name(), readers, shape.size()) : 0;
+    std::set<std::string> seen;
+    int64_t channels = d == 1 ? channelsNeeded(value.name(), readers, shape.size(), seen) : 0;
     dims.push_back(d == 0   ? 1
                    : d == 1 ? (channels > 0 ? channels : defaultSize)
                             : std::max(defaultSize, leastExtent(value.name(), readers, d - 2)));

@@ -4,7 +4,8 @@
 // ConvTranspose's, a normalization's scale or a per-channel constant says,
 // also through ops that keep the channels on the way to one, else the default
 // size; other dims the default size, or more where a Conv's or pool's window
-// reading them spans more ((k-1)*dilation+1 less its pads).
+// reading the input itself spans more ((k-1)*dilation+1 less its pads; a
+// window after other ops is not looked for, as --verify-dim can size it).
 #pragma once
 #include <cstdint>
 #include <string>

@@ -6,7 +6,6 @@
 #include <llvm/IR/Constants.h>
 #include <llvm/IR/GlobalVariable.h>
 #include <llvm/IR/Module.h>
-#include <llvm/Linker/Linker.h>
 #include <llvm/Support/MemoryBuffer.h>
 #include <llvm/TargetParser/Triple.h>
 #include <llvm/Transforms/IPO/Internalize.h>
@@ -100,8 +99,7 @@ void completeArtifactModule(KernelModule& kernels, const Target& target, const P
   std::unique_ptr<llvm::Module> runtime = runtimeModule(*kernels.context, target);
   runtime->setTargetTriple(module.getTargetTriple());
   runtime->setDataLayout(module.getDataLayout());
-  if (llvm::Linker::linkModules(module, std::move(runtime)))
-    throw std::runtime_error("aot: cannot link the runtime into the kernels' module");
+  linkInto(module, std::move(runtime), "the runtime into the kernels' module");
   const std::string api = "convopt_api_";
   std::set<std::string> exported;
   for (llvm::Function& function : module)

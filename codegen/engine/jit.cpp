@@ -3,6 +3,8 @@
 #include <llvm/Bitcode/BitcodeReader.h>
 #include <llvm/Bitcode/BitcodeWriter.h>
 #include <llvm/ExecutionEngine/Orc/LLJIT.h>
+#include <llvm/IR/DiagnosticInfo.h>
+#include <llvm/IR/DiagnosticPrinter.h>
 #include <llvm/IR/LegacyPassManager.h>
 #include <llvm/IR/Module.h>
 #include <llvm/IR/Verifier.h>
@@ -76,11 +78,6 @@ void runO3(llvm::Module& module, const Target& target) {
 }
 
 }  // namespace
-
-void optimizeModule(llvm::Module& module, const Target& target) {
-  prepareModule(module, target);
-  runO3(module, target);
-}
 
 std::string moduleText(const llvm::Module& module) {
   std::string text;
@@ -246,14 +243,34 @@ void optimizeModuleInParts(KernelModule& kernels, const Target& target, int thre
   threads = threads > 0 ? threads : hardwareThreads();
   int parts = std::min(kArtifactParts, definedFunctions(*kernels.module));
   if (parts <= 1) return runO3(*kernels.module, target);
-  std::vector<std::string> optimized =
-      compileParts(splitIntoBitcode(*kernels.module, parts), target, /*codegen=*/false, threads);
-  auto linked = std::make_unique<llvm::Module>(kernels.module->getName(), *kernels.context);
-  llvm::Linker linker(*linked);
-  for (const std::string& part : optimized)
-    if (linker.linkInModule(parsePart(part, *kernels.context)))
-      throw std::runtime_error("cannot link the optimised parts of the kernels' module");
-  kernels.module = std::move(linked);
+  std::vector<Bitcode> pieces = splitIntoBitcode(*kernels.module, parts);
+  std::string name = kernels.module->getName().str();
+  kernels.module.reset();  // only its parts from here on
+  std::vector<std::string> optimized = compileParts(pieces, target, /*codegen=*/false, threads);
+  pieces.clear();
+  kernels.module = std::make_unique<llvm::Module>(name, *kernels.context);
+  for (std::string& part : optimized) {
+    linkInto(*kernels.module, parsePart(part, *kernels.context), "the optimised parts of the kernels' module");
+    std::string().swap(part);
+  }
+}
+
+void linkInto(llvm::Module& into, std::unique_ptr<llvm::Module> from, const std::string& what) {
+  llvm::LLVMContext& context = into.getContext();
+  llvm::DiagnosticHandler::DiagnosticHandlerTy previous = context.getDiagnosticHandlerCallBack();
+  void* previousSink = context.getDiagnosticContext();
+  std::string messages;
+  context.setDiagnosticHandlerCallBack(
+      [](const llvm::DiagnosticInfo* info, void* sink) {
+        llvm::raw_string_ostream stream(*static_cast<std::string*>(sink));
+        llvm::DiagnosticPrinterRawOStream printer(stream);
+        info->print(printer);
+        stream << "; ";
+      },
+      &messages);
+  bool failed = llvm::Linker::linkModules(into, std::move(from));
+  context.setDiagnosticHandlerCallBack(previous, previousSink);
+  if (failed) throw std::runtime_error("cannot link " + what + ": " + messages);
 }
 
 Jit::Jit(const Target& target) : target_(target) {

@@ -29,14 +29,17 @@ struct KernelModule {
   std::unique_ptr<llvm::Module> module;
 };
 
-// Verifies (throws on malformed IR), merges identical kernels (all but one
-// become a jump to it) and runs the -O3 pipeline for the target.
-void optimizeModule(llvm::Module& module, const Target& target);
-// optimizeModule for an artifact: the -O3 pipeline runs on a fixed number of
-// parts of the module, on up to `threads` threads, and the parts are linked
-// back into one module (what compiles into the artifact's one object). The
-// kernels come out as the JIT's, each optimised with the part it was dealt.
+// The kernels of an artifact (and what --emit-llvm/--emit-asm show): verified
+// (throws on malformed IR), identical kernels merged (all but one become a
+// jump to it), and the -O3 pipeline run on a fixed number of parts of the
+// module, on up to `threads` threads (0: the machine's), the parts then linked
+// back into one module (what compiles into the artifact's one object). Each
+// kernel is optimised with the part it was dealt, as in the JIT, whose parts
+// depend on its threads: a jump between merged kernels of two parts stays a jump.
 void optimizeModuleInParts(KernelModule& kernels, const Target& target, int threads);
+// Links `from` into `into`, throwing with LLVM's messages on an error (the
+// context's default handler would print them and exit the process).
+void linkInto(llvm::Module& into, std::unique_ptr<llvm::Module> from, const std::string& what);
 std::string moduleText(const llvm::Module& module);
 enum class MachineCode { Assembly, Object };
 // The module compiled for `target`, position independent (what the JIT runs and an artifact holds).

@@ -54,6 +54,19 @@ z: float[1,6,1,1]
   EXPECT_EQ(inferredTypes(model, ShapeEngines::OnnxThenRules), expected);
 }
 
+// ceil_mode rounds 3 + 1 + 1 rows at stride 2 up to 3 windows; the third would
+// start in the end padding and is dropped, as onnxruntime and the reference do.
+TEST(ShapeRules, CeilModeDropsAWindowStartingInTheEndPadding) {
+  const char* model = R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,2,3,3] x) => (float[1,2,A,B] y)
+{
+  y = MaxPool <kernel_shape = [2, 2], strides = [2, 2], pads = [1, 1, 1, 1], ceil_mode = 1> (x)
+}
+)";
+  EXPECT_EQ(inferredTypes(model, ShapeEngines::RulesOnly), "y: float[1,2,2,2]\n");
+  EXPECT_EQ(inferredTypes(model, ShapeEngines::OnnxThenRules), "y: float[1,2,2,2]\n");
+}
+
 TEST(ShapeRules, SymbolicDimsStaySymbolicThroughElementwiseBroadcast) {
   const char* model = R"(<ir_version: 8, opset_import: ["" : 13]>
 g (float[N,3,H,W] x, float[8,3,1,1] w, float[1,8,1,1] s) => (float[N,8,H,W] z)
