@@ -1,6 +1,7 @@
 // dense-to-grouped and dense-to-depthwise: group structure found in the exact
 // zeros of a dense weight. The rewrites are shown with --force so that the dumps
 // stay small; the cost model's decisions are tested separately below.
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -242,6 +243,19 @@ constexpr const char* kInterleavedPairsInTwoBlocks =
     "1, 0, 2, 0, 0, 0, 0, 0, 0, 3, 0, 4, 0, 0, 0, 0, 5, 0, 6, 0, 0, 0, 0, 0, 0, 7, 0, 8, 0, 0, 0, 0, "
     "0, 0, 0, 0, 9, 0, 10, 0, 0, 0, 0, 0, 0, 11, 0, 12, 0, 0, 0, 0, 13, 0, 14, 0, 0, 0, 0, 0, 0, 15, 0, 16";
 
+// An 8-channel 1x1 Conv of `group` groups and weight `w`, then a Relu.
+std::string eightChannelConvThenRelu(const std::string& w, int group) {
+  return fmt::format(R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,8,3,3] x) => (float[1,8,3,3] z)
+<float[8,{},1,1] w = {{{}}}>
+{{
+  y = Conv {}(x, w)
+  z = Relu (y)
+}}
+)",
+                     8 / group, w, group == 1 ? "" : fmt::format("<group = {}> ", group));
+}
+
 // The permuted packing of more groups is taken when its orders fold into the
 // neighbouring convs.
 TEST(DenseToGrouped, APermutedPackingOfMoreGroupsBeatsTheContiguousOne) {
@@ -296,17 +310,8 @@ g (float[1,8,3,3] x) => (float[1,8,3,3] y)
 // The permuted packing would need a Gather on either side (a Relu reads the
 // output, nothing produces the input): the cost model takes the contiguous 2 groups.
 TEST(DenseToGrouped, APermutedPackingThatNeedsGathersLosesToTheContiguousOne) {
-  auto run = runPasses("dense-to-grouped,dce",
-                       std::string(R"(<ir_version: 8, opset_import: ["" : 13]>
-g (float[1,8,3,3] x) => (float[1,8,3,3] z)
-<float[8,8,1,1] w = {)") + kInterleavedPairsInTwoBlocks +
-                           R"(}>
-{
-  y = Conv (x, w)
-  z = Relu (y)
-}
-)",
-                       forcedOptions());
+  auto run =
+      runPasses("dense-to-grouped,dce", eightChannelConvThenRelu(kInterleavedPairsInTwoBlocks, 1), forcedOptions());
   EXPECT_NE(run.afterText.find("y = Conv <group = 2> (x, y_W_grouped)"), std::string::npos) << run.afterText;
   EXPECT_EQ(run.afterText.find("Gather"), std::string::npos) << run.afterText;
   EXPECT_TRUE(numericallyEquivalent(run));
@@ -337,15 +342,11 @@ g (float[1,4,3,3] x) => (float[1,8,3,3] y)
 // A grouped conv whose groups are themselves block-diagonal: 2 groups of 4
 // channels, each of two 2 x 2 blocks, become 4 groups.
 TEST(DenseToGrouped, AGroupedConvWhoseGroupsAreBlockDiagonalSplitsFurther) {
-  auto run = runPasses("dense-to-grouped,dce", R"(<ir_version: 8, opset_import: ["" : 13]>
-g (float[1,8,3,3] x) => (float[1,8,3,3] z)
-<float[8,4,1,1] w = {1, 2, 0, 0, 3, 4, 0, 0, 0, 0, 5, 6, 0, 0, 7, 8, 9, 10, 0, 0, 11, 12, 0, 0, 0, 0, 13, 14, 0, 0, 15, 16}>
-{
-  y = Conv <group = 2> (x, w)
-  z = Relu (y)
-}
-)",
-                       forcedOptions());
+  auto run = runPasses(
+      "dense-to-grouped,dce",
+      eightChannelConvThenRelu(
+          "1, 2, 0, 0, 3, 4, 0, 0, 0, 0, 5, 6, 0, 0, 7, 8, 9, 10, 0, 0, 11, 12, 0, 0, 0, 0, 13, 14, 0, 0, 15, 16", 2),
+      forcedOptions());
   EXPECT_EQ(run.afterText, R"(<ir_version: 8, opset_import: ["" : 13]>
 g (float[1,8,3,3] x) => (float[1,8,3,3] z)
 <float[8,2,1,1] y_W_grouped = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16}>
@@ -364,15 +365,11 @@ g (float[1,8,3,3] x) => (float[1,8,3,3] z)
 // Inside each of 2 groups the pairs interleave (o0, o2 read local i0, i2): 4
 // permuted groups, the orders gathered (no conv around to fold them into).
 TEST(DenseToGrouped, AGroupedConvWithPermutedBlocksInItsGroupsSplitsFurther) {
-  auto run = runPasses("dense-to-grouped,dce", R"(<ir_version: 8, opset_import: ["" : 13]>
-g (float[1,8,3,3] x) => (float[1,8,3,3] z)
-<float[8,4,1,1] w = {1, 0, 2, 0, 0, 3, 0, 4, 5, 0, 6, 0, 0, 7, 0, 8, 9, 0, 10, 0, 0, 11, 0, 12, 13, 0, 14, 0, 0, 15, 0, 16}>
-{
-  y = Conv <group = 2> (x, w)
-  z = Relu (y)
-}
-)",
-                       forcedOptions());
+  auto run = runPasses(
+      "dense-to-grouped,dce",
+      eightChannelConvThenRelu(
+          "1, 0, 2, 0, 0, 3, 0, 4, 5, 0, 6, 0, 0, 7, 0, 8, 9, 0, 10, 0, 0, 11, 0, 12, 13, 0, 14, 0, 0, 15, 0, 16", 2),
+      forcedOptions());
   EXPECT_EQ(run.afterText, R"(<ir_version: 8, opset_import: ["" : 13]>
 g (float[1,8,3,3] x) => (float[1,8,3,3] z)
 <int64[8] y_in_order = {0, 2, 1, 3, 4, 6, 5, 7}, int64[8] y_out_order = {0, 2, 1, 3, 4, 6, 5, 7}, float[8,2,1,1] y_W_grouped = {1, 2, 5, 6, 3, 4, 7, 8, 9, 10, 13, 14, 11, 12, 15, 16}>
