@@ -210,8 +210,35 @@ void requireWindowRanks(onnx::InferenceContext& ctx, const std::vector<int>& inp
   }
 }
 
+// libonnx before ONNX 1.16 (onnx/onnx#5741) keeps a pool's last ceil_mode window
+// that starts in the end padding; dropped from its result, as the project's
+// rule, the reference interpreter and onnxruntime drop it, so the two agree.
+void dropWindowsStartingInPadding(onnx::InferenceContext& ctx) {
+  const onnx::AttributeProto* ceil = ctx.getAttribute("ceil_mode");
+  const onnx::AttributeProto* autoPad = ctx.getAttribute("auto_pad");
+  if (!ceil || ceil->i() == 0 || (autoPad && autoPad->s() != "NOTSET" && autoPad->s() != "VALID")) return;
+  const onnx::TypeProto* in = ctx.getNumInputs() > 0 ? ctx.getInputType(0) : nullptr;
+  onnx::TypeProto* out = ctx.getNumOutputs() > 0 ? ctx.getOutputType(0) : nullptr;
+  if (!in || !out || !in->tensor_type().has_shape() || !out->tensor_type().has_shape()) return;
+  const onnx::TensorShapeProto& inShape = in->tensor_type().shape();
+  onnx::TensorShapeProto* outShape = out->mutable_tensor_type()->mutable_shape();
+  const onnx::AttributeProto* strides = ctx.getAttribute("strides");
+  const onnx::AttributeProto* pads = ctx.getAttribute("pads");
+  int spatial = inShape.dim_size() - 2;
+  for (int i = 0; i < spatial && i + 2 < outShape->dim_size(); ++i) {
+    const onnx::TensorShapeProto::Dimension& x = inShape.dim(i + 2);
+    onnx::TensorShapeProto::Dimension* y = outShape->mutable_dim(i + 2);
+    if (!x.has_dim_value() || !y->has_dim_value()) continue;
+    int64_t stride = strides && strides->ints_size() == spatial ? strides->ints(i) : 1;
+    int64_t begin =
+        !autoPad || autoPad->s() == "NOTSET" ? (pads && pads->ints_size() == 2 * spatial ? pads->ints(i) : 0) : 0;
+    if (y->dim_value() > 1 && (y->dim_value() - 1) * stride >= x.dim_value() + begin)
+      y->set_dim_value(y->dim_value() - 1);
+  }
+}
+
 // The standard registry, except that window ops check their inputs' ranks before
-// libonnx's inference indexes them.
+// libonnx's inference indexes them, and pools drop a window as above.
 class GuardedSchemaRegistry final : public onnx::ISchemaRegistry {
  public:
   const onnx::OpSchema* GetSchema(const std::string& key, const int maxInclusiveVersion,
@@ -225,9 +252,11 @@ class GuardedSchemaRegistry final : public onnx::ISchemaRegistry {
     if (!guarded) {
       guarded = std::make_unique<onnx::OpSchema>(*schema);
       guarded->TypeAndShapeInferenceFunction(
-          [infer = schema->GetTypeAndShapeInferenceFunction(), inputs = op->second](onnx::InferenceContext& ctx) {
+          [infer = schema->GetTypeAndShapeInferenceFunction(), inputs = op->second,
+           pool = key == "MaxPool" || key == "AveragePool" || key == "LpPool"](onnx::InferenceContext& ctx) {
             requireWindowRanks(ctx, inputs);
             infer(ctx);
+            if (pool) dropWindowsStartingInPadding(ctx);
           });
     }
     return guarded.get();

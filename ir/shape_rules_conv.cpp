@@ -22,7 +22,7 @@ Window readWindow(const Node& node, std::vector<int64_t> kernel, bool negativePa
   w.dilations = node.getInts("dilations", std::vector<int64_t>(n, 1));
   w.pads = node.getInts("pads", std::vector<int64_t>(2 * n, 0));
   w.autoPad = node.getString("auto_pad", "NOTSET");
-  w.ceilMode = node.getInt("ceil_mode", 0) != 0;
+  w.ceilMode = node.opType != "Conv" && node.getInt("ceil_mode", 0) != 0;  // a pool's attribute
   if (w.kernel.size() != n || w.strides.size() != n || w.dilations.size() != n || w.pads.size() != 2 * n)
     throwInputError("node {}: kernel_shape/strides/dilations/pads do not match its {} spatial dimensions", node.label(),
                     n);

@@ -75,18 +75,32 @@ bool isContiguous(const std::vector<Component>& components, int64_t cout, int64_
   });
 }
 
+// The search recurses once per component: beyond this many (of unequal
+// sizes) it is not tried, so that its depth stays within any thread's stack.
+constexpr size_t kMaxSearchedComponents = 4096;
+
 // The group of each component such that every group holds exactly outPer
-// outputs and inPer inputs, or empty when none is found: depth first, largest
-// components first, groups with the same room left tried once per component,
-// within the steps left in `budget` (shared by the caller's tries).
+// outputs and inPer inputs, or empty when none is found. Components all of
+// one size make one group each when there are `groups` of them; otherwise a
+// depth-first search, largest components first, groups with the same room
+// left tried once per component, within the steps left in `budget` (shared by
+// the caller's tries).
 std::vector<int64_t> packIntoGroups(const std::vector<Component>& components, int64_t groups, int64_t outPer,
                                     int64_t inPer, int64_t& budget) {
+  std::vector<int64_t> groupOf(components.size(), -1);
+  auto sizeOf = [](const Component& c) { return std::pair{c.outs.size(), c.ins.size()}; };
+  if (size_t(groups) == components.size() && std::all_of(components.begin(), components.end(), [&](const Component& c) {
+        return sizeOf(c) == sizeOf(components[0]);
+      })) {
+    std::iota(groupOf.begin(), groupOf.end(), int64_t(0));
+    return groupOf;
+  }
+  if (components.size() > kMaxSearchedComponents) return {};
   std::vector<size_t> order(components.size());
   std::iota(order.begin(), order.end(), size_t(0));
   auto size = [&](size_t c) { return components[c].outs.size() + components[c].ins.size(); };
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return size(a) > size(b); });
   std::vector<int64_t> outLeft(static_cast<size_t>(groups), outPer), inLeft(static_cast<size_t>(groups), inPer);
-  std::vector<int64_t> groupOf(components.size(), -1);
   std::function<bool(size_t)> place = [&](size_t next) {
     if (next == order.size()) return true;
     if (--budget < 0) return false;

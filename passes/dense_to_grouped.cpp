@@ -11,8 +11,9 @@
 //   - a Conv with constant float weight (and bias), not depthwise;
 //   - the exact zeros of W split the channels into more blocks of equal in/out
 //     size than the conv's groups, contiguously or after a permutation; their
-//     most g < C_in (g == C_in is dense-to-depthwise's case); of the structure
-//     of the most groups and the contiguous one of fewer, the cheaper is taken;
+//     most g < C_in (g == C_in is dense-to-depthwise's case; when that one is
+//     refused, the contiguous structure of fewer groups is still taken); of the
+//     structure of the most groups and the contiguous one, the cheaper legal one;
 //   - permuted: the output is not a graph output;
 //   - the cost model's estimate (incl. inserted Gathers) drops by --min-gain
 //     (unless --force).

@@ -255,22 +255,42 @@ void optimizeModuleInParts(KernelModule& kernels, const Target& target, int thre
   }
 }
 
+namespace {
+
+// While alive, the context's errors are collected here (its default handler
+// would print them and exit the process); then its handler is put back.
+class ErrorCollector {
+ public:
+  explicit ErrorCollector(llvm::LLVMContext& context) : context_(context), previous_(context.getDiagnosticHandler()) {
+    context.setDiagnosticHandler(std::make_unique<Handler>(messages_));
+  }
+  ~ErrorCollector() { context_.setDiagnosticHandler(std::move(previous_)); }
+  const std::string& messages() const { return messages_; }
+
+ private:
+  struct Handler final : llvm::DiagnosticHandler {
+    explicit Handler(std::string& sink) : sink(sink) {}
+    bool handleDiagnostics(const llvm::DiagnosticInfo& info) override {
+      if (info.getSeverity() != llvm::DS_Error) return true;  // warnings and remarks: not the user's concern
+      llvm::raw_string_ostream stream(sink);
+      llvm::DiagnosticPrinterRawOStream printer(stream);
+      stream << (sink.empty() ? "" : "; ");
+      info.print(printer);
+      return true;
+    }
+    std::string& sink;
+  };
+  llvm::LLVMContext& context_;
+  std::unique_ptr<llvm::DiagnosticHandler> previous_;
+  std::string messages_;
+};
+
+}  // namespace
+
 void linkInto(llvm::Module& into, std::unique_ptr<llvm::Module> from, const std::string& what) {
-  llvm::LLVMContext& context = into.getContext();
-  llvm::DiagnosticHandler::DiagnosticHandlerTy previous = context.getDiagnosticHandlerCallBack();
-  void* previousSink = context.getDiagnosticContext();
-  std::string messages;
-  context.setDiagnosticHandlerCallBack(
-      [](const llvm::DiagnosticInfo* info, void* sink) {
-        llvm::raw_string_ostream stream(*static_cast<std::string*>(sink));
-        llvm::DiagnosticPrinterRawOStream printer(stream);
-        info->print(printer);
-        stream << "; ";
-      },
-      &messages);
-  bool failed = llvm::Linker::linkModules(into, std::move(from));
-  context.setDiagnosticHandlerCallBack(previous, previousSink);
-  if (failed) throw std::runtime_error("cannot link " + what + ": " + messages);
+  ErrorCollector errors(into.getContext());
+  if (llvm::Linker::linkModules(into, std::move(from)))
+    throw std::runtime_error("cannot link " + what + ": " + errors.messages());
 }
 
 Jit::Jit(const Target& target) : target_(target) {

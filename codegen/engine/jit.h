@@ -36,6 +36,7 @@ struct KernelModule {
 // back into one module (what compiles into the artifact's one object). Each
 // kernel is optimised with the part it was dealt, as in the JIT, whose parts
 // depend on its threads: a jump between merged kernels of two parts stays a jump.
+// On an exception `kernels.module` may be gone (the compile is over).
 void optimizeModuleInParts(KernelModule& kernels, const Target& target, int threads);
 // Links `from` into `into`, throwing with LLVM's messages on an error (the
 // context's default handler would print them and exit the process).

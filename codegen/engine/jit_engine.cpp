@@ -412,7 +412,7 @@ std::string emitKernels(const ir::Model& source, const std::map<std::string, std
       if (!function.isDeclaration() && !keep.count(function.getName().str())) drop.push_back(&function);
     for (llvm::Function* function : drop) function->eraseFromParent();
   }
-  optimizeModuleInParts(module, target, 0);  // the kernels as an artifact holds them
+  optimizeModuleInParts(module, target, 0);  // as an artifact holds them (with --node: parts of those alone)
   return assembly ? emitMachineCode(*module.module, target, MachineCode::Assembly) : moduleText(*module.module);
 }
 

@@ -65,6 +65,16 @@ g (float[1,2,3,3] x) => (float[1,2,A,B] y)
 )";
   EXPECT_EQ(inferredTypes(model, ShapeEngines::RulesOnly), "y: float[1,2,2,2]\n");
   EXPECT_EQ(inferredTypes(model, ShapeEngines::OnnxThenRules), "y: float[1,2,2,2]\n");
+  // After an op the rules do not size, libonnx (before ONNX 1.16) infers the pool
+  // first: it keeps the window, which is dropped from its result as well.
+  const char* afterSpaceToDepth = R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,1,6,6] x) => (float[1,4,A,B] y)
+{
+  s = SpaceToDepth <blocksize = 2> (x)
+  y = MaxPool <kernel_shape = [2, 2], strides = [2, 2], pads = [1, 1, 1, 1], ceil_mode = 1> (s)
+}
+)";
+  EXPECT_EQ(inferredTypes(afterSpaceToDepth, ShapeEngines::OnnxThenRules), "s: float[1,4,3,3]\ny: float[1,4,2,2]\n");
 }
 
 TEST(ShapeRules, SymbolicDimsStaySymbolicThroughElementwiseBroadcast) {

@@ -430,6 +430,27 @@ g (float[1,4,3,3] x) => (float[1,4,3,3] y)
   EXPECT_TRUE(numericallyEquivalent(run));
 }
 
+// 4096 groups of 2 channels, each anti-diagonal (o0 reads i1, o1 reads i0):
+// 8192 blocks of one channel in and out, all of one size, which make one group
+// each without a search (whose depth, one level per block, a stack may not hold).
+TEST(DenseToDepthwise, ThousandsOfBlocksOfOneSizeBecomeGroupsWithoutASearch) {
+  std::string w;
+  for (int i = 0; i < 4096; ++i) w += fmt::format("{}0, {}, {}, 0", i ? ", " : "", i % 7 + 1, i % 5 + 1);
+  auto run = runPasses("dense-to-depthwise,dce",
+                       fmt::format(R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,8192,1,1] x) => (float[1,8192,1,1] z)
+<float[8192,2,1,1] w = {{{}}}>
+{{
+  y = Conv <group = 4096> (x, w)
+  z = Relu (y)
+}}
+)",
+                                   w),
+                       forcedOptions());
+  EXPECT_NE(run.afterText.find("y = Conv <group = 8192>"), std::string::npos);
+  EXPECT_TRUE(numericallyEquivalent(run));
+}
+
 struct GroupingRejection {
   const char* name;
   const char* pass;
