@@ -237,7 +237,7 @@ class Session:
 
 def compile(model, out_dir, *, name=None, target=None, cpu=None, format="object", input_shapes=None, optimize=True,
             passes=None, embed_weights=False, allow_fallback=False, fallback_library_dir=None, winograd="auto",
-            ring_fusion=True, threads=None, measured=True):
+            ring_fusion=True, threads=None, measured=True, jobs=None):
     """Compiles the model ahead of time into a C API in out_dir (`convopt compile
     -o DIR`): NAME.h, NAME.o / libNAME.a / libNAME.so, NAME.weights, NAME.json.
     Returns what it wrote and for which target ({"files": [...], "triple": ..., ...}).
@@ -250,10 +250,12 @@ def compile(model, out_dir, *, name=None, target=None, cpu=None, format="object"
         cores); measured=True (default) takes the kernel choices measured for it
         as Session does (the host's tuning cache for code for this host's triple,
         the target CPU family's checked-in table), as the CLI's compile --threads.
+    jobs: the threads LLVM optimises the kernels on (None: this machine's
+        cores), as the CLI's compile -j; the files are the same for any count.
     """
     if name is None:
         name = _convopt.artifact_name_for(os.fspath(model)) if isinstance(model, (str, os.PathLike)) else "model"
     return _convopt.compile(_model_source(model), os.fspath(out_dir), name, format, target or "", cpu or "",
                             _shape_specs(input_shapes), optimize, _pipeline(passes), embed_weights, allow_fallback,
                             fallback_library_dir or "", winograd, bool(ring_fusion), _thread_count(threads),
-                            bool(measured))
+                            bool(measured), _thread_count(jobs))

@@ -19,7 +19,7 @@ py::dict compile(const py::object& source, const std::string& outputDir, const s
                  const std::string& format, const std::string& triple, const std::string& cpu,
                  const std::vector<std::string>& inputShapes, bool optimize, std::optional<std::string> passes,
                  bool embedWeights, bool allowFallback, const std::string& fallbackLibraryDir,
-                 const std::string& winograd, bool ringFusion, int threads, bool measured) {
+                 const std::string& winograd, bool ringFusion, int threads, bool measured, int jobs) {
   ir::Model model = loadModelFrom(source);
   codegen::AotResult result;
   {
@@ -39,6 +39,7 @@ py::dict compile(const py::object& source, const std::string& outputDir, const s
                                 .sourcePath = "",
                                 .allowFallback = allowFallback,
                                 .fallbackLibraryDir = fallbackLibraryDir,
+                                .compileThreads = jobs,
                                 .afterPlanningStep = {}};
     if (measured) codegen::takeMeasuredChoices(options, threads);
     result = codegen::compileAheadOfTime(model, shapes, options);
@@ -63,7 +64,7 @@ void bindCompile(py::module_& m) {
   m.def("compile", &compile, py::arg("model"), py::arg("output_dir"), py::arg("name"), py::arg("format"),
         py::arg("target_triple"), py::arg("cpu"), py::arg("input_shapes"), py::arg("optimize"), py::arg("passes"),
         py::arg("embed_weights"), py::arg("allow_fallback"), py::arg("fallback_library_dir"), py::arg("winograd"),
-        py::arg("ring_fusion"), py::arg("threads"), py::arg("measured"));
+        py::arg("ring_fusion"), py::arg("threads"), py::arg("measured"), py::arg("jobs"));
   m.def("artifact_name_for", &codegen::artifactNameFor, py::arg("model_path"));
 }
 

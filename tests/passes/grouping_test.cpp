@@ -339,6 +339,18 @@ g (float[1,4,3,3] x) => (float[1,8,3,3] y)
   EXPECT_TRUE(numericallyEquivalent(run));
 }
 
+// When every structure is refused, the rejection says why for each: here a
+// gain of 10x asked for, which neither 4 permuted nor 2 contiguous groups give.
+TEST(DenseToGrouped, SaysWhyEachStructureIsRefused) {
+  PassOptions options;
+  options.minGain = 10;
+  auto run = runPasses("dense-to-grouped", eightChannelConvThenRelu(kInterleavedPairsInTwoBlocks, 1), options);
+  EXPECT_EQ(run.afterText, run.beforeText);
+  EXPECT_THAT(rejectionFor(run.stats, "Conv(y)"),
+              ::testing::MatchesRegex("4 permuted groups: cost model: .* does not gain 1000%; "
+                                      "2 contiguous groups: cost model: .* does not gain 1000%"));
+}
+
 // A grouped conv whose groups are themselves block-diagonal: 2 groups of 4
 // channels, each of two 2 x 2 blocks, become 4 groups.
 TEST(DenseToGrouped, AGroupedConvWhoseGroupsAreBlockDiagonalSplitsFurther) {

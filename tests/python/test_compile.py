@@ -23,6 +23,14 @@ def test_compile_writes_the_c_api_and_reports_it(tmp_path):
     assert info["kernels"] >= 1 and info["triple"].startswith(("x86_64", "aarch64"))
 
 
+def test_the_object_is_the_same_whatever_the_jobs(tmp_path):
+    objects = []
+    for jobs in (1, 2):
+        convopt.compile(separable_model(), tmp_path / str(jobs), name="m", jobs=jobs)
+        objects.append((tmp_path / str(jobs) / "m.o").read_bytes())
+    assert objects[0] and objects[0] == objects[1]
+
+
 def test_the_default_name_is_the_model_files(tmp_path):
     import onnx
 
