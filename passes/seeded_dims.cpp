@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include "ir/conv_info.h"
@@ -73,20 +74,24 @@ bool keepsChannels(const ir::Node& node) {
 }
 
 // The channels the nodes among `readers` reading `value` need, directly or
-// through ops that keep the channels; 0 when none says. Each value is looked
-// at once (`seen`): paths that part and meet again (x * Sigmoid(x), a residual
-// Add) are not walked twice.
-int64_t channelsNeeded(const std::string& value, const std::vector<const ir::Node*>& readers, size_t rank,
-                       std::set<std::string>& seen) {
-  if (!seen.insert(value).second) return 0;
-  for (const ir::Node* node : readers) {
-    if (!node->domain.empty()) continue;
-    for (size_t i = 0; i < node->inputs().size(); ++i) {
-      if (!node->input(i) || node->input(i)->name() != value) continue;
-      int64_t channels = channelsNeeded(*node, i, rank);
-      if (!channels && keepsChannels(*node) && !node->outputs().empty() && node->output(0))
-        channels = channelsNeeded(node->output(0)->name(), readers, rank, seen);
-      if (channels > 0) return channels;
+// through ops that keep the channels; 0 when none says. Iterative, each value
+// looked at once: a long chain costs no stack, and paths that part and meet
+// again (x * Sigmoid(x), a residual Add) are not walked twice.
+int64_t channelsNeeded(const std::string& value, const std::vector<const ir::Node*>& readers, size_t rank) {
+  std::multimap<std::string, std::pair<const ir::Node*, size_t>> uses;
+  for (const ir::Node* node : readers)
+    for (size_t i = 0; node->domain.empty() && i < node->inputs().size(); ++i)
+      if (node->input(i)) uses.emplace(node->input(i)->name(), std::pair{node, i});
+  std::vector<std::string> pending{value};
+  std::set<std::string> seen{value};
+  while (!pending.empty()) {
+    std::string next = std::move(pending.back());
+    pending.pop_back();
+    for (auto [it, end] = uses.equal_range(next); it != end; ++it) {
+      auto [node, i] = it->second;
+      if (int64_t channels = channelsNeeded(*node, i, rank)) return channels;
+      const ir::Value* out = keepsChannels(*node) && !node->outputs().empty() ? node->output(0) : nullptr;
+      if (out && seen.insert(out->name()).second) pending.push_back(out->name());
     }
   }
   return 0;
@@ -103,8 +108,7 @@ std::vector<int64_t> seededDims(const ir::Value& value, const std::vector<const 
       dims.push_back(shape[d].value);
       continue;
     }
-    std::set<std::string> seen;
-    int64_t channels = d == 1 ? channelsNeeded(value.name(), readers, shape.size(), seen) : 0;
+    int64_t channels = d == 1 ? channelsNeeded(value.name(), readers, shape.size()) : 0;
     dims.push_back(d == 0   ? 1
                    : d == 1 ? (channels > 0 ? channels : defaultSize)
                             : std::max(defaultSize, leastExtent(value.name(), readers, d - 2)));

@@ -45,6 +45,9 @@ INSTANTIATE_TEST_SUITE_P(
                                  "'x' dim 0 = 1, 'x' dim 1 = 7, 'x' dim 2 = 16, 'x' dim 3 = 16"},
                       SeededCase{"PerChannelConstantOfRank3", "y = Mul (k, x)", "float[3,1,1] k",
                                  "'x' dim 0 = 1, 'x' dim 1 = 3, 'x' dim 2 = 16, 'x' dim 3 = 16"},
+                      // Two paths from x meet again (x * Sigmoid(x)) before the Conv.
+                      SeededCase{"ThroughASiLU", "s = Sigmoid (x)\n  m = Mul (x, s)\n  y = Conv (m, w)",
+                                 "float[4,5,1,1] w", "'x' dim 0 = 1, 'x' dim 1 = 5, 'x' dim 2 = 16, 'x' dim 3 = 16"},
                       SeededCase{"ScalarThenConv", "a = Mul (x, k)\n  y = Conv (a, w)", "float[1] k, float[4,3,1,1] w",
                                  "'x' dim 0 = 1, 'x' dim 1 = 3, 'x' dim 2 = 16, 'x' dim 3 = 16"},
                       SeededCase{"WideDilatedWindow", "y = MaxPool <kernel_shape = [3, 5], dilations = [20, 1]> (x)",
