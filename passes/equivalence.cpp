@@ -31,14 +31,14 @@ runtime::TensorMap equivalenceInputs(const ir::Graph& before, const EquivalenceO
   for (const auto& [name, tensor] : options.inputs) random.given.insert(name);
   std::vector<ir::Node*> nodes = before.nodes();
   std::vector<const ir::Node*> readers(nodes.begin(), nodes.end());
-  std::vector<std::string> chosen;
+  std::vector<std::string> unreported;
+  std::vector<std::string>& chosen = sized ? *sized : unreported;
   for (const ir::Value* in : before.inputs()) {
     if (in->isInitializer() || !in->type.shape || random.given.count(in->name())) continue;
     auto given = options.inputShapes.find(in->name());
     random.shapes[in->name()] =
         given != options.inputShapes.end() ? given->second : seededDims(*in, readers, options.dynamicDim, chosen);
   }
-  if (sized) *sized = chosen;
   runtime::TensorMap inputs = runtime::randomInputs(before, random);
   for (const auto& [name, tensor] : options.inputs) inputs[name] = tensor;
   return inputs;
