@@ -22,6 +22,18 @@ constexpr int64_t saturatingProduct(int64_t first, Rest... rest) {
   return overflow ? INT64_MAX : product;
 }
 
+// The windows a sliding-window op (Conv, the pools) places along one spatial
+// dim: the first, then one every `stride` over `room` (the padded input less
+// the window's extent, >= 0); rounded up under a pool's ceil_mode, less a last
+// window that would start in the end padding (it reads nothing: onnxruntime,
+// PyTorch and ONNX's reference drop it). Int: int64_t, or __int128 where the
+// attributes are not bounded yet.
+template <typename Int>
+constexpr Int windowCount(Int input, Int padBegin, Int room, Int stride, bool ceilMode) {
+  Int count = (ceilMode ? (room + stride - 1) / stride : room / stride) + 1;
+  return ceilMode && (count - 1) * stride >= input + padBegin ? count - 1 : count;
+}
+
 constexpr int64_t saturatingSum(int64_t a, int64_t b) {
   int64_t sum = 0;
   return __builtin_add_overflow(a, b, &sum) ? INT64_MAX : sum;

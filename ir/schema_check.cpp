@@ -10,11 +10,13 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "ir/error.h"
+#include "ir/int_math.h"
 
 namespace convopt::ir {
 
@@ -211,8 +213,8 @@ void requireWindowRanks(onnx::InferenceContext& ctx, const std::vector<int>& inp
 }
 
 // libonnx before ONNX 1.16 (onnx/onnx#5741) keeps a pool's last ceil_mode window
-// that starts in the end padding; dropped from its result, as the project's
-// rule, the reference interpreter and onnxruntime drop it, so the two agree.
+// that starts in the end padding; its result is recounted (windowCount), as the
+// project's rule, the reference interpreter and onnxruntime count, so the two agree.
 void dropWindowsStartingInPadding(onnx::InferenceContext& ctx) {
   const onnx::AttributeProto* ceil = ctx.getAttribute("ceil_mode");
   const onnx::AttributeProto* autoPad = ctx.getAttribute("auto_pad");
@@ -222,18 +224,28 @@ void dropWindowsStartingInPadding(onnx::InferenceContext& ctx) {
   if (!in || !out || !in->tensor_type().has_shape() || !out->tensor_type().has_shape()) return;
   const onnx::TensorShapeProto& inShape = in->tensor_type().shape();
   onnx::TensorShapeProto* outShape = out->mutable_tensor_type()->mutable_shape();
-  const onnx::AttributeProto* strides = ctx.getAttribute("strides");
-  const onnx::AttributeProto* pads = ctx.getAttribute("pads");
   int spatial = inShape.dim_size() - 2;
+  // An attribute of `size` values (the default's when absent), else none: libonnx has failed the node.
+  auto ints = [&](const char* name, int size, int64_t fallback) -> std::optional<std::vector<int64_t>> {
+    const onnx::AttributeProto* attribute = ctx.getAttribute(name);
+    if (!attribute) return std::vector<int64_t>(size, fallback);
+    if (attribute->ints_size() != size) return std::nullopt;
+    return std::vector<int64_t>(attribute->ints().begin(), attribute->ints().end());
+  };
+  bool valid = autoPad && autoPad->s() == "VALID";
+  auto kernel = ints("kernel_shape", spatial, 0), strides = ints("strides", spatial, 1),
+       dilations = ints("dilations", spatial, 1), pads = ints("pads", 2 * spatial, 0);
+  if (!kernel || !strides || !dilations || !pads) return;
   for (int i = 0; i < spatial && i + 2 < outShape->dim_size(); ++i) {
     const onnx::TensorShapeProto::Dimension& x = inShape.dim(i + 2);
     onnx::TensorShapeProto::Dimension* y = outShape->mutable_dim(i + 2);
     if (!x.has_dim_value() || !y->has_dim_value()) continue;
-    int64_t stride = strides && strides->ints_size() == spatial ? strides->ints(i) : 1;
-    int64_t begin =
-        !autoPad || autoPad->s() == "NOTSET" ? (pads && pads->ints_size() == 2 * spatial ? pads->ints(i) : 0) : 0;
-    if (y->dim_value() > 1 && (y->dim_value() - 1) * stride >= x.dim_value() + begin)
-      y->set_dim_value(y->dim_value() - 1);
+    using Wide = __int128;  // holds any attributes' arithmetic here; the rules refuse the absurd ones later
+    Wide begin = valid ? 0 : (*pads)[i], end = valid ? 0 : (*pads)[i + spatial];
+    Wide room = Wide(x.dim_value()) + begin + end - (Wide((*kernel)[i]) - 1) * (*dilations)[i] - 1;
+    if (room < 0 || (*strides)[i] < 1) continue;
+    Wide count = windowCount<Wide>(x.dim_value(), begin, room, (*strides)[i], true);
+    if (count < (Wide(1) << 62)) y->set_dim_value(int64_t(count));
   }
 }
 

@@ -1,6 +1,7 @@
 // Shape rules for Conv and pooling: NC + spatial dims, ONNX's pads/strides/
 // dilations/auto_pad/ceil_mode arithmetic.
 #include "ir/error.h"
+#include "ir/int_math.h"
 #include "ir/shape_rules.h"
 
 namespace convopt::ir {
@@ -54,10 +55,7 @@ Dim outputExtent(const Node& node, const Window& w, size_t i, const Dim& in) {
     if (room < 0)
       throwInputError("node {}: window of {} does not fit input extent {} ({:+} padding) in spatial dim {}",
                       node.label(), span, in.value, pads, i);
-    out = (w.ceilMode ? (room + stride - 1) / stride : room / stride) + 1;
-    // Rounded up, the last window may start in the end padding: it is dropped
-    // (as onnxruntime, PyTorch and the reference interpreter do), else it reads nothing.
-    if (w.ceilMode && (out - 1) * stride >= Wide(in.value) + (w.autoPad == "VALID" ? 0 : w.pads[i])) --out;
+    out = windowCount<Wide>(in.value, w.autoPad == "VALID" ? 0 : w.pads[i], room, stride, w.ceilMode);
   }
   if (out >= (Wide(1) << 62))
     throwInputError("node {}: its padding makes spatial dim {} {} long", node.label(), i, out);

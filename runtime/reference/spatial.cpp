@@ -45,8 +45,7 @@ WindowGeometry slidingWindow(const KernelContext& ctx, std::vector<int64_t> inpu
       ctx.fail("unknown auto_pad '{}'", autoPad);
     int64_t span = g.input[i] + g.padBegin[i] + g.padEnd[i] - extent;
     if (span < 0) ctx.fail("window of extent {} does not fit the padded input along spatial dim {}", extent, i);
-    g.output[i] = (ceilMode ? ceilDiv(span, g.strides[i]) : span / g.strides[i]) + 1;
-    if (ceilMode && (g.output[i] - 1) * g.strides[i] >= g.input[i] + g.padBegin[i]) --g.output[i];
+    g.output[i] = windowCount(g.input[i], g.padBegin[i], span, g.strides[i], ceilMode);
   }
   return g;
 }
