@@ -26,6 +26,12 @@ std::string activationName(Activation activation) {
       return "silu";
     case Activation::LeakyRelu:
       return "leakyrelu";
+    case Activation::Tanh:
+      return "tanh";
+    case Activation::Gelu:
+      return "gelu";
+    case Activation::GeluTanh:
+      return "gelu_tanh";
   }
   return "?";
 }

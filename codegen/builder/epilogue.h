@@ -9,7 +9,7 @@
 
 namespace convopt::codegen {
 
-enum class Activation { Relu, Clip, HardSigmoid, HardSwish, Sigmoid, SiLU, LeakyRelu };
+enum class Activation { Relu, Clip, HardSigmoid, HardSwish, Sigmoid, SiLU, LeakyRelu, Tanh, Gelu, GeluTanh };
 
 struct EpilogueStep {
   // Affine: x * scale + shift, each one value per channel or a single scalar
@@ -18,6 +18,7 @@ struct EpilogueStep {
   Activation activation = Activation::Relu;
   // Clip: [alpha, beta] = [min, max]; HardSigmoid: clip(alpha*x+beta, 0, 1);
   // HardSwish: x*HardSigmoid(x) (ONNX: alpha 1/6, beta 0.5); LeakyRelu: alpha.
+  // Gelu: x*(1+erf(x/sqrt 2))/2; GeluTanh: its tanh approximation (Gelu's approximate = "tanh").
   float alpha = 0;
   float beta = 0;
   std::vector<float> scale, shift;

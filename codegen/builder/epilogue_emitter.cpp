@@ -4,6 +4,9 @@
 #include <llvm/IR/Intrinsics.h>
 #include <llvm/IR/IntrinsicsX86.h>
 
+#include <cmath>
+#include <numbers>
+
 namespace convopt::codegen {
 
 llvm::Value* emitExp(KernelBuilder& kb, llvm::Value* x) {
@@ -70,6 +73,31 @@ llvm::Value* clamp(KernelBuilder& kb, llvm::Value* x, float lo, float hi) {
   return kb.min(kb.max(x, kb.splat(lo)), kb.splat(hi));
 }
 
+// c[0] + c[1]·y + c[2]·y² + ... by Horner's rule.
+llvm::Value* polynomial(KernelBuilder& kb, llvm::Value* y, const std::vector<double>& c) {
+  llvm::Value* p = kb.splat(float(c.back()));
+  for (size_t i = c.size() - 1; i-- > 0;) p = kb.fma(p, y, kb.splat(float(c[i])));
+  return p;
+}
+
+// Near 0, `small`; elsewhere `large` with x's sign (both odd functions).
+llvm::Value* oddBlend(KernelBuilder& kb, llvm::Value* x, float threshold, llvm::Value* small, llvm::Value* large) {
+  llvm::IRBuilder<>& ir = kb.ir();
+  llvm::Value* a = ir.CreateUnaryIntrinsic(llvm::Intrinsic::fabs, x);
+  llvm::Value* signedLarge = ir.CreateBinaryIntrinsic(llvm::Intrinsic::copysign, large, x);
+  return ir.CreateSelect(ir.CreateFCmpOLT(a, kb.splat(threshold)), small, signedLarge);
+}
+
+llvm::Value* gelu(KernelBuilder& kb, llvm::Value* x, bool tanhApproximation) {
+  llvm::IRBuilder<>& ir = kb.ir();
+  llvm::Value* f;
+  if (tanhApproximation)  // tanh(sqrt(2/pi) * (x + 0.044715 x^3))
+    f = emitTanh(kb, ir.CreateFMul(x, kb.fma(ir.CreateFMul(x, x), kb.splat(0.0356774081f), kb.splat(0.7978845608f))));
+  else
+    f = emitErf(kb, ir.CreateFMul(x, kb.splat(0.70710678118654752f)));
+  return ir.CreateFMul(x, kb.fma(f, kb.splat(0.5f), kb.splat(0.5f)));
+}
+
 // One value per channel, or a scalar, as a vector for the channels at `channelOffset`.
 llvm::Value* perChannel(KernelBuilder& kb, const std::vector<float>& values, float padding,
                         llvm::Value* channelOffset) {
@@ -85,6 +113,34 @@ llvm::Value* perChannel(KernelBuilder& kb, const std::vector<float>& values, flo
 }
 
 }  // namespace
+
+llvm::Value* emitErf(KernelBuilder& kb, llvm::Value* x) {
+  llvm::IRBuilder<>& ir = kb.ir();
+  llvm::Value* x2 = ir.CreateFMul(x, x);
+  // |x| < 0.5: 2/sqrt(pi) * sum (-1)^n x^(2n+1) / (n! (2n+1)), n < 8.
+  std::vector<double> taylor;
+  for (int n = 0; n < 8; ++n)
+    taylor.push_back((n % 2 ? -2 : 2) * std::numbers::inv_sqrtpi / (std::tgamma(n + 1) * (2 * n + 1)));
+  llvm::Value* small = ir.CreateFMul(x, polynomial(kb, x2, taylor));
+  llvm::Value* a = ir.CreateUnaryIntrinsic(llvm::Intrinsic::fabs, x);
+  llvm::Value* t = reciprocal(kb, kb.fma(a, kb.splat(0.3275911f), kb.splat(1.0f)));
+  llvm::Value* q =
+      ir.CreateFMul(t, polynomial(kb, t, {0.254829592, -0.284496736, 1.421413741, -1.453152027, 1.061405429}));
+  llvm::Value* large = kb.fma(ir.CreateFNeg(q), emitExp(kb, ir.CreateFNeg(x2)), kb.splat(1.0f));
+  return oddBlend(kb, x, 0.5f, small, large);
+}
+
+llvm::Value* emitTanh(KernelBuilder& kb, llvm::Value* x) {
+  llvm::IRBuilder<>& ir = kb.ir();
+  // |x| < 0.25: x - x^3/3 + 2x^5/15 - 17x^7/315 + 62x^9/2835.
+  llvm::Value* small =
+      ir.CreateFMul(x, polynomial(kb, ir.CreateFMul(x, x), {1.0, -1.0 / 3, 2.0 / 15, -17.0 / 315, 62.0 / 2835}));
+  // Beyond 9, tanh rounds to 1 (and exp(2|x|) + 1 stays finite).
+  llvm::Value* a = kb.min(ir.CreateUnaryIntrinsic(llvm::Intrinsic::fabs, x), kb.splat(9.0f));
+  llvm::Value* e = emitExp(kb, ir.CreateFAdd(a, a));
+  llvm::Value* large = kb.fma(kb.splat(-2.0f), reciprocal(kb, ir.CreateFAdd(e, kb.splat(1.0f))), kb.splat(1.0f));
+  return oddBlend(kb, x, 0.25f, small, large);
+}
 
 llvm::Value* emitActivation(KernelBuilder& kb, const EpilogueStep& step, llvm::Value* x) {
   llvm::IRBuilder<>& ir = kb.ir();
@@ -103,6 +159,11 @@ llvm::Value* emitActivation(KernelBuilder& kb, const EpilogueStep& step, llvm::V
       return ir.CreateFMul(x, sigmoid(kb, x));
     case Activation::LeakyRelu:
       return ir.CreateSelect(ir.CreateFCmpOLT(x, kb.zero()), ir.CreateFMul(x, kb.splat(step.alpha)), x);
+    case Activation::Tanh:
+      return emitTanh(kb, x);
+    case Activation::Gelu:
+    case Activation::GeluTanh:
+      return gelu(kb, x, step.activation == Activation::GeluTanh);
   }
   return x;
 }

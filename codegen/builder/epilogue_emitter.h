@@ -21,4 +21,11 @@ llvm::Value* emitActivation(KernelBuilder& kb, const EpilogueStep& step, llvm::V
 // over the float range in tests/codegen/exp_accuracy_test.cpp.
 llvm::Value* emitExp(KernelBuilder& kb, llvm::Value* x);
 
+// erf(x) and tanh(x) per lane, within 4e-7 of libm (absolute; tanh also within
+// 1e-6 relative): an odd Taylor polynomial near 0, beyond it erf as Abramowitz
+// and Stegun 7.1.26 (1 - t·P(t)·exp(-x²), t = 1/(1 + p|x|)) and tanh as
+// 1 - 2/(exp(2|x|) + 1), signed. Tested in tests/codegen/exp_accuracy_test.cpp.
+llvm::Value* emitErf(KernelBuilder& kb, llvm::Value* x);
+llvm::Value* emitTanh(KernelBuilder& kb, llvm::Value* x);
+
 }  // namespace convopt::codegen

@@ -59,6 +59,12 @@ std::optional<EpilogueStep> activationStep(const ir::Node& node, const ConstantL
     return EpilogueStep::activate(Activation::HardSigmoid, node.getFloat("alpha", 0.2f), node.getFloat("beta", 0.5f));
   if (op == "HardSwish") return EpilogueStep::activate(Activation::HardSwish, 1.0f / 6, 0.5f);
   if (op == "LeakyRelu") return EpilogueStep::activate(Activation::LeakyRelu, node.getFloat("alpha", 0.01f));
+  if (op == "Tanh") return EpilogueStep::activate(Activation::Tanh);
+  if (op == "Gelu") {
+    std::string approximate = node.getString("approximate", "none");
+    if (approximate != "none" && approximate != "tanh") return std::nullopt;  // not an opset-20 Gelu
+    return EpilogueStep::activate(approximate == "tanh" ? Activation::GeluTanh : Activation::Gelu);
+  }
   throw std::logic_error("lowered_ops.def lists the activation " + op + ", which activationStep does not map");
 }
 

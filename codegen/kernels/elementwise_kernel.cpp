@@ -19,8 +19,8 @@ int ElementwiseSpec::addInstr(ElementwiseOp op, std::vector<int> args, int opera
 }
 
 std::string ElementwiseSpec::describe() const {
-  static const char* names[] = {"load",   "add", "sub", "mul",  "div", "max",     "min",
-                                "muladd", "neg", "abs", "sqrt", "exp", "activate"};
+  static const char* names[] = {"load",   "add", "sub", "mul",  "div", "max", "min",
+                                "muladd", "neg", "abs", "sqrt", "exp", "erf", "activate"};
   std::string text;
   for (const ElementwiseInstr& instr : program) {
     if (instr.op == ElementwiseOp::Operand) continue;
@@ -78,6 +78,9 @@ std::vector<Value*> evaluate(KernelBuilder& kb, const ElementwiseSpec& spec,
         break;
       case ElementwiseOp::Exp:
         r.push_back(emitExp(kb, arg(0)));
+        break;
+      case ElementwiseOp::Erf:
+        r.push_back(emitErf(kb, arg(0)));
         break;
       case ElementwiseOp::Activate:
         r.push_back(emitActivation(kb, instr.activation, arg(0)));

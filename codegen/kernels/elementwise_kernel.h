@@ -46,6 +46,7 @@ enum class ElementwiseOp {
   Abs,
   Sqrt,
   Exp,
+  Erf,
   Activate,  // `activation` (an Activate epilogue step) on a
 };
 

@@ -321,6 +321,9 @@ TEST_P(ConvKernels, EveryEpilogue) {
       {{EpilogueStep::activate(A::Sigmoid)}},
       {{EpilogueStep::activate(A::SiLU)}},
       {{EpilogueStep::activate(A::LeakyRelu, 0.1f)}},
+      {{EpilogueStep::activate(A::Tanh)}},
+      {{EpilogueStep::activate(A::Gelu)}},
+      {{EpilogueStep::activate(A::GeluTanh)}},
       {{EpilogueStep::addResidual()}},
       {{EpilogueStep::addResidual(), EpilogueStep::activate(A::Relu)}},
   };

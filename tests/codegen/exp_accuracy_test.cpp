@@ -4,7 +4,8 @@
 // 1.5 ulp, Sigmoid and SiLU within 3 (exp, 1 + e and a reciprocal estimate
 // refined by Newton steps) where the result is a normal float; beyond, exact
 // (0, 1, NaN) or saturated. SiLU both as an elementwise kernel and fused into
-// a conv's epilogue (Activation::SiLU).
+// a conv's epilogue (Activation::SiLU). Erf and Tanh within 1e-6 relative, and
+// both GELUs within 4e-7 times max(1, |x|), exact GELU also fused.
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <gtest/gtest.h>
@@ -12,6 +13,8 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <numbers>
+#include <tuple>
 
 #include "codegen/engine/jit_engine.h"
 #include "ir/onnx_io.h"
@@ -63,6 +66,32 @@ g (float[1,{0},{1},1] x) => (float[1,{0},{1},1] e, float[1,{0},{1},1] s, float[1
     runtime::TensorMap in = {{"x", ir::Tensor::fromVector<float>(ir::DType::Float, {1, kChannels, rows, 1}, x)}};
     JitEngine engine(model, {{"x", {1, kChannels, rows, 1}}}, {GetParam(), 1});
     EXPECT_NE(engine.explain().find("Mul(fused): Mul -> fused into"), std::string::npos) << engine.explain();
+    return engine.run(in);
+  }
+
+  // erf, tanh, gelu, gelu_tanh as elementwise kernels, and fused = Gelu fused into the identity conv.
+  runtime::TensorMap runErfFamily(const std::vector<float>& x) {
+    int64_t rows = int64_t(x.size()) / kChannels;
+    std::vector<float> identity(kChannels * kChannels, 0.0f);
+    for (int64_t c = 0; c < kChannels; ++c) identity[c * kChannels + c] = 1;
+    ir::Model model = ir::parseModelText(fmt::format(R"(<ir_version: 8, opset_import: ["" : 20]>
+g (float[1,{0},{1},1] x) => (float[1,{0},{1},1] erf, float[1,{0},{1},1] tanh, float[1,{0},{1},1] gelu,
+                             float[1,{0},{1},1] gelu_tanh, float[1,{0},{1},1] fused)
+<float[{0},{0},1,1] w = {{{2}}}>
+{{
+  erf = Erf (x)
+  tanh = Tanh (x)
+  gelu = Gelu (x)
+  gelu_tanh = Gelu <approximate = "tanh"> (x)
+  c = Conv (x, w)
+  fused = Gelu (c)
+}}
+)",
+                                                     kChannels, rows, fmt::join(identity, ", ")));
+    runtime::TensorMap in = {{"x", ir::Tensor::fromVector<float>(ir::DType::Float, {1, kChannels, rows, 1}, x)}};
+    JitEngine engine(model, {{"x", {1, kChannels, rows, 1}}}, {GetParam(), 1});
+    EXPECT_NE(engine.explain().find("Gelu(fused): Gelu -> fused into"), std::string::npos) << engine.explain();
+    EXPECT_NE(engine.explain().find("0 fallback node(s)"), std::string::npos) << engine.explain();
     return engine.run(in);
   }
 
@@ -126,6 +155,42 @@ TEST_P(ExpAccuracy, SigmoidAndSiLUWithin3UlpOfLibm) {
   EXPECT_LE(worstSigmoid, 3.0);  // 2.45 on a Zen 5 host, either width (exp, 1 + e and its reciprocal)
   EXPECT_LE(worstSiLU, 3.0);     // 2.74, as an elementwise kernel
   EXPECT_LE(worstFused, 3.0);    // 2.74, fused
+}
+
+TEST_P(ExpAccuracy, ErfTanhAndGeluWithinAFewE7OfLibm) {
+  std::vector<float> x = inputs();
+  runtime::TensorMap y = runErfFamily(x);
+  std::vector<float> erf = y.at("erf").toFloatVector(), tanh = y.at("tanh").toFloatVector();
+  std::vector<float> gelu = y.at("gelu").toFloatVector(), geluTanh = y.at("gelu_tanh").toFloatVector();
+  std::vector<float> fused = y.at("fused").toFloatVector();
+  size_t rows = x.size() / kChannels;
+  std::vector<bool> finiteRow(rows, true);
+  for (size_t i = 0; i < x.size(); ++i) finiteRow[i % rows] = finiteRow[i % rows] && std::isfinite(x[i]);
+  double worstErf = 0, worstTanh = 0, worstGelu = 0, worstGeluTanh = 0, worstFused = 0;
+  for (size_t i = 0; i < x.size(); ++i) {
+    double v = x[i];
+    if (std::isnan(v)) {
+      EXPECT_TRUE(std::isnan(erf[i]) && std::isnan(tanh[i]) && std::isnan(gelu[i]) && std::isnan(geluTanh[i]));
+      continue;
+    }
+    for (auto [got, want, worst] : {std::tuple{erf[i], std::erf(v), &worstErf}, {tanh[i], std::tanh(v), &worstTanh}})
+      if (std::abs(want) >= 0x1p-126)
+        *worst = std::max(*worst, std::abs(got - want) / std::abs(want));
+      else
+        EXPECT_LE(std::abs(got), 0x1p-125f) << v;  // below the normal floats: flushed or tiny
+    if (std::isinf(v)) continue;                   // GELU of -inf is -inf * 0
+    double exact = v * (0.5 + 0.5 * std::erf(v / std::sqrt(2.0)));
+    double approximate = v * (0.5 + 0.5 * std::tanh(std::sqrt(2 / std::numbers::pi) * (v + 0.044715 * v * v * v)));
+    double scale = std::max(1.0, std::abs(v));
+    worstGelu = std::max(worstGelu, std::abs(gelu[i] - exact) / scale);
+    worstGeluTanh = std::max(worstGeluTanh, std::abs(geluTanh[i] - approximate) / scale);
+    if (finiteRow[i % rows]) worstFused = std::max(worstFused, std::abs(fused[i] - exact) / scale);
+  }
+  EXPECT_LE(worstErf, 1e-6);       // 5.6e-7 on a Zen 5 host, either width
+  EXPECT_LE(worstTanh, 1e-6);      // 3.1e-7
+  EXPECT_LE(worstGelu, 4e-7);      // 1.7e-7
+  EXPECT_LE(worstGeluTanh, 4e-7);  // 1.0e-7
+  EXPECT_LE(worstFused, 4e-7);     // 1.7e-7
 }
 
 INSTANTIATE_TEST_SUITE_P(Targets, ExpAccuracy, ::testing::Values("x86-64-v3", "x86-64-v4"),

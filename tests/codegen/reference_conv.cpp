@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
+
 #include "ir/onnx_io.h"
 #include "runtime/reference/interpreter.h"
 
@@ -28,6 +30,12 @@ std::string stepNodes(const EpilogueStep& step, const std::string& x, const std:
       return fmt::format("{0}_s = Sigmoid ({1})\n{0} = Mul ({1}, {0}_s)\n", y, x);
     case Activation::LeakyRelu:
       return fmt::format("{} = LeakyRelu <alpha = {}> ({})\n", y, step.alpha, x);
+    case Activation::Tanh:
+      return fmt::format("{} = Tanh ({})\n", y, x);
+    case Activation::Gelu:
+    case Activation::GeluTanh:
+      return fmt::format("{} = Gelu <approximate = \"{}\"> ({})\n", y,
+                         step.activation == Activation::Gelu ? "none" : "tanh", x);
   }
   return "";
 }
@@ -67,8 +75,11 @@ std::vector<float> referenceConv(const ConvSpec& s, const ConvData& data) {
     }
     nodes += stepNodes(step, fmt::format("y{}", i), fmt::format("y{}", i + 1), residual);
   }
-  std::string text = fmt::format("<ir_version: 8, opset_import: [\"\" : 14]>\ng ({}) => (float[{}] y{})\n{{\n{}}}\n",
-                                 declared, fmt::join(out, ","), s.epilogue.steps.size(), nodes);
+  bool gelu = std::any_of(s.epilogue.steps.begin(), s.epilogue.steps.end(), [](const EpilogueStep& step) {
+    return step.activation == Activation::Gelu || step.activation == Activation::GeluTanh;
+  });
+  std::string text = fmt::format("<ir_version: 8, opset_import: [\"\" : {}]>\ng ({}) => (float[{}] y{})\n{{\n{}}}\n",
+                                 gelu ? 20 : 14, declared, fmt::join(out, ","), s.epilogue.steps.size(), nodes);
   ir::Model model = ir::parseModelText(text);
   runtime::TensorMap outputs = runtime::runReference(model, inputs);
   auto values = outputs.begin()->second.data<float>();
