@@ -30,6 +30,7 @@ int64_t blockedBytes(const ConvSpec& spec, int vectorWidth, int64_t rows) {
 Expected<RingFusionPlan> planRingFusion(const ConvSpec& producerSpec, const ConvPlan& producer,
                                         const ConvSpec& consumerSpec, const ConvPlan& consumer, const Target& target) {
   const ConvSpec &p = producerSpec, &c = consumerSpec;
+  if (p.batch < 1 || p.outHeight < 1 || p.outWidth < 1) return Status::refuse("empty intermediate");
   if (p.epilogue.residualCount() > 0) return Status::refuse("producer epilogue reads residual operands");
   for (const ConvSpec* spec : {&p, &c})  // as packed (conv_weights.h), as the emitter's unit order counts them
     if (ceilDiv(spec->outChannels, target.vectorWidth) * target.vectorWidth * spec->inPerGroup() * spec->kernelH *

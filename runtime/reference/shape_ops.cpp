@@ -71,8 +71,8 @@ std::vector<Tensor> flatten(const KernelContext& ctx) {
   int64_t axis = ctx.getInt("axis", 1);
   if (axis < -x.rank() || axis > x.rank()) ctx.fail("axis {} is out of range for rank {}", axis, x.rank());
   if (axis < 0) axis += x.rank();
-  int64_t outer = product(std::span(x.dims()).first(axis));
-  return {withDims(x, {outer, x.numel() / std::max<int64_t>(outer, 1)})};
+  // Both products of dims (not numel / outer, which an empty outer dim would lose).
+  return {withDims(x, {product(std::span(x.dims()).first(axis)), product(std::span(x.dims()).subspan(axis))})};
 }
 
 std::vector<Tensor> squeeze(const KernelContext& ctx) {

@@ -24,7 +24,7 @@ using testing::expectSameAsReference;
 
 struct EmptyCase {
   const char* name;
-  // Format strings (braces doubled) over {c} = C, {w} = W and {h0}, {h1} = C's
+  // Format strings (braces doubled) over {c} = C, {w} = W, {chw} = C·H·W and {h0}, {h1} = C's
   // halves: further graph inputs (weights: random initializers), constants, the
   // graph body on x of dims [N, C, H, W] computing y.
   const char* inputs;
@@ -54,12 +54,14 @@ const EmptyCase kCases[] = {
     {"Depthwise", ", float[{c},1,3,3] w", "", "y = Conv <group = {c}, pads = [1, 1, 1, 1]> (x, w)", 4, "N"},
     {"ElementwiseGroup", "", "", "r = Relu (x)\n  s = Sigmoid (x)\n  y = Mul (r, s)", 4},
     {"MatMul", ", float[{w},4] m", "", "y = MatMul (x, m)", 4},
+    {"FlattenGemm", ", float[{chw},4] m", "", "f = Flatten (x)\n  y = Gemm (f, m)", 2},
+    {"ConvPair", ", float[8,{c},1,1] w, float[8,8,1,1] v", "", "p = Conv (x, w)\n  y = Conv (p, v)", 4, "NC"},
 };
 
 std::string emptyModel(const EmptyCase& c, const std::vector<int64_t>& dims) {
   auto fill = [&](const char* text) {
     return fmt::format(fmt::runtime(text), fmt::arg("c", dims[1]), fmt::arg("w", dims[3]), fmt::arg("h0", dims[1] / 2),
-                       fmt::arg("h1", dims[1] - dims[1] / 2));
+                       fmt::arg("chw", dims[1] * dims[2] * dims[3]), fmt::arg("h1", dims[1] - dims[1] / 2));
   };
   std::vector<std::string> unknown(size_t(c.outputRank), "?");
   std::string constants = fill(c.constants);
