@@ -77,6 +77,7 @@ void addElementwiseShapeRules(ShapeRuleTable& table) {
                          "LogSoftmax",
                          "BatchNormalization",
                          "InstanceNormalization",
+                         "GroupNormalization",
                          "LayerNormalization",
                          "LRN",
                          "ThresholdedRelu",

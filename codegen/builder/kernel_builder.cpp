@@ -151,7 +151,7 @@ llvm::Value* KernelBuilder::acrossLanes(llvm::Value* vector,
 
 llvm::AllocaInst* KernelBuilder::vectorVariable(llvm::Value* initial) {
   llvm::IRBuilder<> atEntry(entry_, entry_->getFirstInsertionPt());
-  llvm::AllocaInst* slot = atEntry.CreateAlloca(vectorType_);
+  llvm::AllocaInst* slot = atEntry.CreateAlloca(initial->getType());
   builder_.CreateStore(initial, slot);
   return slot;
 }

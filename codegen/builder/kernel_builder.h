@@ -67,7 +67,8 @@ class KernelBuilder {
   // `op` folded over all lanes of `vector`, the result in every lane (a butterfly of shuffles).
   llvm::Value* acrossLanes(llvm::Value* vector, const std::function<llvm::Value*(llvm::Value*, llvm::Value*)>& op);
 
-  // A vector variable (entry-block alloca; promoted to a register by mem2reg).
+  // A vector variable of `initial`'s type (entry-block alloca; promoted to a
+  // register by mem2reg), set to `initial` here.
   llvm::AllocaInst* vectorVariable(llvm::Value* initial);
   // Scratch of `count` floats on the calling thread's stack, cache-line
   // aligned, for the whole call (entry-block alloca): a fused kernel's rows

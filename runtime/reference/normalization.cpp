@@ -103,6 +103,33 @@ std::vector<Tensor> instanceNorm(const KernelContext& ctx) {
   return {std::move(y)};
 }
 
+// Opset 18: num_groups groups of C / num_groups channels, each normalized over
+// its channels and positions; scale and bias per group (opset 18) or per
+// channel (21, which fixed 18's).
+std::vector<Tensor> groupNorm(const KernelContext& ctx) {
+  const Tensor& x = ctx.input(0);
+  requireFloat(ctx, x, "X");
+  if (x.rank() < 2) ctx.fail("input must have rank >= 2");
+  const int64_t groups = ctx.getInt("num_groups", 0), n = x.dims()[0], c = x.dims()[1];
+  if (groups < 1 || c % groups != 0) ctx.fail("num_groups {} does not divide the {} channels", groups, c);
+  const int64_t plane = product(std::span(x.dims()).subspan(2)), len = c / groups * plane;
+  const int64_t parameters = ctx.opset < 21 ? groups : c;
+  auto scale = ctx.input(1).data<float>(), bias = ctx.input(2).data<float>();
+  if (int64_t(scale.size()) != parameters || int64_t(bias.size()) != parameters)
+    ctx.fail("scale and bias need {} values (one per {} at opset {})", parameters, ctx.opset < 21 ? "group" : "channel",
+             ctx.opset);
+  Tensor y(DType::Float, x.dims());
+  const float one = 1, zero = 0;
+  normalizeBlocks(x.data<float>().data(), y.data<float>().data(), n * groups, len, ctx.getFloat("epsilon", 1e-5f), &one,
+                  0, &zero, 0, nullptr, nullptr);
+  auto out = y.data<float>();
+  for (int64_t i = 0; i < x.numel(); ++i) {
+    int64_t channel = i / plane % c, parameter = parameters == c ? channel : channel / (c / groups);
+    out[i] = out[i] * scale[parameter] + bias[parameter];
+  }
+  return {std::move(y)};
+}
+
 std::vector<Tensor> layerNorm(const KernelContext& ctx) {
   const Tensor& x = ctx.input(0);
   requireFloat(ctx, x, "X");
@@ -181,6 +208,7 @@ std::vector<Tensor> meanVarianceNorm(const KernelContext& ctx) {
 void registerNormalizationKernels(KernelRegistry& r) {
   r.add("BatchNormalization", batchNorm);
   r.add("InstanceNormalization", instanceNorm);
+  r.add("GroupNormalization", groupNorm);
   r.add("LayerNormalization", layerNorm);
   r.add("LRN", lrn);
   r.add("MeanVarianceNormalization", meanVarianceNorm);

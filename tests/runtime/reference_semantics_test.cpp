@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <fmt/format.h>
+
 #include <cmath>
 
 #include "ir/error.h"
@@ -171,6 +173,28 @@ g (float[2,1,1,2] x) => (float[2,1,1,2] y, float[2,1,1,2] z)
   // (x - m) * s / sqrt(v) + b per activation, the same for both samples; per channel with spatial = 1.
   EXPECT_THAT(valuesOf(out["y"]), ElementsAre(3, 2, 1, -4));
   EXPECT_THAT(valuesOf(out["z"]), ElementsAre(3, 5.5, 1, -2.5));
+}
+
+// GroupNormalization normalizes each group of channels over its channels and
+// positions; its scale and bias are per group at opset 18 and per channel from
+// 21 (which fixed 18's), as onnxruntime reads them.
+TEST(ReferenceOpset, GroupNormScalesPerGroupAt18AndPerChannelFrom21) {
+  const char* body = R"(
+g (float[1,4,1,2] x, float[{0}] s, float[{0}] b) => (float[1,4,1,2] y)
+{{ y = GroupNormalization <num_groups = 2, epsilon = 0.0> (x, s, b) }})";
+  // Group 0 holds 1, 3, 5, 7 (mean 4, variance 5), group 1 holds 2, 2, 4, 8 (mean 4, variance 6).
+  ir::Tensor x = floats({1, 4, 1, 2}, {1, 3, 5, 7, 2, 2, 4, 8});
+  auto at18 = run(R"(<ir_version: 8, opset_import: ["" : 18]>)" + fmt::format(fmt::runtime(body), 2),
+                  {{"x", x}, {"s", floats({2}, {2, 1})}, {"b", floats({2}, {1, 0})}});
+  auto at21 = run(R"(<ir_version: 10, opset_import: ["" : 21]>)" + fmt::format(fmt::runtime(body), 4),
+                  {{"x", x}, {"s", floats({4}, {1, 2, 1, -1})}, {"b", floats({4}, {0, 1, 0, 1})}});
+  using ::testing::FloatNear, ::testing::Pointwise;
+  EXPECT_THAT(valuesOf(at18["y"]),
+              Pointwise(FloatNear(1e-6), std::vector<float>{-1.6832816f, 0.1055728f, 1.8944272f, 3.6832816f,
+                                                            -0.8164966f, -0.8164966f, 0, 1.6329932f}));
+  EXPECT_THAT(valuesOf(at21["y"]),
+              Pointwise(FloatNear(1e-6), std::vector<float>{-1.3416408f, -0.4472136f, 1.8944272f, 3.6832816f,
+                                                            -0.8164966f, -0.8164966f, 1, -0.6329932f}));
 }
 
 // Before opset 11 Clip's bounds are float attributes, by default -FLT_MAX and FLT_MAX: on an
