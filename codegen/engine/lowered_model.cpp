@@ -9,6 +9,7 @@
 #include "ir/memory_limit.h"
 #include "ir/printer.h"
 #include "passes/pass_manager.h"
+#include "passes/pass_registry.h"
 #include "runtime/arena_plan.h"
 
 namespace convopt::codegen {
@@ -24,6 +25,18 @@ size_t planSlots(std::vector<Slot>& slots) {
     slot.offset = slot.parent < 0 ? plan.offsets[i] : slots[slot.parent].offset + slot.parentOffset;
   }
   return plan.bytes;
+}
+
+// A zero Pad before a Conv becomes the Conv's own padding (passes/fold_pad.cpp,
+// exact): exporters write it as a node of its own (tf2onnx's SAME padding,
+// causal 1-D convs), which would otherwise copy the whole map. Its statistics
+// open the pre-lowering steps' in --explain.
+passes::PassStatistics foldPads(ir::Model& model) {
+  passes::PassStatistics stats{.pass = "fold-pad"};
+  passes::PassOptions options;
+  passes::PassContext context(model, options, stats);
+  passes::createPass("fold-pad")->run(*model.graph, context);
+  return stats;
 }
 
 }  // namespace
@@ -44,12 +57,14 @@ LoweredModel lowerModel(const ir::Model& source, const std::map<std::string, std
   // Folding allocates only what its growth guard allows (judged by inferred sizes before
   // evaluating); then every size is known, and one over the memory limit is refused by name.
   foldConstantsAndInferShapes(lowered.model);
+  passes::PassStatistics foldedPads = foldPads(lowered.model);
   liftSpatial1dTo2d(*lowered.model.graph);
   ir::checkDeclaredSizes(*lowered.model.graph);
   lowered.program.opset = lowered.model.defaultOpset();
   lowered.program.kernelPrefix = destination.prefix;
   lowerGraph(*lowered.model.graph, lowered.program, destination.module ? *destination.module : lowered.module, target,
              lowered.program.opset, afterPlanningStep);
+  lowered.program.preLowering.insert(lowered.program.preLowering.begin(), std::move(foldedPads));
   lowered.arenaBytes = planSlots(lowered.program.slots);
   return lowered;
 }

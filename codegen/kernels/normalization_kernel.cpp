@@ -32,16 +32,21 @@ void emitNormalizationKernel(llvm::Module& module, const std::string& name, cons
                   const std::function<void()>& after = {}) {
     int64_t full = count / vectorWidth * vectorWidth;
     if (full > 0 && chunk == 0)
-      kb.forLoop(first, ir.CreateAdd(first, kb.i64(full)), vectorWidth, [&](Value* i) { body(i, vectorWidth); },
-                 KernelBuilder::Unroll::Never);
+      kb.forLoop(
+          first, ir.CreateAdd(first, kb.i64(full)), vectorWidth, [&](Value* i) { body(i, vectorWidth); },
+          KernelBuilder::Unroll::Never);
     if (full > 0 && chunk > 0)
-      kb.forLoop(kb.i64(0), kb.i64(full), chunk, [&](Value* from) {
-        Value* to = ir.CreateSelect(ir.CreateICmpSLT(ir.CreateAdd(from, kb.i64(chunk)), kb.i64(full)),
-                                    ir.CreateAdd(from, kb.i64(chunk)), kb.i64(full));
-        kb.forLoop(ir.CreateAdd(first, from), ir.CreateAdd(first, to), vectorWidth,
-                   [&](Value* i) { body(i, vectorWidth); }, KernelBuilder::Unroll::Never);
-        after();
-      }, KernelBuilder::Unroll::Never);
+      kb.forLoop(
+          kb.i64(0), kb.i64(full), chunk,
+          [&](Value* from) {
+            Value* to = ir.CreateSelect(ir.CreateICmpSLT(ir.CreateAdd(from, kb.i64(chunk)), kb.i64(full)),
+                                        ir.CreateAdd(from, kb.i64(chunk)), kb.i64(full));
+            kb.forLoop(
+                ir.CreateAdd(first, from), ir.CreateAdd(first, to), vectorWidth,
+                [&](Value* i) { body(i, vectorWidth); }, KernelBuilder::Unroll::Never);
+            after();
+          },
+          KernelBuilder::Unroll::Never);
     if (count > full) body(ir.CreateAdd(first, kb.i64(full)), int(count - full));
   };
   kb.forLoop(kb.begin(), kb.end(), 1, [&](Value* unit) {
@@ -60,7 +65,8 @@ void emitNormalizationKernel(llvm::Module& module, const std::string& name, cons
         add(total, ir.CreateFPExt(load(partial), doubles));
         ir.CreateStore(kb.zero(), partial);
       };
-      over(kb.i64(0), floats, [&](Value* i, int lanes) { add(partial, term(i, lanes)); }, kChunk, flush);
+      over(
+          kb.i64(0), floats, [&](Value* i, int lanes) { add(partial, term(i, lanes)); }, kChunk, flush);
       flush();  // the tail
       Value* sums = load(total);
       if (!blocked) sums = kb.acrossLanes(sums, [&](Value* a, Value* b) { return ir.CreateFAdd(a, b); });
@@ -73,9 +79,9 @@ void emitNormalizationKernel(llvm::Module& module, const std::string& name, cons
       if (lanes < vectorWidth) d = ir.CreateSelect(kb.laneMask(lanes), d, kb.zero());
       return ir.CreateFMul(d, d);
     });
-    Value* inverseDeviation = ir.CreateFDiv(
-        kb.splat(1.0f),
-        ir.CreateUnaryIntrinsic(llvm::Intrinsic::sqrt, ir.CreateFAdd(variance, kb.splat(spec.epsilon))));
+    Value* inverseDeviation =
+        ir.CreateFDiv(kb.splat(1.0f),
+                      ir.CreateUnaryIntrinsic(llvm::Intrinsic::sqrt, ir.CreateFAdd(variance, kb.splat(spec.epsilon))));
     // y over `count` floats from `first`, with the scale and bias vectors s(i, lanes), b(i, lanes).
     using Parameter = std::function<Value*(Value*, int)>;
     auto normalize = [&](Value* first, int64_t count, const Parameter& s, const Parameter& b) {
@@ -90,15 +96,19 @@ void emitNormalizationKernel(llvm::Module& module, const std::string& name, cons
           ir.CreateMul(ir.CreateSRem(unit, kb.i64(ceilDiv(spec.channels, vectorWidth))), kb.i64(vectorWidth));
       normalize(kb.i64(0), floats, uniform(kb.loadVector(scale, channel)), uniform(kb.loadVector(bias, channel)));
     } else if (spec.run == 0) {  // per element of the row
-      normalize(kb.i64(0), floats, [&](Value* i, int lanes) { return kb.loadLanes(scale, i, lanes); },
-                [&](Value* i, int lanes) { return kb.loadLanes(bias, i, lanes); });
+      normalize(
+          kb.i64(0), floats, [&](Value* i, int lanes) { return kb.loadLanes(scale, i, lanes); },
+          [&](Value* i, int lanes) { return kb.loadLanes(bias, i, lanes); });
     } else {  // per run
       int64_t runs = spec.length / spec.run;
-      kb.forLoop(kb.i64(0), kb.i64(runs), 1, [&](Value* j) {
-        Value* channel = ir.CreateSRem(ir.CreateAdd(ir.CreateMul(unit, kb.i64(runs)), j), kb.i64(spec.channels));
-        normalize(ir.CreateMul(j, kb.i64(spec.run)), spec.run, uniform(kb.loadBroadcast(scale, channel)),
-                  uniform(kb.loadBroadcast(bias, channel)));
-      }, KernelBuilder::Unroll::Never);
+      kb.forLoop(
+          kb.i64(0), kb.i64(runs), 1,
+          [&](Value* j) {
+            Value* channel = ir.CreateSRem(ir.CreateAdd(ir.CreateMul(unit, kb.i64(runs)), j), kb.i64(spec.channels));
+            normalize(ir.CreateMul(j, kb.i64(spec.run)), spec.run, uniform(kb.loadBroadcast(scale, channel)),
+                      uniform(kb.loadBroadcast(bias, channel)));
+          },
+          KernelBuilder::Unroll::Never);
     }
   });
 }

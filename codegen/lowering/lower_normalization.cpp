@@ -27,7 +27,8 @@ namespace {
 std::optional<std::vector<float>> constantOnto(LoweringContext& context, const ir::Value* value,
                                                const std::vector<int64_t>& dims) {
   const ir::Tensor* constant = value ? context.constantOf(value) : nullptr;
-  if (!constant || constant->dtype() != ir::DType::Float || constant->rank() > int64_t(dims.size())) return std::nullopt;
+  if (!constant || constant->dtype() != ir::DType::Float || constant->rank() > int64_t(dims.size()))
+    return std::nullopt;
   std::vector<int64_t> own = constant->dims();
   own.insert(own.begin(), dims.size() - own.size(), 1);
   for (size_t i = 0; i < dims.size(); ++i)
@@ -58,8 +59,10 @@ Status addNormalization(LoweringContext& context, const ir::Node& node, const No
   };
   const ir::Value *input = node.input(0), *output = node.output(0);
   std::vector<KernelArg> args = {
-      {KernelArg::Kind::Slot, blocked ? context.blockedSlot(input) : context.plainSlot(input)}, operand(scale),
-      operand(bias), {KernelArg::Kind::Slot, blocked ? context.defineBlocked(output) : context.definePlain(output)}};
+      {KernelArg::Kind::Slot, blocked ? context.blockedSlot(input) : context.plainSlot(input)},
+      operand(scale),
+      operand(bias),
+      {KernelArg::Kind::Slot, blocked ? context.defineBlocked(output) : context.definePlain(output)}};
   std::string name = context.kernelName("normalization");
   emitNormalizationKernel(context.module(), name, spec, context.vectorWidth());
   std::string what = blocked ? fmt::format("{} channels of {} pixels, blocked", spec.channels, spec.length)
@@ -85,7 +88,8 @@ Status lowerLayerNormalization(LoweringContext& context, const ir::Node& node) {
   std::optional<std::vector<float>> bias = node.inputs().size() > 2 && node.input(2)
                                                ? constantOnto(context, node.input(2), normalized)
                                                : std::optional(std::vector<float>(scale ? scale->size() : 0, 0.0f));
-  if (!scale || !bias) return Status::refuse("scale or bias is not a float constant broadcast onto the normalized dims");
+  if (!scale || !bias)
+    return Status::refuse("scale or bias is not a float constant broadcast onto the normalized dims");
   NormalizationSpec spec;
   spec.rows = std::accumulate(dims.begin(), dims.begin() + axis, int64_t(1), std::multiplies<>());
   spec.length = int64_t(scale->size());
@@ -125,7 +129,8 @@ Status lowerGroupNormalization(LoweringContext& context, const ir::Node& node) {
   int64_t channels = dims[1], parameters = context.opset() < 21 ? groups : channels;
   std::optional<std::vector<float>> scale = exactConstant(context, node.input(1), parameters);
   std::optional<std::vector<float>> bias = exactConstant(context, node.input(2), parameters);
-  if (!scale || !bias) return Status::refuse(fmt::format("scale or bias is not a float constant of {} values", parameters));
+  if (!scale || !bias)
+    return Status::refuse(fmt::format("scale or bias is not a float constant of {} values", parameters));
   auto perChannel = [&](const std::vector<float>& values) {
     std::vector<float> expanded(static_cast<size_t>(channels));
     for (int64_t c = 0; c < channels; ++c) expanded[c] = values[parameters == channels ? c : c / (channels / groups)];

@@ -60,6 +60,26 @@ g (float[1,24,9,9] x, float[24, 1, 3, 3] wd, float[24] bd, float[24, 24, 1, 1] w
   EXPECT_NE(explain.find("0 fallback node(s)"), std::string::npos) << explain;
 }
 
+// A zero constant Pad before a Conv (tf2onnx's SAME padding) is the conv's own
+// padding (fold-pad, run before lowering); a reflecting one stays a node.
+TEST_P(Engine, AZeroPadBeforeAConvBecomesItsPadding) {
+  std::string explain = expectSameAsReference(R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,8,9,9] x, float[8,8,3,3] w) => (float[1,8,4,4] y, float[1,8,9,9] z)
+<int64[8] pads = {0, 0, 0, 0, 0, 0, 1, 1}, int64[8] same = {0, 0, 1, 1, 0, 0, 1, 1}>
+{
+  p = Pad (x, pads)
+  y = Conv <strides = [2, 2]> (p, w)
+  r = Pad <mode = "reflect"> (x, same)
+  z = Conv (r, w)
+}
+)",
+                                              GetParam());
+  EXPECT_EQ(has(explain, "fold-pad                        1          1         1"), "");
+  EXPECT_EQ(has(explain, "rejected Pad(r): mode is not constant"), "");
+  EXPECT_EQ(has(explain, "Conv(y): Conv -> kernel"), "");
+  EXPECT_EQ(has(explain, "1 fallback node(s)"), "");
+}
+
 TEST_P(Engine, ImageStemReadsTheModelInputInPlace) {
   std::string explain = expectSameAsReference(R"(<ir_version: 8, opset_import: ["" : 13]>
 g (float[2,3,17,17] x, float[20, 3, 3, 3] w, float[20] b, float[12, 20, 1, 1] wp) => (float[2,12,9,9] z)

@@ -50,8 +50,9 @@ g (float[2,3,13,11] x, float[20,3,3,3] w, float[20] s, float[20] b) => (float[2,
 }
 )",
                                               GetParam());
-  EXPECT_EQ(has(explain, "InstanceNormalization(y): InstanceNormalization -> kernel k1_normalization (20 channels of "
-                         "143 pixels, blocked)"),
+  EXPECT_EQ(has(explain,
+                "InstanceNormalization(y): InstanceNormalization -> kernel k1_normalization (20 channels of "
+                "143 pixels, blocked)"),
             "");
   EXPECT_EQ(explain.find("reorder"), std::string::npos) << explain;
 }
