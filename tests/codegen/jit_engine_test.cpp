@@ -288,14 +288,14 @@ g (float[1,8,6,6] x, float[8, 8, 3, 3] w, float[288, 8] fc) => (float[1,8] z)
 <int64[2] shape = {1, 288}>
 {
   c = Conv <pads = [1,1,1,1]> (x, w)
-  t = Tanh (c)
+  t = Softsign (c)
   r = Relu (t)
   f = Reshape (r, shape)
   z = MatMul (f, fc)
 }
 )",
                                               GetParam());
-  EXPECT_NE(explain.find("Tanh(t): Tanh -> FALLBACK"), std::string::npos) << explain;
+  EXPECT_NE(explain.find("Softsign(t): Softsign -> FALLBACK"), std::string::npos) << explain;
   EXPECT_NE(explain.find("Reshape(f): Reshape -> alias of its input's plain buffer"), std::string::npos) << explain;
   EXPECT_NE(explain.find("MatMul(z): MatMul -> kernel"), std::string::npos) << explain;
   EXPECT_NE(explain.find("1 fallback node(s)"), std::string::npos) << explain;
@@ -403,7 +403,7 @@ g (float[1,24,12,12] x) => (float[1,24,12,12] y)
     }
 }
 
-// A grouped 3x3 conv, then `op` (Sigmoid runs as a kernel, Tanh falls back).
+// A grouped 3x3 conv, then `op` (Sigmoid runs as a kernel, Softsign falls back).
 ir::Model groupedConvThen(const std::string& op) {
   return ir::parseModelText(fmt::format(R"(<ir_version: 8, opset_import: ["" : 13]>
 g (float[1,32,12,12] x, float[32,8,3,3] w) => (float[1,32,12,12] y)
@@ -490,7 +490,7 @@ TEST(EngineThreadChoice, ThreadsTheSystemWillNotStartAreAnErrorAndTheEngineGoesO
 // that cover them exactly once, run by the engine's threads within the step's
 // time; a reference fallback is one chunk on the caller. Tracing off, nothing.
 TEST(EngineTrace, EveryStepsUnitsRunOnceWithinTheStep) {
-  ir::Model model = groupedConvThen("Tanh");
+  ir::Model model = groupedConvThen("Softsign");
   runtime::TensorMap inputs = runtime::randomInputs(*model.graph, {7, {}, {}});
   for (int threads : {1, 2}) {
     SCOPED_TRACE(threads);
@@ -502,7 +502,7 @@ TEST(EngineTrace, EveryStepsUnitsRunOnceWithinTheStep) {
     for (int i = 0; i < kRuns; ++i) engine.run(inputs);
     std::vector<TraceSpan> spans = engine.trace();
     std::vector<StepProfile> steps = engine.profile();
-    ASSERT_THAT(steps, ::testing::Contains(::testing::Field(&StepProfile::category, "fallback Tanh")));
+    ASSERT_THAT(steps, ::testing::Contains(::testing::Field(&StepProfile::category, "fallback Softsign")));
     double previousEndUs = 0;
     for (int run = 0; run < kRuns; ++run)
       for (int step = 0; step < int(steps.size()); ++step) {
