@@ -32,6 +32,10 @@ std::string activationName(Activation activation) {
       return "gelu";
     case Activation::GeluTanh:
       return "gelu_tanh";
+    case Activation::Elu:
+      return "elu";
+    case Activation::Selu:
+      return "selu";
   }
   return "?";
 }

@@ -9,7 +9,7 @@
 
 namespace convopt::codegen {
 
-enum class Activation { Relu, Clip, HardSigmoid, HardSwish, Sigmoid, SiLU, LeakyRelu, Tanh, Gelu, GeluTanh };
+enum class Activation { Relu, Clip, HardSigmoid, HardSwish, Sigmoid, SiLU, LeakyRelu, Tanh, Gelu, GeluTanh, Elu, Selu };
 
 struct EpilogueStep {
   // Affine: x * scale + shift, each one value per channel or a single scalar
@@ -19,6 +19,7 @@ struct EpilogueStep {
   // Clip: [alpha, beta] = [min, max]; HardSigmoid: clip(alpha*x+beta, 0, 1);
   // HardSwish: x*HardSigmoid(x) (ONNX: alpha 1/6, beta 0.5); LeakyRelu: alpha.
   // Gelu: x*(1+erf(x/sqrt 2))/2; GeluTanh: its tanh approximation (Gelu's approximate = "tanh").
+  // Elu: x < 0 ? alpha*(exp(x)-1) : x; Selu: beta (ONNX's gamma) times Elu, x > 0 kept.
   float alpha = 0;
   float beta = 0;
   std::vector<float> scale, shift;

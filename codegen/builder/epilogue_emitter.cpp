@@ -130,6 +130,17 @@ llvm::Value* emitErf(KernelBuilder& kb, llvm::Value* x) {
   return oddBlend(kb, x, 0.5f, small, large);
 }
 
+llvm::Value* emitExpm1(KernelBuilder& kb, llvm::Value* x) {
+  llvm::IRBuilder<>& ir = kb.ir();
+  // |x| < 0.25: x + x^2/2! + ... + x^7/7! (exp(x) - 1 would cancel to a few bits).
+  std::vector<double> taylor = {1.0};
+  for (int n = 2; n <= 7; ++n) taylor.push_back(taylor.back() / n);
+  llvm::Value* small = ir.CreateFMul(x, polynomial(kb, x, taylor));
+  llvm::Value* large = ir.CreateFSub(emitExp(kb, x), kb.splat(1.0f));
+  llvm::Value* a = ir.CreateUnaryIntrinsic(llvm::Intrinsic::fabs, x);
+  return ir.CreateSelect(ir.CreateFCmpOLT(a, kb.splat(0.25f)), small, large);
+}
+
 llvm::Value* emitTanh(KernelBuilder& kb, llvm::Value* x) {
   llvm::IRBuilder<>& ir = kb.ir();
   // |x| < 0.25: x - x^3/3 + 2x^5/15 - 17x^7/315 + 62x^9/2835.
@@ -164,6 +175,12 @@ llvm::Value* emitActivation(KernelBuilder& kb, const EpilogueStep& step, llvm::V
     case Activation::Gelu:
     case Activation::GeluTanh:
       return gelu(kb, x, step.activation == Activation::GeluTanh);
+    case Activation::Elu:
+    case Activation::Selu: {
+      llvm::Value* negative = ir.CreateFMul(kb.splat(step.alpha), emitExpm1(kb, x));
+      llvm::Value* elu = ir.CreateSelect(ir.CreateFCmpOLT(x, kb.zero()), negative, x);
+      return step.activation == Activation::Elu ? elu : ir.CreateFMul(kb.splat(step.beta), elu);
+    }
   }
   return x;
 }

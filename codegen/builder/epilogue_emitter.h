@@ -26,6 +26,8 @@ llvm::Value* emitExp(KernelBuilder& kb, llvm::Value* x);
 // and Stegun 7.1.26 (1 - t·P(t)·exp(-x²), t = 1/(1 + p|x|)) and tanh as
 // 1 - 2/(exp(2|x|) + 1), signed. Tested in tests/codegen/exp_accuracy_test.cpp.
 llvm::Value* emitErf(KernelBuilder& kb, llvm::Value* x);
+// exp(x) - 1, near 0 from its Taylor polynomial (within 2 ulp there), beyond as emitExp(x) - 1.
+llvm::Value* emitExpm1(KernelBuilder& kb, llvm::Value* x);
 llvm::Value* emitTanh(KernelBuilder& kb, llvm::Value* x);
 
 }  // namespace convopt::codegen

@@ -55,8 +55,9 @@ Expected<std::vector<size_t>> elementwiseDataInputs(const ir::Node& node, const 
   }
   if (op == "Pow") {
     std::optional<float> exponent = node.inputs().size() == 2 ? scalarConstant(node.input(1), context) : std::nullopt;
-    if (!exponent || (*exponent != 0.5f && *exponent != 1.0f && *exponent != 2.0f))
-      return Status::refuse("exponent is not a constant 0.5, 1 or 2");
+    static const std::set<float> exponents = {-1.0f, 0.5f, 1.0f, 2.0f, 3.0f};
+    if (!exponent || !exponents.count(*exponent))
+      return Status::refuse("exponent is not a constant -1, 0.5, 1, 2 or 3");
     return std::vector<size_t>{0};
   }
   if (op == "BatchNormalization") {

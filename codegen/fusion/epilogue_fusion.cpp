@@ -60,6 +60,10 @@ std::optional<EpilogueStep> activationStep(const ir::Node& node, const ConstantL
   if (op == "HardSwish") return EpilogueStep::activate(Activation::HardSwish, 1.0f / 6, 0.5f);
   if (op == "LeakyRelu") return EpilogueStep::activate(Activation::LeakyRelu, node.getFloat("alpha", 0.01f));
   if (op == "Tanh") return EpilogueStep::activate(Activation::Tanh);
+  if (op == "Elu") return EpilogueStep::activate(Activation::Elu, node.getFloat("alpha", 1.0f));
+  if (op == "Selu")
+    return EpilogueStep::activate(Activation::Selu, node.getFloat("alpha", 1.67326319217681884765625f),
+                                  node.getFloat("gamma", 1.05070102214813232421875f));
   if (op == "Gelu") {
     std::string approximate = node.getString("approximate", "none");
     if (approximate != "none" && approximate != "tanh") return std::nullopt;  // not an opset-20 Gelu

@@ -19,8 +19,8 @@ int ElementwiseSpec::addInstr(ElementwiseOp op, std::vector<int> args, int opera
 }
 
 std::string ElementwiseSpec::describe() const {
-  static const char* names[] = {"load",   "add", "sub", "mul",  "div", "max", "min",
-                                "muladd", "neg", "abs", "sqrt", "exp", "erf", "activate"};
+  static const char* names[] = {"load",   "add", "sub", "mul",  "div", "max", "min",        "prelu",
+                                "muladd", "neg", "abs", "sqrt", "exp", "erf", "reciprocal", "activate"};
   std::string text;
   for (const ElementwiseInstr& instr : program) {
     if (instr.op == ElementwiseOp::Operand) continue;
@@ -64,6 +64,9 @@ std::vector<Value*> evaluate(KernelBuilder& kb, const ElementwiseSpec& spec,
       case ElementwiseOp::Min:
         r.push_back(ir.CreateSelect(ir.CreateFCmpUNO(arg(1), arg(1)), arg(1), kb.min(arg(0), arg(1))));
         break;
+      case ElementwiseOp::PRelu:
+        r.push_back(ir.CreateSelect(ir.CreateFCmpOLT(arg(0), kb.zero()), ir.CreateFMul(arg(0), arg(1)), arg(0)));
+        break;
       case ElementwiseOp::MulAdd:
         r.push_back(kb.fma(arg(0), arg(1), arg(2)));
         break;
@@ -81,6 +84,9 @@ std::vector<Value*> evaluate(KernelBuilder& kb, const ElementwiseSpec& spec,
         break;
       case ElementwiseOp::Erf:
         r.push_back(emitErf(kb, arg(0)));
+        break;
+      case ElementwiseOp::Reciprocal:
+        r.push_back(ir.CreateFDiv(kb.splat(1.0f), arg(0)));
         break;
       case ElementwiseOp::Activate:
         r.push_back(emitActivation(kb, instr.activation, arg(0)));

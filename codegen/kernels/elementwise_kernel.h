@@ -41,12 +41,14 @@ enum class ElementwiseOp {
   Div,
   Max,
   Min,
+  PRelu,   // a < 0 ? a * b : a
   MulAdd,  // a * b + c
   Neg,
   Abs,
   Sqrt,
   Exp,
   Erf,
+  Reciprocal,
   Activate,  // `activation` (an Activate epilogue step) on a
 };
 

@@ -108,7 +108,10 @@ int emitElementwiseNode(LoweringContext& context, ElementwiseProgramBuilder& b, 
   if (node.opType == "Pow") {
     float exponent = context.constantOf(node.input(1))->data<float>()[0];
     if (exponent == 1.0f) return x;
-    return exponent == 2.0f ? spec.addInstr(ElementwiseOp::Mul, {x, x}) : spec.addInstr(ElementwiseOp::Sqrt, {x});
+    if (exponent == 0.5f) return spec.addInstr(ElementwiseOp::Sqrt, {x});
+    if (exponent == -1.0f) return spec.addInstr(ElementwiseOp::Reciprocal, {x});
+    int square = spec.addInstr(ElementwiseOp::Mul, {x, x});
+    return exponent == 3.0f ? spec.addInstr(ElementwiseOp::Mul, {square, x}) : square;
   }
   if (node.opType == "BatchNormalization") {
     EpilogueStep affine = *batchNormStep(node, [&context](const ir::Value* v) { return context.constantOf(v); });

@@ -68,6 +68,31 @@ g (float[7,19] x) => (float[7,19] z)
   EXPECT_NE(explain.find("0 fallback node(s)"), std::string::npos) << explain;
 }
 
+TEST_P(PlainElementwise, ErfReciprocalCubesEluSeluAndPRelu) {
+  std::string explain = expectSameAsReference(R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[7,19] x, float[19] slope) => (float[7,19] z)
+<float three = {3.0}, float minus = {-1.0}>
+{
+  e = Erf (x)
+  c = Pow (x, three)
+  r = Pow (e, minus)
+  q = Reciprocal (c)
+  l = Elu <alpha = 0.5> (x)
+  s = Selu (x)
+  p = PRelu (x, slope)
+  a = Add (r, q)
+  b = Add (l, s)
+  d = Add (a, b)
+  z = Add (d, p)
+}
+)",
+                                              GetParam());
+  EXPECT_EQ(testing::has(explain,
+                         "Erf(e): Erf -> kernel k0_elementwise (erf+reciprocal+mul+mul+reciprocal+add+elu+"
+                         "selu+add+add+prelu+add, plain)"),
+            "");
+}
+
 TEST_P(PlainElementwise, LongRowsSpreadOverChunksAndThreads) {
   // 3 x 4099 collapses to one row of 12297: several chunks and a masked tail.
   std::string explain = expectSameAsReference(R"(<ir_version: 8, opset_import: ["" : 13]>

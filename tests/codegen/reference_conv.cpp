@@ -32,6 +32,10 @@ std::string stepNodes(const EpilogueStep& step, const std::string& x, const std:
       return fmt::format("{} = LeakyRelu <alpha = {}> ({})\n", y, step.alpha, x);
     case Activation::Tanh:
       return fmt::format("{} = Tanh ({})\n", y, x);
+    case Activation::Elu:
+      return fmt::format("{} = Elu <alpha = {}> ({})\n", y, step.alpha, x);
+    case Activation::Selu:
+      return fmt::format("{} = Selu <alpha = {}, gamma = {}> ({})\n", y, step.alpha, step.beta, x);
     case Activation::Gelu:
     case Activation::GeluTanh:
       return fmt::format("{} = Gelu <approximate = \"{}\"> ({})\n", y,
