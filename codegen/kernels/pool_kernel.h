@@ -1,6 +1,6 @@
 // Pooling kernels on blocked 4-D tensors: MaxPool, AveragePool (with or
-// without padded positions in the count) and GlobalAveragePool (a window
-// covering the whole image).
+// without padded positions in the count), GlobalAveragePool and GlobalMaxPool
+// (a window covering the whole image).
 //
 // Buffers: 0 input, 1 output, then residuals of the epilogue. Work unit: one
 // output row of one channel block of one image.

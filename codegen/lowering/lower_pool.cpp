@@ -1,4 +1,4 @@
-// MaxPool / AveragePool / GlobalAveragePool -> pooling kernels. A ReduceMean
+// MaxPool / AveragePool / GlobalAveragePool / GlobalMaxPool -> pooling kernels. A ReduceMean
 // that lower_reduce.cpp planned as over the two spatial axes of a 4-D tensor
 // is GlobalAveragePool; without keepdims its [N,C] result is pooled as
 // [N,C,1,1] and handed on in plain layout (the same bytes).
@@ -13,7 +13,7 @@ namespace convopt::codegen {
 Expected<RootKernel> planPoolKernel(const ir::Node& node, const PlanningInputs&) {
   if (node.outputs().size() != 1) return Status::refuse("MaxPool indices output");
   const ir::Value* in = node.input(0);
-  bool global = node.opType == "GlobalAveragePool" || node.opType == "ReduceMean";
+  bool global = node.opType == "GlobalAveragePool" || node.opType == "GlobalMaxPool" || node.opType == "ReduceMean";
   bool squeezed = node.opType == "ReduceMean" && node.getInt("keepdims", 1) == 0;
   if (!isStatic4dFloat(in) || (!squeezed && !isStatic4dFloat(node.output(0))))
     return Status::refuse("not a static 4-D float tensor");
@@ -23,7 +23,8 @@ Expected<RootKernel> planPoolKernel(const ir::Node& node, const PlanningInputs&)
   std::vector<int64_t> outDims =
       squeezed ? std::vector<int64_t>{inDims[0], inDims[1], 1, 1} : node.output(0)->type.staticShape();
   PoolSpec spec;
-  spec.kind = node.opType == "MaxPool" ? PoolSpec::Kind::Max : PoolSpec::Kind::Average;
+  spec.kind =
+      node.opType == "MaxPool" || node.opType == "GlobalMaxPool" ? PoolSpec::Kind::Max : PoolSpec::Kind::Average;
   spec.batch = inDims[0], spec.channels = inDims[1], spec.inHeight = inDims[2], spec.inWidth = inDims[3];
   spec.outHeight = outDims[2], spec.outWidth = outDims[3];
   if (global) {

@@ -41,6 +41,7 @@ const EmptyCase kCases[] = {
     {"MaxPool", "", "", "y = MaxPool <kernel_shape = [3, 3], pads = [1, 1, 1, 1]> (x)", 4, "NC"},
     {"AveragePool", "", "", "y = AveragePool <kernel_shape = [2, 2], strides = [2, 2]> (x)", 4, "NC"},
     {"GlobalAveragePool", "", "", "y = GlobalAveragePool (x)", 4},
+    {"GlobalMaxPool", "", "", "y = GlobalMaxPool (x)", 4},
     {"ReduceMeanHW", "", "", "y = ReduceMean <axes = [2, 3]> (x)", 4},
     {"ReduceMaxC", "", "", "y = ReduceMax <axes = [1], keepdims = 0> (x)", 3},
     {"Softmax", "", "", "y = Softmax <axis = -1> (x)", 4},

@@ -80,6 +80,18 @@ g (float[1,8,9,9] x, float[8,8,3,3] w) => (float[1,8,4,4] y, float[1,8,9,9] z)
   EXPECT_EQ(has(explain, "1 fallback node(s)"), "");
 }
 
+TEST_P(Engine, GlobalMaxPoolIsAPoolOverTheWholeImage) {
+  std::string explain = expectSameAsReference(R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[2,3,9,7] x, float[20,3,3,3] w) => (float[2,20,1,1] y)
+{
+  c = Conv (x, w)
+  y = GlobalMaxPool (c)
+}
+)",
+                                              GetParam());
+  EXPECT_EQ(has(explain, "GlobalMaxPool(y): GlobalMaxPool -> kernel k1_pool"), "");
+}
+
 TEST_P(Engine, ImageStemReadsTheModelInputInPlace) {
   std::string explain = expectSameAsReference(R"(<ir_version: 8, opset_import: ["" : 13]>
 g (float[2,3,17,17] x, float[20, 3, 3, 3] w, float[20] b, float[12, 20, 1, 1] wp) => (float[2,12,9,9] z)
