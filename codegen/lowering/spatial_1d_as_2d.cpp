@@ -9,10 +9,11 @@ namespace {
 bool isStaticRank3(const ir::Value* v) { return v && v->type.hasStaticShape() && v->type.shape->size() == 3; }
 
 bool liftable(const ir::Node& node) {
-  static const std::set<std::string> ops = {"Conv", "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool"};
+  static const std::set<std::string> ops = {"Conv",        "ConvTranspose",     "MaxPool",
+                                            "AveragePool", "GlobalAveragePool", "GlobalMaxPool"};
   if (!node.domain.empty() || !ops.count(node.opType) || node.outputs().size() != 1) return false;
   if (!isStaticRank3(node.input(0)) || !isStaticRank3(node.output(0))) return false;
-  if (node.opType != "Conv") return true;
+  if (node.opType != "Conv" && node.opType != "ConvTranspose") return true;
   const ir::Value* weight = node.input(1);
   return weight && weight->initializer() && weight->initializer()->rank() == 3;  // the engines compile initializers in
 }
@@ -24,8 +25,10 @@ void widenAttribute(ir::Node& node, const char* name) {
   std::vector<int64_t> v = a->ints;
   if (std::string_view(name) == "pads" && v.size() == 2)
     v = {0, v[0], 0, v[1]};
+  else if (std::string_view(name) == "output_padding" && v.size() == 1)
+    v = {0, v[0]};
   else if (v.size() == 1)
-    v = {1, v[0]};  // kernel_shape, strides, dilations
+    v = {1, v[0]};  // kernel_shape, strides, dilations, output_shape
   node.setAttribute(ir::Attribute::makeInts(name, v));
 }
 
@@ -46,14 +49,15 @@ void lift(ir::Graph& graph, ir::Node& node) {
   node.setInput(
       0,
       reshapeNode(graph, x, {in[0], in[1], 1, in[2]}, graph.uniqueName(x->name() + "_2d"), x->type.dtype)->output(0));
-  if (node.opType == "Conv") {
+  if (node.opType == "Conv" || node.opType == "ConvTranspose") {
     ir::Tensor weight = *node.input(1)->initializer();
     std::vector<int64_t> dims = weight.dims();
     weight.reshape({dims[0], dims[1], 1, dims[2]});
     weight.name = graph.uniqueName(node.input(1)->name() + "_2d");
     node.setInput(1, graph.addInitializer(std::move(weight)));
   }
-  for (const char* name : {"kernel_shape", "strides", "dilations", "pads"}) widenAttribute(node, name);
+  for (const char* name : {"kernel_shape", "strides", "dilations", "pads", "output_padding", "output_shape"})
+    widenAttribute(node, name);
   // The node's own value becomes the 4-D one; a Reshape under the original name
   // (graph outputs keep their names) gives its readers the 3-D result.
   ir::Value* y = node.output(0);

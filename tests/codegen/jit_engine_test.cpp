@@ -220,6 +220,21 @@ g (float[2,8,40] x, float[8, 1, 5] wd, float[8] bd, float[16, 8, 1] wp) => (floa
   EXPECT_NE(explain.find("0 fallback node(s)"), std::string::npos) << explain;
 }
 
+// A 1-D ConvTranspose (a vocoder's upsampler) runs as a 2-D one of unit height, its
+// output_padding and output_shape widened too.
+TEST_P(Engine, OneDimensionalConvTransposesRunAsUnitHeightKernels) {
+  std::string explain = expectSameAsReference(R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,8,20] x, float[8, 4, 5] w, float[4] b, float[4, 6, 4] v) => (float[1,4,42] y, float[1,6,86] z)
+{
+  y = ConvTranspose <strides = [2], pads = [1, 1], output_padding = [1]> (x, w, b)
+  t = Tanh (y)
+  z = ConvTranspose <strides = [2], output_shape = [86]> (t, v)
+}
+)",
+                                              GetParam());
+  EXPECT_EQ(has(explain, "0 fallback node(s)"), "");
+}
+
 // If and Loop run as control flow around their bodies, each compiled as a program of its own
 // (a depthwise conv in one branch, a pointwise conv in the other and in the Loop's body).
 TEST_P(Engine, ControlFlowRunsItsBodiesCompiled) {
