@@ -1,9 +1,8 @@
-// Softmax -> softmax kernels (codegen/softmax_kernel.h) on plain tensors, when
-// the normalised elements are contiguous:
+// Softmax -> softmax kernels (codegen/softmax_kernel.h) on plain tensors:
 //   opset < 13: the input is coerced to 2-D at `axis` (default 1), rows of
 //     prod(dims[axis:]) elements: always contiguous;
-//   opset >= 13: along `axis` (default -1): contiguous when every dim after
-//     `axis` is 1; otherwise it falls back.
+//   opset >= 13: along `axis` (default -1): [prod(dims[:axis]), dims[axis],
+//     prod(dims[axis+1:])], a lane per column when the axis is not innermost.
 #include <fmt/format.h>
 
 #include <functional>
@@ -29,16 +28,17 @@ Status lowerSoftmax(LoweringContext& context, const ir::Node& node) {
   auto product = [&](int64_t first, int64_t last) {
     return std::accumulate(dims.begin() + first, dims.begin() + last, int64_t(1), std::multiplies<>());
   };
-  if (!coerced && product(axis + 1, rank) != 1)
-    return Status::refuse(fmt::format("softmax axis {} is not the innermost (contiguous) axis", axis));
-  SoftmaxSpec spec{product(0, axis), product(axis, rank)};
-  if (spec.rows * spec.length == 0) return Status::refuse("empty tensor");
+  SoftmaxSpec spec = coerced ? SoftmaxSpec{product(0, axis), product(axis, rank), 1}
+                             : SoftmaxSpec{product(0, axis), dims[axis], product(axis + 1, rank)};
+  if (spec.rows * spec.length * spec.inner == 0) return Status::refuse("empty tensor");
   std::vector<KernelArg> args = {{KernelArg::Kind::Slot, context.plainSlot(input)}};
   args.push_back({KernelArg::Kind::Slot, context.definePlain(output)});
   std::string name = context.kernelName("softmax");
   emitSoftmaxKernel(context.module(), name, spec, context.vectorWidth());
-  context.addKernel(name, softmaxWorkUnits(spec), std::move(args), fmt::format("{} rows of {}", spec.rows, spec.length),
-                    node);
+  std::string what = spec.inner == 1
+                         ? fmt::format("{} rows of {}", spec.rows, spec.length)
+                         : fmt::format("{} rows of {} along an axis of {}", spec.rows, spec.inner, spec.length);
+  context.addKernel(name, softmaxWorkUnits(spec, context.vectorWidth()), std::move(args), what, node);
   return Status::success();
 }
 
