@@ -1,9 +1,10 @@
-// Transpose and Slice on plain (row-major) tensors of any rank -> strided copy
+// Transpose, Slice and Split on plain (row-major) tensors of any rank -> strided copy
 // kernels (codegen/strided_copy_kernel.h):
 //   Transpose(perm): output dim d walks the input's dim perm[d];
 //   Slice: output dim d walks input dim d from its start by its step
-//     (runtime/reference/slice_parameters.h: the reference's clamping), the starts summed into the base.
-// A Slice that is a channel gather of a blocked 4-D tensor stays one
+//     (runtime/reference/slice_parameters.h: the reference's clamping), the starts summed into the base;
+//   Split: a slice per output, their extents along the axis the inferred shapes'.
+// A Slice or Split that is a channel gather of a blocked 4-D tensor stays one
 // (lower_channels.cpp) and is tried first. A blocked input is read through its
 // plain copy (a reorder). Static float tensors only; empty outputs fall back.
 #include <fmt/format.h>
@@ -20,8 +21,8 @@
 namespace convopt::codegen {
 
 // File-local steps of this file's lowering functions.
-static Status lowerStridedCopy(LoweringContext& context, const ir::Node& node, const StridedCopySpec& spec,
-                               const std::string& what);
+static Status lowerStridedCopy(LoweringContext& context, const ir::Node& node, const ir::Value* output,
+                               const StridedCopySpec& spec, const std::string& what);
 
 namespace {
 
@@ -33,9 +34,10 @@ std::vector<int64_t> rowMajorStrides(const std::vector<int64_t>& dims) {
 
 }  // namespace
 
-Status lowerStridedCopy(LoweringContext& context, const ir::Node& node, const StridedCopySpec& spec,
-                        const std::string& what) {
-  const ir::Value *input = node.input(0), *output = node.output(0);
+// `output` of `node` from its input.
+Status lowerStridedCopy(LoweringContext& context, const ir::Node& node, const ir::Value* output,
+                        const StridedCopySpec& spec, const std::string& what) {
+  const ir::Value* input = node.input(0);
   if (output->type.staticShape() != spec.dims)
     return Status::refuse("inferred output shape disagrees with the " + node.opType);
   if (std::find(spec.dims.begin(), spec.dims.end(), 0) != spec.dims.end()) return Status::refuse("empty output");
@@ -64,7 +66,7 @@ Status lowerTranspose(LoweringContext& context, const ir::Node& node) {
     return Status::refuse(fmt::format("perm [{}] is not a permutation of the input's axes", fmt::join(perm, ",")));
   StridedCopySpec spec;
   for (int64_t axis : perm) spec.dims.push_back(dims[axis]), spec.strides.push_back(strides[axis]);
-  return lowerStridedCopy(context, node, spec, fmt::format("transpose [{}]", fmt::join(perm, ",")));
+  return lowerStridedCopy(context, node, node.output(0), spec, fmt::format("transpose [{}]", fmt::join(perm, ",")));
 }
 
 Status lowerSlice(LoweringContext& context, const ir::Node& node) {
@@ -86,7 +88,38 @@ Status lowerSlice(LoweringContext& context, const ir::Node& node) {
     spec.strides.push_back(axes[d].step * strides[d]);
     spec.base += axes[d].start * strides[d];
   }
-  return lowerStridedCopy(context, node, spec, "slice");
+  return lowerStridedCopy(context, node, node.output(0), spec, "slice");
+}
+
+Status lowerSplit(LoweringContext& context, const ir::Node& node) {
+  if (Status gather = lowerChannelGather(context, node); gather.ok()) return gather;
+  const ir::Value* input = node.input(0);
+  if (!isStaticFloat(input)) return Status::refuse("not a float tensor of static shape");
+  if (context.constantOf(input)) return Status::refuse("constant input");
+  std::vector<int64_t> dims = input->type.staticShape(), strides = rowMajorStrides(dims);
+  int64_t rank = int64_t(dims.size()), axis = node.getInt("axis", 0);
+  if (axis < 0) axis += rank;
+  if (axis < 0 || axis >= rank) return Status::refuse(fmt::format("axis out of range for rank {}", rank));
+  // Each output a slice along the axis, its extent the inferred shape's (they tile the input).
+  int64_t start = 0;
+  for (const ir::Value* output : node.outputs()) {
+    if (!output || !isStaticFloat(output) || output->type.staticShape().size() != dims.size())
+      return Status::refuse("an output of no static shape");
+    std::vector<int64_t> piece = output->type.staticShape();
+    if (std::find(piece.begin(), piece.end(), 0) != piece.end()) return Status::refuse("empty output");
+    for (int64_t d = 0; d < rank; ++d)
+      if (d != axis && piece[d] != dims[d]) return Status::refuse("outputs do not tile the input along the axis");
+    start += piece[axis];
+  }
+  if (start != dims[axis]) return Status::refuse("outputs do not tile the input along the axis");
+  start = 0;
+  for (const ir::Value* output : node.outputs()) {
+    StridedCopySpec spec{output->type.staticShape(), strides, start * strides[axis]};
+    if (Status status = lowerStridedCopy(context, node, output, spec, fmt::format("split part {}", start)); !status)
+      return status;
+    start += spec.dims[axis];
+  }
+  return Status::success();
 }
 
 }  // namespace convopt::codegen

@@ -1,7 +1,7 @@
 // Strided copy kernels (codegen/strided_copy_kernel.h): Transpose of any rank
 // and permutation, Slice on any axes (steps > 1, negative steps, out-of-range
-// and negative bounds, several axes, attributes before opset 10) on plain
-// tensors; blocked inputs read through a reorder; channel slices of 4-D
+// and negative bounds, several axes, attributes before opset 10) and Split on
+// plain tensors; blocked inputs read through a reorder; channel slices of 4-D
 // tensors staying channel gathers; what falls back and why. Engine against the
 // reference on random inputs, both targets; sizes that are not multiples of the
 // vector width, odd sizes, rows long enough to be cut into chunks.
@@ -175,6 +175,23 @@ TEST_P(TransposeSlice, TransposedInnermostAxisIsCopiedInTiles) {
                                     : fmt::format("1,{}", dims[rank - 1]);
     EXPECT_EQ(has(explain, fmt::format("[{}] <- strides [{}], tiled)", shape, strides)), "");
   }
+}
+
+// A Split that is no channel gather (3-D, along any axis; a detection head's
+// box and class parts) is a slice per output.
+TEST_P(TransposeSlice, SplitsOfPlainTensorsAreASlicePerOutput) {
+  std::string explain = expectSameAsReference(R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[2,64,37] x) => (float[2,16,37] box, float[2,48,37] cls, float[2,64,5] a, float[2,64,32] b)
+<int64[2] parts = {16, 48}, int64[2] columns = {5, 32}>
+{
+  box, cls = Split <axis = 1> (x, parts)
+  a, b = Split <axis = -1> (x, columns)
+}
+)",
+                                              GetParam());
+  EXPECT_EQ(has(explain, "Split(box): Split -> kernel k0_copy (split part 0"), "");
+  EXPECT_EQ(has(explain, "Split(a): Split -> kernel k2_copy (split part 0"), "");
+  EXPECT_EQ(has(explain, "0 fallback node(s)"), "");
 }
 
 TEST_P(TransposeSlice, SliceWithAttributesBeforeOpset10) {
