@@ -122,11 +122,12 @@ llvm::Value* emitErf(KernelBuilder& kb, llvm::Value* x) {
   for (int n = 0; n < 8; ++n)
     taylor.push_back((n % 2 ? -2 : 2) * std::numbers::inv_sqrtpi / (std::tgamma(n + 1) * (2 * n + 1)));
   llvm::Value* small = ir.CreateFMul(x, polynomial(kb, x2, taylor));
-  llvm::Value* a = ir.CreateUnaryIntrinsic(llvm::Intrinsic::fabs, x);
+  // From 6 on erf rounds to 1; clamped there, an infinity never meets the reciprocal's Newton step (inf * 0).
+  llvm::Value* a = kb.min(ir.CreateUnaryIntrinsic(llvm::Intrinsic::fabs, x), kb.splat(6.0f));
   llvm::Value* t = reciprocal(kb, kb.fma(a, kb.splat(0.3275911f), kb.splat(1.0f)));
   llvm::Value* q =
       ir.CreateFMul(t, polynomial(kb, t, {0.254829592, -0.284496736, 1.421413741, -1.453152027, 1.061405429}));
-  llvm::Value* large = kb.fma(ir.CreateFNeg(q), emitExp(kb, ir.CreateFNeg(x2)), kb.splat(1.0f));
+  llvm::Value* large = kb.fma(ir.CreateFNeg(q), emitExp(kb, ir.CreateFNeg(ir.CreateFMul(a, a))), kb.splat(1.0f));
   return oddBlend(kb, x, 0.5f, small, large);
 }
 
@@ -146,8 +147,8 @@ llvm::Value* emitTanh(KernelBuilder& kb, llvm::Value* x) {
   // |x| < 0.25: x - x^3/3 + 2x^5/15 - 17x^7/315 + 62x^9/2835.
   llvm::Value* small =
       ir.CreateFMul(x, polynomial(kb, ir.CreateFMul(x, x), {1.0, -1.0 / 3, 2.0 / 15, -17.0 / 315, 62.0 / 2835}));
-  // Beyond 9, tanh rounds to 1 (and exp(2|x|) + 1 stays finite).
-  llvm::Value* a = kb.min(ir.CreateUnaryIntrinsic(llvm::Intrinsic::fabs, x), kb.splat(9.0f));
+  // From 10 on, tanh rounds to 1 (1 - 2/(exp(20) + 1) does) and exp(2|x|) + 1 stays finite.
+  llvm::Value* a = kb.min(ir.CreateUnaryIntrinsic(llvm::Intrinsic::fabs, x), kb.splat(10.0f));
   llvm::Value* e = emitExp(kb, ir.CreateFAdd(a, a));
   llvm::Value* large = kb.fma(kb.splat(-2.0f), reciprocal(kb, ir.CreateFAdd(e, kb.splat(1.0f))), kb.splat(1.0f));
   return oddBlend(kb, x, 0.25f, small, large);

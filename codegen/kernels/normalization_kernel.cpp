@@ -73,9 +73,19 @@ void emitNormalizationKernel(llvm::Module& module, const std::string& name, cons
       Value* inverseLength = llvm::ConstantFP::get(doubles, 1.0 / double(spec.length));
       return ir.CreateFPTrunc(ir.CreateFMul(sums, inverseLength), kb.zero()->getType());
     };
-    Value* mean = meanOf(x);
+    // All in deviations from the group's first value (per lane when blocked),
+    // x - pivot exact for data near it: data far from 0 (1000 + z) would
+    // otherwise round its sums, and its mean, at 1000's precision (6e-5), and a
+    // constant plane's mean comes out exact.
+    Value* pivot = blocked ? kb.loadVector(input, base) : kb.loadBroadcast(input, base);
+    auto shifted = [&](Value* i, int lanes) {
+      Value* d = ir.CreateFSub(x(i, lanes), pivot);
+      return lanes < vectorWidth ? ir.CreateSelect(kb.laneMask(lanes), d, kb.zero()) : d;
+    };
+    Value* shiftedMean = meanOf(shifted);
+    auto centered = [&](Value* i, int lanes) { return ir.CreateFSub(shifted(i, lanes), shiftedMean); };
     Value* variance = meanOf([&](Value* i, int lanes) {
-      Value* d = ir.CreateFSub(x(i, lanes), mean);
+      Value* d = centered(i, lanes);
       if (lanes < vectorWidth) d = ir.CreateSelect(kb.laneMask(lanes), d, kb.zero());
       return ir.CreateFMul(d, d);
     });
@@ -86,7 +96,7 @@ void emitNormalizationKernel(llvm::Module& module, const std::string& name, cons
     using Parameter = std::function<Value*(Value*, int)>;
     auto normalize = [&](Value* first, int64_t count, const Parameter& s, const Parameter& b) {
       over(first, count, [&](Value* i, int lanes) {
-        Value* y = kb.fma(ir.CreateFSub(x(i, lanes), mean), ir.CreateFMul(s(i, lanes), inverseDeviation), b(i, lanes));
+        Value* y = kb.fma(centered(i, lanes), ir.CreateFMul(s(i, lanes), inverseDeviation), b(i, lanes));
         kb.storeLanes(output, ir.CreateAdd(base, i), y, lanes);
       });
     };

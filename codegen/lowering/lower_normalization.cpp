@@ -23,19 +23,22 @@ namespace convopt::codegen {
 
 namespace {
 
-// `value`, a constant, broadcast onto `dims` (numpy rules), or none.
+// `value`, a constant, broadcast onto `dims` (numpy rules; leading 1s beyond
+// their rank dropped, as the reference reads them), or none.
 std::optional<std::vector<float>> constantOnto(LoweringContext& context, const ir::Value* value,
                                                const std::vector<int64_t>& dims) {
   const ir::Tensor* constant = value ? context.constantOf(value) : nullptr;
-  if (!constant || constant->dtype() != ir::DType::Float || constant->rank() > int64_t(dims.size()))
-    return std::nullopt;
+  if (!constant || constant->dtype() != ir::DType::Float) return std::nullopt;
   std::vector<int64_t> own = constant->dims();
-  own.insert(own.begin(), dims.size() - own.size(), 1);
+  while (own.size() > dims.size() && own.front() == 1) own.erase(own.begin());
+  if (own.size() > dims.size()) return std::nullopt;
+  std::vector<int64_t> aligned = own;
+  aligned.insert(aligned.begin(), dims.size() - own.size(), 1);
   for (size_t i = 0; i < dims.size(); ++i)
-    if (own[i] != 1 && own[i] != dims[i]) return std::nullopt;
+    if (aligned[i] != 1 && aligned[i] != dims[i]) return std::nullopt;
   std::vector<float> full(size_t(runtime::reference::product(dims)));
   std::span<const float> data = constant->data<float>();
-  const std::vector<int64_t> strides[1] = {runtime::reference::broadcastStrides(constant->dims(), dims)};
+  const std::vector<int64_t> strides[1] = {runtime::reference::broadcastStrides(own, dims)};
   runtime::reference::forEachBroadcast(dims, strides, [&](int64_t i, const int64_t* from) { full[i] = data[from[0]]; });
   return full;
 }

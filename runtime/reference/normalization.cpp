@@ -134,14 +134,18 @@ std::vector<Tensor> layerNorm(const KernelContext& ctx) {
   const Tensor& x = ctx.input(0);
   requireFloat(ctx, x, "X");
   int64_t axis = ctx.normalizeAxis(ctx.getInt("axis", -1), x.rank());
-  const int64_t blocks = product(std::span(x.dims()).first(axis)), len = x.numel() / std::max<int64_t>(1, blocks);
   std::vector<int64_t> normDims(x.dims().begin() + axis, x.dims().end());
-  // Scale and bias broadcast onto the normalized dims; materialize them.
+  // Both products of dims (an empty batch keeps the normalized length).
+  const int64_t blocks = product(std::span(x.dims()).first(axis)), len = product(normDims);
+  // Scale and bias broadcast onto the normalized dims (leading 1s beyond their
+  // rank dropped, [1, D] onto [D], as onnxruntime reads them); materialized.
   auto expand = [&](const Tensor& t) {
-    if (broadcastShape(ctx, {t.dims(), normDims}) != normDims)
+    std::vector<int64_t> dims = t.dims();
+    while (dims.size() > normDims.size() && dims.front() == 1) dims.erase(dims.begin());
+    if (broadcastShape(ctx, {dims, normDims}) != normDims)
       ctx.fail("scale/bias do not broadcast to the normalized dims");
     std::vector<float> full(len);
-    const std::vector<int64_t> strides[1] = {broadcastStrides(t.dims(), normDims)};
+    const std::vector<int64_t> strides[1] = {broadcastStrides(dims, normDims)};
     forEachBroadcast(normDims, strides, [&](int64_t i, const int64_t* off) { full[i] = t.data<float>()[off[0]]; });
     return full;
   };

@@ -42,6 +42,8 @@ const EmptyCase kCases[] = {
     {"AveragePool", "", "", "y = AveragePool <kernel_shape = [2, 2], strides = [2, 2]> (x)", 4, "NC"},
     {"GlobalAveragePool", "", "", "y = GlobalAveragePool (x)", 4},
     {"GlobalMaxPool", "", "", "y = GlobalMaxPool (x)", 4},
+    {"LayerNorm", ", float[{w}] g, float[{w}] b", "", "y = LayerNormalization (x, g, b)", 4},
+    {"InstanceNorm", ", float[{c}] s, float[{c}] b", "", "y = InstanceNormalization (x, s, b)", 4},
     {"ReduceMeanHW", "", "", "y = ReduceMean <axes = [2, 3]> (x)", 4},
     {"ReduceMaxC", "", "", "y = ReduceMax <axes = [1], keepdims = 0> (x)", 3},
     {"Softmax", "", "", "y = Softmax <axis = -1> (x)", 4},

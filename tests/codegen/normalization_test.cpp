@@ -40,6 +40,26 @@ g (float[2,3,4,5] x, float[4,1] gamma) => (float[2,3,4,5] y)
   EXPECT_EQ(has(explain, "LayerNormalization(y): LayerNormalization -> kernel k0_normalization (2 rows of 60)"), "");
 }
 
+// Data far from 0 (1000 + x) and a scale of shape [1, D] (leading 1s beyond the
+// normalized dims, as onnxruntime takes them): the mean from deviations of each
+// group's first value keeps the normalized values to 1e-5.
+TEST_P(Normalization, OffsetDataStaysAccurateAndAScaleMayHaveLeadingOnes) {
+  testing::ReferenceCheck tight;
+  tight.tolerance = 1e-5f;
+  std::string explain = expectSameAsReference(R"(<ir_version: 8, opset_import: ["" : 17]>
+g (float[3,50,40] x, float[1,40] gamma, float[50] s, float[50] b) => (float[3,50,40] y, float[3,50,40] z)
+<float offset = {1000.0}>
+{
+  o = Add (x, offset)
+  y = LayerNormalization (o, gamma)
+  z = InstanceNormalization (o, s, b)
+}
+)",
+                                              GetParam(), tight);
+  EXPECT_EQ(has(explain, "LayerNormalization(y): LayerNormalization -> kernel"), "");
+  EXPECT_EQ(has(explain, "InstanceNormalization(z): InstanceNormalization -> kernel"), "");
+}
+
 TEST_P(Normalization, InstanceNormAfterAConvStaysBlocked) {
   std::string explain = expectSameAsReference(R"(<ir_version: 8, opset_import: ["" : 17]>
 g (float[2,3,13,11] x, float[20,3,3,3] w, float[20] s, float[20] b) => (float[2,20,13,11] z)
