@@ -92,7 +92,7 @@ EpilogueMatch fuseEpilogue(const ir::Value* output, const ConstantLookup& consta
       output = mul->output(0);
       continue;
     }
-    if (std::optional<GatedPattern> gated = decomposedHardSwish(output, constantOf)) {
+    if (std::optional<GatedPattern> gated = decomposedGatedActivation(output, constantOf)) {
       for (EpilogueStep& step : gated->steps)
         step.kind == EpilogueStep::Kind::Affine ? appendAffine(epilogue, step) : epilogue.steps.push_back(step);
       fused.nodes.insert(fused.nodes.end(), gated->nodes.begin(), gated->nodes.end());

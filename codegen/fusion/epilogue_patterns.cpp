@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <numbers>
 #include <tuple>
 
 namespace convopt::codegen {
@@ -120,42 +121,73 @@ void appendAffine(Epilogue& epilogue, EpilogueStep step) {
   if (allEqual(last.scale, 1) && allEqual(last.shift, 0)) epilogue.steps.pop_back();
 }
 
-std::optional<GatedPattern> decomposedHardSwish(const ir::Value* y, const ConstantLookup& constantOf) {
-  if (y->isGraphOutput() || y->uses().size() != 2) return std::nullopt;
+namespace {
+
+// Mul(y', g(y)) with the gate chain g starting at `user` (a use of y), and y'
+// y itself (`other` is then the Mul) or c * y (`other` a scalar affine of y
+// read by the Mul alone: HF's y * 0.5 * (1 + erf(...))).
+std::optional<GatedPattern> gatedFrom(const ir::Value* y, const ir::Node* user, const ir::Node* other,
+                                      const ConstantLookup& constantOf) {
   GatedPattern pattern;
-  const ir::Node* user = y->uses()[0].user;
-  if (isOp(user, "Mul")) user = y->uses()[1].user;
-  // g: [scalar affine], Clip, [scalar affine], each node the only user of the previous value.
+  const ir::Value* scaledY = y;
+  float c = 1;
+  std::optional<EpilogueStep> scale = affineStep(*other, y, constantOf);
+  if (scale && !scale->perChannel() && scale->shift[0] == 0 && onlyUser(other->output(0))) {
+    scaledY = other->output(0), c = scale->scale[0];
+    pattern.nodes.push_back(other);
+  }
+  // g: [scalar affine], Clip or Erf (the gate), [scalar affine], each node the only user of the previous value.
   Epilogue before, after;
   float lo = 0, hi = 0;
-  bool clipped = false;
+  const ir::Node* gate = nullptr;
   const ir::Value* g = y;
   for (; user && !isOp(user, "Mul"); user = onlyUser(g)) {
     if (std::optional<EpilogueStep> step = affineStep(*user, g, constantOf); step && !step->perChannel()) {
-      appendAffine(clipped ? after : before, *step);
-    } else if (isOp(user, "Clip") && !clipped && user->input(0) == g) {
-      std::optional<std::pair<float, float>> bounds = clipBounds(*user, constantOf);
-      if (!bounds) return std::nullopt;
+      appendAffine(gate ? after : before, *step);
+    } else if ((isOp(user, "Clip") || isOp(user, "Erf")) && !gate && user->input(0) == g) {
+      std::optional<std::pair<float, float>> bounds =
+          isOp(user, "Clip") ? clipBounds(*user, constantOf) : std::optional(std::pair{0.0f, 1.0f});
+      if (!bounds || (isOp(user, "Erf") && user->inputs().size() != 1)) return std::nullopt;
       std::tie(lo, hi) = *bounds;
-      clipped = true;
+      gate = user;
     } else {
       return std::nullopt;
     }
     pattern.nodes.push_back(user);
     g = user->output(0);
   }
-  if (!user || !clipped || lo != 0 || !(hi > 0) || user->inputs().size() != 2) return std::nullopt;
-  bool pairs = (user->input(0) == y && user->input(1) == g) || (user->input(1) == y && user->input(0) == g);
+  if (!user || !gate || user->inputs().size() != 2) return std::nullopt;
+  bool pairs = (user->input(0) == scaledY && user->input(1) == g) || (user->input(1) == scaledY && user->input(0) == g);
   if (!pairs || g == y || !onlyUser(g) || user->output(0)->type.dtype != ir::DType::Float) return std::nullopt;
   float a = before.steps.empty() ? 1 : before.steps[0].scale[0],
         b = before.steps.empty() ? 0 : before.steps[0].shift[0];
   float s = after.steps.empty() ? 1 : after.steps[0].scale[0], t = after.steps.empty() ? 0 : after.steps[0].shift[0];
-  if (t != 0 || !(s > 0)) return std::nullopt;
-  pattern.steps.push_back(EpilogueStep::activate(Activation::HardSwish, a / hi, b / hi));
-  if (s * hi != 1) pattern.steps.push_back(EpilogueStep::affine({s * hi}, {0}));
+  s *= c, t *= c;
+  // y * s * gate(a*y + b) + t*y: HardSwish (t = 0, gate Clip[0, hi]) or GELU (t = s, gate Erf, a = 1/sqrt 2, b = 0).
+  auto near = [](float u, float v) { return std::abs(u - v) <= 1e-6f * std::abs(v); };
+  float factor;
+  if (isOp(gate, "Clip")) {
+    if (lo != 0 || !(hi > 0) || t != 0 || !(s > 0)) return std::nullopt;
+    pattern.steps.push_back(EpilogueStep::activate(Activation::HardSwish, a / hi, b / hi));
+    factor = s * hi;
+  } else {
+    if (!near(a, float(std::numbers::sqrt2 / 2)) || b != 0 || !(s > 0) || !near(t, s)) return std::nullopt;
+    pattern.steps.push_back(EpilogueStep::activate(Activation::Gelu));
+    factor = 2 * s;
+  }
+  if (factor != 1) pattern.steps.push_back(EpilogueStep::affine({factor}, {0}));
   pattern.nodes.push_back(user);
   pattern.output = user->output(0);
   return pattern;
+}
+
+}  // namespace
+
+std::optional<GatedPattern> decomposedGatedActivation(const ir::Value* y, const ConstantLookup& constantOf) {
+  if (y->isGraphOutput() || y->uses().size() != 2) return std::nullopt;
+  const ir::Node *first = y->uses()[0].user, *second = y->uses()[1].user;
+  if (std::optional<GatedPattern> pattern = gatedFrom(y, first, second, constantOf)) return pattern;
+  return gatedFrom(y, second, first, constantOf);
 }
 
 }  // namespace convopt::codegen

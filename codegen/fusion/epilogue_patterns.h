@@ -8,6 +8,11 @@
 //   z = Mul(y, g(y)), g a chain of scalar affine steps and one Clip(lo = 0):
 //        g(y) = s * clip(a*y + b, 0, hi)   (e.g. y * clip(y + 3, 0, 6) / 6)
 //     -> HardSwish(alpha = a/hi, beta = b/hi), then Affine(s * hi) unless that is 1
+//   z = Mul(y, g(y)), g(y) = s * erf(y / sqrt 2) + s   (the exporters' GELU, before opset 20:
+//        Div(y, 1.41421) -> Erf -> Add(1) -> Mul(y, .), then Mul(0.5) as an Affine step)
+//     -> Gelu, then Affine(2s) unless that is 1
+//   Either with Mul(c * y, g(y)), c * y a scalar Mul of y read by that Mul alone
+//   (y * 0.5 * (1 + erf(y / sqrt 2))): s scaled by c.
 // Matching mutates nothing.
 #pragma once
 #include <functional>
@@ -41,6 +46,6 @@ struct GatedPattern {
   const ir::Value* output = nullptr;   // the Mul's
 };
 
-std::optional<GatedPattern> decomposedHardSwish(const ir::Value* y, const ConstantLookup& constantOf);
+std::optional<GatedPattern> decomposedGatedActivation(const ir::Value* y, const ConstantLookup& constantOf);
 
 }  // namespace convopt::codegen

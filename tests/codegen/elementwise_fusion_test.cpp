@@ -13,6 +13,7 @@ namespace convopt::codegen {
 namespace {
 
 using testing::expectSameAsReference;
+using testing::has;
 
 int count(const std::string& text, const std::string& what) {
   int n = 0;
@@ -125,6 +126,45 @@ g (float[1,5,9,11] x, float[20,5,3,3] w, float[20] bias) => (float[1,20,9,11] z)
       << explain;
   for (const char* node : {"Add(t): Add", "Clip(c): Clip", "Mul(m): Mul", "Div(z): Div"})
     EXPECT_NE(explain.find(std::string(node) + " -> fused into k0_"), std::string::npos) << explain;
+}
+
+// The exporters' GELU before opset 20, y * 0.5 * (1 + erf(y / sqrt 2)), in both
+// orders of its Muls, fuses as one Gelu step; divided by 2 instead of sqrt 2 it is
+// no GELU and stays an elementwise kernel.
+TEST_P(ElementwiseFusion, DecomposedErfGeluAfterConvFusesIntoTheConv) {
+  std::string explain = expectSameAsReference(R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,5,9,11] x, float[20,5,3,3] w, float[20] bias) => (float[1,20,9,11] z, float[1,20,9,11] h, float[1,20,9,11] n)
+<float root2 = {1.4142135}, float one = {1.0}, float half = {0.5}, float two = {2.0}>
+{
+  y = Conv <pads = [1,1,1,1]> (x, w, bias)
+  d = Div (y, root2)
+  e = Erf (d)
+  a = Add (e, one)
+  m = Mul (y, a)
+  z = Mul (m, half)
+  v = Conv <pads = [1,1,1,1]> (x, w, bias)
+  vh = Mul (v, half)
+  vd = Div (v, root2)
+  ve = Erf (vd)
+  va = Add (one, ve)
+  h = Mul (vh, va)
+  u = Conv <pads = [1,1,1,1]> (x, w, bias)
+  ud = Div (u, two)
+  ue = Erf (ud)
+  ua = Add (ue, one)
+  um = Mul (u, ua)
+  n = Mul (um, half)
+}
+)",
+                                              GetParam());
+  EXPECT_EQ(has(explain, "Conv(y): Conv -> kernel k0_dense"), "");
+  EXPECT_TRUE(std::regex_search(explain, std::regex("Conv\\(y\\): Conv -> kernel k0_\\w+ \\(.* \\+ gelu\\)\n")))
+      << explain;
+  for (const char* node : {"Div(d): Div", "Erf(e): Erf", "Add(a): Add", "Mul(m): Mul", "Mul(z): Mul"})
+    EXPECT_EQ(has(explain, std::string(node) + " -> fused into k0_"), "");
+  EXPECT_TRUE(std::regex_search(explain, std::regex("Conv\\(v\\): Conv -> kernel k1_\\w+ \\(.* \\+ gelu\\)\n")))
+      << explain;
+  EXPECT_EQ(has(explain, "rejected Conv(u): u has 2 uses"), "");
 }
 
 TEST_P(ElementwiseFusion, PerChannelAffineAndBatchNormAfterConvFuseIntoTheConv) {
