@@ -3,9 +3,10 @@
 //   Transpose(perm): output dim d walks the input's dim perm[d];
 //   Slice: output dim d walks input dim d from its start by its step
 //     (runtime/reference/slice_parameters.h: the reference's clamping), the starts summed into the base;
-//   Split: a slice per output, their extents along the axis the inferred shapes'.
-// A Slice or Split that is a channel gather of a blocked 4-D tensor stays one
-// (lower_channels.cpp) and is tried first. A blocked input is read through its
+//   Split: a slice per output, their extents along the axis the inferred shapes';
+//   Concat: each input placed into its columns of the output's rows (kernels/row_placement_kernel.h).
+// A Slice, Split or Concat that is a channel gather of a blocked 4-D tensor stays
+// one (lower_channels.cpp) and is tried first. A blocked input is read through its
 // plain copy (a reorder). Static float tensors only; empty outputs fall back.
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -14,6 +15,7 @@
 #include <numeric>
 
 #include "codegen/fusion/epilogue_fusion.h"
+#include "codegen/kernels/row_placement_kernel.h"
 #include "codegen/kernels/strided_copy_kernel.h"
 #include "codegen/lowering/op_lowering.h"
 #include "runtime/reference/slice_parameters.h"
@@ -89,6 +91,42 @@ Status lowerSlice(LoweringContext& context, const ir::Node& node) {
     spec.base += axes[d].start * strides[d];
   }
   return lowerStridedCopy(context, node, node.output(0), spec, "slice");
+}
+
+Status lowerConcat(LoweringContext& context, const ir::Node& node) {
+  if (Status gather = lowerChannelGather(context, node); gather.ok()) return gather;
+  const ir::Value* output = node.output(0);
+  if (!isStaticFloat(output)) return Status::refuse("not a float tensor of static shape");
+  std::vector<int64_t> dims = output->type.staticShape();
+  int64_t rank = int64_t(dims.size()), axis = node.getInt("axis", 0);
+  if (axis < 0) axis += rank;
+  if (axis < 0 || axis >= rank) return Status::refuse(fmt::format("axis out of range for rank {}", rank));
+  // Rows of the dims before the axis; each input fills its columns of every row.
+  int64_t rows = std::accumulate(dims.begin(), dims.begin() + axis, int64_t(1), std::multiplies<>());
+  int64_t outputRow = std::accumulate(dims.begin() + axis, dims.end(), int64_t(1), std::multiplies<>());
+  if (rows * outputRow == 0) return Status::refuse("empty output");
+  std::vector<std::pair<const ir::Value*, RowPlacementSpec>> pieces;  // inputs with elements
+  int64_t offset = 0;
+  for (const ir::Value* input : node.inputs()) {
+    if (!input || !isStaticFloat(input)) return Status::refuse("an input of no static shape");
+    std::vector<int64_t> own = input->type.staticShape();
+    int64_t elements = std::accumulate(own.begin(), own.end(), int64_t(1), std::multiplies<>());
+    if (elements % rows != 0) return Status::refuse("inputs do not tile the output along the axis");
+    if (elements > 0) pieces.push_back({input, {rows, elements / rows, outputRow, offset}});
+    offset += elements / rows;
+  }
+  if (offset != outputRow) return Status::refuse("inputs do not tile the output along the axis");
+  int slot = context.definePlain(output);
+  for (const auto& [input, spec] : pieces) {
+    std::string name = context.kernelName("concat");
+    emitRowPlacementKernel(context.module(), name, spec, context.vectorWidth());
+    context.addKernel(name, rowPlacementWorkUnits(spec, context.vectorWidth()),
+                      {{KernelArg::Kind::Slot, context.plainSlot(input)}, {KernelArg::Kind::Slot, slot}},
+                      fmt::format("{} rows of {} into columns [{}, {}) of {}", spec.rows, spec.inner, spec.offset,
+                                  spec.offset + spec.inner, spec.outputRow),
+                      node);
+  }
+  return Status::success();
 }
 
 Status lowerSplit(LoweringContext& context, const ir::Node& node) {

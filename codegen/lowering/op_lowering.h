@@ -11,4 +11,8 @@ namespace convopt::codegen {
 #define LOWERED_OP(op, handler) Status handler(LoweringContext& context, const ir::Node& node);
 #include "codegen/lowering/lowered_ops.def"
 
+// The channel gathers the pre-lowering planned (Concat, Split, Slice, channel
+// shuffles of blocked tensors), tried first by the handlers of those ops.
+Status lowerChannelGather(LoweringContext& context, const ir::Node& node);
+
 }  // namespace convopt::codegen

@@ -226,7 +226,9 @@ bool mayBeGather(const ir::Node& node) {
 #define LOWERED_OP(op, handler) {#op, &handler},
 #include "codegen/lowering/lowered_ops.def"
          })
-      if (handler == &lowerChannelGather || handler == &lowerSlice || handler == &lowerReshape) gathers.insert(op);
+      if (handler == &lowerChannelGather || handler == &lowerSlice || handler == &lowerSplit ||
+          handler == &lowerConcat || handler == &lowerReshape)
+        gathers.insert(op);
     return gathers;
   }();
   return node.domain.empty() && ops.count(node.opType);

@@ -102,6 +102,7 @@ g (float[1,20,6,5] x, float[10, 10, 1, 1] w) => (float[1,10,6,5] a, float[1,10,6
 }
 )",
                                               GetParam());
+  EXPECT_EQ(has(explain, "Split(x1): Split -> kernel k0_gather (channel split"), "");
   EXPECT_EQ(has(explain, "Concat(c): Concat -> fused into"), "");
   EXPECT_EQ(has(explain, "Transpose(t): Transpose -> fused into"), "");
   EXPECT_EQ(

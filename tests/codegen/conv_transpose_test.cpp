@@ -304,11 +304,11 @@ g (float[1,4,3,3] x, float[4] b) => (float[1,4,6,6] y)
                           GetParam());
   EXPECT_NE(explain.find("FALLBACK to the reference interpreter (bias is not a float constant)"), std::string::npos)
       << explain;
-  // One spatial dimension.
+  // Three spatial dimensions (one runs as two: OneDimensionalConvTransposesRunAsUnitHeightKernels).
   explain = explainEngine(R"(<ir_version: 8, opset_import: ["" : 13]>
-g (float[1,2,5] x) => (float[1,2,10] y)
-<float[2,2,2] w = {1, 2, 3, 4, 5, 6, 7, 8}>
-{ y = ConvTranspose <strides = [2]> (x, w) }
+g (float[1,1,2,2,2] x) => (float[1,1,4,4,4] y)
+<float[1,1,2,2,2] w = {1, 2, 3, 4, 5, 6, 7, 8}>
+{ y = ConvTranspose <strides = [2, 2, 2]> (x, w) }
 )",
                           GetParam());
   EXPECT_NE(explain.find("FALLBACK to the reference interpreter (input/output not a static 4-D float tensor)"),

@@ -1,7 +1,7 @@
 // Strided copy kernels (codegen/strided_copy_kernel.h): Transpose of any rank
 // and permutation, Slice on any axes (steps > 1, negative steps, out-of-range
-// and negative bounds, several axes, attributes before opset 10) and Split on
-// plain tensors; blocked inputs read through a reorder; channel slices of 4-D
+// and negative bounds, several axes, attributes before opset 10), Split and
+// Concat on plain tensors; blocked inputs read through a reorder; channel slices of 4-D
 // tensors staying channel gathers; what falls back and why. Engine against the
 // reference on random inputs, both targets; sizes that are not multiples of the
 // vector width, odd sizes, rows long enough to be cut into chunks.
@@ -191,6 +191,24 @@ g (float[2,64,37] x) => (float[2,16,37] box, float[2,48,37] cls, float[2,64,5] a
                                               GetParam());
   EXPECT_EQ(has(explain, "Split(box): Split -> kernel k0_copy (split part 0"), "");
   EXPECT_EQ(has(explain, "Split(a): Split -> kernel k2_copy (split part 0"), "");
+  EXPECT_EQ(has(explain, "0 fallback node(s)"), "");
+}
+
+// A Concat that is no channel gather (3-D along the last axis, a detection head's
+// anchors; along the first axis) places each input into its columns of every
+// output row; an empty input adds no kernel.
+TEST_P(TransposeSlice, ConcatsOfPlainTensorsPlaceEachInputsRows) {
+  std::string explain = expectSameAsReference(R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[2,5,37] x, float[2,5,20] y, float[2,5,0] e, float[3,5,37] z) => (float[2,5,57] c, float[5,5,37] d)
+{
+  c = Concat <axis = -1> (x, e, y)
+  d = Concat <axis = 0> (x, z)
+}
+)",
+                                              GetParam(), {.runtimeInputs = 4});
+  EXPECT_EQ(has(explain, "Concat(c): Concat -> kernel k0_concat (10 rows of 37 into columns [0, 37) of 57)"), "");
+  EXPECT_EQ(has(explain, "Concat(c): Concat -> kernel k1_concat (10 rows of 20 into columns [37, 57) of 57)"), "");
+  EXPECT_EQ(has(explain, "Concat(d): Concat -> kernel k2_concat (1 rows of 370 into columns [0, 370) of 925)"), "");
   EXPECT_EQ(has(explain, "0 fallback node(s)"), "");
 }
 
