@@ -73,7 +73,7 @@ Expected<std::vector<size_t>> elementwiseDataInputs(const ir::Node& node, const 
     return Status::refuse(
         fmt::format("{} inputs, where {} takes {}", node.inputs().size(), op, takes == 1 ? "one" : "at most 3"));
   if (activationStep(node, context.constantOf)) return std::vector<size_t>{0};
-  return Status::refuse("activation parameters are not constants");
+  return Status::refuse("activation parameters are not constants the kernels take");
 }
 
 std::optional<ElementwiseOperand> classifyOperand(const ir::Value* value, ElementwiseLayout layout,

@@ -66,7 +66,7 @@ std::optional<EpilogueStep> activationStep(const ir::Node& node, const ConstantL
                                   node.getFloat("gamma", 1.05070102214813232421875f));
   if (op == "Gelu") {
     std::string approximate = node.getString("approximate", "none");
-    if (approximate != "none" && approximate != "tanh") return std::nullopt;  // not an opset-20 Gelu
+    if (approximate != "none" && approximate != "tanh") return std::nullopt;  // the reference refuses it
     return EpilogueStep::activate(approximate == "tanh" ? Activation::GeluTanh : Activation::Gelu);
   }
   throw std::logic_error("lowered_ops.def lists the activation " + op + ", which activationStep does not map");

@@ -92,6 +92,14 @@ void emitNormalizationKernel(llvm::Module& module, const std::string& name, cons
     Value* inverseDeviation =
         ir.CreateFDiv(kb.splat(1.0f),
                       ir.CreateUnaryIntrinsic(llvm::Intrinsic::sqrt, ir.CreateFAdd(variance, kb.splat(spec.epsilon))));
+    // A blocked tensor's padding lanes (past the channels, in the last block) hold
+    // zeros: with epsilon 0, 1/sqrt(0) would make them NaN, which a reader's zero weights keep.
+    if (blocked && spec.channels % vectorWidth != 0) {
+      int64_t blocks = ceilDiv(spec.channels, vectorWidth);
+      Value* last = ir.CreateICmpEQ(ir.CreateSRem(unit, kb.i64(blocks)), kb.i64(blocks - 1));
+      Value* real = ir.CreateSelect(kb.laneMask(int(spec.channels % vectorWidth)), inverseDeviation, kb.zero());
+      inverseDeviation = ir.CreateSelect(last, real, inverseDeviation);
+    }
     // y over `count` floats from `first`, with the scale and bias vectors s(i, lanes), b(i, lanes).
     using Parameter = std::function<Value*(Value*, int)>;
     auto normalize = [&](Value* first, int64_t count, const Parameter& s, const Parameter& b) {

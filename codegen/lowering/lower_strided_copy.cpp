@@ -139,6 +139,7 @@ Status lowerSplit(LoweringContext& context, const ir::Node& node) {
   if (axis < 0) axis += rank;
   if (axis < 0 || axis >= rank) return Status::refuse(fmt::format("axis out of range for rank {}", rank));
   // Each output a slice along the axis, its extent the inferred shape's (they tile the input).
+  std::vector<StridedCopySpec> slices;
   int64_t start = 0;
   for (const ir::Value* output : node.outputs()) {
     if (!output || !isStaticFloat(output) || output->type.staticShape().size() != dims.size())
@@ -147,16 +148,13 @@ Status lowerSplit(LoweringContext& context, const ir::Node& node) {
     if (std::find(piece.begin(), piece.end(), 0) != piece.end()) return Status::refuse("empty output");
     for (int64_t d = 0; d < rank; ++d)
       if (d != axis && piece[d] != dims[d]) return Status::refuse("outputs do not tile the input along the axis");
+    slices.push_back({piece, strides, start * strides[axis]});
     start += piece[axis];
   }
   if (start != dims[axis]) return Status::refuse("outputs do not tile the input along the axis");
-  start = 0;
-  for (const ir::Value* output : node.outputs()) {
-    StridedCopySpec spec{output->type.staticShape(), strides, start * strides[axis]};
-    if (Status status = lowerStridedCopy(context, node, output, spec, fmt::format("split part {}", start)); !status)
-      return status;
-    start += spec.dims[axis];
-  }
+  for (size_t k = 0; k < slices.size(); ++k)  // each checked above: lowerStridedCopy takes them all
+    (void)lowerStridedCopy(context, node, node.output(k), slices[k],
+                           fmt::format("split part {}", slices[k].base / strides[axis]));
   return Status::success();
 }
 

@@ -161,7 +161,10 @@ void registerActivationKernels(KernelRegistry& r) {
           return [](float v) { return v * std::tanh(std::log1p(std::exp(v))); };
         }));
   r.add("Gelu", floatActivation([](const KernelContext& ctx) {
-          bool tanhApprox = ctx.getString("approximate", "none") == "tanh";
+          std::string approximate = ctx.getString("approximate", "none");
+          if (approximate != "none" && approximate != "tanh")
+            ctx.fail("approximate is '{}'; Gelu takes 'none' or 'tanh'", approximate);
+          bool tanhApprox = approximate == "tanh";
           return [tanhApprox](float v) {
             double x = v;
             if (tanhApprox) return float(0.5 * x * (1 + std::tanh(std::sqrt(2 / M_PI) * (x + 0.044715 * x * x * x))));

@@ -45,19 +45,26 @@ g (float[2,3,4,5] x, float[4,1] gamma) => (float[2,3,4,5] y)
 // group's first value keeps the normalized values to 1e-5.
 TEST_P(Normalization, OffsetDataStaysAccurateAndAScaleMayHaveLeadingOnes) {
   testing::ReferenceCheck tight;
-  tight.tolerance = 1e-5f;
+  tight.tolerance = 1e-5f, tight.runtimeInputs = 2;
   std::string explain = expectSameAsReference(R"(<ir_version: 8, opset_import: ["" : 17]>
-g (float[3,50,40] x, float[1,40] gamma, float[50] s, float[50] b) => (float[3,50,40] y, float[3,50,40] z)
+g (float[3,50,40] x, float[2,20,6,7] v, float[1,40] gamma, float[50] s, float[50] b, float[20] s4, float[20] b4)
+  => (float[3,50,40] y, float[3,50,40] z, float[2,20,6,7] w)
 <float offset = {1000.0}>
 {
   o = Add (x, offset)
   y = LayerNormalization (o, gamma)
   z = InstanceNormalization (o, s, b)
+  p = Add (v, offset)
+  w = InstanceNormalization (p, s4, b4)
 }
 )",
                                               GetParam(), tight);
   EXPECT_EQ(has(explain, "LayerNormalization(y): LayerNormalization -> kernel"), "");
   EXPECT_EQ(has(explain, "InstanceNormalization(z): InstanceNormalization -> kernel"), "");
+  EXPECT_EQ(has(explain,
+                "InstanceNormalization(w): InstanceNormalization -> kernel k4_normalization (20 channels of 42 "
+                "pixels, blocked)"),
+            "");
 }
 
 TEST_P(Normalization, InstanceNormAfterAConvStaysBlocked) {
@@ -111,19 +118,47 @@ g (float[2,6,5,7] x, float[{1}] s, float[{1}] b) => (float[2,6,5,7] y)
 
 TEST_P(Normalization, RefusalsFallBackSayingWhy) {
   testing::ReferenceCheck runtimeScale;
-  runtimeScale.runtimeInputs = 2;
+  runtimeScale.runtimeInputs = 3;  // gamma and s too
   std::string explain = expectSameAsReference(R"(<ir_version: 8, opset_import: ["" : 17]>
-g (float[4,8] x, float[8] gamma) => (float[4,8] y, float[4,1] mean)
+g (float[4,8,3] x, float[3] gamma, float[8] s, float[3] beta, float[8] b) => (float[4,8,3] y, float[4,8,1] mean,
+                                                                              float[4,8,3] i)
 {
   y = LayerNormalization (x, gamma)
-  z, mean = LayerNormalization (x, gamma)
+  z, mean = LayerNormalization (x, beta)
+  i = InstanceNormalization (x, s, b)
 }
 )",
                                               GetParam(), runtimeScale);
-  EXPECT_EQ(has(explain, "scale or bias is not a float constant broadcast onto the normalized dims"), "");
-  EXPECT_EQ(has(explain, "its Mean or InvStdDev output is read"), "");
+  EXPECT_EQ(has(explain,
+                "LayerNormalization(y): LayerNormalization -> FALLBACK to the reference interpreter (scale or "
+                "bias is not a float constant broadcast onto the normalized dims)"),
+            "");
+  EXPECT_EQ(has(explain,
+                "LayerNormalization(z): LayerNormalization -> FALLBACK to the reference interpreter (its "
+                "Mean or InvStdDev output is read)"),
+            "");
+  EXPECT_EQ(has(explain,
+                "InstanceNormalization(i): InstanceNormalization -> FALLBACK to the reference interpreter "
+                "(scale or bias is not a float constant of one value per channel)"),
+            "");
+  // Group norm scales of the wrong count (opset 18 takes one per group) and a rank-2 instance norm.
+  explain = testing::explainEngine(R"(<ir_version: 8, opset_import: ["" : 18]>
+g (float[2,6,5] x, float[6] s, float[6] b, float[2,6] f, float[6] c) => (float[2,6,5] y, float[2,6] z)
+{
+  y = GroupNormalization <num_groups = 3> (x, s, b)
+  z = InstanceNormalization (f, c, c)
 }
-
+)",
+                                   GetParam());
+  EXPECT_EQ(has(explain,
+                "GroupNormalization(y): GroupNormalization -> FALLBACK to the reference interpreter (scale or "
+                "bias is not a float constant of 3 values)"),
+            "");
+  EXPECT_EQ(has(explain,
+                "InstanceNormalization(z): InstanceNormalization -> FALLBACK to the reference interpreter "
+                "(rank below 3)"),
+            "");
+}
 INSTANTIATE_TEST_SUITE_P(Targets, Normalization, ::testing::Values("x86-64-v3", "x86-64-v4"),
                          [](const auto& info) { return std::string(info.param) == "x86-64-v3" ? "AVX2" : "AVX512"; });
 

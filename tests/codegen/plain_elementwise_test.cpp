@@ -93,6 +93,26 @@ g (float[7,19] x, float[19] slope) => (float[7,19] z)
             "");
 }
 
+TEST_P(PlainElementwise, AFourthPowerAndAnUnknownGeluFallBackSayingWhy) {
+  std::string explain = testing::explainEngine(R"(<ir_version: 8, opset_import: ["" : 20]>
+g (float[7,19] x) => (float[7,19] p, float[7,19] e)
+<float four = {4.0}>
+{
+  p = Pow (x, four)
+  e = Gelu <approximate = "erf"> (x)
+}
+)",
+                                               GetParam());
+  EXPECT_EQ(testing::has(explain,
+                         "Pow(p): Pow -> FALLBACK to the reference interpreter (exponent is not a constant -1, "
+                         "0.5, 1, 2 or 3)"),
+            "");
+  EXPECT_EQ(testing::has(explain,
+                         "Gelu(e): Gelu -> FALLBACK to the reference interpreter (activation parameters are "
+                         "not constants the kernels take)"),
+            "");
+}
+
 TEST_P(PlainElementwise, LongRowsSpreadOverChunksAndThreads) {
   // 3 x 4099 collapses to one row of 12297: several chunks and a masked tail.
   std::string explain = expectSameAsReference(R"(<ir_version: 8, opset_import: ["" : 13]>
