@@ -23,24 +23,12 @@ namespace convopt::codegen {
 
 namespace {
 
-// `value`, a constant, broadcast onto `dims` (numpy rules; leading 1s beyond
-// their rank dropped, as the reference reads them), or none.
+// `value`, a float constant, broadcast onto `dims` as the reference reads it, or none.
 std::optional<std::vector<float>> constantOnto(LoweringContext& context, const ir::Value* value,
                                                const std::vector<int64_t>& dims) {
   const ir::Tensor* constant = value ? context.constantOf(value) : nullptr;
   if (!constant || constant->dtype() != ir::DType::Float) return std::nullopt;
-  std::vector<int64_t> own = constant->dims();
-  while (own.size() > dims.size() && own.front() == 1) own.erase(own.begin());
-  if (own.size() > dims.size()) return std::nullopt;
-  std::vector<int64_t> aligned = own;
-  aligned.insert(aligned.begin(), dims.size() - own.size(), 1);
-  for (size_t i = 0; i < dims.size(); ++i)
-    if (aligned[i] != 1 && aligned[i] != dims[i]) return std::nullopt;
-  std::vector<float> full(size_t(runtime::reference::product(dims)));
-  std::span<const float> data = constant->data<float>();
-  const std::vector<int64_t> strides[1] = {runtime::reference::broadcastStrides(own, dims)};
-  runtime::reference::forEachBroadcast(dims, strides, [&](int64_t i, const int64_t* from) { full[i] = data[from[0]]; });
-  return full;
+  return runtime::reference::broadcastOnto(constant->data<float>(), constant->dims(), dims);
 }
 
 // `value`, a float constant of exactly `count` values in one dim, or none.

@@ -31,6 +31,18 @@ std::vector<int64_t> broadcastStrides(const std::vector<int64_t>& dims, const st
   return strides;
 }
 
+std::optional<std::vector<float>> broadcastOnto(std::span<const float> values, std::vector<int64_t> dims,
+                                                const std::vector<int64_t>& onto) {
+  while (dims.size() > onto.size() && dims.front() == 1) dims.erase(dims.begin());
+  if (dims.size() > onto.size()) return std::nullopt;
+  for (size_t i = 0; i < dims.size(); ++i)
+    if (dims[i] != 1 && dims[i] != onto[onto.size() - dims.size() + i]) return std::nullopt;
+  std::vector<float> full(size_t(product(onto)));
+  const std::vector<int64_t> strides[1] = {broadcastStrides(dims, onto)};
+  forEachBroadcast(onto, strides, [&](int64_t i, const int64_t* from) { full[i] = values[from[0]]; });
+  return full;
+}
+
 Tensor stridedCopy(const Tensor& in, const std::vector<int64_t>& outDims, const std::vector<int64_t>& strides,
                    int64_t base) {
   Tensor out(in.dtype(), outDims);

@@ -3,6 +3,8 @@
 // Sum/Max/...) runs on.
 #pragma once
 #include <cstdint>
+#include <optional>
+#include <span>
 #include <vector>
 
 #include "runtime/reference/kernel.h"
@@ -16,6 +18,13 @@ std::vector<int64_t> broadcastShape(const KernelContext& ctx, const std::vector<
 // Element strides of a tensor of shape `dims` when read as `outDims`
 // (rank-aligned on the right, 0 along broadcast dimensions).
 std::vector<int64_t> broadcastStrides(const std::vector<int64_t>& dims, const std::vector<int64_t>& outDims);
+
+// `values` of shape `dims` broadcast onto `onto` (one direction, numpy rules;
+// leading 1s beyond onto's rank dropped, [1, D] onto [D], as onnxruntime reads
+// a LayerNormalization's scale), materialized; none if they do not broadcast.
+// The reference's LayerNormalization and the JIT's normalization constants.
+std::optional<std::vector<float>> broadcastOnto(std::span<const float> values, std::vector<int64_t> dims,
+                                                const std::vector<int64_t>& onto);
 
 // Calls fn(outIndex, offsets) for every element of `outDims` in row-major
 // order, where offsets[k] is the matching element index in input k.

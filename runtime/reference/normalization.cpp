@@ -1,5 +1,7 @@
 // Normalizations in inference form: BatchNormalization, InstanceNormalization,
 // LayerNormalization, LRN, MeanVarianceNormalization.
+#include <fmt/ranges.h>
+
 #include <cmath>
 
 #include "runtime/reference/broadcast.h"
@@ -137,17 +139,12 @@ std::vector<Tensor> layerNorm(const KernelContext& ctx) {
   std::vector<int64_t> normDims(x.dims().begin() + axis, x.dims().end());
   // Both products of dims (an empty batch keeps the normalized length).
   const int64_t blocks = product(std::span(x.dims()).first(axis)), len = product(normDims);
-  // Scale and bias broadcast onto the normalized dims (leading 1s beyond their
-  // rank dropped, [1, D] onto [D], as onnxruntime reads them); materialized.
+  // Scale and bias broadcast onto the normalized dims; materialized.
   auto expand = [&](const Tensor& t) {
-    std::vector<int64_t> dims = t.dims();
-    while (dims.size() > normDims.size() && dims.front() == 1) dims.erase(dims.begin());
-    if (broadcastShape(ctx, {dims, normDims}) != normDims)
-      ctx.fail("scale/bias do not broadcast to the normalized dims");
-    std::vector<float> full(len);
-    const std::vector<int64_t> strides[1] = {broadcastStrides(dims, normDims)};
-    forEachBroadcast(normDims, strides, [&](int64_t i, const int64_t* off) { full[i] = t.data<float>()[off[0]]; });
-    return full;
+    std::optional<std::vector<float>> full = broadcastOnto(t.data<float>(), t.dims(), normDims);
+    if (!full) ctx.fail("scale/bias of [{}] do not broadcast to the normalized dims [{}]", fmt::join(t.dims(), ","),
+                        fmt::join(normDims, ","));
+    return *full;
   };
   std::vector<float> scale = expand(ctx.input(1));
   std::vector<float> bias = ctx.hasInput(2) ? expand(ctx.input(2)) : std::vector<float>(len, 0.f);
