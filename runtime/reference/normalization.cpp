@@ -142,8 +142,9 @@ std::vector<Tensor> layerNorm(const KernelContext& ctx) {
   // Scale and bias broadcast onto the normalized dims; materialized.
   auto expand = [&](const Tensor& t) {
     std::optional<std::vector<float>> full = broadcastOnto(t.data<float>(), t.dims(), normDims);
-    if (!full) ctx.fail("scale/bias of [{}] do not broadcast to the normalized dims [{}]", fmt::join(t.dims(), ","),
-                        fmt::join(normDims, ","));
+    if (!full)
+      ctx.fail("scale/bias of [{}] do not broadcast to the normalized dims [{}]", fmt::join(t.dims(), ","),
+               fmt::join(normDims, ","));
     return *full;
   };
   std::vector<float> scale = expand(ctx.input(1));
