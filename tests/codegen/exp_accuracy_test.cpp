@@ -42,58 +42,53 @@ class ExpAccuracy : public TargetTest<const char*> {
   }
   static constexpr int64_t kChannels = 16;
 
-  // The engine's e = Exp(x), s = Sigmoid(x), silu = x * Sigmoid(x) as
-  // elementwise kernels, and fused = the same SiLU fused into a conv that
-  // passes x through (an identity 1x1: rows holding a non-finite value mix it
-  // into every channel).
-  runtime::TensorMap run(const std::vector<float>& x) {
+  // The engine on x of [1, kChannels, rows, 1]: `body` computes `outputs`, each of
+  // x's shape, from x and from c, x passed through an identity 1x1 conv (rows
+  // holding a non-finite value mix it into every channel) into whose epilogue
+  // the node `fused` must fuse.
+  runtime::TensorMap run(int opset, const std::vector<std::string>& outputs, const std::string& body,
+                         const std::string& fused, const std::vector<float>& x) {
     int64_t rows = int64_t(x.size()) / kChannels;
     std::vector<float> identity(kChannels * kChannels, 0.0f);
     for (int64_t c = 0; c < kChannels; ++c) identity[c * kChannels + c] = 1;
-    ir::Model model = ir::parseModelText(fmt::format(R"(<ir_version: 8, opset_import: ["" : 13]>
-g (float[1,{0},{1},1] x) => (float[1,{0},{1},1] e, float[1,{0},{1},1] s, float[1,{0},{1},1] silu,
-                             float[1,{0},{1},1] fused)
-<float[{0},{0},1,1] w = {{{2}}}>
+    std::vector<std::string> declared;
+    for (const std::string& output : outputs)
+      declared.push_back(fmt::format("float[1,{},{},1] {}", kChannels, rows, output));
+    ir::Model model = ir::parseModelText(fmt::format(R"(<ir_version: 8, opset_import: ["" : {}]>
+g (float[1,{},{},1] x) => ({})
+<float[{},{},1,1] w = {{{}}}>
 {{
-  e = Exp (x)
-  s = Sigmoid (x)
-  silu = Mul (x, s)
   c = Conv (x, w)
-  g = Sigmoid (c)
-  fused = Mul (c, g)
+{}
 }}
 )",
-                                                     kChannels, rows, fmt::join(identity, ", ")));
+                                                     opset, kChannels, rows, fmt::join(declared, ", "), kChannels,
+                                                     kChannels, fmt::join(identity, ", "), body));
     runtime::TensorMap in = {{"x", ir::Tensor::fromVector<float>(ir::DType::Float, {1, kChannels, rows, 1}, x)}};
     JitEngine engine(model, {{"x", {1, kChannels, rows, 1}}}, {GetParam(), 1});
-    EXPECT_NE(engine.explain().find("Mul(fused): Mul -> fused into"), std::string::npos) << engine.explain();
+    EXPECT_NE(engine.explain().find(fused + " -> fused into"), std::string::npos) << engine.explain();
+    EXPECT_NE(engine.explain().find("0 fallback node(s)"), std::string::npos) << engine.explain();
     return engine.run(in);
   }
 
-  // erf, tanh, gelu, gelu_tanh as elementwise kernels, and fused = Gelu fused into the identity conv.
+  // e = Exp(x), s = Sigmoid(x), silu = x * Sigmoid(x) as elementwise kernels, fused = that SiLU fused.
+  runtime::TensorMap runExpFamily(const std::vector<float>& x) {
+    return run(13, {"e", "s", "silu", "fused"}, R"(  e = Exp (x)
+  s = Sigmoid (x)
+  silu = Mul (x, s)
+  g = Sigmoid (c)
+  fused = Mul (c, g))",
+               "Mul(fused): Mul", x);
+  }
+
+  // erf, tanh, gelu, gelu_tanh as elementwise kernels, and fused = Gelu fused.
   runtime::TensorMap runErfFamily(const std::vector<float>& x) {
-    int64_t rows = int64_t(x.size()) / kChannels;
-    std::vector<float> identity(kChannels * kChannels, 0.0f);
-    for (int64_t c = 0; c < kChannels; ++c) identity[c * kChannels + c] = 1;
-    ir::Model model = ir::parseModelText(fmt::format(R"(<ir_version: 8, opset_import: ["" : 20]>
-g (float[1,{0},{1},1] x) => (float[1,{0},{1},1] erf, float[1,{0},{1},1] tanh, float[1,{0},{1},1] gelu,
-                             float[1,{0},{1},1] gelu_tanh, float[1,{0},{1},1] fused)
-<float[{0},{0},1,1] w = {{{2}}}>
-{{
-  erf = Erf (x)
+    return run(20, {"erf", "tanh", "gelu", "gelu_tanh", "fused"}, R"(  erf = Erf (x)
   tanh = Tanh (x)
   gelu = Gelu (x)
   gelu_tanh = Gelu <approximate = "tanh"> (x)
-  c = Conv (x, w)
-  fused = Gelu (c)
-}}
-)",
-                                                     kChannels, rows, fmt::join(identity, ", ")));
-    runtime::TensorMap in = {{"x", ir::Tensor::fromVector<float>(ir::DType::Float, {1, kChannels, rows, 1}, x)}};
-    JitEngine engine(model, {{"x", {1, kChannels, rows, 1}}}, {GetParam(), 1});
-    EXPECT_NE(engine.explain().find("Gelu(fused): Gelu -> fused into"), std::string::npos) << engine.explain();
-    EXPECT_NE(engine.explain().find("0 fallback node(s)"), std::string::npos) << engine.explain();
-    return engine.run(in);
+  fused = Gelu (c))",
+               "Gelu(fused): Gelu", x);
   }
 
   // Error in units of the last place of `want` (a normal float's spacing).
@@ -104,7 +99,7 @@ g (float[1,{0},{1},1] x) => (float[1,{0},{1},1] erf, float[1,{0},{1},1] tanh, fl
 
 TEST_P(ExpAccuracy, ExpWithin1Point5UlpOfLibmAndSaturatedOutsideItsRange) {
   std::vector<float> x = inputs();
-  std::vector<float> e = run(x).at("e").toFloatVector();
+  std::vector<float> e = runExpFamily(x).at("e").toFloatVector();
   double worst = 0;
   for (size_t i = 0; i < x.size(); ++i) {
     double want = std::exp(double(x[i]));
@@ -123,7 +118,7 @@ TEST_P(ExpAccuracy, ExpWithin1Point5UlpOfLibmAndSaturatedOutsideItsRange) {
 
 TEST_P(ExpAccuracy, SigmoidAndSiLUWithin3UlpOfLibm) {
   std::vector<float> x = inputs();
-  runtime::TensorMap y = run(x);
+  runtime::TensorMap y = runExpFamily(x);
   std::vector<float> s = y.at("s").toFloatVector(), silu = y.at("silu").toFloatVector();
   std::vector<float> fused = y.at("fused").toFloatVector();
   size_t rows = x.size() / kChannels;
