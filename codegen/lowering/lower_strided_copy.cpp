@@ -97,8 +97,9 @@ Status lowerConcat(LoweringContext& context, const ir::Node& node) {
   if (Status gather = lowerChannelGather(context, node); gather.ok()) return gather;
   const ir::Value* output = node.output(0);
   if (!isStaticFloat(output)) return Status::refuse("not a float tensor of static shape");
+  if (!node.findAttribute("axis") && context.opset() >= 4) return Status::refuse("axis is required from opset 4 on");
   std::vector<int64_t> dims = output->type.staticShape();
-  int64_t rank = int64_t(dims.size()), axis = node.getInt("axis", 0);
+  int64_t rank = int64_t(dims.size()), axis = node.getInt("axis", 1);  // 1 before opset 4
   if (axis < 0) axis += rank;
   if (axis < 0 || axis >= rank) return Status::refuse(fmt::format("axis out of range for rank {}", rank));
   // Rows of the dims before the axis; each input fills its columns of every row.
