@@ -1,4 +1,4 @@
-// Shape rules for data-movement ops: Reshape, Flatten, Transpose, Concat,
+// Shape rules for data-movement ops: Reshape, Flatten, Transpose, DepthToSpace, SpaceToDepth, Concat,
 // Split, Slice, Squeeze, Unsqueeze, Gather, Resize, Shape, Constant. Attributes that moved to
 // inputs in later opsets are read from whichever the node has.
 #include <algorithm>
@@ -85,6 +85,27 @@ std::vector<ValueType> transposeRule(const Node& node, const KnownValues&) {
   Shape out;
   for (int64_t p : perm) out.push_back((*x)[normalizeAxis(node, p, static_cast<int64_t>(x->size()))]);
   return {makeType(dtype, out)};
+}
+
+// DepthToSpace: [N, C, H, W] -> [N, C/b², H·b, W·b]; SpaceToDepth the inverse.
+std::vector<ValueType> depthSpaceRule(const Node& node, const KnownValues&) {
+  auto x = inputShape(node, 0);
+  DType dtype = inputDType(node, 0);
+  int64_t b = node.getInt("blocksize", 0);
+  if (b < 1 || b > (int64_t(1) << 16)) throwInputError("node {}: blocksize {} is not in [1, 65536]", node.label(), b);
+  if (!x) return {makeType(dtype, std::nullopt)};
+  if (x->size() != 4) throwInputError("node {}: input of rank {}, not 4", node.label(), x->size());
+  bool toSpace = node.opType == "DepthToSpace";
+  auto divided = [&](const Dim& d, int64_t by, const char* what) {
+    if (!d.isStatic()) return Dim{};
+    if (d.value % by != 0) throwInputError("node {}: {} {} is not a multiple of {}", node.label(), what, d.value, by);
+    return staticDim(d.value / by);
+  };
+  auto times = [](const Dim& d, int64_t by) { return d.isStatic() ? staticDim(d.value * by) : Dim{}; };
+  if (toSpace)
+    return {makeType(dtype, Shape{(*x)[0], divided((*x)[1], b * b, "channels"), times((*x)[2], b), times((*x)[3], b)})};
+  return {makeType(dtype,
+                   Shape{(*x)[0], times((*x)[1], b * b), divided((*x)[2], b, "height"), divided((*x)[3], b, "width")})};
 }
 
 std::vector<ValueType> concatRule(const Node& node, const KnownValues&) {
@@ -290,6 +311,8 @@ void addLayoutShapeRules(ShapeRuleTable& table) {
   table["Reshape"] = reshapeRule;
   table["Flatten"] = flattenRule;
   table["Transpose"] = transposeRule;
+  table["DepthToSpace"] = depthSpaceRule;
+  table["SpaceToDepth"] = depthSpaceRule;
   table["Concat"] = concatRule;
   table["Split"] = splitRule;
   table["Slice"] = sliceRule;

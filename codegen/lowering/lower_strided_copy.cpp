@@ -93,6 +93,42 @@ Status lowerSlice(LoweringContext& context, const ir::Node& node) {
   return lowerStridedCopy(context, node, node.output(0), spec, "slice");
 }
 
+// DepthToSpace reads [N, C, H, W] as [N, b, b, C', H, W] (DCR) or [N, C', b, b, H,
+// W] (CRD) and writes [N, C', H, b, W, b]; SpaceToDepth reads [N, C, H', b, W', b]
+// and writes [N, b, b, C, H', W'].
+Status lowerDepthToSpace(LoweringContext& context, const ir::Node& node) {
+  const ir::Value* input = node.input(0);
+  if (!isStaticFloat(input) || !isStaticFloat(node.output(0)) || input->type.staticShape().size() != 4)
+    return Status::refuse("not a static 4-D float tensor");
+  if (context.constantOf(input)) return Status::refuse("constant input");
+  std::vector<int64_t> d = input->type.staticShape();
+  int64_t b = node.getInt("blocksize", 0), n = d[0], c = d[1], h = d[2], w = d[3];
+  StridedCopySpec spec;
+  if (node.opType == "SpaceToDepth") {
+    spec.dims = {n, b, b, c, h / b, w / b};
+    spec.strides = {c * h * w, w, 1, h * w, b * w, b};
+  } else if (node.getString("mode", "DCR") == "CRD") {
+    int64_t co = c / (b * b);
+    spec.dims = {n, co, h, b, w, b};
+    spec.strides = {c * h * w, b * b * h * w, w, b * h * w, 1, h * w};
+  } else {
+    int64_t co = c / (b * b);
+    spec.dims = {n, co, h, b, w, b};
+    spec.strides = {c * h * w, h * w, w, b * co * h * w, 1, co * h * w};
+  }
+  // The 6-D view of the output the copy writes row-major is the output's own bytes.
+  std::vector<int64_t> out = node.output(0)->type.staticShape();
+  if (int64_t(std::accumulate(out.begin(), out.end(), int64_t(1), std::multiplies<>())) != n * c * h * w)
+    return Status::refuse("inferred output shape disagrees with the blocksize");
+  std::vector<KernelArg> args = {{KernelArg::Kind::Slot, context.plainSlot(input)},
+                                 {KernelArg::Kind::Slot, context.definePlain(node.output(0))}};
+  std::string name = context.kernelName("copy");
+  emitStridedCopyKernel(context.module(), name, spec, context.vectorWidth());
+  context.addKernel(name, stridedCopyWorkUnits(spec, context.vectorWidth()), std::move(args),
+                    fmt::format("{} {}", node.opType, spec.describe()), node);
+  return Status::success();
+}
+
 Status lowerConcat(LoweringContext& context, const ir::Node& node) {
   if (Status gather = lowerChannelGather(context, node); gather.ok()) return gather;
   const ir::Value* output = node.output(0);

@@ -212,6 +212,30 @@ g (float[2,5,37] x, float[2,5,20] y, float[2,5,0] e, float[3,5,37] z) => (float[
   EXPECT_EQ(has(explain, "0 fallback node(s)"), "");
 }
 
+// DepthToSpace (both modes: a pixel shuffle upsampler) and SpaceToDepth are
+// strided copies of 6-D views, after a conv and at an opset (18, a ReduceMean's
+// axes an input) where only the project's shape rules size them.
+TEST_P(TransposeSlice, DepthToSpaceAndSpaceToDepthAreStridedCopies) {
+  std::string explain = expectSameAsReference(R"(<ir_version: 8, opset_import: ["" : 18]>
+g (float[1,3,10,14] x, float[12,3,3,3] w) => (float[1,3,20,28] d, float[1,3,20,28] r, float[1,12,5,7] s,
+                                               float[1,1,1,1] m)
+<int64[2] spatial = {2, 3}>
+{
+  c = Conv <pads = [1, 1, 1, 1]> (x, w)
+  d = DepthToSpace <blocksize = 2> (c)
+  r = DepthToSpace <blocksize = 2, mode = "CRD"> (c)
+  s = SpaceToDepth <blocksize = 2> (x)
+  t = ReduceMean (s, spatial)
+  m = ReduceMean (t)
+}
+)",
+                                              GetParam());
+  EXPECT_EQ(has(explain, "DepthToSpace(d): DepthToSpace -> kernel"), "");
+  EXPECT_EQ(has(explain, "DepthToSpace(r): DepthToSpace -> kernel"), "");
+  EXPECT_EQ(has(explain, "SpaceToDepth(s): SpaceToDepth -> kernel"), "");
+  EXPECT_EQ(has(explain, "0 fallback node(s)"), "");
+}
+
 TEST_P(TransposeSlice, SliceWithAttributesBeforeOpset10) {
   std::string explain = expectSameAsReference(R"(<ir_version: 3, opset_import: ["" : 9]>
 g (float[4,7,30] x) => (float[4,3,27] y)
