@@ -32,7 +32,8 @@ size_t planSlots(std::vector<Slot>& slots) {
 // causal 1-D convs), which would otherwise copy the whole map. Its statistics
 // open the pre-lowering steps' in --explain.
 passes::PassStatistics foldPads(ir::Model& model) {
-  passes::PassStatistics stats{.pass = "fold-pad"};
+  passes::PassStatistics stats;
+  stats.pass = "fold-pad";
   passes::PassOptions options;
   passes::PassContext context(model, options, stats);
   passes::createPass("fold-pad")->run(*model.graph, context);
