@@ -175,7 +175,9 @@ TEST_P(ExpAccuracy, ErfTanhAndGeluWithinAFewE7OfLibm) {
       else
         EXPECT_LE(std::abs(got), 0x1p-125f) << v;  // below the normal floats: flushed or tiny
     if (std::isinf(v)) {                           // GELU of +inf is +inf; of -inf, -inf * 0
-      if (v > 0) EXPECT_TRUE(gelu[i] == v && geluTanh[i] == v) << gelu[i] << " " << geluTanh[i];
+      if (v > 0) {
+        EXPECT_TRUE(gelu[i] == v && geluTanh[i] == v) << gelu[i] << " " << geluTanh[i];
+      }
       continue;
     }
     double exact = v * (0.5 + 0.5 * std::erf(v / std::sqrt(2.0)));
