@@ -36,6 +36,10 @@ std::string activationName(Activation activation) {
       return "elu";
     case Activation::Selu:
       return "selu";
+    case Activation::Softplus:
+      return "softplus";
+    case Activation::Mish:
+      return "mish";
   }
   return "?";
 }

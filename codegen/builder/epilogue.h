@@ -9,7 +9,22 @@
 
 namespace convopt::codegen {
 
-enum class Activation { Relu, Clip, HardSigmoid, HardSwish, Sigmoid, SiLU, LeakyRelu, Tanh, Gelu, GeluTanh, Elu, Selu };
+enum class Activation {
+  Relu,
+  Clip,
+  HardSigmoid,
+  HardSwish,
+  Sigmoid,
+  SiLU,
+  LeakyRelu,
+  Tanh,
+  Gelu,
+  GeluTanh,
+  Elu,
+  Selu,
+  Softplus,
+  Mish
+};
 
 struct EpilogueStep {
   // Affine: x * scale + shift, each one value per channel or a single scalar
@@ -20,6 +35,7 @@ struct EpilogueStep {
   // HardSwish: x*HardSigmoid(x) (ONNX: alpha 1/6, beta 0.5); LeakyRelu: alpha.
   // Gelu: x*(1+erf(x/sqrt 2))/2; GeluTanh: its tanh approximation (Gelu's approximate = "tanh").
   // Elu: x < 0 ? alpha*(exp(x)-1) : x; Selu: beta (ONNX's gamma) times Elu, x > 0 kept.
+  // Softplus: log(1 + exp(x)); Mish: x * tanh(Softplus(x)).
   float alpha = 0;
   float beta = 0;
   std::vector<float> scale, shift;

@@ -142,6 +142,31 @@ llvm::Value* emitExpm1(KernelBuilder& kb, llvm::Value* x) {
   return ir.CreateSelect(ir.CreateFCmpOLT(a, kb.splat(0.25f)), small, large);
 }
 
+// log(1 + t) for t in [0, 1]: 2·atanh(s), s = t / (2 + t) <= 1/3, its odd series to s^15
+// (the next term is below 1e-8 relative).
+llvm::Value* log1pOfUnit(KernelBuilder& kb, llvm::Value* t) {
+  llvm::IRBuilder<>& ir = kb.ir();
+  llvm::Value* s = ir.CreateFMul(t, reciprocal(kb, ir.CreateFAdd(t, kb.splat(2.0f))));
+  std::vector<double> series;
+  for (int k = 0; k < 8; ++k) series.push_back(2.0 / (2 * k + 1));
+  return ir.CreateFMul(s, polynomial(kb, ir.CreateFMul(s, s), series));
+}
+
+// log(1 + exp(x)) = max(x, 0) + log(1 + exp(-|x|)): no overflow, and the log's argument in [1, 2].
+llvm::Value* softplus(KernelBuilder& kb, llvm::Value* x) {
+  llvm::IRBuilder<>& ir = kb.ir();
+  llvm::Value* e = emitExp(kb, ir.CreateFNeg(ir.CreateUnaryIntrinsic(llvm::Intrinsic::fabs, x)));
+  return ir.CreateFAdd(kb.max(x, kb.zero()), log1pOfUnit(kb, e));
+}
+
+// x · tanh(log(1 + e^x)) = x · n / (n + 2), n = e^x (e^x + 2); from x = 20 on the factor is 1 in float.
+llvm::Value* mish(KernelBuilder& kb, llvm::Value* x) {
+  llvm::IRBuilder<>& ir = kb.ir();
+  llvm::Value* e = emitExp(kb, kb.min(x, kb.splat(20.0f)));
+  llvm::Value* n = ir.CreateFMul(e, ir.CreateFAdd(e, kb.splat(2.0f)));
+  return ir.CreateFMul(x, ir.CreateFMul(n, reciprocal(kb, ir.CreateFAdd(n, kb.splat(2.0f)))));
+}
+
 llvm::Value* emitTanh(KernelBuilder& kb, llvm::Value* x) {
   llvm::IRBuilder<>& ir = kb.ir();
   // |x| < 0.25: x - x^3/3 + 2x^5/15 - 17x^7/315 + 62x^9/2835.
@@ -176,6 +201,10 @@ llvm::Value* emitActivation(KernelBuilder& kb, const EpilogueStep& step, llvm::V
     case Activation::Gelu:
     case Activation::GeluTanh:
       return gelu(kb, x, step.activation == Activation::GeluTanh);
+    case Activation::Softplus:
+      return softplus(kb, x);
+    case Activation::Mish:
+      return mish(kb, x);
     case Activation::Elu:
     case Activation::Selu: {
       llvm::Value* negative = ir.CreateFMul(kb.splat(step.alpha), emitExpm1(kb, x));

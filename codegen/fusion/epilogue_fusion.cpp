@@ -60,6 +60,8 @@ std::optional<EpilogueStep> activationStep(const ir::Node& node, const ConstantL
   if (op == "HardSwish") return EpilogueStep::activate(Activation::HardSwish, 1.0f / 6, 0.5f);
   if (op == "LeakyRelu") return EpilogueStep::activate(Activation::LeakyRelu, node.getFloat("alpha", 0.01f));
   if (op == "Tanh") return EpilogueStep::activate(Activation::Tanh);
+  if (op == "Softplus") return EpilogueStep::activate(Activation::Softplus);
+  if (op == "Mish") return EpilogueStep::activate(Activation::Mish);
   if (op == "Elu") return EpilogueStep::activate(Activation::Elu, node.getFloat("alpha", 1.0f));
   if (op == "Selu")
     return EpilogueStep::activate(Activation::Selu, node.getFloat("alpha", 1.67326319217681884765625f),

@@ -148,8 +148,10 @@ void registerActivationKernels(KernelRegistry& r) {
   r.add("HardSwish", floatActivation([](const KernelContext&) {
           return [](float v) { return v * std::clamp(v / 6.f + 0.5f, 0.f, 1.f); };
         }));
-  r.add("Softplus",
-        floatActivation([](const KernelContext&) { return [](float v) { return std::log1p(std::exp(v)); }; }));
+  // max(v, 0) + log(1 + e^-|v|): e^v would overflow from 88 on.
+  r.add("Softplus", floatActivation([](const KernelContext&) {
+          return [](float v) { return float(std::max(double(v), 0.0) + std::log1p(std::exp(-std::fabs(double(v))))); };
+        }));
   r.add("Softsign",
         floatActivation([](const KernelContext&) { return [](float v) { return v / (1 + std::fabs(v)); }; }));
   r.add("Shrink", floatActivation([](const KernelContext& ctx) {

@@ -325,6 +325,8 @@ TEST_P(ConvKernels, EveryEpilogue) {
       {{EpilogueStep::activate(A::Gelu)}},
       {{EpilogueStep::activate(A::GeluTanh)}},
       {{EpilogueStep::activate(A::Elu, 0.7f)}},
+      {{EpilogueStep::activate(A::Softplus)}},
+      {{EpilogueStep::activate(A::Mish)}},
       {{EpilogueStep::activate(A::Selu, 1.6732632f, 1.0507010f)}},
       {{EpilogueStep::addResidual()}},
       {{EpilogueStep::addResidual(), EpilogueStep::activate(A::Relu)}},

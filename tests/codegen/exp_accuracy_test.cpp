@@ -5,8 +5,8 @@
 // refined by Newton steps) where the result is a normal float; beyond, exact
 // (0, 1, NaN) or saturated. SiLU both as an elementwise kernel and fused into
 // a conv's epilogue (Activation::SiLU). Erf and Tanh within 1e-6 relative (±1
-// at the infinities), and both GELUs within 4e-7 times max(1, x) (+inf at +inf),
-// exact GELU also fused.
+// at the infinities), Softplus within 1e-6 relative, and both GELUs and Mish
+// within 4e-7 times max(1, x) (+inf at +inf), exact GELU also fused.
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <gtest/gtest.h>
@@ -83,11 +83,13 @@ g (float[1,{},{},1] x) => ({})
 
   // erf, tanh, gelu, gelu_tanh as elementwise kernels, and fused = Gelu fused.
   runtime::TensorMap runErfFamily(const std::vector<float>& x) {
-    return run(20, {"erf", "tanh", "gelu", "gelu_tanh", "fused"}, R"(  erf = Erf (x)
+    return run(20, {"erf", "tanh", "gelu", "gelu_tanh", "fused", "softplus", "mish"}, R"(  erf = Erf (x)
   tanh = Tanh (x)
   gelu = Gelu (x)
   gelu_tanh = Gelu <approximate = "tanh"> (x)
-  fused = Gelu (c))",
+  fused = Gelu (c)
+  softplus = Softplus (x)
+  mish = Mish (x))",
                "Gelu(fused): Gelu", x);
   }
 
@@ -159,24 +161,31 @@ TEST_P(ExpAccuracy, ErfTanhAndGeluWithinAFewE7OfLibm) {
   std::vector<float> erf = y.at("erf").toFloatVector(), tanh = y.at("tanh").toFloatVector();
   std::vector<float> gelu = y.at("gelu").toFloatVector(), geluTanh = y.at("gelu_tanh").toFloatVector();
   std::vector<float> fused = y.at("fused").toFloatVector();
+  std::vector<float> softplus = y.at("softplus").toFloatVector(), mish = y.at("mish").toFloatVector();
   size_t rows = x.size() / kChannels;
   std::vector<bool> finiteRow(rows, true);
   for (size_t i = 0; i < x.size(); ++i) finiteRow[i % rows] = finiteRow[i % rows] && std::isfinite(x[i]);
-  double worstErf = 0, worstTanh = 0, worstGelu = 0, worstGeluTanh = 0, worstFused = 0;
+  double worstErf = 0, worstTanh = 0, worstGelu = 0, worstGeluTanh = 0, worstFused = 0, worstSoftplus = 0,
+         worstMish = 0;
   for (size_t i = 0; i < x.size(); ++i) {
     double v = x[i];
     if (std::isnan(v)) {
       EXPECT_TRUE(std::isnan(erf[i]) && std::isnan(tanh[i]) && std::isnan(gelu[i]) && std::isnan(geluTanh[i]));
       continue;
     }
-    for (auto [got, want, worst] : {std::tuple{erf[i], std::erf(v), &worstErf}, {tanh[i], std::tanh(v), &worstTanh}})
-      if (std::abs(want) >= 0x1p-126)
+    double softplusWant = std::max(v, 0.0) + std::log1p(std::exp(-std::abs(v)));
+    // Softplus halves its tiny values on the way (log(1 + t) from t / (2 + t)): flushed below 2^-125.
+    for (auto [got, want, worst, smallest] : {std::tuple{erf[i], std::erf(v), &worstErf, 0x1p-126},
+                                              {tanh[i], std::tanh(v), &worstTanh, 0x1p-126},
+                                              {softplus[i], softplusWant, &worstSoftplus, 0x1p-124}})
+      if (std::abs(want) >= smallest)
         *worst = std::max(*worst, std::isnan(got) ? 1.0 : std::abs(got - want) / std::abs(want));
       else
-        EXPECT_LE(std::abs(got), 0x1p-125f) << v;  // below the normal floats: flushed or tiny
-    if (std::isinf(v)) {                           // GELU of +inf is +inf; of -inf, -inf * 0
+        EXPECT_LE(std::abs(got), 0x1p-123f) << v;  // below the normal floats: flushed or tiny
+    if (std::isinf(v)) {                           // GELU and Mish of +inf are +inf; of -inf, -inf * 0
       if (v > 0) {
-        EXPECT_TRUE(gelu[i] == v && geluTanh[i] == v) << gelu[i] << " " << geluTanh[i];
+        EXPECT_TRUE(gelu[i] == v && geluTanh[i] == v && mish[i] == v)
+            << gelu[i] << " " << geluTanh[i] << " " << mish[i];
       }
       continue;
     }
@@ -188,12 +197,15 @@ TEST_P(ExpAccuracy, ErfTanhAndGeluWithinAFewE7OfLibm) {
     worstGelu = std::max(worstGelu, error(gelu[i], exact));
     worstGeluTanh = std::max(worstGeluTanh, error(geluTanh[i], approximate));
     if (finiteRow[i % rows]) worstFused = std::max(worstFused, error(fused[i], exact));
+    worstMish = std::max(worstMish, error(mish[i], v * std::tanh(softplusWant)));
   }
   EXPECT_LE(worstErf, 1e-6);       // 5.6e-7 on a Zen 5 host, either width
   EXPECT_LE(worstTanh, 1e-6);      // 3.1e-7
   EXPECT_LE(worstGelu, 4e-7);      // 1.7e-7
   EXPECT_LE(worstGeluTanh, 4e-7);  // 1.0e-7
   EXPECT_LE(worstFused, 4e-7);     // 1.7e-7
+  EXPECT_LE(worstSoftplus, 1e-6);  // relative
+  EXPECT_LE(worstMish, 4e-7);      // as GELU's
 }
 
 INSTANTIATE_TEST_SUITE_P(Targets, ExpAccuracy, ::testing::Values("x86-64-v3", "x86-64-v4"),

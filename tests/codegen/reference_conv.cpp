@@ -34,6 +34,10 @@ std::string stepNodes(const EpilogueStep& step, const std::string& x, const std:
       return fmt::format("{} = Tanh ({})\n", y, x);
     case Activation::Elu:
       return fmt::format("{} = Elu <alpha = {}> ({})\n", y, step.alpha, x);
+    case Activation::Softplus:
+      return fmt::format("{} = Softplus ({})\n", y, x);
+    case Activation::Mish:
+      return fmt::format("{} = Mish ({})\n", y, x);
     case Activation::Selu:
       return fmt::format("{} = Selu <alpha = {}, gamma = {}> ({})\n", y, step.alpha, step.beta, x);
     case Activation::Gelu:
@@ -79,11 +83,12 @@ std::vector<float> referenceConv(const ConvSpec& s, const ConvData& data) {
     }
     nodes += stepNodes(step, fmt::format("y{}", i), fmt::format("y{}", i + 1), residual);
   }
-  bool gelu = std::any_of(s.epilogue.steps.begin(), s.epilogue.steps.end(), [](const EpilogueStep& step) {
-    return step.activation == Activation::Gelu || step.activation == Activation::GeluTanh;
+  bool recent = std::any_of(s.epilogue.steps.begin(), s.epilogue.steps.end(), [](const EpilogueStep& step) {
+    return step.activation == Activation::Gelu || step.activation == Activation::GeluTanh ||
+           step.activation == Activation::Mish;  // opsets 20 and 18
   });
   std::string text = fmt::format("<ir_version: 8, opset_import: [\"\" : {}]>\ng ({}) => (float[{}] y{})\n{{\n{}}}\n",
-                                 gelu ? 20 : 14, declared, fmt::join(out, ","), s.epilogue.steps.size(), nodes);
+                                 recent ? 20 : 14, declared, fmt::join(out, ","), s.epilogue.steps.size(), nodes);
   ir::Model model = ir::parseModelText(text);
   runtime::TensorMap outputs = runtime::runReference(model, inputs);
   auto values = outputs.begin()->second.data<float>();
