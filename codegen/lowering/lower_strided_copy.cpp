@@ -18,6 +18,7 @@
 #include "codegen/kernels/row_placement_kernel.h"
 #include "codegen/kernels/strided_copy_kernel.h"
 #include "codegen/lowering/op_lowering.h"
+#include "runtime/reference/kernel.h"
 #include "runtime/reference/slice_parameters.h"
 
 namespace convopt::codegen {
@@ -36,11 +37,12 @@ std::vector<int64_t> rowMajorStrides(const std::vector<int64_t>& dims) {
 
 }  // namespace
 
-// `output` of `node` from its input.
+// `output` of `node` from its input. The copy writes spec.dims row-major: the
+// output's own shape, or a view of its bytes in other dims (DepthToSpace's 6-D one).
 Status lowerStridedCopy(LoweringContext& context, const ir::Node& node, const ir::Value* output,
                         const StridedCopySpec& spec, const std::string& what) {
   const ir::Value* input = node.input(0);
-  if (output->type.staticShape() != spec.dims)
+  if (runtime::reference::product(output->type.staticShape()) != runtime::reference::product(spec.dims))
     return Status::refuse("inferred output shape disagrees with the " + node.opType);
   if (std::find(spec.dims.begin(), spec.dims.end(), 0) != spec.dims.end()) return Status::refuse("empty output");
   std::vector<KernelArg> args = {{KernelArg::Kind::Slot, context.plainSlot(input)}};
@@ -116,17 +118,7 @@ Status lowerDepthToSpace(LoweringContext& context, const ir::Node& node) {
     spec.dims = {n, co, h, b, w, b};
     spec.strides = {c * h * w, h * w, w, b * co * h * w, 1, co * h * w};
   }
-  // The 6-D view of the output the copy writes row-major is the output's own bytes.
-  std::vector<int64_t> out = node.output(0)->type.staticShape();
-  if (int64_t(std::accumulate(out.begin(), out.end(), int64_t(1), std::multiplies<>())) != n * c * h * w)
-    return Status::refuse("inferred output shape disagrees with the blocksize");
-  std::vector<KernelArg> args = {{KernelArg::Kind::Slot, context.plainSlot(input)},
-                                 {KernelArg::Kind::Slot, context.definePlain(node.output(0))}};
-  std::string name = context.kernelName("copy");
-  emitStridedCopyKernel(context.module(), name, spec, context.vectorWidth());
-  context.addKernel(name, stridedCopyWorkUnits(spec, context.vectorWidth()), std::move(args),
-                    fmt::format("{} {}", node.opType, spec.describe()), node);
-  return Status::success();
+  return lowerStridedCopy(context, node, node.output(0), spec, node.opType);
 }
 
 Status lowerConcat(LoweringContext& context, const ir::Node& node) {
@@ -139,15 +131,14 @@ Status lowerConcat(LoweringContext& context, const ir::Node& node) {
   if (axis < 0) axis += rank;
   if (axis < 0 || axis >= rank) return Status::refuse(fmt::format("axis out of range for rank {}", rank));
   // Rows of the dims before the axis; each input fills its columns of every row.
-  int64_t rows = std::accumulate(dims.begin(), dims.begin() + axis, int64_t(1), std::multiplies<>());
-  int64_t outputRow = std::accumulate(dims.begin() + axis, dims.end(), int64_t(1), std::multiplies<>());
+  int64_t rows = runtime::reference::product(std::span(dims).first(axis));
+  int64_t outputRow = runtime::reference::product(std::span(dims).subspan(axis));
   if (rows * outputRow == 0) return Status::refuse("empty output");
   std::vector<std::pair<const ir::Value*, RowPlacementSpec>> pieces;  // inputs with elements
   int64_t offset = 0;
   for (const ir::Value* input : node.inputs()) {
     if (!input || !isStaticFloat(input)) return Status::refuse("an input of no static shape");
-    std::vector<int64_t> own = input->type.staticShape();
-    int64_t elements = std::accumulate(own.begin(), own.end(), int64_t(1), std::multiplies<>());
+    int64_t elements = runtime::reference::product(input->type.staticShape());
     if (elements % rows != 0) return Status::refuse("inputs do not tile the output along the axis");
     if (elements > 0) pieces.push_back({input, {rows, elements / rows, outputRow, offset}});
     offset += elements / rows;
